@@ -1,0 +1,16 @@
+# Writes OUT: an array SYMBOL of struct embedded_file from FILES (sorted by name).
+set(body "#include \"embed.h\"\n\nconst struct embedded_file ${SYMBOL}[] = {\n")
+list(SORT FILES)
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} hex HEX)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR len "${hexlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" escaped "${hex}")
+  # split into lines of 40 bytes to keep the compiler happy
+  string(REGEX REPLACE "((\\\\x[0-9a-f][0-9a-f]){40})" "\\1\"\n\t\"" escaped "${escaped}")
+  string(APPEND body "\t{\"${name}\",\n\t\"${escaped}\", ${len}},\n")
+endforeach()
+string(APPEND body "\t{0, 0, 0},\n};\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

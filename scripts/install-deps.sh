@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian package that netctl's build, tests, benchmarks and demo need.
+# Idempotent: installs only what is missing; runs `apt-get update` only when needed.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake make gcc clang pkg-config git
+  libcurl4-openssl-dev libcjson-dev libyaml-dev libssl-dev libsqlite3-dev
+  libcmocka-dev libsmartcols-dev musl-tools
+  # tests, test world, demo
+  iproute2 nftables iptables fping procps util-linux psmisc python3 sqlite3 curl
+  openssl ca-certificates valgrind libclang-rt-14-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p")
+done
+if (( ${#missing[@]} == 0 )); then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: run as root to install: ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/netctl-apt.log 2>&1; then
+  apt-get update -q >>/tmp/netctl-apt.log 2>&1
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/netctl-apt.log 2>&1 ||
+    { tail -20 /tmp/netctl-apt.log >&2; exit 1; }
+fi
+echo "install-deps: done"

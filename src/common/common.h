@@ -1,0 +1,173 @@
+/* common: errors, checked allocation, bounded buffers, strings, logging, time, JSON helpers.
+ * The one public header of src/common. */
+#ifndef NETCTL_COMMON_H
+#define NETCTL_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NETCTL_VERSION "0.1.0"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+/* What went wrong, in terms a command can turn into an exit code. */
+enum err_code {
+	ERR_OK = 0,
+	ERR_USAGE,    /* bad flag, bad config value, bad argument */
+	ERR_NOTFOUND, /* named thing does not exist */
+	ERR_EXISTS,   /* named thing already exists */
+	ERR_IO,       /* local file or socket error */
+	ERR_STORE,    /* SQLite store error */
+	ERR_API,      /* cluster API unreachable or answered with an error */
+	ERR_AUTH,     /* cluster API refused our credentials (401/403) */
+	ERR_TLS,      /* TLS handshake or certificate problem */
+	ERR_TIMEOUT,  /* a bounded wait ran out */
+	ERR_PROTO,    /* peer sent something malformed */
+	ERR_LIMIT,    /* input larger than a bound */
+	ERR_INTERNAL,
+};
+
+/* Caller-owned error: functions return 0 / -1 (or NULL) and fill this. */
+struct err {
+	enum err_code code;
+	char msg[512];
+};
+
+#define ERR_INIT {ERR_OK, {0}}
+
+/* Sets code and message; always returns -1 so callers can `return err_set(...)`. */
+int err_set(struct err *err, enum err_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prepends "prefix: " to an existing message (keeps the code). Returns -1. */
+int err_prefix(struct err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void err_clear(struct err *err);
+const char *err_code_name(enum err_code code);
+
+/* ---- checked allocation (abort with a message on OOM) ---------------------------------- */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grows an array of nmemb elements of size to at least need elements (doubling). */
+void *xgrow(void *p, size_t *nmemb, size_t need, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Heap-formatted string. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- bounded growable buffer ----------------------------------------------------------- */
+
+struct buf {
+	char *data; /* always NUL-terminated when non-NULL */
+	size_t len;
+	size_t cap;
+	size_t limit; /* 0 = no limit */
+};
+
+/* limit: the most bytes this buffer may ever hold (0 = unbounded, only for trusted data). */
+void buf_init(struct buf *b, size_t limit);
+void buf_release(struct buf *b);
+void buf_reset(struct buf *b);
+/* Return 0, or -1 when the limit would be exceeded (buffer unchanged). */
+int buf_append(struct buf *b, const void *data, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Removes the first n bytes. */
+void buf_consume(struct buf *b, size_t n);
+/* Hands the string to the caller (who frees it) and resets the buffer. */
+char *buf_steal(struct buf *b);
+
+/* ---- strings and numbers --------------------------------------------------------------- */
+
+/* Bounded copy that always terminates; returns -1 if truncated. */
+int str_copy(char *dst, size_t dstsz, const char *src);
+bool str_eq(const char *a, const char *b); /* NULL-safe */
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_has_suffix(const char *s, const char *suffix);
+/* Parses a whole decimal integer in [min, max]; 0 or -1 (err names `what`). */
+int str_to_long(const char *s, long min, long max, long *out, const char *what, struct err *err);
+/* Parses a duration: "10", "10s", "250ms", "2m", "1.5s". Result in milliseconds. */
+int str_to_duration_ms(const char *s, long max_ms, long *out, const char *what, struct err *err);
+/* Splits a comma list into a NULL-terminated heap vector (free with strv_free); empty items
+ * rejected. */
+char **str_split_list(const char *s, size_t max_items, const char *what, struct err *err);
+void strv_free(char **v);
+size_t strv_len(char *const *v);
+/* Expands a leading "~" or "~/" with $HOME. Heap result. */
+char *path_expand_home(const char *path, struct err *err);
+/* Creates a directory and its parents with mode. */
+int path_mkdirs(const char *dir, int mode, struct err *err);
+/* Reads a whole file (at most limit bytes) into out. */
+int file_read_all(const char *path, size_t limit, struct buf *out, struct err *err);
+
+/* ---- logging (stderr) ------------------------------------------------------------------ */
+
+enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_trace(...) log_msg(LOG_TRACE, __VA_ARGS__)
+/* Copies an HTTP header line into dst, replacing the value of secret-bearing headers
+ * (Authorization, X-Floater-Token, Cookie, Proxy-Authorization) with "<redacted>". */
+void log_redact_header(const char *line, char *dst, size_t dstsz);
+
+/* ---- time ------------------------------------------------------------------------------ */
+
+int64_t time_mono_us(void);   /* CLOCK_MONOTONIC */
+int64_t time_wall_ms(void);   /* CLOCK_REALTIME, Unix epoch ms */
+/* "2026-11-26T04:17:18Z" into dst (>= 21 bytes). */
+void time_format_iso(int64_t wall_ms, char *dst, size_t dstsz);
+/* Parses RFC 3339 UTC ("2026-11-26T04:17:18Z", fractional seconds allowed) to epoch ms. */
+int time_parse_iso(const char *s, int64_t *wall_ms);
+/* "1.2s", "350ms", "4m05s" for humans. */
+void time_format_duration(int64_t ms, char *dst, size_t dstsz);
+
+/* ---- JSON helpers over cJSON (type-checked field access) ------------------------------- */
+
+struct cJSON;
+/* Parses at most limit bytes; NULL and err on malformed input. */
+struct cJSON *json_parse(const char *text, size_t len, size_t limit, struct err *err);
+/* Field getters: 0 when present with the right type, 1 when absent (out untouched),
+ * -1 with err naming the field when present with the wrong type or out of range. */
+int json_get_string(const struct cJSON *obj, const char *key, const char **out, struct err *err);
+int json_get_long(const struct cJSON *obj, const char *key, long min, long max, long *out,
+		  struct err *err);
+int json_get_bool(const struct cJSON *obj, const char *key, bool *out, struct err *err);
+/* Prints compactly into a heap string. */
+char *json_print(const struct cJSON *obj);
+
+/* ---- probe outcome codes shared by floater, engine and store --------------------------- */
+
+enum probe_error {
+	PROBE_OK = 0,
+	PROBE_TIMEOUT,
+	PROBE_REFUSED,
+	PROBE_UNREACHABLE,
+	PROBE_RESET,
+	PROBE_MTU,        /* message too long (DF set, path MTU smaller) */
+	PROBE_NO_AGENT,   /* no Ready floater on the source or target node */
+	PROBE_AGENT_LOST, /* the source floater died or its request failed mid-run */
+	PROBE_NOT_PROBED, /* planned but never sent (interrupted run) */
+	PROBE_LOSS,       /* some but not all probes answered */
+	PROBE_OTHER,
+	PROBE_ERROR_MAX
+};
+const char *probe_error_name(enum probe_error e);
+/* -1 when unknown. */
+int probe_error_parse(const char *name);
+
+enum probe_protocol { PROTO_ICMP = 0, PROTO_TCP, PROTO_UDP, PROTO_MAX };
+const char *probe_protocol_name(enum probe_protocol p);
+int probe_protocol_parse(const char *name); /* -1 when unknown */
+
+#endif

@@ -1,0 +1,218 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+
+int str_copy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (dstsz == 0)
+		return -1;
+	if (n >= dstsz) {
+		memcpy(dst, src, dstsz - 1);
+		dst[dstsz - 1] = '\0';
+		return -1;
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+int str_to_long(const char *s, long min, long max, long *out, const char *what, struct err *err)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return err_set(err, ERR_USAGE, "%s: empty value, expected a number", what);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s)
+		return err_set(err, ERR_USAGE, "%s: '%s' is not a whole number", what, s);
+	if (v < min || v > max)
+		return err_set(err, ERR_USAGE, "%s: %ld is out of range [%ld, %ld]", what, v, min,
+			       max);
+	*out = v;
+	return 0;
+}
+
+int str_to_duration_ms(const char *s, long max_ms, long *out, const char *what, struct err *err)
+{
+	char *end;
+	double v, mul = 1000.0;
+
+	if (!s || !*s)
+		return err_set(err, ERR_USAGE, "%s: empty duration", what);
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v != v)
+		return err_set(err, ERR_USAGE, "%s: '%s' is not a duration (e.g. 10s, 500ms)",
+			       what, s);
+	if (!*end || !strcmp(end, "s"))
+		mul = 1000.0;
+	else if (!strcmp(end, "ms"))
+		mul = 1.0;
+	else if (!strcmp(end, "m"))
+		mul = 60000.0;
+	else
+		return err_set(err, ERR_USAGE, "%s: '%s' has an unknown unit (use ms, s or m)",
+			       what, s);
+	if (v < 0)
+		return err_set(err, ERR_USAGE, "%s: '%s' is negative", what, s);
+	v *= mul;
+	if (v > (double)max_ms)
+		return err_set(err, ERR_USAGE, "%s: '%s' is longer than the limit of %ld ms", what,
+			       s, max_ms);
+	*out = (long)v;
+	return 0;
+}
+
+char **str_split_list(const char *s, size_t max_items, const char *what, struct err *err)
+{
+	char **v;
+	size_t n = 0;
+	const char *p = s;
+
+	if (!s || !*s) {
+		err_set(err, ERR_USAGE, "%s: empty list", what);
+		return NULL;
+	}
+	v = xcalloc(max_items + 1, sizeof(*v));
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (len == 0) {
+			err_set(err, ERR_USAGE, "%s: empty item in '%s'", what, s);
+			goto fail;
+		}
+		if (n == max_items) {
+			err_set(err, ERR_USAGE, "%s: more than %zu items", what, max_items);
+			goto fail;
+		}
+		v[n++] = xstrndup(p, len);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return v;
+fail:
+	strv_free(v);
+	return NULL;
+}
+
+void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+size_t strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+char *path_expand_home(const char *path, struct err *err)
+{
+	const char *home;
+
+	if (path[0] != '~')
+		return xstrdup(path);
+	if (path[1] != '\0' && path[1] != '/') {
+		err_set(err, ERR_USAGE, "'%s': only '~' and '~/' are expanded", path);
+		return NULL;
+	}
+	home = getenv("HOME");
+	if (!home || !*home) {
+		err_set(err, ERR_USAGE, "'%s': HOME is not set", path);
+		return NULL;
+	}
+	return xasprintf("%s%s", home, path + 1);
+}
+
+int path_mkdirs(const char *dir, int mode, struct err *err)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST) {
+			rc = err_set(err, ERR_IO, "cannot create directory %s: %s", p,
+				     strerror(errno));
+			goto out;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST)
+		rc = err_set(err, ERR_IO, "cannot create directory %s: %s", p, strerror(errno));
+out:
+	free(p);
+	return rc;
+}
+
+int file_read_all(const char *path, size_t limit, struct buf *out, struct err *err)
+{
+	char chunk[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return err_set(err, ERR_IO, "cannot read %s: %s", path, strerror(errno));
+	buf_reset(out);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = err_set(err, ERR_IO, "cannot read %s: %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((limit && out->len + (size_t)n > limit) ||
+		    buf_append(out, chunk, (size_t)n) < 0) {
+			rc = err_set(err, ERR_LIMIT, "%s is larger than %zu bytes", path, limit);
+			break;
+		}
+	}
+	if (rc == 0 && !out->data)
+		buf_append(out, "", 0);
+	close(fd);
+	return rc;
+}

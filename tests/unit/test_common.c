@@ -1,0 +1,118 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common.h"
+
+static void test_buf_limit_refuses_growth(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	assert_int_equal(buf_puts(&b, "12345678"), 0);
+	assert_int_equal(buf_puts(&b, "9"), -1);
+	assert_string_equal(b.data, "12345678");
+	buf_consume(&b, 3);
+	assert_string_equal(b.data, "45678");
+	assert_int_equal(buf_printf(&b, "%d", 42), 0);
+	assert_string_equal(b.data, "4567842");
+	buf_release(&b);
+}
+
+static void test_duration_parsing(void **state)
+{
+	struct err err = ERR_INIT;
+	long ms;
+
+	assert_int_equal(str_to_duration_ms("10", 60000, &ms, "timeout", &err), 0);
+	assert_int_equal(ms, 10000);
+	assert_int_equal(str_to_duration_ms("250ms", 60000, &ms, "timeout", &err), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(str_to_duration_ms("1.5s", 60000, &ms, "timeout", &err), 0);
+	assert_int_equal(ms, 1500);
+	assert_int_equal(str_to_duration_ms("-1s", 60000, &ms, "timeout", &err), -1);
+	assert_non_null(strstr(err.msg, "negative"));
+	assert_int_equal(str_to_duration_ms("5h", 60000, &ms, "timeout", &err), -1);
+	assert_non_null(strstr(err.msg, "unit"));
+	assert_int_equal(str_to_duration_ms("2m", 150000, &ms, "timeout", &err), 0);
+	assert_int_equal(str_to_duration_ms("3m", 150000, &ms, "timeout", &err), -1);
+}
+
+static void test_long_parsing_names_field(void **state)
+{
+	struct err err = ERR_INIT;
+	long v;
+
+	assert_int_equal(str_to_long("12x", 0, 100, &v, "--count", &err), -1);
+	assert_int_equal(err.code, ERR_USAGE);
+	assert_non_null(strstr(err.msg, "--count"));
+	assert_int_equal(str_to_long("101", 0, 100, &v, "--count", &err), -1);
+	assert_int_equal(str_to_long("100", 0, 100, &v, "--count", &err), 0);
+	assert_int_equal(v, 100);
+}
+
+static void test_split_list(void **state)
+{
+	struct err err = ERR_INIT;
+	char **v = str_split_list("icmp,tcp,udp", 8, "--protocol", &err);
+
+	assert_non_null(v);
+	assert_int_equal(strv_len(v), 3);
+	assert_string_equal(v[2], "udp");
+	strv_free(v);
+	assert_null(str_split_list("icmp,,udp", 8, "--protocol", &err));
+	assert_null(str_split_list("a,b,c", 2, "--protocol", &err));
+}
+
+static void test_redact_header(void **state)
+{
+	char out[128];
+
+	log_redact_header("Authorization: Bearer abc.def", out, sizeof(out));
+	assert_string_equal(out, "Authorization: <redacted>");
+	log_redact_header("x-floater-token: s3cret", out, sizeof(out));
+	assert_null(strstr(out, "s3cret"));
+	log_redact_header("Content-Type: application/json", out, sizeof(out));
+	assert_string_equal(out, "Content-Type: application/json");
+}
+
+static void test_iso_time_round_trip(void **state)
+{
+	int64_t ms;
+	char s[32];
+
+	assert_int_equal(time_parse_iso("2026-11-26T04:17:18Z", &ms), 0);
+	time_format_iso(ms, s, sizeof(s));
+	assert_string_equal(s, "2026-11-26T04:17:18Z");
+	assert_int_equal(time_parse_iso("2026-11-26T04:17:18.250Z", &ms), 0);
+	assert_int_equal(ms % 1000, 250);
+	assert_int_equal(time_parse_iso("yesterday", &ms), -1);
+}
+
+static void test_probe_names(void **state)
+{
+	assert_int_equal(probe_error_parse("refused"), PROBE_REFUSED);
+	assert_string_equal(probe_error_name(PROBE_MTU), "message-too-long");
+	assert_int_equal(probe_protocol_parse("udp"), PROTO_UDP);
+	assert_int_equal(probe_protocol_parse("sctp"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_limit_refuses_growth),
+		cmocka_unit_test(test_duration_parsing),
+		cmocka_unit_test(test_long_parsing_names_field),
+		cmocka_unit_test(test_split_list),
+		cmocka_unit_test(test_redact_header),
+		cmocka_unit_test(test_iso_time_round_trip),
+		cmocka_unit_test(test_probe_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
