@@ -1,0 +1,291 @@
+/* kube: a Kubernetes API client for many clusters at once — kubeconfig and auth
+ * (kubeconfig.h), REST over one shared libcurl multi handle, the objects netctl deploys,
+ * and the pods/proxy channel to floaters. The one public header of src/kube. */
+#ifndef NETCTL_KUBE_H
+#define NETCTL_KUBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "kubeconfig.h"
+
+struct cJSON;
+
+/* ---- event loop ------------------------------------------------------------------------
+ * One loop (a libcurl multi handle) carries every request of every client: requests to
+ * many clusters are in flight at once, connections are reused, HTTP/2 streams are
+ * multiplexed. Single-threaded: callbacks run inside kube_loop_step(). */
+struct kube_loop;
+
+struct kube_loop *kube_loop_new(struct err *err);
+/* Cancels what is still in flight (no callbacks) and frees the loop. Free the clients
+ * first or after: both orders work. */
+void kube_loop_free(struct kube_loop *loop);
+/* Waits at most timeout_ms for network activity or a due retry, then runs completions.
+ * Returns the number of requests still in flight (0: idle), -1 on a libcurl failure. */
+int kube_loop_step(struct kube_loop *loop, long timeout_ms, struct err *err);
+/* Steps until nothing is in flight or timeout_ms ran out (then -1, ERR_TIMEOUT). */
+int kube_loop_run(struct kube_loop *loop, long timeout_ms, struct err *err);
+/* Requests in flight or waiting for a retry. */
+size_t kube_loop_pending(const struct kube_loop *loop);
+
+/* ---- client (one per cluster) ---------------------------------------------------------- */
+struct kube_client;
+
+struct kube_client_opts {
+	const char *name;        /* cluster name used in messages; NULL: the context name */
+	long connect_timeout_ms; /* TCP + TLS handshake; 0: 5000 */
+	long timeout_ms;         /* whole request, default for each call; 0: 30000 */
+	int max_attempts;        /* tries per request incl. the first; 0: 5 */
+	long retry_budget_ms;    /* no retry starts later than this after the first try; 0: 30000 */
+};
+
+/* The target is copied; opts may be NULL. Makes no request. */
+struct kube_client *kube_client_new(struct kube_loop *loop, const struct kube_target *t,
+				    const struct kube_client_opts *opts, struct err *err);
+/* Cancels the client's requests in flight (no callbacks) and frees it. */
+void kube_client_free(struct kube_client *c);
+const char *kube_client_name(const struct kube_client *c);
+const char *kube_client_server(const struct kube_client *c);
+/* The context's namespace ("default" when the context names none). */
+const char *kube_client_namespace(const struct kube_client *c);
+/* HTTP requests sent by this client, retries included (the engine reports API calls). */
+uint64_t kube_client_requests(const struct kube_client *c);
+struct kube_loop *kube_client_loop(const struct kube_client *c);
+
+/* ---- requests (asynchronous) ----------------------------------------------------------- */
+enum kube_method { KUBE_GET = 0, KUBE_POST, KUBE_PUT, KUBE_PATCH, KUBE_DELETE };
+
+struct kube_response {
+	long status;      /* HTTP status; 0 when no response arrived */
+	const char *body; /* buffered body (NUL-terminated), "" when streamed or empty */
+	size_t body_len;
+};
+
+/* Called once per line of a streamed body (without the newline; also for a last
+ * unterminated line). Return 0 to go on, -1 to abort the request (it then fails). */
+typedef int (*kube_line_fn)(void *arg, const char *line, size_t len);
+/* Called for raw body bytes of a streamed 2xx response. Same return convention. */
+typedef int (*kube_data_fn)(void *arg, const char *data, size_t len);
+/* Called exactly once when the request finished: err is NULL on success (2xx) and names
+ * the cluster otherwise. resp is valid only during the call. Not called after
+ * kube_call_cancel() or kube_client_free(). */
+typedef void (*kube_done_fn)(void *arg, const struct kube_response *resp,
+			     const struct err *err);
+
+struct kube_request {
+	enum kube_method method;
+	const char *path;         /* "/api/v1/nodes?limit=500" (appended to the server URL) */
+	const char *body;         /* copied; NULL: none */
+	size_t body_len;          /* 0 with a body: strlen(body) */
+	const char *content_type; /* NULL: application/json when there is a body */
+	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; copied */
+	long timeout_ms;            /* 0: the client's */
+	bool retry_post; /* POST is retried only when the caller knows it is idempotent */
+	size_t max_body; /* cap on the buffered body or total streamed bytes; 0: 64 MiB */
+	size_t max_line; /* with on_line: longest accepted line; 0: 1 MiB */
+	kube_data_fn on_data; /* stream the 2xx body raw ... */
+	kube_line_fn on_line; /* ... or split into lines (at most one of the two) */
+	kube_done_fn on_done;
+	void *arg;
+};
+
+struct kube_call;
+
+/* Starts a request; it progresses inside kube_loop_step(). Error responses (non-2xx) are
+ * always buffered and turned into err for on_done, even for streaming requests. */
+struct kube_call *kube_call_start(struct kube_client *c, const struct kube_request *req,
+				  struct err *err);
+/* Stops a request; its on_done is not called. Safe inside any callback. */
+void kube_call_cancel(struct kube_call *call);
+
+/* Percent-encodes a query value (labelSelector, continue token). Heap result. */
+char *kube_escape(const char *s);
+
+/* ---- blocking helpers (they run the shared loop, so other requests progress too) ----- */
+
+/* Any request; on success a 2xx happened and *out_body (if asked) holds the body
+ * (caller frees). Not for use inside on_data / on_line callbacks. */
+int kube_request_sync(struct kube_client *c, const struct kube_request *req, long *status,
+		      char **out_body, struct err *err);
+/* JSON verbs; the result is the server's object (cJSON_Delete it), NULL on error. */
+struct cJSON *kube_get(struct kube_client *c, const char *path, struct err *err);
+struct cJSON *kube_create(struct kube_client *c, const char *path, const struct cJSON *obj,
+			  struct err *err);
+struct cJSON *kube_replace(struct kube_client *c, const char *path, const struct cJSON *obj,
+			   struct err *err);
+/* patch_type: "application/merge-patch+json", "application/strategic-merge-patch+json",
+ * "application/json-patch+json". */
+struct cJSON *kube_patch(struct kube_client *c, const char *path, const char *patch_type,
+			 const struct cJSON *patch, struct err *err);
+/* DELETE with optional DeleteOptions; 404 is an error here (ERR_NOTFOUND). */
+int kube_delete(struct kube_client *c, const char *path, const struct cJSON *options,
+		struct err *err);
+/* GET /version: gitVersion ("v1.20.2") into out. */
+int kube_server_version(struct kube_client *c, char *out, size_t outsz, struct err *err);
+
+/* ---- lists with pagination (limit/continue): one page in memory at a time ------------ */
+
+/* Called per item (borrowed: valid during the call). Return 0 to go on, -1 to stop (the
+ * list then fails with the err the callback filled, or ERR_INTERNAL). */
+typedef int (*kube_item_fn)(void *arg, const struct cJSON *item, struct err *err);
+typedef void (*kube_list_done_fn)(void *arg, size_t items, const struct err *err);
+
+struct kube_list_opts {
+	const char *label_selector; /* NULL: all */
+	const char *field_selector; /* NULL: none */
+	long page_size;             /* 0: 500 */
+	kube_item_fn on_item;
+	kube_list_done_fn on_done; /* async only */
+	void *arg;
+};
+
+/* path is a collection, e.g. "/api/v1/nodes". Each page is one request (counted). */
+int kube_list_start(struct kube_client *c, const char *path, const struct kube_list_opts *o,
+		    struct err *err);
+/* Blocking; returns the number of items, -1 on error. */
+long kube_list(struct kube_client *c, const char *path, const struct kube_list_opts *o,
+	       struct err *err);
+
+/* ---- nodes and floater pods ------------------------------------------------------------ */
+
+struct kube_node {
+	char *name;
+	char *internal_ipv4; /* first InternalIP of each family; NULL when absent */
+	char *internal_ipv6;
+	char **addresses; /* "TYPE=ADDRESS" for every status.addresses entry (NULL-terminated) */
+	char **pod_cidrs; /* spec.podCIDRs (or spec.podCIDR), NULL-terminated */
+	bool ready;       /* condition Ready=True */
+	bool unschedulable;
+};
+
+struct kube_node_list {
+	struct kube_node *items;
+	size_t n;
+};
+
+int kube_nodes_list(struct kube_client *c, struct kube_node_list *out, struct err *err);
+void kube_node_list_release(struct kube_node_list *l);
+
+struct kube_pod {
+	char *name;
+	char *node;    /* spec.nodeName, NULL when unscheduled */
+	char *host_ip; /* status.hostIP */
+	char *ipv4;    /* from status.podIPs (or podIP) */
+	char *ipv6;
+	char *network; /* label netctl.io/network: "pod" or "host" */
+	char *phase;   /* status.phase */
+	bool ready;    /* condition Ready=True */
+	char *why;     /* when not ready: phase, container waiting reason, conditions */
+};
+
+struct kube_pod_list {
+	struct kube_pod *items;
+	size_t n;
+};
+
+/* Pods in ns matching label_selector (NULL: every netctl floater pod). */
+int kube_pods_list(struct kube_client *c, const char *ns, const char *label_selector,
+		   struct kube_pod_list *out, struct err *err);
+void kube_pod_list_release(struct kube_pod_list *l);
+
+/* ---- what netctl deploys (deploy/*.yaml, embedded) ------------------------------------- */
+
+#define KUBE_FLOATER_NAME      "netctl-floater"
+#define KUBE_FLOATER_HOST_NAME "netctl-floater-host"
+#define KUBE_TOKEN_SECRET      "netctl-floater-token"
+#define KUBE_MANAGED_SELECTOR  "app.kubernetes.io/managed-by=netctl"
+#define KUBE_DEFAULT_NAMESPACE "kosmos-system"
+#define KUBE_DEFAULT_IMAGE_REPOSITORY "ghcr.io/kosmos-io"
+#define KUBE_DEFAULT_PORT      8889
+
+enum kube_network { KUBE_NET_POD = 1, KUBE_NET_HOST = 2 };
+
+/* The fixed set of template variables: ${NAMESPACE} ${IMAGE_REPOSITORY} ${VERSION}
+ * ${PORT} ${TOKEN} (${TOKEN_BASE64} is derived). NULL/0 fields take the defaults above
+ * (version: NETCTL_VERSION). */
+struct kube_deploy_vars {
+	const char *namespace;
+	const char *image_repository;
+	const char *version;
+	int port;
+	const char *token; /* NULL: reuse the token of an existing Secret, else a new one */
+};
+
+enum kube_apply_result { KUBE_APPLY_CREATED = 0, KUBE_APPLY_UPDATED, KUBE_APPLY_UNCHANGED };
+const char *kube_apply_result_name(enum kube_apply_result r); /* "created", ... */
+
+/* Renders one embedded template ("namespace.yaml", "secret.yaml", "daemonset-pod.yaml",
+ * "daemonset-host.yaml") to a JSON object. Variables are substituted inside scalars only
+ * (a value can never change the document's structure). */
+struct cJSON *kube_template_render(const char *name, const struct kube_deploy_vars *v,
+				   struct err *err);
+
+/* Create, or get + compare + merge-patch when our fields differ; unchanged objects are left
+ * alone (a second apply makes no request beyond the GET). obj needs apiVersion, kind,
+ * metadata.name (and metadata.namespace for namespaced kinds). */
+int kube_apply(struct kube_client *c, const struct cJSON *obj, enum kube_apply_result *result,
+	       struct err *err);
+
+struct kube_apply_report {
+	char token[65]; /* the floater token in use (hex), for X-Floater-Token */
+	int created, updated, unchanged;
+	char summary[512]; /* "namespace/kosmos-system unchanged, secret/... created, ..." */
+};
+
+/* Applies Namespace, token Secret and the DaemonSet(s) for the networks in mask. */
+int kube_floaters_apply(struct kube_client *c, const struct kube_deploy_vars *v,
+			unsigned networks, struct kube_apply_report *rep, struct err *err);
+
+/* ---- DaemonSet rollout ----------------------------------------------------------------- */
+
+struct kube_rollout_problem {
+	char *node; /* node without a ready floater */
+	char *pod;  /* its pod, NULL when none was created */
+	char *why;  /* "no pod (node NotReady)", "Pending: ContainerCreating", ... */
+};
+
+struct kube_rollout {
+	long desired, ready; /* from the DaemonSet status */
+	struct kube_rollout_problem *problems;
+	size_t nproblems;
+};
+
+/* Waits at most timeout_ms (podWaitTime) until every desired pod of DaemonSet ns/name is
+ * ready. 0: all ready (desired > 0). -1: ERR_TIMEOUT with out->problems naming each node
+ * without a ready floater and why (zero nodes: a timeout that says so), or another error. */
+int kube_daemonset_wait(struct kube_client *c, const char *ns, const char *name,
+			long timeout_ms, struct kube_rollout *out, struct err *err);
+void kube_rollout_release(struct kube_rollout *r);
+
+/* Deletes every object netctl created in ns (label app.kubernetes.io/managed-by=netctl):
+ * DaemonSets (foreground propagation), Secrets, ServiceAccounts, then the Namespace if
+ * netctl created it. Already-gone objects are fine. wait_ms > 0: also wait that long for
+ * the namespace to disappear. */
+int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms, struct err *err);
+
+/* ---- pods/proxy to floaters ------------------------------------------------------------ */
+
+struct kube_proxy_request {
+	const char *ns, *pod;
+	int port;
+	enum kube_method method; /* KUBE_GET or KUBE_POST */
+	const char *path;        /* "/v1/probe" */
+	const char *body;        /* copied; NULL for GET */
+	size_t body_len;
+	const char *const *headers; /* e.g. "X-Floater-Token: …" (redacted in logs) */
+	long timeout_ms;
+	size_t max_line;      /* 0: 64 KiB */
+	kube_line_fn on_line; /* one NDJSON line at a time, as it arrives */
+	kube_done_fn on_done;
+	void *arg;
+};
+
+/* Request to /api/v1/namespaces/NS/pods/NAME:PORT/proxy/PATH; never retried once a line
+ * was delivered (probes are not repeated behind the caller's back). */
+struct kube_call *kube_proxy_start(struct kube_client *c, const struct kube_proxy_request *r,
+				   struct err *err);
+
+#endif
