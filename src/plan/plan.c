@@ -1,0 +1,246 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+/* Target lists by protocol mask: index 0 holds targets decided without probing. */
+#define PLAN_GROUPS 8
+
+struct target_list {
+	struct plan_target *v;
+	size_t n, cap;
+};
+
+struct plan {
+	const struct plan_node *nodes;
+	size_t nnodes, nclusters;
+	const bool *cluster_pairs;
+	struct plan_opts opts;
+	plan_filter_fn filter;
+	void *filter_arg;
+	size_t *cluster_first, *cluster_count; /* node ranges per cluster */
+	struct target_list groups[PLAN_GROUPS];
+	struct plan_shard *shards;
+	size_t nshards, shards_cap;
+	int64_t total; /* -1 until computed */
+};
+
+static unsigned popcount(unsigned v)
+{
+	return (unsigned)__builtin_popcount(v);
+}
+
+struct plan *plan_new(const struct plan_node *nodes, size_t nnodes, size_t nclusters,
+		      const bool *cluster_pairs, const struct plan_opts *opts,
+		      plan_filter_fn filter, void *filter_arg, struct err *err)
+{
+	struct plan *p;
+
+	if (!opts->protocols || !opts->families || !opts->networks) {
+		err_set(err, ERR_USAGE, "plan: no protocol, family or network selected");
+		return NULL;
+	}
+	for (size_t i = 1; i < nnodes; i++) {
+		if (nodes[i].cluster < nodes[i - 1].cluster || nodes[i].cluster >= nclusters) {
+			err_set(err, ERR_INTERNAL, "plan: nodes not grouped by cluster");
+			return NULL;
+		}
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->nodes = nodes;
+	p->nnodes = nnodes;
+	p->nclusters = nclusters;
+	p->cluster_pairs = cluster_pairs;
+	p->opts = *opts;
+	if (!p->opts.max_targets)
+		p->opts.max_targets = 10000;
+	p->filter = filter;
+	p->filter_arg = filter_arg;
+	p->total = -1;
+	p->cluster_first = xcalloc(nclusters ? nclusters : 1, sizeof(size_t));
+	p->cluster_count = xcalloc(nclusters ? nclusters : 1, sizeof(size_t));
+	for (size_t i = nnodes; i-- > 0;) {
+		p->cluster_first[nodes[i].cluster] = i;
+		p->cluster_count[nodes[i].cluster]++;
+	}
+	return p;
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	for (size_t g = 0; g < PLAN_GROUPS; g++)
+		free(p->groups[g].v);
+	free(p->shards);
+	free(p->cluster_first);
+	free(p->cluster_count);
+	free(p);
+}
+
+size_t plan_nsources(const struct plan *p)
+{
+	return p->nnodes * 2;
+}
+
+/* Networks a sender serves, within the options. */
+static unsigned sender_networks(const struct plan *p, enum plan_sender sender)
+{
+	unsigned mine = sender == PLAN_SEND_POD
+				? (1u << PLAN_NET_POD) | (1u << PLAN_NET_POD_HOST)
+				: (1u << PLAN_NET_HOST) | (1u << PLAN_NET_HOST_POD);
+
+	return mine & p->opts.networks;
+}
+
+static bool net_targets_pod(enum plan_network net)
+{
+	return net == PLAN_NET_POD || net == PLAN_NET_HOST_POD;
+}
+
+static unsigned pair_protocols(struct plan *p, const struct plan_node *src,
+			       const struct plan_node *dst, unsigned family,
+			       enum plan_network net)
+{
+	if (!p->filter)
+		return p->opts.protocols;
+	return p->filter(p->filter_arg, src, dst, family, net) & p->opts.protocols;
+}
+
+int64_t plan_total(struct plan *p)
+{
+	unsigned nets = popcount(p->opts.networks), fams = popcount(p->opts.families & 3);
+	unsigned protos = popcount(p->opts.protocols);
+	int64_t pairs = 0;
+
+	if (p->total >= 0)
+		return p->total;
+	if (!p->filter) {
+		for (size_t a = 0; a < p->nclusters; a++) {
+			for (size_t b = 0; b < p->nclusters; b++) {
+				int64_t na = (int64_t)p->cluster_count[a];
+				int64_t nb = (int64_t)p->cluster_count[b];
+
+				if (!p->cluster_pairs[a * p->nclusters + b])
+					continue;
+				pairs += a == b ? na * (na > 0 ? na - 1 : 0) : na * nb;
+			}
+		}
+		p->total = pairs * nets * fams * protos;
+		return p->total;
+	}
+	p->total = 0;
+	for (size_t s = 0; s < plan_nsources(p); s++) {
+		const struct plan_shard *shards;
+		size_t n = plan_source(p, s, &shards);
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t t = 0; t < shards[i].n; t++)
+				p->total += popcount(shards[i].targets[t].protocols);
+	}
+	return p->total;
+}
+
+static void group_push(struct target_list *l, const struct plan_target *t)
+{
+	l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = *t;
+}
+
+/* Fills the target of one (src, dst, family, network); false when nothing is planned. */
+static bool make_target(struct plan *p, size_t si, size_t di, unsigned family,
+			enum plan_network net, enum plan_sender sender, struct plan_target *t)
+{
+	const struct plan_node *src = &p->nodes[si], *dst = &p->nodes[di];
+	int f = family == 6 ? 1 : 0;
+	const char *src_floater = sender == PLAN_SEND_POD ? src->pod_floater : src->host_floater;
+	const char *src_ip = sender == PLAN_SEND_POD ? src->pod_ip[f] : src->host_ip[f];
+	bool to_pod = net_targets_pod(net);
+	const char *dst_floater = to_pod ? dst->pod_floater : dst->host_floater;
+	const char *dst_ip = to_pod ? dst->pod_ip[f] : dst->host_ip[f];
+	unsigned protos = pair_protocols(p, src, dst, family, net);
+
+	if (!protos)
+		return false;
+	memset(t, 0, sizeof(*t));
+	t->dst = (uint32_t)di;
+	t->family = (uint8_t)family;
+	t->network = (uint8_t)net;
+	t->protocols = (uint8_t)protos;
+	if (!src_floater || !dst_floater)
+		t->error = PROBE_NO_AGENT;
+	else if (!src_ip || !dst_ip)
+		t->error = PROBE_OTHER; /* no address of this family at one end */
+	else
+		t->ip = dst_ip;
+	return true;
+}
+
+static void add_shard(struct plan *p, size_t si, enum plan_sender sender, unsigned mask,
+		      bool decided, const struct plan_target *v, size_t n)
+{
+	struct plan_shard *sh;
+
+	p->shards = xgrow(p->shards, &p->shards_cap, p->nshards + 1, sizeof(*p->shards));
+	sh = &p->shards[p->nshards++];
+	sh->src = (uint32_t)si;
+	sh->sender = sender;
+	sh->protocols = mask;
+	sh->decided = decided;
+	sh->targets = v;
+	sh->n = n;
+}
+
+size_t plan_source(struct plan *p, size_t s, const struct plan_shard **shards)
+{
+	size_t si = s / 2;
+	enum plan_sender sender = (enum plan_sender)(s % 2);
+	unsigned nets = sender_networks(p, sender);
+	uint32_t ci;
+
+	p->nshards = 0;
+	*shards = NULL;
+	for (size_t g = 0; g < PLAN_GROUPS; g++)
+		p->groups[g].n = 0;
+	if (si >= p->nnodes || !nets)
+		return 0;
+	ci = p->nodes[si].cluster;
+	for (size_t cj = 0; cj < p->nclusters; cj++) {
+		if (!p->cluster_pairs[ci * p->nclusters + cj])
+			continue;
+		for (size_t k = 0; k < p->cluster_count[cj]; k++) {
+			size_t di = p->cluster_first[cj] + k;
+
+			if (di == si)
+				continue;
+			for (unsigned net = 0; net < PLAN_NET_MAX; net++) {
+				if (!(nets & (1u << net)))
+					continue;
+				for (unsigned f = 0; f < 2; f++) {
+					struct plan_target t;
+
+					if (!(p->opts.families & (1u << f)))
+						continue;
+					if (!make_target(p, si, di, f ? 6 : 4, net, sender, &t))
+						continue;
+					group_push(&p->groups[t.error ? 0 : t.protocols], &t);
+				}
+			}
+		}
+	}
+	/* Requests to send first, then what was decided without probing. */
+	for (size_t i = 1; i <= PLAN_GROUPS; i++) {
+		size_t g = i % PLAN_GROUPS;
+		struct target_list *l = &p->groups[g];
+
+		for (size_t off = 0; off < l->n; off += p->opts.max_targets) {
+			size_t n = l->n - off < p->opts.max_targets ? l->n - off
+								    : p->opts.max_targets;
+
+			add_shard(p, si, sender, g ? (unsigned)g : p->opts.protocols, g == 0,
+				  l->v + off, n);
+		}
+	}
+	*shards = p->shards;
+	return p->nshards;
+}
