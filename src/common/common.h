@@ -170,4 +170,19 @@ enum probe_protocol { PROTO_ICMP = 0, PROTO_TCP, PROTO_UDP, PROTO_MAX };
 const char *probe_protocol_name(enum probe_protocol p);
 int probe_protocol_parse(const char *name); /* -1 when unknown */
 
+/* ---- int64 id -> dense index map (idmap.c) --------------------------------------------- */
+
+/* Maps sparse int64 ids (node ids, run ids) to dense indexes into caller arrays. */
+struct idmap {
+	int64_t *keys;
+	uint32_t *vals;
+	size_t cap, len;
+};
+void idmap_init(struct idmap *m);
+void idmap_release(struct idmap *m);
+/* The value stored for key, or -1. */
+long idmap_get(const struct idmap *m, int64_t key);
+/* Stores key -> val (val < UINT32_MAX), replacing an existing value. */
+void idmap_put(struct idmap *m, int64_t key, uint32_t val);
+
 #endif
