@@ -1,0 +1,274 @@
+/* netctl cluster add | list | remove: the registry of clusters (kubeconfig path and
+ * context only; credentials stay in the kubeconfig). */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "store.h"
+
+#define MAX_CONTEXT_LEN 253
+
+static struct {
+	const char *kubeconfig;
+	const char *context;
+	bool json;
+} args;
+
+/* ---- add ------------------------------------------------------------------------------ */
+
+/* `~` expanded and made absolute against the working directory (symlinks kept: a user who
+ * points at ~/.kube/prod -> prod-2026 means the link). */
+static char *absolute_path(const char *path, struct err *err)
+{
+	char cwd[PATH_MAX];
+	char *expanded = path_expand_home(path, err);
+	char *abs;
+
+	if (!expanded)
+		return NULL;
+	if (expanded[0] == '/')
+		return expanded;
+	if (!getcwd(cwd, sizeof(cwd))) {
+		err_set(err, ERR_IO, "cannot get the working directory: %s", strerror(errno));
+		free(expanded);
+		return NULL;
+	}
+	abs = xasprintf("%s/%s", cwd, expanded);
+	free(expanded);
+	return abs;
+}
+
+static int check_readable_file(const char *path, struct err *err)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_set(err, ERR_USAGE, "--kubeconfig %s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return err_set(err, ERR_USAGE, "--kubeconfig %s: not a regular file", path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int check_context(const char *ctx, struct err *err)
+{
+	if (!*ctx)
+		return err_set(err, ERR_USAGE, "--context: must not be empty");
+	if (strlen(ctx) > MAX_CONTEXT_LEN)
+		return err_set(err, ERR_USAGE, "--context: longer than %d bytes", MAX_CONTEXT_LEN);
+	for (const char *p = ctx; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return err_set(err, ERR_USAGE, "--context: contains control characters");
+	return 0;
+}
+
+static int add_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct store *st = NULL;
+	char *path = NULL;
+	const char *name;
+	int first, rc;
+
+	rc = cmd_parse(ctx, e, argc, argv, 1, 1, &first);
+	if (rc)
+		return rc;
+	name = argv[first];
+	if (!config_is_dns_label(name))
+		return cmd_usage_error(e, "'%s' is not a valid cluster name (1-63 of a-z, 0-9, '-', "
+				       "starting and ending with a letter or digit)", name);
+	if (!args.kubeconfig)
+		return cmd_usage_error(e, "missing --kubeconfig FILE");
+	if (args.context && check_context(args.context, &err) < 0)
+		return cmd_usage_error(e, "%s", err.msg);
+	path = absolute_path(args.kubeconfig, &err);
+	if (!path || check_readable_file(path, &err) < 0)
+		goto out;
+	st = cmd_open_store(ctx, &err);
+	if (!st)
+		goto out;
+	if (store_cluster_add(st, name, path, args.context, NULL, &err) < 0) {
+		if (err.code == ERR_EXISTS)
+			err_set(&err, ERR_EXISTS,
+				"cluster '%s' is already registered (see `netctl cluster list`; "
+				"remove it first to change it)", name);
+		goto out;
+	}
+	printf("added cluster %s: kubeconfig %s, context %s\n", name, path,
+	       args.context ? args.context : "(current-context)");
+out:
+	store_close(st);
+	free(path);
+	return err.code ? cmd_fail(&err) : EXIT_OK;
+}
+
+/* ---- list ----------------------------------------------------------------------------- */
+
+static int list_row(const struct store_cluster *c, void *ctx)
+{
+	char added[32];
+	const char *cells[4];
+
+	cmd_format_time(c->added_ms, added, sizeof(added));
+	cells[0] = c->name;
+	cells[1] = c->kubeconfig;
+	cells[2] = c->context ? c->context : "-";
+	cells[3] = added;
+	table_add_row(ctx, cells);
+	return 0;
+}
+
+static int list_json(const struct store_cluster *c, void *ctx)
+{
+	cJSON *o = cJSON_CreateObject();
+	char added[32];
+
+	time_format_iso(c->added_ms, added, sizeof(added));
+	cJSON_AddStringToObject(o, "name", c->name);
+	cJSON_AddStringToObject(o, "kubeconfig", c->kubeconfig);
+	if (c->context)
+		cJSON_AddStringToObject(o, "context", c->context);
+	else
+		cJSON_AddNullToObject(o, "context");
+	cJSON_AddStringToObject(o, "added", added);
+	cJSON_AddItemToArray(ctx, o);
+	return 0;
+}
+
+static int list_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	static const char *const headers[] = {"NAME", "KUBECONFIG", "CONTEXT", "ADDED"};
+	struct err err = ERR_INIT;
+	struct store *st;
+	struct table *t = NULL;
+	cJSON *arr = NULL;
+	int first, rc;
+
+	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
+	if (rc)
+		return rc;
+	st = cmd_open_store(ctx, &err);
+	if (!st)
+		return cmd_fail(&err);
+	if (args.json) {
+		arr = cJSON_CreateArray();
+		rc = store_cluster_list(st, list_json, arr, &err);
+	} else {
+		t = table_new(headers, ARRAY_SIZE(headers));
+		rc = store_cluster_list(st, list_row, t, &err);
+	}
+	store_close(st);
+	if (rc < 0) {
+		cJSON_Delete(arr);
+		table_free(t);
+		return cmd_fail(&err);
+	}
+	if (arr)
+		cmd_print_json(arr);
+	else if (table_rows(t) == 0)
+		printf("no clusters registered; add one with: "
+		       "netctl cluster add NAME --kubeconfig FILE\n");
+	else
+		table_print(t, stdout);
+	table_free(t);
+	return EXIT_OK;
+}
+
+/* ---- remove --------------------------------------------------------------------------- */
+
+static int remove_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct store *st;
+	int first, rc;
+
+	rc = cmd_parse(ctx, e, argc, argv, 1, 1, &first);
+	if (rc)
+		return rc;
+	st = cmd_open_store(ctx, &err);
+	if (!st)
+		return cmd_fail(&err);
+	rc = store_cluster_remove(st, argv[first], &err);
+	store_close(st);
+	if (rc < 0) {
+		if (err.code == ERR_NOTFOUND)
+			err_set(&err, ERR_NOTFOUND,
+				"no cluster named '%s' (see `netctl cluster list`)", argv[first]);
+		return cmd_fail(&err);
+	}
+	printf("removed cluster %s (its past runs stay in `netctl history`)\n", argv[first]);
+	return EXIT_OK;
+}
+
+/* ---- the command table entries -------------------------------------------------------- */
+
+static const struct cmd_opt add_opts[] = {
+	{OPT_STRING, 'k', "kubeconfig", "FILE", "kubeconfig to reach the cluster (required)",
+	 &args.kubeconfig, 0, 0, NULL},
+	{OPT_STRING, 'c', "context", "CTX", "context in it (default: its current-context)",
+	 &args.context, 0, 0, NULL},
+	{OPT_END},
+};
+
+static const struct cmd_opt list_opts[] = {
+	{OPT_FLAG, 0, "json", NULL, "print JSON instead of a table", &args.json, 0, 0, NULL},
+	{OPT_END},
+};
+
+static const struct cmd_opt no_opts[] = {{OPT_END}};
+
+static const struct cmd_entry cluster_add_entry = {
+	.name = "cluster add",
+	.summary = "Register a cluster by name: its kubeconfig path and context, no secrets.",
+	.synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]",
+	.details = "NAME: 1-63 of a-z, 0-9 and '-'. FILE must exist and be readable; it is\n"
+		   "stored as an absolute path and read again by every check.\n",
+	.opts = add_opts,
+	.exec = add_exec,
+};
+
+static const struct cmd_entry cluster_list_entry = {
+	.name = "cluster list",
+	.summary = "List registered clusters.",
+	.synopsis = "cluster list [--json]",
+	.opts = list_opts,
+	.exec = list_exec,
+};
+
+static const struct cmd_entry cluster_remove_entry = {
+	.name = "cluster remove",
+	.summary = "Unregister a cluster (its past runs stay in the history).",
+	.synopsis = "cluster remove NAME",
+	.opts = no_opts,
+	.exec = remove_exec,
+};
+
+static const struct cmd_entry *const cluster_subs[] = {
+	&cluster_add_entry,
+	&cluster_list_entry,
+	&cluster_remove_entry,
+	NULL,
+};
+
+const struct cmd_entry cmd_cluster_entry = {
+	.name = "cluster",
+	.summary = "Register, list and remove clusters.",
+	.synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]\n"
+		    "cluster list [--json]\n"
+		    "cluster remove NAME",
+	.details = "`netctl help cluster add` (or `netctl cluster add --help`) for one of them.\n",
+	.opts = no_opts,
+	.exec = cmd_exec_subcommand,
+	.subs = cluster_subs,
+};

@@ -1,0 +1,37 @@
+/* Small helpers shared by commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "store.h"
+
+struct store *cmd_open_store(const struct cmd_ctx *ctx, struct err *err)
+{
+	char *path = store_resolve_path(ctx->db_flag, err);
+	struct store *st;
+
+	if (!path)
+		return NULL;
+	log_debug("store: %s", path);
+	st = store_open(path, err);
+	free(path);
+	return st;
+}
+
+void cmd_format_time(int64_t wall_ms, char *dst, size_t dstsz)
+{
+	char iso[32];
+	char *t;
+
+	if (wall_ms <= 0) {
+		str_copy(dst, dstsz, "-");
+		return;
+	}
+	time_format_iso(wall_ms, iso, sizeof(iso));
+	/* A blank instead of 'T' reads better in a table; still unambiguous UTC. */
+	t = strchr(iso, 'T');
+	if (t)
+		*t = ' ';
+	str_copy(dst, dstsz, iso);
+}
