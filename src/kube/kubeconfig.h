@@ -1,0 +1,83 @@
+/* kubeconfig: load kubeconfig files the way kubectl does and resolve one context into
+ * everything a REST client needs. Included by kube.h (the public header of src/kube). */
+#ifndef NETCTL_KUBECONFIG_H
+#define NETCTL_KUBECONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+/* Key material held in memory only (handed to libcurl as blobs, never written to disk). */
+struct kube_blob {
+	unsigned char *data;
+	size_t len;
+};
+
+/* An exec credential plugin (client.authentication.k8s.io/v1 or v1beta1). */
+struct kube_exec {
+	char *api_version;
+	char *command;
+	char **args; /* NULL-terminated, may be empty */
+	char **env;  /* NULL-terminated "NAME=value" items added to the environment */
+	char *install_hint;
+	bool provide_cluster_info;
+	char *interactive_mode; /* Never, IfAvailable or Always (v1beta1 default IfAvailable) */
+};
+
+/* One context resolved to a server and credentials. */
+struct kube_target {
+	char *name;         /* context name */
+	char *cluster_name; /* clusters[].name */
+	char *user_name;    /* users[].name */
+	char *server;       /* https://host:port[/path] */
+	char *namespace;    /* context namespace or "default" */
+	char *tls_server_name;
+	char *proxy_url;
+	bool insecure_skip_tls_verify;
+	struct kube_blob ca;          /* PEM; empty: system trust store */
+	struct kube_blob client_cert; /* PEM */
+	struct kube_blob client_key;  /* PEM */
+	char *token;                  /* static bearer token */
+	char *token_file;             /* re-read when its mtime changes (kube_auth_header) */
+	char *username, *password;    /* basic auth */
+	struct kube_exec *exec;       /* NULL when no exec plugin */
+	char *source;                 /* file the context came from (for messages) */
+};
+
+/* Loads the kubeconfig(s) and resolves a context.
+ *  path:    a file, or NULL to use $KUBECONFIG (':'-separated list, merged the way kubectl
+ *           merges: the first file that defines a name wins) or else ~/.kube/config;
+ *           when KUBERNETES_SERVICE_HOST is set and no file exists, the in-cluster config.
+ *  context: NULL for current-context.
+ * Relative paths are resolved against the directory of the file that names them; '~' is
+ * expanded. Errors are one line naming the file and the field. */
+struct kube_target *kube_target_load(const char *path, const char *context, struct err *err);
+void kube_target_free(struct kube_target *t);
+
+/* The names of all contexts in the given kubeconfig(s) (NULL-terminated, strv_free). */
+char **kube_context_names(const char *path, struct err *err);
+
+struct kube_exec *kube_exec_dup(const struct kube_exec *x);
+void kube_exec_free(struct kube_exec *x);
+
+/* Credentials for one request. Fills `header` with "Authorization: Bearer …" or
+ * "Authorization: Basic …" (or leaves it empty when client certificates are the only auth).
+ * Runs the exec plugin when needed (posix_spawn, no shell; result cached until its
+ * expirationTimestamp), re-reads token_file when it changed. */
+struct kube_auth;
+struct kube_auth *kube_auth_new(const struct kube_target *t);
+void kube_auth_free(struct kube_auth *a);
+int kube_auth_header(struct kube_auth *a, struct buf *header, struct err *err);
+/* Client certificate and key from an exec plugin (if it returned them), else NULL blobs. */
+const struct kube_blob *kube_auth_client_cert(struct kube_auth *a);
+const struct kube_blob *kube_auth_client_key(struct kube_auth *a);
+/* Forget the cached credential (call after a 401 so the next request re-runs the plugin). */
+void kube_auth_invalidate(struct kube_auth *a);
+/* Bound on one plugin run (default 30 s); the plugin's process group is killed after it. */
+void kube_auth_set_exec_timeout(struct kube_auth *a, long ms);
+/* How many times the exec plugin has been started (for tests and -v output). */
+unsigned long kube_auth_exec_runs(const struct kube_auth *a);
+
+#endif
