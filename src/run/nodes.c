@@ -1,0 +1,141 @@
+/* The node table of a run: every node of every cluster with its floaters and addresses,
+ * recorded in the store (which gives each node its stable id). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "run_int.h"
+
+static const char *keep(struct engine *e, const char *s)
+{
+	if (!s)
+		return NULL;
+	e->strings = xgrow(e->strings, &e->strings_cap, e->nstrings + 1, sizeof(char *));
+	e->strings[e->nstrings] = xstrdup(s);
+	return e->strings[e->nstrings++];
+}
+
+void nodes_release(struct engine *e)
+{
+	for (size_t i = 0; i < e->nstrings; i++)
+		free(e->strings[i]);
+	free(e->strings);
+	free(e->nodes);
+	e->strings = NULL;
+	e->nodes = NULL;
+	e->nnodes = e->nstrings = e->strings_cap = 0;
+}
+
+static int cmp_node_name(const void *a, const void *b)
+{
+	const struct kube_node *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+static const struct kube_pod *find_pod(const struct kube_pod_list *pods, const char *node,
+				       const char *network)
+{
+	const struct kube_pod *best = NULL;
+
+	for (size_t i = 0; i < pods->n; i++) {
+		const struct kube_pod *p = &pods->items[i];
+
+		if (!p->node || strcmp(p->node, node) || !str_eq(p->network, network))
+			continue;
+		if (p->ready)
+			return p;
+		best = p;
+	}
+	return best;
+}
+
+/* Adds the nodes of one cluster to the table and to the store. */
+static int collect_cluster(struct engine *e, size_t c, const struct kube_node_list *nl,
+			   const struct kube_pod_list *pods, struct err *err)
+{
+	struct engine_cluster *ec = &e->clusters[c];
+	struct store_node *sn = xcalloc(nl->n ? nl->n : 1, sizeof(*sn));
+	unsigned need = ec->deployed;
+	size_t missing = 0;
+	int rc;
+
+	ec->first_node = e->nnodes;
+	ec->nnodes = nl->n;
+	for (size_t i = 0; i < nl->n; i++) {
+		const struct kube_node *kn = &nl->items[i];
+		const struct kube_pod *pp = find_pod(pods, kn->name, "pod");
+		const struct kube_pod *hp = find_pod(pods, kn->name, "host");
+		struct plan_node *pn = &e->nodes[e->nnodes + i];
+		bool ok = true;
+
+		pn->cluster = (uint32_t)c;
+		pn->name = keep(e, kn->name);
+		pn->host_ip[0] = keep(e, kn->internal_ipv4);
+		pn->host_ip[1] = keep(e, kn->internal_ipv6);
+		if (pp && pp->ready) {
+			pn->pod_floater = keep(e, pp->name);
+			pn->pod_ip[0] = keep(e, pp->ipv4);
+			pn->pod_ip[1] = keep(e, pp->ipv6);
+		} else if (need & KUBE_NET_POD) {
+			ok = false;
+		}
+		if (hp && hp->ready)
+			pn->host_floater = keep(e, hp->name);
+		else if (need & KUBE_NET_HOST)
+			ok = false;
+		if (!ok)
+			missing++;
+		sn[i].cluster_id = ec->in->cluster_id;
+		sn[i].name = pn->name;
+		sn[i].pod_ipv4 = pn->pod_ip[0];
+		sn[i].pod_ipv6 = pn->pod_ip[1];
+		sn[i].host_ipv4 = pn->host_ip[0];
+		sn[i].host_ipv6 = pn->host_ip[1];
+		sn[i].floater = ok ? STORE_FLOATER_READY : STORE_FLOATER_NOT_READY;
+	}
+	rc = store_run_nodes_add(e->st, e->res->run_id, sn, nl->n, err);
+	for (size_t i = 0; rc == 0 && i < nl->n; i++)
+		e->nodes[e->nnodes + i].id = sn[i].id;
+	free(sn);
+	if (rc < 0)
+		return -1;
+	e->nnodes += nl->n;
+	e->res->nodes += (int64_t)nl->n;
+	e->res->nodes_without_floater += (int64_t)missing;
+	engine_phase(e, RUN_PHASE_NODES, "%s: %zu nodes, %zu without a ready floater",
+		     ec->in->name, nl->n, missing);
+	return 0;
+}
+
+int nodes_collect(struct engine *e, struct err *err)
+{
+	struct kube_node_list *lists = xcalloc(e->nclusters, sizeof(*lists));
+	struct kube_pod_list *pods = xcalloc(e->nclusters, sizeof(*pods));
+	size_t total = 0;
+	int rc = -1;
+
+	for (size_t c = 0; c < e->nclusters; c++) {
+		struct engine_cluster *ec = &e->clusters[c];
+
+		if (kube_nodes_list(ec->client, &lists[c], err) < 0 ||
+		    kube_pods_list(ec->client, e->o.namespace, NULL, &pods[c], err) < 0) {
+			err_prefix(err, "listing nodes of %s", ec->in->name);
+			goto out;
+		}
+		qsort(lists[c].items, lists[c].n, sizeof(*lists[c].items), cmp_node_name);
+		total += lists[c].n;
+	}
+	e->nodes = xcalloc(total ? total : 1, sizeof(*e->nodes));
+	for (size_t c = 0; c < e->nclusters; c++)
+		if (collect_cluster(e, c, &lists[c], &pods[c], err) < 0)
+			goto out;
+	rc = 0;
+out:
+	for (size_t c = 0; c < e->nclusters; c++) {
+		kube_node_list_release(&lists[c]);
+		kube_pod_list_release(&pods[c]);
+	}
+	free(lists);
+	free(pods);
+	return rc;
+}

@@ -1,0 +1,289 @@
+/* Probe requests: one POST /v1/probe per shard to the source floater through the API
+ * server's pod proxy; NDJSON results are mapped back to pairs by their ref. A request that
+ * fails is retried once for the results still missing; then they are agent-lost. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run_int.h"
+
+struct probe_req {
+	struct probe_req *prev, *next;
+	struct engine *e;
+	struct engine_cluster *ec;
+	struct kube_call *call;
+	uint32_t src;
+	enum plan_sender sender;
+	unsigned protocols;
+	struct plan_target *targets;
+	uint8_t *seen; /* per target: protocols already answered */
+	size_t n;
+	int attempt;
+	bool finished; /* the floater sent its final line */
+};
+
+static void req_link(struct engine *e, struct probe_req *r)
+{
+	r->next = e->requests;
+	if (e->requests)
+		e->requests->prev = r;
+	e->requests = r;
+	r->ec->inflight++;
+	e->inflight_total++;
+}
+
+static void req_unlink(struct engine *e, struct probe_req *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		e->requests = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->ec->inflight--;
+	e->inflight_total--;
+}
+
+static void req_free(struct probe_req *r)
+{
+	free(r->targets);
+	free(r->seen);
+	free(r);
+}
+
+static bool ip_literal_ok(const char *ip)
+{
+	if (!*ip || strlen(ip) > 45)
+		return false;
+	return strspn(ip, "0123456789abcdefABCDEF:.") == strlen(ip);
+}
+
+static char *build_body(const struct probe_req *r, const struct run_options *o, int64_t run_id)
+{
+	struct buf b;
+	bool first = true;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "{\"id\":\"r%lld-n%u-a%d\",\"targets\":[", (long long)run_id, r->src,
+		   r->attempt);
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->seen[i] == r->protocols)
+			continue;
+		buf_printf(&b, "%s{\"ip\":\"%s\",\"port\":%d,\"ref\":%zu}", first ? "" : ",",
+			   r->targets[i].ip, o->port, i);
+		first = false;
+	}
+	buf_puts(&b, "],\"protocols\":[");
+	first = true;
+	for (unsigned p = 0; p < PROTO_MAX; p++) {
+		if (!(r->protocols & (1u << p)))
+			continue;
+		buf_printf(&b, "%s\"%s\"", first ? "" : ",", probe_protocol_name(p));
+		first = false;
+	}
+	buf_printf(&b, "],\"count\":%d,\"interval_ms\":%ld,\"timeout_ms\":%ld,\"size\":%d}",
+		   o->count, o->interval_ms, o->timeout_ms, o->size);
+	return buf_steal(&b);
+}
+
+/* The whole request may take: every probe's interval and timeout, plus a margin for the
+ * floater's rate and the proxy. Bounded. */
+static long request_timeout_ms(const struct probe_req *r, const struct run_options *o)
+{
+	long probes = (long)r->n * __builtin_popcount(r->protocols) * o->count;
+	long ms = 15000 + (long)o->count * o->interval_ms + 2 * o->timeout_ms + probes / 2;
+
+	return ms > 600000 ? 600000 : ms;
+}
+
+static int on_line(void *arg, const char *line, size_t len)
+{
+	struct probe_req *r = arg;
+	struct err err = ERR_INIT;
+	struct store_result res;
+	cJSON *j = json_parse(line, len, 65536, &err);
+	const char *proto = NULL, *error = NULL;
+	long ref = -1, v;
+	bool done = false;
+	int p, code;
+
+	if (!j) {
+		log_debug("floater sent a malformed line: %s", err.msg);
+		return 0;
+	}
+	if (json_get_bool(j, "done", &done, &err) == 0 && done) {
+		r->finished = true;
+		goto out;
+	}
+	if (json_get_long(j, "ref", 0, (long)r->n - 1, &ref, &err) != 0 ||
+	    json_get_string(j, "protocol", &proto, &err) != 0 ||
+	    json_get_string(j, "error", &error, &err) != 0)
+		goto out;
+	p = probe_protocol_parse(proto);
+	if (p < 0 || !(r->protocols & (1u << p)) || (r->seen[ref] & (1u << p)))
+		goto out;
+	r->seen[ref] |= (uint8_t)(1u << p);
+	memset(&res, 0, sizeof(res));
+	res.src_node = r->e->nodes[r->src].id;
+	res.dst_node = r->e->nodes[r->targets[ref].dst].id;
+	res.protocol = (uint8_t)p;
+	res.family = r->targets[ref].family;
+	res.network = r->targets[ref].network;
+	code = probe_error_parse(error);
+	res.error = (uint8_t)(code < 0 ? PROBE_OTHER : code);
+	if (json_get_long(j, "sent", 0, UINT32_MAX, &v, &err) == 0)
+		res.sent = (uint32_t)v;
+	if (json_get_long(j, "received", 0, UINT32_MAX, &v, &err) == 0)
+		res.received = (uint32_t)v;
+	if (json_get_long(j, "rtt_min_us", 0, UINT32_MAX, &v, &err) == 0)
+		res.rtt_min_us = (uint32_t)v;
+	if (json_get_long(j, "rtt_avg_us", 0, UINT32_MAX, &v, &err) == 0)
+		res.rtt_avg_us = (uint32_t)v;
+	if (json_get_long(j, "rtt_max_us", 0, UINT32_MAX, &v, &err) == 0)
+		res.rtt_max_us = (uint32_t)v;
+	if (json_get_long(j, "rtt_p99_us", 0, UINT32_MAX, &v, &err) == 0)
+		res.rtt_p99_us = (uint32_t)v;
+	engine_emit(r->e, &res);
+out:
+	cJSON_Delete(j);
+	return 0;
+}
+
+static size_t missing_count(const struct probe_req *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->seen[i] != r->protocols)
+			n++;
+	return n;
+}
+
+static void give_up(struct probe_req *r, const char *why)
+{
+	struct engine *e = r->e;
+	struct err err = ERR_INIT;
+
+	engine_warn(e, "%s: node %s: floater lost (%s): %zu targets recorded as agent-lost",
+		    r->ec->in->name, e->nodes[r->src].name, why, missing_count(r));
+	for (size_t i = 0; i < r->n; i++)
+		if (r->seen[i] != r->protocols)
+			engine_emit_decided(e, r->src, &r->targets[i],
+					    r->protocols & ~r->seen[i], PROBE_AGENT_LOST);
+	if (store_run_node_set_floater(e->st, e->res->run_id, e->nodes[r->src].id,
+				       STORE_FLOATER_LOST, &err) < 0)
+		log_warn("%s", err.msg);
+}
+
+static struct probe_req *req_new(struct engine *e, uint32_t src, enum plan_sender sender,
+				 unsigned protocols, size_t n, int attempt)
+{
+	struct probe_req *r = xcalloc(1, sizeof(*r));
+
+	r->e = e;
+	r->ec = &e->clusters[e->nodes[src].cluster];
+	r->src = src;
+	r->sender = sender;
+	r->protocols = protocols;
+	r->attempt = attempt;
+	r->targets = xcalloc(n ? n : 1, sizeof(*r->targets));
+	r->seen = xcalloc(n ? n : 1, 1);
+	r->n = n;
+	return r;
+}
+
+static void req_send(struct probe_req *r);
+
+static void on_done(void *arg, const struct kube_response *resp, const struct err *err)
+{
+	struct probe_req *r = arg;
+	struct engine *e = r->e;
+
+	req_unlink(e, r);
+	r->call = NULL;
+	if (missing_count(r) == 0) {
+		req_free(r);
+		return;
+	}
+	if (r->attempt == 0 && !e->interrupted) {
+		/* Same targets, only what is still missing is asked for again. */
+		engine_warn(e, "%s: node %s: probe request %s; retrying %zu targets once",
+			    r->ec->in->name, e->nodes[r->src].name,
+			    err ? err->msg : "ended early", missing_count(r));
+		r->attempt = 1;
+		r->finished = false;
+		req_send(r);
+		return;
+	}
+	give_up(r, err ? err->msg : "the floater ended its answer early");
+	req_free(r);
+}
+
+static void req_send(struct probe_req *r)
+{
+	struct engine *e = r->e;
+	const struct plan_node *src = &e->nodes[r->src];
+	const char *pod = r->sender == PLAN_SEND_POD ? src->pod_floater : src->host_floater;
+	char header[128];
+	const char *headers[] = {header, NULL};
+	struct kube_proxy_request pr;
+	struct err err = ERR_INIT;
+	char *body = build_body(r, &e->o, e->res->run_id);
+
+	snprintf(header, sizeof(header), "X-Floater-Token: %s", r->ec->token);
+	memset(&pr, 0, sizeof(pr));
+	pr.ns = e->o.namespace;
+	pr.pod = pod;
+	pr.port = e->o.port;
+	pr.method = KUBE_POST;
+	pr.path = "/v1/probe";
+	pr.body = body;
+	pr.body_len = strlen(body);
+	pr.headers = headers;
+	pr.timeout_ms = request_timeout_ms(r, &e->o);
+	pr.on_line = on_line;
+	pr.on_done = on_done;
+	pr.arg = r;
+	req_link(e, r);
+	r->call = kube_proxy_start(r->ec->client, &pr, &err);
+	free(body);
+	if (!r->call) {
+		req_unlink(e, r);
+		give_up(r, err.msg);
+		req_free(r);
+	}
+}
+
+void probe_request_start(struct engine *e, const struct plan_shard *sh, int attempt)
+{
+	struct probe_req *r = req_new(e, sh->src, sh->sender, sh->protocols, sh->n, attempt);
+	size_t n = 0;
+
+	for (size_t i = 0; i < sh->n; i++) {
+		if (!ip_literal_ok(sh->targets[i].ip)) {
+			engine_emit_decided(e, sh->src, &sh->targets[i], sh->protocols,
+					    PROBE_OTHER);
+			continue;
+		}
+		r->targets[n++] = sh->targets[i];
+	}
+	r->n = n;
+	if (!n) {
+		req_free(r);
+		return;
+	}
+	req_send(r);
+}
+
+void probe_cancel_all(struct engine *e)
+{
+	while (e->requests) {
+		struct probe_req *r = e->requests;
+
+		if (r->call)
+			kube_call_cancel(r->call);
+		req_unlink(e, r);
+		req_free(r);
+	}
+}

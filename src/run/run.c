@@ -1,0 +1,329 @@
+/* The check engine: deploy, wait, list, then dispatch the plan through the pod proxy and
+ * stream results into the store. Single-threaded around one kube_loop. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run_int.h"
+
+/* ---- result batches ------------------------------------------------------------------- */
+
+static int batch_flush(struct engine *e)
+{
+	int64_t t0;
+	int rc = 0;
+
+	if (!e->batch_n)
+		return 0;
+	t0 = time_mono_us();
+	if (store_results_add(e->st, e->res->run_id, e->batch, e->batch_n, &e->store_err) < 0) {
+		e->store_failed = true;
+		rc = -1;
+	}
+	e->res->store_ms += (time_mono_us() - t0) / 1000;
+	e->batch_n = 0;
+	e->last_flush_us = time_mono_us();
+	return rc;
+}
+
+void engine_emit(struct engine *e, const struct store_result *r)
+{
+	e->batch[e->batch_n++] = *r;
+	e->res->done++;
+	if (r->error != PROBE_OK)
+		e->res->failed++;
+	if (e->batch_n == ENGINE_BATCH)
+		batch_flush(e);
+}
+
+/* Records results decided without a response (no agent, agent lost, no address). */
+void engine_emit_decided(struct engine *e, uint32_t src, const struct plan_target *t,
+			 unsigned protocols, enum probe_error error)
+{
+	struct store_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.src_node = e->nodes[src].id;
+	r.dst_node = e->nodes[t->dst].id;
+	r.family = t->family;
+	r.network = t->network;
+	r.error = (uint8_t)error;
+	for (unsigned p = 0; p < PROTO_MAX; p++) {
+		if (!(protocols & (1u << p)))
+			continue;
+		r.protocol = (uint8_t)p;
+		engine_emit(e, &r);
+	}
+}
+
+static void engine_progress(struct engine *e, bool force)
+{
+	struct run_progress p;
+	int64_t now = time_mono_us();
+
+	if (!e->ev || !e->ev->progress)
+		return;
+	if (!force && now - e->last_progress_us < 100000)
+		return;
+	e->last_progress_us = now;
+	p.total = e->res->total;
+	p.done = e->res->done;
+	p.failed = e->res->failed;
+	p.elapsed_ms = (now - e->probe_start_us) / 1000;
+	p.requests_in_flight = (int64_t)e->inflight_total;
+	e->ev->progress(e->ev->arg, &p);
+}
+
+void engine_phase(struct engine *e, enum run_phase phase, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_info("%s", text);
+	if (e->ev && e->ev->phase)
+		e->ev->phase(e->ev->arg, phase, text);
+}
+
+void engine_warn(struct engine *e, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_info("%s", text);
+	if (e->ev && e->ev->warn)
+		e->ev->warn(e->ev->arg, text);
+}
+
+/* ---- dispatch -------------------------------------------------------------------------- */
+
+/* Starts the work of source s of the plan: decided targets are recorded at once, the rest
+ * become probe requests. */
+static void dispatch_source(struct engine *e, size_t s)
+{
+	const struct plan_shard *shards;
+	size_t n = plan_source(e->plan, s, &shards);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct plan_shard *sh = &shards[i];
+
+		if (sh->decided) {
+			for (size_t t = 0; t < sh->n; t++)
+				engine_emit_decided(e, sh->src, &sh->targets[t],
+						    sh->targets[t].protocols,
+						    (enum probe_error)sh->targets[t].error);
+			continue;
+		}
+		probe_request_start(e, sh, 0);
+	}
+}
+
+/* Next source of cluster c that has work, or SIZE_MAX. */
+static size_t next_source(struct engine *e, size_t c)
+{
+	struct engine_cluster *ec = &e->clusters[c];
+	size_t end = (ec->first_node + ec->nnodes) * 2;
+
+	if (ec->cursor < ec->first_node * 2)
+		ec->cursor = ec->first_node * 2;
+	return ec->cursor < end ? ec->cursor++ : SIZE_MAX;
+}
+
+static bool dispatch_more(struct engine *e)
+{
+	bool work_left = false;
+
+	for (size_t c = 0; c < e->nclusters; c++) {
+		struct engine_cluster *ec = &e->clusters[c];
+
+		while (ec->inflight < (size_t)e->o.concurrency) {
+			size_t s = next_source(e, c);
+
+			if (s == SIZE_MAX)
+				break;
+			dispatch_source(e, s);
+		}
+		if (ec->cursor < (ec->first_node + ec->nnodes) * 2)
+			work_left = true;
+	}
+	return work_left;
+}
+
+static int probe_all(struct engine *e, volatile sig_atomic_t *stop, struct err *err)
+{
+	bool work_left = true;
+
+	e->probe_start_us = time_mono_us();
+	e->last_flush_us = e->probe_start_us;
+	for (;;) {
+		if (stop && *stop) {
+			e->interrupted = true;
+			break;
+		}
+		if (work_left)
+			work_left = dispatch_more(e);
+		if (!work_left && e->inflight_total == 0)
+			break;
+		if (kube_loop_step(e->loop, 50, err) < 0)
+			return -1;
+		if (e->store_failed)
+			break;
+		if (time_mono_us() - e->last_flush_us > 250000)
+			batch_flush(e);
+		engine_progress(e, false);
+	}
+	probe_cancel_all(e);
+	batch_flush(e);
+	e->res->probe_ms = (time_mono_us() - e->probe_start_us) / 1000;
+	engine_progress(e, true);
+	if (e->store_failed) {
+		*err = e->store_err;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the run ----------------------------------------------------------------------------- */
+
+static void engine_release(struct engine *e)
+{
+	probe_cancel_all(e);
+	plan_free(e->plan);
+	for (size_t c = 0; c < e->nclusters; c++) {
+		kube_client_free(e->clusters[c].client);
+		free(e->clusters[c].token);
+	}
+	kube_loop_free(e->loop);
+	free(e->clusters);
+	free(e->batch);
+	nodes_release(e);
+}
+
+static int engine_init(struct engine *e, struct store *st, const struct run_cluster *clusters,
+		       size_t n, const struct run_options *o, const struct run_events *ev,
+		       struct run_result *res, struct err *err)
+{
+	memset(e, 0, sizeof(*e));
+	e->st = st;
+	e->o = *o;
+	if (e->o.concurrency <= 0)
+		e->o.concurrency = 3;
+	if (!e->o.max_targets)
+		e->o.max_targets = 10000;
+	if (!e->o.version)
+		e->o.version = NETCTL_VERSION;
+	e->ev = ev;
+	e->res = res;
+	e->batch = xcalloc(ENGINE_BATCH, sizeof(*e->batch));
+	e->nclusters = n;
+	e->clusters = xcalloc(n, sizeof(*e->clusters));
+	e->loop = kube_loop_new(err);
+	if (!e->loop)
+		return -1;
+	for (size_t c = 0; c < n; c++) {
+		struct kube_client_opts ko = {.name = clusters[c].name};
+
+		e->clusters[c].in = &clusters[c];
+		e->clusters[c].client = kube_client_new(e->loop, clusters[c].target, &ko, err);
+		if (!e->clusters[c].client)
+			return err_prefix(err, "cluster %s", clusters[c].name);
+	}
+	return 0;
+}
+
+static int64_t begin_run(struct engine *e, const struct run_cluster *clusters, size_t n,
+			 struct err *err)
+{
+	struct store_run_cluster *rc = xcalloc(n, sizeof(*rc));
+	struct store_run_spec spec = {
+		.parent_id = e->o.parent_id,
+		.options_json = e->o.options_json ? e->o.options_json : "{}",
+		.protocols = e->o.protocols,
+		.families = e->o.families,
+		.networks = e->o.networks,
+		.clusters = rc,
+		.n_clusters = n,
+	};
+	int64_t id;
+
+	for (size_t c = 0; c < n; c++) {
+		rc[c].cluster_id = clusters[c].cluster_id;
+		rc[c].roles = clusters[c].roles;
+	}
+	id = store_run_begin(e->st, &spec, err);
+	free(rc);
+	return id;
+}
+
+static uint64_t api_requests(const struct engine *e)
+{
+	uint64_t n = 0;
+
+	for (size_t c = 0; c < e->nclusters; c++)
+		n += kube_client_requests(e->clusters[c].client);
+	return n;
+}
+
+int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
+	      const bool *cluster_pairs, const struct run_options *o, plan_filter_fn filter,
+	      void *filter_arg, const struct run_events *ev, volatile sig_atomic_t *stop,
+	      struct run_result *res, struct err *err)
+{
+	struct engine e;
+	struct plan_opts po;
+	int rc = -1;
+	int64_t t0;
+
+	memset(res, 0, sizeof(*res));
+	if (engine_init(&e, st, clusters, n, o, ev, res, err) < 0)
+		goto out;
+	res->run_id = begin_run(&e, clusters, n, err);
+	if (res->run_id < 0)
+		goto out;
+	t0 = time_mono_us();
+	if (floaters_deploy(&e, err) < 0 || floaters_wait(&e, stop, err) < 0)
+		goto fail;
+	res->rollout_ms = (time_mono_us() - t0) / 1000;
+	if (nodes_collect(&e, err) < 0)
+		goto fail;
+	po.protocols = o->protocols;
+	po.families = o->families;
+	po.networks = o->networks;
+	po.max_targets = e.o.max_targets;
+	e.plan = plan_new(e.nodes, e.nnodes, n, cluster_pairs, &po, filter, filter_arg, err);
+	if (!e.plan)
+		goto fail;
+	res->total = plan_total(e.plan);
+	if (store_run_set_planned(st, res->run_id, res->total, err) < 0)
+		goto fail;
+	engine_phase(&e, RUN_PHASE_PROBE, "probing %lld results over %zu nodes",
+		     (long long)res->total, e.nnodes);
+	if (probe_all(&e, stop, err) < 0)
+		goto fail;
+	res->status = e.interrupted ? STORE_RUN_INTERRUPTED : STORE_RUN_DONE;
+	if (store_run_finish(st, res->run_id, res->status, err) < 0)
+		goto out;
+	if (!e.o.keep_floaters && !e.interrupted)
+		floaters_remove(&e);
+	rc = 0;
+	goto out;
+fail:
+	res->status = STORE_RUN_FAILED;
+	batch_flush(&e);
+	{
+		struct err ignored = ERR_INIT;
+
+		store_run_finish(st, res->run_id, STORE_RUN_FAILED, &ignored);
+	}
+out:
+	if (e.clusters)
+		res->api_requests = api_requests(&e);
+	engine_release(&e);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/* run: the check engine. Deploys floaters into every cluster, lists nodes and floater pods,
+ * dispatches the plan (one probe request per source floater, through the API server's pod
+ * proxy) and streams every result into the store. Reports progress through callbacks; the
+ * caller (cmd/) draws them. The one public header of src/run. */
+#ifndef NETCTL_RUN_H
+#define NETCTL_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "kube.h"
+#include "plan.h"
+#include "store.h"
+
+struct run_cluster {
+	const char *name;                 /* registered name, used in messages */
+	int64_t cluster_id;               /* store id */
+	const struct kube_target *target; /* resolved kubeconfig context */
+	unsigned roles;                   /* STORE_ROLE_* */
+};
+
+struct run_options {
+	unsigned protocols; /* 1u << PROTO_* */
+	unsigned families;  /* STORE_FAMILY_* */
+	unsigned networks;  /* 1u << STORE_NET_* */
+	int count;          /* probes per pair and protocol */
+	long interval_ms;   /* between the probes of one pair */
+	long timeout_ms;    /* per probe */
+	int size;           /* ICMP/UDP payload bytes; > 0 sets DF (MTU check) */
+	int port;           /* floater port */
+	int concurrency;    /* probe requests in flight per cluster */
+	long pod_wait_ms;   /* bound on the floater rollout wait */
+	const char *namespace;
+	const char *image_repository;
+	const char *version;  /* floater image tag; NULL: NETCTL_VERSION */
+	bool keep_floaters;   /* false: delete what was deployed when the run ends */
+	int64_t parent_id;    /* resume: the run this one continues (0: none) */
+	const char *options_json; /* recorded with the run */
+	size_t max_targets;   /* per request; 0: 10,000 */
+};
+
+enum run_phase {
+	RUN_PHASE_DEPLOY = 0, /* applying Namespace, Secret, DaemonSets */
+	RUN_PHASE_ROLLOUT,    /* waiting for floaters to be Ready */
+	RUN_PHASE_NODES,      /* listing nodes and floater pods */
+	RUN_PHASE_PROBE,      /* dispatching the plan */
+	RUN_PHASE_CLEANUP,    /* removing floaters */
+};
+
+struct run_progress {
+	int64_t total;  /* result rows planned */
+	int64_t done;   /* result rows stored */
+	int64_t failed; /* of which failed */
+	int64_t elapsed_ms; /* since probing started */
+	int64_t requests_in_flight;
+};
+
+struct run_events {
+	/* A phase starts; text says what for humans ("east: 5/5 floaters ready"). */
+	void (*phase)(void *arg, enum run_phase phase, const char *text);
+	/* At most every 100 ms while probing, and once at the end. */
+	void (*progress)(void *arg, const struct run_progress *p);
+	/* Something worth a warning line (a node without floater, a retried request). */
+	void (*warn)(void *arg, const char *text);
+	void *arg;
+};
+
+struct run_result {
+	int64_t run_id;
+	enum store_run_status status;
+	int64_t total, done, failed;
+	int64_t nodes, nodes_without_floater;
+	uint64_t api_requests;  /* HTTP requests to the API servers, retries included */
+	int64_t rollout_ms;     /* deploy + wait */
+	int64_t probe_ms;       /* dispatching until the last result */
+	int64_t store_ms;       /* time spent writing results */
+};
+
+/* Runs a check. cluster_pairs is an n x n matrix (see plan_new). filter (may be NULL)
+ * restricts the pairs (resume). *stop is polled: when it becomes non-zero, dispatching
+ * stops, requests in flight are cancelled, everything received is stored and the run is
+ * marked interrupted. Returns 0 when the run finished or was interrupted (see
+ * res->status; failed pairs are not an error), -1 when it could not run (err: ERR_API,
+ * ERR_AUTH, ERR_TLS for a cluster, ERR_STORE for the store); a run that had started is
+ * then marked failed. */
+int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
+	      const bool *cluster_pairs, const struct run_options *o, plan_filter_fn filter,
+	      void *filter_arg, const struct run_events *ev, volatile sig_atomic_t *stop,
+	      struct run_result *res, struct err *err);
+
+/* Removes every object netctl created in each cluster (netctl clean). */
+int run_clean(const struct run_cluster *clusters, size_t n, const char *ns, long wait_ms,
+	      const struct run_events *ev, struct err *err);
+
+#endif

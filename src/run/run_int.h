@@ -1,0 +1,74 @@
+/* Internal header of src/run, shared by run.c (loop, batches), deploy.c (floaters),
+ * nodes.c (node table) and probe.c (probe requests). */
+#ifndef NETCTL_RUN_INT_H
+#define NETCTL_RUN_INT_H
+
+#include <stdarg.h>
+
+#include "run.h"
+
+#define ENGINE_BATCH 8192
+
+struct probe_req;
+
+struct engine_cluster {
+	const struct run_cluster *in;
+	struct kube_client *client;
+	char *token;         /* floater token (hex) from the Secret */
+	size_t first_node;   /* index of its first node in engine.nodes */
+	size_t nnodes;
+	size_t cursor;       /* next plan source to dispatch */
+	size_t inflight;     /* probe requests in flight */
+	unsigned deployed;   /* KUBE_NET_* DaemonSets this run applied */
+};
+
+struct engine {
+	struct store *st;
+	struct run_options o;
+	const struct run_events *ev;
+	struct run_result *res;
+	struct kube_loop *loop;
+	struct engine_cluster *clusters;
+	size_t nclusters;
+
+	/* node table: plan_node views over owned strings */
+	struct plan_node *nodes;
+	size_t nnodes;
+	char **strings; /* every string the node table owns */
+	size_t nstrings, strings_cap;
+
+	struct plan *plan;
+
+	struct store_result *batch;
+	size_t batch_n;
+	int64_t last_flush_us, last_progress_us, probe_start_us;
+	bool store_failed;
+	struct err store_err;
+
+	struct probe_req *requests; /* in flight (doubly linked) */
+	size_t inflight_total;
+	bool interrupted;
+};
+
+void engine_emit(struct engine *e, const struct store_result *r);
+void engine_emit_decided(struct engine *e, uint32_t src, const struct plan_target *t,
+			 unsigned protocols, enum probe_error error);
+void engine_phase(struct engine *e, enum run_phase phase, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void engine_warn(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* deploy.c */
+int floaters_deploy(struct engine *e, struct err *err);
+int floaters_wait(struct engine *e, volatile sig_atomic_t *stop, struct err *err);
+void floaters_remove(struct engine *e);
+unsigned engine_kube_networks(unsigned store_networks);
+
+/* nodes.c */
+int nodes_collect(struct engine *e, struct err *err);
+void nodes_release(struct engine *e);
+
+/* probe.c */
+void probe_request_start(struct engine *e, const struct plan_shard *sh, int attempt);
+void probe_cancel_all(struct engine *e);
+
+#endif
