@@ -335,6 +335,9 @@ static int field_set_number(struct config *c, const struct field *f, const cJSON
 	if (f->type == T_DURATION) {
 		if (d < 0)
 			return err_set(err, ERR_USAGE, "%s: %g is negative", what, d);
+		if (d * 1000.0 > (double)MAX_DURATION_MS)
+			return err_set(err, ERR_USAGE, "%s: %g s is longer than the limit of %ld s",
+				       what, d, MAX_DURATION_MS / 1000);
 		snprintf(text, sizeof(text), "%.17g", d);
 		return field_set_str(c, f, text, what, err);
 	}
