@@ -420,11 +420,11 @@ static int kc_base64(struct kc_parse *p, const struct ynode *map, const char *pa
 		return 0;
 	free(out->data);
 	out->data = NULL;
-	if (b64_decode(s, out) < 0 || out->len == 0) {
-		kc_fail(p, path, key, out->len ? "invalid base64" : "invalid base64 (empty)");
+	if (b64_decode(s, out) < 0) {
+		kc_fail(p, path, key, "invalid base64");
 		goto out;
 	}
-	*has = true;
+	*has = out->len > 0; /* empty data counts as absent, as in kubectl */
 	rc = 0;
 out:
 	free(s);
