@@ -1,0 +1,50 @@
+/* store: names of the small integer codes. */
+#include <string.h>
+
+#include "store_int.h"
+
+static const char *const network_names[STORE_NET_MAX] = {"pod", "host", "pod-host",
+							 "host-pod"};
+static const char *const status_names[STORE_RUN_STATUS_MAX] = {"running", "done",
+							       "interrupted", "failed"};
+static const char *const floater_names[STORE_FLOATER_STATE_MAX] = {"unknown", "ready",
+								   "not-ready", "lost"};
+static const char *const diff_names[STORE_DIFF_KIND_MAX] = {
+	"same", "regression", "recovery", "still-failing", "new", "vanished", "rtt-change"};
+
+const char *store_network_name(enum store_network n)
+{
+	return (unsigned)n < STORE_NET_MAX ? network_names[n] : "?";
+}
+
+int store_network_parse(const char *name)
+{
+	for (int i = 0; i < STORE_NET_MAX; i++)
+		if (str_eq(name, network_names[i]))
+			return i;
+	return -1;
+}
+
+const char *store_run_status_name(enum store_run_status s)
+{
+	return (unsigned)s < STORE_RUN_STATUS_MAX ? status_names[s] : "?";
+}
+
+/* Internal: the status stored as text back to the enum (unknown reads as failed). */
+int store_run_status_parse(const char *name)
+{
+	for (int i = 0; i < STORE_RUN_STATUS_MAX; i++)
+		if (str_eq(name, status_names[i]))
+			return i;
+	return STORE_RUN_FAILED;
+}
+
+const char *store_floater_state_name(enum store_floater_state s)
+{
+	return (unsigned)s < STORE_FLOATER_STATE_MAX ? floater_names[s] : "?";
+}
+
+const char *store_diff_kind_name(enum store_diff_kind k)
+{
+	return (unsigned)k < STORE_DIFF_KIND_MAX ? diff_names[k] : "?";
+}

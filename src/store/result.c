@@ -1,0 +1,181 @@
+/* store: writing result batches and walking results in key order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+/* Every statement below numbers the result columns the same way, so one bind function
+ * serves all of them (binding a number a statement lacks is a harmless SQLITE_RANGE). */
+#define SQL_INSERT                                                                              \
+	"INSERT INTO results (run_id, src_node, dst_node, protocol, family, network, error, "  \
+	"sent, received, rtt_min, rtt_avg, rtt_max, rtt_p99) "                                  \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+#define SQL_KEY                                                                                 \
+	" WHERE run_id = ?1 AND src_node = ?2 AND dst_node = ?3 AND protocol = ?4 AND "        \
+	"family = ?5 AND network = ?6"
+#define SQL_OLD_ERROR "SELECT error FROM results" SQL_KEY
+#define SQL_UPDATE                                                                              \
+	"UPDATE results SET error = ?7, sent = ?8, received = ?9, rtt_min = ?10, "             \
+	"rtt_avg = ?11, rtt_max = ?12, rtt_p99 = ?13" SQL_KEY
+#define SQL_COUNTS                                                                              \
+	"UPDATE runs SET results = results + ?2, failed = failed + ?3, last_write_ms = ?4 "    \
+	"WHERE id = ?1"
+
+static void result_bind(sqlite3_stmt *s, int64_t run_id, const struct store_result *r)
+{
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, r->src_node);
+	sqlite3_bind_int64(s, 3, r->dst_node);
+	sqlite3_bind_int(s, 4, r->protocol);
+	sqlite3_bind_int(s, 5, r->family);
+	sqlite3_bind_int(s, 6, r->network);
+	sqlite3_bind_int(s, 7, r->error);
+	sqlite3_bind_int64(s, 8, r->sent);
+	sqlite3_bind_int64(s, 9, r->received);
+	sqlite3_bind_int64(s, 10, r->rtt_min_us);
+	sqlite3_bind_int64(s, 11, r->rtt_avg_us);
+	sqlite3_bind_int64(s, 12, r->rtt_max_us);
+	sqlite3_bind_int64(s, 13, r->rtt_p99_us);
+}
+
+static int result_check(const struct store_result *r, struct err *err)
+{
+	if (r->src_node <= 0 || r->dst_node <= 0 || r->protocol >= PROTO_MAX ||
+	    (r->family != 4 && r->family != 6) || r->network >= STORE_NET_MAX ||
+	    r->error >= PROBE_ERROR_MAX)
+		return err_set(err, ERR_USAGE,
+			       "bad result row (src %lld dst %lld protocol %u family %u network "
+			       "%u error %u)",
+			       (long long)r->src_node, (long long)r->dst_node, r->protocol,
+			       r->family, r->network, r->error);
+	return 0;
+}
+
+/* A key the run already has: replace the row and return the change of the failure
+ * count through *dfailed. */
+static int result_replace(struct store *st, int64_t run_id, const struct store_result *r,
+			  int64_t *dfailed, struct err *err)
+{
+	int old;
+
+	if (store_prepare_cached(st, &st->old_result_error, SQL_OLD_ERROR, err) < 0)
+		return -1;
+	result_bind(st->old_result_error, run_id, r);
+	if (sqlite3_step(st->old_result_error) != SQLITE_ROW)
+		return store_fail(st, err, "read replaced result");
+	old = sqlite3_column_int(st->old_result_error, 0);
+	sqlite3_reset(st->old_result_error);
+	if (store_prepare_cached(st, &st->upd_result, SQL_UPDATE, err) < 0)
+		return -1;
+	result_bind(st->upd_result, run_id, r);
+	if (sqlite3_step(st->upd_result) != SQLITE_DONE)
+		return store_fail(st, err, "replace result");
+	sqlite3_reset(st->upd_result);
+	*dfailed += (r->error != PROBE_OK) - (old != PROBE_OK);
+	return 0;
+}
+
+static int results_insert(struct store *st, int64_t run_id, const struct store_result *rows,
+			  size_t n, int64_t *added, int64_t *failed, struct err *err)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare_cached(st, &st->ins_result, SQL_INSERT, err) < 0)
+		return -1;
+	s = st->ins_result;
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+
+		if (result_check(&rows[i], err) < 0)
+			return -1;
+		result_bind(s, run_id, &rows[i]);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE) {
+			*added += 1;
+			*failed += rows[i].error != PROBE_OK;
+		} else if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+			if (result_replace(st, run_id, &rows[i], failed, err) < 0)
+				return -1;
+		} else {
+			return store_fail(st, err, "add result");
+		}
+	}
+	return 0;
+}
+
+static int run_counts_add(struct store *st, int64_t run_id, int64_t added, int64_t failed,
+			  struct err *err)
+{
+	sqlite3_stmt *s;
+
+	if (store_prepare_cached(st, &st->upd_run_counts, SQL_COUNTS, err) < 0)
+		return -1;
+	s = st->upd_run_counts;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, added);
+	sqlite3_bind_int64(s, 3, failed);
+	sqlite3_bind_int64(s, 4, time_wall_ms());
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_fail(st, err, "count results");
+	sqlite3_reset(s);
+	if (sqlite3_changes(st->db) == 0)
+		return err_set(err, ERR_NOTFOUND, "no run %lld", (long long)run_id);
+	return 0;
+}
+
+int store_results_add(struct store *st, int64_t run_id, const struct store_result *rows,
+		      size_t n, struct err *err)
+{
+	int64_t added = 0, failed = 0;
+
+	if (n == 0)
+		return 0;
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (results_insert(st, run_id, rows, n, &added, &failed, err) < 0 ||
+	    run_counts_add(st, run_id, added, failed, err) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, err);
+}
+
+/* ---- walking results ----------------------------------------------------------------------- */
+
+int store_results_foreach(struct store *st, int64_t run_id, const struct store_results_query *q,
+			  int (*cb)(const struct store_result_row *row, void *ctx), void *ctx,
+			  struct err *err)
+{
+	struct store_cursor *c = xcalloc(1, sizeof(*c));
+	struct store_names nm;
+	int rc = -1, more;
+
+	if (store_names_load(st, &nm, err) < 0) {
+		free(c);
+		return -1;
+	}
+	if (store_cursor_open(st, c, run_id, q && q->merged, err) < 0)
+		goto out;
+	while ((more = store_cursor_next(st, c, err)) == 1) {
+		struct store_result_row row;
+
+		if (q && q->failed_only && store_cursor_error(c) == PROBE_OK)
+			continue;
+		store_cursor_row(c, &row.r);
+		row.run_id = store_cursor_run(c);
+		row.src_cluster = store_names_cluster_of(&nm, row.r.src_node);
+		row.src_name = store_names_node(&nm, row.r.src_node);
+		row.dst_cluster = store_names_cluster_of(&nm, row.r.dst_node);
+		row.dst_name = store_names_node(&nm, row.r.dst_node);
+		if (cb(&row, ctx))
+			break;
+	}
+	if (more >= 0)
+		rc = 0;
+out:
+	store_cursor_close(c);
+	free(c);
+	store_names_release(&nm);
+	return rc;
+}

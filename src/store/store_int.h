@@ -1,0 +1,115 @@
+/* store internals shared by the files of src/store (not a public header). */
+#ifndef NETCTL_STORE_INT_H
+#define NETCTL_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Longest resume chain a merged view follows (a chain is a person's retries). */
+#define STORE_CHAIN_MAX 64
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int version;
+	/* Statements reused by every result batch. */
+	sqlite3_stmt *ins_result;
+	sqlite3_stmt *old_result_error;
+	sqlite3_stmt *upd_result;
+	sqlite3_stmt *upd_run_counts;
+};
+
+/* Fills err with ERR_STORE, "what: sqlite message"; returns -1. */
+int store_fail(struct store *st, struct err *err, const char *what);
+/* Runs SQL without results. */
+int store_exec(struct store *st, const char *sql, struct err *err);
+int store_begin(struct store *st, struct err *err); /* BEGIN IMMEDIATE */
+int store_commit(struct store *st, struct err *err);
+void store_rollback(struct store *st);
+/* Prepares sql into *stmt once (kept for the life of the store) or resets it. */
+int store_prepare_cached(struct store *st, sqlite3_stmt **stmt, const char *sql,
+			 struct err *err);
+/* One-shot statement. NULL and err on failure. */
+sqlite3_stmt *store_prepare(struct store *st, const char *sql, struct err *err);
+/* Text column as a const char * (NULL when SQL NULL). */
+const char *store_col_text(sqlite3_stmt *s, int col);
+
+int store_run_status_parse(const char *name);
+
+/* Test hook: migrates a raw connection from its user_version up to `version`. */
+int store_migrate_db(sqlite3 *db, int version, struct err *err);
+
+/* The resume chain of a run: ids[0] = run, ids[1] = parent, ...; returns the length. */
+int store_run_chain(struct store *st, int64_t run_id, int64_t *ids, int max, struct err *err);
+
+/* ---- node/cluster names, loaded once per walk (the nodes table is small) --------------- */
+
+struct store_names {
+	int64_t n_nodes;      /* node ids are < n_nodes */
+	char **node_name;     /* by node id, NULL for holes */
+	int64_t *node_cluster;  /* by node id */
+	int64_t n_clusters;
+	char **cluster_name;  /* by cluster id */
+};
+
+int store_names_load(struct store *st, struct store_names *nm, struct err *err);
+void store_names_release(struct store_names *nm);
+const char *store_names_node(const struct store_names *nm, int64_t node_id);
+const char *store_names_cluster_of(const struct store_names *nm, int64_t node_id);
+int64_t store_names_cluster_id(const struct store_names *nm, int64_t node_id);
+const char *store_names_cluster(const struct store_names *nm, int64_t cluster_id);
+
+/* Cluster id -> small local index over the clusters of some runs, plus one spare index
+ * (k) for nodes of a cluster those runs do not list. */
+struct store_cmap {
+	int64_t n_ids;
+	int *local;   /* by cluster id, -1 when not in the runs */
+	int64_t *ids; /* by local index */
+	int k;        /* clusters found */
+	int spare;    /* == k */
+};
+
+int store_cmap_load(struct store *st, const int64_t *runs, int n_runs,
+		    const struct store_names *nm, struct store_cmap *m, struct err *err);
+void store_cmap_release(struct store_cmap *m);
+int store_cmap_of_node(const struct store_cmap *m, const struct store_names *nm,
+		       int64_t node_id);
+const char *store_cmap_name(const struct store_cmap *m, const struct store_names *nm, int li);
+
+/* ---- merged cursor over the results of a resume chain, in key order -------------------- */
+
+struct store_key {
+	int64_t src, dst;
+	int proto, family, network;
+};
+
+struct store_run_cur {
+	sqlite3_stmt *stmt;
+	bool valid;       /* stmt has a row */
+	struct store_key key;
+	int error;
+};
+
+struct store_cursor {
+	struct store_run_cur runs[STORE_CHAIN_MAX];
+	int64_t run_ids[STORE_CHAIN_MAX];
+	int n;
+	int cur;          /* index of the run whose row is current, -1 before/after */
+	bool pending;     /* runs[cur] must step before the next row */
+};
+
+int store_cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
+		      struct err *err);
+/* 1 when a row is current, 0 at the end, -1 on error. */
+int store_cursor_next(struct store *st, struct store_cursor *c, struct err *err);
+const struct store_key *store_cursor_key(const struct store_cursor *c);
+int store_cursor_error(const struct store_cursor *c);
+int64_t store_cursor_run(const struct store_cursor *c);
+uint32_t store_cursor_rtt_avg(const struct store_cursor *c);
+/* Reads the full current row. */
+void store_cursor_row(const struct store_cursor *c, struct store_result *r);
+void store_cursor_close(struct store_cursor *c);
+int store_key_cmp(const struct store_key *a, const struct store_key *b);
+
+#endif
