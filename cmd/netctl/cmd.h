@@ -118,6 +118,10 @@ void cmd_print_json(struct cJSON *obj);
 struct store;
 /* Opens the store chosen by --db / NETCTL_DB / the default path. */
 struct store *cmd_open_store(const struct cmd_ctx *ctx, struct err *err);
+struct config;
+/* The config every command uses: defaults, then ./config.json when present (warnings about
+ * it printed to stderr). Flags go on top with config_set(). */
+int cmd_load_config(struct config *c, struct err *err);
 /* "2026-11-26 04:17:18Z" (UTC) or "-" for 0, into dst (>= 24 bytes). */
 void cmd_format_time(int64_t wall_ms, char *dst, size_t dstsz);
 
@@ -127,6 +131,7 @@ extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_cluster_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_diff_entry;
+extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 /* The command table (main.c), for `help`. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "store.h"
 
 struct store *cmd_open_store(const struct cmd_ctx *ctx, struct err *err)
@@ -34,4 +35,17 @@ void cmd_format_time(int64_t wall_ms, char *dst, size_t dstsz)
 	if (t)
 		*t = ' ';
 	str_copy(dst, dstsz, iso);
+}
+
+int cmd_load_config(struct config *c, struct err *err)
+{
+	bool found;
+
+	config_init(c);
+	if (config_load_default(c, &found, err) < 0)
+		return -1;
+	for (char **w = c->warnings; w && *w; w++)
+		log_warn("%s", *w);
+	log_debug("config: %s", found ? c->source : "defaults (no ./" CONFIG_FILE_NAME ")");
+	return 0;
 }
