@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 {
 	struct cmd_ctx ctx = {0};
 	const struct cmd_entry *e;
-	int idx, rc;
+	int idx, rc = EXIT_OK;
 
 	idx = parse_global(&ctx, argc, argv, &rc);
 	if (idx < 0)
