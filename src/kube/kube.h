@@ -191,7 +191,7 @@ int kube_pods_list(struct kube_client *c, const char *ns, const char *label_sele
 		   struct kube_pod_list *out, struct err *err);
 void kube_pod_list_release(struct kube_pod_list *l);
 
-/* ---- what netctl deploys (deploy/*.yaml, embedded) ------------------------------------- */
+/* ---- what netctl deploys (the deploy/ templates, embedded) ------------------------------------- */
 
 #define KUBE_FLOATER_NAME      "netctl-floater"
 #define KUBE_FLOATER_HOST_NAME "netctl-floater-host"

@@ -1,0 +1,997 @@
+/* The objects netctl deploys: templates (YAML -> JSON), idempotent apply, DaemonSet rollout
+ * wait, node and pod listings, and deleting everything netctl created. */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yaml.h>
+
+#include "embed.h"
+#include "kube.h"
+
+extern const struct embedded_file kube_deploy_namespace[], kube_deploy_secret[],
+	kube_deploy_daemonset_pod[], kube_deploy_daemonset_host[];
+static const struct embedded_file *const deploy_files[] = {
+	kube_deploy_namespace, kube_deploy_secret, kube_deploy_daemonset_pod,
+	kube_deploy_daemonset_host};
+
+#define YAML_MAX_DEPTH 64
+#define NS_GONE_WAIT_MS 60000L
+
+const char *kube_apply_result_name(enum kube_apply_result r)
+{
+	static const char *const names[] = {"created", "updated", "unchanged"};
+
+	return (unsigned)r < ARRAY_SIZE(names) ? names[r] : "?";
+}
+
+/* ---- template variables ------------------------------------------------------------------ */
+
+struct vars {
+	char ns[254];
+	char repo[512];
+	char version[128];
+	char port[16];
+	char token[65];
+	char token_b64[96];
+};
+
+static int vars_init(struct vars *out, const struct kube_deploy_vars *v, struct err *err)
+{
+	int port = v->port ? v->port : KUBE_DEFAULT_PORT;
+
+	memset(out, 0, sizeof(*out));
+	if (port < 1 || port > 65535)
+		return err_set(err, ERR_USAGE, "floater port %d is not in 1..65535", port);
+	if (str_copy(out->ns, sizeof(out->ns), v->namespace ? v->namespace : KUBE_DEFAULT_NAMESPACE) ||
+	    str_copy(out->repo, sizeof(out->repo),
+		     v->image_repository ? v->image_repository : KUBE_DEFAULT_IMAGE_REPOSITORY) ||
+	    str_copy(out->version, sizeof(out->version), v->version ? v->version : NETCTL_VERSION))
+		return err_set(err, ERR_USAGE, "namespace, image repository or version too long");
+	snprintf(out->port, sizeof(out->port), "%d", port);
+	if (v->token) {
+		if (str_copy(out->token, sizeof(out->token), v->token))
+			return err_set(err, ERR_USAGE, "floater token longer than 64 characters");
+		EVP_EncodeBlock((unsigned char *)out->token_b64, (const unsigned char *)out->token,
+				(int)strlen(out->token));
+	}
+	return 0;
+}
+
+static const char *var_value(const struct vars *v, const char *name, size_t len)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} table[] = {
+		{"NAMESPACE", offsetof(struct vars, ns)},
+		{"IMAGE_REPOSITORY", offsetof(struct vars, repo)},
+		{"VERSION", offsetof(struct vars, version)},
+		{"PORT", offsetof(struct vars, port)},
+		{"TOKEN", offsetof(struct vars, token)},
+		{"TOKEN_BASE64", offsetof(struct vars, token_b64)},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (strlen(table[i].name) == len && !memcmp(table[i].name, name, len))
+			return (const char *)v + table[i].off;
+	return NULL;
+}
+
+/* Replaces ${NAME} inside one scalar; unknown names are an error. */
+static char *subst(const char *s, const struct vars *v, struct err *err)
+{
+	struct buf b;
+	const char *p, *end, *val;
+
+	buf_init(&b, 1 << 20);
+	while ((p = strstr(s, "${"))) {
+		end = strchr(p + 2, '}');
+		if (!end) {
+			err_set(err, ERR_INTERNAL, "template: unterminated '${' in '%s'", s);
+			goto fail;
+		}
+		val = var_value(v, p + 2, (size_t)(end - p - 2));
+		if (!val) {
+			err_set(err, ERR_INTERNAL, "template: unknown variable '%.*s'",
+				(int)(end - p - 2), p + 2);
+			goto fail;
+		}
+		buf_append(&b, s, (size_t)(p - s));
+		buf_puts(&b, val);
+		s = end + 1;
+	}
+	buf_puts(&b, s);
+	return buf_steal(&b);
+fail:
+	buf_release(&b);
+	return NULL;
+}
+
+/* ---- YAML -> JSON (libyaml document API) ------------------------------------------------- */
+
+static bool plain_int(const char *s)
+{
+	const char *p = s;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!*p || (p[0] == '0' && p[1]))
+		return false;
+	for (; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return strlen(s) < 16;
+}
+
+static struct cJSON *yaml_scalar(yaml_node_t *n, const struct vars *v, struct err *err)
+{
+	char *s = subst((const char *)n->data.scalar.value, v, err);
+	struct cJSON *j;
+
+	if (!s)
+		return NULL;
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		j = cJSON_CreateString(s);
+	else if (!strcmp(s, "null") || !strcmp(s, "~") || !*s)
+		j = cJSON_CreateNull();
+	else if (!strcmp(s, "true"))
+		j = cJSON_CreateTrue();
+	else if (!strcmp(s, "false"))
+		j = cJSON_CreateFalse();
+	else if (plain_int(s))
+		j = cJSON_CreateNumber((double)strtoll(s, NULL, 10));
+	else
+		j = cJSON_CreateString(s);
+	free(s);
+	return j;
+}
+
+static struct cJSON *yaml_node(yaml_document_t *doc, yaml_node_t *n, const struct vars *v,
+			       int depth, struct err *err)
+{
+	struct cJSON *j = NULL, *child;
+
+	if (!n || depth > YAML_MAX_DEPTH) {
+		err_set(err, ERR_INTERNAL, "template: document too deep or broken");
+		return NULL;
+	}
+	if (n->type == YAML_SCALAR_NODE)
+		return yaml_scalar(n, v, err);
+	if (n->type == YAML_SEQUENCE_NODE) {
+		j = cJSON_CreateArray();
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++) {
+			child = yaml_node(doc, yaml_document_get_node(doc, *it), v, depth + 1, err);
+			if (!child)
+				goto fail;
+			cJSON_AddItemToArray(j, child);
+		}
+		return j;
+	}
+	j = cJSON_CreateObject();
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+
+		if (!k || k->type != YAML_SCALAR_NODE) {
+			err_set(err, ERR_INTERNAL, "template: mapping key is not a scalar");
+			goto fail;
+		}
+		child = yaml_node(doc, yaml_document_get_node(doc, p->value), v, depth + 1, err);
+		if (!child)
+			goto fail;
+		cJSON_AddItemToObject(j, (const char *)k->data.scalar.value, child);
+	}
+	return j;
+fail:
+	cJSON_Delete(j);
+	return NULL;
+}
+
+static struct cJSON *yaml_to_json(const char *text, size_t len, const struct vars *v,
+				  struct err *err)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct cJSON *j = NULL;
+
+	if (!yaml_parser_initialize(&parser)) {
+		err_set(err, ERR_INTERNAL, "libyaml initialisation failed");
+		return NULL;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		err_set(err, ERR_INTERNAL, "template: YAML error at line %zu: %s",
+			parser.problem_mark.line + 1, parser.problem ? parser.problem : "?");
+		yaml_parser_delete(&parser);
+		return NULL;
+	}
+	j = yaml_node(&doc, yaml_document_get_root_node(&doc), v, 0, err);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return j;
+}
+
+static struct cJSON *render(const char *name, const struct vars *v, struct err *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(deploy_files); i++) {
+		const struct embedded_file *f = deploy_files[i];
+
+		if (strcmp(f->name, name))
+			continue;
+		struct cJSON *j = yaml_to_json(f->data, f->len, v, err);
+
+		if (j)
+			return j;
+		err_prefix(err, "deploy/%s", name);
+		return NULL;
+	}
+	err_set(err, ERR_INTERNAL, "no embedded template deploy/%s", name);
+	return NULL;
+}
+
+struct cJSON *kube_template_render(const char *name, const struct kube_deploy_vars *dv,
+				   struct err *err)
+{
+	struct vars v;
+
+	if (vars_init(&v, dv, err) < 0)
+		return NULL;
+	return render(name, &v, err);
+}
+
+/* ---- object paths ------------------------------------------------------------------------- */
+
+struct obj_ref {
+	char collection[512]; /* /api/v1/namespaces/NS/secrets */
+	char item[800];       /* collection/NAME */
+	const char *kind, *name, *ns;
+};
+
+static bool dns_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 253)
+		return false;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-' &&
+		    *s != '.')
+			return false;
+	return true;
+}
+
+static int obj_ref_init(struct obj_ref *r, const struct cJSON *obj, struct err *err)
+{
+	const struct cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	const char *api = NULL;
+	char plural[64], prefix[128];
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	json_get_string(obj, "apiVersion", &api, NULL);
+	json_get_string(obj, "kind", &r->kind, NULL);
+	if (meta) {
+		json_get_string(meta, "name", &r->name, NULL);
+		json_get_string(meta, "namespace", &r->ns, NULL);
+	}
+	if (!api || !r->kind || !r->name || !dns_name_ok(r->name) || strlen(r->kind) > 60)
+		return err_set(err, ERR_INTERNAL, "object needs apiVersion, kind and a valid name");
+	for (i = 0; r->kind[i]; i++)
+		plural[i] = (char)tolower((unsigned char)r->kind[i]);
+	/* the kinds netctl handles all pluralise with a plain 's' */
+	plural[i++] = 's';
+	plural[i] = '\0';
+	if (strchr(api, '/'))
+		snprintf(prefix, sizeof(prefix), "/apis/%s", api);
+	else
+		snprintf(prefix, sizeof(prefix), "/api/%s", api);
+	if (!strcmp(r->kind, "Namespace") || !strcmp(r->kind, "Node")) {
+		snprintf(r->collection, sizeof(r->collection), "%s/%s", prefix, plural);
+	} else {
+		if (!r->ns || !dns_name_ok(r->ns))
+			return err_set(err, ERR_INTERNAL, "%s %s needs a namespace", r->kind,
+				       r->name);
+		snprintf(r->collection, sizeof(r->collection), "%s/namespaces/%s/%s", prefix,
+			 r->ns, plural);
+	}
+	snprintf(r->item, sizeof(r->item), "%s/%s", r->collection, r->name);
+	return 0;
+}
+
+/* ---- apply -------------------------------------------------------------------------------- */
+
+/* true when every field we set has the same value on the server (which adds defaults,
+ * status and metadata of its own). */
+static bool json_subset(const struct cJSON *want, const struct cJSON *have)
+{
+	const struct cJSON *w, *h;
+
+	if (!have)
+		return false;
+	if (cJSON_IsObject(want)) {
+		if (!cJSON_IsObject(have))
+			return false;
+		cJSON_ArrayForEach(w, want)
+		{
+			if (!json_subset(w, cJSON_GetObjectItemCaseSensitive(have, w->string)))
+				return false;
+		}
+		return true;
+	}
+	if (cJSON_IsArray(want)) {
+		if (!cJSON_IsArray(have) || cJSON_GetArraySize(want) != cJSON_GetArraySize(have))
+			return false;
+		h = have->child;
+		cJSON_ArrayForEach(w, want)
+		{
+			if (!json_subset(w, h))
+				return false;
+			h = h->next;
+		}
+		return true;
+	}
+	return cJSON_Compare(want, have, true);
+}
+
+static bool has_our_label(const struct cJSON *obj)
+{
+	const struct cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	const struct cJSON *labels = cJSON_GetObjectItemCaseSensitive(meta, "labels");
+	const char *v = NULL;
+
+	json_get_string(labels, "app.kubernetes.io/managed-by", &v, NULL);
+	return str_eq(v, "netctl");
+}
+
+static const char *obj_phase(const struct cJSON *obj)
+{
+	const struct cJSON *st = cJSON_GetObjectItemCaseSensitive(obj, "status");
+	const char *phase = NULL;
+
+	json_get_string(st, "phase", &phase, NULL);
+	return phase;
+}
+
+/* Sleeps while the loop keeps serving other requests. */
+static void loop_sleep(struct kube_client *c, long ms)
+{
+	int64_t end = time_mono_us() + (int64_t)ms * 1000;
+	struct timespec ts;
+
+	for (int64_t now = time_mono_us(); now < end; now = time_mono_us()) {
+		long left = (long)((end - now + 999) / 1000);
+
+		if (kube_loop_pending(kube_client_loop(c))) {
+			if (kube_loop_step(kube_client_loop(c), left, NULL) >= 0)
+				continue;
+		}
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* A namespace left Terminating by a previous clean refuses new objects: wait it out. */
+static struct cJSON *wait_not_terminating(struct kube_client *c, const struct obj_ref *r,
+					  struct cJSON *live, struct err *err)
+{
+	int64_t end = time_mono_us() + NS_GONE_WAIT_MS * 1000;
+
+	while (live && str_eq(obj_phase(live), "Terminating")) {
+		cJSON_Delete(live);
+		if (time_mono_us() > end) {
+			err_set(err, ERR_TIMEOUT, "cluster %s: namespace %s is still terminating",
+				kube_client_name(c), r->name);
+			return NULL;
+		}
+		loop_sleep(c, 500);
+		live = kube_get(c, r->item, err);
+	}
+	return live;
+}
+
+int kube_apply(struct kube_client *c, const struct cJSON *obj, enum kube_apply_result *result,
+	       struct err *err)
+{
+	struct err local = ERR_INIT;
+	struct obj_ref r;
+	struct cJSON *live, *out;
+	bool is_ns;
+
+	if (!err)
+		err = &local;
+	if (obj_ref_init(&r, obj, err) < 0)
+		return -1;
+	is_ns = !strcmp(r.kind, "Namespace");
+	live = kube_get(c, r.item, err);
+	if (live && is_ns)
+		live = wait_not_terminating(c, &r, live, err);
+	if (!live) {
+		if (err->code != ERR_NOTFOUND)
+			return -1;
+		out = kube_create(c, r.collection, obj, err);
+		if (!out)
+			return -1;
+		cJSON_Delete(out);
+		*result = KUBE_APPLY_CREATED;
+		return 0;
+	}
+	/* a namespace somebody else made is used as it is, never adopted (or later deleted) */
+	if (json_subset(obj, live) || (is_ns && !has_our_label(live))) {
+		cJSON_Delete(live);
+		*result = KUBE_APPLY_UNCHANGED;
+		return 0;
+	}
+	cJSON_Delete(live);
+	out = kube_patch(c, r.item, "application/merge-patch+json", obj, err);
+	if (!out)
+		return -1;
+	cJSON_Delete(out);
+	*result = KUBE_APPLY_UPDATED;
+	return 0;
+}
+
+/* Reuses the token of an existing Secret (running floaters already hold it). */
+static int token_pick(struct kube_client *c, struct vars *v, struct err *err)
+{
+	char path[512];
+	struct cJSON *s;
+	const struct cJSON *data;
+	const char *b64 = NULL;
+	unsigned char raw[96], rnd[32];
+	int n;
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/%s", v->ns, KUBE_TOKEN_SECRET);
+	s = kube_get(c, path, err);
+	if (!s && err->code != ERR_NOTFOUND)
+		return -1;
+	data = cJSON_GetObjectItemCaseSensitive(s, "data");
+	if (data && json_get_string(data, "token", &b64, NULL) == 0 && strlen(b64) == 88) {
+		n = EVP_DecodeBlock(raw, (const unsigned char *)b64, 88);
+		/* 64 hex characters encode to 88 base64 characters with one '=' of padding */
+		if (n == 66 && strspn((char *)raw, "0123456789abcdef") >= 64) {
+			memcpy(v->token, raw, 64);
+			v->token[64] = '\0';
+		}
+	}
+	cJSON_Delete(s);
+	if (!v->token[0]) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return err_set(err, ERR_INTERNAL, "no random bytes for the floater token");
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			snprintf(v->token + 2 * i, 3, "%02x", rnd[i]);
+	}
+	EVP_EncodeBlock((unsigned char *)v->token_b64, (const unsigned char *)v->token, 64);
+	return 0;
+}
+
+static int apply_one(struct kube_client *c, const char *tmpl, const struct vars *v,
+		     struct kube_apply_report *rep, struct err *err)
+{
+	struct cJSON *obj = render(tmpl, v, err);
+	enum kube_apply_result res;
+	struct obj_ref r;
+	size_t len;
+	int rc = -1;
+
+	if (!obj)
+		return -1;
+	if (obj_ref_init(&r, obj, err) < 0 || kube_apply(c, obj, &res, err) < 0)
+		goto out;
+	if (res == KUBE_APPLY_CREATED)
+		rep->created++;
+	else if (res == KUBE_APPLY_UPDATED)
+		rep->updated++;
+	else
+		rep->unchanged++;
+	len = strlen(rep->summary);
+	snprintf(rep->summary + len, sizeof(rep->summary) - len, "%s%s/%s %s", len ? ", " : "",
+		 r.kind, r.name, kube_apply_result_name(res));
+	rc = 0;
+out:
+	cJSON_Delete(obj);
+	return rc;
+}
+
+int kube_floaters_apply(struct kube_client *c, const struct kube_deploy_vars *dv,
+			unsigned networks, struct kube_apply_report *rep, struct err *err)
+{
+	struct vars v;
+	int rc = -1;
+
+	memset(rep, 0, sizeof(*rep));
+	if (vars_init(&v, dv, err) < 0)
+		return -1;
+	if (!dns_name_ok(v.ns))
+		return err_set(err, ERR_USAGE, "namespace '%s' is not a valid name", v.ns);
+	if (apply_one(c, "namespace.yaml", &v, rep, err) < 0)
+		goto out;
+	if (!v.token[0] && token_pick(c, &v, err) < 0)
+		goto out;
+	if (apply_one(c, "secret.yaml", &v, rep, err) < 0)
+		goto out;
+	if ((networks & KUBE_NET_POD) && apply_one(c, "daemonset-pod.yaml", &v, rep, err) < 0)
+		goto out;
+	if ((networks & KUBE_NET_HOST) && apply_one(c, "daemonset-host.yaml", &v, rep, err) < 0)
+		goto out;
+	str_copy(rep->token, sizeof(rep->token), v.token);
+	rc = 0;
+out:
+	OPENSSL_cleanse(&v, sizeof(v));
+	return rc;
+}
+
+/* ---- nodes ---------------------------------------------------------------------------------- */
+
+static bool condition_true(const struct cJSON *obj, const char *type)
+{
+	const struct cJSON *st = cJSON_GetObjectItemCaseSensitive(obj, "status");
+	const struct cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
+	const struct cJSON *cnd;
+
+	cJSON_ArrayForEach(cnd, conds)
+	{
+		const char *t = NULL, *v = NULL;
+
+		json_get_string(cnd, "type", &t, NULL);
+		json_get_string(cnd, "status", &v, NULL);
+		if (str_eq(t, type))
+			return str_eq(v, "True");
+	}
+	return false;
+}
+
+static const char *meta_name(const struct cJSON *obj)
+{
+	const struct cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	const char *name = NULL;
+
+	json_get_string(meta, "name", &name, NULL);
+	return name;
+}
+
+static char **strv_push(char **v, const char *s)
+{
+	size_t n = v ? strv_len(v) : 0;
+
+	v = xrealloc(v, (n + 2) * sizeof(*v));
+	v[n] = xstrdup(s);
+	v[n + 1] = NULL;
+	return v;
+}
+
+static void node_parse(struct kube_node *n, const struct cJSON *item)
+{
+	const struct cJSON *spec = cJSON_GetObjectItemCaseSensitive(item, "spec");
+	const struct cJSON *st = cJSON_GetObjectItemCaseSensitive(item, "status");
+	const struct cJSON *a, *cidrs;
+	const char *one = NULL;
+
+	n->name = xstrdup(meta_name(item));
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(st, "addresses"))
+	{
+		const char *type = NULL, *addr = NULL;
+		char *entry;
+
+		if (json_get_string(a, "type", &type, NULL) || json_get_string(a, "address", &addr, NULL))
+			continue;
+		entry = xasprintf("%s=%s", type, addr);
+		n->addresses = strv_push(n->addresses, entry);
+		free(entry);
+		if (strcmp(type, "InternalIP"))
+			continue;
+		if (strchr(addr, ':') && !n->internal_ipv6)
+			n->internal_ipv6 = xstrdup(addr);
+		else if (!strchr(addr, ':') && !n->internal_ipv4)
+			n->internal_ipv4 = xstrdup(addr);
+	}
+	cidrs = cJSON_GetObjectItemCaseSensitive(spec, "podCIDRs");
+	cJSON_ArrayForEach(a, cidrs)
+	{
+		if (cJSON_IsString(a))
+			n->pod_cidrs = strv_push(n->pod_cidrs, a->valuestring);
+	}
+	if (!n->pod_cidrs && json_get_string(spec, "podCIDR", &one, NULL) == 0)
+		n->pod_cidrs = strv_push(n->pod_cidrs, one);
+	if (!n->addresses)
+		n->addresses = xcalloc(1, sizeof(char *));
+	if (!n->pod_cidrs)
+		n->pod_cidrs = xcalloc(1, sizeof(char *));
+	json_get_bool(spec, "unschedulable", &n->unschedulable, NULL);
+	n->ready = condition_true(item, "Ready");
+}
+
+struct node_acc {
+	struct kube_node_list *out;
+	size_t cap;
+};
+
+static int node_item(void *arg, const struct cJSON *item, struct err *err)
+{
+	struct node_acc *acc = arg;
+	struct kube_node_list *l = acc->out;
+
+	if (!meta_name(item))
+		return err_set(err, ERR_PROTO, "node without metadata.name");
+	l->items = xgrow(l->items, &acc->cap, l->n + 1, sizeof(*l->items));
+	memset(&l->items[l->n], 0, sizeof(l->items[l->n]));
+	node_parse(&l->items[l->n++], item);
+	return 0;
+}
+
+int kube_nodes_list(struct kube_client *c, struct kube_node_list *out, struct err *err)
+{
+	struct node_acc acc = {out, 0};
+	struct kube_list_opts o = {.on_item = node_item, .arg = &acc};
+
+	memset(out, 0, sizeof(*out));
+	if (kube_list(c, "/api/v1/nodes", &o, err) < 0) {
+		kube_node_list_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void kube_node_list_release(struct kube_node_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct kube_node *n = &l->items[i];
+
+		free(n->name);
+		free(n->internal_ipv4);
+		free(n->internal_ipv6);
+		strv_free(n->addresses);
+		strv_free(n->pod_cidrs);
+	}
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
+/* ---- pods ----------------------------------------------------------------------------------- */
+
+/* "Pending; floater: ImagePullBackOff (...); PodScheduled=False Unschedulable: ..." */
+static char *pod_why(const struct cJSON *item, const char *phase)
+{
+	const struct cJSON *st = cJSON_GetObjectItemCaseSensitive(item, "status");
+	const struct cJSON *cs, *cnd;
+	struct buf b;
+
+	buf_init(&b, 600);
+	buf_puts(&b, phase ? phase : "no phase");
+	cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(st, "containerStatuses"))
+	{
+		const struct cJSON *state = cJSON_GetObjectItemCaseSensitive(cs, "state");
+		const struct cJSON *w = cJSON_GetObjectItemCaseSensitive(state, "waiting");
+		const struct cJSON *t = cJSON_GetObjectItemCaseSensitive(state, "terminated");
+		const char *reason = NULL, *msg = NULL, *name = NULL;
+
+		json_get_string(cs, "name", &name, NULL);
+		json_get_string(w ? w : t, "reason", &reason, NULL);
+		json_get_string(w ? w : t, "message", &msg, NULL);
+		if (reason)
+			buf_printf(&b, "; %s: %s%s%s%s", name ? name : "container", reason,
+				   msg ? " (" : "", msg ? msg : "", msg ? ")" : "");
+		else if (!condition_true(item, "Ready"))
+			buf_printf(&b, "; %s: running, not ready", name ? name : "container");
+	}
+	cJSON_ArrayForEach(cnd, cJSON_GetObjectItemCaseSensitive(st, "conditions"))
+	{
+		const char *type = NULL, *status = NULL, *reason = NULL, *msg = NULL;
+
+		json_get_string(cnd, "type", &type, NULL);
+		json_get_string(cnd, "status", &status, NULL);
+		json_get_string(cnd, "reason", &reason, NULL);
+		json_get_string(cnd, "message", &msg, NULL);
+		if (str_eq(status, "True") || !type)
+			continue;
+		buf_printf(&b, "; %s=%s%s%s%s%s", type, status ? status : "?", reason ? " " : "",
+			   reason ? reason : "", msg ? ": " : "", msg ? msg : "");
+	}
+	if (b.len >= 599)
+		buf_reset(&b), buf_puts(&b, phase ? phase : "not ready");
+	return buf_steal(&b);
+}
+
+static void pod_parse(struct kube_pod *p, const struct cJSON *item)
+{
+	const struct cJSON *meta = cJSON_GetObjectItemCaseSensitive(item, "metadata");
+	const struct cJSON *labels = cJSON_GetObjectItemCaseSensitive(meta, "labels");
+	const struct cJSON *spec = cJSON_GetObjectItemCaseSensitive(item, "spec");
+	const struct cJSON *st = cJSON_GetObjectItemCaseSensitive(item, "status");
+	const struct cJSON *ip;
+	const char *s = NULL;
+
+	p->name = xstrdup(meta_name(item));
+	if (json_get_string(spec, "nodeName", &s, NULL) == 0)
+		p->node = xstrdup(s);
+	if (json_get_string(st, "hostIP", &s, NULL) == 0)
+		p->host_ip = xstrdup(s);
+	if (json_get_string(labels, "netctl.io/network", &s, NULL) == 0)
+		p->network = xstrdup(s);
+	if (json_get_string(st, "phase", &s, NULL) == 0)
+		p->phase = xstrdup(s);
+	cJSON_ArrayForEach(ip, cJSON_GetObjectItemCaseSensitive(st, "podIPs"))
+	{
+		if (json_get_string(ip, "ip", &s, NULL) != 0)
+			continue;
+		if (strchr(s, ':') && !p->ipv6)
+			p->ipv6 = xstrdup(s);
+		else if (!strchr(s, ':') && !p->ipv4)
+			p->ipv4 = xstrdup(s);
+	}
+	if (!p->ipv4 && !p->ipv6 && json_get_string(st, "podIP", &s, NULL) == 0)
+		*(strchr(s, ':') ? &p->ipv6 : &p->ipv4) = xstrdup(s);
+	p->ready = condition_true(item, "Ready");
+	if (!p->ready)
+		p->why = pod_why(item, p->phase);
+}
+
+struct pod_acc {
+	struct kube_pod_list *out;
+	size_t cap;
+};
+
+static int pod_item(void *arg, const struct cJSON *item, struct err *err)
+{
+	struct pod_acc *acc = arg;
+	struct kube_pod_list *l = acc->out;
+
+	if (!meta_name(item))
+		return err_set(err, ERR_PROTO, "pod without metadata.name");
+	l->items = xgrow(l->items, &acc->cap, l->n + 1, sizeof(*l->items));
+	memset(&l->items[l->n], 0, sizeof(l->items[l->n]));
+	pod_parse(&l->items[l->n++], item);
+	return 0;
+}
+
+int kube_pods_list(struct kube_client *c, const char *ns, const char *label_selector,
+		   struct kube_pod_list *out, struct err *err)
+{
+	struct pod_acc acc = {out, 0};
+	struct kube_list_opts o = {.on_item = pod_item, .arg = &acc};
+	char path[512];
+
+	memset(out, 0, sizeof(*out));
+	if (!dns_name_ok(ns))
+		return err_set(err, ERR_USAGE, "namespace '%s' is not a valid name", ns);
+	o.label_selector = label_selector ? label_selector : "app.kubernetes.io/name=netctl-floater";
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods", ns);
+	if (kube_list(c, path, &o, err) < 0) {
+		kube_pod_list_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void kube_pod_list_release(struct kube_pod_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct kube_pod *p = &l->items[i];
+
+		free(p->name);
+		free(p->node);
+		free(p->host_ip);
+		free(p->ipv4);
+		free(p->ipv6);
+		free(p->network);
+		free(p->phase);
+		free(p->why);
+	}
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
+/* ---- DaemonSet rollout -------------------------------------------------------------------- */
+
+struct ds_state {
+	long generation, observed, desired, ready, updated;
+	char selector[512];
+};
+
+static int ds_read(struct kube_client *c, const char *path, struct ds_state *s, struct err *err)
+{
+	struct cJSON *ds = kube_get(c, path, err);
+	const struct cJSON *meta, *st, *sel, *lbl;
+	size_t len = 0;
+
+	if (!ds)
+		return -1;
+	memset(s, 0, sizeof(*s));
+	meta = cJSON_GetObjectItemCaseSensitive(ds, "metadata");
+	st = cJSON_GetObjectItemCaseSensitive(ds, "status");
+	json_get_long(meta, "generation", 0, LONG_MAX, &s->generation, NULL);
+	json_get_long(st, "observedGeneration", 0, LONG_MAX, &s->observed, NULL);
+	json_get_long(st, "desiredNumberScheduled", 0, LONG_MAX, &s->desired, NULL);
+	json_get_long(st, "numberReady", 0, LONG_MAX, &s->ready, NULL);
+	json_get_long(st, "updatedNumberScheduled", 0, LONG_MAX, &s->updated, NULL);
+	sel = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ds, "spec"),
+						 "selector"),
+		"matchLabels");
+	cJSON_ArrayForEach(lbl, sel)
+	{
+		if (cJSON_IsString(lbl) && len < sizeof(s->selector))
+			len += (size_t)snprintf(s->selector + len, sizeof(s->selector) - len, "%s%s=%s",
+						len ? "," : "", lbl->string, lbl->valuestring);
+	}
+	cJSON_Delete(ds);
+	return 0;
+}
+
+static void problem_add(struct kube_rollout *out, size_t *cap, const char *node, const char *pod,
+			const char *why)
+{
+	struct kube_rollout_problem *p;
+
+	out->problems = xgrow(out->problems, cap, out->nproblems + 1, sizeof(*out->problems));
+	p = &out->problems[out->nproblems++];
+	p->node = xstrdup(node ? node : "(unscheduled)");
+	p->pod = pod ? xstrdup(pod) : NULL;
+	p->why = xstrdup(why);
+}
+
+/* Per node: which has no ready floater, and why. */
+static int rollout_explain(struct kube_client *c, const char *ns, const struct ds_state *s,
+			   struct kube_rollout *out, struct err *err)
+{
+	struct kube_node_list nodes;
+	struct kube_pod_list pods;
+	size_t cap = 0;
+
+	if (kube_nodes_list(c, &nodes, err) < 0)
+		return -1;
+	if (kube_pods_list(c, ns, s->selector[0] ? s->selector : NULL, &pods, err) < 0) {
+		kube_node_list_release(&nodes);
+		return -1;
+	}
+	for (size_t i = 0; i < nodes.n; i++) {
+		const struct kube_pod *pod = NULL;
+
+		for (size_t k = 0; k < pods.n && !pod; k++)
+			if (str_eq(pods.items[k].node, nodes.items[i].name))
+				pod = &pods.items[k];
+		if (pod && pod->ready)
+			continue;
+		if (pod)
+			problem_add(out, &cap, nodes.items[i].name, pod->name, pod->why);
+		else
+			problem_add(out, &cap, nodes.items[i].name, NULL,
+				    nodes.items[i].ready ? "no floater pod created for this node"
+							 : "no floater pod (node NotReady)");
+	}
+	for (size_t k = 0; k < pods.n; k++)
+		if (!pods.items[k].node)
+			problem_add(out, &cap, NULL, pods.items[k].name,
+				    pods.items[k].why ? pods.items[k].why : "not scheduled");
+	kube_node_list_release(&nodes);
+	kube_pod_list_release(&pods);
+	return 0;
+}
+
+int kube_daemonset_wait(struct kube_client *c, const char *ns, const char *name,
+			long timeout_ms, struct kube_rollout *out, struct err *err)
+{
+	int64_t start = time_mono_us(), end = start + (int64_t)timeout_ms * 1000;
+	struct ds_state s;
+	char path[512], took[32];
+	long pause = 200;
+
+	memset(out, 0, sizeof(*out));
+	if (!dns_name_ok(ns) || !dns_name_ok(name))
+		return err_set(err, ERR_USAGE, "invalid DaemonSet %s/%s", ns, name);
+	snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/daemonsets/%s", ns, name);
+	for (;;) {
+		if (ds_read(c, path, &s, err) < 0)
+			return -1;
+		out->desired = s.desired;
+		out->ready = s.ready;
+		if (s.observed >= s.generation && s.desired > 0 && s.ready >= s.desired &&
+		    s.updated >= s.desired)
+			return 0;
+		if (time_mono_us() + pause * 1000 > end)
+			break;
+		loop_sleep(c, pause);
+		pause = pause * 2 > 2000 ? 2000 : pause * 2;
+	}
+	time_format_duration(timeout_ms, took, sizeof(took));
+	if (rollout_explain(c, ns, &s, out, err) < 0)
+		return -1;
+	if (!out->nproblems && s.desired == 0)
+		return err_set(err, ERR_TIMEOUT,
+			       "cluster %s: DaemonSet %s/%s: no floater scheduled after %s: the "
+			       "cluster has no nodes",
+			       kube_client_name(c), ns, name, took);
+	return err_set(err, ERR_TIMEOUT,
+		       "cluster %s: DaemonSet %s/%s: %ld of %ld floaters ready after %s; %zu "
+		       "node(s) without a ready floater, first %s: %s",
+		       kube_client_name(c), ns, name, s.ready, s.desired, took, out->nproblems,
+		       out->nproblems ? out->problems[0].node : "-",
+		       out->nproblems ? out->problems[0].why : "rollout not observed yet");
+}
+
+void kube_rollout_release(struct kube_rollout *r)
+{
+	for (size_t i = 0; i < r->nproblems; i++) {
+		free(r->problems[i].node);
+		free(r->problems[i].pod);
+		free(r->problems[i].why);
+	}
+	free(r->problems);
+	r->problems = NULL;
+	r->nproblems = 0;
+}
+
+/* ---- delete ------------------------------------------------------------------------------- */
+
+static int delete_collection(struct kube_client *c, const char *collection, struct err *err)
+{
+	char *sel = kube_escape(KUBE_MANAGED_SELECTOR);
+	char *path = xasprintf("%s?labelSelector=%s", collection, sel);
+	struct cJSON *opts = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddStringToObject(opts, "kind", "DeleteOptions");
+	cJSON_AddStringToObject(opts, "apiVersion", "v1");
+	cJSON_AddStringToObject(opts, "propagationPolicy", "Foreground");
+	rc = kube_delete(c, path, opts, err);
+	if (rc < 0 && err->code == ERR_NOTFOUND)
+		rc = 0;
+	cJSON_Delete(opts);
+	free(path);
+	free(sel);
+	return rc;
+}
+
+int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms, struct err *err)
+{
+	static const char *const kinds[][2] = {{"/apis/apps/v1", "daemonsets"},
+					       {"/api/v1", "secrets"},
+					       {"/api/v1", "serviceaccounts"}};
+	struct err local = ERR_INIT;
+	char path[512];
+	struct cJSON *live;
+	int64_t end;
+	bool ours;
+
+	if (!err)
+		err = &local;
+	if (!dns_name_ok(ns))
+		return err_set(err, ERR_USAGE, "namespace '%s' is not a valid name", ns);
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		snprintf(path, sizeof(path), "%s/namespaces/%s/%s", kinds[i][0], ns, kinds[i][1]);
+		if (delete_collection(c, path, err) < 0)
+			return -1;
+	}
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
+	live = kube_get(c, path, err);
+	if (!live)
+		return err->code == ERR_NOTFOUND ? (err_clear(err), 0) : -1;
+	ours = has_our_label(live);
+	cJSON_Delete(live);
+	if (!ours)
+		return 0;
+	if (kube_delete(c, path, NULL, err) < 0 && err->code != ERR_NOTFOUND)
+		return -1;
+	end = time_mono_us() + (int64_t)wait_ms * 1000;
+	while (wait_ms > 0) {
+		live = kube_get(c, path, err);
+		if (!live)
+			return err->code == ERR_NOTFOUND ? (err_clear(err), 0) : -1;
+		cJSON_Delete(live);
+		if (time_mono_us() > end)
+			return err_set(err, ERR_TIMEOUT,
+				       "cluster %s: namespace %s still terminating after %ld ms",
+				       kube_client_name(c), ns, wait_ms);
+		loop_sleep(c, 250);
+	}
+	err_clear(err);
+	return 0;
+}
