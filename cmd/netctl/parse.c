@@ -241,14 +241,10 @@ int cmd_fail(const struct err *err)
 
 void cmd_print_json(struct cJSON *obj)
 {
-	char *s = cJSON_Print(obj);
+	char *s = json_print_pretty(obj);
 
-	if (!s) {
-		fprintf(stderr, "netctl: out of memory printing JSON\n");
-		abort();
-	}
-	printf("%s\n", s);
-	cJSON_free(s);
+	fputs(s, stdout);
+	free(s);
 	cJSON_Delete(obj);
 }
 

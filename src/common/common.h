@@ -185,4 +185,9 @@ long idmap_get(const struct idmap *m, int64_t key);
 /* Stores key -> val (val < UINT32_MAX), replacing an existing value. */
 void idmap_put(struct idmap *m, int64_t key, uint32_t val);
 
+/* ---- JSON for people (json_pretty.c) --------------------------------------------------- */
+
+/* Two-space indented JSON ending in a newline (heap). */
+char *json_print_pretty(const struct cJSON *obj);
+
 #endif

@@ -619,19 +619,17 @@ static void field_to_json(const struct config *c, const struct field *f, cJSON *
 char *config_to_json(const struct config *c)
 {
 	cJSON *obj = cJSON_CreateObject();
-	char *text, *copy;
+	char *text;
 
-	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		/* NetDoctor extras netctl does not use are written only when set. */
+		if (fields[i].unused && !field_is_set(c, &fields[i]))
+			continue;
 		field_to_json(c, &fields[i], obj);
-	text = cJSON_Print(obj);
-	cJSON_Delete(obj);
-	if (!text) {
-		fprintf(stderr, "netctl: out of memory printing JSON\n");
-		abort();
 	}
-	copy = xasprintf("%s\n", text);
-	cJSON_free(text);
-	return copy;
+	text = json_print_pretty(obj);
+	cJSON_Delete(obj);
+	return text;
 }
 
 static int write_all(int fd, const char *s, size_t n)

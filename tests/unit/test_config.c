@@ -301,6 +301,8 @@ static void test_written_file_round_trips(void **state)
 	path = xasprintf("%s/config.json", dir);
 	load_ok(&c, "full.json");
 	text = config_to_json(&c);
+	/* Pretty for people who edit it: two-space indent, "key": value. */
+	assert_non_null(strstr(text, "{\n  \"namespace\": \"netcheck\",\n"));
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		char *key = xasprintf("\"%s\"", names[i]);
 
