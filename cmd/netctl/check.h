@@ -1,0 +1,40 @@
+/* What `check` and `resume` share: options, clusters, running the engine, drawing
+ * progress and printing the outcome. */
+#ifndef NETCTL_CMD_CHECK_H
+#define NETCTL_CMD_CHECK_H
+
+#include "cmd.h"
+#include "run.h"
+
+struct check_job {
+	struct run_cluster *clusters; /* owned, with their kube targets */
+	size_t n;
+	bool *cluster_pairs; /* n x n */
+	struct run_options o;
+	char *options_json;
+	bool json;  /* one JSON document on stdout instead of tables */
+	bool quiet; /* no progress */
+	plan_filter_fn filter;
+	void *filter_arg;
+};
+
+void check_job_release(struct check_job *j);
+/* Resolves registered cluster names into j->clusters (loading each kubeconfig context). */
+int check_job_add_cluster(struct check_job *j, struct store *st, const char *name,
+			  unsigned roles, struct err *err);
+/* Runs the job, draws progress, prints the outcome; returns the exit code. */
+int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j);
+
+/* Prints the outcome of a run: tables and verdicts, or one JSON document (outcome.c). */
+int check_print_outcome(struct store *st, const struct run_result *res, bool json,
+			struct err *err);
+
+/* Progress drawing on stderr (progress.c). */
+struct progress;
+struct progress *progress_new(bool quiet);
+void progress_free(struct progress *p);
+void progress_bind(struct progress *p, struct run_events *ev);
+/* Clears the bar (before printing tables). */
+void progress_finish(struct progress *p);
+
+#endif

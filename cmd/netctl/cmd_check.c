@@ -1,0 +1,332 @@
+/* netctl check: every node of the source clusters against every node of the destination
+ * clusters (or each cluster's own mesh), stored as a run and printed. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "config.h"
+#include "store.h"
+
+#define MAX_CLUSTERS 64
+
+static struct {
+	const char *src, *dst, *protocol, *family, *network, *timeout, *interval, *pod_wait;
+	const char *namespace, *config;
+	long count, concurrency, port, size;
+	bool mesh, json, keep, quiet;
+	bool count_set, concurrency_set, port_set, size_set;
+} args;
+
+static const struct cmd_opt check_opts[] = {
+	{OPT_STRING, 0, "src", "A[,B]", "source clusters (registered names)", &args.src},
+	{OPT_STRING, 0, "dst", "C[,D]",
+	 "destination clusters: every src node to every dst node and back", &args.dst},
+	{OPT_FLAG, 0, "mesh", NULL, "all registered clusters, all node pairs", &args.mesh},
+	{OPT_STRING, 0, "protocol", "LIST", "icmp,tcp,udp (default: config protocol)",
+	 &args.protocol},
+	{OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &args.family},
+	{OPT_STRING, 0, "network", "LIST",
+	 "pod, host, pod-host, host-pod (default: config mode, pod)", &args.network},
+	{OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count, 1,
+	 1000, &args.count_set},
+	{OPT_STRING, 0, "timeout", "D", "per-probe timeout, e.g. 2s (default: cmdTimeout)",
+	 &args.timeout},
+	{OPT_STRING, 0, "interval", "D", "between the probes of a pair (default 20ms)",
+	 &args.interval},
+	{OPT_LONG, 0, "concurrency", "N",
+	 "probe requests in flight per cluster (default: maxNum)", &args.concurrency, 1, 1000,
+	 &args.concurrency_set},
+	{OPT_LONG, 0, "port", "P", "floater port (default: config port)", &args.port, 1, 65535,
+	 &args.port_set},
+	{OPT_LONG, 0, "size", "BYTES", "ICMP/UDP payload with DF set, for MTU checks",
+	 &args.size, 0, 65000, &args.size_set},
+	{OPT_STRING, 0, "pod-wait", "D", "bound on waiting for floaters (default: podWaitTime)",
+	 &args.pod_wait},
+	{OPT_STRING, 0, "namespace", "NS", "where floaters run (default: config namespace)",
+	 &args.namespace},
+	{OPT_STRING, 0, "config", "FILE", "config file (default: ./config.json if present)",
+	 &args.config},
+	{OPT_FLAG, 0, "json", NULL, "print one JSON document instead of tables", &args.json},
+	{OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed for the next check",
+	 &args.keep},
+	{OPT_FLAG, 'q', "quiet", NULL, "no progress output", &args.quiet},
+	{OPT_END},
+};
+
+static int parse_families(const char *s, unsigned *out, struct err *err)
+{
+	char **v = str_split_list(s, 4, "--family", err);
+
+	if (!v)
+		return -1;
+	*out = 0;
+	for (char **p = v; *p; p++) {
+		if (!strcmp(*p, "4"))
+			*out |= STORE_FAMILY_V4;
+		else if (!strcmp(*p, "6"))
+			*out |= STORE_FAMILY_V6;
+		else {
+			err_set(err, ERR_USAGE, "--family: '%s' is not 4 or 6", *p);
+			strv_free(v);
+			return -1;
+		}
+	}
+	strv_free(v);
+	return 0;
+}
+
+static int parse_networks(const char *s, unsigned *out, struct err *err)
+{
+	char **v = str_split_list(s, 8, "--network", err);
+
+	if (!v)
+		return -1;
+	*out = 0;
+	for (char **p = v; *p; p++) {
+		int n = store_network_parse(*p);
+
+		if (n < 0) {
+			err_set(err, ERR_USAGE,
+				"--network: '%s' is not pod, host, pod-host or host-pod", *p);
+			strv_free(v);
+			return -1;
+		}
+		*out |= 1u << n;
+	}
+	strv_free(v);
+	return 0;
+}
+
+/* Flags over config.json over defaults. */
+static int load_config(struct config *c, struct err *err)
+{
+	bool found = false;
+
+	config_init(c);
+	if (args.config ? config_load_file(c, args.config, err) < 0
+			: config_load_default(c, &found, err) < 0)
+		return -1;
+	for (char **w = c->warnings; w && *w; w++)
+		log_warn("%s", *w);
+	if (args.protocol && config_set(c, "protocol", args.protocol, "--protocol", err) < 0)
+		return -1;
+	if (args.timeout && config_set(c, "cmdTimeout", args.timeout, "--timeout", err) < 0)
+		return -1;
+	if (args.pod_wait && config_set(c, "podWaitTime", args.pod_wait, "--pod-wait", err) < 0)
+		return -1;
+	if (args.namespace && config_set(c, "namespace", args.namespace, "--namespace", err) < 0)
+		return -1;
+	return 0;
+}
+
+static int fill_options(struct check_job *j, const struct config *c, struct err *err)
+{
+	struct run_options *o = &j->o;
+	long interval = 20;
+
+	o->protocols = c->protocols;
+	o->families = STORE_FAMILY_V4;
+	if (args.family && parse_families(args.family, &o->families, err) < 0)
+		return -1;
+	o->networks = 0;
+	if (c->networks & CONFIG_NET_POD)
+		o->networks |= 1u << STORE_NET_POD;
+	if (c->networks & CONFIG_NET_HOST)
+		o->networks |= 1u << STORE_NET_HOST;
+	if (args.network && parse_networks(args.network, &o->networks, err) < 0)
+		return -1;
+	if (args.interval &&
+	    str_to_duration_ms(args.interval, 60000, &interval, "--interval", err) < 0)
+		return -1;
+	o->count = args.count_set ? (int)args.count : 3;
+	o->interval_ms = interval;
+	o->timeout_ms = c->cmd_timeout_ms;
+	if (o->timeout_ms < 1 || o->timeout_ms > 60000)
+		return err_set(err, ERR_USAGE, "--timeout: %ld ms is outside 1 ms .. 60 s",
+			       o->timeout_ms);
+	o->size = args.size_set ? (int)args.size : 0;
+	o->port = args.port_set ? (int)args.port : (int)c->port;
+	o->concurrency = args.concurrency_set ? (int)args.concurrency : (int)c->max_num;
+	o->pod_wait_ms = c->pod_wait_ms;
+	o->namespace = xstrdup(c->namespace);
+	o->image_repository = xstrdup(c->src_image_repo);
+	o->version = xstrdup(c->version);
+	o->keep_floaters = args.keep || !c->auto_clean;
+	return 0;
+}
+
+static char *options_json(const struct check_job *j)
+{
+	cJSON *o = cJSON_CreateObject(), *cl = cJSON_AddArrayToObject(o, "clusters");
+	char *s;
+
+	for (size_t i = 0; i < j->n; i++) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "name", j->clusters[i].name);
+		cJSON_AddBoolToObject(c, "src", j->clusters[i].roles & STORE_ROLE_SRC);
+		cJSON_AddBoolToObject(c, "dst", j->clusters[i].roles & STORE_ROLE_DST);
+		cJSON_AddItemToArray(cl, c);
+	}
+	cJSON_AddNumberToObject(o, "protocols", j->o.protocols);
+	cJSON_AddNumberToObject(o, "families", j->o.families);
+	cJSON_AddNumberToObject(o, "networks", j->o.networks);
+	cJSON_AddNumberToObject(o, "count", j->o.count);
+	cJSON_AddNumberToObject(o, "interval_ms", (double)j->o.interval_ms);
+	cJSON_AddNumberToObject(o, "timeout_ms", (double)j->o.timeout_ms);
+	cJSON_AddNumberToObject(o, "size", j->o.size);
+	cJSON_AddNumberToObject(o, "port", j->o.port);
+	cJSON_AddNumberToObject(o, "concurrency", j->o.concurrency);
+	cJSON_AddStringToObject(o, "namespace", j->o.namespace);
+	cJSON_AddBoolToObject(o, "mesh", args.mesh);
+	cJSON_AddNumberToObject(o, "cluster_pairs_n", (double)j->n);
+	{
+		cJSON *cp = cJSON_AddArrayToObject(o, "cluster_pairs");
+
+		for (size_t i = 0; i < j->n * j->n; i++)
+			cJSON_AddItemToArray(cp, cJSON_CreateBool(j->cluster_pairs[i]));
+	}
+	s = json_print(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+static int add_list(struct check_job *j, struct store *st, const char *list, unsigned role,
+		    const char *what, struct err *err)
+{
+	char **v = str_split_list(list, MAX_CLUSTERS, what, err);
+	int rc = 0;
+
+	if (!v)
+		return -1;
+	for (char **p = v; *p && rc == 0; p++)
+		rc = check_job_add_cluster(j, st, *p, role, err);
+	strv_free(v);
+	return rc;
+}
+
+static int add_all_registered_cb(const struct store_cluster *c, void *arg)
+{
+	struct {
+		struct check_job *j;
+		char **names;
+		size_t n;
+	} *a = arg;
+
+	if (a->n < MAX_CLUSTERS)
+		a->names[a->n++] = xstrdup(c->name);
+	return 0;
+}
+
+static int select_clusters(struct check_job *j, struct store *st, struct err *err)
+{
+	if (args.mesh) {
+		char *names[MAX_CLUSTERS];
+		struct {
+			struct check_job *j;
+			char **names;
+			size_t n;
+		} a = {j, names, 0};
+		int rc = 0;
+
+		if (args.src || args.dst)
+			return err_set(err, ERR_USAGE, "--mesh takes no --src or --dst");
+		if (store_cluster_list(st, add_all_registered_cb, &a, err) < 0)
+			return -1;
+		for (size_t i = 0; i < a.n; i++) {
+			if (rc == 0)
+				rc = check_job_add_cluster(j, st, names[i],
+							   STORE_ROLE_SRC | STORE_ROLE_DST, err);
+			free(names[i]);
+		}
+		if (rc == 0 && j->n == 0)
+			return err_set(err, ERR_USAGE,
+				       "--mesh: no cluster registered (netctl cluster add)");
+		return rc;
+	}
+	if (!args.src)
+		return err_set(err, ERR_USAGE,
+			       "--src is required (a registered cluster; see netctl cluster add)");
+	if (add_list(j, st, args.src, STORE_ROLE_SRC | (args.dst ? 0 : STORE_ROLE_DST), "--src",
+		     err) < 0)
+		return -1;
+	if (args.dst && add_list(j, st, args.dst, STORE_ROLE_DST, "--dst", err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Which cluster probes which: each src its own mesh without --dst; src <-> dst with it;
+ * everything with --mesh. */
+static void build_cluster_pairs(struct check_job *j)
+{
+	size_t n = j->n;
+
+	j->cluster_pairs = xcalloc(n * n ? n * n : 1, sizeof(bool));
+	for (size_t a = 0; a < n; a++) {
+		for (size_t b = 0; b < n; b++) {
+			unsigned ra = j->clusters[a].roles, rb = j->clusters[b].roles;
+			bool on;
+
+			if (args.mesh)
+				on = true;
+			else if (!args.dst)
+				on = a == b;
+			else
+				on = ((ra & STORE_ROLE_SRC) && (rb & STORE_ROLE_DST)) ||
+				     ((ra & STORE_ROLE_DST) && (rb & STORE_ROLE_SRC));
+			j->cluster_pairs[a * n + b] = on;
+		}
+	}
+}
+
+static int check_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct check_job j;
+	struct config c;
+	struct store *st = NULL;
+	int first, rc;
+
+	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
+	if (rc)
+		return rc;
+	memset(&j, 0, sizeof(j));
+	config_init(&c);
+	if (load_config(&c, &err) < 0 || fill_options(&j, &c, &err) < 0) {
+		rc = cmd_fail(&err);
+		goto out;
+	}
+	st = cmd_open_store(ctx, &err);
+	if (!st || select_clusters(&j, st, &err) < 0) {
+		rc = cmd_fail(&err);
+		goto out;
+	}
+	build_cluster_pairs(&j);
+	j.options_json = options_json(&j);
+	j.o.options_json = j.options_json;
+	j.json = args.json;
+	j.quiet = args.quiet;
+	rc = check_job_execute(ctx, st, &j);
+out:
+	check_job_release(&j);
+	config_release(&c);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd_entry cmd_check_entry = {
+	.name = "check",
+	.summary = "check node pairs within and across clusters, store and print the run",
+	.synopsis = "check --src A[,B] [--dst C[,D]] [--protocol icmp,tcp,udp] [--family 4,6]\n"
+		    "       [--network pod,host,pod-host,host-pod] [--count K] [--timeout D]\n"
+		    "       [--concurrency N] [--port P] [--size BYTES] [--json] [--keep-floaters]\n"
+		    "check --mesh [OPTIONS]",
+	.details = "Without --dst every ordered node pair inside each --src cluster is checked;\n"
+		   "with --dst every node of each src cluster against every node of each dst\n"
+		   "cluster, in both directions. Exit code 0 when every pair passed, 1 when some\n"
+		   "failed, 3 when a cluster API could not be used, 130 when interrupted.",
+	.opts = check_opts,
+	.exec = check_exec,
+};
