@@ -275,6 +275,34 @@ struct exec_io {
 	bool out_overflow;
 };
 
+/* The plugin's path: as given when it has a '/', else the first executable in $PATH.
+ * Looked up here so "not installed" reads the same however posix_spawnp reports it. */
+static char *exec_find(const char *cmd, struct err *err)
+{
+	const char *path = getenv("PATH");
+	char *list, *save = NULL, *found = NULL;
+
+	if (strchr(cmd, '/')) {
+		if (access(cmd, X_OK) == 0)
+			return xstrdup(cmd);
+		err_set(err, ERR_AUTH, "cannot run: %s", strerror(errno));
+		return NULL;
+	}
+	list = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = strtok_r(list, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *cand = xasprintf("%s/%s", d, cmd);
+
+		if (access(cand, X_OK) == 0)
+			found = cand;
+		else
+			free(cand);
+	}
+	free(list);
+	if (!found)
+		err_set(err, ERR_AUTH, "cannot run: not found in PATH");
+	return found;
+}
+
 static int exec_spawn(const struct kube_auth *a, pid_t *pid, struct exec_io *io, struct err *err)
 {
 	posix_spawn_file_actions_t fa;
@@ -282,12 +310,18 @@ static int exec_spawn(const struct kube_auth *a, pid_t *pid, struct exec_io *io,
 	int op[2], ep[2], rc;
 	char *info = NULL, **envp, **argv;
 	sigset_t none, dfl;
+	char *cmd = exec_find(a->exec->command, err);
 
-	if (pipe2(op, O_CLOEXEC) < 0)
+	if (!cmd)
+		return -1;
+	if (pipe2(op, O_CLOEXEC) < 0) {
+		free(cmd);
 		return err_set(err, ERR_IO, "pipe: %s", strerror(errno));
+	}
 	if (pipe2(ep, O_CLOEXEC) < 0) {
 		close(op[0]);
 		close(op[1]);
+		free(cmd);
 		return err_set(err, ERR_IO, "pipe: %s", strerror(errno));
 	}
 	posix_spawn_file_actions_init(&fa);
@@ -308,7 +342,8 @@ static int exec_spawn(const struct kube_auth *a, pid_t *pid, struct exec_io *io,
 						 POSIX_SPAWN_SETPGROUP);
 	envp = exec_envp(a, &info);
 	argv = exec_argv(a->exec);
-	rc = posix_spawnp(pid, a->exec->command, &fa, &attr, argv, envp);
+	rc = posix_spawnp(pid, cmd, &fa, &attr, argv, envp);
+	free(cmd);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	free(envp);
