@@ -635,7 +635,7 @@ static int kc_parse_exec_env(struct kc_parse *p, const struct ynode *seq, const 
 	x->env = xcalloc(seq->n + 1, sizeof(char *));
 	for (size_t i = 0; i < seq->n; i++) {
 		const struct ynode *e = seq->items[i];
-		char sub[96];
+		char sub[160];
 		char *name = NULL, *value = NULL;
 		int rc;
 
@@ -666,7 +666,7 @@ static int kc_parse_exec_args(struct kc_parse *p, const struct ynode *seq, const
 	x->args = xcalloc((seq ? seq->n : 0) + 1, sizeof(char *));
 	for (size_t i = 0; seq && i < seq->n; i++) {
 		if (seq->items[i]->type != YNODE_SCALAR) {
-			char sub[96];
+			char sub[160];
 
 			snprintf(sub, sizeof(sub), "%s.args[%zu]", path, i);
 			return kc_fail(p, sub, NULL, "expected a string, got %s",
