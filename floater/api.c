@@ -1,0 +1,249 @@
+/* The control API: routes, authentication, JSON answers. */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conn.h"
+
+static void count_status(struct floater *fl, int status)
+{
+	int cls = status / 100;
+
+	if (cls >= 1 && cls <= 5)
+		fl->m.responses[cls]++;
+}
+
+void conn_respond(struct conn *c, int status, const char *ctype, const char *body,
+		  size_t len)
+{
+	struct buf b;
+
+	/* Head and body in one buffer, so one write (see DESIGN.md: delayed ACKs). */
+	buf_init(&b, 0);
+	buf_printf(&b,
+		   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		   "Cache-Control: no-store\r\n%s\r\n",
+		   status, http_reason(status), ctype, len,
+		   c->close_after || !c->req.keep_alive ? "Connection: close\r\n" : "");
+	if (c->req.method != HTTP_HEAD)
+		buf_append(&b, body, len);
+	conn_send(c, b.data, b.len);
+	buf_release(&b);
+	count_status(c->fl, status);
+}
+
+/* JSON string contents: escapes quotes, backslashes and control characters. */
+static void json_escape(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			buf_printf(b, "\\%c", ch);
+		else if (ch < 0x20)
+			buf_printf(b, "\\u%04x", ch);
+		else
+			buf_append(b, s, 1);
+	}
+}
+
+void conn_respond_error(struct conn *c, int status, const char *msg, const char *field)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "{\"error\":\"");
+	json_escape(&b, msg);
+	buf_puts(&b, "\"");
+	if (field && *field) {
+		buf_puts(&b, ",\"field\":\"");
+		json_escape(&b, field);
+		buf_puts(&b, "\"");
+	}
+	buf_puts(&b, "}\n");
+	conn_respond(c, status, "application/json", b.data, b.len);
+	buf_release(&b);
+}
+
+static void respond_text(struct conn *c, const char *text)
+{
+	conn_respond(c, 200, "text/plain; charset=utf-8", text, strlen(text));
+}
+
+static void add_addresses(struct buf *b, int family)
+{
+	struct ifaddrs *ifs, *i;
+	bool first = true;
+	char ip[INET6_ADDRSTRLEN];
+
+	buf_puts(b, "[");
+	if (getifaddrs(&ifs) < 0) {
+		buf_puts(b, "]");
+		return;
+	}
+	for (i = ifs; i; i = i->ifa_next) {
+		const void *a;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != family ||
+		    (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if (family == AF_INET6) {
+			const struct in6_addr *a6 = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+
+			if (IN6_IS_ADDR_LINKLOCAL(a6))
+				continue;
+			a = a6;
+		} else {
+			a = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		}
+		if (!inet_ntop(family, a, ip, sizeof(ip)))
+			continue;
+		buf_printf(b, "%s\"%s\"", first ? "" : ",", ip);
+		first = false;
+	}
+	freeifaddrs(ifs);
+	buf_puts(b, "]");
+}
+
+static void api_info(struct floater *fl, struct conn *c)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_puts(&b, "{\"node\":\"");
+	json_escape(&b, fl->cfg.node ? fl->cfg.node : "");
+	buf_printf(&b, "\",\"network\":\"%s\",\"version\":\"%s\",\"ipv4\":",
+		   fl->cfg.host_network ? "host" : "pod", NETCTL_VERSION);
+	add_addresses(&b, AF_INET);
+	buf_puts(&b, ",\"ipv6\":");
+	add_addresses(&b, AF_INET6);
+	buf_printf(&b,
+		   ",\"port\":%u,\"icmp\":\"%s\",\"limits\":{\"max_targets\":%d,"
+		   "\"max_body\":%d,\"max_count\":%d,\"max_timeout_ms\":%d,"
+		   "\"max_interval_ms\":%d,\"max_size\":%d,\"max_inflight\":%u,"
+		   "\"max_requests\":%d}}\n",
+		   fl->cfg.port, fl->icmp[0].raw ? "raw" : "ping", REQ_MAX_TARGETS, REQ_MAX_BODY,
+		   REQ_MAX_COUNT, REQ_MAX_TIMEOUT_MS, REQ_MAX_INTERVAL_MS, REQ_MAX_SIZE,
+		   fl->nslots, FL_MAX_JOBS);
+	conn_respond(c, 200, "application/json", b.data, b.len);
+	buf_release(&b);
+}
+
+static void api_metrics(struct floater *fl, struct conn *c)
+{
+	static const char *const names[] = {"sent", "received", "failed"};
+	const uint64_t *vals[] = {fl->m.sent, fl->m.received, fl->m.failed};
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+		buf_printf(&b, "# TYPE floater_probes_%s_total counter\n", names[k]);
+		for (int p = 0; p < PROTO_MAX; p++)
+			buf_printf(&b, "floater_probes_%s_total{protocol=\"%s\"} %llu\n", names[k],
+				   probe_protocol_name(p), (unsigned long long)vals[k][p]);
+	}
+	buf_printf(&b, "# TYPE floater_probes_inflight gauge\nfloater_probes_inflight %u\n",
+		   fl->inflight);
+	buf_printf(&b, "# TYPE floater_probe_requests_active gauge\n"
+		       "floater_probe_requests_active %d\n",
+		   fl->njobs);
+	buf_printf(&b, "# TYPE floater_probe_requests_total counter\n"
+		       "floater_probe_requests_total %llu\n",
+		   (unsigned long long)fl->m.probe_requests);
+	buf_printf(&b, "# TYPE floater_http_requests_total counter\n"
+		       "floater_http_requests_total %llu\n",
+		   (unsigned long long)fl->m.requests);
+	buf_puts(&b, "# TYPE floater_http_responses_total counter\n");
+	for (int cls = 1; cls <= 5; cls++)
+		buf_printf(&b, "floater_http_responses_total{code=\"%dxx\"} %llu\n", cls,
+			   (unsigned long long)fl->m.responses[cls]);
+	buf_printf(&b, "# TYPE floater_auth_failures_total counter\n"
+		       "floater_auth_failures_total %llu\n",
+		   (unsigned long long)fl->m.auth_failures);
+	buf_printf(&b, "# TYPE floater_udp_echo_replies_total counter\n"
+		       "floater_udp_echo_replies_total %llu\n"
+		       "# TYPE floater_udp_echo_dropped_total counter\n"
+		       "floater_udp_echo_dropped_total %llu\n",
+		   (unsigned long long)fl->m.echo_replies, (unsigned long long)fl->m.echo_dropped);
+	buf_printf(&b, "# TYPE floater_connections gauge\nfloater_connections %zu\n",
+		   fl->nconns);
+	conn_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
+	buf_release(&b);
+}
+
+void conn_start_stream(struct conn *c, struct job *job)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\n"
+				   "Content-Type: application/x-ndjson\r\n"
+				   "Transfer-Encoding: chunked\r\n"
+				   "Cache-Control: no-store\r\n"
+				   "X-Content-Type-Options: nosniff\r\n\r\n";
+
+	c->job = job;
+	c->state = CONN_STREAMING;
+	conn_send(c, head, sizeof(head) - 1);
+	count_status(c->fl, 200);
+}
+
+static void api_probe(struct floater *fl, struct conn *c, const char *body, size_t len)
+{
+	struct probe_request req;
+	struct err err = ERR_INIT;
+	char field[64];
+	struct job *job;
+
+	if (request_parse(body, len, &fl->cfg.policy, &req, field, sizeof(field), &err) < 0) {
+		conn_respond_error(c, err.code == ERR_LIMIT ? 413 : 400, err.msg, field);
+		return;
+	}
+	if (fl->njobs >= FL_MAX_JOBS) {
+		request_release(&req);
+		conn_respond_error(c, 429, "too many concurrent probe requests", NULL);
+		return;
+	}
+	job = engine_job_start(fl, &req, c);
+	conn_start_stream(c, job);
+	log_debug("probe request %s: %zu targets x %zu protocols", job->req.id,
+		  job->req.ntargets, job->req.nprotos);
+}
+
+static bool authorized(struct floater *fl, const struct http_req *req)
+{
+	if (req->has_token && token_check(&fl->token, req->token, strlen(req->token),
+					  fl->loop.now))
+		return true;
+	fl->m.auth_failures++;
+	return false;
+}
+
+void api_dispatch(struct floater *fl, struct conn *c, struct http_req *req, const char *body,
+		  size_t body_len)
+{
+	bool get = req->method == HTTP_GET || req->method == HTTP_HEAD;
+
+	if (!strcmp(req->path, "/") && get)
+		return respond_text(c, "OK"); /* NetDoctor's check: curl http://IP:PORT/ */
+	if (!strcmp(req->path, "/healthz") && get)
+		return respond_text(c, "ok");
+	if (strcmp(req->path, "/v1/info") && strcmp(req->path, "/metrics") &&
+	    strcmp(req->path, "/v1/probe") && strcmp(req->path, "/") &&
+	    strcmp(req->path, "/healthz"))
+		return conn_respond_error(c, 404, "not found", NULL);
+	if (!authorized(fl, req))
+		return conn_respond_error(c, 401, "unauthorized", NULL);
+	if (!strcmp(req->path, "/v1/probe")) {
+		if (req->method != HTTP_POST)
+			return conn_respond_error(c, 405, "use POST", NULL);
+		return api_probe(fl, c, body, body_len);
+	}
+	if (!get)
+		return conn_respond_error(c, 405, "use GET", NULL);
+	if (!strcmp(req->path, "/v1/info"))
+		return api_info(fl, c);
+	if (!strcmp(req->path, "/metrics"))
+		return api_metrics(fl, c);
+	conn_respond_error(c, 405, "use GET", NULL);
+}

@@ -1,0 +1,394 @@
+/* engine: jobs (one per probe request), tasks (target x protocol), slots (probes in
+ * flight). Everything runs on the one loop thread. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "floater.h"
+
+/* Pairs of a job stop starting while its client has this much unread output. */
+#define JOB_BACKLOG_MAX (256 * 1024)
+
+int family_index(int family)
+{
+	return family == AF_INET6 ? 1 : 0;
+}
+
+enum probe_error errno_to_probe_error(int e, enum probe_protocol proto)
+{
+	switch (e) {
+	case 0:
+		return PROBE_OK;
+	case EMSGSIZE:
+		return PROBE_MTU;
+	case ECONNREFUSED:
+		/* Port unreachable for an echo request means "not answered there". */
+		return proto == PROTO_ICMP ? PROBE_UNREACHABLE : PROBE_REFUSED;
+	case ECONNRESET:
+	case EPIPE:
+		return PROBE_RESET;
+	case ETIMEDOUT:
+		return PROBE_TIMEOUT;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENETDOWN:
+	case ENONET:
+	case EACCES:
+	case EPERM:
+	case EPROTO:
+	case ENOPROTOOPT:
+		return PROBE_UNREACHABLE;
+	default:
+		return PROBE_OTHER;
+	}
+}
+
+static void slot_timeout(struct timer *t);
+
+int engine_init(struct floater *fl, struct err *err)
+{
+	uint32_t n = fl->cfg.max_inflight;
+
+	if (getrandom(&fl->nonce, sizeof(fl->nonce), 0) != sizeof(fl->nonce))
+		return err_set(err, ERR_IO, "getrandom: %s", strerror(errno));
+	fl->slots = xcalloc(n, sizeof(*fl->slots));
+	fl->nslots = n;
+	for (uint32_t i = 0; i < n; i++) {
+		fl->slots[i].h.fd = -1;
+		fl->slots[i].fl = fl;
+		fl->slots[i].next_free = i + 1;
+		fl->slots[i].timeout.fn = slot_timeout;
+	}
+	fl->free_head = 0;
+	return 0;
+}
+
+void engine_release(struct floater *fl)
+{
+	while (fl->jobs)
+		engine_job_cancel(fl->jobs);
+	free(fl->slots);
+	fl->slots = NULL;
+}
+
+static struct slot *slot_alloc(struct floater *fl, struct task *t)
+{
+	struct slot *s;
+
+	if (fl->free_head >= fl->nslots)
+		return NULL;
+	s = &fl->slots[fl->free_head];
+	fl->free_head = s->next_free;
+	s->task = t;
+	s->h.fd = -1;
+	fl->inflight++;
+	return s;
+}
+
+static void slot_free(struct floater *fl, struct slot *s)
+{
+	timer_cancel(&fl->loop, &s->timeout);
+	if (s->h.fd >= 0)
+		tcp_probe_close(fl, s);
+	s->task = NULL;
+	s->gen++;
+	s->next_free = fl->free_head;
+	fl->free_head = (uint32_t)(s - fl->slots);
+	fl->inflight--;
+}
+
+struct slot *slot_from_cookie(struct floater *fl, const struct cookie *ck, uint32_t magic,
+			      enum probe_protocol proto)
+{
+	struct slot *s;
+
+	if (ck->magic != magic || ck->nonce != fl->nonce || ck->slot >= fl->nslots)
+		return NULL;
+	s = &fl->slots[ck->slot];
+	if (!s->task || s->gen != ck->gen || s->task->proto != proto)
+		return NULL;
+	return s;
+}
+
+static void slot_timeout(struct timer *t)
+{
+	struct slot *s = (struct slot *)((char *)t - offsetof(struct slot, timeout));
+
+	probe_done(s->fl, s, PROBE_TIMEOUT, 0);
+}
+
+/* ---- results ---- */
+
+static void task_emit(struct task *t)
+{
+	struct job *job = t->job;
+	const struct probe_target *tg = &job->req.targets[t->target];
+	enum probe_error verdict = stats_verdict(&t->st);
+	char ip[INET6_ADDRSTRLEN], line[512], ref[32] = "";
+	int n;
+
+	sockaddr_ntop(&tg->addr, ip, sizeof(ip));
+	if (tg->ref >= 0)
+		snprintf(ref, sizeof(ref), "\"ref\":%lld,", (long long)tg->ref);
+	n = snprintf(line, sizeof(line),
+		     "{%s\"ip\":\"%s\",\"port\":%u,\"protocol\":\"%s\",\"sent\":%u,"
+		     "\"received\":%u,\"rtt_min_us\":%u,\"rtt_avg_us\":%u,\"rtt_max_us\":%u,"
+		     "\"rtt_p99_us\":%u,\"error\":\"%s\"}\n",
+		     ref, ip, sockaddr_port(&tg->addr), probe_protocol_name(t->proto),
+		     t->st.sent, t->st.received, t->st.min_us, stats_avg(&t->st), t->st.max_us,
+		     stats_p99(&t->st), probe_error_name(verdict));
+	if (n > 0 && (size_t)n < sizeof(line))
+		conn_stream_line(job->conn, line, (size_t)n);
+}
+
+static void job_finish(struct job *job)
+{
+	struct floater *fl = job->fl;
+	char line[256];
+	int n;
+
+	n = snprintf(line, sizeof(line),
+		     "{\"done\":true,\"id\":\"%s\",\"results\":%zu,\"elapsed_ms\":%lld}\n",
+		     job->req.id, job->finished,
+		     (long long)((fl->loop.now - job->start_us) / 1000));
+	if (n > 0 && (size_t)n < sizeof(line))
+		conn_stream_line(job->conn, line, (size_t)n);
+	conn_stream_end(job->conn);
+	if (job->prev)
+		job->prev->next = job->next;
+	else
+		fl->jobs = job->next;
+	if (job->next)
+		job->next->prev = job->prev;
+	fl->njobs--;
+	request_release(&job->req);
+	free(job);
+}
+
+static void wait_remove(struct floater *fl, struct task *t)
+{
+	struct task **pp = &fl->wait_head, *prev = NULL;
+
+	if (!t->waiting)
+		return;
+	while (*pp && *pp != t) {
+		prev = *pp;
+		pp = &(*pp)->wait_next;
+	}
+	if (*pp)
+		*pp = t->wait_next;
+	if (fl->wait_tail == t)
+		fl->wait_tail = prev;
+	t->waiting = false;
+}
+
+static void task_free(struct floater *fl, struct task *t)
+{
+	struct job *job = t->job;
+
+	timer_cancel(&fl->loop, &t->send_timer);
+	wait_remove(fl, t);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		job->active = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	fl->active_tasks--;
+	free(t);
+}
+
+static void task_finish(struct floater *fl, struct task *t)
+{
+	struct job *job = t->job;
+
+	task_emit(t);
+	task_free(fl, t);
+	job->finished++;
+	if (job->finished == job->npairs)
+		job_finish(job);
+}
+
+void probe_done(struct floater *fl, struct slot *s, enum probe_error e, int64_t rtt_us)
+{
+	struct task *t = s->task;
+
+	slot_free(fl, s);
+	if (e == PROBE_OK) {
+		stats_add_rtt(&t->st, rtt_us < 0 ? 0 : (uint32_t)rtt_us);
+		fl->m.received[t->proto]++;
+	} else {
+		stats_add_error(&t->st, e);
+		fl->m.failed[t->proto]++;
+	}
+	t->done++;
+	if (t->done == (uint32_t)t->job->req.count)
+		task_finish(fl, t);
+}
+
+/* ---- sending ---- */
+
+static void task_send(struct floater *fl, struct task *t);
+
+static void task_send_timer(struct timer *tm)
+{
+	struct task *t = (struct task *)((char *)tm - offsetof(struct task, send_timer));
+
+	task_send(t->job->fl, t);
+}
+
+static void wait_push(struct floater *fl, struct task *t)
+{
+	t->waiting = true;
+	t->wait_next = NULL;
+	if (fl->wait_tail)
+		fl->wait_tail->wait_next = t;
+	else
+		fl->wait_head = t;
+	fl->wait_tail = t;
+}
+
+static void task_send(struct floater *fl, struct task *t)
+{
+	const struct probe_request *req = &t->job->req;
+	struct slot *s = slot_alloc(fl, t);
+
+	if (!s) {
+		wait_push(fl, t);
+		return;
+	}
+	t->st.sent++;
+	fl->m.sent[t->proto]++;
+	if (t->st.sent < (uint32_t)req->count)
+		timer_arm(&fl->loop, &t->send_timer,
+			  t->start_us + (int64_t)t->st.sent * req->interval_ms * 1000);
+	s->sent_us = fl->loop.now;
+	timer_arm(&fl->loop, &s->timeout, fl->loop.now + (int64_t)req->timeout_ms * 1000);
+	/* Last: an immediate failure may finish (and free) the task. */
+	switch (t->proto) {
+	case PROTO_ICMP:
+		psock_queue(fl, &fl->icmp[family_index(req->targets[t->target].addr.sa.sa_family)],
+			    s, t);
+		break;
+	case PROTO_UDP:
+		psock_queue(fl, &fl->udp[family_index(req->targets[t->target].addr.sa.sa_family)],
+			    s, t);
+		break;
+	default:
+		tcp_probe_start(fl, s, t);
+		break;
+	}
+}
+
+static void job_activate_one(struct floater *fl, struct job *job)
+{
+	struct task *t = xcalloc(1, sizeof(*t));
+	size_t pair = job->next_pair++;
+
+	t->job = job;
+	t->target = (uint32_t)(pair / job->req.nprotos);
+	t->proto = job->req.protos[pair % job->req.nprotos];
+	t->start_us = fl->loop.now;
+	t->send_timer.fn = task_send_timer;
+	stats_init(&t->st);
+	t->next = job->active;
+	if (job->active)
+		job->active->prev = t;
+	job->active = t;
+	fl->active_tasks++;
+	task_send(fl, t);
+}
+
+static bool job_can_activate(const struct job *job)
+{
+	return job->next_pair < job->npairs && conn_backlog(job->conn) < JOB_BACKLOG_MAX;
+}
+
+/* Starts pairs round-robin over jobs while the in-flight cap allows. */
+static void engine_activate(struct floater *fl)
+{
+	bool progress = true;
+
+	while (progress && fl->active_tasks < fl->nslots) {
+		progress = false;
+		for (struct job *job = fl->jobs, *next; job; job = next) {
+			next = job->next;
+			if (fl->active_tasks >= fl->nslots || fl->free_head >= fl->nslots)
+				return;
+			if (!job_can_activate(job))
+				continue;
+			job_activate_one(fl, job);
+			progress = true;
+		}
+	}
+}
+
+struct job *engine_job_start(struct floater *fl, struct probe_request *req, struct conn *c)
+{
+	struct job *job = xcalloc(1, sizeof(*job));
+
+	job->fl = fl;
+	job->req = *req;
+	memset(req, 0, sizeof(*req));
+	job->conn = c;
+	job->npairs = job->req.ntargets * job->req.nprotos;
+	job->start_us = fl->loop.now;
+	job->next = fl->jobs;
+	if (fl->jobs)
+		fl->jobs->prev = job;
+	fl->jobs = job;
+	fl->njobs++;
+	fl->m.probe_requests++;
+	return job;
+}
+
+void engine_job_cancel(struct job *job)
+{
+	struct floater *fl = job->fl;
+
+	/* Free the job's probes in flight, then its tasks. */
+	for (uint32_t i = 0; i < fl->nslots; i++)
+		if (fl->slots[i].task && fl->slots[i].task->job == job)
+			slot_free(fl, &fl->slots[i]);
+	while (job->active)
+		task_free(fl, job->active);
+	if (job->prev)
+		job->prev->next = job->next;
+	else
+		fl->jobs = job->next;
+	if (job->next)
+		job->next->prev = job->prev;
+	fl->njobs--;
+	request_release(&job->req);
+	free(job);
+}
+
+static void engine_drain_waiting(struct floater *fl)
+{
+	while (fl->wait_head && fl->free_head < fl->nslots) {
+		struct task *t = fl->wait_head;
+
+		fl->wait_head = t->wait_next;
+		if (!fl->wait_head)
+			fl->wait_tail = NULL;
+		t->waiting = false;
+		task_send(fl, t);
+	}
+}
+
+void engine_after(void *arg)
+{
+	struct floater *fl = arg;
+
+	fl->loop.now = time_mono_us();
+	engine_drain_waiting(fl);
+	engine_activate(fl);
+	for (int i = 0; i < 2; i++) {
+		psock_flush(fl, &fl->icmp[i]);
+		psock_flush(fl, &fl->udp[i]);
+	}
+	server_after(fl);
+}

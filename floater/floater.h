@@ -1,0 +1,228 @@
+/* floater: internal header shared by the agent's parts (engine, probes, server, main). */
+#ifndef FLOATER_FLOATER_H
+#define FLOATER_FLOATER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common.h"
+#include "http.h"
+#include "loop.h"
+#include "request.h"
+#include "stats.h"
+
+#define FL_BATCH 64
+#define FL_COOKIE_LEN 16
+#define FL_MAX_JOBS 4
+#define FL_MAX_CONNS 512
+#define FL_DEFAULT_PORT 8889
+#define FL_DEFAULT_INFLIGHT 4096
+#define FL_MAX_INFLIGHT 65536
+
+/* First bytes of every probe payload: who sent it and which slot it belongs to. */
+#define FL_MAGIC_ICMP 0x4e43666cu    /* "NCfl" */
+#define FL_MAGIC_UDP_REQ 0x4e436675u /* "NCfu": please echo */
+#define FL_MAGIC_UDP_REP 0x4e436672u /* "NCfr": the echo */
+
+struct cookie {
+	uint32_t magic;
+	uint32_t slot;
+	uint32_t gen;
+	uint32_t nonce;
+};
+
+struct fl_config {
+	uint16_t port;
+	const char *token_file;
+	const char *node;
+	bool host_network;
+	uint32_t max_inflight;
+	const char *listen;
+	struct request_policy policy;
+	long echo_rate; /* UDP echo replies per second */
+};
+
+/* One queued datagram probe, sent in a batch by sendmmsg. */
+struct sendq_ent {
+	uint8_t hdr[8 + FL_COOKIE_LEN];
+	uint8_t hdrlen;
+	uint16_t padlen;
+	uint32_t slot;
+	uint32_t gen;
+	union sockaddr_any to;
+};
+
+struct sendq {
+	unsigned n;
+	struct sendq_ent ent[FL_BATCH];
+};
+
+/* A probe socket: ICMP (ping or raw) or UDP, one address family. */
+struct psock {
+	struct evh h;
+	struct floater *fl;
+	int family;
+	enum probe_protocol proto;
+	bool raw;
+	uint16_t ident; /* raw ICMP echo id */
+	uint16_t seq;
+	struct sendq q;
+};
+
+/* One probe in flight. A fixed array of these bounds the in-flight count. */
+struct slot {
+	struct evh h; /* TCP probe socket; fd -1 for datagram probes */
+	struct floater *fl;
+	struct task *task; /* NULL when free */
+	uint32_t gen;      /* bumped on free: late answers for old probes are ignored */
+	uint32_t next_free;
+	int64_t sent_us;
+	struct timer timeout;
+};
+
+/* One (target, protocol) pair of a job: count probes, interval apart. */
+struct task {
+	struct job *job;
+	struct timer send_timer;
+	uint32_t target;
+	enum probe_protocol proto;
+	uint32_t done;
+	int64_t start_us;
+	struct rtt_stats st;
+	struct task *next, *prev; /* job's active list */
+	struct task *wait_next;   /* fl waiting list: wants a slot */
+	bool waiting;
+};
+
+struct conn;
+
+struct job {
+	struct floater *fl;
+	struct probe_request req;
+	struct conn *conn;
+	size_t npairs;
+	size_t next_pair;
+	size_t finished;
+	struct task *active;
+	int64_t start_us;
+	struct job *next, *prev;
+};
+
+struct token {
+	const char *path;
+	char value[HTTP_MAX_TOKEN];
+	size_t len;
+	int64_t checked_us;
+	dev_t dev;
+	ino_t ino;
+	int64_t mtime_ns;
+	off_t size;
+	bool warned;
+};
+
+struct metrics {
+	uint64_t sent[PROTO_MAX];
+	uint64_t received[PROTO_MAX];
+	uint64_t failed[PROTO_MAX];
+	uint64_t requests;
+	uint64_t responses[6]; /* by status class 1xx..5xx, index 1..5 */
+	uint64_t auth_failures;
+	uint64_t probe_requests;
+	uint64_t echo_replies;
+	uint64_t echo_dropped;
+	uint64_t conns_refused;
+};
+
+struct listener {
+	struct evh h;
+	struct floater *fl;
+};
+
+struct echo {
+	struct evh h;
+	struct floater *fl;
+	int family;
+};
+
+struct floater {
+	struct loop loop;
+	struct fl_config cfg;
+	uint32_t nonce;
+	struct slot *slots;
+	uint32_t nslots;
+	uint32_t free_head;
+	uint32_t inflight;
+	struct psock icmp[2]; /* [0] IPv4, [1] IPv6 */
+	struct psock udp[2];
+	struct echo echo[2];
+	struct listener listen[2];
+	struct job *jobs;
+	int njobs;
+	size_t active_tasks;
+	struct task *wait_head, *wait_tail;
+	struct conn *dirty;
+	struct conn *dead;
+	size_t nconns;
+	struct token token;
+	struct metrics m;
+	double echo_tokens;
+	int64_t echo_refill_us;
+	int64_t started_us;
+	bool stop;
+};
+
+/* engine.c */
+int engine_init(struct floater *fl, struct err *err);
+void engine_release(struct floater *fl);
+struct job *engine_job_start(struct floater *fl, struct probe_request *req, struct conn *c);
+void engine_job_cancel(struct job *job);
+void engine_after(void *arg);
+/* A probe's outcome: frees the slot, updates its task. rtt_us ignored unless PROBE_OK. */
+void probe_done(struct floater *fl, struct slot *s, enum probe_error e, int64_t rtt_us);
+/* Slot named by a cookie from the wire, or NULL when stale or foreign. */
+struct slot *slot_from_cookie(struct floater *fl, const struct cookie *ck, uint32_t magic,
+			      enum probe_protocol proto);
+int family_index(int family);
+enum probe_error errno_to_probe_error(int e, enum probe_protocol proto);
+
+/* probe_dgram.c: ICMP and UDP probes, shared batching */
+int psock_open_icmp(struct floater *fl, struct psock *ps, int family, struct err *err);
+int psock_open_udp(struct floater *fl, struct psock *ps, int family, struct err *err);
+void psock_close(struct floater *fl, struct psock *ps);
+void psock_queue(struct floater *fl, struct psock *ps, struct slot *s, struct task *t);
+void psock_flush(struct floater *fl, struct psock *ps);
+
+/* probe_tcp.c */
+void tcp_probe_start(struct floater *fl, struct slot *s, struct task *t);
+void tcp_probe_close(struct floater *fl, struct slot *s);
+
+/* echo.c: the UDP echo responder */
+int echo_open(struct floater *fl, struct echo *e, int family, const char *addr,
+	      struct err *err);
+void echo_close(struct floater *fl, struct echo *e);
+
+/* server.c: HTTP connections */
+int server_listen(struct floater *fl, struct err *err);
+void server_close(struct floater *fl);
+void server_after(struct floater *fl);
+/* Streams one NDJSON line (no trailing newline needed) to the job's connection. */
+void conn_stream_line(struct conn *c, const char *line, size_t len);
+void conn_stream_end(struct conn *c);
+/* Bytes waiting to be written: the engine stops starting pairs above a high-water mark. */
+size_t conn_backlog(const struct conn *c);
+
+/* api.c: routes */
+void api_dispatch(struct floater *fl, struct conn *c, struct http_req *req, const char *body,
+		  size_t body_len);
+void conn_respond(struct conn *c, int status, const char *ctype, const char *body,
+		  size_t len);
+void conn_respond_error(struct conn *c, int status, const char *msg, const char *field);
+void conn_start_stream(struct conn *c, struct job *job);
+
+/* token.c */
+void token_init(struct token *t, const char *path);
+/* True when presented matches the current token (file re-read when it changed). */
+bool token_check(struct token *t, const char *presented, size_t len, int64_t now_us);
+
+#endif

@@ -1,0 +1,61 @@
+/* TCP probes: non-blocking connect, success when established, closed with a reset
+ * (SO_LINGER 0) so thousands of probes leave no TIME_WAIT behind. */
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "floater.h"
+
+static void tcp_probe_event(struct evh *h, uint32_t events)
+{
+	struct slot *s = (struct slot *)h;
+	struct floater *fl = s->fl;
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		soerr = errno;
+	if (!soerr && !(events & EPOLLOUT))
+		soerr = (events & EPOLLHUP) ? ECONNRESET : 0;
+	if (!soerr && !(events & EPOLLOUT))
+		return;
+	probe_done(fl, s, errno_to_probe_error(soerr, PROTO_TCP),
+		   soerr ? 0 : time_mono_us() - s->sent_us);
+}
+
+void tcp_probe_start(struct floater *fl, struct slot *s, struct task *t)
+{
+	const union sockaddr_any *to = &t->job->req.targets[t->target].addr;
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	int fd, rc;
+
+	fd = socket(to->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		probe_done(fl, s, PROBE_OTHER, 0);
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	s->h.fd = fd;
+	s->h.fn = tcp_probe_event;
+	s->sent_us = time_mono_us();
+	rc = connect(fd, &to->sa, sockaddr_len(to));
+	if (rc == 0) {
+		probe_done(fl, s, PROBE_OK, time_mono_us() - s->sent_us);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		probe_done(fl, s, errno_to_probe_error(errno, PROTO_TCP), 0);
+		return;
+	}
+	if (loop_add(&fl->loop, &s->h, EPOLLOUT) < 0)
+		probe_done(fl, s, PROBE_OTHER, 0);
+}
+
+void tcp_probe_close(struct floater *fl, struct slot *s)
+{
+	/* close() drops the epoll registration with the last reference. */
+	close(s->h.fd);
+	s->h.fd = -1;
+}

@@ -1,0 +1,317 @@
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fjson.h"
+#include "request.h"
+
+/* Parser state: the reader plus where we are, for error messages. */
+struct rp {
+	struct fjson j;
+	char *field;
+	size_t fieldsz;
+	struct err *err;
+	const struct request_policy *pol;
+	bool port_given_bad; /* a target names a port we may not probe */
+};
+
+static int rp_fail(struct rp *rp, const char *field, const char *what)
+{
+	snprintf(rp->field, rp->fieldsz, "%s", field);
+	if (rp->j.why)
+		return err_set(rp->err, ERR_USAGE, "%s: %s", field[0] ? field : "body", rp->j.why);
+	return err_set(rp->err, ERR_USAGE, "%s: %s", field[0] ? field : "body", what);
+}
+
+static int rp_int(struct rp *rp, const char *field, int64_t min, int64_t max, int64_t *out)
+{
+	enum fjson_type t = fjson_peek(&rp->j);
+
+	if (t != FJ_NUMBER) {
+		snprintf(rp->field, rp->fieldsz, "%s", field);
+		return err_set(rp->err, ERR_USAGE, "%s: expected an integer, got %s", field,
+			       fjson_type_name(t));
+	}
+	if (fjson_int(&rp->j, min, max, out) < 0) {
+		snprintf(rp->field, rp->fieldsz, "%s", field);
+		return err_set(rp->err, ERR_USAGE, "%s: %s (allowed %lld..%lld)", field,
+			       rp->j.why, (long long)min, (long long)max);
+	}
+	return 0;
+}
+
+static int parse_ip(const char *s, union sockaddr_any *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &a->v4.sin_addr) == 1) {
+		a->v4.sin_family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &a->v6.sin6_addr) == 1) {
+		a->v6.sin6_family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+static bool port_allowed(const struct request_policy *pol, uint16_t port)
+{
+	if (port == pol->port)
+		return true;
+	for (size_t i = 0; i < pol->nallow; i++)
+		if (pol->allow[i] == port)
+			return true;
+	return false;
+}
+
+static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
+{
+	char field[64], key[16], ip[INET6_ADDRSTRLEN + 8];
+	int64_t port = rp->pol->port, v;
+	bool have_ip = false;
+	int rc;
+
+	t->ref = -1;
+	snprintf(field, sizeof(field), "targets[%zu]", idx);
+	if (fjson_peek(&rp->j) != FJ_OBJECT)
+		return rp_fail(rp, field, "expected an object");
+	fjson_object_begin(&rp->j);
+	while ((rc = fjson_member(&rp->j, key, sizeof(key))) == 1) {
+		if (!strcmp(key, "ip")) {
+			snprintf(field, sizeof(field), "targets[%zu].ip", idx);
+			if (fjson_peek(&rp->j) != FJ_STRING)
+				return rp_fail(rp, field, "expected a string");
+			if (fjson_string(&rp->j, ip, sizeof(ip), NULL) < 0 ||
+			    parse_ip(ip, &t->addr) < 0) {
+				rp->j.why = NULL;
+				return rp_fail(rp, field, "not an IP address literal (names are "
+							  "not resolved)");
+			}
+			have_ip = true;
+		} else if (!strcmp(key, "port")) {
+			snprintf(field, sizeof(field), "targets[%zu].port", idx);
+			if (rp_int(rp, field, 1, 65535, &port) < 0)
+				return -1;
+		} else if (!strcmp(key, "ref")) {
+			snprintf(field, sizeof(field), "targets[%zu].ref", idx);
+			if (rp_int(rp, field, 0, (int64_t)1 << 53, &v) < 0)
+				return -1;
+			t->ref = v;
+		} else if (fjson_skip(&rp->j) < 0) {
+			return rp_fail(rp, field, "malformed JSON");
+		}
+	}
+	if (rc < 0)
+		return rp_fail(rp, field, "malformed JSON");
+	if (!have_ip) {
+		snprintf(field, sizeof(field), "targets[%zu].ip", idx);
+		return rp_fail(rp, field, "missing");
+	}
+	if (!port_allowed(rp->pol, (uint16_t)port))
+		rp->port_given_bad = true;
+	/* sin_port and sin6_port share their offset. */
+	t->addr.v4.sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+static int parse_targets(struct rp *rp, struct probe_request *req)
+{
+	size_t cap = 0;
+	int rc;
+
+	if (fjson_peek(&rp->j) != FJ_ARRAY)
+		return rp_fail(rp, "targets", "expected an array");
+	fjson_array_begin(&rp->j);
+	while ((rc = fjson_element(&rp->j)) == 1) {
+		if (req->ntargets == REQ_MAX_TARGETS)
+			return rp_fail(rp, "targets", "more than 10000 targets");
+		req->targets = xgrow(req->targets, &cap, req->ntargets + 1,
+				     sizeof(*req->targets));
+		if (parse_target(rp, req->ntargets, &req->targets[req->ntargets]) < 0)
+			return -1;
+		req->ntargets++;
+	}
+	if (rc < 0)
+		return rp_fail(rp, "targets", "malformed JSON");
+	if (!req->ntargets)
+		return rp_fail(rp, "targets", "empty");
+	return 0;
+}
+
+static int parse_protocols(struct rp *rp, struct probe_request *req)
+{
+	char name[16], field[32];
+	size_t i = 0;
+	int rc, p;
+
+	if (fjson_peek(&rp->j) != FJ_ARRAY)
+		return rp_fail(rp, "protocols", "expected an array");
+	fjson_array_begin(&rp->j);
+	req->nprotos = 0;
+	while ((rc = fjson_element(&rp->j)) == 1) {
+		snprintf(field, sizeof(field), "protocols[%zu]", i++);
+		if (fjson_peek(&rp->j) != FJ_STRING)
+			return rp_fail(rp, field, "expected \"icmp\", \"tcp\" or \"udp\"");
+		if (fjson_string(&rp->j, name, sizeof(name), NULL) < 0 ||
+		    (p = probe_protocol_parse(name)) < 0) {
+			rp->j.why = NULL;
+			return rp_fail(rp, field, "expected \"icmp\", \"tcp\" or \"udp\"");
+		}
+		for (size_t k = 0; k < req->nprotos; k++)
+			if (req->protos[k] == (enum probe_protocol)p)
+				return rp_fail(rp, field, "listed twice");
+		req->protos[req->nprotos++] = (enum probe_protocol)p;
+	}
+	if (rc < 0)
+		return rp_fail(rp, "protocols", "malformed JSON");
+	if (!req->nprotos)
+		return rp_fail(rp, "protocols", "empty");
+	return 0;
+}
+
+static int parse_id(struct rp *rp, struct probe_request *req)
+{
+	if (fjson_peek(&rp->j) != FJ_STRING)
+		return rp_fail(rp, "id", "expected a string");
+	if (fjson_string(&rp->j, req->id, sizeof(req->id), NULL) < 0)
+		return rp_fail(rp, "id", "bad string");
+	for (const char *c = req->id; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == '"' || *c == '\\' || *c == 0x7f)
+			return rp_fail(rp, "id", "only printable characters without quotes");
+	return 0;
+}
+
+static int parse_member(struct rp *rp, const char *key, struct probe_request *req)
+{
+	int64_t v;
+
+	if (!strcmp(key, "id"))
+		return parse_id(rp, req);
+	if (!strcmp(key, "targets"))
+		return parse_targets(rp, req);
+	if (!strcmp(key, "protocols"))
+		return parse_protocols(rp, req);
+	if (!strcmp(key, "count")) {
+		if (rp_int(rp, "count", 1, REQ_MAX_COUNT, &v) < 0)
+			return -1;
+		req->count = (int)v;
+	} else if (!strcmp(key, "interval_ms")) {
+		if (rp_int(rp, "interval_ms", 0, REQ_MAX_INTERVAL_MS, &v) < 0)
+			return -1;
+		req->interval_ms = (int)v;
+	} else if (!strcmp(key, "timeout_ms")) {
+		if (rp_int(rp, "timeout_ms", 1, REQ_MAX_TIMEOUT_MS, &v) < 0)
+			return -1;
+		req->timeout_ms = (int)v;
+	} else if (!strcmp(key, "size")) {
+		if (rp_int(rp, "size", 0, REQ_MAX_SIZE, &v) < 0)
+			return -1;
+		req->size = (int)v;
+	} else if (fjson_skip(&rp->j) < 0) {
+		/* Unknown members are ignored so newer callers work with older floaters. */
+		return rp_fail(rp, key, "malformed JSON");
+	}
+	return 0;
+}
+
+static void request_defaults(struct probe_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->protos[0] = PROTO_ICMP;
+	req->protos[1] = PROTO_TCP;
+	req->protos[2] = PROTO_UDP;
+	req->nprotos = 3;
+	req->count = 3;
+	req->interval_ms = 100;
+	req->timeout_ms = 1000;
+}
+
+static bool needs_port(const struct probe_request *req)
+{
+	for (size_t i = 0; i < req->nprotos; i++)
+		if (req->protos[i] != PROTO_ICMP)
+			return true;
+	return false;
+}
+
+static int check_ports(struct rp *rp, const struct probe_request *req)
+{
+	char field[64];
+
+	if (!rp->port_given_bad || !needs_port(req))
+		return 0;
+	for (size_t i = 0; i < req->ntargets; i++) {
+		if (!port_allowed(rp->pol, sockaddr_port(&req->targets[i].addr))) {
+			snprintf(field, sizeof(field), "targets[%zu].port", i);
+			return rp_fail(rp, field, "not a floater port (TCP/UDP probes go only to "
+						  "the floater port or --allow-port ones)");
+		}
+	}
+	return 0;
+}
+
+int request_parse(const char *body, size_t len, const struct request_policy *pol,
+		  struct probe_request *req, char *field, size_t fieldsz, struct err *err)
+{
+	struct rp rp = {.field = field, .fieldsz = fieldsz, .err = err, .pol = pol};
+	bool have_targets = false;
+	char key[32];
+	int rc;
+
+	request_defaults(req);
+	field[0] = '\0';
+	if (len > REQ_MAX_BODY)
+		return err_set(err, ERR_LIMIT, "body larger than %d bytes", REQ_MAX_BODY);
+	fjson_init(&rp.j, body, len);
+	if (fjson_object_begin(&rp.j) < 0) {
+		rp_fail(&rp, "", "expected a JSON object");
+		goto fail;
+	}
+	while ((rc = fjson_member(&rp.j, key, sizeof(key))) == 1) {
+		if (!strcmp(key, "targets"))
+			have_targets = true;
+		if (parse_member(&rp, key, req) < 0)
+			goto fail;
+	}
+	if (rc < 0 || fjson_finish(&rp.j) < 0) {
+		rp_fail(&rp, "", "malformed JSON");
+		goto fail;
+	}
+	if (!have_targets) {
+		rp_fail(&rp, "targets", "missing");
+		goto fail;
+	}
+	if (check_ports(&rp, req) < 0)
+		goto fail;
+	return 0;
+fail:
+	request_release(req);
+	return -1;
+}
+
+void request_release(struct probe_request *req)
+{
+	free(req->targets);
+	req->targets = NULL;
+	req->ntargets = 0;
+}
+
+socklen_t sockaddr_len(const union sockaddr_any *a)
+{
+	return a->sa.sa_family == AF_INET6 ? sizeof(a->v6) : sizeof(a->v4);
+}
+
+uint16_t sockaddr_port(const union sockaddr_any *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->v6.sin6_port : a->v4.sin_port);
+}
+
+void sockaddr_ntop(const union sockaddr_any *a, char *dst, size_t dstsz)
+{
+	const void *src = a->sa.sa_family == AF_INET6 ? (const void *)&a->v6.sin6_addr
+						       : (const void *)&a->v4.sin_addr;
+
+	if (!inet_ntop(a->sa.sa_family, src, dst, (socklen_t)dstsz))
+		str_copy(dst, dstsz, "?");
+}

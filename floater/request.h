@@ -1,0 +1,63 @@
+/* request: the POST /v1/probe body, parsed and validated against the floater's limits. */
+#ifndef FLOATER_REQUEST_H
+#define FLOATER_REQUEST_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common.h"
+
+#define REQ_MAX_BODY (1024 * 1024)
+#define REQ_MAX_TARGETS 10000
+#define REQ_MAX_COUNT 1000
+#define REQ_MAX_TIMEOUT_MS 60000
+#define REQ_MAX_INTERVAL_MS 10000
+#define REQ_MAX_SIZE 65000
+#define REQ_MAX_ID 128
+#define REQ_MAX_ALLOW_PORTS 16
+
+union sockaddr_any {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
+struct probe_target {
+	union sockaddr_any addr; /* address and port (network order) */
+	int64_t ref;             /* -1 when the caller gave none */
+};
+
+struct probe_request {
+	char id[REQ_MAX_ID + 1];
+	struct probe_target *targets;
+	size_t ntargets;
+	enum probe_protocol protos[PROTO_MAX]; /* in request order, no duplicates */
+	size_t nprotos;
+	int count;
+	int interval_ms;
+	int timeout_ms;
+	int size; /* ICMP/UDP payload bytes; > 0 means "check the MTU": DF set */
+};
+
+/* What the floater allows: its own port, plus --allow-port ones. */
+struct request_policy {
+	uint16_t port;
+	uint16_t allow[REQ_MAX_ALLOW_PORTS];
+	size_t nallow;
+};
+
+/* Parses body into req (caller releases it). On error returns -1, err says why and field
+ * (at least 64 bytes) names the offending field ("targets[3].ip"), or "" for the body. */
+int request_parse(const char *body, size_t len, const struct request_policy *pol,
+		  struct probe_request *req, char *field, size_t fieldsz, struct err *err);
+void request_release(struct probe_request *req);
+
+socklen_t sockaddr_len(const union sockaddr_any *a);
+uint16_t sockaddr_port(const union sockaddr_any *a);
+/* Numeric address without the port. */
+void sockaddr_ntop(const union sockaddr_any *a, char *dst, size_t dstsz);
+
+#endif

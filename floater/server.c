@@ -1,0 +1,439 @@
+/* HTTP/1.1 connections on the floater port: bounded reads, keep-alive, timeouts,
+ * chunked NDJSON streaming for probe jobs. A TCP probe from another floater is just a
+ * connection that resets at once. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+
+#define CONN_HEAD_TIMEOUT_US (10 * 1000000LL)  /* first byte to complete request */
+#define CONN_IDLE_TIMEOUT_US (60 * 1000000LL)  /* keep-alive idle */
+#define CONN_STALL_TIMEOUT_US (60 * 1000000LL) /* streaming client not reading */
+#define CONN_DRAIN_TIMEOUT_US (2 * 1000000LL)
+#define CONN_IN_LIMIT (HTTP_MAX_HEAD + REQ_MAX_BODY + 64 * 1024)
+#define CONN_READ_CHUNK 65536
+
+static void conn_event(struct evh *h, uint32_t events);
+static void conn_timeout(struct timer *t);
+static void conn_process(struct conn *c);
+
+static void conn_mark_dirty(struct conn *c)
+{
+	if (c->dirty || c->closed)
+		return;
+	c->dirty = true;
+	c->dirty_next = c->fl->dirty;
+	c->fl->dirty = c;
+}
+
+void conn_close(struct conn *c)
+{
+	struct floater *fl = c->fl;
+
+	if (c->closed)
+		return;
+	c->closed = true;
+	if (c->job) {
+		log_debug("client went away: cancelling probe request %s", c->job->req.id);
+		engine_job_cancel(c->job);
+		c->job = NULL;
+	}
+	timer_cancel(&fl->loop, &c->timer);
+	close(c->h.fd);
+	c->h.fd = -1;
+	fl->nconns--;
+	/* Freed after this iteration: the dirty list may still point at it. */
+	c->dead_next = fl->dead;
+	fl->dead = c;
+}
+
+static void conn_free(struct conn *c)
+{
+	buf_release(&c->in);
+	buf_release(&c->out);
+	buf_release(&c->body);
+	free(c);
+}
+
+size_t conn_backlog(const struct conn *c)
+{
+	return c ? c->out.len : 0;
+}
+
+static void conn_arm(struct conn *c, int64_t after_us)
+{
+	timer_arm(&c->fl->loop, &c->timer, c->fl->loop.now + after_us);
+}
+
+void conn_send(struct conn *c, const void *data, size_t len)
+{
+	if (buf_append(&c->out, data, len) < 0) {
+		conn_close(c); /* cannot happen with an unlimited out buffer; be safe */
+		return;
+	}
+	conn_mark_dirty(c);
+}
+
+void conn_stream_line(struct conn *c, const char *line, size_t len)
+{
+	if (!c || c->closed)
+		return;
+	buf_printf(&c->out, "%zx\r\n", len);
+	buf_append(&c->out, line, len);
+	buf_append(&c->out, "\r\n", 2);
+	conn_mark_dirty(c);
+}
+
+void conn_stream_end(struct conn *c)
+{
+	if (!c || c->closed)
+		return;
+	buf_append(&c->out, "0\r\n\r\n", 5);
+	c->job = NULL;
+	c->state = CONN_READ_HEAD;
+	conn_arm(c, CONN_IDLE_TIMEOUT_US);
+	conn_mark_dirty(c);
+	/* A pipelined request may already be waiting. */
+	if (!c->close_after)
+		c->reprocess = true;
+}
+
+/* Writes what is pending; returns -1 when the connection was closed. */
+static int conn_flush(struct conn *c)
+{
+	while (c->out.len) {
+		ssize_t n = write(c->h.fd, c->out.data, c->out.len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!c->want_out) {
+				c->want_out = true;
+				loop_mod(&c->fl->loop, &c->h, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+			}
+			return 0;
+		}
+		if (n <= 0) {
+			conn_close(c);
+			return -1;
+		}
+		buf_consume(&c->out, (size_t)n);
+		if (c->state == CONN_STREAMING)
+			conn_arm(c, CONN_STALL_TIMEOUT_US);
+	}
+	if (c->want_out) {
+		c->want_out = false;
+		loop_mod(&c->fl->loop, &c->h, EPOLLIN | EPOLLRDHUP);
+	}
+	if (c->close_after && !c->job && c->state != CONN_DRAIN) {
+		/* Half-close and drain: closing with unread input would reset the connection
+		 * and the peer could lose the answer (a 413 sent before the body arrived). */
+		shutdown(c->h.fd, SHUT_WR);
+		c->state = CONN_DRAIN;
+		conn_arm(c, CONN_DRAIN_TIMEOUT_US);
+	}
+	return 0;
+}
+
+void server_after(struct floater *fl)
+{
+	while (fl->dirty) {
+		struct conn *c = fl->dirty;
+
+		fl->dirty = c->dirty_next;
+		c->dirty = false;
+		if (c->closed)
+			continue;
+		if (c->reprocess) {
+			c->reprocess = false;
+			conn_process(c);
+			if (c->closed)
+				continue;
+		}
+		conn_flush(c);
+	}
+	while (fl->dead) {
+		struct conn *c = fl->dead;
+
+		fl->dead = c->dead_next;
+		conn_free(c);
+	}
+}
+
+/* ---- reading and request framing ---- */
+
+static void conn_finish_request(struct conn *c, size_t used)
+{
+	buf_consume(&c->in, used);
+	buf_reset(&c->body);
+	if (!c->req.keep_alive)
+		c->close_after = true;
+	if (c->state != CONN_STREAMING) {
+		c->state = CONN_READ_HEAD;
+		conn_arm(c, c->in.len ? CONN_HEAD_TIMEOUT_US : CONN_IDLE_TIMEOUT_US);
+	}
+}
+
+/* 1 when the body is complete (c->body filled), 0 when more is needed, -1 answered. */
+static int conn_take_body(struct conn *c, size_t *used)
+{
+	const char *start = c->in.data + c->req.head_len;
+	size_t avail = c->in.len - c->req.head_len;
+	int rc, status;
+
+	if (c->req.chunked) {
+		rc = http_parse_chunked(start, avail, REQ_MAX_BODY, &c->body, used, &status);
+		if (rc < 0) {
+			c->close_after = true;
+			conn_respond_error(c, status, status == 413 ? "body too large"
+								    : "malformed chunked body",
+					   NULL);
+			return -1;
+		}
+		*used += c->req.head_len;
+		return rc;
+	}
+	if (c->req.content_length <= 0) {
+		*used = c->req.head_len;
+		return 1;
+	}
+	if (avail < (size_t)c->req.content_length)
+		return 0;
+	buf_reset(&c->body);
+	buf_append(&c->body, start, (size_t)c->req.content_length);
+	*used = c->req.head_len + (size_t)c->req.content_length;
+	return 1;
+}
+
+static int conn_read_head(struct conn *c)
+{
+	int rc = http_parse_head(c->in.data, c->in.len, &c->req);
+
+	if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		c->close_after = true;
+		conn_respond_error(c, c->req.status, http_reason(c->req.status), NULL);
+		return -1;
+	}
+	c->fl->m.requests++;
+	if (c->req.content_length > REQ_MAX_BODY) {
+		c->close_after = true;
+		conn_respond_error(c, 413, "body larger than 1048576 bytes", NULL);
+		return -1;
+	}
+	c->state = CONN_READ_BODY;
+	c->continued = false;
+	return 1;
+}
+
+static void conn_process(struct conn *c)
+{
+	size_t used = 0;
+	int rc;
+
+	/* Bounded: a pipelining client gets at most a few requests per wakeup. */
+	for (int i = 0; i < 16 && !c->closed && c->state < CONN_STREAMING; i++) {
+		if (c->close_after)
+			return;
+		if (c->state == CONN_READ_HEAD) {
+			if (!c->in.len)
+				return;
+			rc = conn_read_head(c);
+			if (rc <= 0)
+				return;
+		}
+		rc = conn_take_body(c, &used);
+		if (rc < 0)
+			return;
+		if (rc == 0) {
+			if (c->req.expect_continue && !c->continued) {
+				c->continued = true;
+				conn_send(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+			}
+			return;
+		}
+		api_dispatch(c->fl, c, &c->req, c->body.data ? c->body.data : "", c->body.len);
+		if (c->closed)
+			return;
+		conn_finish_request(c, used);
+	}
+}
+
+static void conn_read(struct conn *c)
+{
+	char tmp[CONN_READ_CHUNK];
+
+	for (int i = 0; i < 4; i++) {
+		ssize_t n = read(c->h.fd, tmp, sizeof(tmp));
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			conn_close(c); /* EOF or reset; a running job is cancelled */
+			return;
+		}
+		if (c->state == CONN_DRAIN)
+			continue; /* discarded */
+		if (c->state == CONN_READ_HEAD && !c->in.len)
+			conn_arm(c, CONN_HEAD_TIMEOUT_US);
+		if (c->close_after)
+			continue; /* answered already; ignore what follows */
+		if (buf_append(&c->in, tmp, (size_t)n) < 0) {
+			c->close_after = true;
+			conn_respond_error(c, 413, "request too large", NULL);
+			return;
+		}
+	}
+	conn_process(c);
+}
+
+static void conn_event(struct evh *h, uint32_t events)
+{
+	struct conn *c = (struct conn *)h;
+
+	if (c->closed)
+		return;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+		conn_read(c);
+	if (!c->closed && (events & EPOLLOUT))
+		conn_mark_dirty(c);
+}
+
+static void conn_timeout(struct timer *t)
+{
+	struct conn *c = (struct conn *)((char *)t - offsetof(struct conn, timer));
+
+	if (c->state == CONN_STREAMING && !c->out.len) {
+		conn_arm(c, CONN_STALL_TIMEOUT_US); /* job running, client keeping up */
+		return;
+	}
+	log_debug("closing idle or stalled connection");
+	conn_close(c);
+}
+
+/* ---- listening ---- */
+
+static void conn_accept_one(struct floater *fl, int fd)
+{
+	struct conn *c;
+	int one = 1;
+
+	if (fl->nconns >= FL_MAX_CONNS) {
+		fl->m.conns_refused++;
+		close(fd);
+		return;
+	}
+	/* Each response leaves in one segment without waiting for delayed ACKs. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = xcalloc(1, sizeof(*c));
+	c->fl = fl;
+	c->h.fd = fd;
+	c->h.fn = conn_event;
+	c->timer.fn = conn_timeout;
+	buf_init(&c->in, CONN_IN_LIMIT);
+	buf_init(&c->out, 0); /* bounded by the engine's backlog check */
+	buf_init(&c->body, REQ_MAX_BODY);
+	c->state = CONN_READ_HEAD;
+	if (loop_add(&fl->loop, &c->h, EPOLLIN | EPOLLRDHUP) < 0) {
+		close(fd);
+		conn_free(c);
+		return;
+	}
+	fl->nconns++;
+	conn_arm(c, CONN_HEAD_TIMEOUT_US);
+}
+
+static void accept_event(struct evh *h, uint32_t events)
+{
+	struct listener *l = (struct listener *)h;
+
+	for (int i = 0; i < 64; i++) {
+		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		conn_accept_one(l->fl, fd);
+	}
+}
+
+static int listen_one(struct floater *fl, struct listener *l, int family, const char *addr,
+		      struct err *err)
+{
+	union sockaddr_any sa;
+	int fd, one = 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa.sa_family = (sa_family_t)family;
+	sa.v4.sin_port = htons(fl->cfg.port);
+	if (addr && inet_pton(family, addr,
+			      family == AF_INET ? (void *)&sa.v4.sin_addr
+						: (void *)&sa.v6.sin6_addr) != 1)
+		return err_set(err, ERR_USAGE, "--listen %s: not an IP address", addr);
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(err, ERR_IO, "TCP socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, &sa.sa, sockaddr_len(&sa)) < 0 || listen(fd, 4096) < 0) {
+		err_set(err, ERR_IO, "listen on TCP port %u: %s", fl->cfg.port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	l->fl = fl;
+	l->h.fd = fd;
+	l->h.fn = accept_event;
+	if (loop_add(&fl->loop, &l->h, EPOLLIN) < 0) {
+		close(fd);
+		l->h.fd = -1;
+		return err_set(err, ERR_IO, "epoll_ctl: %s", strerror(errno));
+	}
+	return 0;
+}
+
+int server_listen(struct floater *fl, struct err *err)
+{
+	fl->listen[0].h.fd = fl->listen[1].h.fd = -1;
+	fl->echo[0].h.fd = fl->echo[1].h.fd = -1;
+	if (fl->cfg.listen) {
+		struct in6_addr a6;
+		int family = inet_pton(AF_INET6, fl->cfg.listen, &a6) == 1 ? AF_INET6 : AF_INET;
+		int i = family_index(family);
+
+		if (listen_one(fl, &fl->listen[i], family, fl->cfg.listen, err) < 0)
+			return -1;
+		return echo_open(fl, &fl->echo[i], family, fl->cfg.listen, err);
+	}
+	if (listen_one(fl, &fl->listen[0], AF_INET, NULL, err) < 0 ||
+	    echo_open(fl, &fl->echo[0], AF_INET, NULL, err) < 0)
+		return -1;
+	/* IPv6 may be disabled on a node: then the floater serves IPv4 only. */
+	if (listen_one(fl, &fl->listen[1], AF_INET6, NULL, err) < 0 ||
+	    echo_open(fl, &fl->echo[1], AF_INET6, NULL, err) < 0) {
+		log_warn("no IPv6: %s", err->msg);
+		err_clear(err);
+	}
+	return 0;
+}
+
+void server_close(struct floater *fl)
+{
+	for (int i = 0; i < 2; i++) {
+		if (fl->listen[i].h.fd >= 0) {
+			loop_del(&fl->loop, &fl->listen[i].h);
+			close(fl->listen[i].h.fd);
+			fl->listen[i].h.fd = -1;
+		}
+		echo_close(fl, &fl->echo[i]);
+	}
+}
