@@ -1,0 +1,530 @@
+/* Turns the counters of the two walks into verdicts: text, scope, evidence, order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verdict_int.h"
+
+static struct verdict *vl_add(struct verdict_list *vl, enum verdict_kind kind, char *text)
+{
+	struct verdict *v;
+
+	vl->v = xgrow(vl->v, &vl->cap, vl->n + 1, sizeof(*vl->v));
+	v = &vl->v[vl->n++];
+	memset(v, 0, sizeof(*v));
+	v->kind = kind;
+	v->text = text;
+	v->protocol = -1;
+	return v;
+}
+
+static void set_evidence(struct verdict *v, const struct vev *ev, int64_t total)
+{
+	v->failed = ev->failed;
+	v->total = total;
+	v->sent = ev->sent;
+	v->received = ev->received;
+}
+
+static void vev_merge(struct vev *into, const struct vev *from)
+{
+	into->failed += from->failed;
+	into->sent += from->sent;
+	into->received += from->received;
+	for (int e = 0; e < PROBE_ERROR_MAX; e++)
+		into->errors[e] += from->errors[e];
+}
+
+/* "timeout", or "mostly timeout" when other errors are mixed in. */
+static const char *errors_text(const struct vev *ev, char *dst, size_t dstsz)
+{
+	int top = -1, kinds = 0;
+
+	for (int e = 0; e < PROBE_ERROR_MAX; e++) {
+		if (!ev->errors[e])
+			continue;
+		kinds++;
+		if (top < 0 || ev->errors[e] > ev->errors[top])
+			top = e;
+	}
+	if (top < 0)
+		str_copy(dst, dstsz, "none");
+	else
+		snprintf(dst, dstsz, "%s%s", kinds > 1 ? "mostly " : "", probe_error_name(top));
+	return dst;
+}
+
+static double loss_pct(const struct vev *ev)
+{
+	if (ev->sent <= 0)
+		return 0.0;
+	return 100.0 * (double)(ev->sent - ev->received) / (double)ev->sent;
+}
+
+static const char *plural(int64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* ---- node verdicts -------------------------------------------------------------------- */
+
+static const char *role_text(const bool r[2], const char *src, const char *dst,
+			     const char *both)
+{
+	if (r[0] && r[1])
+		return both;
+	return r[0] ? src : dst;
+}
+
+static void node_floater(struct verdict_list *vl, const struct vnode *n)
+{
+	struct verdict *v;
+	char *text;
+
+	if (!n->ev_floater.failed && !(n->floater == STORE_FLOATER_NOT_READY ||
+				       n->floater == STORE_FLOATER_LOST))
+		return;
+	if (n->floater == STORE_FLOATER_LOST)
+		text = xasprintf("floater on %s was lost during the run: %lld result%s not probed",
+				 n->label, (long long)n->ev_floater.failed,
+				 plural(n->ev_floater.failed));
+	else
+		text = xasprintf("floater missing on node %s (no Ready floater): %lld result%s "
+				 "not probed",
+				 n->label, (long long)n->ev_floater.failed,
+				 plural(n->ev_floater.failed));
+	v = vl_add(vl, VERDICT_FLOATER_MISSING, text);
+	v->node = xstrdup(n->label);
+	v->src_cluster = xstrdup(n->cluster);
+	set_evidence(v, &n->ev_floater, n->rows);
+}
+
+static void node_bad(struct verdict_list *vl, const struct vnode *n)
+{
+	char e[64];
+	struct verdict *v;
+	int64_t total = 0;
+
+	if (!n->ev_bad.failed)
+		return;
+	for (int r = 0; r < 2; r++)
+		if (n->bad[r])
+			total += n->role[r].total;
+	v = vl_add(vl, VERDICT_BAD_NODE,
+		   xasprintf("bad node %s: every result %s fails (%lld of %lld, %s)", n->label,
+			     role_text(n->bad, "from it", "to it", "from and to it"),
+			     (long long)n->ev_bad.failed, (long long)total,
+			     errors_text(&n->ev_bad, e, sizeof(e))));
+	v->node = xstrdup(n->label);
+	v->src_cluster = xstrdup(n->cluster);
+	v->both_directions = n->bad[0] && n->bad[1];
+	set_evidence(v, &n->ev_bad, total);
+}
+
+static void node_proto(struct verdict_list *vl, const struct vnode *n, int p)
+{
+	bool roles[2] = {n->pblock[0][p], n->pblock[1][p]};
+	struct verdict *v;
+	int64_t total = 0;
+	char e[64];
+
+	if (!n->ev_proto[p].failed)
+		return;
+	for (int r = 0; r < 2; r++)
+		if (roles[r])
+			total += n->proto[r][p].total;
+	v = vl_add(vl, VERDICT_PROTOCOL_BLOCKED,
+		   xasprintf("%s blocked %s %s: %lld of %lld %s results fail (%s) while other "
+			     "protocols pass",
+			     probe_protocol_name(p), role_text(roles, "from", "to", "at"),
+			     n->label, (long long)n->ev_proto[p].failed, (long long)total,
+			     probe_protocol_name(p), errors_text(&n->ev_proto[p], e, sizeof(e))));
+	v->node = xstrdup(n->label);
+	v->src_cluster = xstrdup(n->cluster);
+	v->protocol = p;
+	v->both_directions = roles[0] && roles[1];
+	set_evidence(v, &n->ev_proto[p], total);
+}
+
+static void node_v6(struct verdict_list *vl, const struct vnode *n)
+{
+	struct verdict *v;
+	int64_t total = 0;
+	char e[64];
+
+	if (!n->ev_v6.failed)
+		return;
+	for (int r = 0; r < 2; r++)
+		if (n->v6[r])
+			total += n->fam[r][1].total;
+	v = vl_add(vl, VERDICT_IPV6_BROKEN,
+		   xasprintf("IPv6 broken %s %s: %lld of %lld IPv6 results fail (%s) while IPv4 "
+			     "passes",
+			     role_text(n->v6, "from", "to", "at"), n->label,
+			     (long long)n->ev_v6.failed, (long long)total,
+			     errors_text(&n->ev_v6, e, sizeof(e))));
+	v->node = xstrdup(n->label);
+	v->src_cluster = xstrdup(n->cluster);
+	v->family = 6;
+	v->both_directions = n->v6[0] && n->v6[1];
+	set_evidence(v, &n->ev_v6, total);
+}
+
+static void node_lossy(struct verdict_list *vl, const struct vnode *n)
+{
+	struct verdict *v;
+	int64_t total = 0;
+
+	if (!n->ev_lossy.failed)
+		return;
+	for (int r = 0; r < 2; r++)
+		if (n->lossy[r])
+			total += n->role[r].total;
+	v = vl_add(vl, VERDICT_LOSSY_PATH,
+		   xasprintf("lossy path %s %s: %lld of %lld results lose packets (%.1f%% lost)",
+			     role_text(n->lossy, "from", "to", "at"), n->label,
+			     (long long)n->ev_lossy.failed, (long long)total,
+			     loss_pct(&n->ev_lossy)));
+	v->node = xstrdup(n->label);
+	v->src_cluster = xstrdup(n->cluster);
+	v->both_directions = n->lossy[0] && n->lossy[1];
+	set_evidence(v, &n->ev_lossy, total);
+}
+
+static void nodes_build(struct verdict_list *vl, struct vstate *s)
+{
+	for (size_t i = 0; i < s->nn; i++) {
+		const struct vnode *n = &s->nodes[i];
+
+		node_floater(vl, n);
+		node_bad(vl, n);
+		for (int p = 0; p < PROTO_MAX; p++)
+			node_proto(vl, n, p);
+		node_v6(vl, n);
+		node_lossy(vl, n);
+	}
+}
+
+/* ---- cluster-pair verdicts (both directions folded into one) --------------------------- */
+
+enum cp_what { CP_PART, CP_PROTO, CP_V6, CP_MTU, CP_LOSSY };
+
+static struct vev *cp_ev(struct vcp *cp, enum cp_what w, int p)
+{
+	switch (w) {
+	case CP_PART:
+		return &cp->ev_part;
+	case CP_PROTO:
+		return &cp->ev_proto[p];
+	case CP_V6:
+		return &cp->ev_v6;
+	case CP_MTU:
+		return &cp->ev_mtu;
+	default:
+		return &cp->ev_lossy;
+	}
+}
+
+static int64_t cp_total(const struct vcp *cp, enum cp_what w, int p)
+{
+	switch (w) {
+	case CP_PROTO:
+		return cp->proto[p].total;
+	case CP_V6:
+		return cp->fam[1].total;
+	case CP_MTU:
+		return cp->rows;
+	default:
+		return cp->all.total;
+	}
+}
+
+static bool cluster_passes(struct vstate *s, uint32_t c)
+{
+	struct vcp *in = cp_find(s, c, c);
+
+	return in && in->all.total > in->all.failed;
+}
+
+static const char *inside_text(struct vstate *s, const struct vcp *cp)
+{
+	bool a = cp_find(s, cp->sc, cp->sc) != NULL, b = cp_find(s, cp->dc, cp->dc) != NULL;
+
+	if (!a && !b)
+		return " (pairs within the clusters were not checked)";
+	if (cluster_passes(s, cp->sc) && cluster_passes(s, cp->dc))
+		return " while pairs within each cluster pass";
+	return "";
+}
+
+static char *cp_text(struct vstate *s, const struct vcp *cp, enum cp_what w, int p,
+		     const char *scope, const struct vev *ev, int64_t total)
+{
+	char e[64];
+
+	errors_text(ev, e, sizeof(e));
+	switch (w) {
+	case CP_PART:
+		if (cp->sc == cp->dc)
+			return xasprintf("no pair within %s passes: %lld of %lld results fail (%s)",
+					 s->clusters[cp->sc], (long long)ev->failed,
+					 (long long)total, e);
+		return xasprintf("cluster pair %s partitioned: all %lld cross-cluster results "
+				 "fail (%s)%s",
+				 scope, (long long)total, e, inside_text(s, cp));
+	case CP_PROTO:
+		return xasprintf("%s blocked %s: %lld of %lld %s results fail (%s) while other "
+				 "protocols pass",
+				 probe_protocol_name(p), scope, (long long)ev->failed,
+				 (long long)total, probe_protocol_name(p), e);
+	case CP_V6:
+		return xasprintf("IPv6 broken %s: %lld of %lld IPv6 results fail (%s) while IPv4 "
+				 "passes",
+				 scope, (long long)ev->failed, (long long)total, e);
+	case CP_MTU:
+		return xasprintf("MTU %s: %lld result%s fail with message too long (the path MTU "
+				 "is smaller than the probe size)",
+				 scope, (long long)ev->failed, plural(ev->failed));
+	default:
+		return xasprintf("lossy path %s: %lld of %lld results lose packets (%.1f%% lost)",
+				 scope, (long long)ev->failed, (long long)total, loss_pct(ev));
+	}
+}
+
+static const enum verdict_kind cp_kinds[] = {
+	[CP_PART] = VERDICT_PARTITIONED, [CP_PROTO] = VERDICT_PROTOCOL_BLOCKED,
+	[CP_V6] = VERDICT_IPV6_BROKEN,   [CP_MTU] = VERDICT_MTU,
+	[CP_LOSSY] = VERDICT_LOSSY_PATH,
+};
+
+static void cp_one(struct verdict_list *vl, struct vstate *s, struct vcp *cp, enum cp_what w,
+		   int p)
+{
+	struct vcp *rev = cp->sc != cp->dc ? cp_find(s, cp->dc, cp->sc) : NULL;
+	const char *a = s->clusters[cp->sc], *b = s->clusters[cp->dc];
+	struct vev ev = *cp_ev(cp, w, p);
+	int64_t total = cp_total(cp, w, p);
+	enum verdict_kind kind = cp_kinds[w];
+	bool both = false;
+	struct verdict *v;
+	char *scope;
+
+	if (!ev.failed)
+		return;
+	if (rev && cp_ev(rev, w, p)->failed) {
+		if (strcmp(a, b) > 0)
+			return; /* reported with the other direction */
+		vev_merge(&ev, cp_ev(rev, w, p));
+		total += cp_total(rev, w, p);
+		both = true;
+	}
+	if (cp->sc == cp->dc)
+		scope = xasprintf("within %s", a);
+	else
+		scope = xasprintf("%s %s %s", a, both ? "<->" : "->", b);
+	if (w == CP_PART && cp->sc == cp->dc)
+		kind = VERDICT_CLUSTER_DOWN;
+	v = vl_add(vl, kind, cp_text(s, cp, w, p, scope, &ev, total));
+	free(scope);
+	v->src_cluster = xstrdup(a);
+	v->dst_cluster = xstrdup(b);
+	v->both_directions = both;
+	if (w == CP_PROTO)
+		v->protocol = p;
+	if (w == CP_V6)
+		v->family = 6;
+	set_evidence(v, &ev, total);
+}
+
+static void cps_build(struct verdict_list *vl, struct vstate *s)
+{
+	for (size_t i = 0; i < s->ncp; i++) {
+		struct vcp *cp = &s->cps[i];
+
+		cp_one(vl, s, cp, CP_PART, 0);
+		for (int p = 0; p < PROTO_MAX; p++)
+			cp_one(vl, s, cp, CP_PROTO, p);
+		cp_one(vl, s, cp, CP_V6, 0);
+		cp_one(vl, s, cp, CP_MTU, 0);
+		cp_one(vl, s, cp, CP_LOSSY, 0);
+	}
+}
+
+/* ---- bad links --------------------------------------------------------------------------- */
+
+static const char *link_lo(const struct vstate *s, const struct vlink *l)
+{
+	const char *a = s->nodes[l->s].label, *b = s->nodes[l->d].label;
+
+	return strcmp(a, b) <= 0 ? a : b;
+}
+
+static const char *link_hi(const struct vstate *s, const struct vlink *l)
+{
+	const char *a = s->nodes[l->s].label, *b = s->nodes[l->d].label;
+
+	return strcmp(a, b) <= 0 ? b : a;
+}
+
+static int link_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const struct vlink *a = pa, *b = pb;
+	const struct vstate *s = ctx;
+	int c = strcmp(link_lo(s, a), link_lo(s, b));
+
+	if (!c)
+		c = strcmp(link_hi(s, a), link_hi(s, b));
+	if (!c)
+		c = strcmp(s->nodes[a->s].label, s->nodes[b->s].label);
+	return c;
+}
+
+/* Sorts by the unordered node pair and folds A->B with B->A. */
+static size_t links_fold(struct vstate *s)
+{
+	size_t out = 0;
+
+	qsort_r(s->links, s->nlinks, sizeof(*s->links), link_cmp, s);
+	for (size_t i = 0; i < s->nlinks; i++) {
+		struct vlink *prev = out ? &s->links[out - 1] : NULL;
+		struct vlink *l = &s->links[i];
+
+		if (prev && prev->s == l->d && prev->d == l->s) {
+			vev_merge(&prev->ev, &l->ev);
+			prev->total += l->total;
+			prev->both = true;
+			continue;
+		}
+		s->links[out++] = *l;
+	}
+	return out;
+}
+
+static void links_build(struct verdict_list *vl, struct vstate *s)
+{
+	size_t n = links_fold(s), shown = n < s->opts.max_bad_links ? n : s->opts.max_bad_links;
+	int64_t more = (int64_t)(n - shown) + s->links_dropped;
+	char e[64];
+
+	for (size_t i = 0; i < shown; i++) {
+		const struct vlink *l = &s->links[i];
+		const struct vnode *a = &s->nodes[l->s], *b = &s->nodes[l->d];
+		struct verdict *v;
+
+		if (l->both && strcmp(a->label, b->label) > 0) {
+			const struct vnode *t = a;
+
+			a = b;
+			b = t;
+		}
+		v = vl_add(vl, VERDICT_BAD_LINK,
+			   xasprintf("bad link %s %s %s: %lld of %lld results fail (%s)", a->label,
+				     l->both ? "<->" : "->", b->label, (long long)l->ev.failed,
+				     (long long)l->total, errors_text(&l->ev, e, sizeof(e))));
+		v->node = xstrdup(a->label);
+		v->peer = xstrdup(b->label);
+		v->src_cluster = xstrdup(a->cluster);
+		v->dst_cluster = xstrdup(b->cluster);
+		v->both_directions = l->both;
+		set_evidence(v, &l->ev, l->total);
+	}
+	if (more > 0) {
+		struct verdict *v = vl_add(
+			vl, VERDICT_MORE_LINKS,
+			xasprintf("%lld more node pair%s fail on their own: see netctl report --run "
+				  "%lld",
+				  (long long)more, plural(more), (long long)s->run_id));
+
+		v->failed = more;
+		v->total = more;
+	}
+}
+
+/* ---- order and the whole list -------------------------------------------------------------- */
+
+static int strnull_cmp(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int verdict_cmp(const void *pa, const void *pb)
+{
+	const struct verdict *a = pa, *b = pb;
+	int c;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if ((c = strnull_cmp(a->src_cluster, b->src_cluster)))
+		return c;
+	if ((c = strnull_cmp(a->dst_cluster, b->dst_cluster)))
+		return c;
+	if ((c = strnull_cmp(a->node, b->node)))
+		return c;
+	if ((c = strnull_cmp(a->peer, b->peer)))
+		return c;
+	if (a->protocol != b->protocol)
+		return a->protocol < b->protocol ? -1 : 1;
+	return a->family - b->family;
+}
+
+void verdict_build(struct verdict_list *vl, struct vstate *s)
+{
+	struct verdict *v;
+
+	nodes_build(vl, s);
+	cps_build(vl, s);
+	/* Bad links keep their own (name) order under the cap; sorting below is stable for
+	 * them because their scopes are distinct and ordered the same way. */
+	links_build(vl, s);
+	if (s->not_probed) {
+		v = vl_add(vl, VERDICT_NOT_PROBED,
+			   xasprintf("%lld result%s never probed (the run was interrupted): netctl "
+				     "resume --run %lld probes them",
+				     (long long)s->not_probed, plural(s->not_probed),
+				     (long long)s->run_id));
+		set_evidence(v, &s->ev_not_probed, s->total);
+	}
+	if (!vl->n && !s->total)
+		vl_add(vl, VERDICT_NO_RESULTS, xstrdup("the run has no results"));
+	else if (!vl->n) {
+		v = vl_add(vl, VERDICT_HEALTHY,
+			   xasprintf("healthy: all %lld results passed", (long long)s->total));
+		v->total = s->total;
+	}
+	qsort(vl->v, vl->n, sizeof(*vl->v), verdict_cmp);
+}
+
+void verdict_list_free(struct verdict_list *vl)
+{
+	if (!vl)
+		return;
+	for (size_t i = 0; i < vl->n; i++) {
+		free(vl->v[i].text);
+		free(vl->v[i].src_cluster);
+		free(vl->v[i].dst_cluster);
+		free(vl->v[i].node);
+		free(vl->v[i].peer);
+	}
+	free(vl->v);
+	free(vl);
+}
+
+size_t verdict_count(const struct verdict_list *vl)
+{
+	return vl ? vl->n : 0;
+}
+
+const struct verdict *verdict_get(const struct verdict_list *vl, size_t i)
+{
+	return i < vl->n ? &vl->v[i] : NULL;
+}
+
+int64_t verdict_results_failed(const struct verdict_list *vl)
+{
+	return vl->failed;
+}
+
+int64_t verdict_results_total(const struct verdict_list *vl)
+{
+	return vl->total;
+}

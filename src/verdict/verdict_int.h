@@ -1,0 +1,80 @@
+/* Internal to src/verdict: the walk state shared by verdict.c (walks) and build.c (text). */
+#ifndef NETCTL_VERDICT_INT_H
+#define NETCTL_VERDICT_INT_H
+
+#include "store.h"
+#include "verdict.h"
+
+/* ---- counters ------------------------------------------------------------------------ */
+
+struct vcnt {
+	int64_t total, failed; /* failed: outright failures (not loss, not explained early) */
+};
+
+/* What one candidate explained in walk 2. */
+struct vev {
+	int64_t failed, sent, received;
+	int64_t errors[PROBE_ERROR_MAX];
+};
+
+struct vnode {
+	char *cluster, *name, *label; /* label: "cluster/name" */
+	uint32_t ci;
+	enum store_floater_state floater;
+	int64_t rows; /* every result this node is an end of */
+	struct vcnt role[2], proto[2][PROTO_MAX], fam[2][2];
+	int64_t peers[2], last_peer[2];
+	int64_t loss[2], loss_peers[2], last_loss_peer[2];
+	bool bad[2], pblock[2][PROTO_MAX], v6[2], lossy[2];
+	struct vev ev_floater, ev_bad, ev_proto[PROTO_MAX], ev_v6, ev_lossy;
+};
+
+struct vcp {
+	uint32_t sc, dc;
+	int64_t rows; /* every result of the cluster pair */
+	struct vcnt all, proto[PROTO_MAX], fam[2];
+	int64_t node_pairs, last_pair_src, last_pair_dst;
+	bool part, pblock[PROTO_MAX], v6;
+	struct vev ev_part, ev_proto[PROTO_MAX], ev_v6, ev_mtu, ev_lossy;
+};
+
+struct vlink {
+	uint32_t s, d;
+	int64_t total;
+	struct vev ev;
+	bool both;
+};
+
+struct vstate {
+	struct store *st;
+	int64_t run_id;
+	struct verdict_opts opts;
+	char **clusters;
+	size_t ncl, capcl;
+	struct vnode *nodes;
+	size_t nn, capn;
+	struct idmap node_ix;
+	struct vcp *cps;
+	size_t ncp, capcp;
+	struct idmap cp_ix;
+	int64_t total, failed, not_probed;
+	struct vev ev_not_probed;
+	/* walk 2: the node pair being streamed and the bad links found so far */
+	bool link_open;
+	struct vlink cur;
+	struct vlink *links;
+	size_t nlinks, caplinks;
+	int64_t links_dropped;
+};
+
+struct verdict_list {
+	struct verdict *v;
+	size_t n, cap;
+	int64_t total, failed;
+};
+
+/* The walk-1 counters of a directed cluster pair, or NULL when it has no results. */
+struct vcp *cp_find(struct vstate *s, uint32_t sc, uint32_t dc);
+void verdict_build(struct verdict_list *vl, struct vstate *s);
+
+#endif

@@ -1,0 +1,421 @@
+/* Verdicts on hand-made runs in a real temp SQLite store: each pattern is found, named
+ * with its scope and evidence, and nothing else is reported. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "verdict.h"
+#include "../fixtures/report/mkrun.h"
+
+static struct mk mk;
+
+static int setup(void **state)
+{
+	(void)state;
+	return mk_open(&mk) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	mk_close(&mk);
+	return 0;
+}
+
+static struct verdict_list *compute(int64_t run, size_t max_links)
+{
+	struct verdict_opts o = {.merged = true, .max_bad_links = max_links};
+	struct err err = ERR_INIT;
+	struct verdict_list *vl;
+
+	assert_true(run > 0);
+	vl = verdict_compute(mk.st, run, &o, &err);
+	if (!vl)
+		fail_msg("verdict_compute: %s", err.msg);
+	for (size_t i = 0; i < verdict_count(vl); i++)
+		print_message("  [%s] %s\n", verdict_kind_name(verdict_get(vl, i)->kind),
+			      verdict_get(vl, i)->text);
+	return vl;
+}
+
+/* The list holds exactly `n` verdicts, of these kinds in this order. */
+static void expect_kinds(const struct verdict_list *vl, size_t n, ...)
+{
+	va_list ap;
+
+	assert_int_equal(verdict_count(vl), n);
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(verdict_kind_name(verdict_get(vl, i)->kind),
+				    verdict_kind_name(va_arg(ap, int)));
+	va_end(ap);
+}
+
+static const struct mk_spec two_clusters = {
+	.clusters = {"east", "west"},
+	.nodes = {4, 4},
+	.in_cluster = true,
+	.cross = true,
+};
+
+static void test_healthy(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl = compute(mk_run(&mk, &sp), 0);
+
+	(void)state;
+	expect_kinds(vl, 1, VERDICT_HEALTHY);
+	/* 8 nodes, 56 ordered pairs, 3 protocols */
+	assert_int_equal(verdict_get(vl, 0)->total, 56 * 3);
+	assert_int_equal(verdict_results_failed(vl), 0);
+	assert_non_null(strstr(verdict_get(vl, 0)->text, "168"));
+	verdict_list_free(vl);
+}
+
+static int fault_node(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if ((!strcmp(r->src_cluster, "east") && r->src_node == 2) ||
+	    (!strcmp(r->dst_cluster, "east") && r->dst_node == 2))
+		return PROBE_TIMEOUT;
+	return PROBE_OK;
+}
+
+static void test_bad_node(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_node;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_BAD_NODE);
+	v = verdict_get(vl, 0);
+	assert_string_equal(v->node, "east/n2");
+	/* 7 peers, both directions, 3 protocols: no failure left for bad links */
+	assert_int_equal(v->failed, 7 * 2 * 3);
+	assert_int_equal(v->total, 7 * 2 * 3);
+	assert_true(v->both_directions);
+	assert_non_null(strstr(v->text, "timeout"));
+	verdict_list_free(vl);
+}
+
+static int fault_link(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (strcmp(r->src_cluster, "east") || strcmp(r->dst_cluster, "west"))
+		return PROBE_OK;
+	if (r->src_node == 1 && r->dst_node == 3)
+		return PROBE_UNREACHABLE;
+	return PROBE_OK;
+}
+
+static void test_bad_link(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_link;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_BAD_LINK);
+	v = verdict_get(vl, 0);
+	assert_string_equal(v->node, "east/n1");
+	assert_string_equal(v->peer, "west/n3");
+	assert_false(v->both_directions);
+	assert_int_equal(v->failed, 3);
+	assert_int_equal(v->total, 3);
+	assert_non_null(strstr(v->text, "unreachable"));
+	verdict_list_free(vl);
+}
+
+static int fault_partition(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	return strcmp(r->src_cluster, r->dst_cluster) ? PROBE_TIMEOUT : PROBE_OK;
+}
+
+static void test_partitioned(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_partition;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_PARTITIONED);
+	v = verdict_get(vl, 0);
+	assert_string_equal(v->src_cluster, "east");
+	assert_string_equal(v->dst_cluster, "west");
+	assert_true(v->both_directions);
+	assert_int_equal(v->failed, 4 * 4 * 2 * 3);
+	assert_non_null(strstr(v->text, "within each cluster pass"));
+	verdict_list_free(vl);
+}
+
+/* --src east --dst west: no in-cluster pairs, every node fails everything; still one
+ * partition, not 8 bad nodes. */
+static void test_partitioned_cross_only(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.in_cluster = false;
+	sp.fault = fault_partition;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_PARTITIONED);
+	assert_non_null(strstr(verdict_get(vl, 0)->text, "not checked"));
+	verdict_list_free(vl);
+}
+
+static int fault_udp(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (r->protocol == PROTO_UDP && strcmp(r->src_cluster, r->dst_cluster))
+		return PROBE_TIMEOUT;
+	return PROBE_OK;
+}
+
+static void test_protocol_blocked(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_udp;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_PROTOCOL_BLOCKED);
+	v = verdict_get(vl, 0);
+	assert_int_equal(v->protocol, PROTO_UDP);
+	assert_true(v->both_directions);
+	assert_int_equal(v->failed, 4 * 4 * 2);
+	assert_non_null(strstr(v->text, "udp blocked east <-> west"));
+	verdict_list_free(vl);
+}
+
+static int fault_icmp_to_node(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (r->protocol == PROTO_ICMP && !strcmp(r->dst_cluster, "west") && r->dst_node == 4)
+		return PROBE_TIMEOUT;
+	return PROBE_OK;
+}
+
+/* ICMP dropped by one node: one verdict naming the node, not 7 bad links. */
+static void test_protocol_blocked_node(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_icmp_to_node;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_PROTOCOL_BLOCKED);
+	v = verdict_get(vl, 0);
+	assert_string_equal(v->node, "west/n4");
+	assert_int_equal(v->protocol, PROTO_ICMP);
+	assert_int_equal(v->failed, 7);
+	assert_non_null(strstr(v->text, "icmp blocked to west/n4"));
+	verdict_list_free(vl);
+}
+
+static int fault_mtu(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (!strcmp(r->src_cluster, "east") && !strcmp(r->dst_cluster, "west") &&
+	    r->protocol == PROTO_ICMP && r->src_node <= 2)
+		return PROBE_MTU;
+	return PROBE_OK;
+}
+
+static void test_mtu(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_mtu;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_MTU);
+	v = verdict_get(vl, 0);
+	assert_int_equal(v->failed, 2 * 4);
+	assert_false(v->both_directions);
+	assert_non_null(strstr(v->text, "east -> west"));
+	verdict_list_free(vl);
+}
+
+static int fault_v6(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (r->family == 6 && strcmp(r->src_cluster, r->dst_cluster))
+		return PROBE_UNREACHABLE;
+	return PROBE_OK;
+}
+
+static void test_ipv6_broken(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.families = STORE_FAMILY_V4 | STORE_FAMILY_V6;
+	sp.fault = fault_v6;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_IPV6_BROKEN);
+	v = verdict_get(vl, 0);
+	assert_int_equal(v->family, 6);
+	assert_int_equal(v->failed, 4 * 4 * 2 * 3);
+	verdict_list_free(vl);
+}
+
+static int fault_loss(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	/* scattered partial loss on the cross-cluster path */
+	if (strcmp(r->src_cluster, r->dst_cluster) && (r->src_node + r->dst_node) % 3 == 0)
+		return PROBE_LOSS;
+	return PROBE_OK;
+}
+
+static void test_lossy(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_loss;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_LOSSY_PATH);
+	v = verdict_get(vl, 0);
+	assert_true(v->both_directions);
+	assert_int_equal(v->sent - v->received, v->failed); /* one of 4 lost per result */
+	assert_non_null(strstr(v->text, "25.0% lost"));
+	verdict_list_free(vl);
+}
+
+static void test_floater_missing(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.no_floater[0] = "west/n1";
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_FLOATER_MISSING);
+	v = verdict_get(vl, 0);
+	assert_string_equal(v->node, "west/n1");
+	assert_int_equal(v->failed, 7 * 2 * 3);
+	assert_non_null(strstr(v->text, "floater missing on node west/n1"));
+	verdict_list_free(vl);
+}
+
+static int fault_many_links(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (!strcmp(r->src_cluster, "east") && !strcmp(r->dst_cluster, "west") &&
+	    r->src_node == r->dst_node)
+		return PROBE_REFUSED;
+	return PROBE_OK;
+}
+
+static void test_links_capped(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.fault = fault_many_links;
+	vl = compute(mk_run(&mk, &sp), 2);
+	expect_kinds(vl, 3, VERDICT_BAD_LINK, VERDICT_BAD_LINK, VERDICT_MORE_LINKS);
+	assert_string_equal(verdict_get(vl, 0)->node, "east/n1");
+	assert_string_equal(verdict_get(vl, 1)->node, "east/n2");
+	assert_int_equal(verdict_get(vl, 2)->failed, 2);
+	verdict_list_free(vl);
+}
+
+static int fault_node_and_link(const struct mk_row *r, void *ctx)
+{
+	if (fault_node(r, ctx) != PROBE_OK)
+		return PROBE_TIMEOUT;
+	/* west/n1 <-> west/n2 both ways */
+	if (!strcmp(r->src_cluster, "west") && !strcmp(r->dst_cluster, "west") &&
+	    r->src_node + r->dst_node == 3)
+		return PROBE_RESET;
+	return PROBE_OK;
+}
+
+static void test_node_and_link_ordered(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl, *again;
+
+	(void)state;
+	sp.fault = fault_node_and_link;
+	int64_t run = mk_run(&mk, &sp);
+
+	vl = compute(run, 0);
+	expect_kinds(vl, 2, VERDICT_BAD_NODE, VERDICT_BAD_LINK);
+	assert_true(verdict_get(vl, 1)->both_directions);
+	assert_string_equal(verdict_get(vl, 1)->node, "west/n1");
+	assert_string_equal(verdict_get(vl, 1)->peer, "west/n2");
+	again = compute(run, 0);
+	for (size_t i = 0; i < verdict_count(vl); i++)
+		assert_string_equal(verdict_get(vl, i)->text, verdict_get(again, i)->text);
+	verdict_list_free(vl);
+	verdict_list_free(again);
+}
+
+static int fault_all(const struct mk_row *r, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	return PROBE_TIMEOUT;
+}
+
+/* A single-cluster mesh where nothing passes: one verdict for the cluster. */
+static void test_single_cluster_down(void **state)
+{
+	struct mk_spec sp = {.clusters = {"solo"}, .nodes = {3}, .in_cluster = true};
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.fault = fault_all;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_CLUSTER_DOWN);
+	assert_int_equal(verdict_get(vl, 0)->failed, 6 * 3);
+	verdict_list_free(vl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_healthy),
+		cmocka_unit_test(test_bad_node),
+		cmocka_unit_test(test_bad_link),
+		cmocka_unit_test(test_partitioned),
+		cmocka_unit_test(test_partitioned_cross_only),
+		cmocka_unit_test(test_protocol_blocked),
+		cmocka_unit_test(test_protocol_blocked_node),
+		cmocka_unit_test(test_mtu),
+		cmocka_unit_test(test_ipv6_broken),
+		cmocka_unit_test(test_lossy),
+		cmocka_unit_test(test_floater_missing),
+		cmocka_unit_test(test_links_capped),
+		cmocka_unit_test(test_node_and_link_ordered),
+		cmocka_unit_test(test_single_cluster_down),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
