@@ -2,6 +2,10 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -942,21 +946,26 @@ static void kc_merge(struct kc_config *c, struct kc_config *f, const char *sourc
 	kc_config_release(f);
 }
 
+/* Absolute form of a kubeconfig path, so the names in messages and in stored cluster
+ * records do not depend on the working directory. */
+static char *path_absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return xstrdup(path);
+	return xasprintf("%s/%s", cwd, path);
+}
+
 static char *path_dirname(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	char cwd[PATH_MAX];
 
+	if (!slash)
+		return xstrdup(".");
 	if (slash == path)
 		return xstrdup("/");
-	if (slash && path[0] == '/')
-		return xstrndup(path, (size_t)(slash - path));
-	/* A relative kubeconfig path: anchor it at the working directory. */
-	if (!getcwd(cwd, sizeof(cwd)))
-		return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
-	if (!slash)
-		return xstrdup(cwd);
-	return xasprintf("%s/%.*s", cwd, (int)(slash - path), path);
+	return xstrndup(path, (size_t)(slash - path));
 }
 
 static int kc_load_file(struct kc_config *c, const char *file, struct err *err)
@@ -970,13 +979,13 @@ static int kc_load_file(struct kc_config *c, const char *file, struct err *err)
 
 	buf_init(&text, KC_FILE_LIMIT);
 	c->files = xgrow(c->files, &c->cap_files, c->n_files + 2, sizeof(*c->files));
-	source = c->files[c->n_files++] = xstrdup(file);
+	source = c->files[c->n_files++] = path_absolute(file);
 	c->files[c->n_files] = NULL;
-	if (file_read_all(file, KC_FILE_LIMIT, &text, err) < 0) {
-		err_prefix(err, "kubeconfig %s", file);
+	if (file_read_all(source, KC_FILE_LIMIT, &text, err) < 0) {
+		err_prefix(err, "kubeconfig %s", source);
 		if (err->code == ERR_LIMIT)
 			err_set(err, ERR_LIMIT, "kubeconfig %s: larger than the limit of %u bytes",
-				file, KC_FILE_LIMIT);
+				source, KC_FILE_LIMIT);
 		goto out;
 	}
 	if (ydoc_parse(&doc, text.data, text.len, source, err) < 0)
@@ -1022,10 +1031,12 @@ static int kc_load_default(struct kc_config *c, struct err *err)
 
 		rc = 1;
 		for (tok = strtok_r(list, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+			char *abs = path_absolute(tok);
 			bool seen = false;
 
 			for (size_t i = 0; i < c->n_files; i++)
-				seen |= !strcmp(c->files[i], tok);
+				seen |= !strcmp(c->files[i], abs);
+			free(abs);
 			if (seen || !file_exists(tok))
 				continue;
 			if (++n > KC_FILES_LIMIT) {
@@ -1057,6 +1068,39 @@ static int kc_load(struct kc_config *c, const char *path, struct err *err)
 }
 
 /* ---- resolving a context into a kube_target -------------------------------------------- */
+
+/* Never prompts: kubectl does not support encrypted keys either. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	return -1;
+}
+
+static X509 *pem_cert(const struct kube_blob *b)
+{
+	BIO *bio = BIO_new_mem_buf(b->data, (int)b->len);
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, no_passphrase, NULL) : NULL;
+
+	BIO_free(bio);
+	return x;
+}
+
+static EVP_PKEY *pem_key(const struct kube_blob *b)
+{
+	BIO *bio = BIO_new_mem_buf(b->data, (int)b->len);
+	EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
+
+	BIO_free(bio);
+	return k;
+}
+
+static int64_t cert_not_after_ms(const X509 *x)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		return 0;
+	return (int64_t)timegm(&tm) * 1000;
+}
 
 static int kc_read_pem(const char *file, const char *source, const char *what, size_t index,
 		       const char *field, struct kube_blob *out, struct err *err)
@@ -1138,6 +1182,17 @@ static int kc_fill_cluster(struct kube_target *t, const struct kc_cluster *c, st
 			       "kubeconfig %s: clusters[%zu].cluster.certificate-authority%s: not "
 			       "PEM data",
 			       src, c->index, c->has_ca_data ? "-data" : "");
+	if (t->ca.data) {
+		X509 *x = pem_cert(&t->ca);
+
+		ERR_clear_error();
+		if (!x)
+			return err_set(err, ERR_USAGE,
+				       "kubeconfig %s: clusters[%zu].cluster.certificate-authority%s: "
+				       "not a valid PEM certificate",
+				       src, c->index, c->has_ca_data ? "-data" : "");
+		X509_free(x);
+	}
 	return 0;
 }
 
@@ -1146,6 +1201,32 @@ static int kc_user_fail(const struct kc_user *u, const char *field, const char *
 {
 	return err_set(err, ERR_USAGE, "kubeconfig %s: users[%zu].user%s%s: %s", u->source,
 		       u->index, field ? "." : "", field ? field : "", what);
+}
+
+/* The certificate and key parse and belong together, so TLS fails for no silly reason. */
+static int kc_user_cert_check(struct kube_target *t, const struct kc_user *u, struct err *err)
+{
+	X509 *x = pem_cert(&t->client_cert);
+	EVP_PKEY *k = x ? pem_key(&t->client_key) : NULL;
+	int rc = -1;
+
+	if (!x)
+		kc_user_fail(u, u->has_cert_data ? "client-certificate-data" : "client-certificate",
+			     "not a valid PEM certificate", err);
+	else if (!k)
+		kc_user_fail(u, u->has_key_data ? "client-key-data" : "client-key",
+			     "not a valid unencrypted PEM private key", err);
+	else if (X509_check_private_key(x, k) != 1)
+		kc_user_fail(u, u->has_key_data ? "client-key-data" : "client-key",
+			     "does not match the client certificate", err);
+	else
+		rc = 0;
+	if (x)
+		t->client_cert_not_after_ms = cert_not_after_ms(x);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ERR_clear_error();
+	return rc;
 }
 
 static int kc_user_cert(struct kube_target *t, const struct kc_user *u, struct err *err)
@@ -1175,7 +1256,7 @@ static int kc_user_cert(struct kube_target *t, const struct kc_user *u, struct e
 	if (!blob_is_pem(&t->client_key))
 		return kc_user_fail(u, u->has_key_data ? "client-key-data" : "client-key",
 				    "not PEM data", err);
-	return 0;
+	return kc_user_cert_check(t, u, err);
 }
 
 static int kc_user_check(const struct kc_user *u, struct err *err)

@@ -44,6 +44,7 @@ struct kube_target {
 	char *username, *password;    /* basic auth */
 	struct kube_exec *exec;       /* NULL when no exec plugin */
 	char *source;                 /* file the context came from (for messages) */
+	int64_t client_cert_not_after_ms; /* expiry of client_cert (epoch ms), 0: none */
 };
 
 /* Loads the kubeconfig(s) and resolves a context.

@@ -322,6 +322,7 @@ static void test_relative_kubeconfig_path(void **state)
 	assert_non_null(t);
 	assert_true(blob_has(&t->ca, "BEGIN CERTIFICATE"));
 	assert_string_equal(t->token_file, KC "/subdir/../tokens/token.txt");
+	assert_string_equal(t->source, KC "/subdir/nested.yaml");
 	kube_target_free(t);
 }
 
@@ -493,6 +494,26 @@ static void test_malformed_auth(void **state)
 		     "users[0].user.exec.args: expected a list, got a scalar");
 }
 
+static void test_malformed_pem(void **state)
+{
+	struct err err = ERR_INIT;
+	struct kube_target *t;
+
+	expect_error("key-mismatch.yaml", NULL,
+		     "users[0].user.client-key: does not match the client certificate");
+	expect_error("encrypted-key.yaml", NULL,
+		     "users[0].user.client-key: not a valid unencrypted PEM private key");
+	expect_error("broken-ca.yaml", NULL,
+		     "clusters[0].cluster.certificate-authority: not a valid PEM certificate");
+	expect_error("cert-data-not-cert.yaml", NULL,
+		     "users[0].user.client-certificate-data: not a valid PEM certificate");
+	/* the client certificate's expiry is known, so a command can warn before it bites */
+	t = load("full-cert-files.yaml", NULL, &err);
+	assert_non_null(t);
+	assert_true(t->client_cert_not_after_ms > time_wall_ms() + 365LL * 86400 * 1000);
+	kube_target_free(t);
+}
+
 static void test_no_secret_in_errors(void **state)
 {
 	static const char *const files[] = {"token-and-basic.yaml", "auth-provider.yaml",
@@ -555,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_references),
 		cmocka_unit_test(test_malformed_values),
 		cmocka_unit_test(test_malformed_auth),
+		cmocka_unit_test(test_malformed_pem),
 		cmocka_unit_test(test_no_secret_in_errors),
 		cmocka_unit_test(test_missing_and_huge_files),
 	};
