@@ -214,6 +214,32 @@ int store_migrate_db(sqlite3 *db, int version, struct err *err)
 
 /* ---- opening ------------------------------------------------------------------------------ */
 
+/* Creates the missing directories of dir as 0700 whatever the umask (path_mkdirs leaves
+ * the umask in charge, and a umask that removes owner bits would leave us locked out). */
+static int dirs_create(char *dir, struct err *err)
+{
+	for (char *s = dir + 1;; s++) {
+		char c = *s;
+		int rc = 0;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0700) == 0)
+			rc = chmod(dir, 0700);
+		else if (errno != EEXIST)
+			rc = -1;
+		if (rc < 0)
+			err_set(err, ERR_IO, "cannot create directory %s: %s", dir,
+				strerror(errno));
+		*s = c;
+		if (rc < 0)
+			return -1;
+		if (c == '\0')
+			return 0;
+	}
+}
+
 /* Creates the file 0600 (whatever the umask) and its directory 0700 when missing, and
  * refuses anything that is not empty or a SQLite file before SQLite touches it. */
 static int file_prepare(const char *path, struct err *err)
@@ -226,7 +252,7 @@ static int file_prepare(const char *path, struct err *err)
 
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (path_mkdirs(dir, 0700, err) < 0)
+		if (dirs_create(dir, err) < 0)
 			goto out;
 	}
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);

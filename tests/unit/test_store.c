@@ -328,20 +328,20 @@ static void test_foreign_and_corrupt_files_are_refused(void **state)
 	free(other);
 }
 
-static void test_file_is_private_whatever_the_umask(void **state)
+static void check_private_store(const char *top, mode_t mask)
 {
-	struct fx *f = *state;
 	struct err err = ERR_INIT;
-	char *deep = xasprintf("%s/a/b/netctl.db", f->dir);
-	char *dir = xasprintf("%s/a/b", f->dir);
+	char *deep = xasprintf("%s/a/b/netctl.db", top);
+	char *dir = xasprintf("%s/a/b", top);
 	char *wal = xasprintf("%s-wal", deep);
-	mode_t old = umask(0);
+	mode_t old = umask(mask);
 	struct store *st = store_open(deep, &err);
 	struct stat sb;
 	int64_t id;
 
 	umask(old);
-	assert_non_null(st);
+	if (!st)
+		fail_msg("umask %03o: %s", (unsigned)mask, err.msg);
 	assert_int_equal(store_cluster_add(st, "c", "/k", NULL, &id, &err), 0);
 	assert_int_equal(stat(deep, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
@@ -353,6 +353,18 @@ static void test_file_is_private_whatever_the_umask(void **state)
 	free(deep);
 	free(dir);
 	free(wal);
+}
+
+/* Permissive (0) or odd (0277: no owner write) umasks change nothing. */
+static void test_file_is_private_whatever_the_umask(void **state)
+{
+	struct fx *f = *state;
+	char *lax = xasprintf("%s/lax", f->dir), *odd = xasprintf("%s/odd", f->dir);
+
+	check_private_store(lax, 0);
+	check_private_store(odd, 0277);
+	free(lax);
+	free(odd);
 }
 
 static void test_path_resolution_order(void **state)
