@@ -652,10 +652,8 @@ static int kc_parse_exec_env(struct kc_parse *p, const struct ynode *seq, const 
 			rc = kc_string(p, e, sub, "value", &value);
 		if (rc == 0 && (!name || !*name || strchr(name, '=')))
 			rc = kc_fail(p, sub, "name", name ? "not a valid variable name" : "missing");
-		if (rc == 0 && !value)
-			rc = kc_fail(p, sub, "value", "missing");
-		if (rc == 0)
-			x->env[i] = xasprintf("%s=%s", name, value);
+		if (rc == 0) /* a missing value is the empty string, as in kubectl */
+			x->env[i] = xasprintf("%s=%s", name, value ? value : "");
 		free(name);
 		free(value);
 		if (rc < 0)

@@ -164,6 +164,13 @@ static void test_exec_v1beta1_defaults(void **state)
 	assert_null(t->exec->install_hint);
 	kube_target_free(t);
 
+	/* an env item without a value sets the variable empty, as kubectl does */
+	t = load("exec-env-no-value.yaml", NULL, &err);
+	assert_non_null(t);
+	assert_int_equal(strv_len(t->exec->env), 1);
+	assert_string_equal(t->exec->env[0], "FOO=");
+	kube_target_free(t);
+
 	/* a bare command name is left for a PATH search */
 	t = load("exec-path-command.yaml", NULL, &err);
 	assert_non_null(t);
@@ -489,7 +496,7 @@ static void test_malformed_auth(void **state)
 	expect_error("exec-bad-interactive.yaml", NULL,
 		     "users[0].user.exec.interactiveMode: 'Sometimes' is not one of Never, "
 		     "IfAvailable, Always");
-	expect_error("exec-env-no-value.yaml", NULL, "users[0].user.exec.env[0].value: missing");
+	expect_error("exec-env-no-name.yaml", NULL, "users[0].user.exec.env[0].name: missing");
 	expect_error("exec-args-not-list.yaml", NULL,
 		     "users[0].user.exec.args: expected a list, got a scalar");
 }
