@@ -1,0 +1,115 @@
+/* kubesim: the test world's kubelet simulator (one process per cluster). Internal header. */
+#ifndef NETCTL_KUBESIM_H
+#define NETCTL_KUBESIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common.h"
+
+struct cJSON;
+struct kube_client;
+struct kube_loop;
+
+#define KS_MAX_SLOTS 5 /* pods per node: pod CIDR /29 = gateway .1 + pods .2-.6 */
+
+struct ks_node {
+	char *name;
+	int index;
+	char *netns;
+	char *ipv4, *ipv6;
+	char *cidr4, *cidr6;
+	unsigned slots_used; /* bit s: pod slot s taken */
+	bool notready;       /* fault: node reported NotReady, no heartbeats */
+	int64_t next_lease_us;
+	bool lease_created;
+};
+
+enum ks_pod_state {
+	KS_POD_NEW = 0,  /* seen, not started yet (waiting for its secret, slot, backoff) */
+	KS_POD_RUNNING,  /* process alive */
+	KS_POD_EXITED,   /* process died; restart after backoff */
+	KS_POD_FAILED,   /* unsupported image: reported Failed, never started */
+	KS_POD_STOPPING, /* deletionTimestamp seen: stopped, delete confirmation sent */
+};
+
+struct ks_pod {
+	char *uid, *ns, *name;
+	struct ks_node *node;
+	struct cJSON *spec; /* copy of .spec */
+	char *container, *image;
+	bool host;   /* hostNetwork */
+	int slot;    /* -1 for host network */
+	char *netns; /* pod or node namespace */
+	char ipv4[64], ipv6[64];
+	enum ks_pod_state state;
+	pid_t pid;
+	unsigned long long starttime; /* /proc/PID/stat field 22: tells pid reuse apart */
+	int restarts;
+	int64_t next_us; /* next start attempt or readiness probe */
+	int64_t started_wall_ms;
+	int64_t started_us;
+	bool ready;
+	int probe_failures;
+	/* last status sent: only changes are patched */
+	int reported; /* -1 nothing yet, else (state << 1 | ready) */
+	bool report_pending;
+	char *fail_reason, *fail_message;
+};
+
+struct ks {
+	const char *cluster;
+	int cluster_index;
+	const char *state_dir; /* ends with '/' */
+	const char *ctl_dir;   /* ends with '/' */
+	const char *floater;
+	const char *podnet;
+	struct kube_loop *loop;
+	struct kube_client *api;
+	struct ks_node *nodes;
+	size_t nnodes;
+	struct ks_pod **pods;
+	size_t npods, cappods;
+	bool state_dirty;
+	int64_t state_saved_us;
+	int64_t lease_period_us;
+	/* watch */
+	struct kube_call *watch;
+	char *watch_rv;
+	bool need_list;
+	int64_t watch_retry_us;
+	struct cJSON **events;
+	size_t nevents, capevents;
+	int inflight_patches;
+};
+
+/* main.c */
+struct ks_node *ks_node_find(struct ks *ks, const char *name);
+bool ks_ctl_exists(struct ks *ks, const char *what, const char *node);
+
+/* pods.c */
+void ks_pod_event(struct ks *ks, const char *type, const struct cJSON *obj);
+void ks_pods_sync(struct ks *ks, const struct cJSON *items);
+void ks_pods_tick(struct ks *ks);
+void ks_pods_state_save(struct ks *ks);
+void ks_pods_state_load(struct ks *ks);
+void ks_pods_stop_all(struct ks *ks);
+
+/* spawn.c: the container's process, inside netns, with the pod's identity */
+struct ks_spawn {
+	const char *netns;    /* /run/netns/NAME */
+	const char *log_path; /* stdout + stderr */
+	char **argv, **envp;
+	char **sysctl_paths, **sysctl_values; /* NULL-terminated, same length */
+	long uid, gid;                          /* -1: keep root */
+	unsigned long long keep_caps;           /* bounding set bits kept (uid 0 only) */
+};
+pid_t ks_spawn(const struct ks_spawn *s, struct err *err);
+/* /proc/PID/stat start time, 0 when gone or a zombie */
+unsigned long long ks_proc_starttime(pid_t pid);
+
+/* probe.c: HTTP GET, true for 200..399 */
+bool ks_http_probe(const char *ip, int port, const char *path, long timeout_ms);
+
+#endif

@@ -1,0 +1,1037 @@
+/* Pods bound to this cluster's nodes: floater pods run as real processes in their own
+ * network namespace (podnet) or the node's (hostNetwork); everything else is reported
+ * Failed. Status goes to the API server on every change (merge patch). */
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kube.h"
+#include "kubesim.h"
+
+#define FLOATER_IMAGE   "netctl-floater"
+#define PROBE_FAST_US   100000  /* until the first success: the kubelet would wait periodSeconds */
+#define REPORT_GRACE_US 2000000 /* a just-started pod is reported once it is Ready, or after this */
+#define BACKOFF_MAX_US  10000000
+#define STATE_MAX       (16u << 20)
+#define SECRET_MAX      (1u << 20)
+#define PROBES_PER_TICK 50
+
+extern char **environ;
+
+/* Orphans: processes a previous simulator left (pods.state), adopted or stopped at sync. */
+static struct ks_pod **orphans;
+static size_t norphans, caporphans;
+static int64_t next_sweep_us;
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+static const cJSON *jget(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = jget(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static long jlong(const cJSON *o, const char *k, long def)
+{
+	const cJSON *v = jget(o, k);
+
+	return cJSON_IsNumber(v) ? (long)v->valuedouble : def;
+}
+
+static struct ks_pod *pod_find(struct ks *ks, const char *uid)
+{
+	size_t i;
+
+	for (i = 0; uid && i < ks->npods; i++)
+		if (strcmp(ks->pods[i]->uid, uid) == 0)
+			return ks->pods[i];
+	return NULL;
+}
+
+static void pod_free(struct ks_pod *p)
+{
+	if (!p)
+		return;
+	free(p->uid);
+	free(p->ns);
+	free(p->name);
+	free(p->container);
+	free(p->image);
+	free(p->netns);
+	free(p->fail_reason);
+	free(p->fail_message);
+	cJSON_Delete(p->spec);
+	free(p);
+}
+
+static int run_podnet(struct ks *ks, char *const argv[], struct err *err)
+{
+	pid_t pid;
+	int st = 0, rc;
+
+	rc = posix_spawn(&pid, ks->podnet, NULL, NULL, argv, environ);
+	if (rc)
+		return err_set(err, ERR_IO, "spawn %s: %s", ks->podnet, strerror(rc));
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return err_set(err, ERR_IO, "podnet %s %s failed", argv[1], argv[3]);
+	return 0;
+}
+
+/* Pod slot s of a node: IPs .2+s in the node's /29 and ::2+s in its /64; gateway .1 / ::1. */
+static int slot_addr(const char *cidr, int family, int host, char *out, size_t outsz)
+{
+	unsigned char a[16];
+	char base[64];
+	const char *slash = strchr(cidr, '/');
+	size_t n = slash ? (size_t)(slash - cidr) : strlen(cidr);
+
+	if (n >= sizeof(base))
+		return -1;
+	memcpy(base, cidr, n);
+	base[n] = '\0';
+	if (inet_pton(family, base, a) != 1)
+		return -1;
+	a[family == AF_INET ? 3 : 15] += (unsigned char)host;
+	return inet_ntop(family, a, out, (socklen_t)outsz) ? 0 : -1;
+}
+
+/* ---- status ---------------------------------------------------------------------------- */
+
+static void add_cond(cJSON *arr, const char *type, bool ok, const char *now)
+{
+	cJSON *c = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(c, "type", type);
+	cJSON_AddStringToObject(c, "status", ok ? "True" : "False");
+	cJSON_AddNullToObject(c, "lastProbeTime");
+	cJSON_AddStringToObject(c, "lastTransitionTime", now);
+	cJSON_AddItemToArray(arr, c);
+}
+
+static void add_container_state(cJSON *cs, const struct ks_pod *p, const char *started)
+{
+	cJSON *state = cJSON_AddObjectToObject(cs, "state"), *s;
+
+	if (p->state == KS_POD_RUNNING) {
+		s = cJSON_AddObjectToObject(state, "running");
+		cJSON_AddStringToObject(s, "startedAt", started);
+	} else if (p->state == KS_POD_FAILED) {
+		s = cJSON_AddObjectToObject(state, "terminated");
+		cJSON_AddNumberToObject(s, "exitCode", 128);
+		cJSON_AddStringToObject(s, "reason", p->fail_reason);
+		cJSON_AddStringToObject(s, "message", p->fail_message);
+	} else {
+		s = cJSON_AddObjectToObject(state, "waiting");
+		cJSON_AddStringToObject(s, "reason", p->restarts ? "CrashLoopBackOff"
+								 : "ContainerCreating");
+	}
+}
+
+static cJSON *pod_status(const struct ks_pod *p, bool ready)
+{
+	cJSON *o = cJSON_CreateObject(), *st, *ips, *conds, *css, *cs;
+	const char *phase = p->state == KS_POD_FAILED    ? "Failed"
+			    : p->state == KS_POD_RUNNING || p->restarts ? "Running"
+									 : "Pending";
+	char now[32], started[32];
+
+	time_format_iso(time_wall_ms(), now, sizeof(now));
+	time_format_iso(p->started_wall_ms ? p->started_wall_ms : time_wall_ms(), started,
+			sizeof(started));
+	st = cJSON_AddObjectToObject(o, "status");
+	cJSON_AddStringToObject(st, "phase", phase);
+	cJSON_AddStringToObject(st, "hostIP", p->node->ipv4);
+	cJSON_AddStringToObject(st, "startTime", started);
+	if (p->state == KS_POD_FAILED) {
+		cJSON_AddStringToObject(st, "reason", p->fail_reason);
+		cJSON_AddStringToObject(st, "message", p->fail_message);
+	}
+	if (p->ipv4[0]) {
+		cJSON_AddStringToObject(st, "podIP", p->ipv4);
+		ips = cJSON_AddArrayToObject(st, "podIPs");
+		cJSON_AddItemToArray(ips, cJSON_CreateObject());
+		cJSON_AddStringToObject(cJSON_GetArrayItem(ips, 0), "ip", p->ipv4);
+		cJSON_AddItemToArray(ips, cJSON_CreateObject());
+		cJSON_AddStringToObject(cJSON_GetArrayItem(ips, 1), "ip", p->ipv6);
+	}
+	conds = cJSON_AddArrayToObject(st, "conditions");
+	add_cond(conds, "Initialized", true, now);
+	add_cond(conds, "Ready", ready, now);
+	add_cond(conds, "ContainersReady", ready, now);
+	add_cond(conds, "PodScheduled", true, now);
+	css = cJSON_AddArrayToObject(st, "containerStatuses");
+	cs = cJSON_CreateObject();
+	cJSON_AddItemToArray(css, cs);
+	cJSON_AddStringToObject(cs, "name", p->container);
+	cJSON_AddStringToObject(cs, "image", p->image);
+	cJSON_AddStringToObject(cs, "imageID", "");
+	if (p->pid > 0) {
+		char id[64];
+
+		snprintf(id, sizeof(id), "kubesim://%d", (int)p->pid);
+		cJSON_AddStringToObject(cs, "containerID", id);
+	}
+	cJSON_AddBoolToObject(cs, "ready", ready);
+	cJSON_AddBoolToObject(cs, "started", p->state == KS_POD_RUNNING);
+	cJSON_AddNumberToObject(cs, "restartCount", p->restarts);
+	add_container_state(cs, p, started);
+	return o;
+}
+
+static void report_done(void *arg, const struct kube_response *resp, const struct err *err)
+{
+	struct ks *ks = arg;
+
+	ks->inflight_patches--;
+	if (err && resp->status != 404)
+		log_warn("kubesim: pod status: %s", err->msg);
+}
+
+static void pod_report(struct ks *ks, struct ks_pod *p)
+{
+	bool ready = p->ready && p->state == KS_POD_RUNNING && !p->node->notready;
+	int key = (int)p->state << 1 | ready;
+	struct err err = ERR_INIT;
+	cJSON *st;
+	char *text, *path;
+	struct kube_request req = {
+		.method = KUBE_PATCH,
+		.content_type = "application/merge-patch+json",
+		.on_done = report_done,
+		.arg = ks,
+	};
+
+	if (key == p->reported)
+		return;
+	st = pod_status(p, ready);
+	text = json_print(st);
+	path = xasprintf("/api/v1/namespaces/%s/pods/%s/status", p->ns, p->name);
+	req.path = path;
+	req.body = text;
+	if (kube_call_start(ks->api, &req, &err)) {
+		ks->inflight_patches++;
+		p->reported = key;
+		log_debug("kubesim: %s/%s %s%s", p->ns, p->name, cJSON_GetStringValue(
+				  jget(jget(st, "status"), "phase")), ready ? " ready" : "");
+	} else {
+		log_warn("kubesim: pod status %s/%s: %s", p->ns, p->name, err.msg);
+	}
+	free(path);
+	free(text);
+	cJSON_Delete(st);
+	ks->state_dirty = true;
+}
+
+/* ---- stop ------------------------------------------------------------------------------ */
+
+static void proc_stop(pid_t pid, unsigned long long starttime)
+{
+	int i;
+
+	if (pid <= 0 || !starttime || ks_proc_starttime(pid) != starttime)
+		return;
+	kill(pid, SIGTERM);
+	for (i = 0; i < 20 && ks_proc_starttime(pid) == starttime; i++) {
+		waitpid(pid, NULL, WNOHANG);
+		usleep(10000);
+	}
+	if (ks_proc_starttime(pid) == starttime)
+		kill(pid, SIGKILL);
+	waitpid(pid, NULL, WNOHANG);
+}
+
+static void pod_net_release(struct ks *ks, struct ks_pod *p)
+{
+	struct err err = ERR_INIT;
+	char slot[16];
+
+	if (p->host || p->slot < 0)
+		return;
+	snprintf(slot, sizeof(slot), "%d", p->slot);
+	{
+		char *argv[] = {(char *)ks->podnet, "del", p->node->netns, p->netns, slot, NULL};
+
+		if (run_podnet(ks, argv, &err) < 0)
+			log_warn("kubesim: %s", err.msg);
+	}
+	p->node->slots_used &= ~(1u << p->slot);
+	p->slot = -1;
+}
+
+static void pod_files_remove(struct ks *ks, const char *uid)
+{
+	char *dir = xasprintf("%spods/%s", ks->state_dir, uid);
+	char *argv[] = {"rm", "-rf", "--", dir, NULL};
+	pid_t pid;
+
+	if (strlen(uid) > 8 && !strchr(uid, '/') &&
+	    posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
+		waitpid(pid, NULL, 0);
+	free(dir);
+}
+
+static void pod_remove(struct ks *ks, struct ks_pod *p)
+{
+	size_t i;
+
+	proc_stop(p->pid, p->starttime);
+	pod_net_release(ks, p);
+	pod_files_remove(ks, p->uid);
+	for (i = 0; i < ks->npods; i++) {
+		if (ks->pods[i] == p) {
+			ks->pods[i] = ks->pods[--ks->npods];
+			break;
+		}
+	}
+	log_info("kubesim: pod %s/%s removed", p->ns, p->name);
+	pod_free(p);
+	ks->state_dirty = true;
+}
+
+/* The kubelet confirms a graceful deletion with a DELETE of grace period 0. */
+static void pod_confirm_delete(struct ks *ks, struct ks_pod *p)
+{
+	struct err err = ERR_INIT;
+	char *path = xasprintf("/api/v1/namespaces/%s/pods/%s", p->ns, p->name);
+	char *body = xasprintf("{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"%s\"}}",
+			       p->uid);
+	struct kube_request req = {
+		.method = KUBE_DELETE,
+		.path = path,
+		.body = body,
+		.on_done = report_done,
+		.arg = ks,
+	};
+
+	if (kube_call_start(ks->api, &req, &err))
+		ks->inflight_patches++;
+	else
+		log_warn("kubesim: delete %s/%s: %s", p->ns, p->name, err.msg);
+	free(path);
+	free(body);
+}
+
+/* ---- start ----------------------------------------------------------------------------- */
+
+static int pod_net_setup(struct ks *ks, struct ks_pod *p, struct err *err)
+{
+	char gw4[64], gw6[64], slot[16];
+	int s;
+
+	if (p->host) {
+		str_copy(p->ipv4, sizeof(p->ipv4), p->node->ipv4);
+		str_copy(p->ipv6, sizeof(p->ipv6), p->node->ipv6);
+		free(p->netns);
+		p->netns = xstrdup(p->node->netns);
+		return 0;
+	}
+	if (p->slot >= 0)
+		return 0;
+	for (s = 0; s < KS_MAX_SLOTS && (p->node->slots_used & (1u << s)); s++)
+		;
+	if (s == KS_MAX_SLOTS)
+		return err_set(err, ERR_LIMIT, "node %s has no free pod address", p->node->name);
+	if (slot_addr(p->node->cidr4, AF_INET, 2 + s, p->ipv4, sizeof(p->ipv4)) < 0 ||
+	    slot_addr(p->node->cidr4, AF_INET, 1, gw4, sizeof(gw4)) < 0 ||
+	    slot_addr(p->node->cidr6, AF_INET6, 2 + s, p->ipv6, sizeof(p->ipv6)) < 0 ||
+	    slot_addr(p->node->cidr6, AF_INET6, 1, gw6, sizeof(gw6)) < 0)
+		return err_set(err, ERR_PROTO, "bad pod CIDR on node %s", p->node->name);
+	free(p->netns);
+	p->netns = xasprintf("%sp%d", p->node->netns, s);
+	snprintf(slot, sizeof(slot), "%d", s);
+	{
+		char *argv[] = {(char *)ks->podnet, "add", p->node->netns, p->netns, slot,
+				p->ipv4, gw4, p->ipv6, gw6, NULL};
+
+		if (run_podnet(ks, argv, err) < 0)
+			return -1;
+	}
+	p->slot = s;
+	p->node->slots_used |= 1u << s;
+	return 0;
+}
+
+static int write_file(const char *path, const unsigned char *data, size_t len, struct err *err)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+	if (fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		return err_set(err, ERR_IO, "write %s", path);
+	}
+	fclose(f);
+	chmod(path, 0644);
+	return 0;
+}
+
+static int secret_write(struct ks *ks, struct ks_pod *p, const char *secret, const char *dir,
+			struct err *err)
+{
+	char *path = xasprintf("/api/v1/namespaces/%s/secrets/%s", p->ns, secret);
+	cJSON *s = kube_get(ks->api, path, err);
+	const cJSON *item;
+	int rc = -1;
+
+	free(path);
+	if (!s)
+		return -1;
+	if (path_mkdirs(dir, 0755, err) < 0)
+		goto out;
+	cJSON_ArrayForEach(item, jget(s, "data"))
+	{
+		size_t in;
+		unsigned char *bin;
+		int n;
+		char *file;
+
+		if (!cJSON_IsString(item) || strchr(item->string, '/') ||
+		    (in = strlen(item->valuestring)) > SECRET_MAX)
+			continue;
+		bin = xmalloc(in / 4 * 3 + 4);
+		n = EVP_DecodeBlock(bin, (const unsigned char *)item->valuestring, (int)in);
+		if (n >= 0) {
+			/* EVP_DecodeBlock counts the padding as zero bytes */
+			while (in && item->valuestring[in - 1] == '=' && n > 0) {
+				in--;
+				n--;
+			}
+			file = xasprintf("%s/%s", dir, item->string);
+			rc = write_file(file, bin, (size_t)n, err);
+			free(file);
+		}
+		free(bin);
+		if (n < 0 || rc < 0) {
+			rc = n < 0 ? err_set(err, ERR_PROTO, "secret %s: bad base64", secret) : -1;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	cJSON_Delete(s);
+	return rc;
+}
+
+/* Mounts: "mountPath=localdir" pairs for secret volumes, written into *mounts. */
+static int pod_volumes(struct ks *ks, struct ks_pod *p, const cJSON *ctr, char ***mounts,
+		       struct err *err)
+{
+	const cJSON *m, *v;
+	size_t n = 0, cap = 0;
+
+	*mounts = NULL;
+	cJSON_ArrayForEach(m, jget(ctr, "volumeMounts"))
+	{
+		const char *vname = jstr(m, "name"), *mpath = jstr(m, "mountPath");
+
+		cJSON_ArrayForEach(v, jget(p->spec, "volumes"))
+		{
+			const char *secret = jstr(jget(v, "secret"), "secretName");
+			char *dir;
+
+			if (!vname || !mpath || !secret || !str_eq(jstr(v, "name"), vname))
+				continue;
+			dir = xasprintf("%spods/%s/%s", ks->state_dir, p->uid, vname);
+			if (secret_write(ks, p, secret, dir, err) < 0) {
+				free(dir);
+				return -1;
+			}
+			*mounts = xgrow(*mounts, &cap, n + 3, sizeof(char *));
+			(*mounts)[n++] = xstrdup(mpath);
+			(*mounts)[n++] = dir;
+			(*mounts)[n] = NULL;
+		}
+	}
+	return 0;
+}
+
+/* An argument naming a file under a mount path points into the local copy instead. */
+static char *map_path(const char *arg, char **mounts)
+{
+	size_t i;
+
+	for (i = 0; mounts && mounts[i]; i += 2) {
+		const char *hit = strstr(arg, mounts[i]);
+		size_t ml = strlen(mounts[i]);
+
+		if (hit && (hit[ml] == '/' || hit[ml] == '\0'))
+			return xasprintf("%.*s%s%s", (int)(hit - arg), arg, mounts[i + 1], hit + ml);
+	}
+	return xstrdup(arg);
+}
+
+static void strv_push(char ***v, size_t *n, size_t *cap, char *s)
+{
+	*v = xgrow(*v, cap, *n + 2, sizeof(char *));
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+static char **pod_argv(struct ks *ks, const cJSON *ctr, char **mounts)
+{
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	const cJSON *a;
+	bool first = true;
+
+	/* the image's entrypoint is the floater; a command names it too */
+	strv_push(&v, &n, &cap, xstrdup(ks->floater));
+	cJSON_ArrayForEach(a, jget(ctr, "command"))
+	{
+		if (first) {
+			first = false;
+			continue;
+		}
+		if (cJSON_IsString(a))
+			strv_push(&v, &n, &cap, map_path(a->valuestring, mounts));
+	}
+	cJSON_ArrayForEach(a, jget(ctr, "args"))
+		if (cJSON_IsString(a))
+			strv_push(&v, &n, &cap, map_path(a->valuestring, mounts));
+	return v;
+}
+
+static const char *field_ref(const struct ks_pod *p, const char *path)
+{
+	if (str_eq(path, "spec.nodeName"))
+		return p->node->name;
+	if (str_eq(path, "metadata.name"))
+		return p->name;
+	if (str_eq(path, "metadata.namespace"))
+		return p->ns;
+	if (str_eq(path, "metadata.uid"))
+		return p->uid;
+	if (str_eq(path, "status.podIP"))
+		return p->ipv4;
+	if (str_eq(path, "status.hostIP"))
+		return p->node->ipv4;
+	return "";
+}
+
+static char **pod_env(const struct ks_pod *p, const cJSON *ctr, char **mounts)
+{
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	const cJSON *e;
+
+	strv_push(&v, &n, &cap, xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"));
+	strv_push(&v, &n, &cap, xstrdup("HOME=/"));
+	strv_push(&v, &n, &cap, xasprintf("HOSTNAME=%s", p->host ? p->node->name : p->name));
+	cJSON_ArrayForEach(e, jget(ctr, "env"))
+	{
+		const char *name = jstr(e, "name"), *val = jstr(e, "value");
+		char *mapped;
+
+		if (!name)
+			continue;
+		if (!val)
+			val = field_ref(p, jstr(jget(jget(e, "valueFrom"), "fieldRef"), "fieldPath"));
+		mapped = map_path(val, mounts);
+		strv_push(&v, &n, &cap, xasprintf("%s=%s", name, mapped));
+		free(mapped);
+	}
+	return v;
+}
+
+static const struct {
+	const char *name;
+	int bit;
+} cap_names[] = {
+	{"CHOWN", 0},       {"DAC_OVERRIDE", 1},     {"FOWNER", 3},     {"FSETID", 4},
+	{"KILL", 5},        {"SETGID", 6},           {"SETUID", 7},     {"SETPCAP", 8},
+	{"NET_BIND_SERVICE", 10}, {"NET_BROADCAST", 11}, {"NET_ADMIN", 12}, {"NET_RAW", 13},
+	{"SYS_CHROOT", 18}, {"SYS_ADMIN", 21},       {"MKNOD", 27},     {"AUDIT_WRITE", 29},
+	{"SETFCAP", 31},
+};
+
+/* The container runtime's default set, minus drop, plus add. */
+static unsigned long long pod_caps(const cJSON *caps)
+{
+	unsigned long long set = 0;
+	const cJSON *c;
+	size_t i;
+	static const char *const defaults[] = {"CHOWN",  "DAC_OVERRIDE", "FOWNER",
+					       "FSETID", "KILL",         "SETGID",
+					       "SETUID", "SETPCAP",      "NET_BIND_SERVICE",
+					       "NET_RAW", "SYS_CHROOT",  "MKNOD",
+					       "AUDIT_WRITE", "SETFCAP"};
+
+	for (i = 0; i < ARRAY_SIZE(cap_names); i++) {
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(defaults); k++)
+			if (str_eq(defaults[k], cap_names[i].name))
+				set |= 1ULL << cap_names[i].bit;
+	}
+	cJSON_ArrayForEach(c, jget(caps, "drop"))
+	{
+		for (i = 0; i < ARRAY_SIZE(cap_names); i++)
+			if (str_eq(c->valuestring, "ALL") || str_eq(c->valuestring, cap_names[i].name))
+				set &= ~(1ULL << cap_names[i].bit);
+	}
+	cJSON_ArrayForEach(c, jget(caps, "add"))
+	{
+		for (i = 0; i < ARRAY_SIZE(cap_names); i++)
+			if (str_eq(c->valuestring, cap_names[i].name))
+				set |= 1ULL << cap_names[i].bit;
+	}
+	return set;
+}
+
+static void pod_sysctls(const struct ks_pod *p, struct ks_spawn *s)
+{
+	const cJSON *sc;
+	size_t n = 0, cap = 0, cap2 = 0, n2 = 0;
+
+	if (p->host)
+		return; /* the kubelet refuses namespaced sysctls with hostNetwork */
+	cJSON_ArrayForEach(sc, jget(jget(p->spec, "securityContext"), "sysctls"))
+	{
+		const char *name = jstr(sc, "name"), *val = jstr(sc, "value");
+		char *path, *q;
+
+		if (!name || !val || !str_has_prefix(name, "net.") || strstr(name, ".."))
+			continue;
+		path = xasprintf("/proc/sys/%s", name);
+		for (q = path + 10; *q; q++)
+			if (*q == '.')
+				*q = '/';
+		strv_push(&s->sysctl_paths, &n, &cap, path);
+		strv_push(&s->sysctl_values, &n2, &cap2, xstrdup(val));
+	}
+}
+
+static const cJSON *pod_container(const struct ks_pod *p)
+{
+	return cJSON_GetArrayItem(jget(p->spec, "containers"), 0);
+}
+
+static int pod_spawn(struct ks *ks, struct ks_pod *p, struct err *err)
+{
+	const cJSON *ctr = pod_container(p);
+	const cJSON *csc = jget(ctr, "securityContext"), *psc = jget(p->spec, "securityContext");
+	struct ks_spawn s = {0};
+	char **mounts = NULL, *logdir = NULL, *nspath = NULL;
+	int rc = -1;
+
+	if (pod_volumes(ks, p, ctr, &mounts, err) < 0)
+		goto out;
+	logdir = xasprintf("%spods/%s", ks->state_dir, p->uid);
+	if (path_mkdirs(logdir, 0755, err) < 0)
+		goto out;
+	nspath = xasprintf("/run/netns/%s", p->netns);
+	s.netns = nspath;
+	s.log_path = xasprintf("%s/%s.log", logdir, p->container);
+	s.argv = pod_argv(ks, ctr, mounts);
+	s.envp = pod_env(p, ctr, mounts);
+	s.uid = jlong(csc, "runAsUser", jlong(psc, "runAsUser", 0));
+	s.gid = jlong(csc, "runAsGroup", jlong(psc, "runAsGroup", s.uid));
+	s.keep_caps = pod_caps(jget(csc, "capabilities"));
+	pod_sysctls(p, &s);
+	p->pid = ks_spawn(&s, err);
+	if (p->pid > 0) {
+		p->starttime = ks_proc_starttime(p->pid);
+		rc = 0;
+	}
+	free((char *)s.log_path);
+	strv_free(s.argv);
+	strv_free(s.envp);
+	strv_free(s.sysctl_paths);
+	strv_free(s.sysctl_values);
+out:
+	strv_free(mounts);
+	free(logdir);
+	free(nspath);
+	return rc;
+}
+
+static void pod_start(struct ks *ks, struct ks_pod *p)
+{
+	struct err err = ERR_INIT;
+	int64_t now = time_mono_us();
+
+	if (ks_ctl_exists(ks, "hold", p->node->name)) {
+		p->next_us = now + 500000;
+		return;
+	}
+	if (pod_net_setup(ks, p, &err) < 0 || pod_spawn(ks, p, &err) < 0) {
+		log_warn("kubesim: pod %s/%s: %s", p->ns, p->name, err.msg);
+		p->next_us = now + 1000000;
+		return;
+	}
+	p->state = KS_POD_RUNNING;
+	p->ready = false;
+	p->probe_failures = 0;
+	p->started_wall_ms = time_wall_ms();
+	p->started_us = now;
+	p->next_us = now + jlong(jget(pod_container(p), "readinessProbe"), "initialDelaySeconds",
+				 0) * 1000000 + 20000;
+	ks->state_dirty = true;
+	log_info("kubesim: pod %s/%s started on %s (pid %d, %s %s)", p->ns, p->name,
+		 p->node->name, (int)p->pid, p->ipv4, p->ipv6);
+}
+
+/* ---- readiness ------------------------------------------------------------------------- */
+
+static int probe_port(const cJSON *ctr, const cJSON *port)
+{
+	const cJSON *cp;
+
+	if (cJSON_IsNumber(port))
+		return (int)port->valuedouble;
+	cJSON_ArrayForEach(cp, jget(ctr, "ports"))
+		if (cJSON_IsString(port) && str_eq(jstr(cp, "name"), port->valuestring))
+			return (int)jlong(cp, "containerPort", 0);
+	return 0;
+}
+
+static void pod_probe(struct ks *ks, struct ks_pod *p)
+{
+	const cJSON *ctr = pod_container(p);
+	const cJSON *rp = jget(ctr, "readinessProbe"), *get = jget(rp, "httpGet");
+	long period = jlong(rp, "periodSeconds", 10), timeout = jlong(rp, "timeoutSeconds", 1);
+	long threshold = jlong(rp, "failureThreshold", 3);
+	bool ok;
+
+	if (ks_ctl_exists(ks, "neverready", p->node->name)) {
+		ok = false;
+		threshold = 1;
+	} else if (!rp) {
+		ok = true;
+	} else if (get) {
+		const char *path = jstr(get, "path");
+
+		ok = ks_http_probe(p->ipv4, probe_port(ctr, jget(get, "port")), path ? path : "/",
+				   timeout * 1000);
+	} else {
+		ok = true; /* exec/tcpSocket probes are not simulated */
+	}
+	if (ok) {
+		p->probe_failures = 0;
+		p->ready = true;
+	} else if (++p->probe_failures >= threshold || !p->ready) {
+		p->ready = false;
+	}
+	p->next_us = time_mono_us() + (p->ready ? period * 1000000 : PROBE_FAST_US);
+	(void)ks;
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+static bool image_supported(const char *image)
+{
+	return image && strstr(image, FLOATER_IMAGE);
+}
+
+static struct ks_pod *orphan_take(const char *uid)
+{
+	size_t i;
+
+	for (i = 0; i < norphans; i++) {
+		if (str_eq(orphans[i]->uid, uid)) {
+			struct ks_pod *o = orphans[i];
+
+			orphans[i] = orphans[--norphans];
+			return o;
+		}
+	}
+	return NULL;
+}
+
+static void pod_adopt(struct ks *ks, struct ks_pod *p)
+{
+	struct ks_pod *o = orphan_take(p->uid);
+
+	if (!o)
+		return;
+	if (o->slot >= 0 && !p->host) {
+		p->slot = o->slot;
+		p->node->slots_used |= 1u << o->slot;
+		free(p->netns);
+		p->netns = xstrdup(o->netns);
+		str_copy(p->ipv4, sizeof(p->ipv4), o->ipv4);
+		str_copy(p->ipv6, sizeof(p->ipv6), o->ipv6);
+	}
+	if (o->pid > 0 && ks_proc_starttime(o->pid) == o->starttime) {
+		p->pid = o->pid;
+		p->starttime = o->starttime;
+		p->state = KS_POD_RUNNING;
+		p->started_wall_ms = time_wall_ms();
+		p->started_us = time_mono_us();
+		log_info("kubesim: adopted pod %s/%s (pid %d)", p->ns, p->name, (int)p->pid);
+	}
+	pod_free(o);
+	(void)ks;
+}
+
+static struct ks_pod *pod_new(struct ks *ks, const cJSON *obj, struct ks_node *node)
+{
+	const cJSON *md = jget(obj, "metadata"), *spec = jget(obj, "spec");
+	const cJSON *ctr = cJSON_GetArrayItem(jget(spec, "containers"), 0);
+	struct ks_pod *p;
+
+	if (!jstr(md, "uid") || !jstr(md, "name") || !jstr(md, "namespace") || !ctr)
+		return NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->uid = xstrdup(jstr(md, "uid"));
+	p->ns = xstrdup(jstr(md, "namespace"));
+	p->name = xstrdup(jstr(md, "name"));
+	p->node = node;
+	p->spec = cJSON_Duplicate(spec, 1);
+	p->container = xstrdup(jstr(ctr, "name") ? jstr(ctr, "name") : "main");
+	p->image = xstrdup(jstr(ctr, "image") ? jstr(ctr, "image") : "");
+	p->host = cJSON_IsTrue(jget(spec, "hostNetwork"));
+	p->slot = -1;
+	p->reported = -1;
+	p->netns = xstrdup(node->netns);
+	ks->pods = xgrow(ks->pods, &ks->cappods, ks->npods + 1, sizeof(*ks->pods));
+	ks->pods[ks->npods++] = p;
+	if (!image_supported(p->image)) {
+		p->state = KS_POD_FAILED;
+		p->fail_reason = xstrdup("UnsupportedImage");
+		p->fail_message = xasprintf("the netctl test world's kubelet simulator runs only "
+					    "%s images, not %s",
+					    FLOATER_IMAGE, p->image);
+		pod_report(ks, p);
+		return p;
+	}
+	if (p->host) {
+		str_copy(p->ipv4, sizeof(p->ipv4), node->ipv4);
+		str_copy(p->ipv6, sizeof(p->ipv6), node->ipv6);
+	}
+	pod_adopt(ks, p);
+	p->next_us = time_mono_us();
+	ks->state_dirty = true;
+	return p;
+}
+
+void ks_pod_event(struct ks *ks, const char *type, const cJSON *obj)
+{
+	const cJSON *md = jget(obj, "metadata");
+	struct ks_node *node = ks_node_find(ks, jstr(jget(obj, "spec"), "nodeName"));
+	struct ks_pod *p = pod_find(ks, jstr(md, "uid"));
+
+	if (!node)
+		return;
+	if (str_eq(type, "DELETED")) {
+		if (p)
+			pod_remove(ks, p);
+		return;
+	}
+	if (!p) {
+		p = pod_new(ks, obj, node);
+		if (!p)
+			return;
+	}
+	if (jstr(md, "deletionTimestamp") && p->state != KS_POD_STOPPING) {
+		proc_stop(p->pid, p->starttime);
+		p->pid = 0;
+		p->state = KS_POD_STOPPING;
+		pod_net_release(ks, p);
+		pod_confirm_delete(ks, p);
+		ks->state_dirty = true;
+	}
+}
+
+/* A full list: pods we know that are gone were deleted while nobody watched. */
+void ks_pods_sync(struct ks *ks, const cJSON *items)
+{
+	const cJSON *it;
+	size_t i;
+	bool *seen;
+
+	cJSON_ArrayForEach(it, items)
+		ks_pod_event(ks, "MODIFIED", it);
+	seen = xcalloc(ks->npods + 1, sizeof(*seen));
+	cJSON_ArrayForEach(it, items)
+	{
+		for (i = 0; i < ks->npods; i++)
+			if (str_eq(ks->pods[i]->uid, jstr(jget(it, "metadata"), "uid")))
+				seen[i] = true;
+	}
+	for (i = ks->npods; i-- > 0;)
+		if (!seen[i])
+			pod_remove(ks, ks->pods[i]);
+	free(seen);
+	/* what the previous simulator left for pods that no longer exist */
+	while (norphans) {
+		struct ks_pod *o = orphans[--norphans];
+
+		log_info("kubesim: cleaning up after pod %s (gone)", o->uid);
+		proc_stop(o->pid, o->starttime);
+		if (o->slot >= 0 && o->node) {
+			char slot[16];
+			char *argv[] = {(char *)ks->podnet, "del", o->node->netns, o->netns, slot, NULL};
+			struct err err = ERR_INIT;
+
+			snprintf(slot, sizeof(slot), "%d", o->slot);
+			run_podnet(ks, argv, &err);
+		}
+		pod_files_remove(ks, o->uid);
+		pod_free(o);
+	}
+}
+
+/* ---- tick ------------------------------------------------------------------------------ */
+
+static void reap(struct ks *ks)
+{
+	pid_t pid;
+	size_t i;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+		for (i = 0; i < ks->npods; i++) {
+			if (ks->pods[i]->pid == pid)
+				ks->pods[i]->starttime = 0; /* gone: noticed below */
+		}
+	}
+}
+
+static void pod_exited(struct ks *ks, struct ks_pod *p)
+{
+	int64_t backoff = 1000000LL << (p->restarts < 4 ? p->restarts : 4);
+
+	log_warn("kubesim: pod %s/%s: floater (pid %d) exited; restart in %llds", p->ns, p->name,
+		 (int)p->pid, (long long)(backoff / 1000000));
+	p->state = KS_POD_EXITED;
+	p->pid = 0;
+	p->ready = false;
+	p->restarts++;
+	p->next_us = time_mono_us() + (backoff < BACKOFF_MAX_US ? backoff : BACKOFF_MAX_US);
+	ks->state_dirty = true;
+}
+
+void ks_pods_tick(struct ks *ks)
+{
+	int64_t now = time_mono_us();
+	bool sweep = now >= next_sweep_us;
+	int probes = 0;
+	size_t i;
+
+	reap(ks);
+	if (sweep)
+		next_sweep_us = now + 1000000;
+	for (i = 0; i < ks->npods; i++) {
+		struct ks_pod *p = ks->pods[i];
+
+		if (p->state == KS_POD_RUNNING &&
+		    (!p->starttime || (sweep && ks_proc_starttime(p->pid) != p->starttime)))
+			pod_exited(ks, p);
+		if ((p->state == KS_POD_NEW || p->state == KS_POD_EXITED) && now >= p->next_us)
+			pod_start(ks, p);
+		if (p->state == KS_POD_RUNNING && now >= p->next_us && probes < PROBES_PER_TICK) {
+			pod_probe(ks, p);
+			probes++;
+		}
+		if (p->state == KS_POD_RUNNING && !p->ready && p->reported < 0 &&
+		    now - p->started_us < REPORT_GRACE_US)
+			continue; /* give it a moment: report Running and Ready in one go */
+		if (p->state != KS_POD_STOPPING)
+			pod_report(ks, p);
+	}
+	if (ks->state_dirty && now - ks->state_saved_us > 200000)
+		ks_pods_state_save(ks);
+}
+
+/* ---- state file: uid pid ns/name node slot state network netns ipv4 ipv6 starttime ------ */
+
+static const char *state_word(const struct ks_pod *p)
+{
+	switch (p->state) {
+	case KS_POD_RUNNING: return p->ready ? "ready" : "running";
+	case KS_POD_EXITED: return "exited";
+	case KS_POD_FAILED: return "failed";
+	case KS_POD_STOPPING: return "stopping";
+	default: return "starting";
+	}
+}
+
+void ks_pods_state_save(struct ks *ks)
+{
+	char *tmp = xasprintf("%spods.state.tmp", ks->state_dir);
+	char *path = xasprintf("%spods.state", ks->state_dir);
+	FILE *f = fopen(tmp, "we");
+	size_t i;
+
+	if (!f) {
+		log_warn("kubesim: %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < ks->npods; i++) {
+		const struct ks_pod *p = ks->pods[i];
+
+		fprintf(f, "%s\t%d\t%s/%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%llu\n", p->uid, (int)p->pid,
+			p->ns, p->name, p->node->name, p->slot, state_word(p),
+			p->host ? "host" : "pod", p->netns, p->ipv4[0] ? p->ipv4 : "-",
+			p->ipv6[0] ? p->ipv6 : "-", p->starttime);
+	}
+	for (i = 0; i < norphans; i++) {
+		const struct ks_pod *o = orphans[i];
+
+		fprintf(f, "%s\t%d\t-/-\t%s\t%d\torphan\tpod\t%s\t%s\t%s\t%llu\n", o->uid,
+			(int)o->pid, o->node ? o->node->name : "-", o->slot, o->netns, o->ipv4,
+			o->ipv6, o->starttime);
+	}
+	if (fclose(f) == 0 && rename(tmp, path) == 0) {
+		ks->state_dirty = false;
+		ks->state_saved_us = time_mono_us();
+	}
+out:
+	free(tmp);
+	free(path);
+}
+
+void ks_pods_state_load(struct ks *ks)
+{
+	char *path = xasprintf("%spods.state", ks->state_dir);
+	struct buf b;
+	struct err err = ERR_INIT;
+	char *line, *save = NULL;
+
+	buf_init(&b, STATE_MAX);
+	if (file_read_all(path, STATE_MAX, &b, &err) < 0)
+		goto out;
+	for (line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char uid[128], nsname[512], node[256], st[32], net[8], netns[256], v4[64], v6[64];
+		int pid, slot;
+		unsigned long long start;
+		struct ks_pod *o;
+
+		if (sscanf(line, "%127s %d %511s %255s %d %31s %7s %255s %63s %63s %llu", uid, &pid,
+			   nsname, node, &slot, st, net, netns, v4, v6, &start) != 11)
+			continue;
+		o = xcalloc(1, sizeof(*o));
+		o->uid = xstrdup(uid);
+		o->pid = pid;
+		o->starttime = start;
+		o->node = ks_node_find(ks, node);
+		o->slot = (o->node && slot >= 0 && slot < KS_MAX_SLOTS) ? slot : -1;
+		o->netns = xstrdup(netns);
+		str_copy(o->ipv4, sizeof(o->ipv4), v4);
+		str_copy(o->ipv6, sizeof(o->ipv6), v6);
+		orphans = xgrow(orphans, &caporphans, norphans + 1, sizeof(*orphans));
+		orphans[norphans++] = o;
+	}
+	log_info("kubesim: %zu pods from a previous run to adopt or clean up", norphans);
+out:
+	buf_release(&b);
+	free(path);
+}
