@@ -1,0 +1,144 @@
+/* Small formatting helpers shared by the writers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "report_int.h"
+
+void fmt_rtt(uint32_t us, char *dst, size_t dstsz)
+{
+	if (!us)
+		snprintf(dst, dstsz, "-");
+	else if (us < 1000)
+		snprintf(dst, dstsz, "%uus", us);
+	else if (us < 10000)
+		snprintf(dst, dstsz, "%.2fms", us / 1000.0);
+	else if (us < 1000000)
+		snprintf(dst, dstsz, "%.1fms", us / 1000.0);
+	else
+		snprintf(dst, dstsz, "%.2fs", us / 1e6);
+}
+
+double loss_pct(int64_t sent, int64_t received)
+{
+	if (sent <= 0)
+		return 0.0;
+	if (received > sent)
+		received = sent;
+	return 100.0 * (double)(sent - received) / (double)sent;
+}
+
+const char *family_name(int family)
+{
+	return family == 6 ? "IPv6" : "IPv4";
+}
+
+void json_put_str(FILE *f, const char *s, bool html)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	putc('"', f);
+	for (; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20 || (html && (*p == '<' || *p == '>' || *p == '&')))
+				fprintf(f, "\\u%04x", *p);
+			else
+				putc(*p, f);
+		}
+	}
+	putc('"', f);
+}
+
+void xml_put(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	for (; *p; p++) {
+		switch (*p) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&apos;", f);
+			break;
+		default:
+			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+				fputs("\xef\xbf\xbd", f);
+			else
+				putc(*p, f);
+		}
+	}
+}
+
+void csv_put(FILE *f, const char *s)
+{
+	s = s ? s : "";
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	putc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			putc('"', f);
+		putc(*s, f);
+	}
+	putc('"', f);
+}
+
+static void mask_names(unsigned mask, int max, const char *(*name)(int), char *dst,
+		       size_t dstsz)
+{
+	size_t len = 0;
+
+	dst[0] = '\0';
+	for (int i = 0; i < max && len < dstsz; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		len += (size_t)snprintf(dst + len, dstsz - len, "%s%s", len ? "," : "", name(i));
+	}
+}
+
+static const char *proto_name_int(int i)
+{
+	return probe_protocol_name(i);
+}
+
+static const char *net_name_int(int i)
+{
+	return store_network_name(i);
+}
+
+void mask_protocols(unsigned mask, char *dst, size_t dstsz)
+{
+	mask_names(mask, PROTO_MAX, proto_name_int, dst, dstsz);
+}
+
+void mask_networks(unsigned mask, char *dst, size_t dstsz)
+{
+	mask_names(mask, STORE_NET_MAX, net_name_int, dst, dstsz);
+}

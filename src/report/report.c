@@ -1,0 +1,116 @@
+/* report_write(): picks the writer and owns what they share (run info, verdicts). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_int.h"
+
+static const char *const format_names[REPORT_FORMAT_MAX] = {
+	[REPORT_TABLE] = "table", [REPORT_JSON] = "json", [REPORT_CSV] = "csv",
+	[REPORT_JUNIT] = "junit", [REPORT_HTML] = "html",
+};
+
+const char *report_format_name(enum report_format f)
+{
+	return (unsigned)f < REPORT_FORMAT_MAX ? format_names[f] : "?";
+}
+
+int report_format_parse(const char *name)
+{
+	for (int i = 0; i < REPORT_FORMAT_MAX; i++)
+		if (name && !strcmp(name, format_names[i]))
+			return i;
+	return -1;
+}
+
+struct verdict_list *rctx_verdicts(struct rctx *r)
+{
+	struct verdict_opts vo = {.merged = r->o.merged, .max_bad_links = r->o.max_bad_links};
+
+	if (!r->vl)
+		r->vl = verdict_compute(r->st, r->run_id, &vo, r->err);
+	return r->vl;
+}
+
+int rctx_results(struct rctx *r, bool failed_only,
+		 int (*cb)(const struct store_result_row *row, void *ctx), void *ctx)
+{
+	struct store_results_query q = {.merged = r->o.merged, .failed_only = failed_only};
+
+	return store_results_foreach(r->st, r->run_id, &q, cb, ctx, r->err);
+}
+
+static int summary_cb(const struct store_group *g, void *ctx)
+{
+	struct {
+		struct summary_row *rows;
+		size_t n, cap;
+	} *acc = ctx;
+	struct summary_row *s;
+
+	acc->rows = xgrow(acc->rows, &acc->cap, acc->n + 1, sizeof(*acc->rows));
+	s = &acc->rows[acc->n++];
+	s->src = xstrdup(g->src_cluster);
+	s->dst = xstrdup(g->dst_cluster);
+	s->protocol = g->protocol;
+	s->family = g->family;
+	s->results = g->results;
+	s->passed = g->passed;
+	s->failed = g->failed;
+	s->sent = g->sent;
+	s->received = g->received;
+	s->p50 = g->rtt_p50_us;
+	s->p99 = g->rtt_p99_us;
+	return 0;
+}
+
+int summary_load(struct rctx *r, struct summary_row **rows, size_t *n)
+{
+	struct {
+		struct summary_row *rows;
+		size_t n, cap;
+	} acc = {NULL, 0, 0};
+
+	if (store_run_groups(r->st, r->run_id, summary_cb, &acc, r->err) < 0) {
+		summary_free(acc.rows, acc.n);
+		return -1;
+	}
+	*rows = acc.rows;
+	*n = acc.n;
+	return 0;
+}
+
+void summary_free(struct summary_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].src);
+		free(rows[i].dst);
+	}
+	free(rows);
+}
+
+static int (*const writers[REPORT_FORMAT_MAX])(struct rctx *r) = {
+	[REPORT_TABLE] = report_table, [REPORT_JSON] = report_json, [REPORT_CSV] = report_csv,
+	[REPORT_JUNIT] = report_junit, [REPORT_HTML] = report_html,
+};
+
+int report_write(struct store *st, int64_t run_id, const struct report_opts *opts, FILE *out,
+		 struct err *err)
+{
+	struct rctx r = {.st = st, .run_id = run_id, .o = *opts, .out = out, .err = err};
+	int rc = -1;
+
+	if ((unsigned)opts->format >= REPORT_FORMAT_MAX)
+		return err_set(err, ERR_USAGE, "unknown report format %d", opts->format);
+	if (!r.o.max_failures)
+		r.o.max_failures = 20;
+	r.run = store_run_get(st, run_id, err);
+	if (!r.run)
+		return -1;
+	rc = writers[opts->format](&r);
+	if (rc == 0 && (fflush(out) != 0 || ferror(out)))
+		rc = err_set(err, ERR_IO, "writing the %s report failed",
+			     report_format_name(opts->format));
+	verdict_list_free(r.vl);
+	store_run_info_free(r.run);
+	return rc;
+}

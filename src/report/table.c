@@ -1,0 +1,293 @@
+/* The table report: what `netctl check` prints. A summary per cluster pair x protocol x
+ * family, a capped failure table and the verdicts; bounded output at any run size. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_int.h"
+
+enum tcolor { C_NONE = 0, C_RED, C_GREEN, C_YELLOW, C_BOLD, C_DIM };
+
+static const char *const ansi[] = {
+	[C_NONE] = "", [C_RED] = "\033[31m", [C_GREEN] = "\033[32m",
+	[C_YELLOW] = "\033[33m", [C_BOLD] = "\033[1m", [C_DIM] = "\033[2m",
+};
+
+/* Plain aligned columns; cells are measured without their colour codes. */
+struct ttable {
+	size_t ncols;
+	const char *const *headers;
+	unsigned right; /* bit per right-aligned column */
+	char **cells;
+	unsigned char *colors;
+	size_t n, cap;
+};
+
+static void tt_row(struct ttable *t, const unsigned char *colors, ...)
+{
+	va_list ap;
+
+	t->cells = xgrow(t->cells, &t->cap, (t->n + 1) * t->ncols, sizeof(*t->cells));
+	t->colors = xrealloc(t->colors, t->cap);
+	va_start(ap, colors);
+	for (size_t c = 0; c < t->ncols; c++) {
+		t->cells[t->n * t->ncols + c] = xstrdup(va_arg(ap, const char *));
+		t->colors[t->n * t->ncols + c] = colors ? colors[c] : C_NONE;
+	}
+	va_end(ap);
+	t->n++;
+}
+
+static void tt_cell(FILE *f, const char *s, size_t width, bool right, enum tcolor color,
+		    bool use_color, bool last)
+{
+	size_t len = strlen(s);
+	size_t pad = width > len ? width - len : 0;
+
+	if (right)
+		fprintf(f, "%*s", (int)pad, "");
+	if (use_color && color)
+		fprintf(f, "%s%s\033[0m", ansi[color], s);
+	else
+		fputs(s, f);
+	if (!right && !last)
+		fprintf(f, "%*s", (int)pad, "");
+	if (!last)
+		fputs("  ", f);
+}
+
+static void tt_print(const struct ttable *t, FILE *f, bool color)
+{
+	size_t *w = xcalloc(t->ncols, sizeof(*w));
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		w[c] = strlen(t->headers[c]);
+		for (size_t i = 0; i < t->n; i++) {
+			size_t len = strlen(t->cells[i * t->ncols + c]);
+
+			w[c] = len > w[c] ? len : w[c];
+		}
+	}
+	for (size_t c = 0; c < t->ncols; c++)
+		tt_cell(f, t->headers[c], w[c], t->right & (1u << c), C_BOLD, color,
+			c + 1 == t->ncols);
+	putc('\n', f);
+	for (size_t i = 0; i < t->n; i++) {
+		for (size_t c = 0; c < t->ncols; c++)
+			tt_cell(f, t->cells[i * t->ncols + c], w[c], t->right & (1u << c),
+				t->colors[i * t->ncols + c], color, c + 1 == t->ncols);
+		putc('\n', f);
+	}
+	free(w);
+}
+
+static void tt_free(struct ttable *t)
+{
+	for (size_t i = 0; i < t->n * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->colors);
+}
+
+static void heading(struct rctx *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->o.color)
+		fputs(ansi[C_BOLD], r->out);
+	va_start(ap, fmt);
+	vfprintf(r->out, fmt, ap);
+	va_end(ap);
+	if (r->o.color)
+		fputs("\033[0m", r->out);
+	putc('\n', r->out);
+}
+
+/* ---- header ------------------------------------------------------------------------------ */
+
+static void run_header(struct rctx *r)
+{
+	const struct store_run_info *ri = r->run;
+	char when[32], took[32], protos[64];
+
+	time_format_iso(ri->started_ms, when, sizeof(when));
+	if (ri->finished_ms > ri->started_ms)
+		time_format_duration(ri->finished_ms - ri->started_ms, took, sizeof(took));
+	else
+		str_copy(took, sizeof(took), "-");
+	mask_protocols(ri->protocols, protos, sizeof(protos));
+	heading(r, "run %lld: %s -> %s, %s, %s", (long long)ri->id, ri->src_clusters,
+		ri->dst_clusters, protos, store_run_status_name(ri->status));
+	fprintf(r->out, "started %s, took %s", when, took);
+	if (ri->parent_id)
+		fprintf(r->out, ", resumes run %lld (%s view)", (long long)ri->parent_id,
+			r->o.merged ? "merged" : "this run's results only");
+	putc('\n', r->out);
+}
+
+/* ---- summary ----------------------------------------------------------------------------- */
+
+static const char *const sum_headers[] = {"SRC",    "DST",    "PROTO", "FAMILY",  "PAIRS",
+					  "PASSED", "FAILED", "LOSS",  "RTT P50", "RTT P99"};
+
+static void summary_row_add(struct ttable *t, const struct summary_row *s, int64_t *tot)
+{
+	char pairs[24], passed[24], failed[24], loss[16], p50[16], p99[16];
+	double lp = loss_pct(s->sent, s->received);
+	unsigned char colors[10] = {0};
+
+	snprintf(pairs, sizeof(pairs), "%lld", (long long)s->results);
+	snprintf(passed, sizeof(passed), "%lld", (long long)s->passed);
+	snprintf(failed, sizeof(failed), "%lld", (long long)s->failed);
+	snprintf(loss, sizeof(loss), "%.1f%%", lp);
+	fmt_rtt(s->p50, p50, sizeof(p50));
+	fmt_rtt(s->p99, p99, sizeof(p99));
+	colors[5] = s->failed ? C_NONE : C_GREEN;
+	colors[6] = s->failed ? C_RED : C_NONE;
+	colors[7] = lp > 0 ? C_YELLOW : C_NONE;
+	tt_row(t, colors, s->src, s->dst, probe_protocol_name(s->protocol),
+	       family_name(s->family), pairs, passed, failed, loss, p50, p99);
+	tot[0] += s->results;
+	tot[1] += s->passed;
+	tot[2] += s->failed;
+}
+
+static int summary_print(struct rctx *r)
+{
+	struct ttable t = {.ncols = 10, .headers = sum_headers, .right = 0x3f0};
+	struct summary_row *rows;
+	int64_t tot[3] = {0};
+	size_t n;
+
+	if (summary_load(r, &rows, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		summary_row_add(&t, &rows[i], tot);
+	putc('\n', r->out);
+	heading(r, "SUMMARY (%lld results: %lld passed, %lld failed)", (long long)tot[0],
+		(long long)tot[1], (long long)tot[2]);
+	if (n)
+		tt_print(&t, r->out, r->o.color);
+	else
+		fputs("no results\n", r->out);
+	tt_free(&t);
+	summary_free(rows, n);
+	return 0;
+}
+
+/* ---- failures ------------------------------------------------------------------------------ */
+
+static const char *const fail_headers[] = {"SRC CLUSTER", "SRC NODE", "DST CLUSTER", "DST NODE",
+					   "PROTO",       "FAMILY",   "NETWORK",     "ERROR",
+					   "LOSS",        "RTT"};
+
+struct fail_ctx {
+	struct ttable t;
+	size_t cap;
+	int64_t n;
+	int64_t by_error[PROBE_ERROR_MAX];
+};
+
+static int fail_cb(const struct store_result_row *row, void *ctx)
+{
+	struct fail_ctx *fc = ctx;
+	const struct store_result *res = &row->r;
+	unsigned char colors[10] = {0};
+	char loss[16], rtt[16];
+
+	fc->n++;
+	if (res->error < PROBE_ERROR_MAX)
+		fc->by_error[res->error]++;
+	if (fc->t.n >= fc->cap)
+		return 0; /* keep counting: the total and the error mix are exact */
+	snprintf(loss, sizeof(loss), "%.0f%%", loss_pct(res->sent, res->received));
+	fmt_rtt(res->rtt_avg_us, rtt, sizeof(rtt));
+	colors[7] = res->error == PROBE_LOSS ? C_YELLOW : C_RED;
+	tt_row(&fc->t, colors, row->src_cluster, row->src_name, row->dst_cluster, row->dst_name,
+	       probe_protocol_name(res->protocol), family_name(res->family),
+	       store_network_name(res->network), probe_error_name(res->error), loss, rtt);
+	return 0;
+}
+
+static void error_mix(struct rctx *r, const struct fail_ctx *fc)
+{
+	bool first = true;
+
+	fputs("by error:", r->out);
+	for (int e = 0; e < PROBE_ERROR_MAX; e++) {
+		if (!fc->by_error[e])
+			continue;
+		fprintf(r->out, "%s %s %lld", first ? "" : ",", probe_error_name(e),
+			(long long)fc->by_error[e]);
+		first = false;
+	}
+	putc('\n', r->out);
+}
+
+static int failures_print(struct rctx *r)
+{
+	struct fail_ctx fc = {.t = {.ncols = 10, .headers = fail_headers, .right = 0x300},
+			      .cap = r->o.max_failures};
+	int rc = -1;
+
+	if (rctx_results(r, true, fail_cb, &fc) < 0)
+		goto out;
+	rc = 0;
+	if (!fc.n)
+		goto out;
+	putc('\n', r->out);
+	heading(r, "FAILURES (%lld)", (long long)fc.n);
+	tt_print(&fc.t, r->out, r->o.color);
+	if (fc.n > (int64_t)fc.t.n)
+		fprintf(r->out, "%lld more \xe2\x80\x94 see netctl report --run %lld%s\n",
+			(long long)(fc.n - (int64_t)fc.t.n), (long long)r->run_id,
+			r->o.merged ? " --merged" : "");
+	error_mix(r, &fc);
+out:
+	tt_free(&fc.t);
+	return rc;
+}
+
+/* ---- verdicts ------------------------------------------------------------------------------ */
+
+static enum tcolor verdict_color(enum verdict_kind k)
+{
+	switch (k) {
+	case VERDICT_HEALTHY:
+		return C_GREEN;
+	case VERDICT_LOSSY_PATH:
+	case VERDICT_NOT_PROBED:
+	case VERDICT_NO_RESULTS:
+		return C_YELLOW;
+	default:
+		return C_RED;
+	}
+}
+
+static int verdicts_print(struct rctx *r)
+{
+	struct verdict_list *vl = rctx_verdicts(r);
+
+	if (!vl)
+		return -1;
+	putc('\n', r->out);
+	heading(r, "VERDICTS");
+	for (size_t i = 0; i < verdict_count(vl); i++) {
+		const struct verdict *v = verdict_get(vl, i);
+		enum tcolor c = verdict_color(v->kind);
+
+		if (r->o.color)
+			fprintf(r->out, "%s*\033[0m %s\n", ansi[c], v->text);
+		else
+			fprintf(r->out, "* %s\n", v->text);
+	}
+	return 0;
+}
+
+int report_table(struct rctx *r)
+{
+	run_header(r);
+	if (summary_print(r) < 0 || failures_print(r) < 0 || verdicts_print(r) < 0)
+		return -1;
+	return 0;
+}
