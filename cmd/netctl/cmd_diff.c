@@ -199,7 +199,7 @@ static cJSON *result_json(const struct store_result *r)
 	if (!r)
 		return cJSON_CreateNull();
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "error", r->error == PROBE_OK ? "" : probe_error_name(r->error));
+	cJSON_AddStringToObject(o, "error", probe_error_name(r->error));
 	cJSON_AddBoolToObject(o, "passed", r->error == PROBE_OK);
 	cJSON_AddNumberToObject(o, "sent", r->sent);
 	cJSON_AddNumberToObject(o, "received", r->received);

@@ -1,0 +1,514 @@
+#!/usr/bin/env bash
+# Runs the real netctl binary the way a user does and checks what they would notice:
+# exit codes, stdout/stderr, files written, the store.
+#   cli_test.sh NETCTL PART FIXTURES_DIR      PART: usage init cluster history diff config
+# Every run gets a fresh HOME, XDG_DATA_HOME and working directory under a temp dir.
+set -uo pipefail
+
+NETCTL=$(realpath "$1")
+PART=$2
+FIXTURES=$(realpath "$3")
+[[ -x $NETCTL ]] || { echo "no netctl binary at $1" >&2; exit 1; }
+# Debian's python3 (install-deps.sh); a version-manager shim can take seconds to start.
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=python3
+
+T=$(mktemp -d /tmp/netctl-cli.XXXXXX)
+trap '[[ -n ${KEEP:-} ]] || rm -rf "$T"' EXIT
+export HOME=$T/home XDG_DATA_HOME=$T/xdg
+unset NETCTL_DB KUBECONFIG
+mkdir -p "$HOME" "$T/work"
+cd "$T/work" || exit 1
+
+fails=0
+checks=0
+rc=0
+out=
+err=
+
+# run ARGS...: runs netctl, keeps rc, out, err.
+run() {
+	"$NETCTL" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(<"$T/out")
+	err=$(<"$T/err")
+	last="netctl $*"
+}
+
+# nlines TEXT: number of lines, without spawning a process (tests run many commands).
+nlines() {
+	local a
+	[[ -z $1 ]] && { echo 0; return; }
+	mapfile -t a <<<"$1"
+	echo "${#a[@]}"
+}
+
+fail() {
+	fails=$((fails + 1))
+	echo "FAIL [$last]: $*"
+	echo "  rc=$rc"
+	echo "  stdout: ${out:0:600}"
+	echo "  stderr: ${err:0:600}"
+}
+
+want_rc() {
+	checks=$((checks + 1))
+	[[ $rc -eq $1 ]] || fail "exit status $rc, want $1"
+}
+want_out() {
+	checks=$((checks + 1))
+	[[ $out == *"$1"* ]] || fail "stdout lacks '$1'"
+}
+want_not_out() {
+	checks=$((checks + 1))
+	[[ $out != *"$1"* ]] || fail "stdout has '$1'"
+}
+want_err() {
+	checks=$((checks + 1))
+	[[ $err == *"$1"* ]] || fail "stderr lacks '$1'"
+}
+want_err_empty() {
+	checks=$((checks + 1))
+	[[ -z $err ]] || fail "stderr not empty"
+}
+want_out_empty() {
+	checks=$((checks + 1))
+	[[ -z $out ]] || fail "stdout not empty"
+}
+# A usage error: exit 2, nothing on stdout, a one-line message first (naming what is
+# wrong) and a short usage on stderr.
+want_usage_error() {
+	local first=${err%%$'\n'*}
+	want_rc 2
+	want_out_empty
+	checks=$((checks + 1))
+	[[ $first == netctl* && $first == *"$1"* ]] || fail "first stderr line '$first' lacks '$1'"
+	checks=$((checks + 1))
+	[[ $err == *"usage: netctl"* ]] || fail "no usage on stderr"
+	checks=$((checks + 1))
+	(($(nlines "$err") <= 5)) || fail "usage error longer than 5 lines"
+}
+# A non-usage failure: status, one line on stderr naming something.
+want_fail_line() {
+	want_rc "$1"
+	checks=$((checks + 1))
+	[[ $(nlines "$err") -eq 1 && $err == netctl:*"$2"* ]] || fail "want one line with '$2'"
+}
+# json_check PYTHON-EXPR: the expression over `d` (the parsed stdout) must be true.
+json_check() {
+	checks=$((checks + 1))
+	"$PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$T/out" "$1" || fail "JSON check failed: $1"
+}
+
+# ---- usage, help, version, usage errors --------------------------------------------------
+
+part_usage() {
+	local c
+	for args in "--help" "-h" "help"; do
+		run $args
+		want_rc 0
+		want_out "usage: netctl"
+		want_out "Commands:"
+		want_out "Exit codes"
+		want_err_empty
+	done
+	for c in init cluster history diff config help; do
+		run help "$c"
+		want_rc 0
+		want_out "usage: netctl $c"
+		want_err_empty
+		run "$c" --help
+		want_rc 0
+		want_out "usage: netctl $c"
+		want_err_empty
+	done
+	run cluster add --help
+	want_rc 0
+	want_out "usage: netctl cluster add NAME --kubeconfig FILE"
+	want_out "--context"
+	run help cluster remove
+	want_rc 0
+	want_out "usage: netctl cluster remove NAME"
+	run history -h
+	want_rc 0
+	want_out "--limit N"
+
+	run --version
+	want_rc 0
+	want_err_empty
+	checks=$((checks + 1))
+	[[ $out =~ ^netctl\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "version line '$out'"
+
+	run
+	want_usage_error "no command given"
+	run frobnicate
+	want_usage_error "unknown command 'frobnicate'"
+	run --bogus history
+	want_usage_error "unknown option '--bogus'"
+	run -x history
+	want_usage_error "unknown option '-x'"
+	run history --bogus
+	want_usage_error "unknown option '--bogus'"
+	run init -x
+	want_usage_error "unknown option '-x'"
+	run history --limit
+	want_usage_error "option '--limit' needs a value"
+	run --db
+	want_usage_error "--db"
+	run history --limit abc
+	want_usage_error "--limit"
+	run history --limit -1
+	want_usage_error "--limit"
+	run init extra
+	want_usage_error "unexpected argument 'extra'"
+	run history now
+	want_usage_error "unexpected argument 'now'"
+	run cluster remove a b
+	want_usage_error "unexpected argument 'b'"
+	run cluster add
+	want_usage_error "missing argument"
+	run cluster remove
+	want_usage_error "missing argument"
+	run cluster
+	want_usage_error "missing subcommand"
+	run cluster frob
+	want_usage_error "unknown subcommand 'frob'"
+	run help frob
+	want_usage_error "unknown command 'frob'"
+	run diff 1 2 3
+	want_usage_error "unexpected argument '3'"
+	# Usage errors never create a store.
+	checks=$((checks + 1))
+	[[ ! -e $XDG_DATA_HOME/netctl/netctl.db ]] || fail "a usage error created the store"
+}
+
+# ---- init -------------------------------------------------------------------------------
+
+part_init() {
+	run init
+	want_rc 0
+	want_out "config.json"
+	want_err_empty
+	cp config.json "$T/out"
+	json_check 'd["namespace"] == "kosmos-system" and d["protocol"] == "tcp" and d["podWaitTime"] == 30 and d["port"] == 8889 and d["maxNum"] == 3 and d["cmdTimeout"] == 10 and d["srcKubeConfig"] == "~/.kube/config" and d["srcImageRepository"] == "ghcr.io/kosmos-io" and d["autoClean"] is False'
+	json_check 'all(k in d for k in ("namespace", "version", "protocol", "podWaitTime", "port", "maxNum", "cmdTimeout", "srcKubeConfig", "dstKubeConfig", "srcImageRepository", "dstImageRepository", "mode", "autoClean"))'
+	cp config.json "$T/first.json"
+
+	echo '{"maxNum": 7}' >config.json
+	run init
+	want_fail_line 2 "--force"
+	want_out_empty
+	checks=$((checks + 1))
+	[[ $(cat config.json) == '{"maxNum": 7}' ]] || fail "init without --force changed config.json"
+
+	run init --force
+	want_rc 0
+	checks=$((checks + 1))
+	cmp -s config.json "$T/first.json" || fail "init --force did not write the defaults"
+
+	# What init wrote is what the loader reads.
+	run config --json
+	want_rc 0
+	checks=$((checks + 1))
+	cmp -s "$T/out" "$T/first.json" || fail "config --json differs from init's file"
+}
+
+# ---- cluster add / list / remove ---------------------------------------------------------
+
+part_cluster() {
+	local db=$XDG_DATA_HOME/netctl/netctl.db
+	mkdir -p "$HOME/.kube" sub
+	echo 'apiVersion: v1' >"$HOME/.kube/prod.yaml"
+	echo 'apiVersion: v1' >sub/staging.yaml
+
+	run cluster list
+	want_rc 0
+	want_out "no clusters registered"
+	run cluster list --json
+	want_rc 0
+	json_check 'd == []'
+
+	run cluster add prod --kubeconfig '~/.kube/prod.yaml' --context admin@prod
+	want_rc 0
+	want_out "added cluster prod"
+	want_err_empty
+	run cluster add staging -k sub/staging.yaml
+	want_rc 0
+
+	# The store lands at the XDG default, readable by its owner only.
+	checks=$((checks + 1))
+	[[ $(stat -c %a "$db" 2>/dev/null) == 600 ]] || fail "store $db missing or not mode 0600"
+
+	run cluster list
+	want_rc 0
+	want_out "NAME"
+	want_out "KUBECONFIG"
+	want_out "$HOME/.kube/prod.yaml"
+	want_out "$T/work/sub/staging.yaml"
+	want_out "admin@prod"
+	checks=$((checks + 1))
+	[[ $(nlines "$out") -eq 3 ]] || fail "want header + 2 rows"
+	run cluster list --json
+	json_check 'sorted(c["name"] for c in d) == ["prod", "staging"]'
+	json_check '[c for c in d if c["name"] == "prod"][0]["kubeconfig"].endswith("/home/.kube/prod.yaml")'
+	json_check '[c for c in d if c["name"] == "prod"][0]["context"] == "admin@prod"'
+	json_check '[c for c in d if c["name"] == "staging"][0]["context"] is None'
+	# Never a credential: only the path is stored.
+	checks=$((checks + 1))
+	! grep -q "apiVersion" "$db" || fail "kubeconfig content found in the store"
+
+	run cluster add prod --kubeconfig sub/staging.yaml
+	want_fail_line 2 "already registered"
+	run cluster add Prod_1 --kubeconfig sub/staging.yaml
+	want_usage_error "not a valid cluster name"
+	run cluster add qa
+	want_usage_error "--kubeconfig"
+	run cluster add qa --kubeconfig nosuch.yaml
+	want_fail_line 2 "nosuch.yaml"
+	run cluster add qa --kubeconfig sub
+	want_fail_line 2 "not a regular file"
+	run cluster add qa --kubeconfig sub/staging.yaml --context ''
+	want_usage_error "--context"
+
+	run cluster remove nosuch
+	want_fail_line 2 "no cluster named 'nosuch'"
+	run cluster remove prod
+	want_rc 0
+	want_out "removed cluster prod"
+	run cluster remove prod
+	want_rc 2
+	run cluster list
+	want_not_out "prod"
+	want_out "staging"
+	# A removed name can be added again.
+	run cluster add prod --kubeconfig sub/staging.yaml
+	want_rc 0
+
+	# --db and NETCTL_DB pick another store; --db wins.
+	NETCTL_DB=$T/env.db run cluster add envonly --kubeconfig sub/staging.yaml
+	want_rc 0
+	run --db "$T/env.db" cluster list
+	want_out "envonly"
+	run cluster list
+	want_not_out "envonly"
+	NETCTL_DB=$T/env.db run cluster list --db "$T/other.db"
+	want_out "no clusters registered"
+
+	# Local store trouble is exit status 4.
+	echo "not a database, just text that is long enough to be read as a header" >"$T/junk.db"
+	run --db "$T/junk.db" cluster list
+	want_rc 4
+	want_err "netctl:"
+}
+
+# ---- a store with runs, written with the sqlite3 CLI against the real schema -------------
+
+populate() {
+	local db=$1 dead
+	run --db "$db" cluster add a --kubeconfig sub/kc.yaml
+	run --db "$db" cluster add b --kubeconfig sub/kc.yaml
+	dead=$(sh -c 'echo $$')
+	# Run 1: left 'running' by a process that is gone (interrupted). Runs 2 and 3: the same
+	# check a -> b, done; between them one pair regressed, one recovered, one is new and one
+	# vanished; one stayed the same.
+	sqlite3 "$db" <<EOF || exit 1
+INSERT INTO nodes (id, cluster_id, name) VALUES
+  (1, (SELECT id FROM clusters WHERE name = 'a'), 'a-node-1'),
+  (2, (SELECT id FROM clusters WHERE name = 'a'), 'a-node-2'),
+  (3, (SELECT id FROM clusters WHERE name = 'b'), 'b-node-1');
+INSERT INTO runs (id, parent_id, started_ms, finished_ms, status, protocols, families, networks,
+  compare_key, options, planned, results, failed, last_write_ms, owner_pid, owner_boot,
+  owner_start) VALUES
+  (1, NULL, 1764100000000, NULL, 'running', 1, 1, 1, 'key-a', '{}', 10, 2, 0, 1764100001000,
+   $dead, 'gone-boot', 1),
+  (2, NULL, 1764100100000, 1764100105000, 'done', 2, 1, 1, 'key-ab', '{"protocol":"tcp"}', 4,
+   4, 1, 1764100105000, $dead, 'gone-boot', 1),
+  (3, NULL, 1764100200000, 1764100203500, 'done', 2, 1, 1, 'key-ab', '{"protocol":"tcp"}', 4,
+   4, 1, 1764100203500, $dead, 'gone-boot', 1);
+INSERT INTO run_clusters (run_id, cluster_id, roles) VALUES
+  (1, (SELECT id FROM clusters WHERE name = 'a'), 3),
+  (2, (SELECT id FROM clusters WHERE name = 'a'), 1),
+  (2, (SELECT id FROM clusters WHERE name = 'b'), 2),
+  (3, (SELECT id FROM clusters WHERE name = 'a'), 1),
+  (3, (SELECT id FROM clusters WHERE name = 'b'), 2);
+INSERT INTO results VALUES
+  (1, 1, 2, 0, 4, 0, 0, 3, 3, 100, 110, 120, 120),
+  (1, 2, 1, 0, 4, 0, 0, 3, 3, 100, 110, 120, 120),
+  (2, 1, 3, 1, 4, 0, 0, 1, 1, 900, 900, 900, 900),
+  (2, 2, 3, 1, 4, 0, 0, 1, 1, 800, 800, 800, 800),
+  (2, 3, 1, 1, 4, 0, 1, 1, 0, 0, 0, 0, 0),
+  (2, 3, 2, 1, 4, 0, 0, 1, 1, 700, 700, 700, 700),
+  (3, 1, 3, 1, 4, 0, 0, 1, 1, 950, 950, 950, 950),
+  (3, 2, 3, 1, 4, 0, 1, 1, 0, 0, 0, 0, 0),
+  (3, 3, 1, 1, 4, 0, 0, 1, 1, 600, 600, 600, 600),
+  (3, 2, 1, 1, 4, 0, 0, 1, 1, 500, 500, 500, 500);
+EOF
+}
+
+part_history() {
+	local db=$T/runs.db
+	mkdir -p sub
+	echo 'apiVersion: v1' >sub/kc.yaml
+
+	run --db "$db" history
+	want_rc 0
+	want_out "no runs yet"
+	want_err_empty
+	run --db "$db" history --json
+	want_rc 0
+	json_check 'd == []'
+
+	populate "$db"
+	run --db "$db" history
+	want_rc 0
+	want_err_empty
+	checks=$((checks + 1))
+	[[ $(nlines "$out") -eq 4 ]] || fail "want header + 3 runs"
+	# Newest first, the dead run shown as interrupted, columns aligned under the headers.
+	checks=$((checks + 1))
+	"$PY" - "$T/out" <<'EOF' || fail "history table order/alignment"
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+head = lines[0]
+col = head.index("STATUS")
+ids = [l.split()[0] for l in lines[1:]]
+assert ids == ["3", "2", "1"], ids
+for l in lines[1:]:
+    assert l[col:].split()[0] in ("done", "interrupted"), l
+assert lines[3][col:].startswith("interrupted"), lines[3]
+EOF
+	run --db "$db" history --limit 1
+	want_rc 0
+	checks=$((checks + 1))
+	[[ $(nlines "$out") -eq 2 ]] || fail "--limit 1: want header + 1 run"
+	run --db "$db" history --cluster b
+	checks=$((checks + 1))
+	[[ $(nlines "$out") -eq 3 ]] || fail "--cluster b: want runs 3 and 2"
+	run --db "$db" history --cluster nosuch
+	want_rc 0
+	want_out "no runs involving cluster 'nosuch'"
+	run --db "$db" history --json
+	want_rc 0
+	json_check '[r["id"] for r in d] == [3, 2, 1]'
+	json_check '[r["status"] for r in d] == ["done", "done", "interrupted"]'
+	json_check 'd[0]["results"] == 4 and d[0]["failed"] == 1 and d[0]["protocols"] == "tcp"'
+	json_check 'd[0]["src_clusters"] == "a" and d[0]["dst_clusters"] == "b"'
+	json_check 'd[0]["options"] == {"protocol": "tcp"} and d[0]["parent_id"] is None'
+
+	# A store written by a newer netctl is refused (exit 4) and left as it was.
+	sqlite3 "$db" 'PRAGMA user_version = 999'
+	cp "$db" "$T/before.db"
+	run --db "$db" history
+	want_rc 4
+	want_err "newer"
+	checks=$((checks + 1))
+	cmp -s "$db" "$T/before.db" || fail "refused store was modified"
+}
+
+part_diff() {
+	local db=$T/runs.db
+	mkdir -p sub
+	echo 'apiVersion: v1' >sub/kc.yaml
+
+	run --db "$db" diff
+	want_rc 0
+	want_out "nothing to compare"
+	want_err_empty
+
+	populate "$db"
+	# Default: the newest run (3) against the newest earlier comparable one (2).
+	run --db "$db" diff
+	want_rc 1
+	want_err_empty
+	want_out "A: run 2"
+	want_out "B: run 3"
+	want_out "1 regression, 1 recovery, 0 still failing, 1 new, 1 vanished, 1 unchanged"
+	want_out "Regressions"
+	want_out "a/a-node-2"
+	want_out "timeout"
+	checks=$((checks + 1))
+	grep -A2 "^Regressions" <<<"$out" | grep -q "a/a-node-2  *b/b-node-1  *tcp" ||
+		fail "regression row a-node-2 -> b-node-1 missing"
+	checks=$((checks + 1))
+	grep -A2 "^Recoveries" <<<"$out" | grep -q "b/b-node-1  *a/a-node-1" ||
+		fail "recovery row b-node-1 -> a-node-1 missing"
+
+	run --db "$db" diff 2 3 --json
+	want_rc 1
+	json_check 'd["run_a"] == 2 and d["run_b"] == 3'
+	json_check 'd["totals"]["regression"] == 1 and d["totals"]["recovery"] == 1 and d["totals"]["new"] == 1 and d["totals"]["vanished"] == 1 and d["totals"]["same"] == 1'
+	json_check 'sorted(c["kind"] for c in d["changes"]) == ["new", "recovery", "regression", "vanished"]'
+	json_check '[c for c in d["changes"] if c["kind"] == "regression"][0]["src_node"] == "a-node-2"'
+	json_check '[c for c in d["changes"] if c["kind"] == "regression"][0]["b"]["error"] == "timeout" and [c for c in d["changes"] if c["kind"] == "regression"][0]["a"]["passed"]'
+	json_check 'len(d["groups"]) >= 1'
+
+	# One id: B against the newest earlier comparable run.
+	run --db "$db" diff 3
+	want_rc 1
+	want_out "A: run 2"
+	# Reversed, the recovery is the regression.
+	run --db "$db" diff 3 2 --json
+	want_rc 1
+	json_check '[c for c in d["changes"] if c["kind"] == "regression"][0]["src_node"] == "b-node-1"'
+	# --limit caps the rows listed, not the counts.
+	run --db "$db" diff --limit 0
+	want_rc 1
+
+	run --db "$db" diff 2 99
+	want_fail_line 2 "99"
+	run --db "$db" diff abc
+	want_rc 2
+	want_err "run id"
+	run --db "$db" diff 1
+	want_rc 2
+	want_err "no earlier run"
+}
+
+# ---- config.json through the CLI ---------------------------------------------------------
+
+part_config() {
+	local f
+	run config
+	want_rc 0
+	want_out "defaults"
+	want_out "kosmos-system"
+
+	cp "$FIXTURES/config/good/netdoctor-readme.json" config.json
+	run config --json
+	want_rc 0
+	want_err_empty
+	json_check 'd["port"] == 8889 and d["version"] == "v0.2.0" and d["dstKubeConfig"] == "~/.kube/dst-config"'
+
+	echo '{"maxNum": 4, "colour": "blue"}' >config.json
+	run config
+	want_rc 0
+	want_err "unknown field 'colour'"
+
+	for f in "$FIXTURES"/config/bad/*.json; do
+		cp "$f" config.json
+		run config
+		want_fail_line 2 "config.json"
+		want_out_empty
+	done
+	echo '{"maxNum": 0}' >config.json
+	run config
+	want_fail_line 2 "maxNum"
+	echo '{"protocol": "sctp"}' >config.json
+	run config
+	want_fail_line 2 "protocol"
+	echo '{"cmdTimeout": -5}' >config.json
+	run config
+	want_fail_line 2 "cmdTimeout"
+}
+
+case $PART in
+usage | init | cluster | history | diff | config) "part_$PART" ;;
+*)
+	echo "unknown part $PART" >&2
+	exit 2
+	;;
+esac
+echo "cli.$PART: $checks checks, $fails failed"
+((fails == 0))
