@@ -494,30 +494,34 @@ static int parse_rfc3339(const char *s, int64_t *ms)
 	return rc;
 }
 
-static int cred_status(struct kube_auth *a, const cJSON *status, struct err *err)
+static int cred_status(struct kube_auth *a, const cJSON *status, const char *errtext,
+		       struct err *err)
 {
 	const char *token = NULL, *cert = NULL, *key = NULL, *exp = NULL;
 	struct err e = ERR_INIT;
+	char what[160];
 
 	if (json_get_string(status, "token", &token, &e) < 0 ||
 	    json_get_string(status, "clientCertificateData", &cert, &e) < 0 ||
 	    json_get_string(status, "clientKeyData", &key, &e) < 0 ||
-	    json_get_string(status, "expirationTimestamp", &exp, &e) < 0)
-		return exec_fail(a, err, ERR_AUTH, "invalid ExecCredential status", e.msg);
+	    json_get_string(status, "expirationTimestamp", &exp, &e) < 0) {
+		snprintf(what, sizeof(what), "invalid ExecCredential status: %.100s", e.msg);
+		return exec_fail(a, err, ERR_AUTH, what, errtext);
+	}
 	if (token && !*token)
 		token = NULL;
 	if ((cert && *cert) != (key && *key))
 		return exec_fail(a, err, ERR_AUTH,
 				 "ExecCredential has only one of clientCertificateData and "
 				 "clientKeyData",
-				 NULL);
+				 errtext);
 	if (!token && !(cert && *cert))
 		return exec_fail(a, err, ERR_AUTH,
 				 "ExecCredential status has neither token nor client certificate",
-				 NULL);
+				 errtext);
 	if (exp && parse_rfc3339(exp, &a->expiry_ms) < 0)
 		return exec_fail(a, err, ERR_AUTH,
-				 "ExecCredential status.expirationTimestamp is not RFC 3339", NULL);
+				 "ExecCredential status.expirationTimestamp is not RFC 3339", errtext);
 	a->exec_token = token ? xstrdup(token) : NULL;
 	if (cert && *cert) {
 		a->exec_cert.len = strlen(cert);
@@ -530,7 +534,8 @@ static int cred_status(struct kube_auth *a, const cJSON *status, struct err *err
 }
 
 /* Accepts only an ExecCredential of the apiVersion we asked for. Never echoes stdout. */
-static int cred_parse(struct kube_auth *a, const struct buf *out, struct err *err)
+static int cred_parse(struct kube_auth *a, const struct buf *out, const char *errtext,
+		      struct err *err)
 {
 	struct err e = ERR_INIT;
 	cJSON *j = json_parse(out->data ? out->data : "", out->len, EXEC_STDOUT_LIMIT, &e);
@@ -540,25 +545,25 @@ static int cred_parse(struct kube_auth *a, const struct buf *out, struct err *er
 	int rc = -1;
 
 	if (!j || !cJSON_IsObject(j)) {
-		exec_fail(a, err, ERR_AUTH, "output is not an ExecCredential JSON object", NULL);
+		exec_fail(a, err, ERR_AUTH, "output is not an ExecCredential JSON object", errtext);
 		goto out;
 	}
 	if (json_get_string(j, "kind", &kind, &e) != 0 || strcmp(kind, "ExecCredential")) {
-		exec_fail(a, err, ERR_AUTH, "output kind is not ExecCredential", NULL);
+		exec_fail(a, err, ERR_AUTH, "output kind is not ExecCredential", errtext);
 		goto out;
 	}
 	if (json_get_string(j, "apiVersion", &api, &e) != 0 || strcmp(api, a->exec->api_version)) {
 		snprintf(what, sizeof(what), "plugin answered apiVersion '%.60s', expected '%s'",
 			 api ? api : "", a->exec->api_version);
-		exec_fail(a, err, ERR_AUTH, what, NULL);
+		exec_fail(a, err, ERR_AUTH, what, errtext);
 		goto out;
 	}
 	status = cJSON_GetObjectItemCaseSensitive(j, "status");
 	if (!cJSON_IsObject(status)) {
-		exec_fail(a, err, ERR_AUTH, "ExecCredential has no status object", NULL);
+		exec_fail(a, err, ERR_AUTH, "ExecCredential has no status object", errtext);
 		goto out;
 	}
-	rc = cred_status(a, status, err);
+	rc = cred_status(a, status, errtext, err);
 out:
 	cJSON_Delete(j);
 	return rc;
@@ -608,7 +613,7 @@ static int exec_run(struct kube_auth *a, struct err *err)
 		exec_fail(a, err, ERR_AUTH, what, io.errb.data);
 		goto out;
 	}
-	rc = cred_parse(a, &io.out, err);
+	rc = cred_parse(a, &io.out, io.errb.data, err);
 out:
 	if (io.out.data)
 		memset(io.out.data, 0, io.out.len);

@@ -172,6 +172,7 @@ void kube_node_list_release(struct kube_node_list *l);
 struct kube_pod {
 	char *name;
 	char *node;    /* spec.nodeName, NULL when unscheduled */
+	char *wanted_node; /* unscheduled DaemonSet pod: the node its affinity names */
 	char *host_ip; /* status.hostIP */
 	char *ipv4;    /* from status.podIPs (or podIP) */
 	char *ipv6;

@@ -201,12 +201,44 @@ static bool ynode_is_null(const struct ynode *n)
 		       !strcmp(n->value, "Null") || !strcmp(n->value, "NULL")));
 }
 
+#define YAML_MERGE_DEPTH 8
+
+static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int depth);
+
+/* "<<: *anchor" or "<<: [*a, *b]": keys of the merged mappings, the earlier ones first. */
+static struct ynode *ymap_merged(const struct ynode *merge, const char *key, int depth)
+{
+	struct ynode *v = NULL;
+
+	if (depth >= YAML_MERGE_DEPTH)
+		return NULL;
+	if (merge->type == YNODE_MAP)
+		return ymap_lookup(merge, key, depth + 1);
+	for (size_t i = 0; merge->type == YNODE_SEQ && i < merge->n && !v; i++)
+		if (merge->items[i]->type == YNODE_MAP)
+			v = ymap_lookup(merge->items[i], key, depth + 1);
+	return v;
+}
+
+static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int depth)
+{
+	const struct ynode *merge = NULL;
+
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const struct ynode *k = map->items[i];
+
+		if (!strcmp(k->value, key))
+			return ynode_is_null(map->items[i + 1]) ? NULL : map->items[i + 1];
+		if (k->plain && !strcmp(k->value, "<<"))
+			merge = map->items[i + 1];
+	}
+	return merge ? ymap_merged(merge, key, depth) : NULL;
+}
+
+/* The value of key in a mapping; NULL when absent or null. */
 static struct ynode *ymap_get(const struct ynode *map, const char *key)
 {
-	for (size_t i = 0; i + 1 < map->n; i += 2)
-		if (!strcmp(map->items[i]->value, key))
-			return ynode_is_null(map->items[i + 1]) ? NULL : map->items[i + 1];
-	return NULL;
+	return ymap_lookup(map, key, 0);
 }
 
 static const char *ynode_type_name(const struct ynode *n)

@@ -699,6 +699,33 @@ static char *pod_why(const struct cJSON *item, const char *phase)
 	return buf_steal(&b);
 }
 
+/* The DaemonSet controller pins each pod to its node with a required node affinity on
+ * metadata.name; until the scheduler binds it, that is the only link to the node. */
+static char *affinity_node(const struct cJSON *spec)
+{
+	const struct cJSON *na = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(spec, "affinity"), "nodeAffinity");
+	const struct cJSON *req = cJSON_GetObjectItemCaseSensitive(
+		na, "requiredDuringSchedulingIgnoredDuringExecution");
+	const struct cJSON *term, *f;
+
+	cJSON_ArrayForEach(term, cJSON_GetObjectItemCaseSensitive(req, "nodeSelectorTerms"))
+	{
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(term, "matchFields"))
+		{
+			const char *key = NULL, *op = NULL;
+			const struct cJSON *vals = cJSON_GetObjectItemCaseSensitive(f, "values");
+
+			json_get_string(f, "key", &key, NULL);
+			json_get_string(f, "operator", &op, NULL);
+			if (str_eq(key, "metadata.name") && str_eq(op, "In") &&
+			    cJSON_GetArraySize(vals) == 1 && cJSON_IsString(vals->child))
+				return xstrdup(vals->child->valuestring);
+		}
+	}
+	return NULL;
+}
+
 static void pod_parse(struct kube_pod *p, const struct cJSON *item)
 {
 	const struct cJSON *meta = cJSON_GetObjectItemCaseSensitive(item, "metadata");
@@ -728,6 +755,8 @@ static void pod_parse(struct kube_pod *p, const struct cJSON *item)
 	}
 	if (!p->ipv4 && !p->ipv6 && json_get_string(st, "podIP", &s, NULL) == 0)
 		*(strchr(s, ':') ? &p->ipv6 : &p->ipv4) = xstrdup(s);
+	if (!p->node)
+		p->wanted_node = affinity_node(spec);
 	p->ready = condition_true(item, "Ready");
 	if (!p->ready)
 		p->why = pod_why(item, p->phase);
@@ -777,6 +806,7 @@ void kube_pod_list_release(struct kube_pod_list *l)
 
 		free(p->name);
 		free(p->node);
+		free(p->wanted_node);
 		free(p->host_ip);
 		free(p->ipv4);
 		free(p->ipv6);
@@ -856,7 +886,8 @@ static int rollout_explain(struct kube_client *c, const char *ns, const struct d
 		const struct kube_pod *pod = NULL;
 
 		for (size_t k = 0; k < pods.n && !pod; k++)
-			if (str_eq(pods.items[k].node, nodes.items[i].name))
+			if (str_eq(pods.items[k].node, nodes.items[i].name) ||
+			    str_eq(pods.items[k].wanted_node, nodes.items[i].name))
 				pod = &pods.items[k];
 		if (pod && pod->ready)
 			continue;
@@ -868,7 +899,7 @@ static int rollout_explain(struct kube_client *c, const char *ns, const struct d
 							 : "no floater pod (node NotReady)");
 	}
 	for (size_t k = 0; k < pods.n; k++)
-		if (!pods.items[k].node)
+		if (!pods.items[k].node && !pods.items[k].wanted_node)
 			problem_add(out, &cap, NULL, pods.items[k].name,
 				    pods.items[k].why ? pods.items[k].why : "not scheduled");
 	kube_node_list_release(&nodes);

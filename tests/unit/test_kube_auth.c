@@ -300,7 +300,12 @@ static void test_exec_garbage_and_bad_status(void **state)
 	setenv("NETCTL_PLUGIN_MODE", "garbage", 1);
 	setenv("NETCTL_PLUGIN_TOKEN", "tok-must-not-leak", 1);
 	expect_fail(a, &err);
-	assert_non_null(strstr(err.msg, "output is not an ExecCredential JSON object; install"));
+	assert_non_null(strstr(err.msg, "output is not an ExecCredential JSON object: "
+					"exec-plugin: warning: cached login used; install"));
+
+	setenv("NETCTL_PLUGIN_MODE", "bad-expiry", 1);
+	expect_fail(a, &err);
+	assert_non_null(strstr(err.msg, "status.expirationTimestamp is not RFC 3339"));
 
 	setenv("NETCTL_PLUGIN_MODE", "empty-status", 1);
 	expect_fail(a, &err);

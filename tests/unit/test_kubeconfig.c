@@ -350,6 +350,14 @@ static void test_yaml_features(void **state)
 	assert_non_null(t);
 	kube_target_free(t);
 
+	/* YAML merge keys, as go-yaml reads them: own keys first, then the merged maps */
+	t = load("merge-keys.yaml", NULL, &err);
+	assert_non_null(t);
+	assert_string_equal(t->server, "https://198.18.0.10:6443");
+	assert_string_equal(t->tls_server_name, "override.test.internal");
+	assert_true(t->insecure_skip_tls_verify);
+	kube_target_free(t);
+
 	/* only the first document counts, as in kubectl */
 	t = load("two-documents.yaml", NULL, &err);
 	assert_non_null(t);
@@ -559,6 +567,19 @@ static void test_missing_and_huge_files(void **state)
 	assert_null(t);
 	assert_int_equal(err.code, ERR_LIMIT);
 	assert_non_null(strstr(err.msg, "huge.yaml: larger than the limit of 4194304 bytes"));
+
+	/* small in bytes, huge in nodes: the node cap stops it */
+	f = fopen(big, "w");
+	assert_non_null(f);
+	fputs("apiVersion: v1\nkind: Config\npreferences: [", f);
+	for (int i = 0; i < 120000; i++)
+		fputs("1,", f);
+	fputs("1]\n", f);
+	fclose(f);
+	t = kube_target_load(big, NULL, &err);
+	assert_null(t);
+	assert_int_equal(err.code, ERR_LIMIT);
+	assert_non_null(strstr(err.msg, "huge.yaml: more than 100000 YAML nodes"));
 	unlink(big);
 	rmdir(dir);
 	free(big);
