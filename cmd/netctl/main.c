@@ -20,6 +20,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_cluster_entry,
 	&cmd_history_entry,
 	&cmd_diff_entry,
+	&cmd_report_entry,
 	&cmd_config_entry,
 	&cmd_help_entry,
 };
