@@ -19,11 +19,11 @@
 
 extern char **environ;
 
-#define TOKEN_FILE_LIMIT    (64u << 10)
-#define EXEC_STDOUT_LIMIT   (1u << 20)
-#define EXEC_STDERR_KEEP    4096
-#define EXEC_TIMEOUT_MS     30000
-#define EXEC_EXPIRY_MARGIN  5000 /* ms: refresh a little before the plugin's expiry */
+#define TOKEN_FILE_LIMIT   (64u << 10)
+#define EXEC_STDOUT_LIMIT  (1u << 20)
+#define EXEC_STDERR_KEEP   4096
+#define EXEC_TIMEOUT_MS	   30000
+#define EXEC_EXPIRY_MARGIN 5000 /* ms: refresh a little before the plugin's expiry */
 
 struct kube_auth {
 	char *token;
@@ -270,7 +270,7 @@ static char **exec_argv(const struct kube_exec *x)
 
 struct exec_io {
 	int out_fd, err_fd;
-	struct buf out;  /* capped: more is an error */
+	struct buf out;	 /* capped: more is an error */
 	struct buf errb; /* the first EXEC_STDERR_KEEP bytes, the rest drained */
 	bool out_overflow;
 };
@@ -339,7 +339,7 @@ static int exec_spawn(const struct kube_auth *a, pid_t *pid, struct exec_io *io,
 	/* Own process group, so a timeout kills whatever the plugin started too. */
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-						 POSIX_SPAWN_SETPGROUP);
+					    POSIX_SPAWN_SETPGROUP);
 	envp = exec_envp(a, &info);
 	argv = exec_argv(a->exec);
 	rc = posix_spawnp(pid, cmd, &fa, &attr, argv, envp);
@@ -521,7 +521,8 @@ static int cred_status(struct kube_auth *a, const cJSON *status, const char *err
 				 errtext);
 	if (exp && parse_rfc3339(exp, &a->expiry_ms) < 0)
 		return exec_fail(a, err, ERR_AUTH,
-				 "ExecCredential status.expirationTimestamp is not RFC 3339", errtext);
+				 "ExecCredential status.expirationTimestamp is not RFC 3339",
+				 errtext);
 	a->exec_token = token ? xstrdup(token) : NULL;
 	if (cert && *cert) {
 		a->exec_cert.len = strlen(cert);

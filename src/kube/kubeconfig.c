@@ -28,9 +28,9 @@ enum ynode_type { YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
 
 struct ynode {
 	enum ynode_type type;
-	bool plain;     /* unquoted scalar: may mean null or a boolean */
-	char *value;    /* scalars only */
-	char *anchor;   /* &name, for aliases */
+	bool plain;	      /* unquoted scalar: may mean null or a boolean */
+	char *value;	      /* scalars only */
+	char *anchor;	      /* &name, for aliases */
 	struct ynode **items; /* seq: items; map: key, value, key, value, ... */
 	size_t n, cap;
 	size_t line;
@@ -104,8 +104,9 @@ static int yload_attach(struct yload *l, struct ynode *n, const yaml_mark_t *m)
 	}
 	top = l->stack[l->depth - 1];
 	if (top->type == YNODE_MAP && top->n % 2 == 0 && n->type != YNODE_SCALAR)
-		return err_set(l->err, ERR_USAGE, "kubeconfig %s: line %zu: mapping key is not a string",
-			       l->file, (size_t)m->line + 1);
+		return err_set(l->err, ERR_USAGE,
+			       "kubeconfig %s: line %zu: mapping key is not a string", l->file,
+			       (size_t)m->line + 1);
 	ynode_add(top, n);
 	return 0;
 }
@@ -140,8 +141,9 @@ static int yload_event(struct yload *l, yaml_event_t *ev)
 	case YAML_ALIAS_EVENT:
 		n = ydoc_anchor(d, (const char *)ev->data.alias.anchor);
 		if (!n)
-			return err_set(l->err, ERR_USAGE, "kubeconfig %s: line %zu: unknown alias *%s",
-				       l->file, (size_t)ev->start_mark.line + 1,
+			return err_set(l->err, ERR_USAGE,
+				       "kubeconfig %s: line %zu: unknown alias *%s", l->file,
+				       (size_t)ev->start_mark.line + 1,
 				       (const char *)ev->data.alias.anchor);
 		return yload_attach(l, n, &ev->start_mark);
 	case YAML_SEQUENCE_START_EVENT:
@@ -177,8 +179,9 @@ static int ydoc_parse(struct ydoc *doc, const char *text, size_t len, const char
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	while (rc == 0) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = err_set(err, ERR_USAGE, "kubeconfig %s: line %zu column %zu: invalid YAML: %s",
-				     file, (size_t)parser.problem_mark.line + 1,
+			rc = err_set(err, ERR_USAGE,
+				     "kubeconfig %s: line %zu column %zu: invalid YAML: %s", file,
+				     (size_t)parser.problem_mark.line + 1,
 				     (size_t)parser.problem_mark.column + 1,
 				     parser.problem ? parser.problem : "syntax error");
 			break;
@@ -266,8 +269,8 @@ struct kc_user {
 	char *cert_file, *key_file, *token, *token_file, *username, *password;
 	struct kube_blob cert_data, key_data;
 	bool has_cert_data, has_key_data;
-	char *auth_provider;  /* legacy auth-provider name, unsupported */
-	char *impersonate;    /* the first impersonation field seen, unsupported */
+	char *auth_provider; /* legacy auth-provider name, unsupported */
+	char *impersonate;   /* the first impersonation field seen, unsupported */
 	struct kube_exec *exec;
 	const char *source;
 	size_t index;
@@ -300,7 +303,7 @@ struct kc_parse {
 };
 
 static int kc_fail(struct kc_parse *p, const char *path, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int kc_fail(struct kc_parse *p, const char *path, const char *field, const char *fmt, ...)
 {
@@ -315,8 +318,8 @@ static int kc_fail(struct kc_parse *p, const char *path, const char *field, cons
 }
 
 /* String field: absent/null -> 0 with *out untouched; wrong type -> -1. */
-static int kc_string(struct kc_parse *p, const struct ynode *map, const char *path,
-		     const char *key, char **out)
+static int kc_string(struct kc_parse *p, const struct ynode *map, const char *path, const char *key,
+		     char **out)
 {
 	const struct ynode *v = ymap_get(map, key);
 
@@ -332,8 +335,10 @@ static int kc_string(struct kc_parse *p, const struct ynode *map, const char *pa
 static int kc_bool(struct kc_parse *p, const struct ynode *map, const char *path, const char *key,
 		   bool *out)
 {
-	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
-	static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
+					  "YES",  "on",	  "On",	  "ON"};
+	static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+					 "NO",	  "off",   "Off",   "OFF"};
 	const struct ynode *v = ymap_get(map, key);
 
 	if (!v)
@@ -444,8 +449,8 @@ bad:
 	return -1;
 }
 
-static int kc_base64(struct kc_parse *p, const struct ynode *map, const char *path,
-		     const char *key, struct kube_blob *out, bool *has)
+static int kc_base64(struct kc_parse *p, const struct ynode *map, const char *path, const char *key,
+		     struct kube_blob *out, bool *has)
 {
 	char *s = NULL;
 	int rc = -1;
@@ -677,13 +682,15 @@ static int kc_parse_exec_env(struct kc_parse *p, const struct ynode *seq, const 
 
 		snprintf(sub, sizeof(sub), "%s.env[%zu]", path, i);
 		if (e->type != YNODE_MAP)
-			return kc_fail(p, sub, NULL, "expected a mapping with name and value, got %s",
+			return kc_fail(p, sub, NULL,
+				       "expected a mapping with name and value, got %s",
 				       ynode_type_name(e));
 		rc = kc_string(p, e, sub, "name", &name);
 		if (rc == 0)
 			rc = kc_string(p, e, sub, "value", &value);
 		if (rc == 0 && (!name || !*name || strchr(name, '=')))
-			rc = kc_fail(p, sub, "name", name ? "not a valid variable name" : "missing");
+			rc =
+			    kc_fail(p, sub, "name", name ? "not a valid variable name" : "missing");
 		if (rc == 0) /* a missing value is the empty string, as in kubectl */
 			x->env[i] = xasprintf("%s=%s", name, value ? value : "");
 		free(name);
@@ -850,8 +857,8 @@ static int kc_parse_clusters(struct kc_parse *p, const struct ynode *seq, struct
 		char path[32];
 
 		snprintf(path, sizeof(path), "clusters[%zu]", i);
-		f->clusters = xgrow(f->clusters, &f->cap_clusters, f->n_clusters + 1,
-				    sizeof(*f->clusters));
+		f->clusters =
+		    xgrow(f->clusters, &f->cap_clusters, f->n_clusters + 1, sizeof(*f->clusters));
 		c = &f->clusters[f->n_clusters++];
 		memset(c, 0, sizeof(*c));
 		c->source = p->file;
@@ -893,8 +900,8 @@ static int kc_parse_contexts(struct kc_parse *p, const struct ynode *seq, struct
 		char path[32];
 
 		snprintf(path, sizeof(path), "contexts[%zu]", i);
-		f->contexts = xgrow(f->contexts, &f->cap_contexts, f->n_contexts + 1,
-				    sizeof(*f->contexts));
+		f->contexts =
+		    xgrow(f->contexts, &f->cap_contexts, f->n_contexts + 1, sizeof(*f->contexts));
 		c = &f->contexts[f->n_contexts++];
 		memset(c, 0, sizeof(*c));
 		c->source = p->file;
@@ -946,8 +953,8 @@ static void kc_merge(struct kc_config *c, struct kc_config *f, const char *sourc
 			kc_cluster_release(&f->clusters[i]);
 			continue;
 		}
-		c->clusters = xgrow(c->clusters, &c->cap_clusters, c->n_clusters + 1,
-				    sizeof(*c->clusters));
+		c->clusters =
+		    xgrow(c->clusters, &c->cap_clusters, c->n_clusters + 1, sizeof(*c->clusters));
 		c->clusters[c->n_clusters++] = f->clusters[i];
 	}
 	for (size_t i = 0; i < f->n_users; i++) {
@@ -963,8 +970,8 @@ static void kc_merge(struct kc_config *c, struct kc_config *f, const char *sourc
 			kc_context_release(&f->contexts[i]);
 			continue;
 		}
-		c->contexts = xgrow(c->contexts, &c->cap_contexts, c->n_contexts + 1,
-				    sizeof(*c->contexts));
+		c->contexts =
+		    xgrow(c->contexts, &c->cap_contexts, c->n_contexts + 1, sizeof(*c->contexts));
 		c->contexts[c->n_contexts++] = f->contexts[i];
 	}
 	if (!c->current_context && f->current_context && *f->current_context) {
@@ -1179,18 +1186,20 @@ static int kc_fill_cluster(struct kube_target *t, const struct kc_cluster *c, st
 	const char *src = c->source;
 
 	if (!c->server || !*c->server)
-		return err_set(err, ERR_USAGE, "kubeconfig %s: clusters[%zu].cluster.server: missing",
-			       src, c->index);
+		return err_set(err, ERR_USAGE,
+			       "kubeconfig %s: clusters[%zu].cluster.server: missing", src,
+			       c->index);
 	if (kc_check_url(c->server, false) < 0)
 		return err_set(err, ERR_USAGE,
 			       "kubeconfig %s: clusters[%zu].cluster.server: '%.100s' is not an "
 			       "https:// or http:// URL",
 			       src, c->index, strchr(c->server, '@') ? "<hidden>" : c->server);
 	if (c->proxy_url && *c->proxy_url && kc_check_url(c->proxy_url, true) < 0)
-		return err_set(err, ERR_USAGE,
-			       "kubeconfig %s: clusters[%zu].cluster.proxy-url: not an http, https or "
-			       "socks5 URL",
-			       src, c->index);
+		return err_set(
+		    err, ERR_USAGE,
+		    "kubeconfig %s: clusters[%zu].cluster.proxy-url: not an http, https or "
+		    "socks5 URL",
+		    src, c->index);
 	if (c->insecure && (c->has_ca_data || c->ca_file))
 		return err_set(err, ERR_USAGE,
 			       "kubeconfig %s: clusters[%zu].cluster.insecure-skip-tls-verify: "
@@ -1203,9 +1212,8 @@ static int kc_fill_cluster(struct kube_target *t, const struct kc_cluster *c, st
 	t->insecure_skip_tls_verify = c->insecure;
 	if (c->has_ca_data) /* -data wins over the file, as in kubectl */
 		kube_blob_copy(&t->ca, &c->ca_data);
-	else if (c->ca_file &&
-		 kc_read_pem(c->ca_file, src, "clusters", c->index, "cluster.certificate-authority",
-			     &t->ca, err) < 0)
+	else if (c->ca_file && kc_read_pem(c->ca_file, src, "clusters", c->index,
+					   "cluster.certificate-authority", &t->ca, err) < 0)
 		return -1;
 	if (t->ca.data && !blob_is_pem(&t->ca))
 		return err_set(err, ERR_USAGE,
@@ -1217,10 +1225,11 @@ static int kc_fill_cluster(struct kube_target *t, const struct kc_cluster *c, st
 
 		ERR_clear_error();
 		if (!x)
-			return err_set(err, ERR_USAGE,
-				       "kubeconfig %s: clusters[%zu].cluster.certificate-authority%s: "
-				       "not a valid PEM certificate",
-				       src, c->index, c->has_ca_data ? "-data" : "");
+			return err_set(
+			    err, ERR_USAGE,
+			    "kubeconfig %s: clusters[%zu].cluster.certificate-authority%s: "
+			    "not a valid PEM certificate",
+			    src, c->index, c->has_ca_data ? "-data" : "");
 		X509_free(x);
 	}
 	return 0;
@@ -1271,8 +1280,8 @@ static int kc_user_cert(struct kube_target *t, const struct kc_user *u, struct e
 		return 0;
 	if (u->has_cert_data)
 		kube_blob_copy(&t->client_cert, &u->cert_data);
-	else if (kc_read_pem(u->cert_file, u->source, "users", u->index,
-			     "user.client-certificate", &t->client_cert, err) < 0)
+	else if (kc_read_pem(u->cert_file, u->source, "users", u->index, "user.client-certificate",
+			     &t->client_cert, err) < 0)
 		return -1;
 	if (u->has_key_data)
 		kube_blob_copy(&t->client_key, &u->key_data);
@@ -1280,9 +1289,9 @@ static int kc_user_cert(struct kube_target *t, const struct kc_user *u, struct e
 			     &t->client_key, err) < 0)
 		return -1;
 	if (!blob_is_pem(&t->client_cert))
-		return kc_user_fail(u, u->has_cert_data ? "client-certificate-data"
-							: "client-certificate",
-				    "not PEM data", err);
+		return kc_user_fail(
+		    u, u->has_cert_data ? "client-certificate-data" : "client-certificate",
+		    "not PEM data", err);
 	if (!blob_is_pem(&t->client_key))
 		return kc_user_fail(u, u->has_key_data ? "client-key-data" : "client-key",
 				    "not PEM data", err);

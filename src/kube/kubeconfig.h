@@ -28,22 +28,22 @@ struct kube_exec {
 
 /* One context resolved to a server and credentials. */
 struct kube_target {
-	char *name;         /* context name */
+	char *name;	    /* context name */
 	char *cluster_name; /* clusters[].name */
 	char *user_name;    /* users[].name */
-	char *server;       /* https://host:port[/path] */
+	char *server;	    /* https://host:port[/path] */
 	char *namespace;    /* context namespace or "default" */
 	char *tls_server_name;
 	char *proxy_url;
 	bool insecure_skip_tls_verify;
-	struct kube_blob ca;          /* PEM; empty: system trust store */
-	struct kube_blob client_cert; /* PEM */
-	struct kube_blob client_key;  /* PEM */
-	char *token;                  /* static bearer token */
-	char *token_file;             /* re-read when its mtime changes (kube_auth_header) */
-	char *username, *password;    /* basic auth */
-	struct kube_exec *exec;       /* NULL when no exec plugin */
-	char *source;                 /* file the context came from (for messages) */
+	struct kube_blob ca;		  /* PEM; empty: system trust store */
+	struct kube_blob client_cert;	  /* PEM */
+	struct kube_blob client_key;	  /* PEM */
+	char *token;			  /* static bearer token */
+	char *token_file;		  /* re-read when its mtime changes (kube_auth_header) */
+	char *username, *password;	  /* basic auth */
+	struct kube_exec *exec;		  /* NULL when no exec plugin */
+	char *source;			  /* file the context came from (for messages) */
 	int64_t client_cert_not_after_ms; /* expiry of client_cert (epoch ms), 0: none */
 };
 

@@ -341,7 +341,8 @@ static void test_exec_api_version_mismatch(void **state)
 	a = kube_auth_new(t);
 	setenv("NETCTL_PLUGIN_MODE", "wrong-version", 1);
 	expect_fail(a, &err);
-	assert_non_null(strstr(err.msg, "answered apiVersion 'client.authentication.k8s.io/v1alpha1'"));
+	assert_non_null(
+	    strstr(err.msg, "answered apiVersion 'client.authentication.k8s.io/v1alpha1'"));
 	kube_auth_free(a);
 	kube_target_free(t);
 }
@@ -417,18 +418,18 @@ static void test_exec_client_certificate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_static_token_and_basic, setup),
-		cmocka_unit_test_setup(test_token_file_reread, setup),
-		cmocka_unit_test_setup(test_exec_cached_until_expiry, setup),
-		cmocka_unit_test_setup(test_exec_no_expiry_cached, setup),
-		cmocka_unit_test_setup(test_exec_expired_runs_again, setup),
-		cmocka_unit_test_setup(test_exec_info_and_env, setup),
-		cmocka_unit_test_setup(test_exec_failure_names_hint, setup),
-		cmocka_unit_test_setup(test_exec_garbage_and_bad_status, setup),
-		cmocka_unit_test_setup(test_exec_api_version_mismatch, setup),
-		cmocka_unit_test_setup(test_exec_not_installed, setup),
-		cmocka_unit_test_setup(test_exec_timeout_kills, setup),
-		cmocka_unit_test_setup(test_exec_client_certificate, setup),
+	    cmocka_unit_test_setup(test_static_token_and_basic, setup),
+	    cmocka_unit_test_setup(test_token_file_reread, setup),
+	    cmocka_unit_test_setup(test_exec_cached_until_expiry, setup),
+	    cmocka_unit_test_setup(test_exec_no_expiry_cached, setup),
+	    cmocka_unit_test_setup(test_exec_expired_runs_again, setup),
+	    cmocka_unit_test_setup(test_exec_info_and_env, setup),
+	    cmocka_unit_test_setup(test_exec_failure_names_hint, setup),
+	    cmocka_unit_test_setup(test_exec_garbage_and_bad_status, setup),
+	    cmocka_unit_test_setup(test_exec_api_version_mismatch, setup),
+	    cmocka_unit_test_setup(test_exec_not_installed, setup),
+	    cmocka_unit_test_setup(test_exec_timeout_kills, setup),
+	    cmocka_unit_test_setup(test_exec_client_certificate, setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

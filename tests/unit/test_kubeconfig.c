@@ -479,7 +479,8 @@ static void test_malformed_values(void **state)
 		     "certificate authority");
 	expect_error("cert-without-key.yaml", NULL,
 		     "users[0].user.client-key: missing (client-certificate is set)");
-	expect_error("token-is-list.yaml", NULL, "users[0].user.token: expected a string, got a list");
+	expect_error("token-is-list.yaml", NULL,
+		     "users[0].user.token: expected a string, got a list");
 	expect_error("password-is-map.yaml", NULL,
 		     "users[0].user.password: expected a string, got a mapping");
 }
@@ -588,25 +589,25 @@ static void test_missing_and_huge_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cert_files_relative_paths),
-		cmocka_unit_test(test_cert_data_equals_files),
-		cmocka_unit_test(test_token_kinds),
-		cmocka_unit_test(test_exec_v1_fields),
-		cmocka_unit_test(test_exec_v1beta1_defaults),
-		cmocka_unit_test(test_contexts_and_namespaces),
-		cmocka_unit_test(test_merge_first_file_wins),
-		cmocka_unit_test(test_home_and_nested_paths),
-		cmocka_unit_test(test_relative_kubeconfig_path),
-		cmocka_unit_test(test_yaml_features),
-		cmocka_unit_test(test_alias_bomb_is_cheap),
-		cmocka_unit_test(test_in_cluster),
-		cmocka_unit_test(test_malformed_structure),
-		cmocka_unit_test(test_malformed_references),
-		cmocka_unit_test(test_malformed_values),
-		cmocka_unit_test(test_malformed_auth),
-		cmocka_unit_test(test_malformed_pem),
-		cmocka_unit_test(test_no_secret_in_errors),
-		cmocka_unit_test(test_missing_and_huge_files),
+	    cmocka_unit_test(test_cert_files_relative_paths),
+	    cmocka_unit_test(test_cert_data_equals_files),
+	    cmocka_unit_test(test_token_kinds),
+	    cmocka_unit_test(test_exec_v1_fields),
+	    cmocka_unit_test(test_exec_v1beta1_defaults),
+	    cmocka_unit_test(test_contexts_and_namespaces),
+	    cmocka_unit_test(test_merge_first_file_wins),
+	    cmocka_unit_test(test_home_and_nested_paths),
+	    cmocka_unit_test(test_relative_kubeconfig_path),
+	    cmocka_unit_test(test_yaml_features),
+	    cmocka_unit_test(test_alias_bomb_is_cheap),
+	    cmocka_unit_test(test_in_cluster),
+	    cmocka_unit_test(test_malformed_structure),
+	    cmocka_unit_test(test_malformed_references),
+	    cmocka_unit_test(test_malformed_values),
+	    cmocka_unit_test(test_malformed_auth),
+	    cmocka_unit_test(test_malformed_pem),
+	    cmocka_unit_test(test_no_secret_in_errors),
+	    cmocka_unit_test(test_missing_and_huge_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
