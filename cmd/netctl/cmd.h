@@ -129,6 +129,8 @@ void cmd_format_time(int64_t wall_ms, char *dst, size_t dstsz);
 
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_cluster_entry;
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_report_entry;

@@ -20,21 +20,21 @@ static struct {
 } args;
 
 static const struct cmd_opt check_opts[] = {
-	{OPT_STRING, 0, "src", "A[,B]", "source clusters (registered names)", &args.src},
+	{OPT_STRING, 0, "src", "A[,B]", "source clusters (registered names)", &args.src, 0, 0, NULL},
 	{OPT_STRING, 0, "dst", "C[,D]",
-	 "destination clusters: every src node to every dst node and back", &args.dst},
-	{OPT_FLAG, 0, "mesh", NULL, "all registered clusters, all node pairs", &args.mesh},
+	 "destination clusters: every src node to every dst node and back", &args.dst, 0, 0, NULL},
+	{OPT_FLAG, 0, "mesh", NULL, "all registered clusters, all node pairs", &args.mesh, 0, 0, NULL},
 	{OPT_STRING, 0, "protocol", "LIST", "icmp,tcp,udp (default: config protocol)",
-	 &args.protocol},
-	{OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &args.family},
+	 &args.protocol, 0, 0, NULL},
+	{OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &args.family, 0, 0, NULL},
 	{OPT_STRING, 0, "network", "LIST",
-	 "pod, host, pod-host, host-pod (default: config mode, pod)", &args.network},
+	 "pod, host, pod-host, host-pod (default: config mode, pod)", &args.network, 0, 0, NULL},
 	{OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count, 1,
 	 1000, &args.count_set},
 	{OPT_STRING, 0, "timeout", "D", "per-probe timeout, e.g. 2s (default: cmdTimeout)",
-	 &args.timeout},
+	 &args.timeout, 0, 0, NULL},
 	{OPT_STRING, 0, "interval", "D", "between the probes of a pair (default 20ms)",
-	 &args.interval},
+	 &args.interval, 0, 0, NULL},
 	{OPT_LONG, 0, "concurrency", "N",
 	 "probe requests in flight per cluster (default: maxNum)", &args.concurrency, 1, 1000,
 	 &args.concurrency_set},
@@ -43,15 +43,15 @@ static const struct cmd_opt check_opts[] = {
 	{OPT_LONG, 0, "size", "BYTES", "ICMP/UDP payload with DF set, for MTU checks",
 	 &args.size, 0, 65000, &args.size_set},
 	{OPT_STRING, 0, "pod-wait", "D", "bound on waiting for floaters (default: podWaitTime)",
-	 &args.pod_wait},
+	 &args.pod_wait, 0, 0, NULL},
 	{OPT_STRING, 0, "namespace", "NS", "where floaters run (default: config namespace)",
-	 &args.namespace},
+	 &args.namespace, 0, 0, NULL},
 	{OPT_STRING, 0, "config", "FILE", "config file (default: ./config.json if present)",
-	 &args.config},
-	{OPT_FLAG, 0, "json", NULL, "print one JSON document instead of tables", &args.json},
+	 &args.config, 0, 0, NULL},
+	{OPT_FLAG, 0, "json", NULL, "print one JSON document instead of tables", &args.json, 0, 0, NULL},
 	{OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed for the next check",
-	 &args.keep},
-	{OPT_FLAG, 'q', "quiet", NULL, "no progress output", &args.quiet},
+	 &args.keep, 0, 0, NULL},
+	{OPT_FLAG, 'q', "quiet", NULL, "no progress output", &args.quiet, 0, 0, NULL},
 	{OPT_END},
 };
 
@@ -263,7 +263,7 @@ static void build_cluster_pairs(struct check_job *j)
 {
 	size_t n = j->n;
 
-	j->cluster_pairs = xcalloc(n * n ? n * n : 1, sizeof(bool));
+	j->cluster_pairs = xcalloc(n ? n * n : 1, sizeof(bool));
 	for (size_t a = 0; a < n; a++) {
 		for (size_t b = 0; b < n; b++) {
 			unsigned ra = j->clusters[a].roles, rb = j->clusters[b].roles;
@@ -318,10 +318,9 @@ out:
 
 const struct cmd_entry cmd_check_entry = {
 	.name = "check",
-	.summary = "check node pairs within and across clusters, store and print the run",
-	.synopsis = "check --src A[,B] [--dst C[,D]] [--protocol icmp,tcp,udp] [--family 4,6]\n"
-		    "       [--network pod,host,pod-host,host-pod] [--count K] [--timeout D]\n"
-		    "       [--concurrency N] [--port P] [--size BYTES] [--json] [--keep-floaters]\n"
+	.summary = "Check node pairs within and across clusters; store and print the run.",
+	.synopsis = "check --src A[,B] [--dst C[,D]] [OPTIONS]
+"
 		    "check --mesh [OPTIONS]",
 	.details = "Without --dst every ordered node pair inside each --src cluster is checked;\n"
 		   "with --dst every node of each src cluster against every node of each dst\n"

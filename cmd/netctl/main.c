@@ -18,6 +18,8 @@
 static const struct cmd_entry *const commands[] = {
 	&cmd_init_entry,
 	&cmd_cluster_entry,
+	&cmd_check_entry,
+	&cmd_resume_entry,
 	&cmd_history_entry,
 	&cmd_diff_entry,
 	&cmd_report_entry,

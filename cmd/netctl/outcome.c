@@ -1,0 +1,38 @@
+/* The outcome of check and resume: the run's report (table or JSON) and how it went. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "report.h"
+
+int check_print_outcome(struct store *st, const struct run_result *res, bool json,
+			struct err *err)
+{
+	struct report_opts ro = {
+		.format = json ? REPORT_JSON : REPORT_TABLE,
+		.merged = false,
+		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
+	};
+	char rollout[32], probe[32];
+
+	if (report_write(st, res->run_id, &ro, stdout, err) < 0)
+		return -1;
+	if (json)
+		return 0;
+	time_format_duration(res->rollout_ms, rollout, sizeof(rollout));
+	time_format_duration(res->probe_ms, probe, sizeof(probe));
+	printf("\nrun %lld %s: %lld of %lld results, %lld failed; floaters ready in %s, "
+	       "probing %s, %llu API requests\n",
+	       (long long)res->run_id, store_run_status_name(res->status), (long long)res->done,
+	       (long long)res->total, (long long)res->failed, rollout, probe,
+	       (unsigned long long)res->api_requests);
+	if (res->status == STORE_RUN_INTERRUPTED)
+		printf("interrupted: every result received is stored; continue with "
+		       "`netctl resume --run %lld`\n",
+		       (long long)res->run_id);
+	else if (res->failed)
+		printf("details: netctl report --run %lld --format html -o report.html\n",
+		       (long long)res->run_id);
+	return 0;
+}
