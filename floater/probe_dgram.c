@@ -176,6 +176,8 @@ void psock_queue(struct floater *fl, struct psock *ps, struct slot *s, struct ta
 	e->slot = (uint32_t)(s - fl->slots);
 	e->gen = s->gen;
 	e->to = req->targets[t->target].addr;
+	if (ps->proto == PROTO_ICMP)
+		e->to.v4.sin_port = 0; /* raw IPv6 sockets take a port as the protocol */
 	payload = req->size > FL_COOKIE_LEN ? (size_t)req->size
 		: ps->proto == PROTO_ICMP   ? 56 /* like ping(8) */
 					    : FL_COOKIE_LEN;
