@@ -178,34 +178,115 @@ static int summary_print(struct rctx *r)
 /* ---- failures ------------------------------------------------------------------------------ */
 
 static const char *const fail_headers[] = {"SRC CLUSTER", "SRC NODE", "DST CLUSTER", "DST NODE",
-					   "PROTO",       "FAMILY",   "NETWORK",     "ERROR",
+					   "PROTOCOLS",   "FAMILY",   "NETWORK",     "ERROR",
 					   "LOSS",        "RTT"};
+
+/* Consecutive failing results of one node pair with the same error (key order keeps them
+ * together) become one row listing their protocols, families and networks. */
+struct fail_group {
+	bool open;
+	int64_t src, dst;
+	char *src_cluster, *src_name, *dst_cluster, *dst_name;
+	uint8_t error;
+	unsigned protos, fams, nets;
+	int64_t results, sent, received;
+	uint32_t rtt;
+};
 
 struct fail_ctx {
 	struct ttable t;
 	size_t cap;
-	int64_t n;
+	int64_t n, shown;
 	int64_t by_error[PROBE_ERROR_MAX];
+	struct fail_group g;
 };
+
+static void group_names(unsigned mask, int max, const char *(*name)(int), char *dst,
+			size_t dstsz)
+{
+	size_t len = 0;
+
+	dst[0] = '\0';
+	for (int i = 0; i < max && len < dstsz; i++)
+		if (mask & (1u << i))
+			len += (size_t)snprintf(dst + len, dstsz - len, "%s%s", len ? "," : "",
+						name(i));
+}
+
+static const char *proto_i(int i)
+{
+	return probe_protocol_name(i);
+}
+
+static const char *fam_i(int i)
+{
+	return i ? "IPv6" : "IPv4";
+}
+
+static const char *net_i(int i)
+{
+	return store_network_name(i);
+}
+
+static void group_flush(struct fail_ctx *fc)
+{
+	struct fail_group *g = &fc->g;
+	unsigned char colors[10] = {0};
+	char protos[32], fams[16], nets[48], loss[16], rtt[16];
+
+	if (!g->open)
+		return;
+	if (fc->t.n < fc->cap) {
+		group_names(g->protos, PROTO_MAX, proto_i, protos, sizeof(protos));
+		group_names(g->fams, 2, fam_i, fams, sizeof(fams));
+		group_names(g->nets, STORE_NET_MAX, net_i, nets, sizeof(nets));
+		snprintf(loss, sizeof(loss), "%.0f%%", loss_pct(g->sent, g->received));
+		fmt_rtt(g->rtt, rtt, sizeof(rtt));
+		colors[7] = g->error == PROBE_LOSS ? C_YELLOW : C_RED;
+		tt_row(&fc->t, colors, g->src_cluster, g->src_name, g->dst_cluster, g->dst_name,
+		       protos, fams, nets, probe_error_name(g->error), loss, rtt);
+		fc->shown += g->results;
+	}
+	free(g->src_cluster);
+	free(g->src_name);
+	free(g->dst_cluster);
+	free(g->dst_name);
+	memset(g, 0, sizeof(*g));
+}
 
 static int fail_cb(const struct store_result_row *row, void *ctx)
 {
 	struct fail_ctx *fc = ctx;
 	const struct store_result *res = &row->r;
-	unsigned char colors[10] = {0};
-	char loss[16], rtt[16];
+	struct fail_group *g = &fc->g;
 
 	fc->n++;
 	if (res->error < PROBE_ERROR_MAX)
 		fc->by_error[res->error]++;
+	if (g->open && (g->src != res->src_node || g->dst != res->dst_node ||
+			g->error != res->error))
+		group_flush(fc);
 	if (fc->t.n >= fc->cap)
 		return 0; /* keep counting: the total and the error mix are exact */
-	snprintf(loss, sizeof(loss), "%.0f%%", loss_pct(res->sent, res->received));
-	fmt_rtt(res->rtt_avg_us, rtt, sizeof(rtt));
-	colors[7] = res->error == PROBE_LOSS ? C_YELLOW : C_RED;
-	tt_row(&fc->t, colors, row->src_cluster, row->src_name, row->dst_cluster, row->dst_name,
-	       probe_protocol_name(res->protocol), family_name(res->family),
-	       store_network_name(res->network), probe_error_name(res->error), loss, rtt);
+	if (!g->open) {
+		g->open = true;
+		g->src = res->src_node;
+		g->dst = res->dst_node;
+		g->error = res->error;
+		g->src_cluster = xstrdup(row->src_cluster);
+		g->src_name = xstrdup(row->src_name);
+		g->dst_cluster = xstrdup(row->dst_cluster);
+		g->dst_name = xstrdup(row->dst_name);
+		g->rtt = res->rtt_avg_us;
+	}
+	if (res->protocol < PROTO_MAX)
+		g->protos |= 1u << res->protocol;
+	g->fams |= res->family == 6 ? 2u : 1u;
+	if (res->network < STORE_NET_MAX)
+		g->nets |= 1u << res->network;
+	g->results++;
+	g->sent += res->sent;
+	g->received += res->received;
 	return 0;
 }
 
@@ -232,18 +313,21 @@ static int failures_print(struct rctx *r)
 
 	if (rctx_results(r, true, fail_cb, &fc) < 0)
 		goto out;
+	group_flush(&fc);
 	rc = 0;
 	if (!fc.n)
 		goto out;
 	putc('\n', r->out);
-	heading(r, "FAILURES (%lld)", (long long)fc.n);
+	heading(r, "FAILURES (%lld results)", (long long)fc.n);
 	tt_print(&fc.t, r->out, r->o.color);
-	if (fc.n > (int64_t)fc.t.n)
-		fprintf(r->out, "%lld more \xe2\x80\x94 see netctl report --run %lld%s\n",
-			(long long)(fc.n - (int64_t)fc.t.n), (long long)r->run_id,
+	if (fc.n > fc.shown)
+		fprintf(r->out, "%lld more failing results \xe2\x80\x94 see netctl report --run %lld%s\n",
+			(long long)(fc.n - fc.shown), (long long)r->run_id,
 			r->o.merged ? " --merged" : "");
 	error_mix(r, &fc);
 out:
+	fc.cap = 0;
+	group_flush(&fc);
 	tt_free(&fc.t);
 	return rc;
 }

@@ -181,7 +181,7 @@ static void node_lossy(struct verdict_list *vl, const struct vnode *n)
 		if (n->lossy[r])
 			total += n->role[r].total;
 	v = vl_add(vl, VERDICT_LOSSY_PATH,
-		   xasprintf("lossy path %s %s: %lld of %lld results lose packets (%.1f%% lost)",
+		   xasprintf("lossy path %s %s: %lld of %lld results lose packets (%.1f%% of their probes)",
 			     role_text(n->lossy, "from", "to", "at"), n->label,
 			     (long long)n->ev_lossy.failed, (long long)total,
 			     loss_pct(&n->ev_lossy)));
@@ -286,7 +286,7 @@ static char *cp_text(struct vstate *s, const struct vcp *cp, enum cp_what w, int
 				 "is smaller than the probe size)",
 				 scope, (long long)ev->failed, plural(ev->failed));
 	default:
-		return xasprintf("lossy path %s: %lld of %lld results lose packets (%.1f%% lost)",
+		return xasprintf("lossy path %s: %lld of %lld results lose packets (%.1f%% of their probes)",
 				 scope, (long long)ev->failed, (long long)total, loss_pct(ev));
 	}
 }

@@ -300,7 +300,7 @@ static void test_lossy(void **state)
 	v = verdict_get(vl, 0);
 	assert_true(v->both_directions);
 	assert_int_equal(v->sent - v->received, v->failed); /* one of 4 lost per result */
-	assert_non_null(strstr(v->text, "25.0% lost"));
+	assert_non_null(strstr(v->text, "25.0% of their probes"));
 	verdict_list_free(vl);
 }
 
