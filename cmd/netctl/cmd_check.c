@@ -319,8 +319,7 @@ out:
 const struct cmd_entry cmd_check_entry = {
 	.name = "check",
 	.summary = "Check node pairs within and across clusters; store and print the run.",
-	.synopsis = "check --src A[,B] [--dst C[,D]] [OPTIONS]
-"
+	.synopsis = "check --src A[,B] [--dst C[,D]] [OPTIONS]\n"
 		    "check --mesh [OPTIONS]",
 	.details = "Without --dst every ordered node pair inside each --src cluster is checked;\n"
 		   "with --dst every node of each src cluster against every node of each dst\n"
