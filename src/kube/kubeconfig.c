@@ -15,12 +15,13 @@
 
 #include "kubeconfig.h"
 
-#define KC_FILE_LIMIT  (4u << 20) /* a kubeconfig is a few KiB; 4 MiB is generous */
-#define KC_PEM_LIMIT   (1u << 20)
-#define KC_DEPTH_LIMIT 32
-#define KC_NODE_LIMIT  100000
-#define KC_FILES_LIMIT 64 /* entries in $KUBECONFIG */
-#define SA_DIR_DEFAULT "/var/run/secrets/kubernetes.io/serviceaccount"
+#define KC_FILE_LIMIT	(4u << 20) /* a kubeconfig is a few KiB; 4 MiB is generous */
+#define KC_PEM_LIMIT	(1u << 20)
+#define KC_DEPTH_LIMIT	32
+#define KC_NODE_LIMIT	100000
+#define KC_ANCHOR_LIMIT 1000
+#define KC_FILES_LIMIT	64 /* entries in $KUBECONFIG */
+#define SA_DIR_DEFAULT	"/var/run/secrets/kubernetes.io/serviceaccount"
 
 /* ---- a small YAML tree built from libyaml events, with caps -------------------------- */
 
@@ -40,6 +41,9 @@ struct ynode {
 struct ydoc {
 	struct ynode **all; /* every node, for freeing (aliases share nodes) */
 	size_t n, cap;
+	struct ynode **anchored; /* nodes with an &anchor, in document order */
+	size_t n_anchored, cap_anchored;
+	size_t aliases;
 	struct ynode *root;
 };
 
@@ -52,6 +56,7 @@ static void ydoc_release(struct ydoc *d)
 		free(d->all[i]);
 	}
 	free(d->all);
+	free(d->anchored);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -63,8 +68,12 @@ static struct ynode *ydoc_node_new(struct ydoc *d, enum ynode_type type, const y
 	n->type = type;
 	n->line = m->line + 1;
 	n->done = type == YNODE_SCALAR;
-	if (anchor)
+	if (anchor) {
 		n->anchor = xstrdup((const char *)anchor);
+		d->anchored =
+		    xgrow(d->anchored, &d->cap_anchored, d->n_anchored + 1, sizeof(*d->anchored));
+		d->anchored[d->n_anchored++] = n;
+	}
 	d->all = xgrow(d->all, &d->cap, d->n + 1, sizeof(*d->all));
 	d->all[d->n++] = n;
 	return n;
@@ -80,9 +89,9 @@ static void ynode_add(struct ynode *parent, struct ynode *child)
  * cycles are possible and nothing is copied). */
 static struct ynode *ydoc_anchor(struct ydoc *d, const char *name)
 {
-	for (size_t i = d->n; i > 0; i--)
-		if (d->all[i - 1]->done && str_eq(d->all[i - 1]->anchor, name))
-			return d->all[i - 1];
+	for (size_t i = d->n_anchored; i > 0; i--)
+		if (d->anchored[i - 1]->done && !strcmp(d->anchored[i - 1]->anchor, name))
+			return d->anchored[i - 1];
 	return NULL;
 }
 
@@ -129,9 +138,13 @@ static int yload_event(struct yload *l, yaml_event_t *ev)
 	struct ydoc *d = l->doc;
 	struct ynode *n;
 
-	if (d->n >= KC_NODE_LIMIT)
+	/* aliases count too: each one costs a lookup over the anchors */
+	if (d->n + d->aliases >= KC_NODE_LIMIT)
 		return err_set(l->err, ERR_LIMIT, "kubeconfig %s: more than %d YAML nodes", l->file,
 			       KC_NODE_LIMIT);
+	if (d->n_anchored > KC_ANCHOR_LIMIT)
+		return err_set(l->err, ERR_LIMIT, "kubeconfig %s: more than %d YAML anchors",
+			       l->file, KC_ANCHOR_LIMIT);
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		n = ydoc_node_new(d, YNODE_SCALAR, &ev->start_mark, ev->data.scalar.anchor);
@@ -139,10 +152,11 @@ static int yload_event(struct yload *l, yaml_event_t *ev)
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
 		return yload_attach(l, n, &ev->start_mark);
 	case YAML_ALIAS_EVENT:
+		d->aliases++;
 		n = ydoc_anchor(d, (const char *)ev->data.alias.anchor);
 		if (!n)
 			return err_set(l->err, ERR_USAGE,
-				       "kubeconfig %s: line %zu: unknown alias *%s", l->file,
+				       "kubeconfig %s: line %zu: unknown alias *%.60s", l->file,
 				       (size_t)ev->start_mark.line + 1,
 				       (const char *)ev->data.alias.anchor);
 		return yload_attach(l, n, &ev->start_mark);
@@ -204,29 +218,30 @@ static bool ynode_is_null(const struct ynode *n)
 		       !strcmp(n->value, "Null") || !strcmp(n->value, "NULL")));
 }
 
-#define YAML_MERGE_DEPTH 8
+/* Maps a merge-key lookup may visit: merges of merges of lists must not blow up. */
+#define YAML_MERGE_BUDGET 32
 
-static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int depth);
+static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int *budget);
 
 /* "<<: *anchor" or "<<: [*a, *b]": keys of the merged mappings, the earlier ones first. */
-static struct ynode *ymap_merged(const struct ynode *merge, const char *key, int depth)
+static struct ynode *ymap_merged(const struct ynode *merge, const char *key, int *budget)
 {
 	struct ynode *v = NULL;
 
-	if (depth >= YAML_MERGE_DEPTH)
-		return NULL;
 	if (merge->type == YNODE_MAP)
-		return ymap_lookup(merge, key, depth + 1);
+		return ymap_lookup(merge, key, budget);
 	for (size_t i = 0; merge->type == YNODE_SEQ && i < merge->n && !v; i++)
 		if (merge->items[i]->type == YNODE_MAP)
-			v = ymap_lookup(merge->items[i], key, depth + 1);
+			v = ymap_lookup(merge->items[i], key, budget);
 	return v;
 }
 
-static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int depth)
+static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int *budget)
 {
 	const struct ynode *merge = NULL;
 
+	if (--*budget < 0)
+		return NULL;
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const struct ynode *k = map->items[i];
 
@@ -235,13 +250,15 @@ static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int d
 		if (k->plain && !strcmp(k->value, "<<"))
 			merge = map->items[i + 1];
 	}
-	return merge ? ymap_merged(merge, key, depth) : NULL;
+	return merge ? ymap_merged(merge, key, budget) : NULL;
 }
 
 /* The value of key in a mapping; NULL when absent or null. */
 static struct ynode *ymap_get(const struct ynode *map, const char *key)
 {
-	return ymap_lookup(map, key, 0);
+	int budget = YAML_MERGE_BUDGET;
+
+	return ymap_lookup(map, key, &budget);
 }
 
 static const char *ynode_type_name(const struct ynode *n)

@@ -437,6 +437,8 @@ static void test_malformed_structure(void **state)
 	expect_error("user-no-name.yaml", NULL, "users[0].name: missing");
 	expect_error("context-no-cluster.yaml", NULL, "contexts[0].context.cluster: missing");
 	expect_error("deep-nesting.yaml", NULL, "line 17: nested deeper than 32 levels");
+	/* an alias may only point at a finished node: no cycles */
+	expect_error("self-alias.yaml", NULL, "line 5: unknown alias *loop");
 }
 
 static void test_malformed_references(void **state)
@@ -581,6 +583,19 @@ static void test_missing_and_huge_files(void **state)
 	assert_null(t);
 	assert_int_equal(err.code, ERR_LIMIT);
 	assert_non_null(strstr(err.msg, "huge.yaml: more than 100000 YAML nodes"));
+
+	/* many anchors: capped, so alias lookups stay cheap */
+	f = fopen(big, "w");
+	assert_non_null(f);
+	fputs("apiVersion: v1\nkind: Config\npreferences:\n", f);
+	fputs("  k0: &a0 [x]\n", f);
+	for (int i = 1; i < 1100; i++)
+		fprintf(f, "  k%d: &a%d [*a%d]\n", i, i, i - 1);
+	fclose(f);
+	t = kube_target_load(big, NULL, &err);
+	assert_null(t);
+	assert_int_equal(err.code, ERR_LIMIT);
+	assert_non_null(strstr(err.msg, "huge.yaml: more than 1000 YAML anchors"));
 	unlink(big);
 	rmdir(dir);
 	free(big);
