@@ -16,36 +16,6 @@ int family_index(int family)
 	return family == AF_INET6 ? 1 : 0;
 }
 
-enum probe_error errno_to_probe_error(int e, enum probe_protocol proto)
-{
-	switch (e) {
-	case 0:
-		return PROBE_OK;
-	case EMSGSIZE:
-		return PROBE_MTU;
-	case ECONNREFUSED:
-		/* Port unreachable for an echo request means "not answered there". */
-		return proto == PROTO_ICMP ? PROBE_UNREACHABLE : PROBE_REFUSED;
-	case ECONNRESET:
-	case EPIPE:
-		return PROBE_RESET;
-	case ETIMEDOUT:
-		return PROBE_TIMEOUT;
-	case EHOSTUNREACH:
-	case ENETUNREACH:
-	case EHOSTDOWN:
-	case ENETDOWN:
-	case ENONET:
-	case EACCES:
-	case EPERM:
-	case EPROTO:
-	case ENOPROTOOPT:
-		return PROBE_UNREACHABLE;
-	default:
-		return PROBE_OTHER;
-	}
-}
-
 static void slot_timeout(struct timer *t);
 
 int engine_init(struct floater *fl, struct err *err)

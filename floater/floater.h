@@ -184,7 +184,6 @@ void probe_done(struct floater *fl, struct slot *s, enum probe_error e, int64_t 
 struct slot *slot_from_cookie(struct floater *fl, const struct cookie *ck, uint32_t magic,
 			      enum probe_protocol proto);
 int family_index(int family);
-enum probe_error errno_to_probe_error(int e, enum probe_protocol proto);
 
 /* probe_dgram.c: ICMP and UDP probes, shared batching */
 int psock_open_icmp(struct floater *fl, struct psock *ps, int family, struct err *err);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <string.h>
 
 #include "stats.h"
@@ -67,4 +68,34 @@ enum probe_error stats_verdict(const struct rtt_stats *s)
 		if (s->errors & (1u << order[i]))
 			return order[i];
 	return PROBE_TIMEOUT;
+}
+
+enum probe_error errno_to_probe_error(int e, enum probe_protocol proto)
+{
+	switch (e) {
+	case 0:
+		return PROBE_OK;
+	case EMSGSIZE:
+		return PROBE_MTU;
+	case ECONNREFUSED:
+		/* Port unreachable for an echo request means "not answered there". */
+		return proto == PROTO_ICMP ? PROBE_UNREACHABLE : PROBE_REFUSED;
+	case ECONNRESET:
+	case EPIPE:
+		return PROBE_RESET;
+	case ETIMEDOUT:
+		return PROBE_TIMEOUT;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENETDOWN:
+	case ENONET:
+	case EACCES:
+	case EPERM:
+	case EPROTO:
+	case ENOPROTOOPT:
+		return PROBE_UNREACHABLE;
+	default:
+		return PROBE_OTHER;
+	}
 }

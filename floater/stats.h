@@ -29,4 +29,7 @@ uint32_t stats_p99(const struct rtt_stats *s);
 /* ok when all answered, loss when some did, otherwise the most telling failure. */
 enum probe_error stats_verdict(const struct rtt_stats *s);
 
+/* Classifies a socket error (SO_ERROR, send errno, or an ICMP error's ee_errno). */
+enum probe_error errno_to_probe_error(int e, enum probe_protocol proto);
+
 #endif
