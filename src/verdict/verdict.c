@@ -130,10 +130,10 @@ static void vev_add(struct vev *ev, const struct store_result *r)
 		ev->errors[r->error]++;
 }
 
+/* Partial loss is its own error code (PROBE_LOSS); an OK result answered every probe. */
 static bool is_lossy(const struct store_result *r)
 {
-	return r->error == PROBE_LOSS ||
-	       (r->error == PROBE_OK && r->received > 0 && r->received < r->sent);
+	return r->error == PROBE_LOSS;
 }
 
 /* Results whose error code alone says why; they never count for or against patterns. */
@@ -293,11 +293,13 @@ static void explain_by_code(struct vstate *s, struct vnode *sn, struct vnode *dn
 
 static void link_push(struct vstate *s)
 {
+	int64_t total = s->cur.ev.failed > s->pair_results ? s->cur.ev.failed : s->pair_results;
 	/* Links beyond this many are only counted: the list stays bounded at 1M pairs. */
 	size_t cap = 4 * (s->opts.max_bad_links + 1) + 1000;
 
 	if (!s->link_open || !s->cur.ev.failed)
 		return;
+	s->cur.total = total;
 	if (s->nlinks >= cap) {
 		s->links_dropped++;
 		return;
@@ -364,7 +366,6 @@ static int explain_cb(const struct store_result_row *row, void *ctx)
 		explain_by_code(s, sn, dn, cp, r);
 		return 0;
 	}
-	s->cur.total++;
 	if (is_lossy(r))
 		explain_loss(sn, dn, cp, r);
 	else if (r->error != PROBE_OK)
@@ -374,10 +375,12 @@ static int explain_cb(const struct store_result_row *row, void *ctx)
 
 /* ---- walks ------------------------------------------------------------------------------- */
 
+/* Walk 1 sees every result; walk 2 only failures (all it assigns), which saves most of
+ * its cost on a mostly healthy run. */
 static int walk(struct vstate *s, int (*cb)(const struct store_result_row *, void *),
-		struct err *err)
+		bool failed_only, struct err *err)
 {
-	struct store_results_query q = {.merged = s->opts.merged, .failed_only = false};
+	struct store_results_query q = {.merged = s->opts.merged, .failed_only = failed_only};
 
 	return store_results_foreach(s->st, s->run_id, &q, cb, s, err);
 }
@@ -399,6 +402,25 @@ static void vstate_release(struct vstate *s)
 	idmap_release(&s->cp_ix);
 }
 
+static int popcount(unsigned v)
+{
+	return __builtin_popcount(v);
+}
+
+/* Results one node pair has in this run (protocols x families x networks): walk 2 sees
+ * only failures, so a bad link's "N of M" takes M from the run's plan. */
+static int run_pair_results(struct vstate *s, struct err *err)
+{
+	struct store_run_info *ri = store_run_get(s->st, s->run_id, err);
+
+	if (!ri)
+		return -1;
+	s->pair_results = popcount(ri->protocols) * popcount(ri->families ? ri->families : 1) *
+			  popcount(ri->networks ? ri->networks : 1);
+	store_run_info_free(ri);
+	return 0;
+}
+
 struct verdict_list *verdict_compute(struct store *st, int64_t run_id,
 				     const struct verdict_opts *opts, struct err *err)
 {
@@ -414,12 +436,13 @@ struct verdict_list *verdict_compute(struct store *st, int64_t run_id,
 		s.opts.max_bad_links = 50;
 	idmap_init(&s.node_ix);
 	idmap_init(&s.cp_ix);
-	if (store_run_nodes_foreach(st, run_id, nodes_cb, &s, err) < 0)
+	if (run_pair_results(&s, err) < 0 ||
+	    store_run_nodes_foreach(st, run_id, nodes_cb, &s, err) < 0)
 		goto out;
-	if (walk(&s, count_cb, err) < 0)
+	if (walk(&s, count_cb, false, err) < 0)
 		goto out;
 	mark_candidates(&s);
-	if (walk(&s, explain_cb, err) < 0)
+	if (walk(&s, explain_cb, true, err) < 0)
 		goto out;
 	link_push(&s);
 	vl = xcalloc(1, sizeof(*vl));

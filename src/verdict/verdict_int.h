@@ -58,6 +58,7 @@ struct vstate {
 	size_t ncp, capcp;
 	struct idmap cp_ix;
 	int64_t total, failed, not_probed;
+	int64_t pair_results; /* results per node pair in the run's plan */
 	struct vev ev_not_probed;
 	/* walk 2: the node pair being streamed and the bad links found so far */
 	bool link_open;
