@@ -1561,6 +1561,27 @@ void kube_target_free(struct kube_target *t)
 	free(t);
 }
 
+int kube_config_check_text(const char *text, size_t len, const char *name, struct err *err)
+{
+	struct kc_config f = {0};
+	struct ydoc doc;
+	struct kc_parse p = {.file = name, .err = err};
+	int rc = 0;
+
+	if (len > KC_FILE_LIMIT)
+		return err_set(err, ERR_LIMIT, "kubeconfig %s: larger than the limit of %u bytes",
+			       name, KC_FILE_LIMIT);
+	if (ydoc_parse(&doc, text, len, name, err) < 0)
+		return -1;
+	p.dir = path_dirname(name);
+	if (doc.root)
+		rc = kc_parse_root(&p, doc.root, &f);
+	kc_config_release(&f);
+	free(p.dir);
+	ydoc_release(&doc);
+	return rc;
+}
+
 char **kube_context_names(const char *path, struct err *err)
 {
 	struct kc_config c;

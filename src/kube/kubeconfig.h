@@ -60,6 +60,10 @@ void kube_target_free(struct kube_target *t);
 /* The names of all contexts in the given kubeconfig(s) (NULL-terminated, strv_free). */
 char **kube_context_names(const char *path, struct err *err);
 
+/* Parses kubeconfig text as if read from the file `name` and type-checks every field,
+ * without choosing a context or reading the files it names (for validation and fuzzing). */
+int kube_config_check_text(const char *text, size_t len, const char *name, struct err *err);
+
 struct kube_exec *kube_exec_dup(const struct kube_exec *x);
 void kube_exec_free(struct kube_exec *x);
 
