@@ -1116,7 +1116,7 @@ static int kc_load_default(struct kc_config *c, struct err *err)
 static int kc_load(struct kc_config *c, const char *path, struct err *err)
 {
 	memset(c, 0, sizeof(*c));
-	if (path)
+	if (path && *path) /* "" means "not given", like an empty --kubeconfig */
 		return kc_load_file(c, path, err);
 	return kc_load_default(c, err);
 }

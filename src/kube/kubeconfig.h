@@ -48,7 +48,7 @@ struct kube_target {
 };
 
 /* Loads the kubeconfig(s) and resolves a context.
- *  path:    a file, or NULL to use $KUBECONFIG (':'-separated list, merged the way kubectl
+ *  path:    a file, or NULL (or "") to use $KUBECONFIG (':'-separated list, merged the way kubectl
  *           merges: the first file that defines a name wins) or else ~/.kube/config;
  *           when KUBERNETES_SERVICE_HOST is set and no file exists, the in-cluster config.
  *  context: NULL for current-context.

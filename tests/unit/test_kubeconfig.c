@@ -601,6 +601,21 @@ static void test_missing_and_huge_files(void **state)
 	free(big);
 }
 
+static void test_check_text(void **state)
+{
+	static const char good[] = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n"
+				   "  cluster: {server: https://198.18.0.1:6443}\n";
+	static const char bad[] = "apiVersion: v1\nusers:\n- name: u\n  user:\n"
+				  "    client-key-data: '%%%'\n";
+	struct err err = ERR_INIT;
+
+	assert_int_equal(kube_config_check_text(good, strlen(good), "/in/memory", &err), 0);
+	assert_int_equal(kube_config_check_text(bad, strlen(bad), "/in/memory", &err), -1);
+	assert_string_equal(err.msg,
+			    "kubeconfig /in/memory: users[0].user.client-key-data: invalid base64");
+	assert_int_equal(kube_config_check_text("", 0, "/in/memory", &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +638,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed_pem),
 	    cmocka_unit_test(test_no_secret_in_errors),
 	    cmocka_unit_test(test_missing_and_huge_files),
+	    cmocka_unit_test(test_check_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
