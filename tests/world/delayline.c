@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 		{"jitter-us", required_argument, NULL, 'J'},
 		{"loss-pct", required_argument, NULL, 'L'},
 		{"max-packets", required_argument, NULL, 'M'},
+		{"world", required_argument, NULL, 'w'}, /* marks the process as a world's */
 		{0},
 	};
 	struct line l = {.max_packets = 100000};
@@ -227,6 +228,7 @@ int main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd': dev = optarg; break;
+		case 'w': break;
 		case 'D':
 		case 'J':
 		case 'L':
