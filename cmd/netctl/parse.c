@@ -70,8 +70,11 @@ void cmd_usage(const struct cmd_entry *e, FILE *f)
 	fprintf(f, "\nGlobal options:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(global_opts); i++)
 		print_opt(&global_opts[i], f);
-	if (e->details)
-		fprintf(f, "\n%s", e->details);
+	if (e->details) {
+		size_t n = strlen(e->details);
+
+		fprintf(f, "\n%s%s", e->details, n && e->details[n - 1] == '\n' ? "" : "\n");
+	}
 }
 
 int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
