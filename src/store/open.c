@@ -16,6 +16,15 @@ extern const struct embedded_file netctl_schema_files[];
 #define STORE_APPLICATION_ID 0x6e657463
 #define STORE_BUSY_TIMEOUT_MS 10000
 #define SQLITE_MAGIC "SQLite format 3"
+/* Tuned with bench/store; see docs/decisions.md. */
+#ifndef STORE_PAGE_SIZE
+#define STORE_PAGE_SIZE 16384
+#endif
+#ifndef STORE_CACHE_KB
+#define STORE_CACHE_KB 65536
+#endif
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -316,7 +325,7 @@ static int configure(struct store *st, bool created, struct err *err)
 {
 	/* Larger pages: fewer page headers and B-tree levels for million-row runs
 	 * (measured in bench/store); only effective before the first table exists. */
-	if (created && store_exec(st, "PRAGMA page_size = 16384", err) < 0)
+	if (created && store_exec(st, "PRAGMA page_size = " STR(STORE_PAGE_SIZE), err) < 0)
 		return -1;
 	/* WAL: readers (history in another terminal) never block the writer of a run.
 	 * synchronous=NORMAL: in WAL mode a power loss may lose the last committed batches
@@ -324,7 +333,7 @@ static int configure(struct store *st, bool created, struct err *err)
 	if (store_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
 	    store_exec(st, "PRAGMA synchronous = NORMAL", err) < 0 ||
 	    store_exec(st, "PRAGMA foreign_keys = ON", err) < 0 ||
-	    store_exec(st, "PRAGMA cache_size = -65536", err) < 0 ||
+	    store_exec(st, "PRAGMA cache_size = -" STR(STORE_CACHE_KB), err) < 0 ||
 	    store_exec(st, "PRAGMA temp_store = MEMORY", err) < 0)
 		return err_prefix(err, "configure %s", st->path);
 	return 0;

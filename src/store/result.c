@@ -80,14 +80,15 @@ static int results_insert(struct store *st, int64_t run_id, const struct store_r
 {
 	sqlite3_stmt *s;
 
+	for (size_t i = 0; i < n; i++)
+		if (result_check(&rows[i], err) < 0)
+			return -1;
 	if (store_prepare_cached(st, &st->ins_result, SQL_INSERT, err) < 0)
 		return -1;
 	s = st->ins_result;
 	for (size_t i = 0; i < n; i++) {
 		int rc;
 
-		if (result_check(&rows[i], err) < 0)
-			return -1;
 		result_bind(s, run_id, &rows[i]);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
