@@ -131,6 +131,7 @@ extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_cluster_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_clean_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_report_entry;

@@ -20,6 +20,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_cluster_entry,
 	&cmd_check_entry,
 	&cmd_resume_entry,
+	&cmd_clean_entry,
 	&cmd_history_entry,
 	&cmd_diff_entry,
 	&cmd_report_entry,

@@ -1,4 +1,5 @@
 /* Floaters: apply the DaemonSets into every cluster, wait for them (bounded), remove them. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,4 +101,32 @@ void floaters_remove(struct engine *e)
 			engine_phase(e, RUN_PHASE_CLEANUP, "%s: floaters removed",
 				     e->clusters[c].in->name);
 	}
+}
+
+int run_clean(const struct run_cluster *clusters, size_t n, const char *ns, long wait_ms,
+	      const struct run_events *ev, struct err *err)
+{
+	struct kube_loop *loop = kube_loop_new(err);
+	int rc = 0;
+
+	if (!loop)
+		return -1;
+	for (size_t c = 0; c < n; c++) {
+		struct kube_client_opts ko = {.name = clusters[c].name};
+		struct kube_client *kc = kube_client_new(loop, clusters[c].target, &ko, err);
+		char text[256];
+
+		if (!kc || kube_floaters_delete(kc, ns, wait_ms, err) < 0) {
+			kube_client_free(kc);
+			rc = err_prefix(err, "cleaning %s", clusters[c].name);
+			break;
+		}
+		kube_client_free(kc);
+		snprintf(text, sizeof(text), "%s: removed everything netctl created in %s",
+			 clusters[c].name, ns);
+		if (ev && ev->phase)
+			ev->phase(ev->arg, RUN_PHASE_CLEANUP, text);
+	}
+	kube_loop_free(loop);
+	return rc;
 }

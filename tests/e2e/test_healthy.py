@@ -1,0 +1,49 @@
+"""A healthy world: a single-cluster mesh, a cross-cluster check in both directions and a
+3-cluster mesh all pass, and the stored result count equals the plan."""
+from e2e import *
+
+st = Store()
+COMMON = ["--protocol", "icmp,tcp,udp", "--family", "4,6", "--timeout", "1s",
+          "--keep-floaters"]
+ROWS_PER_PAIR = 3 * 2  # protocols x families (pod network)
+
+
+def run_case(name, args, pairs):
+    r = st.netctl("check", *args, *COMMON)
+    log(r.stdout)
+    log(r.stderr[-3000:])
+    run = st.last_run()
+    check(r.returncode == 0, "%s: exit code 0 (got %d)" % (name, r.returncode))
+    stored = st.sql("SELECT count(*), sum(error != 0) FROM results WHERE run_id = ?", run)[0]
+    planned = st.sql("SELECT planned, status FROM runs WHERE id = ?", run)[0]
+    check(stored[0] == pairs * ROWS_PER_PAIR,
+          "%s: %d results stored, plan is %d" % (name, stored[0], pairs * ROWS_PER_PAIR))
+    check(planned[0] == pairs * ROWS_PER_PAIR, "%s: run records %d planned" % (name, planned[0]))
+    check(stored[1] == 0, "%s: no failed result (got %s)" % (name, stored[1]))
+    check(planned[1] == "done", "%s: run status done (got %s)" % (name, planned[1]))
+    check("healthy" in r.stdout, "%s: the verdict says healthy" % name)
+    # every ordered node pair appears, and only those
+    src_dst = st.sql("SELECT count(DISTINCT src_node * 100000 + dst_node) FROM results "
+                     "WHERE run_id = ?", run)[0][0]
+    check(src_dst == pairs, "%s: %d distinct node pairs (want %d)" % (name, src_dst, pairs))
+    return run
+
+
+run_case("single-cluster mesh of east", ["--src", "east"], 5 * 4)
+run_case("east <-> west", ["--src", "east", "--dst", "west"], 2 * 5 * 5)
+run_case("3-cluster mesh", ["--mesh"], 13 * 12)
+
+# Objects netctl created are there for real kubectl to see.
+out = subprocess.run(in_world([KUBECTL, "--kubeconfig", kubeconfig("west"), "-n",
+                               "kosmos-system", "get", "daemonset,secret", "-l",
+                               "app.kubernetes.io/managed-by=netctl", "-o", "name"]),
+                     capture_output=True, text=True)
+check("daemonset.apps/netctl-floater" in out.stdout,
+      "kubectl sees the floater DaemonSet netctl created (%s)" % out.stdout.split())
+check("secret/netctl-floater-token" in out.stdout, "kubectl sees the token Secret")
+
+# The JSON output is one document.
+r = st.netctl("check", "--src", "north", *COMMON, "--json")
+doc = check_json(r)
+check(doc is not None and r.returncode == 0, "--json prints one JSON document, exit 0")
+finish()
