@@ -24,7 +24,9 @@ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" >/dev/null
 NETCTL=$PWD/$BUILD_DIR/cmd/netctl/netctl
 export NETCTL_FLOATER_BIN=$PWD/$BUILD_DIR/floater/floater
-WORLD="tests/world/world --dir $WORLD_DIR"
+world() { tests/world/world "$@" --dir "$WORLD_DIR"; }
+WORLD=world
+WORLD_EXEC="tests/world/world exec --dir $WORLD_DIR"
 
 cleanup() {
   if [[ ${KEEP_WORLD:-0} != 1 ]]; then
@@ -37,33 +39,34 @@ trap cleanup EXIT
 say "bringing up the test world: clusters east and west, $NODES nodes each"
 $WORLD down >/dev/null 2>&1 || true
 rm -f "$NETCTL_DB"
-$WORLD up --clusters "east:$NODES,west:$NODES"
+$WORLD up --clusters "east:$NODES,west:$NODES" --build "$PWD/$BUILD_DIR"
 
 say "registering the clusters"
 for c in east west; do
-  $WORLD exec "$NETCTL" cluster add "$c" --kubeconfig "$($WORLD kubeconfig $c)"
+  $WORLD_EXEC "$NETCTL" cluster add "$c" --kubeconfig "$($WORLD kubeconfig $c)"
 done
-$WORLD exec "$NETCTL" cluster list
+$WORLD_EXEC "$NETCTL" cluster list
 
 CHECK=(check --src east --dst west --protocol icmp,tcp,udp --family 4,6 --timeout 1s --keep-floaters)
 
 say "netctl ${CHECK[*]}   (healthy network)"
-$WORLD exec "$NETCTL" "${CHECK[@]}" || true
+$WORLD_EXEC "$NETCTL" "${CHECK[@]}" || true
 
+FAULT="tests/world/fault --dir $WORLD_DIR"
 victim=$($WORLD nodes west | awk 'NR==2 {print $1}')
-say "fault: drop all UDP between the clusters, and all traffic to node west/$victim"
-$WORLD fault drop --between east west --protocol udp
-$WORLD fault drop --node "west/$victim"
+say "fault: drop all UDP between the clusters, and everything between $victim and east"
+$FAULT drop east west --proto udp
+$FAULT drop "$victim" east
 
 say "netctl ${CHECK[*]}   (with the faults)"
 rc=0
-$WORLD exec "$NETCTL" "${CHECK[@]}" || rc=$?
+$WORLD_EXEC "$NETCTL" "${CHECK[@]}" || rc=$?
 echo "exit code: $rc (1 = some pairs failed)"
 
 say "netctl diff   (what changed between the two runs)"
-$WORLD exec "$NETCTL" diff || true
+$WORLD_EXEC "$NETCTL" diff || true
 
 say "netctl history"
-$WORLD exec "$NETCTL" history
+$WORLD_EXEC "$NETCTL" history
 
-$WORLD fault clear
+$FAULT clear

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -30,9 +31,13 @@ static const struct cmd_entry *const commands[] = {
 
 volatile sig_atomic_t cmd_interrupted;
 
+/* First signal: long commands stop cleanly (results already received are committed).
+ * Second: exit at once; committed batches stay, SQLite's journal keeps the file sane. */
 static void on_signal(int sig)
 {
 	(void)sig;
+	if (cmd_interrupted)
+		_exit(EXIT_INTERRUPTED);
 	cmd_interrupted = 1;
 }
 
