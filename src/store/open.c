@@ -23,6 +23,9 @@ extern const struct embedded_file netctl_schema_files[];
 #ifndef STORE_CACHE_KB
 #define STORE_CACHE_KB 65536
 #endif
+#ifndef STORE_SYNCHRONOUS
+#define STORE_SYNCHRONOUS NORMAL
+#endif
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -331,7 +334,7 @@ static int configure(struct store *st, bool created, struct err *err)
 	 * synchronous=NORMAL: in WAL mode a power loss may lose the last committed batches
 	 * but never corrupts the file; a process crash loses nothing committed. */
 	if (store_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
-	    store_exec(st, "PRAGMA synchronous = NORMAL", err) < 0 ||
+	    store_exec(st, "PRAGMA synchronous = " STR(STORE_SYNCHRONOUS), err) < 0 ||
 	    store_exec(st, "PRAGMA foreign_keys = ON", err) < 0 ||
 	    store_exec(st, "PRAGMA cache_size = -" STR(STORE_CACHE_KB), err) < 0 ||
 	    store_exec(st, "PRAGMA temp_store = MEMORY", err) < 0)
