@@ -370,7 +370,10 @@ static int diff_load(struct html *h)
 
 static void td_text(FILE *f, const char *s, const char *cls)
 {
-	fprintf(f, cls ? "<td class=\"%s\">" : "<td>", cls);
+	if (cls)
+		fprintf(f, "<td class=\"%s\">", cls);
+	else
+		fputs("<td>", f);
 	xml_put(f, s);
 	fputs("</td>", f);
 }
@@ -631,9 +634,13 @@ static int map_cmp(const void *pa, const void *pb, void *ctx)
 /* Orders the maps by cluster names and protocol, and renumbers the failures' map index. */
 static void maps_sort(struct html *h)
 {
-	uint32_t *where = xcalloc(h->nmaps + 1, sizeof(*where));
-	struct hmap *old = xcalloc(h->nmaps + 1, sizeof(*old));
+	uint32_t *where;
+	struct hmap *old;
 
+	if (!h->nmaps)
+		return;
+	where = xcalloc(h->nmaps, sizeof(*where));
+	old = xcalloc(h->nmaps, sizeof(*old));
 	/* (src, dst, protocol) is unique per map: match old and new positions by it */
 	memcpy(old, h->maps, h->nmaps * sizeof(*old));
 	qsort_r(h->maps, h->nmaps, sizeof(*h->maps), map_cmp, h);

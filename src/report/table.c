@@ -89,6 +89,8 @@ static void tt_free(struct ttable *t)
 	free(t->colors);
 }
 
+static void heading(struct rctx *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void heading(struct rctx *r, const char *fmt, ...)
 {
 	va_list ap;

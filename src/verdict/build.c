@@ -384,7 +384,8 @@ static size_t links_fold(struct vstate *s)
 {
 	size_t out = 0;
 
-	qsort_r(s->links, s->nlinks, sizeof(*s->links), link_cmp, s);
+	if (s->nlinks)
+		qsort_r(s->links, s->nlinks, sizeof(*s->links), link_cmp, s);
 	for (size_t i = 0; i < s->nlinks; i++) {
 		struct vlink *prev = out ? &s->links[out - 1] : NULL;
 		struct vlink *l = &s->links[i];
@@ -491,7 +492,8 @@ void verdict_build(struct verdict_list *vl, struct vstate *s)
 			   xasprintf("healthy: all %lld results passed", (long long)s->total));
 		v->total = s->total;
 	}
-	qsort(vl->v, vl->n, sizeof(*vl->v), verdict_cmp);
+	if (vl->n)
+		qsort(vl->v, vl->n, sizeof(*vl->v), verdict_cmp);
 }
 
 void verdict_list_free(struct verdict_list *vl)

@@ -426,6 +426,41 @@ static void test_html_diff_against_previous(void **state)
 	free(t);
 }
 
+static int fault_none(const struct mk_row *r, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	return -1;
+}
+
+/* A run with no results (every floater missing, or stopped at once) still reports. */
+static void test_empty_run(void **state)
+{
+	struct mk_spec sp = {.clusters = {"east"}, .nodes = {2}, .in_cluster = true};
+	int64_t run;
+	char *t;
+	cJSON *doc;
+
+	(void)state;
+	sp.fault = fault_none;
+	run = mk_run(&mk, &sp);
+	t = render(run, REPORT_TABLE, false, false);
+	assert_non_null(strstr(t, "* the run has no results"));
+	free(t);
+	doc = render_json(run, false);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "results")), 0);
+	cJSON_Delete(doc);
+	t = render(run, REPORT_CSV, false, false);
+	assert_int_equal(count(t, "\r\n"), 1);
+	free(t);
+	t = render(run, REPORT_JUNIT, false, false);
+	assert_non_null(strstr(t, "tests=\"0\" failures=\"0\""));
+	free(t);
+	t = render(run, REPORT_HTML, false, false);
+	assert_non_null(strstr(t, "\"maps\":[]"));
+	free(t);
+}
+
 static void test_unknown_run(void **state)
 {
 	struct report_opts o = {.format = REPORT_JSON};
@@ -451,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_junit_parses_with_counts),
 		cmocka_unit_test(test_html_self_contained),
 		cmocka_unit_test(test_html_diff_against_previous),
+		cmocka_unit_test(test_empty_run),
 		cmocka_unit_test(test_unknown_run),
 	};
 
