@@ -603,7 +603,7 @@ static int exec_run(struct kube_auth *a, struct err *err)
 		else
 			snprintf(what, sizeof(what), "no answer within %ld ms (killed)",
 				 a->exec_timeout_ms);
-		exec_fail(a, err, ERR_TIMEOUT, what, io.errb.data);
+		exec_fail(a, err, io.out_overflow ? ERR_LIMIT : ERR_TIMEOUT, what, io.errb.data);
 		goto out;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

@@ -314,7 +314,7 @@ static void test_exec_garbage_and_bad_status(void **state)
 
 	setenv("NETCTL_PLUGIN_MODE", "big", 1);
 	expect_fail(a, &err);
-	assert_int_equal(err.code, ERR_TIMEOUT);
+	assert_int_equal(err.code, ERR_LIMIT);
 	assert_non_null(strstr(err.msg, "output larger than 1048576 bytes"));
 	kube_auth_free(a);
 	kube_target_free(t);
@@ -387,6 +387,52 @@ static void test_exec_timeout_kills(void **state)
 	kube_target_free(t);
 }
 
+/* True while pid is a live (not zombie) process. */
+static bool process_alive(long pid)
+{
+	char path[64], stat[256];
+	FILE *f;
+	char *paren;
+	bool alive = false;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(stat, sizeof(stat), f) && (paren = strrchr(stat, ')')))
+		alive = paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+	fclose(f);
+	return alive;
+}
+
+static void test_exec_timeout_kills_process_group(void **state)
+{
+	struct kube_target *t = load("exec-v1.yaml");
+	struct kube_auth *a = kube_auth_new(t);
+	char *pidfile = xasprintf("%s/orphan.pid", tmpdir);
+	struct err err = ERR_INIT;
+	FILE *f;
+	long pid = 0;
+
+	setenv("NETCTL_PLUGIN_MODE", "orphan", 1);
+	setenv("NETCTL_PLUGIN_PIDFILE", pidfile, 1);
+	kube_auth_set_exec_timeout(a, 400);
+	expect_fail(a, &err);
+	assert_int_equal(err.code, ERR_TIMEOUT);
+	f = fopen(pidfile, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	/* the plugin's own child, holding the output pipe, died with it */
+	for (int i = 0; i < 100 && process_alive(pid); i++)
+		usleep(10000);
+	assert_false(process_alive(pid));
+	unsetenv("NETCTL_PLUGIN_PIDFILE");
+	free(pidfile);
+	kube_auth_free(a);
+	kube_target_free(t);
+}
+
 static void test_exec_client_certificate(void **state)
 {
 	struct kube_target *t = load("exec-v1.yaml");
@@ -429,6 +475,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_exec_api_version_mismatch, setup),
 	    cmocka_unit_test_setup(test_exec_not_installed, setup),
 	    cmocka_unit_test_setup(test_exec_timeout_kills, setup),
+	    cmocka_unit_test_setup(test_exec_timeout_kills_process_group, setup),
 	    cmocka_unit_test_setup(test_exec_client_certificate, setup),
 	};
 
