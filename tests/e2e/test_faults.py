@@ -1,0 +1,130 @@
+"""Each world fault: the run completes, exactly the right results fail with the right
+error, the verdict names the fault, exit code 1. Faults are undone after each case."""
+from e2e import *
+
+st = Store()
+E, W = nodes("east"), nodes("west")
+CROSS = ["--src", "east", "--dst", "west"]
+BASE = ["--timeout", "1s", "--keep-floaters", "--json"]
+
+
+def run(args):
+    r = st.netctl("check", *args, *BASE)
+    doc = check_json(r)
+    if r.returncode not in (0, 1):
+        log(r.stderr[-3000:])
+    run_id = st.last_run()
+    verdicts = [v["kind"] for v in doc["verdicts"]] if doc else []
+    return r, run_id, st.failed_pairs(run_id), verdicts, doc
+
+
+def case(name, fault_args, check_args, expect_pairs, errors, verdict, exact=True):
+    """expect_pairs: set of (src node, dst node) that must fail; errors: allowed error names."""
+    log("--- " + name)
+    fid = fault(*fault_args) if fault_args else None
+    try:
+        r, run_id, failed, verdicts, doc = run(check_args)
+    finally:
+        if fid:
+            fault("undo", fid)
+    got_pairs = {(f[0], f[1]) for f in failed}
+    got_errors = {f[5] for f in failed}
+    check(r.returncode == 1, "%s: exit code 1 (got %d)" % (name, r.returncode))
+    if exact:
+        check(got_pairs == expect_pairs, "%s: exactly the expected node pairs fail "
+              "(missing %s, extra %s)" % (name, sorted(expect_pairs - got_pairs)[:6],
+                                          sorted(got_pairs - expect_pairs)[:6]))
+    else:
+        check(got_pairs and got_pairs <= expect_pairs,
+              "%s: failures only among the expected pairs (extra %s)"
+              % (name, sorted(got_pairs - expect_pairs)[:6]))
+    check(got_errors <= {ERR[e] for e in errors},
+          "%s: errors are %s (got %s)" % (name, errors, sorted(got_errors)))
+    check(verdict in verdicts, "%s: verdict %s named (got %s)" % (name, verdict, verdicts))
+    status = st.sql("SELECT status FROM runs WHERE id = ?", run_id)[0][0]
+    check(status == "done", "%s: the run completed (%s)" % (name, status))
+    return failed, doc
+
+
+def both(a_nodes, b_nodes):
+    return {(a, b) for a in a_nodes for b in b_nodes} | {(b, a) for a in a_nodes for b in b_nodes}
+
+
+# healthy baseline, which also deploys the floaters
+r, run_id, failed, verdicts, _ = run(CROSS + ["--protocol", "icmp,tcp,udp", "--family", "4,6"])
+check(r.returncode == 0 and not failed, "baseline: healthy (exit %d)" % r.returncode)
+
+case("drop between two nodes", ["drop", E[0], W[1]],
+     CROSS + ["--protocol", "icmp,tcp,udp", "--family", "4,6"],
+     both([E[0]], [W[1]]), ["timeout"], "bad-link")
+
+failed, _ = case("cluster partition", ["drop", "east", "west"],
+                 ["--mesh", "--protocol", "tcp", "--family", "4"],
+                 both(E, W), ["timeout"], "partitioned")
+
+for proto in ("icmp", "udp"):
+    failed, _ = case("%s-only block" % proto, ["drop", "east", "west", "--proto", proto],
+                     CROSS + ["--protocol", "icmp,tcp,udp", "--family", "4"],
+                     both(E, W), ["timeout"], "protocol-blocked")
+    check({f[2] for f in failed} == {PROTO[proto]},
+          "%s-only block: only %s results fail" % (proto, proto))
+
+failed, doc = case("30% loss", ["loss", "east", "west", "--percent", "30"],
+                   CROSS + ["--protocol", "icmp", "--family", "4", "--count", "100",
+                            "--interval", "2ms"],
+                   both(E, W), ["loss", "timeout"], "lossy-path", exact=False)
+if doc:
+    sent = sum(p["sent"] for p in doc["results"])
+    recv = sum(p["received"] for p in doc["results"])
+    loss = 1 - recv / sent if sent else 0
+    # 30% per direction of the round trip: 1 - 0.7 * 0.7 = 51% of echoes lost when both
+    # directions drop; the fault applies per direction, so accept 20% .. 60%.
+    check(0.20 <= loss <= 0.60, "30%% loss: measured loss %.1f%%" % (loss * 100))
+
+failed, _ = case("MTU mismatch", ["mtu", "west", "--mtu", "1280"],
+                 CROSS + ["--protocol", "icmp", "--family", "4", "--size", "1400"],
+                 both(E, W), ["message-too-long", "timeout"], "mtu")
+check(ERR["message-too-long"] in {f[5] for f in failed},
+      "MTU mismatch: message-too-long reported")
+
+failed, _ = case("IPv6 broken", ["ipv6-broken", "east", "west"],
+                 CROSS + ["--protocol", "icmp,tcp", "--family", "4,6"],
+                 both(E, W), ["timeout", "unreachable"], "ipv6-broken")
+check({f[3] for f in failed} == {6}, "IPv6 broken: only IPv6 results fail")
+
+# a floater that never becomes Ready: its pairs are no-agent, the run does not hang
+t0 = time.time()
+failed, _ = case("pod never Ready", ["neverready", E[4]],
+                 CROSS + ["--protocol", "tcp", "--family", "4", "--pod-wait", "8s"],
+                 both([E[4]], W), ["no-agent"], "floater-missing")
+check(time.time() - t0 < 90, "pod never Ready: the check is bounded by --pod-wait")
+
+# a floater killed while the check runs: its own requests are agent-lost
+log("--- floater killed mid-run")
+p = st.popen("check", *CROSS, "--protocol", "icmp", "--family", "4", "--count", "200",
+             "--interval", "20ms", "--concurrency", "1", *BASE)
+time.sleep(3)
+fid = fault("kill-floater", E[2], "--hold")
+out, err = p.communicate(timeout=300)
+fault("undo", fid)
+run_id = st.last_run()
+failed = st.failed_pairs(run_id)
+check(p.returncode == 1, "floater killed: exit code 1 (got %d)" % p.returncode)
+check(failed and {(f[0], f[1]) for f in failed} <= both([E[2]], W),
+      "floater killed: only pairs of %s fail" % E[2])
+check(ERR["agent-lost"] in {f[5] for f in failed} or ERR["no-agent"] in {f[5] for f in failed},
+      "floater killed: its results are agent-lost")
+check(st.sql("SELECT status FROM runs WHERE id = ?", run_id)[0][0] == "done",
+      "floater killed: the run completed")
+
+# a throttled API server: 429s are retried, the run completes and passes
+log("--- API server throttled")
+fid = fault("throttle", "west", "--inflight", "1")
+try:
+    r, run_id, failed, verdicts, _ = run(CROSS + ["--protocol", "tcp", "--family", "4"])
+finally:
+    fault("undo", fid)
+check(r.returncode == 0 and not failed,
+      "throttled API server: the run completes and passes (exit %d, %d failed)"
+      % (r.returncode, len(failed)))
+finish()
