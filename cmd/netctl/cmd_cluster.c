@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "kube.h"
 #include "store.h"
 
 #define MAX_CONTEXT_LEN 253
@@ -61,6 +62,38 @@ static int check_readable_file(const char *path, struct err *err)
 	return 0;
 }
 
+/* The file must parse as a kubeconfig and hold the context asked for; the rest (server,
+ * credentials) is checked by every `netctl check`, which reads the file again. */
+static int check_kubeconfig(const char *path, const char *context, struct err *err)
+{
+	char **names = kube_context_names(path, err);
+	struct buf list;
+	int rc = 0;
+
+	if (!names) {
+		err->code = ERR_USAGE;
+		return err_prefix(err, "--kubeconfig %s", path);
+	}
+	if (!names[0]) {
+		rc = err_set(err, ERR_USAGE, "--kubeconfig %s: has no contexts", path);
+		goto out;
+	}
+	if (!context)
+		goto out;
+	for (char **n = names; *n; n++)
+		if (!strcmp(*n, context))
+			goto out;
+	buf_init(&list, 1024);
+	for (char **n = names; *n; n++)
+		buf_printf(&list, "%s%s", n == names ? "" : ", ", *n);
+	rc = err_set(err, ERR_USAGE, "--context %s: not in %s (it has: %s)", context, path,
+		     list.data ? list.data : "");
+	buf_release(&list);
+out:
+	strv_free(names);
+	return rc;
+}
+
 static int check_context(const char *ctx, struct err *err)
 {
 	if (!*ctx)
@@ -93,7 +126,8 @@ static int add_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, ch
 	if (args.context && check_context(args.context, &err) < 0)
 		return cmd_usage_error(e, "%s", err.msg);
 	path = absolute_path(args.kubeconfig, &err);
-	if (!path || check_readable_file(path, &err) < 0)
+	if (!path || check_readable_file(path, &err) < 0 ||
+	    check_kubeconfig(path, args.context, &err) < 0)
 		goto out;
 	st = cmd_open_store(ctx, &err);
 	if (!st)
@@ -232,8 +266,9 @@ static const struct cmd_entry cluster_add_entry = {
 	.name = "cluster add",
 	.summary = "Register a cluster by name: its kubeconfig path and context, no secrets.",
 	.synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]",
-	.details = "NAME: 1-63 of a-z, 0-9 and '-'. FILE must exist and be readable; it is\n"
-		   "stored as an absolute path and read again by every check.\n",
+	.details = "NAME: 1-63 of a-z, 0-9 and '-'. FILE must be a readable kubeconfig that has\n"
+		   "the context CTX (when given); it is stored as an absolute path, never\n"
+		   "copied, and read again by every check.\n",
 	.opts = add_opts,
 	.exec = add_exec,
 };

@@ -102,6 +102,33 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)' "$T/out" "$1" || fail "JSON check failed: $1"
 }
 
+# mk_kubeconfig FILE CONTEXT...: a small valid kubeconfig with those contexts (the token is
+# a marker: it must never show up in the store).
+mk_kubeconfig() {
+	local f=$1 c
+	shift
+	{
+		echo "apiVersion: v1"
+		echo "kind: Config"
+		echo "current-context: $1"
+		echo "clusters:"
+		echo "- name: c1"
+		echo "  cluster:"
+		echo "    server: https://198.18.0.10:6443"
+		echo "users:"
+		echo "- name: u1"
+		echo "  user:"
+		echo "    token: SECRET-TOKEN-MARKER"
+		echo "contexts:"
+		for c in "$@"; do
+			echo "- name: $c"
+			echo "  context:"
+			echo "    cluster: c1"
+			echo "    user: u1"
+		done
+	} >"$f"
+}
+
 # ---- usage, help, version, usage errors --------------------------------------------------
 
 part_usage() {
@@ -220,8 +247,9 @@ part_init() {
 part_cluster() {
 	local db=$XDG_DATA_HOME/netctl/netctl.db
 	mkdir -p "$HOME/.kube" sub
-	echo 'apiVersion: v1' >"$HOME/.kube/prod.yaml"
-	echo 'apiVersion: v1' >sub/staging.yaml
+	mk_kubeconfig "$HOME/.kube/prod.yaml" admin@prod viewer@prod
+	mk_kubeconfig sub/staging.yaml staging
+	echo 'this: [is not a kubeconfig' >sub/broken.yaml
 
 	run cluster list
 	want_rc 0
@@ -257,7 +285,8 @@ part_cluster() {
 	json_check '[c for c in d if c["name"] == "staging"][0]["context"] is None'
 	# Never a credential: only the path is stored.
 	checks=$((checks + 1))
-	! grep -q "apiVersion" "$db" || fail "kubeconfig content found in the store"
+	! grep -q "SECRET-TOKEN-MARKER" "$db" "$db"-wal 2>/dev/null ||
+		fail "kubeconfig content found in the store"
 
 	run cluster add prod --kubeconfig sub/staging.yaml
 	want_fail_line 2 "already registered"
@@ -271,6 +300,12 @@ part_cluster() {
 	want_fail_line 2 "not a regular file"
 	run cluster add qa --kubeconfig sub/staging.yaml --context ''
 	want_usage_error "--context"
+	run cluster add qa --kubeconfig sub/staging.yaml --context prod
+	want_fail_line 2 "--context prod: not in $T/work/sub/staging.yaml (it has: staging)"
+	run cluster add qa --kubeconfig sub/broken.yaml
+	want_fail_line 2 "broken.yaml"
+	run cluster list
+	want_not_out "qa"
 
 	run cluster remove nosuch
 	want_fail_line 2 "no cluster named 'nosuch'"
@@ -350,7 +385,7 @@ EOF
 part_history() {
 	local db=$T/runs.db
 	mkdir -p sub
-	echo 'apiVersion: v1' >sub/kc.yaml
+	mk_kubeconfig sub/kc.yaml ctx
 
 	run --db "$db" history
 	want_rc 0
@@ -410,7 +445,7 @@ EOF
 part_diff() {
 	local db=$T/runs.db
 	mkdir -p sub
-	echo 'apiVersion: v1' >sub/kc.yaml
+	mk_kubeconfig sub/kc.yaml ctx
 
 	run --db "$db" diff
 	want_rc 0
