@@ -64,18 +64,24 @@ char **kube_context_names(const char *path, struct err *err);
  * without choosing a context or reading the files it names (for validation and fuzzing). */
 int kube_config_check_text(const char *text, size_t len, const char *name, struct err *err);
 
+/* Deep copy (every field, including interactive_mode) and free. */
 struct kube_exec *kube_exec_dup(const struct kube_exec *x);
 void kube_exec_free(struct kube_exec *x);
 
 /* Credentials for one request. Fills `header` with "Authorization: Bearer …" or
  * "Authorization: Basic …" (or leaves it empty when client certificates are the only auth).
- * Runs the exec plugin when needed (posix_spawn, no shell; result cached until its
- * expirationTimestamp), re-reads token_file when it changed. */
+ * Precedence: token, then token_file, then exec plugin, then username/password.
+ * Runs the exec plugin when needed (posix_spawn, no shell, stdin /dev/null, 30 s bound;
+ * result cached until 5 s before its expirationTimestamp, or until kube_auth_invalidate
+ * when it has none), re-reads token_file when its inode, size or mtime changed.
+ * Errors are one line and never contain a credential; plugin errors carry the first line
+ * of its stderr and the installHint. A kube_auth is not thread-safe: one per client. */
 struct kube_auth;
 struct kube_auth *kube_auth_new(const struct kube_target *t);
 void kube_auth_free(struct kube_auth *a);
 int kube_auth_header(struct kube_auth *a, struct buf *header, struct err *err);
-/* Client certificate and key from an exec plugin (if it returned them), else NULL blobs. */
+/* Client certificate and key from an exec plugin (if it returned them), else NULL. Valid
+ * after a successful kube_auth_header and until the next call to it. */
 const struct kube_blob *kube_auth_client_cert(struct kube_auth *a);
 const struct kube_blob *kube_auth_client_key(struct kube_auth *a);
 /* Forget the cached credential (call after a 401 so the next request re-runs the plugin). */
