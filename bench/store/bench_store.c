@@ -12,12 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store.h"
 
 struct bench {
 	struct store *st;
 	char *path;
 	long nodes, batch, streams, history_runs;
+	bool reuse; /* -x: read benchmarks on the runs 1 and 2 of an existing bench.db */
 	int64_t cluster_src, cluster_dst;
 	int64_t *src_ids, *dst_ids;
 	uint64_t rng;
@@ -296,10 +299,43 @@ static void bench_history(struct bench *b)
 	       secs(t.wall), secs(t.cpu), (long long)n);
 }
 
+/* The rejected alternative: the diff as one SQL join over the primary key (inner join
+ * only, counting; the store's merge join also finds new/vanished pairs and streams rows). */
+static void bench_sql_join(struct bench *b, int64_t a, int64_t c)
+{
+	const char *q = "SELECT count(*), sum(a.error = 0 AND b.error != 0) FROM results a "
+			"JOIN results b ON b.run_id = ?2 AND b.src_node = a.src_node AND "
+			"b.dst_node = a.dst_node AND b.protocol = a.protocol AND "
+			"b.family = a.family AND b.network = a.network WHERE a.run_id = ?1";
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	struct timing t;
+
+	if (sqlite3_open_v2(b->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bench_store: sql join: %s\n", sqlite3_errmsg(db));
+		exit(1);
+	}
+	sqlite3_bind_int64(s, 1, a);
+	sqlite3_bind_int64(s, 2, c);
+	timing_start(&t);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		fprintf(stderr, "bench_store: sql join: %s\n", sqlite3_errmsg(db));
+		exit(1);
+	}
+	timing_stop(&t);
+	printf("SQL join (rejected): %.3f s wall, %.3f s CPU (%lld keys in both, %lld "
+	       "regressions; no new/vanished, no rows)\n",
+	       secs(t.wall), secs(t.cpu), (long long)sqlite3_column_int64(s, 0),
+	       (long long)sqlite3_column_int64(s, 1));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_store [-n NODES] [-b BATCH] [-s STREAMS] "
-			"[-r HISTORY_RUNS] [DIR]\n");
+			"[-r HISTORY_RUNS] [-x] [DIR]\n");
 	exit(2);
 }
 
@@ -313,11 +349,15 @@ static void parse(struct bench *b, int argc, char **argv)
 	b->batch = 10000;
 	b->streams = 8;
 	b->history_runs = 10000;
-	while ((c = getopt(argc, argv, "n:b:s:r:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:b:s:r:xh")) != -1) {
 		long *dst = c == 'n' ? &b->nodes : c == 'b' ? &b->batch
 					       : c == 's' ? &b->streams
 					       : c == 'r' ? &b->history_runs : NULL;
 
+		if (c == 'x') {
+			b->reuse = true;
+			continue;
+		}
 		if (!dst)
 			usage();
 		if (str_to_long(optarg, c == 'r' ? 0 : 1, 100000000, dst, "option", &err) < 0)
@@ -336,58 +376,68 @@ static void parse(struct bench *b, int argc, char **argv)
 	free(dir);
 }
 
+static void bench_write(struct bench *b, int64_t *ra, int64_t *rb)
+{
+	int64_t rows = (int64_t)b->nodes * b->nodes, before;
+	struct err err = ERR_INIT;
+	struct timing t;
+
+	for (const char *sfx = ""; sfx; sfx = *sfx ? NULL : "-wal") {
+		char *p = xasprintf("%s%s", b->path, sfx);
+
+		unlink(p);
+		free(p);
+	}
+	b->st = store_open(b->path, &err);
+	if (!b->st ||
+	    store_cluster_add(b->st, "east", "/dev/null", NULL, &b->cluster_src, &err) < 0 ||
+	    store_cluster_add(b->st, "west", "/dev/null", NULL, &b->cluster_dst, &err) < 0)
+		die("open", &err);
+	before = store_bytes(b->path);
+	for (int i = 0; i < 2; i++) {
+		int64_t id = run_begin(b);
+
+		t = fill_run(b, id, i + 1);
+		printf("insert run %c:       %.3f s wall, %.3f s CPU: %.0f rows/s wall, %.0f rows/s "
+		       "CPU\n",
+		       'A' + i, secs(t.wall), secs(t.cpu), (double)rows / secs(t.wall),
+		       (double)rows / secs(t.cpu));
+		if (store_run_finish(b->st, id, STORE_RUN_DONE, &err) < 0)
+			die("finish", &err);
+		*(i ? rb : ra) = id;
+	}
+	store_close(b->st);
+	b->st = NULL;
+	/* Closing checkpoints the WAL into the main file: its growth is what the runs cost. */
+	printf("file size:          %.1f MB for 2 runs, %.1f bytes per result row\n",
+	       (double)(store_bytes(b->path) - before) / 1e6,
+	       (double)(store_bytes(b->path) - before) / (double)(2 * rows));
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = {.rng = 0x9e3779b97f4a7c15ULL};
 	struct err err = ERR_INIT;
 	struct rusage ru;
-	int64_t ra, rb, before, rows;
-	struct timing t;
+	int64_t ra = 1, rb = 2;
 
 	parse(&b, argc, argv);
-	rows = (int64_t)b.nodes * b.nodes;
-	for (const char *sfx = ""; sfx; sfx = *sfx ? NULL : "-wal") {
-		char *p = xasprintf("%s%s", b.path, sfx);
-
-		unlink(p);
-		free(p);
-	}
-	b.st = store_open(b.path, &err);
-	if (!b.st || store_cluster_add(b.st, "east", "/dev/null", NULL, &b.cluster_src, &err) < 0 ||
-	    store_cluster_add(b.st, "west", "/dev/null", NULL, &b.cluster_dst, &err) < 0)
-		die("open", &err);
 	b.src_ids = xcalloc((size_t)b.nodes, sizeof(*b.src_ids));
 	b.dst_ids = xcalloc((size_t)b.nodes, sizeof(*b.dst_ids));
 	printf("store bench: %s, %ld x %ld nodes = %lld results per run, batches of %ld, "
 	       "%ld interleaved source streams\n",
-	       b.path, b.nodes, b.nodes, (long long)rows, b.batch, b.streams);
-
-	before = store_bytes(b.path);
-	ra = run_begin(&b);
-	t = fill_run(&b, ra, 1);
-	printf("insert run A:       %.3f s wall, %.3f s CPU: %.0f rows/s wall, %.0f rows/s CPU\n",
-	       secs(t.wall), secs(t.cpu), (double)rows / secs(t.wall),
-	       (double)rows / secs(t.cpu));
-	rb = run_begin(&b);
-	t = fill_run(&b, rb, 2);
-	printf("insert run B:       %.3f s wall, %.3f s CPU: %.0f rows/s wall, %.0f rows/s CPU\n",
-	       secs(t.wall), secs(t.cpu), (double)rows / secs(t.wall),
-	       (double)rows / secs(t.cpu));
-	if (store_run_finish(b.st, ra, STORE_RUN_DONE, &err) < 0 ||
-	    store_run_finish(b.st, rb, STORE_RUN_DONE, &err) < 0)
-		die("finish", &err);
-	store_close(b.st);
-	/* Closing checkpoints the WAL into the main file: its growth is what the runs cost. */
-	printf("file size:          %.1f MB for 2 runs, %.1f bytes per result row\n",
-	       (double)(store_bytes(b.path) - before) / 1e6,
-	       (double)(store_bytes(b.path) - before) / (double)(2 * rows));
+	       b.path, b.nodes, b.nodes, (long long)b.nodes * b.nodes, b.batch, b.streams);
+	if (!b.reuse)
+		bench_write(&b, &ra, &rb);
 	b.st = store_open(b.path, &err);
 	if (!b.st)
-		die("reopen", &err);
+		die("open", &err);
 	bench_diff(&b, ra, rb);
 	bench_diff(&b, ra, rb);
+	bench_sql_join(&b, ra, rb);
 	bench_reads(&b, rb);
-	bench_history(&b);
+	if (!b.reuse)
+		bench_history(&b);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("peak RSS:           %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
 	store_close(b.st);
