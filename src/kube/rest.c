@@ -11,6 +11,9 @@
 #define DEFAULT_TIMEOUT_MS   30000L
 #define DEFAULT_ATTEMPTS     5
 #define DEFAULT_BUDGET_MS    30000L
+/* HTTP/2 servers allow at least 100 streams: one connection per cluster carries them all,
+ * where more would open extra connections whose TLS handshakes race the connect timeout */
+#define DEFAULT_MAX_INFLIGHT 100
 #define DEFAULT_MAX_BODY     (64u << 20)
 #define DEFAULT_MAX_LINE     (1u << 20)
 #define BACKOFF_BASE_MS      200L
@@ -20,7 +23,7 @@
 
 struct kube_loop {
 	CURLM *multi;
-	struct kube_call *calls; /* every live call, doubly linked */
+	struct kube_call *calls, *tail; /* every live call, doubly linked, oldest first */
 	size_t ncalls;
 	int busy;        /* > 0 inside curl_multi_perform (curl callbacks may run) */
 	bool need_sweep; /* a call was cancelled while busy */
@@ -36,6 +39,7 @@ struct kube_client {
 	struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO when tls-server-name is set */
 	long connect_ms, timeout_ms, budget_ms;
 	int max_attempts;
+	int inflight, max_inflight; /* attempts handed to libcurl now, and the cap */
 	uint64_t requests;
 };
 
@@ -272,6 +276,7 @@ struct kube_client *kube_client_new(struct kube_loop *loop, const struct kube_ta
 	c->timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : DEFAULT_TIMEOUT_MS;
 	c->max_attempts = o.max_attempts > 0 ? o.max_attempts : DEFAULT_ATTEMPTS;
 	c->budget_ms = o.retry_budget_ms > 0 ? o.retry_budget_ms : DEFAULT_BUDGET_MS;
+	c->max_inflight = o.max_inflight > 0 ? o.max_inflight : DEFAULT_MAX_INFLIGHT;
 	if (client_urls(c, err) < 0) {
 		kube_client_free(c);
 		return NULL;
@@ -362,6 +367,8 @@ static void call_detach_easy(struct kube_call *call)
 		curl_multi_remove_handle(call->loop->multi, call->easy);
 		curl_easy_cleanup(call->easy);
 		call->easy = NULL;
+		if (call->client)
+			call->client->inflight--;
 	}
 	curl_slist_free_all(call->hdrs);
 	call->hdrs = NULL;
@@ -378,6 +385,8 @@ static void call_free(struct kube_call *call)
 		loop->calls = call->next;
 	if (call->next)
 		call->next->prev = call->prev;
+	else
+		loop->tail = call->prev;
 	loop->ncalls--;
 	free(call->path);
 	free(call->url);
@@ -617,6 +626,7 @@ static int attempt_start(struct kube_call *call, struct err *err)
 	call->attempt++;
 	call->attempt_us = time_mono_us();
 	c->requests++;
+	c->inflight++;
 	if (curl_multi_add_handle(call->loop->multi, e) != CURLM_OK) {
 		call_detach_easy(call);
 		return err_set(err, ERR_INTERNAL, "libcurl refused a request");
@@ -875,6 +885,9 @@ static long loop_start_due(struct kube_loop *loop, long cap)
 		next = call->next;
 		if (call->cancelled || call->easy || !call->due_us)
 			continue;
+		/* over the client's cap: waits, unstarted (no libcurl timer runs), for a slot */
+		if (call->client && call->client->inflight >= call->client->max_inflight)
+			continue;
 		if (call->due_us > now) {
 			long ms = (long)((call->due_us - now + 999) / 1000);
 
@@ -998,10 +1011,12 @@ struct kube_call *kube_call_start(struct kube_client *c, const struct kube_reque
 	call->first_us = time_mono_us();
 	/* started by the next loop step: never inside a curl callback */
 	call->due_us = call->first_us;
-	call->next = loop->calls;
-	if (loop->calls)
-		loop->calls->prev = call;
-	loop->calls = call;
+	call->prev = loop->tail;
+	if (loop->tail)
+		loop->tail->next = call;
+	else
+		loop->calls = call;
+	loop->tail = call;
 	loop->ncalls++;
 	return call;
 }
