@@ -34,7 +34,7 @@ static int history_row(const struct store_run_info *r, void *ctx)
 {
 	char id[24], parent[24], started[32], dur[32], pairs[48], failed[24];
 	char *protos = config_protocols_string(r->protocols);
-	const char *cells[9];
+	const char *cells[10];
 
 	snprintf(id, sizeof(id), "%" PRId64, r->id);
 	snprintf(parent, sizeof(parent), r->parent_id ? "%" PRId64 : "-", r->parent_id);
@@ -54,6 +54,7 @@ static int history_row(const struct store_run_info *r, void *ctx)
 	cells[6] = or_dash(protos);
 	cells[7] = pairs;
 	cells[8] = failed;
+	cells[9] = parent;
 	table_add_row(ctx, cells);
 	free(protos);
 	return 0;
@@ -107,9 +108,9 @@ static void print_empty(void)
 
 static int history_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 {
-	static const char *const headers[] = {"RUN",       "STARTED", "DURATION",
-					      "STATUS",    "SRC",     "DST",
-					      "PROTOCOLS", "RESULTS", "FAILED"};
+	static const char *const headers[] = {"RUN",       "STARTED", "DURATION", "STATUS",
+					      "SRC",       "DST",     "PROTOCOLS", "RESULTS",
+					      "FAILED",    "RESUMES"};
 	struct store_history_query q = {0};
 	struct err err = ERR_INIT;
 	struct store *st;
@@ -132,7 +133,7 @@ static int history_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc
 	} else {
 		t = table_new(headers, ARRAY_SIZE(headers));
 		for (size_t i = 0; i < ARRAY_SIZE(headers); i++)
-			if (i == 0 || i >= 7)
+			if (i == 0 || i == 7 || i == 8)
 				table_align_right(t, i);
 		rc = store_history(st, &q, history_row, t, &err);
 	}
@@ -169,8 +170,9 @@ const struct cmd_entry cmd_history_entry = {
 	.summary = "List stored runs, newest first, with result and failure counts.",
 	.synopsis = "history [--limit N] [--cluster NAME] [--json]",
 	.details = "RESULTS counts stored pair results (x/y while a run is incomplete: y were\n"
-		   "planned); FAILED those that did not pass. A run whose process died shows as\n"
-		   "interrupted; `netctl resume --run ID` continues it.\n",
+		   "planned); FAILED those that did not pass; RESUMES the run a resume continued.\n"
+		   "A run whose process died shows as interrupted; `netctl resume --run ID`\n"
+		   "continues it.\n",
 	.opts = history_opts,
 	.exec = history_exec,
 };

@@ -432,6 +432,16 @@ EOF
 	json_check 'd[0]["src_clusters"] == "a" and d[0]["dst_clusters"] == "b"'
 	json_check 'd[0]["options"] == {"protocol": "tcp"} and d[0]["parent_id"] is None'
 
+	# A resume shows the run it continued.
+	sqlite3 "$db" 'UPDATE runs SET parent_id = 2 WHERE id = 3'
+	run --db "$db" history --json
+	json_check '[r["parent_id"] for r in d] == [2, None, None]'
+	run --db "$db" history
+	local row=${out#*$'\n'}
+	row=${row%%$'\n'*}
+	checks=$((checks + 1))
+	[[ $row =~ ^\ +3\ .*\ 2$ ]] || fail "RESUMES column of run 3 is not 2: '$row'"
+
 	# A store written by a newer netctl is refused (exit 4) and left as it was.
 	sqlite3 "$db" 'PRAGMA user_version = 999'
 	cp "$db" "$T/before.db"
