@@ -14,7 +14,7 @@ int check_print_outcome(struct store *st, const struct run_result *res, bool jso
 		.merged = false,
 		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 	};
-	char rollout[32], probe[32];
+	char rollout[32], probe[32], store[32];
 
 	if (report_write(st, res->run_id, &ro, stdout, err) < 0)
 		return -1;
@@ -22,10 +22,11 @@ int check_print_outcome(struct store *st, const struct run_result *res, bool jso
 		return 0;
 	time_format_duration(res->rollout_ms, rollout, sizeof(rollout));
 	time_format_duration(res->probe_ms, probe, sizeof(probe));
+	time_format_duration(res->store_ms, store, sizeof(store));
 	printf("\nrun %lld %s: %lld of %lld results, %lld failed; floaters ready in %s, "
-	       "probing %s, %llu API requests\n",
+	       "probing %s, store %s, %llu API requests\n",
 	       (long long)res->run_id, store_run_status_name(res->status), (long long)res->done,
-	       (long long)res->total, (long long)res->failed, rollout, probe,
+	       (long long)res->total, (long long)res->failed, rollout, probe, store,
 	       (unsigned long long)res->api_requests);
 	if (res->status == STORE_RUN_INTERRUPTED)
 		printf("interrupted: every result received is stored; continue with "
