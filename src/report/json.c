@@ -120,7 +120,7 @@ static void run_object(struct rctx *r)
 	putc('}', f);
 }
 
-static int summary_array(struct rctx *r)
+static int summary_array(struct rctx *r, int64_t totals[3])
 {
 	struct summary_row *rows;
 	FILE *f = r->out;
@@ -144,6 +144,9 @@ static int summary_array(struct rctx *r)
 			probe_protocol_name(s->protocol), s->family, (long long)s->results,
 			(long long)s->passed, (long long)s->failed, (long long)s->sent,
 			(long long)s->received, loss_pct(s->sent, s->received), s->p50, s->p99);
+		totals[0] += s->results;
+		totals[1] += s->passed;
+		totals[2] += s->failed;
 	}
 	fputs("]", f);
 	summary_free(rows, n);
@@ -232,13 +235,19 @@ static int result_cb(const struct store_result_row *row, void *ctx)
 int report_json(struct rctx *r)
 {
 	struct json_rows jr = {.f = r->out};
+	int64_t sum[3] = {0};
 	FILE *f = r->out;
 
 	fprintf(f, "{\"format_version\":%d,\"generator\":\"netctl %s\",\n", REPORT_JSON_VERSION,
 		NETCTL_VERSION);
 	run_object(r);
-	if (summary_array(r) < 0 || verdict_array(r) < 0)
+	if (summary_array(r, sum) < 0 || verdict_array(r) < 0)
 		return -1;
+	if (r->o.json_no_results) {
+		fprintf(f, ",\n\"totals\":{\"results\":%lld,\"passed\":%lld,\"failed\":%lld}}\n",
+			(long long)sum[0], (long long)sum[1], (long long)sum[2]);
+		return 0;
+	}
 	fputs(",\n\"results\":[", f);
 	if (rctx_results(r, false, result_cb, &jr) < 0)
 		return -1;

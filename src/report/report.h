@@ -46,6 +46,9 @@ struct report_opts {
 	size_t max_failures;
 	/* verdicts: bad links listed before "N more"; 0 = 50. */
 	size_t max_bad_links;
+	/* json: leave out results[] (a summary document, e.g. for `netctl check --json`);
+	 * totals then come from the summary groups. */
+	bool json_no_results;
 	/* html: the run to diff against; 0 = the parent, else the previous comparable run;
 	 * -1 = no diff section. */
 	int64_t diff_base;

@@ -255,6 +255,33 @@ static void test_json_schema(void **state)
 	cJSON_Delete(doc);
 }
 
+/* The summary document `netctl check --json` prints: no results[], same totals. */
+static void test_json_no_results(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct report_opts o = {.format = REPORT_JSON, .json_no_results = true};
+	struct err err = ERR_INIT;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	cJSON *doc, *totals;
+
+	(void)state;
+	sp.fault = fault_node;
+	assert_int_equal(report_write(mk.st, mk_run(&mk, &sp), &o, f, &err), 0);
+	fclose(f);
+	doc = json_parse(text, len, 1u << 20, &err);
+	assert_non_null(doc);
+	assert_null(cJSON_GetObjectItem(doc, "results"));
+	totals = cJSON_GetObjectItem(doc, "totals");
+	expect_fields(totals, totals_fields, "totals");
+	assert_int_equal(cJSON_GetObjectItem(totals, "results")->valueint, 54);
+	assert_int_equal(cJSON_GetObjectItem(totals, "failed")->valueint, 18);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "verdicts")), 1);
+	cJSON_Delete(doc);
+	free(text);
+}
+
 /* A run that resumes a failed one: the merged view reads as a whole run, the plain view
  * holds only what the resume probed. */
 static int fault_only_node(const struct mk_row *r, void *ctx)
@@ -481,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_table_healthy),
 		cmocka_unit_test(test_table_failures_capped),
 		cmocka_unit_test(test_json_schema),
+		cmocka_unit_test(test_json_no_results),
 		cmocka_unit_test(test_json_merged_resume),
 		cmocka_unit_test(test_csv_rows_and_quoting),
 		cmocka_unit_test(test_junit_parses_with_counts),
