@@ -238,18 +238,21 @@ static struct ynode *ymap_merged(const struct ynode *merge, const char *key, int
 
 static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int *budget)
 {
-	const struct ynode *merge = NULL;
+	const struct ynode *merge = NULL, *found = NULL;
 
 	if (--*budget < 0)
 		return NULL;
+	/* A repeated key: the last one wins, as in kubectl. */
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const struct ynode *k = map->items[i];
 
 		if (!strcmp(k->value, key))
-			return ynode_is_null(map->items[i + 1]) ? NULL : map->items[i + 1];
-		if (k->plain && !strcmp(k->value, "<<"))
+			found = map->items[i + 1];
+		else if (k->plain && !strcmp(k->value, "<<"))
 			merge = map->items[i + 1];
 	}
+	if (found)
+		return ynode_is_null(found) ? NULL : (struct ynode *)found;
 	return merge ? ymap_merged(merge, key, budget) : NULL;
 }
 

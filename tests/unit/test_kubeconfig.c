@@ -358,6 +358,14 @@ static void test_yaml_features(void **state)
 	assert_true(t->insecure_skip_tls_verify);
 	kube_target_free(t);
 
+	/* a repeated key: the last one wins, as in kubectl */
+	t = load("repeated-keys.yaml", NULL, &err);
+	assert_non_null(t);
+	assert_string_equal(t->server, "https://198.18.0.2:6443");
+	assert_string_equal(t->token, "tok-two");
+	assert_string_equal(t->namespace, "b");
+	kube_target_free(t);
+
 	/* only the first document counts, as in kubectl */
 	t = load("two-documents.yaml", NULL, &err);
 	assert_non_null(t);
