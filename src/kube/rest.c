@@ -69,6 +69,7 @@ struct kube_call {
 	bool delivered;     /* the caller saw body bytes: never retried */
 	bool aborted;       /* a callback returned -1 */
 	bool too_big;       /* max_body or max_line exceeded */
+	bool line_too_long; /* ... max_line it was */
 	bool cancelled;
 	bool in_done;
 	bool auth_retried;
@@ -432,6 +433,7 @@ static int split_lines(struct kube_call *call, const char *data, size_t n)
 
 		if (buf_append(&call->line, data, len) < 0) {
 			call->too_big = true;
+			call->line_too_long = true;
 			return -1;
 		}
 		if (!nl)
@@ -660,7 +662,6 @@ static bool is_tls_error(CURLcode rc)
 static bool is_transient(CURLcode rc)
 {
 	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING:
@@ -748,20 +749,26 @@ static void status_error(struct kube_call *call, struct err *err)
 	cJSON_Delete(j);
 }
 
+/* true once the connection (TCP and TLS) was up and the request went out */
+static bool was_connected(struct kube_call *call)
+{
+	curl_off_t pre = 0;
+
+	curl_easy_getinfo(call->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	return pre > 0;
+}
+
 static void transport_error(struct kube_call *call, CURLcode rc, struct err *err)
 {
 	const struct kube_client *c = call->client;
 	const char *detail = call->errbuf[0] ? call->errbuf : curl_easy_strerror(rc);
-	double tls_s = 0;
 
 	if (is_tls_error(rc)) {
 		err_set(err, ERR_TLS, "cluster %s: TLS with %s failed: %s", c->name, c->t->server,
 			detail);
 		return;
 	}
-	if (call->easy)
-		curl_easy_getinfo(call->easy, CURLINFO_APPCONNECT_TIME, &tls_s);
-	if (rc == CURLE_OPERATION_TIMEDOUT && tls_s > 0) {
+	if (rc == CURLE_OPERATION_TIMEDOUT && was_connected(call)) {
 		err_set(err, ERR_TIMEOUT, "cluster %s: %s %s: no complete answer within %ld ms",
 			c->name, method_names[call->method], call->path, call->timeout_ms);
 		return;
@@ -774,13 +781,12 @@ static bool call_evaluate(struct kube_call *call, CURLcode rc, struct err *err)
 {
 	struct kube_client *c = call->client;
 	curl_off_t retry_after = 0;
-	double tls_s = 0;
 
 	if (call->too_big) {
 		err_set(err, ERR_LIMIT, "cluster %s: %s %s: response exceeds %s limit of %zu bytes",
 			c->name, method_names[call->method], call->path,
-			call->on_line && call->line.len ? "the line" : "the size",
-			call->on_line && call->line.len ? call->max_line : call->max_body);
+			call->line_too_long ? "the line" : "the size",
+			call->line_too_long ? call->max_line : call->max_body);
 		return false;
 	}
 	if (call->aborted) {
@@ -789,13 +795,12 @@ static bool call_evaluate(struct kube_call *call, CURLcode rc, struct err *err)
 		return false;
 	}
 	if (rc != CURLE_OK) {
-		curl_easy_getinfo(call->easy, CURLINFO_APPCONNECT_TIME, &tls_s);
 		transport_error(call, rc, err);
-		/* Connection failures are retried only within the connect timeout, so an
-		 * unreachable server is reported within that bound. */
-		if (tls_s == 0 && (rc == CURLE_COULDNT_CONNECT) && idempotent(call))
+		/* Refused connections are retried only within the connect timeout, so an
+		 * unreachable server is reported within that bound; a connect timeout is final. */
+		if (rc == CURLE_COULDNT_CONNECT && idempotent(call))
 			return retry_schedule(call, backoff_ms(call, 0), c->connect_ms);
-		if (tls_s > 0 && is_transient(rc) && idempotent(call))
+		if (is_transient(rc) && idempotent(call))
 			return retry_schedule(call, backoff_ms(call, 0), c->budget_ms);
 		return false;
 	}
