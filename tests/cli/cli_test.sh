@@ -141,7 +141,13 @@ part_usage() {
 		want_out "Exit codes"
 		want_err_empty
 	done
-	for c in init cluster history diff config help; do
+	# Every command `netctl --help` lists has working help, both ways.
+	local cmds
+	run --help
+	cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]\+\) .*/\1/p' "$T/out")
+	checks=$((checks + 1))
+	[[ $cmds == *init*cluster*history*diff*config*help* ]] || fail "commands listed: $cmds"
+	for c in $cmds; do
 		run help "$c"
 		want_rc 0
 		want_out "usage: netctl $c"
