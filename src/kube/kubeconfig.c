@@ -1429,6 +1429,13 @@ static int kc_resolve(const struct kc_config *c, const char *context, struct kub
 
 /* ---- in-cluster configuration ---------------------------------------------------------- */
 
+static bool in_cluster_env(void)
+{
+	const char *host = getenv("KUBERNETES_SERVICE_HOST");
+
+	return host && *host;
+}
+
 static const char *sa_dir(void)
 {
 	const char *d = getenv("NETCTL_SA_DIR");
@@ -1519,7 +1526,7 @@ struct kube_target *kube_target_load(const char *path, const char *context, stru
 	if (rc < 0)
 		goto out;
 	if (rc == 1) {
-		if (getenv("KUBERNETES_SERVICE_HOST") && *getenv("KUBERNETES_SERVICE_HOST")) {
+		if (in_cluster_env()) {
 			t = kube_target_in_cluster(err);
 			goto out;
 		}
@@ -1591,9 +1598,13 @@ char **kube_context_names(const char *path, struct err *err)
 	char **names = NULL;
 	int rc = kc_load(&c, path, err);
 
-	if (rc == 1)
+	if (rc == 1 && in_cluster_env()) {
+		names = xcalloc(2, sizeof(char *));
+		names[0] = xstrdup("in-cluster");
+	} else if (rc == 1) {
 		err_set(err, ERR_USAGE,
 			"no kubeconfig: none of the files in KUBECONFIG or ~/.kube/config exists");
+	}
 	if (rc == 0) {
 		names = xcalloc(c.n_contexts + 1, sizeof(char *));
 		for (size_t i = 0; i < c.n_contexts; i++)

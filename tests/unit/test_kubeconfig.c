@@ -389,6 +389,7 @@ static void test_in_cluster(void **state)
 	struct err err = ERR_INIT;
 	char *home = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
 	struct kube_target *t;
+	char **names;
 
 	setenv("HOME", "/nonexistent-netctl-home", 1);
 	setenv("KUBECONFIG", "/nonexistent-netctl/config", 1);
@@ -407,6 +408,11 @@ static void test_in_cluster(void **state)
 	assert_string_equal(t->token_file, KC "/in-cluster/token");
 	assert_true(blob_has(&t->ca, "BEGIN CERTIFICATE"));
 	kube_target_free(t);
+	names = kube_context_names(NULL, &err);
+	assert_non_null(names);
+	assert_int_equal(strv_len(names), 1);
+	assert_string_equal(names[0], "in-cluster");
+	strv_free(names);
 
 	/* a kubeconfig, when present, wins over the in-cluster config */
 	setenv("KUBECONFIG", KC "/token.yaml", 1);
