@@ -19,11 +19,13 @@
 
 extern char **environ;
 
-#define TOKEN_FILE_LIMIT   (64u << 10)
-#define EXEC_STDOUT_LIMIT  (1u << 20)
-#define EXEC_STDERR_KEEP   4096
-#define EXEC_TIMEOUT_MS	   30000
-#define EXEC_EXPIRY_MARGIN 5000 /* ms: refresh a little before the plugin's expiry */
+#define TOKEN_FILE_LIMIT  (64u << 10)
+#define EXEC_STDOUT_LIMIT (1u << 20)
+#define EXEC_STDERR_KEEP  4096
+#define EXEC_TIMEOUT_MS	  30000
+/* Refresh this long before the plugin's expiry (ms), but never later than half-way through
+ * a credential's life: a 4 s token is not re-fetched on every request. */
+#define EXEC_EXPIRY_MARGIN 5000
 
 struct kube_auth {
 	char *token;
@@ -37,7 +39,8 @@ struct kube_auth {
 	char *tf_token;
 	/* exec credential cache */
 	bool have_cred;
-	int64_t expiry_ms; /* 0: no expiry, valid until invalidated */
+	int64_t expiry_ms;  /* 0: no expiry, valid until invalidated */
+	int64_t fetched_ms; /* wall clock when the plugin answered */
 	char *exec_token;
 	struct kube_blob exec_cert, exec_key;
 	long exec_timeout_ms;
@@ -530,6 +533,7 @@ static int cred_status(struct kube_auth *a, const cJSON *status, const char *err
 		a->exec_key.len = strlen(key);
 		a->exec_key.data = (unsigned char *)xstrdup(key);
 	}
+	a->fetched_ms = time_wall_ms();
 	a->have_cred = true;
 	return 0;
 }
@@ -625,9 +629,15 @@ out:
 
 static bool cred_valid(const struct kube_auth *a)
 {
+	int64_t margin = (a->expiry_ms - a->fetched_ms) / 2;
+
 	if (!a->have_cred)
 		return false;
-	return a->expiry_ms == 0 || time_wall_ms() < a->expiry_ms - EXEC_EXPIRY_MARGIN;
+	if (a->expiry_ms == 0)
+		return true;
+	if (margin > EXEC_EXPIRY_MARGIN)
+		margin = EXEC_EXPIRY_MARGIN;
+	return time_wall_ms() < a->expiry_ms - (margin > 0 ? margin : 0);
 }
 
 static int exec_credential(struct kube_auth *a, struct err *err)

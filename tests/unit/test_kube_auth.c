@@ -234,6 +234,17 @@ static void test_exec_expired_runs_again(void **state)
 	expect_header(a, "Authorization: Bearer tok-exec-plugin");
 	assert_int_equal(calls(), 5);
 	kube_auth_free(a);
+
+	/* a short-lived credential (~3 s) is still reused for the first half of its life */
+	setenv("NETCTL_PLUGIN_EXPIRY", "3", 1);
+	a = kube_auth_new(t);
+	expect_header(a, "Authorization: Bearer tok-exec-plugin");
+	expect_header(a, "Authorization: Bearer tok-exec-plugin");
+	assert_int_equal(calls(), 6);
+	sleep(3);
+	expect_header(a, "Authorization: Bearer tok-exec-plugin");
+	assert_int_equal(calls(), 7);
+	kube_auth_free(a);
 	kube_target_free(t);
 }
 
