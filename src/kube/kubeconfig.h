@@ -71,11 +71,11 @@ void kube_exec_free(struct kube_exec *x);
 /* Credentials for one request. Fills `header` with "Authorization: Bearer …" or
  * "Authorization: Basic …" (or leaves it empty when client certificates are the only auth).
  * Precedence: token, then token_file, then exec plugin, then username/password.
- * Runs the exec plugin when needed (posix_spawn, no shell, stdin /dev/null, 30 s bound;
- * result cached until 5 s before its expirationTimestamp, or until kube_auth_invalidate
- * when it has none), re-reads token_file when its inode, size or mtime changed.
- * Errors are one line and never contain a credential; plugin errors carry the first line
- * of its stderr and the installHint. A kube_auth is not thread-safe: one per client. */
+ * Runs the exec plugin when needed (posix_spawn, no shell, stdin /dev/null, 30 s bound);
+ * its result is cached until 5 s (at most half its lifetime) before its expirationTimestamp,
+ * or without one until kube_auth_invalidate. Re-reads token_file when its inode, size or
+ * mtime changed. Errors are one line and never contain a credential; plugin errors carry the
+ * first line of its stderr and the installHint. Not thread-safe: one kube_auth per client. */
 struct kube_auth;
 struct kube_auth *kube_auth_new(const struct kube_target *t);
 void kube_auth_free(struct kube_auth *a);
