@@ -518,12 +518,14 @@ static void write_diff(struct html *h, FILE *f)
 	fputs("</table>\n", f);
 	if (!h->ndrows)
 		return;
+	fprintf(f, "<details><summary>%s%zu regressions and recoveries</summary>\n",
+		h->drows_total > (int64_t)h->ndrows ? "the first " : "", h->ndrows);
 	fputs("<table id=\"diff-rows\"><tr><th>change</th><th>source</th><th>destination</th>"
 	      "<th>probe</th><th>before</th><th>after</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < h->ndrows; i++)
 		write_diff_row(f, &h->drows[i]);
-	fputs("</table>\n", f);
+	fputs("</table></details>\n", f);
 	if (h->drows_total > (int64_t)h->ndrows)
 		fprintf(f, "<p class=\"note\">%lld more: netctl diff %lld %lld</p>\n",
 			(long long)(h->drows_total - (int64_t)h->ndrows), (long long)h->base,
@@ -546,6 +548,8 @@ static void write_failures(struct html *h, FILE *f)
 		fputs("<p class=\"good\">None.</p>\n", f);
 		return;
 	}
+	fprintf(f, "<details%s><summary>%s%zu failing results</summary>\n", shown <= 20 ? " open" : "",
+		h->fails_total > (int64_t)shown ? "the first " : "", shown);
 	fputs("<table id=\"failure-table\"><tr><th>source</th><th>destination</th><th>protocol"
 	      "</th><th>family</th><th>network</th><th>error</th><th>sent</th><th>received</th>"
 	      "<th>RTT</th></tr>\n",
@@ -567,7 +571,7 @@ static void write_failures(struct html *h, FILE *f)
 			store_network_name(x->network), probe_error_name(x->error), x->sent,
 			x->received, rtt);
 	}
-	fputs("</table>\n", f);
+	fputs("</table></details>\n", f);
 	if (h->fails_total > (int64_t)shown)
 		fprintf(f, "<p class=\"note\">%lld more: netctl report --run %lld --format csv</p>\n",
 			(long long)(h->fails_total - (int64_t)shown), (long long)h->r->run_id);
@@ -660,8 +664,6 @@ static int write_body(struct html *h, FILE *f)
 	write_header(h, f);
 	if (write_verdicts(h, f) < 0 || write_summary(h, f) < 0)
 		return -1;
-	write_diff(h, f);
-	write_failures(h, f);
 	if (h->skipped_maps)
 		fprintf(f, "<p class=\"note\">%lld heatmaps left out: the run is larger than the "
 			   "report draws (%u cells)</p>\n",
@@ -671,6 +673,13 @@ static int write_body(struct html *h, FILE *f)
 			   "table and are not drawn</p>\n",
 			(long long)h->unmapped);
 	return 0;
+}
+
+/* After the heatmaps: the long tables. */
+static void write_tail(struct html *h, FILE *f)
+{
+	write_diff(h, f);
+	write_failures(h, f);
 }
 
 static const char *template_text(void)
@@ -704,6 +713,8 @@ static int html_write(struct html *h)
 	p = template_until(f, p, "@BODY@");
 	if (write_body(h, f) < 0)
 		return -1;
+	p = template_until(f, p, "@TAIL@");
+	write_tail(h, f);
 	p = template_until(f, p, "@DATA@");
 	write_data(h, f);
 	fputs(p, f);
