@@ -390,6 +390,7 @@ void store_close(struct store *st)
 	if (!st)
 		return;
 	sqlite3_finalize(st->ins_result);
+	sqlite3_finalize(st->ins_results);
 	sqlite3_finalize(st->old_result_error);
 	sqlite3_finalize(st->upd_result);
 	sqlite3_finalize(st->upd_run_counts);

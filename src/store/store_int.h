@@ -15,6 +15,7 @@ struct store {
 	int version;
 	/* Statements reused by every result batch. */
 	sqlite3_stmt *ins_result;
+	sqlite3_stmt *ins_results; /* STORE_INSERT_ROWS rows at once */
 	sqlite3_stmt *old_result_error;
 	sqlite3_stmt *upd_result;
 	sqlite3_stmt *upd_run_counts;

@@ -517,6 +517,60 @@ static void test_run_and_results_round_trip(void **state)
 	assert_int_equal(err.code, ERR_NOTFOUND);
 }
 
+/* Every key of the 4 x 4 world: 16 pairs x 3 protocols x 2 families x 4 networks. */
+static struct store_result key_row(struct fx *f, int k, int error)
+{
+	struct store_result r = res(f->e[k % 4], f->w[(k / 4) % 4], error, 100);
+
+	r.protocol = (uint8_t)((k / 16) % 3);
+	r.family = (k / 48) % 2 ? 6 : 4;
+	r.network = (uint8_t)((k / 96) % 4);
+	return r;
+}
+
+static int count_failed(const struct store_result_row *row, void *ctx)
+{
+	int *n = ctx;
+
+	n[0]++;
+	n[1] += row->r.error != PROBE_OK;
+	return 0;
+}
+
+/* Large batches (written many rows per statement) that repeat keys, within a batch and
+ * across batches, still store one row per key, the last one, with exact counters. */
+static void test_large_batches_with_repeated_keys(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct store_results_query q = {0};
+	struct store_result rows[300];
+	struct store_run_info *r;
+	int64_t run;
+	int seen[2] = {0, 0};
+
+	open_world(f);
+	run = begin_run(f, 0, 7);
+	for (int k = 0; k < 200; k++)
+		rows[k] = key_row(f, k, k % 10 ? PROBE_OK : PROBE_TIMEOUT); /* 20 failed */
+	add(f, run, rows, 200);
+	/* 100 new keys, then keys 0..99 again: all passing now; key 250 twice, failing last. */
+	for (int k = 0; k < 100; k++) {
+		rows[k] = key_row(f, 200 + k, PROBE_OK);
+		rows[100 + k] = key_row(f, k, PROBE_OK);
+	}
+	rows[200] = key_row(f, 250, PROBE_REFUSED);
+	add(f, run, rows, 201);
+	r = store_run_get(f->st, run, &err);
+	assert_non_null(r);
+	assert_int_equal(r->results, 300);
+	assert_int_equal(r->failed, 10 + 1); /* keys 100..199 with k % 10 == 0, and key 250 */
+	store_run_info_free(r);
+	assert_int_equal(store_results_foreach(f->st, run, &q, count_failed, seen, &err), 0);
+	assert_int_equal(seen[0], 300);
+	assert_int_equal(seen[1], 11);
+}
+
 static int collect_nodes(const struct store_run_node *n, void *ctx)
 {
 	buf_printf(ctx, "%s/%s %s %s %s;", n->cluster_name, n->node.name,
@@ -940,6 +994,8 @@ int main(void)
 		cmocka_unit_test(test_path_resolution_order),
 		cmocka_unit_test_setup_teardown(test_clusters_add_list_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_and_results_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_batches_with_repeated_keys, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_run_nodes_are_stable_and_listed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_history_newest_first_with_counts_and_filter,
