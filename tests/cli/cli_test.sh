@@ -327,6 +327,16 @@ part_cluster() {
 	run cluster add prod --kubeconfig sub/staging.yaml
 	want_rc 0
 
+	# Options may come before or after the name; -v is repeatable and -vv shows debug logs.
+	mk_kubeconfig sub/late.yaml late
+	run cluster add --kubeconfig sub/late.yaml -vv late
+	want_rc 0
+	want_out "added cluster late"
+	want_err "debug: store: $XDG_DATA_HOME/netctl/netctl.db"
+	run cluster list
+	want_err_empty
+	want_out "late"
+
 	# --db and NETCTL_DB pick another store; --db wins.
 	NETCTL_DB=$T/env.db run cluster add envonly --kubeconfig sub/staging.yaml
 	want_rc 0
