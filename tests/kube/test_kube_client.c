@@ -283,6 +283,38 @@ static void test_wrong_ca_is_tls_error(void **state)
 	free(kc);
 }
 
+static void test_tls_server_name(void **state)
+{
+	char *ca = xasprintf("    certificate-authority: %s/pki/ca.crt\n"
+			     "    tls-server-name: kubernetes.default\n",
+			     dir_a);
+	char *bad = xasprintf("    certificate-authority: %s/pki/ca.crt\n"
+			      "    tls-server-name: not-in-the-cert.test\n",
+			      dir_a);
+	char *user = xasprintf("    client-certificate: %s/pki/admin.crt\n"
+			       "    client-key: %s/pki/admin.key\n",
+			       dir_a, dir_a);
+	char *kc = kubeconfig_write("sni", PORT_A, ca, user);
+	char *kc_bad = kubeconfig_write("sni-bad", PORT_A, bad, user);
+	struct kube_client *c = client_open(kc, "sni", 0);
+	struct err err = ERR_INIT;
+	char v[64];
+
+	/* the serving certificate names kubernetes.default: verified against that name */
+	expect_authorised(c);
+	kube_client_free(c);
+	c = client_open(kc_bad, "sni-bad", 0);
+	assert_int_equal(kube_server_version(c, v, sizeof(v), &err), -1);
+	assert_int_equal(err.code, ERR_TLS);
+	assert_non_null(strstr(err.msg, "cluster sni-bad: TLS"));
+	kube_client_free(c);
+	free(ca);
+	free(bad);
+	free(user);
+	free(kc);
+	free(kc_bad);
+}
+
 static void test_unreachable_refused(void **state)
 {
 	char *kc = kubeconfig_write("down", 16499, "    insecure-skip-tls-verify: true\n",
@@ -804,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_exec_plugin_client_cert),
 		cmocka_unit_test(test_insecure_skip_verify),
 		cmocka_unit_test(test_wrong_ca_is_tls_error),
+		cmocka_unit_test(test_tls_server_name),
 		cmocka_unit_test(test_unreachable_refused),
 		cmocka_unit_test(test_unreachable_silent),
 		cmocka_unit_test(test_restricted_user_forbidden),

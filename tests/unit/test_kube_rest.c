@@ -484,6 +484,30 @@ static void test_headers_sent_and_redacted(void **state)
 	fake_stop(f);
 }
 
+static void test_proxy_url_used(void **state)
+{
+	const struct step steps[] = {{.parts = {OK_JSON}}};
+	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
+	char proxy[64];
+	/* nothing listens on port 1: only the proxy can answer */
+	struct kube_target t = {.name = "via-proxy", .server = "http://127.0.0.1:1",
+				.proxy_url = proxy};
+	struct err err = ERR_INIT;
+	struct kube_client *c;
+	struct cJSON *j;
+
+	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", f->port);
+	c = kube_client_new(loop, &t, NULL, &err);
+	assert_non_null(c);
+	j = kube_get(c, "/version", &err);
+	if (!j)
+		fail_msg("%s", err.msg);
+	cJSON_Delete(j);
+	assert_non_null(strstr(f->log, "GET http://127.0.0.1:1/version HTTP/1.1\r\n"));
+	kube_client_free(c);
+	fake_stop(f);
+}
+
 static void test_escape(void **state)
 {
 	char *e = kube_escape("app.kubernetes.io/managed-by=netctl,a in (b c)");
@@ -519,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_line_cap),
 		cmocka_unit_test(test_cancel_skips_callback),
 		cmocka_unit_test(test_headers_sent_and_redacted),
+		cmocka_unit_test(test_proxy_url_used),
 		cmocka_unit_test(test_escape),
 	};
 
