@@ -11,6 +11,7 @@ PACKAGES=(
   # tests, test world, demo
   iproute2 nftables iptables fping procps util-linux psmisc python3 sqlite3 curl
   openssl ca-certificates valgrind libclang-rt-14-dev
+  chromium  # the HTML report test (tests/fixtures/report/check_html_chromium.py)
 )
 
 missing=()

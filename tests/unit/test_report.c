@@ -405,6 +405,14 @@ static void test_html_self_contained(void **state)
 	sp.fault = fault_node;
 	run = mk_run(&mk, &sp);
 	t = render(run, REPORT_HTML, false, false);
+	/* check_html_chromium.py opens this report in a browser */
+	if (getenv("NETCTL_TEST_HTML_OUT")) {
+		FILE *f = fopen(getenv("NETCTL_TEST_HTML_OUT"), "w");
+
+		assert_non_null(f);
+		fputs(t, f);
+		fclose(f);
+	}
 	/* no network, no external assets */
 	assert_null(strstr(t, "http://"));
 	assert_null(strstr(t, "https://"));
