@@ -534,6 +534,7 @@ static int count_failed(const struct store_result_row *row, void *ctx)
 
 	n[0]++;
 	n[1] += row->r.error != PROBE_OK;
+	n[2] += row->r.rtt_avg_us == 777;
 	return 0;
 }
 
@@ -547,7 +548,7 @@ static void test_large_batches_with_repeated_keys(void **state)
 	struct store_result rows[300];
 	struct store_run_info *r;
 	int64_t run;
-	int seen[2] = {0, 0};
+	int seen[3] = {0, 0, 0};
 
 	open_world(f);
 	run = begin_run(f, 0, 7);
@@ -558,6 +559,7 @@ static void test_large_batches_with_repeated_keys(void **state)
 	for (int k = 0; k < 100; k++) {
 		rows[k] = key_row(f, 200 + k, PROBE_OK);
 		rows[100 + k] = key_row(f, k, PROBE_OK);
+		rows[100 + k].rtt_avg_us = 777;
 	}
 	rows[200] = key_row(f, 250, PROBE_REFUSED);
 	add(f, run, rows, 201);
@@ -569,6 +571,7 @@ static void test_large_batches_with_repeated_keys(void **state)
 	assert_int_equal(store_results_foreach(f->st, run, &q, count_failed, seen, &err), 0);
 	assert_int_equal(seen[0], 300);
 	assert_int_equal(seen[1], 11);
+	assert_int_equal(seen[2], 100); /* every repeated key holds its last row */
 }
 
 static int collect_nodes(const struct store_run_node *n, void *ctx)
