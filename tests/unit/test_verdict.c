@@ -304,6 +304,75 @@ static void test_lossy(void **state)
 	verdict_list_free(vl);
 }
 
+static int fault_lossy_node(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (!strcmp(r->dst_cluster, "west") && r->dst_node == 3)
+		return PROBE_LOSS;
+	return PROBE_OK;
+}
+
+/* Loss on the way into one node: one lossy verdict naming it, not a cluster pair. */
+static void test_lossy_node(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_lossy_node;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_LOSSY_PATH);
+	v = verdict_get(vl, 0);
+	assert_string_equal(v->node, "west/n3");
+	assert_int_equal(v->failed, 7 * 3);
+	assert_non_null(strstr(v->text, "lossy path to west/n3"));
+	verdict_list_free(vl);
+}
+
+static int fault_interrupted(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	return r->src_node == 4 ? PROBE_NOT_PROBED : PROBE_OK;
+}
+
+/* An interrupted run: what was never sent is not a network fault. */
+static void test_not_probed(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.fault = fault_interrupted;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_NOT_PROBED);
+	/* n4 of both clusters as source: 2 x 7 peers x 3 protocols */
+	assert_int_equal(verdict_get(vl, 0)->failed, 42);
+	assert_non_null(strstr(verdict_get(vl, 0)->text, "netctl resume --run"));
+	verdict_list_free(vl);
+}
+
+static int fault_mtu_cross(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	return strcmp(r->src_cluster, r->dst_cluster) ? PROBE_MTU : PROBE_OK;
+}
+
+/* Every cross pair failing with message-too-long is an MTU problem, not a partition. */
+static void test_mtu_not_partition(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.fault = fault_mtu_cross;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_MTU);
+	assert_true(verdict_get(vl, 0)->both_directions);
+	assert_int_equal(verdict_get(vl, 0)->failed, 96);
+	verdict_list_free(vl);
+}
+
 static void test_floater_missing(void **state)
 {
 	struct mk_spec sp = two_clusters;
@@ -411,6 +480,9 @@ int main(void)
 		cmocka_unit_test(test_mtu),
 		cmocka_unit_test(test_ipv6_broken),
 		cmocka_unit_test(test_lossy),
+		cmocka_unit_test(test_lossy_node),
+		cmocka_unit_test(test_not_probed),
+		cmocka_unit_test(test_mtu_not_partition),
 		cmocka_unit_test(test_floater_missing),
 		cmocka_unit_test(test_links_capped),
 		cmocka_unit_test(test_node_and_link_ordered),
