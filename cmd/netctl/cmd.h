@@ -11,10 +11,10 @@
 /* Exit codes (docs/usage.md, DESIGN.md). */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1,      /* some pair failed; diff found regressions */
-	EXIT_USAGE = 2,       /* usage or config error */
-	EXIT_CLUSTER = 3,     /* cluster API unreachable or forbidden */
-	EXIT_STORE = 4,       /* local store (or other local) error */
+	EXIT_FAILED = 1,  /* some pair failed; diff found regressions */
+	EXIT_USAGE = 2,	  /* usage or config error */
+	EXIT_CLUSTER = 3, /* cluster API unreachable or forbidden */
+	EXIT_STORE = 4,	  /* local store (or other local) error */
 	EXIT_INTERRUPTED = 130,
 	/* Not an exit status: cmd_parse() printed help, the command exits 0. */
 	CMD_HELP_SHOWN = -1,
@@ -23,7 +23,7 @@ enum {
 /* Global state every command sees (global options). */
 struct cmd_ctx {
 	const char *db_flag; /* --db value, NULL: NETCTL_DB or the default (store_resolve_path) */
-	int verbose;         /* number of -v */
+	int verbose;	     /* number of -v */
 };
 
 struct cmd_opt;
@@ -31,9 +31,9 @@ struct cmd_opt;
 /* A subcommand: tmux's cmd_entry / git's cmd_struct. */
 struct cmd_entry {
 	const char *name;
-	const char *summary;  /* one line for `netctl --help` */
-	const char *synopsis; /* "cluster add NAME --kubeconfig FILE [--context CTX]" lines */
-	const char *details;  /* extra help text after the options, or NULL */
+	const char *summary;	    /* one line for `netctl --help` */
+	const char *synopsis;	    /* "cluster add NAME --kubeconfig FILE [--context CTX]" lines */
+	const char *details;	    /* extra help text after the options, or NULL */
 	const struct cmd_opt *opts; /* OPT_END-terminated; dest points at the command's
 				     * static argument struct (one command per process) */
 	/* argv[0] is the command name; returns an exit code. */
@@ -73,8 +73,8 @@ struct cmd_opt {
  * Returns 0, CMD_HELP_SHOWN after printing usage to stdout, or EXIT_USAGE after printing
  * a one-line error and the short usage to stderr. min_args/max_args bound the positional
  * arguments (max_args < 0: unbounded). */
-int cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv,
-	      int min_args, int max_args, int *first);
+int cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv, int min_args,
+	      int max_args, int *first);
 
 /* -v count to log level: warnings by default, -v info, -vv debug, -vvv trace. */
 void cmd_set_log_level(int verbose);
@@ -83,7 +83,7 @@ void cmd_set_log_level(int verbose);
 void cmd_usage(const struct cmd_entry *e, FILE *f);
 /* "netctl: <message>" + "usage: <synopsis>" + hint on stderr; returns EXIT_USAGE. */
 int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* ---- errors and exit codes (the one mapping from struct err to exit status) ---------- */
 

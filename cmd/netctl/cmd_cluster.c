@@ -119,8 +119,10 @@ static int add_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, ch
 		return rc;
 	name = argv[first];
 	if (!config_is_dns_label(name))
-		return cmd_usage_error(e, "'%s' is not a valid cluster name (1-63 of a-z, 0-9, '-', "
-				       "starting and ending with a letter or digit)", name);
+		return cmd_usage_error(e,
+				       "'%s' is not a valid cluster name (1-63 of a-z, 0-9, '-', "
+				       "starting and ending with a letter or digit)",
+				       name);
 	if (!args.kubeconfig)
 		return cmd_usage_error(e, "missing --kubeconfig FILE");
 	if (args.context && check_context(args.context, &err) < 0)
@@ -136,7 +138,8 @@ static int add_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, ch
 		if (err.code == ERR_EXISTS)
 			err_set(&err, ERR_EXISTS,
 				"cluster '%s' is already registered (see `netctl cluster list`; "
-				"remove it first to change it)", name);
+				"remove it first to change it)",
+				name);
 		goto out;
 	}
 	printf("added cluster %s: kubeconfig %s, context %s\n", name, path,
@@ -248,62 +251,62 @@ static int remove_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 /* ---- the command table entries -------------------------------------------------------- */
 
 static const struct cmd_opt add_opts[] = {
-	{OPT_STRING, 'k', "kubeconfig", "FILE", "kubeconfig to reach the cluster (required)",
-	 &args.kubeconfig, 0, 0, NULL},
-	{OPT_STRING, 'c', "context", "CTX", "context in it (default: its current-context)",
-	 &args.context, 0, 0, NULL},
-	{OPT_END},
+    {OPT_STRING, 'k', "kubeconfig", "FILE", "kubeconfig to reach the cluster (required)",
+     &args.kubeconfig, 0, 0, NULL},
+    {OPT_STRING, 'c', "context", "CTX", "context in it (default: its current-context)",
+     &args.context, 0, 0, NULL},
+    {OPT_END},
 };
 
 static const struct cmd_opt list_opts[] = {
-	{OPT_FLAG, 0, "json", NULL, "print JSON instead of a table", &args.json, 0, 0, NULL},
-	{OPT_END},
+    {OPT_FLAG, 0, "json", NULL, "print JSON instead of a table", &args.json, 0, 0, NULL},
+    {OPT_END},
 };
 
 static const struct cmd_opt no_opts[] = {{OPT_END}};
 
 static const struct cmd_entry cluster_add_entry = {
-	.name = "cluster add",
-	.summary = "Register a cluster by name: its kubeconfig path and context, no secrets.",
-	.synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]",
-	.details = "NAME: 1-63 of a-z, 0-9 and '-'. FILE must be a readable kubeconfig that has\n"
-		   "the context CTX (when given); it is stored as an absolute path, never\n"
-		   "copied, and read again by every check.\n",
-	.opts = add_opts,
-	.exec = add_exec,
+    .name = "cluster add",
+    .summary = "Register a cluster by name: its kubeconfig path and context, no secrets.",
+    .synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]",
+    .details = "NAME: 1-63 of a-z, 0-9 and '-'. FILE must be a readable kubeconfig that has\n"
+	       "the context CTX (when given); it is stored as an absolute path, never\n"
+	       "copied, and read again by every check.\n",
+    .opts = add_opts,
+    .exec = add_exec,
 };
 
 static const struct cmd_entry cluster_list_entry = {
-	.name = "cluster list",
-	.summary = "List registered clusters.",
-	.synopsis = "cluster list [--json]",
-	.opts = list_opts,
-	.exec = list_exec,
+    .name = "cluster list",
+    .summary = "List registered clusters.",
+    .synopsis = "cluster list [--json]",
+    .opts = list_opts,
+    .exec = list_exec,
 };
 
 static const struct cmd_entry cluster_remove_entry = {
-	.name = "cluster remove",
-	.summary = "Unregister a cluster (its past runs stay in the history).",
-	.synopsis = "cluster remove NAME",
-	.opts = no_opts,
-	.exec = remove_exec,
+    .name = "cluster remove",
+    .summary = "Unregister a cluster (its past runs stay in the history).",
+    .synopsis = "cluster remove NAME",
+    .opts = no_opts,
+    .exec = remove_exec,
 };
 
 static const struct cmd_entry *const cluster_subs[] = {
-	&cluster_add_entry,
-	&cluster_list_entry,
-	&cluster_remove_entry,
-	NULL,
+    &cluster_add_entry,
+    &cluster_list_entry,
+    &cluster_remove_entry,
+    NULL,
 };
 
 const struct cmd_entry cmd_cluster_entry = {
-	.name = "cluster",
-	.summary = "Register, list and remove clusters.",
-	.synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]\n"
-		    "cluster list [--json]\n"
-		    "cluster remove NAME",
-	.details = "`netctl help cluster add` (or `netctl cluster add --help`) for one of them.\n",
-	.opts = no_opts,
-	.exec = cmd_exec_subcommand,
-	.subs = cluster_subs,
+    .name = "cluster",
+    .summary = "Register, list and remove clusters.",
+    .synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]\n"
+		"cluster list [--json]\n"
+		"cluster remove NAME",
+    .details = "`netctl help cluster add` (or `netctl cluster add --help`) for one of them.\n",
+    .opts = no_opts,
+    .exec = cmd_exec_subcommand,
+    .subs = cluster_subs,
 };

@@ -62,17 +62,17 @@ static int config_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 }
 
 static const struct cmd_opt config_opts[] = {
-	{OPT_FLAG, 0, "json", NULL, "print the effective config.json", &args.json, 0, 0, NULL},
-	{OPT_END},
+    {OPT_FLAG, 0, "json", NULL, "print the effective config.json", &args.json, 0, 0, NULL},
+    {OPT_END},
 };
 
 const struct cmd_entry cmd_config_entry = {
-	.name = "config",
-	.summary = "Check ./config.json and show the effective configuration.",
-	.synopsis = "config [--json]",
-	.details = "Reads ./config.json (when present) over the defaults, with the checks every\n"
-		   "command applies: a bad field fails with exit status 2 and names the field;\n"
-		   "an unknown field is a warning.\n",
-	.opts = config_opts,
-	.exec = config_exec,
+    .name = "config",
+    .summary = "Check ./config.json and show the effective configuration.",
+    .synopsis = "config [--json]",
+    .details = "Reads ./config.json (when present) over the defaults, with the checks every\n"
+	       "command applies: a bad field fails with exit status 2 and names the field;\n"
+	       "an unknown field is a warning.\n",
+    .opts = config_opts,
+    .exec = config_exec,
 };

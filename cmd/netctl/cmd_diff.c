@@ -19,17 +19,17 @@ static struct {
 
 /* Kinds listed row by row in the table output, in this order. */
 static const enum store_diff_kind listed[] = {
-	STORE_DIFF_REGRESSION,
-	STORE_DIFF_RECOVERY,
-	STORE_DIFF_NEW,
-	STORE_DIFF_VANISHED,
+    STORE_DIFF_REGRESSION,
+    STORE_DIFF_RECOVERY,
+    STORE_DIFF_NEW,
+    STORE_DIFF_VANISHED,
 };
 
 static const char *const listed_title[] = {
-	"Regressions (passed in A, fail in B)",
-	"Recoveries (failed in A, pass in B)",
-	"New pairs (only in B)",
-	"Vanished pairs (only in A)",
+    "Regressions (passed in A, fail in B)",
+    "Recoveries (failed in A, pass in B)",
+    "New pairs (only in B)",
+    "Vanished pairs (only in A)",
 };
 
 struct diff_out {
@@ -96,8 +96,8 @@ static int table_group_cb(const struct store_diff_counts *g, void *ctx)
 {
 	struct diff_out *out = ctx;
 	static const enum store_diff_kind cols[] = {
-		STORE_DIFF_REGRESSION, STORE_DIFF_RECOVERY, STORE_DIFF_STILL_FAILING,
-		STORE_DIFF_NEW,        STORE_DIFF_VANISHED, STORE_DIFF_SAME,
+	    STORE_DIFF_REGRESSION, STORE_DIFF_RECOVERY, STORE_DIFF_STILL_FAILING,
+	    STORE_DIFF_NEW,	   STORE_DIFF_VANISHED, STORE_DIFF_SAME,
 	};
 	char num[ARRAY_SIZE(cols)][24];
 	const char *cells[2 + ARRAY_SIZE(cols)];
@@ -169,11 +169,11 @@ static void print_verdict(const struct store_diff_summary *sum)
 
 static void out_init(struct diff_out *out)
 {
-	static const char *const row_headers[] = {"SRC",    "DST",     "PROTOCOL", "FAMILY",
+	static const char *const row_headers[] = {"SRC",     "DST",    "PROTOCOL", "FAMILY",
 						  "NETWORK", "BEFORE", "AFTER"};
-	static const char *const group_headers[] = {"SRC CLUSTER", "DST CLUSTER", "REGRESSED",
+	static const char *const group_headers[] = {"SRC CLUSTER", "DST CLUSTER",   "REGRESSED",
 						    "RECOVERED",   "STILL-FAILING", "NEW",
-						    "VANISHED",    "UNCHANGED"};
+						    "VANISHED",	   "UNCHANGED"};
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < ARRAY_SIZE(listed); i++)
@@ -299,7 +299,8 @@ static int pick_earlier(struct store *st, int64_t b, int64_t *a, struct err *err
 	if (!e.found)
 		return err_set(err, ERR_NOTFOUND,
 			       "no earlier run comparable with run %" PRId64
-			       " (same clusters, protocols, families, networks)", b);
+			       " (same clusters, protocols, families, networks)",
+			       b);
 	*a = e.found;
 	return 0;
 }
@@ -424,21 +425,20 @@ static int diff_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 }
 
 static const struct cmd_opt diff_opts[] = {
-	{OPT_LONG, 'n', "limit", "N", "list at most N rows of each kind (default 50, 0 = all)",
-	 &args.limit, 0, 1000000000L, NULL},
-	{OPT_FLAG, 0, "json", NULL, "print JSON (every change, streamed)", &args.json, 0, 0,
-	 NULL},
-	{OPT_END},
+    {OPT_LONG, 'n', "limit", "N", "list at most N rows of each kind (default 50, 0 = all)",
+     &args.limit, 0, 1000000000L, NULL},
+    {OPT_FLAG, 0, "json", NULL, "print JSON (every change, streamed)", &args.json, 0, 0, NULL},
+    {OPT_END},
 };
 
 const struct cmd_entry cmd_diff_entry = {
-	.name = "diff",
-	.summary = "Compare two runs: regressions, recoveries, new and vanished pairs.",
-	.synopsis = "diff [A] [B] [--limit N] [--json]",
-	.details = "No run ids: the newest finished run against the newest earlier run of the\n"
-		   "same check (same clusters, protocols, families, networks). One id B: B\n"
-		   "against the newest earlier comparable run. Exit status 1 when some pair\n"
-		   "regressed (passed in A, fails in B).\n",
-	.opts = diff_opts,
-	.exec = diff_exec,
+    .name = "diff",
+    .summary = "Compare two runs: regressions, recoveries, new and vanished pairs.",
+    .synopsis = "diff [A] [B] [--limit N] [--json]",
+    .details = "No run ids: the newest finished run against the newest earlier run of the\n"
+	       "same check (same clusters, protocols, families, networks). One id B: B\n"
+	       "against the newest earlier comparable run. Exit status 1 when some pair\n"
+	       "regressed (passed in A, fails in B).\n",
+    .opts = diff_opts,
+    .exec = diff_exec,
 };

@@ -33,9 +33,9 @@ static int help_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 static const struct cmd_opt help_opts[] = {{OPT_END}};
 
 const struct cmd_entry cmd_help_entry = {
-	.name = "help",
-	.summary = "Show help for netctl or one of its commands.",
-	.synopsis = "help [COMMAND [SUBCOMMAND]]",
-	.opts = help_opts,
-	.exec = help_exec,
+    .name = "help",
+    .summary = "Show help for netctl or one of its commands.",
+    .synopsis = "help [COMMAND [SUBCOMMAND]]",
+    .opts = help_opts,
+    .exec = help_exec,
 };

@@ -108,9 +108,8 @@ static void print_empty(void)
 
 static int history_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 {
-	static const char *const headers[] = {"RUN",       "STARTED", "DURATION", "STATUS",
-					      "SRC",       "DST",     "PROTOCOLS", "RESULTS",
-					      "FAILED",    "RESUMES"};
+	static const char *const headers[] = {"RUN", "STARTED",	  "DURATION", "STATUS", "SRC",
+					      "DST", "PROTOCOLS", "RESULTS",  "FAILED", "RESUMES"};
 	struct store_history_query q = {0};
 	struct err err = ERR_INIT;
 	struct store *st;
@@ -157,22 +156,22 @@ static int history_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc
 }
 
 static const struct cmd_opt history_opts[] = {
-	{OPT_LONG, 'n', "limit", "N", "show the newest N runs (default 20, 0 = all)", &args.limit,
-	 0, 1000000000L, &args.limit_seen},
-	{OPT_STRING, 'c', "cluster", "NAME", "only runs involving this cluster", &args.cluster, 0,
-	 0, NULL},
-	{OPT_FLAG, 0, "json", NULL, "print JSON instead of a table", &args.json, 0, 0, NULL},
-	{OPT_END},
+    {OPT_LONG, 'n', "limit", "N", "show the newest N runs (default 20, 0 = all)", &args.limit, 0,
+     1000000000L, &args.limit_seen},
+    {OPT_STRING, 'c', "cluster", "NAME", "only runs involving this cluster", &args.cluster, 0, 0,
+     NULL},
+    {OPT_FLAG, 0, "json", NULL, "print JSON instead of a table", &args.json, 0, 0, NULL},
+    {OPT_END},
 };
 
 const struct cmd_entry cmd_history_entry = {
-	.name = "history",
-	.summary = "List stored runs, newest first, with result and failure counts.",
-	.synopsis = "history [--limit N] [--cluster NAME] [--json]",
-	.details = "RESULTS counts stored pair results (x/y while a run is incomplete: y were\n"
-		   "planned); FAILED those that did not pass; RESUMES the run a resume continued.\n"
-		   "A run whose process died shows as interrupted; `netctl resume --run ID`\n"
-		   "continues it.\n",
-	.opts = history_opts,
-	.exec = history_exec,
+    .name = "history",
+    .summary = "List stored runs, newest first, with result and failure counts.",
+    .synopsis = "history [--limit N] [--cluster NAME] [--json]",
+    .details = "RESULTS counts stored pair results (x/y while a run is incomplete: y were\n"
+	       "planned); FAILED those that did not pass; RESUMES the run a resume continued.\n"
+	       "A run whose process died shows as interrupted; `netctl resume --run ID`\n"
+	       "continues it.\n",
+    .opts = history_opts,
+    .exec = history_exec,
 };

@@ -9,9 +9,8 @@ static struct {
 } args;
 
 static const struct cmd_opt init_opts[] = {
-	{OPT_FLAG, 'f', "force", NULL, "overwrite an existing config.json", &args.force, 0, 0,
-	 NULL},
-	{OPT_END},
+    {OPT_FLAG, 'f', "force", NULL, "overwrite an existing config.json", &args.force, 0, 0, NULL},
+    {OPT_END},
 };
 
 static int init_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
@@ -34,13 +33,13 @@ static int init_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 }
 
 const struct cmd_entry cmd_init_entry = {
-	.name = "init",
-	.summary = "Write ./config.json with every field at its default.",
-	.synopsis = "init [--force]",
-	.details = "The file uses NetDoctor's field names (namespace, version, protocol,\n"
-		   "podWaitTime, port, maxNum, cmdTimeout, srcKubeConfig, dstKubeConfig,\n"
-		   "srcImageRepository, dstImageRepository, mode, autoClean, ...). Commands read\n"
-		   "./config.json when it exists; their flags win over it.\n",
-	.opts = init_opts,
-	.exec = init_exec,
+    .name = "init",
+    .summary = "Write ./config.json with every field at its default.",
+    .synopsis = "init [--force]",
+    .details = "The file uses NetDoctor's field names (namespace, version, protocol,\n"
+	       "podWaitTime, port, maxNum, cmdTimeout, srcKubeConfig, dstKubeConfig,\n"
+	       "srcImageRepository, dstImageRepository, mode, autoClean, ...). Commands read\n"
+	       "./config.json when it exists; their flags win over it.\n",
+    .opts = init_opts,
+    .exec = init_exec,
 };

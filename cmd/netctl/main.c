@@ -17,16 +17,8 @@
  *   3. add one line below, in the order `netctl --help` should list it.
  */
 static const struct cmd_entry *const commands[] = {
-	&cmd_init_entry,
-	&cmd_cluster_entry,
-	&cmd_check_entry,
-	&cmd_resume_entry,
-	&cmd_clean_entry,
-	&cmd_history_entry,
-	&cmd_diff_entry,
-	&cmd_report_entry,
-	&cmd_config_entry,
-	&cmd_help_entry,
+    &cmd_init_entry,	&cmd_cluster_entry, &cmd_check_entry,  &cmd_resume_entry, &cmd_clean_entry,
+    &cmd_history_entry, &cmd_diff_entry,    &cmd_report_entry, &cmd_config_entry, &cmd_help_entry,
 };
 
 volatile sig_atomic_t cmd_interrupted;
@@ -84,11 +76,11 @@ enum { GOPT_DB = 256, GOPT_VERSION };
 static int parse_global(struct cmd_ctx *ctx, int argc, char **argv, int *rc)
 {
 	static const struct option longopts[] = {
-		{"verbose", no_argument, NULL, 'v'},
-		{"db", required_argument, NULL, GOPT_DB},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, GOPT_VERSION},
-		{NULL, 0, NULL, 0},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"db", required_argument, NULL, GOPT_DB},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, GOPT_VERSION},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -116,9 +108,9 @@ static int parse_global(struct cmd_ctx *ctx, int argc, char **argv, int *rc)
 		default: {
 			char shortopt[3] = {'-', (char)optopt, '\0'};
 
-			*rc = main_usage_error("unknown option",
-					       optopt > 0 && optopt < 256 ? shortopt
-									  : argv[optind - 1]);
+			*rc = main_usage_error("unknown option", optopt > 0 && optopt < 256
+								     ? shortopt
+								     : argv[optind - 1]);
 			return -1;
 		}
 		}

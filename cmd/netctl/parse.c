@@ -16,10 +16,10 @@ enum { GOPT_DB = 1000, GOPT_LONG_ONLY = 2000 };
 /* Options every command accepts, so `netctl history --db X -v` works as well as
  * `netctl --db X -v history`. */
 static const struct cmd_opt global_opts[] = {
-	{OPT_COUNT, 'v', "verbose", NULL, "more logging on stderr (repeatable)", NULL, 0, 0, NULL},
-	{OPT_STRING, 0, "db", "PATH", "the SQLite store (default: $NETCTL_DB or the XDG path)",
-	 NULL, 0, 0, NULL},
-	{OPT_FLAG, 'h', "help", NULL, "show this help", NULL, 0, 0, NULL},
+    {OPT_COUNT, 'v', "verbose", NULL, "more logging on stderr (repeatable)", NULL, 0, 0, NULL},
+    {OPT_STRING, 0, "db", "PATH", "the SQLite store (default: $NETCTL_DB or the XDG path)", NULL, 0,
+     0, NULL},
+    {OPT_FLAG, 'h', "help", NULL, "show this help", NULL, 0, 0, NULL},
 };
 
 void cmd_set_log_level(int verbose)
@@ -37,8 +37,8 @@ static void print_opt(const struct cmd_opt *o, FILE *f)
 		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->long_name,
 			 o->arg_name ? " " : "", o->arg_name ? o->arg_name : "");
 	else
-		snprintf(left, sizeof(left), "    --%s%s%s", o->long_name,
-			 o->arg_name ? " " : "", o->arg_name ? o->arg_name : "");
+		snprintf(left, sizeof(left), "    --%s%s%s", o->long_name, o->arg_name ? " " : "",
+			 o->arg_name ? o->arg_name : "");
 	fprintf(f, "  %-24s %s\n", left, o->help);
 }
 
@@ -108,8 +108,7 @@ static size_t build_getopt(const struct cmd_entry *e, struct option *longopts, c
 		longopts[i].name = all[i]->long_name;
 		longopts[i].has_arg = arg ? required_argument : no_argument;
 		longopts[i].flag = NULL;
-		longopts[i].val = all[i]->short_name ? all[i]->short_name
-						     : GOPT_LONG_ONLY + (int)i;
+		longopts[i].val = all[i]->short_name ? all[i]->short_name : GOPT_LONG_ONLY + (int)i;
 		if (all[i]->short_name) {
 			shortopts[s++] = (char)all[i]->short_name;
 			if (arg)
@@ -173,8 +172,8 @@ static int apply_opt(struct cmd_ctx *ctx, const struct cmd_entry *e, const struc
 	return 0;
 }
 
-int cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv,
-	      int min_args, int max_args, int *first)
+int cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv, int min_args,
+	      int max_args, int *first)
 {
 	struct option longopts[MAX_OPTS + 1];
 	char shortopts[2 * MAX_OPTS + 2];

@@ -14,30 +14,30 @@
 #include "config.h"
 
 #define DEFAULT_NAMESPACE   "kosmos-system"
-#define DEFAULT_PORT        8889
-#define DEFAULT_MAX_NUM     3
+#define DEFAULT_PORT	    8889
+#define DEFAULT_MAX_NUM	    3
 #define DEFAULT_POD_WAIT_MS 30000
 #define DEFAULT_TIMEOUT_MS  10000
 #define DEFAULT_KUBECONFIG  "~/.kube/config"
 #define DEFAULT_IMAGE_REPO  "ghcr.io/kosmos-io"
 
-#define MAX_NUM_LIMIT      100000
-#define MAX_DURATION_MS    3600000L /* an hour bounds every wait */
-#define MAX_STRING_BYTES   4096
+#define MAX_NUM_LIMIT	 100000
+#define MAX_DURATION_MS	 3600000L /* an hour bounds every wait */
+#define MAX_STRING_BYTES 4096
 
 enum field_type {
-	T_NAMESPACE,  /* required string, DNS label */
-	T_WORD,       /* required non-empty string without spaces */
-	T_OPT_WORD,   /* string without spaces; "" means unset (NULL) */
-	T_PATH,       /* required path, `~` allowed */
-	T_OPT_PATH,   /* path; "" means unset */
-	T_PROTOCOLS,  /* "tcp", "icmp,udp" or ["icmp","tcp"] */
-	T_NETWORKS,   /* "pod", "host", "pod,host" or an array */
-	T_PORT,       /* 1..65535, number or numeric string (NetDoctor wrote a string) */
-	T_COUNT,      /* whole number >= 1 */
-	T_DURATION,   /* seconds as a number, or a duration string; > 0 */
+	T_NAMESPACE, /* required string, DNS label */
+	T_WORD,	     /* required non-empty string without spaces */
+	T_OPT_WORD,  /* string without spaces; "" means unset (NULL) */
+	T_PATH,	     /* required path, `~` allowed */
+	T_OPT_PATH,  /* path; "" means unset */
+	T_PROTOCOLS, /* "tcp", "icmp,udp" or ["icmp","tcp"] */
+	T_NETWORKS,  /* "pod", "host", "pod,host" or an array */
+	T_PORT,	     /* 1..65535, number or numeric string (NetDoctor wrote a string) */
+	T_COUNT,     /* whole number >= 1 */
+	T_DURATION,  /* seconds as a number, or a duration string; > 0 */
 	T_BOOL,
-	T_STRLIST,    /* array of strings */
+	T_STRLIST, /* array of strings */
 };
 
 struct field {
@@ -47,27 +47,33 @@ struct field {
 	bool unused; /* NetDoctor field netctl does not act on: warn when set */
 };
 
-#define F(n, t, m)  {n, t, offsetof(struct config, m), false}
-#define FU(n, t, m) {n, t, offsetof(struct config, m), true}
+#define F(n, t, m)                                                                                 \
+	{                                                                                          \
+		n, t, offsetof(struct config, m), false                                            \
+	}
+#define FU(n, t, m)                                                                                \
+	{                                                                                          \
+		n, t, offsetof(struct config, m), true                                             \
+	}
 
 static const struct field fields[] = {
-	F("namespace", T_NAMESPACE, namespace),
-	F("version", T_WORD, version),
-	F("protocol", T_PROTOCOLS, protocols),
-	F("podWaitTime", T_DURATION, pod_wait_ms),
-	F("port", T_PORT, port),
-	F("maxNum", T_COUNT, max_num),
-	F("cmdTimeout", T_DURATION, cmd_timeout_ms),
-	F("srcKubeConfig", T_PATH, src_kubeconfig),
-	F("dstKubeConfig", T_OPT_PATH, dst_kubeconfig),
-	F("srcImageRepository", T_WORD, src_image_repo),
-	F("dstImageRepository", T_OPT_WORD, dst_image_repo),
-	F("mode", T_NETWORKS, networks),
-	F("autoClean", T_BOOL, auto_clean),
-	FU("customizedTargetIPList", T_STRLIST, target_ips),
-	FU("customizedTargetPortList", T_STRLIST, target_ports),
-	FU("targetDNSServer", T_OPT_WORD, dns_server),
-	FU("targetHostToLookup", T_OPT_WORD, dns_host),
+    F("namespace", T_NAMESPACE, namespace),
+    F("version", T_WORD, version),
+    F("protocol", T_PROTOCOLS, protocols),
+    F("podWaitTime", T_DURATION, pod_wait_ms),
+    F("port", T_PORT, port),
+    F("maxNum", T_COUNT, max_num),
+    F("cmdTimeout", T_DURATION, cmd_timeout_ms),
+    F("srcKubeConfig", T_PATH, src_kubeconfig),
+    F("dstKubeConfig", T_OPT_PATH, dst_kubeconfig),
+    F("srcImageRepository", T_WORD, src_image_repo),
+    F("dstImageRepository", T_OPT_WORD, dst_image_repo),
+    F("mode", T_NETWORKS, networks),
+    F("autoClean", T_BOOL, auto_clean),
+    FU("customizedTargetIPList", T_STRLIST, target_ips),
+    FU("customizedTargetPortList", T_STRLIST, target_ports),
+    FU("targetDNSServer", T_OPT_WORD, dns_server),
+    FU("targetHostToLookup", T_OPT_WORD, dns_host),
 };
 
 #define FIELD_PTR(c, f, type) ((type *)((char *)(c) + (f)->off))
@@ -228,8 +234,8 @@ static void set_string(char **dst, const char *s)
 	*dst = *s ? xstrdup(s) : NULL;
 }
 
-static int field_set_str(struct config *c, const struct field *f, const char *s,
-			 const char *what, struct err *err)
+static int field_set_str(struct config *c, const struct field *f, const char *s, const char *what,
+			 struct err *err)
 {
 	long v;
 
@@ -319,8 +325,7 @@ static const char *json_type_name(const cJSON *v)
 
 static int type_error(const cJSON *v, const char *expected, const char *what, struct err *err)
 {
-	return err_set(err, ERR_USAGE, "%s: must be %s, not %s", what, expected,
-		       json_type_name(v));
+	return err_set(err, ERR_USAGE, "%s: must be %s, not %s", what, expected, json_type_name(v));
 }
 
 /* Numbers in the file: whole numbers for ports and counts, seconds for durations. */
@@ -384,8 +389,8 @@ out:
 	return rc;
 }
 
-static int field_set_json(struct config *c, const struct field *f, const cJSON *v,
-			  const char *what, struct err *err)
+static int field_set_json(struct config *c, const struct field *f, const cJSON *v, const char *what,
+			  struct err *err)
 {
 	switch (f->type) {
 	case T_NAMESPACE:
@@ -464,8 +469,8 @@ static int check_duplicates(const cJSON *root, const char *name, struct err *err
 	for (const cJSON *a = root->child; a; a = a->next)
 		for (const cJSON *b = a->next; b; b = b->next)
 			if (!strcmp(a->string, b->string))
-				return err_set(err, ERR_USAGE, "%s: %s: given more than once",
-					       name, a->string);
+				return err_set(err, ERR_USAGE, "%s: %s: given more than once", name,
+					       a->string);
 	return 0;
 }
 
@@ -647,8 +652,7 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-int config_write_file(const struct config *c, const char *path, bool overwrite,
-		      struct err *err)
+int config_write_file(const struct config *c, const char *path, bool overwrite, struct err *err)
 {
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
 	char *text = config_to_json(c);

@@ -14,9 +14,9 @@
 
 #include "common.h"
 
-#define CONFIG_FILE_NAME  "config.json"
-#define CONFIG_MAX_BYTES  (1024 * 1024)
-#define CONFIG_MAX_LIST   64
+#define CONFIG_FILE_NAME "config.json"
+#define CONFIG_MAX_BYTES (1024 * 1024)
+#define CONFIG_MAX_LIST	 64
 
 /* Bits of config.networks (NetDoctor's "mode"). */
 enum config_network {
@@ -25,27 +25,27 @@ enum config_network {
 };
 
 struct config {
-	char *namespace;          /* "namespace": where floaters run (DNS label) */
-	char *version;            /* "version": floater image tag */
-	unsigned protocols;       /* "protocol": bits 1u << enum probe_protocol, never 0 */
-	long pod_wait_ms;         /* "podWaitTime": bound on waiting for floaters Ready (s in file) */
-	long port;                /* "port": floater TCP/UDP port (number or numeric string) */
-	long max_num;             /* "maxNum": concurrency, >= 1 */
-	long cmd_timeout_ms;      /* "cmdTimeout": per-probe timeout (seconds in the file) */
-	char *src_kubeconfig;     /* "srcKubeConfig" as written ("~/.kube/config") */
-	char *dst_kubeconfig;     /* "dstKubeConfig" as written; NULL: no destination */
-	char *src_image_repo;     /* "srcImageRepository" */
-	char *dst_image_repo;     /* "dstImageRepository"; NULL: same as src */
-	unsigned networks;        /* "mode": CONFIG_NET_* bits, never 0 */
-	bool auto_clean;          /* "autoClean": remove floaters after a check */
+	char *namespace;      /* "namespace": where floaters run (DNS label) */
+	char *version;	      /* "version": floater image tag */
+	unsigned protocols;   /* "protocol": bits 1u << enum probe_protocol, never 0 */
+	long pod_wait_ms;     /* "podWaitTime": bound on waiting for floaters Ready (s in file) */
+	long port;	      /* "port": floater TCP/UDP port (number or numeric string) */
+	long max_num;	      /* "maxNum": concurrency, >= 1 */
+	long cmd_timeout_ms;  /* "cmdTimeout": per-probe timeout (seconds in the file) */
+	char *src_kubeconfig; /* "srcKubeConfig" as written ("~/.kube/config") */
+	char *dst_kubeconfig; /* "dstKubeConfig" as written; NULL: no destination */
+	char *src_image_repo; /* "srcImageRepository" */
+	char *dst_image_repo; /* "dstImageRepository"; NULL: same as src */
+	unsigned networks;    /* "mode": CONFIG_NET_* bits, never 0 */
+	bool auto_clean;      /* "autoClean": remove floaters after a check */
 	/* NetDoctor fields netctl reads but does not act on (a warning says so). */
-	char **target_ips;        /* "customizedTargetIPList" (NULL-terminated, may be NULL) */
-	char **target_ports;      /* "customizedTargetPortList" */
-	char *dns_server;         /* "targetDNSServer" */
-	char *dns_host;           /* "targetHostToLookup" */
+	char **target_ips;   /* "customizedTargetIPList" (NULL-terminated, may be NULL) */
+	char **target_ports; /* "customizedTargetPortList" */
+	char *dns_server;    /* "targetDNSServer" */
+	char *dns_host;	     /* "targetHostToLookup" */
 
-	char *source;             /* file the values came from, NULL: defaults only */
-	char **warnings;          /* NULL-terminated messages for the user (unknown fields …) */
+	char *source;	 /* file the values came from, NULL: defaults only */
+	char **warnings; /* NULL-terminated messages for the user (unknown fields …) */
 };
 
 /* Fills c with the defaults (NetDoctor's, with netctl's floater version). */
@@ -80,8 +80,7 @@ char *config_networks_string(unsigned networks);
 char *config_to_json(const struct config *c);
 /* Writes config_to_json to path with mode 0644; refuses an existing file with ERR_EXISTS
  * unless overwrite. */
-int config_write_file(const struct config *c, const char *path, bool overwrite,
-		      struct err *err);
+int config_write_file(const struct config *c, const char *path, bool overwrite, struct err *err);
 
 /* True when s is a valid Kubernetes namespace / DNS-1123 label (1-63 of [a-z0-9-],
  * alphanumeric at both ends). Also used for cluster names. */

@@ -114,36 +114,36 @@ static const struct {
 	const char *file;
 	const char *field;
 } bad_files[] = {
-	{"maxnum-zero", "maxNum"},
-	{"maxnum-negative", "maxNum"},
-	{"maxnum-string", "maxNum"},
-	{"maxnum-fraction", "maxNum"},
-	{"protocol-unknown", "protocol"},
-	{"protocol-number", "protocol"},
-	{"protocol-empty-item", "protocol"},
-	{"protocol-array-number", "protocol"},
-	{"cmdtimeout-negative", "cmdTimeout"},
-	{"cmdtimeout-zero", "cmdTimeout"},
-	{"cmdtimeout-bool", "cmdTimeout"},
-	{"cmdtimeout-huge", "cmdTimeout"},
-	{"cmdtimeout-unit", "cmdTimeout"},
-	{"podwaittime-negative", "podWaitTime"},
-	{"port-zero", "port"},
-	{"port-too-big", "port"},
-	{"port-text", "port"},
-	{"namespace-invalid", "namespace"},
-	{"namespace-number", "namespace"},
-	{"srckubeconfig-other-user", "srcKubeConfig"},
-	{"srckubeconfig-empty", "srcKubeConfig"},
-	{"autoclean-string", "autoClean"},
-	{"mode-unknown", "mode"},
-	{"version-array", "version"},
-	{"image-space", "srcImageRepository"},
-	{"duplicate-field", "maxNum"},
-	{"targetiplist-string", "customizedTargetIPList"},
-	{"not-object", "JSON object"},
-	{"malformed", "malformed JSON"},
-	{"empty", "malformed JSON"},
+    {"maxnum-zero", "maxNum"},
+    {"maxnum-negative", "maxNum"},
+    {"maxnum-string", "maxNum"},
+    {"maxnum-fraction", "maxNum"},
+    {"protocol-unknown", "protocol"},
+    {"protocol-number", "protocol"},
+    {"protocol-empty-item", "protocol"},
+    {"protocol-array-number", "protocol"},
+    {"cmdtimeout-negative", "cmdTimeout"},
+    {"cmdtimeout-zero", "cmdTimeout"},
+    {"cmdtimeout-bool", "cmdTimeout"},
+    {"cmdtimeout-huge", "cmdTimeout"},
+    {"cmdtimeout-unit", "cmdTimeout"},
+    {"podwaittime-negative", "podWaitTime"},
+    {"port-zero", "port"},
+    {"port-too-big", "port"},
+    {"port-text", "port"},
+    {"namespace-invalid", "namespace"},
+    {"namespace-number", "namespace"},
+    {"srckubeconfig-other-user", "srcKubeConfig"},
+    {"srckubeconfig-empty", "srcKubeConfig"},
+    {"autoclean-string", "autoClean"},
+    {"mode-unknown", "mode"},
+    {"version-array", "version"},
+    {"image-space", "srcImageRepository"},
+    {"duplicate-field", "maxNum"},
+    {"targetiplist-string", "customizedTargetIPList"},
+    {"not-object", "JSON object"},
+    {"malformed", "malformed JSON"},
+    {"empty", "malformed JSON"},
 };
 
 static void test_bad_files_name_the_field(void **state)
@@ -159,8 +159,8 @@ static void test_bad_files_name_the_field(void **state)
 		rc = config_load_file(&c, path, &err);
 		if (rc != -1 || err.code != ERR_USAGE || !strstr(err.msg, bad_files[i].field) ||
 		    !strstr(err.msg, bad_files[i].file) || strchr(err.msg, '\n'))
-			fail_msg("%s: rc %d code %d msg '%s' (want field '%s')",
-				 bad_files[i].file, rc, err.code, err.msg, bad_files[i].field);
+			fail_msg("%s: rc %d code %d msg '%s' (want field '%s')", bad_files[i].file,
+				 rc, err.code, err.msg, bad_files[i].field);
 		config_release(&c);
 		free(path);
 	}
@@ -172,12 +172,12 @@ static void test_bad_values_say_why(void **state)
 	static const struct {
 		const char *json, *want;
 	} cases[] = {
-		{"{\"maxNum\": 0}", "out of range"},
-		{"{\"cmdTimeout\": -1}", "negative"},
-		{"{\"cmdTimeout\": 0}", "greater than 0"},
-		{"{\"protocol\": \"dns\"}", "unknown protocol 'dns'"},
-		{"{\"maxNum\": \"3\"}", "must be a number, not a string"},
-		{"{\"autoClean\": 1}", "must be true or false, not a number"},
+	    {"{\"maxNum\": 0}", "out of range"},
+	    {"{\"cmdTimeout\": -1}", "negative"},
+	    {"{\"cmdTimeout\": 0}", "greater than 0"},
+	    {"{\"protocol\": \"dns\"}", "unknown protocol 'dns'"},
+	    {"{\"maxNum\": \"3\"}", "must be a number, not a string"},
+	    {"{\"autoClean\": 1}", "must be true or false, not a number"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -185,9 +185,9 @@ static void test_bad_values_say_why(void **state)
 		struct config c;
 
 		config_init(&c);
-		assert_int_equal(config_load_text(&c, cases[i].json, strlen(cases[i].json),
-						  "config.json", &err),
-				 -1);
+		assert_int_equal(
+		    config_load_text(&c, cases[i].json, strlen(cases[i].json), "config.json", &err),
+		    -1);
 		if (!strstr(err.msg, cases[i].want))
 			fail_msg("%s: '%s' lacks '%s'", cases[i].json, err.msg, cases[i].want);
 		config_release(&c);
@@ -286,10 +286,19 @@ static void test_flags_override_file(void **state)
 static void test_written_file_round_trips(void **state)
 {
 	static const char *const names[] = {
-		"namespace",     "version",       "protocol",           "podWaitTime",
-		"port",          "maxNum",        "cmdTimeout",         "srcKubeConfig",
-		"dstKubeConfig", "srcImageRepository", "dstImageRepository", "mode",
-		"autoClean",
+	    "namespace",
+	    "version",
+	    "protocol",
+	    "podWaitTime",
+	    "port",
+	    "maxNum",
+	    "cmdTimeout",
+	    "srcKubeConfig",
+	    "dstKubeConfig",
+	    "srcImageRepository",
+	    "dstImageRepository",
+	    "mode",
+	    "autoClean",
 	};
 	char dir[] = "/tmp/netctl-config-XXXXXX";
 	struct err err = ERR_INIT;
@@ -341,16 +350,16 @@ static void test_written_file_round_trips(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults_are_netdoctors),
-		cmocka_unit_test(test_netdoctor_file_loads),
-		cmocka_unit_test(test_full_file_and_unknown_field_warns),
-		cmocka_unit_test(test_protocol_spellings),
-		cmocka_unit_test(test_bad_files_name_the_field),
-		cmocka_unit_test(test_bad_values_say_why),
-		cmocka_unit_test(test_missing_and_oversized_files),
-		cmocka_unit_test(test_tilde_expansion),
-		cmocka_unit_test(test_flags_override_file),
-		cmocka_unit_test(test_written_file_round_trips),
+	    cmocka_unit_test(test_defaults_are_netdoctors),
+	    cmocka_unit_test(test_netdoctor_file_loads),
+	    cmocka_unit_test(test_full_file_and_unknown_field_warns),
+	    cmocka_unit_test(test_protocol_spellings),
+	    cmocka_unit_test(test_bad_files_name_the_field),
+	    cmocka_unit_test(test_bad_values_say_why),
+	    cmocka_unit_test(test_missing_and_oversized_files),
+	    cmocka_unit_test(test_tilde_expansion),
+	    cmocka_unit_test(test_flags_override_file),
+	    cmocka_unit_test(test_written_file_round_trips),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
