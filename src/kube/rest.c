@@ -440,6 +440,9 @@ static int split_lines(struct kube_call *call, const char *data, size_t n)
 			return 0;
 		if (deliver_line(call) < 0)
 			return -1;
+		/* the consumer cancelled this call from its callback: deliver nothing more */
+		if (call->cancelled)
+			return -1;
 		data += len + 1;
 		n -= len + 1;
 	}
