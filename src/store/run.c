@@ -541,24 +541,24 @@ int store_run_delete(struct store *st, int64_t run_id, struct err *err)
 	return store_commit(st, err);
 }
 
-int64_t store_runs_prune(struct store *st, size_t keep, struct err *err)
+/* Deletes every run the kept-set query does not keep, then reclaims the space. */
+static int64_t runs_prune(struct store *st, const char *kept, int64_t arg, struct err *err)
 {
+	char *sql;
 	int64_t n;
 
 	if (store_runs_reap(st, err) < 0 || store_begin(st, err) < 0)
 		return -1;
-	/* Kept: the newest `keep` finished runs, running runs, and every ancestor of those
-	 * (a resume reads through its ancestors). */
-	n = runs_delete_query(
-		st,
-		"WITH RECURSIVE k(id) AS ("
-		"SELECT id FROM (SELECT id FROM runs WHERE status != 'running' "
-		"ORDER BY id DESC LIMIT ?1) "
-		"UNION SELECT id FROM runs WHERE status = 'running' "
-		"UNION SELECT r.parent_id FROM runs r JOIN k ON r.id = k.id "
-		"WHERE r.parent_id IS NOT NULL) "
-		"SELECT id FROM runs WHERE id NOT IN (SELECT id FROM k) ORDER BY id DESC",
-		(int64_t)keep, err);
+	/* Running runs and every ancestor of a kept run are kept too (a resume reads through
+	 * its ancestors). */
+	sql = xasprintf("WITH RECURSIVE k(id) AS (%s "
+			"UNION SELECT id FROM runs WHERE status = 'running' "
+			"UNION SELECT r.parent_id FROM runs r JOIN k ON r.id = k.id "
+			"WHERE r.parent_id IS NOT NULL) "
+			"SELECT id FROM runs WHERE id NOT IN (SELECT id FROM k) ORDER BY id DESC",
+			kept);
+	n = runs_delete_query(st, sql, arg, err);
+	free(sql);
 	if (n < 0) {
 		store_rollback(st);
 		return -1;
@@ -569,4 +569,17 @@ int64_t store_runs_prune(struct store *st, size_t keep, struct err *err)
 	if (n > 0 && store_exec(st, "VACUUM", err) < 0)
 		return err_prefix(err, "vacuum after prune");
 	return n;
+}
+
+int64_t store_runs_prune(struct store *st, size_t keep, struct err *err)
+{
+	return runs_prune(st,
+			  "SELECT id FROM (SELECT id FROM runs WHERE status != 'running' "
+			  "ORDER BY id DESC LIMIT ?1)",
+			  (int64_t)keep, err);
+}
+
+int64_t store_runs_prune_before(struct store *st, int64_t before_ms, struct err *err)
+{
+	return runs_prune(st, "SELECT id FROM runs WHERE started_ms >= ?1", before_ms, err);
 }

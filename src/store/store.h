@@ -176,6 +176,9 @@ int store_run_delete(struct store *st, int64_t run_id, struct err *err);
 /* Deletes all but the newest `keep` finished runs (and their descendants), then reclaims
  * the space. Returns the number of runs deleted, or -1. */
 int64_t store_runs_prune(struct store *st, size_t keep, struct err *err);
+/* Deletes runs started before before_ms (Unix epoch ms), except running runs and the
+ * ancestors of kept runs, then reclaims the space. Returns the number deleted, or -1. */
+int64_t store_runs_prune_before(struct store *st, int64_t before_ms, struct err *err);
 
 /* ---- nodes of a run ---------------------------------------------------------------------- */
 

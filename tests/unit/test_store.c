@@ -980,6 +980,17 @@ static void test_delete_and_prune(void **state)
 	r2 = begin_run(f, r1, 2);
 	finish(f, r2);
 	assert_int_equal(store_runs_prune(f->st, 1, &err), 0);
+	/* By age: nothing started before the epoch; everything started before tomorrow
+	 * but the running run r3 (and its parent r2, and r2's parent r1). */
+	assert_int_equal(store_runs_prune_before(f->st, 0, &err), 0);
+	r3 = begin_run(f, r2, 2);
+	r4 = begin_run(f, 0, 2);
+	finish(f, r4);
+	assert_int_equal(store_runs_prune_before(f->st, time_wall_ms() + 86400000, &err), 1);
+	assert_null(store_run_get(f->st, r4, &err));
+	r = store_run_get(f->st, r1, &err);
+	assert_non_null(r);
+	store_run_info_free(r);
 }
 
 int main(void)
