@@ -85,7 +85,8 @@ struct kube_request {
 	const char *content_type; /* NULL: application/json when there is a body */
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; copied */
 	long timeout_ms;            /* 0: the client's */
-	bool retry_post; /* POST is retried only when the caller knows it is idempotent */
+	bool retry_post; /* POST and PATCH are retried (5xx, dropped connection) only when
+			  * the caller knows they are idempotent; 429 is always retried */
 	size_t max_body; /* cap on the buffered body or total streamed bytes; 0: 64 MiB */
 	size_t max_line; /* with on_line: longest accepted line; 0: 1 MiB */
 	kube_data_fn on_data; /* stream the 2xx body raw ... */
