@@ -46,7 +46,13 @@ void table_add_row(struct table *t, const char *const *cells)
 	t->cells = xgrow(t->cells, &t->cap, (t->nrows + 1) * t->ncols, sizeof(*t->cells));
 	for (size_t i = 0; i < t->ncols; i++) {
 		char *c = xstrdup(cells[i] ? cells[i] : "");
-		size_t w = text_width(c);
+		size_t w;
+
+		/* Names come from cluster APIs: no escape sequences reach the terminal. */
+		for (char *p = c; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		w = text_width(c);
 
 		t->cells[t->nrows * t->ncols + i] = c;
 		if (w > t->width[i])

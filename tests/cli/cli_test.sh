@@ -337,6 +337,17 @@ part_cluster() {
 	want_err_empty
 	want_out "late"
 
+	# A file name with an escape sequence is stored as it is but never printed raw.
+	mk_kubeconfig $'sub/red\e[31m.yaml' red
+	run cluster add red --kubeconfig $'sub/red\e[31m.yaml'
+	want_rc 0
+	run cluster list
+	want_out "sub/red?[31m.yaml"
+	checks=$((checks + 1))
+	[[ $out != *$'\e'* ]] || fail "escape character printed by cluster list"
+	run cluster list --json
+	json_check '[c for c in d if c["name"] == "red"][0]["kubeconfig"].endswith("/sub/red\x1b[31m.yaml")'
+
 	# --db and NETCTL_DB pick another store; --db wins.
 	NETCTL_DB=$T/env.db run cluster add envonly --kubeconfig sub/staging.yaml
 	want_rc 0
