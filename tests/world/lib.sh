@@ -41,7 +41,8 @@ cluster_name() { local s=${CLUSTERS[$1]}; echo "${s%%:*}"; }
 # the rest decimal), so that every tool and the API server print the same string.
 canon6() {
 	local g=("$1" "$2") i best=-1 blen=0 run=-1 rlen=0 out=""
-	for i in 3 4 5 6 7 8; do g+=("$(printf '%x' "${!i}")"); done
+	local h
+	for i in 3 4 5 6 7 8; do printf -v h '%x' "${!i}"; g+=("$h"); done
 	for i in 0 1 2 3 4 5 6 7; do
 		if [[ ${g[$i]} == 0 ]]; then
 			((run < 0)) && run=$i rlen=0
@@ -85,6 +86,26 @@ podgw4() { local o=$(($2 * 8)); echo "198.19.$(($1 * 32 + o / 256)).$((o % 256 +
 podgw6() { canon6 fd00 19 "$1" "$2" 0 0 0 1; }
 pod4() { local o=$(($2 * 8)); echo "198.19.$(($1 * 32 + o / 256)).$((o % 256 + 2 + $3))"; }
 pod6() { canon6 fd00 19 "$1" "$2" 0 0 0 $((2 + $3)); }
+# node_vars c i: sets N_NAME N_NS N_VETH N_V4 N_V6 N_C4 N_C6 without forking (1,000-node loops).
+node_vars() {
+	local c=$1 i=$2 h=$(($2 + 10)) o=$(($2 * 8)) ch ih hh
+	printf -v ch '%x' "$c"
+	printf -v ih '%x' "$i"
+	printf -v hh '%x' "$h"
+	N_NAME="${CLUSTER_NAME_CACHE:-c$c}-node-$((i + 1))"
+	N_NS="$WORLD_NS-${c}n$i"
+	N_VETH="c${c}n$i"
+	N_V4="198.18.$((c * 4 + h / 256)).$((h % 256))"
+	N_C4="198.19.$((c * 32 + o / 256)).$((o % 256))/29"
+	if ((c == 0)); then N_V6="fd00:18::$hh"; else N_V6="fd00:18:$ch::$hh"; fi
+	if ((c == 0 && i == 0)); then
+		N_C6="fd00:19::/64"
+	elif ((i == 0)); then
+		N_C6="fd00:19:$ch::/64"
+	else
+		N_C6="fd00:19:$ch:$ih::/64"
+	fi
+}
 service_cidr() { echo "198.18.$((240 + $1)).0/24"; }
 api_port() { echo $((WORLD_BASE_PORT + 10 * $1)); }
 

@@ -309,12 +309,17 @@ static void lease_renew(struct ks *ks, struct ks_node *n)
 
 static void nodes_tick(struct ks *ks)
 {
+	static int64_t next_ctl_us;
 	int64_t now = time_mono_us();
+	bool ctl = now >= next_ctl_us;
 	size_t i;
 
+	/* fault switches are looked at twice a second, not on every loop step */
+	if (ctl)
+		next_ctl_us = now + 500000;
 	for (i = 0; i < ks->nnodes; i++) {
 		struct ks_node *n = &ks->nodes[i];
-		bool notready = ks_ctl_exists(ks, "notready", n->name);
+		bool notready = ctl ? ks_ctl_exists(ks, "notready", n->name) : n->notready;
 
 		if (notready != n->notready) {
 			n->notready = notready;

@@ -24,6 +24,7 @@
 #define STATE_MAX       (16u << 20)
 #define SECRET_MAX      (1u << 20)
 #define PROBES_PER_TICK 50
+#define SECRET_CACHE_US 5000000
 
 extern char **environ;
 
@@ -383,15 +384,39 @@ static int write_file(const char *path, const unsigned char *data, size_t len, s
 	return 0;
 }
 
+/* A DaemonSet's pods all mount the same Secret: one GET serves a burst of pod starts. */
+static cJSON *secret_get(struct ks *ks, const char *ns, const char *name, struct err *err)
+{
+	static char *cached_path;
+	static cJSON *cached;
+	static int64_t cached_until_us;
+	char *path = xasprintf("/api/v1/namespaces/%s/secrets/%s", ns, name);
+	cJSON *s;
+
+	if (cached && str_eq(path, cached_path) && time_mono_us() < cached_until_us) {
+		free(path);
+		return cJSON_Duplicate(cached, 1);
+	}
+	s = kube_get(ks->api, path, err);
+	if (s) {
+		cJSON_Delete(cached);
+		free(cached_path);
+		cached = cJSON_Duplicate(s, 1);
+		cached_path = path;
+		cached_until_us = time_mono_us() + SECRET_CACHE_US;
+	} else {
+		free(path);
+	}
+	return s;
+}
+
 static int secret_write(struct ks *ks, struct ks_pod *p, const char *secret, const char *dir,
 			struct err *err)
 {
-	char *path = xasprintf("/api/v1/namespaces/%s/secrets/%s", p->ns, secret);
-	cJSON *s = kube_get(ks->api, path, err);
+	cJSON *s = secret_get(ks, p->ns, secret, err);
 	const cJSON *item;
 	int rc = -1;
 
-	free(path);
 	if (!s)
 		return -1;
 	if (path_mkdirs(dir, 0755, err) < 0)
