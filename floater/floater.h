@@ -77,7 +77,8 @@ struct slot {
 	struct task *task; /* NULL when free */
 	uint32_t gen;      /* bumped on free: late answers for old probes are ignored */
 	uint32_t next_free;
-	int64_t sent_us;
+	int64_t sent_us;    /* CLOCK_MONOTONIC, for the timeout */
+	int64_t sent_rt_ns; /* CLOCK_REALTIME, to match kernel receive timestamps */
 	struct timer timeout;
 };
 
@@ -191,6 +192,7 @@ int psock_open_udp(struct floater *fl, struct psock *ps, int family, struct err 
 void psock_close(struct floater *fl, struct psock *ps);
 void psock_queue(struct floater *fl, struct psock *ps, struct slot *s, struct task *t);
 void psock_flush(struct floater *fl, struct psock *ps);
+int64_t time_real_ns(void);
 
 /* probe_tcp.c */
 void tcp_probe_start(struct floater *fl, struct slot *s, struct task *t);

@@ -130,8 +130,9 @@ void timer_arm(struct loop *l, struct timer *t, int64_t when_us)
 
 static void run_timers(struct loop *l)
 {
-	/* Bounded per iteration so I/O is never starved by a storm of deadlines. */
-	for (int budget = 65536; l->n && budget > 0; budget--) {
+	/* Bounded per iteration so reading answers is never starved by sending probes:
+	 * replies left in a socket queue past its buffer are lost. */
+	for (int budget = 1024; l->n && budget > 0; budget--) {
 		struct timer *t = l->heap[0];
 
 		if (t->when > l->now)

@@ -39,6 +39,8 @@ static void dgram_options(int fd, int family)
 		setopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE);
 		setopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, 1);
 	}
+	/* Receive times from the kernel: RTTs must not include our own scheduling delay. */
+	setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
 	/* Bursts of a thousand probes: make room, quietly accept what the system allows. */
 	if (setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, 4 << 20) < 0)
 		setopt(fd, SOL_SOCKET, SO_RCVBUF, 4 << 20);
@@ -227,7 +229,7 @@ void psock_flush(struct floater *fl, struct psock *ps)
 	struct iovec iov[FL_BATCH][2];
 	struct sendq_ent *live[FL_BATCH];
 	unsigned n = 0, done = 0;
-	int64_t now = time_mono_us();
+	int64_t now = time_mono_us(), now_rt = time_real_ns();
 
 	for (unsigned i = 0; i < ps->q.n; i++) {
 		struct sendq_ent *e = &ps->q.ent[i];
@@ -243,6 +245,7 @@ void psock_flush(struct floater *fl, struct psock *ps)
 		msg[n].msg_hdr.msg_iovlen = e->padlen ? 2 : 1;
 		live[n++] = e;
 		fl->slots[e->slot].sent_us = now;
+		fl->slots[e->slot].sent_rt_ns = now_rt;
 	}
 	ps->q.n = 0;
 	while (done < n) {
@@ -267,8 +270,41 @@ void psock_flush(struct floater *fl, struct psock *ps)
 
 /* ---- receiving ---- */
 
+int64_t time_real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Kernel receive time (CLOCK_REALTIME ns) of a message, or 0. */
+static int64_t rx_stamp(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		}
+	}
+	return 0;
+}
+
+/* RTT of a probe answered at rx_rt (kernel stamp) or, without one, now (monotonic). */
+static int64_t probe_rtt(const struct slot *s, int64_t rx_rt, int64_t now)
+{
+	int64_t rtt = rx_rt ? (rx_rt - s->sent_rt_ns) / 1000 : now - s->sent_us;
+
+	/* A wall-clock step makes the stamp useless: fall back to our own clock. */
+	if (rtt < 0 || rtt > now - s->sent_us)
+		rtt = now - s->sent_us;
+	return rtt;
+}
+
 static void icmp_reply(struct floater *fl, struct psock *ps, const uint8_t *p, size_t n,
-		       int64_t now)
+		       int64_t rx_rt, int64_t now)
 {
 	struct cookie ck;
 	struct slot *s;
@@ -293,10 +329,11 @@ static void icmp_reply(struct floater *fl, struct psock *ps, const uint8_t *p, s
 	memcpy(&ck, p + 8, sizeof(ck));
 	s = slot_from_cookie(fl, &ck, FL_MAGIC_ICMP, PROTO_ICMP);
 	if (s)
-		probe_done(fl, s, PROBE_OK, now - s->sent_us);
+		probe_done(fl, s, PROBE_OK, probe_rtt(s, rx_rt, now));
 }
 
-static void udp_reply(struct floater *fl, const uint8_t *p, size_t n, int64_t now)
+static void udp_reply(struct floater *fl, const uint8_t *p, size_t n, int64_t rx_rt,
+		      int64_t now)
 {
 	struct cookie ck;
 	struct slot *s;
@@ -306,17 +343,19 @@ static void udp_reply(struct floater *fl, const uint8_t *p, size_t n, int64_t no
 	memcpy(&ck, p, sizeof(ck));
 	s = slot_from_cookie(fl, &ck, FL_MAGIC_UDP_REP, PROTO_UDP);
 	if (s)
-		probe_done(fl, s, PROBE_OK, now - s->sent_us);
+		probe_done(fl, s, PROBE_OK, probe_rtt(s, rx_rt, now));
 }
 
 static void psock_read(struct floater *fl, struct psock *ps)
 {
 	uint8_t buf[FL_BATCH][RX_BUF];
+	uint64_t ctl[FL_BATCH][8]; /* room for one SCM_TIMESTAMPNS, aligned */
 	struct iovec iov[FL_BATCH];
 	struct mmsghdr msg[FL_BATCH];
 
-	/* Bounded: the loop comes back if more is waiting (level-triggered). */
-	for (int round = 0; round < 16; round++) {
+	/* Bounded, but generously: answers left queued are lost when the buffer fills.
+	 * The loop comes back if more is waiting (level-triggered). */
+	for (int round = 0; round < 64; round++) {
 		int64_t now;
 		int n;
 
@@ -325,6 +364,8 @@ static void psock_read(struct floater *fl, struct psock *ps)
 			memset(&msg[i], 0, sizeof(msg[i]));
 			msg[i].msg_hdr.msg_iov = &iov[i];
 			msg[i].msg_hdr.msg_iovlen = 1;
+			msg[i].msg_hdr.msg_control = ctl[i];
+			msg[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
 		}
 		n = recvmmsg(ps->h.fd, msg, FL_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0) {
@@ -337,10 +378,12 @@ static void psock_read(struct floater *fl, struct psock *ps)
 		}
 		now = time_mono_us();
 		for (int i = 0; i < n; i++) {
+			int64_t rx_rt = rx_stamp(&msg[i].msg_hdr);
+
 			if (ps->proto == PROTO_ICMP)
-				icmp_reply(fl, ps, buf[i], msg[i].msg_len, now);
+				icmp_reply(fl, ps, buf[i], msg[i].msg_len, rx_rt, now);
 			else
-				udp_reply(fl, buf[i], msg[i].msg_len, now);
+				udp_reply(fl, buf[i], msg[i].msg_len, rx_rt, now);
 		}
 		if (n < FL_BATCH)
 			return;

@@ -1,12 +1,27 @@
 /* TCP probes: non-blocking connect, success when established, closed with a reset
  * (SO_LINGER 0) so thousands of probes leave no TIME_WAIT behind. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "floater.h"
+
+/* The handshake RTT the kernel measured (µs), else our own observation. */
+static int64_t tcp_rtt(const struct slot *s)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int64_t seen = time_mono_us() - s->sent_us;
+
+	if (getsockopt(s->h.fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_rtt > 0 &&
+	    ti.tcpi_rtt <= seen)
+		return ti.tcpi_rtt;
+	return seen;
+}
 
 static void tcp_probe_event(struct evh *h, uint32_t events)
 {
@@ -21,8 +36,7 @@ static void tcp_probe_event(struct evh *h, uint32_t events)
 		soerr = (events & EPOLLHUP) ? ECONNRESET : 0;
 	if (!soerr && !(events & EPOLLOUT))
 		return;
-	probe_done(fl, s, errno_to_probe_error(soerr, PROTO_TCP),
-		   soerr ? 0 : time_mono_us() - s->sent_us);
+	probe_done(fl, s, errno_to_probe_error(soerr, PROTO_TCP), soerr ? 0 : tcp_rtt(s));
 }
 
 void tcp_probe_start(struct floater *fl, struct slot *s, struct task *t)
