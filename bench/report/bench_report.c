@@ -60,8 +60,8 @@ static void nodes(struct bench *b, int64_t run)
 	for (size_t i = 0; i < n; i++) {
 		bool s = i < (size_t)b->src;
 
-		names[i] = xasprintf("%s-node-%04zu", s ? "east" : "west",
-				     s ? i : i - (size_t)b->src);
+		names[i] =
+		    xasprintf("%s-node-%04zu", s ? "east" : "west", s ? i : i - (size_t)b->src);
 		v[i].cluster_id = s ? b->cl_src : b->cl_dst;
 		v[i].name = names[i];
 		v[i].pod_ipv4 = "198.18.0.1";
@@ -99,13 +99,13 @@ static int64_t make_run(struct bench *b, bool faulty)
 {
 	struct store_run_cluster rc[2] = {{b->cl_src, STORE_ROLE_SRC}, {b->cl_dst, STORE_ROLE_DST}};
 	struct store_run_spec spec = {
-		.options_json = "{\"count\":3}",
-		.protocols = (1u << b->protos) - 1,
-		.families = STORE_FAMILY_V4,
-		.networks = 1u << STORE_NET_POD,
-		.clusters = rc,
-		.n_clusters = 2,
-		.planned = b->src * b->dst * b->protos,
+	    .options_json = "{\"count\":3}",
+	    .protocols = (1u << b->protos) - 1,
+	    .families = STORE_FAMILY_V4,
+	    .networks = 1u << STORE_NET_POD,
+	    .clusters = rc,
+	    .n_clusters = 2,
+	    .planned = b->src * b->dst * b->protos,
 	};
 	struct store_result *rows = xcalloc(BATCH, sizeof(*rows));
 	struct err err = ERR_INIT;
@@ -220,9 +220,12 @@ static void time_verdicts(struct bench *b, int64_t run)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"src", required_argument, NULL, 's'}, {"dst", required_argument, NULL, 'd'},
-		{"protocols", required_argument, NULL, 'p'}, {"db", required_argument, NULL, 'b'},
-		{"keep", no_argument, NULL, 'k'},          {NULL, 0, NULL, 0},
+	    {"src", required_argument, NULL, 's'},
+	    {"dst", required_argument, NULL, 'd'},
+	    {"protocols", required_argument, NULL, 'p'},
+	    {"db", required_argument, NULL, 'b'},
+	    {"keep", no_argument, NULL, 'k'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct bench b = {.src = 1000, .dst = 1000, .protos = 1};
 	char dir[] = "/tmp/netctl-bench-report-XXXXXX";

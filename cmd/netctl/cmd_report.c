@@ -121,29 +121,29 @@ static int report_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 }
 
 static const struct cmd_opt report_opts[] = {
-	{OPT_LONG, 'r', "run", "ID", "the run to report (see `netctl history`)", &args.run, 1,
-	 LONG_MAX, &args.run_seen},
-	{OPT_STRING, 'f', "format", "FMT", "table (default), json, csv, junit or html",
-	 &args.format, 0, 0, NULL},
-	{OPT_STRING, 'o', "output", "FILE", "write to FILE (atomically, mode 0644), not stdout",
-	 &args.output, 0, 0, NULL},
-	{OPT_FLAG, 0, "merged", NULL,
-	 "a resumed run with its ancestors: the latest result per pair along the chain",
-	 &args.merged, 0, 0, NULL},
-	{OPT_LONG, 0, "failures", "N", "table: failure rows shown (default 20)", &args.failures, 0,
-	 1000000, NULL},
-	{OPT_END},
+    {OPT_LONG, 'r', "run", "ID", "the run to report (see `netctl history`)", &args.run, 1, LONG_MAX,
+     &args.run_seen},
+    {OPT_STRING, 'f', "format", "FMT", "table (default), json, csv, junit or html", &args.format, 0,
+     0, NULL},
+    {OPT_STRING, 'o', "output", "FILE", "write to FILE (atomically, mode 0644), not stdout",
+     &args.output, 0, 0, NULL},
+    {OPT_FLAG, 0, "merged", NULL,
+     "a resumed run with its ancestors: the latest result per pair along the chain", &args.merged,
+     0, 0, NULL},
+    {OPT_LONG, 0, "failures", "N", "table: failure rows shown (default 20)", &args.failures, 0,
+     1000000, NULL},
+    {OPT_END},
 };
 
 const struct cmd_entry cmd_report_entry = {
-	.name = "report",
-	.summary = "Write a stored run as a table, JSON, CSV, JUnit XML or an HTML heatmap.",
-	.synopsis = "report --run ID [--format table|json|csv|junit|html] [-o FILE] [--merged]",
-	.details = "table is what `netctl check` prints: summary, failures (capped), verdicts.\n"
-		   "json, csv and junit hold every pair; html is one self-contained file with a\n"
-		   "heatmap per cluster pair and protocol and the changes since the parent or\n"
-		   "previous comparable run. Formats: docs/report-format.md. Exit 0 when the\n"
-		   "report was written, whatever the run's results.\n",
-	.opts = report_opts,
-	.exec = report_exec,
+    .name = "report",
+    .summary = "Write a stored run as a table, JSON, CSV, JUnit XML or an HTML heatmap.",
+    .synopsis = "report --run ID [--format table|json|csv|junit|html] [-o FILE] [--merged]",
+    .details = "table is what `netctl check` prints: summary, failures (capped), verdicts.\n"
+	       "json, csv and junit hold every pair; html is one self-contained file with a\n"
+	       "heatmap per cluster pair and protocol and the changes since the parent or\n"
+	       "previous comparable run. Formats: docs/report-format.md. Exit 0 when the\n"
+	       "report was written, whatever the run's results.\n",
+    .opts = report_opts,
+    .exec = report_exec,
 };

@@ -2,8 +2,8 @@
 #include "report_int.h"
 
 static const char csv_header[] =
-	"run_id,src_cluster,src_node,dst_cluster,dst_node,protocol,family,network,passed,error,"
-	"sent,received,loss_pct,rtt_min_us,rtt_avg_us,rtt_max_us,rtt_p99_us\r\n";
+    "run_id,src_cluster,src_node,dst_cluster,dst_node,protocol,family,network,passed,error,"
+    "sent,received,loss_pct,rtt_min_us,rtt_avg_us,rtt_max_us,rtt_p99_us\r\n";
 
 static int csv_cb(const struct store_result_row *row, void *ctx)
 {
@@ -19,11 +19,11 @@ static int csv_cb(const struct store_result_row *row, void *ctx)
 	putc(',', f);
 	csv_put(f, row->dst_name);
 	/* RFC 4180 lines end with CRLF. */
-	fprintf(f, ",%s,%d,%s,%s,%s,%u,%u,%.2f,%u,%u,%u,%u\r\n",
-		probe_protocol_name(res->protocol), res->family, store_network_name(res->network),
+	fprintf(f, ",%s,%d,%s,%s,%s,%u,%u,%.2f,%u,%u,%u,%u\r\n", probe_protocol_name(res->protocol),
+		res->family, store_network_name(res->network),
 		res->error == PROBE_OK ? "true" : "false", probe_error_name(res->error), res->sent,
-		res->received, loss_pct(res->sent, res->received), res->rtt_min_us,
-		res->rtt_avg_us, res->rtt_max_us, res->rtt_p99_us);
+		res->received, loss_pct(res->sent, res->received), res->rtt_min_us, res->rtt_avg_us,
+		res->rtt_max_us, res->rtt_p99_us);
 	return 0;
 }
 

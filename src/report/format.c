@@ -110,8 +110,7 @@ void csv_put(FILE *f, const char *s)
 	putc('"', f);
 }
 
-static void mask_names(unsigned mask, int max, const char *(*name)(int), char *dst,
-		       size_t dstsz)
+static void mask_names(unsigned mask, int max, const char *(*name)(int), char *dst, size_t dstsz)
 {
 	size_t len = 0;
 

@@ -11,16 +11,15 @@
 
 extern const struct embedded_file netctl_report_assets[];
 
-#define CELL_PASS_MAX 42 /* codes 1..42: passed, RTT bucket (two per octave from 8us) */
-#define CELL_LOSS_MAX 52 /* 43..52: loss in tens of percent; 53..62: failed, 52 + error */
-#define HTML_FAILURES 5000   /* failing results embedded with exact figures */
-#define HTML_FAIL_ROWS 100   /* of which shown as a table */
-#define HTML_DIFF_ROWS 200   /* regressions/recoveries listed */
+#define CELL_PASS_MAX  42	   /* codes 1..42: passed, RTT bucket (two per octave from 8us) */
+#define CELL_LOSS_MAX  52	   /* 43..52: loss in tens of percent; 53..62: failed, 52 + error */
+#define HTML_FAILURES  5000	   /* failing results embedded with exact figures */
+#define HTML_FAIL_ROWS 100	   /* of which shown as a table */
+#define HTML_DIFF_ROWS 200	   /* regressions/recoveries listed */
 #define HTML_MAX_CELLS (64u << 20) /* bound on heatmap memory and file size */
-#define HTML_MAX_CHAIN 1000  /* resume-chain hops followed to find nodes */
+#define HTML_MAX_CHAIN 1000	   /* resume-chain hops followed to find nodes */
 
-static const char cell_alpha[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char cell_alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 struct hcluster {
 	char *name;
@@ -55,7 +54,6 @@ struct html {
 	size_t ncl, capcl;
 	struct idmap node_ix; /* node id -> ci << 32 | position, via two arrays */
 	uint32_t *node_ci, *node_pos;
-	size_t nnodes, capnodes, capnodes2;
 	struct hmap *maps;
 	size_t nmaps, capmaps, cells_total;
 	struct idmap map_ix;
@@ -350,9 +348,9 @@ static int diff_group_cb(const struct store_diff_counts *g, void *ctx)
 static int diff_load(struct html *h)
 {
 	struct store_diff_opts o = {
-		.emit = (1u << STORE_DIFF_REGRESSION) | (1u << STORE_DIFF_RECOVERY),
-		.rtt_abs_us = 1000,
-		.rtt_pct = 50,
+	    .emit = (1u << STORE_DIFF_REGRESSION) | (1u << STORE_DIFF_RECOVERY),
+	    .rtt_abs_us = 1000,
+	    .rtt_pct = 50,
 	};
 	struct err derr = ERR_INIT;
 
@@ -361,12 +359,13 @@ static int diff_load(struct html *h)
 	if (!h->base)
 		return 0;
 	/* A base that cannot be compared (deleted run) only loses the diff section. */
-	h->diff_ok = store_diff(h->r->st, h->base, h->r->run_id, &o, diff_row_cb, diff_group_cb,
-				h, &h->dsum, &derr) == 0;
+	h->diff_ok = store_diff(h->r->st, h->base, h->r->run_id, &o, diff_row_cb, diff_group_cb, h,
+				&h->dsum, &derr) == 0;
 	return 0;
 }
 
-/* ---- writing ---------------------------------------------------------------------------------- */
+/* ---- writing ----------------------------------------------------------------------------------
+ */
 
 static void td_text(FILE *f, const char *s, const char *cls)
 {
@@ -399,8 +398,9 @@ static void write_header(struct html *h, FILE *f)
 	xml_put(f, ri->src_clusters);
 	fputs(" &#8594; ", f);
 	xml_put(f, ri->dst_clusters);
-	fprintf(f, "</h1>\n<p class=\"meta\">status %s &middot; started %s &middot; took %s "
-		   "&middot; protocols %s &middot; networks %s",
+	fprintf(f,
+		"</h1>\n<p class=\"meta\">status %s &middot; started %s &middot; took %s "
+		"&middot; protocols %s &middot; networks %s",
 		store_run_status_name(ri->status), when, took, protos, nets);
 	if (ri->parent_id)
 		fprintf(f, " &middot; resumes run %lld (%s view)", (long long)ri->parent_id,
@@ -419,8 +419,8 @@ static int write_verdicts(struct html *h, FILE *f)
 		const struct verdict *v = verdict_get(vl, i);
 		const char *cls = v->kind == VERDICT_HEALTHY ? "good"
 				  : v->kind == VERDICT_LOSSY_PATH || v->kind == VERDICT_NOT_PROBED
-					  ? "warn"
-					  : "bad";
+				      ? "warn"
+				      : "bad";
 
 		fprintf(f, "<li data-kind=\"%s\"><span class=\"kind %s\">%s</span> ",
 			verdict_kind_name(v->kind), cls, verdict_kind_title(v->kind));
@@ -456,8 +456,9 @@ static int write_summary(struct html *h, FILE *f)
 		td_num(f, s->results, NULL);
 		td_num(f, s->passed, s->failed ? NULL : "good");
 		td_num(f, s->failed, s->failed ? "bad" : NULL);
-		fprintf(f, "<td class=\"n\">%.1f%%</td><td class=\"n\">%s</td><td class=\"n\">%s"
-			   "</td></tr>\n",
+		fprintf(f,
+			"<td class=\"n\">%.1f%%</td><td class=\"n\">%s</td><td class=\"n\">%s"
+			"</td></tr>\n",
 			loss_pct(s->sent, s->received), p50, p99);
 	}
 	fputs("</table>\n", f);
@@ -548,8 +549,9 @@ static void write_failures(struct html *h, FILE *f)
 		fputs("<p class=\"good\">None.</p>\n", f);
 		return;
 	}
-	fprintf(f, "<details%s><summary>%s%zu failing results</summary>\n", shown <= 20 ? " open" : "",
-		h->fails_total > (int64_t)shown ? "the first " : "", shown);
+	fprintf(f, "<details%s><summary>%s%zu failing results</summary>\n",
+		shown <= 20 ? " open" : "", h->fails_total > (int64_t)shown ? "the first " : "",
+		shown);
 	fputs("<table id=\"failure-table\"><tr><th>source</th><th>destination</th><th>protocol"
 	      "</th><th>family</th><th>network</th><th>error</th><th>sent</th><th>received</th>"
 	      "<th>RTT</th></tr>\n",
@@ -564,16 +566,18 @@ static void write_failures(struct html *h, FILE *f)
 		node_label(h, f, m->sc, x->row);
 		fputs("</td><td>", f);
 		node_label(h, f, m->dc, x->col);
-		fprintf(f,
-			"</td><td>%s</td><td>%s</td><td>%s</td><td class=\"bad\">%s</td>"
-			"<td class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">%s</td></tr>\n",
-			probe_protocol_name(m->protocol), family_name(x->family),
-			store_network_name(x->network), probe_error_name(x->error), x->sent,
-			x->received, rtt);
+		fprintf(
+		    f,
+		    "</td><td>%s</td><td>%s</td><td>%s</td><td class=\"bad\">%s</td>"
+		    "<td class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">%s</td></tr>\n",
+		    probe_protocol_name(m->protocol), family_name(x->family),
+		    store_network_name(x->network), probe_error_name(x->error), x->sent,
+		    x->received, rtt);
 	}
 	fputs("</table></details>\n", f);
 	if (h->fails_total > (int64_t)shown)
-		fprintf(f, "<p class=\"note\">%lld more: netctl report --run %lld --format csv</p>\n",
+		fprintf(f,
+			"<p class=\"note\">%lld more: netctl report --run %lld --format csv</p>\n",
 			(long long)(h->fails_total - (int64_t)shown), (long long)h->r->run_id);
 }
 
@@ -665,12 +669,14 @@ static int write_body(struct html *h, FILE *f)
 	if (write_verdicts(h, f) < 0 || write_summary(h, f) < 0)
 		return -1;
 	if (h->skipped_maps)
-		fprintf(f, "<p class=\"note\">%lld heatmaps left out: the run is larger than the "
-			   "report draws (%u cells)</p>\n",
+		fprintf(f,
+			"<p class=\"note\">%lld heatmaps left out: the run is larger than the "
+			"report draws (%u cells)</p>\n",
 			(long long)h->skipped_maps, HTML_MAX_CELLS);
 	if (h->unmapped)
-		fprintf(f, "<p class=\"note\">%lld results name nodes missing from the run's node "
-			   "table and are not drawn</p>\n",
+		fprintf(f,
+			"<p class=\"note\">%lld results name nodes missing from the run's node "
+			"table and are not drawn</p>\n",
 			(long long)h->unmapped);
 	return 0;
 }

@@ -101,9 +101,9 @@ static void run_object(struct rctx *r)
 	put_time(f, ri->started_ms);
 	fputs(",\"finished\":", f);
 	put_time(f, ri->finished_ms);
-	fprintf(f, ",\"duration_ms\":%lld", ri->finished_ms > ri->started_ms
-						  ? (long long)(ri->finished_ms - ri->started_ms)
-						  : 0LL);
+	fprintf(f, ",\"duration_ms\":%lld",
+		ri->finished_ms > ri->started_ms ? (long long)(ri->finished_ms - ri->started_ms)
+						 : 0LL);
 	fputs(",\"src_clusters\":", f);
 	put_list(f, ri->src_clusters);
 	fputs(",\"dst_clusters\":", f);
@@ -180,8 +180,8 @@ static int verdict_array(struct rctx *r)
 		put_str_or_null(f, "dst_cluster", v->dst_cluster);
 		put_str_or_null(f, "node", v->node);
 		put_str_or_null(f, "peer", v->peer);
-		put_str_or_null(f, "protocol", v->protocol >= 0 ? probe_protocol_name(v->protocol)
-								: NULL);
+		put_str_or_null(f, "protocol",
+				v->protocol >= 0 ? probe_protocol_name(v->protocol) : NULL);
 		fputs(",\"family\":", f);
 		if (v->family)
 			fprintf(f, "%d", v->family);
@@ -224,8 +224,8 @@ static int result_cb(const struct store_result_row *row, void *ctx)
 		"\"run_id\":%lld}",
 		probe_protocol_name(res->protocol), res->family, store_network_name(res->network),
 		res->error == PROBE_OK ? "true" : "false", probe_error_name(res->error), res->sent,
-		res->received, loss_pct(res->sent, res->received), res->rtt_min_us,
-		res->rtt_avg_us, res->rtt_max_us, res->rtt_p99_us, (long long)row->run_id);
+		res->received, loss_pct(res->sent, res->received), res->rtt_min_us, res->rtt_avg_us,
+		res->rtt_max_us, res->rtt_p99_us, (long long)row->run_id);
 	jr->n++;
 	if (res->error != PROBE_OK)
 		jr->failed++;

@@ -63,8 +63,8 @@ int report_junit(struct rctx *r)
 	struct junit_count c = {0};
 	const struct store_run_info *ri = r->run;
 	double secs = ri->finished_ms > ri->started_ms
-			      ? (double)(ri->finished_ms - ri->started_ms) / 1000.0
-			      : 0.0;
+			  ? (double)(ri->finished_ms - ri->started_ms) / 1000.0
+			  : 0.0;
 	char when[32];
 	FILE *f = r->out;
 
@@ -76,8 +76,7 @@ int report_junit(struct rctx *r)
 		"<testsuites name=\"netctl run %lld\" tests=\"%lld\" failures=\"%lld\" "
 		"errors=\"0\" time=\"%.3f\">\n",
 		(long long)ri->id, (long long)c.tests, (long long)c.failures, secs);
-	fprintf(f,
-		"  <testsuite name=\"netctl run %lld: ", (long long)ri->id);
+	fprintf(f, "  <testsuite name=\"netctl run %lld: ", (long long)ri->id);
 	xml_put(f, ri->src_clusters);
 	fputs(" -&gt; ", f);
 	xml_put(f, ri->dst_clusters);

@@ -5,8 +5,8 @@
 #include "report_int.h"
 
 static const char *const format_names[REPORT_FORMAT_MAX] = {
-	[REPORT_TABLE] = "table", [REPORT_JSON] = "json", [REPORT_CSV] = "csv",
-	[REPORT_JUNIT] = "junit", [REPORT_HTML] = "html",
+    [REPORT_TABLE] = "table", [REPORT_JSON] = "json", [REPORT_CSV] = "csv",
+    [REPORT_JUNIT] = "junit", [REPORT_HTML] = "html",
 };
 
 const char *report_format_name(enum report_format f)
@@ -89,8 +89,8 @@ void summary_free(struct summary_row *rows, size_t n)
 }
 
 static int (*const writers[REPORT_FORMAT_MAX])(struct rctx *r) = {
-	[REPORT_TABLE] = report_table, [REPORT_JSON] = report_json, [REPORT_CSV] = report_csv,
-	[REPORT_JUNIT] = report_junit, [REPORT_HTML] = report_html,
+    [REPORT_TABLE] = report_table, [REPORT_JSON] = report_json, [REPORT_CSV] = report_csv,
+    [REPORT_JUNIT] = report_junit, [REPORT_HTML] = report_html,
 };
 
 int report_write(struct store *st, int64_t run_id, const struct report_opts *opts, FILE *out,

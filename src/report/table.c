@@ -9,8 +9,8 @@
 enum tcolor { C_NONE = 0, C_RED, C_GREEN, C_YELLOW, C_BOLD, C_DIM };
 
 static const char *const ansi[] = {
-	[C_NONE] = "", [C_RED] = "\033[31m", [C_GREEN] = "\033[32m",
-	[C_YELLOW] = "\033[33m", [C_BOLD] = "\033[1m", [C_DIM] = "\033[2m",
+    [C_NONE] = "",	     [C_RED] = "\033[31m", [C_GREEN] = "\033[32m",
+    [C_YELLOW] = "\033[33m", [C_BOLD] = "\033[1m", [C_DIM] = "\033[2m",
 };
 
 /* Plain aligned columns; cells are measured without their colour codes. */
@@ -147,8 +147,8 @@ static void summary_row_add(struct ttable *t, const struct summary_row *s, int64
 	colors[5] = s->failed ? C_NONE : C_GREEN;
 	colors[6] = s->failed ? C_RED : C_NONE;
 	colors[7] = lp > 0 ? C_YELLOW : C_NONE;
-	tt_row(t, colors, s->src, s->dst, probe_protocol_name(s->protocol),
-	       family_name(s->family), pairs, passed, failed, loss, p50, p99);
+	tt_row(t, colors, s->src, s->dst, probe_protocol_name(s->protocol), family_name(s->family),
+	       pairs, passed, failed, loss, p50, p99);
 	tot[0] += s->results;
 	tot[1] += s->passed;
 	tot[2] += s->failed;
@@ -180,8 +180,8 @@ static int summary_print(struct rctx *r)
 /* ---- failures ------------------------------------------------------------------------------ */
 
 static const char *const fail_headers[] = {"SRC CLUSTER", "SRC NODE", "DST CLUSTER", "DST NODE",
-					   "PROTOCOLS",   "FAMILY",   "NETWORK",     "ERROR",
-					   "LOSS",        "RTT"};
+					   "PROTOCOLS",	  "FAMILY",   "NETWORK",     "ERROR",
+					   "LOSS",	  "RTT"};
 
 /* Consecutive failing results of one node pair with the same error (key order keeps them
  * together) become one row listing their protocols, families and networks. */
@@ -203,8 +203,7 @@ struct fail_ctx {
 	struct fail_group g;
 };
 
-static void group_names(unsigned mask, int max, const char *(*name)(int), char *dst,
-			size_t dstsz)
+static void group_names(unsigned mask, int max, const char *(*name)(int), char *dst, size_t dstsz)
 {
 	size_t len = 0;
 
@@ -265,8 +264,8 @@ static int fail_cb(const struct store_result_row *row, void *ctx)
 	fc->n++;
 	if (res->error < PROBE_ERROR_MAX)
 		fc->by_error[res->error]++;
-	if (g->open && (g->src != res->src_node || g->dst != res->dst_node ||
-			g->error != res->error))
+	if (g->open &&
+	    (g->src != res->src_node || g->dst != res->dst_node || g->error != res->error))
 		group_flush(fc);
 	if (fc->t.n >= fc->cap)
 		return 0; /* keep counting: the total and the error mix are exact */
@@ -323,7 +322,8 @@ static int failures_print(struct rctx *r)
 	heading(r, "FAILURES (%lld results)", (long long)fc.n);
 	tt_print(&fc.t, r->out, r->o.color);
 	if (fc.n > fc.shown)
-		fprintf(r->out, "%lld more failing results \xe2\x80\x94 see netctl report --run %lld%s\n",
+		fprintf(r->out,
+			"%lld more failing results \xe2\x80\x94 see netctl report --run %lld%s\n",
 			(long long)(fc.n - fc.shown), (long long)r->run_id,
 			r->o.merged ? " --merged" : "");
 	error_mix(r, &fc);

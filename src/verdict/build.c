@@ -68,8 +68,7 @@ static const char *plural(int64_t n)
 
 /* ---- node verdicts -------------------------------------------------------------------- */
 
-static const char *role_text(const bool r[2], const char *src, const char *dst,
-			     const char *both)
+static const char *role_text(const bool r[2], const char *src, const char *dst, const char *both)
 {
 	if (r[0] && r[1])
 		return both;
@@ -81,8 +80,8 @@ static void node_floater(struct verdict_list *vl, const struct vnode *n)
 	struct verdict *v;
 	char *text;
 
-	if (!n->ev_floater.failed && !(n->floater == STORE_FLOATER_NOT_READY ||
-				       n->floater == STORE_FLOATER_LOST))
+	if (!n->ev_floater.failed &&
+	    !(n->floater == STORE_FLOATER_NOT_READY || n->floater == STORE_FLOATER_LOST))
 		return;
 	if (n->floater == STORE_FLOATER_LOST)
 		text = xasprintf("floater on %s was lost during the run: %lld result%s not probed",
@@ -136,8 +135,8 @@ static void node_proto(struct verdict_list *vl, const struct vnode *n, int p)
 	v = vl_add(vl, VERDICT_PROTOCOL_BLOCKED,
 		   xasprintf("%s blocked %s %s: %lld of %lld %s results fail (%s) while other "
 			     "protocols pass",
-			     probe_protocol_name(p), role_text(roles, "from", "to", "at"),
-			     n->label, (long long)n->ev_proto[p].failed, (long long)total,
+			     probe_protocol_name(p), role_text(roles, "from", "to", "at"), n->label,
+			     (long long)n->ev_proto[p].failed, (long long)total,
 			     probe_protocol_name(p), errors_text(&n->ev_proto[p], e, sizeof(e))));
 	v->node = xstrdup(n->label);
 	v->src_cluster = xstrdup(n->cluster);
@@ -180,11 +179,12 @@ static void node_lossy(struct verdict_list *vl, const struct vnode *n)
 	for (int r = 0; r < 2; r++)
 		if (n->lossy[r])
 			total += n->role[r].total;
-	v = vl_add(vl, VERDICT_LOSSY_PATH,
-		   xasprintf("lossy path %s %s: %lld of %lld results lose packets (%.1f%% of their probes)",
-			     role_text(n->lossy, "from", "to", "at"), n->label,
-			     (long long)n->ev_lossy.failed, (long long)total,
-			     loss_pct(&n->ev_lossy)));
+	v = vl_add(
+	    vl, VERDICT_LOSSY_PATH,
+	    xasprintf(
+		"lossy path %s %s: %lld of %lld results lose packets (%.1f%% of their probes)",
+		role_text(n->lossy, "from", "to", "at"), n->label, (long long)n->ev_lossy.failed,
+		(long long)total, loss_pct(&n->ev_lossy)));
 	v->node = xstrdup(n->label);
 	v->src_cluster = xstrdup(n->cluster);
 	v->both_directions = n->lossy[0] && n->lossy[1];
@@ -286,19 +286,19 @@ static char *cp_text(struct vstate *s, const struct vcp *cp, enum cp_what w, int
 				 "is smaller than the probe size)",
 				 scope, (long long)ev->failed, plural(ev->failed));
 	default:
-		return xasprintf("lossy path %s: %lld of %lld results lose packets (%.1f%% of their probes)",
-				 scope, (long long)ev->failed, (long long)total, loss_pct(ev));
+		return xasprintf(
+		    "lossy path %s: %lld of %lld results lose packets (%.1f%% of their probes)",
+		    scope, (long long)ev->failed, (long long)total, loss_pct(ev));
 	}
 }
 
 static const enum verdict_kind cp_kinds[] = {
-	[CP_PART] = VERDICT_PARTITIONED, [CP_PROTO] = VERDICT_PROTOCOL_BLOCKED,
-	[CP_V6] = VERDICT_IPV6_BROKEN,   [CP_MTU] = VERDICT_MTU,
-	[CP_LOSSY] = VERDICT_LOSSY_PATH,
+    [CP_PART] = VERDICT_PARTITIONED, [CP_PROTO] = VERDICT_PROTOCOL_BLOCKED,
+    [CP_V6] = VERDICT_IPV6_BROKEN,   [CP_MTU] = VERDICT_MTU,
+    [CP_LOSSY] = VERDICT_LOSSY_PATH,
 };
 
-static void cp_one(struct verdict_list *vl, struct vstate *s, struct vcp *cp, enum cp_what w,
-		   int p)
+static void cp_one(struct verdict_list *vl, struct vstate *s, struct vcp *cp, enum cp_what w, int p)
 {
 	struct vcp *rev = cp->sc != cp->dc ? cp_find(s, cp->dc, cp->sc) : NULL;
 	const char *a = s->clusters[cp->sc], *b = s->clusters[cp->dc];
@@ -431,10 +431,10 @@ static void links_build(struct verdict_list *vl, struct vstate *s)
 	}
 	if (more > 0) {
 		struct verdict *v = vl_add(
-			vl, VERDICT_MORE_LINKS,
-			xasprintf("%lld more node pair%s fail on their own: see netctl report --run "
-				  "%lld",
-				  (long long)more, plural(more), (long long)s->run_id));
+		    vl, VERDICT_MORE_LINKS,
+		    xasprintf("%lld more node pair%s fail on their own: see netctl report --run "
+			      "%lld",
+			      (long long)more, plural(more), (long long)s->run_id));
 
 		v->failed = more;
 		v->total = more;

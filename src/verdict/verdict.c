@@ -17,35 +17,35 @@
 enum { ROLE_SRC = 0, ROLE_DST = 1 };
 
 static const char *const kind_names[VERDICT_KIND_MAX] = {
-	[VERDICT_FLOATER_MISSING] = "floater-missing",
-	[VERDICT_CLUSTER_DOWN] = "cluster-down",
-	[VERDICT_PARTITIONED] = "partitioned",
-	[VERDICT_BAD_NODE] = "bad-node",
-	[VERDICT_PROTOCOL_BLOCKED] = "protocol-blocked",
-	[VERDICT_IPV6_BROKEN] = "ipv6-broken",
-	[VERDICT_MTU] = "mtu",
-	[VERDICT_BAD_LINK] = "bad-link",
-	[VERDICT_LOSSY_PATH] = "lossy-path",
-	[VERDICT_NOT_PROBED] = "not-probed",
-	[VERDICT_MORE_LINKS] = "more-links",
-	[VERDICT_NO_RESULTS] = "no-results",
-	[VERDICT_HEALTHY] = "healthy",
+    [VERDICT_FLOATER_MISSING] = "floater-missing",
+    [VERDICT_CLUSTER_DOWN] = "cluster-down",
+    [VERDICT_PARTITIONED] = "partitioned",
+    [VERDICT_BAD_NODE] = "bad-node",
+    [VERDICT_PROTOCOL_BLOCKED] = "protocol-blocked",
+    [VERDICT_IPV6_BROKEN] = "ipv6-broken",
+    [VERDICT_MTU] = "mtu",
+    [VERDICT_BAD_LINK] = "bad-link",
+    [VERDICT_LOSSY_PATH] = "lossy-path",
+    [VERDICT_NOT_PROBED] = "not-probed",
+    [VERDICT_MORE_LINKS] = "more-links",
+    [VERDICT_NO_RESULTS] = "no-results",
+    [VERDICT_HEALTHY] = "healthy",
 };
 
 static const char *const kind_titles[VERDICT_KIND_MAX] = {
-	[VERDICT_FLOATER_MISSING] = "floater missing",
-	[VERDICT_CLUSTER_DOWN] = "cluster down",
-	[VERDICT_PARTITIONED] = "cluster pair partitioned",
-	[VERDICT_BAD_NODE] = "bad node",
-	[VERDICT_PROTOCOL_BLOCKED] = "protocol blocked",
-	[VERDICT_IPV6_BROKEN] = "IPv6 broken",
-	[VERDICT_MTU] = "MTU",
-	[VERDICT_BAD_LINK] = "bad link",
-	[VERDICT_LOSSY_PATH] = "lossy path",
-	[VERDICT_NOT_PROBED] = "not probed",
-	[VERDICT_MORE_LINKS] = "more bad links",
-	[VERDICT_NO_RESULTS] = "no results",
-	[VERDICT_HEALTHY] = "healthy",
+    [VERDICT_FLOATER_MISSING] = "floater missing",
+    [VERDICT_CLUSTER_DOWN] = "cluster down",
+    [VERDICT_PARTITIONED] = "cluster pair partitioned",
+    [VERDICT_BAD_NODE] = "bad node",
+    [VERDICT_PROTOCOL_BLOCKED] = "protocol blocked",
+    [VERDICT_IPV6_BROKEN] = "IPv6 broken",
+    [VERDICT_MTU] = "MTU",
+    [VERDICT_BAD_LINK] = "bad link",
+    [VERDICT_LOSSY_PATH] = "lossy path",
+    [VERDICT_NOT_PROBED] = "not probed",
+    [VERDICT_MORE_LINKS] = "more bad links",
+    [VERDICT_NO_RESULTS] = "no results",
+    [VERDICT_HEALTHY] = "healthy",
 };
 
 const char *verdict_kind_name(enum verdict_kind k)
@@ -68,8 +68,7 @@ static uint32_t cluster_index(struct vstate *s, const char *name)
 	return (uint32_t)s->ncl++;
 }
 
-static uint32_t node_register(struct vstate *s, int64_t id, const char *cluster,
-			      const char *name)
+static uint32_t node_register(struct vstate *s, int64_t id, const char *cluster, const char *name)
 {
 	long ix = idmap_get(&s->node_ix, id);
 	struct vnode *n;
@@ -266,8 +265,8 @@ static bool floater_down(const struct vnode *n)
 	return n->floater == STORE_FLOATER_NOT_READY || n->floater == STORE_FLOATER_LOST;
 }
 
-static void explain_by_code(struct vstate *s, struct vnode *sn, struct vnode *dn,
-			    struct vcp *cp, const struct store_result *r)
+static void explain_by_code(struct vstate *s, struct vnode *sn, struct vnode *dn, struct vcp *cp,
+			    const struct store_result *r)
 {
 	switch (r->error) {
 	case PROBE_NOT_PROBED:
@@ -308,8 +307,8 @@ static void link_push(struct vstate *s)
 	s->links[s->nlinks++] = s->cur;
 }
 
-static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn,
-			    struct vcp *cp, const struct store_result *r)
+static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn, struct vcp *cp,
+			    const struct store_result *r)
 {
 	int p = r->protocol < PROTO_MAX ? r->protocol : -1;
 

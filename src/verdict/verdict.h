@@ -20,18 +20,18 @@ struct store;
 /* In the order verdicts are listed: bigger explanations first. */
 enum verdict_kind {
 	VERDICT_FLOATER_MISSING = 0, /* no Ready floater on a node, or it died mid-run */
-	VERDICT_CLUSTER_DOWN,        /* no pair within one cluster passes */
-	VERDICT_PARTITIONED,         /* every cross pair of a cluster pair fails */
-	VERDICT_BAD_NODE,            /* every pair of a node fails (as source and/or dest) */
+	VERDICT_CLUSTER_DOWN,	     /* no pair within one cluster passes */
+	VERDICT_PARTITIONED,	     /* every cross pair of a cluster pair fails */
+	VERDICT_BAD_NODE,	     /* every pair of a node fails (as source and/or dest) */
 	VERDICT_PROTOCOL_BLOCKED,    /* one protocol fails where the others pass */
-	VERDICT_IPV6_BROKEN,         /* IPv6 fails where IPv4 passes */
-	VERDICT_MTU,                 /* message too long: path MTU below the probe size */
-	VERDICT_BAD_LINK,            /* one node pair fails, both nodes otherwise fine */
-	VERDICT_MORE_LINKS,          /* more bad links than listed (the cap) */
-	VERDICT_LOSSY_PATH,          /* packets lost, but not all of them */
-	VERDICT_NOT_PROBED,          /* planned results never probed (interrupted run) */
-	VERDICT_NO_RESULTS,          /* the run has no results at all */
-	VERDICT_HEALTHY,             /* every result passed */
+	VERDICT_IPV6_BROKEN,	     /* IPv6 fails where IPv4 passes */
+	VERDICT_MTU,		     /* message too long: path MTU below the probe size */
+	VERDICT_BAD_LINK,	     /* one node pair fails, both nodes otherwise fine */
+	VERDICT_MORE_LINKS,	     /* more bad links than listed (the cap) */
+	VERDICT_LOSSY_PATH,	     /* packets lost, but not all of them */
+	VERDICT_NOT_PROBED,	     /* planned results never probed (interrupted run) */
+	VERDICT_NO_RESULTS,	     /* the run has no results at all */
+	VERDICT_HEALTHY,	     /* every result passed */
 	VERDICT_KIND_MAX
 };
 
@@ -47,11 +47,11 @@ struct verdict {
 	char *text; /* one line for a person, e.g. "every result of east/n3 fails (48 of 48)" */
 	/* Scope; NULL / -1 / 0 when the verdict is not about that dimension. */
 	char *src_cluster, *dst_cluster; /* cluster pair (dst == src within one cluster) */
-	char *node;                      /* "cluster/node" for node verdicts */
-	char *peer;                      /* the other end of a bad link ("cluster/node") */
-	int protocol;                    /* enum probe_protocol, or -1 */
-	int family;                      /* 4 or 6, or 0 */
-	bool both_directions;            /* link or cluster pair fails both ways */
+	char *node;			 /* "cluster/node" for node verdicts */
+	char *peer;			 /* the other end of a bad link ("cluster/node") */
+	int protocol;			 /* enum probe_protocol, or -1 */
+	int family;			 /* 4 or 6, or 0 */
+	bool both_directions;		 /* link or cluster pair fails both ways */
 	/* Evidence: results this verdict explains (failed; for lossy paths, results with
 	 * loss) out of the results in its scope; sent/received over the explained ones. */
 	int64_t failed, total;
@@ -61,7 +61,7 @@ struct verdict {
 struct verdict_list;
 
 struct verdict_opts {
-	bool merged;          /* the merged view (latest result per pair along resumes) */
+	bool merged;	      /* the merged view (latest result per pair along resumes) */
 	size_t max_bad_links; /* bad links listed before one VERDICT_MORE_LINKS; 0 = 50 */
 };
 

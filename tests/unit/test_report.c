@@ -55,9 +55,9 @@ static size_t count(const char *hay, const char *needle)
 }
 
 static const struct mk_spec two_clusters = {
-	.clusters = {"east", "west"},
-	.nodes = {3, 3},
-	.cross = true,
+    .clusters = {"east", "west"},
+    .nodes = {3, 3},
+    .cross = true,
 };
 
 static int fault_node(const struct mk_row *r, void *ctx)
@@ -120,7 +120,8 @@ static void test_table_failures_capped(void **state)
 
 	assert_int_equal(report_write(mk.st, run, &o, f, &err), 0);
 	fclose(f);
-	snprintf(more, sizeof(more), "12 more failing results \xe2\x80\x94 see netctl report --run %lld",
+	snprintf(more, sizeof(more),
+		 "12 more failing results \xe2\x80\x94 see netctl report --run %lld",
 		 (long long)run);
 	assert_non_null(strstr(text, more));
 	free(text);
@@ -136,36 +137,49 @@ struct field {
 };
 
 static const struct field top_fields[] = {
-	{"format_version", 'n'}, {"generator", 's'}, {"run", 'o'},    {"summary", 'a'},
-	{"verdicts", 'a'},       {"results", 'a'},   {"totals", 'o'}, {NULL, 0},
+    {"format_version", 'n'}, {"generator", 's'}, {"run", 'o'},	  {"summary", 'a'},
+    {"verdicts", 'a'},	     {"results", 'a'},	 {"totals", 'o'}, {NULL, 0},
 };
 static const struct field run_fields[] = {
-	{"id", 'n'},           {"parent_id", 'N'},    {"status", 's'},       {"started", 'S'},
-	{"finished", 'S'},     {"duration_ms", 'n'},  {"src_clusters", 'a'}, {"dst_clusters", 'a'},
-	{"protocols", 'a'},    {"families", 'a'},     {"networks", 'a'},     {"planned", 'n'},
-	{"merged", 'b'},       {"options", 'O'},      {NULL, 0},
+    {"id", 'n'},	   {"parent_id", 'N'},	  {"status", 's'},
+    {"started", 'S'},	   {"finished", 'S'},	  {"duration_ms", 'n'},
+    {"src_clusters", 'a'}, {"dst_clusters", 'a'}, {"protocols", 'a'},
+    {"families", 'a'},	   {"networks", 'a'},	  {"planned", 'n'},
+    {"merged", 'b'},	   {"options", 'O'},	  {NULL, 0},
 };
 static const struct field summary_fields[] = {
-	{"src_cluster", 's'}, {"dst_cluster", 's'}, {"protocol", 's'},   {"family", 'n'},
-	{"results", 'n'},     {"passed", 'n'},      {"failed", 'n'},     {"sent", 'n'},
-	{"received", 'n'},    {"loss_pct", 'n'},    {"rtt_p50_us", 'n'}, {"rtt_p99_us", 'n'},
-	{NULL, 0},
+    {"src_cluster", 's'},
+    {"dst_cluster", 's'},
+    {"protocol", 's'},
+    {"family", 'n'},
+    {"results", 'n'},
+    {"passed", 'n'},
+    {"failed", 'n'},
+    {"sent", 'n'},
+    {"received", 'n'},
+    {"loss_pct", 'n'},
+    {"rtt_p50_us", 'n'},
+    {"rtt_p99_us", 'n'},
+    {NULL, 0},
 };
 static const struct field verdict_fields[] = {
-	{"kind", 's'},   {"text", 's'},   {"src_cluster", 'S'},     {"dst_cluster", 'S'},
-	{"node", 'S'},   {"peer", 'S'},   {"protocol", 'S'},        {"family", 'N'},
-	{"failed", 'n'}, {"total", 'n'},  {"both_directions", 'b'}, {"sent", 'n'},
-	{"received", 'n'}, {NULL, 0},
+    {"kind", 's'},     {"text", 's'},  {"src_cluster", 'S'},	 {"dst_cluster", 'S'},
+    {"node", 'S'},     {"peer", 'S'},  {"protocol", 'S'},	 {"family", 'N'},
+    {"failed", 'n'},   {"total", 'n'}, {"both_directions", 'b'}, {"sent", 'n'},
+    {"received", 'n'}, {NULL, 0},
 };
 static const struct field result_fields[] = {
-	{"src_cluster", 's'}, {"src_node", 's'},   {"dst_cluster", 's'}, {"dst_node", 's'},
-	{"protocol", 's'},    {"family", 'n'},     {"network", 's'},     {"passed", 'b'},
-	{"error", 's'},       {"sent", 'n'},       {"received", 'n'},    {"loss_pct", 'n'},
-	{"rtt_min_us", 'n'},  {"rtt_avg_us", 'n'}, {"rtt_max_us", 'n'},  {"rtt_p99_us", 'n'},
-	{"run_id", 'n'},      {NULL, 0},
+    {"src_cluster", 's'}, {"src_node", 's'},   {"dst_cluster", 's'}, {"dst_node", 's'},
+    {"protocol", 's'},	  {"family", 'n'},     {"network", 's'},     {"passed", 'b'},
+    {"error", 's'},	  {"sent", 'n'},       {"received", 'n'},    {"loss_pct", 'n'},
+    {"rtt_min_us", 'n'},  {"rtt_avg_us", 'n'}, {"rtt_max_us", 'n'},  {"rtt_p99_us", 'n'},
+    {"run_id", 'n'},	  {NULL, 0},
 };
 static const struct field totals_fields[] = {
-	{"results", 'n'}, {"passed", 'n'}, {"failed", 'n'}, {NULL, 0},
+    {"results", 'n'},
+    {"passed", 'n'},
+    {"failed", 'n'},
+    {NULL, 0},
 };
 
 static bool type_ok(const cJSON *v, char t)
@@ -229,29 +243,27 @@ static void test_json_schema(void **state)
 	expect_fields(doc, top_fields, "report");
 	assert_int_equal(cJSON_GetObjectItem(doc, "format_version")->valueint, REPORT_JSON_VERSION);
 	expect_fields(cJSON_GetObjectItem(doc, "run"), run_fields, "run");
-	assert_int_equal((int64_t)cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "run"), "id")
-				 ->valuedouble,
-			 run);
+	assert_int_equal(
+	    (int64_t)cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "run"), "id")->valuedouble, run);
 	cJSON_ArrayForEach(item, cJSON_GetObjectItem(doc, "summary"))
-		expect_fields(item, summary_fields, "summary[]");
+	    expect_fields(item, summary_fields, "summary[]");
 	cJSON_ArrayForEach(item, cJSON_GetObjectItem(doc, "verdicts"))
-		expect_fields(item, verdict_fields, "verdicts[]");
+	    expect_fields(item, verdict_fields, "verdicts[]");
 	/* every pair: 18 ordered pairs x 3 protocols x 2 families */
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "results")), 108);
-	cJSON_ArrayForEach(item, cJSON_GetObjectItem(doc, "results")) {
+	cJSON_ArrayForEach(item, cJSON_GetObjectItem(doc, "results"))
+	{
 		expect_fields(item, result_fields, "results[]");
 		fails += !cJSON_IsTrue(cJSON_GetObjectItem(item, "passed"));
 	}
 	assert_int_equal(fails, 36);
 	expect_fields(cJSON_GetObjectItem(doc, "totals"), totals_fields, "totals");
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "totals"), "failed")->valueint,
-			 36);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc,
-										      "verdicts"),
-								   0),
-						"kind")
-				    ->valuestring,
-			    "bad-node");
+	assert_int_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "totals"), "failed")->valueint, 36);
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "verdicts"), 0), "kind")
+		->valuestring,
+	    "bad-node");
 	cJSON_Delete(doc);
 }
 
@@ -307,8 +319,8 @@ static void test_json_merged_resume(void **state)
 	assert_int_equal(cJSON_GetObjectItem(totals, "results")->valueint, 54);
 	assert_int_equal(cJSON_GetObjectItem(totals, "failed")->valueint, 0);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "run"), "merged")));
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "run"), "parent_id")->valueint,
-			 parent);
+	assert_int_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "run"), "parent_id")->valueint, parent);
 	cJSON_Delete(doc);
 
 	doc = render_json(child, false);
@@ -513,17 +525,17 @@ static void test_unknown_run(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_healthy),
-		cmocka_unit_test(test_table_failures_capped),
-		cmocka_unit_test(test_json_schema),
-		cmocka_unit_test(test_json_no_results),
-		cmocka_unit_test(test_json_merged_resume),
-		cmocka_unit_test(test_csv_rows_and_quoting),
-		cmocka_unit_test(test_junit_parses_with_counts),
-		cmocka_unit_test(test_html_self_contained),
-		cmocka_unit_test(test_html_diff_against_previous),
-		cmocka_unit_test(test_empty_run),
-		cmocka_unit_test(test_unknown_run),
+	    cmocka_unit_test(test_table_healthy),
+	    cmocka_unit_test(test_table_failures_capped),
+	    cmocka_unit_test(test_json_schema),
+	    cmocka_unit_test(test_json_no_results),
+	    cmocka_unit_test(test_json_merged_resume),
+	    cmocka_unit_test(test_csv_rows_and_quoting),
+	    cmocka_unit_test(test_junit_parses_with_counts),
+	    cmocka_unit_test(test_html_self_contained),
+	    cmocka_unit_test(test_html_diff_against_previous),
+	    cmocka_unit_test(test_empty_run),
+	    cmocka_unit_test(test_unknown_run),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -54,10 +54,10 @@ static void expect_kinds(const struct verdict_list *vl, size_t n, ...)
 }
 
 static const struct mk_spec two_clusters = {
-	.clusters = {"east", "west"},
-	.nodes = {4, 4},
-	.in_cluster = true,
-	.cross = true,
+    .clusters = {"east", "west"},
+    .nodes = {4, 4},
+    .in_cluster = true,
+    .cross = true,
 };
 
 static void test_healthy(void **state)
@@ -470,23 +470,23 @@ static void test_single_cluster_down(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_healthy),
-		cmocka_unit_test(test_bad_node),
-		cmocka_unit_test(test_bad_link),
-		cmocka_unit_test(test_partitioned),
-		cmocka_unit_test(test_partitioned_cross_only),
-		cmocka_unit_test(test_protocol_blocked),
-		cmocka_unit_test(test_protocol_blocked_node),
-		cmocka_unit_test(test_mtu),
-		cmocka_unit_test(test_ipv6_broken),
-		cmocka_unit_test(test_lossy),
-		cmocka_unit_test(test_lossy_node),
-		cmocka_unit_test(test_not_probed),
-		cmocka_unit_test(test_mtu_not_partition),
-		cmocka_unit_test(test_floater_missing),
-		cmocka_unit_test(test_links_capped),
-		cmocka_unit_test(test_node_and_link_ordered),
-		cmocka_unit_test(test_single_cluster_down),
+	    cmocka_unit_test(test_healthy),
+	    cmocka_unit_test(test_bad_node),
+	    cmocka_unit_test(test_bad_link),
+	    cmocka_unit_test(test_partitioned),
+	    cmocka_unit_test(test_partitioned_cross_only),
+	    cmocka_unit_test(test_protocol_blocked),
+	    cmocka_unit_test(test_protocol_blocked_node),
+	    cmocka_unit_test(test_mtu),
+	    cmocka_unit_test(test_ipv6_broken),
+	    cmocka_unit_test(test_lossy),
+	    cmocka_unit_test(test_lossy_node),
+	    cmocka_unit_test(test_not_probed),
+	    cmocka_unit_test(test_mtu_not_partition),
+	    cmocka_unit_test(test_floater_missing),
+	    cmocka_unit_test(test_links_capped),
+	    cmocka_unit_test(test_node_and_link_ordered),
+	    cmocka_unit_test(test_single_cluster_down),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
