@@ -40,8 +40,9 @@ struct kube_client_opts {
 	long timeout_ms;         /* whole request, default for each call; 0: 30000 */
 	int max_attempts;        /* tries per request incl. the first; 0: 5 */
 	long retry_budget_ms;    /* no retry starts later than this after the first try; 0: 30000 */
-	int max_inflight;        /* requests handed to libcurl at once; more wait their turn
-				  * (their timeouts start when they do); 0: 100 */
+	int max_inflight;        /* async requests handed to libcurl at once; more wait their
+				  * turn (their timeouts start when they do); blocking calls
+				  * and list pages skip the queue; 0: 100 */
 };
 
 /* The target is copied; opts may be NULL. Makes no request. */

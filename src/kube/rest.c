@@ -71,6 +71,7 @@ struct kube_call {
 	bool too_big;       /* max_body or max_line exceeded */
 	bool line_too_long; /* ... max_line it was */
 	bool cancelled;
+	bool urgent; /* blocking calls and list pages: never wait behind the in-flight cap */
 	bool in_done;
 	bool auth_retried;
 	long status;
@@ -894,7 +895,8 @@ static long loop_start_due(struct kube_loop *loop, long cap)
 		if (call->cancelled || call->easy || !call->due_us)
 			continue;
 		/* over the client's cap: waits, unstarted (no libcurl timer runs), for a slot */
-		if (call->client && call->client->inflight >= call->client->max_inflight)
+		if (!call->urgent && call->client &&
+		    call->client->inflight >= call->client->max_inflight)
 			continue;
 		if (call->due_us > now) {
 			long ms = (long)((call->due_us - now + 999) / 1000);
@@ -1069,6 +1071,8 @@ int kube_request_sync(struct kube_client *c, const struct kube_request *req, lon
 	call = kube_call_start(c, &q, err);
 	if (!call)
 		return -1;
+	/* a caller blocks on it (and its deadline runs): it must not queue behind streams */
+	call->urgent = true;
 	while (!r.done) {
 		if (kube_loop_step(c->loop, 200, err) < 0) {
 			kube_call_cancel(call);
@@ -1198,6 +1202,7 @@ static int list_page(struct list_state *s, struct err *err)
 {
 	struct buf p;
 	struct kube_request q = {.method = KUBE_GET, .on_done = list_page_done, .arg = s};
+	struct kube_call *call;
 	char *e;
 	int rc = 0;
 
@@ -1219,8 +1224,11 @@ static int list_page(struct list_state *s, struct err *err)
 		free(e);
 	}
 	q.path = p.data;
-	if (!kube_call_start(s->c, &q, err))
+	call = kube_call_start(s->c, &q, err);
+	if (!call)
 		rc = -1;
+	else
+		call->urgent = true; /* short reads; never stuck behind long probe streams */
 	buf_release(&p);
 	return rc;
 }

@@ -508,6 +508,49 @@ static void test_proxy_url_used(void **state)
 	fake_stop(f);
 }
 
+struct order {
+	int seen[4], n;
+};
+
+static void order_done(void *arg, const struct kube_response *resp, const struct err *err)
+{
+	struct order *o = arg;
+	struct cJSON *j = err ? NULL : cJSON_ParseWithLength(resp->body, resp->body_len);
+	long v = -1;
+
+	json_get_long(j, "n", 0, 9, &v, NULL);
+	if (o->n < 4)
+		o->seen[o->n++] = (int)v;
+	cJSON_Delete(j);
+}
+
+#define N_JSON(n) "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"n\":" #n "}"
+
+static void test_inflight_cap_keeps_order(void **state)
+{
+	const struct step steps[] = {{.parts = {N_JSON(1)}}, {.parts = {N_JSON(2)}},
+				     {.parts = {N_JSON(3)}}};
+	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
+	struct kube_client_opts o = {.max_inflight = 1};
+	struct kube_client *c = client_for(f, &o);
+	struct order ord = {{0}, 0};
+	struct kube_request q = {.method = KUBE_GET, .path = "/n", .on_done = order_done,
+				 .arg = &ord};
+	struct err err = ERR_INIT;
+
+	for (int i = 0; i < 3; i++)
+		assert_non_null(kube_call_start(c, &q, &err));
+	assert_int_equal(kube_loop_pending(loop), 3);
+	assert_int_equal(kube_loop_run(loop, 5000, &err), 0);
+	/* one at a time, first come first served */
+	assert_int_equal(ord.n, 3);
+	assert_int_equal(ord.seen[0], 1);
+	assert_int_equal(ord.seen[1], 2);
+	assert_int_equal(ord.seen[2], 3);
+	kube_client_free(c);
+	fake_stop(f);
+}
+
 static void test_escape(void **state)
 {
 	char *e = kube_escape("app.kubernetes.io/managed-by=netctl,a in (b c)");
@@ -544,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_cancel_skips_callback),
 		cmocka_unit_test(test_headers_sent_and_redacted),
 		cmocka_unit_test(test_proxy_url_used),
+		cmocka_unit_test(test_inflight_cap_keeps_order),
 		cmocka_unit_test(test_escape),
 	};
 
