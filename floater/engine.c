@@ -193,6 +193,13 @@ void probe_done(struct floater *fl, struct slot *s, enum probe_error e, int64_t 
 	} else {
 		stats_add_error(&t->st, e);
 		fl->m.failed[t->proto]++;
+		if (log_get_level() >= LOG_TRACE) {
+			char ip[INET6_ADDRSTRLEN];
+
+			sockaddr_ntop(&t->job->req.targets[t->target].addr, ip, sizeof(ip));
+			log_trace("%s probe to %s: %s", probe_protocol_name(t->proto), ip,
+				  probe_error_name(e));
+		}
 	}
 	t->done++;
 	if (t->done == (uint32_t)t->job->req.count)

@@ -7,7 +7,10 @@
 
 #include "loop.h"
 
-#define LOOP_EVENTS 256
+#define LOOP_EVENTS 512
+/* Full batches in a row before timers run: a deadline must see every answer that
+ * arrived before it (else thousands of ready TCP probes would "time out" in the queue). */
+#define LOOP_DRAIN_ROUNDS 16
 
 int loop_init(struct loop *l, struct err *err)
 {
@@ -160,11 +163,16 @@ int loop_run_once(struct loop *l, int64_t max_wait_us)
 	n = epoll_pwait2(l->epfd, evs, LOOP_EVENTS, &ts, NULL);
 	if (n < 0 && errno != EINTR)
 		return -1;
-	l->now = time_mono_us();
-	for (int i = 0; i < n; i++) {
-		struct evh *h = evs[i].data.ptr;
+	for (int round = 0; n > 0 && round < LOOP_DRAIN_ROUNDS; round++) {
+		l->now = time_mono_us();
+		for (int i = 0; i < n; i++) {
+			struct evh *h = evs[i].data.ptr;
 
-		h->fn(h, evs[i].events);
+			h->fn(h, evs[i].events);
+		}
+		if (n < LOOP_EVENTS)
+			break;
+		n = epoll_wait(l->epfd, evs, LOOP_EVENTS, 0);
 	}
 	l->now = time_mono_us();
 	run_timers(l);
