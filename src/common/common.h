@@ -76,7 +76,7 @@ void buf_reset(struct buf *b);
 int buf_append(struct buf *b, const void *data, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Removes the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
 /* Hands the string to the caller (who frees it) and resets the buffer. */
