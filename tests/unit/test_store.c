@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -713,6 +714,101 @@ static void test_dead_owner_run_is_interrupted(void **state)
 	assert_int_equal(store_runs_reap(f->st, &err), 0);
 }
 
+#define KILL_NODES 100
+#define KILL_BATCH (KILL_NODES * 4) /* one source x 100 destinations x 2 protocols x 2 families */
+
+/* Child: writes batches into a new run until killed (bounded to KILL_NODES batches). */
+static void kill_writer(struct fx *f)
+{
+	struct err err = ERR_INIT;
+	struct store *st = store_open(f->path, &err);
+	struct store_run_cluster cl = {f->east, STORE_ROLE_SRC | STORE_ROLE_DST};
+	struct store_run_spec spec = {.protocols = 3, .families = 3, .networks = 1,
+				      .clusters = &cl, .n_clusters = 1};
+	struct store_node nodes[KILL_NODES];
+	struct store_result rows[KILL_BATCH];
+	char names[KILL_NODES][16];
+	int64_t id = st ? store_run_begin(st, &spec, &err) : -1;
+
+	for (int i = 0; i < KILL_NODES; i++) {
+		snprintf(names[i], sizeof(names[i]), "k-%d", i);
+		nodes[i] = (struct store_node){.cluster_id = f->east, .name = names[i]};
+	}
+	if (id < 0 || store_run_nodes_add(st, id, nodes, KILL_NODES, &err) < 0)
+		_exit(2);
+	for (int b = 0; b < KILL_NODES; b++) {
+		for (int k = 0; k < KILL_BATCH; k++) {
+			rows[k] = res(nodes[b].id, nodes[k / 4].id, k % 3 ? PROBE_OK : PROBE_RESET,
+				      100);
+			rows[k].protocol = k % 2;
+			rows[k].family = (k / 2) % 2 ? 6 : 4;
+		}
+		if (store_results_add(st, id, rows, KILL_BATCH, &err) < 0)
+			_exit(3);
+	}
+	_exit(0);
+}
+
+/* Polls the file (own connection) until some batches are stored; bounded. */
+static int64_t wait_rows(const char *path, int64_t want)
+{
+	int64_t n = 0;
+
+	for (int i = 0; i < 1000 && n < want; i++) {
+		sqlite3 *db;
+		sqlite3_stmt *s;
+
+		usleep(10000);
+		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+			sqlite3_close(db);
+			continue;
+		}
+		if (sqlite3_prepare_v2(db, "SELECT coalesce(sum(results), 0) FROM runs", -1, &s,
+				       NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+	}
+	return n;
+}
+
+/* SIGKILL in the middle of writing: the run reads as interrupted, whole batches only,
+ * and its counters agree with the rows. */
+static void test_sigkill_mid_run_keeps_whole_batches(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct store_results_query q = {0};
+	struct store_run_info *r;
+	int seen[3] = {0, 0, 0};
+	int status;
+	pid_t pid;
+
+	open_world(f);
+	store_close(f->st);
+	f->st = NULL;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		kill_writer(f);
+	assert_true(wait_rows(f->path, 3 * KILL_BATCH) >= 3 * KILL_BATCH);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+
+	open_store(f);
+	r = store_run_get(f->st, 1, &err);
+	assert_non_null(r);
+	assert_int_equal(r->status, STORE_RUN_INTERRUPTED);
+	assert_int_equal(r->results % KILL_BATCH, 0);
+	assert_true(r->results >= 3 * KILL_BATCH);
+	assert_int_equal(store_results_foreach(f->st, 1, &q, count_failed, seen, &err), 0);
+	assert_int_equal(seen[0], r->results);
+	assert_int_equal(seen[1], r->failed);
+	assert_int_equal(r->failed, r->results / KILL_BATCH * ((KILL_BATCH + 2) / 3));
+	store_run_info_free(r);
+}
+
 /* ---- diff ---------------------------------------------------------------------------------- */
 
 struct diff_log {
@@ -1015,6 +1111,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_history_newest_first_with_counts_and_filter,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_owner_run_is_interrupted, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sigkill_mid_run_keeps_whole_batches, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_diff_kinds_on_hand_made_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_default_is_last_two_comparable_runs,
