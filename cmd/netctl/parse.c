@@ -274,6 +274,9 @@ int cmd_exec_subcommand(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc
 		return CMD_HELP_SHOWN;
 	}
 	sub = cmd_find_sub(e, argv[1]);
+	if (!sub && argv[1][0] == '-')
+		return cmd_usage_error(e, "'%s': options go after the subcommand (or before '%s')",
+				       argv[1], e->name);
 	if (!sub)
 		return cmd_usage_error(e, "unknown subcommand '%s'", argv[1]);
 	return sub->exec(ctx, sub, argc - 1, argv + 1);

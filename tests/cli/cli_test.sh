@@ -208,6 +208,8 @@ part_usage() {
 	want_usage_error "missing subcommand"
 	run cluster frob
 	want_usage_error "unknown subcommand 'frob'"
+	run cluster --db x.db list
+	want_usage_error "options go after the subcommand"
 	run help frob
 	want_usage_error "unknown command 'frob'"
 	run diff 1 2 3
