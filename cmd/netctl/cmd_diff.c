@@ -15,14 +15,15 @@
 static struct {
 	bool json;
 	long limit;
+	const char *rtt;
+	long rtt_pct;
 } args;
+
+#define MAX_RTT_US 60000000L /* a minute: beyond that it is not a latency change */
 
 /* Kinds listed row by row in the table output, in this order. */
 static const enum store_diff_kind listed[] = {
-    STORE_DIFF_REGRESSION,
-    STORE_DIFF_RECOVERY,
-    STORE_DIFF_NEW,
-    STORE_DIFF_VANISHED,
+    STORE_DIFF_REGRESSION, STORE_DIFF_RECOVERY, STORE_DIFF_NEW, STORE_DIFF_VANISHED, STORE_DIFF_RTT,
 };
 
 static const char *const listed_title[] = {
@@ -30,6 +31,7 @@ static const char *const listed_title[] = {
     "Recoveries (failed in A, pass in B)",
     "New pairs (only in B)",
     "Vanished pairs (only in A)",
+    "Latency changes (passed in both, average RTT moved beyond --rtt)",
 };
 
 struct diff_out {
@@ -160,11 +162,37 @@ static void print_verdict(const struct store_diff_summary *sum)
 	const int64_t *n = sum->total.n;
 
 	printf("\n%" PRId64 " regression%s, %" PRId64 " recover%s, %" PRId64
-	       " still failing, %" PRId64 " new, %" PRId64 " vanished, %" PRId64 " unchanged\n",
+	       " still failing, %" PRId64 " new, %" PRId64 " vanished, %" PRId64 " unchanged",
 	       n[STORE_DIFF_REGRESSION], n[STORE_DIFF_REGRESSION] == 1 ? "" : "s",
 	       n[STORE_DIFF_RECOVERY], n[STORE_DIFF_RECOVERY] == 1 ? "y" : "ies",
 	       n[STORE_DIFF_STILL_FAILING], n[STORE_DIFF_NEW], n[STORE_DIFF_VANISHED],
 	       n[STORE_DIFF_SAME] + n[STORE_DIFF_RTT]);
+	if (args.rtt)
+		printf(" (%" PRId64 " with a latency change)", n[STORE_DIFF_RTT]);
+	printf("\n");
+}
+
+/* --rtt: "2ms", "1.5s", "500us" or a number of milliseconds, in microseconds. */
+static int parse_rtt(const char *s, uint32_t *us, struct err *err)
+{
+	long v;
+
+	if (str_has_suffix(s, "us")) {
+		char *num = xstrndup(s, strlen(s) - 2);
+		int rc = str_to_long(num, 1, MAX_RTT_US, &v, "--rtt", err);
+
+		free(num);
+		if (rc < 0)
+			return -1;
+		*us = (uint32_t)v;
+		return 0;
+	}
+	if (str_to_duration_ms(s, MAX_RTT_US / 1000, &v, "--rtt", err) < 0)
+		return -1;
+	if (v <= 0)
+		return err_set(err, ERR_USAGE, "--rtt: must be at least 1ms (or 1us)");
+	*us = (uint32_t)(v * 1000);
+	return 0;
 }
 
 static void out_init(struct diff_out *out)
@@ -343,10 +371,9 @@ static int pick_runs(struct store *st, int nargs, char **ids, int64_t *a, int64_
 
 /* ---- the command ---------------------------------------------------------------------- */
 
-static int run_json(struct store *st, int64_t a, int64_t b, struct store_diff_summary *sum,
-		    struct err *err)
+static int run_json(struct store *st, int64_t a, int64_t b, const struct store_diff_opts *opts,
+		    struct store_diff_summary *sum, struct err *err)
 {
-	struct store_diff_opts opts = {0};
 	struct diff_out out = {.json_first = true};
 	cJSON *item, *next;
 	char *totals;
@@ -354,7 +381,7 @@ static int run_json(struct store *st, int64_t a, int64_t b, struct store_diff_su
 
 	out.json_groups = cJSON_CreateArray();
 	printf("{\n  \"run_a\": %" PRId64 ",\n  \"run_b\": %" PRId64 ",\n  \"changes\": [", a, b);
-	rc = store_diff(st, a, b, &opts, json_row_cb, json_group_cb, &out, sum, err);
+	rc = store_diff(st, a, b, opts, json_row_cb, json_group_cb, &out, sum, err);
 	if (rc < 0) {
 		/* stdout holds a partial document; the exit status and stderr say why. */
 		cJSON_Delete(out.json_groups);
@@ -375,15 +402,14 @@ static int run_json(struct store *st, int64_t a, int64_t b, struct store_diff_su
 	return 0;
 }
 
-static int run_table(struct store *st, int64_t a, int64_t b, struct store_diff_summary *sum,
-		     struct err *err)
+static int run_table(struct store *st, int64_t a, int64_t b, const struct store_diff_opts *opts,
+		     struct store_diff_summary *sum, struct err *err)
 {
-	struct store_diff_opts opts = {0};
 	struct diff_out out;
 	int rc;
 
 	out_init(&out);
-	rc = store_diff(st, a, b, &opts, table_row_cb, table_group_cb, &out, sum, err);
+	rc = store_diff(st, a, b, opts, table_row_cb, table_group_cb, &out, sum, err);
 	if (rc == 0) {
 		print_header(st, a, b);
 		print_tables(&out, sum);
@@ -395,6 +421,7 @@ static int run_table(struct store *st, int64_t a, int64_t b, struct store_diff_s
 
 static int diff_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 {
+	struct store_diff_opts opts = {0};
 	struct store_diff_summary sum;
 	struct err err = ERR_INIT;
 	struct store *st;
@@ -405,6 +432,11 @@ static int diff_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 	rc = cmd_parse(ctx, e, argc, argv, 0, 2, &first);
 	if (rc)
 		return rc;
+	if (args.rtt && parse_rtt(args.rtt, &opts.rtt_abs_us, &err) < 0)
+		return cmd_usage_error(e, "%s", err.msg);
+	if (args.rtt_pct && !args.rtt)
+		return cmd_usage_error(e, "--rtt-pct needs --rtt");
+	opts.rtt_pct = (uint32_t)args.rtt_pct;
 	st = cmd_open_store(ctx, &err);
 	if (!st)
 		return cmd_fail(&err);
@@ -417,7 +449,8 @@ static int diff_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 		return EXIT_OK;
 	}
 	if (rc == 0)
-		rc = args.json ? run_json(st, a, b, &sum, &err) : run_table(st, a, b, &sum, &err);
+		rc = args.json ? run_json(st, a, b, &opts, &sum, &err)
+			       : run_table(st, a, b, &opts, &sum, &err);
 	store_close(st);
 	if (rc < 0)
 		return cmd_fail(&err);
@@ -427,6 +460,10 @@ static int diff_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 static const struct cmd_opt diff_opts[] = {
     {OPT_LONG, 'n', "limit", "N", "list at most N rows of each kind (default 50, 0 = all)",
      &args.limit, 0, 1000000000L, NULL},
+    {OPT_STRING, 0, "rtt", "D", "also list pairs whose average RTT moved by D or more (2ms, 500us)",
+     &args.rtt, 0, 0, NULL},
+    {OPT_LONG, 0, "rtt-pct", "P", "with --rtt: and by P percent or more", &args.rtt_pct, 0, 100000,
+     NULL},
     {OPT_FLAG, 0, "json", NULL, "print JSON (every change, streamed)", &args.json, 0, 0, NULL},
     {OPT_END},
 };
@@ -434,11 +471,12 @@ static const struct cmd_opt diff_opts[] = {
 const struct cmd_entry cmd_diff_entry = {
     .name = "diff",
     .summary = "Compare two runs: regressions, recoveries, new and vanished pairs.",
-    .synopsis = "diff [A] [B] [--limit N] [--json]",
+    .synopsis = "diff [A] [B] [--limit N] [--rtt D [--rtt-pct P]] [--json]",
     .details = "No run ids: the newest finished run against the newest earlier run of the\n"
 	       "same check (same clusters, protocols, families, networks). One id B: B\n"
 	       "against the newest earlier comparable run. Exit status 1 when some pair\n"
-	       "regressed (passed in A, fails in B).\n",
+	       "regressed (passed in A, fails in B); latency changes (--rtt) are listed but\n"
+	       "do not change the exit status.\n",
     .opts = diff_opts,
     .exec = diff_exec,
 };

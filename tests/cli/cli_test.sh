@@ -404,7 +404,7 @@ INSERT INTO results VALUES
   (2, 2, 3, 1, 4, 0, 0, 1, 1, 800, 800, 800, 800),
   (2, 3, 1, 1, 4, 0, 1, 1, 0, 0, 0, 0, 0),
   (2, 3, 2, 1, 4, 0, 0, 1, 1, 700, 700, 700, 700),
-  (3, 1, 3, 1, 4, 0, 0, 1, 1, 950, 950, 950, 950),
+  (3, 1, 3, 1, 4, 0, 0, 1, 1, 2950, 2950, 2950, 2950),
   (3, 2, 3, 1, 4, 0, 1, 1, 0, 0, 0, 0, 0),
   (3, 3, 1, 1, 4, 0, 0, 1, 1, 600, 600, 600, 600),
   (3, 2, 1, 1, 4, 0, 0, 1, 1, 500, 500, 500, 500);
@@ -529,6 +529,29 @@ part_diff() {
 	# --limit caps the rows listed, not the counts.
 	run --db "$db" diff --limit 0
 	want_rc 1
+
+	# Latency: a-node-1 -> b-node-1 passed in both, 0.90ms -> 2.95ms.
+	run --db "$db" diff
+	want_not_out "Latency"
+	run --db "$db" diff --rtt 2ms
+	want_rc 1
+	want_out "Latency changes"
+	want_out "(1 with a latency change)"
+	checks=$((checks + 1))
+	grep -A2 "^Latency" <<<"$out" | grep -q "a/a-node-1  *b/b-node-1 .* ok 0.90ms  *ok 2.95ms" ||
+		fail "latency row a-node-1 -> b-node-1 missing"
+	run --db "$db" diff --rtt 3ms
+	want_not_out "Latency changes"
+	want_out "(0 with a latency change)"
+	run --db "$db" diff --rtt 2ms --rtt-pct 300
+	want_out "(0 with a latency change)"
+	run --db "$db" diff --rtt 500us --json
+	json_check 'd["totals"]["rtt-change"] == 1 and d["totals"]["same"] == 0'
+	json_check '[c for c in d["changes"] if c["kind"] == "rtt-change"][0]["b"]["rtt_avg_us"] == 2950'
+	run --db "$db" diff --rtt-pct 10
+	want_usage_error "--rtt-pct needs --rtt"
+	run --db "$db" diff --rtt 0
+	want_usage_error "--rtt"
 
 	run --db "$db" diff 2 99
 	want_fail_line 2 "99"
