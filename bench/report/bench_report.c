@@ -1,6 +1,6 @@
 /* bench_report: time and size of reports of a large run (not a test).
  *
- *   bench_report [--src N] [--dst M] [--protocols K] [--db PATH] [--keep]
+ *   bench_report [--src N] [--dst M] [--protocols K] [--db PATH] [--keep] [--formats LIST]
  *
  * Builds two comparable runs of N source nodes x M destination nodes (one direction,
  * K protocols, IPv4, pod network) in a temp store through store.h, with a few faults
@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 	char dir[] = "/tmp/netctl-bench-report-XXXXXX";
 	const char *db = NULL;
 	bool keep = false;
+	const char *formats = NULL;
 	struct err err = ERR_INIT;
 	char *path;
 	int c;
@@ -247,9 +248,13 @@ int main(int argc, char **argv)
 			db = optarg;
 			continue;
 		}
+		if (c == 'f') {
+			formats = optarg;
+			continue;
+		}
 		if (c == '?' || str_to_long(optarg, 1, c == 'p' ? 3 : 5000, &v, "value", &e) < 0) {
 			fprintf(stderr, "usage: bench_report [--src N] [--dst M] [--protocols 1-3] "
-					"[--db PATH] [--keep]\n");
+					"[--db PATH] [--keep] [--formats html,json,...]\n");
 			return 2;
 		}
 		if (c == 's')
@@ -283,7 +288,8 @@ int main(int argc, char **argv)
 	time_walk(&b, run, false, true);
 	time_verdicts(&b, run);
 	for (int f = 0; f < REPORT_FORMAT_MAX; f++)
-		time_report(&b, run, f, dir);
+		if (!formats || strstr(formats, report_format_name(f)))
+			time_report(&b, run, f, dir);
 	store_close(b.st);
 	if (keep) {
 		printf("kept %s (run %lld)\n", dir, (long long)run);

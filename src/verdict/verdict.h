@@ -44,7 +44,8 @@ const char *verdict_kind_title(enum verdict_kind k);
 
 struct verdict {
 	enum verdict_kind kind;
-	char *text; /* one line for a person, e.g. "every result of east/n3 fails (48 of 48)" */
+	char *text; /* one line, e.g. "bad node east/n3: every result to it fails (48 of 48,
+		       timeout)" */
 	/* Scope; NULL / -1 / 0 when the verdict is not about that dimension. */
 	char *src_cluster, *dst_cluster; /* cluster pair (dst == src within one cluster) */
 	char *node;			 /* "cluster/node" for node verdicts */
