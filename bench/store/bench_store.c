@@ -52,8 +52,8 @@ static int64_t cpu_us(void)
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-	       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
+	       ru.ru_stime.tv_usec;
 }
 
 struct timing {
@@ -122,13 +122,13 @@ static int64_t run_begin(struct bench *b)
 	struct store_run_cluster cl[2] = {{b->cluster_src, STORE_ROLE_SRC},
 					  {b->cluster_dst, STORE_ROLE_DST}};
 	struct store_run_spec spec = {
-		.options_json = "{\"count\":3}",
-		.protocols = 1u << PROTO_TCP,
-		.families = STORE_FAMILY_V4,
-		.networks = 1u << STORE_NET_POD,
-		.clusters = cl,
-		.n_clusters = 2,
-		.planned = b->nodes * b->nodes,
+	    .options_json = "{\"count\":3}",
+	    .protocols = 1u << PROTO_TCP,
+	    .families = STORE_FAMILY_V4,
+	    .networks = 1u << STORE_NET_POD,
+	    .clusters = cl,
+	    .n_clusters = 2,
+	    .planned = b->nodes * b->nodes,
 	};
 	struct err err = ERR_INIT;
 	int64_t id = store_run_begin(b->st, &spec, &err);
@@ -263,8 +263,8 @@ static void bench_reads(struct bench *b, int64_t run)
 	if (store_results_foreach(b->st, run, &q, count_result, &n, &err) < 0)
 		die("results walk", &err);
 	timing_stop(&t);
-	printf("results walk:       %.3f s wall, %.3f s CPU (%lld rows with names)\n",
-	       secs(t.wall), secs(t.cpu), (long long)n);
+	printf("results walk:       %.3f s wall, %.3f s CPU (%lld rows with names)\n", secs(t.wall),
+	       secs(t.cpu), (long long)n);
 	n = 0;
 	timing_start(&t);
 	if (store_run_groups(b->st, run, count_group, &n, &err) < 0)
@@ -278,8 +278,8 @@ static void bench_history(struct bench *b)
 {
 	struct store_run_cluster cl[2] = {{b->cluster_src, STORE_ROLE_SRC},
 					  {b->cluster_dst, STORE_ROLE_DST}};
-	struct store_run_spec spec = {.protocols = 1, .families = 1, .networks = 1,
-				      .clusters = cl, .n_clusters = 2};
+	struct store_run_spec spec = {
+	    .protocols = 1, .families = 1, .networks = 1, .clusters = cl, .n_clusters = 2};
 	struct store_history_query q = {0};
 	struct err err = ERR_INIT;
 	int64_t n = 0;
@@ -350,9 +350,11 @@ static void parse(struct bench *b, int argc, char **argv)
 	b->streams = 8;
 	b->history_runs = 10000;
 	while ((c = getopt(argc, argv, "n:b:s:r:xh")) != -1) {
-		long *dst = c == 'n' ? &b->nodes : c == 'b' ? &b->batch
-					       : c == 's' ? &b->streams
-					       : c == 'r' ? &b->history_runs : NULL;
+		long *dst = c == 'n'   ? &b->nodes
+			    : c == 'b' ? &b->batch
+			    : c == 's' ? &b->streams
+			    : c == 'r' ? &b->history_runs
+				       : NULL;
 
 		if (c == 'x') {
 			b->reuse = true;
@@ -398,10 +400,11 @@ static void bench_write(struct bench *b, int64_t *ra, int64_t *rb)
 		int64_t id = run_begin(b);
 
 		t = fill_run(b, id, i + 1);
-		printf("insert run %c:       %.3f s wall, %.3f s CPU: %.0f rows/s wall, %.0f rows/s "
-		       "CPU\n",
-		       'A' + i, secs(t.wall), secs(t.cpu), (double)rows / secs(t.wall),
-		       (double)rows / secs(t.cpu));
+		printf(
+		    "insert run %c:       %.3f s wall, %.3f s CPU: %.0f rows/s wall, %.0f rows/s "
+		    "CPU\n",
+		    'A' + i, secs(t.wall), secs(t.cpu), (double)rows / secs(t.wall),
+		    (double)rows / secs(t.cpu));
 		if (store_run_finish(b->st, id, STORE_RUN_DONE, &err) < 0)
 			die("finish", &err);
 		*(i ? rb : ra) = id;

@@ -6,8 +6,8 @@
 
 #define CLUSTER_NAME_MAX 253 /* a DNS name; also keeps tables readable */
 
-static int cluster_revive(struct store *st, int64_t id, const char *kubeconfig,
-			  const char *context, struct err *err)
+static int cluster_revive(struct store *st, int64_t id, const char *kubeconfig, const char *context,
+			  struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(st,
 					"UPDATE clusters SET kubeconfig = ?2, context = ?3, "
@@ -30,10 +30,11 @@ static int cluster_revive(struct store *st, int64_t id, const char *kubeconfig,
 static int cluster_insert(struct store *st, const char *name, const char *kubeconfig,
 			  const char *context, int64_t *id, struct err *err)
 {
-	sqlite3_stmt *s = store_prepare(st,
-					"INSERT INTO clusters (name, kubeconfig, context, added_ms) "
-					"VALUES (?1, ?2, ?3, ?4)",
-					err);
+	sqlite3_stmt *s =
+	    store_prepare(st,
+			  "INSERT INTO clusters (name, kubeconfig, context, added_ms) "
+			  "VALUES (?1, ?2, ?3, ?4)",
+			  err);
 	int rc = 0;
 
 	if (!s)
@@ -55,7 +56,7 @@ static int cluster_find(struct store *st, const char *name, int64_t *id, bool *r
 			struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(
-		st, "SELECT id, removed_ms IS NOT NULL FROM clusters WHERE name = ?1", err);
+	    st, "SELECT id, removed_ms IS NOT NULL FROM clusters WHERE name = ?1", err);
 	int rc;
 
 	if (!s)
@@ -127,7 +128,7 @@ static struct store_cluster *cluster_from_row(sqlite3_stmt *s)
 struct store_cluster *store_cluster_get(struct store *st, const char *name, struct err *err)
 {
 	sqlite3_stmt *s =
-		store_prepare(st, CLUSTER_COLS "WHERE name = ?1 AND removed_ms IS NULL", err);
+	    store_prepare(st, CLUSTER_COLS "WHERE name = ?1 AND removed_ms IS NULL", err);
 	struct store_cluster *c = NULL;
 	int rc;
 
@@ -159,18 +160,18 @@ int store_cluster_list(struct store *st, int (*cb)(const struct store_cluster *c
 		       void *ctx, struct err *err)
 {
 	sqlite3_stmt *s =
-		store_prepare(st, CLUSTER_COLS "WHERE removed_ms IS NULL ORDER BY name", err);
+	    store_prepare(st, CLUSTER_COLS "WHERE removed_ms IS NULL ORDER BY name", err);
 	int rc;
 
 	if (!s)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_cluster c = {
-			.id = sqlite3_column_int64(s, 0),
-			.name = store_col_text(s, 1),
-			.kubeconfig = store_col_text(s, 2),
-			.context = store_col_text(s, 3),
-			.added_ms = sqlite3_column_int64(s, 4),
+		    .id = sqlite3_column_int64(s, 0),
+		    .name = store_col_text(s, 1),
+		    .kubeconfig = store_col_text(s, 2),
+		    .context = store_col_text(s, 3),
+		    .added_ms = sqlite3_column_int64(s, 4),
 		};
 
 		if (cb(&c, ctx)) {

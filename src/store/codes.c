@@ -3,14 +3,13 @@
 
 #include "store_int.h"
 
-static const char *const network_names[STORE_NET_MAX] = {"pod", "host", "pod-host",
-							 "host-pod"};
-static const char *const status_names[STORE_RUN_STATUS_MAX] = {"running", "done",
-							       "interrupted", "failed"};
-static const char *const floater_names[STORE_FLOATER_STATE_MAX] = {"unknown", "ready",
-								   "not-ready", "lost"};
+static const char *const network_names[STORE_NET_MAX] = {"pod", "host", "pod-host", "host-pod"};
+static const char *const status_names[STORE_RUN_STATUS_MAX] = {"running", "done", "interrupted",
+							       "failed"};
+static const char *const floater_names[STORE_FLOATER_STATE_MAX] = {"unknown", "ready", "not-ready",
+								   "lost"};
 static const char *const diff_names[STORE_DIFF_KIND_MAX] = {
-	"same", "regression", "recovery", "still-failing", "new", "vanished", "rtt-change"};
+    "same", "regression", "recovery", "still-failing", "new", "vanished", "rtt-change"};
 
 const char *store_network_name(enum store_network n)
 {

@@ -6,9 +6,9 @@
 
 #include "store_int.h"
 
-#define SQL_RUN_RESULTS                                                                         \
-	"SELECT src_node, dst_node, protocol, family, network, error, sent, received, "        \
-	"rtt_min, rtt_avg, rtt_max, rtt_p99 FROM results WHERE run_id = ?1 "                    \
+#define SQL_RUN_RESULTS                                                                            \
+	"SELECT src_node, dst_node, protocol, family, network, error, sent, received, "            \
+	"rtt_min, rtt_avg, rtt_max, rtt_p99 FROM results WHERE run_id = ?1 "                       \
 	"ORDER BY src_node, dst_node, protocol, family, network"
 
 int store_key_cmp(const struct store_key *a, const struct store_key *b)

@@ -73,10 +73,9 @@ static enum store_diff_kind classify(struct diff_state *d, bool in_a, bool in_b)
 	pass_a = store_cursor_error(d->ca) == PROBE_OK;
 	pass_b = store_cursor_error(d->cb) == PROBE_OK;
 	if (pass_a && pass_b)
-		return rtt_moved(d->opts, store_cursor_rtt_avg(d->ca),
-				 store_cursor_rtt_avg(d->cb))
-			       ? STORE_DIFF_RTT
-			       : STORE_DIFF_SAME;
+		return rtt_moved(d->opts, store_cursor_rtt_avg(d->ca), store_cursor_rtt_avg(d->cb))
+			   ? STORE_DIFF_RTT
+			   : STORE_DIFF_SAME;
 	if (pass_a)
 		return STORE_DIFF_REGRESSION;
 	return pass_b ? STORE_DIFF_RECOVERY : STORE_DIFF_STILL_FAILING;
@@ -103,8 +102,7 @@ static void diff_emit(struct diff_state *d, enum store_diff_kind kind, bool in_a
 		d->stopped = true;
 }
 
-static void diff_count(struct diff_state *d, enum store_diff_kind kind,
-		       const struct store_key *k)
+static void diff_count(struct diff_state *d, enum store_diff_kind kind, const struct store_key *k)
 {
 	int sc = store_cmap_of_node(&d->m, &d->nm, k->src);
 	int dc = store_cmap_of_node(&d->m, &d->nm, k->dst);
@@ -119,10 +117,10 @@ static int diff_merge(struct diff_state *d, struct err *err)
 	int more_b = more_a < 0 ? -1 : store_cursor_next(d->st, d->cb, err);
 
 	while (more_a == 1 || more_b == 1) {
-		int cmp = more_a != 1   ? 1
-			  : more_b != 1 ? -1
-					: store_key_cmp(store_cursor_key(d->ca),
-							store_cursor_key(d->cb));
+		int cmp = more_a != 1 ? 1
+			  : more_b != 1
+			      ? -1
+			      : store_key_cmp(store_cursor_key(d->ca), store_cursor_key(d->cb));
 		bool in_a = cmp <= 0, in_b = cmp >= 0;
 		enum store_diff_kind kind = classify(d, in_a, in_b);
 
@@ -164,8 +162,8 @@ static void diff_groups(struct diff_state *d,
 	qsort_r(order, (size_t)n, sizeof(*order), group_order, d);
 	for (int i = 0; i < n; i++) {
 		struct store_diff_counts g = {
-			.src_cluster = store_cmap_name(&d->m, &d->nm, order[i] / d->kk),
-			.dst_cluster = store_cmap_name(&d->m, &d->nm, order[i] % d->kk),
+		    .src_cluster = store_cmap_name(&d->m, &d->nm, order[i] / d->kk),
+		    .dst_cluster = store_cmap_name(&d->m, &d->nm, order[i] % d->kk),
 		};
 
 		memcpy(g.n, d->groups[order[i]], sizeof(g.n));

@@ -7,8 +7,8 @@
 
 /* ---- cluster map: cluster id -> small local index ---------------------------------------- */
 
-static int cmap_add_run(struct store *st, sqlite3_stmt *s, int64_t run_id,
-			struct store_cmap *m, struct err *err)
+static int cmap_add_run(struct store *st, sqlite3_stmt *s, int64_t run_id, struct store_cmap *m,
+			struct err *err)
 {
 	int rc;
 
@@ -27,8 +27,8 @@ static int cmap_add_run(struct store *st, sqlite3_stmt *s, int64_t run_id,
 	return 0;
 }
 
-int store_cmap_load(struct store *st, const int64_t *runs, int n_runs,
-		    const struct store_names *nm, struct store_cmap *m, struct err *err)
+int store_cmap_load(struct store *st, const int64_t *runs, int n_runs, const struct store_names *nm,
+		    struct store_cmap *m, struct err *err)
 {
 	sqlite3_stmt *s;
 	int rc = 0;
@@ -57,8 +57,7 @@ void store_cmap_release(struct store_cmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int store_cmap_of_node(const struct store_cmap *m, const struct store_names *nm,
-		       int64_t node_id)
+int store_cmap_of_node(const struct store_cmap *m, const struct store_names *nm, int64_t node_id)
 {
 	int64_t cid = store_names_cluster_id(nm, node_id);
 
@@ -86,8 +85,7 @@ struct groups_ctx {
 	int kk; /* clusters per side, with the spare */
 };
 
-static void group_split(const struct groups_ctx *g, int idx, int *sc, int *dc, int *proto,
-			int *fam)
+static void group_split(const struct groups_ctx *g, int idx, int *sc, int *dc, int *proto, int *fam)
 {
 	*fam = idx % 2;
 	idx /= 2;
@@ -189,16 +187,14 @@ static int groups_scan(struct store *st, struct store_cursor *c, struct groups_c
 		store_cursor_row(c, &r);
 		sc = store_cmap_of_node(g->m, g->nm, r.src_node);
 		dc = store_cmap_of_node(g->m, g->nm, r.dst_node);
-		group_add(&acc[((sc * g->kk + dc) * PROTO_MAX + r.protocol) * 2 +
-			       (r.family == 6)],
+		group_add(&acc[((sc * g->kk + dc) * PROTO_MAX + r.protocol) * 2 + (r.family == 6)],
 			  &r);
 	}
 	return more;
 }
 
 int store_run_groups(struct store *st, int64_t run_id,
-		     int (*cb)(const struct store_group *g, void *ctx), void *ctx,
-		     struct err *err)
+		     int (*cb)(const struct store_group *g, void *ctx), void *ctx, struct err *err)
 {
 	struct store_cursor *c = xcalloc(1, sizeof(*c));
 	struct group_acc *acc = NULL;
@@ -207,8 +203,7 @@ int store_run_groups(struct store *st, int64_t run_id,
 	struct groups_ctx g;
 	int rc = -1, n_groups = 0;
 
-	if (store_cursor_open(st, c, run_id, true, err) < 0 ||
-	    store_names_load(st, &nm, err) < 0 ||
+	if (store_cursor_open(st, c, run_id, true, err) < 0 || store_names_load(st, &nm, err) < 0 ||
 	    store_cmap_load(st, c->run_ids, c->n, &nm, &m, err) < 0)
 		goto out;
 	g = (struct groups_ctx){.m = &m, .nm = &nm, .kk = m.k + 1};

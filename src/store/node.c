@@ -6,8 +6,7 @@
 
 #define NODE_NAME_MAX 253 /* a Kubernetes node name is a DNS subdomain */
 
-static int node_id_get(struct store *st, sqlite3_stmt *s, struct store_node *n,
-		       struct err *err)
+static int node_id_get(struct store *st, sqlite3_stmt *s, struct store_node *n, struct err *err)
 {
 	sqlite3_reset(s);
 	sqlite3_bind_int64(s, 1, n->cluster_id);
@@ -65,17 +64,19 @@ int store_run_nodes_add(struct store *st, int64_t run_id, struct store_node *nod
 			return -1;
 	if (store_begin(st, err) < 0)
 		return -1;
-	get = store_prepare(st,
-			    "INSERT INTO nodes (cluster_id, name) VALUES (?1, ?2) "
-			    "ON CONFLICT (cluster_id, name) DO UPDATE SET name = excluded.name RETURNING id",
-			    err);
-	put = get ? store_prepare(st,
-				  "INSERT INTO run_nodes (run_id, node_id, pod_ipv4, pod_ipv6, "
-				  "host_ipv4, host_ipv6, floater) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-				  "ON CONFLICT (run_id, node_id) DO UPDATE SET pod_ipv4 = excluded.pod_ipv4, "
-				  "pod_ipv6 = excluded.pod_ipv6, host_ipv4 = excluded.host_ipv4, "
-				  "host_ipv6 = excluded.host_ipv6, floater = excluded.floater",
-				  err)
+	get = store_prepare(
+	    st,
+	    "INSERT INTO nodes (cluster_id, name) VALUES (?1, ?2) "
+	    "ON CONFLICT (cluster_id, name) DO UPDATE SET name = excluded.name RETURNING id",
+	    err);
+	put = get ? store_prepare(
+			st,
+			"INSERT INTO run_nodes (run_id, node_id, pod_ipv4, pod_ipv6, "
+			"host_ipv4, host_ipv6, floater) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+			"ON CONFLICT (run_id, node_id) DO UPDATE SET pod_ipv4 = excluded.pod_ipv4, "
+			"pod_ipv6 = excluded.pod_ipv6, host_ipv4 = excluded.host_ipv4, "
+			"host_ipv6 = excluded.host_ipv6, floater = excluded.floater",
+			err)
 		  : NULL;
 	if (!put)
 		goto out;
@@ -97,7 +98,7 @@ int store_run_node_set_floater(struct store *st, int64_t run_id, int64_t node_id
 			       enum store_floater_state state, struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(
-		st, "UPDATE run_nodes SET floater = ?3 WHERE run_id = ?1 AND node_id = ?2", err);
+	    st, "UPDATE run_nodes SET floater = ?3 WHERE run_id = ?1 AND node_id = ?2", err);
 	int rc = 0;
 
 	if ((unsigned)state >= STORE_FLOATER_STATE_MAX)
@@ -123,12 +124,12 @@ int store_run_nodes_foreach(struct store *st, int64_t run_id,
 			    struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(
-		st,
-		"SELECT n.id, n.cluster_id, n.name, rn.pod_ipv4, rn.pod_ipv6, rn.host_ipv4, "
-		"rn.host_ipv6, rn.floater, c.name FROM run_nodes rn "
-		"JOIN nodes n ON n.id = rn.node_id JOIN clusters c ON c.id = n.cluster_id "
-		"WHERE rn.run_id = ?1 ORDER BY c.name, n.name",
-		err);
+	    st,
+	    "SELECT n.id, n.cluster_id, n.name, rn.pod_ipv4, rn.pod_ipv6, rn.host_ipv4, "
+	    "rn.host_ipv6, rn.floater, c.name FROM run_nodes rn "
+	    "JOIN nodes n ON n.id = rn.node_id JOIN clusters c ON c.id = n.cluster_id "
+	    "WHERE rn.run_id = ?1 ORDER BY c.name, n.name",
+	    err);
 	int rc;
 
 	if (!s)
@@ -137,17 +138,17 @@ int store_run_nodes_foreach(struct store *st, int64_t run_id,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int fl = sqlite3_column_int(s, 7);
 		struct store_run_node n = {
-			.node = {.id = sqlite3_column_int64(s, 0),
-				 .cluster_id = sqlite3_column_int64(s, 1),
-				 .name = store_col_text(s, 2),
-				 .pod_ipv4 = store_col_text(s, 3),
-				 .pod_ipv6 = store_col_text(s, 4),
-				 .host_ipv4 = store_col_text(s, 5),
-				 .host_ipv6 = store_col_text(s, 6),
-				 .floater = (unsigned)fl < STORE_FLOATER_STATE_MAX
-						    ? (enum store_floater_state)fl
-						    : STORE_FLOATER_UNKNOWN},
-			.cluster_name = store_col_text(s, 8),
+		    .node = {.id = sqlite3_column_int64(s, 0),
+			     .cluster_id = sqlite3_column_int64(s, 1),
+			     .name = store_col_text(s, 2),
+			     .pod_ipv4 = store_col_text(s, 3),
+			     .pod_ipv6 = store_col_text(s, 4),
+			     .host_ipv4 = store_col_text(s, 5),
+			     .host_ipv6 = store_col_text(s, 6),
+			     .floater = (unsigned)fl < STORE_FLOATER_STATE_MAX
+					    ? (enum store_floater_state)fl
+					    : STORE_FLOATER_UNKNOWN},
+		    .cluster_name = store_col_text(s, 8),
 		};
 
 		if (cb(&n, ctx)) {
@@ -178,8 +179,8 @@ static int64_t max_id(struct store *st, const char *sql, struct err *err)
 	return v;
 }
 
-static int names_fill(struct store *st, const char *sql, char **name, int64_t *cluster,
-		      int64_t n, struct err *err)
+static int names_fill(struct store *st, const char *sql, char **name, int64_t *cluster, int64_t n,
+		      struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(st, sql, err);
 	int rc;
@@ -214,8 +215,8 @@ int store_names_load(struct store *st, struct store_names *nm, struct err *err)
 	nm->cluster_name = xcalloc((size_t)nm->n_clusters, sizeof(*nm->cluster_name));
 	if (names_fill(st, "SELECT id, name, cluster_id FROM nodes", nm->node_name,
 		       nm->node_cluster, nm->n_nodes, err) < 0 ||
-	    names_fill(st, "SELECT id, name FROM clusters", nm->cluster_name, NULL,
-		       nm->n_clusters, err) < 0) {
+	    names_fill(st, "SELECT id, name FROM clusters", nm->cluster_name, NULL, nm->n_clusters,
+		       err) < 0) {
 		store_names_release(nm);
 		return -1;
 	}

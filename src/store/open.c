@@ -13,9 +13,9 @@
 extern const struct embedded_file netctl_schema_files[];
 
 /* "netc": marks the file as ours, so another application's SQLite file is refused. */
-#define STORE_APPLICATION_ID 0x6e657463
+#define STORE_APPLICATION_ID  0x6e657463
 #define STORE_BUSY_TIMEOUT_MS 10000
-#define SQLITE_MAGIC "SQLite format 3"
+#define SQLITE_MAGIC	      "SQLite format 3"
 /* Tuned with bench/store; see docs/decisions.md. */
 #ifndef STORE_PAGE_SIZE
 #define STORE_PAGE_SIZE 16384
@@ -32,7 +32,7 @@ extern const struct embedded_file netctl_schema_files[];
 #define STORE_SYNCHRONOUS NORMAL
 #endif
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)	STR_(x)
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -75,16 +75,14 @@ void store_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-int store_prepare_cached(struct store *st, sqlite3_stmt **stmt, const char *sql,
-			 struct err *err)
+int store_prepare_cached(struct store *st, sqlite3_stmt **stmt, const char *sql, struct err *err)
 {
 	if (*stmt) {
 		sqlite3_reset(*stmt);
 		sqlite3_clear_bindings(*stmt);
 		return 0;
 	}
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK)
 		return store_fail(st, err, "prepare");
 	return 0;
 }
@@ -178,8 +176,7 @@ static int db_int_pragma(sqlite3 *db, const char *sql, int *out, struct err *err
 	return 0;
 }
 
-static int migrate_one(sqlite3 *db, const struct embedded_file *f, int version,
-		       struct err *err)
+static int migrate_one(sqlite3 *db, const struct embedded_file *f, int version, struct err *err)
 {
 	char pragma[64];
 	int have;

@@ -6,19 +6,19 @@
 
 /* Every statement below numbers the result columns the same way, so one bind function
  * serves all of them (binding a number a statement lacks is a harmless SQLITE_RANGE). */
-#define SQL_INSERT                                                                              \
-	"INSERT INTO results (run_id, src_node, dst_node, protocol, family, network, error, "  \
-	"sent, received, rtt_min, rtt_avg, rtt_max, rtt_p99) "                                  \
+#define SQL_INSERT                                                                                 \
+	"INSERT INTO results (run_id, src_node, dst_node, protocol, family, network, error, "      \
+	"sent, received, rtt_min, rtt_avg, rtt_max, rtt_p99) "                                     \
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-#define SQL_KEY                                                                                 \
-	" WHERE run_id = ?1 AND src_node = ?2 AND dst_node = ?3 AND protocol = ?4 AND "        \
+#define SQL_KEY                                                                                    \
+	" WHERE run_id = ?1 AND src_node = ?2 AND dst_node = ?3 AND protocol = ?4 AND "            \
 	"family = ?5 AND network = ?6"
 #define SQL_OLD_ERROR "SELECT error FROM results" SQL_KEY
-#define SQL_UPDATE                                                                              \
-	"UPDATE results SET error = ?7, sent = ?8, received = ?9, rtt_min = ?10, "             \
+#define SQL_UPDATE                                                                                 \
+	"UPDATE results SET error = ?7, sent = ?8, received = ?9, rtt_min = ?10, "                 \
 	"rtt_avg = ?11, rtt_max = ?12, rtt_p99 = ?13" SQL_KEY
-#define SQL_COUNTS                                                                              \
-	"UPDATE runs SET results = results + ?2, failed = failed + ?3, last_write_ms = ?4 "    \
+#define SQL_COUNTS                                                                                 \
+	"UPDATE runs SET results = results + ?2, failed = failed + ?3, last_write_ms = ?4 "        \
 	"WHERE id = ?1"
 
 #define RESULT_COLS 13
@@ -29,8 +29,7 @@
 #endif
 
 /* Binds a row to parameters at+1 .. at+13. */
-static void result_bind_at(sqlite3_stmt *s, int at, int64_t run_id,
-			   const struct store_result *r)
+static void result_bind_at(sqlite3_stmt *s, int at, int64_t run_id, const struct store_result *r)
 {
 	sqlite3_bind_int64(s, at + 1, run_id);
 	sqlite3_bind_int64(s, at + 2, r->src_node);
@@ -195,8 +194,8 @@ static int run_counts_add(struct store *st, int64_t run_id, int64_t added, int64
 	return 0;
 }
 
-int store_results_add(struct store *st, int64_t run_id, const struct store_result *rows,
-		      size_t n, struct err *err)
+int store_results_add(struct store *st, int64_t run_id, const struct store_result *rows, size_t n,
+		      struct err *err)
 {
 	int64_t added = 0, failed = 0;
 

@@ -71,8 +71,8 @@ static bool owner_alive(long pid, const char *boot, int64_t start)
 int store_runs_reap(struct store *st, struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(
-		st, "SELECT id, owner_pid, owner_boot, owner_start FROM runs WHERE status = 'running'",
-		err);
+	    st, "SELECT id, owner_pid, owner_boot, owner_start FROM runs WHERE status = 'running'",
+	    err);
 	int64_t dead[256];
 	int n = 0, rc;
 
@@ -209,11 +209,11 @@ static int run_insert(struct store *st, const struct store_run_spec *sp, const c
 		      int64_t *id, struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(
-		st,
-		"INSERT INTO runs (parent_id, started_ms, status, protocols, families, networks, "
-		"compare_key, options, planned, last_write_ms, owner_pid, owner_boot, owner_start) "
-		"VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?2, ?9, ?10, ?11)",
-		err);
+	    st,
+	    "INSERT INTO runs (parent_id, started_ms, status, protocols, families, networks, "
+	    "compare_key, options, planned, last_write_ms, owner_pid, owner_boot, owner_start) "
+	    "VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?2, ?9, ?10, ?11)",
+	    err);
 	char boot[64];
 	int64_t now = time_wall_ms();
 	int rc = 0;
@@ -235,9 +235,9 @@ static int run_insert(struct store *st, const struct store_run_spec *sp, const c
 	sqlite3_bind_int64(s, 11, proc_start_time((long)getpid()));
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_FOREIGNKEY
-			     ? err_set(err, ERR_NOTFOUND, "run: no parent run %lld",
-				       (long long)sp->parent_id)
-			     : store_fail(st, err, "add run");
+			 ? err_set(err, ERR_NOTFOUND, "run: no parent run %lld",
+				   (long long)sp->parent_id)
+			 : store_fail(st, err, "add run");
 	else
 		*id = sqlite3_last_insert_rowid(st->db);
 	sqlite3_finalize(s);
@@ -247,11 +247,12 @@ static int run_insert(struct store *st, const struct store_run_spec *sp, const c
 static int run_clusters_insert(struct store *st, int64_t id, const struct store_run_spec *sp,
 			       struct err *err)
 {
-	sqlite3_stmt *s = store_prepare(st,
-					"INSERT INTO run_clusters (run_id, cluster_id, roles) "
-					"VALUES (?1, ?2, ?3) ON CONFLICT (run_id, cluster_id) DO UPDATE "
-					"SET roles = roles | excluded.roles",
-					err);
+	sqlite3_stmt *s =
+	    store_prepare(st,
+			  "INSERT INTO run_clusters (run_id, cluster_id, roles) "
+			  "VALUES (?1, ?2, ?3) ON CONFLICT (run_id, cluster_id) DO UPDATE "
+			  "SET roles = roles | excluded.roles",
+			  err);
 	int rc = 0;
 
 	if (!s)
@@ -287,8 +288,7 @@ int64_t store_run_begin(struct store *st, const struct store_run_spec *spec, str
 	return id;
 }
 
-static int run_update(struct store *st, const char *sql, int64_t run_id, int64_t v,
-		      struct err *err)
+static int run_update(struct store *st, const char *sql, int64_t run_id, int64_t v, struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(st, sql, err);
 	int rc = 0;
@@ -311,37 +311,36 @@ int store_run_finish(struct store *st, int64_t run_id, enum store_run_status sta
 		     struct err *err)
 {
 	static const char *const sql[] = {
-		[STORE_RUN_DONE] = "UPDATE runs SET status = 'done', finished_ms = ?3 "
-				   "WHERE id = ?1",
-		[STORE_RUN_INTERRUPTED] = "UPDATE runs SET status = 'interrupted', "
-					  "finished_ms = ?3 WHERE id = ?1",
-		[STORE_RUN_FAILED] = "UPDATE runs SET status = 'failed', finished_ms = ?3 "
-				     "WHERE id = ?1",
+	    [STORE_RUN_DONE] = "UPDATE runs SET status = 'done', finished_ms = ?3 "
+			       "WHERE id = ?1",
+	    [STORE_RUN_INTERRUPTED] = "UPDATE runs SET status = 'interrupted', "
+				      "finished_ms = ?3 WHERE id = ?1",
+	    [STORE_RUN_FAILED] = "UPDATE runs SET status = 'failed', finished_ms = ?3 "
+				 "WHERE id = ?1",
 	};
 
 	if (status != STORE_RUN_DONE && status != STORE_RUN_INTERRUPTED &&
 	    status != STORE_RUN_FAILED)
-		return err_set(err, ERR_USAGE, "run %lld: cannot finish as %s",
-			       (long long)run_id, store_run_status_name(status));
+		return err_set(err, ERR_USAGE, "run %lld: cannot finish as %s", (long long)run_id,
+			       store_run_status_name(status));
 	return run_update(st, sql[status], run_id, 0, err);
 }
 
 int store_run_set_planned(struct store *st, int64_t run_id, int64_t planned, struct err *err)
 {
-	return run_update(st, "UPDATE runs SET planned = ?2 WHERE id = ?1",
-			  run_id, planned, err);
+	return run_update(st, "UPDATE runs SET planned = ?2 WHERE id = ?1", run_id, planned, err);
 }
 
 /* ---- reading runs -------------------------------------------------------------------------- */
 
-#define RUN_NAMES(bit)                                                                          \
-	"(SELECT group_concat(name, ',') FROM (SELECT c.name AS name FROM run_clusters rc "     \
-	"JOIN clusters c ON c.id = rc.cluster_id WHERE rc.run_id = r.id AND rc.roles & " bit   \
+#define RUN_NAMES(bit)                                                                             \
+	"(SELECT group_concat(name, ',') FROM (SELECT c.name AS name FROM run_clusters rc "        \
+	"JOIN clusters c ON c.id = rc.cluster_id WHERE rc.run_id = r.id AND rc.roles & " bit       \
 	" ORDER BY c.name))"
-#define RUN_COLS                                                                                \
-	"SELECT r.id, r.parent_id, r.started_ms, r.finished_ms, r.status, r.protocols, "       \
-	"r.families, r.networks, r.options, r.compare_key, r.planned, r.results, r.failed, "   \
-	RUN_NAMES("1") ", " RUN_NAMES("2") " FROM runs r "
+#define RUN_COLS                                                                                   \
+	"SELECT r.id, r.parent_id, r.started_ms, r.finished_ms, r.status, r.protocols, "           \
+	"r.families, r.networks, r.options, r.compare_key, r.planned, r.results, "                 \
+	"r.failed, " RUN_NAMES("1") ", " RUN_NAMES("2") " FROM runs r "
 
 static void run_from_row(sqlite3_stmt *s, struct store_run_info *r)
 {
@@ -402,8 +401,7 @@ void store_run_info_free(struct store_run_info *r)
 }
 
 int store_history(struct store *st, const struct store_history_query *q,
-		  int (*cb)(const struct store_run_info *r, void *ctx), void *ctx,
-		  struct err *err)
+		  int (*cb)(const struct store_run_info *r, void *ctx), void *ctx, struct err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -469,10 +467,10 @@ int store_run_chain(struct store *st, int64_t run_id, int64_t *ids, int max, str
 static int run_delete_one(struct store *st, int64_t id, struct err *err)
 {
 	static const char *const sql[] = {
-		"DELETE FROM results WHERE run_id = ?1",
-		"DELETE FROM run_nodes WHERE run_id = ?1",
-		"DELETE FROM run_clusters WHERE run_id = ?1",
-		"DELETE FROM runs WHERE id = ?1",
+	    "DELETE FROM results WHERE run_id = ?1",
+	    "DELETE FROM run_nodes WHERE run_id = ?1",
+	    "DELETE FROM run_clusters WHERE run_id = ?1",
+	    "DELETE FROM runs WHERE id = ?1",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
@@ -491,8 +489,7 @@ static int run_delete_one(struct store *st, int64_t id, struct err *err)
 }
 
 /* Deletes the runs a query lists, newest first (children before parents). */
-static int64_t runs_delete_query(struct store *st, const char *sql, int64_t arg,
-				 struct err *err)
+static int64_t runs_delete_query(struct store *st, const char *sql, int64_t arg, struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(st, sql, err);
 	int64_t *ids = NULL;

@@ -51,13 +51,13 @@ int store_user_version(struct store *st);
 
 enum store_network {
 	STORE_NET_POD = 0,  /* pod IP -> pod IP */
-	STORE_NET_HOST,     /* node IP -> node IP (hostNetwork floaters) */
+	STORE_NET_HOST,	    /* node IP -> node IP (hostNetwork floaters) */
 	STORE_NET_POD_HOST, /* pod IP -> node IP */
 	STORE_NET_HOST_POD, /* node IP -> pod IP */
 	STORE_NET_MAX
 };
 const char *store_network_name(enum store_network n); /* "pod", "host", "pod-host", "host-pod" */
-int store_network_parse(const char *name);            /* -1 when unknown */
+int store_network_parse(const char *name);	      /* -1 when unknown */
 
 enum store_run_status {
 	STORE_RUN_RUNNING = 0,
@@ -73,9 +73,9 @@ enum store_role { STORE_ROLE_SRC = 1, STORE_ROLE_DST = 2 };
 
 enum store_floater_state {
 	STORE_FLOATER_UNKNOWN = 0,
-	STORE_FLOATER_READY,     /* a Ready floater ran on this node */
+	STORE_FLOATER_READY,	 /* a Ready floater ran on this node */
 	STORE_FLOATER_NOT_READY, /* no Ready floater within the wait: its pairs are no-agent */
-	STORE_FLOATER_LOST,      /* the floater died or its request failed during the run */
+	STORE_FLOATER_LOST,	 /* the floater died or its request failed during the run */
 	STORE_FLOATER_STATE_MAX
 };
 const char *store_floater_state_name(enum store_floater_state s);
@@ -91,8 +91,8 @@ struct store_cluster {
 	int64_t id;
 	const char *name;
 	const char *kubeconfig; /* path as given (absolute after the CLI resolves it) */
-	const char *context;    /* NULL = the kubeconfig's current-context */
-	int64_t added_ms;       /* Unix epoch ms */
+	const char *context;	/* NULL = the kubeconfig's current-context */
+	int64_t added_ms;	/* Unix epoch ms */
 };
 
 /* ERR_EXISTS when the name is registered. A name that was removed and is added again gets
@@ -116,11 +116,11 @@ struct store_run_cluster {
 };
 
 struct store_run_spec {
-	int64_t parent_id;        /* 0 = none; a resume names the run it resumes */
+	int64_t parent_id;	  /* 0 = none; a resume names the run it resumes */
 	const char *options_json; /* the effective options, as JSON text (no secrets) */
-	unsigned protocols;       /* 1u << PROTO_* bits */
-	unsigned families;        /* STORE_FAMILY_* bits */
-	unsigned networks;        /* 1u << STORE_NET_* bits */
+	unsigned protocols;	  /* 1u << PROTO_* bits */
+	unsigned families;	  /* STORE_FAMILY_* bits */
+	unsigned networks;	  /* 1u << STORE_NET_* bits */
 	const struct store_run_cluster *clusters;
 	size_t n_clusters;
 	int64_t planned; /* result rows planned (pairs x protocols x families x networks) */
@@ -149,7 +149,7 @@ struct store_run_info {
 	const char *compare_key;
 	int64_t planned;
 	int64_t results; /* result rows stored */
-	int64_t failed;  /* of which error != PROBE_OK */
+	int64_t failed;	 /* of which error != PROBE_OK */
 };
 
 /* Heap copy of one run (free with store_run_info_free); NULL + ERR_NOTFOUND if absent. */
@@ -158,13 +158,12 @@ void store_run_info_free(struct store_run_info *r);
 
 struct store_history_query {
 	const char *cluster; /* only runs involving this cluster name; NULL = all */
-	size_t limit;        /* 0 = no limit */
+	size_t limit;	     /* 0 = no limit */
 };
 
 /* Runs newest first. */
 int store_history(struct store *st, const struct store_history_query *q,
-		  int (*cb)(const struct store_run_info *r, void *ctx), void *ctx,
-		  struct err *err);
+		  int (*cb)(const struct store_run_info *r, void *ctx), void *ctx, struct err *err);
 
 /* Marks runs left 'running' by a dead owner as 'interrupted'; returns how many, or -1.
  * store_open already does this; long-lived callers may call it again. */
@@ -212,10 +211,10 @@ int store_run_nodes_foreach(struct store *st, int64_t run_id,
 
 struct store_result {
 	int64_t src_node, dst_node; /* node ids from store_run_nodes_add */
-	uint8_t protocol;           /* enum probe_protocol */
-	uint8_t family;             /* 4 or 6 */
-	uint8_t network;            /* enum store_network */
-	uint8_t error;              /* enum probe_error; PROBE_OK = passed */
+	uint8_t protocol;	    /* enum probe_protocol */
+	uint8_t family;		    /* 4 or 6 */
+	uint8_t network;	    /* enum store_network */
+	uint8_t error;		    /* enum probe_error; PROBE_OK = passed */
 	uint32_t sent, received;
 	/* Round-trip times in microseconds; 0 when nothing was received. */
 	uint32_t rtt_min_us, rtt_avg_us, rtt_max_us, rtt_p99_us;
@@ -224,8 +223,8 @@ struct store_result {
 /* Writes a batch in one transaction (all or nothing): a crash loses at most the batch in
  * flight. A key the run already has is replaced (e.g. a retry after agent-lost), and the
  * run's result/failure counters stay exact. Batches of 1,000 - 50,000 rows are best. */
-int store_results_add(struct store *st, int64_t run_id, const struct store_result *rows,
-		      size_t n, struct err *err);
+int store_results_add(struct store *st, int64_t run_id, const struct store_result *rows, size_t n,
+		      struct err *err);
 
 /* A result with the names a person reads. */
 struct store_result_row {
@@ -260,19 +259,18 @@ struct store_group {
 
 /* Summary groups ordered by src cluster, dst cluster, protocol, family. Always merged. */
 int store_run_groups(struct store *st, int64_t run_id,
-		     int (*cb)(const struct store_group *g, void *ctx), void *ctx,
-		     struct err *err);
+		     int (*cb)(const struct store_group *g, void *ctx), void *ctx, struct err *err);
 
 /* ---- diff ---------------------------------------------------------------------------------- */
 
 enum store_diff_kind {
-	STORE_DIFF_SAME = 0,       /* passed in both (RTT within the thresholds) */
-	STORE_DIFF_REGRESSION,     /* passed in A, failed in B */
-	STORE_DIFF_RECOVERY,       /* failed in A, passed in B */
-	STORE_DIFF_STILL_FAILING,  /* failed in both */
-	STORE_DIFF_NEW,            /* only in B */
-	STORE_DIFF_VANISHED,       /* only in A */
-	STORE_DIFF_RTT,            /* passed in both, average RTT moved beyond the thresholds */
+	STORE_DIFF_SAME = 0,	  /* passed in both (RTT within the thresholds) */
+	STORE_DIFF_REGRESSION,	  /* passed in A, failed in B */
+	STORE_DIFF_RECOVERY,	  /* failed in A, passed in B */
+	STORE_DIFF_STILL_FAILING, /* failed in both */
+	STORE_DIFF_NEW,		  /* only in B */
+	STORE_DIFF_VANISHED,	  /* only in A */
+	STORE_DIFF_RTT,		  /* passed in both, average RTT moved beyond the thresholds */
 	STORE_DIFF_KIND_MAX
 };
 const char *store_diff_kind_name(enum store_diff_kind k); /* "regression", ... */

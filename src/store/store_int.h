@@ -29,8 +29,7 @@ int store_begin(struct store *st, struct err *err); /* BEGIN IMMEDIATE */
 int store_commit(struct store *st, struct err *err);
 void store_rollback(struct store *st);
 /* Prepares sql into *stmt once (kept for the life of the store) or resets it. */
-int store_prepare_cached(struct store *st, sqlite3_stmt **stmt, const char *sql,
-			 struct err *err);
+int store_prepare_cached(struct store *st, sqlite3_stmt **stmt, const char *sql, struct err *err);
 /* One-shot statement. NULL and err on failure. */
 sqlite3_stmt *store_prepare(struct store *st, const char *sql, struct err *err);
 /* Text column as a const char * (NULL when SQL NULL). */
@@ -47,11 +46,11 @@ int store_run_chain(struct store *st, int64_t run_id, int64_t *ids, int max, str
 /* ---- node/cluster names, loaded once per walk (the nodes table is small) --------------- */
 
 struct store_names {
-	int64_t n_nodes;      /* node ids are < n_nodes */
-	char **node_name;     /* by node id, NULL for holes */
-	int64_t *node_cluster;  /* by node id */
+	int64_t n_nodes;       /* node ids are < n_nodes */
+	char **node_name;      /* by node id, NULL for holes */
+	int64_t *node_cluster; /* by node id */
 	int64_t n_clusters;
-	char **cluster_name;  /* by cluster id */
+	char **cluster_name; /* by cluster id */
 };
 
 int store_names_load(struct store *st, struct store_names *nm, struct err *err);
@@ -67,15 +66,14 @@ struct store_cmap {
 	int64_t n_ids;
 	int *local;   /* by cluster id, -1 when not in the runs */
 	int64_t *ids; /* by local index */
-	int k;        /* clusters found */
+	int k;	      /* clusters found */
 	int spare;    /* == k */
 };
 
-int store_cmap_load(struct store *st, const int64_t *runs, int n_runs,
-		    const struct store_names *nm, struct store_cmap *m, struct err *err);
+int store_cmap_load(struct store *st, const int64_t *runs, int n_runs, const struct store_names *nm,
+		    struct store_cmap *m, struct err *err);
 void store_cmap_release(struct store_cmap *m);
-int store_cmap_of_node(const struct store_cmap *m, const struct store_names *nm,
-		       int64_t node_id);
+int store_cmap_of_node(const struct store_cmap *m, const struct store_names *nm, int64_t node_id);
 const char *store_cmap_name(const struct store_cmap *m, const struct store_names *nm, int li);
 
 /* ---- merged cursor over the results of a resume chain, in key order -------------------- */
@@ -87,7 +85,7 @@ struct store_key {
 
 struct store_run_cur {
 	sqlite3_stmt *stmt;
-	bool valid;       /* stmt has a row */
+	bool valid; /* stmt has a row */
 	struct store_key key;
 	int error;
 };
@@ -96,8 +94,8 @@ struct store_cursor {
 	struct store_run_cur runs[STORE_CHAIN_MAX];
 	int64_t run_ids[STORE_CHAIN_MAX];
 	int n;
-	int cur;          /* index of the run whose row is current, -1 before/after */
-	bool pending;     /* runs[cur] must step before the next row */
+	int cur;      /* index of the run whose row is current, -1 before/after */
+	bool pending; /* runs[cur] must step before the next row */
 };
 
 int store_cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,

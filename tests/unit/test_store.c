@@ -77,22 +77,21 @@ static void open_world(struct fx *f)
 
 	open_store(f);
 	assert_int_equal(store_cluster_add(f->st, "east", "/k/east", NULL, &f->east, &err), 0);
-	assert_int_equal(store_cluster_add(f->st, "west", "/k/west", "admin", &f->west, &err),
-			 0);
+	assert_int_equal(store_cluster_add(f->st, "west", "/k/west", "admin", &f->west, &err), 0);
 }
 
 static int64_t begin_run(struct fx *f, int64_t parent, unsigned protocols)
 {
 	struct store_run_cluster cl[] = {{f->east, STORE_ROLE_SRC}, {f->west, STORE_ROLE_DST}};
 	struct store_run_spec spec = {
-		.parent_id = parent,
-		.options_json = "{\"count\":3}",
-		.protocols = protocols,
-		.families = STORE_FAMILY_V4,
-		.networks = 1u << STORE_NET_POD,
-		.clusters = cl,
-		.n_clusters = 2,
-		.planned = 16,
+	    .parent_id = parent,
+	    .options_json = "{\"count\":3}",
+	    .protocols = protocols,
+	    .families = STORE_FAMILY_V4,
+	    .networks = 1u << STORE_NET_POD,
+	    .clusters = cl,
+	    .n_clusters = 2,
+	    .planned = 16,
 	};
 	struct store_node nodes[8];
 	char names[8][32];
@@ -104,11 +103,11 @@ static int64_t begin_run(struct fx *f, int64_t parent, unsigned protocols)
 	for (int i = 0; i < 8; i++) {
 		snprintf(names[i], sizeof(names[i]), "%s-%d", i < 4 ? "e" : "w", i % 4);
 		nodes[i] = (struct store_node){
-			.cluster_id = i < 4 ? f->east : f->west,
-			.name = names[i],
-			.pod_ipv4 = "198.18.1.1",
-			.pod_ipv6 = i == 0 ? NULL : "fd00::1",
-			.floater = STORE_FLOATER_READY,
+		    .cluster_id = i < 4 ? f->east : f->west,
+		    .name = names[i],
+		    .pod_ipv4 = "198.18.1.1",
+		    .pod_ipv6 = i == 0 ? NULL : "fd00::1",
+		    .floater = STORE_FLOATER_READY,
 		};
 	}
 	if (store_run_nodes_add(f->st, id, nodes, 8, &err) < 0)
@@ -123,18 +122,18 @@ static int64_t begin_run(struct fx *f, int64_t parent, unsigned protocols)
 static struct store_result res(int64_t src, int64_t dst, int error, uint32_t rtt)
 {
 	return (struct store_result){
-		.src_node = src,
-		.dst_node = dst,
-		.protocol = PROTO_TCP,
-		.family = 4,
-		.network = STORE_NET_POD,
-		.error = (uint8_t)error,
-		.sent = 3,
-		.received = error == PROBE_OK ? 3 : 0,
-		.rtt_min_us = error == PROBE_OK ? rtt - 10 : 0,
-		.rtt_avg_us = error == PROBE_OK ? rtt : 0,
-		.rtt_max_us = error == PROBE_OK ? rtt + 10 : 0,
-		.rtt_p99_us = error == PROBE_OK ? rtt + 10 : 0,
+	    .src_node = src,
+	    .dst_node = dst,
+	    .protocol = PROTO_TCP,
+	    .family = 4,
+	    .network = STORE_NET_POD,
+	    .error = (uint8_t)error,
+	    .sent = 3,
+	    .received = error == PROBE_OK ? 3 : 0,
+	    .rtt_min_us = error == PROBE_OK ? rtt - 10 : 0,
+	    .rtt_avg_us = error == PROBE_OK ? rtt : 0,
+	    .rtt_max_us = error == PROBE_OK ? rtt + 10 : 0,
+	    .rtt_p99_us = error == PROBE_OK ? rtt + 10 : 0,
 	};
 }
 
@@ -206,8 +205,8 @@ static char *schema_text(const char *path)
 					    -1, &s, NULL),
 			 SQLITE_OK);
 	while (sqlite3_step(s) == SQLITE_ROW)
-		buf_printf(&b, "%s %s %s\n", sqlite3_column_text(s, 0),
-			   sqlite3_column_text(s, 1), sqlite3_column_text(s, 2));
+		buf_printf(&b, "%s %s %s\n", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
+			   sqlite3_column_text(s, 2));
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return buf_steal(&b);
@@ -454,8 +453,8 @@ static void test_clusters_add_list_remove(void **state)
 
 static int collect_rows(const struct store_result_row *row, void *ctx)
 {
-	buf_printf(ctx, "%s/%s>%s/%s %s %s %u;", row->src_cluster, row->src_name,
-		   row->dst_cluster, row->dst_name, probe_protocol_name(row->r.protocol),
+	buf_printf(ctx, "%s/%s>%s/%s %s %s %u;", row->src_cluster, row->src_name, row->dst_cluster,
+		   row->dst_name, probe_protocol_name(row->r.protocol),
 		   probe_error_name(row->r.error), row->r.rtt_avg_us);
 	return 0;
 }
@@ -600,7 +599,8 @@ static void test_run_nodes_are_stable_and_listed(void **state)
 			 0);
 	buf_init(&b, 0);
 	assert_int_equal(store_run_nodes_foreach(f->st, r2, collect_nodes, &b, &err), 0);
-	assert_string_equal(b.data, "east/e-0 198.18.1.1 - ready;east/e-1 198.18.1.1 fd00::1 lost;");
+	assert_string_equal(b.data,
+			    "east/e-0 198.18.1.1 - ready;east/e-1 198.18.1.1 fd00::1 lost;");
 	buf_release(&b);
 }
 
@@ -619,8 +619,8 @@ static void test_history_newest_first_with_counts_and_filter(void **state)
 	struct fx *f = *state;
 	struct err err = ERR_INIT;
 	struct store_run_cluster solo = {0, STORE_ROLE_SRC | STORE_ROLE_DST};
-	struct store_run_spec spec = {.protocols = 1, .families = 1, .networks = 1,
-				      .clusters = &solo, .n_clusters = 1};
+	struct store_run_spec spec = {
+	    .protocols = 1, .families = 1, .networks = 1, .clusters = &solo, .n_clusters = 1};
 	struct store_history_query q = {0};
 	struct store_result rows[2];
 	int64_t r1, r2, r3, south;
@@ -682,8 +682,8 @@ static void test_dead_owner_run_is_interrupted(void **state)
 	if (pid == 0) {
 		struct store *st = store_open(f->path, &err);
 		struct store_run_cluster cl = {f->east, STORE_ROLE_SRC | STORE_ROLE_DST};
-		struct store_run_spec spec = {.protocols = 2, .families = 1, .networks = 1,
-					      .clusters = &cl, .n_clusters = 1};
+		struct store_run_spec spec = {
+		    .protocols = 2, .families = 1, .networks = 1, .clusters = &cl, .n_clusters = 1};
 		struct store_result rows[2] = {res(f->e[0], f->e[1], PROBE_OK, 10),
 					       res(f->e[1], f->e[0], PROBE_TIMEOUT, 0)};
 		int64_t id = st ? store_run_begin(st, &spec, &err) : -1;
@@ -723,8 +723,8 @@ static void kill_writer(struct fx *f)
 	struct err err = ERR_INIT;
 	struct store *st = store_open(f->path, &err);
 	struct store_run_cluster cl = {f->east, STORE_ROLE_SRC | STORE_ROLE_DST};
-	struct store_run_spec spec = {.protocols = 3, .families = 3, .networks = 1,
-				      .clusters = &cl, .n_clusters = 1};
+	struct store_run_spec spec = {
+	    .protocols = 3, .families = 3, .networks = 1, .clusters = &cl, .n_clusters = 1};
 	struct store_node nodes[KILL_NODES];
 	struct store_result rows[KILL_BATCH];
 	char names[KILL_NODES][16];
@@ -738,8 +738,8 @@ static void kill_writer(struct fx *f)
 		_exit(2);
 	for (int b = 0; b < KILL_NODES; b++) {
 		for (int k = 0; k < KILL_BATCH; k++) {
-			rows[k] = res(nodes[b].id, nodes[k / 4].id, k % 3 ? PROBE_OK : PROBE_RESET,
-				      100);
+			rows[k] =
+			    res(nodes[b].id, nodes[k / 4].id, k % 3 ? PROBE_OK : PROBE_RESET, 100);
 			rows[k].protocol = k % 2;
 			rows[k].family = (k / 2) % 2 ? 6 : 4;
 		}
@@ -834,9 +834,9 @@ static int diff_group(const struct store_diff_counts *g, void *ctx)
 {
 	struct diff_log *l = ctx;
 
-	buf_printf(&l->groups, "%s>%s reg=%lld rec=%lld same=%lld;", g->src_cluster,
-		   g->dst_cluster, (long long)g->n[STORE_DIFF_REGRESSION],
-		   (long long)g->n[STORE_DIFF_RECOVERY], (long long)g->n[STORE_DIFF_SAME]);
+	buf_printf(&l->groups, "%s>%s reg=%lld rec=%lld same=%lld;", g->src_cluster, g->dst_cluster,
+		   (long long)g->n[STORE_DIFF_REGRESSION], (long long)g->n[STORE_DIFF_RECOVERY],
+		   (long long)g->n[STORE_DIFF_SAME]);
 	return 0;
 }
 
@@ -853,13 +853,13 @@ static void test_diff_kinds_on_hand_made_runs(void **state)
 	a = begin_run(f, 0, 1u << PROTO_TCP);
 	{
 		struct store_result rows[] = {
-			res(f->e[0], f->w[0], PROBE_OK, 100),      /* same */
-			res(f->e[0], f->w[1], PROBE_OK, 100),      /* regression */
-			res(f->e[0], f->w[2], PROBE_TIMEOUT, 0),   /* recovery */
-			res(f->e[0], f->w[3], PROBE_REFUSED, 0),   /* still failing */
-			res(f->e[1], f->w[0], PROBE_OK, 100),      /* vanished */
-			res(f->e[2], f->w[0], PROBE_OK, 1000),     /* rtt change */
-			res(f->e[2], f->w[1], PROBE_OK, 1000),     /* small rtt change: same */
+		    res(f->e[0], f->w[0], PROBE_OK, 100),    /* same */
+		    res(f->e[0], f->w[1], PROBE_OK, 100),    /* regression */
+		    res(f->e[0], f->w[2], PROBE_TIMEOUT, 0), /* recovery */
+		    res(f->e[0], f->w[3], PROBE_REFUSED, 0), /* still failing */
+		    res(f->e[1], f->w[0], PROBE_OK, 100),    /* vanished */
+		    res(f->e[2], f->w[0], PROBE_OK, 1000),   /* rtt change */
+		    res(f->e[2], f->w[1], PROBE_OK, 1000),   /* small rtt change: same */
 		};
 		add(f, a, rows, ARRAY_SIZE(rows));
 	}
@@ -867,13 +867,13 @@ static void test_diff_kinds_on_hand_made_runs(void **state)
 	b = begin_run(f, 0, 1u << PROTO_TCP);
 	{
 		struct store_result rows[] = {
-			res(f->e[0], f->w[0], PROBE_OK, 120),
-			res(f->e[0], f->w[1], PROBE_UNREACHABLE, 0),
-			res(f->e[0], f->w[2], PROBE_OK, 100),
-			res(f->e[0], f->w[3], PROBE_TIMEOUT, 0),
-			res(f->e[2], f->w[0], PROBE_OK, 2500),
-			res(f->e[2], f->w[1], PROBE_OK, 1400),
-			res(f->e[3], f->w[3], PROBE_OK, 100), /* new */
+		    res(f->e[0], f->w[0], PROBE_OK, 120),
+		    res(f->e[0], f->w[1], PROBE_UNREACHABLE, 0),
+		    res(f->e[0], f->w[2], PROBE_OK, 100),
+		    res(f->e[0], f->w[3], PROBE_TIMEOUT, 0),
+		    res(f->e[2], f->w[0], PROBE_OK, 2500),
+		    res(f->e[2], f->w[1], PROBE_OK, 1400),
+		    res(f->e[3], f->w[3], PROBE_OK, 100), /* new */
 		};
 		add(f, b, rows, ARRAY_SIZE(rows));
 	}
@@ -1030,10 +1030,9 @@ static void test_group_summary(void **state)
 	finish(f, run);
 	buf_init(&b, 0);
 	assert_int_equal(store_run_groups(f->st, run, collect_groups, &b, &err), 0);
-	assert_string_equal(b.data,
-			    "east>west icmp/4 n=1 ok=1 fail=0 rx=3/3 p50=50 p99=50;"
-			    "east>west tcp/4 n=5 ok=4 fail=1 rx=12/15 p50=200 p99=400;"
-			    "west>east tcp/6 n=1 ok=1 fail=0 rx=3/3 p50=70 p99=70;");
+	assert_string_equal(b.data, "east>west icmp/4 n=1 ok=1 fail=0 rx=3/3 p50=50 p99=50;"
+				    "east>west tcp/4 n=5 ok=4 fail=1 rx=12/15 p50=200 p99=400;"
+				    "west>east tcp/6 n=1 ok=1 fail=0 rx=3/3 p50=70 p99=70;");
 	buf_release(&b);
 }
 
@@ -1092,34 +1091,31 @@ static void test_delete_and_prune(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_schema_files_are_numbered_without_holes),
-		cmocka_unit_test_setup_teardown(test_migrates_from_every_earlier_version, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_and_untouched, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_and_corrupt_files_are_refused, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_file_is_private_whatever_the_umask, setup,
-						teardown),
-		cmocka_unit_test(test_path_resolution_order),
-		cmocka_unit_test_setup_teardown(test_clusters_add_list_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_and_results_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_large_batches_with_repeated_keys, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_run_nodes_are_stable_and_listed, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_history_newest_first_with_counts_and_filter,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dead_owner_run_is_interrupted, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_sigkill_mid_run_keeps_whole_batches, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_diff_kinds_on_hand_made_runs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_diff_default_is_last_two_comparable_runs,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resume_reads_merged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_summary, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_and_prune, setup, teardown),
+	    cmocka_unit_test(test_schema_files_are_numbered_without_holes),
+	    cmocka_unit_test_setup_teardown(test_migrates_from_every_earlier_version, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_and_untouched, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_foreign_and_corrupt_files_are_refused, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_file_is_private_whatever_the_umask, setup,
+					    teardown),
+	    cmocka_unit_test(test_path_resolution_order),
+	    cmocka_unit_test_setup_teardown(test_clusters_add_list_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_run_and_results_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_large_batches_with_repeated_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_run_nodes_are_stable_and_listed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_history_newest_first_with_counts_and_filter, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_dead_owner_run_is_interrupted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sigkill_mid_run_keeps_whole_batches, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_diff_kinds_on_hand_made_runs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_diff_default_is_last_two_comparable_runs, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_resume_reads_merged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_summary, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_and_prune, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
