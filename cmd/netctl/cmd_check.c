@@ -104,7 +104,6 @@ static int load_config(struct config *c, struct err *err)
 {
 	bool found = false;
 
-	config_init(c);
 	if (args.config ? config_load_file(c, args.config, err) < 0
 			: config_load_default(c, &found, err) < 0)
 		return -1;

@@ -25,6 +25,7 @@ struct probe_req {
 
 static void req_link(struct engine *e, struct probe_req *r)
 {
+	r->prev = NULL; /* a retried request is linked a second time */
 	r->next = e->requests;
 	if (e->requests)
 		e->requests->prev = r;

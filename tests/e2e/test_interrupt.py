@@ -15,14 +15,16 @@ r = st.netctl("check", "--src", "east", "--dst", "west", "--protocol", "tcp", "-
 check(r.returncode == 0, "warm-up check passes (exit %d)" % r.returncode)
 
 
-def wait_for_results(minimum, limit=60):
+def wait_for_results(after_run, minimum, limit=60):
+    """Waits until a run newer than after_run has stored at least minimum results."""
     deadline = time.time() + limit
     while time.time() < deadline:
         try:
             run = st.last_run()
-            n = st.sql("SELECT count(*) FROM results WHERE run_id = ?", run)[0][0]
-            if n >= minimum:
-                return n
+            if run > after_run:
+                n = st.sql("SELECT count(*) FROM results WHERE run_id = ?", run)[0][0]
+                if n >= minimum:
+                    return n
         except sqlite3.Error:
             pass
         time.sleep(0.1)
@@ -30,9 +32,10 @@ def wait_for_results(minimum, limit=60):
 
 
 # SIGINT
-p = st.popen("check", *SLOW)
 base = st.last_run()
-got = wait_for_results(1)
+p = st.popen("check", *SLOW)
+got = wait_for_results(base, 1)
+check(got > 0, "SIGINT: results arrive before the interrupt (%d)" % got)
 os.killpg(p.pid, signal.SIGINT)
 out, err = p.communicate(timeout=60)
 log(out + err[-2000:])
@@ -63,8 +66,9 @@ check(overlap == 0, "resume probed nothing twice (%d overlapping results)" % ove
 check(union == PLANNED, "interrupted run + resume cover the plan (%d of %d)" % (union, PLANNED))
 
 # SIGKILL: no chance to clean up; the next netctl sees the run as interrupted
+base = st.last_run()
 p = st.popen("check", *SLOW)
-got = wait_for_results(1)
+got = wait_for_results(base, 1)
 time.sleep(0.5)
 os.killpg(p.pid, signal.SIGKILL)
 p.communicate(timeout=60)
