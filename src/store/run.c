@@ -45,16 +45,16 @@ static int64_t proc_start_time(long pid)
 	text[n] = '\0';
 	/* The command name may hold spaces and ')': fields resume after the last ')'. */
 	p = strrchr(text, ')');
-	if (!p)
+	if (!p || p[1] != ' ')
 		return -1;
-	/* Fields 3..22 follow: skip 19 of them to land on field 22. */
+	/* A zombie still has its stat file, but it will never write again. */
+	if (p[2] == 'Z')
+		return -1;
+	/* p + 1 is the space before field 3; walk to the space before field 22. */
 	for (int field = 3; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
+		p = strchr(p + 2, ' ');
 	if (p)
 		start = strtoll(p + 1, NULL, 10);
-	/* A zombie still has its stat file, but it will never write again. */
-	if (start >= 0 && strstr(text, ") Z ") != NULL)
-		start = -1;
 	return start;
 }
 
@@ -74,7 +74,7 @@ int store_runs_reap(struct store *st, struct err *err)
 	    st, "SELECT id, owner_pid, owner_boot, owner_start FROM runs WHERE status = 'running'",
 	    err);
 	int64_t dead[256];
-	int n = 0, rc;
+	int n = 0, rc = SQLITE_DONE;
 
 	if (!s)
 		return -1;
@@ -83,6 +83,11 @@ int store_runs_reap(struct store *st, struct err *err)
 		if (!owner_alive(sqlite3_column_int(s, 1), store_col_text(s, 2),
 				 sqlite3_column_int64(s, 3)))
 			dead[n++] = sqlite3_column_int64(s, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(st, err, "find running runs");
+		sqlite3_finalize(s);
+		return -1;
+	}
 	sqlite3_finalize(s);
 	if (n == 0)
 		return 0;

@@ -660,6 +660,24 @@ static void test_history_newest_first_with_counts_and_filter(void **state)
 	(void)r3;
 }
 
+static int64_t owner_start(const char *path, int64_t run)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT owner_start FROM runs WHERE id = ?1", -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(s, 1, run);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
 /* A run whose writer died (SIGKILL, crash) shows as interrupted and keeps every batch it
  * committed; a run whose writer lives stays running. */
 static void test_dead_owner_run_is_interrupted(void **state)
@@ -712,6 +730,14 @@ static void test_dead_owner_run_is_interrupted(void **state)
 	assert_int_equal(r->status, STORE_RUN_RUNNING);
 	store_run_info_free(r);
 	assert_int_equal(store_runs_reap(f->st, &err), 0);
+
+	/* Same pid, other process start time: the pid was reused, the owner is gone. */
+	assert_true(owner_start(f->path, mine) > 0); /* a real start time, not a constant */
+	sql(f->path, "UPDATE runs SET owner_start = owner_start + 1 WHERE status = 'running'");
+	assert_int_equal(store_runs_reap(f->st, &err), 1);
+	r = store_run_get(f->st, mine, &err);
+	assert_int_equal(r->status, STORE_RUN_INTERRUPTED);
+	store_run_info_free(r);
 }
 
 #define KILL_NODES 100
