@@ -185,6 +185,10 @@ static int groups_scan(struct store *st, struct store_cursor *c, struct groups_c
 		int sc, dc;
 
 		store_cursor_row(c, &r);
+		/* The store writes valid codes only; a hand-edited file must not index out of
+		 * the group table. */
+		if (r.protocol >= PROTO_MAX)
+			continue;
 		sc = store_cmap_of_node(g->m, g->nm, r.src_node);
 		dc = store_cmap_of_node(g->m, g->nm, r.dst_node);
 		group_add(&acc[((sc * g->kk + dc) * PROTO_MAX + r.protocol) * 2 + (r.family == 6)],
