@@ -23,8 +23,9 @@ struct kube_loop *kube_loop_new(struct err *err);
 /* Cancels what is still in flight (no callbacks) and frees the loop. Free the clients
  * first or after: both orders work. */
 void kube_loop_free(struct kube_loop *loop);
-/* Waits at most timeout_ms for network activity or a due retry, then runs completions.
- * Returns the number of requests still in flight (0: idle), -1 on a libcurl failure. */
+/* Waits at most timeout_ms for network activity or a due retry, then runs completions;
+ * returns at once when nothing is in flight. Returns the number of requests still in
+ * flight (0: idle), -1 on a libcurl failure. */
 int kube_loop_step(struct kube_loop *loop, long timeout_ms, struct err *err);
 /* Steps until nothing is in flight or timeout_ms ran out (then -1, ERR_TIMEOUT). */
 int kube_loop_run(struct kube_loop *loop, long timeout_ms, struct err *err);
