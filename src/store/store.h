@@ -8,7 +8,8 @@
  * - Walks (`*_foreach`, history, diff) stream rows to a callback in a fixed order and never
  *   build the whole result set in memory. Pointers handed to a callback are valid only
  *   during that call. A callback returns 0 to go on and non-zero to stop early; the walk
- *   then returns 0 (stopping is not an error), -1 only on a store error.
+ *   then returns 0 (stopping is not an error), -1 only on a store error. A walk reads one
+ *   consistent snapshot; do not write through the same struct store from its callback.
  * - One struct store is used by one thread at a time.
  * - Node ids, cluster ids and run ids are stable for the life of the file, so the same
  *   (src node, dst node, protocol, family, network) key means the same pair in every run.
