@@ -81,7 +81,8 @@ step_probe() {
 }
 
 step_faults() {
-	local id west2 west2v6
+	local id west2 west2v6 out got
+	trap '"$F" clear >/dev/null 2>&1 || true' EXIT
 	west2=$("$W" nodes west | awk '$1 == "west-node-2" {print $6}')
 	west2v6=$("$W" nodes west | awk '$1 == "west-node-2" {print $7}')
 	id=$("$F" drop east west --proto icmp)
@@ -104,10 +105,11 @@ step_faults() {
 	expect ok east-node-4 "$west2" udp
 
 	id=$("$F" loss east west --percent 50 --proto icmp)
-	"$P" east-node-1 "$west2" --proto icmp --count 100 --interval-ms 5 --timeout-ms 500 |
-		jq -e 'select(.protocol) | .received > 10 and .received < 95' >/dev/null ||
-		fail "50 % loss (two ways) not measured"
-	ok "loss 50% each way: $("$P" east-node-1 "$west2" --proto icmp --count 100 --interval-ms 5 --timeout-ms 500 | jq -r 'select(.protocol) | "\(.received)/\(.sent)"') answered"
+	out=$("$P" east-node-1 "$west2" --proto icmp --count 100 --interval-ms 5 --timeout-ms 500)
+	got=$(jq -r 'select(.protocol) | .received' <<<"$out")
+	# 50 % each way: 25 % expected; 10..50 leaves room for chance, 0 or 100 would be wrong
+	[[ $got =~ ^[0-9]+$ ]] && ((got >= 10 && got <= 50)) || fail "50 % loss each way: $out"
+	ok "loss 50% each way: $got of 100 answered"
 	"$F" undo "$id"
 	expect ok east-node-1 "$west2" icmp --count 20 --interval-ms 5
 
@@ -174,6 +176,7 @@ avg_ms() { # avg_ms NODE TARGET [options]: average ICMP RTT in ms
 
 step_delay() {
 	local id x in out
+	trap '"$F" clear >/dev/null 2>&1 || true' EXIT
 	id=$("$F" delay east west --ms 20)
 	x=$(avg_ms east-node-1 pod:west-node-1)
 	in=$(avg_ms east-node-1 pod:east-node-2)
@@ -224,7 +227,12 @@ step_kubesim() {
 	kc east delete pod -n kosmos-system "$pod" --timeout=30s >/dev/null
 	sleep 1
 	[[ -d /proc/$pid ]] && fail "floater pid $pid still runs after its pod was deleted"
-	[[ -e /run/netns/$netns ]] && fail "pod namespace $netns still there after its pod was deleted"
+	# the replacement pod may get the same slot, hence the same name: then it is the new pod's
+	if [[ -e /run/netns/$netns ]] &&
+		! awk -v u="$uid" -v n="$netns" '$8 == n && $1 != u { f = 1 } END { exit !f }' "$DIR/kubesim/east/pods.state"; then
+		fail "pod namespace $netns still there after its pod was deleted"
+	fi
+	grep -q "^$uid" "$DIR/kubesim/east/pods.state" && fail "deleted pod $uid still in the simulator's state"
 	ok "deleting $pod stopped pid $pid and removed $netns"
 	wait_ready east east-node-5
 

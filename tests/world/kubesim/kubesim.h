@@ -82,6 +82,7 @@ struct ks {
 	struct cJSON **events;
 	size_t nevents, capevents;
 	int inflight_patches;
+	bool register_failed;
 };
 
 /* main.c */

@@ -228,27 +228,56 @@ static void node_report(struct ks *ks, struct ks_node *n)
 	cJSON_Delete(st);
 }
 
+static void create_done(void *arg, const struct kube_response *resp, const struct err *err)
+{
+	struct ks *ks = arg;
+
+	ks->inflight_patches--;
+	/* 409: registered by an earlier run of the simulator */
+	if (err && resp->status != 409) {
+		log_warn("kubesim: register node: %s", err->msg);
+		ks->register_failed = true;
+	}
+}
+
+/* All creates in flight at once (HTTP/2 streams), then all status patches. */
 static int nodes_register(struct ks *ks, struct err *err)
 {
 	size_t i;
 
 	for (i = 0; i < ks->nnodes; i++) {
-		struct ks_node *n = &ks->nodes[i];
-		cJSON *o = node_object(ks, n), *made;
+		cJSON *o = node_object(ks, &ks->nodes[i]);
+		char *text = json_print(o);
+		struct kube_request req = {
+			.method = KUBE_POST,
+			.path = "/api/v1/nodes",
+			.body = text,
+			.retry_post = true, /* a repeated create answers 409, which is fine */
+			.on_done = create_done,
+			.arg = ks,
+		};
 
-		made = kube_create(ks->api, "/api/v1/nodes", o, err);
+		if (kube_call_start(ks->api, &req, err))
+			ks->inflight_patches++;
+		else
+			ks->register_failed = true;
+		free(text);
 		cJSON_Delete(o);
-		if (!made && err->code != ERR_EXISTS && !strstr(err->msg, "409"))
-			return err_prefix(err, "register node %s", n->name);
-		cJSON_Delete(made);
-		err_clear(err);
+	}
+	if (kube_loop_run(ks->loop, 300000, err) < 0)
+		return err_prefix(err, "register nodes");
+	if (ks->register_failed)
+		return err_set(err, ERR_API, "some nodes could not be registered (see above)");
+	for (i = 0; i < ks->nnodes; i++) {
+		struct ks_node *n = &ks->nodes[i];
+
 		n->notready = ks_ctl_exists(ks, "notready", n->name);
 		node_report(ks, n);
 		/* spread lease renewals over the period */
 		n->next_lease_us = time_mono_us() + (int64_t)i * ks->lease_period_us /
 							   (int64_t)ks->nnodes;
 	}
-	if (kube_loop_run(ks->loop, 120000, err) < 0)
+	if (kube_loop_run(ks->loop, 300000, err) < 0)
 		return err_prefix(err, "node status");
 	return 0;
 }
