@@ -218,14 +218,12 @@ int store_results_foreach(struct store *st, int64_t run_id, const struct store_r
 			  struct err *err)
 {
 	struct store_cursor *c = xcalloc(1, sizeof(*c));
-	struct store_names nm;
+	struct store_names nm = {0};
 	int rc = -1, more;
 
-	if (store_names_load(st, &nm, err) < 0) {
-		free(c);
-		return -1;
-	}
-	if (store_cursor_open(st, c, run_id, q && q->merged, err) < 0)
+	/* Cursor first: its read transaction then covers the names too. */
+	if (store_cursor_open(st, c, run_id, q && q->merged, err) < 0 ||
+	    store_names_load(st, &nm, err) < 0)
 		goto out;
 	while ((more = store_cursor_next(st, c, err)) == 1) {
 		struct store_result_row row;
