@@ -172,6 +172,17 @@ static int apply_opt(struct cmd_ctx *ctx, const struct cmd_entry *e, const struc
 	return 0;
 }
 
+static int unknown_option(const struct cmd_entry *e, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (str_has_prefix(arg, "--") && eq)
+		return cmd_usage_error(e, "option '%.*s' takes no value", (int)(eq - arg), arg);
+	if (str_has_prefix(arg, "--") || optopt <= 0 || optopt >= 256)
+		return cmd_usage_error(e, "unknown option '%s'", arg);
+	return cmd_usage_error(e, "unknown option '-%c'", optopt);
+}
+
 int cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv, int min_args,
 	      int max_args, int *first)
 {
@@ -188,9 +199,9 @@ int cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **a
 
 		if (c == ':')
 			return cmd_usage_error(e, "option '%s' needs a value", argv[optind - 1]);
-		if (c == '?' && optopt && optopt < 256)
-			return cmd_usage_error(e, "unknown option '-%c'", optopt);
-		o = c == '?' ? NULL : opt_for_val(all, n, c);
+		if (c == '?')
+			return unknown_option(e, argv[optind - 1]);
+		o = opt_for_val(all, n, c);
 		if (!o)
 			return cmd_usage_error(e, "unknown option '%s'", argv[optind - 1]);
 		rc = apply_opt(ctx, e, o, optarg);

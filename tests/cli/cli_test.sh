@@ -186,6 +186,10 @@ part_usage() {
 	want_usage_error "unknown option '--bogus'"
 	run init -x
 	want_usage_error "unknown option '-x'"
+	run init --force=yes
+	want_usage_error "option '--force' takes no value"
+	run history --jsn
+	want_usage_error "unknown option '--jsn'"
 	run history --limit
 	want_usage_error "option '--limit' needs a value"
 	run --db
