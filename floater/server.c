@@ -19,6 +19,7 @@
 #define CONN_DRAIN_TIMEOUT_US (2 * 1000000LL)
 #define CONN_IN_LIMIT (HTTP_MAX_HEAD + REQ_MAX_BODY + 64 * 1024)
 #define CONN_READ_CHUNK 65536
+#define CONN_KEEP_BUF (64 * 1024)
 
 static void conn_event(struct evh *h, uint32_t events);
 static void conn_timeout(struct timer *t);
@@ -128,6 +129,8 @@ static int conn_flush(struct conn *c)
 		if (c->state == CONN_STREAMING)
 			conn_arm(c, CONN_STALL_TIMEOUT_US);
 	}
+	if (c->out.cap > CONN_KEEP_BUF)
+		buf_release(&c->out);
 	if (c->want_out) {
 		c->want_out = false;
 		loop_mod(&c->fl->loop, &c->h, EPOLLIN | EPOLLRDHUP);
@@ -173,6 +176,11 @@ static void conn_finish_request(struct conn *c, size_t used)
 {
 	buf_consume(&c->in, used);
 	buf_reset(&c->body);
+	/* Give a large request's memory back while its probes run. */
+	if (!c->in.len && c->in.cap > CONN_KEEP_BUF)
+		buf_release(&c->in);
+	if (c->body.cap > CONN_KEEP_BUF)
+		buf_release(&c->body);
 	if (!c->req.keep_alive)
 		c->close_after = true;
 	if (c->state != CONN_STREAMING) {
@@ -181,8 +189,9 @@ static void conn_finish_request(struct conn *c, size_t used)
 	}
 }
 
-/* 1 when the body is complete (c->body filled), 0 when more is needed, -1 answered. */
-static int conn_take_body(struct conn *c, size_t *used)
+/* 1 when the body is complete (*body, *len point at it: into c->in, or c->body when it was
+ * chunked), 0 when more is needed, -1 answered. */
+static int conn_take_body(struct conn *c, size_t *used, const char **body, size_t *len)
 {
 	const char *start = c->in.data + c->req.head_len;
 	size_t avail = c->in.len - c->req.head_len;
@@ -198,17 +207,15 @@ static int conn_take_body(struct conn *c, size_t *used)
 			return -1;
 		}
 		*used += c->req.head_len;
+		*body = c->body.data ? c->body.data : "";
+		*len = c->body.len;
 		return rc;
 	}
-	if (c->req.content_length <= 0) {
-		*used = c->req.head_len;
-		return 1;
-	}
-	if (avail < (size_t)c->req.content_length)
+	*body = start;
+	*len = c->req.content_length > 0 ? (size_t)c->req.content_length : 0;
+	if (avail < *len)
 		return 0;
-	buf_reset(&c->body);
-	buf_append(&c->body, start, (size_t)c->req.content_length);
-	*used = c->req.head_len + (size_t)c->req.content_length;
+	*used = c->req.head_len + *len; /* parsed in place: no copy of a 1 MiB body */
 	return 1;
 }
 
@@ -236,7 +243,8 @@ static int conn_read_head(struct conn *c)
 
 static void conn_process(struct conn *c)
 {
-	size_t used = 0;
+	size_t used = 0, len = 0;
+	const char *body = NULL;
 	int rc;
 
 	/* Bounded: a pipelining client gets at most a few requests per wakeup. */
@@ -250,7 +258,7 @@ static void conn_process(struct conn *c)
 			if (rc <= 0)
 				return;
 		}
-		rc = conn_take_body(c, &used);
+		rc = conn_take_body(c, &used, &body, &len);
 		if (rc < 0)
 			return;
 		if (rc == 0) {
@@ -260,7 +268,7 @@ static void conn_process(struct conn *c)
 			}
 			return;
 		}
-		api_dispatch(c->fl, c, &c->req, c->body.data ? c->body.data : "", c->body.len);
+		api_dispatch(c->fl, c, &c->req, body, len);
 		if (c->closed)
 			return;
 		conn_finish_request(c, used);
