@@ -191,8 +191,49 @@ static void node_lossy(struct verdict_list *vl, const struct vnode *n)
 	set_evidence(v, &n->ev_lossy, total);
 }
 
+/* Both directions between a node and a cluster fold into one verdict. */
+static void node_cut(struct verdict_list *vl, struct vstate *s, const struct vnc *nc)
+{
+	const struct vnc *other = nc_find(s, nc->node, !nc->role, nc->ci);
+	const struct vnode *n = &s->nodes[nc->node];
+	const char *peer = s->clusters[nc->ci];
+	struct vev ev = nc->ev;
+	int64_t total = nc->cnt.total;
+	bool both = other && other->ev.failed;
+	struct verdict *v;
+	char e[64], *text;
+
+	if (!nc->ev.failed || (both && nc->role == 1))
+		return; /* nothing, or reported with the source direction */
+	if (both) {
+		vev_merge(&ev, &other->ev);
+		total += other->cnt.total;
+	}
+	errors_text(&ev, e, sizeof(e));
+	if (both)
+		text = xasprintf("%s is cut off from %s: every result between them fails (%lld of "
+				 "%lld, %s)",
+				 n->label, peer, (long long)ev.failed, (long long)total, e);
+	else if (nc->role == 0)
+		text = xasprintf("%s cannot reach %s: every result from it to %s fails (%lld of "
+				 "%lld, %s)",
+				 n->label, peer, peer, (long long)ev.failed, (long long)total, e);
+	else
+		text = xasprintf("%s cannot reach %s: every result from %s to it fails (%lld of "
+				 "%lld, %s)",
+				 peer, n->label, peer, (long long)ev.failed, (long long)total, e);
+	v = vl_add(vl, VERDICT_NODE_CUT_OFF, text);
+	v->node = xstrdup(n->label);
+	v->src_cluster = xstrdup(n->cluster);
+	v->dst_cluster = xstrdup(peer);
+	v->both_directions = both;
+	set_evidence(v, &ev, total);
+}
+
 static void nodes_build(struct verdict_list *vl, struct vstate *s)
 {
+	for (size_t i = 0; i < s->nnc; i++)
+		node_cut(vl, s, &s->ncs[i]);
 	for (size_t i = 0; i < s->nn; i++) {
 		const struct vnode *n = &s->nodes[i];
 

@@ -21,6 +21,7 @@ static const char *const kind_names[VERDICT_KIND_MAX] = {
     [VERDICT_CLUSTER_DOWN] = "cluster-down",
     [VERDICT_PARTITIONED] = "partitioned",
     [VERDICT_BAD_NODE] = "bad-node",
+    [VERDICT_NODE_CUT_OFF] = "node-cut-off",
     [VERDICT_PROTOCOL_BLOCKED] = "protocol-blocked",
     [VERDICT_IPV6_BROKEN] = "ipv6-broken",
     [VERDICT_MTU] = "mtu",
@@ -37,6 +38,7 @@ static const char *const kind_titles[VERDICT_KIND_MAX] = {
     [VERDICT_CLUSTER_DOWN] = "cluster down",
     [VERDICT_PARTITIONED] = "cluster pair partitioned",
     [VERDICT_BAD_NODE] = "bad node",
+    [VERDICT_NODE_CUT_OFF] = "node cut off",
     [VERDICT_PROTOCOL_BLOCKED] = "protocol blocked",
     [VERDICT_IPV6_BROKEN] = "IPv6 broken",
     [VERDICT_MTU] = "MTU",
@@ -50,12 +52,12 @@ static const char *const kind_titles[VERDICT_KIND_MAX] = {
 
 const char *verdict_kind_name(enum verdict_kind k)
 {
-	return (unsigned)k < VERDICT_KIND_MAX ? kind_names[k] : "?";
+	return (unsigned)k < VERDICT_KIND_MAX && kind_names[k] ? kind_names[k] : "?";
 }
 
 const char *verdict_kind_title(enum verdict_kind k)
 {
-	return (unsigned)k < VERDICT_KIND_MAX ? kind_titles[k] : "?";
+	return (unsigned)k < VERDICT_KIND_MAX && kind_titles[k] ? kind_titles[k] : "?";
 }
 
 static uint32_t cluster_index(struct vstate *s, const char *name)
@@ -111,6 +113,35 @@ struct vcp *cp_find(struct vstate *s, uint32_t sc, uint32_t dc)
 	long ix = idmap_get(&s->cp_ix, ((int64_t)sc << 32) | dc);
 
 	return ix >= 0 ? &s->cps[ix] : NULL;
+}
+
+static int64_t nc_key(uint32_t node, int role, uint32_t ci)
+{
+	return ((int64_t)node << 21) | ((int64_t)ci << 1) | role;
+}
+
+struct vnc *nc_find(struct vstate *s, uint32_t node, int role, uint32_t ci)
+{
+	long ix = idmap_get(&s->nc_ix, nc_key(node, role, ci));
+
+	return ix >= 0 ? &s->ncs[ix] : NULL;
+}
+
+static struct vnc *nc_get(struct vstate *s, uint32_t node, int role, uint32_t ci)
+{
+	struct vnc *nc = nc_find(s, node, role, ci);
+
+	if (nc)
+		return nc;
+	s->ncs = xgrow(s->ncs, &s->capnc, s->nnc + 1, sizeof(*s->ncs));
+	nc = &s->ncs[s->nnc];
+	memset(nc, 0, sizeof(*nc));
+	nc->node = node;
+	nc->ci = ci;
+	nc->role = role;
+	nc->last_peer = -1;
+	idmap_put(&s->nc_ix, nc_key(node, role, ci), (uint32_t)s->nnc);
+	return &s->ncs[s->nnc++];
 }
 
 static void vcnt_add(struct vcnt *c, bool failed)
@@ -178,6 +209,15 @@ static void count_role(struct vnode *n, int role, int64_t peer, const struct sto
 	}
 }
 
+static void count_nc(struct vnc *nc, int64_t peer, bool failed)
+{
+	if (nc->last_peer != peer) {
+		nc->last_peer = peer;
+		nc->peers++;
+	}
+	vcnt_add(&nc->cnt, failed);
+}
+
 static int count_cb(const struct store_result_row *row, void *ctx)
 {
 	struct vstate *s = ctx;
@@ -199,6 +239,8 @@ static int count_cb(const struct store_result_row *row, void *ctx)
 		return 0;
 	count_role(sn, ROLE_SRC, di, r, failed);
 	count_role(dn, ROLE_DST, si, r, failed);
+	count_nc(nc_get(s, si, ROLE_SRC, dn->ci), di, failed);
+	count_nc(nc_get(s, di, ROLE_DST, sn->ci), si, failed);
 	if (cp->last_pair_src != si || cp->last_pair_dst != di) {
 		cp->last_pair_src = si;
 		cp->last_pair_dst = di;
@@ -256,6 +298,8 @@ static void mark_candidates(struct vstate *s)
 			cp->pblock[p] = enough && proto_blocked(cp->proto, p);
 		cp->v6 = enough && all_fail(&cp->fam[1]) && some_pass(&cp->fam[0]);
 	}
+	for (size_t i = 0; i < s->nnc; i++)
+		s->ncs[i].cut = s->ncs[i].peers >= 2 && all_fail(&s->ncs[i].cnt);
 }
 
 /* ---- walk 2: explaining ------------------------------------------------------------------ */
@@ -311,6 +355,8 @@ static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn
 			    const struct store_result *r)
 {
 	int p = r->protocol < PROTO_MAX ? r->protocol : -1;
+	uint32_t si = (uint32_t)(sn - s->nodes), di = (uint32_t)(dn - s->nodes);
+	struct vnc *nc;
 
 	if (cp->part)
 		vev_add(&cp->ev_part, r);
@@ -318,6 +364,10 @@ static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn
 		vev_add(&sn->ev_bad, r);
 	else if (dn->bad[ROLE_DST])
 		vev_add(&dn->ev_bad, r);
+	else if ((nc = nc_find(s, si, ROLE_SRC, dn->ci)) && nc->cut)
+		vev_add(&nc->ev, r);
+	else if ((nc = nc_find(s, di, ROLE_DST, sn->ci)) && nc->cut)
+		vev_add(&nc->ev, r);
 	else if (p >= 0 && cp->pblock[p])
 		vev_add(&cp->ev_proto[p], r);
 	else if (p >= 0 && sn->pblock[ROLE_SRC][p])
@@ -396,9 +446,11 @@ static void vstate_release(struct vstate *s)
 	}
 	free(s->nodes);
 	free(s->cps);
+	free(s->ncs);
 	free(s->links);
 	idmap_release(&s->node_ix);
 	idmap_release(&s->cp_ix);
+	idmap_release(&s->nc_ix);
 }
 
 static int popcount(unsigned v)
@@ -435,6 +487,7 @@ struct verdict_list *verdict_compute(struct store *st, int64_t run_id,
 		s.opts.max_bad_links = 50;
 	idmap_init(&s.node_ix);
 	idmap_init(&s.cp_ix);
+	idmap_init(&s.nc_ix);
 	if (run_pair_results(&s, err) < 0 ||
 	    store_run_nodes_foreach(st, run_id, nodes_cb, &s, err) < 0)
 		goto out;

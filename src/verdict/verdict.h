@@ -23,6 +23,7 @@ enum verdict_kind {
 	VERDICT_CLUSTER_DOWN,	     /* no pair within one cluster passes */
 	VERDICT_PARTITIONED,	     /* every cross pair of a cluster pair fails */
 	VERDICT_BAD_NODE,	     /* every pair of a node fails (as source and/or dest) */
+	VERDICT_NODE_CUT_OFF,	     /* every pair between a node and one cluster fails */
 	VERDICT_PROTOCOL_BLOCKED,    /* one protocol fails where the others pass */
 	VERDICT_IPV6_BROKEN,	     /* IPv6 fails where IPv4 passes */
 	VERDICT_MTU,		     /* message too long: path MTU below the probe size */

@@ -38,6 +38,16 @@ struct vcp {
 	struct vev ev_part, ev_proto[PROTO_MAX], ev_v6, ev_mtu, ev_lossy;
 };
 
+/* A node's results to (role src) or from (role dst) one peer cluster. */
+struct vnc {
+	uint32_t node, ci;
+	int role;
+	struct vcnt cnt;
+	int64_t peers, last_peer;
+	bool cut;
+	struct vev ev;
+};
+
 struct vlink {
 	uint32_t s, d;
 	int64_t total;
@@ -57,6 +67,9 @@ struct vstate {
 	struct vcp *cps;
 	size_t ncp, capcp;
 	struct idmap cp_ix;
+	struct vnc *ncs;
+	size_t nnc, capnc;
+	struct idmap nc_ix;
 	int64_t total, failed, not_probed;
 	int64_t pair_results; /* results per node pair in the run's plan */
 	struct vev ev_not_probed;
@@ -76,6 +89,8 @@ struct verdict_list {
 
 /* The walk-1 counters of a directed cluster pair, or NULL when it has no results. */
 struct vcp *cp_find(struct vstate *s, uint32_t sc, uint32_t dc);
+/* The node x peer cluster counters, or NULL. */
+struct vnc *nc_find(struct vstate *s, uint32_t node, int role, uint32_t ci);
 void verdict_build(struct verdict_list *vl, struct vstate *s);
 
 #endif

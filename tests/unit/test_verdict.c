@@ -103,6 +103,36 @@ static void test_bad_node(void **state)
 	verdict_list_free(vl);
 }
 
+static int fault_node_west(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (!strcmp(r->src_cluster, "east") && r->src_node == 1 && !strcmp(r->dst_cluster, "west"))
+		return PROBE_TIMEOUT;
+	if (!strcmp(r->dst_cluster, "east") && r->dst_node == 1 && !strcmp(r->src_cluster, "west"))
+		return PROBE_TIMEOUT;
+	return PROBE_OK;
+}
+
+/* A node that reaches its own cluster but nothing of the other: one verdict, not 4 links. */
+static void test_node_cut_off(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_node_west;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_NODE_CUT_OFF);
+	v = verdict_get(vl, 0);
+	assert_string_equal(v->node, "east/n1");
+	assert_string_equal(v->dst_cluster, "west");
+	assert_true(v->both_directions);
+	assert_int_equal(v->failed, 4 * 2 * 3);
+	assert_non_null(strstr(v->text, "east/n1 is cut off from west"));
+	verdict_list_free(vl);
+}
+
 static int fault_link(const struct mk_row *r, void *ctx)
 {
 	(void)ctx;
@@ -472,6 +502,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_healthy),
 	    cmocka_unit_test(test_bad_node),
+	    cmocka_unit_test(test_node_cut_off),
 	    cmocka_unit_test(test_bad_link),
 	    cmocka_unit_test(test_partitioned),
 	    cmocka_unit_test(test_partitioned_cross_only),
