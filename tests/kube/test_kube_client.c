@@ -553,6 +553,129 @@ static void test_rollout_reports_each_node(void **state)
 	kube_client_free(c);
 }
 
+static struct cJSON *json_or_fail(const char *text)
+{
+	struct cJSON *j = cJSON_Parse(text);
+
+	if (!j)
+		fail_msg("bad JSON in test: %s", text);
+	return j;
+}
+
+static void create_or_fail(struct kube_client *c, const char *path, const char *text)
+{
+	struct err err = ERR_INIT;
+	struct cJSON *obj = json_or_fail(text), *out = kube_create(c, path, obj, &err);
+
+	if (!out)
+		fail_msg("%s", err.msg);
+	cJSON_Delete(out);
+	cJSON_Delete(obj);
+}
+
+/* what a kubelet reports, patched on the status subresource */
+static void status_or_fail(struct kube_client *c, const char *path, const char *text)
+{
+	struct err err = ERR_INIT;
+	struct cJSON *obj = json_or_fail(text);
+	struct cJSON *out = kube_patch(c, path, "application/merge-patch+json", obj, &err);
+
+	if (!out)
+		fail_msg("%s", err.msg);
+	cJSON_Delete(out);
+	cJSON_Delete(obj);
+}
+
+static const struct kube_pod *pod_named(const struct kube_pod_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->items[i].name, name))
+			return &l->items[i];
+	fail_msg("pod %s not listed", name);
+	return NULL;
+}
+
+#define POD_TMPL "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":" \
+			       "\"%s\",\"labels\":{\"netctl-test\":\"podlist\"," \
+			       "\"netctl.io/network\":\"%s\"}},\"spec\":{\"nodeName\":" \
+			       "\"list-node\",\"containers\":[{\"name\":\"floater\",\"image\":" \
+			       "\"x\"}]}}"
+
+static void test_node_and_pod_fields(void **state)
+{
+	struct kube_client *c = admin('a');
+	struct kube_node_list nl;
+	struct kube_pod_list pl;
+	const struct kube_pod *p;
+	struct err err = ERR_INIT;
+	char *body;
+
+	create_or_fail(c, "/api/v1/nodes",
+		       "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":"
+		       "\"list-node\"},\"spec\":{\"podCIDR\":\"198.18.10.0/24\",\"podCIDRs\":"
+		       "[\"198.18.10.0/24\",\"fd00:10::/64\"]}}");
+	status_or_fail(c, "/api/v1/nodes/list-node/status",
+		       "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
+		       "\"reason\":\"KubeletReady\"}],\"addresses\":[{\"type\":\"Hostname\","
+		       "\"address\":\"list-node\"},{\"type\":\"InternalIP\",\"address\":"
+		       "\"198.18.10.5\"},{\"type\":\"InternalIP\",\"address\":\"fd00:10::5\"}]}}");
+	body = xasprintf(POD_TMPL, "pod-ready", "pod");
+	create_or_fail(c, "/api/v1/namespaces/default/pods", body);
+	free(body);
+	body = xasprintf(POD_TMPL, "pod-stuck", "host");
+	create_or_fail(c, "/api/v1/namespaces/default/pods", body);
+	free(body);
+	status_or_fail(c, "/api/v1/namespaces/default/pods/pod-ready/status",
+		       "{\"status\":{\"phase\":\"Running\",\"hostIP\":\"198.18.10.5\","
+		       "\"podIP\":\"198.18.11.7\",\"podIPs\":[{\"ip\":\"198.18.11.7\"},"
+		       "{\"ip\":\"fd00:11::7\"}],\"conditions\":[{\"type\":\"Ready\","
+		       "\"status\":\"True\"}]}}");
+	status_or_fail(c, "/api/v1/namespaces/default/pods/pod-stuck/status",
+		       "{\"status\":{\"phase\":\"Pending\",\"hostIP\":\"198.18.10.5\","
+		       "\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\",\"reason\":"
+		       "\"ContainersNotReady\"}],\"containerStatuses\":[{\"name\":\"floater\","
+		       "\"ready\":false,\"restartCount\":0,\"image\":\"x\",\"imageID\":\"\","
+		       "\"state\":{\"waiting\":{\"reason\":\"ImagePullBackOff\",\"message\":"
+		       "\"Back-off pulling image x\"}}}]}}");
+
+	assert_int_equal(kube_nodes_list(c, &nl, &err), 0);
+	assert_int_equal(nl.n, 1);
+	assert_string_equal(nl.items[0].name, "list-node");
+	assert_true(nl.items[0].ready);
+	assert_string_equal(nl.items[0].internal_ipv4, "198.18.10.5");
+	assert_string_equal(nl.items[0].internal_ipv6, "fd00:10::5");
+	assert_string_equal(nl.items[0].pod_cidrs[0], "198.18.10.0/24");
+	/* 1.20 without the IPv6DualStack gate keeps only the first podCIDR */
+	assert_string_equal(nl.items[0].addresses[0], "Hostname=list-node");
+	kube_node_list_release(&nl);
+
+	assert_int_equal(kube_pods_list(c, "default", "netctl-test=podlist", &pl, &err), 0);
+	assert_int_equal(pl.n, 2);
+	p = pod_named(&pl, "pod-ready");
+	assert_true(p->ready);
+	assert_string_equal(p->node, "list-node");
+	assert_string_equal(p->host_ip, "198.18.10.5");
+	assert_string_equal(p->ipv4, "198.18.11.7");
+	assert_string_equal(p->ipv6, "fd00:11::7");
+	assert_string_equal(p->network, "pod");
+	assert_null(p->why);
+	p = pod_named(&pl, "pod-stuck");
+	assert_false(p->ready);
+	assert_null(p->ipv4);
+	assert_string_equal(p->network, "host");
+	assert_non_null(strstr(p->why, "Pending; floater: ImagePullBackOff (Back-off pulling image x)"));
+	assert_non_null(strstr(p->why, "Ready=False ContainersNotReady"));
+	kube_pod_list_release(&pl);
+
+	/* no kubelet confirms deletions: grace period 0 removes the pods at once */
+	assert_int_equal(kube_delete(c, "/api/v1/namespaces/default/pods?labelSelector="
+					"netctl-test%3Dpodlist&gracePeriodSeconds=0",
+				     NULL, &err),
+			 0);
+	assert_int_equal(kube_delete(c, "/api/v1/nodes/list-node", NULL, &err), 0);
+	kube_client_free(c);
+}
+
 /* ---- lists, streams, two clusters ----------------------------------------------------------- */
 
 struct creates {
@@ -844,6 +967,7 @@ int main(void)
 		cmocka_unit_test(test_rollout_no_nodes_times_out),
 		cmocka_unit_test(test_delete_leaves_nothing),
 		cmocka_unit_test(test_rollout_reports_each_node),
+		cmocka_unit_test(test_node_and_pod_fields),
 		cmocka_unit_test(test_pagination_over_520_nodes),
 		cmocka_unit_test(test_streaming_watch_lines),
 		cmocka_unit_test(test_line_longer_than_cap_fails),
