@@ -225,6 +225,7 @@ int main(int argc, char **argv)
 	    {"protocols", required_argument, NULL, 'p'},
 	    {"db", required_argument, NULL, 'b'},
 	    {"keep", no_argument, NULL, 'k'},
+	    {"formats", required_argument, NULL, 'f'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct bench b = {.src = 1000, .dst = 1000, .protos = 1};
