@@ -474,6 +474,23 @@ static int check_duplicates(const cJSON *root, const char *name, struct err *err
 	return 0;
 }
 
+/* json_parse accepts a document followed by more text; a config file must be one object.
+ * Finds the end of the first value by re-parsing (files are small) and checks what
+ * follows is white space. */
+static bool trailing_text(const char *text, size_t len)
+{
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+
+	cJSON_Delete(j);
+	if (!j || !end)
+		return false;
+	for (; end < text + len; end++)
+		if (!isspace((unsigned char)*end) && *end != '\0')
+			return true;
+	return false;
+}
+
 int config_load_text(struct config *c, const char *text, size_t len, const char *name,
 		     struct err *err)
 {
@@ -484,6 +501,10 @@ int config_load_text(struct config *c, const char *text, size_t len, const char 
 	if (!root) {
 		err->code = ERR_USAGE;
 		return err_prefix(err, "%s", name);
+	}
+	if (trailing_text(text, len)) {
+		rc = err_set(err, ERR_USAGE, "%s: text after the JSON object", name);
+		goto out;
 	}
 	if (!cJSON_IsObject(root)) {
 		rc = err_set(err, ERR_USAGE, "%s: must be a JSON object, not %s", name,

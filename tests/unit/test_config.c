@@ -144,6 +144,7 @@ static const struct {
     {"not-object", "JSON object"},
     {"malformed", "malformed JSON"},
     {"empty", "malformed JSON"},
+    {"two-objects", "text after the JSON object"},
 };
 
 static void test_bad_files_name_the_field(void **state)
