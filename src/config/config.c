@@ -497,6 +497,11 @@ int config_load_text(struct config *c, const char *text, size_t len, const char 
 	cJSON *root;
 	int rc = 0;
 
+	/* Editors on some systems start UTF-8 files with a byte order mark. */
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+		text += 3;
+		len -= 3;
+	}
 	root = json_parse(text, len, CONFIG_MAX_BYTES, err);
 	if (!root) {
 		err->code = ERR_USAGE;

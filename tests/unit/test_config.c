@@ -195,6 +195,18 @@ static void test_bad_values_say_why(void **state)
 	}
 }
 
+static void test_byte_order_mark_is_skipped(void **state)
+{
+	static const char text[] = "\xEF\xBB\xBF{\"maxNum\": 9}";
+	struct err err = ERR_INIT;
+	struct config c;
+
+	config_init(&c);
+	assert_int_equal(config_load_text(&c, text, strlen(text), "bom.json", &err), 0);
+	assert_int_equal(c.max_num, 9);
+	config_release(&c);
+}
+
 static void test_missing_and_oversized_files(void **state)
 {
 	struct err err = ERR_INIT;
@@ -357,6 +369,7 @@ int main(void)
 	    cmocka_unit_test(test_protocol_spellings),
 	    cmocka_unit_test(test_bad_files_name_the_field),
 	    cmocka_unit_test(test_bad_values_say_why),
+	    cmocka_unit_test(test_byte_order_mark_is_skipped),
 	    cmocka_unit_test(test_missing_and_oversized_files),
 	    cmocka_unit_test(test_tilde_expansion),
 	    cmocka_unit_test(test_flags_override_file),
