@@ -247,6 +247,8 @@ static int count_cb(const struct store_result_row *row, void *ctx)
 		cp->node_pairs++;
 	}
 	vcnt_add(&cp->all, failed);
+	if (is_lossy(r))
+		cp->loss++;
 	if (r->protocol < PROTO_MAX)
 		vcnt_add(&cp->proto[r->protocol], failed);
 	vcnt_add(&cp->fam[fam_ix(r->family)], failed);
@@ -297,6 +299,8 @@ static void mark_candidates(struct vstate *s)
 		for (int p = 0; p < PROTO_MAX; p++)
 			cp->pblock[p] = enough && proto_blocked(cp->proto, p);
 		cp->v6 = enough && all_fail(&cp->fam[1]) && some_pass(&cp->fam[0]);
+		/* a quarter of the results losing packets: timeouts there are loss too */
+		cp->lossy = cp->loss >= 2 && cp->loss * 4 >= cp->all.total;
 	}
 	for (size_t i = 0; i < s->nnc; i++)
 		s->ncs[i].cut = s->ncs[i].peers >= 2 && all_fail(&s->ncs[i].cnt);
@@ -380,6 +384,12 @@ static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn
 		vev_add(&sn->ev_v6, r);
 	else if (r->family == 6 && dn->v6[ROLE_DST])
 		vev_add(&dn->ev_v6, r);
+	else if (r->error == PROBE_TIMEOUT && sn->lossy[ROLE_SRC])
+		vev_add(&sn->ev_lossy, r); /* on a lossy path every probe is sometimes lost */
+	else if (r->error == PROBE_TIMEOUT && dn->lossy[ROLE_DST])
+		vev_add(&dn->ev_lossy, r);
+	else if (r->error == PROBE_TIMEOUT && cp->lossy)
+		vev_add(&cp->ev_lossy, r);
 	else
 		vev_add(&s->cur.ev, r);
 }

@@ -34,7 +34,8 @@ struct vcp {
 	int64_t rows; /* every result of the cluster pair */
 	struct vcnt all, proto[PROTO_MAX], fam[2];
 	int64_t node_pairs, last_pair_src, last_pair_dst;
-	bool part, pblock[PROTO_MAX], v6;
+	int64_t loss; /* results with partial loss */
+	bool part, pblock[PROTO_MAX], v6, lossy;
 	struct vev ev_part, ev_proto[PROTO_MAX], ev_v6, ev_mtu, ev_lossy;
 };
 

@@ -338,7 +338,8 @@ static int fault_lossy_node(const struct mk_row *r, void *ctx)
 {
 	(void)ctx;
 	if (!strcmp(r->dst_cluster, "west") && r->dst_node == 3)
-		return PROBE_LOSS;
+		/* random loss: now and then every probe of a result is lost */
+		return r->src_node == 2 && r->protocol == PROTO_TCP ? PROBE_TIMEOUT : PROBE_LOSS;
 	return PROBE_OK;
 }
 
