@@ -491,6 +491,27 @@ static bool trailing_text(const char *text, size_t len)
 	return false;
 }
 
+/* People edit config files: say where the syntax broke as line and column. */
+static int malformed(const char *text, size_t len, const char *name, struct err *err)
+{
+	const char *end = NULL, *p;
+	cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	long line = 1, col = 1;
+
+	cJSON_Delete(j);
+	if (!end || end < text || end > text + len)
+		end = text;
+	for (p = text; p < end; p++) {
+		col++;
+		if (*p == '\n') {
+			line++;
+			col = 1;
+		}
+	}
+	return err_set(err, ERR_USAGE, "%s: malformed JSON at line %ld, column %ld", name, line,
+		       col);
+}
+
 int config_load_text(struct config *c, const char *text, size_t len, const char *name,
 		     struct err *err)
 {
@@ -503,6 +524,8 @@ int config_load_text(struct config *c, const char *text, size_t len, const char 
 		len -= 3;
 	}
 	root = json_parse(text, len, CONFIG_MAX_BYTES, err);
+	if (!root && err->code == ERR_PROTO)
+		return malformed(text, len, name, err);
 	if (!root) {
 		err->code = ERR_USAGE;
 		return err_prefix(err, "%s", name);

@@ -179,6 +179,7 @@ static void test_bad_values_say_why(void **state)
 	    {"{\"protocol\": \"dns\"}", "unknown protocol 'dns'"},
 	    {"{\"maxNum\": \"3\"}", "must be a number, not a string"},
 	    {"{\"autoClean\": 1}", "must be true or false, not a number"},
+	    {"{\n  \"maxNum\": 3,\n  \"port\": ,\n}", "malformed JSON at line 3, column 11"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
