@@ -502,6 +502,30 @@ static void test_delete_leaves_nothing(void **state)
 	kube_client_free(c);
 }
 
+static void test_foreign_namespace_kept(void **state)
+{
+	struct kube_client *c = admin('a');
+	struct kube_deploy_vars v = {.namespace = "default"};
+	struct kube_apply_report rep;
+	struct err err = ERR_INIT;
+	char *out;
+
+	/* a namespace netctl did not create is used, not adopted ... */
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD, &rep, &err), 0);
+	assert_non_null(strstr(rep.summary, "Namespace/default unchanged"));
+	assert_int_equal(rep.created, 2);
+	/* ... and survives the clean-up, which takes only netctl's objects */
+	assert_int_equal(kube_floaters_delete(c, "default", 0, &err), 0);
+	out = run_kubectl("get ns default -o name");
+	assert_string_equal(out, "namespace/default\n");
+	free(out);
+	out = run_kubectl("get ds,secrets -n default -o name");
+	assert_null(strstr(out, "netctl-floater"));
+	assert_non_null(strstr(out, "secret/default-token-"));
+	free(out);
+	kube_client_free(c);
+}
+
 static void node_create(struct kube_client *c, const char *name, const char *label)
 {
 	struct err err = ERR_INIT;
@@ -966,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_apply_twice_then_update),
 		cmocka_unit_test(test_rollout_no_nodes_times_out),
 		cmocka_unit_test(test_delete_leaves_nothing),
+		cmocka_unit_test(test_foreign_namespace_kept),
 		cmocka_unit_test(test_rollout_reports_each_node),
 		cmocka_unit_test(test_node_and_pod_fields),
 		cmocka_unit_test(test_pagination_over_520_nodes),
