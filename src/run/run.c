@@ -75,30 +75,40 @@ static void engine_progress(struct engine *e, bool force)
 	e->ev->progress(e->ev->arg, &p);
 }
 
-void engine_phase(struct engine *e, enum run_phase phase, const char *fmt, ...)
+/* Formats a line for the caller's phase or warn callback (and the log). */
+static void engine_say(struct engine *e, bool warn, enum run_phase phase, const char *fmt,
+		       va_list ap) __attribute__((format(printf, 4, 0)));
+static void engine_say(struct engine *e, bool warn, enum run_phase phase, const char *fmt,
+		       va_list ap)
 {
 	char text[512];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	log_info("%s", text);
+	if (!e->ev)
+		return;
+	if (warn && e->ev->warn)
+		e->ev->warn(e->ev->arg, text);
+	else if (!warn && e->ev->phase)
+		e->ev->phase(e->ev->arg, phase, text);
+}
+
+void engine_phase(struct engine *e, enum run_phase phase, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	engine_say(e, false, phase, fmt, ap);
 	va_end(ap);
-	log_info("%s", text);
-	if (e->ev && e->ev->phase)
-		e->ev->phase(e->ev->arg, phase, text);
 }
 
 void engine_warn(struct engine *e, const char *fmt, ...)
 {
-	char text[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	engine_say(e, true, RUN_PHASE_PROBE, fmt, ap);
 	va_end(ap);
-	log_info("%s", text);
-	if (e->ev && e->ev->warn)
-		e->ev->warn(e->ev->arg, text);
 }
 
 /* ---- dispatch -------------------------------------------------------------------------- */
