@@ -303,8 +303,20 @@ static int64_t probe_rtt(const struct slot *s, int64_t rx_rt, int64_t now)
 	return rtt;
 }
 
+/* An answer counts only when it comes from the address that was probed. */
+static bool from_target(const struct slot *s, const union sockaddr_any *from)
+{
+	const union sockaddr_any *to = &s->task->job->req.targets[s->task->target].addr;
+
+	if (from->sa.sa_family != to->sa.sa_family)
+		return false;
+	if (to->sa.sa_family == AF_INET)
+		return from->v4.sin_addr.s_addr == to->v4.sin_addr.s_addr;
+	return !memcmp(&from->v6.sin6_addr, &to->v6.sin6_addr, sizeof(to->v6.sin6_addr));
+}
+
 static void icmp_reply(struct floater *fl, struct psock *ps, const uint8_t *p, size_t n,
-		       int64_t rx_rt, int64_t now)
+		       const union sockaddr_any *from, int64_t rx_rt, int64_t now)
 {
 	struct cookie ck;
 	struct slot *s;
@@ -328,12 +340,12 @@ static void icmp_reply(struct floater *fl, struct psock *ps, const uint8_t *p, s
 		return; /* someone else's ping */
 	memcpy(&ck, p + 8, sizeof(ck));
 	s = slot_from_cookie(fl, &ck, FL_MAGIC_ICMP, PROTO_ICMP);
-	if (s)
+	if (s && from_target(s, from))
 		probe_done(fl, s, PROBE_OK, probe_rtt(s, rx_rt, now));
 }
 
-static void udp_reply(struct floater *fl, const uint8_t *p, size_t n, int64_t rx_rt,
-		      int64_t now)
+static void udp_reply(struct floater *fl, const uint8_t *p, size_t n,
+		      const union sockaddr_any *from, int64_t rx_rt, int64_t now)
 {
 	struct cookie ck;
 	struct slot *s;
@@ -342,7 +354,7 @@ static void udp_reply(struct floater *fl, const uint8_t *p, size_t n, int64_t rx
 		return;
 	memcpy(&ck, p, sizeof(ck));
 	s = slot_from_cookie(fl, &ck, FL_MAGIC_UDP_REP, PROTO_UDP);
-	if (s)
+	if (s && from_target(s, from))
 		probe_done(fl, s, PROBE_OK, probe_rtt(s, rx_rt, now));
 }
 
@@ -350,6 +362,7 @@ static void psock_read(struct floater *fl, struct psock *ps)
 {
 	uint8_t buf[FL_BATCH][RX_BUF];
 	uint64_t ctl[FL_BATCH][8]; /* room for one SCM_TIMESTAMPNS, aligned */
+	union sockaddr_any from[FL_BATCH];
 	struct iovec iov[FL_BATCH];
 	struct mmsghdr msg[FL_BATCH];
 
@@ -364,6 +377,8 @@ static void psock_read(struct floater *fl, struct psock *ps)
 			memset(&msg[i], 0, sizeof(msg[i]));
 			msg[i].msg_hdr.msg_iov = &iov[i];
 			msg[i].msg_hdr.msg_iovlen = 1;
+			msg[i].msg_hdr.msg_name = &from[i];
+			msg[i].msg_hdr.msg_namelen = sizeof(from[i]);
 			msg[i].msg_hdr.msg_control = ctl[i];
 			msg[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
 		}
@@ -381,9 +396,9 @@ static void psock_read(struct floater *fl, struct psock *ps)
 			int64_t rx_rt = rx_stamp(&msg[i].msg_hdr);
 
 			if (ps->proto == PROTO_ICMP)
-				icmp_reply(fl, ps, buf[i], msg[i].msg_len, rx_rt, now);
+				icmp_reply(fl, ps, buf[i], msg[i].msg_len, &from[i], rx_rt, now);
 			else
-				udp_reply(fl, buf[i], msg[i].msg_len, rx_rt, now);
+				udp_reply(fl, buf[i], msg[i].msg_len, &from[i], rx_rt, now);
 		}
 		if (n < FL_BATCH)
 			return;

@@ -5,6 +5,7 @@
 #
 #   sudo bench/probe-rate/run.sh [FLOATER] [TARGETS] [COUNT] [RUNS]
 #   defaults: build/floater/floater 1000 100 3
+#   RSS_FLOATER=build/floater/floater-static to measure RSS of the static binary too.
 #
 # Topology (made here, deleted on exit): prober P 198.18.3.1 -- veth -- target T
 # 198.18.3.2, T holds the target addresses 198.18.64.0/18 on lo, P routes them via T.
@@ -143,11 +144,26 @@ done
 printf '%-22s %12s %s\n' "fping -C $COUNT -p 1 -i 0" "$best" "$detail"
 python3 -c "import sys; f=int(sys.argv[2]); print(f'floater icmp / fping   {int(sys.argv[1])/f if f else 0:12.2f}x')" "$rate_icmp" "$best"
 
-# Peak RSS while serving a 10,000-target request, in a fresh floater.
-kill "$FPID"; wait "$FPID" 2>/dev/null || true
-PIDS[1]=$(start_floater "$P")
-FPID=${PIDS[1]}
-wait_ready 198.18.3.1
-read -r rate ok pairs sent recv ms < <(floater_run icmp 3 100 $BIG)
-hwm=$(awk '/VmHWM/ {print $2}' "/proc/$FPID/status")
-printf '%-22s %9s kB %s\n' "floater peak RSS" "$hwm" "(VmHWM after a $BIG-target ICMP request: ok pairs $ok/$pairs in $ms ms)"
+# RSS while serving a 10,000-target request, each binary in a fresh floater: the largest
+# VmRSS sampled every 100 ms during the request, and VmHWM after it.
+rss_run() { # binary label
+  kill "$FPID" 2>/dev/null || true
+  wait "$FPID" 2>/dev/null || true
+  FLOATER=$1
+  PIDS[1]=$(start_floater "$P")
+  FPID=${PIDS[1]}
+  wait_ready 198.18.3.1
+  floater_run icmp 3 100 $BIG >"$TMP/rss-result" &
+  local cp=$! max=0 r
+  while kill -0 $cp 2>/dev/null; do
+    r=$(awk '/VmRSS/ {print $2}' "/proc/$FPID/status")
+    ((r > max)) && max=$r
+    sleep 0.1
+  done
+  wait $cp
+  read -r rate ok pairs sent recv ms <"$TMP/rss-result"
+  printf '%-22s %9s kB %s\n' "RSS $2" "$max" "(peak sampled VmRSS; VmHWM $(awk '/VmHWM/ {print $2}' "/proc/$FPID/status") kB; $BIG-target ICMP request, ok pairs $ok/$pairs in $ms ms)"
+}
+rss_run "$FLOATER" "$(basename "$FLOATER")"
+[[ -n ${RSS_FLOATER:-} ]] && rss_run "$(realpath "$RSS_FLOATER")" "$(basename "$RSS_FLOATER")"
+exit 0

@@ -59,6 +59,30 @@ def basic(w):
 
 
 @case
+def reply_source(w):
+    """The target has a second address on the same link: UDP echo and ICMP answers come
+    from the address that was probed (IP_PKTINFO) and are accepted; asymmetric answers
+    from another address would not be."""
+    w.ip("b", "addr", "add", "198.18.2.3/24", "dev", "b0")
+    w.ip("b", "addr", "add", "fd00:2::3/64", "dev", "b0", "nodad")
+    w.start("b")
+    w.start("a")
+    lines, _ = w.probe({"targets": [{"ip": "198.18.2.3"}, {"ip": "fd00:2::3"}],
+                        "protocols": ["icmp", "udp", "tcp"], "count": 3, "interval_ms": 10})
+    expect(len(lines) == 6 and all(l["error"] == "ok" and l["received"] == 3 for l in lines),
+           lines)
+    # Rewriting the source of every answer on the way back (stateless, so conntrack
+    # cannot undo it): the prober must not count answers from the wrong address.
+    w.x("r", "nft", "-f", "-", input="table ip ncfmangle {\n chain ncf_rewrite {\n"
+        "  type filter hook forward priority -10;\n"
+        "  ip saddr 198.18.2.3 ip daddr 198.18.1.2 ip saddr set 198.18.2.2\n }\n}\n")
+    lines, _ = w.probe({"targets": [{"ip": "198.18.2.3"}], "protocols": ["icmp", "udp"],
+                        "count": 2, "interval_ms": 10, "timeout_ms": 500})
+    for l in lines:
+        expect(l["received"] == 0 and l["error"] == "timeout", l)
+
+
+@case
 def dead_target(w):
     """Nobody at the address: every protocol times out, none claims success."""
     w.start("a")
