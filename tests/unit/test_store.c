@@ -262,6 +262,51 @@ static void test_migrates_from_every_earlier_version(void **state)
 	free(fresh_path);
 }
 
+/* Released schemas are kept as fixtures (tests/fixtures/store/vN.sql, one per version):
+ * a store at each of them migrates to exactly the schema of a new store. Editing a released
+ * migration instead of adding NNN_*.sql breaks this, as it would break users' stores. */
+static void test_released_schemas_migrate_to_current(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	char *fresh_path = xasprintf("%s/fresh.db", f->dir);
+	struct store *st = store_open(fresh_path, &err);
+	char *fresh;
+
+	assert_non_null(st);
+	store_close(st);
+	fresh = schema_text(fresh_path);
+	for (int v = 1; v <= store_schema_version(); v++) {
+		char *fixture = xasprintf("%s/store/v%d.sql", FIXTURES_DIR, v);
+		char *path = xasprintf("%s/released%d.db", f->dir, v);
+		char *pragmas = xasprintf("PRAGMA user_version = %d; PRAGMA application_id = %d;",
+					  v, 0x6e657463);
+		char *text, *got;
+		size_t n;
+
+		text = read_file(fixture, &n);
+		sql(path, text);
+		sql(path, pragmas);
+		st = store_open(path, &err);
+		if (!st)
+			fail_msg("store at released version %d: %s", v, err.msg);
+		store_close(st);
+		got = schema_text(path);
+		if (strcmp(got, fresh) != 0)
+			fail_msg(
+			    "a store at released schema %d does not migrate to the current schema: "
+			    "was a released schema/NNN_*.sql edited? (%s)",
+			    v, fixture);
+		free(got);
+		free(text);
+		free(pragmas);
+		free(path);
+		free(fixture);
+	}
+	free(fresh);
+	free(fresh_path);
+}
+
 static void test_newer_schema_is_refused_and_untouched(void **state)
 {
 	struct fx *f = *state;
@@ -1119,6 +1164,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_schema_files_are_numbered_without_holes),
 	    cmocka_unit_test_setup_teardown(test_migrates_from_every_earlier_version, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_released_schemas_migrate_to_current, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_and_untouched, setup,
 					    teardown),
