@@ -47,10 +47,11 @@ world_rss_mb() { # RSS of every process in the world's namespaces, by kind
 		      printf "    %-24s %14.0f MB\n", "total", t / 1024 }' | sort -k1,1
 }
 
-ready_count() { # ready_count CLUSTER: floater pods Running and Ready
-	"$WT/world" exec "$KUBECTL" --kubeconfig "$WORLD_DIR/cp/$1/admin.kubeconfig" get pods -n kosmos-system \
-		-o json 2>/dev/null | jq '[.items[] | select(.status.phase == "Running" and
-			(.status.conditions // [] | any(.type == "Ready" and .status == "True")))] | length'
+ready_count() { # ready_count CLUSTER: floater pods Running and Ready (0 when the API is slow)
+	{ "$WT/world" exec "$KUBECTL" --kubeconfig "$WORLD_DIR/cp/$1/admin.kubeconfig" get pods -n kosmos-system \
+		--request-timeout=60s -o json 2>/dev/null || echo '{"items":[]}'; } |
+		jq '[.items[] | select(.status.phase == "Running" and
+			(.status.conditions // [] | any(.type == "Ready" and .status == "True")))] | length' || echo 0
 }
 
 run_one() {
@@ -59,7 +60,7 @@ run_one() {
 	"$WT/world" down --dir "$dir" >/dev/null 2>&1 || true
 	m0=$(mem_avail_kb)
 	t0=$(now)
-	"$WT/world" up --clusters "$spec" --dir "$dir" 2>&1 | sed 's/^/  /'
+	"$WT/world" up --clusters "$spec" --dir "$dir" 2>&1 | sed -u 's/^/  /'
 	t1=$(now)
 	world_dir_resolve "$dir"
 	world_env_load

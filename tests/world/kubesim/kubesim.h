@@ -14,7 +14,10 @@ struct kube_loop;
 
 #define KS_MAX_SLOTS 5 /* pods per node: pod CIDR /29 = gateway .1 + pods .2-.6 */
 
+struct ks;
+
 struct ks_node {
+	struct ks *ks;
 	char *name;
 	int index;
 	char *netns;
@@ -24,6 +27,7 @@ struct ks_node {
 	bool notready;       /* fault: node reported NotReady, no heartbeats */
 	int64_t next_lease_us;
 	bool lease_created;
+	bool lease_pending;
 };
 
 enum ks_pod_state {
@@ -34,6 +38,8 @@ enum ks_pod_state {
 	KS_POD_STOPPING, /* deletionTimestamp seen: stopped, delete confirmation sent */
 };
 
+enum ks_net { KS_NET_NONE = 0, KS_NET_RUNNING, KS_NET_READY, KS_NET_FAILED };
+
 struct ks_pod {
 	char *uid, *ns, *name;
 	struct ks_node *node;
@@ -41,6 +47,8 @@ struct ks_pod {
 	char *container, *image;
 	bool host;   /* hostNetwork */
 	int slot;    /* -1 for host network */
+	enum ks_net net_status;
+	pid_t net_pid; /* podnet add running in the background */
 	char *netns; /* pod or node namespace */
 	char ipv4[64], ipv6[64];
 	enum ks_pod_state state;
@@ -82,6 +90,7 @@ struct ks {
 	struct cJSON **events;
 	size_t nevents, capevents;
 	int inflight_patches;
+	int podnet_running;
 	bool register_failed;
 };
 

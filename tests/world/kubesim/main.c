@@ -17,6 +17,7 @@
 #define WATCH_LINE_MAX  (16u << 20)
 #define LOOP_STEP_MS    50
 #define LEASE_SECONDS   40
+#define LEASES_PER_STEP 100
 
 static volatile sig_atomic_t stop_requested;
 
@@ -72,6 +73,7 @@ static int nodes_load(struct ks *ks, const char *path, struct err *err)
 		ks->nodes = xgrow(ks->nodes, &cap, ks->nnodes + 1, sizeof(*ks->nodes));
 		n = &ks->nodes[ks->nnodes++];
 		memset(n, 0, sizeof(*n));
+		n->ks = ks;
 		n->name = xstrdup(f[0]);
 		n->index = (int)strtol(f[1], NULL, 10);
 		n->netns = xstrdup(f[2]);
@@ -308,25 +310,47 @@ static void micro_now(char *dst, size_t n)
 	snprintf(dst, n, "%.19s.%06dZ", iso, (int)((ms % 1000) * 1000 + us % 1000));
 }
 
+static void lease_created(void *arg, const struct kube_response *resp, const struct err *err)
+{
+	struct ks_node *n = arg;
+
+	n->ks->inflight_patches--;
+	n->lease_pending = false;
+	n->lease_created = !err || resp->status == 409;
+	if (!n->lease_created)
+		log_warn("kubesim: lease %s: %s", n->name, err->msg);
+}
+
+/* Create once (async), then merge-patch renewTime; never blocks the loop. */
 static void lease_renew(struct ks *ks, struct ks_node *n)
 {
 	char now[40];
 	cJSON *o;
 
+	if (n->lease_pending)
+		return;
 	micro_now(now, sizeof(now));
 	o = lease_object(n, now);
 	if (!n->lease_created) {
 		struct err err = ERR_INIT;
-		cJSON *made = kube_create(
-			ks->api, "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
-			o, &err);
+		char *text = json_print(o);
+		struct kube_request req = {
+			.method = KUBE_POST,
+			.path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+			.body = text,
+			.retry_post = true,
+			.on_done = lease_created,
+			.arg = n,
+		};
 
-		cJSON_Delete(made);
-		n->lease_created = made || err.code == ERR_EXISTS || strstr(err.msg, "409");
-		if (!n->lease_created)
+		if (kube_call_start(ks->api, &req, &err)) {
+			ks->inflight_patches++;
+			n->lease_pending = true;
+		} else {
 			log_warn("kubesim: lease %s: %s", n->name, err.msg);
-	}
-	if (n->lease_created) {
+		}
+		free(text);
+	} else {
 		char *path = xasprintf(
 			"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", n->name);
 
@@ -341,6 +365,7 @@ static void nodes_tick(struct ks *ks)
 	static int64_t next_ctl_us;
 	int64_t now = time_mono_us();
 	bool ctl = now >= next_ctl_us;
+	int renewals = 0;
 	size_t i;
 
 	/* fault switches are looked at twice a second, not on every loop step */
@@ -355,11 +380,12 @@ static void nodes_tick(struct ks *ks)
 			log_info("kubesim: node %s %s", n->name, notready ? "NotReady" : "Ready");
 			node_report(ks, n);
 		}
-		/* a NotReady node's kubelet is silent */
-		if (n->notready || now < n->next_lease_us)
+		/* a NotReady node's kubelet is silent; a bounded number of renewals per step */
+		if (n->notready || now < n->next_lease_us || renewals >= LEASES_PER_STEP)
 			continue;
 		n->next_lease_us = now + ks->lease_period_us;
 		lease_renew(ks, n);
+		renewals++;
 	}
 }
 

@@ -25,6 +25,7 @@
 #define SECRET_MAX      (1u << 20)
 #define PROBES_PER_TICK 50
 #define SECRET_CACHE_US 5000000
+#define PODNET_PARALLEL 4
 
 extern char **environ;
 
@@ -258,11 +259,14 @@ static void proc_stop(pid_t pid, unsigned long long starttime)
 	waitpid(pid, NULL, WNOHANG);
 }
 
+static void pod_net_wait(struct ks *ks, struct ks_pod *p);
+
 static void pod_net_release(struct ks *ks, struct ks_pod *p)
 {
 	struct err err = ERR_INIT;
 	char slot[16];
 
+	pod_net_wait(ks, p);
 	if (p->host || p->slot < 0)
 		return;
 	snprintf(slot, sizeof(slot), "%d", p->slot);
@@ -274,6 +278,7 @@ static void pod_net_release(struct ks *ks, struct ks_pod *p)
 	}
 	p->node->slots_used &= ~(1u << p->slot);
 	p->slot = -1;
+	p->net_status = KS_NET_NONE;
 }
 
 static void pod_files_remove(struct ks *ks, const char *uid)
@@ -331,10 +336,13 @@ static void pod_confirm_delete(struct ks *ks, struct ks_pod *p)
 
 /* ---- start ----------------------------------------------------------------------------- */
 
+/* 0: the pod's network is ready, 1: being set up (podnet runs in the background, a few at
+ * a time, so that a thousand pods do not stall the loop), -1: failed. */
 static int pod_net_setup(struct ks *ks, struct ks_pod *p, struct err *err)
 {
 	char gw4[64], gw6[64], slot[16];
-	int s;
+	int s, rc;
+	pid_t pid;
 
 	if (p->host) {
 		str_copy(p->ipv4, sizeof(p->ipv4), p->node->ipv4);
@@ -343,12 +351,26 @@ static int pod_net_setup(struct ks *ks, struct ks_pod *p, struct err *err)
 		p->netns = xstrdup(p->node->netns);
 		return 0;
 	}
-	if (p->slot >= 0)
+	if (p->net_status == KS_NET_READY)
 		return 0;
-	for (s = 0; s < KS_MAX_SLOTS && (p->node->slots_used & (1u << s)); s++)
-		;
-	if (s == KS_MAX_SLOTS)
-		return err_set(err, ERR_LIMIT, "node %s has no free pod address", p->node->name);
+	if (p->net_status == KS_NET_RUNNING)
+		return 1;
+	if (p->net_status == KS_NET_FAILED) {
+		p->net_status = KS_NET_NONE;
+		return err_set(err, ERR_IO, "podnet add %s failed", p->netns);
+	}
+	if (ks->podnet_running >= PODNET_PARALLEL)
+		return 1;
+	if (p->slot < 0) {
+		for (s = 0; s < KS_MAX_SLOTS && (p->node->slots_used & (1u << s)); s++)
+			;
+		if (s == KS_MAX_SLOTS)
+			return err_set(err, ERR_LIMIT, "node %s has no free pod address",
+				       p->node->name);
+		p->slot = s;
+		p->node->slots_used |= 1u << s;
+	}
+	s = p->slot;
 	if (slot_addr(p->node->cidr4, AF_INET, 2 + s, p->ipv4, sizeof(p->ipv4)) < 0 ||
 	    slot_addr(p->node->cidr4, AF_INET, 1, gw4, sizeof(gw4)) < 0 ||
 	    slot_addr(p->node->cidr6, AF_INET6, 2 + s, p->ipv6, sizeof(p->ipv6)) < 0 ||
@@ -361,12 +383,26 @@ static int pod_net_setup(struct ks *ks, struct ks_pod *p, struct err *err)
 		char *argv[] = {(char *)ks->podnet, "add", p->node->netns, p->netns, slot,
 				p->ipv4, gw4, p->ipv6, gw6, NULL};
 
-		if (run_podnet(ks, argv, err) < 0)
-			return -1;
+		rc = posix_spawn(&pid, ks->podnet, NULL, NULL, argv, environ);
 	}
-	p->slot = s;
-	p->node->slots_used |= 1u << s;
-	return 0;
+	if (rc)
+		return err_set(err, ERR_IO, "spawn %s: %s", ks->podnet, strerror(rc));
+	p->net_pid = pid;
+	p->net_status = KS_NET_RUNNING;
+	ks->podnet_running++;
+	return 1;
+}
+
+/* A podnet still running for this pod is waited for (deletion right after creation). */
+static void pod_net_wait(struct ks *ks, struct ks_pod *p)
+{
+	if (p->net_pid <= 0)
+		return;
+	while (waitpid(p->net_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	p->net_pid = 0;
+	p->net_status = KS_NET_NONE;
+	ks->podnet_running--;
 }
 
 static int write_file(const char *path, const unsigned char *data, size_t len, struct err *err)
@@ -692,12 +728,18 @@ static void pod_start(struct ks *ks, struct ks_pod *p)
 {
 	struct err err = ERR_INIT;
 	int64_t now = time_mono_us();
+	int rc;
 
 	if (ks_ctl_exists(ks, "hold", p->node->name)) {
 		p->next_us = now + 500000;
 		return;
 	}
-	if (pod_net_setup(ks, p, &err) < 0 || pod_spawn(ks, p, &err) < 0) {
+	rc = pod_net_setup(ks, p, &err);
+	if (rc == 1) {
+		p->next_us = now + 20000;
+		return;
+	}
+	if (rc < 0 || pod_spawn(ks, p, &err) < 0) {
 		log_warn("kubesim: pod %s/%s: %s", p->ns, p->name, err.msg);
 		p->next_us = now + 1000000;
 		return;
@@ -788,6 +830,7 @@ static void pod_adopt(struct ks *ks, struct ks_pod *p)
 	if (!o)
 		return;
 	if (o->slot >= 0 && !p->host) {
+		p->net_status = KS_NET_READY;
 		p->slot = o->slot;
 		p->node->slots_used |= 1u << o->slot;
 		free(p->netns);
@@ -921,11 +964,20 @@ static void reap(struct ks *ks)
 {
 	pid_t pid;
 	size_t i;
+	int st;
 
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (i = 0; i < ks->npods; i++) {
-			if (ks->pods[i]->pid == pid)
-				ks->pods[i]->starttime = 0; /* gone: noticed below */
+			struct ks_pod *p = ks->pods[i];
+
+			if (p->pid == pid)
+				p->starttime = 0; /* gone: noticed below */
+			if (p->net_pid == pid) {
+				p->net_pid = 0;
+				p->net_status = WIFEXITED(st) && !WEXITSTATUS(st) ? KS_NET_READY
+										 : KS_NET_FAILED;
+				ks->podnet_running--;
+			}
 		}
 	}
 }
