@@ -84,14 +84,16 @@ static void node_floater(struct verdict_list *vl, const struct vnode *n)
 	    !(n->floater == STORE_FLOATER_NOT_READY || n->floater == STORE_FLOATER_LOST))
 		return;
 	if (n->floater == STORE_FLOATER_LOST)
-		text = xasprintf("floater on %s was lost during the run: %lld result%s not probed",
-				 n->label, (long long)n->ev_floater.failed,
-				 plural(n->ev_floater.failed));
+		text = xasprintf("floater on %s was lost during the run", n->label);
 	else
-		text = xasprintf("floater missing on node %s (no Ready floater): %lld result%s "
-				 "not probed",
-				 n->label, (long long)n->ev_floater.failed,
-				 plural(n->ev_floater.failed));
+		text = xasprintf("floater missing on node %s (no Ready floater)", n->label);
+	if (n->ev_floater.failed) {
+		char *t = xasprintf("%s: %lld result%s not probed", text,
+				    (long long)n->ev_floater.failed, plural(n->ev_floater.failed));
+
+		free(text);
+		text = t;
+	}
 	v = vl_add(vl, VERDICT_FLOATER_MISSING, text);
 	v->node = xstrdup(n->label);
 	v->src_cluster = xstrdup(n->cluster);
@@ -323,8 +325,15 @@ static char *cp_text(struct vstate *s, const struct vcp *cp, enum cp_what w, int
 				 "passes",
 				 scope, (long long)ev->failed, (long long)total, e);
 	case CP_MTU:
-		return xasprintf("MTU %s: %lld result%s fail with message too long (the path MTU "
-				 "is smaller than the probe size)",
+		if (ev->errors[PROBE_TIMEOUT])
+			return xasprintf(
+			    "MTU %s: %lld result%s fail with message too long and %lld "
+			    "time out (big packets lost on the way back): the path MTU "
+			    "is smaller than the probe size",
+			    scope, (long long)ev->errors[PROBE_MTU], plural(ev->errors[PROBE_MTU]),
+			    (long long)ev->errors[PROBE_TIMEOUT]);
+		return xasprintf("MTU %s: %lld result%s fail with message too long: the path MTU "
+				 "is smaller than the probe size",
 				 scope, (long long)ev->failed, plural(ev->failed));
 	default:
 		return xasprintf(
@@ -509,6 +518,24 @@ static int verdict_cmp(const void *pa, const void *pb)
 	return a->family - b->family;
 }
 
+/* Results never probed: stored as not-probed, or planned and never stored (a run that
+ * was interrupted before it sent them). */
+static void missing_build(struct verdict_list *vl, struct vstate *s)
+{
+	int64_t absent = s->planned > s->total ? s->planned - s->total : 0;
+	int64_t n = s->not_probed + absent;
+	struct verdict *v;
+
+	if (!n || (!s->not_probed && !s->interrupted))
+		return;
+	v = vl_add(vl, VERDICT_NOT_PROBED,
+		   xasprintf("%lld planned result%s never probed (the run was interrupted): "
+			     "netctl resume --run %lld probes them",
+			     (long long)n, plural(n), (long long)s->run_id));
+	set_evidence(v, &s->ev_not_probed, s->planned > s->total ? s->planned : s->total);
+	v->failed = n;
+}
+
 void verdict_build(struct verdict_list *vl, struct vstate *s)
 {
 	struct verdict *v;
@@ -518,14 +545,7 @@ void verdict_build(struct verdict_list *vl, struct vstate *s)
 	/* Bad links keep their own (name) order under the cap; sorting below is stable for
 	 * them because their scopes are distinct and ordered the same way. */
 	links_build(vl, s);
-	if (s->not_probed) {
-		v = vl_add(vl, VERDICT_NOT_PROBED,
-			   xasprintf("%lld result%s never probed (the run was interrupted): netctl "
-				     "resume --run %lld probes them",
-				     (long long)s->not_probed, plural(s->not_probed),
-				     (long long)s->run_id));
-		set_evidence(v, &s->ev_not_probed, s->total);
-	}
+	missing_build(vl, s);
 	if (!vl->n && !s->total)
 		vl_add(vl, VERDICT_NO_RESULTS, xstrdup("the run has no results"));
 	else if (!vl->n) {

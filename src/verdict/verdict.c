@@ -232,6 +232,8 @@ static int count_cb(const struct store_result_row *row, void *ctx)
 	if (r->error != PROBE_OK)
 		s->failed++;
 	cp->rows++;
+	if (r->error == PROBE_MTU && r->protocol < PROTO_MAX)
+		cp->mtu[r->protocol]++;
 	sn->rows++;
 	if (dn != sn)
 		dn->rows++;
@@ -301,6 +303,7 @@ static void mark_candidates(struct vstate *s)
 		cp->v6 = enough && all_fail(&cp->fam[1]) && some_pass(&cp->fam[0]);
 		/* a quarter of the results losing packets: timeouts there are loss too */
 		cp->lossy = cp->loss >= 2 && cp->loss * 4 >= cp->all.total;
+		cp->lossy_wide = cp->loss >= 2 && cp->loss * 2 >= cp->all.total;
 	}
 	for (size_t i = 0; i < s->nnc; i++)
 		s->ncs[i].cut = s->ncs[i].peers >= 2 && all_fail(&s->ncs[i].cnt);
@@ -360,9 +363,13 @@ static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn
 {
 	int p = r->protocol < PROTO_MAX ? r->protocol : -1;
 	uint32_t si = (uint32_t)(sn - s->nodes), di = (uint32_t)(dn - s->nodes);
+	struct vcp *rev;
 	struct vnc *nc;
 
-	if (cp->part)
+	if (r->error == PROBE_TIMEOUT && p >= 0 && (rev = cp_find(s, cp->dc, cp->sc)) &&
+	    rev != cp && rev->mtu[p])
+		vev_add(&cp->ev_mtu, r); /* the big replies die silently on the same link */
+	else if (cp->part)
 		vev_add(&cp->ev_part, r);
 	else if (sn->bad[ROLE_SRC])
 		vev_add(&sn->ev_bad, r);
@@ -384,6 +391,8 @@ static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn
 		vev_add(&sn->ev_v6, r);
 	else if (r->family == 6 && dn->v6[ROLE_DST])
 		vev_add(&dn->ev_v6, r);
+	else if (r->error == PROBE_TIMEOUT && cp->lossy_wide)
+		vev_add(&cp->ev_lossy, r);
 	else if (r->error == PROBE_TIMEOUT && sn->lossy[ROLE_SRC])
 		vev_add(&sn->ev_lossy, r); /* on a lossy path every probe is sometimes lost */
 	else if (r->error == PROBE_TIMEOUT && dn->lossy[ROLE_DST])
@@ -397,7 +406,9 @@ static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn
 static void explain_loss(struct vnode *sn, struct vnode *dn, struct vcp *cp,
 			 const struct store_result *r)
 {
-	if (sn->lossy[ROLE_SRC])
+	if (cp->lossy_wide)
+		vev_add(&cp->ev_lossy, r); /* the path, not one node: every node would qualify */
+	else if (sn->lossy[ROLE_SRC])
 		vev_add(&sn->ev_lossy, r);
 	else if (dn->lossy[ROLE_DST])
 		vev_add(&dn->ev_lossy, r);
@@ -476,6 +487,8 @@ static int run_pair_results(struct vstate *s, struct err *err)
 
 	if (!ri)
 		return -1;
+	s->planned = ri->planned;
+	s->interrupted = ri->status == STORE_RUN_INTERRUPTED;
 	s->pair_results = popcount(ri->protocols) * popcount(ri->families ? ri->families : 1) *
 			  popcount(ri->networks ? ri->networks : 1);
 	store_run_info_free(ri);

@@ -34,8 +34,9 @@ struct vcp {
 	int64_t rows; /* every result of the cluster pair */
 	struct vcnt all, proto[PROTO_MAX], fam[2];
 	int64_t node_pairs, last_pair_src, last_pair_dst;
-	int64_t loss; /* results with partial loss */
-	bool part, pblock[PROTO_MAX], v6, lossy;
+	int64_t loss;		/* results with partial loss */
+	int64_t mtu[PROTO_MAX]; /* message-too-long results by protocol */
+	bool part, pblock[PROTO_MAX], v6, lossy, lossy_wide;
 	struct vev ev_part, ev_proto[PROTO_MAX], ev_v6, ev_mtu, ev_lossy;
 };
 
@@ -73,6 +74,8 @@ struct vstate {
 	struct idmap nc_ix;
 	int64_t total, failed, not_probed;
 	int64_t pair_results; /* results per node pair in the run's plan */
+	int64_t planned;      /* result rows the run planned */
+	bool interrupted;
 	struct vev ev_not_probed;
 	/* walk 2: the node pair being streamed and the bad links found so far */
 	bool link_open;

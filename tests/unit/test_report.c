@@ -87,7 +87,6 @@ static void test_table_healthy(void **state)
 	char *t = render(run, REPORT_TABLE, false, false);
 
 	(void)state;
-	fputs(t, stderr);
 	assert_non_null(strstr(t, "SUMMARY (54 results: 54 passed, 0 failed)"));
 	/* one summary line per cluster pair x protocol x family: 2 directions x 3 */
 	assert_int_equal(count(t, "east  west  "), 3);
@@ -111,7 +110,6 @@ static void test_table_failures_capped(void **state)
 	sp.fault = fault_node;
 	run = mk_run(&mk, &sp);
 	t = render(run, REPORT_TABLE, false, false);
-	fputs(t, stderr);
 	/* east/n2 with 3 peers both ways, 3 protocols each = 18 failing results */
 	assert_non_null(strstr(t, "FAILURES (18 results)"));
 	assert_non_null(strstr(t, "by error: timeout 18"));

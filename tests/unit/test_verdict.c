@@ -383,6 +383,47 @@ static void test_not_probed(void **state)
 	verdict_list_free(vl);
 }
 
+/* Interrupted before some results were sent: they are missing, not failed or passed. */
+static void test_interrupted_missing(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.unsent = 35;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_NOT_PROBED);
+	assert_int_equal(verdict_get(vl, 0)->failed, 35);
+	assert_non_null(strstr(verdict_get(vl, 0)->text, "35 planned results never probed"));
+	verdict_list_free(vl);
+}
+
+static int fault_mtu_back(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (r->protocol != PROTO_ICMP || !strcmp(r->src_cluster, r->dst_cluster))
+		return PROBE_OK;
+	return !strcmp(r->src_cluster, "east") ? PROBE_MTU : PROBE_TIMEOUT;
+}
+
+/* Too big one way is "message too long", the other way big replies just vanish: one MTU
+ * verdict for both, not an MTU verdict plus a partition. */
+static void test_mtu_and_silent_drops(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.fault = fault_mtu_back;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_MTU);
+	assert_true(verdict_get(vl, 0)->both_directions);
+	assert_int_equal(verdict_get(vl, 0)->failed, 32);
+	assert_non_null(strstr(verdict_get(vl, 0)->text,
+			       "16 results fail with message too long and 16 time out"));
+	verdict_list_free(vl);
+}
+
 static int fault_mtu_cross(const struct mk_row *r, void *ctx)
 {
 	(void)ctx;
@@ -515,6 +556,8 @@ int main(void)
 	    cmocka_unit_test(test_lossy_node),
 	    cmocka_unit_test(test_not_probed),
 	    cmocka_unit_test(test_mtu_not_partition),
+	    cmocka_unit_test(test_interrupted_missing),
+	    cmocka_unit_test(test_mtu_and_silent_drops),
 	    cmocka_unit_test(test_floater_missing),
 	    cmocka_unit_test(test_links_capped),
 	    cmocka_unit_test(test_node_and_link_ordered),
