@@ -259,6 +259,7 @@ static int dirs_create(char *dir, struct err *err)
 static int file_prepare(const char *path, struct err *err)
 {
 	char head[16];
+	struct stat sb;
 	char *dir = xstrdup(path);
 	char *slash = strrchr(dir, '/');
 	int fd = -1, rc = -1;
@@ -282,9 +283,14 @@ static int file_prepare(const char *path, struct err *err)
 		err_set(err, ERR_IO, "cannot create the store %s: %s", path, strerror(errno));
 		goto out;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given as --db must not hang the open. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		err_set(err, ERR_IO, "cannot open the store %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		err_set(err, ERR_STORE, "%s is not a netctl store (not a regular file)", path);
 		goto out;
 	}
 	n = read(fd, head, sizeof(head));

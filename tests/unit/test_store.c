@@ -364,6 +364,17 @@ static void test_foreign_and_corrupt_files_are_refused(void **state)
 	assert_null(store_open(f->path, &err));
 	assert_int_equal(err.code, ERR_STORE);
 
+	/* A directory or a FIFO (must not hang). */
+	err_clear(&err);
+	assert_null(store_open(f->dir, &err));
+	assert_int_equal(err.code, ERR_STORE);
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	err_clear(&err);
+	assert_null(store_open(f->path, &err));
+	assert_int_equal(err.code, ERR_STORE);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+
 	/* Another application's SQLite database. */
 	sql(other, "CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)");
 	err_clear(&err);
