@@ -138,6 +138,7 @@ struct metrics {
 struct listener {
 	struct evh h;
 	struct floater *fl;
+	struct timer resume; /* re-enables accepting after running out of descriptors */
 };
 
 struct echo {

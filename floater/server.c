@@ -361,6 +361,13 @@ static void conn_accept_one(struct floater *fl, int fd)
 	conn_arm(c, CONN_HEAD_TIMEOUT_US);
 }
 
+static void listener_resume(struct timer *t)
+{
+	struct listener *l = (struct listener *)((char *)t - offsetof(struct listener, resume));
+
+	loop_mod(&l->fl->loop, &l->h, EPOLLIN);
+}
+
 static void accept_event(struct evh *h, uint32_t events)
 {
 	struct listener *l = (struct listener *)h;
@@ -368,9 +375,18 @@ static void accept_event(struct evh *h, uint32_t events)
 	for (int i = 0; i < 64; i++) {
 		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (fd < 0)
-			return;
-		conn_accept_one(l->fl, fd);
+		if (fd >= 0) {
+			conn_accept_one(l->fl, fd);
+			continue;
+		}
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* The pending connection stays readable: pause instead of spinning. */
+			log_warn("accept: %s; pausing for 100 ms", strerror(errno));
+			loop_mod(&l->fl->loop, &l->h, 0);
+			l->resume.fn = listener_resume;
+			timer_arm(&l->fl->loop, &l->resume, l->fl->loop.now + 100000);
+		}
+		return;
 	}
 }
 
@@ -437,6 +453,7 @@ int server_listen(struct floater *fl, struct err *err)
 void server_close(struct floater *fl)
 {
 	for (int i = 0; i < 2; i++) {
+		timer_cancel(&fl->loop, &fl->listen[i].resume);
 		if (fl->listen[i].h.fd >= 0) {
 			loop_del(&fl->loop, &fl->listen[i].h);
 			close(fl->listen[i].h.fd);
