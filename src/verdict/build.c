@@ -112,10 +112,9 @@ static void node_bad(struct verdict_list *vl, const struct vnode *n)
 		if (n->bad[r])
 			total += n->role[r].total;
 	v = vl_add(vl, VERDICT_BAD_NODE,
-		   xasprintf("bad node %s: every result %s fails (%lld of %lld, %s)", n->label,
+		   xasprintf("bad node %s: every result %s fails (%lld results, %s)", n->label,
 			     role_text(n->bad, "from it", "to it", "from and to it"),
-			     (long long)n->ev_bad.failed, (long long)total,
-			     errors_text(&n->ev_bad, e, sizeof(e))));
+			     (long long)total, errors_text(&n->ev_bad, e, sizeof(e))));
 	v->node = xstrdup(n->label);
 	v->src_cluster = xstrdup(n->cluster);
 	v->both_directions = n->bad[0] && n->bad[1];
@@ -135,11 +134,11 @@ static void node_proto(struct verdict_list *vl, const struct vnode *n, int p)
 		if (roles[r])
 			total += n->proto[r][p].total;
 	v = vl_add(vl, VERDICT_PROTOCOL_BLOCKED,
-		   xasprintf("%s blocked %s %s: %lld of %lld %s results fail (%s) while other "
+		   xasprintf("%s blocked %s %s: all %lld %s results fail (%s) while other "
 			     "protocols pass",
 			     probe_protocol_name(p), role_text(roles, "from", "to", "at"), n->label,
-			     (long long)n->ev_proto[p].failed, (long long)total,
-			     probe_protocol_name(p), errors_text(&n->ev_proto[p], e, sizeof(e))));
+			     (long long)total, probe_protocol_name(p),
+			     errors_text(&n->ev_proto[p], e, sizeof(e))));
 	v->node = xstrdup(n->label);
 	v->src_cluster = xstrdup(n->cluster);
 	v->protocol = p;
@@ -159,10 +158,9 @@ static void node_v6(struct verdict_list *vl, const struct vnode *n)
 		if (n->v6[r])
 			total += n->fam[r][1].total;
 	v = vl_add(vl, VERDICT_IPV6_BROKEN,
-		   xasprintf("IPv6 broken %s %s: %lld of %lld IPv6 results fail (%s) while IPv4 "
+		   xasprintf("IPv6 broken %s %s: all %lld IPv6 results fail (%s) while IPv4 "
 			     "passes",
-			     role_text(n->v6, "from", "to", "at"), n->label,
-			     (long long)n->ev_v6.failed, (long long)total,
+			     role_text(n->v6, "from", "to", "at"), n->label, (long long)total,
 			     errors_text(&n->ev_v6, e, sizeof(e))));
 	v->node = xstrdup(n->label);
 	v->src_cluster = xstrdup(n->cluster);
@@ -213,17 +211,17 @@ static void node_cut(struct verdict_list *vl, struct vstate *s, const struct vnc
 	}
 	errors_text(&ev, e, sizeof(e));
 	if (both)
-		text = xasprintf("%s is cut off from %s: every result between them fails (%lld of "
-				 "%lld, %s)",
-				 n->label, peer, (long long)ev.failed, (long long)total, e);
+		text = xasprintf("%s is cut off from %s: every result between them fails (%lld "
+				 "results, %s)",
+				 n->label, peer, (long long)total, e);
 	else if (nc->role == 0)
-		text = xasprintf("%s cannot reach %s: every result from it to %s fails (%lld of "
-				 "%lld, %s)",
-				 n->label, peer, peer, (long long)ev.failed, (long long)total, e);
+		text = xasprintf("%s cannot reach %s: every result from it to %s fails (%lld "
+				 "results, %s)",
+				 n->label, peer, peer, (long long)total, e);
 	else
-		text = xasprintf("%s cannot reach %s: every result from %s to it fails (%lld of "
-				 "%lld, %s)",
-				 peer, n->label, peer, (long long)ev.failed, (long long)total, e);
+		text = xasprintf("%s cannot reach %s: every result from %s to it fails (%lld "
+				 "results, %s)",
+				 peer, n->label, peer, (long long)total, e);
 	v = vl_add(vl, VERDICT_NODE_CUT_OFF, text);
 	v->node = xstrdup(n->label);
 	v->src_cluster = xstrdup(n->cluster);
@@ -309,21 +307,20 @@ static char *cp_text(struct vstate *s, const struct vcp *cp, enum cp_what w, int
 	switch (w) {
 	case CP_PART:
 		if (cp->sc == cp->dc)
-			return xasprintf("no pair within %s passes: %lld of %lld results fail (%s)",
-					 s->clusters[cp->sc], (long long)ev->failed,
-					 (long long)total, e);
+			return xasprintf("no pair within %s passes: all %lld results fail (%s)",
+					 s->clusters[cp->sc], (long long)total, e);
 		return xasprintf("cluster pair %s partitioned: all %lld cross-cluster results "
 				 "fail (%s)%s",
 				 scope, (long long)total, e, inside_text(s, cp));
 	case CP_PROTO:
-		return xasprintf("%s blocked %s: %lld of %lld %s results fail (%s) while other "
+		return xasprintf("%s blocked %s: all %lld %s results fail (%s) while other "
 				 "protocols pass",
-				 probe_protocol_name(p), scope, (long long)ev->failed,
-				 (long long)total, probe_protocol_name(p), e);
+				 probe_protocol_name(p), scope, (long long)total,
+				 probe_protocol_name(p), e);
 	case CP_V6:
-		return xasprintf("IPv6 broken %s: %lld of %lld IPv6 results fail (%s) while IPv4 "
+		return xasprintf("IPv6 broken %s: all %lld IPv6 results fail (%s) while IPv4 "
 				 "passes",
-				 scope, (long long)ev->failed, (long long)total, e);
+				 scope, (long long)total, e);
 	case CP_MTU:
 		if (ev->errors[PROBE_TIMEOUT])
 			return xasprintf(
