@@ -305,8 +305,9 @@ struct store_diff_summary {
 	struct store_diff_counts total;
 };
 
-/* The newest finished-or-interrupted run and the newest earlier run with the same
- * comparability key. ERR_NOTFOUND when there are not two such runs. */
+/* b = the newest run (done or interrupted) that has an earlier comparable run (same
+ * comparability key, done or interrupted), a = the newest such earlier run. Running and
+ * failed runs are skipped. ERR_NOTFOUND when no two runs are comparable. */
 int store_diff_default_pair(struct store *st, int64_t *a, int64_t *b, struct err *err);
 
 /* Compares run A with run B (both as merged views), streaming rows in key order to row_cb
