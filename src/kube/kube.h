@@ -57,6 +57,8 @@ const char *kube_client_server(const struct kube_client *c);
 const char *kube_client_namespace(const struct kube_client *c);
 /* HTTP requests sent by this client, retries included (the engine reports API calls). */
 uint64_t kube_client_requests(const struct kube_client *c);
+/* New connections this client opened (the rest of its requests reused one). */
+uint64_t kube_client_connections(const struct kube_client *c);
 struct kube_loop *kube_client_loop(const struct kube_client *c);
 
 /* ---- requests (asynchronous) ----------------------------------------------------------- */
@@ -66,6 +68,7 @@ struct kube_response {
 	long status;      /* HTTP status; 0 when no response arrived */
 	const char *body; /* buffered body (NUL-terminated), "" when streamed or empty */
 	size_t body_len;
+	int http_version; /* 1 or 2 (HTTP/2 multiplexes every request over one connection) */
 };
 
 /* Called once per line of a streamed body (without the newline; also for a last

@@ -40,7 +40,7 @@ struct kube_client {
 	long connect_ms, timeout_ms, budget_ms;
 	int max_attempts;
 	int inflight, max_inflight; /* attempts handed to libcurl now, and the cap */
-	uint64_t requests;
+	uint64_t requests, connections;
 };
 
 struct kube_call {
@@ -331,6 +331,11 @@ const char *kube_client_namespace(const struct kube_client *c)
 uint64_t kube_client_requests(const struct kube_client *c)
 {
 	return c->requests;
+}
+
+uint64_t kube_client_connections(const struct kube_client *c)
+{
+	return c->connections;
 }
 
 struct kube_loop *kube_client_loop(const struct kube_client *c)
@@ -831,15 +836,19 @@ static bool call_evaluate(struct kube_call *call, CURLcode rc, struct err *err)
 static void call_finish(struct kube_call *call, CURLcode rc)
 {
 	struct err err = ERR_INIT;
-	struct kube_response resp;
+	struct kube_response resp = {0};
 	bool failed;
 	int64_t now = time_mono_us();
+	long conns = 0, httpv = 0;
 
 	if (call->cancelled || !call->client) {
 		call_free(call);
 		return;
 	}
 	curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &call->status);
+	curl_easy_getinfo(call->easy, CURLINFO_NUM_CONNECTS, &conns);
+	curl_easy_getinfo(call->easy, CURLINFO_HTTP_VERSION, &httpv);
+	call->client->connections += (uint64_t)conns;
 	log_debug("cluster %s: %s %s -> %ld%s%s (%.1f ms, attempt %d)", call->client->name,
 		  method_names[call->method], call->url, call->status, rc ? " " : "",
 		  rc ? curl_easy_strerror(rc) : "", (double)(now - call->attempt_us) / 1000.0,
@@ -857,6 +866,7 @@ static void call_finish(struct kube_call *call, CURLcode rc)
 	resp.status = call->status;
 	resp.body = call->resp.data ? call->resp.data : "";
 	resp.body_len = call->resp.len;
+	resp.http_version = httpv == CURL_HTTP_VERSION_2_0 ? 2 : 1;
 	call_detach_easy(call);
 	call->in_done = true;
 	if (call->on_done)
@@ -889,7 +899,7 @@ static long loop_start_due(struct kube_loop *loop, long cap)
 
 	for (call = loop->calls; call; call = next) {
 		struct err err = ERR_INIT;
-		struct kube_response resp = {0, "", 0};
+		struct kube_response resp = {.body = ""};
 
 		next = call->next;
 		if (call->cancelled || call->easy || !call->due_us)

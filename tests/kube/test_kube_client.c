@@ -769,9 +769,12 @@ static void test_pagination_over_520_nodes(void **state)
 	if (cr.failed)
 		fail_msg("%d creates failed, first: %s", cr.failed, cr.first_err);
 	assert_int_equal(cr.done, PAGE_NODES);
-	print_message("created %d nodes in %.2f s with %llu requests\n", PAGE_NODES,
-		      (double)(time_mono_us() - t0) / 1e6,
-		      (unsigned long long)kube_client_requests(c));
+	print_message("created %d nodes in %.2f s with %llu requests over %llu connection(s)\n",
+		      PAGE_NODES, (double)(time_mono_us() - t0) / 1e6,
+		      (unsigned long long)kube_client_requests(c),
+		      (unsigned long long)kube_client_connections(c));
+	/* multiplexed: hundreds of requests do not mean hundreds of TLS handshakes */
+	assert_true(kube_client_connections(c) <= 2);
 
 	before = kube_client_requests(c);
 	n = kube_list(c, "/api/v1/nodes", &o, &err);
@@ -888,7 +891,7 @@ static void test_proxy_to_missing_pod(void **state)
 }
 
 struct version_done {
-	int done;
+	int done, http2;
 	char version[2][32];
 };
 
@@ -899,6 +902,8 @@ static void version_done(void *arg, const struct kube_response *resp, const stru
 	const char *s = NULL;
 
 	json_get_string(j, "gitVersion", &s, NULL);
+	if (resp->http_version == 2)
+		v->http2++;
 	str_copy(v->version[v->done++ % 2], sizeof(v->version[0]), s ? s : "error");
 	cJSON_Delete(j);
 }
@@ -930,6 +935,11 @@ static void test_two_clusters_one_loop(void **state)
 		cJSON_GetObjectItem(cJSON_GetObjectItem(nb, "metadata"), "uid")->valuestring);
 	assert_int_equal(kube_client_requests(a), 2);
 	assert_int_equal(kube_client_requests(b), 2);
+	/* HTTP/2 to both; at most one new connection each (the loop may still hold one to
+	 * the same server, with the same credentials, from an earlier client) */
+	assert_int_equal(v.http2, 2);
+	assert_true(kube_client_connections(a) <= 1);
+	assert_true(kube_client_connections(b) <= 1);
 	cJSON_Delete(na);
 	cJSON_Delete(nb);
 	kube_client_free(a);
