@@ -12,6 +12,7 @@ export NETCTL_WORLD_DIR=$DIR NETCTL_BUILD_DIR=$BUILD
 if [[ $(id -u) != 0 ]]; then echo "SKIP: the test world needs root"; exit 77; fi
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+trap 'exit 1' TERM INT # so that EXIT traps (fault cleanup) run on a ctest timeout
 ok() { echo "ok: $*"; }
 kc() { "$W" exec kubectl --kubeconfig "$("$W" kubeconfig "$1" --admin)" "${@:2}"; }
 # probe_err NODE TARGET PROTO [probe options]: the floater's verdict for one pair
@@ -192,15 +193,15 @@ step_delay() {
 
 	id=$("$F" delay east west --ms 20 --jitter-ms 10)
 	"$P" east-node-1 pod:west-node-1 --proto icmp --count 40 --interval-ms 10 |
-		jq -e 'select(.protocol) | .received == 40 and .rtt_min_us >= 9000 and .rtt_max_us <= 32000 and (.rtt_max_us - .rtt_min_us) >= 4000' >/dev/null ||
+		jq -e 'select(.protocol) | .received == 40 and .rtt_min_us >= 9000 and .rtt_max_us <= 40000 and (.rtt_max_us - .rtt_min_us) >= 4000' >/dev/null ||
 		fail "jitter 10 ms: $("$P" east-node-1 pod:west-node-1 --proto icmp --count 40 --interval-ms 10)"
-	ok "jitter 10 ms: RTT spread within [10, 31] ms"
+	ok "jitter 10 ms: RTT spread over [10, 30] ms (+ scheduling slack on a loaded machine)"
 	"$F" undo "$id"
 
 	id=$("$F" delay west-node-2 --ms 10)
 	x=$(avg_ms east-node-1 node:west-node-2 --network host)
 	in=$(avg_ms east-node-1 node:west-node-3 --network host)
-	awk -v x="$x" -v i="$in" 'BEGIN { exit !(x >= 10 && x <= 15 && i < 5) }' ||
+	awk -v x="$x" -v i="$in" 'BEGIN { exit !(x >= 10 && x <= 20 && i < 5) }' ||
 		fail "node delay 10 ms: $x ms to it, $in ms to another"
 	ok "node delay 10 ms: $x ms to it, $in ms to a neighbour"
 	"$F" undo "$id"
