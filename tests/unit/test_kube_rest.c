@@ -100,7 +100,8 @@ static void write_all(int fd, const char *s)
 	size_t n = strlen(s);
 
 	while (n) {
-		ssize_t w = write(fd, s, n);
+		/* the client may hang up first (caps, cancel): no SIGPIPE */
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
 
 		if (w <= 0)
 			return;
