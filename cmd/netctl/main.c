@@ -16,12 +16,21 @@
  *   2. declare it in cmd.h next to the others, add the file to cmd/netctl/CMakeLists.txt;
  *   3. add one line below, in the order `netctl --help` should list it.
  */
+/* One line per command, whatever clang-format would pack. */
+/* clang-format off */
 static const struct cmd_entry *const commands[] = {
-    &cmd_init_entry,	&cmd_cluster_entry, &cmd_check_entry,  &cmd_resume_entry, &cmd_clean_entry,
-    &cmd_history_entry, &cmd_diff_entry,    &cmd_report_entry, &cmd_config_entry, &cmd_help_entry,
+	&cmd_init_entry,
+	&cmd_cluster_entry,
+	&cmd_check_entry,
+	&cmd_resume_entry,
+	&cmd_clean_entry,
+	&cmd_history_entry,
+	&cmd_diff_entry,
+	&cmd_report_entry,
+	&cmd_config_entry,
+	&cmd_help_entry,
 };
-
-volatile sig_atomic_t cmd_interrupted;
+/* clang-format on */
 
 /* First signal: long commands stop cleanly (results already received are committed).
  * Second: exit at once; committed batches stay, SQLite's journal keeps the file sane. */

@@ -13,6 +13,8 @@
 
 enum { GOPT_DB = 1000, GOPT_LONG_ONLY = 2000 };
 
+volatile sig_atomic_t cmd_interrupted;
+
 /* Options every command accepts, so `netctl history --db X -v` works as well as
  * `netctl --db X -v history`. */
 static const struct cmd_opt global_opts[] = {
