@@ -22,7 +22,7 @@ struct bench {
 	struct store *st;
 	char *path;
 	long nodes, batch, streams, history_runs;
-	bool reuse; /* -x: read benchmarks on the runs 1 and 2 of an existing bench.db */
+	bool reuse;   /* -x: read benchmarks on the runs 1 and 2 of an existing bench.db */
 	char *tmpdir; /* made by us: removed at the end */
 	int64_t cluster_src, cluster_dst;
 	int64_t *src_ids, *dst_ids;
