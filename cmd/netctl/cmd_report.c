@@ -132,7 +132,7 @@ static const struct cmd_opt report_opts[] = {
      0, 0, NULL},
     {OPT_LONG, 0, "failures", "N", "table: failure rows shown (default 20)", &args.failures, 0,
      1000000, NULL},
-    {OPT_END},
+    {.kind = OPT_END},
 };
 
 const struct cmd_entry cmd_report_entry = {
