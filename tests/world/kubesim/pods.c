@@ -25,7 +25,7 @@
 #define SECRET_MAX      (1u << 20)
 #define PROBES_PER_TICK 50
 #define SECRET_CACHE_US 5000000
-#define PODNET_PARALLEL 4
+#define PODNET_PARALLEL 16 /* podnet mostly waits for namespace creation */
 
 extern char **environ;
 
