@@ -22,6 +22,7 @@ struct conn {
 	bool dirty;
 	bool reprocess;
 	bool closed;
+	struct conn *next, *prev; /* fl->conns: every open connection */
 	struct conn *dirty_next;
 	struct conn *dead_next;
 };

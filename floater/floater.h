@@ -163,6 +163,7 @@ struct floater {
 	int njobs;
 	size_t active_tasks;
 	struct task *wait_head, *wait_tail;
+	struct conn *conns;
 	struct conn *dirty;
 	struct conn *dead;
 	size_t nconns;

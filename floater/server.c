@@ -47,6 +47,12 @@ void conn_close(struct conn *c)
 		c->job = NULL;
 	}
 	timer_cancel(&fl->loop, &c->timer);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		fl->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	close(c->h.fd);
 	c->h.fd = -1;
 	fl->nconns--;
@@ -358,6 +364,10 @@ static void conn_accept_one(struct floater *fl, int fd)
 		return;
 	}
 	fl->nconns++;
+	c->next = fl->conns;
+	if (fl->conns)
+		fl->conns->prev = c;
+	fl->conns = c;
 	conn_arm(c, CONN_HEAD_TIMEOUT_US);
 }
 
@@ -452,6 +462,8 @@ int server_listen(struct floater *fl, struct err *err)
 
 void server_close(struct floater *fl)
 {
+	while (fl->conns)
+		conn_close(fl->conns);
 	for (int i = 0; i < 2; i++) {
 		timer_cancel(&fl->loop, &fl->listen[i].resume);
 		if (fl->listen[i].h.fd >= 0) {

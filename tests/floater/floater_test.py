@@ -387,6 +387,10 @@ def main():
             CASES[args.case](w, args.static)
         else:
             CASES[args.case](w)
+        w.stop_floaters()
+        reports = w.sanitizer_reports()
+        if reports:
+            raise AssertionError("sanitizer reports:\n" + "\n".join(reports))
     except Exception as e:  # noqa: BLE001 - report with the floaters' logs
         print(f"FAIL {args.case}: {e}\n{w.logs()}")
         return 1

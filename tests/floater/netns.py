@@ -140,6 +140,28 @@ class World:
         assert lines and lines[-1].get("done") is True, f"no done line: {text[-500:]}"
         return lines[:-1], lines[-1]
 
+    def sanitizer_reports(self):
+        """Sanitizer findings in the floaters' logs (an ASan/UBSan build reports there,
+        leaks included, when the floater exits on SIGTERM)."""
+        found = []
+        for f in sorted(os.listdir(self.tmp)):
+            if f.endswith(".log"):
+                with open(os.path.join(self.tmp, f), errors="replace") as fh:
+                    text = fh.read()
+                if "Sanitizer" in text or "runtime error:" in text:
+                    found.append(f"--- {f}\n{text[-4000:]}")
+        return found
+
+    def stop_floaters(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+
     def close(self):
         for p in self.procs:
             if p.poll() is None:
