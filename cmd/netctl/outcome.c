@@ -11,7 +11,8 @@ int check_print_outcome(struct store *st, const struct run_result *res, bool jso
 {
 	struct report_opts ro = {
 		.format = json ? REPORT_JSON : REPORT_TABLE,
-		.merged = false,
+		.merged = true, /* a resumed run reads as the whole run */
+		.json_no_results = true, /* every result: netctl report --format json */
 		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 	};
 	char rollout[32], probe[32], store[32];
