@@ -962,7 +962,10 @@ void kube_rollout_release(struct kube_rollout *r)
 
 /* ---- delete ------------------------------------------------------------------------------- */
 
-static int delete_collection(struct kube_client *c, const char *collection, struct err *err)
+/* Foreground for DaemonSets (they go once their pods are gone); objects without dependents
+ * are deleted in the background, so they never wait for the garbage collector. */
+static int delete_collection(struct kube_client *c, const char *collection, bool foreground,
+			     struct err *err)
 {
 	char *sel = kube_escape(KUBE_MANAGED_SELECTOR);
 	char *path = xasprintf("%s?labelSelector=%s", collection, sel);
@@ -971,7 +974,7 @@ static int delete_collection(struct kube_client *c, const char *collection, stru
 
 	cJSON_AddStringToObject(opts, "kind", "DeleteOptions");
 	cJSON_AddStringToObject(opts, "apiVersion", "v1");
-	cJSON_AddStringToObject(opts, "propagationPolicy", "Foreground");
+	cJSON_AddStringToObject(opts, "propagationPolicy", foreground ? "Foreground" : "Background");
 	rc = kube_delete(c, path, opts, err);
 	if (rc < 0 && err->code == ERR_NOTFOUND)
 		rc = 0;
@@ -998,7 +1001,7 @@ int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms, st
 		return err_set(err, ERR_USAGE, "namespace '%s' is not a valid name", ns);
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		snprintf(path, sizeof(path), "%s/namespaces/%s/%s", kinds[i][0], ns, kinds[i][1]);
-		if (delete_collection(c, path, err) < 0)
+		if (delete_collection(c, path, i == 0, err) < 0)
 			return -1;
 	}
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
