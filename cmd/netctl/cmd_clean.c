@@ -36,7 +36,7 @@ static int clean_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, 
 	struct check_job j;
 	struct config c;
 	struct store *st = NULL;
-	struct progress *p = progress_new(false);
+	struct progress *p;
 	struct run_events ev;
 	struct buf names;
 	char **list = NULL;
@@ -47,6 +47,7 @@ static int clean_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, 
 	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
 	if (rc)
 		return rc;
+	p = progress_new(false);
 	memset(&j, 0, sizeof(j));
 	memset(&ev, 0, sizeof(ev));
 	buf_init(&names, 0);
