@@ -99,7 +99,7 @@ def udp_without_responder(w):
     (no ICMP error is not success)."""
     w.start("a")
     lines, _ = w.probe({"targets": [{"ip": B4}, {"ip": B6}], "protocols": ["udp", "tcp"],
-                        "count": 2, "timeout_ms": 500})
+                        "count": 2, "timeout_ms": 3000})
     for l in lines:
         expect(l["error"] == "refused" and l["received"] == 0, l)
     # Silence is not success either: drop the ICMP errors and UDP must time out.
@@ -118,7 +118,7 @@ def closed_port(w):
     w.start("b")
     w.start("a", "--allow-port", "9")
     lines, _ = w.probe({"targets": [{"ip": B4, "port": 9}, {"ip": B6, "port": 9}],
-                        "protocols": ["tcp", "udp"], "count": 2, "timeout_ms": 500})
+                        "protocols": ["tcp", "udp"], "count": 2, "timeout_ms": 3000})
     expect(len(lines) == 4, lines)
     for l in lines:
         expect(l["error"] == "refused" and l["port"] == 9, l)
@@ -148,8 +148,8 @@ def firewall_reject(w):
         f"ip6 daddr {B6} reject with icmpx type admin-prohibited;")
     t0 = time.monotonic()
     lines, _ = w.probe({"targets": [{"ip": B4}, {"ip": B6}], "count": 2, "interval_ms": 10,
-                        "timeout_ms": 3000})
-    expect(time.monotonic() - t0 < 2.5, "rejects should be reported before the timeout")
+                        "timeout_ms": 8000})
+    expect(time.monotonic() - t0 < 6, "rejects should be reported before the timeout")
     got = by_key(lines)
     for ip in (B4, B6):
         expect(got[(ip, "tcp")]["error"] == "refused", got[(ip, "tcp")])
@@ -165,7 +165,7 @@ def random_loss(w):
     nft(w, "r", f"ip daddr {B4} numgen random mod 10 < 3 drop; "
         f"ip6 daddr {B6} numgen random mod 10 < 3 drop;")
     lines, _ = w.probe({"targets": [{"ip": B4}, {"ip": B6}], "protocols": ["icmp", "udp"],
-                        "count": 200, "interval_ms": 2, "timeout_ms": 500})
+                        "count": 200, "interval_ms": 2, "timeout_ms": 2000})
     expect(len(lines) == 4, lines)
     for l in lines:
         loss = 1 - l["received"] / l["sent"]
@@ -308,7 +308,7 @@ def raw_icmp_fallback(w):
     expect('"icmp":"raw"' in info, info)
     lines, _ = w.probe({"targets": [{"ip": B4}, {"ip": B6}, {"ip": DEAD4}],
                         "protocols": ["icmp"], "count": 3, "interval_ms": 10,
-                        "timeout_ms": 500})
+                        "timeout_ms": 1500})
     got = by_key(lines)
     expect(got[(B4, "icmp")]["error"] == "ok" and got[(B6, "icmp")]["error"] == "ok", got)
     expect(got[(DEAD4, "icmp")]["error"] == "timeout", got)
@@ -333,7 +333,8 @@ def least_privilege(w):
     p = w.start("a", prefix=setpriv_prefix(False))
     status = open(f"/proc/{child_pid(p)}/status").read()
     expect("CapEff:\t0000000000000000" in status and "Uid:\t65534" in status, status)
-    req = {"targets": [{"ip": B4}, {"ip": B6}], "count": 2, "interval_ms": 10}
+    req = {"targets": [{"ip": B4}, {"ip": B6}], "count": 2, "interval_ms": 10,
+           "timeout_ms": 3000}
     lines, _ = w.probe(req)
     expect(len(lines) == 6 and all(l["error"] == "ok" for l in lines), lines)
     p.terminate()
