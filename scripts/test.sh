@@ -14,7 +14,7 @@ if [[ ! -x $KUBE_CACHE/bin/kube-apiserver ]]; then
 fi
 bash tests/world/build-kube.sh
 
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETCTL_STATIC_FLOATER=ON
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 
 rc=0
