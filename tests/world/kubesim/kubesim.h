@@ -38,6 +38,15 @@ enum ks_pod_state {
 	KS_POD_STOPPING, /* deletionTimestamp seen: stopped, delete confirmation sent */
 };
 
+/* A readiness probe in flight (probe.c). */
+struct ks_probe {
+	int fd;
+	bool sent;
+	size_t got;
+	int64_t deadline_us;
+	char buf[256];
+};
+
 enum ks_net { KS_NET_NONE = 0, KS_NET_RUNNING, KS_NET_READY, KS_NET_FAILED };
 
 struct ks_pod {
@@ -60,6 +69,7 @@ struct ks_pod {
 	int64_t started_us;
 	bool ready;
 	int probe_failures;
+	struct ks_probe probe; /* fd -1: no probe in flight */
 	/* last status sent: only changes are patched */
 	int reported; /* -1 nothing yet, else (state << 1 | ready) */
 	bool report_pending;
@@ -121,5 +131,8 @@ unsigned long long ks_proc_starttime(pid_t pid);
 
 /* probe.c: HTTP GET, true for 200..399 */
 bool ks_http_probe(const char *ip, int port, const char *path, long timeout_ms);
+/* Non-blocking: start connects (fd or -1); step: 1 success, -1 failure, 0 not yet. */
+int ks_probe_start(const char *ip, int port);
+int ks_probe_step(struct ks_probe *pr, const char *ip, int port, const char *path);
 
 #endif

@@ -23,7 +23,7 @@
 #define BACKOFF_MAX_US  10000000
 #define STATE_MAX       (16u << 20)
 #define SECRET_MAX      (1u << 20)
-#define PROBES_PER_TICK 50
+#define PROBES_PER_TICK 200 /* new probes started per loop step */
 #define SECRET_CACHE_US 5000000
 #define PODNET_PARALLEL 16 /* podnet mostly waits for namespace creation */
 
@@ -69,6 +69,8 @@ static void pod_free(struct ks_pod *p)
 {
 	if (!p)
 		return;
+	if (p->probe.fd > 0)
+		close(p->probe.fd);
 	free(p->uid);
 	free(p->ns);
 	free(p->name);
@@ -770,27 +772,16 @@ static int probe_port(const cJSON *ctr, const cJSON *port)
 	return 0;
 }
 
-static void pod_probe(struct ks *ks, struct ks_pod *p)
+static void probe_close(struct ks_pod *p)
 {
-	const cJSON *ctr = pod_container(p);
-	const cJSON *rp = jget(ctr, "readinessProbe"), *get = jget(rp, "httpGet");
-	long period = jlong(rp, "periodSeconds", 10), timeout = jlong(rp, "timeoutSeconds", 1);
-	long threshold = jlong(rp, "failureThreshold", 3);
-	bool ok;
+	if (p->probe.fd >= 0)
+		close(p->probe.fd);
+	p->probe.fd = -1;
+}
 
-	if (ks_ctl_exists(ks, "neverready", p->node->name)) {
-		ok = false;
-		threshold = 1;
-	} else if (!rp) {
-		ok = true;
-	} else if (get) {
-		const char *path = jstr(get, "path");
-
-		ok = ks_http_probe(p->ipv4, probe_port(ctr, jget(get, "port")), path ? path : "/",
-				   timeout * 1000);
-	} else {
-		ok = true; /* exec/tcpSocket probes are not simulated */
-	}
+static void probe_result(struct ks_pod *p, bool ok, long threshold, long period)
+{
+	probe_close(p);
 	if (ok) {
 		p->probe_failures = 0;
 		p->ready = true;
@@ -798,7 +789,40 @@ static void pod_probe(struct ks *ks, struct ks_pod *p)
 		p->ready = false;
 	}
 	p->next_us = time_mono_us() + (p->ready ? period * 1000000 : PROBE_FAST_US);
-	(void)ks;
+}
+
+/* One step of the pod's readiness probe; never blocks. */
+static void pod_probe(struct ks *ks, struct ks_pod *p)
+{
+	const cJSON *ctr = pod_container(p);
+	const cJSON *rp = jget(ctr, "readinessProbe"), *get = jget(rp, "httpGet");
+	long period = jlong(rp, "periodSeconds", 10), timeout = jlong(rp, "timeoutSeconds", 1);
+	long threshold = jlong(rp, "failureThreshold", 3);
+	const char *path = jstr(get, "path");
+	int port = probe_port(ctr, jget(get, "port")), rc;
+
+	if (ks_ctl_exists(ks, "neverready", p->node->name)) {
+		probe_result(p, false, 1, period);
+		return;
+	}
+	if (!rp || !get) {
+		probe_result(p, true, threshold, period); /* exec/tcpSocket probes: not simulated */
+		return;
+	}
+	if (p->probe.fd < 0) {
+		memset(&p->probe, 0, sizeof(p->probe));
+		p->probe.fd = ks_probe_start(p->ipv4, port);
+		if (p->probe.fd < 0) {
+			probe_result(p, false, threshold, period);
+			return;
+		}
+		p->probe.deadline_us = time_mono_us() + timeout * 1000000;
+	}
+	rc = ks_probe_step(&p->probe, p->ipv4, port, path ? path : "/");
+	if (rc != 0)
+		probe_result(p, rc > 0, threshold, period);
+	else if (time_mono_us() > p->probe.deadline_us)
+		probe_result(p, false, threshold, period);
 }
 
 /* ---- events ---------------------------------------------------------------------------- */
@@ -869,6 +893,7 @@ static struct ks_pod *pod_new(struct ks *ks, const cJSON *obj, struct ks_node *n
 	p->host = cJSON_IsTrue(jget(spec, "hostNetwork"));
 	p->slot = -1;
 	p->reported = -1;
+	p->probe.fd = -1;
 	p->netns = xstrdup(node->netns);
 	ks->pods = xgrow(ks->pods, &ks->cappods, ks->npods + 1, sizeof(*ks->pods));
 	ks->pods[ks->npods++] = p;
@@ -1014,10 +1039,14 @@ void ks_pods_tick(struct ks *ks)
 			pod_exited(ks, p);
 		if ((p->state == KS_POD_NEW || p->state == KS_POD_EXITED) && now >= p->next_us)
 			pod_start(ks, p);
-		if (p->state == KS_POD_RUNNING && now >= p->next_us && probes < PROBES_PER_TICK) {
+		if (p->state == KS_POD_RUNNING &&
+		    (p->probe.fd >= 0 || (now >= p->next_us && probes < PROBES_PER_TICK))) {
+			if (p->probe.fd < 0)
+				probes++;
 			pod_probe(ks, p);
-			probes++;
 		}
+		if (p->state != KS_POD_RUNNING && p->probe.fd >= 0)
+			probe_close(p);
 		if (p->state == KS_POD_RUNNING && !p->ready && p->reported < 0 &&
 		    now - p->started_us < REPORT_GRACE_US)
 			continue; /* give it a moment: report Running and Ready in one go */
@@ -1096,6 +1125,7 @@ void ks_pods_state_load(struct ks *ks)
 			   nsname, node, &slot, st, net, netns, v4, v6, &start) != 11)
 			continue;
 		o = xcalloc(1, sizeof(*o));
+		o->probe.fd = -1;
 		o->uid = xstrdup(uid);
 		o->pid = pid;
 		o->starttime = start;

@@ -96,3 +96,59 @@ out:
 	close(fd);
 	return ok;
 }
+
+/* ---- non-blocking probes: the simulator's loop never waits for a pod ------------------- */
+
+int ks_probe_start(const char *ip, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	if (addr_make(ip, port, &ss, &len) < 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int ks_probe_step(struct ks_probe *pr, const char *ip, int port, const char *path)
+{
+	struct pollfd p = {.fd = pr->fd, .events = pr->sent ? POLLIN : POLLOUT};
+	int code = 0, soerr = 0;
+	socklen_t slen = sizeof(soerr);
+	ssize_t r;
+
+	if (poll(&p, 1, 0) != 1)
+		return 0;
+	if (!pr->sent) {
+		char req[512];
+		int n;
+
+		if (getsockopt(pr->fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) < 0 || soerr)
+			return -1;
+		n = snprintf(req, sizeof(req),
+			     "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: kube-probe/1.20\r\n"
+			     "Connection: close\r\n\r\n",
+			     path, ip, port);
+		if (n < 0 || (size_t)n >= sizeof(req) || write(pr->fd, req, (size_t)n) != n)
+			return -1;
+		pr->sent = true;
+		return 0;
+	}
+	r = read(pr->fd, pr->buf + pr->got, sizeof(pr->buf) - 1 - pr->got);
+	if (r < 0)
+		return errno == EAGAIN ? 0 : -1;
+	pr->got += (size_t)r;
+	pr->buf[pr->got] = '\0';
+	if (!memchr(pr->buf, '\n', pr->got) && r > 0 && pr->got < sizeof(pr->buf) - 1)
+		return 0;
+	if (sscanf(pr->buf, "HTTP/1.%*d %d", &code) != 1)
+		return -1;
+	return code >= 200 && code < 400 ? 1 : -1;
+}
