@@ -21,6 +21,7 @@ static struct {
 	const char *kubeconfig;
 	const char *context;
 	bool json;
+	bool check;
 } args;
 
 /* ---- add ------------------------------------------------------------------------------ */
@@ -79,16 +80,28 @@ static int check_kubeconfig(const char *path, const char *context, struct err *e
 		goto out;
 	}
 	if (!context)
-		goto out;
+		goto resolve;
 	for (char **n = names; *n; n++)
 		if (!strcmp(*n, context))
-			goto out;
+			goto resolve;
 	buf_init(&list, 1024);
 	for (char **n = names; *n; n++)
 		buf_printf(&list, "%s%s", n == names ? "" : ", ", *n);
 	rc = err_set(err, ERR_USAGE, "--context %s: not in %s (it has: %s)", context, path,
 		     list.data ? list.data : "");
 	buf_release(&list);
+	goto out;
+resolve:
+	/* the context must resolve: server URL, certificates and keys parse, user exists */
+	{
+		struct kube_target *t = kube_target_load(path, context, err);
+
+		if (!t) {
+			err->code = ERR_USAGE;
+			rc = -1;
+		}
+		kube_target_free(t);
+	}
 out:
 	strv_free(names);
 	return rc;
@@ -183,6 +196,89 @@ static int list_json(const struct store_cluster *c, void *ctx)
 	return 0;
 }
 
+/* --check: resolve each cluster's kubeconfig and ask its API server for its version. */
+struct check_row {
+	struct table *t;
+	cJSON *arr;
+	int unreachable;
+};
+
+static void probe_cluster(const struct store_cluster *c, char *server, size_t serversz,
+			  char *status, size_t statussz)
+{
+	struct err err = ERR_INIT;
+	struct kube_target *t = kube_target_load(c->kubeconfig, c->context, &err);
+	struct kube_client_opts o = {.name = c->name, .connect_timeout_ms = 5000,
+				     .timeout_ms = 10000, .max_attempts = 2};
+	struct kube_loop *loop = NULL;
+	struct kube_client *kc = NULL;
+	char version[64];
+
+	str_copy(server, serversz, t ? t->server : "-");
+	if (!t)
+		goto fail;
+	loop = kube_loop_new(&err);
+	kc = loop ? kube_client_new(loop, t, &o, &err) : NULL;
+	if (!kc || kube_server_version(kc, version, sizeof(version), &err) < 0)
+		goto fail;
+	snprintf(status, statussz, "ok %s", version);
+	goto out;
+fail:
+	str_copy(status, statussz, err.msg);
+out:
+	kube_client_free(kc);
+	kube_loop_free(loop);
+	kube_target_free(t);
+}
+
+static int check_row(const struct store_cluster *c, void *ctx)
+{
+	struct check_row *r = ctx;
+	char server[256], status[512];
+
+	probe_cluster(c, server, sizeof(server), status, sizeof(status));
+	if (!str_has_prefix(status, "ok "))
+		r->unreachable++;
+	if (r->arr) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", c->name);
+		cJSON_AddStringToObject(o, "server", server);
+		cJSON_AddBoolToObject(o, "reachable", str_has_prefix(status, "ok "));
+		cJSON_AddStringToObject(o, str_has_prefix(status, "ok ") ? "version" : "error",
+					str_has_prefix(status, "ok ") ? status + 3 : status);
+		cJSON_AddItemToArray(r->arr, o);
+	} else {
+		const char *cells[3] = {c->name, server, status};
+
+		table_add_row(r->t, cells);
+	}
+	return 0;
+}
+
+static int list_check(struct store *st, struct err *err)
+{
+	static const char *const headers[] = {"NAME", "SERVER", "STATUS"};
+	struct check_row r = {0};
+	int rc;
+
+	if (args.json)
+		r.arr = cJSON_CreateArray();
+	else
+		r.t = table_new(headers, ARRAY_SIZE(headers));
+	rc = store_cluster_list(st, check_row, &r, err);
+	if (rc == 0 && r.arr)
+		cmd_print_json(r.arr);
+	else if (rc == 0)
+		table_print(r.t, stdout);
+	else
+		cJSON_Delete(r.arr);
+	table_free(r.t);
+	if (rc < 0)
+		return cmd_fail(err);
+	return r.unreachable ? EXIT_CLUSTER : EXIT_OK;
+}
+
 static int list_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 {
 	static const char *const headers[] = {"NAME", "KUBECONFIG", "CONTEXT", "ADDED"};
@@ -198,6 +294,11 @@ static int list_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 	st = cmd_open_store(ctx, &err);
 	if (!st)
 		return cmd_fail(&err);
+	if (args.check) {
+		rc = list_check(st, &err);
+		store_close(st);
+		return rc;
+	}
 	if (args.json) {
 		arr = cJSON_CreateArray();
 		rc = store_cluster_list(st, list_json, arr, &err);
@@ -260,6 +361,9 @@ static const struct cmd_opt add_opts[] = {
 
 static const struct cmd_opt list_opts[] = {
     {OPT_FLAG, 0, "json", NULL, "print JSON instead of a table", &args.json, 0, 0, NULL},
+    {OPT_FLAG, 0, "check", NULL,
+     "reach each API server: its version, or why not (exit 3 if one is unreachable)",
+     &args.check, 0, 0, NULL},
     {OPT_END},
 };
 
@@ -279,7 +383,7 @@ static const struct cmd_entry cluster_add_entry = {
 static const struct cmd_entry cluster_list_entry = {
     .name = "cluster list",
     .summary = "List registered clusters.",
-    .synopsis = "cluster list [--json]",
+    .synopsis = "cluster list [--json] [--check]",
     .opts = list_opts,
     .exec = list_exec,
 };
@@ -303,7 +407,7 @@ const struct cmd_entry cmd_cluster_entry = {
     .name = "cluster",
     .summary = "Register, list and remove clusters.",
     .synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]\n"
-		"cluster list [--json]\n"
+		"cluster list [--json] [--check]\n"
 		"cluster remove NAME",
     .details = "`netctl help cluster add` (or `netctl cluster add --help`) for one of them.\n",
     .opts = no_opts,

@@ -42,6 +42,13 @@ check("daemonset.apps/netctl-floater" in out.stdout,
       "kubectl sees the floater DaemonSet netctl created (%s)" % out.stdout.split())
 check("secret/netctl-floater-token" in out.stdout, "kubectl sees the token Secret")
 
+# cluster list --check reaches every API server
+r = st.netctl("cluster", "list", "--check")
+log(r.stdout)
+check(r.returncode == 0 and r.stdout.count("ok v1.20") == 3,
+      "cluster list --check: all three API servers answer with their version (exit %d)"
+      % r.returncode)
+
 # The JSON output is one document.
 r = st.netctl("check", "--src", "north", *COMMON, "--json")
 doc = check_json(r)
