@@ -65,6 +65,8 @@ def reply_source(w):
     from another address would not be."""
     w.ip("b", "addr", "add", "198.18.2.3/24", "dev", "b0")
     w.ip("b", "addr", "add", "fd00:2::3/64", "dev", "b0", "nodad")
+    w.settle("a", "198.18.2.3")
+    w.settle("a", "fd00:2::3")
     w.start("b")
     w.start("a")
     lines, _ = w.probe({"targets": [{"ip": "198.18.2.3"}, {"ip": "fd00:2::3"}],

@@ -77,6 +77,22 @@ class World:
         self.ip("b", "-6", "route", "add", "default", "via", "fd00:2::1")
         for ns in ("a", "b"):
             self.ping_sockets(ns, True)
+        self._settle()
+
+    def settle(self, src, dst):
+        """Waits (bounded) until src reaches dst by ping."""
+        for _ in range(50):
+            if self.x(src, "ping", "-c", "1", "-W", "1", dst, check=False).returncode == 0:
+                return
+            time.sleep(0.1)
+
+    def _settle(self):
+        """Waits until both families route a -> b (IPv6 neighbour discovery and router
+        state can hold the first packets for a second on a busy machine), so the tests
+        measure the floater, not the namespaces being born."""
+        for src, dst in (("a", "198.18.2.2"), ("a", "fd00:2::2"), ("b", "198.18.1.2"),
+                         ("b", "fd00:1::2")):
+            self.settle(src, dst)
 
     def ping_sockets(self, ns, allowed):
         rng = "0 2147483647" if allowed else "1 0"
