@@ -192,9 +192,10 @@ step_delay() {
 	ok "after undo: $x ms"
 
 	id=$("$F" delay east west --ms 20 --jitter-ms 10)
-	"$P" east-node-1 pod:west-node-1 --proto icmp --count 40 --interval-ms 10 |
-		jq -e 'select(.protocol) | .received == 40 and .rtt_min_us >= 9000 and .rtt_max_us <= 40000 and (.rtt_max_us - .rtt_min_us) >= 4000' >/dev/null ||
-		fail "jitter 10 ms: $("$P" east-node-1 pod:west-node-1 --proto icmp --count 40 --interval-ms 10)"
+	out=$("$P" east-node-1 pod:west-node-1 --proto icmp --count 40 --interval-ms 10)
+	# ±5 ms each way: RTT in [10, 30] ms, plus slack for a loaded machine
+	jq -e 'select(.protocol) | .received >= 38 and .rtt_min_us >= 8000 and .rtt_max_us <= 40000 and (.rtt_max_us - .rtt_min_us) >= 4000' \
+		<<<"$out" >/dev/null || fail "jitter 10 ms: $out"
 	ok "jitter 10 ms: RTT spread over [10, 30] ms (+ scheduling slack on a loaded machine)"
 	"$F" undo "$id"
 
@@ -227,7 +228,9 @@ step_kubesim() {
 	grep -q '^CapEff:\s*0000000000000000' "/proc/$pid/status" || fail "pod-network floater has capabilities"
 	kc east delete pod -n kosmos-system "$pod" --timeout=30s >/dev/null
 	sleep 1
-	[[ -d /proc/$pid ]] && fail "floater pid $pid still runs after its pod was deleted"
+	# a zombie counts as stopped: adopted floaters are reaped by PID 1, lazily on this VM
+	[[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) =~ ^[RSD]$ ]] &&
+		fail "floater pid $pid still runs after its pod was deleted"
 	# the replacement pod may get the same slot, hence the same name: then it is the new pod's
 	if [[ -e /run/netns/$netns ]] &&
 		! awk -v u="$uid" -v n="$netns" '$8 == n && $1 != u { f = 1 } END { exit !f }' "$DIR/kubesim/east/pods.state"; then

@@ -208,6 +208,28 @@ static void report_done(void *arg, const struct kube_response *resp, const struc
 		log_warn("kubesim: pod status: %s", err->msg);
 }
 
+struct report_ctx {
+	struct ks *ks;
+	char *uid;
+};
+
+/* A failed status patch is sent again on the next step (the pod may be gone by then). */
+static void status_done(void *arg, const struct kube_response *resp, const struct err *err)
+{
+	struct report_ctx *ctx = arg;
+	struct ks_pod *p;
+
+	ctx->ks->inflight_patches--;
+	if (err && resp->status != 404) {
+		log_warn("kubesim: pod status: %s", err->msg);
+		p = pod_find(ctx->ks, ctx->uid);
+		if (p)
+			p->reported = -1;
+	}
+	free(ctx->uid);
+	free(ctx);
+}
+
 static void pod_report(struct ks *ks, struct ks_pod *p)
 {
 	bool ready = p->ready && p->state == KS_POD_RUNNING && !p->node->notready;
@@ -215,15 +237,19 @@ static void pod_report(struct ks *ks, struct ks_pod *p)
 	struct err err = ERR_INIT;
 	cJSON *st;
 	char *text, *path;
+	struct report_ctx *ctx;
 	struct kube_request req = {
 		.method = KUBE_PATCH,
 		.content_type = "application/merge-patch+json",
-		.on_done = report_done,
-		.arg = ks,
+		.on_done = status_done,
 	};
 
 	if (key == p->reported)
 		return;
+	ctx = xmalloc(sizeof(*ctx));
+	ctx->ks = ks;
+	ctx->uid = xstrdup(p->uid);
+	req.arg = ctx;
 	st = pod_status(p, ready);
 	text = json_print(st);
 	path = xasprintf("/api/v1/namespaces/%s/pods/%s/status", p->ns, p->name);
@@ -236,6 +262,8 @@ static void pod_report(struct ks *ks, struct ks_pod *p)
 				  jget(jget(st, "status"), "phase")), ready ? " ready" : "");
 	} else {
 		log_warn("kubesim: pod status %s/%s: %s", p->ns, p->name, err.msg);
+		free(ctx->uid);
+		free(ctx);
 	}
 	free(path);
 	free(text);
