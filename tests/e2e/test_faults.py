@@ -18,10 +18,24 @@ def run(args):
     return r, run_id, st.failed_pairs(run_id), verdicts, doc
 
 
-def case(name, fault_args, check_args, expect_pairs, errors, verdict, exact=True):
-    """expect_pairs: set of (src node, dst node) that must fail; errors: allowed error names."""
+def floater_ready(cluster, node):
+    """Whether the pod floater on node is Ready, as the API server says."""
+    out = subprocess.run(in_world([KUBECTL, "--kubeconfig", kubeconfig(cluster), "-n",
+                                   "kosmos-system", "get", "pods", "-o",
+                                   "jsonpath={range .items[*]}{.spec.nodeName} "
+                                   "{.status.conditions[?(@.type==\"Ready\")].status}\n{end}"]),
+                         capture_output=True, text=True).stdout
+    return any(l.split() == [node, "True"] for l in out.splitlines())
+
+
+def case(name, fault_args, check_args, expect_pairs, errors, verdict, exact=True, settle=None):
+    """expect_pairs: set of (src node, dst node) that must fail; errors: allowed error names.
+    settle: a function that returns True once the fault is visible (bounded wait)."""
     log("--- " + name)
     fid = fault(*fault_args) if fault_args else None
+    deadline = time.time() + 90
+    while settle and not settle() and time.time() < deadline:
+        time.sleep(1)
     try:
         r, run_id, failed, verdicts, doc = run(check_args)
     finally:
@@ -96,7 +110,8 @@ check({f[3] for f in failed} == {6}, "IPv6 broken: only IPv6 results fail")
 t0 = time.time()
 failed, _ = case("pod never Ready", ["neverready", E[4]],
                  CROSS + ["--protocol", "tcp", "--family", "4", "--pod-wait", "8s"],
-                 both([E[4]], W), ["no-agent"], "floater-missing")
+                 both([E[4]], W), ["no-agent"], "floater-missing",
+                 settle=lambda: not floater_ready("east", E[4]))
 check(time.time() - t0 < 90, "pod never Ready: the check is bounded by --pod-wait")
 
 # a floater killed while the check runs: its own requests are agent-lost
