@@ -149,10 +149,14 @@ step_faults() {
 	ok "west-node-3 Ready again"
 
 	id=$("$F" neverready west-node-4)
-	sleep 2
-	kc west get pods -n kosmos-system --field-selector spec.nodeName=west-node-4 -o json |
-		jq -e '[.items[].status.conditions[] | select(.type == "Ready") | .status] | all(. == "False")' >/dev/null ||
-		fail "floaters on west-node-4 still Ready"
+	# the next readiness probe (periodSeconds 5) fails
+	local t0
+	t0=$(date +%s)
+	until kc west get pods -n kosmos-system --field-selector spec.nodeName=west-node-4 -o json |
+		jq -e '[.items[].status.conditions[] | select(.type == "Ready") | .status] | all(. == "False")' >/dev/null; do
+		(($(date +%s) - t0 < 20)) || fail "floaters on west-node-4 still Ready after 20 s"
+		sleep 1
+	done
 	ok "floaters on west-node-4 not Ready"
 	"$F" undo "$id"
 	wait_ready west west-node-4
@@ -194,7 +198,7 @@ step_delay() {
 	id=$("$F" delay east west --ms 20 --jitter-ms 10)
 	out=$("$P" east-node-1 pod:west-node-1 --proto icmp --count 40 --interval-ms 10)
 	# ±5 ms each way: RTT in [10, 30] ms, plus slack for a loaded machine
-	jq -e 'select(.protocol) | .received >= 38 and .rtt_min_us >= 8000 and .rtt_max_us <= 40000 and (.rtt_max_us - .rtt_min_us) >= 4000' \
+	jq -s -e 'map(select(.protocol))[0] | .received >= 38 and .rtt_min_us >= 8000 and .rtt_max_us <= 40000 and (.rtt_max_us - .rtt_min_us) >= 4000' \
 		<<<"$out" >/dev/null || fail "jitter 10 ms: $out"
 	ok "jitter 10 ms: RTT spread over [10, 30] ms (+ scheduling slack on a loaded machine)"
 	"$F" undo "$id"
