@@ -112,7 +112,7 @@ failed, _ = case("pod never Ready", ["neverready", E[4]],
                  CROSS + ["--protocol", "tcp", "--family", "4", "--pod-wait", "8s"],
                  both([E[4]], W), ["no-agent"], "floater-missing",
                  settle=lambda: not floater_ready("east", E[4]))
-check(time.time() - t0 < 90, "pod never Ready: the check is bounded by --pod-wait")
+check(time.time() - t0 < 180, "pod never Ready: the check is bounded by --pod-wait")
 
 # a floater killed while the check runs: its own requests are agent-lost
 log("--- floater killed mid-run")
