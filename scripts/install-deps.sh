@@ -9,7 +9,7 @@ PACKAGES=(
   libcurl4-openssl-dev libcjson-dev libyaml-dev libssl-dev libsqlite3-dev
   libcmocka-dev libsmartcols-dev musl-tools
   # tests, test world, demo
-  iproute2 iputils-ping nftables iptables fping procps util-linux psmisc python3 sqlite3 curl
+  iproute2 iputils-ping jq nftables iptables fping procps util-linux psmisc python3 sqlite3 curl
   openssl ca-certificates valgrind libclang-rt-14-dev
   chromium  # the HTML report test (tests/fixtures/report/check_html_chromium.py)
 )
