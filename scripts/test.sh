@@ -29,7 +29,7 @@ world_rc=0
 	--repeat until-pass:2) || world_rc=$?
 if [[ $world_rc != 0 ]]; then
   echo "test: world/e2e tests FAILED (exit $world_rc); not gating unless NETCTL_GATE_WORLD=1"
-  [[ ${NETCTL_GATE_WORLD:-0} == 1 ]] && rc=$world_rc
+  if [[ ${NETCTL_GATE_WORLD:-0} == 1 ]]; then rc=$world_rc; fi
 fi
 
 if [[ ${NETCTL_SKIP_FUZZ:-0} != 1 ]]; then
