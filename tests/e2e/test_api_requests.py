@@ -22,7 +22,7 @@ def server_requests():
 
 # warm-up: floaters deployed, so the measured check is a steady-state one
 r = st.netctl("check", "--src", CLUSTER, "--protocol", "tcp", "--timeout", "1s",
-              "--keep-floaters")
+              "--keep-floaters", "--pod-wait", "120s")
 check(r.returncode == 0, "warm-up check passes (exit %d)" % r.returncode)
 
 for protocols in ("tcp", "icmp,tcp,udp"):

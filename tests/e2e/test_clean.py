@@ -3,7 +3,7 @@ from e2e import *
 
 st = Store()
 r = st.netctl("check", "--src", "east", "--protocol", "tcp", "--timeout", "1s",
-              "--keep-floaters")
+              "--keep-floaters", "--pod-wait", "120s")
 check(r.returncode == 0, "a check deploys floaters (exit %d)" % r.returncode)
 r = st.netctl("clean")
 log(r.stdout + r.stderr)

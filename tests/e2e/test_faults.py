@@ -6,6 +6,7 @@ st = Store()
 E, W = nodes("east"), nodes("west")
 CROSS = ["--src", "east", "--dst", "west"]
 BASE = ["--timeout", "1s", "--keep-floaters", "--json"]
+WAIT = ["--pod-wait", "120s"]
 
 
 def run(args):
@@ -65,7 +66,7 @@ def both(a_nodes, b_nodes):
 
 
 # healthy baseline, which also deploys the floaters
-r, run_id, failed, verdicts, _ = run(CROSS + ["--protocol", "icmp,tcp,udp", "--family", "4,6"])
+r, run_id, failed, verdicts, _ = run(CROSS + ["--protocol", "icmp,tcp,udp", "--family", "4,6"] + WAIT)
 check(r.returncode == 0 and not failed, "baseline: healthy (exit %d)" % r.returncode)
 
 case("drop between two nodes", ["drop", E[0], W[1]],

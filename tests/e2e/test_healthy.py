@@ -4,7 +4,7 @@ from e2e import *
 
 st = Store()
 COMMON = ["--protocol", "icmp,tcp,udp", "--family", "4,6", "--timeout", "1s",
-          "--keep-floaters"]
+          "--keep-floaters", "--pod-wait", "120s"]
 ROWS_PER_PAIR = 3 * 2  # protocols x families (pod network)
 
 

@@ -11,7 +11,7 @@ PLANNED = 2 * 5 * 5 * 2
 
 # warm up: floaters deployed and Ready, so the timed runs below only probe
 r = st.netctl("check", "--src", "east", "--dst", "west", "--protocol", "tcp", "--timeout",
-              "1s", "--keep-floaters")
+              "1s", "--keep-floaters", "--pod-wait", "120s")
 check(r.returncode == 0, "warm-up check passes (exit %d)" % r.returncode)
 
 

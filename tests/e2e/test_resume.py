@@ -5,7 +5,7 @@ from e2e import *
 
 st = Store()
 ARGS = ["--src", "east", "--dst", "west", "--protocol", "icmp,tcp,udp", "--family", "4",
-        "--timeout", "1s", "--keep-floaters"]
+        "--timeout", "1s", "--keep-floaters", "--pod-wait", "120s"]
 
 r = st.netctl("check", *ARGS)
 check(r.returncode == 0, "healthy run passes (exit %d)" % r.returncode)
