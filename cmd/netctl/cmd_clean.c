@@ -41,7 +41,6 @@ static int clean_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, 
 	struct buf names;
 	char **list = NULL;
 	long wait_ms = 60000;
-	bool found;
 	int first, rc;
 
 	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
@@ -51,9 +50,8 @@ static int clean_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, 
 	memset(&j, 0, sizeof(j));
 	memset(&ev, 0, sizeof(ev));
 	buf_init(&names, 0);
-	config_init(&c);
 	progress_bind(p, &ev);
-	if (config_load_default(&c, &found, &err) < 0 ||
+	if (cmd_load_config(&c, &err) < 0 ||
 	    (args.namespace && config_set(&c, "namespace", args.namespace, "--namespace", &err) < 0) ||
 	    (args.wait && str_to_duration_ms(args.wait, 600000, &wait_ms, "--wait", &err) < 0))
 		goto fail;
