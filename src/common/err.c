@@ -3,6 +3,38 @@
 
 #include "common.h"
 
+/* Messages are one line even when they quote user input: control characters are shown
+ * escaped ("\n", "\x1b"), truncated to fit. */
+static void err_one_line(struct err *err)
+{
+	char raw[sizeof(err->msg)];
+	const unsigned char *p;
+	size_t o = 0;
+
+	for (p = (const unsigned char *)err->msg; *p >= 0x20 && *p != 0x7f; p++)
+		;
+	if (!*p)
+		return;
+	memcpy(raw, err->msg, sizeof(raw));
+	for (p = (const unsigned char *)raw; *p; p++) {
+		char esc[5];
+		size_t n;
+
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			n = (size_t)snprintf(esc, sizeof(esc), "\\%c",
+					     *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+		else if (*p < 0x20 || *p == 0x7f)
+			n = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", *p);
+		else
+			esc[0] = (char)*p, n = 1;
+		if (o + n >= sizeof(err->msg))
+			break;
+		memcpy(err->msg + o, esc, n);
+		o += n;
+	}
+	err->msg[o] = '\0';
+}
+
 int err_set(struct err *err, enum err_code code, const char *fmt, ...)
 {
 	va_list ap;
@@ -13,6 +45,7 @@ int err_set(struct err *err, enum err_code code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	err_one_line(err);
 	return -1;
 }
 
@@ -36,6 +69,7 @@ int err_prefix(struct err *err, const char *fmt, ...)
 	memcpy(err->msg, prefix, n);
 	memcpy(err->msg + n, ": ", 2);
 	str_copy(err->msg + n + 2, sizeof(err->msg) - n - 2, old);
+	err_one_line(err);
 	return -1;
 }
 

@@ -94,6 +94,25 @@ static void test_iso_time_round_trip(void **state)
 	assert_int_equal(time_parse_iso("yesterday", &ms), -1);
 }
 
+/* A message quoting user input (a path with a newline, an escape sequence) stays one line. */
+static void test_error_is_one_line(void **state)
+{
+	struct err err = ERR_INIT;
+	char big[600];
+
+	(void)state;
+	err_set(&err, ERR_USAGE, "path '%s' is bad", "a\nb\tc\x1b[31m");
+	assert_string_equal(err.msg, "path 'a\\nb\\tc\\x1b[31m' is bad");
+	err_prefix(&err, "config %s", "x\ry");
+	assert_string_equal(err.msg, "config x\\ry: path 'a\\nb\\tc\\x1b[31m' is bad");
+	memset(big, '\n', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	err_set(&err, ERR_USAGE, "%s", big);
+	assert_null(strchr(err.msg, '\n'));
+	assert_true(strlen(err.msg) < sizeof(err.msg));
+	assert_int_equal(strlen(err.msg) % 2, 0); /* no half escape at the cut */
+}
+
 static void test_probe_names(void **state)
 {
 	assert_int_equal(probe_error_parse("refused"), PROBE_REFUSED);
@@ -112,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_redact_header),
 		cmocka_unit_test(test_iso_time_round_trip),
 		cmocka_unit_test(test_probe_names),
+		cmocka_unit_test(test_error_is_one_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
