@@ -173,11 +173,38 @@ int store_runs_reap(struct store *st, struct err *err);
 /* Deletes a run with its results and run_nodes, and its resumes (descendants), which mean
  * nothing without it. ERR_NOTFOUND when absent. */
 int store_run_delete(struct store *st, int64_t run_id, struct err *err);
-/* Deletes all but the newest `keep` finished runs (and their descendants), then reclaims
- * the space. Returns the number of runs deleted, or -1. */
+/* Retention. A run is kept when a rule given keeps it (rules add up: --keep 10 and
+ * --older-than 30d keep the newest 10 and everything younger than 30 days), when it is
+ * running with a live owner (runs of dead owners are reaped first), or when it is an
+ * ancestor of a kept run: a resume reads through its whole chain, so a chain is never cut.
+ * Everything else goes with its results, run_nodes and run_clusters, and so do node names
+ * no remaining run uses; then the file is vacuumed and its WAL truncated. */
+struct store_prune_opts {
+	bool by_count; /* keep the newest `keep` finished runs (by id) */
+	size_t keep;
+	bool by_age; /* keep runs started at or after since_ms (Unix epoch ms) */
+	int64_t since_ms;
+	bool dry_run;	/* count what would go, change nothing (no vacuum) */
+	bool no_vacuum; /* delete but leave the file size alone */
+};
+
+struct store_prune_report {
+	int64_t runs;			   /* runs deleted (with dry_run: that would be) */
+	int64_t results;		   /* their result rows */
+	int64_t nodes;			   /* node names no remaining run uses */
+	int64_t kept;			   /* runs left */
+	int64_t kept_chain;		   /* of which kept only as ancestors of kept resumes */
+	int64_t kept_running;		   /* of which running with a live owner */
+	int64_t bytes_before, bytes_after; /* database file + WAL */
+	bool vacuumed;
+	bool vacuum_busy; /* another process held the database: deleted, not vacuumed */
+};
+
+/* 0 or -1. ERR_USAGE when no rule is given. The report is filled on success. */
+int store_prune(struct store *st, const struct store_prune_opts *o, struct store_prune_report *rep,
+		struct err *err);
+/* store_prune by count / by age alone; the number of runs deleted, or -1. */
 int64_t store_runs_prune(struct store *st, size_t keep, struct err *err);
-/* Deletes runs started before before_ms (Unix epoch ms), except running runs and the
- * ancestors of kept runs, then reclaims the space. Returns the number deleted, or -1. */
 int64_t store_runs_prune_before(struct store *st, int64_t before_ms, struct err *err);
 
 /* ---- nodes of a run ---------------------------------------------------------------------- */

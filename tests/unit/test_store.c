@@ -1170,6 +1170,177 @@ static void test_delete_and_prune(void **state)
 	store_run_info_free(r);
 }
 
+/* One integer from SQL on the store's own file (another connection, like a user's). */
+static int64_t sql_int(const char *path, const char *text)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, text, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* r1: 40 days old, 40,000 results over 200 nodes only it has; r2: 40 days old, resumed
+ * by r4 (recent); r3: 40 days old; r5: running (this process); r6: recent. */
+static void prune_world(struct fx *f, int64_t r[7])
+{
+	enum { BIG = 200 };
+	struct store_node *big = xcalloc(BIG, sizeof(*big));
+	struct store_result *rows = xcalloc(BIG * BIG, sizeof(*rows));
+	char(*names)[16] = xcalloc(BIG, sizeof(*names));
+	struct err err = ERR_INIT;
+	size_t n = 0;
+	char *q;
+
+	open_world(f);
+	r[1] = begin_run(f, 0, 2);
+	for (int i = 0; i < BIG; i++) {
+		snprintf(names[i], sizeof(names[i]), "gone-%d", i);
+		big[i] = (struct store_node){.cluster_id = f->east, .name = names[i]};
+	}
+	assert_int_equal(store_run_nodes_add(f->st, r[1], big, BIG, &err), 0);
+	for (int i = 0; i < BIG; i++)
+		for (int j = 0; j < BIG; j++)
+			rows[n++] = res(big[i].id, big[j].id, PROBE_OK, 100);
+	add(f, r[1], rows, n);
+	finish(f, r[1]);
+	r[2] = begin_run(f, 0, 2);
+	rows[0] = res(f->e[0], f->w[0], PROBE_TIMEOUT, 0);
+	add(f, r[2], rows, 1);
+	finish(f, r[2]);
+	r[3] = begin_run(f, 0, 2);
+	add(f, r[3], rows, 1);
+	finish(f, r[3]);
+	q = xasprintf("UPDATE runs SET started_ms = started_ms - 40 * 86400000 WHERE id <= %lld",
+		      (long long)r[3]);
+	sql(f->path, q);
+	free(q);
+	r[4] = begin_run(f, r[2], 2);
+	rows[0] = res(f->e[0], f->w[0], PROBE_OK, 100);
+	add(f, r[4], rows, 1);
+	finish(f, r[4]);
+	r[5] = begin_run(f, 0, 2);
+	r[6] = begin_run(f, 0, 2);
+	finish(f, r[6]);
+	free(big);
+	free(rows);
+	free(names);
+}
+
+static bool run_exists(struct fx *f, int64_t id)
+{
+	struct err err = ERR_INIT;
+	struct store_run_info *r = store_run_get(f->st, id, &err);
+
+	store_run_info_free(r);
+	return r != NULL;
+}
+
+static void test_prune_report(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct store_prune_opts o = {
+	    .by_age = true, .since_ms = time_wall_ms() - 30 * 86400000LL, .dry_run = true};
+	struct store_prune_report rep;
+	int64_t r[7];
+
+	prune_world(f, r);
+	/* Dry run: counts, changes nothing. */
+	assert_int_equal(store_prune(f->st, &o, &rep, &err), 0);
+	assert_int_equal(rep.runs, 2);	      /* r1, r3 */
+	assert_int_equal(rep.results, 40001); /* 40,000 + 1 */
+	assert_int_equal(rep.nodes, 200);
+	assert_int_equal(rep.kept, 4);
+	assert_int_equal(rep.kept_chain, 1); /* r2, the parent of the kept resume r4 */
+	assert_int_equal(rep.kept_running, 1);
+	assert_false(rep.vacuumed);
+	assert_true(run_exists(f, r[1]));
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM results"), 40003);
+
+	o.dry_run = false;
+	assert_int_equal(store_prune(f->st, &o, &rep, &err), 0);
+	assert_int_equal(rep.runs, 2);
+	assert_int_equal(rep.results, 40001);
+	assert_int_equal(rep.nodes, 200);
+	assert_true(rep.vacuumed);
+	/* 40,000 rows are at least 1 MB; the file and its WAL gave it back. */
+	assert_true(rep.bytes_after < rep.bytes_before - 1000000);
+	assert_false(run_exists(f, r[1]));
+	assert_false(run_exists(f, r[3]));
+	for (int i = 2; i <= 6; i += (i == 2 ? 2 : 1))
+		assert_true(run_exists(f, r[i]));
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM results"), 2);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM nodes WHERE name LIKE 'gone-%'"),
+			 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM nodes"), 8);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM pragma_integrity_check "
+					  "WHERE integrity_check != 'ok'"),
+			 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+
+	/* Again: nothing left to prune, no vacuum. */
+	assert_int_equal(store_prune(f->st, &o, &rep, &err), 0);
+	assert_int_equal(rep.runs, 0);
+	assert_false(rep.vacuumed);
+}
+
+/* Rules add up: a run goes only when no rule keeps it. */
+static void test_prune_rules_add_up(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct store_prune_opts o = {.by_count = true, .keep = 1, .dry_run = true};
+	struct store_prune_report rep;
+	int64_t r[7];
+
+	prune_world(f, r);
+	/* Keep 1: r6 (r5 runs); r4 brings r2 along. */
+	assert_int_equal(store_prune(f->st, &o, &rep, &err), 0);
+	assert_int_equal(rep.runs, 4); /* r1, r2, r3, r4 */
+	assert_int_equal(rep.kept_running, 1);
+	assert_int_equal(rep.kept_chain, 0);
+	/* Keep 1 or younger than 30 days: r4 and r6 kept, r2 with r4. */
+	o.by_age = true;
+	o.since_ms = time_wall_ms() - 30 * 86400000LL;
+	assert_int_equal(store_prune(f->st, &o, &rep, &err), 0);
+	assert_int_equal(rep.runs, 2);
+	/* Keep 0: every finished run goes, the running one stays. */
+	o = (struct store_prune_opts){.by_count = true, .keep = 0};
+	assert_int_equal(store_prune(f->st, &o, &rep, &err), 0);
+	assert_int_equal(rep.runs, 5);
+	assert_int_equal(rep.kept, 1);
+	assert_true(run_exists(f, r[5]));
+	/* No rule: a usage error, nothing deleted. */
+	o = (struct store_prune_opts){0};
+	assert_int_equal(store_prune(f->st, &o, &rep, &err), -1);
+	assert_int_equal(err.code, ERR_USAGE);
+}
+
+/* A run left running by a dead process is reaped first and can go. */
+static void test_prune_reaps_dead_runs(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct store_prune_opts o = {.by_count = true, .keep = 0};
+	struct store_prune_report rep;
+	int64_t run;
+
+	open_world(f);
+	run = begin_run(f, 0, 2);
+	sql(f->path, "UPDATE runs SET owner_boot = 'another-boot'");
+	assert_int_equal(store_prune(f->st, &o, &rep, &err), 0);
+	assert_int_equal(rep.runs, 1);
+	assert_int_equal(rep.kept_running, 0);
+	assert_false(run_exists(f, run));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1200,6 +1371,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_resume_reads_merged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_summary, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_and_prune, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prune_report, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prune_rules_add_up, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prune_reaps_dead_runs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
