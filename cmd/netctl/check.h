@@ -12,6 +12,7 @@ struct check_job {
 	bool *cluster_pairs; /* n x n */
 	struct run_options o;
 	char *options_json;
+	bool mesh;  /* --mesh: recorded so a resume knows how the run was asked for */
 	bool json;  /* one JSON document on stdout instead of tables */
 	bool quiet; /* no progress */
 	plan_filter_fn filter;
@@ -22,6 +23,8 @@ void check_job_release(struct check_job *j);
 /* Resolves registered cluster names into j->clusters (loading each kubeconfig context). */
 int check_job_add_cluster(struct check_job *j, struct store *st, const char *name,
 			  unsigned roles, struct err *err);
+/* The options recorded with a run (every field a resume needs to repeat it), JSON text. */
+char *check_job_options_json(const struct check_job *j);
 /* Runs the job, draws progress, prints the outcome; returns the exit code. */
 int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j);
 

@@ -1,4 +1,5 @@
 /* Shared by check and resume: resolve clusters, run the engine, print the outcome. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,48 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 	rc->roles = roles;
 	store_cluster_free(sc);
 	return 0;
+}
+
+/* Everything the engine is given except the clusters' kubeconfigs (resolved again from the
+ * registry) and the filter: `resume` rebuilds the job from this. No secrets. */
+char *check_job_options_json(const struct check_job *j)
+{
+	cJSON *o = cJSON_CreateObject(), *cl = cJSON_AddArrayToObject(o, "clusters");
+	cJSON *cp;
+	char *s;
+
+	for (size_t i = 0; i < j->n; i++) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "name", j->clusters[i].name);
+		cJSON_AddBoolToObject(c, "src", j->clusters[i].roles & STORE_ROLE_SRC);
+		cJSON_AddBoolToObject(c, "dst", j->clusters[i].roles & STORE_ROLE_DST);
+		cJSON_AddItemToArray(cl, c);
+	}
+	cJSON_AddNumberToObject(o, "protocols", j->o.protocols);
+	cJSON_AddNumberToObject(o, "families", j->o.families);
+	cJSON_AddNumberToObject(o, "networks", j->o.networks);
+	cJSON_AddNumberToObject(o, "count", j->o.count);
+	cJSON_AddNumberToObject(o, "interval_ms", (double)j->o.interval_ms);
+	cJSON_AddNumberToObject(o, "timeout_ms", (double)j->o.timeout_ms);
+	cJSON_AddNumberToObject(o, "size", j->o.size);
+	cJSON_AddNumberToObject(o, "port", j->o.port);
+	cJSON_AddNumberToObject(o, "concurrency", j->o.concurrency);
+	cJSON_AddNumberToObject(o, "pod_wait_ms", (double)j->o.pod_wait_ms);
+	cJSON_AddStringToObject(o, "namespace", j->o.namespace);
+	if (j->o.image_repository)
+		cJSON_AddStringToObject(o, "image_repository", j->o.image_repository);
+	if (j->o.version)
+		cJSON_AddStringToObject(o, "version", j->o.version);
+	cJSON_AddBoolToObject(o, "keep_floaters", j->o.keep_floaters);
+	cJSON_AddBoolToObject(o, "mesh", j->mesh);
+	cJSON_AddNumberToObject(o, "cluster_pairs_n", (double)j->n);
+	cp = cJSON_AddArrayToObject(o, "cluster_pairs");
+	for (size_t i = 0; i < j->n * j->n; i++)
+		cJSON_AddItemToArray(cp, cJSON_CreateBool(j->cluster_pairs[i]));
+	s = json_print(o);
+	cJSON_Delete(o);
+	return s;
 }
 
 int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j)

@@ -1,6 +1,5 @@
 /* netctl check: every node of the source clusters against every node of the destination
  * clusters (or each cluster's own mesh), stored as a run and printed. */
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,42 +155,6 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	return 0;
 }
 
-static char *options_json(const struct check_job *j)
-{
-	cJSON *o = cJSON_CreateObject(), *cl = cJSON_AddArrayToObject(o, "clusters");
-	char *s;
-
-	for (size_t i = 0; i < j->n; i++) {
-		cJSON *c = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(c, "name", j->clusters[i].name);
-		cJSON_AddBoolToObject(c, "src", j->clusters[i].roles & STORE_ROLE_SRC);
-		cJSON_AddBoolToObject(c, "dst", j->clusters[i].roles & STORE_ROLE_DST);
-		cJSON_AddItemToArray(cl, c);
-	}
-	cJSON_AddNumberToObject(o, "protocols", j->o.protocols);
-	cJSON_AddNumberToObject(o, "families", j->o.families);
-	cJSON_AddNumberToObject(o, "networks", j->o.networks);
-	cJSON_AddNumberToObject(o, "count", j->o.count);
-	cJSON_AddNumberToObject(o, "interval_ms", (double)j->o.interval_ms);
-	cJSON_AddNumberToObject(o, "timeout_ms", (double)j->o.timeout_ms);
-	cJSON_AddNumberToObject(o, "size", j->o.size);
-	cJSON_AddNumberToObject(o, "port", j->o.port);
-	cJSON_AddNumberToObject(o, "concurrency", j->o.concurrency);
-	cJSON_AddStringToObject(o, "namespace", j->o.namespace);
-	cJSON_AddBoolToObject(o, "mesh", args.mesh);
-	cJSON_AddNumberToObject(o, "cluster_pairs_n", (double)j->n);
-	{
-		cJSON *cp = cJSON_AddArrayToObject(o, "cluster_pairs");
-
-		for (size_t i = 0; i < j->n * j->n; i++)
-			cJSON_AddItemToArray(cp, cJSON_CreateBool(j->cluster_pairs[i]));
-	}
-	s = json_print(o);
-	cJSON_Delete(o);
-	return s;
-}
-
 static int add_list(struct check_job *j, struct store *st, const char *list, unsigned role,
 		    const char *what, struct err *err)
 {
@@ -303,7 +266,8 @@ static int check_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, 
 		goto out;
 	}
 	build_cluster_pairs(&j);
-	j.options_json = options_json(&j);
+	j.mesh = args.mesh;
+	j.options_json = check_job_options_json(&j);
 	j.o.options_json = j.options_json;
 	j.json = args.json;
 	j.quiet = args.quiet;

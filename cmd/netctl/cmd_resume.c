@@ -7,11 +7,12 @@
 #include <string.h>
 
 #include "check.h"
+#include "config.h"
 #include "store.h"
 
 static struct {
 	long run;
-	const char *timeout;
+	const char *timeout, *pod_wait;
 	long count, concurrency;
 	bool json, keep, quiet;
 	bool run_set, count_set, concurrency_set;
@@ -22,10 +23,14 @@ static const struct cmd_opt resume_opts[] = {
 	{OPT_STRING, 0, "timeout", "D", "per-probe timeout (default: the run's)", &args.timeout, 0, 0, NULL},
 	{OPT_LONG, 0, "count", "K", "probes per pair and protocol (default: the run's)",
 	 &args.count, 1, 1000, &args.count_set},
-	{OPT_LONG, 0, "concurrency", "N", "probe requests in flight per cluster", &args.concurrency,
-	 1, 1000, &args.concurrency_set},
+	{OPT_LONG, 0, "concurrency", "N",
+	 "probe requests in flight per cluster (default: the run's)", &args.concurrency, 1, 1000,
+	 &args.concurrency_set},
+	{OPT_STRING, 0, "pod-wait", "D", "bound on waiting for floaters (default: the run's)",
+	 &args.pod_wait, 0, 0, NULL},
 	{OPT_FLAG, 0, "json", NULL, "print one JSON document instead of tables", &args.json, 0, 0, NULL},
-	{OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed", &args.keep, 0, 0, NULL},
+	{OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed (default: as the run did)",
+	 &args.keep, 0, 0, NULL},
 	{OPT_FLAG, 'q', "quiet", NULL, "no progress output", &args.quiet, 0, 0, NULL},
 	{OPT_END},
 };
@@ -107,12 +112,63 @@ static long json_num(const cJSON *o, const char *key, long dflt)
 	return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
 }
 
+/* A recorded string, else dflt (may be NULL); heap. */
+static char *json_str(const cJSON *o, const char *key, const char *dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (cJSON_IsString(v))
+		return xstrdup(v->valuestring);
+	return dflt ? xstrdup(dflt) : NULL;
+}
+
+static int clusters_from_run(struct check_job *j, struct store *st, const cJSON *cl,
+			     struct err *err)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, cl) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
+		unsigned roles = 0;
+
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "src")))
+			roles |= STORE_ROLE_SRC;
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "dst")))
+			roles |= STORE_ROLE_DST;
+		if (!cJSON_IsString(name))
+			return err_set(err, ERR_STORE, "recorded cluster without a name");
+		if (check_job_add_cluster(j, st, name->valuestring, roles, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every option of the parent run as recorded; what a run recorded by an older netctl
+ * lacks comes from config.json and the defaults, as `check` would pick it. */
+static void options_from_run(struct check_job *j, const cJSON *o, const struct config *c)
+{
+	const cJSON *keep = cJSON_GetObjectItemCaseSensitive(o, "keep_floaters");
+
+	j->o.count = (int)json_num(o, "count", 3);
+	j->o.interval_ms = json_num(o, "interval_ms", 20);
+	j->o.timeout_ms = json_num(o, "timeout_ms", c->cmd_timeout_ms);
+	j->o.size = (int)json_num(o, "size", 0);
+	j->o.port = (int)json_num(o, "port", c->port);
+	j->o.concurrency = (int)json_num(o, "concurrency", c->max_num);
+	j->o.pod_wait_ms = json_num(o, "pod_wait_ms", c->pod_wait_ms);
+	j->o.namespace = json_str(o, "namespace", c->namespace);
+	j->o.image_repository = json_str(o, "image_repository", c->src_image_repo);
+	j->o.version = json_str(o, "version", c->version);
+	j->o.keep_floaters = cJSON_IsBool(keep) ? cJSON_IsTrue(keep) : !c->auto_clean;
+	j->mesh = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "mesh"));
+}
+
 /* Rebuilds the job of the parent run from its recorded options. */
 static int job_from_run(struct check_job *j, struct store *st, const struct store_run_info *r,
-			struct err *err)
+			const struct config *c, struct err *err)
 {
 	cJSON *o = json_parse(r->options_json, strlen(r->options_json), 0, err);
-	const cJSON *cl, *cp, *ns, *it;
+	const cJSON *cl, *cp, *it;
 	size_t i = 0;
 	int rc = -1;
 
@@ -120,23 +176,13 @@ static int job_from_run(struct check_job *j, struct store *st, const struct stor
 		return err_prefix(err, "run %lld: recorded options", (long long)r->id);
 	cl = cJSON_GetObjectItemCaseSensitive(o, "clusters");
 	cp = cJSON_GetObjectItemCaseSensitive(o, "cluster_pairs");
-	ns = cJSON_GetObjectItemCaseSensitive(o, "namespace");
-	if (!cJSON_IsArray(cl) || !cJSON_IsArray(cp) || !cJSON_IsString(ns)) {
+	if (!cJSON_IsArray(cl) || !cJSON_IsArray(cp)) {
 		err_set(err, ERR_STORE, "run %lld: recorded options lack clusters", (long long)r->id);
 		goto out;
 	}
-	cJSON_ArrayForEach(it, cl) {
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
-		unsigned roles = (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "src"))
-					  ? STORE_ROLE_SRC
-					  : 0) |
-				 (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "dst"))
-					  ? STORE_ROLE_DST
-					  : 0);
-
-		if (!cJSON_IsString(name) ||
-		    check_job_add_cluster(j, st, name->valuestring, roles, err) < 0)
-			goto out;
+	if (clusters_from_run(j, st, cl, err) < 0) {
+		err_prefix(err, "run %lld", (long long)r->id);
+		goto out;
 	}
 	if ((size_t)cJSON_GetArraySize(cp) != j->n * j->n) {
 		err_set(err, ERR_STORE, "run %lld: recorded cluster pairs do not match",
@@ -149,20 +195,29 @@ static int job_from_run(struct check_job *j, struct store *st, const struct stor
 	j->o.protocols = r->protocols;
 	j->o.families = r->families;
 	j->o.networks = r->networks;
-	j->o.count = (int)json_num(o, "count", 3);
-	j->o.interval_ms = json_num(o, "interval_ms", 20);
-	j->o.timeout_ms = json_num(o, "timeout_ms", 1000);
-	j->o.size = (int)json_num(o, "size", 0);
-	j->o.port = (int)json_num(o, "port", 8889);
-	j->o.concurrency = (int)json_num(o, "concurrency", 3);
-	j->o.pod_wait_ms = 30000;
-	j->o.namespace = xstrdup(ns->valuestring);
-	j->o.image_repository = xstrdup("ghcr.io/kosmos-io");
-	j->options_json = xstrdup(r->options_json);
+	options_from_run(j, o, c);
 	rc = 0;
 out:
 	cJSON_Delete(o);
 	return rc;
+}
+
+/* Flags over the parent's options. */
+static int apply_flags(struct check_job *j, struct err *err)
+{
+	if (args.timeout &&
+	    str_to_duration_ms(args.timeout, 60000, &j->o.timeout_ms, "--timeout", err) < 0)
+		return -1;
+	if (args.pod_wait &&
+	    str_to_duration_ms(args.pod_wait, 3600000, &j->o.pod_wait_ms, "--pod-wait", err) < 0)
+		return -1;
+	if (args.count_set)
+		j->o.count = (int)args.count;
+	if (args.concurrency_set)
+		j->o.concurrency = (int)args.concurrency;
+	if (args.keep)
+		j->o.keep_floaters = true;
+	return 0;
 }
 
 static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
@@ -172,6 +227,7 @@ static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 	struct store_results_query q = {.merged = true};
 	struct store_run_info *parent = NULL;
 	struct check_job j;
+	struct config c;
 	struct store *st = NULL;
 	int64_t root;
 	int first, rc;
@@ -183,6 +239,7 @@ static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 		return cmd_usage_error(e, "--run ID is required");
 	memset(&j, 0, sizeof(j));
 	memset(&f, 0, sizeof(f));
+	config_init(&c);
 	idmap_init(&f.passed);
 	idmap_init(&f.root_nodes);
 	idmap_init(&f.new_nodes);
@@ -199,16 +256,12 @@ static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 		err_set(&err, ERR_USAGE, "run %ld is still running", args.run);
 		goto fail;
 	}
-	if (job_from_run(&j, st, parent, &err) < 0)
+	config_release(&c);
+	if (cmd_load_config(&c, &err) < 0 || job_from_run(&j, st, parent, &c, &err) < 0 ||
+	    apply_flags(&j, &err) < 0)
 		goto fail;
-	if (args.timeout &&
-	    str_to_duration_ms(args.timeout, 60000, &j.o.timeout_ms, "--timeout", &err) < 0)
-		goto fail;
-	if (args.count_set)
-		j.o.count = (int)args.count;
-	if (args.concurrency_set)
-		j.o.concurrency = (int)args.concurrency;
-	j.o.keep_floaters = args.keep;
+	/* the options this run really uses, so a resume of it repeats them */
+	j.options_json = check_job_options_json(&j);
 	j.o.parent_id = parent->id;
 	j.o.options_json = j.options_json;
 	j.json = args.json;
@@ -237,6 +290,7 @@ out:
 	idmap_release(&f.new_nodes);
 	store_run_info_free(parent);
 	check_job_release(&j);
+	config_release(&c);
 	store_close(st);
 	return rc;
 }
@@ -244,9 +298,11 @@ out:
 const struct cmd_entry cmd_resume_entry = {
 	.name = "resume",
 	.summary = "Re-probe only what a run did not pass (a new run whose parent is ID).",
-	.synopsis = "resume --run ID [--timeout D] [--count K] [--concurrency N] [--json]",
+	.synopsis = "resume --run ID [--count K] [--timeout D] [OPTIONS]",
 	.details = "Probes the pairs of run ID (and of its earlier resumes) that failed, were\n"
-		   "never probed (an interrupted run) or had no agent, with the run's options.\n"
+		   "never probed (an interrupted run) or had no agent, with the run's options\n"
+		   "(namespace, image, port, timeouts, count, concurrency, pod wait, whether\n"
+		   "floaters stay); a flag overrides one of them.\n"
 		   "Nodes that joined since are not added; `netctl report --run NEW --merged`\n"
 		   "shows the whole picture.",
 	.opts = resume_opts,
