@@ -94,6 +94,7 @@ struct task {
 	struct task *next, *prev; /* job's active list */
 	struct task *wait_next;   /* fl waiting list: wants a slot */
 	bool waiting;
+	bool tcp_slow; /* connects here do not complete at once: wait for epoll */
 };
 
 struct conn;
