@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -10,11 +11,18 @@
 
 #define DEFAULT_LIMIT 20
 
+/* The longest --older-than: 100 years, in ms (fits a long on 64-bit Linux). */
+#define AGE_MAX_MS (100L * 366 * 86400000L)
+
 static struct {
 	long limit;
 	bool limit_seen;
 	const char *cluster;
 	bool json;
+	bool prune, dry_run;
+	long keep;
+	bool keep_seen;
+	const char *older_than;
 } args;
 
 static void run_duration(const struct store_run_info *r, char *dst, size_t dstsz)
@@ -106,6 +114,188 @@ static void print_empty(void)
 		printf("no runs yet: `netctl check` makes one\n");
 }
 
+/* ---- --prune ------------------------------------------------------------------------- */
+
+/* --older-than: s, m (str_to_duration_ms) plus h, d and w, which retention needs. A bare
+ * number is refused: "30" meaning seconds would delete nearly everything. */
+static int parse_age(const char *s, long *ms, struct err *err)
+{
+	static const struct {
+		char unit;
+		long ms;
+	} units[] = {{'h', 3600000L}, {'d', 86400000L}, {'w', 7 * 86400000L}};
+	size_t n = strlen(s);
+	long v;
+
+	for (size_t i = 0; n > 1 && i < ARRAY_SIZE(units); i++) {
+		char *num;
+		int rc;
+
+		if (s[n - 1] != units[i].unit)
+			continue;
+		num = xstrndup(s, n - 1);
+		rc = str_to_long(num, 0, AGE_MAX_MS / units[i].ms, &v, "--older-than", err);
+		free(num);
+		if (rc < 0)
+			return err_set(err, ERR_USAGE,
+				       "--older-than: '%s' is not a whole number of %s up to 100 "
+				       "years (e.g. 30d, 12h, 2w)",
+				       s,
+				       units[i].unit == 'h'   ? "hours"
+				       : units[i].unit == 'd' ? "days"
+							      : "weeks");
+		*ms = v * units[i].ms;
+		return 0;
+	}
+	if (n == 0 || strspn(s, "0123456789.") == n)
+		return err_set(err, ERR_USAGE,
+			       "--older-than: '%s' needs a unit (e.g. 30d, 12h, 2w)", s);
+	if (str_to_duration_ms(s, AGE_MAX_MS, ms, "--older-than", err) < 0)
+		return err_set(err, ERR_USAGE,
+			       "--older-than: '%s' is not a duration (e.g. 30d, 12h, 2w, 90m)", s);
+	return 0;
+}
+
+/* 3400000 -> "3,400,000". */
+static void format_count(int64_t v, char *dst, size_t dstsz)
+{
+	char digits[32];
+	size_t n, o = 0;
+
+	n = (size_t)snprintf(digits, sizeof(digits), "%" PRId64, v < 0 ? 0 : v);
+	for (size_t i = 0; i < n && o + 2 < dstsz; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			dst[o++] = ',';
+		dst[o++] = digits[i];
+	}
+	dst[o] = '\0';
+}
+
+static void format_bytes(int64_t v, char *dst, size_t dstsz)
+{
+	static const char *const units[] = {"kB", "MB", "GB", "TB"};
+	double d = (double)v;
+	size_t u = 0;
+
+	if (v < 1000) {
+		snprintf(dst, dstsz, "%" PRId64 " bytes", v);
+		return;
+	}
+	d /= 1000.0;
+	while (d >= 1000.0 && u + 1 < ARRAY_SIZE(units)) {
+		d /= 1000.0;
+		u++;
+	}
+	snprintf(dst, dstsz, d < 10.0 ? "%.1f %s" : "%.0f %s", d, units[u]);
+}
+
+static int prune_check_args(const struct cmd_entry *e)
+{
+	if (!args.prune) {
+		if (args.keep_seen)
+			return cmd_usage_error(e, "--keep needs --prune");
+		if (args.older_than)
+			return cmd_usage_error(e, "--older-than needs --prune");
+		if (args.dry_run)
+			return cmd_usage_error(e, "--dry-run needs --prune");
+		return 0;
+	}
+	if (!args.keep_seen && !args.older_than)
+		return cmd_usage_error(e, "--prune needs --keep N and/or --older-than AGE");
+	if (args.limit_seen)
+		return cmd_usage_error(e, "--limit lists runs; it does not go with --prune");
+	if (args.cluster)
+		return cmd_usage_error(e, "--cluster lists runs; it does not go with --prune");
+	return 0;
+}
+
+static void prune_print_json(const struct store_prune_report *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(o, "dry_run", args.dry_run);
+	cJSON_AddNumberToObject(o, "runs_pruned", (double)r->runs);
+	cJSON_AddNumberToObject(o, "results_pruned", (double)r->results);
+	cJSON_AddNumberToObject(o, "nodes_pruned", (double)r->nodes);
+	cJSON_AddNumberToObject(o, "runs_kept", (double)r->kept);
+	cJSON_AddNumberToObject(o, "kept_for_resume_chains", (double)r->kept_chain);
+	cJSON_AddNumberToObject(o, "kept_running", (double)r->kept_running);
+	cJSON_AddNumberToObject(o, "bytes_before", (double)r->bytes_before);
+	cJSON_AddNumberToObject(o, "bytes_after", (double)r->bytes_after);
+	cJSON_AddBoolToObject(o, "vacuumed", r->vacuumed);
+	cmd_print_json(o);
+}
+
+static const char *plural(int64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void prune_print(const struct store_prune_report *r)
+{
+	char runs[32], results[32], nodes[32], before[32], after[32];
+
+	format_count(r->runs, runs, sizeof(runs));
+	format_count(r->results, results, sizeof(results));
+	format_count(r->nodes, nodes, sizeof(nodes));
+	format_bytes(r->bytes_before, before, sizeof(before));
+	format_bytes(r->bytes_after, after, sizeof(after));
+	if (r->runs == 0)
+		printf("nothing to prune; database %s\n", before);
+	else
+		printf("%s %s %s, %s %s, %s %s; database %s%s%s\n",
+		       args.dry_run ? "would prune" : "pruned", runs,
+		       plural(r->runs, "run", "runs"), results,
+		       plural(r->results, "result", "results"), nodes,
+		       plural(r->nodes, "node name", "node names"), args.dry_run ? "now " : before,
+		       args.dry_run ? before : " -> ",
+		       args.dry_run ? " (dry run: nothing deleted)" : after);
+	printf("%s %" PRId64 " %s", args.dry_run && r->runs ? "would keep" : "kept", r->kept,
+	       plural(r->kept, "run", "runs"));
+	if (r->kept_chain || r->kept_running) {
+		printf(" (");
+		if (r->kept_chain)
+			printf("%" PRId64 " only because a kept resume reads through %s",
+			       r->kept_chain, plural(r->kept_chain, "it", "them"));
+		if (r->kept_running)
+			printf("%s%" PRId64 " running", r->kept_chain ? ", " : "", r->kept_running);
+		printf(")");
+	}
+	printf("\n");
+	if (r->vacuum_busy)
+		fprintf(stderr, "netctl: the database was busy: runs deleted, space not given back "
+				"yet (prune again later)\n");
+}
+
+static int history_prune(struct cmd_ctx *ctx)
+{
+	struct store_prune_opts o = {.dry_run = args.dry_run};
+	struct store_prune_report rep;
+	struct err err = ERR_INIT;
+	struct store *st;
+	long age = 0;
+	int rc;
+
+	if (args.older_than && parse_age(args.older_than, &age, &err) < 0)
+		return cmd_usage_error(&cmd_history_entry, "%s", err.msg);
+	o.by_count = args.keep_seen;
+	o.keep = (size_t)args.keep;
+	o.by_age = args.older_than != NULL;
+	o.since_ms = time_wall_ms() - age;
+	st = cmd_open_store(ctx, &err);
+	if (!st)
+		return cmd_fail(&err);
+	rc = store_prune(st, &o, &rep, &err);
+	store_close(st);
+	if (rc < 0)
+		return cmd_fail(&err);
+	if (args.json)
+		prune_print_json(&rep);
+	else
+		prune_print(&rep);
+	return EXIT_OK;
+}
+
 static int history_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 {
 	static const char *const headers[] = {"RUN", "STARTED",	  "DURATION", "STATUS", "SRC",
@@ -121,6 +311,11 @@ static int history_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc
 	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
 	if (rc)
 		return rc;
+	rc = prune_check_args(e);
+	if (rc)
+		return rc;
+	if (args.prune)
+		return history_prune(ctx);
 	q.cluster = args.cluster;
 	q.limit = (size_t)args.limit;
 	st = cmd_open_store(ctx, &err);
@@ -161,17 +356,32 @@ static const struct cmd_opt history_opts[] = {
     {OPT_STRING, 'c', "cluster", "NAME", "only runs involving this cluster", &args.cluster, 0, 0,
      NULL},
     {OPT_FLAG, 0, "json", NULL, "print JSON instead of a table", &args.json, 0, 0, NULL},
+    {OPT_FLAG, 0, "prune", NULL, "delete old runs (with --keep and/or --older-than)", &args.prune,
+     0, 0, NULL},
+    {OPT_LONG, 0, "keep", "N", "with --prune: keep the newest N finished runs", &args.keep, 0,
+     1000000000L, &args.keep_seen},
+    {OPT_STRING, 0, "older-than", "AGE",
+     "with --prune: delete runs started more than AGE ago (30d, 12h, 2w)", &args.older_than, 0, 0,
+     NULL},
+    {OPT_FLAG, 0, "dry-run", NULL, "with --prune: say what would go, delete nothing", &args.dry_run,
+     0, 0, NULL},
     {OPT_END},
 };
 
 const struct cmd_entry cmd_history_entry = {
     .name = "history",
     .summary = "List stored runs, newest first, with result and failure counts.",
-    .synopsis = "history [--limit N] [--cluster NAME] [--json]",
+    .synopsis = "history [--limit N] [--cluster NAME] [--json]\n"
+		"history --prune [--keep N] [--older-than AGE] [--dry-run] [--json]",
     .details = "RESULTS counts stored pair results (x/y while a run is incomplete: y were\n"
 	       "planned); FAILED those that did not pass; RESUMES the run a resume continued.\n"
 	       "A run whose process died shows as interrupted; `netctl resume --run ID`\n"
-	       "continues it.\n",
+	       "continues it.\n"
+	       "\n"
+	       "--prune deletes runs with their results, then gives the space back (VACUUM).\n"
+	       "A run stays when a rule keeps it (--keep 10 --older-than 30d keeps the newest\n"
+	       "10 and every run younger than 30 days), when it is running, or when a kept\n"
+	       "resume reads through it (a resume chain is never cut).\n",
     .opts = history_opts,
     .exec = history_exec,
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the real netctl binary the way a user does and checks what they would notice:
 # exit codes, stdout/stderr, files written, the store.
-#   cli_test.sh NETCTL PART FIXTURES_DIR      PART: usage init cluster history diff config
+#   cli_test.sh NETCTL PART FIXTURES_DIR      PART: usage init cluster history diff prune config
 # Every run gets a fresh HOME, XDG_DATA_HOME and working directory under a temp dir.
 set -uo pipefail
 
@@ -567,6 +567,167 @@ part_diff() {
 	want_err "no earlier run"
 }
 
+# ---- history --prune: retention on a real store --------------------------------------------
+
+# bytes FILE: size of a store with its WAL (what the user's disk holds).
+bytes() {
+	local n=0 f
+	for f in "$1" "$1-wal"; do
+		[[ -e $f ]] && n=$((n + $(stat -c %s "$f")))
+	done
+	echo "$n"
+}
+
+part_prune() {
+	local db=$T/runs.db old live boot start before after
+	mkdir -p sub
+	mk_kubeconfig sub/kc.yaml ctx
+
+	# Usage errors: exit 2, one line naming the problem, nothing touched.
+	run --db "$db" history --keep 3
+	want_usage_error "--keep needs --prune"
+	run --db "$db" history --older-than 30d
+	want_usage_error "--older-than needs --prune"
+	run --db "$db" history --dry-run
+	want_usage_error "--dry-run needs --prune"
+	run --db "$db" history --prune
+	want_usage_error "--prune needs --keep N and/or --older-than"
+	run --db "$db" history --prune --keep -1
+	want_usage_error "--keep"
+	run --db "$db" history --prune --keep many
+	want_usage_error "--keep"
+	run --db "$db" history --prune --older-than 30
+	want_usage_error "needs a unit"
+	run --db "$db" history --prune --older-than 30x
+	want_usage_error "--older-than"
+	run --db "$db" history --prune --older-than -3d
+	want_usage_error "--older-than"
+	run --db "$db" history --prune --keep 2 --limit 5
+	want_usage_error "--limit"
+	run --db "$db" history --prune --keep 2 --cluster a
+	want_usage_error "--cluster"
+	checks=$((checks + 1))
+	[[ ! -e $db ]] || fail "a usage error created the store"
+
+	populate "$db"
+	# A process that owns run 7 ('running' and alive: never pruned).
+	sleep 300 &
+	live=$!
+	boot=$(</proc/sys/kernel/random/boot_id)
+	start=$(awk '{print $22}' "/proc/$live/stat")
+	old=$(($(date +%s) * 1000 - 60 * 86400000))
+	# Runs 1-3 (populate) and 4-5 are 60 days old; 4 holds 50,000 results between 250
+	# nodes no other run has. 6 resumes 5 and is new; 7 is running; 8 is new.
+	sqlite3 "$db" <<SQL || exit 1
+UPDATE runs SET started_ms = $old, finished_ms = $old + 5000 WHERE id <= 3;
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 249)
+INSERT INTO nodes (id, cluster_id, name)
+  SELECT 100 + i, (SELECT id FROM clusters WHERE name = 'a'), 'big-' || i FROM n;
+INSERT INTO runs (id, parent_id, started_ms, finished_ms, status, protocols, families, networks,
+  compare_key, options, planned, results, failed, last_write_ms, owner_pid, owner_boot,
+  owner_start) VALUES
+  (4, NULL, $old, $old + 9000, 'done', 2, 1, 1, 'key-a', '{}', 50000, 50000, 0, $old, 1, 'x', 1),
+  (5, NULL, $old, $old + 9000, 'done', 2, 1, 1, 'key-ab', '{}', 4, 2, 1, $old, 1, 'x', 1),
+  (6, 5, $old + 60 * 86400000 - 60000, $old + 60 * 86400000 - 50000, 'done', 2, 1, 1, 'key-ab',
+   '{}', 1, 1, 0, $old, 1, 'x', 1),
+  (7, NULL, $old + 60 * 86400000 - 40000, NULL, 'running', 2, 1, 1, 'key-ab', '{}', 4, 0, 0,
+   $old, $live, '$boot', $start),
+  (8, NULL, $old + 60 * 86400000 - 30000, $old + 60 * 86400000 - 20000, 'done', 2, 1, 1,
+   'key-ab', '{}', 1, 1, 0, $old, 1, 'x', 1);
+INSERT INTO run_clusters (run_id, cluster_id, roles)
+  SELECT r.id, c.id, CASE c.name WHEN 'a' THEN 1 ELSE 2 END
+  FROM (SELECT 5 AS id UNION SELECT 6 UNION SELECT 7 UNION SELECT 8) r, clusters c;
+INSERT INTO run_clusters (run_id, cluster_id, roles)
+  SELECT 4, id, 3 FROM clusters WHERE name = 'a';
+INSERT INTO run_nodes (run_id, node_id, floater) SELECT 4, id, 1 FROM nodes WHERE id >= 100;
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 49999)
+INSERT INTO results SELECT 4, 100 + i / 200, 100 + i % 200 + 50 * (i / 200 % 2), 1, 4, 0, 0, 3,
+  3, 100, 110, 120, 120 FROM n;
+INSERT INTO results VALUES
+  (5, 1, 3, 1, 4, 0, 0, 1, 1, 900, 900, 900, 900),
+  (5, 2, 3, 1, 4, 0, 1, 1, 0, 0, 0, 0, 0),
+  (6, 2, 3, 1, 4, 0, 0, 1, 1, 700, 700, 700, 700),
+  (8, 1, 3, 1, 4, 0, 0, 1, 1, 800, 800, 800, 800);
+SQL
+	before=$(bytes "$db")
+
+	# Dry run: says what would go, changes nothing.
+	run --db "$db" history --prune --older-than 30d --dry-run
+	want_rc 0
+	want_err_empty
+	want_out "would prune 4 runs, 50,010 results, 250 node names"
+	want_out "dry run: nothing deleted"
+	want_out "would keep 4 runs (1 only because a kept resume reads through it, 1 running)"
+	checks=$((checks + 1))
+	[[ $(sqlite3 "$db" 'SELECT count(*) FROM results') -eq 50014 ]] || fail "dry run deleted"
+
+	# By age: 1-4 go (1 was left running by a dead process: interrupted, prunable); 5
+	# stays because the kept resume 6 reads through it; 7 runs; 8 is new.
+	run --db "$db" history --prune --older-than 30d
+	want_rc 0
+	want_err_empty
+	want_out "pruned 4 runs, 50,010 results, 250 node names; database "
+	want_out "kept 4 runs (1 only because a kept resume reads through it, 1 running)"
+	after=$(bytes "$db")
+	checks=$((checks + 1))
+	((after * 3 < before)) || fail "store not shrunk enough: $before -> $after bytes"
+	checks=$((checks + 1))
+	[[ $out =~ database\ ([0-9.]+\ [kMG]B|[0-9]+\ bytes)\ -\>\ ([0-9.]+\ [kMG]B|[0-9]+\ bytes) ]] ||
+		fail "no 'database X -> Y' in the output"
+	checks=$((checks + 1))
+	[[ $(sqlite3 "$db" 'SELECT group_concat(id) FROM (SELECT id FROM runs ORDER BY id)') == 5,6,7,8 ]] ||
+		fail "runs left: $(sqlite3 "$db" 'SELECT group_concat(id) FROM runs')"
+	checks=$((checks + 1))
+	[[ $(sqlite3 "$db" 'SELECT count(*) FROM results') -eq 4 &&
+		$(sqlite3 "$db" 'SELECT count(*) FROM run_nodes') -eq 0 &&
+		$(sqlite3 "$db" 'SELECT count(*) FROM run_clusters WHERE run_id < 5') -eq 0 &&
+		$(sqlite3 "$db" "SELECT count(*) FROM nodes WHERE name LIKE 'big-%'") -eq 0 &&
+		$(sqlite3 "$db" 'SELECT count(*) FROM nodes') -eq 3 ]] ||
+		fail "rows of pruned runs left behind"
+	checks=$((checks + 1))
+	[[ $(sqlite3 "$db" 'PRAGMA integrity_check') == ok &&
+		-z $(sqlite3 "$db" 'PRAGMA foreign_key_check') ]] || fail "store damaged by prune"
+	# The chain 6 -> 5 reads as before: history shows the parent, the merged report has it.
+	run --db "$db" history --json
+	json_check '[r["id"] for r in d] == [8, 7, 6, 5] and d[2]["parent_id"] == 5'
+	json_check 'd[1]["status"] == "running"'
+	run --db "$db" report --run 6 --format json --merged
+	want_rc 0
+	json_check 'd["totals"]["results"] == 2 and d["totals"]["failed"] == 0'
+	json_check 'sorted(r["run_id"] for r in d["results"]) == [5, 6]'
+	run --db "$db" diff 5 6
+	want_rc 0
+
+	# Again: nothing to do.
+	run --db "$db" history --prune --older-than 30d
+	want_rc 0
+	want_out "nothing to prune"
+
+	# By count, JSON: the newest finished run (8) stays, the live run 7 too; 5 and 6 go.
+	run --db "$db" history --prune --keep 1 --json
+	want_rc 0
+	json_check 'd["runs_pruned"] == 2 and d["results_pruned"] == 3 and d["runs_kept"] == 2'
+	json_check 'd["kept_running"] == 1 and d["vacuumed"] and not d["dry_run"]'
+	json_check 'd["bytes_after"] <= d["bytes_before"]'
+	run --db "$db" history --json
+	json_check '[r["id"] for r in d] == [8, 7]'
+
+	# Once its owner is gone, the running run is interrupted and can go.
+	kill "$live"
+	wait "$live" 2>/dev/null
+	run --db "$db" history --prune --keep 0
+	want_rc 0
+	want_out "pruned 2 runs"
+	want_out "kept 0 runs"
+	run --db "$db" history
+	want_out "no runs yet"
+
+	# A file that is no store is a store error (exit 4), not a usage error.
+	echo "not a database at all, just text" >"$T/bad.db"
+	run --db "$T/bad.db" history --prune --keep 1
+	want_fail_line 4 "not a netctl store"
+}
+
 # ---- config.json through the CLI ---------------------------------------------------------
 
 part_config() {
@@ -605,7 +766,7 @@ part_config() {
 }
 
 case $PART in
-usage | init | cluster | history | diff | config) "part_$PART" ;;
+usage | init | cluster | history | diff | prune | config) "part_$PART" ;;
 *)
 	echo "unknown part $PART" >&2
 	exit 2
