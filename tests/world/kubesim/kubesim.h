@@ -70,9 +70,14 @@ struct ks_pod {
 	bool ready;
 	int probe_failures;
 	struct ks_probe probe; /* fd -1: no probe in flight */
-	/* last status sent: only changes are patched */
-	int reported; /* -1 nothing yet, else (state << 1 | ready) */
-	bool report_pending;
+	/* Status: only changes are patched, one PATCH per pod at a time (two in flight may be
+	 * applied in either order, leaving the older status on the server). */
+	int reported;            /* key the server confirmed, -1 none; key = state << 1 | ready */
+	bool report_inflight;    /* a status PATCH of this pod is in flight */
+	int64_t report_retry_us; /* after a failed PATCH: not before this */
+	long long status_rv;     /* resourceVersion our last PATCH produced (0: unknown) */
+	bool delete_inflight;    /* the confirming DELETE is in flight or done */
+	int64_t delete_retry_us;
 	char *fail_reason, *fail_message;
 };
 

@@ -412,9 +412,11 @@ static void watch_done(void *arg, const struct kube_response *resp, const struct
 
 	ks->watch = NULL;
 	if (err) {
-		log_warn("kubesim: watch ended: %s", err->msg);
-		if (resp->status == 410)
-			ks->need_list = true;
+		/* 410: our resourceVersion is too old; anything else may have lost events in
+		 * between: a fresh list either way (pods_list reconciles every pod) */
+		log_warn("kubesim: watch ended: %s (status %ld); listing pods again", err->msg,
+			 resp->status);
+		ks->need_list = true;
 		ks->watch_retry_us = time_mono_us() + 1000000;
 	}
 }

@@ -20,6 +20,7 @@
 #define FLOATER_IMAGE   "netctl-floater"
 #define PROBE_FAST_US   100000  /* until the first success: the kubelet would wait periodSeconds */
 #define REPORT_GRACE_US 2000000 /* a just-started pod is reported once it is Ready, or after this */
+#define REPORT_RETRY_US 500000  /* pause after a failed status PATCH or pod DELETE */
 #define BACKOFF_MAX_US  10000000
 #define STATE_MAX       (16u << 20)
 #define SECRET_MAX      (1u << 20)
@@ -148,12 +149,17 @@ static void add_container_state(cJSON *cs, const struct ks_pod *p, const char *s
 	}
 }
 
+static const char *pod_phase(const struct ks_pod *p)
+{
+	if (p->state == KS_POD_FAILED)
+		return "Failed";
+	return p->state == KS_POD_RUNNING || p->restarts ? "Running" : "Pending";
+}
+
 static cJSON *pod_status(const struct ks_pod *p, bool ready)
 {
 	cJSON *o = cJSON_CreateObject(), *st, *ips, *conds, *css, *cs;
-	const char *phase = p->state == KS_POD_FAILED    ? "Failed"
-			    : p->state == KS_POD_RUNNING || p->restarts ? "Running"
-									 : "Pending";
+	const char *phase = pod_phase(p);
 	char now[32], started[32];
 
 	time_format_iso(time_wall_ms(), now, sizeof(now));
@@ -199,41 +205,92 @@ static cJSON *pod_status(const struct ks_pod *p, bool ready)
 	return o;
 }
 
-static void report_done(void *arg, const struct kube_response *resp, const struct err *err)
-{
-	struct ks *ks = arg;
-
-	ks->inflight_patches--;
-	if (err && resp->status != 404)
-		log_warn("kubesim: pod status: %s", err->msg);
-}
-
 struct report_ctx {
 	struct ks *ks;
 	char *uid;
+	int key;
+	int64_t sent_us;
 };
 
-/* A failed status patch is sent again on the next step (the pod may be gone by then). */
-static void status_done(void *arg, const struct kube_response *resp, const struct err *err)
+static struct report_ctx *report_ctx_new(struct ks *ks, const struct ks_pod *p, int key)
 {
-	struct report_ctx *ctx = arg;
-	struct ks_pod *p;
+	struct report_ctx *ctx = xmalloc(sizeof(*ctx));
 
-	ctx->ks->inflight_patches--;
-	if (err && resp->status != 404) {
-		log_warn("kubesim: pod status: %s", err->msg);
-		p = pod_find(ctx->ks, ctx->uid);
-		if (p)
-			p->reported = -1;
-	}
+	ctx->ks = ks;
+	ctx->uid = xstrdup(p->uid);
+	ctx->key = key;
+	ctx->sent_us = time_mono_us();
+	return ctx;
+}
+
+static void report_ctx_free(struct report_ctx *ctx)
+{
 	free(ctx->uid);
 	free(ctx);
 }
 
+/* resourceVersion as a number (etcd's revision here), 0 when it is not one */
+static long long rv_num(const char *rv)
+{
+	char *end;
+	long long v;
+
+	if (!rv || !*rv)
+		return 0;
+	errno = 0;
+	v = strtoll(rv, &end, 10);
+	return errno || *end || v < 0 ? 0 : v;
+}
+
+static long long body_rv(const struct kube_response *resp)
+{
+	struct err err = ERR_INIT;
+	cJSON *o = resp->body_len ? json_parse(resp->body, resp->body_len, STATE_MAX, &err) : NULL;
+	long long rv = rv_num(jstr(jget(o, "metadata"), "resourceVersion"));
+
+	cJSON_Delete(o);
+	return rv;
+}
+
+/* The server has what we sent (or the pod is gone: 404); a failed patch is sent again
+ * after a pause, with whatever the pod's status is by then. */
+static void status_done(void *arg, const struct kube_response *resp, const struct err *err)
+{
+	struct report_ctx *ctx = arg;
+	struct ks_pod *p = pod_find(ctx->ks, ctx->uid);
+
+	ctx->ks->inflight_patches--;
+	log_debug("kubesim: pod %s status key %d done: HTTP %ld after %lld ms", ctx->uid, ctx->key,
+		  resp->status, (long long)((time_mono_us() - ctx->sent_us) / 1000));
+	if (err && resp->status != 404)
+		log_warn("kubesim: pod status: %s", err->msg);
+	if (p) {
+		p->report_inflight = false;
+		if (err && resp->status != 404) {
+			p->reported = -1;
+			p->report_retry_us = time_mono_us() + REPORT_RETRY_US;
+		} else {
+			p->reported = ctx->key;
+			p->status_rv = err ? 0 : body_rv(resp);
+		}
+	}
+	report_ctx_free(ctx);
+}
+
+static bool pod_ready(const struct ks_pod *p)
+{
+	return p->ready && p->state == KS_POD_RUNNING && !p->node->notready;
+}
+
+static int pod_key(const struct ks_pod *p)
+{
+	return (int)p->state << 1 | pod_ready(p);
+}
+
 static void pod_report(struct ks *ks, struct ks_pod *p)
 {
-	bool ready = p->ready && p->state == KS_POD_RUNNING && !p->node->notready;
-	int key = (int)p->state << 1 | ready;
+	bool ready = pod_ready(p);
+	int key = pod_key(p);
 	struct err err = ERR_INIT;
 	cJSON *st;
 	char *text, *path;
@@ -244,11 +301,10 @@ static void pod_report(struct ks *ks, struct ks_pod *p)
 		.on_done = status_done,
 	};
 
-	if (key == p->reported)
+	/* one at a time: the next one goes out when this one is done (status_done) */
+	if (key == p->reported || p->report_inflight || time_mono_us() < p->report_retry_us)
 		return;
-	ctx = xmalloc(sizeof(*ctx));
-	ctx->ks = ks;
-	ctx->uid = xstrdup(p->uid);
+	ctx = report_ctx_new(ks, p, key);
 	req.arg = ctx;
 	st = pod_status(p, ready);
 	text = json_print(st);
@@ -257,18 +313,50 @@ static void pod_report(struct ks *ks, struct ks_pod *p)
 	req.body = text;
 	if (kube_call_start(ks->api, &req, &err)) {
 		ks->inflight_patches++;
-		p->reported = key;
-		log_debug("kubesim: %s/%s %s%s", p->ns, p->name, cJSON_GetStringValue(
-				  jget(jget(st, "status"), "phase")), ready ? " ready" : "");
+		p->report_inflight = true;
+		log_debug("kubesim: %s/%s (%s) status key %d sent: %s%s", p->ns, p->name, p->uid,
+			  key, cJSON_GetStringValue(jget(jget(st, "status"), "phase")),
+			  ready ? " ready" : "");
 	} else {
 		log_warn("kubesim: pod status %s/%s: %s", p->ns, p->name, err.msg);
-		free(ctx->uid);
-		free(ctx);
+		p->report_retry_us = time_mono_us() + REPORT_RETRY_US;
+		report_ctx_free(ctx);
 	}
 	free(path);
 	free(text);
 	cJSON_Delete(st);
 	ks->state_dirty = true;
+}
+
+static bool status_ready(const cJSON *status)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, jget(status, "conditions"))
+		if (str_eq(jstr(c, "type"), "Ready"))
+			return str_eq(jstr(c, "status"), "True");
+	return false;
+}
+
+/* Guard: when the watch shows our pod (at or after the version our last PATCH produced)
+ * with a status other than the one we believe the server has, it is sent again. */
+static void pod_status_check(struct ks_pod *p, const cJSON *obj)
+{
+	const cJSON *st = jget(obj, "status");
+	long long rv = rv_num(jstr(jget(obj, "metadata"), "resourceVersion"));
+	const char *phase = jstr(st, "phase");
+	bool ready = pod_ready(p);
+
+	if (p->report_inflight || p->reported < 0 || p->reported != pod_key(p) || !rv ||
+	    rv < p->status_rv || p->state == KS_POD_STOPPING)
+		return;
+	if (str_eq(phase, pod_phase(p)) && status_ready(st) == ready &&
+	    (!p->ipv4[0] || str_eq(jstr(st, "podIP"), p->ipv4)))
+		return;
+	log_info("kubesim: pod %s/%s: the API server shows %s%s, we sent %s%s: sending it again",
+		 p->ns, p->name, phase ? phase : "no phase", status_ready(st) ? " ready" : "",
+		 pod_phase(p), ready ? " ready" : "");
+	p->reported = -1;
 }
 
 /* ---- stop ------------------------------------------------------------------------------ */
@@ -341,25 +429,48 @@ static void pod_remove(struct ks *ks, struct ks_pod *p)
 	ks->state_dirty = true;
 }
 
-/* The kubelet confirms a graceful deletion with a DELETE of grace period 0. */
+static void delete_done(void *arg, const struct kube_response *resp, const struct err *err)
+{
+	struct report_ctx *ctx = arg;
+	struct ks_pod *p = pod_find(ctx->ks, ctx->uid);
+
+	ctx->ks->inflight_patches--;
+	/* 404: gone already; 409: the uid precondition failed, so it is another pod now */
+	if (err && resp->status != 404 && resp->status != 409) {
+		log_warn("kubesim: delete pod: %s", err->msg);
+		if (p) {
+			p->delete_inflight = false;
+			p->delete_retry_us = time_mono_us() + REPORT_RETRY_US;
+		}
+	}
+	report_ctx_free(ctx);
+}
+
+/* The kubelet confirms a graceful deletion with a DELETE of grace period 0; a failed one is
+ * sent again (ks_pods_tick), else the pod would stay Terminating. */
 static void pod_confirm_delete(struct ks *ks, struct ks_pod *p)
 {
 	struct err err = ERR_INIT;
 	char *path = xasprintf("/api/v1/namespaces/%s/pods/%s", p->ns, p->name);
 	char *body = xasprintf("{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"%s\"}}",
 			       p->uid);
+	struct report_ctx *ctx = report_ctx_new(ks, p, -1);
 	struct kube_request req = {
 		.method = KUBE_DELETE,
 		.path = path,
 		.body = body,
-		.on_done = report_done,
-		.arg = ks,
+		.on_done = delete_done,
+		.arg = ctx,
 	};
 
-	if (kube_call_start(ks->api, &req, &err))
+	if (kube_call_start(ks->api, &req, &err)) {
 		ks->inflight_patches++;
-	else
+		p->delete_inflight = true;
+	} else {
 		log_warn("kubesim: delete %s/%s: %s", p->ns, p->name, err.msg);
+		p->delete_retry_us = time_mono_us() + REPORT_RETRY_US;
+		report_ctx_free(ctx);
+	}
 	free(path);
 	free(body);
 }
@@ -961,6 +1072,8 @@ void ks_pod_event(struct ks *ks, const char *type, const cJSON *obj)
 		p = pod_new(ks, obj, node);
 		if (!p)
 			return;
+	} else {
+		pod_status_check(p, obj);
 	}
 	if (jstr(md, "deletionTimestamp") && p->state != KS_POD_STOPPING) {
 		proc_stop(p->pid, p->starttime);
@@ -1075,11 +1188,14 @@ void ks_pods_tick(struct ks *ks)
 		}
 		if (p->state != KS_POD_RUNNING && p->probe.fd >= 0)
 			probe_close(p);
-		if (p->state == KS_POD_RUNNING && !p->ready && p->reported < 0 &&
-		    now - p->started_us < REPORT_GRACE_US)
+		if (p->state == KS_POD_STOPPING) {
+			if (!p->delete_inflight && now >= p->delete_retry_us)
+				pod_confirm_delete(ks, p);
+			continue;
+		}
+		if (p->state == KS_POD_RUNNING && !p->ready && now - p->started_us < REPORT_GRACE_US)
 			continue; /* give it a moment: report Running and Ready in one go */
-		if (p->state != KS_POD_STOPPING)
-			pod_report(ks, p);
+		pod_report(ks, p);
 	}
 	if (ks->state_dirty && now - ks->state_saved_us > 200000)
 		ks_pods_state_save(ks);
