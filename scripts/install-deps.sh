@@ -12,6 +12,7 @@ PACKAGES=(
   iproute2 iputils-ping jq nftables iptables fping procps util-linux psmisc python3 sqlite3 curl
   openssl ca-certificates valgrind libclang-rt-14-dev
   chromium  # the HTML report test (tests/fixtures/report/check_html_chromium.py)
+  python3-jsonschema  # the JSON report against docs/report-schema.json (tests/cli)
 )
 
 missing=()
