@@ -1,4 +1,7 @@
 /* Floaters: apply the DaemonSets into every cluster, wait for them (bounded), remove them. */
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +47,17 @@ int floaters_deploy(struct engine *e, struct err *err)
 	return 0;
 }
 
-static int wait_one(struct engine *e, struct engine_cluster *ec, const char *ds,
+static void warn_problems(struct engine *e, struct engine_cluster *ec, const char *ds,
+			  const struct kube_rollout *ro)
+{
+	for (size_t i = 0; i < ro->nproblems; i++)
+		engine_warn(e, "%s: node %s has no ready %s: %s", ec->in->name,
+			    ro->problems[i].node ? ro->problems[i].node : "?", ds,
+			    ro->problems[i].why ? ro->problems[i].why : "unknown");
+}
+
+/* Every pod ready: the API's own rollout wait, which also says why a node has none. */
+static int wait_all(struct engine *e, struct engine_cluster *ec, const char *ds,
 		    int64_t deadline_us, struct err *err)
 {
 	struct kube_rollout ro;
@@ -61,13 +74,72 @@ static int wait_one(struct engine *e, struct engine_cluster *ec, const char *ds,
 	}
 	engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready", ec->in->name, ro.ready,
 		     ro.desired, ds);
-	for (size_t i = 0; i < ro.nproblems; i++)
-		engine_warn(e, "%s: node %s has no ready %s: %s", ec->in->name,
-			    ro.problems[i].node ? ro.problems[i].node : "?", ds,
-			    ro.problems[i].why ? ro.problems[i].why : "unknown");
+	warn_problems(e, ec, ds, &ro);
 	kube_rollout_release(&ro);
 	err_clear(err);
 	return 0;
+}
+
+struct ds_status {
+	long generation, observed, desired, ready, updated;
+};
+
+static int ds_status_get(struct engine *e, struct engine_cluster *ec, const char *ds,
+			 struct ds_status *st, struct err *err)
+{
+	char *path = xasprintf("/apis/apps/v1/namespaces/%s/daemonsets/%s", e->o.namespace, ds);
+	cJSON *obj = kube_get(ec->client, path, err);
+	const cJSON *meta, *status;
+
+	free(path);
+	if (!obj)
+		return err_prefix(err, "waiting for %s in %s", ds, ec->in->name);
+	memset(st, 0, sizeof(*st));
+	meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	status = cJSON_GetObjectItemCaseSensitive(obj, "status");
+	json_get_long(meta, "generation", 0, LONG_MAX, &st->generation, NULL);
+	json_get_long(status, "observedGeneration", 0, LONG_MAX, &st->observed, NULL);
+	json_get_long(status, "desiredNumberScheduled", 0, LONG_MAX, &st->desired, NULL);
+	json_get_long(status, "numberReady", 0, LONG_MAX, &st->ready, NULL);
+	json_get_long(status, "updatedNumberScheduled", 0, LONG_MAX, &st->updated, NULL);
+	cJSON_Delete(obj);
+	return 0;
+}
+
+/* Some nodes are NotReady: their floaters cannot become Ready (no kubelet reports them),
+ * so waiting for every pod would always cost the whole --pod-wait. Wait for the pods of
+ * the Ready nodes only; the NotReady nodes' pairs become no-agent. */
+static int wait_ready_nodes(struct engine *e, struct engine_cluster *ec, const char *ds,
+			    int64_t deadline_us, volatile sig_atomic_t *stop, struct err *err)
+{
+	long want, pause = 200;
+	struct ds_status st;
+
+	for (;;) {
+		if (ds_status_get(e, ec, ds, &st, err) < 0)
+			return -1;
+		want = st.desired - (long)ec->nodes_not_ready;
+		if (st.observed >= st.generation && st.desired > 0 && st.ready >= want &&
+		    st.updated >= want)
+			break;
+		if ((stop && *stop) || time_mono_us() + pause * 1000 > deadline_us)
+			/* not even the Ready nodes have theirs: the API says which and why */
+			return wait_all(e, ec, ds, 0, err);
+		poll(NULL, 0, (int)pause);
+		pause = pause * 2 > 2000 ? 2000 : pause * 2;
+	}
+	engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready (%zu node%s NotReady)",
+		     ec->in->name, st.ready, st.desired, ds, ec->nodes_not_ready,
+		     ec->nodes_not_ready == 1 ? "" : "s");
+	return 0;
+}
+
+static int wait_one(struct engine *e, struct engine_cluster *ec, const char *ds,
+		    int64_t deadline_us, volatile sig_atomic_t *stop, struct err *err)
+{
+	if (ec->nodes_not_ready)
+		return wait_ready_nodes(e, ec, ds, deadline_us, stop, err);
+	return wait_all(e, ec, ds, deadline_us, err);
 }
 
 int floaters_wait(struct engine *e, volatile sig_atomic_t *stop, struct err *err)
@@ -80,10 +152,10 @@ int floaters_wait(struct engine *e, volatile sig_atomic_t *stop, struct err *err
 		if (stop && *stop)
 			return 0;
 		if ((ec->deployed & KUBE_NET_POD) &&
-		    wait_one(e, ec, KUBE_FLOATER_NAME, deadline, err) < 0)
+		    wait_one(e, ec, KUBE_FLOATER_NAME, deadline, stop, err) < 0)
 			return -1;
 		if ((ec->deployed & KUBE_NET_HOST) &&
-		    wait_one(e, ec, KUBE_FLOATER_HOST_NAME, deadline, err) < 0)
+		    wait_one(e, ec, KUBE_FLOATER_HOST_NAME, deadline, stop, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -1,9 +1,13 @@
 /* The node table of a run: every node of every cluster with its floaters and addresses,
  * recorded in the store (which gives each node its stable id). */
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "run_int.h"
+
+/* NotReady nodes named in the run's record; more are only counted (the record stays small). */
+#define RECORD_NOT_READY_MAX 1000
 
 static const char *keep(struct engine *e, const char *s)
 {
@@ -16,6 +20,8 @@ static const char *keep(struct engine *e, const char *s)
 
 void nodes_release(struct engine *e)
 {
+	for (size_t c = 0; c < e->nclusters; c++)
+		kube_node_list_release(&e->clusters[c].nodes);
 	for (size_t i = 0; i < e->nstrings; i++)
 		free(e->strings[i]);
 	free(e->strings);
@@ -85,6 +91,10 @@ static int collect_cluster(struct engine *e, size_t c, const struct kube_node_li
 			ok = false;
 		if (!ok)
 			missing++;
+		if (!kn->ready)
+			engine_warn(e, "%s: node %s is NotReady: %s", ec->in->name, kn->name,
+				    ok ? "its floater still answers, probing through it"
+				       : "no Ready floater there, its results are no-agent");
 		sn[i].cluster_id = ec->in->cluster_id;
 		sn[i].name = pn->name;
 		sn[i].pod_ipv4 = pn->pod_ip[0];
@@ -107,9 +117,69 @@ static int collect_cluster(struct engine *e, size_t c, const struct kube_node_li
 	return 0;
 }
 
+/* Lists every cluster's nodes before the run begins: the record names the NotReady ones,
+ * and the rollout does not wait for floaters that cannot become Ready on them. */
+int nodes_list(struct engine *e, struct err *err)
+{
+	for (size_t c = 0; c < e->nclusters; c++) {
+		struct engine_cluster *ec = &e->clusters[c];
+
+		if (kube_nodes_list(ec->client, &ec->nodes, err) < 0)
+			return err_prefix(err, "listing nodes of %s", ec->in->name);
+		qsort(ec->nodes.items, ec->nodes.n, sizeof(*ec->nodes.items), cmp_node_name);
+		ec->nodes_not_ready = 0;
+		for (size_t i = 0; i < ec->nodes.n; i++)
+			if (!ec->nodes.items[i].ready)
+				ec->nodes_not_ready++;
+	}
+	return 0;
+}
+
+/* The run's record: the options plus "nodes_not_ready" ("cluster/node" names, what the
+ * verdicts read; the store's node table has no node condition) when there are any. */
+char *nodes_record_json(const struct engine *e, const char *options_json)
+{
+	struct err err = ERR_INIT;
+	const char *text = options_json ? options_json : "{}";
+	cJSON *o = json_parse(text, strlen(text), 0, &err), *list;
+	size_t named = 0, total = 0;
+	char *s;
+
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return xstrdup(text);
+	}
+	list = cJSON_CreateArray();
+	for (size_t c = 0; c < e->nclusters; c++) {
+		const struct engine_cluster *ec = &e->clusters[c];
+
+		for (size_t i = 0; i < ec->nodes.n; i++) {
+			char *label;
+
+			if (ec->nodes.items[i].ready)
+				continue;
+			total++;
+			if (named >= RECORD_NOT_READY_MAX)
+				continue;
+			label = xasprintf("%s/%s", ec->in->name, ec->nodes.items[i].name);
+			cJSON_AddItemToArray(list, cJSON_CreateString(label));
+			free(label);
+			named++;
+		}
+	}
+	if (total) {
+		cJSON_AddItemToObject(o, "nodes_not_ready", list);
+		cJSON_AddNumberToObject(o, "nodes_not_ready_count", (double)total);
+	} else {
+		cJSON_Delete(list);
+	}
+	s = json_print(o);
+	cJSON_Delete(o);
+	return s;
+}
+
 int nodes_collect(struct engine *e, struct err *err)
 {
-	struct kube_node_list *lists = xcalloc(e->nclusters, sizeof(*lists));
 	struct kube_pod_list *pods = xcalloc(e->nclusters, sizeof(*pods));
 	size_t total = 0;
 	int rc = -1;
@@ -117,25 +187,20 @@ int nodes_collect(struct engine *e, struct err *err)
 	for (size_t c = 0; c < e->nclusters; c++) {
 		struct engine_cluster *ec = &e->clusters[c];
 
-		if (kube_nodes_list(ec->client, &lists[c], err) < 0 ||
-		    kube_pods_list(ec->client, e->o.namespace, NULL, &pods[c], err) < 0) {
-			err_prefix(err, "listing nodes of %s", ec->in->name);
+		if (kube_pods_list(ec->client, e->o.namespace, NULL, &pods[c], err) < 0) {
+			err_prefix(err, "listing floaters of %s", ec->in->name);
 			goto out;
 		}
-		qsort(lists[c].items, lists[c].n, sizeof(*lists[c].items), cmp_node_name);
-		total += lists[c].n;
+		total += ec->nodes.n;
 	}
 	e->nodes = xcalloc(total ? total : 1, sizeof(*e->nodes));
 	for (size_t c = 0; c < e->nclusters; c++)
-		if (collect_cluster(e, c, &lists[c], &pods[c], err) < 0)
+		if (collect_cluster(e, c, &e->clusters[c].nodes, &pods[c], err) < 0)
 			goto out;
 	rc = 0;
 out:
-	for (size_t c = 0; c < e->nclusters; c++) {
-		kube_node_list_release(&lists[c]);
+	for (size_t c = 0; c < e->nclusters; c++)
 		kube_pod_list_release(&pods[c]);
-	}
-	free(lists);
 	free(pods);
 	return rc;
 }

@@ -210,9 +210,9 @@ static void engine_release(struct engine *e)
 		free(e->clusters[c].token);
 	}
 	kube_loop_free(e->loop);
+	nodes_release(e);
 	free(e->clusters);
 	free(e->batch);
-	nodes_release(e);
 }
 
 static int engine_init(struct engine *e, struct store *st, const struct run_cluster *clusters,
@@ -239,6 +239,11 @@ static int engine_init(struct engine *e, struct store *st, const struct run_clus
 	for (size_t c = 0; c < n; c++) {
 		struct kube_client_opts ko = {.name = clusters[c].name};
 
+		/* Probe requests are long-running pod-proxy streams (the API server does not
+		 * count them against its in-flight limit): the client's own cap (100) must not
+		 * silently queue what --concurrency asked for. */
+		if (e->o.concurrency > 100)
+			ko.max_inflight = e->o.concurrency;
 		e->clusters[c].in = &clusters[c];
 		e->clusters[c].client = kube_client_new(e->loop, clusters[c].target, &ko, err);
 		if (!e->clusters[c].client)
@@ -248,12 +253,12 @@ static int engine_init(struct engine *e, struct store *st, const struct run_clus
 }
 
 static int64_t begin_run(struct engine *e, const struct run_cluster *clusters, size_t n,
-			 struct err *err)
+			 const char *record, struct err *err)
 {
 	struct store_run_cluster *rc = xcalloc(n, sizeof(*rc));
 	struct store_run_spec spec = {
 		.parent_id = e->o.parent_id,
-		.options_json = e->o.options_json ? e->o.options_json : "{}",
+		.options_json = record ? record : "{}",
 		.protocols = e->o.protocols,
 		.families = e->o.families,
 		.networks = e->o.networks,
@@ -287,16 +292,25 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 {
 	struct engine e;
 	struct plan_opts po;
-	int rc = -1;
+	struct err list_err = ERR_INIT;
+	char *record = NULL;
+	int rc = -1, listed;
 	int64_t t0;
 
 	memset(res, 0, sizeof(*res));
 	if (engine_init(&e, st, clusters, n, o, ev, res, err) < 0)
 		goto out;
-	res->run_id = begin_run(&e, clusters, n, err);
+	t0 = time_mono_us();
+	/* the run is recorded even when a cluster cannot be listed: it then shows as failed */
+	listed = nodes_list(&e, &list_err);
+	record = nodes_record_json(&e, o->options_json);
+	res->run_id = begin_run(&e, clusters, n, record, err);
 	if (res->run_id < 0)
 		goto out;
-	t0 = time_mono_us();
+	if (listed < 0) {
+		*err = list_err;
+		goto fail;
+	}
 	if (floaters_deploy(&e, err) < 0 || floaters_wait(&e, stop, err) < 0)
 		goto fail;
 	res->rollout_ms = (time_mono_us() - t0) / 1000;
@@ -335,5 +349,6 @@ out:
 	if (e.clusters)
 		res->api_requests = api_requests(&e);
 	engine_release(&e);
+	free(record);
 	return rc;
 }

@@ -20,6 +20,8 @@ struct engine_cluster {
 	size_t cursor;       /* next plan source to dispatch */
 	size_t inflight;     /* probe requests in flight */
 	unsigned deployed;   /* KUBE_NET_* DaemonSets this run applied */
+	struct kube_node_list nodes; /* listed before the run begins, sorted by name */
+	size_t nodes_not_ready;      /* of which the Ready condition is not True */
 };
 
 struct engine {
@@ -64,6 +66,8 @@ void floaters_remove(struct engine *e);
 unsigned engine_kube_networks(unsigned store_networks);
 
 /* nodes.c */
+int nodes_list(struct engine *e, struct err *err);
+char *nodes_record_json(const struct engine *e, const char *options_json);
 int nodes_collect(struct engine *e, struct err *err);
 void nodes_release(struct engine *e);
 

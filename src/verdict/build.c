@@ -75,18 +75,27 @@ static const char *role_text(const bool r[2], const char *src, const char *dst, 
 	return r[0] ? src : dst;
 }
 
+static char *node_floater_text(const struct vnode *n)
+{
+	if (n->node_not_ready)
+		return xasprintf("node %s is NotReady (%s)", n->label,
+				 n->floater == STORE_FLOATER_LOST ? "its floater was lost during the run"
+								  : "no Ready floater there");
+	if (n->floater == STORE_FLOATER_LOST)
+		return xasprintf("floater on %s was lost during the run", n->label);
+	return xasprintf("floater missing on node %s (no Ready floater)", n->label);
+}
+
 static void node_floater(struct verdict_list *vl, const struct vnode *n)
 {
 	struct verdict *v;
 	char *text;
 
+	/* A NotReady node whose floater still answered (and nothing failed) explains nothing. */
 	if (!n->ev_floater.failed &&
 	    !(n->floater == STORE_FLOATER_NOT_READY || n->floater == STORE_FLOATER_LOST))
 		return;
-	if (n->floater == STORE_FLOATER_LOST)
-		text = xasprintf("floater on %s was lost during the run", n->label);
-	else
-		text = xasprintf("floater missing on node %s (no Ready floater)", n->label);
+	text = node_floater_text(n);
 	if (n->ev_floater.failed) {
 		char *t = xasprintf("%s: %lld result%s not probed", text,
 				    (long long)n->ev_floater.failed, plural(n->ev_floater.failed));
@@ -94,7 +103,7 @@ static void node_floater(struct verdict_list *vl, const struct vnode *n)
 		free(text);
 		text = t;
 	}
-	v = vl_add(vl, VERDICT_FLOATER_MISSING, text);
+	v = vl_add(vl, n->node_not_ready ? VERDICT_NODE_NOT_READY : VERDICT_FLOATER_MISSING, text);
 	v->node = xstrdup(n->label);
 	v->src_cluster = xstrdup(n->cluster);
 	set_evidence(v, &n->ev_floater, n->rows);

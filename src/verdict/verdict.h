@@ -19,7 +19,8 @@ struct store;
 
 /* In the order verdicts are listed: bigger explanations first. */
 enum verdict_kind {
-	VERDICT_FLOATER_MISSING = 0, /* no Ready floater on a node, or it died mid-run */
+	VERDICT_NODE_NOT_READY = 0,  /* a node was NotReady: no floater ran there */
+	VERDICT_FLOATER_MISSING,     /* no Ready floater on a node, or it died mid-run */
 	VERDICT_CLUSTER_DOWN,	     /* no pair within one cluster passes */
 	VERDICT_PARTITIONED,	     /* every cross pair of a cluster pair fails */
 	VERDICT_BAD_NODE,	     /* every pair of a node fails (as source and/or dest) */
@@ -36,7 +37,7 @@ enum verdict_kind {
 	VERDICT_KIND_MAX
 };
 
-/* "floater-missing", "cluster-down", "partitioned", "bad-node", "protocol-blocked",
+/* "node-not-ready", "floater-missing", "cluster-down", "partitioned", "bad-node", "protocol-blocked",
  * "ipv6-broken", "mtu", "bad-link", "more-links", "lossy-path", "not-probed", "no-results",
  * "healthy". */
 const char *verdict_kind_name(enum verdict_kind k);
