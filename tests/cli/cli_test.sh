@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs the real netctl binary the way a user does and checks what they would notice:
 # exit codes, stdout/stderr, files written, the store.
-#   cli_test.sh NETCTL PART FIXTURES_DIR      PART: usage init cluster history diff prune config
+#   cli_test.sh NETCTL PART FIXTURES_DIR      PART: usage init cluster history diff prune report
+#                                                   config
 # Every run gets a fresh HOME, XDG_DATA_HOME and working directory under a temp dir.
 set -uo pipefail
 
 NETCTL=$(realpath "$1")
 PART=$2
 FIXTURES=$(realpath "$3")
+SCHEMA=$(realpath "$(dirname "$0")/../../docs/report-schema.json")
+CHECK_JSON=$(realpath "$(dirname "$0")/check_report_json.py")
 [[ -x $NETCTL ]] || { echo "no netctl binary at $1" >&2; exit 1; }
 # Debian's python3 (install-deps.sh); a version-manager shim can take seconds to start.
 PY=/usr/bin/python3
@@ -728,6 +731,92 @@ SQL
 	want_fail_line 4 "not a netctl store"
 }
 
+# ---- report files as their consumers read them --------------------------------------------
+
+# want_json_report FILE RESULTS FAILED: valid against docs/report-schema.json, coherent.
+want_json_report() {
+	local msg
+	checks=$((checks + 1))
+	msg=$(/usr/bin/python3 "$CHECK_JSON" "$SCHEMA" "$@" 2>&1) || fail "JSON report $1: $msg"
+}
+
+want_junit() { # want_junit FILE TESTS FAILURES
+	local msg
+	checks=$((checks + 1))
+	msg=$("$PY" "$FIXTURES/report/check_junit.py" "$@" 2>&1) || fail "JUnit $1: $msg"
+}
+
+part_report() {
+	local db=$T/runs.db f
+	mkdir -p sub
+	mk_kubeconfig sub/kc.yaml ctx
+	populate "$db"
+
+	# Every run, plain and merged, as JSON: valid against the schema, totals as stored.
+	run --db "$db" report --run 2 --format json -o "$T/r2.json"
+	want_rc 0
+	want_json_report "$T/r2.json" 4 1
+	run --db "$db" report --run 3 --format json
+	want_rc 0
+	cp "$T/out" "$T/r3.json"
+	want_json_report "$T/r3.json" 4 1
+	json_check 'd["run"]["id"] == 3 and d["run"]["src_clusters"] == ["a"] and d["run"]["protocols"] == ["tcp"]'
+	json_check '[v["kind"] for v in d["verdicts"]] != ["healthy"]'
+	# The interrupted run (left running by a dead process): 2 results of 10 planned.
+	run --db "$db" report --run 1 --format json -o "$T/r1.json"
+	want_rc 0
+	want_json_report "$T/r1.json" 2 0
+	checks=$((checks + 1))
+	grep -q '"status":"interrupted"' "$T/r1.json" || fail "run 1 not reported interrupted"
+	checks=$((checks + 1))
+	grep -q '"kind":"not-probed"' "$T/r1.json" || fail "run 1 has no not-probed verdict"
+	# A resume (3 continues 2): merged, the latest result per pair along the chain.
+	sqlite3 "$db" 'UPDATE runs SET parent_id = 2 WHERE id = 3'
+	run --db "$db" report --run 3 --format json --merged -o "$T/m3.json"
+	want_rc 0
+	want_json_report "$T/m3.json" 5 1
+	run --db "$db" report --run 3 --format json --merged
+	json_check 'd["run"]["merged"] and d["run"]["parent_id"] == 2'
+	json_check 'sorted(r["run_id"] for r in d["results"]) == [2, 3, 3, 3, 3]'
+	# The checker fails on what a consumer would choke on.
+	for f in 'del d["totals"]' 'd["results"][0]["error"] = "broken"' \
+		'd["results"][0]["passed"] = not d["results"][0]["passed"]' \
+		'd["run"]["families"] = ["4"]' 'd["extra"] = 1'; do
+		"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(d, open(sys.argv[3], "w"))' "$T/r3.json" "$f" "$T/bad.json"
+		checks=$((checks + 1))
+		! /usr/bin/python3 "$CHECK_JSON" "$SCHEMA" "$T/bad.json" >/dev/null 2>&1 ||
+			fail "schema check accepted a report with: $f"
+	done
+
+	# JUnit: parses as XML, one testcase per result, failures counted on both elements.
+	run --db "$db" report --run 2 --format junit -o "$T/r2.xml"
+	want_rc 0
+	want_junit "$T/r2.xml" 4 1
+	run --db "$db" report --run 3 --format junit --merged -o "$T/m3.xml"
+	want_junit "$T/m3.xml" 5 1
+	run --db "$db" report --run 1 --format junit -o "$T/r1.xml"
+	want_junit "$T/r1.xml" 2 0
+	checks=$((checks + 1))
+	grep -q 'classname="netctl.a.b"' "$T/r2.xml" || fail "JUnit classname is not netctl.SRC.DST"
+
+	# CSV: the documented header, one row per result.
+	run --db "$db" report --run 2 --format csv
+	want_rc 0
+	checks=$((checks + 1))
+	"$PY" - "$T/out" <<'EOF' || fail "CSV header or rows"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert rows[0] == ("run_id,src_cluster,src_node,dst_cluster,dst_node,protocol,family,network,"
+                   "passed,error,sent,received,loss_pct,rtt_min_us,rtt_avg_us,rtt_max_us,"
+                   "rtt_p99_us").split(","), rows[0]
+assert len(rows) == 5, len(rows)
+assert sorted(r[9] for r in rows[1:]) == ["ok", "ok", "ok", "timeout"], rows
+EOF
+}
+
 # ---- config.json through the CLI ---------------------------------------------------------
 
 part_config() {
@@ -766,7 +855,7 @@ part_config() {
 }
 
 case $PART in
-usage | init | cluster | history | diff | prune | config) "part_$PART" ;;
+usage | init | cluster | history | diff | prune | report | config) "part_$PART" ;;
 *)
 	echo "unknown part $PART" >&2
 	exit 2

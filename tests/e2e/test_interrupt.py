@@ -57,13 +57,68 @@ child = st.last_run()
 check(r.returncode == 0, "resume of the interrupted run passes (exit %d)" % r.returncode)
 parent_of = st.sql("SELECT parent_id FROM runs WHERE id = ?", child)[0][0]
 check(parent_of == run, "resume run %d has parent %d" % (child, run))
-overlap = st.sql("SELECT count(*) FROM results a JOIN results b USING "
-                 "(src_node, dst_node, protocol, family, network) "
-                 "WHERE a.run_id = ? AND b.run_id = ? AND a.error = 0", run, child)[0][0]
-union = st.sql("SELECT count(*) FROM (SELECT src_node, dst_node, protocol, family, network "
-               "FROM results WHERE run_id IN (?, ?) GROUP BY 1, 2, 3, 4, 5)", run, child)[0][0]
-check(overlap == 0, "resume re-probed nothing that had passed (%d results)" % overlap)
-check(union == PLANNED, "interrupted run + resume cover the plan (%d of %d)" % (union, PLANNED))
+
+# The plan, key by key: every ordered node pair east -> west and west -> east, times the
+# run's protocols, families and networks. Each key must have exactly one passing result
+# across the interrupted run and its resume: nothing missing, nothing that passed probed
+# again (a key is in both runs only when the interrupted run stored a failure for it, e.g.
+# a request cut short, and then the resume's result is the one that passes).
+ids = {}
+for c in ("east", "west"):
+    for nid, name in st.sql("SELECT n.id, n.name FROM nodes n JOIN clusters c "
+                            "ON c.id = n.cluster_id WHERE c.name = ?", c):
+        ids[name] = nid
+east_ids = [ids[n] for n in nodes("east")]
+west_ids = [ids[n] for n in nodes("west")]
+protos, fams, nets = st.sql("SELECT protocols, families, networks FROM runs WHERE id = ?", run)[0]
+plan = {(s_, d_, p_, f_, n_)
+        for s_, d_ in [(x, y) for x in east_ids for y in west_ids] +
+        [(y, x) for x in east_ids for y in west_ids]
+        for p_ in range(3) if protos & (1 << p_)
+        for f_ in (4, 6) if fams & (1 if f_ == 4 else 2)
+        for n_ in range(4) if nets & (1 << n_)}
+check(len(plan) == PLANNED, "the plan has %d keys (want %d)" % (len(plan), PLANNED))
+
+
+def keys(run_id):
+    return {tuple(r[:5]): r[5] for r in st.sql(
+        "SELECT src_node, dst_node, protocol, family, network, error FROM results "
+        "WHERE run_id = ?", run_id)}
+
+
+first, second = keys(run), keys(child)
+outside = (set(first) | set(second)) - plan
+missing = plan - set(first) - set(second)
+twice = set(first) & set(second)
+failed_first = {k for k, e in first.items() if e != ERR["ok"]}
+passes = {k: (first.get(k) == ERR["ok"]) + (second.get(k) == ERR["ok"]) for k in plan}
+log("interrupted run %d: %d results (%d failed); resume %d: %d results; %d in both"
+    % (run, len(first), len(failed_first), child, len(second), len(twice)))
+check(not outside, "no result outside the plan (%d)" % len(outside))
+check(not missing, "no planned key missing from both runs (%d missing)" % len(missing))
+check(twice == failed_first,
+      "the resume re-probed exactly the %d keys the interrupted run failed, nothing that "
+      "passed (%d in both)" % (len(failed_first), len(twice)))
+check(all(n == 1 for n in passes.values()),
+      "every planned key passed exactly once across both runs (%d keys with 0, %d with 2)"
+      % (sum(1 for n in passes.values() if n == 0), sum(1 for n in passes.values() if n == 2)))
+check(len(first) - len(failed_first) + len(second) == PLANNED,
+      "passed results of the interrupted run + results of the resume = the plan (%d + %d)"
+      % (len(first) - len(failed_first), len(second)))
+
+# What a user reads: the merged report of the resume is the whole plan, once, all passed.
+r = st.netctl("report", "--run", str(child), "--format", "json", "--merged")
+doc = check_json(r)
+if doc is not None:
+    rows = doc.get("results", [])
+    rkeys = [(x["src_node"], x["dst_node"], x["protocol"], x["family"], x["network"])
+             for x in rows]
+    check(len(rkeys) == PLANNED and len(set(rkeys)) == PLANNED,
+          "merged report of run %d: %d results, %d distinct (want %d)"
+          % (child, len(rkeys), len(set(rkeys)), PLANNED))
+    check(all(x["passed"] for x in rows), "merged report: every result passed")
+    check({x["run_id"] for x in rows} <= {run, child},
+          "merged report: results come from runs %d and %d" % (run, child))
 
 # SIGKILL: no chance to clean up; the next netctl sees the run as interrupted
 base = st.last_run()
