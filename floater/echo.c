@@ -40,7 +40,12 @@ int echo_open(struct floater *fl, struct echo *e, int family, const char *addr,
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 	} else {
+		int probe = IP_PMTUDISC_PROBE;
+
 		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		/* DF like the request, never fragmented here: also spares the kernel the
+		 * shared IP ID generator it needs for every datagram it may fragment. */
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof(probe));
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));

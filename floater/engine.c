@@ -40,6 +40,7 @@ void engine_release(struct floater *fl)
 {
 	while (fl->jobs)
 		engine_job_cancel(fl->jobs);
+	tcp_pool_drain(fl);
 	free(fl->slots);
 	fl->slots = NULL;
 }
@@ -363,6 +364,8 @@ void engine_after(void *arg)
 	fl->loop.now = time_mono_us();
 	engine_drain_waiting(fl);
 	engine_activate(fl);
+	if (!fl->active_tasks)
+		tcp_pool_drain(fl); /* an idle floater holds no probe sockets */
 	for (int i = 0; i < 2; i++) {
 		psock_flush(fl, &fl->icmp[i]);
 		psock_flush(fl, &fl->udp[i]);

@@ -79,6 +79,7 @@ struct slot {
 	uint32_t next_free;
 	int64_t sent_us;    /* CLOCK_MONOTONIC, for the timeout */
 	int64_t sent_rt_ns; /* CLOCK_REALTIME, to match kernel receive timestamps */
+	bool polled;        /* TCP socket registered with epoll */
 	struct timer timeout;
 };
 
@@ -148,6 +149,14 @@ struct echo {
 	int family;
 };
 
+/* Idle TCP probe sockets, disconnected and ready for the next connect: reusing one
+ * costs far less than a new socket and its close. */
+struct tcp_pool {
+	int *fd;
+	size_t n;
+	size_t cap;
+};
+
 struct floater {
 	struct loop loop;
 	struct fl_config cfg;
@@ -158,6 +167,7 @@ struct floater {
 	uint32_t inflight;
 	struct psock icmp[2]; /* [0] IPv4, [1] IPv6 */
 	struct psock udp[2];
+	struct tcp_pool tcp_pool[2]; /* [0] IPv4, [1] IPv6 */
 	struct echo echo[2];
 	struct listener listen[2];
 	struct job *jobs;
@@ -200,6 +210,8 @@ int64_t time_real_ns(void);
 /* probe_tcp.c */
 void tcp_probe_start(struct floater *fl, struct slot *s, struct task *t);
 void tcp_probe_close(struct floater *fl, struct slot *s);
+/* Closes the idle sockets (nothing to probe for now). */
+void tcp_pool_drain(struct floater *fl);
 
 /* echo.c: the UDP echo responder */
 int echo_open(struct floater *fl, struct echo *e, int family, const char *addr,

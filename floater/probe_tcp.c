@@ -1,8 +1,10 @@
-/* TCP probes: non-blocking connect, success when established, closed with a reset
- * (SO_LINGER 0) so thousands of probes leave no TIME_WAIT behind. */
+/* TCP probes: non-blocking connect, success when established, then a reset so thousands
+ * of probes leave no TIME_WAIT behind. The reset comes from disconnecting the socket
+ * (connect to AF_UNSPEC), which leaves it ready for the next probe. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -48,21 +50,67 @@ static void tcp_probe_event(struct evh *h, uint32_t events)
 	probe_done(s->fl, s, errno_to_probe_error(soerr, PROTO_TCP), 0);
 }
 
+static int tcp_socket_get(struct floater *fl, int family)
+{
+	struct tcp_pool *p = &fl->tcp_pool[family_index(family)];
+	/* Reset on close too, in case a socket is closed rather than disconnected. */
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	int fd;
+
+	if (p->n)
+		return p->fd[--p->n];
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	return fd;
+}
+
+/* Resets the connection (or abandons the attempt) and keeps the socket for reuse. */
+static void tcp_socket_put(struct floater *fl, int family, int fd)
+{
+	struct tcp_pool *p = &fl->tcp_pool[family_index(family)];
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+	int soerr;
+	socklen_t len = sizeof(soerr);
+
+	/* The pool never outgrows the probes in flight, so descriptors stay within the
+	 * limit main() set for them. */
+	if (p->n >= fl->nslots || connect(fd, &unspec, sizeof(unspec)) < 0) {
+		close(fd);
+		return;
+	}
+	/* Disconnecting leaves ECONNRESET pending; the next probe must not see it. */
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+	p->fd = xgrow(p->fd, &p->cap, p->n + 1, sizeof(*p->fd));
+	p->fd[p->n++] = fd;
+}
+
+void tcp_pool_drain(struct floater *fl)
+{
+	for (int i = 0; i < 2; i++) {
+		struct tcp_pool *p = &fl->tcp_pool[i];
+
+		while (p->n)
+			close(p->fd[--p->n]);
+		free(p->fd);
+		memset(p, 0, sizeof(*p));
+	}
+}
+
 void tcp_probe_start(struct floater *fl, struct slot *s, struct task *t)
 {
 	const union sockaddr_any *to = &t->job->req.targets[t->target].addr;
-	struct linger lg = {.l_onoff = 1, .l_linger = 0};
 	int64_t rtt;
 	int fd, rc;
 
-	fd = socket(to->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = tcp_socket_get(fl, to->sa.sa_family);
 	if (fd < 0) {
 		probe_done(fl, s, PROBE_OTHER, 0);
 		return;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	s->h.fd = fd;
 	s->h.fn = tcp_probe_event;
+	s->polled = false;
 	s->sent_us = time_mono_us();
 	rc = connect(fd, &to->sa, sockaddr_len(to));
 	if (rc == 0) {
@@ -83,13 +131,21 @@ void tcp_probe_start(struct floater *fl, struct slot *s, struct task *t)
 		}
 		t->tcp_slow = true;
 	}
-	if (loop_add(&fl->loop, &s->h, EPOLLOUT) < 0)
+	if (loop_add(&fl->loop, &s->h, EPOLLOUT) < 0) {
 		probe_done(fl, s, PROBE_OTHER, 0);
+		return;
+	}
+	s->polled = true;
 }
 
 void tcp_probe_close(struct floater *fl, struct slot *s)
 {
-	/* close() drops the epoll registration with the last reference. */
-	close(s->h.fd);
+	const struct task *t = s->task;
+	int family = t->job->req.targets[t->target].addr.sa.sa_family;
+
+	if (s->polled)
+		loop_del(&fl->loop, &s->h);
+	s->polled = false;
+	tcp_socket_put(fl, family, s->h.fd);
 	s->h.fd = -1;
 }

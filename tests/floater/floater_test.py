@@ -349,6 +349,48 @@ def least_privilege(w):
     expect(len(lines) == 6 and all(l["error"] == "ok" for l in lines), lines)
 
 
+@case
+def rtt_per_target(w, delayline=None):
+    """Two addresses of one target, the second answering through a 30 ms delay line in
+    the router: in one request each target gets its own RTTs (ICMP, TCP, UDP; v4 and v6),
+    never a number shared across targets, also when probe sockets are reused."""
+    expect(delayline and os.path.exists(delayline), "needs --delayline PATH")
+    delay_us, slow4, slow6 = 30000, "198.18.2.3", "fd00:2::3"
+    w.ip("b", "addr", "add", f"{slow4}/24", "dev", "b0")
+    w.ip("b", "addr", "add", f"{slow6}/64", "dev", "b0", "nodad")
+    w.settle("a", slow4)
+    w.settle("a", slow6)
+    w.background("r", delayline, "--dev", "ncfdl", "--delay-us", str(delay_us))
+    for _ in range(50):
+        if "UP" in w.ip("r", "link", "show", "ncfdl", check=False).stdout:
+            break
+        time.sleep(0.1)
+    w.x("r", "sysctl", "-qw", "net.ipv4.conf.ncfdl.forwarding=1",
+        "net.ipv6.conf.ncfdl.forwarding=1", "net.ipv4.conf.ncfdl.rp_filter=0",
+        "net.ipv4.conf.all.rp_filter=0")
+    for fam, slow in (("-4", slow4), ("-6", slow6)):
+        # Answers from the slow address take the line; what comes out of it is routed
+        # as usual.
+        w.ip("r", fam, "rule", "add", "iif", "ncfdl", "lookup", "main", "prio", "100")
+        w.ip("r", fam, "rule", "add", "from", slow, "lookup", "100", "prio", "101")
+        w.ip("r", fam, "route", "add", "default", "dev", "ncfdl", "table", "100")
+    w.start("b")
+    w.start("a")
+    lines, _ = w.probe({"targets": [{"ip": B4}, {"ip": slow4}, {"ip": B6}, {"ip": slow6}],
+                        "protocols": ["icmp", "tcp", "udp"], "count": 5, "interval_ms": 20,
+                        "timeout_ms": 3000})
+    got = by_key(lines)
+    expect(len(got) == 12 and all(l["error"] == "ok" for l in lines), lines)
+    for proto in ("icmp", "tcp", "udp"):
+        for fast, slow in ((B4, slow4), (B6, slow6)):
+            f, s = got[(fast, proto)], got[(slow, proto)]
+            expect(s["rtt_min_us"] >= delay_us, ("slow target faster than its delay", s))
+            # The direct path answers in well under a millisecond; its best probe stays
+            # far below the delay even on a loaded machine.
+            expect(f["rtt_min_us"] < delay_us // 2, ("direct target got a slow RTT", f))
+            expect(f["rtt_avg_us"] < s["rtt_avg_us"], (f, s))
+
+
 def child_pid(p):
     """The floater's pid under ip netns exec / setpriv (they exec, so it is p.pid)."""
     return p.pid
@@ -379,6 +421,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--floater", required=True)
     ap.add_argument("--static")
+    ap.add_argument("--delayline")
     ap.add_argument("case", choices=sorted(CASES))
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -388,6 +431,8 @@ def main():
     try:
         if args.case == "static_empty_root":
             CASES[args.case](w, args.static)
+        elif args.case == "rtt_per_target":
+            CASES[args.case](w, args.delayline)
         else:
             CASES[args.case](w)
         w.stop_floaters()

@@ -42,8 +42,8 @@ class World:
             signal.signal(s, lambda *_: sys.exit(1))
         self._build()
 
-    def ip(self, ns, *args):
-        return sh("ip", "-n", self.ns[ns], *args)
+    def ip(self, ns, *args, check=True):
+        return sh("ip", "-n", self.ns[ns], *args, check=check)
 
     def x(self, ns, *args, check=True, **kw):
         return sh("ip", "netns", "exec", self.ns[ns], *args, check=check, **kw)
@@ -107,6 +107,14 @@ class World:
         self.procs.append(p)
         if wait:
             self.wait_ready(ns, p)
+        return p
+
+    def background(self, ns, *args):
+        """Runs a helper in ns until the world closes (stopped like the floaters)."""
+        log = open(os.path.join(self.tmp, f"helper-{ns}-{len(self.procs)}.log"), "w")
+        p = subprocess.Popen(["ip", "netns", "exec", self.ns[ns], *args], stdout=log,
+                             stderr=log)
+        self.procs.append(p)
         return p
 
     def wait_ready(self, ns, p):
