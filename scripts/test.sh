@@ -21,16 +21,9 @@ rc=0
 (cd "$BUILD_DIR" && ctest --output-on-failure --timeout 900 -LE 'fuzz|world|e2e') || rc=$?
 # The test world and the end-to-end tests run real control planes, a kubelet simulator and
 # floaters on 2 cores; a test that fails is run once more before it counts as failed
-# (ctest prints both attempts). Known problem (see docs/testing.md): the kubelet simulator
-# sometimes leaves one floater pod un-Ready for over a minute, so these two labels are
-# reported but do not fail the run unless NETCTL_GATE_WORLD=1.
-world_rc=0
+# (ctest prints both attempts, so a flaky test is visible in the log).
 (cd "$BUILD_DIR" && ctest --output-on-failure --timeout 900 -L 'world|e2e' \
-	--repeat until-pass:2) || world_rc=$?
-if [[ $world_rc != 0 ]]; then
-  echo "test: world/e2e tests FAILED (exit $world_rc); not gating unless NETCTL_GATE_WORLD=1"
-  if [[ ${NETCTL_GATE_WORLD:-0} == 1 ]]; then rc=$world_rc; fi
-fi
+	--repeat until-pass:2) || rc=$?
 
 if [[ ${NETCTL_SKIP_FUZZ:-0} != 1 ]]; then
   # Sanitized clang build: unit tests and bounded libFuzzer runs (label fuzz).
