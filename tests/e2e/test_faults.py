@@ -115,6 +115,26 @@ failed, _ = case("pod never Ready", ["neverready", E[4]],
                  settle=lambda: not floater_ready("east", E[4]))
 check(time.time() - t0 < 180, "pod never Ready: the check is bounded by --pod-wait")
 
+# a node NotReady (its kubelet silent, its floater reported not Ready): its pairs are
+# no-agent, the verdict names the node as NotReady, and the check does not sit out
+# --pod-wait for a floater that cannot become Ready
+failed, doc = case("node NotReady", ["notready", E[3]],
+                   CROSS + ["--protocol", "tcp", "--family", "4", "--pod-wait", "90s"],
+                   both([E[3]], W), ["no-agent"], "node-not-ready",
+                   settle=lambda: not floater_ready("east", E[3]))
+took = st.sql("SELECT (finished_ms - started_ms) / 1000.0 FROM runs WHERE id = ?",
+              st.last_run())[0][0]
+named = [v for v in (doc or {}).get("verdicts", []) if v["kind"] == "node-not-ready"]
+check(len(named) == 1 and named[0]["node"] == "east/" + E[3] and "NotReady" in named[0]["text"],
+      "node NotReady: one verdict names east/%s as NotReady (%s)" % (E[3], named))
+check(not [v for v in (doc or {}).get("verdicts", []) if v["kind"] == "floater-missing"],
+      "node NotReady: no separate floater-missing verdict")
+check(took < 60, "node NotReady: the check did not wait out --pod-wait 90s (took %.0f s)" % took)
+# the node is back: wait for its floater before the next case
+deadline = time.time() + 120
+while not floater_ready("east", E[3]) and time.time() < deadline:
+    time.sleep(1)
+
 # a floater killed while the check runs: its own requests are agent-lost
 log("--- floater killed mid-run")
 p = st.popen("check", *CROSS, "--protocol", "icmp", "--family", "4", "--count", "200",
