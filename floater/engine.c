@@ -233,6 +233,8 @@ static void task_send(struct floater *fl, struct task *t)
 {
 	const struct probe_request *req = &t->job->req;
 	struct slot *s = slot_alloc(fl, t);
+	int64_t deadline;
+	int fam;
 
 	if (!s) {
 		wait_push(fl, t);
@@ -244,21 +246,22 @@ static void task_send(struct floater *fl, struct task *t)
 		timer_arm(&fl->loop, &t->send_timer,
 			  t->start_us + (int64_t)t->st.sent * req->interval_ms * 1000);
 	s->sent_us = fl->loop.now;
-	timer_arm(&fl->loop, &s->timeout, fl->loop.now + (int64_t)req->timeout_ms * 1000);
-	/* Last: an immediate failure may finish (and free) the task. */
-	switch (t->proto) {
-	case PROTO_ICMP:
-		psock_queue(fl, &fl->icmp[family_index(req->targets[t->target].addr.sa.sa_family)],
-			    s, t);
-		break;
-	case PROTO_UDP:
-		psock_queue(fl, &fl->udp[family_index(req->targets[t->target].addr.sa.sa_family)],
-			    s, t);
-		break;
-	default:
+	deadline = fl->loop.now + (int64_t)req->timeout_ms * 1000;
+	if (t->proto == PROTO_TCP) {
+		uint32_t gen = s->gen;
+
+		/* A connect to a nearby target is often done before it returns: the
+		 * deadline goes into the heap only for a probe still pending. The task may
+		 * be gone by now; the slot array stays. */
 		tcp_probe_start(fl, s, t);
-		break;
+		if (s->task && s->gen == gen)
+			timer_arm(&fl->loop, &s->timeout, deadline);
+		return;
 	}
+	timer_arm(&fl->loop, &s->timeout, deadline);
+	/* Last: an immediate failure may finish (and free) the task. */
+	fam = family_index(req->targets[t->target].addr.sa.sa_family);
+	psock_queue(fl, t->proto == PROTO_ICMP ? &fl->icmp[fam] : &fl->udp[fam], s, t);
 }
 
 static void job_activate_one(struct floater *fl, struct job *job)
