@@ -122,7 +122,9 @@ static int wait_ready_nodes(struct engine *e, struct engine_cluster *ec, const c
 		if (st.observed >= st.generation && st.desired > 0 && st.ready >= want &&
 		    st.updated >= want)
 			break;
-		if ((stop && *stop) || time_mono_us() + pause * 1000 > deadline_us)
+		if (stop && *stop)
+			return 0;
+		if (time_mono_us() + pause * 1000 > deadline_us)
 			/* not even the Ready nodes have theirs: the API says which and why */
 			return wait_all(e, ec, ds, 0, err);
 		poll(NULL, 0, (int)pause);
