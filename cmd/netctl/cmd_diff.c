@@ -437,6 +437,8 @@ static int diff_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 	if (args.rtt_pct && !args.rtt)
 		return cmd_usage_error(e, "--rtt-pct needs --rtt");
 	opts.rtt_pct = (uint32_t)args.rtt_pct;
+	/* The table lists the first --limit rows of each kind; JSON streams them all. */
+	opts.limit_per_kind = args.json ? 0 : (size_t)args.limit;
 	st = cmd_open_store(ctx, &err);
 	if (!st)
 		return cmd_fail(&err);

@@ -316,7 +316,6 @@ static int diff_row_cb(const struct store_diff_row *d, void *ctx)
 	const struct store_result *x = d->b ? d->b : d->a;
 	struct hdiff *r;
 
-	h->drows_total++;
 	if (h->ndrows >= HTML_DIFF_ROWS)
 		return 0;
 	h->drows = xgrow(h->drows, &h->capdrows, h->ndrows + 1, sizeof(*h->drows));
@@ -351,6 +350,7 @@ static int diff_load(struct html *h)
 	    .emit = (1u << STORE_DIFF_REGRESSION) | (1u << STORE_DIFF_RECOVERY),
 	    .rtt_abs_us = 1000,
 	    .rtt_pct = 50,
+	    .limit_per_kind = HTML_DIFF_ROWS,
 	};
 	struct err derr = ERR_INIT;
 
@@ -361,6 +361,8 @@ static int diff_load(struct html *h)
 	/* A base that cannot be compared (deleted run) only loses the diff section. */
 	h->diff_ok = store_diff(h->r->st, h->base, h->r->run_id, &o, diff_row_cb, diff_group_cb, h,
 				&h->dsum, &derr) == 0;
+	h->drows_total =
+	    h->dsum.total.n[STORE_DIFF_REGRESSION] + h->dsum.total.n[STORE_DIFF_RECOVERY];
 	return 0;
 }
 

@@ -11,6 +11,17 @@
 	"rtt_min, rtt_avg, rtt_max, rtt_p99 FROM results WHERE run_id = ?1 "                       \
 	"ORDER BY src_node, dst_node, protocol, family, network"
 
+/* The key walk: columns 0-5 as above, then rtt_avg as column 6 (SQL_RUN_KEYS_RTT). */
+#define SQL_RUN_KEYS_COLS "SELECT src_node, dst_node, protocol, family, network, error"
+#define SQL_RUN_KEYS_TAIL                                                                          \
+	" FROM results WHERE run_id = ?1 ORDER BY src_node, dst_node, protocol, family, network"
+#define SQL_RUN_KEYS	 SQL_RUN_KEYS_COLS SQL_RUN_KEYS_TAIL
+#define SQL_RUN_KEYS_RTT SQL_RUN_KEYS_COLS ", rtt_avg" SQL_RUN_KEYS_TAIL
+#define SQL_ROW_LOOKUP                                                                             \
+	"SELECT sent, received, rtt_min, rtt_avg, rtt_max, rtt_p99 FROM results "                  \
+	"WHERE run_id = ?1 AND src_node = ?2 AND dst_node = ?3 AND protocol = ?4 AND "             \
+	"family = ?5 AND network = ?6"
+
 int store_key_cmp(const struct store_key *a, const struct store_key *b)
 {
 	if (a->src != b->src)
@@ -47,11 +58,11 @@ static int run_cur_step(struct store *st, struct store_run_cur *rc, struct err *
 	return 0;
 }
 
-int store_cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
-		      struct err *err)
+static int cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
+		       const char *sql, struct err *err)
 {
-	memset(c, 0, sizeof(*c));
 	c->cur = -1;
+	c->db = st->db;
 	c->n = store_run_chain(st, run_id, c->run_ids, STORE_CHAIN_MAX, err);
 	if (c->n < 0) {
 		c->n = 0;
@@ -60,14 +71,29 @@ int store_cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, 
 	if (!merged)
 		c->n = 1;
 	for (int i = 0; i < c->n; i++) {
-		if (sqlite3_prepare_v2(st->db, SQL_RUN_RESULTS, -1, &c->runs[i].stmt, NULL) !=
-		    SQLITE_OK)
+		if (sqlite3_prepare_v2(st->db, sql, -1, &c->runs[i].stmt, NULL) != SQLITE_OK)
 			return store_fail(st, err, "prepare results walk");
 		sqlite3_bind_int64(c->runs[i].stmt, 1, c->run_ids[i]);
 		if (run_cur_step(st, &c->runs[i], err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int store_cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
+		      struct err *err)
+{
+	memset(c, 0, sizeof(*c));
+	return cursor_open(st, c, run_id, merged, SQL_RUN_RESULTS, err);
+}
+
+int store_cursor_open_keys(struct store *st, struct store_cursor *c, int64_t run_id, bool with_rtt,
+			   struct err *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->keys_only = true;
+	c->with_rtt = with_rtt;
+	return cursor_open(st, c, run_id, true, with_rtt ? SQL_RUN_KEYS_RTT : SQL_RUN_KEYS, err);
 }
 
 int store_cursor_next(struct store *st, struct store_cursor *c, struct err *err)
@@ -113,15 +139,45 @@ int64_t store_cursor_run(const struct store_cursor *c)
 	return c->run_ids[c->cur];
 }
 
-uint32_t store_cursor_rtt_avg(const struct store_cursor *c)
+/* The figures of the current row of a key walk, by its primary key (one B-tree descent).
+ * Returns the statement positioned on the row (columns sent .. rtt_p99 = 0 .. 5), or NULL
+ * when the row is gone or SQLite fails (the figures then read as 0). */
+static sqlite3_stmt *cursor_lookup(struct store_cursor *c)
 {
-	return (uint32_t)sqlite3_column_int64(c->runs[c->cur].stmt, 9);
+	const struct store_run_cur *rc = &c->runs[c->cur];
+	sqlite3_stmt *s = c->lookup;
+
+	if (!s && sqlite3_prepare_v3(c->db, SQL_ROW_LOOKUP, -1, SQLITE_PREPARE_PERSISTENT,
+				     &c->lookup, NULL) != SQLITE_OK)
+		return NULL;
+	s = c->lookup;
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, c->run_ids[c->cur]);
+	sqlite3_bind_int64(s, 2, rc->key.src);
+	sqlite3_bind_int64(s, 3, rc->key.dst);
+	sqlite3_bind_int(s, 4, rc->key.proto);
+	sqlite3_bind_int(s, 5, rc->key.family);
+	sqlite3_bind_int(s, 6, rc->key.network);
+	return sqlite3_step(s) == SQLITE_ROW ? s : NULL;
 }
 
-void store_cursor_row(const struct store_cursor *c, struct store_result *r)
+uint32_t store_cursor_rtt_avg(struct store_cursor *c)
+{
+	sqlite3_stmt *s;
+
+	if (!c->keys_only)
+		return (uint32_t)sqlite3_column_int64(c->runs[c->cur].stmt, 9);
+	if (c->with_rtt)
+		return (uint32_t)sqlite3_column_int64(c->runs[c->cur].stmt, 6);
+	s = cursor_lookup(c);
+	return s ? (uint32_t)sqlite3_column_int64(s, 3) : 0;
+}
+
+void store_cursor_row(struct store_cursor *c, struct store_result *r)
 {
 	const struct store_run_cur *rc = &c->runs[c->cur];
 	sqlite3_stmt *s = rc->stmt;
+	int col = 6;
 
 	r->src_node = rc->key.src;
 	r->dst_node = rc->key.dst;
@@ -129,17 +185,23 @@ void store_cursor_row(const struct store_cursor *c, struct store_result *r)
 	r->family = (uint8_t)rc->key.family;
 	r->network = (uint8_t)rc->key.network;
 	r->error = (uint8_t)rc->error;
-	r->sent = (uint32_t)sqlite3_column_int64(s, 6);
-	r->received = (uint32_t)sqlite3_column_int64(s, 7);
-	r->rtt_min_us = (uint32_t)sqlite3_column_int64(s, 8);
-	r->rtt_avg_us = (uint32_t)sqlite3_column_int64(s, 9);
-	r->rtt_max_us = (uint32_t)sqlite3_column_int64(s, 10);
-	r->rtt_p99_us = (uint32_t)sqlite3_column_int64(s, 11);
+	if (c->keys_only) {
+		s = cursor_lookup(c);
+		col = 0;
+	}
+	r->sent = s ? (uint32_t)sqlite3_column_int64(s, col) : 0;
+	r->received = s ? (uint32_t)sqlite3_column_int64(s, col + 1) : 0;
+	r->rtt_min_us = s ? (uint32_t)sqlite3_column_int64(s, col + 2) : 0;
+	r->rtt_avg_us = s ? (uint32_t)sqlite3_column_int64(s, col + 3) : 0;
+	r->rtt_max_us = s ? (uint32_t)sqlite3_column_int64(s, col + 4) : 0;
+	r->rtt_p99_us = s ? (uint32_t)sqlite3_column_int64(s, col + 5) : 0;
 }
 
 void store_cursor_close(struct store_cursor *c)
 {
 	for (int i = 0; i < c->n; i++)
 		sqlite3_finalize(c->runs[i].stmt);
+	sqlite3_finalize(c->lookup);
+	c->lookup = NULL;
 	c->n = 0;
 }

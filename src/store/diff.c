@@ -48,10 +48,16 @@ struct diff_state {
 	int kk;
 	int64_t (*groups)[STORE_DIFF_KIND_MAX]; /* kk x kk cluster pairs */
 	struct store_diff_summary *sum;
+	int64_t emitted[STORE_DIFF_KIND_MAX];
 	int (*row_cb)(const struct store_diff_row *row, void *ctx);
 	void *ctx;
 	bool stopped;
 };
+
+static bool rtt_enabled(const struct store_diff_opts *o)
+{
+	return o && o->rtt_abs_us != 0;
+}
 
 static bool rtt_moved(const struct store_diff_opts *o, uint32_t a, uint32_t b)
 {
@@ -73,7 +79,8 @@ static enum store_diff_kind classify(struct diff_state *d, bool in_a, bool in_b)
 	pass_a = store_cursor_error(d->ca) == PROBE_OK;
 	pass_b = store_cursor_error(d->cb) == PROBE_OK;
 	if (pass_a && pass_b)
-		return rtt_moved(d->opts, store_cursor_rtt_avg(d->ca), store_cursor_rtt_avg(d->cb))
+		return rtt_enabled(d->opts) && rtt_moved(d->opts, store_cursor_rtt_avg(d->ca),
+							 store_cursor_rtt_avg(d->cb))
 			   ? STORE_DIFF_RTT
 			   : STORE_DIFF_SAME;
 	if (pass_a)
@@ -125,8 +132,12 @@ static int diff_merge(struct diff_state *d, struct err *err)
 		enum store_diff_kind kind = classify(d, in_a, in_b);
 
 		diff_count(d, kind, in_a ? store_cursor_key(d->ca) : store_cursor_key(d->cb));
-		if (d->row_cb && !d->stopped && (d->emit & (1u << kind)))
+		if (d->row_cb && !d->stopped && (d->emit & (1u << kind)) &&
+		    (!d->opts || !d->opts->limit_per_kind ||
+		     d->emitted[kind] < (int64_t)d->opts->limit_per_kind)) {
+			d->emitted[kind]++;
 			diff_emit(d, kind, in_a, in_b);
+		}
 		if (in_a && (more_a = store_cursor_next(d->st, d->ca, err)) < 0)
 			return -1;
 		if (in_b && (more_b = store_cursor_next(d->st, d->cb, err)) < 0)
@@ -177,8 +188,8 @@ static int diff_prepare(struct diff_state *d, int64_t a, int64_t b, struct err *
 {
 	int64_t runs[2 * STORE_CHAIN_MAX];
 
-	if (store_cursor_open(d->st, d->ca, a, true, err) < 0 ||
-	    store_cursor_open(d->st, d->cb, b, true, err) < 0 ||
+	if (store_cursor_open_keys(d->st, d->ca, a, rtt_enabled(d->opts), err) < 0 ||
+	    store_cursor_open_keys(d->st, d->cb, b, rtt_enabled(d->opts), err) < 0 ||
 	    store_names_load(d->st, &d->nm, err) < 0)
 		return -1;
 	memcpy(runs, d->ca->run_ids, (size_t)d->ca->n * sizeof(*runs));

@@ -311,6 +311,10 @@ struct store_diff_opts {
 	 * also >= rtt_pct percent of avg A. rtt_abs_us == 0 disables RTT reporting. */
 	uint32_t rtt_abs_us;
 	uint32_t rtt_pct;
+	/* At most this many rows of each kind go to the row callback (0 = all); the counts
+	 * stay complete. A row costs a lookup of its figures: a table of the first 50 is
+	 * cheaper than streaming 20,000 regressions to drop them. */
+	size_t limit_per_kind;
 };
 
 struct store_diff_row {

@@ -96,18 +96,28 @@ struct store_cursor {
 	int n;
 	int cur;      /* index of the run whose row is current, -1 before/after */
 	bool pending; /* runs[cur] must step before the next row */
+	/* A key walk reads only the key, the error and (with_rtt) the average RTT per step;
+	 * store_cursor_row then looks the rest of the row up by its key. */
+	bool keys_only, with_rtt;
+	sqlite3 *db;
+	sqlite3_stmt *lookup;
 };
 
 int store_cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
 		      struct err *err);
+/* The key walk of a diff: a merged cursor that reads a third of the columns per step
+ * (decoding columns is most of a diff's cost). with_rtt: store_cursor_rtt_avg is used on
+ * (nearly) every row. */
+int store_cursor_open_keys(struct store *st, struct store_cursor *c, int64_t run_id, bool with_rtt,
+			   struct err *err);
 /* 1 when a row is current, 0 at the end, -1 on error. */
 int store_cursor_next(struct store *st, struct store_cursor *c, struct err *err);
 const struct store_key *store_cursor_key(const struct store_cursor *c);
 int store_cursor_error(const struct store_cursor *c);
 int64_t store_cursor_run(const struct store_cursor *c);
-uint32_t store_cursor_rtt_avg(const struct store_cursor *c);
+uint32_t store_cursor_rtt_avg(struct store_cursor *c);
 /* Reads the full current row. */
-void store_cursor_row(const struct store_cursor *c, struct store_result *r);
+void store_cursor_row(struct store_cursor *c, struct store_result *r);
 void store_cursor_close(struct store_cursor *c);
 int store_key_cmp(const struct store_key *a, const struct store_key *b);
 
