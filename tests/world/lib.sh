@@ -1,4 +1,4 @@
-# lib.sh - shared by world, fault and podnet: world directory, names and the address plan.
+# lib.sh - shared by world, fault, apply-floaters and bench/world: world directory, names and the address plan.
 # Sourced, never run.  See README.md for the address plan in one table.
 
 WORLD_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)

@@ -49,6 +49,24 @@ struct ks_probe {
 
 enum ks_net { KS_NET_NONE = 0, KS_NET_RUNNING, KS_NET_READY, KS_NET_FAILED };
 
+/* podnet.c: a pod network made or removed by a worker thread */
+enum ks_netjob_op { KS_NETJOB_ADD = 0, KS_NETJOB_DEL };
+
+struct ks_netjob {
+	enum ks_netjob_op op;
+	struct ks_node *node; /* DEL: its slot is free again when the job is done */
+	char node_ns[64], pod_ns[80];
+	int slot;
+	char ipv4[64], gw4[64], ipv6[64], gw6[64]; /* ADD */
+	int64_t queued_us, done_us;
+	/* written by the worker, read after ks_netpool_done() */
+	bool done;
+	int rc;
+	struct err err;
+	struct ks_netjob *qnext; /* the workers' queue (podnet.c) */
+	struct ks_netjob *next;  /* the simulator's list of removals in flight */
+};
+
 struct ks_pod {
 	char *uid, *ns, *name;
 	struct ks_node *node;
@@ -57,7 +75,7 @@ struct ks_pod {
 	bool host;   /* hostNetwork */
 	int slot;    /* -1 for host network */
 	enum ks_net net_status;
-	pid_t net_pid; /* podnet add running in the background */
+	struct ks_netjob *net_job; /* its network being made */
 	char *netns; /* pod or node namespace */
 	char ipv4[64], ipv6[64];
 	enum ks_pod_state state;
@@ -67,6 +85,9 @@ struct ks_pod {
 	int64_t next_us; /* next start attempt or readiness probe */
 	int64_t started_wall_ms;
 	int64_t started_us;
+	/* first sight, network made, first probe success: logged once the server has Ready */
+	int64_t seen_us, net_us, ready_us;
+	bool timeline_logged;
 	bool ready;
 	int probe_failures;
 	struct ks_probe probe; /* fd -1: no probe in flight */
@@ -87,7 +108,9 @@ struct ks {
 	const char *state_dir; /* ends with '/' */
 	const char *ctl_dir;   /* ends with '/' */
 	const char *floater;
-	const char *podnet;
+	struct ks_netpool *net;           /* pod network workers */
+	struct ks_netjob *net_dels;   /* removals in flight */
+	int net_adds;                 /* pod networks being made */
 	struct kube_loop *loop;
 	struct kube_client *api;
 	struct ks_node *nodes;
@@ -105,7 +128,6 @@ struct ks {
 	struct cJSON **events;
 	size_t nevents, capevents;
 	int inflight_patches;
-	int podnet_running;
 	bool register_failed;
 };
 
@@ -120,6 +142,16 @@ void ks_pods_tick(struct ks *ks);
 void ks_pods_state_save(struct ks *ks);
 void ks_pods_state_load(struct ks *ks);
 void ks_pods_stop_all(struct ks *ks);
+
+/* podnet.c: jobs run in the order started, by a few threads; the loop polls ks_netpool_done */
+struct ks_netpool;
+struct ks_netpool *ks_netpool_new(struct err *err);
+void ks_netpool_free(struct ks_netpool *net); /* finishes the queued jobs first */
+struct ks_netjob *ks_netjob_new(enum ks_netjob_op op, struct ks_node *node, const char *pod_ns,
+				int slot);
+void ks_netpool_start(struct ks_netpool *net, struct ks_netjob *j);
+bool ks_netpool_done(struct ks_netpool *net, struct ks_netjob *j);
+void ks_netpool_wait(struct ks_netpool *net, struct ks_netjob *j);
 
 /* spawn.c: the container's process, inside netns, with the pod's identity */
 struct ks_spawn {

@@ -522,7 +522,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: kubesim --cluster NAME --cluster-index N --kubeconfig FILE --nodes FILE\n"
-		"               --state DIR/ --ctl DIR/ --floater BIN --podnet SCRIPT [-v]\n");
+		"               --state DIR/ --ctl DIR/ --floater BIN [-v]\n");
 	exit(2);
 }
 
@@ -537,7 +537,6 @@ static int parse_args(struct ks *ks, int argc, char **argv, const char **kubecon
 		{"state", required_argument, NULL, 's'},
 		{"ctl", required_argument, NULL, 'C'},
 		{"floater", required_argument, NULL, 'f'},
-		{"podnet", required_argument, NULL, 'p'},
 		{"world", required_argument, NULL, 'w'},
 		{"verbose", no_argument, NULL, 'v'},
 		{0},
@@ -559,14 +558,13 @@ static int parse_args(struct ks *ks, int argc, char **argv, const char **kubecon
 		case 's': ks->state_dir = optarg; break;
 		case 'C': ks->ctl_dir = optarg; break;
 		case 'f': ks->floater = optarg; break;
-		case 'p': ks->podnet = optarg; break;
 		case 'w': break; /* marks the process as this world's (world down finds it by it) */
 		case 'v': log_set_level(LOG_DEBUG); break;
 		default: usage();
 		}
 	}
 	if (!ks->cluster || !*kubeconfig || !*nodes || !ks->state_dir || !ks->ctl_dir ||
-	    !ks->floater || !ks->podnet || !str_has_suffix(ks->state_dir, "/") ||
+	    !ks->floater || !str_has_suffix(ks->state_dir, "/") ||
 	    !str_has_suffix(ks->ctl_dir, "/"))
 		usage();
 	return 0;
@@ -599,6 +597,9 @@ static int setup(struct ks *ks, const char *kubeconfig, const char *nodes, struc
 		fclose(f);
 	free(path);
 	log_info("kubesim %s: %zu nodes registered", ks->cluster, ks->nnodes);
+	ks->net = ks_netpool_new(err);
+	if (!ks->net)
+		return -1;
 	ks_pods_state_load(ks);
 	ks->need_list = true;
 	ks->state_dirty = true;
@@ -632,6 +633,7 @@ int main(int argc, char **argv)
 		ks_pods_tick(&ks);
 	}
 	/* Floaters keep running: a restarted simulator adopts them (world down stops them). */
+	ks_netpool_free(ks.net); /* what is queued is done first: no half-made namespace is left */
 	ks_pods_state_save(&ks);
 	log_info("kubesim %s: stopping", ks.cluster);
 	kube_client_free(ks.api);

@@ -1,12 +1,12 @@
 /* Pods bound to this cluster's nodes: floater pods run as real processes in their own
- * network namespace (podnet) or the node's (hostNetwork); everything else is reported
+ * network namespace (podnet.c) or the node's (hostNetwork); everything else is reported
  * Failed. Status goes to the API server on every change (merge patch). */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <signal.h>
-#include <spawn.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +26,7 @@
 #define SECRET_MAX      (1u << 20)
 #define PROBES_PER_TICK 200 /* new probes started per loop step */
 #define SECRET_CACHE_US 5000000
-#define PODNET_PARALLEL 16 /* podnet mostly waits for namespace creation */
-
-extern char **environ;
+#define NET_PARALLEL    32 /* pod networks being made at once (queued for the workers) */
 
 /* Orphans: processes a previous simulator left (pods.state), adopted or stopped at sync. */
 static struct ks_pod **orphans;
@@ -82,21 +80,6 @@ static void pod_free(struct ks_pod *p)
 	free(p->fail_message);
 	cJSON_Delete(p->spec);
 	free(p);
-}
-
-static int run_podnet(struct ks *ks, char *const argv[], struct err *err)
-{
-	pid_t pid;
-	int st = 0, rc;
-
-	rc = posix_spawn(&pid, ks->podnet, NULL, NULL, argv, environ);
-	if (rc)
-		return err_set(err, ERR_IO, "spawn %s: %s", ks->podnet, strerror(rc));
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		return err_set(err, ERR_IO, "podnet %s %s failed", argv[1], argv[3]);
-	return 0;
 }
 
 /* Pod slot s of a node: IPs .2+s in the node's /29 and ::2+s in its /64; gateway .1 / ::1. */
@@ -252,6 +235,22 @@ static long long body_rv(const struct kube_response *resp)
 	return rv;
 }
 
+static long long ms_between(int64_t a_us, int64_t b_us)
+{
+	return a_us && b_us ? (long long)((b_us - a_us) / 1000) : -1;
+}
+
+/* Where a pod's start went (ms from first sight; -1: not this time, e.g. adopted). */
+static void pod_timeline_log(struct ks_pod *p, const struct report_ctx *ctx)
+{
+	p->timeline_logged = true;
+	log_info("kubesim: pod %s/%s Ready on the server %lld ms after first sight (network at"
+		 " %lld, process %lld, probe ok %lld, status sent %lld)",
+		 p->ns, p->name, ms_between(p->seen_us, time_mono_us()),
+		 ms_between(p->seen_us, p->net_us), ms_between(p->seen_us, p->started_us),
+		 ms_between(p->seen_us, p->ready_us), ms_between(p->seen_us, ctx->sent_us));
+}
+
 /* The server has what we sent (or the pod is gone: 404); a failed patch is sent again
  * after a pause, with whatever the pod's status is by then. */
 static void status_done(void *arg, const struct kube_response *resp, const struct err *err)
@@ -272,6 +271,8 @@ static void status_done(void *arg, const struct kube_response *resp, const struc
 		} else {
 			p->reported = ctx->key;
 			p->status_rv = err ? 0 : body_rv(resp);
+			if ((ctx->key & 1) && !p->timeline_logged)
+				pod_timeline_log(p, ctx);
 		}
 	}
 	report_ctx_free(ctx);
@@ -377,37 +378,67 @@ static void proc_stop(pid_t pid, unsigned long long starttime)
 	waitpid(pid, NULL, WNOHANG);
 }
 
-static void pod_net_wait(struct ks *ks, struct ks_pod *p);
+/* Removal runs in the background; the slot stays taken until it is done. */
+static void net_del_start(struct ks *ks, struct ks_node *node, const char *pod_ns, int slot)
+{
+	struct ks_netjob *j = ks_netjob_new(KS_NETJOB_DEL, node, pod_ns, slot);
+
+	node->slots_used |= 1u << slot;
+	j->next = ks->net_dels;
+	ks->net_dels = j;
+	ks_netpool_start(ks->net, j);
+}
 
 static void pod_net_release(struct ks *ks, struct ks_pod *p)
 {
-	struct err err = ERR_INIT;
-	char slot[16];
-
-	pod_net_wait(ks, p);
+	if (p->net_job) {
+		/* made a moment ago: wait for it (milliseconds), then remove it */
+		ks_netpool_wait(ks->net, p->net_job);
+		free(p->net_job);
+		p->net_job = NULL;
+		ks->net_adds--;
+	}
 	if (p->host || p->slot < 0)
 		return;
-	snprintf(slot, sizeof(slot), "%d", p->slot);
-	{
-		char *argv[] = {(char *)ks->podnet, "del", p->node->netns, p->netns, slot, NULL};
-
-		if (run_podnet(ks, argv, &err) < 0)
-			log_warn("kubesim: %s", err.msg);
-	}
-	p->node->slots_used &= ~(1u << p->slot);
+	net_del_start(ks, p->node, p->netns, p->slot);
 	p->slot = -1;
 	p->net_status = KS_NET_NONE;
+}
+
+/* Removals that are done free their slot. */
+static void net_dels_collect(struct ks *ks)
+{
+	struct ks_netjob **jp = &ks->net_dels, *j;
+
+	while ((j = *jp)) {
+		if (!ks_netpool_done(ks->net, j)) {
+			jp = &j->next;
+			continue;
+		}
+		*jp = j->next;
+		if (j->rc < 0)
+			log_warn("kubesim: remove pod network %s: %s", j->pod_ns, j->err.msg);
+		j->node->slots_used &= ~(1u << j->slot);
+		free(j);
+	}
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+		log_warn("kubesim: remove %s: %s", path, strerror(errno));
+	return 0;
 }
 
 static void pod_files_remove(struct ks *ks, const char *uid)
 {
 	char *dir = xasprintf("%spods/%s", ks->state_dir, uid);
-	char *argv[] = {"rm", "-rf", "--", dir, NULL};
-	pid_t pid;
 
-	if (strlen(uid) > 8 && !strchr(uid, '/') &&
-	    posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
-		waitpid(pid, NULL, 0);
+	/* depth first, never following links; a pod's files are a few levels deep */
+	if (strlen(uid) > 8 && !strchr(uid, '/'))
+		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	free(dir);
 }
 
@@ -477,31 +508,34 @@ static void pod_confirm_delete(struct ks *ks, struct ks_pod *p)
 
 /* ---- start ----------------------------------------------------------------------------- */
 
-/* 0: the pod's network is ready, 1: being set up (podnet runs in the background, a few at
- * a time, so that a thousand pods do not stall the loop), -1: failed. */
-static int pod_net_setup(struct ks *ks, struct ks_pod *p, struct err *err)
+/* A finished job: ready, or failed (the next attempt starts over). */
+static int pod_net_collect(struct ks *ks, struct ks_pod *p, struct err *err)
 {
-	char gw4[64], gw6[64], slot[16];
-	int s, rc;
-	pid_t pid;
+	struct ks_netjob *j = p->net_job;
+	int rc = j->rc;
 
-	if (p->host) {
-		str_copy(p->ipv4, sizeof(p->ipv4), p->node->ipv4);
-		str_copy(p->ipv6, sizeof(p->ipv6), p->node->ipv6);
-		free(p->netns);
-		p->netns = xstrdup(p->node->netns);
-		return 0;
-	}
-	if (p->net_status == KS_NET_READY)
-		return 0;
-	if (p->net_status == KS_NET_RUNNING)
+	if (!ks_netpool_done(ks->net, j))
 		return 1;
-	if (p->net_status == KS_NET_FAILED) {
+	p->net_job = NULL;
+	ks->net_adds--;
+	if (rc < 0) {
+		err_set(err, j->err.code, "pod network %s: %s", j->pod_ns, j->err.msg);
 		p->net_status = KS_NET_NONE;
-		return err_set(err, ERR_IO, "podnet add %s failed", p->netns);
+	} else {
+		p->net_status = KS_NET_READY;
+		p->net_us = time_mono_us();
+		log_debug("kubesim: pod network %s ready %lld ms after it was queued", j->pod_ns,
+			  (long long)((j->done_us - j->queued_us) / 1000));
 	}
-	if (ks->podnet_running >= PODNET_PARALLEL)
-		return 1;
+	free(j);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Picks a free slot: the pod's addresses and namespace name follow from it. */
+static int pod_net_plan(struct ks_pod *p, struct ks_netjob *j, struct err *err)
+{
+	int s;
+
 	if (p->slot < 0) {
 		for (s = 0; s < KS_MAX_SLOTS && (p->node->slots_used & (1u << s)); s++)
 			;
@@ -513,37 +547,48 @@ static int pod_net_setup(struct ks *ks, struct ks_pod *p, struct err *err)
 	}
 	s = p->slot;
 	if (slot_addr(p->node->cidr4, AF_INET, 2 + s, p->ipv4, sizeof(p->ipv4)) < 0 ||
-	    slot_addr(p->node->cidr4, AF_INET, 1, gw4, sizeof(gw4)) < 0 ||
+	    slot_addr(p->node->cidr4, AF_INET, 1, j->gw4, sizeof(j->gw4)) < 0 ||
 	    slot_addr(p->node->cidr6, AF_INET6, 2 + s, p->ipv6, sizeof(p->ipv6)) < 0 ||
-	    slot_addr(p->node->cidr6, AF_INET6, 1, gw6, sizeof(gw6)) < 0)
+	    slot_addr(p->node->cidr6, AF_INET6, 1, j->gw6, sizeof(j->gw6)) < 0)
 		return err_set(err, ERR_PROTO, "bad pod CIDR on node %s", p->node->name);
+	str_copy(j->ipv4, sizeof(j->ipv4), p->ipv4);
+	str_copy(j->ipv6, sizeof(j->ipv6), p->ipv6);
 	free(p->netns);
 	p->netns = xasprintf("%sp%d", p->node->netns, s);
-	snprintf(slot, sizeof(slot), "%d", s);
-	{
-		char *argv[] = {(char *)ks->podnet, "add", p->node->netns, p->netns, slot,
-				p->ipv4, gw4, p->ipv6, gw6, NULL};
-
-		rc = posix_spawn(&pid, ks->podnet, NULL, NULL, argv, environ);
-	}
-	if (rc)
-		return err_set(err, ERR_IO, "spawn %s: %s", ks->podnet, strerror(rc));
-	p->net_pid = pid;
-	p->net_status = KS_NET_RUNNING;
-	ks->podnet_running++;
-	return 1;
+	str_copy(j->pod_ns, sizeof(j->pod_ns), p->netns);
+	j->slot = s;
+	return 0;
 }
 
-/* A podnet still running for this pod is waited for (deletion right after creation). */
-static void pod_net_wait(struct ks *ks, struct ks_pod *p)
+/* 0: the pod's network is ready, 1: being made (by the podnet.c workers, a bounded number
+ * at a time, so that a thousand pods never stall the loop), -1: failed. */
+static int pod_net_setup(struct ks *ks, struct ks_pod *p, struct err *err)
 {
-	if (p->net_pid <= 0)
-		return;
-	while (waitpid(p->net_pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	p->net_pid = 0;
-	p->net_status = KS_NET_NONE;
-	ks->podnet_running--;
+	struct ks_netjob *j;
+
+	if (p->host) {
+		str_copy(p->ipv4, sizeof(p->ipv4), p->node->ipv4);
+		str_copy(p->ipv6, sizeof(p->ipv6), p->node->ipv6);
+		free(p->netns);
+		p->netns = xstrdup(p->node->netns);
+		return 0;
+	}
+	if (p->net_status == KS_NET_READY)
+		return 0;
+	if (p->net_job)
+		return pod_net_collect(ks, p, err);
+	if (ks->net_adds >= NET_PARALLEL)
+		return 1;
+	j = ks_netjob_new(KS_NETJOB_ADD, p->node, "", -1);
+	if (pod_net_plan(p, j, err) < 0) {
+		free(j);
+		return -1;
+	}
+	p->net_job = j;
+	p->net_status = KS_NET_RUNNING;
+	ks->net_adds++;
+	ks_netpool_start(ks->net, j);
+	return 1;
 }
 
 static int write_file(const char *path, const unsigned char *data, size_t len, struct err *err)
@@ -923,6 +968,8 @@ static void probe_result(struct ks_pod *p, bool ok, long threshold, long period)
 	probe_close(p);
 	if (ok) {
 		p->probe_failures = 0;
+		if (!p->ready_us)
+			p->ready_us = time_mono_us();
 		p->ready = true;
 	} else if (++p->probe_failures >= threshold || !p->ready) {
 		p->ready = false;
@@ -940,7 +987,8 @@ static void pod_probe(struct ks *ks, struct ks_pod *p)
 	const char *path = jstr(get, "path");
 	int port = probe_port(ctr, jget(get, "port")), rc;
 
-	if (ks_ctl_exists(ks, "neverready", p->node->name)) {
+	/* the fault switch is a file: looked at when a probe starts, not on every step */
+	if (p->probe.fd < 0 && ks_ctl_exists(ks, "neverready", p->node->name)) {
 		probe_result(p, false, 1, period);
 		return;
 	}
@@ -986,22 +1034,30 @@ static struct ks_pod *orphan_take(const char *uid)
 	return NULL;
 }
 
+/* A live process is adopted with its network; a network without one may be half made
+ * (the previous simulator stopped while making it): it is removed, the pod starts over. */
 static void pod_adopt(struct ks *ks, struct ks_pod *p)
 {
 	struct ks_pod *o = orphan_take(p->uid);
+	bool alive;
 
 	if (!o)
 		return;
-	if (o->slot >= 0 && !p->host) {
-		p->net_status = KS_NET_READY;
-		p->slot = o->slot;
-		p->node->slots_used |= 1u << o->slot;
-		free(p->netns);
-		p->netns = xstrdup(o->netns);
-		str_copy(p->ipv4, sizeof(p->ipv4), o->ipv4);
-		str_copy(p->ipv6, sizeof(p->ipv6), o->ipv6);
+	alive = o->pid > 0 && ks_proc_starttime(o->pid) == o->starttime;
+	if (o->slot >= 0 && !p->host && o->node) {
+		if (alive) {
+			p->net_status = KS_NET_READY;
+			p->slot = o->slot;
+			p->node->slots_used |= 1u << o->slot;
+			free(p->netns);
+			p->netns = xstrdup(o->netns);
+			str_copy(p->ipv4, sizeof(p->ipv4), o->ipv4);
+			str_copy(p->ipv6, sizeof(p->ipv6), o->ipv6);
+		} else {
+			net_del_start(ks, o->node, o->netns, o->slot);
+		}
 	}
-	if (o->pid > 0 && ks_proc_starttime(o->pid) == o->starttime) {
+	if (alive) {
 		p->pid = o->pid;
 		p->starttime = o->starttime;
 		p->state = KS_POD_RUNNING;
@@ -1010,7 +1066,6 @@ static void pod_adopt(struct ks *ks, struct ks_pod *p)
 		log_info("kubesim: adopted pod %s/%s (pid %d)", p->ns, p->name, (int)p->pid);
 	}
 	pod_free(o);
-	(void)ks;
 }
 
 static struct ks_pod *pod_new(struct ks *ks, const cJSON *obj, struct ks_node *node)
@@ -1033,6 +1088,7 @@ static struct ks_pod *pod_new(struct ks *ks, const cJSON *obj, struct ks_node *n
 	p->slot = -1;
 	p->reported = -1;
 	p->probe.fd = -1;
+	p->seen_us = time_mono_us();
 	p->netns = xstrdup(node->netns);
 	ks->pods = xgrow(ks->pods, &ks->cappods, ks->npods + 1, sizeof(*ks->pods));
 	ks->pods[ks->npods++] = p;
@@ -1111,14 +1167,8 @@ void ks_pods_sync(struct ks *ks, const cJSON *items)
 
 		log_info("kubesim: cleaning up after pod %s (gone)", o->uid);
 		proc_stop(o->pid, o->starttime);
-		if (o->slot >= 0 && o->node) {
-			char slot[16];
-			char *argv[] = {(char *)ks->podnet, "del", o->node->netns, o->netns, slot, NULL};
-			struct err err = ERR_INIT;
-
-			snprintf(slot, sizeof(slot), "%d", o->slot);
-			run_podnet(ks, argv, &err);
-		}
+		if (o->slot >= 0 && o->node)
+			net_del_start(ks, o->node, o->netns, o->slot);
 		pod_files_remove(ks, o->uid);
 		pod_free(o);
 	}
@@ -1138,12 +1188,6 @@ static void reap(struct ks *ks)
 
 			if (p->pid == pid)
 				p->starttime = 0; /* gone: noticed below */
-			if (p->net_pid == pid) {
-				p->net_pid = 0;
-				p->net_status = WIFEXITED(st) && !WEXITSTATUS(st) ? KS_NET_READY
-										 : KS_NET_FAILED;
-				ks->podnet_running--;
-			}
 		}
 	}
 }
@@ -1170,6 +1214,7 @@ void ks_pods_tick(struct ks *ks)
 	size_t i;
 
 	reap(ks);
+	net_dels_collect(ks);
 	if (sweep)
 		next_sweep_us = now + 1000000;
 	for (i = 0; i < ks->npods; i++) {
