@@ -996,6 +996,51 @@ static void test_diff_kinds_on_hand_made_runs(void **state)
 	assert_int_equal(err.code, ERR_NOTFOUND);
 }
 
+static int diff_figures(const struct store_diff_row *row, void *ctx)
+{
+	struct buf *b = ctx;
+
+	buf_printf(b, "%s>%s a=%u/%u %u-%u-%u-%u b=%s;", row->src_name, row->dst_name, row->a->sent,
+		   row->a->received, row->a->rtt_min_us, row->a->rtt_avg_us, row->a->rtt_max_us,
+		   row->a->rtt_p99_us, probe_error_name(row->b->error));
+	return 0;
+}
+
+/* A diff walks keys only and looks the figures of the rows it hands out up: they must be
+ * the stored ones; limit_per_kind caps the rows, never the counts. */
+static void test_diff_limit_and_figures(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct store_diff_opts opts = {.limit_per_kind = 2};
+	struct store_diff_summary sum;
+	struct store_result rows[3];
+	struct buf b;
+	int64_t ra, rb;
+
+	open_world(f);
+	ra = begin_run(f, 0, 1u << PROTO_TCP);
+	for (int i = 0; i < 3; i++)
+		rows[i] = res(f->e[i], f->w[0], PROBE_OK, (uint32_t)(1000 * (i + 1)));
+	add(f, ra, rows, 3);
+	finish(f, ra);
+	rb = begin_run(f, 0, 1u << PROTO_TCP);
+	for (int i = 0; i < 3; i++)
+		rows[i] = res(f->e[i], f->w[0], PROBE_RESET, 0);
+	add(f, rb, rows, 3);
+	finish(f, rb);
+	buf_init(&b, 0);
+	assert_int_equal(store_diff(f->st, ra, rb, &opts, diff_figures, NULL, &b, &sum, &err), 0);
+	assert_string_equal(b.data, "e-0>w-0 a=3/3 990-1000-1010-1010 b=reset;"
+				    "e-1>w-0 a=3/3 1990-2000-2010-2010 b=reset;");
+	assert_int_equal(sum.total.n[STORE_DIFF_REGRESSION], 3);
+	buf_reset(&b);
+	opts.limit_per_kind = 0;
+	assert_int_equal(store_diff(f->st, ra, rb, &opts, diff_figures, NULL, &b, &sum, &err), 0);
+	assert_non_null(strstr(b.data, "e-2>w-0 a=3/3 2990-3000-3010-3010 b=reset;"));
+	buf_release(&b);
+}
+
 static void test_diff_default_is_last_two_comparable_runs(void **state)
 {
 	struct fx *f = *state;
@@ -1366,6 +1411,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sigkill_mid_run_keeps_whole_batches, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_diff_kinds_on_hand_made_runs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_diff_limit_and_figures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_diff_default_is_last_two_comparable_runs, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_resume_reads_merged, setup, teardown),
