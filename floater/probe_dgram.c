@@ -223,13 +223,34 @@ static bool ent_live(struct floater *fl, const struct sendq_ent *e)
 	return s->task && s->gen == e->gen;
 }
 
+/* Send times of msgs [first, first + n) that one system call sent between t0 and t1 (each
+ * clock): spread evenly. A batch takes a while to send (on a veth path the answers even
+ * arrive during the call), and a stamp shared by the batch would add that to every
+ * RTT, the same for every target in it. */
+static void stamp_sent(struct floater *fl, struct sendq_ent **live, unsigned first,
+		       unsigned n, const int64_t t0[2], const int64_t t1[2])
+{
+	for (unsigned k = 0; k < n; k++) {
+		struct slot *s = &fl->slots[live[first + k]->slot];
+
+		s->sent_us = t0[0] + (t1[0] - t0[0]) * k / n;
+		s->sent_rt_ns = t0[1] + (t1[1] - t0[1]) * k / n;
+	}
+}
+
+static void clock_pair(int64_t t[2])
+{
+	t[0] = time_mono_us();
+	t[1] = time_real_ns();
+}
+
 void psock_flush(struct floater *fl, struct psock *ps)
 {
 	struct mmsghdr msg[FL_BATCH];
 	struct iovec iov[FL_BATCH][2];
 	struct sendq_ent *live[FL_BATCH];
 	unsigned n = 0, done = 0;
-	int64_t now = time_mono_us(), now_rt = time_real_ns();
+	int64_t t0[2], t1[2];
 
 	for (unsigned i = 0; i < ps->q.n; i++) {
 		struct sendq_ent *e = &ps->q.ent[i];
@@ -244,15 +265,17 @@ void psock_flush(struct floater *fl, struct psock *ps)
 		msg[n].msg_hdr.msg_iov = iov[n];
 		msg[n].msg_hdr.msg_iovlen = e->padlen ? 2 : 1;
 		live[n++] = e;
-		fl->slots[e->slot].sent_us = now;
-		fl->slots[e->slot].sent_rt_ns = now_rt;
 	}
 	ps->q.n = 0;
+	clock_pair(t0);
 	while (done < n) {
 		int rc = sendmmsg(ps->h.fd, msg + done, n - done, 0);
 
+		clock_pair(t1);
 		if (rc > 0) {
+			stamp_sent(fl, live, done, (unsigned)rc, t0, t1);
 			done += (unsigned)rc;
+			memcpy(t0, t1, sizeof(t0));
 			continue;
 		}
 		if (errno == EINTR)
@@ -260,11 +283,15 @@ void psock_flush(struct floater *fl, struct psock *ps)
 		/* A queued ICMP error may surface here once (sk_err): retry that message
 		 * alone before blaming it. */
 		if (sendmsg(ps->h.fd, &msg[done].msg_hdr, 0) >= 0) {
+			clock_pair(t1);
+			stamp_sent(fl, live, done, 1, t0, t1);
 			done++;
+			memcpy(t0, t1, sizeof(t0));
 			continue;
 		}
 		send_failed(fl, ps, live[done], errno);
 		done++;
+		clock_pair(t0);
 	}
 }
 
@@ -293,14 +320,24 @@ static int64_t rx_stamp(struct msghdr *mh)
 }
 
 /* RTT of a probe answered at rx_rt (kernel stamp) or, without one, now (monotonic). */
+/* How early an answer may look and still be ours: a batch's send times are estimates, and
+ * an answer that came back while its batch was still being sent (a veth path does that)
+ * can look a little early. Further off means the wall clock stepped. */
+#define RTT_EARLY_SLACK_NS 10000000
+
 static int64_t probe_rtt(const struct slot *s, int64_t rx_rt, int64_t now)
 {
-	int64_t rtt = rx_rt ? (rx_rt - s->sent_rt_ns) / 1000 : now - s->sent_us;
+	int64_t seen = now - s->sent_us, d;
 
+	if (!rx_rt)
+		return seen;
+	d = rx_rt - s->sent_rt_ns;
+	if (d < 0 && d > -RTT_EARLY_SLACK_NS)
+		return 1; /* answered within the send call: about a microsecond */
 	/* A wall-clock step makes the stamp useless: fall back to our own clock. */
-	if (rtt < 0 || rtt > now - s->sent_us)
-		rtt = now - s->sent_us;
-	return rtt;
+	if (d < 0 || d / 1000 > seen)
+		return seen;
+	return d < 1000 ? 1 : d / 1000;
 }
 
 /* An answer counts only when it comes from the address that was probed. */
