@@ -35,7 +35,9 @@ static void tcp_probe_event(struct evh *h, uint32_t events)
 	int64_t rtt;
 	socklen_t len = sizeof(soerr);
 
-	if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+	/* The probe may have ended earlier in this batch of events (its request was
+	 * cancelled when the client went away): the event is stale. */
+	if (!s->task || h->fd < 0 || !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 		return;
 	if (!(events & EPOLLERR) && tcp_established(s, &rtt)) {
 		probe_done(s->fl, s, PROBE_OK, rtt);
