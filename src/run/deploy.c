@@ -56,18 +56,15 @@ static void warn_problems(struct engine *e, struct engine_cluster *ec, const cha
 			    ro->problems[i].why ? ro->problems[i].why : "unknown");
 }
 
-/* Every pod ready: the API's own rollout wait, which also says why a node has none. */
-static int wait_all(struct engine *e, struct engine_cluster *ec, const char *ds,
-		    int64_t deadline_us, struct err *err)
+/* The wait ran out: the API's rollout wait, given one second, says which nodes have no
+ * ready floater and why. */
+static int explain(struct engine *e, struct engine_cluster *ec, const char *ds, struct err *err)
 {
 	struct kube_rollout ro;
-	long left = (long)((deadline_us - time_mono_us()) / 1000);
 	int rc;
 
-	if (left < 1000)
-		left = 1000; /* one look even when the budget is spent */
 	memset(&ro, 0, sizeof(ro));
-	rc = kube_daemonset_wait(ec->client, e->o.namespace, ds, left, &ro, err);
+	rc = kube_daemonset_wait(ec->client, e->o.namespace, ds, 1000, &ro, err);
 	if (rc < 0 && err->code != ERR_TIMEOUT) {
 		kube_rollout_release(&ro);
 		return err_prefix(err, "waiting for %s in %s", ds, ec->in->name);
@@ -106,11 +103,12 @@ static int ds_status_get(struct engine *e, struct engine_cluster *ec, const char
 	return 0;
 }
 
-/* Some nodes are NotReady: their floaters cannot become Ready (no kubelet reports them),
- * so waiting for every pod would always cost the whole --pod-wait. Wait for the pods of
- * the Ready nodes only; the NotReady nodes' pairs become no-agent. */
-static int wait_ready_nodes(struct engine *e, struct engine_cluster *ec, const char *ds,
-			    int64_t deadline_us, volatile sig_atomic_t *stop, struct err *err)
+/* Polls the DaemonSet until the floaters of the Ready nodes are ready, the deadline passes
+ * or *stop is set (Ctrl-C is honoured at once, not after --pod-wait). NotReady nodes are
+ * not waited for: no kubelet reports their floaters Ready, so waiting for every pod would
+ * always cost the whole --pod-wait; their pairs become no-agent. */
+static int wait_one(struct engine *e, struct engine_cluster *ec, const char *ds,
+		    int64_t deadline_us, volatile sig_atomic_t *stop, struct err *err)
 {
 	long want, pause = 200;
 	struct ds_status st;
@@ -125,23 +123,18 @@ static int wait_ready_nodes(struct engine *e, struct engine_cluster *ec, const c
 		if (stop && *stop)
 			return 0;
 		if (time_mono_us() + pause * 1000 > deadline_us)
-			/* not even the Ready nodes have theirs: the API says which and why */
-			return wait_all(e, ec, ds, 0, err);
-		poll(NULL, 0, (int)pause);
+			return explain(e, ec, ds, err);
+		poll(NULL, 0, (int)pause); /* a signal ends it early; *stop is looked at next */
 		pause = pause * 2 > 2000 ? 2000 : pause * 2;
 	}
-	engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready (%zu node%s NotReady)",
-		     ec->in->name, st.ready, st.desired, ds, ec->nodes_not_ready,
-		     ec->nodes_not_ready == 1 ? "" : "s");
-	return 0;
-}
-
-static int wait_one(struct engine *e, struct engine_cluster *ec, const char *ds,
-		    int64_t deadline_us, volatile sig_atomic_t *stop, struct err *err)
-{
 	if (ec->nodes_not_ready)
-		return wait_ready_nodes(e, ec, ds, deadline_us, stop, err);
-	return wait_all(e, ec, ds, deadline_us, err);
+		engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready (%zu node%s NotReady)",
+			     ec->in->name, st.ready, st.desired, ds, ec->nodes_not_ready,
+			     ec->nodes_not_ready == 1 ? "" : "s");
+	else
+		engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready", ec->in->name, st.ready,
+			     st.desired, ds);
+	return 0;
 }
 
 int floaters_wait(struct engine *e, volatile sig_atomic_t *stop, struct err *err)
