@@ -391,6 +391,36 @@ def rtt_per_target(w, delayline=None):
             expect(f["rtt_avg_us"] < s["rtt_avg_us"], (f, s))
 
 
+def passive_opens(w, ns):
+    out = w.x(ns, "nstat", "-az", "TcpPassiveOpens").stdout
+    return sum(int(l.split()[1]) for l in out.splitlines() if l.startswith("TcpPassiveOpens"))
+
+
+@case
+def tcp_leaves_nothing(w):
+    """Hundreds of TCP probes leave no TIME_WAIT or other connection behind on either
+    side, the responder never has to accept them, and an idle prober holds no probe
+    sockets once the request is done."""
+    w.start("b")
+    pa = w.start("a")
+    base = len(os.listdir(f"/proc/{child_pid(pa)}/fd"))
+    opens = passive_opens(w, "b")
+    lines, _ = w.probe({"targets": [{"ip": B4}, {"ip": B6}], "protocols": ["tcp"],
+                        "count": 200, "interval_ms": 1})
+    expect(len(lines) == 2 and all(l["error"] == "ok" and l["received"] == 200
+                                   for l in lines), lines)
+    for ns in ("a", "b"):
+        # Any state at all between prober and target (the test's own curls stay
+        # within one namespace).
+        left = [l for l in w.x(ns, "ss", "-Htan").stdout.splitlines()
+                if (A4 in l or A6 in l) and (B4 in l or B6 in l)]
+        expect(not left, (ns, left))
+    # Handshakes the kernel finished into the accept queue: none for a probe.
+    expect(passive_opens(w, "b") == opens, (opens, passive_opens(w, "b")))
+    fds = len(os.listdir(f"/proc/{child_pid(pa)}/fd"))
+    expect(fds <= base + 1, (base, fds))
+
+
 def child_pid(p):
     """The floater's pid under ip netns exec / setpriv (they exec, so it is p.pid)."""
     return p.pid
