@@ -87,13 +87,13 @@ int store_cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, 
 	return cursor_open(st, c, run_id, merged, SQL_RUN_RESULTS, err);
 }
 
-int store_cursor_open_keys(struct store *st, struct store_cursor *c, int64_t run_id, bool with_rtt,
-			   struct err *err)
+int store_cursor_open_keys(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
+			   bool with_rtt, struct err *err)
 {
 	memset(c, 0, sizeof(*c));
 	c->keys_only = true;
 	c->with_rtt = with_rtt;
-	return cursor_open(st, c, run_id, true, with_rtt ? SQL_RUN_KEYS_RTT : SQL_RUN_KEYS, err);
+	return cursor_open(st, c, run_id, merged, with_rtt ? SQL_RUN_KEYS_RTT : SQL_RUN_KEYS, err);
 }
 
 int store_cursor_next(struct store *st, struct store_cursor *c, struct err *err)

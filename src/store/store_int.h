@@ -105,11 +105,11 @@ struct store_cursor {
 
 int store_cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
 		      struct err *err);
-/* The key walk of a diff: a merged cursor that reads a third of the columns per step
- * (decoding columns is most of a diff's cost). with_rtt: store_cursor_rtt_avg is used on
- * (nearly) every row. */
-int store_cursor_open_keys(struct store *st, struct store_cursor *c, int64_t run_id, bool with_rtt,
-			   struct err *err);
+/* A key walk, for a diff or a walk of the failures: reads half of the columns per step
+ * (decoding columns is most of a walk's cost) and looks the figures up for the rows used.
+ * with_rtt: store_cursor_rtt_avg is used on (nearly) every row. */
+int store_cursor_open_keys(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
+			   bool with_rtt, struct err *err);
 /* 1 when a row is current, 0 at the end, -1 on error. */
 int store_cursor_next(struct store *st, struct store_cursor *c, struct err *err);
 const struct store_key *store_cursor_key(const struct store_cursor *c);

@@ -1068,6 +1068,42 @@ static void test_diff_default_is_last_two_comparable_runs(void **state)
 	(void)r4;
 }
 
+/* The failures of a run come from a key walk plus a lookup per failure: the figures must
+ * be the stored ones, and in a merged view a failure a resume has since passed is gone. */
+static void test_failed_only_walk(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct store_results_query q = {.failed_only = true};
+	struct store_result rows[3];
+	struct buf b;
+	int64_t p, c;
+
+	open_world(f);
+	p = begin_run(f, 0, 1u << PROTO_TCP);
+	rows[0] = res(f->e[0], f->w[0], PROBE_OK, 100);
+	rows[1] = res(f->e[0], f->w[1], PROBE_OK, 700);
+	rows[1].error = PROBE_LOSS;
+	rows[1].received = 2;
+	rows[2] = res(f->e[1], f->w[0], PROBE_REFUSED, 0);
+	add(f, p, rows, 3);
+	finish(f, p);
+	c = begin_run(f, p, 1u << PROTO_TCP);
+	rows[0] = res(f->e[1], f->w[0], PROBE_OK, 200);
+	add(f, c, rows, 1);
+	finish(f, c);
+
+	buf_init(&b, 0);
+	assert_int_equal(store_results_foreach(f->st, p, &q, collect_rows, &b, &err), 0);
+	assert_string_equal(b.data, "east/e-0>west/w-1 tcp loss 700;"
+				    "east/e-1>west/w-0 tcp refused 0;");
+	buf_reset(&b);
+	q.merged = true;
+	assert_int_equal(store_results_foreach(f->st, c, &q, collect_rows, &b, &err), 0);
+	assert_string_equal(b.data, "east/e-0>west/w-1 tcp loss 700;");
+	buf_release(&b);
+}
+
 /* A resume holds only the re-probed pairs; read merged it is a whole run, and a diff
  * against its parent shows exactly the recoveries. */
 static void test_resume_reads_merged(void **state)
@@ -1414,6 +1450,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_diff_limit_and_figures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_diff_default_is_last_two_comparable_runs, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_only_walk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resume_reads_merged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_summary, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_and_prune, setup, teardown),
