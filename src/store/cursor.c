@@ -11,12 +11,14 @@
 	"rtt_min, rtt_avg, rtt_max, rtt_p99 FROM results WHERE run_id = ?1 "                       \
 	"ORDER BY src_node, dst_node, protocol, family, network"
 
-/* The key walk: columns 0-5 as above, then rtt_avg as column 6 (SQL_RUN_KEYS_RTT). */
+/* The key walk: columns 0-5 as above, then (enum store_key_extra) rtt_avg, sent,
+ * received as columns 6, 7, 8. */
 #define SQL_RUN_KEYS_COLS "SELECT src_node, dst_node, protocol, family, network, error"
 #define SQL_RUN_KEYS_TAIL                                                                          \
 	" FROM results WHERE run_id = ?1 ORDER BY src_node, dst_node, protocol, family, network"
-#define SQL_RUN_KEYS	 SQL_RUN_KEYS_COLS SQL_RUN_KEYS_TAIL
-#define SQL_RUN_KEYS_RTT SQL_RUN_KEYS_COLS ", rtt_avg" SQL_RUN_KEYS_TAIL
+#define SQL_RUN_KEYS	    SQL_RUN_KEYS_COLS SQL_RUN_KEYS_TAIL
+#define SQL_RUN_KEYS_RTT    SQL_RUN_KEYS_COLS ", rtt_avg" SQL_RUN_KEYS_TAIL
+#define SQL_RUN_KEYS_COUNTS SQL_RUN_KEYS_COLS ", rtt_avg, sent, received" SQL_RUN_KEYS_TAIL
 #define SQL_ROW_LOOKUP                                                                             \
 	"SELECT sent, received, rtt_min, rtt_avg, rtt_max, rtt_p99 FROM results "                  \
 	"WHERE run_id = ?1 AND src_node = ?2 AND dst_node = ?3 AND protocol = ?4 AND "             \
@@ -88,12 +90,18 @@ int store_cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, 
 }
 
 int store_cursor_open_keys(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
-			   bool with_rtt, struct err *err)
+			   enum store_key_extra extra, struct err *err)
 {
+	static const char *const sql[] = {
+	    [STORE_KEYS_ONLY] = SQL_RUN_KEYS,
+	    [STORE_KEYS_RTT] = SQL_RUN_KEYS_RTT,
+	    [STORE_KEYS_COUNTS] = SQL_RUN_KEYS_COUNTS,
+	};
+
 	memset(c, 0, sizeof(*c));
 	c->keys_only = true;
-	c->with_rtt = with_rtt;
-	return cursor_open(st, c, run_id, merged, with_rtt ? SQL_RUN_KEYS_RTT : SQL_RUN_KEYS, err);
+	c->extra = extra;
+	return cursor_open(st, c, run_id, merged, sql[extra], err);
 }
 
 int store_cursor_next(struct store *st, struct store_cursor *c, struct err *err)
@@ -167,10 +175,19 @@ uint32_t store_cursor_rtt_avg(struct store_cursor *c)
 
 	if (!c->keys_only)
 		return (uint32_t)sqlite3_column_int64(c->runs[c->cur].stmt, 9);
-	if (c->with_rtt)
+	if (c->extra != STORE_KEYS_ONLY)
 		return (uint32_t)sqlite3_column_int64(c->runs[c->cur].stmt, 6);
 	s = cursor_lookup(c);
 	return s ? (uint32_t)sqlite3_column_int64(s, 3) : 0;
+}
+
+void store_cursor_counts(const struct store_cursor *c, uint32_t *sent, uint32_t *received)
+{
+	sqlite3_stmt *s = c->runs[c->cur].stmt;
+	int col = c->keys_only ? 7 : 6; /* the full walk has sent, received at 6, 7 */
+
+	*sent = (uint32_t)sqlite3_column_int64(s, col);
+	*received = (uint32_t)sqlite3_column_int64(s, col + 1);
 }
 
 void store_cursor_row(struct store_cursor *c, struct store_result *r)

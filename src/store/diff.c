@@ -188,8 +188,12 @@ static int diff_prepare(struct diff_state *d, int64_t a, int64_t b, struct err *
 {
 	int64_t runs[2 * STORE_CHAIN_MAX];
 
-	if (store_cursor_open_keys(d->st, d->ca, a, true, rtt_enabled(d->opts), err) < 0 ||
-	    store_cursor_open_keys(d->st, d->cb, b, true, rtt_enabled(d->opts), err) < 0 ||
+	if (store_cursor_open_keys(d->st, d->ca, a, true,
+				   rtt_enabled(d->opts) ? STORE_KEYS_RTT : STORE_KEYS_ONLY,
+				   err) < 0 ||
+	    store_cursor_open_keys(d->st, d->cb, b, true,
+				   rtt_enabled(d->opts) ? STORE_KEYS_RTT : STORE_KEYS_ONLY,
+				   err) < 0 ||
 	    store_names_load(d->st, &d->nm, err) < 0)
 		return -1;
 	memcpy(runs, d->ca->run_ids, (size_t)d->ca->n * sizeof(*runs));

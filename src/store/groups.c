@@ -181,10 +181,18 @@ static int groups_scan(struct store *st, struct store_cursor *c, struct groups_c
 	int more;
 
 	while ((more = store_cursor_next(st, c, err)) == 1) {
-		struct store_result r;
+		const struct store_key *k = store_cursor_key(c);
+		struct store_result r = {
+		    .src_node = k->src,
+		    .dst_node = k->dst,
+		    .protocol = (uint8_t)k->proto,
+		    .family = (uint8_t)k->family,
+		    .error = (uint8_t)store_cursor_error(c),
+		    .rtt_avg_us = store_cursor_rtt_avg(c),
+		};
 		int sc, dc;
 
-		store_cursor_row(c, &r);
+		store_cursor_counts(c, &r.sent, &r.received);
 		/* The store writes valid codes only; a hand-edited file must not index out of
 		 * the group table. */
 		if (r.protocol >= PROTO_MAX)
@@ -207,7 +215,8 @@ int store_run_groups(struct store *st, int64_t run_id,
 	struct groups_ctx g;
 	int rc = -1, n_groups = 0;
 
-	if (store_cursor_open(st, c, run_id, true, err) < 0 || store_names_load(st, &nm, err) < 0 ||
+	if (store_cursor_open_keys(st, c, run_id, true, STORE_KEYS_COUNTS, err) < 0 ||
+	    store_names_load(st, &nm, err) < 0 ||
 	    store_cmap_load(st, c->run_ids, c->n, &nm, &m, err) < 0)
 		goto out;
 	g = (struct groups_ctx){.m = &m, .nm = &nm, .kk = m.k + 1};

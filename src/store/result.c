@@ -223,8 +223,9 @@ int store_results_foreach(struct store *st, int64_t run_id, const struct store_r
 
 	/* Cursor first: its read transaction then covers the names too. Failures are few: a
 	 * key walk finds them, their figures are looked up. */
-	if ((q && q->failed_only ? store_cursor_open_keys(st, c, run_id, q->merged, false, err)
-				 : store_cursor_open(st, c, run_id, q && q->merged, err)) < 0 ||
+	if ((q && q->failed_only
+		 ? store_cursor_open_keys(st, c, run_id, q->merged, STORE_KEYS_ONLY, err)
+		 : store_cursor_open(st, c, run_id, q && q->merged, err)) < 0 ||
 	    store_names_load(st, &nm, err) < 0)
 		goto out;
 	while ((more = store_cursor_next(st, c, err)) == 1) {

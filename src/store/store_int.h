@@ -90,32 +90,42 @@ struct store_run_cur {
 	int error;
 };
 
+/* What a key walk reads besides the key and the error (columns 6, 7, 8). */
+enum store_key_extra {
+	STORE_KEYS_ONLY = 0,
+	STORE_KEYS_RTT,	   /* rtt_avg: a diff that compares RTTs */
+	STORE_KEYS_COUNTS, /* rtt_avg, sent, received: summaries */
+};
+
 struct store_cursor {
 	struct store_run_cur runs[STORE_CHAIN_MAX];
 	int64_t run_ids[STORE_CHAIN_MAX];
 	int n;
 	int cur;      /* index of the run whose row is current, -1 before/after */
 	bool pending; /* runs[cur] must step before the next row */
-	/* A key walk reads only the key, the error and (with_rtt) the average RTT per step;
+	/* A key walk reads only the key, the error and the columns of `extra` per step;
 	 * store_cursor_row then looks the rest of the row up by its key. */
-	bool keys_only, with_rtt;
+	bool keys_only;
+	enum store_key_extra extra;
 	sqlite3 *db;
 	sqlite3_stmt *lookup;
 };
 
 int store_cursor_open(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
 		      struct err *err);
-/* A key walk, for a diff or a walk of the failures: reads half of the columns per step
- * (decoding columns is most of a walk's cost) and looks the figures up for the rows used.
- * with_rtt: store_cursor_rtt_avg is used on (nearly) every row. */
+/* A key walk, for a diff, a walk of the failures or a summary: reads half of the columns
+ * per step (decoding columns is most of a walk's cost) and looks the figures up for the
+ * rows store_cursor_row is asked for. */
 int store_cursor_open_keys(struct store *st, struct store_cursor *c, int64_t run_id, bool merged,
-			   bool with_rtt, struct err *err);
+			   enum store_key_extra extra, struct err *err);
 /* 1 when a row is current, 0 at the end, -1 on error. */
 int store_cursor_next(struct store *st, struct store_cursor *c, struct err *err);
 const struct store_key *store_cursor_key(const struct store_cursor *c);
 int store_cursor_error(const struct store_cursor *c);
 int64_t store_cursor_run(const struct store_cursor *c);
 uint32_t store_cursor_rtt_avg(struct store_cursor *c);
+/* Probes sent and received of the current row of a STORE_KEYS_COUNTS walk. */
+void store_cursor_counts(const struct store_cursor *c, uint32_t *sent, uint32_t *received);
 /* Reads the full current row. */
 void store_cursor_row(struct store_cursor *c, struct store_result *r);
 void store_cursor_close(struct store_cursor *c);
