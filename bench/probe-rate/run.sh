@@ -130,20 +130,22 @@ print(f"{recv / (max(done['elapsed_ms'], 1) / 1000.0):.0f} {ok} {len(res)} {sent
 PY
 }
 
-fping_run() { # prints "rate received elapsed_ms kernel_replies"
-  local t0 t1 recv k0 k1
+fping_run() { # prints "rate received elapsed_ms kernel_replies cpu_us_per_probe"
+  local t0 t1 recv k0 k1 cpu TIMEFORMAT='%3U %3S'
   k0=$(kcount "$P" IcmpInEchoReps)
   t0=$(date +%s%N)
-  ip netns exec "$P" fping -q -C "$COUNT" -p 1 -i 0 -f "$TMP/fping-targets" 2>"$TMP/fping.out" || true
+  { time ip netns exec "$P" fping -q -C "$COUNT" -p 1 -i 0 -f "$TMP/fping-targets" \
+    2>"$TMP/fping.out"; } 2>"$TMP/fping.time" || true
   t1=$(date +%s%N)
   k1=$(kcount "$P" IcmpInEchoReps)
   if grep -q "^fping" "$TMP/fping.out"; then
     echo "fping failed: $(grep -m1 '^fping' "$TMP/fping.out")" >&2
-    echo "0 0 0 0"
+    echo "0 0 0 0 0"
     return
   fi
   recv=$(awk -F' : ' '{n = split($2, a, " "); for (i = 1; i <= n; i++) if (a[i] != "-") r++} END {print r + 0}' "$TMP/fping.out")
-  echo "$((recv * 1000000000 / (t1 - t0))) $recv $(((t1 - t0) / 1000000)) $((k1 - k0))"
+  cpu=$(awk -v n=$((TARGETS * COUNT)) '{printf "%.1f", ($1 + $2) * 1e6 / n}' "$TMP/fping.time")
+  echo "$((recv * 1000000000 / (t1 - t0))) $recv $(((t1 - t0) / 1000000)) $((k1 - k0)) $cpu"
 }
 
 verdict() { # value goal -> "ok" or "BELOW"
@@ -193,8 +195,8 @@ if ((TARGETS * COUNT > FPING_MAX)); then
 else
   best=0 detail=
   for ((r = 0; r < RUNS; r++)); do
-    read -r rate recv ms kern < <(fping_run)
-    if ((rate > best)); then best=$rate detail="$recv answered in $ms ms (whole run incl. start); kernel IcmpInEchoReps +$kern"; fi
+    read -r rate recv ms kern cpu < <(fping_run)
+    if ((rate > best)); then best=$rate detail="$recv answered in $ms ms (whole run incl. start); kernel IcmpInEchoReps +$kern; CPU/probe $cpu us"; fi
   done
   printf '%-24s %10s %8s %6s  %s\n' "fping -C $COUNT -p 1 -i 0" "$best" "" "" "$detail"
   python3 -c "
