@@ -18,10 +18,12 @@ KUBECTL = os.path.join(os.environ.get("KUBE_CACHE", "/var/cache/netctl-kube"), "
 CLUSTERS = {"east": 5, "west": 5, "north": 3}
 
 FAILURES = []
+T0 = time.time()
 
 
 def log(msg):
-    print(msg, flush=True)
+    """One line, stamped with the seconds since the test started (where the time goes)."""
+    print("[%4.0fs] %s" % (time.time() - T0, msg), flush=True)
 
 
 def check(cond, what):
