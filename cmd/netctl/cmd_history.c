@@ -370,7 +370,7 @@ static const struct cmd_opt history_opts[] = {
 
 const struct cmd_entry cmd_history_entry = {
     .name = "history",
-    .summary = "List stored runs, newest first, with result and failure counts.",
+    .summary = "List stored runs, newest first; --prune deletes old ones.",
     .synopsis = "history [--limit N] [--cluster NAME] [--json]\n"
 		"history --prune [--keep N] [--older-than AGE] [--dry-run] [--json]",
     .details = "RESULTS counts stored pair results (x/y while a run is incomplete: y were\n"
