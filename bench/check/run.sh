@@ -71,6 +71,8 @@ printf '%-6s %-5s %-5s %-9s %-7s %-8s %-9s %-9s %-8s %-8s %-8s %-7s %-8s\n' node
 	wall rollout probing store pairs/s rss_MB api_req exit
 for n in ${NODES//,/ }; do
 	dir=$(mktemp -d /tmp/netctl-bench-check.XXXXXX)
+	# floaters run as nobody and read their token from under here (mktemp made it 0700)
+	chmod 755 "$dir"
 	t0=$(date +%s.%N)
 	$WORLD up --clusters "bench:$n" --dir "$dir/world" --build "$BUILD" >"$dir/world.log" 2>&1 ||
 		{ tail -20 "$dir/world.log"; $WORLD down --dir "$dir/world" >/dev/null 2>&1; exit 1; }
