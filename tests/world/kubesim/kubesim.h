@@ -128,6 +128,7 @@ struct ks {
 	struct cJSON **events;
 	size_t nevents, capevents;
 	int inflight_patches;
+	int inflight_status; /* pod status PATCHes among them */
 	bool register_failed;
 };
 

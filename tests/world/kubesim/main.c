@@ -16,7 +16,7 @@
 #define NODES_FILE_MAX  (4u << 20)
 #define WATCH_LINE_MAX  (16u << 20)
 #define LOOP_STEP_MS    50
-#define LEASE_SECONDS   40
+#define LEASE_SECONDS   40 /* up to 100 nodes (renewed every 10 s); 4x above (every 120 s) */
 #define LEASES_PER_STEP 100
 
 static volatile sig_atomic_t stop_requested;
@@ -199,7 +199,7 @@ static void patch_done(void *arg, const struct kube_response *resp, const struct
 		log_warn("kubesim: %s", err->msg);
 }
 
-/* Fire-and-forget merge patch (node status, lease); errors are logged. */
+/* Fire-and-forget merge patch (node status); errors are logged. */
 static void patch_async(struct ks *ks, const char *path, const cJSON *body)
 {
 	struct err err = ERR_INIT;
@@ -232,13 +232,16 @@ static void node_report(struct ks *ks, struct ks_node *n)
 
 static void create_done(void *arg, const struct kube_response *resp, const struct err *err)
 {
-	struct ks *ks = arg;
+	struct ks_node *n = arg;
 
-	ks->inflight_patches--;
-	/* 409: registered by an earlier run of the simulator */
+	n->ks->inflight_patches--;
+	/* 409: registered by an earlier run of the simulator, which made its Lease too: renew
+	 * it with a PATCH (a 404 then means a POST), no thousand POSTs after a restart */
+	if (err && resp->status == 409)
+		n->lease_created = true;
 	if (err && resp->status != 409) {
 		log_warn("kubesim: register node: %s", err->msg);
-		ks->register_failed = true;
+		n->ks->register_failed = true;
 	}
 }
 
@@ -256,7 +259,7 @@ static int nodes_register(struct ks *ks, struct err *err)
 			.body = text,
 			.retry_post = true, /* a repeated create answers 409, which is fine */
 			.on_done = create_done,
-			.arg = ks,
+			.arg = &ks->nodes[i],
 		};
 
 		if (kube_call_start(ks->api, &req, err))
@@ -295,7 +298,8 @@ static cJSON *lease_object(const struct ks_node *n, const char *now)
 	cJSON_AddStringToObject(md, "namespace", "kube-node-lease");
 	spec = cJSON_AddObjectToObject(o, "spec");
 	cJSON_AddStringToObject(spec, "holderIdentity", n->name);
-	cJSON_AddNumberToObject(spec, "leaseDurationSeconds", LEASE_SECONDS);
+	cJSON_AddNumberToObject(spec, "leaseDurationSeconds", n->ks->nnodes <= 100 ? LEASE_SECONDS
+										 : 4 * LEASE_SECONDS);
 	cJSON_AddStringToObject(spec, "renewTime", now);
 	return o;
 }
@@ -321,7 +325,45 @@ static void lease_created(void *arg, const struct kube_response *resp, const str
 		log_warn("kubesim: lease %s: %s", n->name, err->msg);
 }
 
-/* Create once (async), then merge-patch renewTime; never blocks the loop. */
+static void lease_patched(void *arg, const struct kube_response *resp, const struct err *err)
+{
+	struct ks_node *n = arg;
+
+	n->ks->inflight_patches--;
+	n->lease_pending = false;
+	if (err && resp->status == 404)
+		n->lease_created = false; /* created on the next renewal */
+	else if (err)
+		log_warn("kubesim: lease %s: %s", n->name, err->msg);
+}
+
+static void lease_patch(struct ks *ks, struct ks_node *n, const cJSON *o)
+{
+	struct err err = ERR_INIT;
+	char *path = xasprintf("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s",
+			       n->name);
+	char *text = json_print(o);
+	struct kube_request req = {
+		.method = KUBE_PATCH,
+		.path = path,
+		.body = text,
+		.content_type = "application/merge-patch+json",
+		.on_done = lease_patched,
+		.arg = n,
+	};
+
+	if (kube_call_start(ks->api, &req, &err)) {
+		ks->inflight_patches++;
+		n->lease_pending = true;
+	} else {
+		log_warn("kubesim: lease %s: %s", n->name, err.msg);
+	}
+	free(path);
+	free(text);
+}
+
+/* Create once (async), then merge-patch renewTime; never blocks the loop, one request per
+ * node in flight (a renewal never overtakes a slow one). */
 static void lease_renew(struct ks *ks, struct ks_node *n)
 {
 	char now[40];
@@ -351,11 +393,7 @@ static void lease_renew(struct ks *ks, struct ks_node *n)
 		}
 		free(text);
 	} else {
-		char *path = xasprintf(
-			"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", n->name);
-
-		patch_async(ks, path, o);
-		free(path);
+		lease_patch(ks, n, o);
 	}
 	cJSON_Delete(o);
 }
@@ -579,7 +617,9 @@ static int setup(struct ks *ks, const char *kubeconfig, const char *nodes, struc
 
 	if (nodes_load(ks, nodes, err) < 0)
 		return -1;
-	ks->lease_period_us = (ks->nnodes <= 100 ? 10 : 30) * 1000000LL;
+	/* a thousand leases every 30 s were the most common slow request in the API server's
+	 * log while a thousand floaters started; the controller-manager here waits 5 min */
+	ks->lease_period_us = (ks->nnodes <= 100 ? 10 : 120) * 1000000LL;
 	t = kube_target_load(kubeconfig, NULL, err);
 	if (!t)
 		return -1;

@@ -21,11 +21,14 @@
 #define PROBE_FAST_US   100000  /* until the first success: the kubelet would wait periodSeconds */
 #define REPORT_GRACE_US 2000000 /* a just-started pod is reported once it is Ready, or after this */
 #define REPORT_RETRY_US 500000  /* pause after a failed status PATCH or pod DELETE */
+#define PENDING_GRACE_US 30000000 /* a pod not started by then is reported Pending */
+#define STATUS_INFLIGHT_MAX 64    /* status PATCHes in flight, all pods together */
 #define BACKOFF_MAX_US  10000000
 #define STATE_MAX       (16u << 20)
 #define SECRET_MAX      (1u << 20)
 #define PROBES_PER_TICK 200 /* new probes started per loop step */
 #define SECRET_CACHE_US 5000000
+#define SECRET_ENTRIES  16
 #define NET_PARALLEL    32 /* pod networks being made at once (queued for the workers) */
 
 /* Orphans: processes a previous simulator left (pods.state), adopted or stopped at sync. */
@@ -259,6 +262,7 @@ static void status_done(void *arg, const struct kube_response *resp, const struc
 	struct ks_pod *p = pod_find(ctx->ks, ctx->uid);
 
 	ctx->ks->inflight_patches--;
+	ctx->ks->inflight_status--;
 	log_debug("kubesim: pod %s status key %d done: HTTP %ld after %lld ms", ctx->uid, ctx->key,
 		  resp->status, (long long)((time_mono_us() - ctx->sent_us) / 1000));
 	if (err && resp->status != 404)
@@ -302,8 +306,11 @@ static void pod_report(struct ks *ks, struct ks_pod *p)
 		.on_done = status_done,
 	};
 
-	/* one at a time: the next one goes out when this one is done (status_done) */
-	if (key == p->reported || p->report_inflight || time_mono_us() < p->report_retry_us)
+	/* one at a time: the next one goes out when this one is done (status_done); and a
+	 * bounded number for all pods, so that the client's queue stays short and a Secret's
+	 * GET or a lease renewal never waits behind a thousand status PATCHes */
+	if (key == p->reported || p->report_inflight || time_mono_us() < p->report_retry_us ||
+	    ks->inflight_status >= STATUS_INFLIGHT_MAX)
 		return;
 	ctx = report_ctx_new(ks, p, key);
 	req.arg = ctx;
@@ -314,6 +321,7 @@ static void pod_report(struct ks *ks, struct ks_pod *p)
 	req.body = text;
 	if (kube_call_start(ks->api, &req, &err)) {
 		ks->inflight_patches++;
+		ks->inflight_status++;
 		p->report_inflight = true;
 		log_debug("kubesim: %s/%s (%s) status key %d sent: %s%s", p->ns, p->name, p->uid,
 			  key, cJSON_GetStringValue(jget(jget(st, "status"), "phase")),
@@ -606,43 +614,108 @@ static int write_file(const char *path, const unsigned char *data, size_t len, s
 	return 0;
 }
 
-/* A DaemonSet's pods all mount the same Secret: one GET serves a burst of pod starts. */
-static cJSON *secret_get(struct ks *ks, const char *ns, const char *name, struct err *err)
-{
-	static char *cached_path;
-	static cJSON *cached;
-	static int64_t cached_until_us;
-	char *path = xasprintf("/api/v1/namespaces/%s/secrets/%s", ns, name);
-	cJSON *s;
+/* A DaemonSet's pods all mount the same Secret: one GET serves a burst of pod starts. The
+ * GET is asynchronous: with a thousand pods starting, the API server takes seconds per
+ * request, and a blocking one stalled every other pod (found at 1,000 nodes). */
+struct secret_entry {
+	char *path;
+	cJSON *obj;
+	int64_t until_us; /* fresh until; after a failure: no new GET before */
+	bool pending;
+	struct err err; /* the last GET's failure */
+};
 
-	if (cached && str_eq(path, cached_path) && time_mono_us() < cached_until_us) {
-		free(path);
-		return cJSON_Duplicate(cached, 1);
+static struct secret_entry secret_cache[SECRET_ENTRIES];
+
+static void secret_done(void *arg, const struct kube_response *resp, const struct err *err)
+{
+	struct secret_entry *e = arg;
+	struct err perr = ERR_INIT;
+	cJSON *o = err ? NULL : json_parse(resp->body, resp->body_len, STATE_MAX, &perr);
+
+	e->pending = false;
+	if (!o) {
+		e->err = err ? *err : perr;
+		e->until_us = time_mono_us() + REPORT_RETRY_US;
+		return;
 	}
-	s = kube_get(ks->api, path, err);
-	if (s) {
-		cJSON_Delete(cached);
-		free(cached_path);
-		cached = cJSON_Duplicate(s, 1);
-		cached_path = path;
-		cached_until_us = time_mono_us() + SECRET_CACHE_US;
+	cJSON_Delete(e->obj);
+	e->obj = o;
+	e->until_us = time_mono_us() + SECRET_CACHE_US;
+	err_clear(&e->err);
+}
+
+static struct secret_entry *secret_entry_get(const char *path)
+{
+	struct secret_entry *e, *victim = NULL;
+
+	for (e = secret_cache; e < secret_cache + SECRET_ENTRIES; e++)
+		if (e->path && str_eq(e->path, path))
+			return e;
+	/* an empty entry, else the one that went stale first (never one being fetched) */
+	for (e = secret_cache; e < secret_cache + SECRET_ENTRIES; e++) {
+		if (!e->path) {
+			victim = e;
+			break;
+		}
+		if (!e->pending && (!victim || e->until_us < victim->until_us))
+			victim = e;
+	}
+	if (!victim)
+		return NULL;
+	free(victim->path);
+	cJSON_Delete(victim->obj);
+	memset(victim, 0, sizeof(*victim));
+	victim->path = xstrdup(path);
+	return victim;
+}
+
+/* 0: *out is a fresh copy (borrowed), 1: being fetched (ask again), -1: the GET failed. */
+static int secret_get(struct ks *ks, const char *ns, const char *name, const cJSON **out,
+		      struct err *err)
+{
+	char *path = xasprintf("/api/v1/namespaces/%s/secrets/%s", ns, name);
+	struct secret_entry *e = secret_entry_get(path);
+	int64_t now = time_mono_us();
+	struct kube_request req = {.method = KUBE_GET, .on_done = secret_done};
+	int rc = 1;
+
+	if (!e)
+		goto out; /* every entry busy: ask again */
+	if (e->obj && now < e->until_us) {
+		*out = e->obj;
+		rc = 0;
+	} else if (e->pending) {
+		rc = 1;
+	} else if (e->err.code && now < e->until_us) {
+		*err = e->err;
+		rc = -1;
 	} else {
-		free(path);
+		req.path = path;
+		req.arg = e;
+		if (kube_call_start(ks->api, &req, err)) {
+			e->pending = true;
+		} else {
+			e->err = *err;
+			e->until_us = now + REPORT_RETRY_US;
+			rc = -1;
+		}
 	}
-	return s;
+out:
+	free(path);
+	return rc;
 }
 
 static int secret_write(struct ks *ks, struct ks_pod *p, const char *secret, const char *dir,
 			struct err *err)
 {
-	cJSON *s = secret_get(ks, p->ns, secret, err);
-	const cJSON *item;
-	int rc = -1;
+	const cJSON *s = NULL, *item;
+	int rc = secret_get(ks, p->ns, secret, &s, err);
 
-	if (!s)
-		return -1;
+	if (rc != 0)
+		return rc;
 	if (path_mkdirs(dir, 0755, err) < 0)
-		goto out;
+		return -1;
 	cJSON_ArrayForEach(item, jget(s, "data"))
 	{
 		size_t in;
@@ -666,23 +739,22 @@ static int secret_write(struct ks *ks, struct ks_pod *p, const char *secret, con
 			free(file);
 		}
 		free(bin);
-		if (n < 0 || rc < 0) {
-			rc = n < 0 ? err_set(err, ERR_PROTO, "secret %s: bad base64", secret) : -1;
-			goto out;
-		}
+		if (n < 0)
+			return err_set(err, ERR_PROTO, "secret %s: bad base64", secret);
+		if (rc < 0)
+			return -1;
 	}
-	rc = 0;
-out:
-	cJSON_Delete(s);
-	return rc;
+	return 0;
 }
 
-/* Mounts: "mountPath=localdir" pairs for secret volumes, written into *mounts. */
+/* Mounts: "mountPath=localdir" pairs for secret volumes, written into *mounts. 0, or 1
+ * while a Secret is being fetched, -1 on error. */
 static int pod_volumes(struct ks *ks, struct ks_pod *p, const cJSON *ctr, char ***mounts,
 		       struct err *err)
 {
 	const cJSON *m, *v;
 	size_t n = 0, cap = 0;
+	int rc;
 
 	*mounts = NULL;
 	cJSON_ArrayForEach(m, jget(ctr, "volumeMounts"))
@@ -697,9 +769,10 @@ static int pod_volumes(struct ks *ks, struct ks_pod *p, const cJSON *ctr, char *
 			if (!vname || !mpath || !secret || !str_eq(jstr(v, "name"), vname))
 				continue;
 			dir = xasprintf("%spods/%s/%s", ks->state_dir, p->uid, vname);
-			if (secret_write(ks, p, secret, dir, err) < 0) {
+			rc = secret_write(ks, p, secret, dir, err);
+			if (rc != 0) {
 				free(dir);
-				return -1;
+				return rc;
 			}
 			*mounts = xgrow(*mounts, &cap, n + 3, sizeof(char *));
 			(*mounts)[n++] = xstrdup(mpath);
@@ -871,6 +944,7 @@ static const cJSON *pod_container(const struct ks_pod *p)
 	return cJSON_GetArrayItem(jget(p->spec, "containers"), 0);
 }
 
+/* 0: started, 1: a Secret it mounts is being fetched, -1: failed. */
 static int pod_spawn(struct ks *ks, struct ks_pod *p, struct err *err)
 {
 	const cJSON *ctr = pod_container(p);
@@ -879,8 +953,10 @@ static int pod_spawn(struct ks *ks, struct ks_pod *p, struct err *err)
 	char **mounts = NULL, *logdir = NULL, *nspath = NULL;
 	int rc = -1;
 
-	if (pod_volumes(ks, p, ctr, &mounts, err) < 0)
+	rc = pod_volumes(ks, p, ctr, &mounts, err);
+	if (rc != 0)
 		goto out;
+	rc = -1;
 	logdir = xasprintf("%spods/%s", ks->state_dir, p->uid);
 	if (path_mkdirs(logdir, 0755, err) < 0)
 		goto out;
@@ -926,7 +1002,13 @@ static void pod_start(struct ks *ks, struct ks_pod *p)
 		p->next_us = now + 500000;
 		return;
 	}
-	if (rc < 0 || pod_spawn(ks, p, &err) < 0) {
+	if (rc == 0)
+		rc = pod_spawn(ks, p, &err);
+	if (rc == 1) { /* its Secret is being fetched */
+		p->next_us = now + 50000;
+		return;
+	}
+	if (rc < 0) {
 		log_warn("kubesim: pod %s/%s: %s", p->ns, p->name, err.msg);
 		p->next_us = now + 1000000;
 		return;
@@ -1239,9 +1321,10 @@ void ks_pods_tick(struct ks *ks)
 				pod_confirm_delete(ks, p);
 			continue;
 		}
-		/* give it a moment: report Running and Ready in one go (half the PATCHes of
-		 * Pending, Running, Ready when a thousand pods start at once) */
-		if (p->state == KS_POD_NEW && p->reported < 0 && now - p->seen_us < REPORT_GRACE_US)
+		/* a new pod is Pending on the server already: Running and Ready go in one PATCH
+		 * (a third of the PATCHes of Pending, Running, Ready when a thousand pods start
+		 * at once); Pending with its reason only for a pod that does not start */
+		if (p->state == KS_POD_NEW && p->reported < 0 && now - p->seen_us < PENDING_GRACE_US)
 			continue;
 		if (p->state == KS_POD_RUNNING && !p->ready && now - p->started_us < REPORT_GRACE_US)
 			continue;
