@@ -112,10 +112,20 @@ static int wait_one(struct engine *e, struct engine_cluster *ec, const char *ds,
 {
 	long want, pause = 200;
 	struct ds_status st;
+	bool warned = false;
 
 	for (;;) {
-		if (ds_status_get(e, ec, ds, &st, err) < 0)
-			return -1;
+		if (ds_status_get(e, ec, ds, &st, err) < 0) {
+			/* A busy API server (timeouts, 5xx after the client's retries) is asked
+			 * again until the deadline; a refusal or a missing DaemonSet is final. */
+			if (err->code != ERR_TIMEOUT && err->code != ERR_API)
+				return -1;
+			if (!warned)
+				engine_warn(e, "%s (still waiting)", err->msg);
+			warned = true;
+			err_clear(err);
+			memset(&st, 0, sizeof(st));
+		}
 		want = st.desired - (long)ec->nodes_not_ready;
 		if (st.observed >= st.generation && st.desired > 0 && st.ready >= want &&
 		    st.updated >= want)
