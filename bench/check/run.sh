@@ -54,21 +54,22 @@ def secs(s):
         total += float(v) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u]
     return total
 m = re.search(r"^run \d+ \w+: (\d+) of (\d+) results, (\d+) failed; floaters ready in ([^,]+), "
-              r"probing ([^,]+), store ([^,]+), (\d+) API requests", text, re.M)
+              r"(?:node table ([^,]+), )?probing ([^,]+), store ([^,]+), (\d+) API requests",
+              text, re.M)
 w = re.search(r"^WALL ([0-9.]+) RSS ([0-9.]+) RC (\d+)", text, re.M)
 if not m or not w:
     print("%-6s %-5s %-5s check failed, see %s" % (n, kind, conc, path))
     sys.exit(0)
-done, total, failed, rollout, probing, store, api = m.groups()
+done, total, failed, rollout, table, probing, store, api = m.groups()
 rate = int(int(done) / max(secs(probing), 0.001))
-print("%-6s %-5s %-5s %-9s %-7s %-8s %-9s %-9s %-8s %-8s %-8s %-7s %-8s" % (
+print("%-6s %-5s %-5s %-9s %-7s %-8s %-9s %-7s %-9s %-8s %-8s %-8s %-7s %-8s" % (
     n, kind, conc, total, failed, "%.1fs" % float(w.group(1)), "%.1fs" % secs(rollout),
-    "%.2fs" % secs(probing), "%.2fs" % secs(store), rate, w.group(2), api, w.group(3)))
+    "%.2fs" % secs(table or "0ms"), "%.2fs" % secs(probing), "%.2fs" % secs(store), rate, w.group(2), api, w.group(3)))
 PY
 }
 
-printf '%-6s %-5s %-5s %-9s %-7s %-8s %-9s %-9s %-8s %-8s %-8s %-7s %-8s\n' nodes run conc results failed \
-	wall rollout probing store pairs/s rss_MB api_req exit
+printf '%-6s %-5s %-5s %-9s %-7s %-8s %-9s %-7s %-9s %-8s %-8s %-8s %-7s %-8s\n' nodes run conc \
+	results failed wall rollout table probing store pairs/s rss_MB api_req exit
 for n in ${NODES//,/ }; do
 	dir=$(mktemp -d /tmp/netctl-bench-check.XXXXXX)
 	# floaters run as nobody and read their token from under here (mktemp made it 0700)

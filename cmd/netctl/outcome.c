@@ -15,19 +15,20 @@ int check_print_outcome(struct store *st, const struct run_result *res, bool jso
 		.json_no_results = true, /* every result: netctl report --format json */
 		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 	};
-	char rollout[32], probe[32], store[32];
+	char rollout[32], table[32], probe[32], store[32];
 
 	if (report_write(st, res->run_id, &ro, stdout, err) < 0)
 		return -1;
 	if (json)
 		return 0;
 	time_format_duration(res->rollout_ms, rollout, sizeof(rollout));
+	time_format_duration(res->table_ms, table, sizeof(table));
 	time_format_duration(res->probe_ms, probe, sizeof(probe));
 	time_format_duration(res->store_ms, store, sizeof(store));
 	printf("\nrun %lld %s: %lld of %lld results, %lld failed; floaters ready in %s, "
-	       "probing %s, store %s, %llu API requests\n",
+	       "node table %s, probing %s, store %s, %llu API requests\n",
 	       (long long)res->run_id, store_run_status_name(res->status), (long long)res->done,
-	       (long long)res->total, (long long)res->failed, rollout, probe, store,
+	       (long long)res->total, (long long)res->failed, rollout, table, probe, store,
 	       (unsigned long long)res->api_requests);
 	if (res->status == STORE_RUN_INTERRUPTED)
 		printf("interrupted: every result received is stored; continue with "

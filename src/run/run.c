@@ -314,6 +314,7 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	if (floaters_deploy(&e, err) < 0 || floaters_wait(&e, stop, err) < 0)
 		goto fail;
 	res->rollout_ms = (time_mono_us() - t0) / 1000;
+	t0 = time_mono_us();
 	if (nodes_collect(&e, err) < 0)
 		goto fail;
 	po.protocols = o->protocols;
@@ -326,13 +327,16 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	res->total = plan_total(e.plan);
 	if (store_run_set_planned(st, res->run_id, res->total, err) < 0)
 		goto fail;
+	res->table_ms = (time_mono_us() - t0) / 1000;
 	engine_phase(&e, RUN_PHASE_PROBE, "probing %lld results over %zu nodes",
 		     (long long)res->total, e.nnodes);
 	if (probe_all(&e, stop, err) < 0)
 		goto fail;
 	res->status = e.interrupted ? STORE_RUN_INTERRUPTED : STORE_RUN_DONE;
+	t0 = time_mono_us();
 	if (store_run_finish(st, res->run_id, res->status, err) < 0)
 		goto out;
+	res->store_ms += (time_mono_us() - t0) / 1000;
 	if (!e.o.keep_floaters && !e.interrupted)
 		floaters_remove(&e);
 	rc = 0;

@@ -74,9 +74,10 @@ struct run_result {
 	int64_t total, done, failed;
 	int64_t nodes, nodes_without_floater;
 	uint64_t api_requests;  /* HTTP requests to the API servers, retries included */
-	int64_t rollout_ms;     /* deploy + wait */
+	int64_t rollout_ms;     /* node list + deploy + wait */
+	int64_t table_ms;       /* floater pods listed, node table stored, plan built */
 	int64_t probe_ms;       /* dispatching until the last result */
-	int64_t store_ms;       /* time spent writing results */
+	int64_t store_ms;       /* time spent writing results and finishing the run */
 };
 
 /* Runs a check. cluster_pairs is an n x n matrix (see plan_new). filter (may be NULL)
