@@ -654,6 +654,16 @@ INSERT INTO results VALUES
 SQL
 	before=$(bytes "$db")
 
+	# Units: the old runs are 60 days old.
+	run --db "$db" history --prune --older-than 8w --dry-run
+	want_out "would prune 4 runs"
+	run --db "$db" history --prune --older-than 1500h --dry-run
+	want_out "nothing to prune"
+	run --db "$db" history --prune --older-than 61d --dry-run
+	want_out "nothing to prune"
+	run --db "$db" history --prune --older-than 59d --dry-run
+	want_out "would prune 4 runs"
+
 	# Dry run: says what would go, changes nothing.
 	run --db "$db" history --prune --older-than 30d --dry-run
 	want_rc 0
