@@ -27,7 +27,7 @@
 #define STATE_MAX       (16u << 20)
 #define SECRET_MAX      (1u << 20)
 #define PROBES_PER_TICK 200 /* new probes started per loop step */
-#define SECRET_CACHE_US 5000000
+#define SECRET_CACHE_US 600000000 /* per owner: a new DaemonSet fetches its Secret anew */
 #define SECRET_ENTRIES  16
 #define NET_PARALLEL    32 /* pod networks being made at once (queued for the workers) */
 
@@ -76,6 +76,7 @@ static void pod_free(struct ks_pod *p)
 	free(p->uid);
 	free(p->ns);
 	free(p->name);
+	free(p->owner_uid);
 	free(p->container);
 	free(p->image);
 	free(p->netns);
@@ -618,7 +619,7 @@ static int write_file(const char *path, const unsigned char *data, size_t len, s
  * GET is asynchronous: with a thousand pods starting, the API server takes seconds per
  * request, and a blocking one stalled every other pod (found at 1,000 nodes). */
 struct secret_entry {
-	char *path;
+	char *path; /* "request path#owner uid" */
 	cJSON *obj;
 	int64_t until_us; /* fresh until; after a failure: no new GET before */
 	bool pending;
@@ -671,11 +672,14 @@ static struct secret_entry *secret_entry_get(const char *path)
 }
 
 /* 0: *out is a fresh copy (borrowed), 1: being fetched (ask again), -1: the GET failed. */
-static int secret_get(struct ks *ks, const char *ns, const char *name, const cJSON **out,
-		      struct err *err)
+static int secret_get(struct ks *ks, const struct ks_pod *p, const char *name,
+		      const cJSON **out, struct err *err)
 {
-	char *path = xasprintf("/api/v1/namespaces/%s/secrets/%s", ns, name);
-	struct secret_entry *e = secret_entry_get(path);
+	char *path = xasprintf("/api/v1/namespaces/%s/secrets/%s", p->ns, name);
+	/* keyed by the pod's owner too: the pods of one DaemonSet share one GET, and a new
+	 * deployment (new DaemonSet, maybe a new token) never gets an older copy */
+	char *key = xasprintf("%s#%s", path, p->owner_uid ? p->owner_uid : p->uid);
+	struct secret_entry *e = secret_entry_get(key);
 	int64_t now = time_mono_us();
 	struct kube_request req = {.method = KUBE_GET, .on_done = secret_done};
 	int rc = 1;
@@ -703,6 +707,7 @@ static int secret_get(struct ks *ks, const char *ns, const char *name, const cJS
 	}
 out:
 	free(path);
+	free(key);
 	return rc;
 }
 
@@ -710,7 +715,7 @@ static int secret_write(struct ks *ks, struct ks_pod *p, const char *secret, con
 			struct err *err)
 {
 	const cJSON *s = NULL, *item;
-	int rc = secret_get(ks, p->ns, secret, &s, err);
+	int rc = secret_get(ks, p, secret, &s, err);
 
 	if (rc != 0)
 		return rc;
@@ -1163,6 +1168,8 @@ static struct ks_pod *pod_new(struct ks *ks, const cJSON *obj, struct ks_node *n
 	p->uid = xstrdup(jstr(md, "uid"));
 	p->ns = xstrdup(jstr(md, "namespace"));
 	p->name = xstrdup(jstr(md, "name"));
+	if (jstr(cJSON_GetArrayItem(jget(md, "ownerReferences"), 0), "uid"))
+		p->owner_uid = xstrdup(jstr(cJSON_GetArrayItem(jget(md, "ownerReferences"), 0), "uid"));
 	p->node = node;
 	p->spec = cJSON_Duplicate(spec, 1);
 	p->container = xstrdup(jstr(ctr, "name") ? jstr(ctr, "name") : "main");
