@@ -34,15 +34,14 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mem_avail_kb() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 
-world_rss_mb() { # RSS of every process in the world's namespaces, by kind
-	local ns pid comm rss
-	for ns in $(world_namespaces); do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
-			rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null) || continue
-			echo "$comm ${rss:-0}"
-		done
-	done | awk '{ kb[$1] += $2; n[$1]++; t += $2 }
+world_rss_mb() { # RSS of every process in the world's namespaces, by kind (one pass over /proc)
+	local inodes
+	inodes=$(world_namespaces | sed 's|^|/run/netns/|' | xargs -r stat -L -c 'net:[%i]' 2>/dev/null | sort -u)
+	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -printf '%h %l\n' 2>/dev/null |
+		awk 'NR == FNR { want[$1] = 1; next } ($2 in want) { print $1 }' <(echo "$inodes") - |
+		while read -r d; do
+			echo "$(cat "$d/comm" 2>/dev/null) $(awk '/^VmRSS:/ {print $2}' "$d/status" 2>/dev/null)"
+		done | awk 'NF == 2 { kb[$1] += $2; n[$1]++; t += $2 }
 		END { for (k in kb) printf "    %-24s %4d procs %8.0f MB\n", k, n[k], kb[k] / 1024;
 		      printf "    %-24s %14.0f MB\n", "total", t / 1024 }' | sort -k1,1
 }
@@ -56,7 +55,7 @@ ready_count() { # ready_count CLUSTER: floater pods Running and Ready (0 when th
 
 run_one() {
 	local spec=$1 t0 t1 t2 t3 t4 m0 m1 total=0 want c name n ready all
-	echo "== world $spec (floaters: $network network)"
+	echo "== world $spec (floaters: $network network), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	"$WT/world" down --dir "$dir" >/dev/null 2>&1 || true
 	m0=$(mem_avail_kb)
 	t0=$(now)
@@ -80,7 +79,7 @@ run_one() {
 			break
 		fi
 		printf '  %6ss: %d of %d floaters Ready\n' "$(secs "$t2" "$(now)")" "$all" "$want"
-		sleep 5
+		sleep 10 # each poll lists every pod: not more often on a loaded API server
 	done
 	t3=$(now)
 	m1=$(mem_avail_kb)
@@ -88,6 +87,7 @@ run_one() {
 	echo "  world up (network, control planes, nodes Ready): $(secs "$t0" "$t1") s"
 	echo "  floater rollout (apply -> all Ready):            $(secs "$t2" "$t3") s"
 	echo "  total to every floater Ready:                     $(secs "$t0" "$t3") s"
+	echo "  load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "  memory: MemAvailable dropped by $(((m0 - m1) / 1024)) MB; RSS in the world:"
 	world_rss_mb
 	if ((keep)); then
