@@ -87,6 +87,41 @@ static int collect_node(const struct store_run_node *n, void *arg)
 	return 0;
 }
 
+/* Nodes of the original run the resume's plan never met: gone from their clusters. */
+struct gone_nodes {
+	const struct idmap *seen;
+	size_t n;
+	struct buf names; /* the first few, for the note */
+};
+
+static int collect_gone(const struct store_run_node *n, void *arg)
+{
+	struct gone_nodes *g = arg;
+
+	if (idmap_get(g->seen, n->node.id) != 0)
+		return 0;
+	if (g->n++ < 5)
+		buf_printf(&g->names, "%s%s/%s", g->names.len ? ", " : "", n->cluster_name,
+			   n->node.name);
+	return 0;
+}
+
+static void note_gone(struct store *st, int64_t root, const struct resume_filter *f)
+{
+	struct gone_nodes g = {.seen = &f->root_nodes};
+	struct err err = ERR_INIT;
+
+	buf_init(&g.names, 4096);
+	if (store_run_nodes_foreach(st, root, collect_gone, &g, &err) < 0)
+		log_warn("%s", err.msg);
+	else if (g.n)
+		fprintf(stderr, "netctl: note: %zu node%s of run %lld %s gone (%s%s); %s pairs "
+			"were not probed again\n", g.n, g.n == 1 ? "" : "s", (long long)root,
+			g.n == 1 ? "is" : "are", g.names.data, g.n > 5 ? ", ..." : "",
+			g.n == 1 ? "its" : "their");
+	buf_release(&g.names);
+}
+
 /* The run a chain of resumes started from: its node table is the resume's. */
 static int64_t chain_root(struct store *st, int64_t id, struct err *err)
 {
@@ -276,11 +311,15 @@ static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 		fprintf(stderr, "netctl: resuming run %lld: probing what it did not pass\n",
 			(long long)parent->id);
 	rc = check_job_execute(ctx, st, &j);
+	/* only a run that got as far as its plan knows which nodes it met */
+	if ((rc == 0 || rc == 1) && !args.json)
+		note_gone(st, root, &f);
 	if (f.new_nodes.len && !args.json)
 		fprintf(stderr,
-			"netctl: note: %zu nodes joined after run %lld; their pairs were not added "
+			"netctl: note: %zu node%s joined after run %lld; %s pairs were not added "
 			"(run a new check for them)\n",
-			f.new_nodes.len, (long long)root);
+			f.new_nodes.len, f.new_nodes.len == 1 ? "" : "s", (long long)root,
+			f.new_nodes.len == 1 ? "its" : "their");
 	goto out;
 fail:
 	rc = cmd_fail(&err);
