@@ -38,11 +38,11 @@ world_rss_mb() { # RSS of every process in the world's namespaces, by kind (one 
 	local inodes
 	inodes=$(world_namespaces | sed 's|^|/run/netns/|' | xargs -r stat -L -c 'net:[%i]' 2>/dev/null | sort -u)
 	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -printf '%h %l\n' 2>/dev/null |
-		awk 'NR == FNR { want[$1] = 1; next } ($2 in want) { print $1 }' <(echo "$inodes") - |
-		while read -r d; do
-			echo "$(cat "$d/comm" 2>/dev/null) $(awk '/^VmRSS:/ {print $2}' "$d/status" 2>/dev/null)"
-		done | awk 'NF == 2 { kb[$1] += $2; n[$1]++; t += $2 }
-		END { for (k in kb) printf "    %-24s %4d procs %8.0f MB\n", k, n[k], kb[k] / 1024;
+		awk 'NR == FNR { want[$1] = 1; next } ($2 in want) { sub(/\/ns$/, "", $1); print $1 "/status" }' \
+			<(echo "$inodes") - | xargs -r grep -H -E '^(Name|VmRSS):' 2>/dev/null |
+		awk -F'[:\t ]+' '$2 == "Name" { name[$1] = $3 } $2 == "VmRSS" { rss[$1] = $3 }
+		END { for (f in name) { kb[name[f]] += rss[f]; n[name[f]]++; t += rss[f] }
+		      for (k in kb) printf "    %-24s %4d procs %8.0f MB\n", k, n[k], kb[k] / 1024;
 		      printf "    %-24s %14.0f MB\n", "total", t / 1024 }' | sort -k1,1
 }
 
