@@ -262,6 +262,14 @@ struct kube_rollout {
 	size_t nproblems;
 };
 
+/* The rollout figures of DaemonSet ns/name, one GET (0 where the status lacks a field). */
+struct kube_ds_status {
+	long generation, observed, desired, ready, updated;
+	char selector[512]; /* spec.selector.matchLabels as "k=v,k=v" */
+};
+int kube_daemonset_status(struct kube_client *c, const char *ns, const char *name,
+			  struct kube_ds_status *st, struct err *err);
+
 /* Waits at most timeout_ms (podWaitTime) until every desired pod of DaemonSet ns/name is
  * ready. 0: all ready (desired > 0). -1: ERR_TIMEOUT with out->problems naming each node
  * without a ready floater and why (zero nodes: a timeout that says so), or another error. */

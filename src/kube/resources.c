@@ -821,17 +821,18 @@ void kube_pod_list_release(struct kube_pod_list *l)
 
 /* ---- DaemonSet rollout -------------------------------------------------------------------- */
 
-struct ds_state {
-	long generation, observed, desired, ready, updated;
-	char selector[512];
-};
-
-static int ds_read(struct kube_client *c, const char *path, struct ds_state *s, struct err *err)
+int kube_daemonset_status(struct kube_client *c, const char *ns, const char *name,
+			  struct kube_ds_status *s, struct err *err)
 {
-	struct cJSON *ds = kube_get(c, path, err);
+	struct cJSON *ds;
 	const struct cJSON *meta, *st, *sel, *lbl;
+	char path[512];
 	size_t len = 0;
 
+	if (!dns_name_ok(ns) || !dns_name_ok(name))
+		return err_set(err, ERR_USAGE, "invalid DaemonSet %s/%s", ns, name);
+	snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/daemonsets/%s", ns, name);
+	ds = kube_get(c, path, err);
 	if (!ds)
 		return -1;
 	memset(s, 0, sizeof(*s));
@@ -869,7 +870,7 @@ static void problem_add(struct kube_rollout *out, size_t *cap, const char *node,
 }
 
 /* Per node: which has no ready floater, and why. */
-static int rollout_explain(struct kube_client *c, const char *ns, const struct ds_state *s,
+static int rollout_explain(struct kube_client *c, const char *ns, const struct kube_ds_status *s,
 			   struct kube_rollout *out, struct err *err)
 {
 	struct kube_node_list nodes;
@@ -911,16 +912,13 @@ int kube_daemonset_wait(struct kube_client *c, const char *ns, const char *name,
 			long timeout_ms, struct kube_rollout *out, struct err *err)
 {
 	int64_t start = time_mono_us(), end = start + (int64_t)timeout_ms * 1000;
-	struct ds_state s;
-	char path[512], took[32];
+	struct kube_ds_status s;
+	char took[32];
 	long pause = 200;
 
 	memset(out, 0, sizeof(*out));
-	if (!dns_name_ok(ns) || !dns_name_ok(name))
-		return err_set(err, ERR_USAGE, "invalid DaemonSet %s/%s", ns, name);
-	snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/daemonsets/%s", ns, name);
 	for (;;) {
-		if (ds_read(c, path, &s, err) < 0)
+		if (kube_daemonset_status(c, ns, name, &s, err) < 0)
 			return -1;
 		out->desired = s.desired;
 		out->ready = s.ready;

@@ -77,32 +77,6 @@ static int explain(struct engine *e, struct engine_cluster *ec, const char *ds, 
 	return 0;
 }
 
-struct ds_status {
-	long generation, observed, desired, ready, updated;
-};
-
-static int ds_status_get(struct engine *e, struct engine_cluster *ec, const char *ds,
-			 struct ds_status *st, struct err *err)
-{
-	char *path = xasprintf("/apis/apps/v1/namespaces/%s/daemonsets/%s", e->o.namespace, ds);
-	cJSON *obj = kube_get(ec->client, path, err);
-	const cJSON *meta, *status;
-
-	free(path);
-	if (!obj)
-		return err_prefix(err, "waiting for %s in %s", ds, ec->in->name);
-	memset(st, 0, sizeof(*st));
-	meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
-	status = cJSON_GetObjectItemCaseSensitive(obj, "status");
-	json_get_long(meta, "generation", 0, LONG_MAX, &st->generation, NULL);
-	json_get_long(status, "observedGeneration", 0, LONG_MAX, &st->observed, NULL);
-	json_get_long(status, "desiredNumberScheduled", 0, LONG_MAX, &st->desired, NULL);
-	json_get_long(status, "numberReady", 0, LONG_MAX, &st->ready, NULL);
-	json_get_long(status, "updatedNumberScheduled", 0, LONG_MAX, &st->updated, NULL);
-	cJSON_Delete(obj);
-	return 0;
-}
-
 /* Polls the DaemonSet until the floaters of the Ready nodes are ready, the deadline passes
  * or *stop is set (Ctrl-C is honoured at once, not after --pod-wait). NotReady nodes are
  * not waited for: no kubelet reports their floaters Ready, so waiting for every pod would
@@ -111,11 +85,12 @@ static int wait_one(struct engine *e, struct engine_cluster *ec, const char *ds,
 		    int64_t deadline_us, volatile sig_atomic_t *stop, struct err *err)
 {
 	long want, pause = 200;
-	struct ds_status st;
+	struct kube_ds_status st;
 	bool warned = false;
 
 	for (;;) {
-		if (ds_status_get(e, ec, ds, &st, err) < 0) {
+		if (kube_daemonset_status(ec->client, e->o.namespace, ds, &st, err) < 0) {
+			err_prefix(err, "waiting for %s in %s", ds, ec->in->name);
 			/* A busy API server (timeouts, 5xx after the client's retries) is asked
 			 * again until the deadline; a refusal or a missing DaemonSet is final. */
 			if (err->code != ERR_TIMEOUT && err->code != ERR_API)
