@@ -33,15 +33,16 @@ source_world() { # loads the world's names (cluster, node table) for checks
 }
 
 step_up() {
-	local c n
+	local c n cidrs
 	"$W" down >/dev/null 2>&1 || true
 	"$W" up --clusters east:5,west:5
 	for c in east west; do
 		n=$(kc "$c" get nodes --no-headers | awk '$2 == "Ready"' | wc -l)
 		((n == 5)) || fail "$c: $n of 5 nodes Ready: $(kc "$c" get nodes --no-headers)"
 		ok "$c: kubectl get nodes shows 5 Ready"
-		kc "$c" get nodes -o jsonpath='{range .items[*]}{.spec.podCIDRs}{"\n"}{end}' | grep -q 'fd00:19' ||
-			fail "$c: nodes without an IPv6 pod CIDR"
+		# captured first: `| grep -q` under pipefail fails when kubectl gets SIGPIPE
+		cidrs=$(kc "$c" get nodes -o jsonpath='{range .items[*]}{.spec.podCIDRs}{"\n"}{end}')
+		[[ $cidrs == *fd00:19* ]] || fail "$c: nodes without an IPv6 pod CIDR: $cidrs"
 	done
 }
 
