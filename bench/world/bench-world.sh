@@ -35,6 +35,12 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mem_avail_kb() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
 
 world_rss_mb() { # RSS of every process in the world's namespaces, by kind (one pass over /proc)
+	# processes come and go during the walk (find and grep then exit non-zero): not a failure
+	set +o pipefail
+	_world_rss_mb
+	set -o pipefail
+}
+_world_rss_mb() {
 	local inodes
 	inodes=$(world_namespaces | sed 's|^|/run/netns/|' | xargs -r stat -L -c 'net:[%i]' 2>/dev/null | sort -u)
 	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -printf '%h %l\n' 2>/dev/null |
@@ -47,7 +53,7 @@ world_rss_mb() { # RSS of every process in the world's namespaces, by kind (one 
 }
 
 ready_count() { # ready_count CLUSTER: floater pods Running and Ready (0 when the API is slow)
-	{ "$WT/world" exec "$KUBECTL" --kubeconfig "$WORLD_DIR/cp/$1/admin.kubeconfig" get pods -n kosmos-system \
+	{ "$WT/world" exec --dir "$dir" "$KUBECTL" --kubeconfig "$WORLD_DIR/cp/$1/admin.kubeconfig" get pods -n kosmos-system \
 		--request-timeout=60s -o json 2>/dev/null || echo '{"items":[]}'; } |
 		jq '[.items[] | select(.status.phase == "Running" and
 			(.status.conditions // [] | any(.type == "Ready" and .status == "True")))] | length' || echo 0

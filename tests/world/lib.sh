@@ -116,11 +116,13 @@ in_world() { in_ns "$WORLD_NS" "$@"; }
 
 # pid_ours PID WORD: the pid is alive (not a zombie) and WORD is on its command line.
 pid_ours() {
-	local st
+	local st cmd
 	[[ $1 =~ ^[0-9]+$ ]] || return 1
 	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
 	[[ -n $st && $st != Z && $st != X ]] || return 1
-	tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+	# captured first: `| grep -q` under pipefail fails when grep exits before tr is done
+	cmd=$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+	[[ $cmd == *"$2"* ]]
 }
 
 # stop_pid PID WORD [TIMEOUT_S]: TERM, wait, KILL; only when pid_ours.
