@@ -1,5 +1,6 @@
 # Writes OUT: an array SYMBOL of struct embedded_file from FILES (sorted by name).
 set(body "#include \"embed.h\"\n\nconst struct embedded_file ${SYMBOL}[] = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
 list(SORT FILES)
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)

@@ -27,6 +27,9 @@ void kube_loop_free(struct kube_loop *loop);
  * returns at once when nothing is in flight. Returns the number of requests still in
  * flight (0: idle), -1 on a libcurl failure. */
 int kube_loop_step(struct kube_loop *loop, long timeout_ms, struct err *err);
+/* Exponential backoff with jitter for a retry (attempt 0 = the first): a random time
+ * between half and all of min(base_ms << attempt, cap_ms). */
+long kube_backoff_ms(struct kube_loop *loop, int attempt, long base_ms, long cap_ms);
 /* Steps until nothing is in flight or timeout_ms ran out (then -1, ERR_TIMEOUT). */
 int kube_loop_run(struct kube_loop *loop, long timeout_ms, struct err *err);
 /* Requests in flight or waiting for a retry. */

@@ -688,15 +688,20 @@ static bool idempotent(const struct kube_call *call)
 	return call->method != KUBE_POST && call->method != KUBE_PATCH ? true : call->retry_post;
 }
 
-/* Full-jitter exponential backoff, at least the server's Retry-After. */
+long kube_backoff_ms(struct kube_loop *loop, int attempt, long base_ms, long cap_ms)
+{
+	long cap = base_ms << (attempt < 6 ? (attempt > 0 ? attempt : 0) : 6);
+
+	if (cap > cap_ms)
+		cap = cap_ms;
+	return cap / 2 + (long)(loop_rand(loop) % (uint64_t)(cap / 2 + 1));
+}
+
+/* Backoff with jitter, at least the server's Retry-After. */
 static long backoff_ms(struct kube_call *call, long retry_after_ms)
 {
-	long cap = BACKOFF_BASE_MS << (call->attempt < 6 ? call->attempt : 6);
-	long d;
+	long d = kube_backoff_ms(call->loop, call->attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
 
-	if (cap > BACKOFF_CAP_MS)
-		cap = BACKOFF_CAP_MS;
-	d = cap / 2 + (long)(loop_rand(call->loop) % (uint64_t)(cap / 2 + 1));
 	if (retry_after_ms > d)
 		d = retry_after_ms > RETRY_AFTER_CAP_MS ? RETRY_AFTER_CAP_MS : retry_after_ms;
 	return d;

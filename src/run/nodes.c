@@ -1,13 +1,9 @@
 /* The node table of a run: every node of every cluster with its floaters and addresses,
  * recorded in the store (which gives each node its stable id). */
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "run_int.h"
-
-/* NotReady nodes named in the run's record; more are only counted (the record stays small). */
-#define RECORD_NOT_READY_MAX 1000
 
 static const char *keep(struct engine *e, const char *s)
 {
@@ -102,6 +98,7 @@ static int collect_cluster(struct engine *e, size_t c, const struct kube_node_li
 		sn[i].host_ipv4 = pn->host_ip[0];
 		sn[i].host_ipv6 = pn->host_ip[1];
 		sn[i].floater = ok ? STORE_FLOATER_READY : STORE_FLOATER_NOT_READY;
+		sn[i].node_not_ready = !kn->ready;
 	}
 	rc = store_run_nodes_add(e->st, e->res->run_id, sn, nl->n, err);
 	for (size_t i = 0; rc == 0 && i < nl->n; i++)
@@ -117,8 +114,8 @@ static int collect_cluster(struct engine *e, size_t c, const struct kube_node_li
 	return 0;
 }
 
-/* Lists every cluster's nodes before the run begins: the record names the NotReady ones,
- * and the rollout does not wait for floaters that cannot become Ready on them. */
+/* Lists every cluster's nodes before the rollout, which does not wait for floaters that
+ * cannot become Ready on NotReady nodes. */
 int nodes_list(struct engine *e, struct err *err)
 {
 	for (size_t c = 0; c < e->nclusters; c++) {
@@ -133,49 +130,6 @@ int nodes_list(struct engine *e, struct err *err)
 				ec->nodes_not_ready++;
 	}
 	return 0;
-}
-
-/* The run's record: the options plus "nodes_not_ready" ("cluster/node" names, what the
- * verdicts read; the store's node table has no node condition) when there are any. */
-char *nodes_record_json(const struct engine *e, const char *options_json)
-{
-	struct err err = ERR_INIT;
-	const char *text = options_json ? options_json : "{}";
-	cJSON *o = json_parse(text, strlen(text), 0, &err), *list;
-	size_t named = 0, total = 0;
-	char *s;
-
-	if (!cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		return xstrdup(text);
-	}
-	list = cJSON_CreateArray();
-	for (size_t c = 0; c < e->nclusters; c++) {
-		const struct engine_cluster *ec = &e->clusters[c];
-
-		for (size_t i = 0; i < ec->nodes.n; i++) {
-			char *label;
-
-			if (ec->nodes.items[i].ready)
-				continue;
-			total++;
-			if (named >= RECORD_NOT_READY_MAX)
-				continue;
-			label = xasprintf("%s/%s", ec->in->name, ec->nodes.items[i].name);
-			cJSON_AddItemToArray(list, cJSON_CreateString(label));
-			free(label);
-			named++;
-		}
-	}
-	if (total) {
-		cJSON_AddItemToObject(o, "nodes_not_ready", list);
-		cJSON_AddNumberToObject(o, "nodes_not_ready_count", (double)total);
-	} else {
-		cJSON_Delete(list);
-	}
-	s = json_print(o);
-	cJSON_Delete(o);
-	return s;
 }
 
 int nodes_collect(struct engine *e, struct err *err)

@@ -1,12 +1,22 @@
 /* Probe requests: one POST /v1/probe per shard to the source floater through the API
  * server's pod proxy; NDJSON results are mapped back to pairs by their ref. A request that
- * fails is retried once for the results still missing; then they are agent-lost. */
+ * fails is asked again for the results still missing: once at once when the API server
+ * answered with an error (the pod is unreachable, a timeout), and with backoff for up to
+ * PROBE_PATIENCE_MS when no answer came or the stream was cut (an API server restarting);
+ * then they are agent-lost. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "run_int.h"
+
+/* How long the sources of a cluster keep asking while its API server cannot be reached
+ * (counted from the first failure, so a server that stays away costs one such wait, not
+ * one per source), and the backoff between attempts (kube_backoff_ms: doubling, jittered). */
+#define PROBE_PATIENCE_MS   60000
+#define PROBE_BACKOFF_MS    500
+#define PROBE_BACKOFF_MAX_MS 8000
 
 struct probe_req {
 	struct probe_req *prev, *next;
@@ -20,7 +30,8 @@ struct probe_req {
 	uint8_t *seen; /* per target: protocols already answered */
 	size_t n;
 	int attempt;
-	bool finished; /* the floater sent its final line */
+	bool finished;	    /* the floater sent its final line */
+	int64_t due_us;	    /* a retry waits until then (no call in flight meanwhile) */
 };
 
 static void req_link(struct engine *e, struct probe_req *r)
@@ -113,6 +124,8 @@ static int on_line(void *arg, const char *line, size_t len)
 		log_debug("floater sent a malformed line: %s", err.msg);
 		return 0;
 	}
+	r->ec->unreachable_us = 0; /* an answer came through this cluster's API server */
+	r->ec->answered = true;
 	if (json_get_bool(j, "done", &done, &err) == 0 && done) {
 		r->finished = true;
 		goto out;
@@ -196,29 +209,76 @@ static struct probe_req *req_new(struct engine *e, uint32_t src, enum plan_sende
 
 static void req_send(struct probe_req *r);
 
+/* No answer from the API server, or an answer cut short: the server itself may be
+ * restarting, so it is worth waiting for. So is a 401/403 from a cluster whose proxy
+ * answered earlier in this run: a restarted API server denies requests until its
+ * authorization caches are filled. Another HTTP error (the proxy could not reach the pod)
+ * or a timeout is not. */
+static bool worth_waiting(const struct probe_req *r, const struct kube_response *resp,
+			  const struct err *err)
+{
+	if (err && err->code == ERR_TIMEOUT)
+		return false;
+	if (resp->status == 401 || resp->status == 403)
+		return r->ec->answered;
+	return resp->status == 0 || (resp->status >= 200 && resp->status < 300);
+}
+
 static void on_done(void *arg, const struct kube_response *resp, const struct err *err)
 {
 	struct probe_req *r = arg;
 	struct engine *e = r->e;
+	const char *why = err ? err->msg : "the floater ended its answer early";
+	int64_t now = time_mono_us();
+	bool wait;
+	long delay;
 
-	req_unlink(e, r);
 	r->call = NULL;
-	if (missing_count(r) == 0) {
+	if (missing_count(r) == 0 || e->interrupted) {
+		req_unlink(e, r);
 		req_free(r);
 		return;
 	}
-	if (r->attempt == 0 && !e->interrupted) {
-		/* Same targets, only what is still missing is asked for again. */
-		engine_warn(e, "%s: node %s: probe request %s; retrying %zu targets once",
-			    r->ec->in->name, e->nodes[r->src].name,
-			    err ? err->msg : "ended early", missing_count(r));
-		r->attempt = 1;
+	wait = worth_waiting(r, resp, err);
+	if (wait && !r->ec->unreachable_us)
+		r->ec->unreachable_us = now;
+	if (r->attempt == 0 ||
+	    (wait && now - r->ec->unreachable_us < PROBE_PATIENCE_MS * 1000LL)) {
+		/* Same targets, only what is still missing is asked for again; the request
+		 * stays linked (it counts as in flight) until probe_retry_due() sends it. */
+		delay = r->attempt == 0 ? 0
+					: kube_backoff_ms(e->loop, r->attempt - 1, PROBE_BACKOFF_MS,
+							  PROBE_BACKOFF_MAX_MS);
+		if (r->attempt == 0)
+			engine_warn(e, "%s: node %s: probe request failed (%s); asking again for "
+				       "%zu targets%s",
+				    r->ec->in->name, e->nodes[r->src].name, why, missing_count(r),
+				    wait ? ", with backoff while the API server is unavailable"
+					 : " once");
+		r->attempt++;
 		r->finished = false;
-		req_send(r);
+		r->due_us = now + delay * 1000;
 		return;
 	}
-	give_up(r, err ? err->msg : "the floater ended its answer early");
+	req_unlink(e, r);
+	give_up(r, why);
 	req_free(r);
+}
+
+/* Sends the retries whose wait is over. */
+void probe_retry_due(struct engine *e)
+{
+	int64_t now = time_mono_us();
+	struct probe_req *r = e->requests, *next;
+
+	for (; r; r = next) {
+		next = r->next;
+		if (r->call || !r->due_us || r->due_us > now)
+			continue;
+		r->due_us = 0;
+		req_unlink(e, r);
+		req_send(r); /* links it again, at the head: not seen twice by this walk */
+	}
 }
 
 static void req_send(struct probe_req *r)

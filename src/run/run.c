@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "run_int.h"
 
@@ -168,6 +169,7 @@ static bool dispatch_more(struct engine *e)
 static int probe_all(struct engine *e, volatile sig_atomic_t *stop, struct err *err)
 {
 	bool work_left = true;
+	int active;
 
 	e->probe_start_us = time_mono_us();
 	e->last_flush_us = e->probe_start_us;
@@ -176,12 +178,16 @@ static int probe_all(struct engine *e, volatile sig_atomic_t *stop, struct err *
 			e->interrupted = true;
 			break;
 		}
+		probe_retry_due(e);
 		if (work_left)
 			work_left = dispatch_more(e);
 		if (!work_left && e->inflight_total == 0)
 			break;
-		if (kube_loop_step(e->loop, 50, err) < 0)
+		active = kube_loop_step(e->loop, 50, err);
+		if (active < 0)
 			return -1;
+		if (active == 0 && e->inflight_total)
+			usleep(20000); /* only retries waiting for their time: the loop returned at once */
 		if (e->store_failed)
 			break;
 		if (time_mono_us() - e->last_flush_us > 250000)
@@ -253,12 +259,12 @@ static int engine_init(struct engine *e, struct store *st, const struct run_clus
 }
 
 static int64_t begin_run(struct engine *e, const struct run_cluster *clusters, size_t n,
-			 const char *record, struct err *err)
+			 const char *options_json, struct err *err)
 {
 	struct store_run_cluster *rc = xcalloc(n, sizeof(*rc));
 	struct store_run_spec spec = {
 		.parent_id = e->o.parent_id,
-		.options_json = record ? record : "{}",
+		.options_json = options_json ? options_json : "{}",
 		.protocols = e->o.protocols,
 		.families = e->o.families,
 		.networks = e->o.networks,
@@ -293,7 +299,6 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	struct engine e;
 	struct plan_opts po;
 	struct err list_err = ERR_INIT;
-	char *record = NULL;
 	int rc = -1, listed;
 	int64_t t0;
 
@@ -303,8 +308,7 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	t0 = time_mono_us();
 	/* the run is recorded even when a cluster cannot be listed: it then shows as failed */
 	listed = nodes_list(&e, &list_err);
-	record = nodes_record_json(&e, o->options_json);
-	res->run_id = begin_run(&e, clusters, n, record, err);
+	res->run_id = begin_run(&e, clusters, n, o->options_json, err);
 	if (res->run_id < 0)
 		goto out;
 	if (listed < 0) {
@@ -353,6 +357,5 @@ out:
 	if (e.clusters)
 		res->api_requests = api_requests(&e);
 	engine_release(&e);
-	free(record);
 	return rc;
 }

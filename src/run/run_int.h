@@ -22,6 +22,8 @@ struct engine_cluster {
 	unsigned deployed;   /* KUBE_NET_* DaemonSets this run applied */
 	struct kube_node_list nodes; /* listed before the run begins, sorted by name */
 	size_t nodes_not_ready;      /* of which the Ready condition is not True */
+	int64_t unreachable_us;      /* since when its API server gives no answer (0: it does) */
+	bool answered;		     /* a probe request through it got an answer this run */
 };
 
 struct engine {
@@ -67,12 +69,12 @@ unsigned engine_kube_networks(unsigned store_networks);
 
 /* nodes.c */
 int nodes_list(struct engine *e, struct err *err);
-char *nodes_record_json(const struct engine *e, const char *options_json);
 int nodes_collect(struct engine *e, struct err *err);
 void nodes_release(struct engine *e);
 
 /* probe.c */
 void probe_request_start(struct engine *e, const struct plan_shard *sh, int attempt);
+void probe_retry_due(struct engine *e);
 void probe_cancel_all(struct engine *e);
 
 #endif

@@ -216,6 +216,7 @@ struct store_node {
 	const char *pod_ipv4, *pod_ipv6;   /* NULL when none */
 	const char *host_ipv4, *host_ipv6; /* NULL when none */
 	enum store_floater_state floater;
+	bool node_not_ready; /* the Node's Ready condition was not True when the run listed it */
 };
 
 /* Records the node table of a run (one transaction) and fills nodes[i].id. Adding a node

@@ -7,7 +7,6 @@
  * it, biggest first; what nothing explains is a bad link. Candidates that explain nothing
  * are dropped, which is what keeps a partition from also being reported as N bad nodes.
  */
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,44 +182,13 @@ static int fam_ix(uint8_t family)
 
 /* ---- walk 1: counting ------------------------------------------------------------------ */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The NotReady nodes the engine recorded with the run ("nodes_not_ready"). A record
- * without them (or unreadable) just means no node is known to have been NotReady. */
-static void not_ready_load(struct vstate *s, const char *record)
-{
-	struct err err = ERR_INIT;
-	cJSON *o = record ? json_parse(record, strlen(record), 0, &err) : NULL;
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "nodes_not_ready"), *it;
-	size_t cap = 0;
-
-	cJSON_ArrayForEach(it, list) {
-		if (!cJSON_IsString(it))
-			continue;
-		s->not_ready = xgrow(s->not_ready, &cap, s->nnot_ready + 1, sizeof(char *));
-		s->not_ready[s->nnot_ready++] = xstrdup(it->valuestring);
-	}
-	cJSON_Delete(o);
-	if (s->nnot_ready)
-		qsort(s->not_ready, s->nnot_ready, sizeof(char *), cmp_str);
-}
-
-static bool not_ready_has(const struct vstate *s, const char *label)
-{
-	return s->nnot_ready &&
-	       bsearch(&label, s->not_ready, s->nnot_ready, sizeof(char *), cmp_str) != NULL;
-}
-
 static int nodes_cb(const struct store_run_node *rn, void *ctx)
 {
 	struct vstate *s = ctx;
 	uint32_t ix = node_register(s, rn->node.id, rn->cluster_name, rn->node.name);
 
 	s->nodes[ix].floater = rn->node.floater;
-	s->nodes[ix].node_not_ready = not_ready_has(s, s->nodes[ix].label);
+	s->nodes[ix].node_not_ready = rn->node.node_not_ready;
 	return 0;
 }
 
@@ -502,9 +470,6 @@ static void vstate_release(struct vstate *s)
 		free(s->nodes[i].label);
 	}
 	free(s->nodes);
-	for (size_t i = 0; i < s->nnot_ready; i++)
-		free(s->not_ready[i]);
-	free(s->not_ready);
 	free(s->cps);
 	free(s->ncs);
 	free(s->links);
@@ -528,7 +493,6 @@ static int run_pair_results(struct vstate *s, struct err *err)
 		return -1;
 	s->planned = ri->planned;
 	s->interrupted = ri->status == STORE_RUN_INTERRUPTED;
-	not_ready_load(s, ri->options_json);
 	s->pair_results = popcount(ri->protocols) * popcount(ri->families ? ri->families : 1) *
 			  popcount(ri->networks ? ri->networks : 1);
 	store_run_info_free(ri);

@@ -21,7 +21,7 @@ struct vnode {
 	char *cluster, *name, *label; /* label: "cluster/name" */
 	uint32_t ci;
 	enum store_floater_state floater;
-	bool node_not_ready; /* the run's record names the node NotReady */
+	bool node_not_ready; /* the run listed the Node NotReady */
 	int64_t rows; /* every result this node is an end of */
 	struct vcnt role[2], proto[2][PROTO_MAX], fam[2][2];
 	int64_t peers[2], last_peer[2];
@@ -76,8 +76,6 @@ struct vstate {
 	int64_t total, failed, not_probed;
 	int64_t pair_results; /* results per node pair in the run's plan */
 	int64_t planned;      /* result rows the run planned */
-	char **not_ready;     /* "cluster/node" names of NotReady nodes (sorted) */
-	size_t nnot_ready;
 	bool interrupted;
 	struct vev ev_not_probed;
 	/* walk 2: the node pair being streamed and the bad links found so far */

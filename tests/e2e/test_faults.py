@@ -163,4 +163,28 @@ finally:
 check(r.returncode == 0 and not failed,
       "throttled API server: the run completes and passes (exit %d, %d failed)"
       % (r.returncode, len(failed)))
+
+# an API server restarted while the check streams through it: its streams are cut and its
+# floaters cannot be asked until it is back; the requests are asked again with backoff,
+# and the run passes with every pair measured, none lost
+log("--- API server restarted mid-run")
+p = st.popen("check", *CROSS, "--protocol", "icmp", "--family", "4", "--count", "150",
+             "--interval", "20ms", "--concurrency", "1", *BASE)
+time.sleep(4)
+t0 = time.time()
+fault("apiserver-restart", "west")
+log("west API server restarted in %.1f s" % (time.time() - t0))
+out, err = p.communicate(timeout=600)
+run_id = st.last_run()
+failed = st.failed_pairs(run_id)
+results, planned, status = st.sql("SELECT results, planned, status FROM runs WHERE id = ?",
+                                  run_id)[0]
+check(p.returncode == 0 and not failed,
+      "API server restarted: the run passes (exit %d, %d failed: %s)"
+      % (p.returncode, len(failed), err[-600:] if failed else ""))
+check(status == "done" and results == planned,
+      "API server restarted: every planned result stored (%d of %d, %s)"
+      % (results, planned, status))
+check("asking again" in err and "west" in err,
+      "API server restarted: west's cut requests were asked again (stderr: %s)" % err[-400:])
 finish()

@@ -1,6 +1,5 @@
-/* Verdicts about nodes the engine recorded as NotReady ("nodes_not_ready" in the run's
- * record): a real temp SQLite store holding a small single-cluster run, as the engine
- * writes it. */
+/* Verdicts about nodes the engine recorded as NotReady (run_nodes.node_ready = 0): a real
+ * temp SQLite store holding a small single-cluster run, as the engine writes it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +19,7 @@ static char dir[] = "/tmp/netctl-verdict-node.XXXXXX";
 static char path[128];
 
 struct spec {
-	const char *record;	       /* the run's recorded options */
+	bool not_ready[NODES];		    /* the Node's Ready condition, n1..n4 */
 	enum store_floater_state fl[NODES]; /* floater state per node n1..n4 */
 };
 
@@ -28,7 +27,7 @@ struct spec {
 static int64_t run_make(struct store *st, const struct spec *sp)
 {
 	struct store_run_cluster rc = {0, STORE_ROLE_SRC | STORE_ROLE_DST};
-	struct store_run_spec spec = {.options_json = sp->record,
+	struct store_run_spec spec = {.options_json = "{}",
 				      .protocols = 1u << PROTO_TCP,
 				      .families = STORE_FAMILY_V4,
 				      .networks = 1u << STORE_NET_POD,
@@ -58,6 +57,7 @@ static int64_t run_make(struct store *st, const struct spec *sp)
 		nodes[i].cluster_id = rc.cluster_id;
 		nodes[i].name = names[i];
 		nodes[i].floater = sp->fl[i];
+		nodes[i].node_not_ready = sp->not_ready[i];
 	}
 	assert_int_equal(store_run_nodes_add(st, run, nodes, NODES, &err), 0);
 	memset(rows, 0, sizeof(rows));
@@ -82,6 +82,23 @@ static int64_t run_make(struct store *st, const struct spec *sp)
 	assert_int_equal(store_results_add(st, run, rows, n, &err), 0);
 	assert_int_equal(store_run_finish(st, run, STORE_RUN_DONE, &err), 0);
 	return run;
+}
+
+struct store_node_seen {
+	int nodes, not_ready;
+	char last_not_ready[8];
+};
+
+static int seen_cb(const struct store_run_node *n, void *ctx)
+{
+	struct store_node_seen *seen = ctx;
+
+	seen->nodes++;
+	if (n->node.node_not_ready) {
+		seen->not_ready++;
+		snprintf(seen->last_not_ready, sizeof(seen->last_not_ready), "%s", n->node.name);
+	}
+	return 0;
 }
 
 static struct verdict_list *compute(struct store *st, int64_t run)
@@ -130,8 +147,7 @@ static int teardown(void **state)
 static void test_not_ready_named(void **state)
 {
 	struct spec sp = {
-		.record = "{\"count\":3,\"nodes_not_ready\":[\"east/n2\"],"
-			  "\"nodes_not_ready_count\":1}",
+		.not_ready = {false, true, false, false},
 		.fl = {STORE_FLOATER_READY, STORE_FLOATER_NOT_READY, STORE_FLOATER_READY,
 		       STORE_FLOATER_NOT_READY},
 	};
@@ -154,27 +170,11 @@ static void test_not_ready_named(void **state)
 	verdict_list_free(vl);
 }
 
-/* A record without the list (an older run): only "floater missing" can be said. */
-static void test_old_record(void **state)
-{
-	struct spec sp = {
-		.record = "{\"count\":3}",
-		.fl = {STORE_FLOATER_READY, STORE_FLOATER_NOT_READY, STORE_FLOATER_READY,
-		       STORE_FLOATER_READY},
-	};
-	struct verdict_list *vl = compute(*state, run_make(*state, &sp));
-
-	assert_int_equal(verdict_count(vl), 1);
-	assert_int_equal(verdict_get(vl, 0)->kind, VERDICT_FLOATER_MISSING);
-	assert_int_equal(verdict_get(vl, 0)->failed, 6);
-	verdict_list_free(vl);
-}
-
 /* A NotReady node whose floater still answered, every pair passing: nothing to explain. */
 static void test_not_ready_but_probed(void **state)
 {
 	struct spec sp = {
-		.record = "{\"nodes_not_ready\":[\"east/n3\"]}",
+		.not_ready = {false, false, true, false},
 		.fl = {STORE_FLOATER_READY, STORE_FLOATER_READY, STORE_FLOATER_READY,
 		       STORE_FLOATER_READY},
 	};
@@ -185,28 +185,36 @@ static void test_not_ready_but_probed(void **state)
 	verdict_list_free(vl);
 }
 
-/* A malformed record never fails the verdicts. */
-static void test_bad_record(void **state)
+/* The condition is read back as stored, and a Ready node's is not reported: a run that
+ * sees no NotReady node says floater-missing, never node-not-ready. */
+static void test_stored_condition(void **state)
 {
 	struct spec sp = {
-		.record = "{\"nodes_not_ready\":[1,null,{\"x\":2}]}",
 		.fl = {STORE_FLOATER_READY, STORE_FLOATER_READY, STORE_FLOATER_NOT_READY,
 		       STORE_FLOATER_READY},
 	};
-	struct verdict_list *vl = compute(*state, run_make(*state, &sp));
+	struct store_node_seen seen = {0};
+	struct err err = ERR_INIT;
+	int64_t run = run_make(*state, &sp);
+	struct verdict_list *vl = compute(*state, run);
 
 	assert_int_equal(verdict_count(vl), 1);
 	assert_int_equal(verdict_get(vl, 0)->kind, VERDICT_FLOATER_MISSING);
 	verdict_list_free(vl);
+	sp.not_ready[3] = true;
+	run = run_make(*state, &sp);
+	assert_int_equal(store_run_nodes_foreach(*state, run, seen_cb, &seen, &err), 0);
+	assert_int_equal(seen.nodes, NODES);
+	assert_int_equal(seen.not_ready, 1);
+	assert_string_equal(seen.last_not_ready, "n4");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_not_ready_named),
-	    cmocka_unit_test(test_old_record),
 	    cmocka_unit_test(test_not_ready_but_probed),
-	    cmocka_unit_test(test_bad_record),
+	    cmocka_unit_test(test_stored_condition),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -337,29 +337,18 @@ static void lease_patched(void *arg, const struct kube_response *resp, const str
 		log_warn("kubesim: lease %s: %s", n->name, err->msg);
 }
 
-static void lease_patch(struct ks *ks, struct ks_node *n, const cJSON *o)
+/* Start one lease request (the create or a renewal); the node has at most one in flight. */
+static void lease_send(struct ks *ks, struct ks_node *n, struct kube_request *req)
 {
 	struct err err = ERR_INIT;
-	char *path = xasprintf("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s",
-			       n->name);
-	char *text = json_print(o);
-	struct kube_request req = {
-		.method = KUBE_PATCH,
-		.path = path,
-		.body = text,
-		.content_type = "application/merge-patch+json",
-		.on_done = lease_patched,
-		.arg = n,
-	};
 
-	if (kube_call_start(ks->api, &req, &err)) {
+	req->arg = n;
+	if (kube_call_start(ks->api, req, &err)) {
 		ks->inflight_patches++;
 		n->lease_pending = true;
 	} else {
 		log_warn("kubesim: lease %s: %s", n->name, err.msg);
 	}
-	free(path);
-	free(text);
 }
 
 /* Create once (async), then merge-patch renewTime; never blocks the loop, one request per
@@ -368,34 +357,35 @@ static void lease_renew(struct ks *ks, struct ks_node *n)
 {
 	char now[40];
 	cJSON *o;
+	char *text, *path = NULL;
 
 	if (n->lease_pending)
 		return;
 	micro_now(now, sizeof(now));
 	o = lease_object(n, now);
+	text = json_print(o);
+	cJSON_Delete(o);
 	if (!n->lease_created) {
-		struct err err = ERR_INIT;
-		char *text = json_print(o);
-		struct kube_request req = {
+		lease_send(ks, n, &(struct kube_request){
 			.method = KUBE_POST,
 			.path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
 			.body = text,
 			.retry_post = true,
 			.on_done = lease_created,
-			.arg = n,
-		};
-
-		if (kube_call_start(ks->api, &req, &err)) {
-			ks->inflight_patches++;
-			n->lease_pending = true;
-		} else {
-			log_warn("kubesim: lease %s: %s", n->name, err.msg);
-		}
-		free(text);
+		});
 	} else {
-		lease_patch(ks, n, o);
+		path = xasprintf("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s",
+				 n->name);
+		lease_send(ks, n, &(struct kube_request){
+			.method = KUBE_PATCH,
+			.path = path,
+			.body = text,
+			.content_type = "application/merge-patch+json",
+			.on_done = lease_patched,
+		});
 	}
-	cJSON_Delete(o);
+	free(path);
+	free(text);
 }
 
 static void nodes_tick(struct ks *ks)
