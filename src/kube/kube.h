@@ -179,6 +179,11 @@ struct kube_node_list {
 
 int kube_nodes_list(struct kube_client *c, struct kube_node_list *out, struct err *err);
 void kube_node_list_release(struct kube_node_list *l);
+/* Adds one Node object as the API server sent it (cap: the list's capacity, 0 at first).
+ * The name must be a DNS name (else -1, ERR_PROTO); addresses that are not IP literals are
+ * left out. What kube_nodes_list does per item; the fuzz target feeds it directly. */
+int kube_node_list_add(struct kube_node_list *l, size_t *cap, const struct cJSON *item,
+		       struct err *err);
 
 struct kube_pod {
 	char *name;
@@ -202,6 +207,9 @@ struct kube_pod_list {
 int kube_pods_list(struct kube_client *c, const char *ns, const char *label_selector,
 		   struct kube_pod_list *out, struct err *err);
 void kube_pod_list_release(struct kube_pod_list *l);
+/* Adds one Pod object, checked as kube_node_list_add does. */
+int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *item,
+		      struct err *err);
 
 /* ---- what netctl deploys (the deploy/ templates, embedded) ------------------------------------- */
 

@@ -1,8 +1,10 @@
 /* The objects netctl deploys: templates (YAML -> JSON), idempotent apply, DaemonSet rollout
  * wait, node and pod listings, and deleting everything netctl created. */
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -566,6 +568,15 @@ static char **strv_push(char **v, const char *s)
 	return v;
 }
 
+/* An address as the API server reports it, kept only when it is an IP literal: what is
+ * later probed or printed never comes unchecked from the server. */
+static bool ip_ok(const char *s)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return inet_pton(strchr(s, ':') ? AF_INET6 : AF_INET, s, a) == 1;
+}
+
 static void node_parse(struct kube_node *n, const struct cJSON *item)
 {
 	const struct cJSON *spec = cJSON_GetObjectItemCaseSensitive(item, "spec");
@@ -584,7 +595,7 @@ static void node_parse(struct kube_node *n, const struct cJSON *item)
 		entry = xasprintf("%s=%s", type, addr);
 		n->addresses = strv_push(n->addresses, entry);
 		free(entry);
-		if (strcmp(type, "InternalIP"))
+		if (strcmp(type, "InternalIP") || !ip_ok(addr))
 			continue;
 		if (strchr(addr, ':') && !n->internal_ipv6)
 			n->internal_ipv6 = xstrdup(addr);
@@ -607,27 +618,45 @@ static void node_parse(struct kube_node *n, const struct cJSON *item)
 	n->ready = condition_true(item, "Ready");
 }
 
-struct node_acc {
-	struct kube_node_list *out;
-	size_t cap;
-};
-
-static int node_item(void *arg, const struct cJSON *item, struct err *err)
+/* A name from the server that becomes a table cell, a store key or a URL path segment. */
+static int object_name_check(const char *kind, const char *name, struct err *err)
 {
-	struct node_acc *acc = arg;
-	struct kube_node_list *l = acc->out;
+	if (!name)
+		return err_set(err, ERR_PROTO, "the API server sent a %s without metadata.name",
+			       kind);
+	if (!dns_name_ok(name))
+		return err_set(err, ERR_PROTO,
+			       "the API server sent a %s named '%.80s', which is not a DNS name",
+			       kind, name);
+	return 0;
+}
 
-	if (!meta_name(item))
-		return err_set(err, ERR_PROTO, "node without metadata.name");
-	l->items = xgrow(l->items, &acc->cap, l->n + 1, sizeof(*l->items));
+int kube_node_list_add(struct kube_node_list *l, size_t *cap, const struct cJSON *item,
+		       struct err *err)
+{
+	if (object_name_check("node", meta_name(item), err) < 0)
+		return -1;
+	l->items = xgrow(l->items, cap, l->n + 1, sizeof(*l->items));
 	memset(&l->items[l->n], 0, sizeof(l->items[l->n]));
 	node_parse(&l->items[l->n++], item);
 	return 0;
 }
 
+struct list_acc {
+	void *out;
+	size_t cap;
+};
+
+static int node_item(void *arg, const struct cJSON *item, struct err *err)
+{
+	struct list_acc *acc = arg;
+
+	return kube_node_list_add(acc->out, &acc->cap, item, err);
+}
+
 int kube_nodes_list(struct kube_client *c, struct kube_node_list *out, struct err *err)
 {
-	struct node_acc acc = {out, 0};
+	struct list_acc acc = {out, 0};
 	struct kube_list_opts o = {.on_item = node_item, .arg = &acc};
 
 	memset(out, 0, sizeof(*out));
@@ -738,7 +767,7 @@ static void pod_parse(struct kube_pod *p, const struct cJSON *item)
 	p->name = xstrdup(meta_name(item));
 	if (json_get_string(spec, "nodeName", &s, NULL) == 0)
 		p->node = xstrdup(s);
-	if (json_get_string(st, "hostIP", &s, NULL) == 0)
+	if (json_get_string(st, "hostIP", &s, NULL) == 0 && ip_ok(s))
 		p->host_ip = xstrdup(s);
 	if (json_get_string(labels, "netctl.io/network", &s, NULL) == 0)
 		p->network = xstrdup(s);
@@ -746,14 +775,14 @@ static void pod_parse(struct kube_pod *p, const struct cJSON *item)
 		p->phase = xstrdup(s);
 	cJSON_ArrayForEach(ip, cJSON_GetObjectItemCaseSensitive(st, "podIPs"))
 	{
-		if (json_get_string(ip, "ip", &s, NULL) != 0)
+		if (json_get_string(ip, "ip", &s, NULL) != 0 || !ip_ok(s))
 			continue;
 		if (strchr(s, ':') && !p->ipv6)
 			p->ipv6 = xstrdup(s);
 		else if (!strchr(s, ':') && !p->ipv4)
 			p->ipv4 = xstrdup(s);
 	}
-	if (!p->ipv4 && !p->ipv6 && json_get_string(st, "podIP", &s, NULL) == 0)
+	if (!p->ipv4 && !p->ipv6 && json_get_string(st, "podIP", &s, NULL) == 0 && ip_ok(s))
 		*(strchr(s, ':') ? &p->ipv6 : &p->ipv4) = xstrdup(s);
 	if (!p->node)
 		p->wanted_node = affinity_node(spec);
@@ -762,28 +791,28 @@ static void pod_parse(struct kube_pod *p, const struct cJSON *item)
 		p->why = pod_why(item, p->phase);
 }
 
-struct pod_acc {
-	struct kube_pod_list *out;
-	size_t cap;
-};
-
-static int pod_item(void *arg, const struct cJSON *item, struct err *err)
+int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *item,
+		      struct err *err)
 {
-	struct pod_acc *acc = arg;
-	struct kube_pod_list *l = acc->out;
-
-	if (!meta_name(item))
-		return err_set(err, ERR_PROTO, "pod without metadata.name");
-	l->items = xgrow(l->items, &acc->cap, l->n + 1, sizeof(*l->items));
+	if (object_name_check("pod", meta_name(item), err) < 0)
+		return -1;
+	l->items = xgrow(l->items, cap, l->n + 1, sizeof(*l->items));
 	memset(&l->items[l->n], 0, sizeof(l->items[l->n]));
 	pod_parse(&l->items[l->n++], item);
 	return 0;
 }
 
+static int pod_item(void *arg, const struct cJSON *item, struct err *err)
+{
+	struct list_acc *acc = arg;
+
+	return kube_pod_list_add(acc->out, &acc->cap, item, err);
+}
+
 int kube_pods_list(struct kube_client *c, const char *ns, const char *label_selector,
 		   struct kube_pod_list *out, struct err *err)
 {
-	struct pod_acc acc = {out, 0};
+	struct list_acc acc = {out, 0};
 	struct kube_list_opts o = {.on_item = pod_item, .arg = &acc};
 	char path[512];
 

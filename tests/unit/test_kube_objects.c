@@ -1,0 +1,116 @@
+/* Node and Pod objects as an API server sends them: what netctl keeps of each, and what it
+ * refuses (names that are not DNS names, addresses that are not IP literals). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "kube.h"
+
+static cJSON *parse(const char *text)
+{
+	cJSON *j = cJSON_Parse(text);
+
+	assert_non_null(j);
+	return j;
+}
+
+static void test_node_fields(void **state)
+{
+	cJSON *item = parse(
+	    "{\"metadata\":{\"name\":\"east-node-1\"},"
+	    "\"spec\":{\"podCIDRs\":[\"198.18.16.0/24\",\"fd00:10:1::/64\"]},"
+	    "\"status\":{\"addresses\":[{\"type\":\"Hostname\",\"address\":\"east-node-1\"},"
+	    "{\"type\":\"InternalIP\",\"address\":\"not-an-ip\"},"
+	    "{\"type\":\"InternalIP\",\"address\":\"198.18.0.11\"},"
+	    "{\"type\":\"InternalIP\",\"address\":\"fd00::b\"}],"
+	    "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+	struct kube_node_list l = {0};
+	struct err err = ERR_INIT;
+	size_t cap = 0;
+
+	(void)state;
+	assert_int_equal(kube_node_list_add(&l, &cap, item, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.items[0].name, "east-node-1");
+	/* the first InternalIP that is an address, not the first entry of that type */
+	assert_string_equal(l.items[0].internal_ipv4, "198.18.0.11");
+	assert_string_equal(l.items[0].internal_ipv6, "fd00::b");
+	assert_string_equal(l.items[0].pod_cidrs[1], "fd00:10:1::/64");
+	assert_true(l.items[0].ready);
+	kube_node_list_release(&l);
+	cJSON_Delete(item);
+}
+
+static void test_bad_names_refused(void **state)
+{
+	const char *items[] = {
+	    "{\"metadata\":{\"name\":\"east\\u001b[31mnode\"}}",
+	    "{\"metadata\":{\"name\":\"../../secrets\"}}",
+	    "{\"metadata\":{\"name\":\"East-Node\"}}",
+	    "{\"metadata\":{\"name\":\"\"}}",
+	    "{\"metadata\":{}}",
+	    "{\"metadata\":{\"name\":7}}",
+	};
+	struct kube_node_list nl = {0};
+	struct kube_pod_list pl = {0};
+	size_t ncap = 0, pcap = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		cJSON *item = parse(items[i]);
+		struct err err = ERR_INIT;
+
+		assert_int_equal(kube_node_list_add(&nl, &ncap, item, &err), -1);
+		assert_int_equal(err.code, ERR_PROTO);
+		assert_non_null(strstr(err.msg, "the API server sent a node"));
+		assert_null(strchr(err.msg, '\n'));
+		assert_null(strchr(err.msg, '\033'));
+		err = (struct err)ERR_INIT;
+		assert_int_equal(kube_pod_list_add(&pl, &pcap, item, &err), -1);
+		assert_non_null(strstr(err.msg, "the API server sent a pod"));
+		cJSON_Delete(item);
+	}
+	assert_int_equal(nl.n, 0);
+	assert_int_equal(pl.n, 0);
+}
+
+static void test_pod_addresses_checked(void **state)
+{
+	cJSON *item = parse(
+	    "{\"metadata\":{\"name\":\"netctl-floater-7tfr5\","
+	    "\"labels\":{\"netctl.io/network\":\"pod\"}},"
+	    "\"spec\":{\"nodeName\":\"east-node-1\"},"
+	    "\"status\":{\"phase\":\"Running\",\"hostIP\":\"198.18.0.11; rm -rf /\","
+	    "\"podIPs\":[{\"ip\":\"198.18.16.300\"},{\"ip\":\"198.18.16.2\"},{\"ip\":\"fd00:10:1::2\"}],"
+	    "\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\",\"reason\":\"ContainersNotReady\"}]}}");
+	struct kube_pod_list l = {0};
+	struct err err = ERR_INIT;
+	size_t cap = 0;
+
+	(void)state;
+	assert_int_equal(kube_pod_list_add(&l, &cap, item, &err), 0);
+	assert_string_equal(l.items[0].node, "east-node-1");
+	assert_string_equal(l.items[0].network, "pod");
+	assert_null(l.items[0].host_ip);
+	assert_string_equal(l.items[0].ipv4, "198.18.16.2");
+	assert_string_equal(l.items[0].ipv6, "fd00:10:1::2");
+	assert_false(l.items[0].ready);
+	assert_non_null(strstr(l.items[0].why, "Ready=False ContainersNotReady"));
+	kube_pod_list_release(&l);
+	cJSON_Delete(item);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_node_fields),
+	    cmocka_unit_test(test_bad_names_refused),
+	    cmocka_unit_test(test_pod_addresses_checked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
