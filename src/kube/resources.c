@@ -15,11 +15,8 @@
 #include "embed.h"
 #include "kube.h"
 
-extern const struct embedded_file kube_deploy_namespace[], kube_deploy_secret[],
-	kube_deploy_daemonset_pod[], kube_deploy_daemonset_host[];
-static const struct embedded_file *const deploy_files[] = {
-	kube_deploy_namespace, kube_deploy_secret, kube_deploy_daemonset_pod,
-	kube_deploy_daemonset_host};
+/* the deploy/ templates, ending with {NULL} (src/kube/CMakeLists.txt) */
+extern const struct embedded_file kube_deploy_files[];
 
 #define YAML_MAX_DEPTH 64
 #define NS_GONE_WAIT_MS 60000L
@@ -221,9 +218,7 @@ static struct cJSON *yaml_to_json(const char *text, size_t len, const struct var
 
 static struct cJSON *render(const char *name, const struct vars *v, struct err *err)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(deploy_files); i++) {
-		const struct embedded_file *f = deploy_files[i];
-
+	for (const struct embedded_file *f = kube_deploy_files; f->name; f++) {
 		if (strcmp(f->name, name))
 			continue;
 		struct cJSON *j = yaml_to_json(f->data, f->len, v, err);

@@ -1,9 +1,7 @@
 /* Probe requests: one POST /v1/probe per shard to the source floater through the API
  * server's pod proxy; NDJSON results are mapped back to pairs by their ref. A request that
- * fails is asked again for the results still missing: once at once when the API server
- * answered with an error (the pod is unreachable, a timeout), and with backoff for up to
- * PROBE_PATIENCE_MS when no answer came or the stream was cut (an API server restarting);
- * then they are agent-lost. */
+ * fails is asked again for the results still missing (see enum retry_kind for how often);
+ * what is missing after that is agent-lost. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +10,23 @@
 #include "run_int.h"
 
 /* How long the sources of a cluster keep asking while its API server cannot be reached
- * (counted from the first failure, so a server that stays away costs one such wait, not
- * one per source), and the backoff between attempts (kube_backoff_ms: doubling, jittered). */
-#define PROBE_PATIENCE_MS   60000
-#define PROBE_BACKOFF_MS    500
-#define PROBE_BACKOFF_MAX_MS 8000
+ * (counted from the cluster's first such failure, so a server that stays away costs one
+ * wait, not one per source); how long one source keeps asking while the proxy cannot reach
+ * its floater (a container restart takes seconds; a dead floater is given up after this);
+ * the backoff between attempts (kube_backoff_ms: doubling, jittered). */
+#define PROBE_SERVER_PATIENCE_MS 60000
+#define PROBE_FLOATER_GRACE_MS	 20000
+#define PROBE_BACKOFF_MS	 500
+#define PROBE_BACKOFF_MAX_MS	 8000
+#define PROBE_ATTEMPTS_MAX	 16 /* a hard bound, whatever the clocks say */
+
+/* What a failed request is worth: one more immediate try (a timeout, a 404, TLS or size
+ * errors, or a floater that finished its answer without every result); tries with backoff
+ * while the API server is away (it cannot be reached, or cut the stream, or a cluster whose
+ * proxy answered earlier in this run now says 401/403: a restarted API server denies
+ * requests until its authorization caches fill); tries with backoff while the floater may
+ * be restarting (5xx: the proxy cannot reach the pod). */
+enum retry_kind { RETRY_ONCE, RETRY_SERVER, RETRY_FLOATER };
 
 struct probe_req {
 	struct probe_req *prev, *next;
@@ -30,8 +40,9 @@ struct probe_req {
 	uint8_t *seen; /* per target: protocols already answered */
 	size_t n;
 	int attempt;
-	bool finished;	    /* the floater sent its final line */
-	int64_t due_us;	    /* a retry waits until then (no call in flight meanwhile) */
+	bool finished;	       /* the floater sent its final line */
+	int64_t first_fail_us; /* when an attempt of it first failed */
+	int64_t due_us;	       /* a retry waits until then (no call in flight meanwhile) */
 };
 
 static void req_link(struct engine *e, struct probe_req *r)
@@ -124,8 +135,6 @@ static int on_line(void *arg, const char *line, size_t len)
 		log_debug("floater sent a malformed line: %s", err.msg);
 		return 0;
 	}
-	r->ec->unreachable_us = 0; /* an answer came through this cluster's API server */
-	r->ec->answered = true;
 	if (json_get_bool(j, "done", &done, &err) == 0 && done) {
 		r->finished = true;
 		goto out;
@@ -138,6 +147,8 @@ static int on_line(void *arg, const char *line, size_t len)
 	if (p < 0 || !(r->protocols & (1u << p)) || (r->seen[ref] & (1u << p)))
 		goto out;
 	r->seen[ref] |= (uint8_t)(1u << p);
+	r->ec->unreachable_us = 0; /* a result came through this cluster's API server */
+	r->ec->answered = true;
 	memset(&res, 0, sizeof(res));
 	res.src_node = r->e->nodes[r->src].id;
 	res.dst_node = r->e->nodes[r->targets[ref].dst].id;
@@ -209,28 +220,52 @@ static struct probe_req *req_new(struct engine *e, uint32_t src, enum plan_sende
 
 static void req_send(struct probe_req *r);
 
-/* No answer from the API server, or an answer cut short: the server itself may be
- * restarting, so it is worth waiting for. So is a 401/403 from a cluster whose proxy
- * answered earlier in this run: a restarted API server denies requests until its
- * authorization caches are filled. Another HTTP error (the proxy could not reach the pod)
- * or a timeout is not. */
-static bool worth_waiting(const struct probe_req *r, const struct kube_response *resp,
-			  const struct err *err)
+static enum retry_kind retry_kind(const struct probe_req *r, const struct kube_response *resp,
+				  const struct err *err)
 {
-	if (err && err->code == ERR_TIMEOUT)
-		return false;
+	bool no_status = resp->status == 0 || (resp->status >= 200 && resp->status < 300);
+
+	if (r->finished)
+		return RETRY_ONCE;
+	if (!err)
+		return RETRY_SERVER; /* the stream ended early, without an error */
+	if (err->code == ERR_API && no_status)
+		return RETRY_SERVER; /* not reachable, or the connection or stream was cut */
 	if (resp->status == 401 || resp->status == 403)
-		return r->ec->answered;
-	return resp->status == 0 || (resp->status >= 200 && resp->status < 300);
+		return r->ec->answered ? RETRY_SERVER : RETRY_ONCE;
+	if (resp->status >= 500 && resp->status <= 504)
+		return RETRY_FLOATER; /* e.g. 500 "error trying to reach service" (1.20) */
+	return RETRY_ONCE;
+}
+
+static bool retry_worth(const struct probe_req *r, enum retry_kind kind, int64_t now)
+{
+	int64_t since_first = now - r->first_fail_us;
+
+	if (r->attempt == 0)
+		return true;
+	if (r->attempt >= PROBE_ATTEMPTS_MAX)
+		return false;
+	if (kind == RETRY_SERVER)
+		return now - r->ec->unreachable_us < PROBE_SERVER_PATIENCE_MS * 1000LL &&
+		       since_first < PROBE_SERVER_PATIENCE_MS * 1000LL;
+	if (kind == RETRY_FLOATER)
+		return since_first < PROBE_FLOATER_GRACE_MS * 1000LL;
+	return false;
 }
 
 static void on_done(void *arg, const struct kube_response *resp, const struct err *err)
 {
+	static const char *const how[] = {
+	    [RETRY_ONCE] = " once",
+	    [RETRY_SERVER] = ", with backoff while the API server is unavailable",
+	    [RETRY_FLOATER] = ", with backoff while its floater may be restarting",
+	};
 	struct probe_req *r = arg;
 	struct engine *e = r->e;
 	const char *why = err ? err->msg : "the floater ended its answer early";
 	int64_t now = time_mono_us();
-	bool wait;
+	enum retry_kind kind;
 	long delay;
 
 	r->call = NULL;
@@ -239,46 +274,51 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 		req_free(r);
 		return;
 	}
-	wait = worth_waiting(r, resp, err);
-	if (wait && !r->ec->unreachable_us)
+	kind = retry_kind(r, resp, err);
+	if (kind == RETRY_SERVER && !r->ec->unreachable_us)
 		r->ec->unreachable_us = now;
-	if (r->attempt == 0 ||
-	    (wait && now - r->ec->unreachable_us < PROBE_PATIENCE_MS * 1000LL)) {
-		/* Same targets, only what is still missing is asked for again; the request
-		 * stays linked (it counts as in flight) until probe_retry_due() sends it. */
-		delay = r->attempt == 0 ? 0
-					: kube_backoff_ms(e->loop, r->attempt - 1, PROBE_BACKOFF_MS,
-							  PROBE_BACKOFF_MAX_MS);
-		if (r->attempt == 0)
-			engine_warn(e, "%s: node %s: probe request failed (%s); asking again for "
-				       "%zu targets%s",
-				    r->ec->in->name, e->nodes[r->src].name, why, missing_count(r),
-				    wait ? ", with backoff while the API server is unavailable"
-					 : " once");
-		r->attempt++;
-		r->finished = false;
-		r->due_us = now + delay * 1000;
+	if (!r->first_fail_us)
+		r->first_fail_us = now;
+	if (!retry_worth(r, kind, now)) {
+		req_unlink(e, r);
+		give_up(r, why);
+		req_free(r);
 		return;
 	}
-	req_unlink(e, r);
-	give_up(r, why);
-	req_free(r);
+	/* Same targets, only what is still missing is asked for again; the request stays
+	 * linked (it counts as in flight) until probe_retry_due() sends it. */
+	if (r->attempt == 0)
+		engine_warn(e, "%s: node %s: probe request failed (%s); asking again for %zu targets%s",
+			    r->ec->in->name, e->nodes[r->src].name, why, missing_count(r), how[kind]);
+	delay = r->attempt == 0 ? 0
+				: kube_backoff_ms(e->loop, r->attempt - 1, PROBE_BACKOFF_MS,
+						  PROBE_BACKOFF_MAX_MS);
+	r->attempt++;
+	r->finished = false;
+	r->due_us = now + delay * 1000;
 }
 
-/* Sends the retries whose wait is over. */
-void probe_retry_due(struct engine *e)
+/* Sends the retries whose wait is over; returns how long until the next one is due (µs),
+ * -1 when none waits. */
+int64_t probe_retry_due(struct engine *e)
 {
-	int64_t now = time_mono_us();
+	int64_t now = time_mono_us(), next_us = -1;
 	struct probe_req *r = e->requests, *next;
 
 	for (; r; r = next) {
 		next = r->next;
-		if (r->call || !r->due_us || r->due_us > now)
+		if (r->call || !r->due_us)
 			continue;
+		if (r->due_us > now) {
+			if (next_us < 0 || r->due_us - now < next_us)
+				next_us = r->due_us - now;
+			continue;
+		}
 		r->due_us = 0;
 		req_unlink(e, r);
 		req_send(r); /* links it again, at the head: not seen twice by this walk */
 	}
+	return next_us;
 }
 
 static void req_send(struct probe_req *r)

@@ -169,6 +169,7 @@ static bool dispatch_more(struct engine *e)
 static int probe_all(struct engine *e, volatile sig_atomic_t *stop, struct err *err)
 {
 	bool work_left = true;
+	int64_t retry_us;
 	int active;
 
 	e->probe_start_us = time_mono_us();
@@ -178,7 +179,7 @@ static int probe_all(struct engine *e, volatile sig_atomic_t *stop, struct err *
 			e->interrupted = true;
 			break;
 		}
-		probe_retry_due(e);
+		retry_us = probe_retry_due(e);
 		if (work_left)
 			work_left = dispatch_more(e);
 		if (!work_left && e->inflight_total == 0)
@@ -186,8 +187,9 @@ static int probe_all(struct engine *e, volatile sig_atomic_t *stop, struct err *
 		active = kube_loop_step(e->loop, 50, err);
 		if (active < 0)
 			return -1;
-		if (active == 0 && e->inflight_total)
-			usleep(20000); /* only retries waiting for their time: the loop returned at once */
+		/* only retries waiting for their time: the loop returned at once */
+		if (active == 0 && retry_us > 0)
+			usleep((useconds_t)(retry_us < 50000 ? retry_us : 50000));
 		if (e->store_failed)
 			break;
 		if (time_mono_us() - e->last_flush_us > 250000)

@@ -74,7 +74,7 @@ void nodes_release(struct engine *e);
 
 /* probe.c */
 void probe_request_start(struct engine *e, const struct plan_shard *sh, int attempt);
-void probe_retry_due(struct engine *e);
+int64_t probe_retry_due(struct engine *e);
 void probe_cancel_all(struct engine *e);
 
 #endif

@@ -65,6 +65,29 @@ def both(a_nodes, b_nodes):
     return {(a, b) for a in a_nodes for b in b_nodes} | {(b, a) for a in a_nodes for b in b_nodes}
 
 
+def wait_floater(cluster, node):
+    """Until the node's pod floater is Ready again (bounded)."""
+    deadline = time.time() + 120
+    while not floater_ready(cluster, node) and time.time() < deadline:
+        time.sleep(1)
+
+
+def mid_run(name, fault_args, count, concurrency, after_s):
+    """A long icmp check (east <-> west) with a fault injected after_s seconds into it.
+    Returns (exit code, stderr, run id, failed pairs, fault id, (results, planned, status))."""
+    log("--- " + name)
+    p = st.popen("check", *CROSS, "--protocol", "icmp", "--family", "4", "--count",
+                 str(count), "--interval", "20ms", "--concurrency", str(concurrency), *BASE)
+    time.sleep(after_s)
+    t0 = time.time()
+    fid = fault(*fault_args)
+    log("%s: fault in place after %.1f s" % (name, time.time() - t0))
+    _, err = p.communicate(timeout=600)
+    run_id = st.last_run()
+    counts = st.sql("SELECT results, planned, status FROM runs WHERE id = ?", run_id)[0]
+    return p.returncode, err, run_id, st.failed_pairs(run_id), fid, counts
+
+
 # healthy baseline, which also deploys the floaters
 r, run_id, failed, verdicts, _ = run(CROSS + ["--protocol", "icmp,tcp,udp", "--family", "4,6"] + WAIT)
 check(r.returncode == 0 and not failed, "baseline: healthy (exit %d)" % r.returncode)
@@ -131,27 +154,29 @@ check(not [v for v in (doc or {}).get("verdicts", []) if v["kind"] == "floater-m
       "node NotReady: no separate floater-missing verdict")
 check(took < 60, "node NotReady: the check did not wait out --pod-wait 90s (took %.0f s)" % took)
 # the node is back: wait for its floater before the next case
-deadline = time.time() + 120
-while not floater_ready("east", E[3]) and time.time() < deadline:
-    time.sleep(1)
+wait_floater("east", E[3])
 
-# a floater killed while the check runs: its own requests are agent-lost
-log("--- floater killed mid-run")
-p = st.popen("check", *CROSS, "--protocol", "icmp", "--family", "4", "--count", "200",
-             "--interval", "20ms", "--concurrency", "1", *BASE)
-time.sleep(3)
-fid = fault("kill-floater", E[2], "--hold")
-out, err = p.communicate(timeout=300)
+# a floater killed (and held down) while the check runs: its own requests are agent-lost
+rc, err, run_id, failed, fid, (_, _, status) = mid_run(
+    "floater killed mid-run", ["kill-floater", E[2], "--hold"], 200, 1, 3)
 fault("undo", fid)
-run_id = st.last_run()
-failed = st.failed_pairs(run_id)
-check(p.returncode == 1, "floater killed: exit code 1 (got %d)" % p.returncode)
+check(rc == 1, "floater killed: exit code 1 (got %d)" % rc)
 check(failed and {(f[0], f[1]) for f in failed} <= both([E[2]], W),
       "floater killed: only pairs of %s fail" % E[2])
 check(ERR["agent-lost"] in {f[5] for f in failed} or ERR["no-agent"] in {f[5] for f in failed},
       "floater killed: its results are agent-lost")
-check(st.sql("SELECT status FROM runs WHERE id = ?", run_id)[0][0] == "done",
-      "floater killed: the run completed")
+check(status == "done", "floater killed: the run completed")
+
+# a floater that crashes mid-run and is restarted by its kubelet (same pod, back within
+# seconds): its request is asked again while the proxy cannot reach it, no result is lost
+wait_floater("east", E[2])
+rc, err, run_id, failed, _, (results, planned, _) = mid_run(
+    "floater crashed and restarted mid-run", ["kill-floater", E[2]], 400, 5, 3)
+check(rc == 0 and not failed and results == planned,
+      "floater restarted: the run passes with every result (exit %d, %d failed, %d of %d)"
+      % (rc, len(failed), results, planned))
+check(E[2] + ": probe request failed" in err,
+      "floater restarted: its cut request was asked again (stderr: %s)" % err[-400:])
 
 # a throttled API server: 429s are retried, the run completes and passes
 log("--- API server throttled")
@@ -167,21 +192,11 @@ check(r.returncode == 0 and not failed,
 # an API server restarted while the check streams through it: its streams are cut and its
 # floaters cannot be asked until it is back; the requests are asked again with backoff,
 # and the run passes with every pair measured, none lost
-log("--- API server restarted mid-run")
-p = st.popen("check", *CROSS, "--protocol", "icmp", "--family", "4", "--count", "150",
-             "--interval", "20ms", "--concurrency", "1", *BASE)
-time.sleep(4)
-t0 = time.time()
-fault("apiserver-restart", "west")
-log("west API server restarted in %.1f s" % (time.time() - t0))
-out, err = p.communicate(timeout=600)
-run_id = st.last_run()
-failed = st.failed_pairs(run_id)
-results, planned, status = st.sql("SELECT results, planned, status FROM runs WHERE id = ?",
-                                  run_id)[0]
-check(p.returncode == 0 and not failed,
+rc, err, run_id, failed, _, (results, planned, status) = mid_run(
+    "API server restarted mid-run", ["apiserver-restart", "west"], 150, 1, 4)
+check(rc == 0 and not failed,
       "API server restarted: the run passes (exit %d, %d failed: %s)"
-      % (p.returncode, len(failed), err[-600:] if failed else ""))
+      % (rc, len(failed), err[-600:] if failed else ""))
 check(status == "done" and results == planned,
       "API server restarted: every planned result stored (%d of %d, %s)"
       % (results, planned, status))

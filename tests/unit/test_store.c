@@ -262,6 +262,65 @@ static void test_migrates_from_every_earlier_version(void **state)
 	free(fresh_path);
 }
 
+struct not_ready_seen {
+	char names[8][16];
+	int n;
+};
+
+static int not_ready_cb(const struct store_run_node *rn, void *ctx)
+{
+	struct not_ready_seen *seen = ctx;
+
+	if (rn->node.node_not_ready && seen->n < 8)
+		snprintf(seen->names[seen->n++], sizeof(seen->names[0]), "%s", rn->node.name);
+	return 0;
+}
+
+/* Version 1 named a run's NotReady nodes in its options JSON; migration 2 moves them into
+ * run_nodes.node_ready, so old runs keep their node-not-ready verdicts. */
+static void test_v1_not_ready_names_carried_over(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct not_ready_seen seen[3];
+	struct store *st;
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(store_migrate_db(db, 1, &err), 0);
+	if (sqlite3_exec(
+		db,
+		"INSERT INTO clusters (id, name, kubeconfig, added_ms) VALUES (1, 'east', '/k', 1);"
+		"INSERT INTO nodes (id, cluster_id, name) VALUES (1, 1, 'n1'), (2, 1, 'n2'), "
+		"(3, 1, 'n3');"
+		"INSERT INTO runs (id, started_ms, finished_ms, status, protocols, families, "
+		"networks, compare_key, options, last_write_ms, owner_pid, owner_boot, owner_start) "
+		"VALUES (1, 1, 2, 'done', 2, 1, 1, 'k', "
+		"'{\"count\":3,\"nodes_not_ready\":[\"east/n2\",7,\"west/n3\"]}', 2, 1, 'b', 1),"
+		"(2, 3, 4, 'done', 2, 1, 1, 'k', 'not json', 4, 1, 'b', 1),"
+		"(3, 5, 6, 'done', 2, 1, 1, 'k', '{\"nodes_not_ready\":[\"east/n3\"]}', 6, 1, "
+		"'b', 1);"
+		"INSERT INTO run_nodes (run_id, node_id, floater) VALUES (1, 1, 1), (1, 2, 2), "
+		"(1, 3, 1), (2, 1, 1), (2, 2, 1), (3, 3, 2);",
+		NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	st = store_open(f->path, &err);
+	if (!st)
+		fail_msg("%s", err.msg);
+	memset(seen, 0, sizeof(seen));
+	for (int run = 1; run <= 3; run++)
+		assert_int_equal(store_run_nodes_foreach(st, run, not_ready_cb, &seen[run - 1], &err),
+				 0);
+	store_close(st);
+	/* only the names of this run's own cluster and nodes; a malformed record: none */
+	assert_int_equal(seen[0].n, 1);
+	assert_string_equal(seen[0].names[0], "n2");
+	assert_int_equal(seen[1].n, 0);
+	assert_int_equal(seen[2].n, 1);
+	assert_string_equal(seen[2].names[0], "n3");
+}
+
 /* Released migrations are kept as fixtures (tests/fixtures/store/vN.sql: what version N
  * added, frozen): a store made from v1..vN migrates to exactly the schema of a new store.
  * Editing a released migration instead of adding NNN_*.sql breaks this, as it would break
@@ -1435,6 +1494,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_migrates_from_every_earlier_version, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_released_schemas_migrate_to_current, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_v1_not_ready_names_carried_over, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_and_untouched, setup,
 					    teardown),
