@@ -258,7 +258,8 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 {
 	static const char *const how[] = {
 	    [RETRY_ONCE] = " once",
-	    [RETRY_SERVER] = ", with backoff while the API server is unavailable",
+	    [RETRY_SERVER] = ", with backoff while the API server is unavailable (its other "
+			     "requests too, quietly)",
 	    [RETRY_FLOATER] = ", with backoff while its floater may be restarting",
 	};
 	struct probe_req *r = arg;
@@ -266,6 +267,7 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 	const char *why = err ? err->msg : "the floater ended its answer early";
 	int64_t now = time_mono_us();
 	enum retry_kind kind;
+	bool outage_known;
 	long delay;
 
 	r->call = NULL;
@@ -275,6 +277,7 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 		return;
 	}
 	kind = retry_kind(r, resp, err);
+	outage_known = kind == RETRY_SERVER && r->ec->unreachable_us;
 	if (kind == RETRY_SERVER && !r->ec->unreachable_us)
 		r->ec->unreachable_us = now;
 	if (!r->first_fail_us)
@@ -287,9 +290,13 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 	}
 	/* Same targets, only what is still missing is asked for again; the request stays
 	 * linked (it counts as in flight) until probe_retry_due() sends it. */
-	if (r->attempt == 0)
+	/* an API server outage is told once per cluster, not once per source */
+	if (r->attempt == 0 && !outage_known)
 		engine_warn(e, "%s: node %s: probe request failed (%s); asking again for %zu targets%s",
 			    r->ec->in->name, e->nodes[r->src].name, why, missing_count(r), how[kind]);
+	else if (r->attempt == 0)
+		log_debug("%s: node %s: probe request failed (%s); asking again", r->ec->in->name,
+			  e->nodes[r->src].name, why);
 	delay = r->attempt == 0 ? 0
 				: kube_backoff_ms(e->loop, r->attempt - 1, PROBE_BACKOFF_MS,
 						  PROBE_BACKOFF_MAX_MS);
