@@ -258,8 +258,8 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 {
 	static const char *const how[] = {
 	    [RETRY_ONCE] = " once",
-	    [RETRY_SERVER] = ", with backoff while the API server is unavailable (its other "
-			     "requests too, quietly)",
+	    [RETRY_SERVER] =
+		", with backoff while the API server is unavailable (told once per cluster)",
 	    [RETRY_FLOATER] = ", with backoff while its floater may be restarting",
 	};
 	struct probe_req *r = arg;
