@@ -303,6 +303,7 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 	r->attempt++;
 	r->finished = false;
 	r->due_us = now + delay * 1000;
+	e->retries_waiting++;
 }
 
 /* Sends the retries whose wait is over; returns how long until the next one is due (µs),
@@ -312,6 +313,8 @@ int64_t probe_retry_due(struct engine *e)
 	int64_t now = time_mono_us(), next_us = -1;
 	struct probe_req *r = e->requests, *next;
 
+	if (!e->retries_waiting)
+		return -1; /* the common case: nothing to walk on each loop step */
 	for (; r; r = next) {
 		next = r->next;
 		if (r->call || !r->due_us)
@@ -322,6 +325,7 @@ int64_t probe_retry_due(struct engine *e)
 			continue;
 		}
 		r->due_us = 0;
+		e->retries_waiting--;
 		req_unlink(e, r);
 		req_send(r); /* links it again, at the head: not seen twice by this walk */
 	}
@@ -394,4 +398,5 @@ void probe_cancel_all(struct engine *e)
 		req_unlink(e, r);
 		req_free(r);
 	}
+	e->retries_waiting = 0;
 }

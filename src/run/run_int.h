@@ -51,6 +51,7 @@ struct engine {
 
 	struct probe_req *requests; /* in flight (doubly linked) */
 	size_t inflight_total;
+	size_t retries_waiting; /* of those, waiting for their retry time (no call) */
 	bool interrupted;
 };
 
