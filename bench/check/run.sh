@@ -83,12 +83,18 @@ for n in ${NODES//,/ }; do
 	$WORLD exec --dir "$dir/world" "$NETCTL" cluster add bench \
 		--kubeconfig "$($WORLD kubeconfig bench --dir "$dir/world")" >/dev/null
 	# cold: deploys the floaters and waits for all of them; warm: they are already there
+	before=$($WORLD counters --dir "$dir/world")
 	check "${CONC%%,*}" >"$dir/cold.out" 2>"$dir/cold.err"
 	row "$n" cold "${CONC%%,*}" "$dir/cold.out"
 	for c in ${CONC//,/ }; do
 		check "$c" >"$dir/warm-$c.out" 2>"$dir/warm-$c.err"
 		row "$n" warm "$c" "$dir/warm-$c.out"
 	done
+	# a healthy world must yield 0 failed: the kernel's own loss counters say whether a
+	# failure above was this machine's (neighbour table full, socket buffers, listen queues)
+	moved=$(join <(sort <<<"$before") <($WORLD counters --dir "$dir/world" | sort) |
+		awk '$1 != "namespaces" && $3 > $2 { printf "%s +%d ", $1, $3 - $2 }')
+	echo "# $n nodes: kernel loss counters during the checks: ${moved:-none moved}" >&2
 	$WORLD down --dir "$dir/world" >/dev/null 2>&1 || true
 	if [[ -n ${KEEP:-} ]]; then echo "# outputs kept in $dir" >&2; else rm -rf "$dir"; fi
 done

@@ -59,11 +59,40 @@ def nodes(cluster):
     return [l.split()[0] for l in world_out("nodes", cluster).splitlines() if l.strip()]
 
 
+# Faults injected and not yet undone: while there are none, the world is healthy and the
+# kernel's loss counters must not move during a check (see Store.netctl).
+ACTIVE_FAULTS = set()
+
+
 def fault(*args):
     out = subprocess.run([FAULT, *args, "--dir", WORLD_DIR], capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError("fault %s failed: %s" % (" ".join(args), out.stderr))
-    return out.stdout.strip()
+    fid = out.stdout.strip()
+    if args[0] == "undo":
+        ACTIVE_FAULTS.discard(args[1])
+    elif args[0] == "clear":
+        ACTIVE_FAULTS.clear()
+    elif args[0] not in ("list", "apiserver-restart") and fid:
+        ACTIVE_FAULTS.add(fid)
+    return fid
+
+
+def kernel_counters():
+    """The kernel's counters of loss the machine inflicts on itself (neighbour table full,
+    unresolved neighbour discards, socket buffer and listen queue drops, conntrack drops),
+    summed over the world's namespaces: {name: value}."""
+    out = world_out("counters")
+    return {k: int(v) for k, v in (l.split() for l in out.splitlines()) if k != "namespaces"}
+
+
+def counters_moved(before, after):
+    """{name: increase} of every counter that went up."""
+    return {k: after[k] - before.get(k, 0) for k in after if after[k] > before.get(k, 0)}
+
+
+def describe_counters(moved):
+    return ", ".join("%s +%d" % kv for kv in sorted(moved.items()))
 
 
 def in_world(argv):
@@ -83,9 +112,29 @@ class Store:
                 raise RuntimeError("cluster add %s: %s" % (c, r.stderr))
 
     def netctl(self, *args, timeout=600):
+        """Runs netctl in the world. A check or resume on a healthy world (no fault active)
+        must leave the kernel's loss counters where they were: a counter that moved is
+        reported as a failure naming it, since any pair failure it caused is this machine's
+        own, not the network's. With a fault active, moved counters are only logged."""
+        probing = args and args[0] in ("check", "resume")
+        before = kernel_counters() if probing else None
         r = subprocess.run(in_world([NETCTL, *args]), env=self.env, capture_output=True,
                            text=True, timeout=timeout)
+        if probing:
+            moved = counters_moved(before, kernel_counters())
+            self.counters_moved = moved
+            what = "netctl %s" % " ".join(args[:3])
+            if ACTIVE_FAULTS:
+                if moved:
+                    log("kernel counters moved during %s (faults %s active): %s" %
+                        (what, ",".join(sorted(ACTIVE_FAULTS)), describe_counters(moved)))
+            else:
+                check(not moved, "%s: kernel loss counters unchanged on a healthy world%s" %
+                      (what, (": " + describe_counters(moved)) if moved else ""))
         return r
+
+    def failed_count(self, run):
+        return self.sql("SELECT count(*) FROM results WHERE run_id = ? AND error != 0", run)[0][0]
 
     def popen(self, *args):
         return subprocess.Popen(in_world([NETCTL, *args]), env=self.env,

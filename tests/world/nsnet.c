@@ -39,7 +39,7 @@ static int split_prefix(char *s, int *prefix, struct err *err)
 
 static int node_up(char **w, int n, struct err *err)
 {
-	int nl, idx, p4, p6, rc = -1;
+	int nl, idx, p4 = 0, p6 = 0, rc = -1;
 
 	if (n < 5)
 		return err_set(err, ERR_USAGE, "want NS ADDR4/P ADDR6/P GW4 GW6 [DST/P,VIA ...]");
@@ -62,7 +62,7 @@ static int node_up(char **w, int n, struct err *err)
 		goto out;
 	for (int i = 5; i < n; i++) {
 		char *via = strchr(w[i], ',');
-		int p;
+		int p = 0;
 
 		if (!via) {
 			err_set(err, ERR_USAGE, "want DST/PREFIX,VIA, not '%s'", w[i]);

@@ -70,8 +70,18 @@ step_floaters() {
 	[[ -n $("$W" nodes west | awk '$6 != "-"') ]] || fail "world nodes lists no pod IPs"
 }
 
+# counters_unchanged BEFORE: the kernel's loss counters of the world (world counters) have
+# not moved since BEFORE; else fails naming each counter that did (the machine's own loss).
+counters_unchanged() {
+	local moved
+	moved=$(join <(sort <<<"$1") <("$W" counters | sort) | awk '$1 != "namespaces" && $3 > $2 { printf "%s +%d ", $1, $3 - $2 }')
+	[[ -z $moved ]] || fail "kernel loss counters moved on a healthy world: $moved"
+	ok "kernel loss counters unchanged (neighbour tables, socket buffers, listen queues, conntrack)"
+}
+
 step_probe() {
-	local proto
+	local proto before
+	before=$("$W" counters)
 	for proto in icmp tcp udp; do
 		expect ok east-node-1 pod:west-node-2 "$proto"
 		expect ok east-node-1 pod6:west-node-2 "$proto"
@@ -80,6 +90,7 @@ step_probe() {
 		expect ok east-node-2 node6:west-node-4 "$proto" --network host
 		expect ok east-node-4 pod:east-node-5 "$proto"
 	done
+	counters_unchanged "$before"
 }
 
 step_faults() {
