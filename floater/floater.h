@@ -14,7 +14,6 @@
 
 #define FL_BATCH 64
 #define FL_COOKIE_LEN 16
-#define FL_MAX_JOBS 4
 #define FL_MAX_CONNS 512
 #define FL_DEFAULT_PORT 8889
 #define FL_DEFAULT_INFLIGHT 4096

@@ -17,7 +17,7 @@
 #define CONN_IDLE_TIMEOUT_US (60 * 1000000LL)  /* keep-alive idle */
 #define CONN_STALL_TIMEOUT_US (60 * 1000000LL) /* streaming client not reading */
 #define CONN_DRAIN_TIMEOUT_US (2 * 1000000LL)
-#define CONN_IN_LIMIT (HTTP_MAX_HEAD + REQ_MAX_BODY + 64 * 1024)
+#define CONN_IN_LIMIT (HTTP_MAX_HEAD + WIRE_MAX_BODY + 64 * 1024)
 #define CONN_READ_CHUNK 65536
 #define CONN_KEEP_BUF (64 * 1024)
 
@@ -204,7 +204,7 @@ static int conn_take_body(struct conn *c, size_t *used, const char **body, size_
 	int rc, status;
 
 	if (c->req.chunked) {
-		rc = http_parse_chunked(start, avail, REQ_MAX_BODY, &c->body, used, &status);
+		rc = http_parse_chunked(start, avail, WIRE_MAX_BODY, &c->body, used, &status);
 		if (rc < 0) {
 			c->close_after = true;
 			conn_respond_error(c, status, status == 413 ? "body too large"
@@ -237,7 +237,7 @@ static int conn_read_head(struct conn *c)
 		return -1;
 	}
 	c->fl->m.requests++;
-	if (c->req.content_length > REQ_MAX_BODY) {
+	if (c->req.content_length > WIRE_MAX_BODY) {
 		c->close_after = true;
 		conn_respond_error(c, 413, "body larger than 1048576 bytes", NULL);
 		return -1;
@@ -356,7 +356,7 @@ static void conn_accept_one(struct floater *fl, int fd)
 	c->timer.fn = conn_timeout;
 	buf_init(&c->in, CONN_IN_LIMIT);
 	buf_init(&c->out, 0); /* bounded by the engine's backlog check */
-	buf_init(&c->body, REQ_MAX_BODY);
+	buf_init(&c->body, WIRE_MAX_BODY);
 	c->state = CONN_READ_HEAD;
 	if (loop_add(&fl->loop, &c->h, EPOLLIN | EPOLLRDHUP) < 0) {
 		close(fd);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "run_int.h"
+#include "wire.h"
 
 /* How long the sources of a cluster keep asking while its API server cannot be reached
  * (counted from the cluster's first such failure, so a server that stays away costs one
@@ -75,9 +76,18 @@ static void req_free(struct probe_req *r)
 	free(r);
 }
 
+/* The longest target in a request: {"ip":"<WIRE_MAX_IP>","port":65535,"ref":<size_t>}, and
+ * its comma. A request of WIRE_MAX_TARGETS of them stays within the floater's body limit. */
+#define TARGET_MAX_BYTES                                                                           \
+	(sizeof("{" WIRE_KEY(WIRE_TARGET_IP) "\"\"," WIRE_KEY(WIRE_TARGET_PORT) "65535,"        \
+		WIRE_KEY(WIRE_TARGET_REF) "}") -                                                   \
+	 1 + WIRE_MAX_IP + 20 + 1)
+_Static_assert(WIRE_MAX_TARGETS * TARGET_MAX_BYTES + 1024 <= WIRE_MAX_BODY,
+	       "a request of WIRE_MAX_TARGETS targets fits in WIRE_MAX_BODY");
+
 static bool ip_literal_ok(const char *ip)
 {
-	if (!*ip || strlen(ip) > 45)
+	if (!*ip || strlen(ip) > WIRE_MAX_IP)
 		return false;
 	return strspn(ip, "0123456789abcdefABCDEF:.") == strlen(ip);
 }
@@ -88,16 +98,18 @@ static char *build_body(const struct probe_req *r, const struct run_options *o, 
 	bool first = true;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "{\"id\":\"r%lld-n%u-a%d\",\"targets\":[", (long long)run_id, r->src,
-		   r->attempt);
+	buf_printf(&b, "{" WIRE_KEY(WIRE_REQ_ID) "\"r%lld-n%u-a%d\"," WIRE_KEY(WIRE_REQ_TARGETS) "[",
+		   (long long)run_id, r->src, r->attempt);
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->seen[i] == r->protocols)
 			continue;
-		buf_printf(&b, "%s{\"ip\":\"%s\",\"port\":%d,\"ref\":%zu}", first ? "" : ",",
-			   r->targets[i].ip, o->port, i);
+		buf_printf(&b,
+			   "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(WIRE_TARGET_PORT) "%d,"
+			   WIRE_KEY(WIRE_TARGET_REF) "%zu}",
+			   first ? "" : ",", r->targets[i].ip, o->port, i);
 		first = false;
 	}
-	buf_puts(&b, "],\"protocols\":[");
+	buf_puts(&b, "]," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
 	first = true;
 	for (unsigned p = 0; p < PROTO_MAX; p++) {
 		if (!(r->protocols & (1u << p)))
@@ -105,7 +117,9 @@ static char *build_body(const struct probe_req *r, const struct run_options *o, 
 		buf_printf(&b, "%s\"%s\"", first ? "" : ",", probe_protocol_name(p));
 		first = false;
 	}
-	buf_printf(&b, "],\"count\":%d,\"interval_ms\":%ld,\"timeout_ms\":%ld,\"size\":%d}",
+	buf_printf(&b,
+		   "]," WIRE_KEY(WIRE_REQ_COUNT) "%d," WIRE_KEY(WIRE_REQ_INTERVAL_MS) "%ld,"
+		   WIRE_KEY(WIRE_REQ_TIMEOUT_MS) "%ld," WIRE_KEY(WIRE_REQ_SIZE) "%d}",
 		   o->count, o->interval_ms, o->timeout_ms, o->size);
 	return buf_steal(&b);
 }
@@ -135,13 +149,13 @@ static int on_line(void *arg, const char *line, size_t len)
 		log_debug("floater sent a malformed line: %s", err.msg);
 		return 0;
 	}
-	if (json_get_bool(j, "done", &done, &err) == 0 && done) {
+	if (json_get_bool(j, WIRE_DONE, &done, &err) == 0 && done) {
 		r->finished = true;
 		goto out;
 	}
-	if (json_get_long(j, "ref", 0, (long)r->n - 1, &ref, &err) != 0 ||
-	    json_get_string(j, "protocol", &proto, &err) != 0 ||
-	    json_get_string(j, "error", &error, &err) != 0)
+	if (json_get_long(j, WIRE_RES_REF, 0, (long)r->n - 1, &ref, &err) != 0 ||
+	    json_get_string(j, WIRE_RES_PROTOCOL, &proto, &err) != 0 ||
+	    json_get_string(j, WIRE_RES_ERROR, &error, &err) != 0)
 		goto out;
 	p = probe_protocol_parse(proto);
 	if (p < 0 || !(r->protocols & (1u << p)) || (r->seen[ref] & (1u << p)))
@@ -157,17 +171,17 @@ static int on_line(void *arg, const char *line, size_t len)
 	res.network = r->targets[ref].network;
 	code = probe_error_parse(error);
 	res.error = (uint8_t)(code < 0 ? PROBE_OTHER : code);
-	if (json_get_long(j, "sent", 0, UINT32_MAX, &v, &err) == 0)
+	if (json_get_long(j, WIRE_RES_SENT, 0, UINT32_MAX, &v, &err) == 0)
 		res.sent = (uint32_t)v;
-	if (json_get_long(j, "received", 0, UINT32_MAX, &v, &err) == 0)
+	if (json_get_long(j, WIRE_RES_RECEIVED, 0, UINT32_MAX, &v, &err) == 0)
 		res.received = (uint32_t)v;
-	if (json_get_long(j, "rtt_min_us", 0, UINT32_MAX, &v, &err) == 0)
+	if (json_get_long(j, WIRE_RES_RTT_MIN_US, 0, UINT32_MAX, &v, &err) == 0)
 		res.rtt_min_us = (uint32_t)v;
-	if (json_get_long(j, "rtt_avg_us", 0, UINT32_MAX, &v, &err) == 0)
+	if (json_get_long(j, WIRE_RES_RTT_AVG_US, 0, UINT32_MAX, &v, &err) == 0)
 		res.rtt_avg_us = (uint32_t)v;
-	if (json_get_long(j, "rtt_max_us", 0, UINT32_MAX, &v, &err) == 0)
+	if (json_get_long(j, WIRE_RES_RTT_MAX_US, 0, UINT32_MAX, &v, &err) == 0)
 		res.rtt_max_us = (uint32_t)v;
-	if (json_get_long(j, "rtt_p99_us", 0, UINT32_MAX, &v, &err) == 0)
+	if (json_get_long(j, WIRE_RES_RTT_P99_US, 0, UINT32_MAX, &v, &err) == 0)
 		res.rtt_p99_us = (uint32_t)v;
 	engine_emit(r->e, &res);
 out:
@@ -343,13 +357,13 @@ static void req_send(struct probe_req *r)
 	struct err err = ERR_INIT;
 	char *body = build_body(r, &e->o, e->res->run_id);
 
-	snprintf(header, sizeof(header), "X-Floater-Token: %s", r->ec->token);
+	snprintf(header, sizeof(header), WIRE_HEADER_TOKEN ": %s", r->ec->token);
 	memset(&pr, 0, sizeof(pr));
 	pr.ns = e->o.namespace;
 	pr.pod = pod;
 	pr.port = e->o.port;
 	pr.method = KUBE_POST;
-	pr.path = "/v1/probe";
+	pr.path = WIRE_PATH_PROBE;
 	pr.body = body;
 	pr.body_len = strlen(body);
 	pr.headers = headers;
