@@ -314,7 +314,8 @@ static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 	apply_flags(&j);
 	/* a run recorded by an older netctl may hold options no floater accepts */
 	if (run_options_check(&j.o, &err) < 0) {
-		err_prefix(&err, "run %lld: recorded options", (long long)parent->id);
+		err_prefix(&err, "run %lld: options%s", (long long)parent->id,
+			   args.count_set || args.timeout ? " with --count/--timeout" : "");
 		goto fail;
 	}
 	/* the options this run really uses, so a resume of it repeats them */

@@ -129,9 +129,10 @@ static char *build_body(const struct probe_req *r, const struct run_options *o, 
 static long request_timeout_ms(const struct probe_req *r, const struct run_options *o)
 {
 	long probes = (long)r->n * __builtin_popcount(r->protocols) * o->count;
-	long ms = 15000 + (long)o->count * o->interval_ms + 2 * o->timeout_ms + probes / 2;
+	long ms = PROBE_REQUEST_MARGIN_MS + (long)o->count * o->interval_ms + 2 * o->timeout_ms +
+		  probes / 2;
 
-	return ms > 600000 ? 600000 : ms;
+	return ms > PROBE_REQUEST_MAX_MS ? PROBE_REQUEST_MAX_MS : ms;
 }
 
 static int on_line(void *arg, const char *line, size_t len)

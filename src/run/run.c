@@ -303,6 +303,8 @@ static int outside(const char *what, long v, long min, long max, const char *uni
 
 int run_options_check(const struct run_options *o, struct err *err)
 {
+	long pair_ms;
+
 	if (o->count < WIRE_MIN_COUNT || o->count > WIRE_MAX_COUNT)
 		return outside("count", o->count, WIRE_MIN_COUNT, WIRE_MAX_COUNT, "", err);
 	if (o->interval_ms < WIRE_MIN_INTERVAL_MS || o->interval_ms > WIRE_MAX_INTERVAL_MS)
@@ -318,6 +320,14 @@ int run_options_check(const struct run_options *o, struct err *err)
 	if (o->max_targets > WIRE_MAX_TARGETS)
 		return outside("targets per request", (long)o->max_targets, 1, WIRE_MAX_TARGETS,
 			       "", err);
+	/* a floater takes these, but a request whose probes alone outlast the wait for it
+	 * would time out every time and leave its pairs agent-lost */
+	pair_ms = (long)o->count * o->interval_ms + 2 * o->timeout_ms;
+	if (pair_ms > PROBE_REQUEST_MAX_MS - PROBE_REQUEST_MARGIN_MS)
+		return err_set(err, ERR_USAGE,
+			       "count x interval + 2 x timeout = %ld s, more than the %d s a probe "
+			       "request may take",
+			       pair_ms / 1000, (PROBE_REQUEST_MAX_MS - PROBE_REQUEST_MARGIN_MS) / 1000);
 	return 0;
 }
 

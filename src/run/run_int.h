@@ -9,6 +9,11 @@
 
 #define ENGINE_BATCH 8192
 
+/* How long netctl waits for one probe request: its probes' intervals and timeouts plus
+ * this margin (the floater's rate, the proxy), never more than PROBE_REQUEST_MAX_MS. */
+#define PROBE_REQUEST_MARGIN_MS 15000
+#define PROBE_REQUEST_MAX_MS	600000
+
 struct probe_req;
 
 struct engine_cluster {
