@@ -96,40 +96,22 @@ static void slot_timeout(struct timer *t)
 static void task_emit(struct task *t)
 {
 	struct job *job = t->job;
-	const struct probe_target *tg = &job->req.targets[t->target];
-	enum probe_error verdict = stats_verdict(&t->st);
-	char ip[INET6_ADDRSTRLEN], line[WIRE_MAX_LINE], ref[32] = "";
-	int n;
+	char line[WIRE_MAX_LINE];
+	size_t n = result_line(line, sizeof(line), &job->req.targets[t->target], t->proto, &t->st);
 
-	sockaddr_ntop(&tg->addr, ip, sizeof(ip));
-	if (tg->ref >= 0)
-		snprintf(ref, sizeof(ref), WIRE_KEY(WIRE_RES_REF) "%lld,", (long long)tg->ref);
-	n = snprintf(line, sizeof(line),
-		     "{%s" WIRE_KEY(WIRE_RES_IP) "\"%s\"," WIRE_KEY(WIRE_RES_PORT) "%u,"
-		     WIRE_KEY(WIRE_RES_PROTOCOL) "\"%s\"," WIRE_KEY(WIRE_RES_SENT) "%u,"
-		     WIRE_KEY(WIRE_RES_RECEIVED) "%u," WIRE_KEY(WIRE_RES_RTT_MIN_US) "%u,"
-		     WIRE_KEY(WIRE_RES_RTT_AVG_US) "%u," WIRE_KEY(WIRE_RES_RTT_MAX_US) "%u,"
-		     WIRE_KEY(WIRE_RES_RTT_P99_US) "%u," WIRE_KEY(WIRE_RES_ERROR) "\"%s\"}\n",
-		     ref, ip, sockaddr_port(&tg->addr), probe_protocol_name(t->proto),
-		     t->st.sent, t->st.received, t->st.min_us, stats_avg(&t->st), t->st.max_us,
-		     stats_p99(&t->st), probe_error_name(verdict));
-	if (n > 0 && (size_t)n < sizeof(line))
-		conn_stream_line(job->conn, line, (size_t)n);
+	if (n)
+		conn_stream_line(job->conn, line, n);
 }
 
 static void job_finish(struct job *job)
 {
 	struct floater *fl = job->fl;
 	char line[WIRE_MAX_LINE];
-	int n;
+	size_t n = result_done_line(line, sizeof(line), job->req.id, job->finished,
+				    (fl->loop.now - job->start_us) / 1000);
 
-	n = snprintf(line, sizeof(line),
-		     "{" WIRE_KEY(WIRE_DONE) "true," WIRE_KEY(WIRE_DONE_ID) "\"%s\","
-		     WIRE_KEY(WIRE_DONE_RESULTS) "%zu," WIRE_KEY(WIRE_DONE_ELAPSED_MS) "%lld}\n",
-		     job->req.id, job->finished,
-		     (long long)((fl->loop.now - job->start_us) / 1000));
-	if (n > 0 && (size_t)n < sizeof(line))
-		conn_stream_line(job->conn, line, (size_t)n);
+	if (n)
+		conn_stream_line(job->conn, line, n);
 	conn_stream_end(job->conn);
 	if (job->prev)
 		job->prev->next = job->next;

@@ -10,6 +10,7 @@
 #include "http.h"
 #include "loop.h"
 #include "request.h"
+#include "result.h"
 #include "stats.h"
 
 #define FL_BATCH 64

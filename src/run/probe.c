@@ -29,23 +29,6 @@
  * be restarting (5xx: the proxy cannot reach the pod). */
 enum retry_kind { RETRY_ONCE, RETRY_SERVER, RETRY_FLOATER };
 
-struct probe_req {
-	struct probe_req *prev, *next;
-	struct engine *e;
-	struct engine_cluster *ec;
-	struct kube_call *call;
-	uint32_t src;
-	enum plan_sender sender;
-	unsigned protocols;
-	struct plan_target *targets;
-	uint8_t *seen; /* per target: protocols already answered */
-	size_t n;
-	int attempt;
-	bool finished;	       /* the floater sent its final line */
-	int64_t first_fail_us; /* when an attempt of it first failed */
-	int64_t due_us;	       /* a retry waits until then (no call in flight meanwhile) */
-};
-
 static void req_link(struct engine *e, struct probe_req *r)
 {
 	r->prev = NULL; /* a retried request is linked a second time */
@@ -92,7 +75,7 @@ static bool ip_literal_ok(const char *ip)
 	return strspn(ip, "0123456789abcdefABCDEF:.") == strlen(ip);
 }
 
-static char *build_body(const struct probe_req *r, const struct run_options *o, int64_t run_id)
+char *probe_body_build(const struct probe_req *r, const struct run_options *o, int64_t run_id)
 {
 	struct buf b;
 	bool first = true;
@@ -135,58 +118,89 @@ static long request_timeout_ms(const struct probe_req *r, const struct run_optio
 	return ms > PROBE_REQUEST_MAX_MS ? PROBE_REQUEST_MAX_MS : ms;
 }
 
+int probe_line_parse(const char *line, size_t len, size_t ntargets, struct probe_line *out,
+		     struct err *err)
+{
+	cJSON *j = json_parse(line, len, 65536, err);
+	const char *proto = NULL, *error = NULL;
+	long ref = -1, v;
+	bool done = false;
+	int p, code, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!j)
+		return -1;
+	if (json_get_bool(j, WIRE_DONE, &done, err) == 0 && done) {
+		out->done = true;
+		rc = 0;
+		goto out;
+	}
+	if (json_get_long(j, WIRE_RES_REF, 0, (long)ntargets - 1, &ref, err) != 0 ||
+	    json_get_string(j, WIRE_RES_PROTOCOL, &proto, err) != 0 ||
+	    json_get_string(j, WIRE_RES_ERROR, &error, err) != 0)
+		goto out;
+	p = probe_protocol_parse(proto);
+	if (p < 0) {
+		err_set(err, ERR_PROTO, "unknown protocol '%s'", proto);
+		goto out;
+	}
+	out->ref = (size_t)ref;
+	out->protocol = (enum probe_protocol)p;
+	code = probe_error_parse(error);
+	out->error = code < 0 ? PROBE_OTHER : (enum probe_error)code;
+	/* the counts are optional: a line without them still says what happened */
+	if (json_get_long(j, WIRE_RES_SENT, 0, UINT32_MAX, &v, err) == 0)
+		out->sent = (uint32_t)v;
+	if (json_get_long(j, WIRE_RES_RECEIVED, 0, UINT32_MAX, &v, err) == 0)
+		out->received = (uint32_t)v;
+	if (json_get_long(j, WIRE_RES_RTT_MIN_US, 0, UINT32_MAX, &v, err) == 0)
+		out->rtt_min_us = (uint32_t)v;
+	if (json_get_long(j, WIRE_RES_RTT_AVG_US, 0, UINT32_MAX, &v, err) == 0)
+		out->rtt_avg_us = (uint32_t)v;
+	if (json_get_long(j, WIRE_RES_RTT_MAX_US, 0, UINT32_MAX, &v, err) == 0)
+		out->rtt_max_us = (uint32_t)v;
+	if (json_get_long(j, WIRE_RES_RTT_P99_US, 0, UINT32_MAX, &v, err) == 0)
+		out->rtt_p99_us = (uint32_t)v;
+	rc = 0;
+out:
+	cJSON_Delete(j);
+	return rc;
+}
+
 static int on_line(void *arg, const char *line, size_t len)
 {
 	struct probe_req *r = arg;
 	struct err err = ERR_INIT;
 	struct store_result res;
-	cJSON *j = json_parse(line, len, 65536, &err);
-	const char *proto = NULL, *error = NULL;
-	long ref = -1, v;
-	bool done = false;
-	int p, code;
+	struct probe_line l;
 
-	if (!j) {
-		log_debug("floater sent a malformed line: %s", err.msg);
+	if (probe_line_parse(line, len, r->n, &l, &err) < 0) {
+		log_debug("floater sent a line netctl ignores: %s", err.msg);
 		return 0;
 	}
-	if (json_get_bool(j, WIRE_DONE, &done, &err) == 0 && done) {
+	if (l.done) {
 		r->finished = true;
-		goto out;
+		return 0;
 	}
-	if (json_get_long(j, WIRE_RES_REF, 0, (long)r->n - 1, &ref, &err) != 0 ||
-	    json_get_string(j, WIRE_RES_PROTOCOL, &proto, &err) != 0 ||
-	    json_get_string(j, WIRE_RES_ERROR, &error, &err) != 0)
-		goto out;
-	p = probe_protocol_parse(proto);
-	if (p < 0 || !(r->protocols & (1u << p)) || (r->seen[ref] & (1u << p)))
-		goto out;
-	r->seen[ref] |= (uint8_t)(1u << p);
+	if (!(r->protocols & (1u << l.protocol)) || (r->seen[l.ref] & (1u << l.protocol)))
+		return 0;
+	r->seen[l.ref] |= (uint8_t)(1u << l.protocol);
 	r->ec->unreachable_us = 0; /* a result came through this cluster's API server */
 	r->ec->answered = true;
 	memset(&res, 0, sizeof(res));
 	res.src_node = r->e->nodes[r->src].id;
-	res.dst_node = r->e->nodes[r->targets[ref].dst].id;
-	res.protocol = (uint8_t)p;
-	res.family = r->targets[ref].family;
-	res.network = r->targets[ref].network;
-	code = probe_error_parse(error);
-	res.error = (uint8_t)(code < 0 ? PROBE_OTHER : code);
-	if (json_get_long(j, WIRE_RES_SENT, 0, UINT32_MAX, &v, &err) == 0)
-		res.sent = (uint32_t)v;
-	if (json_get_long(j, WIRE_RES_RECEIVED, 0, UINT32_MAX, &v, &err) == 0)
-		res.received = (uint32_t)v;
-	if (json_get_long(j, WIRE_RES_RTT_MIN_US, 0, UINT32_MAX, &v, &err) == 0)
-		res.rtt_min_us = (uint32_t)v;
-	if (json_get_long(j, WIRE_RES_RTT_AVG_US, 0, UINT32_MAX, &v, &err) == 0)
-		res.rtt_avg_us = (uint32_t)v;
-	if (json_get_long(j, WIRE_RES_RTT_MAX_US, 0, UINT32_MAX, &v, &err) == 0)
-		res.rtt_max_us = (uint32_t)v;
-	if (json_get_long(j, WIRE_RES_RTT_P99_US, 0, UINT32_MAX, &v, &err) == 0)
-		res.rtt_p99_us = (uint32_t)v;
+	res.dst_node = r->e->nodes[r->targets[l.ref].dst].id;
+	res.protocol = (uint8_t)l.protocol;
+	res.family = r->targets[l.ref].family;
+	res.network = r->targets[l.ref].network;
+	res.error = (uint8_t)l.error;
+	res.sent = l.sent;
+	res.received = l.received;
+	res.rtt_min_us = l.rtt_min_us;
+	res.rtt_avg_us = l.rtt_avg_us;
+	res.rtt_max_us = l.rtt_max_us;
+	res.rtt_p99_us = l.rtt_p99_us;
 	engine_emit(r->e, &res);
-out:
-	cJSON_Delete(j);
 	return 0;
 }
 
@@ -356,7 +370,7 @@ static void req_send(struct probe_req *r)
 	const char *headers[] = {header, NULL};
 	struct kube_proxy_request pr;
 	struct err err = ERR_INIT;
-	char *body = build_body(r, &e->o, e->res->run_id);
+	char *body = probe_body_build(r, &e->o, e->res->run_id);
 
 	snprintf(header, sizeof(header), WIRE_HEADER_TOKEN ": %s", r->ec->token);
 	memset(&pr, 0, sizeof(pr));
