@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -228,6 +229,7 @@ static int conn_take_body(struct conn *c, size_t *used, const char **body, size_
 static int conn_read_head(struct conn *c)
 {
 	int rc = http_parse_head(c->in.data, c->in.len, &c->req);
+	char msg[64];
 
 	if (rc == 0)
 		return 0;
@@ -239,7 +241,8 @@ static int conn_read_head(struct conn *c)
 	c->fl->m.requests++;
 	if (c->req.content_length > WIRE_MAX_BODY) {
 		c->close_after = true;
-		conn_respond_error(c, 413, "body larger than 1048576 bytes", NULL);
+		snprintf(msg, sizeof(msg), "body larger than %d bytes", WIRE_MAX_BODY);
+		conn_respond_error(c, 413, msg, NULL);
 		return -1;
 	}
 	c->state = CONN_READ_BODY;
