@@ -21,7 +21,7 @@ void conn_respond(struct conn *c, int status, const char *ctype, const char *bod
 {
 	struct buf b;
 
-	/* Head and body in one buffer, so one write (see DESIGN.md: delayed ACKs). */
+	/* Head and body in one buffer, so one write (docs/floater.md: delayed ACKs). */
 	buf_init(&b, 0);
 	buf_printf(&b,
 		   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
