@@ -31,8 +31,7 @@ static void conn_mark_dirty(struct conn *c)
 	if (c->dirty || c->closed)
 		return;
 	c->dirty = true;
-	c->dirty_next = c->fl->dirty;
-	c->fl->dirty = c;
+	SLIST_INSERT_HEAD(&c->fl->dirty, c, dirty_link);
 }
 
 void conn_close(struct conn *c)
@@ -48,18 +47,12 @@ void conn_close(struct conn *c)
 		c->job = NULL;
 	}
 	timer_cancel(&fl->loop, &c->timer);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		fl->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	close(c->h.fd);
 	c->h.fd = -1;
 	fl->nconns--;
 	/* Freed after this iteration: the dirty list may still point at it. */
-	c->dead_next = fl->dead;
-	fl->dead = c;
+	SLIST_INSERT_HEAD(&fl->dead, c, dead_link);
 }
 
 static void conn_free(struct conn *c)
@@ -154,10 +147,10 @@ static int conn_flush(struct conn *c)
 
 void server_after(struct floater *fl)
 {
-	while (fl->dirty) {
-		struct conn *c = fl->dirty;
+	while (!SLIST_EMPTY(&fl->dirty)) {
+		struct conn *c = SLIST_FIRST(&fl->dirty);
 
-		fl->dirty = c->dirty_next;
+		SLIST_REMOVE_HEAD(&fl->dirty, dirty_link);
 		c->dirty = false;
 		if (c->closed)
 			continue;
@@ -169,10 +162,10 @@ void server_after(struct floater *fl)
 		}
 		conn_flush(c);
 	}
-	while (fl->dead) {
-		struct conn *c = fl->dead;
+	while (!SLIST_EMPTY(&fl->dead)) {
+		struct conn *c = SLIST_FIRST(&fl->dead);
 
-		fl->dead = c->dead_next;
+		SLIST_REMOVE_HEAD(&fl->dead, dead_link);
 		conn_free(c);
 	}
 }
@@ -367,10 +360,7 @@ static void conn_accept_one(struct floater *fl, int fd)
 		return;
 	}
 	fl->nconns++;
-	c->next = fl->conns;
-	if (fl->conns)
-		fl->conns->prev = c;
-	fl->conns = c;
+	LIST_INSERT_HEAD(&fl->conns, c, link);
 	conn_arm(c, CONN_HEAD_TIMEOUT_US);
 }
 
@@ -445,6 +435,9 @@ static int listen_one(struct floater *fl, struct listener *l, int family, const 
 
 int server_listen(struct floater *fl, struct err *err)
 {
+	LIST_INIT(&fl->conns);
+	SLIST_INIT(&fl->dirty);
+	SLIST_INIT(&fl->dead);
 	fl->listen[0].h.fd = fl->listen[1].h.fd = -1;
 	fl->echo[0].h.fd = fl->echo[1].h.fd = -1;
 	if (fl->cfg.listen) {
@@ -470,8 +463,8 @@ int server_listen(struct floater *fl, struct err *err)
 
 void server_close(struct floater *fl)
 {
-	while (fl->conns)
-		conn_close(fl->conns);
+	while (!LIST_EMPTY(&fl->conns))
+		conn_close(LIST_FIRST(&fl->conns));
 	for (int i = 0; i < 2; i++) {
 		timer_cancel(&fl->loop, &fl->listen[i].resume);
 		if (fl->listen[i].h.fd >= 0) {

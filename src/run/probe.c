@@ -31,23 +31,14 @@ enum retry_kind { RETRY_ONCE, RETRY_SERVER, RETRY_FLOATER };
 
 static void req_link(struct engine *e, struct probe_req *r)
 {
-	r->prev = NULL; /* a retried request is linked a second time */
-	r->next = e->requests;
-	if (e->requests)
-		e->requests->prev = r;
-	e->requests = r;
+	LIST_INSERT_HEAD(&e->requests, r, link); /* a retried request is linked again */
 	r->ec->inflight++;
 	e->inflight_total++;
 }
 
 static void req_unlink(struct engine *e, struct probe_req *r)
 {
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		e->requests = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
+	LIST_REMOVE(r, link);
 	r->ec->inflight--;
 	e->inflight_total--;
 }
@@ -340,12 +331,12 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 int64_t probe_retry_due(struct engine *e)
 {
 	int64_t now = time_mono_us(), next_us = -1;
-	struct probe_req *r = e->requests, *next;
+	struct probe_req *r, *next;
 
 	if (!e->retries_waiting)
 		return -1; /* the common case: nothing to walk on each loop step */
-	for (; r; r = next) {
-		next = r->next;
+	for (r = LIST_FIRST(&e->requests); r; r = next) {
+		next = LIST_NEXT(r, link);
 		if (r->call || !r->due_us)
 			continue;
 		if (r->due_us > now) {
@@ -419,8 +410,8 @@ void probe_request_start(struct engine *e, const struct plan_shard *sh, int atte
 
 void probe_cancel_all(struct engine *e)
 {
-	while (e->requests) {
-		struct probe_req *r = e->requests;
+	while (!LIST_EMPTY(&e->requests)) {
+		struct probe_req *r = LIST_FIRST(&e->requests);
 
 		if (r->call)
 			kube_call_cancel(r->call);

@@ -229,6 +229,7 @@ static int engine_init(struct engine *e, struct store *st, const struct run_clus
 		       struct run_result *res, struct err *err)
 {
 	memset(e, 0, sizeof(*e));
+	LIST_INIT(&e->requests);
 	e->st = st;
 	e->o = *o;
 	if (e->o.concurrency <= 0)

@@ -4,6 +4,7 @@
 #define NETCTL_RUN_INT_H
 
 #include <stdarg.h>
+#include <sys/queue.h>
 
 #include "run.h"
 
@@ -54,7 +55,7 @@ struct engine {
 	bool store_failed;
 	struct err store_err;
 
-	struct probe_req *requests; /* in flight (doubly linked) */
+	LIST_HEAD(probe_reqs, probe_req) requests; /* in flight, or waiting for a retry */
 	size_t inflight_total;
 	size_t retries_waiting; /* of those, waiting for their retry time (no call) */
 	bool interrupted;
@@ -83,7 +84,7 @@ void nodes_release(struct engine *e);
 /* One probe request to a source floater: a shard of the plan, asked again (only for what
  * is still missing) when it fails. */
 struct probe_req {
-	struct probe_req *prev, *next;
+	LIST_ENTRY(probe_req) link; /* engine.requests */
 	struct engine *e;
 	struct engine_cluster *ec;
 	struct kube_call *call;
