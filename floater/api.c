@@ -21,7 +21,7 @@ void conn_respond(struct conn *c, int status, const char *ctype, const char *bod
 {
 	struct buf b;
 
-	/* Head and body in one buffer, so one write (see DESIGN.md: delayed ACKs). */
+	/* Head and body in one buffer, so one write (docs/floater.md: delayed ACKs). */
 	buf_init(&b, 0);
 	buf_printf(&b,
 		   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
@@ -55,11 +55,11 @@ void conn_respond_error(struct conn *c, int status, const char *msg, const char 
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_puts(&b, "{\"error\":\"");
+	buf_puts(&b, "{" WIRE_KEY(WIRE_ERR_ERROR) "\"");
 	json_escape(&b, msg);
 	buf_puts(&b, "\"");
 	if (field && *field) {
-		buf_puts(&b, ",\"field\":\"");
+		buf_puts(&b, "," WIRE_KEY(WIRE_ERR_FIELD) "\"");
 		json_escape(&b, field);
 		buf_puts(&b, "\"");
 	}
@@ -125,9 +125,9 @@ static void api_info(struct floater *fl, struct conn *c)
 		   "\"max_body\":%d,\"max_count\":%d,\"max_timeout_ms\":%d,"
 		   "\"max_interval_ms\":%d,\"max_size\":%d,\"max_inflight\":%u,"
 		   "\"max_requests\":%d}}\n",
-		   fl->cfg.port, fl->icmp[0].raw ? "raw" : "ping", REQ_MAX_TARGETS, REQ_MAX_BODY,
-		   REQ_MAX_COUNT, REQ_MAX_TIMEOUT_MS, REQ_MAX_INTERVAL_MS, REQ_MAX_SIZE,
-		   fl->nslots, FL_MAX_JOBS);
+		   fl->cfg.port, fl->icmp[0].raw ? "raw" : "ping", WIRE_MAX_TARGETS, WIRE_MAX_BODY,
+		   WIRE_MAX_COUNT, WIRE_MAX_TIMEOUT_MS, WIRE_MAX_INTERVAL_MS, WIRE_MAX_SIZE,
+		   fl->nslots, WIRE_MAX_REQUESTS);
 	conn_respond(c, 200, "application/json", b.data, b.len);
 	buf_release(&b);
 }
@@ -199,7 +199,7 @@ static void api_probe(struct floater *fl, struct conn *c, const char *body, size
 		conn_respond_error(c, err.code == ERR_LIMIT ? 413 : 400, err.msg, field);
 		return;
 	}
-	if (fl->njobs >= FL_MAX_JOBS) {
+	if (fl->njobs >= WIRE_MAX_REQUESTS) {
 		request_release(&req);
 		conn_respond_error(c, 429, "too many concurrent probe requests", NULL);
 		return;
@@ -228,20 +228,20 @@ void api_dispatch(struct floater *fl, struct conn *c, struct http_req *req, cons
 		return respond_text(c, "OK"); /* NetDoctor's check: curl http://IP:PORT/ */
 	if (!strcmp(req->path, "/healthz") && get)
 		return respond_text(c, "ok");
-	if (strcmp(req->path, "/v1/info") && strcmp(req->path, "/metrics") &&
-	    strcmp(req->path, "/v1/probe") && strcmp(req->path, "/") &&
+	if (strcmp(req->path, WIRE_PATH_INFO) && strcmp(req->path, "/metrics") &&
+	    strcmp(req->path, WIRE_PATH_PROBE) && strcmp(req->path, "/") &&
 	    strcmp(req->path, "/healthz"))
 		return conn_respond_error(c, 404, "not found", NULL);
 	if (!authorized(fl, req))
 		return conn_respond_error(c, 401, "unauthorized", NULL);
-	if (!strcmp(req->path, "/v1/probe")) {
+	if (!strcmp(req->path, WIRE_PATH_PROBE)) {
 		if (req->method != HTTP_POST)
 			return conn_respond_error(c, 405, "use POST", NULL);
 		return api_probe(fl, c, body, body_len);
 	}
 	if (!get)
 		return conn_respond_error(c, 405, "use GET", NULL);
-	if (!strcmp(req->path, "/v1/info"))
+	if (!strcmp(req->path, WIRE_PATH_INFO))
 		return api_info(fl, c);
 	if (!strcmp(req->path, "/metrics"))
 		return api_metrics(fl, c);

@@ -22,9 +22,9 @@ struct conn {
 	bool dirty;
 	bool reprocess;
 	bool closed;
-	struct conn *next, *prev; /* fl->conns: every open connection */
-	struct conn *dirty_next;
-	struct conn *dead_next;
+	LIST_ENTRY(conn) link;	    /* fl->conns */
+	SLIST_ENTRY(conn) dirty_link; /* fl->dirty */
+	SLIST_ENTRY(conn) dead_link;  /* fl->dead */
 };
 
 void conn_send(struct conn *c, const void *data, size_t len);

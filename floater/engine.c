@@ -22,6 +22,8 @@ int engine_init(struct floater *fl, struct err *err)
 {
 	uint32_t n = fl->cfg.max_inflight;
 
+	LIST_INIT(&fl->jobs);
+	TAILQ_INIT(&fl->waiting);
 	if (getrandom(&fl->nonce, sizeof(fl->nonce), 0) != sizeof(fl->nonce))
 		return err_set(err, ERR_IO, "getrandom: %s", strerror(errno));
 	fl->slots = xcalloc(n, sizeof(*fl->slots));
@@ -38,8 +40,8 @@ int engine_init(struct floater *fl, struct err *err)
 
 void engine_release(struct floater *fl)
 {
-	while (fl->jobs)
-		engine_job_cancel(fl->jobs);
+	while (!LIST_EMPTY(&fl->jobs))
+		engine_job_cancel(LIST_FIRST(&fl->jobs));
 	tcp_pool_drain(fl);
 	free(fl->slots);
 	fl->slots = NULL;
@@ -96,78 +98,47 @@ static void slot_timeout(struct timer *t)
 static void task_emit(struct task *t)
 {
 	struct job *job = t->job;
-	const struct probe_target *tg = &job->req.targets[t->target];
-	enum probe_error verdict = stats_verdict(&t->st);
-	char ip[INET6_ADDRSTRLEN], line[512], ref[32] = "";
-	int n;
+	char line[WIRE_MAX_LINE];
+	size_t n = result_line(line, sizeof(line), &job->req.targets[t->target], t->proto, &t->st);
 
-	sockaddr_ntop(&tg->addr, ip, sizeof(ip));
-	if (tg->ref >= 0)
-		snprintf(ref, sizeof(ref), "\"ref\":%lld,", (long long)tg->ref);
-	n = snprintf(line, sizeof(line),
-		     "{%s\"ip\":\"%s\",\"port\":%u,\"protocol\":\"%s\",\"sent\":%u,"
-		     "\"received\":%u,\"rtt_min_us\":%u,\"rtt_avg_us\":%u,\"rtt_max_us\":%u,"
-		     "\"rtt_p99_us\":%u,\"error\":\"%s\"}\n",
-		     ref, ip, sockaddr_port(&tg->addr), probe_protocol_name(t->proto),
-		     t->st.sent, t->st.received, t->st.min_us, stats_avg(&t->st), t->st.max_us,
-		     stats_p99(&t->st), probe_error_name(verdict));
-	if (n > 0 && (size_t)n < sizeof(line))
-		conn_stream_line(job->conn, line, (size_t)n);
+	if (n)
+		conn_stream_line(job->conn, line, n);
+}
+
+static void job_free(struct job *job)
+{
+	LIST_REMOVE(job, link);
+	job->fl->njobs--;
+	request_release(&job->req);
+	free(job);
 }
 
 static void job_finish(struct job *job)
 {
 	struct floater *fl = job->fl;
-	char line[256];
-	int n;
+	char line[WIRE_MAX_LINE];
+	size_t n = result_done_line(line, sizeof(line), job->req.id, job->finished,
+				    (fl->loop.now - job->start_us) / 1000);
 
-	n = snprintf(line, sizeof(line),
-		     "{\"done\":true,\"id\":\"%s\",\"results\":%zu,\"elapsed_ms\":%lld}\n",
-		     job->req.id, job->finished,
-		     (long long)((fl->loop.now - job->start_us) / 1000));
-	if (n > 0 && (size_t)n < sizeof(line))
-		conn_stream_line(job->conn, line, (size_t)n);
+	if (n)
+		conn_stream_line(job->conn, line, n);
 	conn_stream_end(job->conn);
-	if (job->prev)
-		job->prev->next = job->next;
-	else
-		fl->jobs = job->next;
-	if (job->next)
-		job->next->prev = job->prev;
-	fl->njobs--;
-	request_release(&job->req);
-	free(job);
+	job_free(job);
 }
 
 static void wait_remove(struct floater *fl, struct task *t)
 {
-	struct task **pp = &fl->wait_head, *prev = NULL;
-
 	if (!t->waiting)
 		return;
-	while (*pp && *pp != t) {
-		prev = *pp;
-		pp = &(*pp)->wait_next;
-	}
-	if (*pp)
-		*pp = t->wait_next;
-	if (fl->wait_tail == t)
-		fl->wait_tail = prev;
+	TAILQ_REMOVE(&fl->waiting, t, wait_link);
 	t->waiting = false;
 }
 
 static void task_free(struct floater *fl, struct task *t)
 {
-	struct job *job = t->job;
-
 	timer_cancel(&fl->loop, &t->send_timer);
 	wait_remove(fl, t);
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		job->active = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
+	LIST_REMOVE(t, link);
 	fl->active_tasks--;
 	free(t);
 }
@@ -221,12 +192,7 @@ static void task_send_timer(struct timer *tm)
 static void wait_push(struct floater *fl, struct task *t)
 {
 	t->waiting = true;
-	t->wait_next = NULL;
-	if (fl->wait_tail)
-		fl->wait_tail->wait_next = t;
-	else
-		fl->wait_head = t;
-	fl->wait_tail = t;
+	TAILQ_INSERT_TAIL(&fl->waiting, t, wait_link);
 }
 
 static void task_send(struct floater *fl, struct task *t)
@@ -275,10 +241,7 @@ static void job_activate_one(struct floater *fl, struct job *job)
 	t->start_us = fl->loop.now;
 	t->send_timer.fn = task_send_timer;
 	stats_init(&t->st);
-	t->next = job->active;
-	if (job->active)
-		job->active->prev = t;
-	job->active = t;
+	LIST_INSERT_HEAD(&job->active, t, link);
 	fl->active_tasks++;
 	task_send(fl, t);
 }
@@ -295,8 +258,8 @@ static void engine_activate(struct floater *fl)
 
 	while (progress && fl->active_tasks < fl->nslots) {
 		progress = false;
-		for (struct job *job = fl->jobs, *next; job; job = next) {
-			next = job->next;
+		for (struct job *job = LIST_FIRST(&fl->jobs), *next; job; job = next) {
+			next = LIST_NEXT(job, link);
 			if (fl->active_tasks >= fl->nslots || fl->free_head >= fl->nslots)
 				return;
 			if (!job_can_activate(job))
@@ -317,10 +280,8 @@ struct job *engine_job_start(struct floater *fl, struct probe_request *req, stru
 	job->conn = c;
 	job->npairs = job->req.ntargets * job->req.nprotos;
 	job->start_us = fl->loop.now;
-	job->next = fl->jobs;
-	if (fl->jobs)
-		fl->jobs->prev = job;
-	fl->jobs = job;
+	LIST_INIT(&job->active);
+	LIST_INSERT_HEAD(&fl->jobs, job, link);
 	fl->njobs++;
 	fl->m.probe_requests++;
 	return job;
@@ -334,27 +295,17 @@ void engine_job_cancel(struct job *job)
 	for (uint32_t i = 0; i < fl->nslots; i++)
 		if (fl->slots[i].task && fl->slots[i].task->job == job)
 			slot_free(fl, &fl->slots[i]);
-	while (job->active)
-		task_free(fl, job->active);
-	if (job->prev)
-		job->prev->next = job->next;
-	else
-		fl->jobs = job->next;
-	if (job->next)
-		job->next->prev = job->prev;
-	fl->njobs--;
-	request_release(&job->req);
-	free(job);
+	while (!LIST_EMPTY(&job->active))
+		task_free(fl, LIST_FIRST(&job->active));
+	job_free(job);
 }
 
 static void engine_drain_waiting(struct floater *fl)
 {
-	while (fl->wait_head && fl->free_head < fl->nslots) {
-		struct task *t = fl->wait_head;
+	while (!TAILQ_EMPTY(&fl->waiting) && fl->free_head < fl->nslots) {
+		struct task *t = TAILQ_FIRST(&fl->waiting);
 
-		fl->wait_head = t->wait_next;
-		if (!fl->wait_head)
-			fl->wait_tail = NULL;
+		TAILQ_REMOVE(&fl->waiting, t, wait_link);
 		t->waiting = false;
 		task_send(fl, t);
 	}

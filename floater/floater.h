@@ -4,17 +4,18 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/types.h>
 
 #include "common.h"
 #include "http.h"
 #include "loop.h"
 #include "request.h"
+#include "result.h"
 #include "stats.h"
 
 #define FL_BATCH 64
 #define FL_COOKIE_LEN 16
-#define FL_MAX_JOBS 4
 #define FL_MAX_CONNS 512
 #define FL_DEFAULT_PORT 8889
 #define FL_DEFAULT_INFLIGHT 4096
@@ -92,8 +93,8 @@ struct task {
 	uint32_t done;
 	int64_t start_us;
 	struct rtt_stats st;
-	struct task *next, *prev; /* job's active list */
-	struct task *wait_next;   /* fl waiting list: wants a slot */
+	LIST_ENTRY(task) link;      /* job->active */
+	TAILQ_ENTRY(task) wait_link; /* fl->waiting, while waiting is set */
 	bool waiting;
 	bool tcp_slow; /* connects here do not complete at once: wait for epoll */
 };
@@ -107,9 +108,9 @@ struct job {
 	size_t npairs;
 	size_t next_pair;
 	size_t finished;
-	struct task *active;
+	LIST_HEAD(tasks, task) active;
 	int64_t start_us;
-	struct job *next, *prev;
+	LIST_ENTRY(job) link; /* fl->jobs */
 };
 
 struct token {
@@ -170,13 +171,13 @@ struct floater {
 	struct tcp_pool tcp_pool[2]; /* [0] IPv4, [1] IPv6 */
 	struct echo echo[2];
 	struct listener listen[2];
-	struct job *jobs;
+	LIST_HEAD(jobs, job) jobs;
 	int njobs;
 	size_t active_tasks;
-	struct task *wait_head, *wait_tail;
-	struct conn *conns;
-	struct conn *dirty;
-	struct conn *dead;
+	TAILQ_HEAD(waiting_tasks, task) waiting; /* tasks that want a slot, oldest first */
+	LIST_HEAD(conns, conn) conns;		 /* every open connection */
+	SLIST_HEAD(dirty_conns, conn) dirty;	 /* with output to flush or input to re-read */
+	SLIST_HEAD(dead_conns, conn) dead;	 /* closed, freed after this loop step */
 	size_t nconns;
 	struct token token;
 	struct metrics m;

@@ -2,6 +2,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "wire.h"
 
 static int bad(struct http_req *req, int status)
 {
@@ -144,7 +145,7 @@ static int parse_header(const char *line, size_t n, struct http_req *req)
 		if ((size_t)(vend - v) != 12 || strncasecmp(v, "100-continue", 12))
 			return bad(req, 417);
 		req->expect_continue = true;
-	} else if (name_is(line, nlen, "x-floater-token")) {
+	} else if (name_is(line, nlen, WIRE_HEADER_TOKEN)) {
 		return header_token(v, (size_t)(vend - v), req, false);
 	} else if (name_is(line, nlen, "authorization")) {
 		return header_token(v, (size_t)(vend - v), req, true);

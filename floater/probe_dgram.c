@@ -20,7 +20,7 @@
 #define RX_BUF 192 /* enough for an IPv4 header + ICMP header + our cookie */
 
 /* Payload padding is zeros: probes need no content beyond the cookie. */
-static const uint8_t zeros[REQ_MAX_SIZE];
+static const uint8_t zeros[WIRE_MAX_SIZE];
 
 static int setopt(int fd, int level, int name, int val)
 {

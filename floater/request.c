@@ -41,6 +41,13 @@ static int rp_int(struct rp *rp, const char *field, int64_t min, int64_t max, in
 	return 0;
 }
 
+static int rp_targets_limit(struct rp *rp)
+{
+	snprintf(rp->field, rp->fieldsz, "%s", WIRE_REQ_TARGETS);
+	return err_set(rp->err, ERR_USAGE, "%s: more than %d targets", WIRE_REQ_TARGETS,
+		       WIRE_MAX_TARGETS);
+}
+
 static int parse_ip(const char *s, union sockaddr_any *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -73,13 +80,13 @@ static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 	int rc;
 
 	t->ref = -1;
-	snprintf(field, sizeof(field), "targets[%zu]", idx);
+	snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]", idx);
 	if (fjson_peek(&rp->j) != FJ_OBJECT)
 		return rp_fail(rp, field, "expected an object");
 	fjson_object_begin(&rp->j);
 	while ((rc = fjson_member(&rp->j, key, sizeof(key))) == 1) {
-		if (!strcmp(key, "ip")) {
-			snprintf(field, sizeof(field), "targets[%zu].ip", idx);
+		if (!strcmp(key, WIRE_TARGET_IP)) {
+			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_IP, idx);
 			if (fjson_peek(&rp->j) != FJ_STRING)
 				return rp_fail(rp, field, "expected a string");
 			if (fjson_string(&rp->j, ip, sizeof(ip), NULL) < 0 ||
@@ -89,13 +96,13 @@ static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 							  "not resolved)");
 			}
 			have_ip = true;
-		} else if (!strcmp(key, "port")) {
-			snprintf(field, sizeof(field), "targets[%zu].port", idx);
+		} else if (!strcmp(key, WIRE_TARGET_PORT)) {
+			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_PORT, idx);
 			if (rp_int(rp, field, 1, 65535, &port) < 0)
 				return -1;
-		} else if (!strcmp(key, "ref")) {
-			snprintf(field, sizeof(field), "targets[%zu].ref", idx);
-			if (rp_int(rp, field, 0, (int64_t)1 << 53, &v) < 0)
+		} else if (!strcmp(key, WIRE_TARGET_REF)) {
+			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_REF, idx);
+			if (rp_int(rp, field, 0, WIRE_MAX_REF, &v) < 0)
 				return -1;
 			t->ref = v;
 		} else if (fjson_skip(&rp->j) < 0) {
@@ -105,7 +112,7 @@ static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 	if (rc < 0)
 		return rp_fail(rp, field, "malformed JSON");
 	if (!have_ip) {
-		snprintf(field, sizeof(field), "targets[%zu].ip", idx);
+		snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_IP, idx);
 		return rp_fail(rp, field, "missing");
 	}
 	if (!port_allowed(rp->pol, (uint16_t)port))
@@ -121,11 +128,11 @@ static int parse_targets(struct rp *rp, struct probe_request *req)
 	int rc;
 
 	if (fjson_peek(&rp->j) != FJ_ARRAY)
-		return rp_fail(rp, "targets", "expected an array");
+		return rp_fail(rp, WIRE_REQ_TARGETS, "expected an array");
 	fjson_array_begin(&rp->j);
 	while ((rc = fjson_element(&rp->j)) == 1) {
-		if (req->ntargets == REQ_MAX_TARGETS)
-			return rp_fail(rp, "targets", "more than 10000 targets");
+		if (req->ntargets == WIRE_MAX_TARGETS)
+			return rp_targets_limit(rp);
 		req->targets = xgrow(req->targets, &cap, req->ntargets + 1,
 				     sizeof(*req->targets));
 		if (parse_target(rp, req->ntargets, &req->targets[req->ntargets]) < 0)
@@ -133,9 +140,9 @@ static int parse_targets(struct rp *rp, struct probe_request *req)
 		req->ntargets++;
 	}
 	if (rc < 0)
-		return rp_fail(rp, "targets", "malformed JSON");
+		return rp_fail(rp, WIRE_REQ_TARGETS, "malformed JSON");
 	if (!req->ntargets)
-		return rp_fail(rp, "targets", "empty");
+		return rp_fail(rp, WIRE_REQ_TARGETS, "empty");
 	return 0;
 }
 
@@ -146,11 +153,11 @@ static int parse_protocols(struct rp *rp, struct probe_request *req)
 	int rc, p;
 
 	if (fjson_peek(&rp->j) != FJ_ARRAY)
-		return rp_fail(rp, "protocols", "expected an array");
+		return rp_fail(rp, WIRE_REQ_PROTOCOLS, "expected an array");
 	fjson_array_begin(&rp->j);
 	req->nprotos = 0;
 	while ((rc = fjson_element(&rp->j)) == 1) {
-		snprintf(field, sizeof(field), "protocols[%zu]", i++);
+		snprintf(field, sizeof(field), WIRE_REQ_PROTOCOLS "[%zu]", i++);
 		if (fjson_peek(&rp->j) != FJ_STRING)
 			return rp_fail(rp, field, "expected \"icmp\", \"tcp\" or \"udp\"");
 		if (fjson_string(&rp->j, name, sizeof(name), NULL) < 0 ||
@@ -164,21 +171,21 @@ static int parse_protocols(struct rp *rp, struct probe_request *req)
 		req->protos[req->nprotos++] = (enum probe_protocol)p;
 	}
 	if (rc < 0)
-		return rp_fail(rp, "protocols", "malformed JSON");
+		return rp_fail(rp, WIRE_REQ_PROTOCOLS, "malformed JSON");
 	if (!req->nprotos)
-		return rp_fail(rp, "protocols", "empty");
+		return rp_fail(rp, WIRE_REQ_PROTOCOLS, "empty");
 	return 0;
 }
 
 static int parse_id(struct rp *rp, struct probe_request *req)
 {
 	if (fjson_peek(&rp->j) != FJ_STRING)
-		return rp_fail(rp, "id", "expected a string");
+		return rp_fail(rp, WIRE_REQ_ID, "expected a string");
 	if (fjson_string(&rp->j, req->id, sizeof(req->id), NULL) < 0)
-		return rp_fail(rp, "id", "bad string");
+		return rp_fail(rp, WIRE_REQ_ID, "bad string");
 	for (const char *c = req->id; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == '"' || *c == '\\' || *c == 0x7f)
-			return rp_fail(rp, "id", "only printable characters without quotes");
+			return rp_fail(rp, WIRE_REQ_ID, "only printable characters without quotes");
 	return 0;
 }
 
@@ -186,26 +193,26 @@ static int parse_member(struct rp *rp, const char *key, struct probe_request *re
 {
 	int64_t v;
 
-	if (!strcmp(key, "id"))
+	if (!strcmp(key, WIRE_REQ_ID))
 		return parse_id(rp, req);
-	if (!strcmp(key, "targets"))
+	if (!strcmp(key, WIRE_REQ_TARGETS))
 		return parse_targets(rp, req);
-	if (!strcmp(key, "protocols"))
+	if (!strcmp(key, WIRE_REQ_PROTOCOLS))
 		return parse_protocols(rp, req);
-	if (!strcmp(key, "count")) {
-		if (rp_int(rp, "count", 1, REQ_MAX_COUNT, &v) < 0)
+	if (!strcmp(key, WIRE_REQ_COUNT)) {
+		if (rp_int(rp, key, WIRE_MIN_COUNT, WIRE_MAX_COUNT, &v) < 0)
 			return -1;
 		req->count = (int)v;
-	} else if (!strcmp(key, "interval_ms")) {
-		if (rp_int(rp, "interval_ms", 0, REQ_MAX_INTERVAL_MS, &v) < 0)
+	} else if (!strcmp(key, WIRE_REQ_INTERVAL_MS)) {
+		if (rp_int(rp, key, WIRE_MIN_INTERVAL_MS, WIRE_MAX_INTERVAL_MS, &v) < 0)
 			return -1;
 		req->interval_ms = (int)v;
-	} else if (!strcmp(key, "timeout_ms")) {
-		if (rp_int(rp, "timeout_ms", 1, REQ_MAX_TIMEOUT_MS, &v) < 0)
+	} else if (!strcmp(key, WIRE_REQ_TIMEOUT_MS)) {
+		if (rp_int(rp, key, WIRE_MIN_TIMEOUT_MS, WIRE_MAX_TIMEOUT_MS, &v) < 0)
 			return -1;
 		req->timeout_ms = (int)v;
-	} else if (!strcmp(key, "size")) {
-		if (rp_int(rp, "size", 0, REQ_MAX_SIZE, &v) < 0)
+	} else if (!strcmp(key, WIRE_REQ_SIZE)) {
+		if (rp_int(rp, key, WIRE_MIN_SIZE, WIRE_MAX_SIZE, &v) < 0)
 			return -1;
 		req->size = (int)v;
 	} else if (fjson_skip(&rp->j) < 0) {
@@ -222,9 +229,9 @@ static void request_defaults(struct probe_request *req)
 	req->protos[1] = PROTO_TCP;
 	req->protos[2] = PROTO_UDP;
 	req->nprotos = 3;
-	req->count = 3;
-	req->interval_ms = 100;
-	req->timeout_ms = 1000;
+	req->count = WIRE_DEFAULT_COUNT;
+	req->interval_ms = WIRE_DEFAULT_INTERVAL_MS;
+	req->timeout_ms = WIRE_DEFAULT_TIMEOUT_MS;
 }
 
 static bool needs_port(const struct probe_request *req)
@@ -243,7 +250,7 @@ static int check_ports(struct rp *rp, const struct probe_request *req)
 		return 0;
 	for (size_t i = 0; i < req->ntargets; i++) {
 		if (!port_allowed(rp->pol, sockaddr_port(&req->targets[i].addr))) {
-			snprintf(field, sizeof(field), "targets[%zu].port", i);
+			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_PORT, i);
 			return rp_fail(rp, field, "not a floater port (TCP/UDP probes go only to "
 						  "the floater port or --allow-port ones)");
 		}
@@ -261,15 +268,15 @@ int request_parse(const char *body, size_t len, const struct request_policy *pol
 
 	request_defaults(req);
 	field[0] = '\0';
-	if (len > REQ_MAX_BODY)
-		return err_set(err, ERR_LIMIT, "body larger than %d bytes", REQ_MAX_BODY);
+	if (len > WIRE_MAX_BODY)
+		return err_set(err, ERR_LIMIT, "body larger than %d bytes", WIRE_MAX_BODY);
 	fjson_init(&rp.j, body, len);
 	if (fjson_object_begin(&rp.j) < 0) {
 		rp_fail(&rp, "", "expected a JSON object");
 		goto fail;
 	}
 	while ((rc = fjson_member(&rp.j, key, sizeof(key))) == 1) {
-		if (!strcmp(key, "targets"))
+		if (!strcmp(key, WIRE_REQ_TARGETS))
 			have_targets = true;
 		if (parse_member(&rp, key, req) < 0)
 			goto fail;
@@ -279,7 +286,7 @@ int request_parse(const char *body, size_t len, const struct request_policy *pol
 		goto fail;
 	}
 	if (!have_targets) {
-		rp_fail(&rp, "targets", "missing");
+		rp_fail(&rp, WIRE_REQ_TARGETS, "missing");
 		goto fail;
 	}
 	if (check_ports(&rp, req) < 0)

@@ -1,4 +1,5 @@
-/* request: the POST /v1/probe body, parsed and validated against the floater's limits. */
+/* request: the POST /v1/probe body, parsed and validated against the limits of the wire
+ * contract (wire.h). */
 #ifndef FLOATER_REQUEST_H
 #define FLOATER_REQUEST_H
 
@@ -9,14 +10,8 @@
 #include <sys/socket.h>
 
 #include "common.h"
+#include "wire.h"
 
-#define REQ_MAX_BODY (1024 * 1024)
-#define REQ_MAX_TARGETS 10000
-#define REQ_MAX_COUNT 1000
-#define REQ_MAX_TIMEOUT_MS 60000
-#define REQ_MAX_INTERVAL_MS 10000
-#define REQ_MAX_SIZE 65000
-#define REQ_MAX_ID 128
 #define REQ_MAX_ALLOW_PORTS 16
 
 union sockaddr_any {
@@ -31,7 +26,7 @@ struct probe_target {
 };
 
 struct probe_request {
-	char id[REQ_MAX_ID + 1];
+	char id[WIRE_MAX_ID + 1];
 	struct probe_target *targets;
 	size_t ntargets;
 	enum probe_protocol protos[PROTO_MAX]; /* in request order, no duplicates */

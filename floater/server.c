@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -17,7 +18,7 @@
 #define CONN_IDLE_TIMEOUT_US (60 * 1000000LL)  /* keep-alive idle */
 #define CONN_STALL_TIMEOUT_US (60 * 1000000LL) /* streaming client not reading */
 #define CONN_DRAIN_TIMEOUT_US (2 * 1000000LL)
-#define CONN_IN_LIMIT (HTTP_MAX_HEAD + REQ_MAX_BODY + 64 * 1024)
+#define CONN_IN_LIMIT (HTTP_MAX_HEAD + WIRE_MAX_BODY + 64 * 1024)
 #define CONN_READ_CHUNK 65536
 #define CONN_KEEP_BUF (64 * 1024)
 
@@ -30,8 +31,7 @@ static void conn_mark_dirty(struct conn *c)
 	if (c->dirty || c->closed)
 		return;
 	c->dirty = true;
-	c->dirty_next = c->fl->dirty;
-	c->fl->dirty = c;
+	SLIST_INSERT_HEAD(&c->fl->dirty, c, dirty_link);
 }
 
 void conn_close(struct conn *c)
@@ -47,18 +47,12 @@ void conn_close(struct conn *c)
 		c->job = NULL;
 	}
 	timer_cancel(&fl->loop, &c->timer);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		fl->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	close(c->h.fd);
 	c->h.fd = -1;
 	fl->nconns--;
 	/* Freed after this iteration: the dirty list may still point at it. */
-	c->dead_next = fl->dead;
-	fl->dead = c;
+	SLIST_INSERT_HEAD(&fl->dead, c, dead_link);
 }
 
 static void conn_free(struct conn *c)
@@ -153,10 +147,10 @@ static int conn_flush(struct conn *c)
 
 void server_after(struct floater *fl)
 {
-	while (fl->dirty) {
-		struct conn *c = fl->dirty;
+	while (!SLIST_EMPTY(&fl->dirty)) {
+		struct conn *c = SLIST_FIRST(&fl->dirty);
 
-		fl->dirty = c->dirty_next;
+		SLIST_REMOVE_HEAD(&fl->dirty, dirty_link);
 		c->dirty = false;
 		if (c->closed)
 			continue;
@@ -168,10 +162,10 @@ void server_after(struct floater *fl)
 		}
 		conn_flush(c);
 	}
-	while (fl->dead) {
-		struct conn *c = fl->dead;
+	while (!SLIST_EMPTY(&fl->dead)) {
+		struct conn *c = SLIST_FIRST(&fl->dead);
 
-		fl->dead = c->dead_next;
+		SLIST_REMOVE_HEAD(&fl->dead, dead_link);
 		conn_free(c);
 	}
 }
@@ -204,7 +198,7 @@ static int conn_take_body(struct conn *c, size_t *used, const char **body, size_
 	int rc, status;
 
 	if (c->req.chunked) {
-		rc = http_parse_chunked(start, avail, REQ_MAX_BODY, &c->body, used, &status);
+		rc = http_parse_chunked(start, avail, WIRE_MAX_BODY, &c->body, used, &status);
 		if (rc < 0) {
 			c->close_after = true;
 			conn_respond_error(c, status, status == 413 ? "body too large"
@@ -228,6 +222,7 @@ static int conn_take_body(struct conn *c, size_t *used, const char **body, size_
 static int conn_read_head(struct conn *c)
 {
 	int rc = http_parse_head(c->in.data, c->in.len, &c->req);
+	char msg[64];
 
 	if (rc == 0)
 		return 0;
@@ -237,9 +232,10 @@ static int conn_read_head(struct conn *c)
 		return -1;
 	}
 	c->fl->m.requests++;
-	if (c->req.content_length > REQ_MAX_BODY) {
+	if (c->req.content_length > WIRE_MAX_BODY) {
 		c->close_after = true;
-		conn_respond_error(c, 413, "body larger than 1048576 bytes", NULL);
+		snprintf(msg, sizeof(msg), "body larger than %d bytes", WIRE_MAX_BODY);
+		conn_respond_error(c, 413, msg, NULL);
 		return -1;
 	}
 	c->state = CONN_READ_BODY;
@@ -356,7 +352,7 @@ static void conn_accept_one(struct floater *fl, int fd)
 	c->timer.fn = conn_timeout;
 	buf_init(&c->in, CONN_IN_LIMIT);
 	buf_init(&c->out, 0); /* bounded by the engine's backlog check */
-	buf_init(&c->body, REQ_MAX_BODY);
+	buf_init(&c->body, WIRE_MAX_BODY);
 	c->state = CONN_READ_HEAD;
 	if (loop_add(&fl->loop, &c->h, EPOLLIN | EPOLLRDHUP) < 0) {
 		close(fd);
@@ -364,10 +360,7 @@ static void conn_accept_one(struct floater *fl, int fd)
 		return;
 	}
 	fl->nconns++;
-	c->next = fl->conns;
-	if (fl->conns)
-		fl->conns->prev = c;
-	fl->conns = c;
+	LIST_INSERT_HEAD(&fl->conns, c, link);
 	conn_arm(c, CONN_HEAD_TIMEOUT_US);
 }
 
@@ -442,6 +435,9 @@ static int listen_one(struct floater *fl, struct listener *l, int family, const 
 
 int server_listen(struct floater *fl, struct err *err)
 {
+	LIST_INIT(&fl->conns);
+	SLIST_INIT(&fl->dirty);
+	SLIST_INIT(&fl->dead);
 	fl->listen[0].h.fd = fl->listen[1].h.fd = -1;
 	fl->echo[0].h.fd = fl->echo[1].h.fd = -1;
 	if (fl->cfg.listen) {
@@ -467,8 +463,8 @@ int server_listen(struct floater *fl, struct err *err)
 
 void server_close(struct floater *fl)
 {
-	while (fl->conns)
-		conn_close(fl->conns);
+	while (!LIST_EMPTY(&fl->conns))
+		conn_close(LIST_FIRST(&fl->conns));
 	for (int i = 0; i < 2; i++) {
 		timer_cancel(&fl->loop, &fl->listen[i].resume);
 		if (fl->listen[i].h.fd >= 0) {

@@ -2,6 +2,10 @@
 #include <string.h>
 
 #include "stats.h"
+#include "wire.h"
+
+/* The nearest-rank p99 of n samples is the (n / 100 + 1)-th largest. */
+_Static_assert(WIRE_MAX_COUNT / 100 + 1 <= STATS_TOP, "STATS_TOP holds the p99 of WIRE_MAX_COUNT");
 
 void stats_init(struct rtt_stats *s)
 {

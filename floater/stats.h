@@ -7,7 +7,7 @@
 #include "common.h"
 
 /* p99 by nearest rank needs only the largest n - ceil(0.99 n) + 1 samples: at most 11 for
- * count <= 1000, so a probe pair costs tens of bytes whatever its count. */
+ * count <= WIRE_MAX_COUNT (1000), so a probe pair costs tens of bytes whatever its count. */
 #define STATS_TOP 11
 
 struct rtt_stats {

@@ -8,7 +8,7 @@
 
 #include "common.h"
 
-/* Exit codes (docs/usage.md, DESIGN.md). */
+/* Exit codes (docs/usage.md). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAILED = 1,  /* some pair failed; diff found regressions */

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "config.h"
 #include "store.h"
+#include "wire.h"
 
 #define MAX_CLUSTERS 64
 
@@ -28,11 +29,11 @@ static const struct cmd_opt check_opts[] = {
 	{OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &args.family, 0, 0, NULL},
 	{OPT_STRING, 0, "network", "LIST",
 	 "pod, host, pod-host, host-pod (default: config mode, pod)", &args.network, 0, 0, NULL},
-	{OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count, 1,
-	 1000, &args.count_set},
-	{OPT_STRING, 0, "timeout", "D", "per-probe timeout, e.g. 2s (default: cmdTimeout)",
+	{OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count,
+	 WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
+	{OPT_STRING, 0, "timeout", "D", "per-probe timeout, 1ms..60s (default: cmdTimeout)",
 	 &args.timeout, 0, 0, NULL},
-	{OPT_STRING, 0, "interval", "D", "between the probes of a pair (default 20ms)",
+	{OPT_STRING, 0, "interval", "D", "between the probes of a pair, 0..10s (default 20ms)",
 	 &args.interval, 0, 0, NULL},
 	{OPT_LONG, 0, "concurrency", "N",
 	 "probe requests in flight per cluster (default: maxNum)", &args.concurrency, 1, 1000,
@@ -40,7 +41,7 @@ static const struct cmd_opt check_opts[] = {
 	{OPT_LONG, 0, "port", "P", "floater port (default: config port)", &args.port, 1, 65535,
 	 &args.port_set},
 	{OPT_LONG, 0, "size", "BYTES", "ICMP/UDP payload with DF set, for MTU checks",
-	 &args.size, 0, 65000, &args.size_set},
+	 &args.size, WIRE_MIN_SIZE, WIRE_MAX_SIZE, &args.size_set},
 	{OPT_STRING, 0, "pod-wait", "D", "bound on waiting for floaters (default: podWaitTime)",
 	 &args.pod_wait, 0, 0, NULL},
 	{OPT_STRING, 0, "namespace", "NS", "where floaters run (default: config namespace)",
@@ -98,7 +99,6 @@ static int parse_networks(const char *s, unsigned *out, struct err *err)
 	return 0;
 }
 
-/* Flags over config.json over defaults. */
 static int load_config(struct config *c, struct err *err)
 {
 	bool found = false;
@@ -108,6 +108,12 @@ static int load_config(struct config *c, struct err *err)
 		return -1;
 	for (char **w = c->warnings; w && *w; w++)
 		log_warn("%s", *w);
+	return 0;
+}
+
+/* Flags over config.json over defaults. */
+static int config_from_flags(struct config *c, struct err *err)
+{
 	if (args.protocol && config_set(c, "protocol", args.protocol, "--protocol", err) < 0)
 		return -1;
 	if (args.timeout && config_set(c, "cmdTimeout", args.timeout, "--timeout", err) < 0)
@@ -136,14 +142,11 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	if (args.network && parse_networks(args.network, &o->networks, err) < 0)
 		return -1;
 	if (args.interval &&
-	    str_to_duration_ms(args.interval, 60000, &interval, "--interval", err) < 0)
+	    str_to_duration_ms(args.interval, WIRE_MAX_INTERVAL_MS, &interval, "--interval", err) < 0)
 		return -1;
 	o->count = args.count_set ? (int)args.count : 3;
 	o->interval_ms = interval;
 	o->timeout_ms = c->cmd_timeout_ms;
-	if (o->timeout_ms < 1 || o->timeout_ms > 60000)
-		return err_set(err, ERR_USAGE, "--timeout: %ld ms is outside 1 ms .. 60 s",
-			       o->timeout_ms);
 	o->size = args.size_set ? (int)args.size : 0;
 	o->port = args.port_set ? (int)args.port : (int)c->port;
 	o->concurrency = args.concurrency_set ? (int)args.concurrency : (int)c->max_num;
@@ -152,7 +155,7 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	o->image_repository = xstrdup(c->src_image_repo);
 	o->version = xstrdup(c->version);
 	o->keep_floaters = args.keep || !c->auto_clean;
-	return 0;
+	return run_options_check(o, err);
 }
 
 static int add_list(struct check_job *j, struct store *st, const char *list, unsigned role,
@@ -256,8 +259,13 @@ static int check_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, 
 		return rc;
 	memset(&j, 0, sizeof(j));
 	config_init(&c);
-	if (load_config(&c, &err) < 0 || fill_options(&j, &c, &err) < 0) {
+	if (load_config(&c, &err) < 0) {
 		rc = cmd_fail(&err);
+		goto out;
+	}
+	/* what a floater would refuse is refused here, before anything is deployed */
+	if (config_from_flags(&c, &err) < 0 || fill_options(&j, &c, &err) < 0) {
+		rc = err.code == ERR_USAGE ? cmd_usage_error(e, "%s", err.msg) : cmd_fail(&err);
 		goto out;
 	}
 	st = cmd_open_store(ctx, &err);

@@ -9,10 +9,12 @@
 #include "check.h"
 #include "config.h"
 #include "store.h"
+#include "wire.h"
 
 static struct {
 	long run;
 	const char *timeout, *pod_wait;
+	long timeout_ms, pod_wait_ms; /* parsed from those */
 	long count, concurrency;
 	bool json, keep, quiet;
 	bool run_set, count_set, concurrency_set;
@@ -22,7 +24,7 @@ static const struct cmd_opt resume_opts[] = {
 	{OPT_LONG, 0, "run", "ID", "the run to resume", &args.run, 1, INT64_MAX, &args.run_set},
 	{OPT_STRING, 0, "timeout", "D", "per-probe timeout (default: the run's)", &args.timeout, 0, 0, NULL},
 	{OPT_LONG, 0, "count", "K", "probes per pair and protocol (default: the run's)",
-	 &args.count, 1, 1000, &args.count_set},
+	 &args.count, WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
 	{OPT_LONG, 0, "concurrency", "N",
 	 "probe requests in flight per cluster (default: the run's)", &args.concurrency, 1, 1000,
 	 &args.concurrency_set},
@@ -237,22 +239,35 @@ out:
 	return rc;
 }
 
-/* Flags over the parent's options. */
-static int apply_flags(struct check_job *j, struct err *err)
+/* The durations given as flags, checked before anything is opened. */
+static int parse_durations(struct err *err)
 {
 	if (args.timeout &&
-	    str_to_duration_ms(args.timeout, 60000, &j->o.timeout_ms, "--timeout", err) < 0)
+	    str_to_duration_ms(args.timeout, WIRE_MAX_TIMEOUT_MS, &args.timeout_ms, "--timeout",
+			       err) < 0)
 		return -1;
+	if (args.timeout && args.timeout_ms < WIRE_MIN_TIMEOUT_MS)
+		return err_set(err, ERR_USAGE, "--timeout: '%s' is shorter than %d ms", args.timeout,
+			       WIRE_MIN_TIMEOUT_MS);
 	if (args.pod_wait &&
-	    str_to_duration_ms(args.pod_wait, 3600000, &j->o.pod_wait_ms, "--pod-wait", err) < 0)
+	    str_to_duration_ms(args.pod_wait, 3600000, &args.pod_wait_ms, "--pod-wait", err) < 0)
 		return -1;
+	return 0;
+}
+
+/* Flags over the parent's options. */
+static void apply_flags(struct check_job *j)
+{
+	if (args.timeout)
+		j->o.timeout_ms = args.timeout_ms;
+	if (args.pod_wait)
+		j->o.pod_wait_ms = args.pod_wait_ms;
 	if (args.count_set)
 		j->o.count = (int)args.count;
 	if (args.concurrency_set)
 		j->o.concurrency = (int)args.concurrency;
 	if (args.keep)
 		j->o.keep_floaters = true;
-	return 0;
 }
 
 static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
@@ -272,6 +287,8 @@ static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 		return rc;
 	if (!args.run_set)
 		return cmd_usage_error(e, "--run ID is required");
+	if (parse_durations(&err) < 0)
+		return cmd_usage_error(e, "%s", err.msg);
 	memset(&j, 0, sizeof(j));
 	memset(&f, 0, sizeof(f));
 	config_init(&c);
@@ -292,9 +309,15 @@ static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 		goto fail;
 	}
 	config_release(&c);
-	if (cmd_load_config(&c, &err) < 0 || job_from_run(&j, st, parent, &c, &err) < 0 ||
-	    apply_flags(&j, &err) < 0)
+	if (cmd_load_config(&c, &err) < 0 || job_from_run(&j, st, parent, &c, &err) < 0)
 		goto fail;
+	apply_flags(&j);
+	/* a run recorded by an older netctl may hold options no floater accepts */
+	if (run_options_check(&j.o, &err) < 0) {
+		err_prefix(&err, "run %lld: options%s", (long long)parent->id,
+			   args.count_set || args.timeout ? " with --count/--timeout" : "");
+		goto fail;
+	}
 	/* the options this run really uses, so a resume of it repeats them */
 	j.options_json = check_job_options_json(&j);
 	j.o.parent_id = parent->id;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "wire.h"
 
 #define DEFAULT_NAMESPACE   "kosmos-system"
 #define DEFAULT_PORT	    8889
@@ -45,15 +46,21 @@ struct field {
 	enum field_type type;
 	size_t off;
 	bool unused; /* NetDoctor field netctl does not act on: warn when set */
+	long max_ms; /* T_DURATION: longest accepted; 0: MAX_DURATION_MS */
 };
 
 #define F(n, t, m)                                                                                 \
 	{                                                                                          \
-		n, t, offsetof(struct config, m), false                                            \
+		n, t, offsetof(struct config, m), false, 0                                         \
 	}
 #define FU(n, t, m)                                                                                \
 	{                                                                                          \
-		n, t, offsetof(struct config, m), true                                             \
+		n, t, offsetof(struct config, m), true, 0                                          \
+	}
+/* A duration with its own bound. */
+#define FD(n, m, max)                                                                              \
+	{                                                                                          \
+		n, T_DURATION, offsetof(struct config, m), false, max                              \
 	}
 
 static const struct field fields[] = {
@@ -63,7 +70,7 @@ static const struct field fields[] = {
     F("podWaitTime", T_DURATION, pod_wait_ms),
     F("port", T_PORT, port),
     F("maxNum", T_COUNT, max_num),
-    F("cmdTimeout", T_DURATION, cmd_timeout_ms),
+    FD("cmdTimeout", cmd_timeout_ms, WIRE_MAX_TIMEOUT_MS), /* a floater's per-probe limit */
     F("srcKubeConfig", T_PATH, src_kubeconfig),
     F("dstKubeConfig", T_OPT_PATH, dst_kubeconfig),
     F("srcImageRepository", T_WORD, src_image_repo),
@@ -214,11 +221,17 @@ static int parse_bits_list(const char *s, item_parser parse, unsigned *out, cons
 	return rc;
 }
 
-static int parse_duration(const char *s, long *out, const char *what, struct err *err)
+static long field_max_ms(const struct field *f)
+{
+	return f->max_ms ? f->max_ms : MAX_DURATION_MS;
+}
+
+static int parse_duration(const char *s, long max_ms, long *out, const char *what,
+			  struct err *err)
 {
 	long ms;
 
-	if (str_to_duration_ms(s, MAX_DURATION_MS, &ms, what, err) < 0)
+	if (str_to_duration_ms(s, max_ms, &ms, what, err) < 0)
 		return -1;
 	if (ms <= 0)
 		return err_set(err, ERR_USAGE, "%s: must be greater than 0", what);
@@ -274,7 +287,7 @@ static int field_set_str(struct config *c, const struct field *f, const char *s,
 		*FIELD_PTR(c, f, long) = v;
 		return 0;
 	case T_DURATION:
-		return parse_duration(s, FIELD_PTR(c, f, long), what, err);
+		return parse_duration(s, field_max_ms(f), FIELD_PTR(c, f, long), what, err);
 	case T_BOOL:
 		if (str_eq(s, "true") || str_eq(s, "false")) {
 			*FIELD_PTR(c, f, bool) = str_eq(s, "true");
@@ -340,9 +353,9 @@ static int field_set_number(struct config *c, const struct field *f, const cJSON
 	if (f->type == T_DURATION) {
 		if (d < 0)
 			return err_set(err, ERR_USAGE, "%s: %g is negative", what, d);
-		if (d * 1000.0 > (double)MAX_DURATION_MS)
-			return err_set(err, ERR_USAGE, "%s: %g s is longer than the limit of %ld s",
-				       what, d, MAX_DURATION_MS / 1000);
+		if (d * 1000.0 > (double)field_max_ms(f))
+			return err_set(err, ERR_USAGE, "%s: %g s is longer than the limit of %g s",
+				       what, d, (double)field_max_ms(f) / 1000.0);
 		snprintf(text, sizeof(text), "%.17g", d);
 		return field_set_str(c, f, text, what, err);
 	}

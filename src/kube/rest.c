@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "kube.h"
 
@@ -23,7 +24,7 @@
 
 struct kube_loop {
 	CURLM *multi;
-	struct kube_call *calls, *tail; /* every live call, doubly linked, oldest first */
+	TAILQ_HEAD(kube_calls, kube_call) calls; /* every live call, oldest first */
 	size_t ncalls;
 	int busy;        /* > 0 inside curl_multi_perform (curl callbacks may run) */
 	bool need_sweep; /* a call was cancelled while busy */
@@ -44,7 +45,7 @@ struct kube_client {
 };
 
 struct kube_call {
-	struct kube_call *prev, *next;
+	TAILQ_ENTRY(kube_call) link; /* loop->calls */
 	struct kube_loop *loop;
 	struct kube_client *client; /* NULL once the client is gone (call is cancelled) */
 	CURL *easy;                 /* NULL between attempts */
@@ -165,6 +166,7 @@ struct kube_loop *kube_loop_new(struct err *err)
 		global_done = true;
 	}
 	loop = xcalloc(1, sizeof(*loop));
+	TAILQ_INIT(&loop->calls);
 	loop->multi = curl_multi_init();
 	if (!loop->multi) {
 		free(loop);
@@ -185,8 +187,8 @@ void kube_loop_free(struct kube_loop *loop)
 {
 	if (!loop)
 		return;
-	while (loop->calls) {
-		struct kube_call *call = loop->calls;
+	while (!TAILQ_EMPTY(&loop->calls)) {
+		struct kube_call *call = TAILQ_FIRST(&loop->calls);
 
 		if (call->client)
 			call->client = NULL;
@@ -198,9 +200,10 @@ void kube_loop_free(struct kube_loop *loop)
 
 size_t kube_loop_pending(const struct kube_loop *loop)
 {
+	const struct kube_call *c;
 	size_t n = 0;
 
-	for (const struct kube_call *c = loop->calls; c; c = c->next)
+	TAILQ_FOREACH(c, &loop->calls, link)
 		if (!c->cancelled)
 			n++;
 	return n;
@@ -298,8 +301,8 @@ void kube_client_free(struct kube_client *c)
 
 	if (!c)
 		return;
-	for (call = c->loop->calls; call; call = next) {
-		next = call->next;
+	for (call = TAILQ_FIRST(&c->loop->calls); call; call = next) {
+		next = TAILQ_NEXT(call, link);
 		if (call->client != c)
 			continue;
 		call->client = NULL;
@@ -386,14 +389,7 @@ static void call_free(struct kube_call *call)
 	struct kube_loop *loop = call->loop;
 
 	call_detach_easy(call);
-	if (call->prev)
-		call->prev->next = call->next;
-	else
-		loop->calls = call->next;
-	if (call->next)
-		call->next->prev = call->prev;
-	else
-		loop->tail = call->prev;
+	TAILQ_REMOVE(&loop->calls, call, link);
 	loop->ncalls--;
 	free(call->path);
 	free(call->url);
@@ -888,8 +884,8 @@ static void loop_sweep(struct kube_loop *loop)
 	if (!loop->need_sweep)
 		return;
 	loop->need_sweep = false;
-	for (call = loop->calls; call; call = next) {
-		next = call->next;
+	for (call = TAILQ_FIRST(&loop->calls); call; call = next) {
+		next = TAILQ_NEXT(call, link);
 		if (call->cancelled && !call->in_done)
 			call_free(call);
 	}
@@ -902,11 +898,11 @@ static long loop_start_due(struct kube_loop *loop, long cap)
 	struct kube_call *call, *next;
 	long wait = cap;
 
-	for (call = loop->calls; call; call = next) {
+	for (call = TAILQ_FIRST(&loop->calls); call; call = next) {
 		struct err err = ERR_INIT;
 		struct kube_response resp = {.body = ""};
 
-		next = call->next;
+		next = TAILQ_NEXT(call, link);
 		if (call->cancelled || call->easy || !call->due_us)
 			continue;
 		/* over the client's cap: waits, unstarted (no libcurl timer runs), for a slot */
@@ -927,7 +923,7 @@ static long loop_start_due(struct kube_loop *loop, long cap)
 			call->on_done(call->arg, &resp, &err);
 		call_free(call);
 		/* on_done may have freed or started other calls: restart the scan */
-		next = loop->calls;
+		next = TAILQ_FIRST(&loop->calls);
 	}
 	return wait;
 }
@@ -967,7 +963,7 @@ int kube_loop_step(struct kube_loop *loop, long timeout_ms, struct err *err)
 	loop_start_due(loop, 0);
 	if (loop_perform(loop, err) < 0)
 		return -1;
-	if (!loop->calls)
+	if (TAILQ_EMPTY(&loop->calls))
 		return 0;
 	wait = loop_start_due(loop, timeout_ms < 0 ? 0 : timeout_ms);
 	if (wait > 0) {
@@ -1036,12 +1032,7 @@ struct kube_call *kube_call_start(struct kube_client *c, const struct kube_reque
 	call->first_us = time_mono_us();
 	/* started by the next loop step: never inside a curl callback */
 	call->due_us = call->first_us;
-	call->prev = loop->tail;
-	if (loop->tail)
-		loop->tail->next = call;
-	else
-		loop->calls = call;
-	loop->tail = call;
+	TAILQ_INSERT_TAIL(&loop->calls, call, link);
 	loop->ncalls++;
 	return call;
 }

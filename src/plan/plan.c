@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "wire.h"
 
 /* Target lists by protocol mask: index 0 holds targets decided without probing. */
 #define PLAN_GROUPS 8
@@ -53,7 +54,7 @@ struct plan *plan_new(const struct plan_node *nodes, size_t nnodes, size_t nclus
 	p->cluster_pairs = cluster_pairs;
 	p->opts = *opts;
 	if (!p->opts.max_targets)
-		p->opts.max_targets = 10000;
+		p->opts.max_targets = WIRE_MAX_TARGETS;
 	p->filter = filter;
 	p->filter_arg = filter_arg;
 	p->total = -1;

@@ -35,7 +35,7 @@ struct plan_opts {
 	unsigned protocols; /* 1u << PROTO_* */
 	unsigned families;  /* bit 0: IPv4, bit 1: IPv6 */
 	unsigned networks;  /* 1u << PLAN_NET_* */
-	size_t max_targets; /* most targets in one request (floater limit 10,000) */
+	size_t max_targets; /* most targets in one request; 0: WIRE_MAX_TARGETS */
 };
 
 /* Decides, per planned pair, which protocols to probe (a mask within opts.protocols);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "run_int.h"
+#include "wire.h"
 
 /* How long the sources of a cluster keep asking while its API server cannot be reached
  * (counted from the cluster's first such failure, so a server that stays away costs one
@@ -28,42 +29,16 @@
  * be restarting (5xx: the proxy cannot reach the pod). */
 enum retry_kind { RETRY_ONCE, RETRY_SERVER, RETRY_FLOATER };
 
-struct probe_req {
-	struct probe_req *prev, *next;
-	struct engine *e;
-	struct engine_cluster *ec;
-	struct kube_call *call;
-	uint32_t src;
-	enum plan_sender sender;
-	unsigned protocols;
-	struct plan_target *targets;
-	uint8_t *seen; /* per target: protocols already answered */
-	size_t n;
-	int attempt;
-	bool finished;	       /* the floater sent its final line */
-	int64_t first_fail_us; /* when an attempt of it first failed */
-	int64_t due_us;	       /* a retry waits until then (no call in flight meanwhile) */
-};
-
 static void req_link(struct engine *e, struct probe_req *r)
 {
-	r->prev = NULL; /* a retried request is linked a second time */
-	r->next = e->requests;
-	if (e->requests)
-		e->requests->prev = r;
-	e->requests = r;
+	LIST_INSERT_HEAD(&e->requests, r, link); /* a retried request is linked again */
 	r->ec->inflight++;
 	e->inflight_total++;
 }
 
 static void req_unlink(struct engine *e, struct probe_req *r)
 {
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		e->requests = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
+	LIST_REMOVE(r, link);
 	r->ec->inflight--;
 	e->inflight_total--;
 }
@@ -75,29 +50,40 @@ static void req_free(struct probe_req *r)
 	free(r);
 }
 
+/* The longest target in a request: {"ip":"<WIRE_MAX_IP>","port":65535,"ref":<size_t>}, and
+ * its comma. A request of WIRE_MAX_TARGETS of them stays within the floater's body limit. */
+#define TARGET_MAX_BYTES                                                                           \
+	(sizeof("{" WIRE_KEY(WIRE_TARGET_IP) "\"\"," WIRE_KEY(WIRE_TARGET_PORT) "65535,"        \
+		WIRE_KEY(WIRE_TARGET_REF) "}") -                                                   \
+	 1 + WIRE_MAX_IP + 20 + 1)
+_Static_assert(WIRE_MAX_TARGETS * TARGET_MAX_BYTES + 1024 <= WIRE_MAX_BODY,
+	       "a request of WIRE_MAX_TARGETS targets fits in WIRE_MAX_BODY");
+
 static bool ip_literal_ok(const char *ip)
 {
-	if (!*ip || strlen(ip) > 45)
+	if (!*ip || strlen(ip) > WIRE_MAX_IP)
 		return false;
 	return strspn(ip, "0123456789abcdefABCDEF:.") == strlen(ip);
 }
 
-static char *build_body(const struct probe_req *r, const struct run_options *o, int64_t run_id)
+char *probe_body_build(const struct probe_req *r, const struct run_options *o, int64_t run_id)
 {
 	struct buf b;
 	bool first = true;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "{\"id\":\"r%lld-n%u-a%d\",\"targets\":[", (long long)run_id, r->src,
-		   r->attempt);
+	buf_printf(&b, "{" WIRE_KEY(WIRE_REQ_ID) "\"r%lld-n%u-a%d\"," WIRE_KEY(WIRE_REQ_TARGETS) "[",
+		   (long long)run_id, r->src, r->attempt);
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->seen[i] == r->protocols)
 			continue;
-		buf_printf(&b, "%s{\"ip\":\"%s\",\"port\":%d,\"ref\":%zu}", first ? "" : ",",
-			   r->targets[i].ip, o->port, i);
+		buf_printf(&b,
+			   "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(WIRE_TARGET_PORT) "%d,"
+			   WIRE_KEY(WIRE_TARGET_REF) "%zu}",
+			   first ? "" : ",", r->targets[i].ip, o->port, i);
 		first = false;
 	}
-	buf_puts(&b, "],\"protocols\":[");
+	buf_puts(&b, "]," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
 	first = true;
 	for (unsigned p = 0; p < PROTO_MAX; p++) {
 		if (!(r->protocols & (1u << p)))
@@ -105,7 +91,9 @@ static char *build_body(const struct probe_req *r, const struct run_options *o, 
 		buf_printf(&b, "%s\"%s\"", first ? "" : ",", probe_protocol_name(p));
 		first = false;
 	}
-	buf_printf(&b, "],\"count\":%d,\"interval_ms\":%ld,\"timeout_ms\":%ld,\"size\":%d}",
+	buf_printf(&b,
+		   "]," WIRE_KEY(WIRE_REQ_COUNT) "%d," WIRE_KEY(WIRE_REQ_INTERVAL_MS) "%ld,"
+		   WIRE_KEY(WIRE_REQ_TIMEOUT_MS) "%ld," WIRE_KEY(WIRE_REQ_SIZE) "%d}",
 		   o->count, o->interval_ms, o->timeout_ms, o->size);
 	return buf_steal(&b);
 }
@@ -115,9 +103,59 @@ static char *build_body(const struct probe_req *r, const struct run_options *o, 
 static long request_timeout_ms(const struct probe_req *r, const struct run_options *o)
 {
 	long probes = (long)r->n * __builtin_popcount(r->protocols) * o->count;
-	long ms = 15000 + (long)o->count * o->interval_ms + 2 * o->timeout_ms + probes / 2;
+	long ms = PROBE_REQUEST_MARGIN_MS + (long)o->count * o->interval_ms + 2 * o->timeout_ms +
+		  probes / 2;
 
-	return ms > 600000 ? 600000 : ms;
+	return ms > PROBE_REQUEST_MAX_MS ? PROBE_REQUEST_MAX_MS : ms;
+}
+
+int probe_line_parse(const char *line, size_t len, size_t ntargets, struct probe_line *out,
+		     struct err *err)
+{
+	cJSON *j = json_parse(line, len, 65536, err);
+	const char *proto = NULL, *error = NULL;
+	long ref = -1, v;
+	bool done = false;
+	int p, code, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!j)
+		return -1;
+	if (json_get_bool(j, WIRE_DONE, &done, err) == 0 && done) {
+		out->done = true;
+		rc = 0;
+		goto out;
+	}
+	if (json_get_long(j, WIRE_RES_REF, 0, (long)ntargets - 1, &ref, err) != 0 ||
+	    json_get_string(j, WIRE_RES_PROTOCOL, &proto, err) != 0 ||
+	    json_get_string(j, WIRE_RES_ERROR, &error, err) != 0)
+		goto out;
+	p = probe_protocol_parse(proto);
+	if (p < 0) {
+		err_set(err, ERR_PROTO, "unknown protocol '%s'", proto);
+		goto out;
+	}
+	out->ref = (size_t)ref;
+	out->protocol = (enum probe_protocol)p;
+	code = probe_error_parse(error);
+	out->error = code < 0 ? PROBE_OTHER : (enum probe_error)code;
+	/* the counts are optional: a line without them still says what happened */
+	if (json_get_long(j, WIRE_RES_SENT, 0, UINT32_MAX, &v, err) == 0)
+		out->sent = (uint32_t)v;
+	if (json_get_long(j, WIRE_RES_RECEIVED, 0, UINT32_MAX, &v, err) == 0)
+		out->received = (uint32_t)v;
+	if (json_get_long(j, WIRE_RES_RTT_MIN_US, 0, UINT32_MAX, &v, err) == 0)
+		out->rtt_min_us = (uint32_t)v;
+	if (json_get_long(j, WIRE_RES_RTT_AVG_US, 0, UINT32_MAX, &v, err) == 0)
+		out->rtt_avg_us = (uint32_t)v;
+	if (json_get_long(j, WIRE_RES_RTT_MAX_US, 0, UINT32_MAX, &v, err) == 0)
+		out->rtt_max_us = (uint32_t)v;
+	if (json_get_long(j, WIRE_RES_RTT_P99_US, 0, UINT32_MAX, &v, err) == 0)
+		out->rtt_p99_us = (uint32_t)v;
+	rc = 0;
+out:
+	cJSON_Delete(j);
+	return rc;
 }
 
 static int on_line(void *arg, const char *line, size_t len)
@@ -125,53 +163,35 @@ static int on_line(void *arg, const char *line, size_t len)
 	struct probe_req *r = arg;
 	struct err err = ERR_INIT;
 	struct store_result res;
-	cJSON *j = json_parse(line, len, 65536, &err);
-	const char *proto = NULL, *error = NULL;
-	long ref = -1, v;
-	bool done = false;
-	int p, code;
+	struct probe_line l;
 
-	if (!j) {
-		log_debug("floater sent a malformed line: %s", err.msg);
+	if (probe_line_parse(line, len, r->n, &l, &err) < 0) {
+		log_debug("floater sent a line netctl ignores: %s", err.msg);
 		return 0;
 	}
-	if (json_get_bool(j, "done", &done, &err) == 0 && done) {
+	if (l.done) {
 		r->finished = true;
-		goto out;
+		return 0;
 	}
-	if (json_get_long(j, "ref", 0, (long)r->n - 1, &ref, &err) != 0 ||
-	    json_get_string(j, "protocol", &proto, &err) != 0 ||
-	    json_get_string(j, "error", &error, &err) != 0)
-		goto out;
-	p = probe_protocol_parse(proto);
-	if (p < 0 || !(r->protocols & (1u << p)) || (r->seen[ref] & (1u << p)))
-		goto out;
-	r->seen[ref] |= (uint8_t)(1u << p);
+	if (!(r->protocols & (1u << l.protocol)) || (r->seen[l.ref] & (1u << l.protocol)))
+		return 0;
+	r->seen[l.ref] |= (uint8_t)(1u << l.protocol);
 	r->ec->unreachable_us = 0; /* a result came through this cluster's API server */
 	r->ec->answered = true;
 	memset(&res, 0, sizeof(res));
 	res.src_node = r->e->nodes[r->src].id;
-	res.dst_node = r->e->nodes[r->targets[ref].dst].id;
-	res.protocol = (uint8_t)p;
-	res.family = r->targets[ref].family;
-	res.network = r->targets[ref].network;
-	code = probe_error_parse(error);
-	res.error = (uint8_t)(code < 0 ? PROBE_OTHER : code);
-	if (json_get_long(j, "sent", 0, UINT32_MAX, &v, &err) == 0)
-		res.sent = (uint32_t)v;
-	if (json_get_long(j, "received", 0, UINT32_MAX, &v, &err) == 0)
-		res.received = (uint32_t)v;
-	if (json_get_long(j, "rtt_min_us", 0, UINT32_MAX, &v, &err) == 0)
-		res.rtt_min_us = (uint32_t)v;
-	if (json_get_long(j, "rtt_avg_us", 0, UINT32_MAX, &v, &err) == 0)
-		res.rtt_avg_us = (uint32_t)v;
-	if (json_get_long(j, "rtt_max_us", 0, UINT32_MAX, &v, &err) == 0)
-		res.rtt_max_us = (uint32_t)v;
-	if (json_get_long(j, "rtt_p99_us", 0, UINT32_MAX, &v, &err) == 0)
-		res.rtt_p99_us = (uint32_t)v;
+	res.dst_node = r->e->nodes[r->targets[l.ref].dst].id;
+	res.protocol = (uint8_t)l.protocol;
+	res.family = r->targets[l.ref].family;
+	res.network = r->targets[l.ref].network;
+	res.error = (uint8_t)l.error;
+	res.sent = l.sent;
+	res.received = l.received;
+	res.rtt_min_us = l.rtt_min_us;
+	res.rtt_avg_us = l.rtt_avg_us;
+	res.rtt_max_us = l.rtt_max_us;
+	res.rtt_p99_us = l.rtt_p99_us;
 	engine_emit(r->e, &res);
-out:
-	cJSON_Delete(j);
 	return 0;
 }
 
@@ -311,12 +331,12 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 int64_t probe_retry_due(struct engine *e)
 {
 	int64_t now = time_mono_us(), next_us = -1;
-	struct probe_req *r = e->requests, *next;
+	struct probe_req *r, *next;
 
 	if (!e->retries_waiting)
 		return -1; /* the common case: nothing to walk on each loop step */
-	for (; r; r = next) {
-		next = r->next;
+	for (r = LIST_FIRST(&e->requests); r; r = next) {
+		next = LIST_NEXT(r, link);
 		if (r->call || !r->due_us)
 			continue;
 		if (r->due_us > now) {
@@ -341,15 +361,15 @@ static void req_send(struct probe_req *r)
 	const char *headers[] = {header, NULL};
 	struct kube_proxy_request pr;
 	struct err err = ERR_INIT;
-	char *body = build_body(r, &e->o, e->res->run_id);
+	char *body = probe_body_build(r, &e->o, e->res->run_id);
 
-	snprintf(header, sizeof(header), "X-Floater-Token: %s", r->ec->token);
+	snprintf(header, sizeof(header), WIRE_HEADER_TOKEN ": %s", r->ec->token);
 	memset(&pr, 0, sizeof(pr));
 	pr.ns = e->o.namespace;
 	pr.pod = pod;
 	pr.port = e->o.port;
 	pr.method = KUBE_POST;
-	pr.path = "/v1/probe";
+	pr.path = WIRE_PATH_PROBE;
 	pr.body = body;
 	pr.body_len = strlen(body);
 	pr.headers = headers;
@@ -390,8 +410,8 @@ void probe_request_start(struct engine *e, const struct plan_shard *sh, int atte
 
 void probe_cancel_all(struct engine *e)
 {
-	while (e->requests) {
-		struct probe_req *r = e->requests;
+	while (!LIST_EMPTY(&e->requests)) {
+		struct probe_req *r = LIST_FIRST(&e->requests);
 
 		if (r->call)
 			kube_call_cancel(r->call);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "run_int.h"
+#include "wire.h"
 
 /* ---- result batches ------------------------------------------------------------------- */
 
@@ -228,12 +229,13 @@ static int engine_init(struct engine *e, struct store *st, const struct run_clus
 		       struct run_result *res, struct err *err)
 {
 	memset(e, 0, sizeof(*e));
+	LIST_INIT(&e->requests);
 	e->st = st;
 	e->o = *o;
 	if (e->o.concurrency <= 0)
 		e->o.concurrency = 3;
 	if (!e->o.max_targets)
-		e->o.max_targets = 10000;
+		e->o.max_targets = WIRE_MAX_TARGETS;
 	if (!e->o.version)
 		e->o.version = NETCTL_VERSION;
 	e->ev = ev;
@@ -293,6 +295,43 @@ static uint64_t api_requests(const struct engine *e)
 	return n;
 }
 
+static int outside(const char *what, long v, long min, long max, const char *unit,
+		   struct err *err)
+{
+	return err_set(err, ERR_USAGE, "%s: %ld%s is outside what a floater accepts (%ld%s .. %ld%s)",
+		       what, v, unit, min, unit, max, unit);
+}
+
+int run_options_check(const struct run_options *o, struct err *err)
+{
+	long pair_ms;
+
+	if (o->count < WIRE_MIN_COUNT || o->count > WIRE_MAX_COUNT)
+		return outside("count", o->count, WIRE_MIN_COUNT, WIRE_MAX_COUNT, "", err);
+	if (o->interval_ms < WIRE_MIN_INTERVAL_MS || o->interval_ms > WIRE_MAX_INTERVAL_MS)
+		return outside("interval", o->interval_ms, WIRE_MIN_INTERVAL_MS,
+			       WIRE_MAX_INTERVAL_MS, " ms", err);
+	if (o->timeout_ms < WIRE_MIN_TIMEOUT_MS || o->timeout_ms > WIRE_MAX_TIMEOUT_MS)
+		return outside("timeout", o->timeout_ms, WIRE_MIN_TIMEOUT_MS, WIRE_MAX_TIMEOUT_MS,
+			       " ms", err);
+	if (o->size < WIRE_MIN_SIZE || o->size > WIRE_MAX_SIZE)
+		return outside("size", o->size, WIRE_MIN_SIZE, WIRE_MAX_SIZE, " bytes", err);
+	if (o->port < 1 || o->port > 65535)
+		return outside("port", o->port, 1, 65535, "", err);
+	if (o->max_targets > WIRE_MAX_TARGETS)
+		return outside("targets per request", (long)o->max_targets, 1, WIRE_MAX_TARGETS,
+			       "", err);
+	/* a floater takes these, but a request whose probes alone outlast the wait for it
+	 * would time out every time and leave its pairs agent-lost */
+	pair_ms = (long)o->count * o->interval_ms + 2 * o->timeout_ms;
+	if (pair_ms > PROBE_REQUEST_MAX_MS - PROBE_REQUEST_MARGIN_MS)
+		return err_set(err, ERR_USAGE,
+			       "count x interval + 2 x timeout = %ld s, more than the %d s a probe "
+			       "request may take",
+			       pair_ms / 1000, (PROBE_REQUEST_MAX_MS - PROBE_REQUEST_MARGIN_MS) / 1000);
+	return 0;
+}
+
 int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	      const bool *cluster_pairs, const struct run_options *o, plan_filter_fn filter,
 	      void *filter_arg, const struct run_events *ev, volatile sig_atomic_t *stop,
@@ -305,6 +344,8 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	int64_t t0;
 
 	memset(res, 0, sizeof(*res));
+	if (run_options_check(o, err) < 0)
+		return -1;
 	if (engine_init(&e, st, clusters, n, o, ev, res, err) < 0)
 		goto out;
 	t0 = time_mono_us();

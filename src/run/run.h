@@ -39,7 +39,7 @@ struct run_options {
 	bool keep_floaters;   /* false: delete what was deployed when the run ends */
 	int64_t parent_id;    /* resume: the run this one continues (0: none) */
 	const char *options_json; /* recorded with the run */
-	size_t max_targets;   /* per request; 0: 10,000 */
+	size_t max_targets;   /* per request; 0: WIRE_MAX_TARGETS */
 };
 
 enum run_phase {
@@ -79,6 +79,11 @@ struct run_result {
 	int64_t probe_ms;       /* dispatching until the last result */
 	int64_t store_ms;       /* time spent writing results and finishing the run */
 };
+
+/* 0 when every option is one a floater accepts (wire.h), else -1 and err (ERR_USAGE) names
+ * the first that is not. run_check refuses such options; a command checks them first so
+ * that a bad flag is a usage error rather than a run of agent-lost pairs. */
+int run_options_check(const struct run_options *o, struct err *err);
 
 /* Runs a check. cluster_pairs is an n x n matrix (see plan_new). filter (may be NULL)
  * restricts the pairs (resume). *stop is polled: when it becomes non-zero, dispatching

@@ -4,10 +4,16 @@
 #define NETCTL_RUN_INT_H
 
 #include <stdarg.h>
+#include <sys/queue.h>
 
 #include "run.h"
 
 #define ENGINE_BATCH 8192
+
+/* How long netctl waits for one probe request: its probes' intervals and timeouts plus
+ * this margin (the floater's rate, the proxy), never more than PROBE_REQUEST_MAX_MS. */
+#define PROBE_REQUEST_MARGIN_MS 15000
+#define PROBE_REQUEST_MAX_MS	600000
 
 struct probe_req;
 
@@ -49,7 +55,7 @@ struct engine {
 	bool store_failed;
 	struct err store_err;
 
-	struct probe_req *requests; /* in flight (doubly linked) */
+	LIST_HEAD(probe_reqs, probe_req) requests; /* in flight, or waiting for a retry */
 	size_t inflight_total;
 	size_t retries_waiting; /* of those, waiting for their retry time (no call) */
 	bool interrupted;
@@ -74,6 +80,42 @@ int nodes_collect(struct engine *e, struct err *err);
 void nodes_release(struct engine *e);
 
 /* probe.c */
+
+/* One probe request to a source floater: a shard of the plan, asked again (only for what
+ * is still missing) when it fails. */
+struct probe_req {
+	LIST_ENTRY(probe_req) link; /* engine.requests */
+	struct engine *e;
+	struct engine_cluster *ec;
+	struct kube_call *call;
+	uint32_t src;
+	enum plan_sender sender;
+	unsigned protocols;
+	struct plan_target *targets;
+	uint8_t *seen; /* per target: protocols already answered */
+	size_t n;
+	int attempt;
+	bool finished;	       /* the floater sent its final line */
+	int64_t first_fail_us; /* when an attempt of it first failed */
+	int64_t due_us;	       /* a retry waits until then (no call in flight meanwhile) */
+};
+
+/* One line of a floater's answer (wire.h). */
+struct probe_line {
+	bool done; /* the final line; nothing else is set */
+	size_t ref; /* index into the request's targets */
+	enum probe_protocol protocol;
+	enum probe_error error; /* PROBE_OTHER for a name this netctl does not know */
+	uint32_t sent, received;
+	uint32_t rtt_min_us, rtt_avg_us, rtt_max_us, rtt_p99_us;
+};
+
+/* The POST body of r: the targets not yet answered for every protocol (caller frees). */
+char *probe_body_build(const struct probe_req *r, const struct run_options *o, int64_t run_id);
+/* Parses one line of the answer to a request of ntargets targets: 0, or -1 for a line to
+ * ignore (not JSON, a ref out of range, no protocol or error, an unknown protocol). */
+int probe_line_parse(const char *line, size_t len, size_t ntargets, struct probe_line *out,
+		     struct err *err);
 void probe_request_start(struct engine *e, const struct plan_shard *sh, int attempt);
 int64_t probe_retry_due(struct engine *e);
 void probe_cancel_all(struct engine *e);

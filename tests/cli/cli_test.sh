@@ -221,6 +221,22 @@ part_usage() {
 	want_usage_error "unknown command 'frob'"
 	run diff 1 2 3
 	want_usage_error "unexpected argument '3'"
+	# What every floater would refuse (400) is refused here, before any cluster is touched:
+	# otherwise each pair of the run would be recorded agent-lost.
+	run check --src a --interval 15s
+	want_usage_error "--interval: '15s' is longer than the limit of 10000 ms"
+	run check --src a --timeout 0.1ms
+	want_usage_error "--timeout"
+	run check --src a --timeout 61s
+	want_usage_error "--timeout"
+	run check --src a --count 1001
+	want_usage_error "--count"
+	run check --src a --size 65001
+	want_usage_error "--size"
+	run check --src a --count 1000 --interval 1s
+	want_usage_error "more than the 585 s a probe request may take"
+	run resume --run 1 --timeout 0
+	want_usage_error "--timeout"
 	# Usage errors never create a store.
 	checks=$((checks + 1))
 	[[ ! -e $XDG_DATA_HOME/netctl/netctl.db ]] || fail "a usage error created the store"

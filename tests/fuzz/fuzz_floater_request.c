@@ -17,8 +17,8 @@ static void parse_body(const char *body, size_t len)
 
 	if (request_parse(body, len, &policy, &req, field, sizeof(field), &err) == 0) {
 		/* Accepted requests must be within the limits the engine relies on. */
-		if (!req.ntargets || req.ntargets > REQ_MAX_TARGETS || req.count < 1 ||
-		    req.count > REQ_MAX_COUNT || !req.nprotos || req.nprotos > PROTO_MAX)
+		if (!req.ntargets || req.ntargets > WIRE_MAX_TARGETS || req.count < 1 ||
+		    req.count > WIRE_MAX_COUNT || !req.nprotos || req.nprotos > PROTO_MAX)
 			__builtin_trap();
 		request_release(&req);
 	} else if (strlen(field) >= sizeof(field)) {
@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (req.head_len > size)
 		__builtin_trap();
 	if (req.chunked) {
-		buf_init(&body, REQ_MAX_BODY);
-		if (http_parse_chunked(s + req.head_len, size - req.head_len, REQ_MAX_BODY, &body,
+		buf_init(&body, WIRE_MAX_BODY);
+		if (http_parse_chunked(s + req.head_len, size - req.head_len, WIRE_MAX_BODY, &body,
 				       &used, &status) == 1)
 			parse_body(body.data ? body.data : "", body.len);
 		buf_release(&body);

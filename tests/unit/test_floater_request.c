@@ -226,7 +226,7 @@ static void test_nesting_bounded(void **state)
 
 static void test_body_limit(void **state)
 {
-	size_t n = REQ_MAX_BODY + 1;
+	size_t n = WIRE_MAX_BODY + 1;
 	char *big = malloc(n);
 	struct probe_request req;
 	struct err err = ERR_INIT;

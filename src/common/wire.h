@@ -1,0 +1,72 @@
+/* wire: the contract between netctl and the floater (docs/floater.md, "Control API").
+ * Header-only, so the static floater includes it without linking anything: netctl builds
+ * requests and reads result lines with these names, the floater parses requests and writes
+ * result lines with them, and the CLI refuses what a floater would refuse. */
+#ifndef NETCTL_WIRE_H
+#define NETCTL_WIRE_H
+
+#define WIRE_PATH_PROBE	 "/v1/probe"
+#define WIRE_PATH_INFO	 "/v1/info"
+#define WIRE_HEADER_TOKEN "X-Floater-Token"
+
+/* A JSON member name followed by its colon, for printf-style writers. */
+#define WIRE_KEY(name) "\"" name "\":"
+
+/* The probe request (POST /v1/probe, one JSON object). */
+#define WIRE_REQ_ID	     "id"
+#define WIRE_REQ_TARGETS     "targets"
+#define WIRE_REQ_PROTOCOLS   "protocols"
+#define WIRE_REQ_COUNT	     "count"
+#define WIRE_REQ_INTERVAL_MS "interval_ms"
+#define WIRE_REQ_TIMEOUT_MS  "timeout_ms"
+#define WIRE_REQ_SIZE	     "size"
+/* ... each target */
+#define WIRE_TARGET_IP	 "ip"
+#define WIRE_TARGET_PORT "port"
+#define WIRE_TARGET_REF	 "ref"
+
+/* One NDJSON result line per (target, protocol); "ref" only when the target had one. */
+#define WIRE_RES_REF	    "ref"
+#define WIRE_RES_IP	    "ip"
+#define WIRE_RES_PORT	    "port"
+#define WIRE_RES_PROTOCOL   "protocol"
+#define WIRE_RES_SENT	    "sent"
+#define WIRE_RES_RECEIVED   "received"
+#define WIRE_RES_RTT_MIN_US "rtt_min_us"
+#define WIRE_RES_RTT_AVG_US "rtt_avg_us"
+#define WIRE_RES_RTT_MAX_US "rtt_max_us"
+#define WIRE_RES_RTT_P99_US "rtt_p99_us"
+#define WIRE_RES_ERROR	    "error"
+/* The final line: {"done":true,"id":...,"results":N,"elapsed_ms":T} */
+#define WIRE_DONE	     "done"
+#define WIRE_DONE_ID	     "id"
+#define WIRE_DONE_RESULTS    "results"
+#define WIRE_DONE_ELAPSED_MS "elapsed_ms"
+/* An error answer (4xx): {"error":"why","field":"targets[3].ip"} */
+#define WIRE_ERR_ERROR "error"
+#define WIRE_ERR_FIELD "field"
+
+/* Limits: a request outside them is answered 400 (413 for the body size). */
+#define WIRE_MAX_BODY	       (1024 * 1024)
+#define WIRE_MAX_TARGETS       10000
+#define WIRE_MAX_ID	       128 /* bytes of "id" */
+#define WIRE_MAX_IP	       45  /* longest IP literal (INET6_ADDRSTRLEN - 1) */
+#define WIRE_MIN_COUNT	       1
+#define WIRE_MAX_COUNT	       1000
+#define WIRE_MIN_INTERVAL_MS   0
+#define WIRE_MAX_INTERVAL_MS   10000
+#define WIRE_MIN_TIMEOUT_MS    1
+#define WIRE_MAX_TIMEOUT_MS    60000
+#define WIRE_MIN_SIZE	       0
+#define WIRE_MAX_SIZE	       65000
+#define WIRE_MAX_REF	       ((long long)1 << 53) /* exact in a JSON double */
+#define WIRE_MAX_REQUESTS      4   /* probe requests a floater runs at once (429 beyond) */
+#define WIRE_MAX_LINE	       512 /* longest result or final line the floater writes */
+
+/* What the floater assumes for a member the request leaves out (targets is required;
+ * a target's port defaults to the floater's own). */
+#define WIRE_DEFAULT_COUNT	 3
+#define WIRE_DEFAULT_INTERVAL_MS 100
+#define WIRE_DEFAULT_TIMEOUT_MS	 1000
+
+#endif

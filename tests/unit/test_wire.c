@@ -1,0 +1,330 @@
+/* wire: netctl and the floater read each other. netctl's request body goes through the
+ * floater's parser, the floater's result lines through netctl's, and the options netctl
+ * accepts are exactly those a floater accepts. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "request.h"
+#include "result.h"
+#include "run_int.h"
+#include "wire.h"
+
+static const struct request_policy policy = {.port = 8889};
+
+static struct run_options options(void)
+{
+	struct run_options o;
+
+	memset(&o, 0, sizeof(o));
+	o.count = 5;
+	o.interval_ms = 250;
+	o.timeout_ms = 1500;
+	o.size = 1400;
+	o.port = 8889;
+	return o;
+}
+
+/* A request over targets, none answered yet. */
+static struct probe_req request(struct plan_target *targets, uint8_t *seen, size_t n,
+				unsigned protocols)
+{
+	struct probe_req r;
+
+	memset(&r, 0, sizeof(r));
+	memset(seen, 0, n);
+	r.src = 7;
+	r.attempt = 1;
+	r.protocols = protocols;
+	r.targets = targets;
+	r.seen = seen;
+	r.n = n;
+	return r;
+}
+
+/* Builds r's body and parses it as a floater with policy would; returns request_parse's. */
+static int floater_reads(const struct probe_req *r, const struct run_options *o,
+			 struct probe_request *req, char *field, size_t fieldsz)
+{
+	struct err err = ERR_INIT;
+	char *body = probe_body_build(r, o, 42);
+	int rc = request_parse(body, strlen(body), &policy, req, field, fieldsz, &err);
+
+	free(body);
+	return rc;
+}
+
+static void assert_target(const struct probe_target *t, int family, const char *ip, int64_t ref)
+{
+	char got[INET6_ADDRSTRLEN];
+
+	assert_int_equal(t->addr.sa.sa_family, family);
+	sockaddr_ntop(&t->addr, got, sizeof(got));
+	assert_string_equal(got, ip);
+	assert_int_equal(sockaddr_port(&t->addr), 8889);
+	assert_int_equal(t->ref, ref);
+}
+
+static void test_request_round_trips(void **state)
+{
+	struct plan_target targets[] = {
+	    {.ip = "198.18.0.1", .family = 4},
+	    {.ip = "fd00::2", .family = 6},
+	    {.ip = "198.18.0.3", .family = 4},
+	};
+	uint8_t seen[3];
+	struct run_options o = options();
+	struct probe_req r = request(targets, seen, 3, 1u << PROTO_ICMP | 1u << PROTO_UDP);
+	struct probe_request req;
+	char field[64];
+
+	/* a retry asks only for what is missing: target 1 answered for both protocols */
+	seen[1] = (uint8_t)r.protocols;
+	seen[2] = 1u << PROTO_ICMP;
+	assert_int_equal(floater_reads(&r, &o, &req, field, sizeof(field)), 0);
+	assert_string_equal(req.id, "r42-n7-a1");
+	assert_int_equal(req.ntargets, 2);
+	assert_target(&req.targets[0], AF_INET, "198.18.0.1", 0);
+	assert_target(&req.targets[1], AF_INET, "198.18.0.3", 2);
+	assert_int_equal(req.nprotos, 2);
+	assert_int_equal(req.protos[0], PROTO_ICMP);
+	assert_int_equal(req.protos[1], PROTO_UDP);
+	assert_int_equal(req.count, 5);
+	assert_int_equal(req.interval_ms, 250);
+	assert_int_equal(req.timeout_ms, 1500);
+	assert_int_equal(req.size, 1400);
+	request_release(&req);
+
+	seen[1] = 0;
+	assert_int_equal(floater_reads(&r, &o, &req, field, sizeof(field)), 0);
+	assert_int_equal(req.ntargets, 3);
+	assert_target(&req.targets[1], AF_INET6, "fd00::2", 1);
+	request_release(&req);
+}
+
+/* WIRE_MAX_TARGETS of the longest IP literals fit in the floater's body limit. */
+static void test_largest_request_is_accepted(void **state)
+{
+	static const char longest[] = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255";
+	size_t n = WIRE_MAX_TARGETS;
+	struct plan_target *targets = calloc(n, sizeof(*targets));
+	uint8_t *seen = calloc(n, 1);
+	struct run_options o = options();
+	struct probe_req r;
+	struct probe_request req;
+	char field[64];
+
+	assert_int_equal(strlen(longest), WIRE_MAX_IP);
+	for (size_t i = 0; i < n; i++)
+		targets[i] = (struct plan_target){.ip = longest, .family = 6};
+	/* the longest port is not the floater's: only ICMP may go there */
+	r = request(targets, seen, n, 1u << PROTO_ICMP);
+	o.count = WIRE_MAX_COUNT;
+	o.timeout_ms = WIRE_MAX_TIMEOUT_MS;
+	o.size = WIRE_MAX_SIZE;
+	o.port = 65535;
+	assert_int_equal(floater_reads(&r, &o, &req, field, sizeof(field)), 0);
+	assert_int_equal(req.ntargets, n);
+	assert_int_equal(req.targets[n - 1].ref, (int64_t)n - 1);
+	request_release(&req);
+	free(targets);
+	free(seen);
+}
+
+/* Every option value netctl lets through, a floater accepts, and the other way round. */
+static void test_netctl_refuses_what_a_floater_refuses(void **state)
+{
+	struct plan_target target = {.ip = "198.18.0.1", .family = 4};
+	uint8_t seen;
+	struct probe_req r = request(&target, &seen, 1, 1u << PROTO_TCP);
+	static const struct {
+		const char *what;
+		int count;
+		long interval_ms, timeout_ms;
+		int size;
+		bool ok;
+	} cases[] = {
+	    {"count min", WIRE_MIN_COUNT, 20, 1000, 0, true},
+	    {"count 0", WIRE_MIN_COUNT - 1, 20, 1000, 0, false},
+	    {"count max", WIRE_MAX_COUNT, 20, 1000, 0, true},
+	    {"count max + 1", WIRE_MAX_COUNT + 1, 20, 1000, 0, false},
+	    {"interval 0", 3, WIRE_MIN_INTERVAL_MS, 1000, 0, true},
+	    {"interval -1", 3, WIRE_MIN_INTERVAL_MS - 1, 1000, 0, false},
+	    {"interval max", 3, WIRE_MAX_INTERVAL_MS, 1000, 0, true},
+	    {"interval 15 s", 3, 15000, 1000, 0, false},
+	    {"timeout min", 3, 20, WIRE_MIN_TIMEOUT_MS, 0, true},
+	    {"timeout 0", 3, 20, WIRE_MIN_TIMEOUT_MS - 1, 0, false},
+	    {"timeout max", 3, 20, WIRE_MAX_TIMEOUT_MS, 0, true},
+	    {"timeout max + 1", 3, 20, WIRE_MAX_TIMEOUT_MS + 1, 0, false},
+	    {"size max", 3, 20, 1000, WIRE_MAX_SIZE, true},
+	    {"size max + 1", 3, 20, 1000, WIRE_MAX_SIZE + 1, false},
+	    {"size -1", 3, 20, 1000, WIRE_MIN_SIZE - 1, false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run_options o = options();
+		struct probe_request req;
+		struct err err = ERR_INIT;
+		char field[64];
+		int netctl, floater;
+
+		o.count = cases[i].count;
+		o.interval_ms = cases[i].interval_ms;
+		o.timeout_ms = cases[i].timeout_ms;
+		o.size = cases[i].size;
+		seen = 0;
+		netctl = run_options_check(&o, &err);
+		floater = floater_reads(&r, &o, &req, field, sizeof(field));
+		if (floater == 0)
+			request_release(&req);
+		if ((netctl == 0) != cases[i].ok || (floater == 0) != cases[i].ok)
+			fail_msg("%s: netctl %d (%s), floater %d (%s), want %s", cases[i].what,
+				 netctl, err.msg, floater, field, cases[i].ok ? "ok" : "refused");
+		if (!cases[i].ok)
+			assert_int_equal(err.code, ERR_USAGE);
+	}
+}
+
+/* The longest wait netctl gives one request bounds count x interval, below the floater's. */
+static void test_probes_must_fit_the_request_wait(void **state)
+{
+	struct run_options o = options();
+	struct err err = ERR_INIT;
+
+	o.count = WIRE_MAX_COUNT;
+	o.interval_ms = 500;
+	o.timeout_ms = 10000;
+	assert_int_equal(run_options_check(&o, &err), 0);
+	o.interval_ms = 1000;
+	assert_int_equal(run_options_check(&o, &err), -1);
+	assert_int_equal(err.code, ERR_USAGE);
+	assert_non_null(strstr(err.msg, "probe request"));
+}
+
+static struct probe_target target(const char *ip, int64_t ref)
+{
+	struct probe_target t;
+
+	memset(&t, 0, sizeof(t));
+	if (inet_pton(AF_INET6, ip, &t.addr.v6.sin6_addr) == 1) {
+		t.addr.v6.sin6_family = AF_INET6;
+		t.addr.v6.sin6_port = htons(8889);
+	} else {
+		assert_int_equal(inet_pton(AF_INET, ip, &t.addr.v4.sin_addr), 1);
+		t.addr.v4.sin_family = AF_INET;
+		t.addr.v4.sin_port = htons(8889);
+	}
+	t.ref = ref;
+	return t;
+}
+
+static void test_result_line_round_trips(void **state)
+{
+	struct probe_target t = target("fd00::2", 2);
+	struct rtt_stats st;
+	struct probe_line l;
+	struct err err = ERR_INIT;
+	char line[WIRE_MAX_LINE];
+	size_t n;
+
+	stats_init(&st);
+	st.sent = 3;
+	stats_add_rtt(&st, 100);
+	stats_add_rtt(&st, 300);
+	stats_add_error(&st, PROBE_TIMEOUT);
+	n = result_line(line, sizeof(line), &t, PROTO_UDP, &st);
+	assert_true(n > 0 && line[n - 1] == '\n');
+	assert_int_equal(probe_line_parse(line, n, 3, &l, &err), 0);
+	assert_false(l.done);
+	assert_int_equal(l.ref, 2);
+	assert_int_equal(l.protocol, PROTO_UDP);
+	assert_int_equal(l.error, PROBE_LOSS);
+	assert_int_equal(l.sent, 3);
+	assert_int_equal(l.received, 2);
+	assert_int_equal(l.rtt_min_us, 100);
+	assert_int_equal(l.rtt_avg_us, 200);
+	assert_int_equal(l.rtt_max_us, 300);
+	assert_int_equal(l.rtt_p99_us, 300);
+
+	/* a ref beyond the request's targets is not taken for any of them */
+	assert_int_equal(probe_line_parse(line, n, 2, &l, &err), -1);
+}
+
+static void test_every_outcome_reads_back(void **state)
+{
+	struct probe_target t = target("198.18.0.9", 0);
+	struct probe_line l;
+	struct err err = ERR_INIT;
+	char line[WIRE_MAX_LINE];
+
+	for (int e = 0; e < PROBE_ERROR_MAX; e++) {
+		struct rtt_stats st;
+		size_t n;
+
+		stats_init(&st);
+		st.sent = 1;
+		if (e == PROBE_OK)
+			stats_add_rtt(&st, 50);
+		else if (e != PROBE_LOSS)
+			stats_add_error(&st, (enum probe_error)e);
+		if (stats_verdict(&st) != (enum probe_error)e)
+			continue; /* not an outcome a task can end with */
+		n = result_line(line, sizeof(line), &t, PROTO_TCP, &st);
+		assert_int_equal(probe_line_parse(line, n, 1, &l, &err), 0);
+		assert_int_equal(l.error, e);
+		assert_int_equal(l.protocol, PROTO_TCP);
+	}
+}
+
+static void test_a_target_without_ref_is_not_taken(void **state)
+{
+	struct probe_target t = target("198.18.0.1", -1);
+	struct rtt_stats st;
+	struct probe_line l;
+	struct err err = ERR_INIT;
+	char line[WIRE_MAX_LINE];
+	size_t n;
+
+	stats_init(&st);
+	n = result_line(line, sizeof(line), &t, PROTO_ICMP, &st);
+	assert_true(n > 0);
+	assert_int_equal(probe_line_parse(line, n, 1, &l, &err), -1);
+}
+
+static void test_done_line_ends_the_answer(void **state)
+{
+	struct probe_line l;
+	struct err err = ERR_INIT;
+	char line[WIRE_MAX_LINE];
+	size_t n = result_done_line(line, sizeof(line), "r42-n7-a1", 6, 1234);
+
+	assert_true(n > 0);
+	assert_int_equal(probe_line_parse(line, n, 3, &l, &err), 0);
+	assert_true(l.done);
+	/* a line that is not JSON is ignored, not taken for the end */
+	assert_int_equal(probe_line_parse("{\"done\":tr", 10, 3, &l, &err), -1);
+	assert_false(l.done);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_request_round_trips),
+	    cmocka_unit_test(test_largest_request_is_accepted),
+	    cmocka_unit_test(test_netctl_refuses_what_a_floater_refuses),
+	    cmocka_unit_test(test_probes_must_fit_the_request_wait),
+	    cmocka_unit_test(test_result_line_round_trips),
+	    cmocka_unit_test(test_every_outcome_reads_back),
+	    cmocka_unit_test(test_a_target_without_ref_is_not_taken),
+	    cmocka_unit_test(test_done_line_ends_the_answer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
