@@ -275,18 +275,20 @@ int store_results_foreach(struct store *st, int64_t run_id, const struct store_r
 			  int (*cb)(const struct store_result_row *row, void *ctx), void *ctx,
 			  struct err *err);
 
-/* One group of a run's summary: cluster pair x protocol x family. */
+/* One group of a run's summary: cluster pair x protocol x family x network. */
 struct store_group {
 	const char *src_cluster, *dst_cluster;
 	uint8_t protocol, family;
-	int64_t results; /* result rows (pairs x networks) */
+	uint8_t network; /* enum store_network */
+	int64_t results; /* result rows (node pairs) */
 	int64_t passed, failed;
 	int64_t sent, received; /* loss = 1 - received / sent */
 	/* Over the per-result average RTT of the passed results; 0 when none passed. */
 	uint32_t rtt_p50_us, rtt_p99_us;
 };
 
-/* Summary groups ordered by src cluster, dst cluster, protocol, family. Always merged. */
+/* Summary groups ordered by src cluster, dst cluster, protocol, family, network. Always
+ * merged. */
 int store_run_groups(struct store *st, int64_t run_id,
 		     int (*cb)(const struct store_group *g, void *ctx), void *ctx, struct err *err);
 
