@@ -198,6 +198,7 @@ struct store_prune_report {
 	int64_t bytes_before, bytes_after; /* database file + WAL */
 	bool vacuumed;
 	bool vacuum_busy; /* another process held the database: deleted, not vacuumed */
+	bool vacuum_full; /* no room for vacuum's copy of the file: deleted, not vacuumed */
 };
 
 /* 0 or -1. ERR_USAGE when no rule is given. The report is filled on success. */

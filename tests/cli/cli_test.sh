@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the real netctl binary the way a user does and checks what they would notice:
 # exit codes, stdout/stderr, files written, the store.
-#   cli_test.sh NETCTL PART FIXTURES_DIR      PART: usage init cluster history diff prune report
-#                                                   config
+#   cli_test.sh NETCTL PART FIXTURES_DIR      PART: usage init cluster history diff prune full
+#                                                   report config
 # Every run gets a fresh HOME, XDG_DATA_HOME and working directory under a temp dir.
 set -uo pipefail
 
@@ -15,6 +15,12 @@ CHECK_JSON=$(realpath "$(dirname "$0")/check_report_json.py")
 # Debian's python3 (install-deps.sh); a version-manager shim can take seconds to start.
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=python3
+
+# Part full mounts small file systems: in a mount namespace of its own (as root, or as a
+# user through a user namespace), so nothing stays mounted however the test ends.
+if [[ $PART == full && -z ${NETCTL_CLI_MOUNTNS:-} ]]; then
+	NETCTL_CLI_MOUNTNS=1 exec unshare --map-root-user --mount bash "$0" "$@"
+fi
 
 T=$(mktemp -d /tmp/netctl-cli.XXXXXX)
 trap '[[ -n ${KEEP:-} ]] || rm -rf "$T"' EXIT
@@ -741,6 +747,71 @@ SQL
 	want_fail_line 4 "not a netctl store"
 }
 
+# ---- a full disk ------------------------------------------------------------------------------
+
+# fill DIR KB: leaves about KB kilobytes free on DIR's file system.
+fill() {
+	local avail
+	rm -f "$1/fill"
+	avail=$(df -k --output=avail "$1" | tail -1)
+	((avail > $2)) && dd if=/dev/zero of="$1/fill" bs=1k count=$((avail - $2)) status=none
+}
+
+part_full() {
+	local dir=$T/full db=$T/full/runs.db
+	mkdir -p sub "$dir"
+	mk_kubeconfig sub/kc.yaml ctx
+	# A store of 1.9 MB: run 4 holds 50,000 results, run 5 is newer.
+	populate "$T/runs.db"
+	sqlite3 "$T/runs.db" <<SQL || exit 1
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 249)
+INSERT INTO nodes (id, cluster_id, name)
+  SELECT 100 + i, (SELECT id FROM clusters WHERE name = 'a'), 'big-' || i FROM n;
+INSERT INTO runs (id, parent_id, started_ms, finished_ms, status, protocols, families, networks,
+  compare_key, options, planned, results, failed, last_write_ms, owner_pid, owner_boot,
+  owner_start) VALUES
+  (4, NULL, 1764100300000, 1764100309000, 'done', 2, 1, 1, 'key-a', '{}', 50000, 50000, 0,
+   1764100309000, 1, 'x', 1),
+  (5, NULL, 1764100400000, 1764100409000, 'done', 2, 1, 1, 'key-a', '{}', 0, 0, 0,
+   1764100409000, 1, 'x', 1);
+INSERT INTO run_clusters (run_id, cluster_id, roles) SELECT 4, id, 3 FROM clusters WHERE name = 'a';
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 49999)
+INSERT INTO results SELECT 4, 100 + i / 200, 100 + i % 200 + 50 * (i / 200 % 2), 1, 4, 0, 0, 3,
+  3, 100, 110, 120, 120 FROM n;
+SQL
+	mount -t tmpfs -o size=4m netctl-cli-full "$dir" || { fail "cannot mount a tmpfs"; return; }
+	cp "$T/runs.db" "$db"
+
+	# No byte left: whatever netctl writes fails with the file named and a way out.
+	fill "$dir" 0
+	run --db "$db" cluster add c --kubeconfig sub/kc.yaml
+	want_fail_line 4 "disk is full: no room for the store $db: free space on its file system, or use a store elsewhere (--db FILE or NETCTL_DB)"
+	run --db "$db" history --prune --keep 1
+	want_fail_line 4 "no room for the store $db"
+
+	# Room to open, not to delete: prune says it needs room for its journal; nothing goes.
+	fill "$dir" 400
+	run --db "$db" history --prune --keep 1
+	want_fail_line 4 "prune: database or disk is full: deleting runs writes a journal next to the store $db, up to the size of what goes: free that much"
+	checks=$((checks + 1))
+	[[ $(sqlite3 "$db" 'SELECT count(*) FROM runs') -eq 5 ]] || fail "a failed prune deleted runs"
+
+	# Room to delete, not to vacuum: the runs go, the file keeps its size, exit 0.
+	fill "$dir" 1850
+	run --db "$db" history --prune --keep 1
+	want_rc 0
+	want_out "pruned 4 runs"
+	want_err "no room for vacuum's copy of the store"
+	checks=$((checks + 1))
+	[[ $(sqlite3 "$db" 'PRAGMA integrity_check') == ok &&
+		$(sqlite3 "$db" 'SELECT count(*) FROM results') -eq 0 ]] || fail "store after prune"
+	checks=$((checks + 1))
+	[[ ! -s $db-wal ]] || fail "the WAL of the deletes was not given back"
+
+	rm -f "$dir/fill"
+	umount "$dir"
+}
+
 # ---- report files as their consumers read them --------------------------------------------
 
 # want_json_report FILE RESULTS FAILED: valid against docs/report-schema.json, coherent.
@@ -878,7 +949,7 @@ part_config() {
 }
 
 case $PART in
-usage | init | cluster | history | diff | prune | report | config) "part_$PART" ;;
+usage | init | cluster | history | diff | prune | full | report | config) "part_$PART" ;;
 *)
 	echo "unknown part $PART" >&2
 	exit 2
