@@ -345,6 +345,11 @@ struct store_diff_summary {
  * failed runs are skipped. ERR_NOTFOUND when no two runs are comparable. */
 int store_diff_default_pair(struct store *st, int64_t *a, int64_t *b, struct err *err);
 
+/* A diff row callback returns this to get no more rows of that row's kind (the counts
+ * stay complete): a caller that lists the first N of a kind its own way stops the
+ * lookups there. */
+#define STORE_DIFF_ENOUGH_OF_KIND 2
+
 /* Compares run A with run B (both as merged views), streaming rows in key order to row_cb
  * (may be NULL), then per cluster pair counts to group_cb (may be NULL), ordered by src
  * then dst cluster name. a == 0 && b == 0 picks store_diff_default_pair(). */

@@ -649,6 +649,14 @@ const struct verdict *verdict_get(const struct verdict_list *vl, size_t i)
 	return i < vl->n ? &vl->v[i] : NULL;
 }
 
+bool verdict_same(const struct verdict *a, const struct verdict *b)
+{
+	return a->kind == b->kind && !strnull_cmp(a->src_cluster, b->src_cluster) &&
+	       !strnull_cmp(a->dst_cluster, b->dst_cluster) && !strnull_cmp(a->node, b->node) &&
+	       !strnull_cmp(a->peer, b->peer) && a->protocol == b->protocol &&
+	       a->family == b->family;
+}
+
 int64_t verdict_results_failed(const struct verdict_list *vl)
 {
 	return vl->failed;

@@ -494,6 +494,68 @@ EOF
 	cmp -s "$db" "$T/before.db" || fail "refused store was modified"
 }
 
+# diff_broken_node DB: runs 1 (healthy) and 2 (b/b-node-1 fails everything) of a check
+# a <-> b (cross pairs) over icmp,tcp,udp and IPv4,IPv6, two nodes a side; then what diff
+# says about them.
+diff_broken_node() {
+	local db=$1 dead
+	run --db "$db" cluster add a --kubeconfig sub/kc.yaml
+	run --db "$db" cluster add b --kubeconfig sub/kc.yaml
+	dead=$(sh -c 'echo $$')
+	sqlite3 "$db" <<EOF || exit 1
+INSERT INTO nodes (id, cluster_id, name) VALUES
+  (1, (SELECT id FROM clusters WHERE name = 'a'), 'a-node-1'),
+  (2, (SELECT id FROM clusters WHERE name = 'a'), 'a-node-2'),
+  (3, (SELECT id FROM clusters WHERE name = 'b'), 'b-node-1'),
+  (4, (SELECT id FROM clusters WHERE name = 'b'), 'b-node-2');
+INSERT INTO runs (id, parent_id, started_ms, finished_ms, status, protocols, families, networks,
+  compare_key, options, planned, results, failed, last_write_ms, owner_pid, owner_boot,
+  owner_start) VALUES
+  (1, NULL, 1764100100000, 1764100105000, 'done', 7, 3, 1, 'key-ab', '{}', 48, 48, 0,
+   1764100105000, $dead, 'gone-boot', 1),
+  (2, NULL, 1764100200000, 1764100205000, 'done', 7, 3, 1, 'key-ab', '{}', 48, 48, 24,
+   1764100205000, $dead, 'gone-boot', 1);
+INSERT INTO run_clusters (run_id, cluster_id, roles) SELECT r.id, c.id, 3
+  FROM (SELECT 1 AS id UNION SELECT 2) r, clusters c;
+INSERT INTO run_nodes (run_id, node_id, floater) SELECT r.id, n.id, 1
+  FROM (SELECT 1 AS id UNION SELECT 2) r, nodes n;
+WITH r(id) AS (SELECT 1 UNION SELECT 2), n(id) AS (SELECT id FROM nodes),
+  p(v) AS (SELECT 0 UNION SELECT 1 UNION SELECT 2), f(v) AS (SELECT 4 UNION SELECT 6)
+INSERT INTO results SELECT r.id, s.id, d.id, p.v, f.v, 0,
+  CASE WHEN r.id = 2 AND 3 IN (s.id, d.id) THEN 1 ELSE 0 END, 3,
+  CASE WHEN r.id = 2 AND 3 IN (s.id, d.id) THEN 0 ELSE 3 END, 500, 600, 700, 700
+  FROM r, n s, n d, p, f WHERE (s.id <= 2) != (d.id <= 2);
+EOF
+	run --db "$db" diff
+	want_rc 1
+	want_out "24 regressions, 0 recoveries, 0 still failing, 0 new, 0 vanished, 24 unchanged"
+	want_out "Regressions (passed in A, fail in B): 24 results"
+	checks=$((checks + 1))
+	[[ ${out%%$'\n\n'SRC CLUSTER*} == *$'\n\n'"new: bad node b/b-node-1: every result from and to it fails (24 results, timeout)" ]] ||
+		fail "the new verdict does not lead"
+	checks=$((checks + 1))
+	[[ $(grep -c "icmp,tcp,udp  IPv4,IPv6  pod      ok 0.60ms  timeout" <<<"$out") -eq 4 ]] ||
+		fail "want 4 node-pair rows with their protocols and families merged"
+	checks=$((checks + 1))
+	grep -q "^a/a-node-1  b/b-node-1  icmp,tcp,udp  IPv4,IPv6" <<<"$out" ||
+		fail "row a-node-1 -> b-node-1 missing"
+	# --limit counts node-pair rows; what is not listed is counted.
+	run --db "$db" diff --limit 2
+	checks=$((checks + 1))
+	[[ $(grep -c "icmp,tcp,udp  IPv4,IPv6" <<<"$out") -eq 2 ]] || fail "--limit 2: want 2 rows"
+	want_out "... 12 more results in other node pairs (--limit 0 or --json shows all)"
+	# Reversed, the bad node is gone.
+	run --db "$db" diff 2 1
+	want_rc 0
+	want_out "gone: bad node b/b-node-1"
+	want_out "Recoveries (failed in A, pass in B): 24 results"
+	run --db "$db" diff 1 1
+	want_out "verdicts: no change (healthy in both)"
+	run --db "$db" diff --json
+	json_check 'd["verdicts"] == [{"change": "new", "kind": "bad-node", "text": "bad node b/b-node-1: every result from and to it fails (24 results, timeout)"}]'
+	json_check 'len(d["changes"]) == 24'
+}
+
 part_diff() {
 	local db=$T/runs.db
 	mkdir -p sub
@@ -565,6 +627,10 @@ part_diff() {
 	want_usage_error "--rtt-pct needs --rtt"
 	run --db "$db" diff --rtt 0
 	want_usage_error "--rtt"
+
+	# One broken node, three protocols, two families: a row per node pair (4), not per
+	# result (24), and the verdicts that changed lead.
+	diff_broken_node "$T/node.db"
 
 	run --db "$db" diff 2 99
 	want_fail_line 2 "99"
