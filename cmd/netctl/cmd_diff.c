@@ -631,8 +631,7 @@ static int run_json(struct store *st, int64_t a, int64_t b, const struct store_d
 		verdicts_release(&vc);
 		return -1;
 	}
-	printf("{\n  \"run_a\": %" PRId64 ",\n  \"run_b\": %" PRId64 ",\n  \"verdicts\": [", a,
-	       b);
+	printf("{\n  \"run_a\": %" PRId64 ",\n  \"run_b\": %" PRId64 ",\n  \"verdicts\": [", a, b);
 	verdict_changes(&vc, verdict_json, &out.json_first);
 	verdicts_release(&vc);
 	printf("%s],\n  \"changes\": [", out.json_first ? "" : "\n  ");

@@ -131,9 +131,9 @@ static void run_header(struct rctx *r)
 
 static const char *const sum_headers[] = {"SRC",    "DST",    "PROTO", "FAMILY",  "PAIRS",
 					  "PASSED", "FAILED", "LOSS",  "RTT P50", "RTT P99"};
-static const char *const sum_net_headers[] = {"SRC",	"DST",	   "PROTO",   "FAMILY",
-					      "NETWORK", "PAIRS", "PASSED",  "FAILED",
-					      "LOSS",	"RTT P50", "RTT P99"};
+static const char *const sum_net_headers[] = {"SRC",	 "DST",	    "PROTO",  "FAMILY",
+					      "NETWORK", "PAIRS",   "PASSED", "FAILED",
+					      "LOSS",	 "RTT P50", "RTT P99"};
 
 /* The NETWORK column, when shown, is the fifth: every later column moves right by one. */
 static void summary_row_add(struct ttable *t, const struct summary_row *s, int64_t *tot)

@@ -204,10 +204,11 @@ static int groups_scan(struct store *st, struct store_cursor *c, struct groups_c
 			continue;
 		sc = store_cmap_of_node(g->m, g->nm, r.src_node);
 		dc = store_cmap_of_node(g->m, g->nm, r.dst_node);
-		group_add(&acc[(((sc * g->kk + dc) * PROTO_MAX + r.protocol) * 2 + (r.family == 6)) *
-				   STORE_NET_MAX +
-			       r.network],
-			  &r);
+		group_add(
+		    &acc[(((sc * g->kk + dc) * PROTO_MAX + r.protocol) * 2 + (r.family == 6)) *
+			     STORE_NET_MAX +
+			 r.network],
+		    &r);
 	}
 	return more;
 }

@@ -57,8 +57,8 @@ int store_fail(struct store *st, struct err *err, const char *what)
 			       "%s%s%s: no room for the store %s: free space on its file "
 			       "system, or use a store elsewhere (--db FILE or NETCTL_DB)",
 			       what ? what : "", what ? ": " : "", msg, st->path);
-	return err_set(err, ERR_STORE, "%s%s%s (store %s)", what ? what : "", what ? ": " : "",
-		       msg, st->path);
+	return err_set(err, ERR_STORE, "%s%s%s (store %s)", what ? what : "", what ? ": " : "", msg,
+		       st->path);
 }
 
 static int db_exec(sqlite3 *db, const char *sql, struct err *err)

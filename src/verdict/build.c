@@ -470,17 +470,17 @@ static void protocols_text(unsigned mask, char *dst, size_t dstsz)
 	for (int p = 0; p < PROTO_MAX && len < dstsz; p++) {
 		if (!(mask & (1u << p)))
 			continue;
-		left--;
+		const char *sep = --left > 1 ? ", " : " and ";
+
 		len += (size_t)snprintf(dst + len, dstsz - len, "%s%s", probe_protocol_name(p),
-					left > 1 ? ", " : left == 1 ? " and " : "");
+					left ? sep : "");
 	}
 }
 
 /* A link that fails for some protocols only says which: "tcp blocked on the link A <-> B"
  * when every result of those protocols fails, "bad link A <-> B: ... (tcp, timeout)" when
  * only some do; "while icmp and udp pass" when the others pass on that node pair. */
-static char *link_text(const struct vstate *s, const struct vlink *l, const char *a,
-		       const char *b)
+static char *link_text(const struct vstate *s, const struct vlink *l, const char *a, const char *b)
 {
 	unsigned failed = 0, passing;
 	int nprotos = __builtin_popcount(s->protocols);

@@ -186,20 +186,13 @@ static const struct field run_fields[] = {
     {"merged", 'b'},	   {"options", 'O'},	  {NULL, 0},
 };
 static const struct field summary_fields[] = {
-    {"src_cluster", 's'},
-    {"dst_cluster", 's'},
-    {"protocol", 's'},
-    {"family", 'n'},
-    {"network", 's'},
-    {"results", 'n'},
-    {"passed", 'n'},
-    {"failed", 'n'},
-    {"sent", 'n'},
-    {"received", 'n'},
-    {"loss_pct", 'n'},
-    {"rtt_p50_us", 'n'},
-    {"rtt_p99_us", 'n'},
-    {NULL, 0},
+    {"src_cluster", 's'}, {"dst_cluster", 's'},
+    {"protocol", 's'},	  {"family", 'n'},
+    {"network", 's'},	  {"results", 'n'},
+    {"passed", 'n'},	  {"failed", 'n'},
+    {"sent", 'n'},	  {"received", 'n'},
+    {"loss_pct", 'n'},	  {"rtt_p50_us", 'n'},
+    {"rtt_p99_us", 'n'},  {NULL, 0},
 };
 static const struct field verdict_fields[] = {
     {"kind", 's'},     {"text", 's'},  {"src_cluster", 'S'},	 {"dst_cluster", 'S'},
