@@ -339,12 +339,18 @@ static size_t verdict_changes(const struct verdict_change *vc,
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < verdict_count(vc->b); i++)
-		if (verdict_unmatched(verdict_get(vc->b, i), vc->a) && ++n)
-			cb("new", verdict_get(vc->b, i), ctx);
-	for (size_t i = 0; i < verdict_count(vc->a); i++)
-		if (verdict_unmatched(verdict_get(vc->a, i), vc->b) && ++n)
-			cb("gone", verdict_get(vc->a, i), ctx);
+	for (size_t i = 0; i < verdict_count(vc->b); i++) {
+		if (!verdict_unmatched(verdict_get(vc->b, i), vc->a))
+			continue;
+		cb("new", verdict_get(vc->b, i), ctx);
+		n++;
+	}
+	for (size_t i = 0; i < verdict_count(vc->a); i++) {
+		if (!verdict_unmatched(verdict_get(vc->a, i), vc->b))
+			continue;
+		cb("gone", verdict_get(vc->a, i), ctx);
+		n++;
+	}
 	return n;
 }
 
@@ -357,18 +363,22 @@ struct verdict_lines {
 	size_t n, more;
 };
 
+/* "... 42 more new verdicts" after the lines of one kind of change. */
+static void verdict_lines_end(const struct verdict_lines *l)
+{
+	if (l->more)
+		printf("... %zu more %s verdict%s (--json lists them all)\n", l->more, l->what,
+		       l->more == 1 ? "" : "s");
+}
+
 static void verdict_line(const char *what, const struct verdict *v, void *ctx)
 {
 	struct verdict_lines *l = ctx;
 
 	if (!l->what || strcmp(l->what, what)) {
-		if (l->more)
-			printf("... %zu more %s verdict%s (--json lists them all)\n", l->more,
-			       l->what, l->more == 1 ? "" : "s");
+		verdict_lines_end(l);
 		*l = (struct verdict_lines){.what = what};
 	}
-	if (!v)
-		return;
 	if (l->n++ < VERDICT_LINES)
 		printf("%s: %s\n", what, v->text);
 	else
@@ -382,7 +392,7 @@ static void print_verdict_changes(const struct verdict_change *vc)
 
 	printf("\n");
 	if (verdict_changes(vc, verdict_line, &l)) {
-		verdict_line("", NULL, &l); /* says how many the last kind left out */
+		verdict_lines_end(&l);
 		return;
 	}
 	if (n == 1 && verdict_get(vc->b, 0)->kind == VERDICT_HEALTHY)

@@ -556,6 +556,45 @@ EOF
 	json_check 'len(d["changes"]) == 24'
 }
 
+# diff_many_links DB: run 2 has 12 bad links (a-node-i -> b-node-j, i + j not a multiple of
+# 4) where run 1 had none: the table lists 10 of them and says how many more.
+diff_many_links() {
+	local db=$1 dead
+	run --db "$db" cluster add a --kubeconfig sub/kc.yaml
+	run --db "$db" cluster add b --kubeconfig sub/kc.yaml
+	dead=$(sh -c 'echo $$')
+	sqlite3 "$db" <<EOF || exit 1
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8)
+INSERT INTO nodes (id, cluster_id, name)
+  SELECT i, (SELECT id FROM clusters WHERE name = CASE WHEN i <= 4 THEN 'a' ELSE 'b' END),
+    CASE WHEN i <= 4 THEN 'a-node-' || i ELSE 'b-node-' || (i - 4) END FROM n;
+INSERT INTO runs (id, parent_id, started_ms, finished_ms, status, protocols, families, networks,
+  compare_key, options, planned, results, failed, last_write_ms, owner_pid, owner_boot,
+  owner_start) VALUES
+  (1, NULL, 1764100100000, 1764100105000, 'done', 2, 1, 1, 'key-ab', '{}', 32, 32, 0,
+   1764100105000, $dead, 'gone-boot', 1),
+  (2, NULL, 1764100200000, 1764100205000, 'done', 2, 1, 1, 'key-ab', '{}', 32, 32, 12,
+   1764100205000, $dead, 'gone-boot', 1);
+INSERT INTO run_clusters (run_id, cluster_id, roles) SELECT r.id, c.id, 3
+  FROM (SELECT 1 AS id UNION SELECT 2) r, clusters c;
+WITH r(id) AS (SELECT 1 UNION SELECT 2), n(id) AS (SELECT id FROM nodes),
+  bad(r, s, d) AS (SELECT r.id, s.id, d.id FROM r, n s, n d
+    WHERE r.id = 2 AND s.id <= 4 AND d.id > 4 AND (s.id + d.id) % 4 != 0)
+INSERT INTO results SELECT r.id, s.id, d.id, 1, 4, 0,
+  EXISTS (SELECT 1 FROM bad WHERE bad.r = r.id AND bad.s = s.id AND bad.d = d.id), 3,
+  CASE WHEN EXISTS (SELECT 1 FROM bad WHERE bad.r = r.id AND bad.s = s.id AND bad.d = d.id)
+    THEN 0 ELSE 3 END, 500, 600, 700, 700
+  FROM r, n s, n d WHERE (s.id <= 4) != (d.id <= 4);
+EOF
+	run --db "$db" diff
+	want_rc 1
+	checks=$((checks + 1))
+	[[ $(grep -c "^new: bad link a/a-node-" <<<"$out") -eq 10 ]] || fail "want 10 new bad links listed"
+	want_out "... 2 more new verdicts (--json lists them all)"
+	run --db "$db" diff --json
+	json_check 'len(d["verdicts"]) == 12 and all(v["kind"] == "bad-link" for v in d["verdicts"])'
+}
+
 part_diff() {
 	local db=$T/runs.db
 	mkdir -p sub
@@ -631,6 +670,7 @@ part_diff() {
 	# One broken node, three protocols, two families: a row per node pair (4), not per
 	# result (24), and the verdicts that changed lead.
 	diff_broken_node "$T/node.db"
+	diff_many_links "$T/links.db"
 
 	run --db "$db" diff 2 99
 	want_fail_line 2 "99"
