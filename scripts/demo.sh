@@ -17,7 +17,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 bash scripts/install-deps.sh
 if [[ ! -x $KUBE_CACHE/bin/kube-apiserver ]]; then
-  say "building Kubernetes control-plane binaries into $KUBE_CACHE (first run: about 4 minutes)"
+  say "building Kubernetes control-plane binaries into $KUBE_CACHE (first run: 8-18 minutes on 2 cores)"
 fi
 bash tests/world/build-kube.sh
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

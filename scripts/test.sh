@@ -12,7 +12,7 @@ export KUBE_CACHE=${KUBE_CACHE:-/var/cache/netctl-kube}
 
 bash scripts/install-deps.sh
 if [[ ! -x $KUBE_CACHE/bin/kube-apiserver ]]; then
-  echo "test: building Kubernetes control-plane binaries into $KUBE_CACHE (first run: about 8 minutes)"
+  echo "test: building Kubernetes control-plane binaries into $KUBE_CACHE (first run: 8-18 minutes on 2 cores)"
 fi
 bash tests/world/build-kube.sh
 # Host-wide settings an earlier test world raised (a used machine) go back to the kernel's

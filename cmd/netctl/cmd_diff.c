@@ -1,5 +1,6 @@
-/* netctl diff [A] [B]: what changed between two runs: regressions (passed, now fails),
- * recoveries, new and vanished pairs. Exit 1 when there are regressions. */
+/* netctl diff [A] [B]: what changed between two runs: the verdicts that came and went, then
+ * regressions (passed, now fails), recoveries, new and vanished pairs, grouped by node pair.
+ * Exit 1 when there are regressions. */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 
 #include "cmd.h"
 #include "store.h"
+#include "verdict.h"
 
 #define DEFAULT_LIMIT 50
 
@@ -34,9 +36,30 @@ static const char *const listed_title[] = {
     "Latency changes (passed in both, average RTT moved beyond --rtt)",
 };
 
+/* The changes of one node pair with the same kind and the same errors in A and in B are
+ * one row listing their protocols, families and networks, as in a report's failure table. */
+struct side {
+	int error; /* enum probe_error; -1: not in that run */
+	int64_t n, rtt_sum, sent, received;
+};
+
+struct dgroup {
+	enum store_diff_kind kind;
+	struct side a, b;
+	unsigned protos, fams, nets;
+	int64_t results;
+};
+
 struct diff_out {
 	struct table *rows[ARRAY_SIZE(listed)];
+	int64_t shown[ARRAY_SIZE(listed)]; /* results in the rows listed */
 	struct table *groups;
+	/* the node pair being read (key order keeps its rows together) and its groups */
+	bool pair_open;
+	int64_t src, dst;
+	char *src_label, *dst_label;
+	struct dgroup *open;
+	size_t nopen, capopen;
 	bool json_first;
 	cJSON *json_groups;
 };
@@ -49,18 +72,6 @@ static int listed_index(enum store_diff_kind k)
 	return -1;
 }
 
-static void result_text(const struct store_result *r, char *dst, size_t dstsz)
-{
-	if (!r)
-		str_copy(dst, dstsz, "-");
-	else if (r->error == PROBE_OK)
-		snprintf(dst, dstsz, "ok %.2fms", r->rtt_avg_us / 1000.0);
-	else if (r->error == PROBE_LOSS)
-		snprintf(dst, dstsz, "loss %u/%u", r->sent - r->received, r->sent);
-	else
-		str_copy(dst, dstsz, probe_error_name(r->error));
-}
-
 static const struct store_result *row_result(const struct store_diff_row *row)
 {
 	return row->b ? row->b : row->a;
@@ -68,29 +79,158 @@ static const struct store_result *row_result(const struct store_diff_row *row)
 
 /* ---- table output ---------------------------------------------------------------------- */
 
+static void side_add(struct side *s, const struct store_result *r)
+{
+	if (!r)
+		return;
+	s->n++;
+	s->rtt_sum += r->rtt_avg_us;
+	s->sent += r->sent;
+	s->received += r->received;
+}
+
+/* "ok 0.80ms" (the group's mean RTT), "loss 2/9", "timeout", "-" when not in the run. */
+static void side_text(const struct side *s, char *dst, size_t dstsz)
+{
+	if (s->error < 0 || !s->n)
+		str_copy(dst, dstsz, "-");
+	else if (s->error == PROBE_OK)
+		snprintf(dst, dstsz, "ok %.2fms", (double)s->rtt_sum / (double)s->n / 1000.0);
+	else if (s->error == PROBE_LOSS)
+		snprintf(dst, dstsz, "loss %" PRId64 "/%" PRId64, s->sent - s->received, s->sent);
+	else
+		str_copy(dst, dstsz, probe_error_name(s->error));
+}
+
+static const char *proto_i(int i)
+{
+	return probe_protocol_name(i);
+}
+
+static const char *fam_i(int i)
+{
+	return i ? "IPv6" : "IPv4";
+}
+
+static const char *net_i(int i)
+{
+	return store_network_name(i);
+}
+
+/* "icmp,tcp" from a bit mask, as the failure table writes it. */
+static void mask_text(unsigned mask, int max, const char *(*name)(int), char *dst, size_t dstsz)
+{
+	size_t len = 0;
+
+	dst[0] = '\0';
+	for (int i = 0; i < max && len < dstsz; i++)
+		if (mask & (1u << i))
+			len += (size_t)snprintf(dst + len, dstsz - len, "%s%s", len ? "," : "",
+						name(i));
+}
+
+static void group_row(struct diff_out *out, const struct dgroup *g)
+{
+	int k = listed_index(g->kind);
+	char protos[32], fams[16], nets[48], before[48], after[48];
+	const char *cells[7];
+
+	mask_text(g->protos, PROTO_MAX, proto_i, protos, sizeof(protos));
+	mask_text(g->fams, 2, fam_i, fams, sizeof(fams));
+	mask_text(g->nets, STORE_NET_MAX, net_i, nets, sizeof(nets));
+	side_text(&g->a, before, sizeof(before));
+	side_text(&g->b, after, sizeof(after));
+	cells[0] = out->src_label;
+	cells[1] = out->dst_label;
+	cells[2] = protos;
+	cells[3] = fams;
+	cells[4] = nets;
+	cells[5] = before;
+	cells[6] = after;
+	table_add_row(out->rows[k], cells);
+	out->shown[k] += g->results;
+}
+
+static void pair_flush(struct diff_out *out)
+{
+	for (size_t i = 0; i < out->nopen; i++)
+		group_row(out, &out->open[i]);
+	out->nopen = 0;
+	free(out->src_label);
+	free(out->dst_label);
+	out->src_label = out->dst_label = NULL;
+	out->pair_open = false;
+}
+
+static void pair_open(struct diff_out *out, const struct store_diff_row *row)
+{
+	const struct store_result *r = row_result(row);
+
+	out->pair_open = true;
+	out->src = r->src_node;
+	out->dst = r->dst_node;
+	out->src_label = xasprintf("%s/%s", row->src_cluster, row->src_name);
+	out->dst_label = xasprintf("%s/%s", row->dst_cluster, row->dst_name);
+}
+
+/* --limit rows of this kind are listed or open already. */
+static bool kind_full(const struct diff_out *out, enum store_diff_kind kind)
+{
+	size_t n = table_rows(out->rows[listed_index(kind)]);
+
+	for (size_t i = 0; i < out->nopen; i++)
+		n += out->open[i].kind == kind;
+	return args.limit && n >= (size_t)args.limit;
+}
+
+static struct dgroup *group_find(struct diff_out *out, const struct store_diff_row *row)
+{
+	int ea = row->a ? row->a->error : -1, eb = row->b ? row->b->error : -1;
+	struct dgroup *g;
+
+	for (size_t i = 0; i < out->nopen; i++) {
+		g = &out->open[i];
+		if (g->kind == row->kind && g->a.error == ea && g->b.error == eb)
+			return g;
+	}
+	if (kind_full(out, row->kind))
+		return NULL;
+	out->open = xgrow(out->open, &out->capopen, out->nopen + 1, sizeof(*out->open));
+	g = &out->open[out->nopen++];
+	memset(g, 0, sizeof(*g));
+	g->kind = row->kind;
+	g->a.error = ea;
+	g->b.error = eb;
+	return g;
+}
+
 static int table_row_cb(const struct store_diff_row *row, void *ctx)
 {
 	struct diff_out *out = ctx;
 	const struct store_result *r = row_result(row);
-	char src[320], dst[320], family[8], before[48], after[48];
-	const char *cells[7];
-	int i = listed_index(row->kind);
+	struct dgroup *g;
 
-	if (i < 0 || (args.limit && table_rows(out->rows[i]) >= (size_t)args.limit))
+	if (listed_index(row->kind) < 0)
 		return 0;
-	snprintf(src, sizeof(src), "%s/%s", row->src_cluster, row->src_name);
-	snprintf(dst, sizeof(dst), "%s/%s", row->dst_cluster, row->dst_name);
-	snprintf(family, sizeof(family), "ipv%u", r->family);
-	result_text(row->a, before, sizeof(before));
-	result_text(row->b, after, sizeof(after));
-	cells[0] = src;
-	cells[1] = dst;
-	cells[2] = probe_protocol_name(r->protocol);
-	cells[3] = family;
-	cells[4] = store_network_name(r->network);
-	cells[5] = before;
-	cells[6] = after;
-	table_add_row(out->rows[i], cells);
+	if (!out->pair_open || r->src_node != out->src || r->dst_node != out->dst) {
+		pair_flush(out);
+		pair_open(out, row);
+		/* A new node pair and the kind's list is full: no more rows of it. Within a
+		 * node pair rows are only skipped, so the open groups stay whole. */
+		if (kind_full(out, row->kind))
+			return STORE_DIFF_ENOUGH_OF_KIND;
+	}
+	g = group_find(out, row);
+	if (!g)
+		return 0;
+	if (r->protocol < PROTO_MAX)
+		g->protos |= 1u << r->protocol;
+	g->fams |= r->family == 6 ? 2u : 1u;
+	if (r->network < STORE_NET_MAX)
+		g->nets |= 1u << r->network;
+	g->results++;
+	side_add(&g->a, row->a);
+	side_add(&g->b, row->b);
 	return 0;
 }
 
@@ -145,16 +285,120 @@ static void print_tables(struct diff_out *out, const struct store_diff_summary *
 	table_print(out->groups, stdout);
 	for (size_t i = 0; i < ARRAY_SIZE(listed); i++) {
 		int64_t total = sum->total.n[listed[i]];
-		size_t shown = table_rows(out->rows[i]);
 
 		if (total == 0)
 			continue;
-		printf("\n%s: %" PRId64 "\n", listed_title[i], total);
+		printf("\n%s: %" PRId64 " result%s\n", listed_title[i], total,
+		       total == 1 ? "" : "s");
 		table_print(out->rows[i], stdout);
-		if ((int64_t)shown < total)
-			printf("... %" PRId64 " more (--limit 0 or --json shows all)\n",
-			       total - (int64_t)shown);
+		if (out->shown[i] < total)
+			printf("... %" PRId64 " more result%s in other node pairs (--limit 0 or "
+			       "--json shows all)\n",
+			       total - out->shown[i], total - out->shown[i] == 1 ? "" : "s");
 	}
+}
+
+/* ---- what changed in the verdicts ------------------------------------------------------- */
+
+struct verdict_change {
+	struct verdict_list *a, *b;
+};
+
+static int verdicts_load(struct store *st, int64_t a, int64_t b, struct verdict_change *vc,
+			 struct err *err)
+{
+	struct verdict_opts o = {.merged = true};
+
+	vc->a = verdict_compute(st, a, &o, err);
+	vc->b = vc->a ? verdict_compute(st, b, &o, err) : NULL;
+	return vc->b ? 0 : -1;
+}
+
+static void verdicts_release(struct verdict_change *vc)
+{
+	verdict_list_free(vc->a);
+	verdict_list_free(vc->b);
+}
+
+/* Whether a verdict of one list has no counterpart in the other. "healthy" is the absence
+ * of the others and never news of its own. */
+static bool verdict_unmatched(const struct verdict *v, const struct verdict_list *other)
+{
+	if (v->kind == VERDICT_HEALTHY)
+		return false;
+	for (size_t i = 0; i < verdict_count(other); i++)
+		if (verdict_same(v, verdict_get(other, i)))
+			return false;
+	return true;
+}
+
+/* Calls cb for B's verdicts A lacks ("new"), then A's that B lacks ("gone"); the count. */
+static size_t verdict_changes(const struct verdict_change *vc,
+			      void (*cb)(const char *what, const struct verdict *v, void *ctx),
+			      void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < verdict_count(vc->b); i++) {
+		if (!verdict_unmatched(verdict_get(vc->b, i), vc->a))
+			continue;
+		cb("new", verdict_get(vc->b, i), ctx);
+		n++;
+	}
+	for (size_t i = 0; i < verdict_count(vc->a); i++) {
+		if (!verdict_unmatched(verdict_get(vc->a, i), vc->b))
+			continue;
+		cb("gone", verdict_get(vc->a, i), ctx);
+		n++;
+	}
+	return n;
+}
+
+/* The table lists this many new and this many gone verdicts (a run can have 50 bad links);
+ * --json has them all. */
+#define VERDICT_LINES 10
+
+struct verdict_lines {
+	const char *what;
+	size_t n, more;
+};
+
+/* "... 42 more new verdicts" after the lines of one kind of change. */
+static void verdict_lines_end(const struct verdict_lines *l)
+{
+	if (l->more)
+		printf("... %zu more %s verdict%s (--json lists them all)\n", l->more, l->what,
+		       l->more == 1 ? "" : "s");
+}
+
+static void verdict_line(const char *what, const struct verdict *v, void *ctx)
+{
+	struct verdict_lines *l = ctx;
+
+	if (!l->what || strcmp(l->what, what)) {
+		verdict_lines_end(l);
+		*l = (struct verdict_lines){.what = what};
+	}
+	if (l->n++ < VERDICT_LINES)
+		printf("%s: %s\n", what, v->text);
+	else
+		l->more++;
+}
+
+static void print_verdict_changes(const struct verdict_change *vc)
+{
+	struct verdict_lines l = {0};
+	size_t n = verdict_count(vc->b);
+
+	printf("\n");
+	if (verdict_changes(vc, verdict_line, &l)) {
+		verdict_lines_end(&l);
+		return;
+	}
+	if (n == 1 && verdict_get(vc->b, 0)->kind == VERDICT_HEALTHY)
+		printf("verdicts: no change (healthy in both)\n");
+	else
+		printf("verdicts: no change (%zu in both)\n", n);
 }
 
 static void print_verdict(const struct store_diff_summary *sum)
@@ -197,7 +441,7 @@ static int parse_rtt(const char *s, uint32_t *us, struct err *err)
 
 static void out_init(struct diff_out *out)
 {
-	static const char *const row_headers[] = {"SRC",     "DST",    "PROTOCOL", "FAMILY",
+	static const char *const row_headers[] = {"SRC",     "DST",    "PROTOCOLS", "FAMILY",
 						  "NETWORK", "BEFORE", "AFTER"};
 	static const char *const group_headers[] = {"SRC CLUSTER", "DST CLUSTER",   "REGRESSED",
 						    "RECOVERED",   "STILL-FAILING", "NEW",
@@ -216,6 +460,9 @@ static void out_release(struct diff_out *out)
 	for (size_t i = 0; i < ARRAY_SIZE(listed); i++)
 		table_free(out->rows[i]);
 	table_free(out->groups);
+	free(out->src_label);
+	free(out->dst_label);
+	free(out->open);
 }
 
 /* ---- JSON output, streamed (a diff of two 1M-result runs must not be built in memory) -- */
@@ -371,16 +618,35 @@ static int pick_runs(struct store *st, int nargs, char **ids, int64_t *a, int64_
 
 /* ---- the command ---------------------------------------------------------------------- */
 
+static void verdict_json(const char *what, const struct verdict *v, void *ctx)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "change", what);
+	cJSON_AddStringToObject(o, "kind", verdict_kind_name(v->kind));
+	cJSON_AddStringToObject(o, "text", v->text);
+	print_json_item(o, ctx);
+}
+
 static int run_json(struct store *st, int64_t a, int64_t b, const struct store_diff_opts *opts,
 		    struct store_diff_summary *sum, struct err *err)
 {
 	struct diff_out out = {.json_first = true};
+	struct verdict_change vc = {0};
 	cJSON *item, *next;
 	char *totals;
 	int rc;
 
+	if (verdicts_load(st, a, b, &vc, err) < 0) {
+		verdicts_release(&vc);
+		return -1;
+	}
+	printf("{\n  \"run_a\": %" PRId64 ",\n  \"run_b\": %" PRId64 ",\n  \"verdicts\": [", a, b);
+	verdict_changes(&vc, verdict_json, &out.json_first);
+	verdicts_release(&vc);
+	printf("%s],\n  \"changes\": [", out.json_first ? "" : "\n  ");
+	out.json_first = true;
 	out.json_groups = cJSON_CreateArray();
-	printf("{\n  \"run_a\": %" PRId64 ",\n  \"run_b\": %" PRId64 ",\n  \"changes\": [", a, b);
 	rc = store_diff(st, a, b, opts, json_row_cb, json_group_cb, &out, sum, err);
 	if (rc < 0) {
 		/* stdout holds a partial document; the exit status and stderr say why. */
@@ -405,16 +671,22 @@ static int run_json(struct store *st, int64_t a, int64_t b, const struct store_d
 static int run_table(struct store *st, int64_t a, int64_t b, const struct store_diff_opts *opts,
 		     struct store_diff_summary *sum, struct err *err)
 {
+	struct verdict_change vc = {0};
 	struct diff_out out;
 	int rc;
 
 	out_init(&out);
-	rc = store_diff(st, a, b, opts, table_row_cb, table_group_cb, &out, sum, err);
+	rc = verdicts_load(st, a, b, &vc, err);
+	if (rc == 0)
+		rc = store_diff(st, a, b, opts, table_row_cb, table_group_cb, &out, sum, err);
 	if (rc == 0) {
+		pair_flush(&out);
 		print_header(st, a, b);
+		print_verdict_changes(&vc);
 		print_tables(&out, sum);
 		print_verdict(sum);
 	}
+	verdicts_release(&vc);
 	out_release(&out);
 	return rc;
 }
@@ -437,8 +709,8 @@ static int diff_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 	if (args.rtt_pct && !args.rtt)
 		return cmd_usage_error(e, "--rtt-pct needs --rtt");
 	opts.rtt_pct = (uint32_t)args.rtt_pct;
-	/* The table lists the first --limit rows of each kind; JSON streams them all. */
-	opts.limit_per_kind = args.json ? 0 : (size_t)args.limit;
+	/* The table lists the first --limit node-pair rows of each kind and tells the walk
+	 * when it has them (table_row_cb); JSON streams every change. */
 	st = cmd_open_store(ctx, &err);
 	if (!st)
 		return cmd_fail(&err);

@@ -265,6 +265,10 @@ static void prune_print(const struct store_prune_report *r)
 	if (r->vacuum_busy)
 		fprintf(stderr, "netctl: the database was busy: runs deleted, space not given back "
 				"yet (prune again later)\n");
+	if (r->vacuum_full)
+		fprintf(stderr, "netctl: no room for vacuum's copy of the store (about the size of "
+				"the file): runs deleted, new runs reuse their space, the file "
+				"shrinks at a later prune with room\n");
 }
 
 static int history_prune(struct cmd_ctx *ctx)

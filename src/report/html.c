@@ -435,15 +435,18 @@ static int write_verdicts(struct html *h, FILE *f)
 
 static int write_summary(struct html *h, FILE *f)
 {
+	bool by_net = summary_by_network(h->r);
 	struct summary_row *rows;
 	size_t n;
 
 	if (summary_load(h->r, &rows, &n) < 0)
 		return -1;
-	fputs("<h2 id=\"summary\">Summary</h2>\n<table id=\"summary-table\"><tr><th>source</th>"
-	      "<th>destination</th><th>protocol</th><th>family</th><th>pairs</th><th>passed</th>"
-	      "<th>failed</th><th>loss</th><th>RTT p50</th><th>RTT p99</th></tr>\n",
-	      f);
+	fprintf(f,
+		"<h2 id=\"summary\">Summary</h2>\n<table id=\"summary-table\"><tr><th>source</th>"
+		"<th>destination</th><th>protocol</th><th>family</th>%s<th>pairs</th>"
+		"<th>passed</th><th>failed</th><th>loss</th><th>RTT p50</th><th>RTT p99</th>"
+		"</tr>\n",
+		by_net ? "<th>network</th>" : "");
 	for (size_t i = 0; i < n; i++) {
 		const struct summary_row *s = &rows[i];
 		char p50[16], p99[16];
@@ -455,6 +458,8 @@ static int write_summary(struct html *h, FILE *f)
 		td_text(f, s->dst, NULL);
 		fprintf(f, "<td>%s</td><td>%s</td>", probe_protocol_name(s->protocol),
 			family_name(s->family));
+		if (by_net)
+			fprintf(f, "<td>%s</td>", store_network_name(s->network));
 		td_num(f, s->results, NULL);
 		td_num(f, s->passed, s->failed ? NULL : "good");
 		td_num(f, s->failed, s->failed ? "bad" : NULL);

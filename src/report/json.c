@@ -138,12 +138,14 @@ static int summary_array(struct rctx *r, int64_t totals[3])
 		fputs(",\"dst_cluster\":", f);
 		json_put_str(f, s->dst, false);
 		fprintf(f,
-			",\"protocol\":\"%s\",\"family\":%d,\"results\":%lld,\"passed\":%lld,"
+			",\"protocol\":\"%s\",\"family\":%d,\"network\":\"%s\",\"results\":%lld,"
+			"\"passed\":%lld,"
 			"\"failed\":%lld,\"sent\":%lld,\"received\":%lld,\"loss_pct\":%.2f,"
 			"\"rtt_p50_us\":%u,\"rtt_p99_us\":%u}",
-			probe_protocol_name(s->protocol), s->family, (long long)s->results,
-			(long long)s->passed, (long long)s->failed, (long long)s->sent,
-			(long long)s->received, loss_pct(s->sent, s->received), s->p50, s->p99);
+			probe_protocol_name(s->protocol), s->family, store_network_name(s->network),
+			(long long)s->results, (long long)s->passed, (long long)s->failed,
+			(long long)s->sent, (long long)s->received, loss_pct(s->sent, s->received),
+			s->p50, s->p99);
 		totals[0] += s->results;
 		totals[1] += s->passed;
 		totals[2] += s->failed;

@@ -53,6 +53,7 @@ static int summary_cb(const struct store_group *g, void *ctx)
 	s->dst = xstrdup(g->dst_cluster);
 	s->protocol = g->protocol;
 	s->family = g->family;
+	s->network = g->network;
 	s->results = g->results;
 	s->passed = g->passed;
 	s->failed = g->failed;
@@ -77,6 +78,11 @@ int summary_load(struct rctx *r, struct summary_row **rows, size_t *n)
 	*rows = acc.rows;
 	*n = acc.n;
 	return 0;
+}
+
+bool summary_by_network(const struct rctx *r)
+{
+	return __builtin_popcount(r->run->networks) > 1;
 }
 
 void summary_free(struct summary_row *rows, size_t n)

@@ -54,11 +54,13 @@ int report_html(struct rctx *r);
 /* Table pieces the HTML report reuses. */
 struct summary_row {
 	char *src, *dst;
-	int protocol, family;
+	int protocol, family, network;
 	int64_t results, passed, failed, sent, received;
 	uint32_t p50, p99;
 };
 /* Summary groups (store_run_groups) into a heap array. */
+/* More than one network checked: summaries show the network of each line. */
+bool summary_by_network(const struct rctx *r);
 int summary_load(struct rctx *r, struct summary_row **rows, size_t *n);
 void summary_free(struct summary_row *rows, size_t n);
 

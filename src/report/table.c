@@ -131,12 +131,17 @@ static void run_header(struct rctx *r)
 
 static const char *const sum_headers[] = {"SRC",    "DST",    "PROTO", "FAMILY",  "PAIRS",
 					  "PASSED", "FAILED", "LOSS",  "RTT P50", "RTT P99"};
+static const char *const sum_net_headers[] = {"SRC",	 "DST",	    "PROTO",  "FAMILY",
+					      "NETWORK", "PAIRS",   "PASSED", "FAILED",
+					      "LOSS",	 "RTT P50", "RTT P99"};
 
+/* The NETWORK column, when shown, is the fifth: every later column moves right by one. */
 static void summary_row_add(struct ttable *t, const struct summary_row *s, int64_t *tot)
 {
 	char pairs[24], passed[24], failed[24], loss[16], p50[16], p99[16];
 	double lp = loss_pct(s->sent, s->received);
-	unsigned char colors[10] = {0};
+	unsigned char colors[11] = {0};
+	size_t off = t->ncols == 11;
 
 	snprintf(pairs, sizeof(pairs), "%lld", (long long)s->results);
 	snprintf(passed, sizeof(passed), "%lld", (long long)s->passed);
@@ -144,11 +149,16 @@ static void summary_row_add(struct ttable *t, const struct summary_row *s, int64
 	snprintf(loss, sizeof(loss), "%.1f%%", lp);
 	fmt_rtt(s->p50, p50, sizeof(p50));
 	fmt_rtt(s->p99, p99, sizeof(p99));
-	colors[5] = s->failed ? C_NONE : C_GREEN;
-	colors[6] = s->failed ? C_RED : C_NONE;
-	colors[7] = lp > 0 ? C_YELLOW : C_NONE;
-	tt_row(t, colors, s->src, s->dst, probe_protocol_name(s->protocol), family_name(s->family),
-	       pairs, passed, failed, loss, p50, p99);
+	colors[5 + off] = s->failed ? C_NONE : C_GREEN;
+	colors[6 + off] = s->failed ? C_RED : C_NONE;
+	colors[7 + off] = lp > 0 ? C_YELLOW : C_NONE;
+	if (off)
+		tt_row(t, colors, s->src, s->dst, probe_protocol_name(s->protocol),
+		       family_name(s->family), store_network_name(s->network), pairs, passed,
+		       failed, loss, p50, p99);
+	else
+		tt_row(t, colors, s->src, s->dst, probe_protocol_name(s->protocol),
+		       family_name(s->family), pairs, passed, failed, loss, p50, p99);
 	tot[0] += s->results;
 	tot[1] += s->passed;
 	tot[2] += s->failed;
@@ -161,6 +171,8 @@ static int summary_print(struct rctx *r)
 	int64_t tot[3] = {0};
 	size_t n;
 
+	if (summary_by_network(r))
+		t = (struct ttable){.ncols = 11, .headers = sum_net_headers, .right = 0x7e0};
 	if (summary_load(r, &rows, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)

@@ -105,8 +105,15 @@ static void diff_emit(struct diff_state *d, enum store_diff_kind kind, bool in_a
 	row.src_name = store_names_node(&d->nm, any->src_node);
 	row.dst_cluster = store_names_cluster_of(&d->nm, any->dst_node);
 	row.dst_name = store_names_node(&d->nm, any->dst_node);
-	if (d->row_cb(&row, d->ctx))
+	switch (d->row_cb(&row, d->ctx)) {
+	case 0:
+		break;
+	case STORE_DIFF_ENOUGH_OF_KIND:
+		d->emit &= ~(1u << kind);
+		break;
+	default:
 		d->stopped = true;
+	}
 }
 
 static void diff_count(struct diff_state *d, enum store_diff_kind kind, const struct store_key *k)

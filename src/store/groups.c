@@ -1,4 +1,4 @@
-/* store: per-group summary of a run (cluster pair x protocol x family) and the cluster
+/* store: per-group summary of a run (cluster pair x protocol x family x network) and the cluster
  * index map shared with diff. */
 #include <stdlib.h>
 #include <string.h>
@@ -85,8 +85,11 @@ struct groups_ctx {
 	int kk; /* clusters per side, with the spare */
 };
 
-static void group_split(const struct groups_ctx *g, int idx, int *sc, int *dc, int *proto, int *fam)
+static void group_split(const struct groups_ctx *g, int idx, int *sc, int *dc, int *proto, int *fam,
+			int *net)
 {
+	*net = idx % STORE_NET_MAX;
+	idx /= STORE_NET_MAX;
 	*fam = idx % 2;
 	idx /= 2;
 	*proto = idx % PROTO_MAX;
@@ -99,10 +102,10 @@ static int group_cmp(const void *a, const void *b, void *arg)
 {
 	const struct groups_ctx *g = arg;
 	int ia = *(const int *)a, ib = *(const int *)b;
-	int sa, da, pa, fa, sb, db, pb, fb, r;
+	int sa, da, pa, fa, na, sb, db, pb, fb, nb, r;
 
-	group_split(g, ia, &sa, &da, &pa, &fa);
-	group_split(g, ib, &sb, &db, &pb, &fb);
+	group_split(g, ia, &sa, &da, &pa, &fa, &na);
+	group_split(g, ib, &sb, &db, &pb, &fb, &nb);
 	r = strcmp(store_cmap_name(g->m, g->nm, sa), store_cmap_name(g->m, g->nm, sb));
 	if (!r)
 		r = strcmp(store_cmap_name(g->m, g->nm, da), store_cmap_name(g->m, g->nm, db));
@@ -153,14 +156,15 @@ static int groups_emit(struct groups_ctx *g, struct group_acc *acc, int n_groups
 	for (int i = 0; i < n; i++) {
 		struct group_acc *a = &acc[order[i]];
 		struct store_group grp = {0};
-		int sc, dc, proto, fam;
+		int sc, dc, proto, fam, net;
 
-		group_split(g, order[i], &sc, &dc, &proto, &fam);
+		group_split(g, order[i], &sc, &dc, &proto, &fam, &net);
 		qsort(a->rtt, a->n_rtt, sizeof(*a->rtt), u32_cmp);
 		grp.src_cluster = store_cmap_name(g->m, g->nm, sc);
 		grp.dst_cluster = store_cmap_name(g->m, g->nm, dc);
 		grp.protocol = (uint8_t)proto;
 		grp.family = fam ? 6 : 4;
+		grp.network = (uint8_t)net;
 		grp.results = a->results;
 		grp.passed = a->passed;
 		grp.failed = a->results - a->passed;
@@ -187,6 +191,7 @@ static int groups_scan(struct store *st, struct store_cursor *c, struct groups_c
 		    .dst_node = k->dst,
 		    .protocol = (uint8_t)k->proto,
 		    .family = (uint8_t)k->family,
+		    .network = (uint8_t)k->network,
 		    .error = (uint8_t)store_cursor_error(c),
 		    .rtt_avg_us = store_cursor_rtt_avg(c),
 		};
@@ -195,12 +200,15 @@ static int groups_scan(struct store *st, struct store_cursor *c, struct groups_c
 		store_cursor_counts(c, &r.sent, &r.received);
 		/* The store writes valid codes only; a hand-edited file must not index out of
 		 * the group table. */
-		if (r.protocol >= PROTO_MAX)
+		if (r.protocol >= PROTO_MAX || r.network >= STORE_NET_MAX)
 			continue;
 		sc = store_cmap_of_node(g->m, g->nm, r.src_node);
 		dc = store_cmap_of_node(g->m, g->nm, r.dst_node);
-		group_add(&acc[((sc * g->kk + dc) * PROTO_MAX + r.protocol) * 2 + (r.family == 6)],
-			  &r);
+		group_add(
+		    &acc[(((sc * g->kk + dc) * PROTO_MAX + r.protocol) * 2 + (r.family == 6)) *
+			     STORE_NET_MAX +
+			 r.network],
+		    &r);
 	}
 	return more;
 }
@@ -220,7 +228,7 @@ int store_run_groups(struct store *st, int64_t run_id,
 	    store_cmap_load(st, c->run_ids, c->n, &nm, &m, err) < 0)
 		goto out;
 	g = (struct groups_ctx){.m = &m, .nm = &nm, .kk = m.k + 1};
-	n_groups = g.kk * g.kk * PROTO_MAX * 2;
+	n_groups = g.kk * g.kk * PROTO_MAX * 2 * STORE_NET_MAX;
 	acc = xcalloc((size_t)n_groups, sizeof(*acc));
 	if (groups_scan(st, c, &g, acc, err) < 0)
 		goto out;

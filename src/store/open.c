@@ -36,9 +36,29 @@ extern const struct embedded_file netctl_schema_files[];
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
+/* Opening on a full disk fails growing the -shm file: an I/O error with ENOSPC. */
+static bool db_full(sqlite3 *db)
+{
+	int rc = sqlite3_extended_errcode(db) & 0xff;
+
+	return rc == SQLITE_FULL || (rc == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC);
+}
+
+/* The message names the file, and for a full disk says the ways out. */
 int store_fail(struct store *st, struct err *err, const char *what)
 {
-	return err_set(err, ERR_STORE, "%s: %s", what, sqlite3_errmsg(st->db));
+	const char *msg = sqlite3_errmsg(st->db);
+
+	st->full = db_full(st->db);
+	if (st->full && (sqlite3_extended_errcode(st->db) & 0xff) != SQLITE_FULL)
+		msg = "disk is full"; /* SQLite calls it "disk I/O error" */
+	if (st->full)
+		return err_set(err, ERR_STORE,
+			       "%s%s%s: no room for the store %s: free space on its file "
+			       "system, or use a store elsewhere (--db FILE or NETCTL_DB)",
+			       what ? what : "", what ? ": " : "", msg, st->path);
+	return err_set(err, ERR_STORE, "%s%s%s (store %s)", what ? what : "", what ? ": " : "", msg,
+		       st->path);
 }
 
 static int db_exec(sqlite3 *db, const char *sql, struct err *err)
@@ -50,7 +70,9 @@ static int db_exec(sqlite3 *db, const char *sql, struct err *err)
 
 int store_exec(struct store *st, const char *sql, struct err *err)
 {
-	return db_exec(st->db, sql, err);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(st, err, NULL);
+	return 0;
 }
 
 int store_begin(struct store *st, struct err *err)
@@ -317,8 +339,11 @@ static int check_version(struct store *st, int *have, struct err *err)
 
 	if (db_int_pragma(st->db, "PRAGMA application_id", &app, err) < 0 ||
 	    db_int_pragma(st->db, "PRAGMA user_version", have, err) < 0 ||
-	    db_int_pragma(st->db, "SELECT count(*) FROM sqlite_schema", &tables, err) < 0)
+	    db_int_pragma(st->db, "SELECT count(*) FROM sqlite_schema", &tables, err) < 0) {
+		if (db_full(st->db))
+			return store_fail(st, err, "open");
 		return err_prefix(err, "%s is not a usable netctl store", st->path);
+	}
 	if ((app != 0 && app != STORE_APPLICATION_ID) || (app == 0 && tables > 0))
 		return err_set(err, ERR_STORE,
 			       "%s is an SQLite database of another application, not a netctl "
@@ -347,7 +372,7 @@ static int configure(struct store *st, bool created, struct err *err)
 	    store_exec(st, "PRAGMA cache_size = -" STR(STORE_CACHE_KB), err) < 0 ||
 	    store_exec(st, "PRAGMA temp_store = MEMORY", err) < 0 ||
 	    store_exec(st, "PRAGMA mmap_size = " STR(STORE_MMAP_BYTES), err) < 0)
-		return err_prefix(err, "configure %s", st->path);
+		return err_prefix(err, "configure");
 	return 0;
 }
 

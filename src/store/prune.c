@@ -154,6 +154,13 @@ static int prune_vacuum(struct store *st, struct store_prune_report *rep, struct
 		rep->vacuum_busy = true;
 		return 0;
 	}
+	/* The runs are gone (committed); only the copy did not fit. The deletes still sit in
+	 * the WAL: moved into the file (whose pages they reuse), they give that space back. */
+	if ((rc & 0xff) == SQLITE_FULL) {
+		sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		rep->vacuum_full = true;
+		return 0;
+	}
 	if (rc != SQLITE_OK)
 		return store_fail(st, err, "vacuum after prune");
 	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -169,6 +176,7 @@ int store_prune(struct store *st, const struct store_prune_opts *o, struct store
 	*rep = (struct store_prune_report){0};
 	if (!o->by_count && !o->by_age)
 		return err_set(err, ERR_USAGE, "prune: no rule (keep N or older than)");
+	st->full = false;
 	rep->bytes_before = file_bytes(st->path);
 	if (store_runs_reap(st, err) < 0)
 		return -1;
@@ -192,6 +200,13 @@ out:
 		rc = prune_vacuum(st, rep, err);
 	}
 	rep->bytes_after = file_bytes(st->path);
+	if (rc < 0 && st->full)
+		err_set(err, ERR_STORE,
+			"prune: database or disk is full: deleting runs writes a journal next to "
+			"the store %s, up to the size of what goes: free that much on its file "
+			"system first, or copy the store where there is room and prune the copy "
+			"(--db FILE)",
+			st->path);
 	return rc;
 }
 

@@ -198,6 +198,7 @@ struct store_prune_report {
 	int64_t bytes_before, bytes_after; /* database file + WAL */
 	bool vacuumed;
 	bool vacuum_busy; /* another process held the database: deleted, not vacuumed */
+	bool vacuum_full; /* no room for vacuum's copy of the file: deleted, not vacuumed */
 };
 
 /* 0 or -1. ERR_USAGE when no rule is given. The report is filled on success. */
@@ -275,18 +276,20 @@ int store_results_foreach(struct store *st, int64_t run_id, const struct store_r
 			  int (*cb)(const struct store_result_row *row, void *ctx), void *ctx,
 			  struct err *err);
 
-/* One group of a run's summary: cluster pair x protocol x family. */
+/* One group of a run's summary: cluster pair x protocol x family x network. */
 struct store_group {
 	const char *src_cluster, *dst_cluster;
 	uint8_t protocol, family;
-	int64_t results; /* result rows (pairs x networks) */
+	uint8_t network; /* enum store_network */
+	int64_t results; /* result rows (node pairs) */
 	int64_t passed, failed;
 	int64_t sent, received; /* loss = 1 - received / sent */
 	/* Over the per-result average RTT of the passed results; 0 when none passed. */
 	uint32_t rtt_p50_us, rtt_p99_us;
 };
 
-/* Summary groups ordered by src cluster, dst cluster, protocol, family. Always merged. */
+/* Summary groups ordered by src cluster, dst cluster, protocol, family, network. Always
+ * merged. */
 int store_run_groups(struct store *st, int64_t run_id,
 		     int (*cb)(const struct store_group *g, void *ctx), void *ctx, struct err *err);
 
@@ -341,6 +344,11 @@ struct store_diff_summary {
  * comparability key, done or interrupted), a = the newest such earlier run. Running and
  * failed runs are skipped. ERR_NOTFOUND when no two runs are comparable. */
 int store_diff_default_pair(struct store *st, int64_t *a, int64_t *b, struct err *err);
+
+/* A diff row callback returns this to get no more rows of that row's kind (the counts
+ * stay complete): a caller that lists the first N of a kind its own way stops the
+ * lookups there. */
+#define STORE_DIFF_ENOUGH_OF_KIND 2
 
 /* Compares run A with run B (both as merged views), streaming rows in key order to row_cb
  * (may be NULL), then per cluster pair counts to group_cb (may be NULL), ordered by src

@@ -19,11 +19,13 @@ struct store {
 	sqlite3_stmt *old_result_error;
 	sqlite3_stmt *upd_result;
 	sqlite3_stmt *upd_run_counts;
+	bool full; /* the last error was a full disk (or SQLite's size limit) */
 };
 
-/* Fills err with ERR_STORE, "what: sqlite message"; returns -1. */
+/* Fills err with ERR_STORE, "what: sqlite message (store PATH)", or for a full disk what to
+ * do about it; what may be NULL. Returns -1. */
 int store_fail(struct store *st, struct err *err, const char *what);
-/* Runs SQL without results. */
+/* Runs SQL without results; errors as store_fail. */
 int store_exec(struct store *st, const char *sql, struct err *err);
 int store_begin(struct store *st, struct err *err); /* BEGIN IMMEDIATE */
 int store_commit(struct store *st, struct err *err);

@@ -448,6 +448,9 @@ static size_t links_fold(struct vstate *s)
 
 		if (prev && prev->s == l->d && prev->d == l->s) {
 			vev_merge(&prev->ev, &l->ev);
+			for (int p = 0; p < PROTO_MAX; p++)
+				prev->proto_failed[p] += l->proto_failed[p];
+			prev->failing |= l->failing;
 			prev->total += l->total;
 			prev->both = true;
 			continue;
@@ -457,16 +460,71 @@ static size_t links_fold(struct vstate *s)
 	return out;
 }
 
+/* "tcp", "tcp and udp", "icmp, tcp and udp". */
+static void protocols_text(unsigned mask, char *dst, size_t dstsz)
+{
+	int left = __builtin_popcount(mask);
+	size_t len = 0;
+
+	dst[0] = '\0';
+	for (int p = 0; p < PROTO_MAX && len < dstsz; p++) {
+		if (!(mask & (1u << p)))
+			continue;
+		const char *sep = --left > 1 ? ", " : " and ";
+
+		len += (size_t)snprintf(dst + len, dstsz - len, "%s%s", probe_protocol_name(p),
+					left ? sep : "");
+	}
+}
+
+/* A link that fails for some protocols only says which: "tcp blocked on the link A <-> B"
+ * when every result of those protocols fails, "bad link A <-> B: ... (tcp, timeout)" when
+ * only some do; "while icmp and udp pass" when the others pass on that node pair. */
+static char *link_text(const struct vstate *s, const struct vlink *l, const char *a, const char *b)
+{
+	unsigned failed = 0, passing;
+	int nprotos = __builtin_popcount(s->protocols);
+	bool whole = true;
+	char e[64], fp[48], pp[48], tail[80] = "";
+
+	errors_text(&l->ev, e, sizeof(e));
+	for (int p = 0; p < PROTO_MAX; p++)
+		if (l->proto_failed[p])
+			failed |= 1u << p;
+	if (nprotos < 2 || !failed || (s->protocols & ~failed) == 0)
+		return xasprintf("bad link %s %s %s: %lld of %lld results fail (%s)", a,
+				 l->both ? "<->" : "->", b, (long long)l->ev.failed,
+				 (long long)l->total, e);
+	for (int p = 0; p < PROTO_MAX; p++)
+		if ((failed & (1u << p)) && l->proto_failed[p] * nprotos < l->total)
+			whole = false;
+	protocols_text(failed, fp, sizeof(fp));
+	passing = s->protocols & ~l->failing;
+	if (passing) {
+		protocols_text(passing, pp, sizeof(pp));
+		snprintf(tail, sizeof(tail), " while %s pass%s", pp,
+			 __builtin_popcount(passing) == 1 ? "es" : "");
+	}
+	if (whole)
+		return xasprintf("%s blocked on the link %s %s %s: %lld of %lld results fail "
+				 "(%s)%s",
+				 fp, a, l->both ? "<->" : "->", b, (long long)l->ev.failed,
+				 (long long)l->total, e, tail);
+	return xasprintf("bad link %s %s %s: %lld of %lld results fail (%s, %s)%s", a,
+			 l->both ? "<->" : "->", b, (long long)l->ev.failed, (long long)l->total,
+			 fp, e, tail);
+}
+
 static void links_build(struct verdict_list *vl, struct vstate *s)
 {
 	size_t n = links_fold(s), shown = n < s->opts.max_bad_links ? n : s->opts.max_bad_links;
 	int64_t more = (int64_t)(n - shown) + s->links_dropped;
-	char e[64];
 
 	for (size_t i = 0; i < shown; i++) {
 		const struct vlink *l = &s->links[i];
 		const struct vnode *a = &s->nodes[l->s], *b = &s->nodes[l->d];
 		struct verdict *v;
+		int only = -1;
 
 		if (l->both && strcmp(a->label, b->label) > 0) {
 			const struct vnode *t = a;
@@ -474,15 +532,18 @@ static void links_build(struct verdict_list *vl, struct vstate *s)
 			a = b;
 			b = t;
 		}
-		v = vl_add(vl, VERDICT_BAD_LINK,
-			   xasprintf("bad link %s %s %s: %lld of %lld results fail (%s)", a->label,
-				     l->both ? "<->" : "->", b->label, (long long)l->ev.failed,
-				     (long long)l->total, errors_text(&l->ev, e, sizeof(e))));
+		for (int p = 0; p < PROTO_MAX; p++)
+			if (l->proto_failed[p])
+				only = only == -1 ? p : -2;
+		v = vl_add(vl, VERDICT_BAD_LINK, link_text(s, l, a->label, b->label));
 		v->node = xstrdup(a->label);
 		v->peer = xstrdup(b->label);
 		v->src_cluster = xstrdup(a->cluster);
 		v->dst_cluster = xstrdup(b->cluster);
 		v->both_directions = l->both;
+		/* a link that fails for one protocol of several is about that protocol */
+		if (only >= 0 && __builtin_popcount(s->protocols) > 1)
+			v->protocol = only;
 		set_evidence(v, &l->ev, l->total);
 	}
 	if (more > 0) {
@@ -586,6 +647,14 @@ size_t verdict_count(const struct verdict_list *vl)
 const struct verdict *verdict_get(const struct verdict_list *vl, size_t i)
 {
 	return i < vl->n ? &vl->v[i] : NULL;
+}
+
+bool verdict_same(const struct verdict *a, const struct verdict *b)
+{
+	return a->kind == b->kind && !strnull_cmp(a->src_cluster, b->src_cluster) &&
+	       !strnull_cmp(a->dst_cluster, b->dst_cluster) && !strnull_cmp(a->node, b->node) &&
+	       !strnull_cmp(a->peer, b->peer) && a->protocol == b->protocol &&
+	       a->family == b->family;
 }
 
 int64_t verdict_results_failed(const struct verdict_list *vl)

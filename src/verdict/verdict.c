@@ -362,6 +362,13 @@ static void link_push(struct vstate *s)
 	s->links[s->nlinks++] = s->cur;
 }
 
+static void link_add(struct vstate *s, const struct store_result *r)
+{
+	vev_add(&s->cur.ev, r);
+	if (r->protocol < PROTO_MAX)
+		s->cur.proto_failed[r->protocol]++;
+}
+
 static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn, struct vcp *cp,
 			    const struct store_result *r)
 {
@@ -404,7 +411,7 @@ static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn
 	else if (r->error == PROBE_TIMEOUT && cp->lossy)
 		vev_add(&cp->ev_lossy, r);
 	else
-		vev_add(&s->cur.ev, r);
+		link_add(s, r);
 }
 
 static void explain_loss(struct vnode *sn, struct vnode *dn, struct vcp *cp,
@@ -436,6 +443,8 @@ static int explain_cb(const struct store_result_row *row, void *ctx)
 		s->cur.d = di;
 		s->link_open = true;
 	}
+	if (r->protocol < PROTO_MAX)
+		s->cur.failing |= 1u << r->protocol;
 	if (explained_by_code(r->error)) {
 		explain_by_code(s, sn, dn, cp, r);
 		return 0;
@@ -493,6 +502,7 @@ static int run_pair_results(struct vstate *s, struct err *err)
 		return -1;
 	s->planned = ri->planned;
 	s->interrupted = ri->status == STORE_RUN_INTERRUPTED;
+	s->protocols = ri->protocols;
 	s->pair_results = popcount(ri->protocols) * popcount(ri->families ? ri->families : 1) *
 			  popcount(ri->networks ? ri->networks : 1);
 	store_run_info_free(ri);

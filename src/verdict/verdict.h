@@ -76,6 +76,9 @@ size_t verdict_count(const struct verdict_list *vl);
 /* i < verdict_count(vl); valid until verdict_list_free. Deterministic order: kind, then
  * scope names. */
 const struct verdict *verdict_get(const struct verdict_list *vl, size_t i);
+/* Whether two verdicts (of two runs, say) are about the same thing: the same kind and
+ * scope, whatever their figures. */
+bool verdict_same(const struct verdict *a, const struct verdict *b);
 /* Results that failed / were seen in the walk (for callers that print totals). */
 int64_t verdict_results_failed(const struct verdict_list *vl);
 int64_t verdict_results_total(const struct verdict_list *vl);

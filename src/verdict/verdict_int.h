@@ -55,6 +55,8 @@ struct vlink {
 	uint32_t s, d;
 	int64_t total;
 	struct vev ev;
+	int64_t proto_failed[PROTO_MAX]; /* of ev.failed, by protocol */
+	unsigned failing;		 /* protocols with any failure on the pair */
 	bool both;
 };
 
@@ -75,6 +77,7 @@ struct vstate {
 	struct idmap nc_ix;
 	int64_t total, failed, not_probed;
 	int64_t pair_results; /* results per node pair in the run's plan */
+	unsigned protocols;   /* the run's protocols (1u << PROTO_*) */
 	int64_t planned;      /* result rows the run planned */
 	bool interrupted;
 	struct vev ev_not_probed;

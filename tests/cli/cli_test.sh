@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the real netctl binary the way a user does and checks what they would notice:
 # exit codes, stdout/stderr, files written, the store.
-#   cli_test.sh NETCTL PART FIXTURES_DIR      PART: usage init cluster history diff prune report
-#                                                   config
+#   cli_test.sh NETCTL PART FIXTURES_DIR      PART: usage init cluster history diff prune full
+#                                                   report config
 # Every run gets a fresh HOME, XDG_DATA_HOME and working directory under a temp dir.
 set -uo pipefail
 
@@ -15,6 +15,12 @@ CHECK_JSON=$(realpath "$(dirname "$0")/check_report_json.py")
 # Debian's python3 (install-deps.sh); a version-manager shim can take seconds to start.
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=python3
+
+# Part full mounts small file systems: in a mount namespace of its own (as root, or as a
+# user through a user namespace), so nothing stays mounted however the test ends.
+if [[ $PART == full && -z ${NETCTL_CLI_MOUNTNS:-} ]]; then
+	NETCTL_CLI_MOUNTNS=1 exec unshare --map-root-user --mount bash "$0" "$@"
+fi
 
 T=$(mktemp -d /tmp/netctl-cli.XXXXXX)
 trap '[[ -n ${KEEP:-} ]] || rm -rf "$T"' EXIT
@@ -504,6 +510,107 @@ EOF
 	cmp -s "$db" "$T/before.db" || fail "refused store was modified"
 }
 
+# diff_broken_node DB: runs 1 (healthy) and 2 (b/b-node-1 fails everything) of a check
+# a <-> b (cross pairs) over icmp,tcp,udp and IPv4,IPv6, two nodes a side; then what diff
+# says about them.
+diff_broken_node() {
+	local db=$1 dead
+	run --db "$db" cluster add a --kubeconfig sub/kc.yaml
+	run --db "$db" cluster add b --kubeconfig sub/kc.yaml
+	dead=$(sh -c 'echo $$')
+	sqlite3 "$db" <<EOF || exit 1
+INSERT INTO nodes (id, cluster_id, name) VALUES
+  (1, (SELECT id FROM clusters WHERE name = 'a'), 'a-node-1'),
+  (2, (SELECT id FROM clusters WHERE name = 'a'), 'a-node-2'),
+  (3, (SELECT id FROM clusters WHERE name = 'b'), 'b-node-1'),
+  (4, (SELECT id FROM clusters WHERE name = 'b'), 'b-node-2');
+INSERT INTO runs (id, parent_id, started_ms, finished_ms, status, protocols, families, networks,
+  compare_key, options, planned, results, failed, last_write_ms, owner_pid, owner_boot,
+  owner_start) VALUES
+  (1, NULL, 1764100100000, 1764100105000, 'done', 7, 3, 1, 'key-ab', '{}', 48, 48, 0,
+   1764100105000, $dead, 'gone-boot', 1),
+  (2, NULL, 1764100200000, 1764100205000, 'done', 7, 3, 1, 'key-ab', '{}', 48, 48, 24,
+   1764100205000, $dead, 'gone-boot', 1);
+INSERT INTO run_clusters (run_id, cluster_id, roles) SELECT r.id, c.id, 3
+  FROM (SELECT 1 AS id UNION SELECT 2) r, clusters c;
+INSERT INTO run_nodes (run_id, node_id, floater) SELECT r.id, n.id, 1
+  FROM (SELECT 1 AS id UNION SELECT 2) r, nodes n;
+WITH r(id) AS (SELECT 1 UNION SELECT 2), n(id) AS (SELECT id FROM nodes),
+  p(v) AS (SELECT 0 UNION SELECT 1 UNION SELECT 2), f(v) AS (SELECT 4 UNION SELECT 6)
+INSERT INTO results SELECT r.id, s.id, d.id, p.v, f.v, 0,
+  CASE WHEN r.id = 2 AND 3 IN (s.id, d.id) THEN 1 ELSE 0 END, 3,
+  CASE WHEN r.id = 2 AND 3 IN (s.id, d.id) THEN 0 ELSE 3 END, 500, 600, 700, 700
+  FROM r, n s, n d, p, f WHERE (s.id <= 2) != (d.id <= 2);
+EOF
+	run --db "$db" diff
+	want_rc 1
+	want_out "24 regressions, 0 recoveries, 0 still failing, 0 new, 0 vanished, 24 unchanged"
+	want_out "Regressions (passed in A, fail in B): 24 results"
+	checks=$((checks + 1))
+	[[ ${out%%$'\n\n'SRC CLUSTER*} == *$'\n\n'"new: bad node b/b-node-1: every result from and to it fails (24 results, timeout)" ]] ||
+		fail "the new verdict does not lead"
+	checks=$((checks + 1))
+	[[ $(grep -c "icmp,tcp,udp  IPv4,IPv6  pod      ok 0.60ms  timeout" <<<"$out") -eq 4 ]] ||
+		fail "want 4 node-pair rows with their protocols and families merged"
+	checks=$((checks + 1))
+	grep -q "^a/a-node-1  b/b-node-1  icmp,tcp,udp  IPv4,IPv6" <<<"$out" ||
+		fail "row a-node-1 -> b-node-1 missing"
+	# --limit counts node-pair rows; what is not listed is counted.
+	run --db "$db" diff --limit 2
+	checks=$((checks + 1))
+	[[ $(grep -c "icmp,tcp,udp  IPv4,IPv6" <<<"$out") -eq 2 ]] || fail "--limit 2: want 2 rows"
+	want_out "... 12 more results in other node pairs (--limit 0 or --json shows all)"
+	# Reversed, the bad node is gone.
+	run --db "$db" diff 2 1
+	want_rc 0
+	want_out "gone: bad node b/b-node-1"
+	want_out "Recoveries (failed in A, pass in B): 24 results"
+	run --db "$db" diff 1 1
+	want_out "verdicts: no change (healthy in both)"
+	run --db "$db" diff --json
+	json_check 'd["verdicts"] == [{"change": "new", "kind": "bad-node", "text": "bad node b/b-node-1: every result from and to it fails (24 results, timeout)"}]'
+	json_check 'len(d["changes"]) == 24'
+}
+
+# diff_many_links DB: run 2 has 12 bad links (a-node-i -> b-node-j, i + j not a multiple of
+# 4) where run 1 had none: the table lists 10 of them and says how many more.
+diff_many_links() {
+	local db=$1 dead
+	run --db "$db" cluster add a --kubeconfig sub/kc.yaml
+	run --db "$db" cluster add b --kubeconfig sub/kc.yaml
+	dead=$(sh -c 'echo $$')
+	sqlite3 "$db" <<EOF || exit 1
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8)
+INSERT INTO nodes (id, cluster_id, name)
+  SELECT i, (SELECT id FROM clusters WHERE name = CASE WHEN i <= 4 THEN 'a' ELSE 'b' END),
+    CASE WHEN i <= 4 THEN 'a-node-' || i ELSE 'b-node-' || (i - 4) END FROM n;
+INSERT INTO runs (id, parent_id, started_ms, finished_ms, status, protocols, families, networks,
+  compare_key, options, planned, results, failed, last_write_ms, owner_pid, owner_boot,
+  owner_start) VALUES
+  (1, NULL, 1764100100000, 1764100105000, 'done', 2, 1, 1, 'key-ab', '{}', 32, 32, 0,
+   1764100105000, $dead, 'gone-boot', 1),
+  (2, NULL, 1764100200000, 1764100205000, 'done', 2, 1, 1, 'key-ab', '{}', 32, 32, 12,
+   1764100205000, $dead, 'gone-boot', 1);
+INSERT INTO run_clusters (run_id, cluster_id, roles) SELECT r.id, c.id, 3
+  FROM (SELECT 1 AS id UNION SELECT 2) r, clusters c;
+WITH r(id) AS (SELECT 1 UNION SELECT 2), n(id) AS (SELECT id FROM nodes),
+  bad(r, s, d) AS (SELECT r.id, s.id, d.id FROM r, n s, n d
+    WHERE r.id = 2 AND s.id <= 4 AND d.id > 4 AND (s.id + d.id) % 4 != 0)
+INSERT INTO results SELECT r.id, s.id, d.id, 1, 4, 0,
+  EXISTS (SELECT 1 FROM bad WHERE bad.r = r.id AND bad.s = s.id AND bad.d = d.id), 3,
+  CASE WHEN EXISTS (SELECT 1 FROM bad WHERE bad.r = r.id AND bad.s = s.id AND bad.d = d.id)
+    THEN 0 ELSE 3 END, 500, 600, 700, 700
+  FROM r, n s, n d WHERE (s.id <= 4) != (d.id <= 4);
+EOF
+	run --db "$db" diff
+	want_rc 1
+	checks=$((checks + 1))
+	[[ $(grep -c "^new: bad link a/a-node-" <<<"$out") -eq 10 ]] || fail "want 10 new bad links listed"
+	want_out "... 2 more new verdicts (--json lists them all)"
+	run --db "$db" diff --json
+	json_check 'len(d["verdicts"]) == 12 and all(v["kind"] == "bad-link" for v in d["verdicts"])'
+}
+
 part_diff() {
 	local db=$T/runs.db
 	mkdir -p sub
@@ -575,6 +682,11 @@ part_diff() {
 	want_usage_error "--rtt-pct needs --rtt"
 	run --db "$db" diff --rtt 0
 	want_usage_error "--rtt"
+
+	# One broken node, three protocols, two families: a row per node pair (4), not per
+	# result (24), and the verdicts that changed lead.
+	diff_broken_node "$T/node.db"
+	diff_many_links "$T/links.db"
 
 	run --db "$db" diff 2 99
 	want_fail_line 2 "99"
@@ -757,6 +869,71 @@ SQL
 	want_fail_line 4 "not a netctl store"
 }
 
+# ---- a full disk ------------------------------------------------------------------------------
+
+# fill DIR KB: leaves about KB kilobytes free on DIR's file system.
+fill() {
+	local avail
+	rm -f "$1/fill"
+	avail=$(df -k --output=avail "$1" | tail -1)
+	((avail > $2)) && dd if=/dev/zero of="$1/fill" bs=1k count=$((avail - $2)) status=none
+}
+
+part_full() {
+	local dir=$T/full db=$T/full/runs.db
+	mkdir -p sub "$dir"
+	mk_kubeconfig sub/kc.yaml ctx
+	# A store of 1.9 MB: run 4 holds 50,000 results, run 5 is newer.
+	populate "$T/runs.db"
+	sqlite3 "$T/runs.db" <<SQL || exit 1
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 249)
+INSERT INTO nodes (id, cluster_id, name)
+  SELECT 100 + i, (SELECT id FROM clusters WHERE name = 'a'), 'big-' || i FROM n;
+INSERT INTO runs (id, parent_id, started_ms, finished_ms, status, protocols, families, networks,
+  compare_key, options, planned, results, failed, last_write_ms, owner_pid, owner_boot,
+  owner_start) VALUES
+  (4, NULL, 1764100300000, 1764100309000, 'done', 2, 1, 1, 'key-a', '{}', 50000, 50000, 0,
+   1764100309000, 1, 'x', 1),
+  (5, NULL, 1764100400000, 1764100409000, 'done', 2, 1, 1, 'key-a', '{}', 0, 0, 0,
+   1764100409000, 1, 'x', 1);
+INSERT INTO run_clusters (run_id, cluster_id, roles) SELECT 4, id, 3 FROM clusters WHERE name = 'a';
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 49999)
+INSERT INTO results SELECT 4, 100 + i / 200, 100 + i % 200 + 50 * (i / 200 % 2), 1, 4, 0, 0, 3,
+  3, 100, 110, 120, 120 FROM n;
+SQL
+	mount -t tmpfs -o size=4m netctl-cli-full "$dir" || { fail "cannot mount a tmpfs"; return; }
+	cp "$T/runs.db" "$db"
+
+	# No byte left: whatever netctl writes fails with the file named and a way out.
+	fill "$dir" 0
+	run --db "$db" cluster add c --kubeconfig sub/kc.yaml
+	want_fail_line 4 "disk is full: no room for the store $db: free space on its file system, or use a store elsewhere (--db FILE or NETCTL_DB)"
+	run --db "$db" history --prune --keep 1
+	want_fail_line 4 "no room for the store $db"
+
+	# Room to open, not to delete: prune says it needs room for its journal; nothing goes.
+	fill "$dir" 400
+	run --db "$db" history --prune --keep 1
+	want_fail_line 4 "prune: database or disk is full: deleting runs writes a journal next to the store $db, up to the size of what goes: free that much"
+	checks=$((checks + 1))
+	[[ $(sqlite3 "$db" 'SELECT count(*) FROM runs') -eq 5 ]] || fail "a failed prune deleted runs"
+
+	# Room to delete, not to vacuum: the runs go, the file keeps its size, exit 0.
+	fill "$dir" 1850
+	run --db "$db" history --prune --keep 1
+	want_rc 0
+	want_out "pruned 4 runs"
+	want_err "no room for vacuum's copy of the store"
+	checks=$((checks + 1))
+	[[ $(sqlite3 "$db" 'PRAGMA integrity_check') == ok &&
+		$(sqlite3 "$db" 'SELECT count(*) FROM results') -eq 0 ]] || fail "store after prune"
+	checks=$((checks + 1))
+	[[ ! -s $db-wal ]] || fail "the WAL of the deletes was not given back"
+
+	rm -f "$dir/fill"
+	umount "$dir"
+}
+
 # ---- report files as their consumers read them --------------------------------------------
 
 # want_json_report FILE RESULTS FAILED: valid against docs/report-schema.json, coherent.
@@ -894,7 +1071,7 @@ part_config() {
 }
 
 case $PART in
-usage | init | cluster | history | diff | prune | report | config) "part_$PART" ;;
+usage | init | cluster | history | diff | prune | full | report | config) "part_$PART" ;;
 *)
 	echo "unknown part $PART" >&2
 	exit 2

@@ -134,6 +134,37 @@ static void test_table_failures_capped(void **state)
 	free(text);
 }
 
+/* --network pod,host,pod-host,host-pod: one summary line per network, with the network
+ * named, so a line's PAIRS are node pairs (3 x 3 per direction), not 4 networks' worth. */
+static void test_table_networks(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	int64_t run;
+	char *t;
+
+	(void)state;
+	sp.protocols = 1u << PROTO_TCP;
+	sp.networks = (1u << STORE_NET_MAX) - 1;
+	run = mk_run(&mk, &sp);
+	t = render(run, REPORT_TABLE, false, false);
+	assert_non_null(strstr(t, "SUMMARY (72 results: 72 passed, 0 failed)"));
+	assert_non_null(strstr(t, "SRC   DST   PROTO  FAMILY  NETWORK   PAIRS  PASSED"));
+	assert_non_null(strstr(t, "east  west  tcp    IPv4    host-pod      9       9"));
+	assert_int_equal(count(t, "east  west  tcp    IPv4"), 4);
+	free(t);
+	t = render(run, REPORT_HTML, false, false);
+	assert_non_null(strstr(t, "<th>family</th><th>network</th><th>pairs</th>"));
+	assert_non_null(strstr(t, "<td>IPv4</td><td>pod-host</td>"));
+	free(t);
+
+	/* one network: no column, as before */
+	sp.networks = 1u << STORE_NET_HOST;
+	t = render(mk_run(&mk, &sp), REPORT_TABLE, false, false);
+	assert_non_null(strstr(t, "SRC   DST   PROTO  FAMILY  PAIRS  PASSED"));
+	assert_null(strstr(t, "NETWORK"));
+	free(t);
+}
+
 /* ---- json ------------------------------------------------------------------------------- */
 
 /* The fields docs/report-format.md promises, with their JSON types:
@@ -155,19 +186,13 @@ static const struct field run_fields[] = {
     {"merged", 'b'},	   {"options", 'O'},	  {NULL, 0},
 };
 static const struct field summary_fields[] = {
-    {"src_cluster", 's'},
-    {"dst_cluster", 's'},
-    {"protocol", 's'},
-    {"family", 'n'},
-    {"results", 'n'},
-    {"passed", 'n'},
-    {"failed", 'n'},
-    {"sent", 'n'},
-    {"received", 'n'},
-    {"loss_pct", 'n'},
-    {"rtt_p50_us", 'n'},
-    {"rtt_p99_us", 'n'},
-    {NULL, 0},
+    {"src_cluster", 's'}, {"dst_cluster", 's'},
+    {"protocol", 's'},	  {"family", 'n'},
+    {"network", 's'},	  {"results", 'n'},
+    {"passed", 'n'},	  {"failed", 'n'},
+    {"sent", 'n'},	  {"received", 'n'},
+    {"loss_pct", 'n'},	  {"rtt_p50_us", 'n'},
+    {"rtt_p99_us", 'n'},  {NULL, 0},
 };
 static const struct field verdict_fields[] = {
     {"kind", 's'},     {"text", 's'},  {"src_cluster", 'S'},	 {"dst_cluster", 'S'},
@@ -534,6 +559,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table_healthy),
 	    cmocka_unit_test(test_table_failures_capped),
+	    cmocka_unit_test(test_table_networks),
 	    cmocka_unit_test(test_json_schema),
 	    cmocka_unit_test(test_json_no_results),
 	    cmocka_unit_test(test_json_merged_resume),

@@ -163,6 +163,58 @@ static void test_bad_link(void **state)
 	verdict_list_free(vl);
 }
 
+/* A one-way TCP drop between east/n1 and west/n3 breaks TCP both ways (the handshake
+ * needs both); ICMP and UDP pass on that link. */
+static int fault_link_tcp(const struct mk_row *r, void *ctx)
+{
+	bool ab = !strcmp(r->src_cluster, "east") && r->src_node == 1 &&
+		  !strcmp(r->dst_cluster, "west") && r->dst_node == 3;
+	bool ba = !strcmp(r->src_cluster, "west") && r->src_node == 3 &&
+		  !strcmp(r->dst_cluster, "east") && r->dst_node == 1;
+	int v6_only = ctx ? *(const int *)ctx : 0;
+
+	if ((ab || ba) && r->protocol == PROTO_TCP && (!v6_only || r->family == 6))
+		return PROBE_TIMEOUT;
+	return PROBE_OK;
+}
+
+static void test_bad_link_one_protocol(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_link_tcp;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_BAD_LINK);
+	v = verdict_get(vl, 0);
+	assert_string_equal(v->text, "tcp blocked on the link east/n1 <-> west/n3: 2 of 6 "
+				     "results fail (timeout) while icmp and udp pass");
+	assert_int_equal(v->protocol, PROTO_TCP);
+	assert_true(v->both_directions);
+	verdict_list_free(vl);
+}
+
+/* TCP fails on the link over IPv6 only: not "blocked", but the text still names tcp. */
+static void test_bad_link_protocol_partly(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	int v6_only = 1;
+
+	(void)state;
+	sp.fault = fault_link_tcp;
+	sp.ctx = &v6_only;
+	sp.families = STORE_FAMILY_V4 | STORE_FAMILY_V6;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_BAD_LINK);
+	assert_string_equal(verdict_get(vl, 0)->text,
+			    "bad link east/n1 <-> west/n3: 2 of 12 results fail (tcp, timeout) "
+			    "while icmp and udp pass");
+	verdict_list_free(vl);
+}
+
 static int fault_partition(const struct mk_row *r, void *ctx)
 {
 	(void)ctx;
@@ -546,6 +598,8 @@ int main(void)
 	    cmocka_unit_test(test_bad_node),
 	    cmocka_unit_test(test_node_cut_off),
 	    cmocka_unit_test(test_bad_link),
+	    cmocka_unit_test(test_bad_link_one_protocol),
+	    cmocka_unit_test(test_bad_link_protocol_partly),
 	    cmocka_unit_test(test_partitioned),
 	    cmocka_unit_test(test_partitioned_cross_only),
 	    cmocka_unit_test(test_protocol_blocked),
