@@ -288,11 +288,22 @@ int kube_daemonset_wait(struct kube_client *c, const char *ns, const char *name,
 			long timeout_ms, struct kube_rollout *out, struct err *err);
 void kube_rollout_release(struct kube_rollout *r);
 
+/* What kube_floaters_delete did with the namespace. */
+struct kube_clean {
+	bool ns_deleted;  /* netctl created it and nothing else was in it: deleted */
+	char kept[256];   /* else, if netctl created it: why it was left ("it holds
+			   * deployments/kosmos-operator"); empty when it was not netctl's */
+};
+
 /* Deletes every object netctl created in ns (label app.kubernetes.io/managed-by=netctl):
- * DaemonSets (foreground propagation), Secrets, ServiceAccounts, then the Namespace if
- * netctl created it. Already-gone objects are fine. wait_ms > 0: also wait that long for
- * the namespace to disappear. */
-int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms, struct err *err);
+ * DaemonSets (foreground propagation), Secrets, ServiceAccounts, then the Namespace, but
+ * only if netctl created it AND nothing else is in it (a namespace netctl made may since
+ * hold somebody else's work: Kosmos installs into kosmos-system, and `kubectl apply` keeps
+ * our label). A namespace whose contents cannot be listed is kept. Already-gone objects
+ * are fine. wait_ms > 0: also wait that long for the namespace to disappear. out may be
+ * NULL. */
+int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms,
+			 struct kube_clean *out, struct err *err);
 
 /* ---- pods/proxy to floaters ------------------------------------------------------------ */
 

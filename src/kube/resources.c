@@ -986,31 +986,106 @@ void kube_rollout_release(struct kube_rollout *r)
 
 /* Foreground for DaemonSets (they go once their pods are gone); objects without dependents
  * are deleted in the background, so they never wait for the garbage collector. */
-static int delete_collection(struct kube_client *c, const char *collection, bool foreground,
-			     struct err *err)
+/* Deletes one object by name if it carries netctl's label, with its UID as precondition
+ * (an object somebody else re-created under that name in between is not touched). By name
+ * rather than by label selector: RBAC can then limit get and delete to netctl's own names
+ * (deploy/rbac.yaml), and no list of other Secrets is ever needed. */
+static int delete_ours(struct kube_client *c, const char *item, bool foreground, struct err *err)
 {
-	char *sel = kube_escape(KUBE_MANAGED_SELECTOR);
-	char *path = xasprintf("%s?labelSelector=%s", collection, sel);
-	struct cJSON *opts = cJSON_CreateObject();
+	struct cJSON *live = kube_get(c, item, err), *opts, *pre;
+	const char *uid = NULL;
 	int rc;
 
+	if (!live)
+		return err->code == ERR_NOTFOUND ? (err_clear(err), 0) : -1;
+	if (!has_our_label(live)) {
+		cJSON_Delete(live);
+		return 0;
+	}
+	json_get_string(cJSON_GetObjectItemCaseSensitive(live, "metadata"), "uid", &uid, NULL);
+	opts = cJSON_CreateObject();
 	cJSON_AddStringToObject(opts, "kind", "DeleteOptions");
 	cJSON_AddStringToObject(opts, "apiVersion", "v1");
 	cJSON_AddStringToObject(opts, "propagationPolicy", foreground ? "Foreground" : "Background");
-	rc = kube_delete(c, path, opts, err);
-	if (rc < 0 && err->code == ERR_NOTFOUND)
-		rc = 0;
+	if (uid) {
+		pre = cJSON_AddObjectToObject(opts, "preconditions");
+		cJSON_AddStringToObject(pre, "uid", uid);
+	}
+	rc = kube_delete(c, item, opts, err);
+	/* gone, or replaced by somebody else's object since we read it (409): fine */
+	if (rc < 0 && (err->code == ERR_NOTFOUND || strstr(err->msg, "(HTTP 409 ")))
+		rc = (err_clear(err), 0);
 	cJSON_Delete(opts);
-	free(path);
-	free(sel);
+	cJSON_Delete(live);
 	return rc;
 }
 
-int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms, struct err *err)
+/* Kinds a namespace can hold that make it somebody else's too, each with what in it is
+ * ours or the cluster's own (the "default" ServiceAccount, its token, kube-root-ca.crt). */
+static const struct foreign_kind {
+	const char *prefix, *resource, *fields;
+	bool labelled; /* netctl's objects of this kind carry KUBE_MANAGED_SELECTOR */
+} FOREIGN_KINDS[] = {
+	{"/api/v1", "pods", NULL, true},
+	{"/apis/apps/v1", "deployments", NULL, false},
+	{"/apis/apps/v1", "statefulsets", NULL, false},
+	{"/apis/apps/v1", "daemonsets", NULL, true},
+	{"/apis/apps/v1", "replicasets", NULL, false},
+	{"/apis/batch/v1", "jobs", NULL, false},
+	{"/api/v1", "services", NULL, false},
+	{"/api/v1", "persistentvolumeclaims", NULL, false},
+	{"/api/v1", "configmaps", "metadata.name!=kube-root-ca.crt", false},
+	{"/api/v1", "secrets", "type!=kubernetes.io/service-account-token", true},
+	{"/api/v1", "serviceaccounts", "metadata.name!=default", true},
+};
+
+/* 1 and a description in why if ns holds an object netctl did not make, 0 if not, -1 if
+ * that cannot be known (a list refused: the namespace is then kept, and why says so). */
+static int foreign_object(struct kube_client *c, const char *ns, char *why, size_t len,
+			  struct err *err)
 {
-	static const char *const kinds[][2] = {{"/apis/apps/v1", "daemonsets"},
-					       {"/api/v1", "secrets"},
-					       {"/api/v1", "serviceaccounts"}};
+	char *not_ours = kube_escape("app.kubernetes.io/managed-by!=netctl");
+	int found = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(FOREIGN_KINDS) && !found; i++) {
+		const struct foreign_kind *k = &FOREIGN_KINDS[i];
+		char *fields = k->fields ? kube_escape(k->fields) : NULL;
+		char *path = xasprintf("%s/namespaces/%s/%s?limit=1%s%s%s%s", k->prefix, ns,
+				       k->resource, fields ? "&fieldSelector=" : "",
+				       fields ? fields : "", k->labelled ? "&labelSelector=" : "",
+				       k->labelled ? not_ours : "");
+		struct cJSON *list = kube_get(c, path, err), *item;
+		const char *name = NULL;
+
+		free(path);
+		free(fields);
+		if (!list) {
+			snprintf(why, len, "its %s cannot be listed (%.180s)", k->resource, err->msg);
+			err_clear(err);
+			found = -1;
+			break;
+		}
+		item = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(list, "items"), 0);
+		if (item) {
+			json_get_string(cJSON_GetObjectItemCaseSensitive(item, "metadata"), "name",
+					&name, NULL);
+			snprintf(why, len, "it holds %s/%s, which netctl did not create",
+				 k->resource, name ? name : "?");
+			found = 1;
+		}
+		cJSON_Delete(list);
+	}
+	free(not_ours);
+	return found;
+}
+
+int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms,
+			 struct kube_clean *out, struct err *err)
+{
+	static const char *const items[][2] = {{"/apis/apps/v1", "daemonsets/" KUBE_FLOATER_NAME},
+					       {"/apis/apps/v1", "daemonsets/" KUBE_FLOATER_HOST_NAME},
+					       {"/api/v1", "secrets/" KUBE_TOKEN_SECRET}};
+	struct kube_clean local_out;
 	struct err local = ERR_INIT;
 	char path[512];
 	struct cJSON *live;
@@ -1019,11 +1094,14 @@ int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms, st
 
 	if (!err)
 		err = &local;
+	if (!out)
+		out = &local_out;
+	memset(out, 0, sizeof(*out));
 	if (!dns_name_ok(ns))
 		return err_set(err, ERR_USAGE, "namespace '%s' is not a valid name", ns);
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-		snprintf(path, sizeof(path), "%s/namespaces/%s/%s", kinds[i][0], ns, kinds[i][1]);
-		if (delete_collection(c, path, i == 0, err) < 0)
+	for (size_t i = 0; i < ARRAY_SIZE(items); i++) {
+		snprintf(path, sizeof(path), "%s/namespaces/%s/%s", items[i][0], ns, items[i][1]);
+		if (delete_ours(c, path, i < 2, err) < 0)
 			return -1;
 	}
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
@@ -1032,10 +1110,11 @@ int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms, st
 		return err->code == ERR_NOTFOUND ? (err_clear(err), 0) : -1;
 	ours = has_our_label(live);
 	cJSON_Delete(live);
-	if (!ours)
+	if (!ours || foreign_object(c, ns, out->kept, sizeof(out->kept), err) != 0)
 		return 0;
 	if (kube_delete(c, path, NULL, err) < 0 && err->code != ERR_NOTFOUND)
 		return -1;
+	out->ns_deleted = true;
 	end = time_mono_us() + (int64_t)wait_ms * 1000;
 	while (wait_ms > 0) {
 		live = kube_get(c, path, err);

@@ -145,10 +145,14 @@ void floaters_remove(struct engine *e)
 {
 	for (size_t c = 0; c < e->nclusters; c++) {
 		struct err err = ERR_INIT;
+		struct kube_clean kc;
 
-		if (kube_floaters_delete(e->clusters[c].client, e->o.namespace, 0, &err) < 0)
+		if (kube_floaters_delete(e->clusters[c].client, e->o.namespace, 0, &kc, &err) < 0)
 			engine_warn(e, "%s: cleaning up floaters: %s", e->clusters[c].in->name,
 				    err.msg);
+		else if (kc.kept[0])
+			engine_phase(e, RUN_PHASE_CLEANUP, "%s: floaters removed; namespace %s kept: %s",
+				     e->clusters[c].in->name, e->o.namespace, kc.kept);
 		else
 			engine_phase(e, RUN_PHASE_CLEANUP, "%s: floaters removed",
 				     e->clusters[c].in->name);
@@ -166,16 +170,22 @@ int run_clean(const struct run_cluster *clusters, size_t n, const char *ns, long
 	for (size_t c = 0; c < n; c++) {
 		struct kube_client_opts ko = {.name = clusters[c].name};
 		struct kube_client *kc = kube_client_new(loop, clusters[c].target, &ko, err);
-		char text[256];
+		struct kube_clean done;
+		char text[512];
 
-		if (!kc || kube_floaters_delete(kc, ns, wait_ms, err) < 0) {
+		if (!kc || kube_floaters_delete(kc, ns, wait_ms, &done, err) < 0) {
 			kube_client_free(kc);
 			rc = err_prefix(err, "cleaning %s", clusters[c].name);
 			break;
 		}
 		kube_client_free(kc);
-		snprintf(text, sizeof(text), "%s: removed everything netctl created in %s",
-			 clusters[c].name, ns);
+		if (done.kept[0])
+			snprintf(text, sizeof(text),
+				 "%s: removed netctl's objects from %s; the namespace is kept: %s",
+				 clusters[c].name, ns, done.kept);
+		else
+			snprintf(text, sizeof(text), "%s: removed everything netctl created in %s",
+				 clusters[c].name, ns);
 		if (ev && ev->phase)
 			ev->phase(ev->arg, RUN_PHASE_CLEANUP, text);
 	}

@@ -2,13 +2,42 @@
 from e2e import *
 
 st = Store()
-r = st.netctl("check", "--src", "east", "--protocol", "tcp", "--timeout", "1s",
+r = st.netctl("check", "--mesh", "--protocol", "tcp", "--timeout", "1s",
               "--keep-floaters", "--pod-wait", "120s")
 check(r.returncode == 0, "a check deploys floaters (exit %d)" % r.returncode)
+# Somebody installs their own work into the namespace netctl created (Kosmos lives in
+# kosmos-system): clean takes netctl's objects, keeps the namespace and theirs, and says so.
+KC_NORTH = kubeconfig("north")
+subprocess.run(in_world([KUBECTL, "--kubeconfig", KC_NORTH, "-n", "kosmos-system", "create",
+                         "deployment", "kosmos-operator", "--image=kosmos/operator:v0"]),
+               check=True, capture_output=True)
 r = st.netctl("clean")
 log(r.stdout + r.stderr)
 check(r.returncode == 0, "netctl clean exits 0 (got %d)" % r.returncode)
-for c in CLUSTERS:
+check("north: removed netctl's objects from kosmos-system; the namespace is kept: it holds "
+      "deployments/kosmos-operator" in r.stdout + r.stderr,
+      "clean says north's namespace is kept and why")
+
+
+def kubectl_names(c, *what):
+    return subprocess.run(in_world([KUBECTL, "--kubeconfig", kubeconfig(c), "get", *what,
+                                    "-o", "name"]), capture_output=True, text=True).stdout.split()
+
+
+deadline = time.time() + 120
+while kubectl_names("north", "all", "-n", "kosmos-system", "-l",
+                    "app.kubernetes.io/managed-by=netctl") and time.time() < deadline:
+    time.sleep(2)
+check(kubectl_names("north", "ns", "kosmos-system") == ["namespace/kosmos-system"],
+      "north: the namespace survives clean")
+check("deployment.apps/kosmos-operator" in kubectl_names("north", "deploy", "-n", "kosmos-system"),
+      "north: the Deployment netctl did not create survives clean")
+check(not kubectl_names("north", "all,secrets,sa", "-n", "kosmos-system", "-l",
+                        "app.kubernetes.io/managed-by=netctl"),
+      "north: netctl's own objects are gone")
+subprocess.run(in_world([KUBECTL, "--kubeconfig", KC_NORTH, "delete", "ns", "kosmos-system",
+                         "--wait=false"]), capture_output=True)
+for c in ("east", "west"):
     deadline = time.time() + 120
     while True:
         out = subprocess.run(in_world([KUBECTL, "--kubeconfig", kubeconfig(c), "get",

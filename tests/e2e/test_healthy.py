@@ -41,6 +41,13 @@ out = subprocess.run(in_world([KUBECTL, "--kubeconfig", kubeconfig("west"), "-n"
 check("daemonset.apps/netctl-floater" in out.stdout,
       "kubectl sees the floater DaemonSet netctl created (%s)" % out.stdout.split())
 check("secret/netctl-floater-token" in out.stdout, "kubectl sees the token Secret")
+for ds in ("netctl-floater",):  # the host-network one: unit.kube_templates
+    out = subprocess.run(in_world([KUBECTL, "--kubeconfig", kubeconfig("west"), "-n",
+                                   "kosmos-system", "get", "daemonset", ds, "-o",
+                                   "jsonpath={.spec.template.spec.securityContext.seccompProfile.type}"]),
+                         capture_output=True, text=True)
+    check(out.stdout == "RuntimeDefault",
+          "%s runs under the runtime's default seccomp profile (%r)" % (ds, out.stdout))
 
 # cluster list --check reaches every API server
 r = st.netctl("cluster", "list", "--check")

@@ -490,7 +490,7 @@ static void test_delete_leaves_nothing(void **state)
 	out = run_kubectl("get all,secrets,sa -n netctl-apply -o name");
 	assert_non_null(strstr(out, "daemonset.apps/netctl-floater"));
 	free(out);
-	if (kube_floaters_delete(c, "netctl-apply", 60000, &err) < 0)
+	if (kube_floaters_delete(c, "netctl-apply", 60000, NULL, &err) < 0)
 		fail_msg("%s", err.msg);
 	out = run_kubectl("get all,secrets,sa -n netctl-apply -o name");
 	/* -o name prints kind/name per object: no '/' means no object at all */
@@ -501,7 +501,40 @@ static void test_delete_leaves_nothing(void **state)
 	assert_non_null(strstr(out, "NotFound"));
 	free(out);
 	/* again: everything is already gone, which is fine */
-	assert_int_equal(kube_floaters_delete(c, "netctl-apply", 0, &err), 0);
+	assert_int_equal(kube_floaters_delete(c, "netctl-apply", 0, NULL, &err), 0);
+	kube_client_free(c);
+}
+
+/* A namespace netctl created, into which somebody then installed their own work (Kosmos
+ * into kosmos-system): clean removes netctl's objects and keeps the namespace and theirs. */
+static void test_shared_namespace_kept(void **state)
+{
+	struct kube_client *c = admin('a');
+	struct kube_deploy_vars v = {.namespace = "netctl-shared"};
+	struct kube_apply_report rep;
+	struct kube_clean done;
+	struct err err = ERR_INIT;
+	char *out;
+
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD, &rep, &err), 0);
+	assert_non_null(strstr(rep.summary, "Namespace/netctl-shared created"));
+	free(run_kubectl("create configmap kosmos-settings --from-literal=a=b -n netctl-shared"));
+	if (kube_floaters_delete(c, "netctl-shared", 0, &done, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_false(done.ns_deleted);
+	assert_non_null(strstr(done.kept, "configmaps/kosmos-settings"));
+	out = run_kubectl("get ns netctl-shared -o name");
+	assert_string_equal(out, "namespace/netctl-shared\n");
+	free(out);
+	out = run_kubectl("get cm,ds,secrets -n netctl-shared -o name");
+	assert_non_null(strstr(out, "configmap/kosmos-settings"));
+	assert_null(strstr(out, "netctl-floater"));
+	free(out);
+	/* once their work is gone, the namespace netctl made goes with the next clean */
+	free(run_kubectl("delete configmap kosmos-settings -n netctl-shared"));
+	assert_int_equal(kube_floaters_delete(c, "netctl-shared", 60000, &done, &err), 0);
+	assert_true(done.ns_deleted);
+	assert_string_equal(done.kept, "");
 	kube_client_free(c);
 }
 
@@ -518,7 +551,7 @@ static void test_foreign_namespace_kept(void **state)
 	assert_non_null(strstr(rep.summary, "Namespace/default unchanged"));
 	assert_int_equal(rep.created, 2);
 	/* ... and survives the clean-up, which takes only netctl's objects */
-	assert_int_equal(kube_floaters_delete(c, "default", 0, &err), 0);
+	assert_int_equal(kube_floaters_delete(c, "default", 0, NULL, &err), 0);
 	out = run_kubectl("get ns default -o name");
 	assert_string_equal(out, "namespace/default\n");
 	free(out);
@@ -588,7 +621,7 @@ static void test_rollout_reports_each_node(void **state)
 	assert_int_equal(kube_delete(c, "/api/v1/nodes?labelSelector=netctl-test%3Drollout", NULL,
 				     &err),
 			 0);
-	assert_int_equal(kube_floaters_delete(c, "netctl-rollout", 0, &err), 0);
+	assert_int_equal(kube_floaters_delete(c, "netctl-rollout", 0, NULL, &err), 0);
 	kube_client_free(c);
 }
 
@@ -1020,6 +1053,7 @@ int main(void)
 		cmocka_unit_test(test_rollout_no_nodes_times_out),
 		cmocka_unit_test(test_delete_leaves_nothing),
 		cmocka_unit_test(test_foreign_namespace_kept),
+		cmocka_unit_test(test_shared_namespace_kept),
 		cmocka_unit_test(test_rollout_reports_each_node),
 		cmocka_unit_test(test_node_and_pod_fields),
 		cmocka_unit_test(test_pagination_over_520_nodes),
