@@ -93,6 +93,9 @@ bool str_has_suffix(const char *s, const char *suffix);
 int str_to_long(const char *s, long min, long max, long *out, const char *what, struct err *err);
 /* Parses a duration: "10", "10s", "250ms", "2m", "1.5s". Result in milliseconds. */
 int str_to_duration_ms(const char *s, long max_ms, long *out, const char *what, struct err *err);
+/* The names of the bits set in mask, in bit order, joined by sep ("icmp,udp"): bit i is
+ * named names[i], for i < n (higher bits are ignored). Heap, "" for an empty mask. */
+char *str_join_bits(unsigned mask, const char *const *names, size_t n, const char *sep);
 /* Splits a comma list into a NULL-terminated heap vector (free with strv_free); empty items
  * rejected. */
 char **str_split_list(const char *s, size_t max_items, const char *what, struct err *err);
@@ -167,6 +170,8 @@ const char *probe_error_name(enum probe_error e);
 int probe_error_parse(const char *name);
 
 enum probe_protocol { PROTO_ICMP = 0, PROTO_TCP, PROTO_UDP, PROTO_MAX };
+/* "icmp", "tcp", "udp": the one list of protocol names, indexed by enum probe_protocol. */
+extern const char *const probe_protocol_names[PROTO_MAX];
 const char *probe_protocol_name(enum probe_protocol p);
 int probe_protocol_parse(const char *name); /* -1 when unknown */
 

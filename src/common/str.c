@@ -92,6 +92,17 @@ int str_to_duration_ms(const char *s, long max_ms, long *out, const char *what, 
 	return 0;
 }
 
+char *str_join_bits(unsigned mask, const char *const *names, size_t n, const char *sep)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < n; i++)
+		if (mask & (1u << i))
+			(void)buf_printf(&b, "%s%s", b.len ? sep : "", names[i]);
+	return buf_steal(&b);
+}
+
 char **str_split_list(const char *s, size_t max_items, const char *what, struct err *err)
 {
 	char **v;

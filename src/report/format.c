@@ -109,35 +109,3 @@ void csv_put(FILE *f, const char *s)
 	}
 	putc('"', f);
 }
-
-static void mask_names(unsigned mask, int max, const char *(*name)(int), char *dst, size_t dstsz)
-{
-	size_t len = 0;
-
-	dst[0] = '\0';
-	for (int i = 0; i < max && len < dstsz; i++) {
-		if (!(mask & (1u << i)))
-			continue;
-		len += (size_t)snprintf(dst + len, dstsz - len, "%s%s", len ? "," : "", name(i));
-	}
-}
-
-static const char *proto_name_int(int i)
-{
-	return probe_protocol_name(i);
-}
-
-static const char *net_name_int(int i)
-{
-	return store_network_name(i);
-}
-
-void mask_protocols(unsigned mask, char *dst, size_t dstsz)
-{
-	mask_names(mask, PROTO_MAX, proto_name_int, dst, dstsz);
-}
-
-void mask_networks(unsigned mask, char *dst, size_t dstsz)
-{
-	mask_names(mask, STORE_NET_MAX, net_name_int, dst, dstsz);
-}

@@ -40,9 +40,6 @@ void json_put_str(FILE *f, const char *s, bool html);
 void xml_put(FILE *f, const char *s);
 /* One CSV field (RFC 4180: quoted when it holds a comma, quote, CR or LF). */
 void csv_put(FILE *f, const char *s);
-/* Comma list of names from a bit mask. */
-void mask_protocols(unsigned mask, char *dst, size_t dstsz);
-void mask_networks(unsigned mask, char *dst, size_t dstsz);
 
 /* ---- writers ---- */
 int report_table(struct rctx *r);

@@ -110,14 +110,14 @@ static void heading(struct rctx *r, const char *fmt, ...)
 static void run_header(struct rctx *r)
 {
 	const struct store_run_info *ri = r->run;
-	char when[32], took[32], protos[64];
+	char *protos = str_join_bits(ri->protocols, probe_protocol_names, PROTO_MAX, ",");
+	char when[32], took[32];
 
 	time_format_iso(ri->started_ms, when, sizeof(when));
 	if (ri->finished_ms > ri->started_ms)
 		time_format_duration(ri->finished_ms - ri->started_ms, took, sizeof(took));
 	else
 		str_copy(took, sizeof(took), "-");
-	mask_protocols(ri->protocols, protos, sizeof(protos));
 	heading(r, "run %lld: %s -> %s, %s, %s", (long long)ri->id, ri->src_clusters,
 		ri->dst_clusters, protos, store_run_status_name(ri->status));
 	fprintf(r->out, "started %s, took %s", when, took);
@@ -125,6 +125,7 @@ static void run_header(struct rctx *r)
 		fprintf(r->out, ", resumes run %lld (%s view)", (long long)ri->parent_id,
 			r->o.merged ? "merged" : "this run's results only");
 	putc('\n', r->out);
+	free(protos);
 }
 
 /* ---- summary ----------------------------------------------------------------------------- */
@@ -203,50 +204,29 @@ struct fail_ctx {
 	struct fail_group g;
 };
 
-static void group_names(unsigned mask, int max, const char *(*name)(int), char *dst, size_t dstsz)
-{
-	size_t len = 0;
-
-	dst[0] = '\0';
-	for (int i = 0; i < max && len < dstsz; i++)
-		if (mask & (1u << i))
-			len += (size_t)snprintf(dst + len, dstsz - len, "%s%s", len ? "," : "",
-						name(i));
-}
-
-static const char *proto_i(int i)
-{
-	return probe_protocol_name(i);
-}
-
-static const char *fam_i(int i)
-{
-	return i ? "IPv6" : "IPv4";
-}
-
-static const char *net_i(int i)
-{
-	return store_network_name(i);
-}
-
 static void group_flush(struct fail_ctx *fc)
 {
 	struct fail_group *g = &fc->g;
+	static const char *const families[] = {"IPv4", "IPv6"};
 	unsigned char colors[10] = {0};
-	char protos[32], fams[16], nets[48], loss[16], rtt[16];
+	char loss[16], rtt[16];
 
 	if (!g->open)
 		return;
 	if (fc->t.n < fc->cap) {
-		group_names(g->protos, PROTO_MAX, proto_i, protos, sizeof(protos));
-		group_names(g->fams, 2, fam_i, fams, sizeof(fams));
-		group_names(g->nets, STORE_NET_MAX, net_i, nets, sizeof(nets));
+		char *protos = str_join_bits(g->protos, probe_protocol_names, PROTO_MAX, ",");
+		char *fams = str_join_bits(g->fams, families, ARRAY_SIZE(families), ",");
+		char *nets = str_join_bits(g->nets, store_network_names, STORE_NET_MAX, ",");
+
 		snprintf(loss, sizeof(loss), "%.0f%%", loss_pct(g->sent, g->received));
 		fmt_rtt(g->rtt, rtt, sizeof(rtt));
 		colors[7] = g->error == PROBE_LOSS ? C_YELLOW : C_RED;
 		tt_row(&fc->t, colors, g->src_cluster, g->src_name, g->dst_cluster, g->dst_name,
 		       protos, fams, nets, probe_error_name(g->error), loss, rtt);
 		fc->shown += g->results;
+		free(protos);
+		free(fams);
+		free(nets);
 	}
 	free(g->src_cluster);
 	free(g->src_name);

@@ -113,34 +113,6 @@ int store_runs_reap(struct store *st, struct err *err)
 
 /* ---- begin / finish ---------------------------------------------------------------------- */
 
-static int mask_list(struct buf *b, unsigned mask, int max, const char *(*name)(int))
-{
-	bool first = true;
-
-	for (int i = 0; i < max; i++) {
-		if (!(mask & (1u << i)))
-			continue;
-		buf_printf(b, "%s%s", first ? "" : ",", name(i));
-		first = false;
-	}
-	return 0;
-}
-
-static const char *proto_name(int i)
-{
-	return probe_protocol_name((enum probe_protocol)i);
-}
-
-static const char *family_name(int i)
-{
-	return i == 0 ? "4" : "6";
-}
-
-static const char *net_name(int i)
-{
-	return store_network_name((enum store_network)i);
-}
-
 struct key_cluster {
 	char *name;
 	unsigned roles;
@@ -155,10 +127,11 @@ static int key_cluster_cmp(const void *a, const void *b)
 static char *compare_key(struct store *st, const struct store_run_spec *sp, struct err *err)
 {
 	static const char *const roles[] = {"?", "src", "dst", "src+dst"};
+	static const char *const families[] = {"4", "6"};
 	struct key_cluster *kc = xcalloc(sp->n_clusters + 1, sizeof(*kc));
 	sqlite3_stmt *s = store_prepare(st, "SELECT name FROM clusters WHERE id = ?1", err);
+	char *key = NULL, *protos, *fams, *nets;
 	struct buf b;
-	char *key = NULL;
 
 	buf_init(&b, 0);
 	if (!s)
@@ -178,12 +151,13 @@ static char *compare_key(struct store *st, const struct store_run_spec *sp, stru
 	buf_puts(&b, "clusters=");
 	for (size_t i = 0; i < sp->n_clusters; i++)
 		buf_printf(&b, "%s%s:%s", i ? "," : "", kc[i].name, roles[kc[i].roles]);
-	buf_puts(&b, ";protocols=");
-	mask_list(&b, sp->protocols, PROTO_MAX, proto_name);
-	buf_puts(&b, ";families=");
-	mask_list(&b, sp->families, 2, family_name);
-	buf_puts(&b, ";networks=");
-	mask_list(&b, sp->networks, STORE_NET_MAX, net_name);
+	protos = str_join_bits(sp->protocols, probe_protocol_names, PROTO_MAX, ",");
+	fams = str_join_bits(sp->families, families, ARRAY_SIZE(families), ",");
+	nets = str_join_bits(sp->networks, store_network_names, STORE_NET_MAX, ",");
+	buf_printf(&b, ";protocols=%s;families=%s;networks=%s", protos, fams, nets);
+	free(protos);
+	free(fams);
+	free(nets);
 	key = buf_steal(&b);
 out:
 	for (size_t i = 0; i < sp->n_clusters; i++)

@@ -57,7 +57,9 @@ enum store_network {
 	STORE_NET_HOST_POD, /* node IP -> pod IP */
 	STORE_NET_MAX
 };
-const char *store_network_name(enum store_network n); /* "pod", "host", "pod-host", "host-pod" */
+/* "pod", "host", "pod-host", "host-pod", indexed by enum store_network. */
+extern const char *const store_network_names[STORE_NET_MAX];
+const char *store_network_name(enum store_network n);
 int store_network_parse(const char *name);	      /* -1 when unknown */
 
 enum store_run_status {

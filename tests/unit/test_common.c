@@ -69,6 +69,23 @@ static void test_split_list(void **state)
 	assert_null(str_split_list("a,b,c", 2, "--protocol", &err));
 }
 
+static void test_join_bits(void **state)
+{
+	static const char *const families[] = {"4", "6"};
+	char *s;
+
+	s = str_join_bits(1u << PROTO_ICMP | 1u << PROTO_UDP, probe_protocol_names, PROTO_MAX, ",");
+	assert_string_equal(s, "icmp,udp");
+	free(s);
+	s = str_join_bits(0, probe_protocol_names, PROTO_MAX, ",");
+	assert_string_equal(s, "");
+	free(s);
+	/* bits past the names are ignored */
+	s = str_join_bits(0xff, families, 2, "\",\"");
+	assert_string_equal(s, "4\",\"6");
+	free(s);
+}
+
 static void test_redact_header(void **state)
 {
 	char out[128];
@@ -128,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_duration_parsing),
 		cmocka_unit_test(test_long_parsing_names_field),
 		cmocka_unit_test(test_split_list),
+		cmocka_unit_test(test_join_bits),
 		cmocka_unit_test(test_redact_header),
 		cmocka_unit_test(test_iso_time_round_trip),
 		cmocka_unit_test(test_probe_names),
