@@ -77,6 +77,10 @@ int buf_append(struct buf *b, const void *data, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends s (NULL: "") as a JSON string literal, quotes included. html: also escapes '<',
+ * '>' and '&' so the text can sit inside a <script> element. -1 at the limit (buffer
+ * unchanged). */
+int buf_put_json_str(struct buf *b, const char *s, bool html);
 /* Removes the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
 /* Hands the string to the caller (who frees it) and resets the buffer. */

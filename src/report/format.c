@@ -34,34 +34,12 @@ const char *family_name(int family)
 
 void json_put_str(FILE *f, const char *s, bool html)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	struct buf b;
 
-	putc('"', f);
-	for (; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || (html && (*p == '<' || *p == '>' || *p == '&')))
-				fprintf(f, "\\u%04x", *p);
-			else
-				putc(*p, f);
-		}
-	}
-	putc('"', f);
+	buf_init(&b, 0);
+	(void)buf_put_json_str(&b, s, html); /* unbounded: cannot fail */
+	fwrite(b.data, 1, b.len, f);
+	buf_release(&b);
 }
 
 void xml_put(FILE *f, const char *s)

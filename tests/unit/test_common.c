@@ -86,6 +86,29 @@ static void test_join_bits(void **state)
 	free(s);
 }
 
+static void test_json_string(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	assert_int_equal(buf_put_json_str(&b, "a\"b\\c\n\x01<x>", false), 0);
+	assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\u0001<x>\"");
+	buf_reset(&b);
+	assert_int_equal(buf_put_json_str(&b, "</script>&", true), 0);
+	assert_string_equal(b.data, "\"\\u003c/script\\u003e\\u0026\"");
+	buf_reset(&b);
+	assert_int_equal(buf_put_json_str(&b, NULL, false), 0);
+	assert_string_equal(b.data, "\"\"");
+	buf_release(&b);
+
+	/* at the limit nothing half-written is left behind */
+	buf_init(&b, 8);
+	assert_int_equal(buf_puts(&b, "x="), 0);
+	assert_int_equal(buf_put_json_str(&b, "too long", false), -1);
+	assert_string_equal(b.data, "x=");
+	buf_release(&b);
+}
+
 static void test_redact_header(void **state)
 {
 	char out[128];
@@ -146,6 +169,7 @@ int main(void)
 		cmocka_unit_test(test_long_parsing_names_field),
 		cmocka_unit_test(test_split_list),
 		cmocka_unit_test(test_join_bits),
+		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_redact_header),
 		cmocka_unit_test(test_iso_time_round_trip),
 		cmocka_unit_test(test_probe_names),
