@@ -112,6 +112,15 @@ int path_mkdirs(const char *dir, int mode, struct err *err);
 /* Reads a whole file (at most limit bytes) into out. */
 int file_read_all(const char *path, size_t limit, struct buf *out, struct err *err);
 
+/* ---- base64 (base64.c, over OpenSSL) ------------------------------------------------- */
+
+/* Standard base64 with padding, no line breaks. Heap. */
+char *base64_encode(const void *data, size_t len);
+/* Standard base64 with padding; blanks and line breaks are ignored (YAML block scalars).
+ * Fills *out (heap, never NULL on success) and *outlen; -1 on a character outside the
+ * alphabet, missing or misplaced padding. */
+int base64_decode(const char *s, unsigned char **out, size_t *outlen);
+
 /* ---- logging (stderr) ------------------------------------------------------------------ */
 
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };

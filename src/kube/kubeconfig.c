@@ -407,68 +407,6 @@ static int kc_seq(struct kc_parse *p, const struct ynode *map, const char *path,
 	return 0;
 }
 
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 with padding; line breaks and blanks ignored (YAML block scalars). */
-static int b64_decode(const char *s, struct kube_blob *out)
-{
-	size_t n = strlen(s), len = 0, quad = 0, pad = 0;
-	unsigned char *d = xmalloc(n / 4 * 3 + 3);
-	uint32_t acc = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i], v;
-
-		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
-			continue;
-		if (c == '=') {
-			if (quad < 2 || ++pad + quad > 4)
-				goto bad;
-			continue;
-		}
-		v = b64_value(c);
-		if (v < 0 || pad)
-			goto bad;
-		acc = acc << 6 | (uint32_t)v;
-		if (++quad == 4) {
-			d[len++] = (unsigned char)(acc >> 16);
-			d[len++] = (unsigned char)(acc >> 8);
-			d[len++] = (unsigned char)acc;
-			quad = 0;
-			acc = 0;
-		}
-	}
-	if (pad) {
-		if (quad + pad != 4)
-			goto bad;
-		acc <<= 6 * pad;
-		d[len++] = (unsigned char)(acc >> 16);
-		if (pad == 1)
-			d[len++] = (unsigned char)(acc >> 8);
-	} else if (quad) {
-		goto bad;
-	}
-	out->data = d;
-	out->len = len;
-	return 0;
-bad:
-	free(d);
-	return -1;
-}
-
 static int kc_base64(struct kc_parse *p, const struct ynode *map, const char *path, const char *key,
 		     struct kube_blob *out, bool *has)
 {
@@ -481,7 +419,7 @@ static int kc_base64(struct kc_parse *p, const struct ynode *map, const char *pa
 		return 0;
 	free(out->data);
 	out->data = NULL;
-	if (b64_decode(s, out) < 0) {
+	if (base64_decode(s, &out->data, &out->len) < 0) {
 		kc_fail(p, path, key, "invalid base64");
 		goto out;
 	}

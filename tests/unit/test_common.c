@@ -109,6 +109,55 @@ static void test_json_string(void **state)
 	buf_release(&b);
 }
 
+static void decodes_to(const char *in, const char *want)
+{
+	unsigned char *d = NULL;
+	size_t n = 99;
+
+	assert_int_equal(base64_decode(in, &d, &n), 0);
+	assert_non_null(d);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(d, want, n);
+	free(d);
+}
+
+static void test_base64(void **state)
+{
+	static const char *const bad[] = {
+	    "YQ",	/* padding missing */
+	    "YQ=",	/* padding short */
+	    "Y===",	/* three padding characters */
+	    "YQ==YQ==", /* data after padding */
+	    "YW=j",	/* padding inside a quad */
+	    "YW*j",	/* outside the alphabet */
+	    "YW-j",	/* the URL alphabet is not base64 */
+	    "=",
+	};
+	unsigned char *d = NULL;
+	size_t n = 0;
+	char *e;
+
+	decodes_to("", "");
+	decodes_to("YQ==", "a");
+	decodes_to("YWI=", "ab");
+	decodes_to("YWJj", "abc");
+	/* YAML block scalars fold long data over lines */
+	decodes_to(" YWJj\nZGVm\r\n\tZw==\n", "abcdefg");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(base64_decode(bad[i], &d, &n), -1);
+	assert_null(d);
+
+	e = base64_encode("user:pass", 9);
+	assert_string_equal(e, "dXNlcjpwYXNz");
+	free(e);
+	e = base64_encode("ab", 2);
+	assert_string_equal(e, "YWI=");
+	free(e);
+	e = base64_encode("", 0);
+	assert_string_equal(e, "");
+	free(e);
+}
+
 static void test_redact_header(void **state)
 {
 	char out[128];
@@ -170,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_split_list),
 		cmocka_unit_test(test_join_bits),
 		cmocka_unit_test(test_json_string),
+		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_redact_header),
 		cmocka_unit_test(test_iso_time_round_trip),
 		cmocka_unit_test(test_probe_names),
