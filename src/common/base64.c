@@ -8,18 +8,23 @@
 
 #include "common.h"
 
+#define B64_CHUNK    (3u << 20)
 #define B64_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 char *base64_encode(const void *data, size_t len)
 {
-	char *out;
+	const unsigned char *p = data;
+	char *out = xmalloc(len / 3 * 4 + 5), *o = out;
 
-	if (len > (size_t)INT_MAX / 4 * 3) {
-		log_error("base64: %zu bytes are too many to encode", len);
-		abort();
+	*o = '\0';
+	/* EVP_EncodeBlock takes an int length: whole 3-byte groups at a time */
+	while (len) {
+		size_t n = len < B64_CHUNK ? len : B64_CHUNK;
+
+		o += EVP_EncodeBlock((unsigned char *)o, p, (int)n);
+		p += n;
+		len -= n;
 	}
-	out = xmalloc(4 * ((len + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
 	return out;
 }
 

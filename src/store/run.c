@@ -352,17 +352,19 @@ int store_history(struct store *st, const struct store_history_query *q,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Once per process: the walks of one command each build the chain. */
-static void chain_gap_warn(int64_t run_id, int64_t parent_id)
+/* Once per store: the walks of one command each build the chain. */
+static void chain_gap_warn(struct store *st, int64_t run_id, int64_t parent_id)
 {
-	static bool warned;
+	char text[200];
 
-	if (warned)
+	if (!st->warn || st->chain_gap_warned)
 		return;
-	warned = true;
-	log_warn("run %lld resumes run %lld, which is no longer in the store: its merged view "
+	st->chain_gap_warned = true;
+	snprintf(text, sizeof(text),
+		 "run %lld resumes run %lld, which is no longer in the store: its merged view "
 		 "starts at run %lld",
 		 (long long)run_id, (long long)parent_id, (long long)run_id);
+	st->warn(st->warn_arg, text);
 }
 
 int store_run_chain(struct store *st, int64_t run_id, int64_t *ids, int max, struct err *err)
@@ -386,7 +388,7 @@ int store_run_chain(struct store *st, int64_t run_id, int64_t *ids, int max, str
 		 * chains whole), but a file edited by hand may lack one: the chain, and the
 		 * merged view, then end at the gap instead of failing. */
 		if (rc == SQLITE_DONE && n > 0) {
-			chain_gap_warn(ids[n - 1], run_id);
+			chain_gap_warn(st, ids[n - 1], run_id);
 			break;
 		}
 		if (rc != SQLITE_ROW) {

@@ -42,6 +42,9 @@ char *store_resolve_path(const char *flag_value, struct err *err);
  * Runs left 'running' by a process that no longer exists are marked 'interrupted'. */
 struct store *store_open(const char *path, struct err *err);
 void store_close(struct store *st);
+/* Where the store sends what deserves a warning but is not an error (a resume chain with a
+ * gap); nothing is said without one. */
+void store_set_warn(struct store *st, void (*warn)(void *arg, const char *text), void *arg);
 /* The schema version of an open store (== store_schema_version() after store_open). */
 int store_user_version(struct store *st);
 

@@ -19,6 +19,9 @@ struct store {
 	sqlite3_stmt *old_result_error;
 	sqlite3_stmt *upd_result;
 	sqlite3_stmt *upd_run_counts;
+	void (*warn)(void *arg, const char *text); /* store_set_warn */
+	void *warn_arg;
+	bool chain_gap_warned;
 };
 
 /* Fills err with ERR_STORE, "what: sqlite message"; returns -1. */
