@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define NETCTL_VERSION "0.1.0"
 
@@ -120,6 +121,30 @@ char *base64_encode(const void *data, size_t len);
  * Fills *out (heap, never NULL on success) and *outlen; -1 on a character outside the
  * alphabet, missing or misplaced padding. */
 int base64_decode(const char *s, unsigned char **out, size_t *outlen);
+
+/* ---- aligned text tables for people (table.c) ------------------------------------------ */
+
+/* ANSI colours, written only where colour was asked for. */
+enum text_color { COLOR_NONE = 0, COLOR_RED, COLOR_GREEN, COLOR_YELLOW, COLOR_BOLD, COLOR_DIM };
+#define COLOR_RESET "\033[0m"
+/* The sequence that starts colour c ("" for COLOR_NONE); COLOR_RESET ends it. */
+const char *color_ansi(enum text_color c);
+
+/* Columns sized to their widest cell (in code points), two blanks apart, no trailing
+ * blanks; control characters in cells print as '?'. */
+struct table;
+struct table *table_new(const char *const *headers, size_t ncols);
+/* Right-align a column (numbers). */
+void table_align_right(struct table *t, size_t col);
+/* Adds a row of ncols cells (copied). */
+void table_add_row(struct table *t, const char *const *cells);
+/* Colours one cell of the row added last. */
+void table_color_cell(struct table *t, size_t col, enum text_color color);
+/* Print in colour: headers bold, cells as coloured (off by default). */
+void table_use_color(struct table *t, bool on);
+size_t table_rows(const struct table *t);
+void table_print(const struct table *t, FILE *f);
+void table_free(struct table *t);
 
 /* ---- logging (stderr) ------------------------------------------------------------------ */
 

@@ -158,6 +158,63 @@ static void test_base64(void **state)
 	free(e);
 }
 
+/* A table printed into a string. */
+static char *table_text(const struct table *t)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	table_print(t, f);
+	fclose(f);
+	return text;
+}
+
+static void test_table_aligns_and_sanitises(void **state)
+{
+	static const char *const head[] = {"NAME", "COUNT", "NOTE"};
+	static const char *const r1[] = {"a", "7", "short"};
+	static const char *const r2[] = {"longer-name", "1234", "x\x1b[31my"};
+	static const char *const r3[] = {"n\xc3\xa9", "1", ""}; /* "né": 2 columns wide */
+	struct table *t = table_new(head, 3);
+	char *text;
+
+	table_align_right(t, 1);
+	table_add_row(t, r1);
+	table_add_row(t, r2);
+	table_add_row(t, r3);
+	assert_int_equal(table_rows(t), 3);
+	text = table_text(t);
+	assert_string_equal(text, "NAME         COUNT  NOTE\n"
+				  "a                7  short\n"
+				  "longer-name   1234  x?[31my\n"
+				  "n\xc3\xa9               1  \n");
+	free(text);
+	table_free(t);
+}
+
+/* Colour only when asked for; the padding stays outside the colour codes. */
+static void test_table_colors(void **state)
+{
+	static const char *const head[] = {"A", "N"};
+	static const char *const r1[] = {"x", "12"};
+	struct table *t = table_new(head, 2);
+	char *text;
+
+	table_align_right(t, 1);
+	table_add_row(t, r1);
+	table_color_cell(t, 1, COLOR_RED);
+	text = table_text(t);
+	assert_string_equal(text, "A   N\nx  12\n");
+	free(text);
+	table_use_color(t, true);
+	text = table_text(t);
+	assert_string_equal(text, "\033[1mA\033[0m   \033[1mN\033[0m\n"
+				  "x  \033[31m12\033[0m\n");
+	free(text);
+	table_free(t);
+}
+
 static void test_redact_header(void **state)
 {
 	char out[128];
@@ -220,6 +277,8 @@ int main(void)
 		cmocka_unit_test(test_join_bits),
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_table_aligns_and_sanitises),
+		cmocka_unit_test(test_table_colors),
 		cmocka_unit_test(test_redact_header),
 		cmocka_unit_test(test_iso_time_round_trip),
 		cmocka_unit_test(test_probe_names),
