@@ -18,6 +18,14 @@ void fmt_rtt(uint32_t us, char *dst, size_t dstsz)
 		snprintf(dst, dstsz, "%.2fs", us / 1e6);
 }
 
+void fmt_took(const struct store_run_info *ri, char *dst, size_t dstsz)
+{
+	if (ri->finished_ms > ri->started_ms)
+		time_format_duration(ri->finished_ms - ri->started_ms, dst, dstsz);
+	else
+		str_copy(dst, dstsz, "-");
+}
+
 double loss_pct(int64_t sent, int64_t received)
 {
 	if (sent <= 0)

@@ -392,10 +392,7 @@ static void write_header(struct html *h, FILE *f)
 	char when[32], took[32];
 
 	time_format_iso(ri->started_ms, when, sizeof(when));
-	if (ri->finished_ms > ri->started_ms)
-		time_format_duration(ri->finished_ms - ri->started_ms, took, sizeof(took));
-	else
-		str_copy(took, sizeof(took), "-");
+	fmt_took(ri, took, sizeof(took));
 	fprintf(f, "<h1>netctl run %lld: ", (long long)ri->id);
 	xml_put(f, ri->src_clusters);
 	fputs(" &#8594; ", f);

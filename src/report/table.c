@@ -43,10 +43,7 @@ static void run_header(struct rctx *r)
 	char when[32], took[32];
 
 	time_format_iso(ri->started_ms, when, sizeof(when));
-	if (ri->finished_ms > ri->started_ms)
-		time_format_duration(ri->finished_ms - ri->started_ms, took, sizeof(took));
-	else
-		str_copy(took, sizeof(took), "-");
+	fmt_took(ri, took, sizeof(took));
 	heading(r, "run %lld: %s -> %s, %s, %s", (long long)ri->id, ri->src_clusters,
 		ri->dst_clusters, protos, store_run_status_name(ri->status));
 	fprintf(r->out, "started %s, took %s", when, took);
