@@ -1,7 +1,6 @@
 /* base64 over OpenSSL's EVP_EncodeBlock/EVP_DecodeBlock, with the strictness kubeconfig data
  * needs (EVP_DecodeBlock alone accepts '=' anywhere and returns the padding as zero bytes). */
 #include <limits.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +52,7 @@ int base64_decode(const char *s, unsigned char **out, size_t *outlen)
 	*outlen = (size_t)got - pad;
 	rc = 0;
 out:
-	OPENSSL_cleanse(clean, n + 1); /* kubeconfig data holds private keys */
+	secret_wipe(clean, n + 1); /* kubeconfig data holds private keys */
 	free(clean);
 	return rc;
 }

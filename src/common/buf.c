@@ -18,6 +18,12 @@ void buf_release(struct buf *b)
 	buf_init(b, b->limit);
 }
 
+void buf_release_secret(struct buf *b)
+{
+	secret_wipe(b->data, b->cap);
+	buf_release(b);
+}
+
 void buf_reset(struct buf *b)
 {
 	b->len = 0;

@@ -57,6 +57,10 @@ void *xrealloc(void *p, size_t n);
 void *xgrow(void *p, size_t *nmemb, size_t need, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Overwrites memory that held a secret (a token, a key) so the store survives optimisation. */
+void secret_wipe(void *p, size_t n);
+/* Wipes and frees a NUL-terminated secret; NULL is fine. */
+void secret_free(char *s);
 /* Heap-formatted string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -84,6 +88,8 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((forma
 int buf_put_json_str(struct buf *b, const char *s, bool html);
 /* Removes the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
+/* buf_release for a buffer that held a secret: wipes all it ever held first. */
+void buf_release_secret(struct buf *b);
 /* Hands the string to the caller (who frees it) and resets the buffer. */
 char *buf_steal(struct buf *b);
 

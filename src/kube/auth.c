@@ -46,22 +46,6 @@ struct kube_auth {
 	unsigned long exec_runs;
 };
 
-static void secret_free(char *s)
-{
-	if (s)
-		memset(s, 0, strlen(s));
-	free(s);
-}
-
-static void blob_wipe(struct kube_blob *b)
-{
-	if (b->data)
-		memset(b->data, 0, b->len);
-	free(b->data);
-	b->data = NULL;
-	b->len = 0;
-}
-
 static char *dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
@@ -119,8 +103,8 @@ static void auth_drop_cred(struct kube_auth *a)
 {
 	secret_free(a->exec_token);
 	a->exec_token = NULL;
-	blob_wipe(&a->exec_cert);
-	blob_wipe(&a->exec_key);
+	kube_blob_release(&a->exec_cert);
+	kube_blob_release(&a->exec_key);
 	a->have_cred = false;
 	a->expiry_ms = 0;
 }
@@ -215,9 +199,7 @@ static int token_file_read(struct kube_auth *a, struct err *err)
 	a->tf_st = st;
 	rc = 0;
 out:
-	if (b.data)
-		memset(b.data, 0, b.len);
-	buf_release(&b);
+	buf_release_secret(&b);
 	return rc;
 }
 
@@ -615,9 +597,7 @@ static int exec_run(struct kube_auth *a, struct err *err)
 	}
 	rc = cred_parse(a, &io.out, io.errb.data, err);
 out:
-	if (io.out.data)
-		memset(io.out.data, 0, io.out.len);
-	buf_release(&io.out);
+	buf_release_secret(&io.out);
 	buf_release(&io.errb);
 	return rc;
 }

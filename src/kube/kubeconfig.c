@@ -215,10 +215,9 @@ static int kc_name(struct kc_parse *p, const struct ynode *item, const char *pat
 	return 0;
 }
 
-static void kube_blob_release(struct kube_blob *b)
+void kube_blob_release(struct kube_blob *b)
 {
-	if (b->data)
-		memset(b->data, 0, b->len); /* key material: do not leave it in freed memory */
+	secret_wipe(b->data, b->len); /* key material: do not leave it in freed memory */
 	free(b->data);
 	b->data = NULL;
 	b->len = 0;
@@ -233,13 +232,6 @@ static void kube_blob_copy(struct kube_blob *dst, const struct kube_blob *src)
 		memcpy(dst->data, src->data, src->len);
 		dst->data[src->len] = '\0';
 	}
-}
-
-static void str_free_secret(char *s)
-{
-	if (s)
-		memset(s, 0, strlen(s));
-	free(s);
 }
 
 static void kc_cluster_release(struct kc_cluster *c)
@@ -294,10 +286,10 @@ static void kc_user_release(struct kc_user *u)
 	free(u->name);
 	free(u->cert_file);
 	free(u->key_file);
-	str_free_secret(u->token);
+	secret_free(u->token);
 	free(u->token_file);
 	free(u->username);
-	str_free_secret(u->password);
+	secret_free(u->password);
 	kube_blob_release(&u->cert_data);
 	kube_blob_release(&u->key_data);
 	free(u->auth_provider);
@@ -1259,10 +1251,10 @@ void kube_target_free(struct kube_target *t)
 	kube_blob_release(&t->ca);
 	kube_blob_release(&t->client_cert);
 	kube_blob_release(&t->client_key);
-	str_free_secret(t->token);
+	secret_free(t->token);
 	free(t->token_file);
 	free(t->username);
-	str_free_secret(t->password);
+	secret_free(t->password);
 	kube_exec_free(t->exec);
 	free(t->source);
 	free(t);

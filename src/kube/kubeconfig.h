@@ -14,6 +14,8 @@ struct kube_blob {
 	unsigned char *data;
 	size_t len;
 };
+/* Wipes and frees the data. */
+void kube_blob_release(struct kube_blob *b);
 
 /* An exec credential plugin (client.authentication.k8s.io/v1 or v1beta1). */
 struct kube_exec {

@@ -580,10 +580,7 @@ static int build_headers(struct kube_call *call, struct err *err)
 	for (char **h = call->headers; h && *h; h++)
 		call->hdrs = curl_slist_append(call->hdrs, *h);
 out:
-	/* the buffer held a credential: wipe before freeing */
-	if (auth.data)
-		memset(auth.data, 0, auth.cap);
-	buf_release(&auth);
+	buf_release_secret(&auth); /* it held a credential */
 	free(ua);
 	free(ct);
 	return rc;
