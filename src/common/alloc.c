@@ -91,3 +91,8 @@ void secret_free(char *s)
 		secret_wipe(s, strlen(s));
 	free(s);
 }
+
+char *xstrdup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}

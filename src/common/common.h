@@ -57,6 +57,8 @@ void *xrealloc(void *p, size_t n);
 void *xgrow(void *p, size_t *nmemb, size_t need, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* xstrdup, or NULL for NULL. */
+char *xstrdup_or_null(const char *s);
 /* Overwrites memory that held a secret (a token, a key) so the store survives optimisation. */
 void secret_wipe(void *p, size_t n);
 /* Wipes and frees a NUL-terminated secret; NULL is fine. */
@@ -111,6 +113,8 @@ char *str_join_bits(unsigned mask, const char *const *names, size_t n, const cha
  * rejected. */
 char **str_split_list(const char *s, size_t max_items, const char *what, struct err *err);
 void strv_free(char **v);
+/* A copy of a NULL-terminated vector (NULL: an empty one). */
+char **strv_dup(char *const *v);
 size_t strv_len(char *const *v);
 /* Expands a leading "~" or "~/" with $HOME. Heap result. */
 char *path_expand_home(const char *path, struct err *err);

@@ -137,6 +137,16 @@ fail:
 	return NULL;
 }
 
+char **strv_dup(char *const *v)
+{
+	size_t n = v ? strv_len(v) : 0;
+	char **out = xcalloc(n + 1, sizeof(*out));
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
 void strv_free(char **v)
 {
 	if (!v)

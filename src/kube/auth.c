@@ -46,11 +46,6 @@ struct kube_auth {
 	unsigned long exec_runs;
 };
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 /* The ExecCredential request the plugin finds in KUBERNETES_EXEC_INFO. */
 static char *exec_info_new(const struct kube_target *t)
 {
@@ -87,9 +82,9 @@ struct kube_auth *kube_auth_new(const struct kube_target *t)
 	struct kube_auth *a = xcalloc(1, sizeof(*a));
 
 	a->token = t->token && *t->token ? xstrdup(t->token) : NULL;
-	a->token_file = dup_or_null(t->token_file);
-	a->username = dup_or_null(t->username);
-	a->password = dup_or_null(t->password);
+	a->token_file = xstrdup_or_null(t->token_file);
+	a->username = xstrdup_or_null(t->username);
+	a->password = xstrdup_or_null(t->password);
 	a->user_name = xstrdup(t->user_name ? t->user_name : "");
 	a->exec_timeout_ms = EXEC_TIMEOUT_MS;
 	if (t->exec) {

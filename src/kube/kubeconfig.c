@@ -223,7 +223,7 @@ void kube_blob_release(struct kube_blob *b)
 	b->len = 0;
 }
 
-static void kube_blob_copy(struct kube_blob *dst, const struct kube_blob *src)
+void kube_blob_copy(struct kube_blob *dst, const struct kube_blob *src)
 {
 	dst->data = NULL;
 	dst->len = src->len;
@@ -260,24 +260,17 @@ void kube_exec_free(struct kube_exec *x)
 struct kube_exec *kube_exec_dup(const struct kube_exec *x)
 {
 	struct kube_exec *c;
-	size_t n;
 
 	if (!x)
 		return NULL;
 	c = xcalloc(1, sizeof(*c));
-	c->api_version = xstrdup(x->api_version);
-	c->command = xstrdup(x->command);
-	c->install_hint = x->install_hint ? xstrdup(x->install_hint) : NULL;
-	c->interactive_mode = x->interactive_mode ? xstrdup(x->interactive_mode) : NULL;
+	c->api_version = xstrdup_or_null(x->api_version);
+	c->command = xstrdup_or_null(x->command);
+	c->install_hint = xstrdup_or_null(x->install_hint);
+	c->interactive_mode = xstrdup_or_null(x->interactive_mode);
 	c->provide_cluster_info = x->provide_cluster_info;
-	n = strv_len(x->args);
-	c->args = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		c->args[i] = xstrdup(x->args[i]);
-	n = strv_len(x->env);
-	c->env = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		c->env[i] = xstrdup(x->env[i]);
+	c->args = strv_dup(x->args);
+	c->env = strv_dup(x->env);
 	return c;
 }
 
@@ -1258,6 +1251,30 @@ void kube_target_free(struct kube_target *t)
 	kube_exec_free(t->exec);
 	free(t->source);
 	free(t);
+}
+
+struct kube_target *kube_target_dup(const struct kube_target *t)
+{
+	struct kube_target *x = xcalloc(1, sizeof(*x));
+
+	x->name = xstrdup_or_null(t->name);
+	x->cluster_name = xstrdup_or_null(t->cluster_name);
+	x->user_name = xstrdup_or_null(t->user_name);
+	x->server = xstrdup_or_null(t->server);
+	x->namespace = xstrdup_or_null(t->namespace);
+	x->tls_server_name = xstrdup_or_null(t->tls_server_name);
+	x->proxy_url = xstrdup_or_null(t->proxy_url);
+	x->insecure_skip_tls_verify = t->insecure_skip_tls_verify;
+	kube_blob_copy(&x->ca, &t->ca);
+	kube_blob_copy(&x->client_cert, &t->client_cert);
+	kube_blob_copy(&x->client_key, &t->client_key);
+	x->token = xstrdup_or_null(t->token);
+	x->token_file = xstrdup_or_null(t->token_file);
+	x->username = xstrdup_or_null(t->username);
+	x->password = xstrdup_or_null(t->password);
+	x->exec = kube_exec_dup(t->exec);
+	x->source = xstrdup_or_null(t->source);
+	return x;
 }
 
 int kube_config_check_text(const char *text, size_t len, const char *name, struct err *err)

@@ -360,7 +360,7 @@ static void test_exec_api_version_mismatch(void **state)
 
 static void test_exec_not_installed(void **state)
 {
-	struct kube_target *t = load("exec-path-command.yaml");
+	struct kube_target *t = load("exec-path-command.yaml"), *copy;
 	struct kube_auth *a = kube_auth_new(t);
 	struct err err = ERR_INIT;
 
@@ -378,6 +378,16 @@ static void test_exec_not_installed(void **state)
 	assert_int_equal(calls(), 0);
 	kube_auth_free(a);
 	kube_target_free(t);
+	/* the same through the copy of the target a REST client keeps */
+	t = load("exec-interactive-always.yaml");
+	copy = kube_target_dup(t);
+	kube_target_free(t);
+	a = kube_auth_new(copy);
+	expect_fail(a, &err);
+	assert_non_null(strstr(err.msg, "interactiveMode is Always"));
+	assert_int_equal(calls(), 0);
+	kube_auth_free(a);
+	kube_target_free(copy);
 }
 
 static void test_exec_timeout_kills(void **state)
