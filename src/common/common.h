@@ -1,4 +1,5 @@
-/* common: errors, checked allocation, bounded buffers, strings, logging, time, JSON helpers.
+/* common: errors, checked allocation, secrets, bounded buffers, strings, base64, tables,
+ * logging, time, JSON helpers.
  * The one public header of src/common. */
 #ifndef NETCTL_COMMON_H
 #define NETCTL_COMMON_H
@@ -59,7 +60,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* xstrdup, or NULL for NULL. */
 char *xstrdup_or_null(const char *s);
-/* Overwrites memory that held a secret (a token, a key) so the store survives optimisation. */
+/* Overwrites memory that held a secret (a token, a key); never optimised away. */
 void secret_wipe(void *p, size_t n);
 /* Wipes and frees a NUL-terminated secret; NULL is fine. */
 void secret_free(char *s);
@@ -140,8 +141,8 @@ enum text_color { COLOR_NONE = 0, COLOR_RED, COLOR_GREEN, COLOR_YELLOW, COLOR_BO
 /* The sequence that starts colour c ("" for COLOR_NONE); COLOR_RESET ends it. */
 const char *color_ansi(enum text_color c);
 
-/* Columns sized to their widest cell (in code points), two blanks apart, no trailing
- * blanks; control characters in cells print as '?'. */
+/* Columns sized to their widest cell (in code points), two blanks apart, no padding after
+ * the last column; control characters in cells print as '?'. */
 struct table;
 struct table *table_new(const char *const *headers, size_t ncols);
 /* Right-align a column (numbers). */
