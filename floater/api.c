@@ -35,33 +35,16 @@ void conn_respond(struct conn *c, int status, const char *ctype, const char *bod
 	count_status(c->fl, status);
 }
 
-/* JSON string contents: escapes quotes, backslashes and control characters. */
-static void json_escape(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			buf_printf(b, "\\%c", ch);
-		else if (ch < 0x20)
-			buf_printf(b, "\\u%04x", ch);
-		else
-			buf_append(b, s, 1);
-	}
-}
-
 void conn_respond_error(struct conn *c, int status, const char *msg, const char *field)
 {
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_puts(&b, "{" WIRE_KEY(WIRE_ERR_ERROR) "\"");
-	json_escape(&b, msg);
-	buf_puts(&b, "\"");
+	buf_puts(&b, "{" WIRE_KEY(WIRE_ERR_ERROR));
+	buf_put_json_str(&b, msg, false);
 	if (field && *field) {
-		buf_puts(&b, "," WIRE_KEY(WIRE_ERR_FIELD) "\"");
-		json_escape(&b, field);
-		buf_puts(&b, "\"");
+		buf_puts(&b, "," WIRE_KEY(WIRE_ERR_FIELD));
+		buf_put_json_str(&b, field, false);
 	}
 	buf_puts(&b, "}\n");
 	conn_respond(c, status, "application/json", b.data, b.len);
@@ -113,9 +96,9 @@ static void api_info(struct floater *fl, struct conn *c)
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_puts(&b, "{\"node\":\"");
-	json_escape(&b, fl->cfg.node ? fl->cfg.node : "");
-	buf_printf(&b, "\",\"network\":\"%s\",\"version\":\"%s\",\"ipv4\":",
+	buf_puts(&b, "{\"node\":");
+	buf_put_json_str(&b, fl->cfg.node, false);
+	buf_printf(&b, ",\"network\":\"%s\",\"version\":\"%s\",\"ipv4\":",
 		   fl->cfg.host_network ? "host" : "pod", NETCTL_VERSION);
 	add_addresses(&b, AF_INET);
 	buf_puts(&b, ",\"ipv6\":");

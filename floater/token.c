@@ -39,9 +39,7 @@ static void token_load(struct token *t)
 	t->value[n] = '\0';
 	t->len = n;
 out:
-	if (b.data)
-		memset(b.data, 0, b.len);
-	buf_release(&b);
+	buf_release_secret(&b);
 }
 
 static void token_refresh(struct token *t, int64_t now_us)

@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   cmake make gcc clang pkg-config git
   libcurl4-openssl-dev libcjson-dev libyaml-dev libssl-dev libsqlite3-dev
-  libcmocka-dev libsmartcols-dev musl-tools
+  libcmocka-dev
   # tests, test world, demo
   iproute2 iputils-ping jq nftables iptables fping procps util-linux psmisc python3 sqlite3 curl
   openssl ca-certificates valgrind libclang-rt-14-dev

@@ -94,19 +94,6 @@ int cmd_fail(const struct err *err);
 /* Set by the SIGINT/SIGTERM handler; long commands poll it. */
 extern volatile sig_atomic_t cmd_interrupted;
 
-/* ---- tables -------------------------------------------------------------------------- */
-
-/* Aligned text table: columns sized to their widest cell. */
-struct table;
-struct table *table_new(const char *const *headers, size_t ncols);
-/* Right-align a column (numbers). */
-void table_align_right(struct table *t, size_t col);
-/* Adds a row of ncols cells (copied). */
-void table_add_row(struct table *t, const char *const *cells);
-size_t table_rows(const struct table *t);
-void table_print(const struct table *t, FILE *f);
-void table_free(struct table *t);
-
 /* ---- JSON output --------------------------------------------------------------------- */
 
 struct cJSON;

@@ -142,23 +142,6 @@ static int64_t chain_root(struct store *st, int64_t id, struct err *err)
 	return err_set(err, ERR_STORE, "run %lld: resume chain too long", (long long)id);
 }
 
-static long json_num(const cJSON *o, const char *key, long dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
-}
-
-/* A recorded string, else dflt (may be NULL); heap. */
-static char *json_str(const cJSON *o, const char *key, const char *dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (cJSON_IsString(v))
-		return xstrdup(v->valuestring);
-	return dflt ? xstrdup(dflt) : NULL;
-}
-
 static int clusters_from_run(struct check_job *j, struct store *st, const cJSON *cl,
 			     struct err *err)
 {
@@ -181,23 +164,43 @@ static int clusters_from_run(struct check_job *j, struct store *st, const cJSON 
 }
 
 /* Every option of the parent run as recorded; what a run recorded by an older netctl
- * lacks comes from config.json and the defaults, as `check` would pick it. */
-static void options_from_run(struct check_job *j, const cJSON *o, const struct config *c)
+ * lacks comes from config.json and the defaults, as `check` would pick it. A recorded value
+ * of the wrong type or out of the range `check` allows is refused, not replaced. */
+static int options_from_run(struct check_job *j, const cJSON *o, const struct config *c,
+			    struct err *err)
 {
-	const cJSON *keep = cJSON_GetObjectItemCaseSensitive(o, "keep_floaters");
+	long count = 3, size = 0, port = c->port, concurrency = c->max_num;
+	const char *ns = c->namespace, *repo = c->src_image_repo, *version = c->version;
+	bool keep = !c->auto_clean, mesh = false;
 
-	j->o.count = (int)json_num(o, "count", 3);
-	j->o.interval_ms = json_num(o, "interval_ms", 20);
-	j->o.timeout_ms = json_num(o, "timeout_ms", c->cmd_timeout_ms);
-	j->o.size = (int)json_num(o, "size", 0);
-	j->o.port = (int)json_num(o, "port", c->port);
-	j->o.concurrency = (int)json_num(o, "concurrency", c->max_num);
-	j->o.pod_wait_ms = json_num(o, "pod_wait_ms", c->pod_wait_ms);
-	j->o.namespace = json_str(o, "namespace", c->namespace);
-	j->o.image_repository = json_str(o, "image_repository", c->src_image_repo);
-	j->o.version = json_str(o, "version", c->version);
-	j->o.keep_floaters = cJSON_IsBool(keep) ? cJSON_IsTrue(keep) : !c->auto_clean;
-	j->mesh = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "mesh"));
+	j->o.interval_ms = 20;
+	j->o.timeout_ms = c->cmd_timeout_ms;
+	j->o.pod_wait_ms = c->pod_wait_ms;
+	if (json_get_long(o, "count", 1, 1000, &count, err) < 0 ||
+	    json_get_long(o, "interval_ms", 0, 60000, &j->o.interval_ms, err) < 0 ||
+	    json_get_long(o, "timeout_ms", 1, 60000, &j->o.timeout_ms, err) < 0 ||
+	    json_get_long(o, "size", 0, 65000, &size, err) < 0 ||
+	    json_get_long(o, "port", 1, 65535, &port, err) < 0 ||
+	    json_get_long(o, "concurrency", 1, 100000, &concurrency, err) < 0 ||
+	    json_get_long(o, "pod_wait_ms", 0, 3600000, &j->o.pod_wait_ms, err) < 0 ||
+	    json_get_string(o, "namespace", &ns, err) < 0 ||
+	    json_get_string(o, "image_repository", &repo, err) < 0 ||
+	    json_get_string(o, "version", &version, err) < 0 ||
+	    json_get_bool(o, "keep_floaters", &keep, err) < 0 ||
+	    json_get_bool(o, "mesh", &mesh, err) < 0) {
+		err->code = ERR_STORE;
+		return -1;
+	}
+	j->o.count = (int)count;
+	j->o.size = (int)size;
+	j->o.port = (int)port;
+	j->o.concurrency = (int)concurrency;
+	j->o.namespace = ns ? xstrdup(ns) : NULL;
+	j->o.image_repository = repo ? xstrdup(repo) : NULL;
+	j->o.version = version ? xstrdup(version) : NULL;
+	j->o.keep_floaters = keep;
+	j->mesh = mesh;
+	return 0;
 }
 
 /* Rebuilds the job of the parent run from its recorded options. */
@@ -232,7 +235,10 @@ static int job_from_run(struct check_job *j, struct store *st, const struct stor
 	j->o.protocols = r->protocols;
 	j->o.families = r->families;
 	j->o.networks = r->networks;
-	options_from_run(j, o, c);
+	if (options_from_run(j, o, c, err) < 0) {
+		err_prefix(err, "run %lld: recorded options", (long long)r->id);
+		goto out;
+	}
 	rc = 0;
 out:
 	cJSON_Delete(o);

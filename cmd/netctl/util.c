@@ -7,6 +7,11 @@
 #include "config.h"
 #include "store.h"
 
+static void store_warn(void *arg, const char *text)
+{
+	log_warn("%s", text);
+}
+
 struct store *cmd_open_store(const struct cmd_ctx *ctx, struct err *err)
 {
 	char *path = store_resolve_path(ctx->db_flag, err);
@@ -17,6 +22,8 @@ struct store *cmd_open_store(const struct cmd_ctx *ctx, struct err *err)
 	log_debug("store: %s", path);
 	st = store_open(path, err);
 	free(path);
+	if (st)
+		store_set_warn(st, store_warn, NULL);
 	return st;
 }
 

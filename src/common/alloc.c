@@ -78,3 +78,21 @@ char *xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return buf_steal(&b);
 }
+
+void secret_wipe(void *p, size_t n)
+{
+	if (p && n)
+		explicit_bzero(p, n);
+}
+
+void secret_free(char *s)
+{
+	if (s)
+		secret_wipe(s, strlen(s));
+	free(s);
+}
+
+char *xstrdup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}

@@ -18,6 +18,12 @@ void buf_release(struct buf *b)
 	buf_init(b, b->limit);
 }
 
+void buf_release_secret(struct buf *b)
+{
+	secret_wipe(b->data, b->cap);
+	buf_release(b);
+}
+
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
@@ -79,6 +85,43 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	rc = buf_vprintf(b, fmt, ap);
 	va_end(ap);
+	return rc;
+}
+
+static int json_char(struct buf *b, unsigned char c, bool html)
+{
+	switch (c) {
+	case '"':
+		return buf_puts(b, "\\\"");
+	case '\\':
+		return buf_puts(b, "\\\\");
+	case '\n':
+		return buf_puts(b, "\\n");
+	case '\r':
+		return buf_puts(b, "\\r");
+	case '\t':
+		return buf_puts(b, "\\t");
+	default:
+		if (c < 0x20 || (html && (c == '<' || c == '>' || c == '&')))
+			return buf_printf(b, "\\u%04x", c);
+		return buf_append(b, &c, 1);
+	}
+}
+
+int buf_put_json_str(struct buf *b, const char *s, bool html)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t start = b->len;
+	int rc = buf_puts(b, "\"");
+
+	for (; *p && rc == 0; p++)
+		rc = json_char(b, *p, html);
+	if (rc == 0)
+		rc = buf_puts(b, "\"");
+	if (rc < 0 && b->data) {
+		b->len = start;
+		b->data[start] = '\0';
+	}
 	return rc;
 }
 

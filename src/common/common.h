@@ -1,4 +1,5 @@
-/* common: errors, checked allocation, bounded buffers, strings, logging, time, JSON helpers.
+/* common: errors, checked allocation, secrets, bounded buffers, strings, base64, tables,
+ * logging, time, JSON helpers.
  * The one public header of src/common. */
 #ifndef NETCTL_COMMON_H
 #define NETCTL_COMMON_H
@@ -7,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define NETCTL_VERSION "0.1.0"
 
@@ -56,6 +58,12 @@ void *xrealloc(void *p, size_t n);
 void *xgrow(void *p, size_t *nmemb, size_t need, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* xstrdup, or NULL for NULL. */
+char *xstrdup_or_null(const char *s);
+/* Overwrites memory that held a secret (a token, a key); never optimised away. */
+void secret_wipe(void *p, size_t n);
+/* Wipes and frees a NUL-terminated secret; NULL is fine. */
+void secret_free(char *s);
 /* Heap-formatted string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -77,8 +85,14 @@ int buf_append(struct buf *b, const void *data, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends s (NULL: "") as a JSON string literal, quotes included. html: also escapes '<',
+ * '>' and '&' so the text can sit inside a <script> element. -1 at the limit (buffer
+ * unchanged). */
+int buf_put_json_str(struct buf *b, const char *s, bool html);
 /* Removes the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
+/* buf_release for a buffer that held a secret: wipes all it ever held first. */
+void buf_release_secret(struct buf *b);
 /* Hands the string to the caller (who frees it) and resets the buffer. */
 char *buf_steal(struct buf *b);
 
@@ -93,10 +107,15 @@ bool str_has_suffix(const char *s, const char *suffix);
 int str_to_long(const char *s, long min, long max, long *out, const char *what, struct err *err);
 /* Parses a duration: "10", "10s", "250ms", "2m", "1.5s". Result in milliseconds. */
 int str_to_duration_ms(const char *s, long max_ms, long *out, const char *what, struct err *err);
+/* The names of the bits set in mask, in bit order, joined by sep ("icmp,udp"): bit i is
+ * named names[i], for i < n (higher bits are ignored). Heap, "" for an empty mask. */
+char *str_join_bits(unsigned mask, const char *const *names, size_t n, const char *sep);
 /* Splits a comma list into a NULL-terminated heap vector (free with strv_free); empty items
  * rejected. */
 char **str_split_list(const char *s, size_t max_items, const char *what, struct err *err);
 void strv_free(char **v);
+/* A copy of a NULL-terminated vector (NULL: an empty one). */
+char **strv_dup(char *const *v);
 size_t strv_len(char *const *v);
 /* Expands a leading "~" or "~/" with $HOME. Heap result. */
 char *path_expand_home(const char *path, struct err *err);
@@ -104,6 +123,39 @@ char *path_expand_home(const char *path, struct err *err);
 int path_mkdirs(const char *dir, int mode, struct err *err);
 /* Reads a whole file (at most limit bytes) into out. */
 int file_read_all(const char *path, size_t limit, struct buf *out, struct err *err);
+
+/* ---- base64 (base64.c, over OpenSSL) ------------------------------------------------- */
+
+/* Standard base64 with padding, no line breaks. Heap. */
+char *base64_encode(const void *data, size_t len);
+/* Standard base64 with padding; blanks and line breaks are ignored (YAML block scalars).
+ * Fills *out (heap, never NULL on success) and *outlen; -1 on a character outside the
+ * alphabet, missing or misplaced padding. */
+int base64_decode(const char *s, unsigned char **out, size_t *outlen);
+
+/* ---- aligned text tables for people (table.c) ------------------------------------------ */
+
+/* ANSI colours, written only where colour was asked for. */
+enum text_color { COLOR_NONE = 0, COLOR_RED, COLOR_GREEN, COLOR_YELLOW, COLOR_BOLD, COLOR_DIM };
+#define COLOR_RESET "\033[0m"
+/* The sequence that starts colour c ("" for COLOR_NONE); COLOR_RESET ends it. */
+const char *color_ansi(enum text_color c);
+
+/* Columns sized to their widest cell (in code points), two blanks apart, no padding after
+ * the last column; control characters in cells print as '?'. */
+struct table;
+struct table *table_new(const char *const *headers, size_t ncols);
+/* Right-align a column (numbers). */
+void table_align_right(struct table *t, size_t col);
+/* Adds a row of ncols cells (copied). */
+void table_add_row(struct table *t, const char *const *cells);
+/* Colours one cell of the row added last. */
+void table_color_cell(struct table *t, size_t col, enum text_color color);
+/* Print in colour: headers bold, cells as coloured (off by default). */
+void table_use_color(struct table *t, bool on);
+size_t table_rows(const struct table *t);
+void table_print(const struct table *t, FILE *f);
+void table_free(struct table *t);
 
 /* ---- logging (stderr) ------------------------------------------------------------------ */
 
@@ -167,6 +219,8 @@ const char *probe_error_name(enum probe_error e);
 int probe_error_parse(const char *name);
 
 enum probe_protocol { PROTO_ICMP = 0, PROTO_TCP, PROTO_UDP, PROTO_MAX };
+/* "icmp", "tcp", "udp": the one list of protocol names, indexed by enum probe_protocol. */
+extern const char *const probe_protocol_names[PROTO_MAX];
 const char *probe_protocol_name(enum probe_protocol p);
 int probe_protocol_parse(const char *name); /* -1 when unknown */
 

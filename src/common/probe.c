@@ -16,7 +16,7 @@ static const char *const probe_error_names[PROBE_ERROR_MAX] = {
 	[PROBE_OTHER] = "error",
 };
 
-static const char *const probe_protocol_names[PROTO_MAX] = {"icmp", "tcp", "udp"};
+const char *const probe_protocol_names[PROTO_MAX] = {"icmp", "tcp", "udp"};
 
 const char *probe_error_name(enum probe_error e)
 {

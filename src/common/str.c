@@ -92,6 +92,17 @@ int str_to_duration_ms(const char *s, long max_ms, long *out, const char *what, 
 	return 0;
 }
 
+char *str_join_bits(unsigned mask, const char *const *names, size_t n, const char *sep)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < n; i++)
+		if (mask & (1u << i))
+			(void)buf_printf(&b, "%s%s", b.len ? sep : "", names[i]);
+	return buf_steal(&b);
+}
+
 char **str_split_list(const char *s, size_t max_items, const char *what, struct err *err)
 {
 	char **v;
@@ -124,6 +135,16 @@ char **str_split_list(const char *s, size_t max_items, const char *what, struct 
 fail:
 	strv_free(v);
 	return NULL;
+}
+
+char **strv_dup(char *const *v)
+{
+	size_t n = v ? strv_len(v) : 0;
+	char **out = xcalloc(n + 1, sizeof(*out));
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
 }
 
 void strv_free(char **v)

@@ -608,31 +608,16 @@ int config_kubeconfig_path(const struct config *c, bool dst, char **out, struct 
 
 /* ---- writing -------------------------------------------------------------------------- */
 
-static char *bits_string(unsigned bits, const char *const *names, size_t n)
-{
-	struct buf b;
-
-	buf_init(&b, 0);
-	for (size_t i = 0; i < n; i++)
-		if (bits & (1u << i))
-			buf_printf(&b, "%s%s", b.len ? "," : "", names[i]);
-	if (!b.data)
-		buf_puts(&b, "");
-	return buf_steal(&b);
-}
-
 char *config_protocols_string(unsigned protocols)
 {
-	static const char *const names[] = {"icmp", "tcp", "udp"};
-
-	return bits_string(protocols, names, ARRAY_SIZE(names));
+	return str_join_bits(protocols, probe_protocol_names, PROTO_MAX, ",");
 }
 
 char *config_networks_string(unsigned networks)
 {
-	static const char *const names[] = {"pod", "host"};
+	static const char *const names[] = {"pod", "host"}; /* CONFIG_NET_* bits */
 
-	return bits_string(networks, names, ARRAY_SIZE(names));
+	return str_join_bits(networks, names, ARRAY_SIZE(names), ",");
 }
 
 static cJSON *strv_to_json(char **v)

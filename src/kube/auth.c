@@ -3,7 +3,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -47,35 +46,6 @@ struct kube_auth {
 	unsigned long exec_runs;
 };
 
-static void secret_free(char *s)
-{
-	if (s)
-		memset(s, 0, strlen(s));
-	free(s);
-}
-
-static void blob_wipe(struct kube_blob *b)
-{
-	if (b->data)
-		memset(b->data, 0, b->len);
-	free(b->data);
-	b->data = NULL;
-	b->len = 0;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-static char *base64_encode(const unsigned char *data, size_t len)
-{
-	char *out = xmalloc(4 * ((len + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	return out;
-}
-
 /* The ExecCredential request the plugin finds in KUBERNETES_EXEC_INFO. */
 static char *exec_info_new(const struct kube_target *t)
 {
@@ -112,9 +82,9 @@ struct kube_auth *kube_auth_new(const struct kube_target *t)
 	struct kube_auth *a = xcalloc(1, sizeof(*a));
 
 	a->token = t->token && *t->token ? xstrdup(t->token) : NULL;
-	a->token_file = dup_or_null(t->token_file);
-	a->username = dup_or_null(t->username);
-	a->password = dup_or_null(t->password);
+	a->token_file = xstrdup_or_null(t->token_file);
+	a->username = xstrdup_or_null(t->username);
+	a->password = xstrdup_or_null(t->password);
 	a->user_name = xstrdup(t->user_name ? t->user_name : "");
 	a->exec_timeout_ms = EXEC_TIMEOUT_MS;
 	if (t->exec) {
@@ -128,8 +98,8 @@ static void auth_drop_cred(struct kube_auth *a)
 {
 	secret_free(a->exec_token);
 	a->exec_token = NULL;
-	blob_wipe(&a->exec_cert);
-	blob_wipe(&a->exec_key);
+	kube_blob_release(&a->exec_cert);
+	kube_blob_release(&a->exec_key);
 	a->have_cred = false;
 	a->expiry_ms = 0;
 }
@@ -224,9 +194,7 @@ static int token_file_read(struct kube_auth *a, struct err *err)
 	a->tf_st = st;
 	rc = 0;
 out:
-	if (b.data)
-		memset(b.data, 0, b.len);
-	buf_release(&b);
+	buf_release_secret(&b);
 	return rc;
 }
 
@@ -624,9 +592,7 @@ static int exec_run(struct kube_auth *a, struct err *err)
 	}
 	rc = cred_parse(a, &io.out, io.errb.data, err);
 out:
-	if (io.out.data)
-		memset(io.out.data, 0, io.out.len);
-	buf_release(&io.out);
+	buf_release_secret(&io.out);
 	buf_release(&io.errb);
 	return rc;
 }

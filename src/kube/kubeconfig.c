@@ -1,4 +1,5 @@
-/* kubeconfig: bounded libyaml loading, kubectl-style merging and resolution of one context. */
+/* kubeconfig: kubeconfig files (parsed by ydoc.c), kubectl-style merging, PEM checks, in-cluster
+ * config and resolution of one context. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
@@ -11,267 +12,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "kubeconfig.h"
+#include "ydoc.h"
 
 #define KC_FILE_LIMIT	(4u << 20) /* a kubeconfig is a few KiB; 4 MiB is generous */
 #define KC_PEM_LIMIT	(1u << 20)
-#define KC_DEPTH_LIMIT	32
-#define KC_NODE_LIMIT	100000
-#define KC_ANCHOR_LIMIT 1000
 #define KC_FILES_LIMIT	64 /* entries in $KUBECONFIG */
 #define SA_DIR_DEFAULT	"/var/run/secrets/kubernetes.io/serviceaccount"
-
-/* ---- a small YAML tree built from libyaml events, with caps -------------------------- */
-
-enum ynode_type { YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
-
-struct ynode {
-	enum ynode_type type;
-	bool plain;	      /* unquoted scalar: may mean null or a boolean */
-	char *value;	      /* scalars only */
-	char *anchor;	      /* &name, for aliases */
-	struct ynode **items; /* seq: items; map: key, value, key, value, ... */
-	size_t n, cap;
-	size_t line;
-	bool done; /* container closed: only then may an alias point at it */
-};
-
-struct ydoc {
-	struct ynode **all; /* every node, for freeing (aliases share nodes) */
-	size_t n, cap;
-	struct ynode **anchored; /* nodes with an &anchor, in document order */
-	size_t n_anchored, cap_anchored;
-	size_t aliases;
-	struct ynode *root;
-};
-
-static void ydoc_release(struct ydoc *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->all[i]->value);
-		free(d->all[i]->anchor);
-		free(d->all[i]->items);
-		free(d->all[i]);
-	}
-	free(d->all);
-	free(d->anchored);
-	memset(d, 0, sizeof(*d));
-}
-
-static struct ynode *ydoc_node_new(struct ydoc *d, enum ynode_type type, const yaml_mark_t *m,
-				   const yaml_char_t *anchor)
-{
-	struct ynode *n = xcalloc(1, sizeof(*n));
-
-	n->type = type;
-	n->line = m->line + 1;
-	n->done = type == YNODE_SCALAR;
-	if (anchor) {
-		n->anchor = xstrdup((const char *)anchor);
-		d->anchored =
-		    xgrow(d->anchored, &d->cap_anchored, d->n_anchored + 1, sizeof(*d->anchored));
-		d->anchored[d->n_anchored++] = n;
-	}
-	d->all = xgrow(d->all, &d->cap, d->n + 1, sizeof(*d->all));
-	d->all[d->n++] = n;
-	return n;
-}
-
-static void ynode_add(struct ynode *parent, struct ynode *child)
-{
-	parent->items = xgrow(parent->items, &parent->cap, parent->n + 1, sizeof(*parent->items));
-	parent->items[parent->n++] = child;
-}
-
-/* Finds a completed anchored node (aliases may only point back at finished nodes, so no
- * cycles are possible and nothing is copied). */
-static struct ynode *ydoc_anchor(struct ydoc *d, const char *name)
-{
-	for (size_t i = d->n_anchored; i > 0; i--)
-		if (d->anchored[i - 1]->done && !strcmp(d->anchored[i - 1]->anchor, name))
-			return d->anchored[i - 1];
-	return NULL;
-}
-
-struct yload {
-	struct ydoc *doc;
-	struct ynode *stack[KC_DEPTH_LIMIT];
-	size_t depth;
-	const char *file;
-	struct err *err;
-};
-
-static int yload_attach(struct yload *l, struct ynode *n, const yaml_mark_t *m)
-{
-	struct ynode *top;
-
-	if (l->depth == 0) {
-		l->doc->root = n;
-		return 0;
-	}
-	top = l->stack[l->depth - 1];
-	if (top->type == YNODE_MAP && top->n % 2 == 0 && n->type != YNODE_SCALAR)
-		return err_set(l->err, ERR_USAGE,
-			       "kubeconfig %s: line %zu: mapping key is not a string", l->file,
-			       (size_t)m->line + 1);
-	ynode_add(top, n);
-	return 0;
-}
-
-static int yload_push(struct yload *l, struct ynode *n, const yaml_mark_t *m)
-{
-	if (yload_attach(l, n, m) < 0)
-		return -1;
-	if (l->depth == KC_DEPTH_LIMIT)
-		return err_set(l->err, ERR_LIMIT,
-			       "kubeconfig %s: line %zu: nested deeper than %d levels", l->file,
-			       (size_t)m->line + 1, KC_DEPTH_LIMIT);
-	l->stack[l->depth++] = n;
-	return 0;
-}
-
-/* Handles one event; returns 1 when the first document is complete. */
-static int yload_event(struct yload *l, yaml_event_t *ev)
-{
-	struct ydoc *d = l->doc;
-	struct ynode *n;
-
-	/* aliases count too: each one costs a lookup over the anchors */
-	if (d->n + d->aliases >= KC_NODE_LIMIT)
-		return err_set(l->err, ERR_LIMIT, "kubeconfig %s: more than %d YAML nodes", l->file,
-			       KC_NODE_LIMIT);
-	if (d->n_anchored > KC_ANCHOR_LIMIT)
-		return err_set(l->err, ERR_LIMIT, "kubeconfig %s: more than %d YAML anchors",
-			       l->file, KC_ANCHOR_LIMIT);
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT:
-		n = ydoc_node_new(d, YNODE_SCALAR, &ev->start_mark, ev->data.scalar.anchor);
-		n->value = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
-		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
-		return yload_attach(l, n, &ev->start_mark);
-	case YAML_ALIAS_EVENT:
-		d->aliases++;
-		n = ydoc_anchor(d, (const char *)ev->data.alias.anchor);
-		if (!n)
-			return err_set(l->err, ERR_USAGE,
-				       "kubeconfig %s: line %zu: unknown alias *%.60s", l->file,
-				       (size_t)ev->start_mark.line + 1,
-				       (const char *)ev->data.alias.anchor);
-		return yload_attach(l, n, &ev->start_mark);
-	case YAML_SEQUENCE_START_EVENT:
-		n = ydoc_node_new(d, YNODE_SEQ, &ev->start_mark, ev->data.sequence_start.anchor);
-		return yload_push(l, n, &ev->start_mark);
-	case YAML_MAPPING_START_EVENT:
-		n = ydoc_node_new(d, YNODE_MAP, &ev->start_mark, ev->data.mapping_start.anchor);
-		return yload_push(l, n, &ev->start_mark);
-	case YAML_SEQUENCE_END_EVENT:
-	case YAML_MAPPING_END_EVENT:
-		l->stack[--l->depth]->done = true;
-		return 0;
-	case YAML_DOCUMENT_END_EVENT:
-	case YAML_STREAM_END_EVENT:
-		return 1; /* like kubectl, only the first document counts */
-	default:
-		return 0;
-	}
-}
-
-/* Parses text into doc (root NULL for an empty document). */
-static int ydoc_parse(struct ydoc *doc, const char *text, size_t len, const char *file,
-		      struct err *err)
-{
-	struct yload l = {.doc = doc, .file = file, .err = err};
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	int rc = 0;
-
-	memset(doc, 0, sizeof(*doc));
-	if (!yaml_parser_initialize(&parser))
-		return err_set(err, ERR_INTERNAL, "kubeconfig %s: cannot start YAML parser", file);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	while (rc == 0) {
-		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = err_set(err, ERR_USAGE,
-				     "kubeconfig %s: line %zu column %zu: invalid YAML: %s", file,
-				     (size_t)parser.problem_mark.line + 1,
-				     (size_t)parser.problem_mark.column + 1,
-				     parser.problem ? parser.problem : "syntax error");
-			break;
-		}
-		rc = yload_event(&l, &ev);
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&parser);
-	if (rc < 0) {
-		ydoc_release(doc);
-		return -1;
-	}
-	return 0;
-}
-
-static bool ynode_is_null(const struct ynode *n)
-{
-	return !n || (n->type == YNODE_SCALAR && n->plain &&
-		      (!*n->value || !strcmp(n->value, "~") || !strcmp(n->value, "null") ||
-		       !strcmp(n->value, "Null") || !strcmp(n->value, "NULL")));
-}
-
-/* Maps a merge-key lookup may visit: merges of merges of lists must not blow up. */
-#define YAML_MERGE_BUDGET 32
-
-static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int *budget);
-
-/* "<<: *anchor" or "<<: [*a, *b]": keys of the merged mappings, the earlier ones first. */
-static struct ynode *ymap_merged(const struct ynode *merge, const char *key, int *budget)
-{
-	struct ynode *v = NULL;
-
-	if (merge->type == YNODE_MAP)
-		return ymap_lookup(merge, key, budget);
-	for (size_t i = 0; merge->type == YNODE_SEQ && i < merge->n && !v; i++)
-		if (merge->items[i]->type == YNODE_MAP)
-			v = ymap_lookup(merge->items[i], key, budget);
-	return v;
-}
-
-static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int *budget)
-{
-	const struct ynode *merge = NULL, *found = NULL;
-
-	if (--*budget < 0)
-		return NULL;
-	/* A repeated key: the last one wins, as in kubectl. */
-	for (size_t i = 0; i + 1 < map->n; i += 2) {
-		const struct ynode *k = map->items[i];
-
-		if (!strcmp(k->value, key))
-			found = map->items[i + 1];
-		else if (k->plain && !strcmp(k->value, "<<"))
-			merge = map->items[i + 1];
-	}
-	if (found)
-		return ynode_is_null(found) ? NULL : (struct ynode *)found;
-	return merge ? ymap_merged(merge, key, budget) : NULL;
-}
-
-/* The value of key in a mapping; NULL when absent or null. */
-static struct ynode *ymap_get(const struct ynode *map, const char *key)
-{
-	int budget = YAML_MERGE_BUDGET;
-
-	return ymap_lookup(map, key, &budget);
-}
-
-static const char *ynode_type_name(const struct ynode *n)
-{
-	if (n->type == YNODE_MAP)
-		return "a mapping";
-	if (n->type == YNODE_SEQ)
-		return "a list";
-	return "a scalar";
-}
 
 /* ---- kubeconfig model: one file, then merged --------------------------------------- */
 
@@ -407,68 +155,6 @@ static int kc_seq(struct kc_parse *p, const struct ynode *map, const char *path,
 	return 0;
 }
 
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 with padding; line breaks and blanks ignored (YAML block scalars). */
-static int b64_decode(const char *s, struct kube_blob *out)
-{
-	size_t n = strlen(s), len = 0, quad = 0, pad = 0;
-	unsigned char *d = xmalloc(n / 4 * 3 + 3);
-	uint32_t acc = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i], v;
-
-		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
-			continue;
-		if (c == '=') {
-			if (quad < 2 || ++pad + quad > 4)
-				goto bad;
-			continue;
-		}
-		v = b64_value(c);
-		if (v < 0 || pad)
-			goto bad;
-		acc = acc << 6 | (uint32_t)v;
-		if (++quad == 4) {
-			d[len++] = (unsigned char)(acc >> 16);
-			d[len++] = (unsigned char)(acc >> 8);
-			d[len++] = (unsigned char)acc;
-			quad = 0;
-			acc = 0;
-		}
-	}
-	if (pad) {
-		if (quad + pad != 4)
-			goto bad;
-		acc <<= 6 * pad;
-		d[len++] = (unsigned char)(acc >> 16);
-		if (pad == 1)
-			d[len++] = (unsigned char)(acc >> 8);
-	} else if (quad) {
-		goto bad;
-	}
-	out->data = d;
-	out->len = len;
-	return 0;
-bad:
-	free(d);
-	return -1;
-}
-
 static int kc_base64(struct kc_parse *p, const struct ynode *map, const char *path, const char *key,
 		     struct kube_blob *out, bool *has)
 {
@@ -481,7 +167,7 @@ static int kc_base64(struct kc_parse *p, const struct ynode *map, const char *pa
 		return 0;
 	free(out->data);
 	out->data = NULL;
-	if (b64_decode(s, out) < 0) {
+	if (base64_decode(s, &out->data, &out->len) < 0) {
 		kc_fail(p, path, key, "invalid base64");
 		goto out;
 	}
@@ -529,16 +215,15 @@ static int kc_name(struct kc_parse *p, const struct ynode *item, const char *pat
 	return 0;
 }
 
-static void kube_blob_release(struct kube_blob *b)
+void kube_blob_release(struct kube_blob *b)
 {
-	if (b->data)
-		memset(b->data, 0, b->len); /* key material: do not leave it in freed memory */
+	secret_wipe(b->data, b->len); /* key material: do not leave it in freed memory */
 	free(b->data);
 	b->data = NULL;
 	b->len = 0;
 }
 
-static void kube_blob_copy(struct kube_blob *dst, const struct kube_blob *src)
+void kube_blob_copy(struct kube_blob *dst, const struct kube_blob *src)
 {
 	dst->data = NULL;
 	dst->len = src->len;
@@ -547,13 +232,6 @@ static void kube_blob_copy(struct kube_blob *dst, const struct kube_blob *src)
 		memcpy(dst->data, src->data, src->len);
 		dst->data[src->len] = '\0';
 	}
-}
-
-static void str_free_secret(char *s)
-{
-	if (s)
-		memset(s, 0, strlen(s));
-	free(s);
 }
 
 static void kc_cluster_release(struct kc_cluster *c)
@@ -582,24 +260,17 @@ void kube_exec_free(struct kube_exec *x)
 struct kube_exec *kube_exec_dup(const struct kube_exec *x)
 {
 	struct kube_exec *c;
-	size_t n;
 
 	if (!x)
 		return NULL;
 	c = xcalloc(1, sizeof(*c));
-	c->api_version = xstrdup(x->api_version);
-	c->command = xstrdup(x->command);
-	c->install_hint = x->install_hint ? xstrdup(x->install_hint) : NULL;
-	c->interactive_mode = x->interactive_mode ? xstrdup(x->interactive_mode) : NULL;
+	c->api_version = xstrdup_or_null(x->api_version);
+	c->command = xstrdup_or_null(x->command);
+	c->install_hint = xstrdup_or_null(x->install_hint);
+	c->interactive_mode = xstrdup_or_null(x->interactive_mode);
 	c->provide_cluster_info = x->provide_cluster_info;
-	n = strv_len(x->args);
-	c->args = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		c->args[i] = xstrdup(x->args[i]);
-	n = strv_len(x->env);
-	c->env = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		c->env[i] = xstrdup(x->env[i]);
+	c->args = strv_dup(x->args);
+	c->env = strv_dup(x->env);
 	return c;
 }
 
@@ -608,10 +279,10 @@ static void kc_user_release(struct kc_user *u)
 	free(u->name);
 	free(u->cert_file);
 	free(u->key_file);
-	str_free_secret(u->token);
+	secret_free(u->token);
 	free(u->token_file);
 	free(u->username);
-	str_free_secret(u->password);
+	secret_free(u->password);
 	kube_blob_release(&u->cert_data);
 	kube_blob_release(&u->key_data);
 	free(u->auth_provider);
@@ -1025,6 +696,17 @@ static char *path_dirname(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
+/* The YAML tree of one kubeconfig; messages begin "kubeconfig NAME". */
+static int kc_yaml(struct ydoc *doc, const char *text, size_t len, const char *name,
+		   struct err *err)
+{
+	char *what = xasprintf("kubeconfig %s", name);
+	int rc = ydoc_parse(doc, text, len, what, err);
+
+	free(what);
+	return rc;
+}
+
 static int kc_load_file(struct kc_config *c, const char *file, struct err *err)
 {
 	struct kc_config f = {0};
@@ -1045,7 +727,7 @@ static int kc_load_file(struct kc_config *c, const char *file, struct err *err)
 				source, KC_FILE_LIMIT);
 		goto out;
 	}
-	if (ydoc_parse(&doc, text.data, text.len, source, err) < 0)
+	if (kc_yaml(&doc, text.data, text.len, source, err) < 0)
 		goto out;
 	p.file = source;
 	p.dir = path_dirname(source);
@@ -1562,13 +1244,37 @@ void kube_target_free(struct kube_target *t)
 	kube_blob_release(&t->ca);
 	kube_blob_release(&t->client_cert);
 	kube_blob_release(&t->client_key);
-	str_free_secret(t->token);
+	secret_free(t->token);
 	free(t->token_file);
 	free(t->username);
-	str_free_secret(t->password);
+	secret_free(t->password);
 	kube_exec_free(t->exec);
 	free(t->source);
 	free(t);
+}
+
+struct kube_target *kube_target_dup(const struct kube_target *t)
+{
+	struct kube_target *x = xcalloc(1, sizeof(*x));
+
+	x->name = xstrdup_or_null(t->name);
+	x->cluster_name = xstrdup_or_null(t->cluster_name);
+	x->user_name = xstrdup_or_null(t->user_name);
+	x->server = xstrdup_or_null(t->server);
+	x->namespace = xstrdup_or_null(t->namespace);
+	x->tls_server_name = xstrdup_or_null(t->tls_server_name);
+	x->proxy_url = xstrdup_or_null(t->proxy_url);
+	x->insecure_skip_tls_verify = t->insecure_skip_tls_verify;
+	kube_blob_copy(&x->ca, &t->ca);
+	kube_blob_copy(&x->client_cert, &t->client_cert);
+	kube_blob_copy(&x->client_key, &t->client_key);
+	x->token = xstrdup_or_null(t->token);
+	x->token_file = xstrdup_or_null(t->token_file);
+	x->username = xstrdup_or_null(t->username);
+	x->password = xstrdup_or_null(t->password);
+	x->exec = kube_exec_dup(t->exec);
+	x->source = xstrdup_or_null(t->source);
+	return x;
 }
 
 int kube_config_check_text(const char *text, size_t len, const char *name, struct err *err)
@@ -1581,7 +1287,7 @@ int kube_config_check_text(const char *text, size_t len, const char *name, struc
 	if (len > KC_FILE_LIMIT)
 		return err_set(err, ERR_LIMIT, "kubeconfig %s: larger than the limit of %u bytes",
 			       name, KC_FILE_LIMIT);
-	if (ydoc_parse(&doc, text, len, name, err) < 0)
+	if (kc_yaml(&doc, text, len, name, err) < 0)
 		return -1;
 	p.dir = path_dirname(name);
 	if (doc.root)

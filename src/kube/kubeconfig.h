@@ -14,6 +14,10 @@ struct kube_blob {
 	unsigned char *data;
 	size_t len;
 };
+/* Wipes and frees the data. */
+void kube_blob_release(struct kube_blob *b);
+/* A copy (NUL-terminated, for PEM parsers). */
+void kube_blob_copy(struct kube_blob *dst, const struct kube_blob *src);
 
 /* An exec credential plugin (client.authentication.k8s.io/v1 or v1beta1). */
 struct kube_exec {
@@ -56,6 +60,8 @@ struct kube_target {
  * expanded. Errors are one line naming the file and the field. */
 struct kube_target *kube_target_load(const char *path, const char *context, struct err *err);
 void kube_target_free(struct kube_target *t);
+/* A deep copy (a client must not depend on its caller's target). */
+struct kube_target *kube_target_dup(const struct kube_target *t);
 
 /* The names of all contexts in the given kubeconfig(s) (NULL-terminated, strv_free). */
 char **kube_context_names(const char *path, struct err *err);

@@ -10,15 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <yaml.h>
 
 #include "embed.h"
 #include "kube.h"
+#include "ydoc.h"
 
 /* the deploy/ templates, ending with {NULL} (src/kube/CMakeLists.txt) */
 extern const struct embedded_file kube_deploy_files[];
 
-#define YAML_MAX_DEPTH 64
+#define TEMPLATE_NODE_LIMIT 10000
 #define NS_GONE_WAIT_MS 60000L
 
 const char *kube_apply_result_name(enum kube_apply_result r)
@@ -111,7 +111,7 @@ fail:
 	return NULL;
 }
 
-/* ---- YAML -> JSON (libyaml document API) ------------------------------------------------- */
+/* ---- YAML -> JSON (over the ydoc tree kubeconfigs use) ----------------------------------- */
 
 static bool plain_int(const char *s)
 {
@@ -127,14 +127,14 @@ static bool plain_int(const char *s)
 	return strlen(s) < 16;
 }
 
-static struct cJSON *yaml_scalar(yaml_node_t *n, const struct vars *v, struct err *err)
+static struct cJSON *scalar_json(const struct ynode *n, const struct vars *v, struct err *err)
 {
-	char *s = subst((const char *)n->data.scalar.value, v, err);
+	char *s = subst(n->value, v, err);
 	struct cJSON *j;
 
 	if (!s)
 		return NULL;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+	if (!n->plain)
 		j = cJSON_CreateString(s);
 	else if (!strcmp(s, "null") || !strcmp(s, "~") || !*s)
 		j = cJSON_CreateNull();
@@ -150,41 +150,33 @@ static struct cJSON *yaml_scalar(yaml_node_t *n, const struct vars *v, struct er
 	return j;
 }
 
-static struct cJSON *yaml_node(yaml_document_t *doc, yaml_node_t *n, const struct vars *v,
-			       int depth, struct err *err)
+/* budget: nodes left to emit (aliases may repeat a subtree many times over). */
+static struct cJSON *node_json(const struct ynode *n, const struct vars *v, size_t *budget,
+			       struct err *err)
 {
-	struct cJSON *j = NULL, *child;
+	struct cJSON *j, *child;
 
-	if (!n || depth > YAML_MAX_DEPTH) {
-		err_set(err, ERR_INTERNAL, "template: document too deep or broken");
+	if (*budget == 0) {
+		err_set(err, ERR_LIMIT, "template: more than %d YAML nodes", TEMPLATE_NODE_LIMIT);
 		return NULL;
 	}
-	if (n->type == YAML_SCALAR_NODE)
-		return yaml_scalar(n, v, err);
-	if (n->type == YAML_SEQUENCE_NODE) {
+	--*budget;
+	if (n->type == YNODE_SCALAR)
+		return scalar_json(n, v, err);
+	if (n->type == YNODE_SEQ) {
 		j = cJSON_CreateArray();
-		for (yaml_node_item_t *it = n->data.sequence.items.start;
-		     it < n->data.sequence.items.top; it++) {
-			child = yaml_node(doc, yaml_document_get_node(doc, *it), v, depth + 1, err);
-			if (!child)
+		for (size_t i = 0; i < n->n; i++) {
+			if (!(child = node_json(n->items[i], v, budget, err)))
 				goto fail;
 			cJSON_AddItemToArray(j, child);
 		}
 		return j;
 	}
 	j = cJSON_CreateObject();
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = yaml_document_get_node(doc, p->key);
-
-		if (!k || k->type != YAML_SCALAR_NODE) {
-			err_set(err, ERR_INTERNAL, "template: mapping key is not a scalar");
+	for (size_t i = 0; i + 1 < n->n; i += 2) { /* key, value, ... (keys are scalars) */
+		if (!(child = node_json(n->items[i + 1], v, budget, err)))
 			goto fail;
-		}
-		child = yaml_node(doc, yaml_document_get_node(doc, p->value), v, depth + 1, err);
-		if (!child)
-			goto fail;
-		cJSON_AddItemToObject(j, (const char *)k->data.scalar.value, child);
+		cJSON_AddItemToObject(j, n->items[i]->value, child);
 	}
 	return j;
 fail:
@@ -195,24 +187,17 @@ fail:
 static struct cJSON *yaml_to_json(const char *text, size_t len, const struct vars *v,
 				  struct err *err)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
+	size_t budget = TEMPLATE_NODE_LIMIT;
 	struct cJSON *j = NULL;
+	struct ydoc doc;
 
-	if (!yaml_parser_initialize(&parser)) {
-		err_set(err, ERR_INTERNAL, "libyaml initialisation failed");
+	if (ydoc_parse(&doc, text, len, "template", err) < 0)
 		return NULL;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		err_set(err, ERR_INTERNAL, "template: YAML error at line %zu: %s",
-			parser.problem_mark.line + 1, parser.problem ? parser.problem : "?");
-		yaml_parser_delete(&parser);
-		return NULL;
-	}
-	j = yaml_node(&doc, yaml_document_get_root_node(&doc), v, 0, err);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	if (doc.root)
+		j = node_json(doc.root, v, &budget, err);
+	else
+		err_set(err, ERR_INTERNAL, "template: empty document");
+	ydoc_release(&doc);
 	return j;
 }
 

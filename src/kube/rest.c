@@ -86,71 +86,6 @@ static const char *const method_names[] = {"GET", "POST", "PUT", "PATCH", "DELET
 
 /* ---- target copy (the client must not depend on the caller's target lifetime) ---------- */
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-static char **strv_dup(char *const *v)
-{
-	size_t n = v ? strv_len(v) : 0;
-	char **out = xcalloc(n + 1, sizeof(*out));
-
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
-static void blob_dup(struct kube_blob *dst, const struct kube_blob *src)
-{
-	dst->len = src->len;
-	dst->data = NULL;
-	if (src->data && src->len) {
-		dst->data = xmalloc(src->len);
-		memcpy(dst->data, src->data, src->len);
-	}
-}
-
-static struct kube_exec *exec_dup(const struct kube_exec *e)
-{
-	struct kube_exec *x;
-
-	if (!e)
-		return NULL;
-	x = xcalloc(1, sizeof(*x));
-	x->api_version = dup_or_null(e->api_version);
-	x->command = dup_or_null(e->command);
-	x->args = strv_dup(e->args);
-	x->env = strv_dup(e->env);
-	x->install_hint = dup_or_null(e->install_hint);
-	x->provide_cluster_info = e->provide_cluster_info;
-	return x;
-}
-
-static struct kube_target *target_dup(const struct kube_target *t)
-{
-	struct kube_target *x = xcalloc(1, sizeof(*x));
-
-	x->name = dup_or_null(t->name);
-	x->cluster_name = dup_or_null(t->cluster_name);
-	x->user_name = dup_or_null(t->user_name);
-	x->server = dup_or_null(t->server);
-	x->namespace = dup_or_null(t->namespace);
-	x->tls_server_name = dup_or_null(t->tls_server_name);
-	x->proxy_url = dup_or_null(t->proxy_url);
-	x->insecure_skip_tls_verify = t->insecure_skip_tls_verify;
-	blob_dup(&x->ca, &t->ca);
-	blob_dup(&x->client_cert, &t->client_cert);
-	blob_dup(&x->client_key, &t->client_key);
-	x->token = dup_or_null(t->token);
-	x->token_file = dup_or_null(t->token_file);
-	x->username = dup_or_null(t->username);
-	x->password = dup_or_null(t->password);
-	x->exec = exec_dup(t->exec);
-	x->source = dup_or_null(t->source);
-	return x;
-}
-
 /* ---- loop ------------------------------------------------------------------------------ */
 
 struct kube_loop *kube_loop_new(struct err *err)
@@ -275,7 +210,7 @@ struct kube_client *kube_client_new(struct kube_loop *loop, const struct kube_ta
 	if (opts)
 		o = *opts;
 	c->loop = loop;
-	c->t = target_dup(t);
+	c->t = kube_target_dup(t);
 	c->name = xstrdup(o.name ? o.name : t->name ? t->name : t->server ? t->server : "?");
 	c->connect_ms = o.connect_timeout_ms > 0 ? o.connect_timeout_ms : DEFAULT_CONNECT_MS;
 	c->timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : DEFAULT_TIMEOUT_MS;
@@ -576,10 +511,7 @@ static int build_headers(struct kube_call *call, struct err *err)
 	for (char **h = call->headers; h && *h; h++)
 		call->hdrs = curl_slist_append(call->hdrs, *h);
 out:
-	/* the buffer held a credential: wipe before freeing */
-	if (auth.data)
-		memset(auth.data, 0, auth.cap);
-	buf_release(&auth);
+	buf_release_secret(&auth); /* it held a credential */
 	free(ua);
 	free(ct);
 	return rc;
@@ -1016,7 +948,7 @@ struct kube_call *kube_call_start(struct kube_client *c, const struct kube_reque
 		memcpy(call->body, req->body, call->body_len);
 		call->body[call->body_len] = '\0';
 	}
-	call->content_type = dup_or_null(req->content_type);
+	call->content_type = xstrdup_or_null(req->content_type);
 	call->headers = strv_dup((char *const *)req->headers);
 	call->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : c->timeout_ms;
 	call->retry_post = req->retry_post;
@@ -1305,8 +1237,8 @@ int kube_list_start(struct kube_client *c, const char *path, const struct kube_l
 
 	s->c = c;
 	s->path = xstrdup(path);
-	s->label_selector = dup_or_null(o->label_selector);
-	s->field_selector = dup_or_null(o->field_selector);
+	s->label_selector = xstrdup_or_null(o->label_selector);
+	s->field_selector = xstrdup_or_null(o->field_selector);
 	s->page_size = o->page_size > 0 ? o->page_size : 500;
 	s->on_item = o->on_item;
 	s->on_done = o->on_done;

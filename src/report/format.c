@@ -18,6 +18,14 @@ void fmt_rtt(uint32_t us, char *dst, size_t dstsz)
 		snprintf(dst, dstsz, "%.2fs", us / 1e6);
 }
 
+void fmt_took(const struct store_run_info *ri, char *dst, size_t dstsz)
+{
+	if (ri->finished_ms > ri->started_ms)
+		time_format_duration(ri->finished_ms - ri->started_ms, dst, dstsz);
+	else
+		str_copy(dst, dstsz, "-");
+}
+
 double loss_pct(int64_t sent, int64_t received)
 {
 	if (sent <= 0)
@@ -34,34 +42,12 @@ const char *family_name(int family)
 
 void json_put_str(FILE *f, const char *s, bool html)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	struct buf b;
 
-	putc('"', f);
-	for (; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || (html && (*p == '<' || *p == '>' || *p == '&')))
-				fprintf(f, "\\u%04x", *p);
-			else
-				putc(*p, f);
-		}
-	}
-	putc('"', f);
+	buf_init(&b, 0);
+	(void)buf_put_json_str(&b, s, html); /* unbounded: cannot fail */
+	fwrite(b.data, 1, b.len, f);
+	buf_release(&b);
 }
 
 void xml_put(FILE *f, const char *s)
@@ -108,36 +94,4 @@ void csv_put(FILE *f, const char *s)
 		putc(*s, f);
 	}
 	putc('"', f);
-}
-
-static void mask_names(unsigned mask, int max, const char *(*name)(int), char *dst, size_t dstsz)
-{
-	size_t len = 0;
-
-	dst[0] = '\0';
-	for (int i = 0; i < max && len < dstsz; i++) {
-		if (!(mask & (1u << i)))
-			continue;
-		len += (size_t)snprintf(dst + len, dstsz - len, "%s%s", len ? "," : "", name(i));
-	}
-}
-
-static const char *proto_name_int(int i)
-{
-	return probe_protocol_name(i);
-}
-
-static const char *net_name_int(int i)
-{
-	return store_network_name(i);
-}
-
-void mask_protocols(unsigned mask, char *dst, size_t dstsz)
-{
-	mask_names(mask, PROTO_MAX, proto_name_int, dst, dstsz);
-}
-
-void mask_networks(unsigned mask, char *dst, size_t dstsz)
-{
-	mask_names(mask, STORE_NET_MAX, net_name_int, dst, dstsz);
 }

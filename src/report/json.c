@@ -42,29 +42,13 @@ static void put_list(FILE *f, const char *comma_list)
 	putc(']', f);
 }
 
-static void put_mask(FILE *f, unsigned mask, int max, const char *(*name)(int))
+/* A JSON array of the names of the bits set in mask (names are plain words). */
+static void put_mask(FILE *f, unsigned mask, const char *const *names, size_t n)
 {
-	bool first = true;
+	char *list = str_join_bits(mask, names, n, "\",\"");
 
-	putc('[', f);
-	for (int i = 0; i < max; i++) {
-		if (!(mask & (1u << i)))
-			continue;
-		fputs(first ? "" : ",", f);
-		json_put_str(f, name(i), false);
-		first = false;
-	}
-	putc(']', f);
-}
-
-static const char *proto_name_i(int i)
-{
-	return probe_protocol_name(i);
-}
-
-static const char *net_name_i(int i)
-{
-	return store_network_name(i);
+	fprintf(f, *list ? "[\"%s\"]" : "[]", list);
+	free(list);
 }
 
 /* The stored options, re-printed by cJSON so a damaged value can never break the
@@ -87,8 +71,10 @@ static void put_options(FILE *f, const char *text)
 
 static void run_object(struct rctx *r)
 {
+	static const char *const family_numbers[] = {"4", "6"};
 	const struct store_run_info *ri = r->run;
 	FILE *f = r->out;
+	char *families;
 
 	fprintf(f, "\"run\":{\"id\":%lld,\"parent_id\":", (long long)ri->id);
 	if (ri->parent_id)
@@ -109,11 +95,12 @@ static void run_object(struct rctx *r)
 	fputs(",\"dst_clusters\":", f);
 	put_list(f, ri->dst_clusters);
 	fputs(",\"protocols\":", f);
-	put_mask(f, ri->protocols, PROTO_MAX, proto_name_i);
-	fprintf(f, ",\"families\":[%s%s%s]", ri->families & STORE_FAMILY_V4 ? "4" : "",
-		(ri->families & 3) == 3 ? "," : "", ri->families & STORE_FAMILY_V6 ? "6" : "");
+	put_mask(f, ri->protocols, probe_protocol_names, PROTO_MAX);
+	families = str_join_bits(ri->families, family_numbers, ARRAY_SIZE(family_numbers), ",");
+	fprintf(f, ",\"families\":[%s]", families);
+	free(families);
 	fputs(",\"networks\":", f);
-	put_mask(f, ri->networks, STORE_NET_MAX, net_name_i);
+	put_mask(f, ri->networks, store_network_names, STORE_NET_MAX);
 	fprintf(f, ",\"planned\":%lld,\"merged\":%s,\"options\":", (long long)ri->planned,
 		r->o.merged ? "true" : "false");
 	put_options(f, ri->options_json);

@@ -29,6 +29,8 @@ int rctx_results(struct rctx *r, bool failed_only,
 
 /* "812us", "1.52ms", "12.3ms", "2.05s"; "-" for 0. */
 void fmt_rtt(uint32_t us, char *dst, size_t dstsz);
+/* How long the run took ("4m05s"), "-" while it runs. */
+void fmt_took(const struct store_run_info *ri, char *dst, size_t dstsz);
 /* Lost probes in percent (0 when nothing was sent). */
 double loss_pct(int64_t sent, int64_t received);
 /* "IPv4" / "IPv6". */
@@ -40,9 +42,6 @@ void json_put_str(FILE *f, const char *s, bool html);
 void xml_put(FILE *f, const char *s);
 /* One CSV field (RFC 4180: quoted when it holds a comma, quote, CR or LF). */
 void csv_put(FILE *f, const char *s);
-/* Comma list of names from a bit mask. */
-void mask_protocols(unsigned mask, char *dst, size_t dstsz);
-void mask_networks(unsigned mask, char *dst, size_t dstsz);
 
 /* ---- writers ---- */
 int report_table(struct rctx *r);

@@ -6,87 +6,16 @@
 
 #include "report_int.h"
 
-enum tcolor { C_NONE = 0, C_RED, C_GREEN, C_YELLOW, C_BOLD, C_DIM };
-
-static const char *const ansi[] = {
-    [C_NONE] = "",	     [C_RED] = "\033[31m", [C_GREEN] = "\033[32m",
-    [C_YELLOW] = "\033[33m", [C_BOLD] = "\033[1m", [C_DIM] = "\033[2m",
-};
-
-/* Plain aligned columns; cells are measured without their colour codes. */
-struct ttable {
-	size_t ncols;
-	const char *const *headers;
-	unsigned right; /* bit per right-aligned column */
-	char **cells;
-	unsigned char *colors;
-	size_t n, cap;
-};
-
-static void tt_row(struct ttable *t, const unsigned char *colors, ...)
+/* A table of the report, coloured when the report is. */
+static struct table *report_table_new(const struct rctx *r, const char *const *headers,
+				      size_t ncols, size_t first_right)
 {
-	va_list ap;
+	struct table *t = table_new(headers, ncols);
 
-	t->cells = xgrow(t->cells, &t->cap, (t->n + 1) * t->ncols, sizeof(*t->cells));
-	t->colors = xrealloc(t->colors, t->cap);
-	va_start(ap, colors);
-	for (size_t c = 0; c < t->ncols; c++) {
-		t->cells[t->n * t->ncols + c] = xstrdup(va_arg(ap, const char *));
-		t->colors[t->n * t->ncols + c] = colors ? colors[c] : C_NONE;
-	}
-	va_end(ap);
-	t->n++;
-}
-
-static void tt_cell(FILE *f, const char *s, size_t width, bool right, enum tcolor color,
-		    bool use_color, bool last)
-{
-	size_t len = strlen(s);
-	size_t pad = width > len ? width - len : 0;
-
-	if (right)
-		fprintf(f, "%*s", (int)pad, "");
-	if (use_color && color)
-		fprintf(f, "%s%s\033[0m", ansi[color], s);
-	else
-		fputs(s, f);
-	if (!right && !last)
-		fprintf(f, "%*s", (int)pad, "");
-	if (!last)
-		fputs("  ", f);
-}
-
-static void tt_print(const struct ttable *t, FILE *f, bool color)
-{
-	size_t *w = xcalloc(t->ncols, sizeof(*w));
-
-	for (size_t c = 0; c < t->ncols; c++) {
-		w[c] = strlen(t->headers[c]);
-		for (size_t i = 0; i < t->n; i++) {
-			size_t len = strlen(t->cells[i * t->ncols + c]);
-
-			w[c] = len > w[c] ? len : w[c];
-		}
-	}
-	for (size_t c = 0; c < t->ncols; c++)
-		tt_cell(f, t->headers[c], w[c], t->right & (1u << c), C_BOLD, color,
-			c + 1 == t->ncols);
-	putc('\n', f);
-	for (size_t i = 0; i < t->n; i++) {
-		for (size_t c = 0; c < t->ncols; c++)
-			tt_cell(f, t->cells[i * t->ncols + c], w[c], t->right & (1u << c),
-				t->colors[i * t->ncols + c], color, c + 1 == t->ncols);
-		putc('\n', f);
-	}
-	free(w);
-}
-
-static void tt_free(struct ttable *t)
-{
-	for (size_t i = 0; i < t->n * t->ncols; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	free(t->colors);
+	for (size_t c = first_right; c < ncols; c++)
+		table_align_right(t, c);
+	table_use_color(t, r->o.color);
+	return t;
 }
 
 static void heading(struct rctx *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -96,12 +25,12 @@ static void heading(struct rctx *r, const char *fmt, ...)
 	va_list ap;
 
 	if (r->o.color)
-		fputs(ansi[C_BOLD], r->out);
+		fputs(color_ansi(COLOR_BOLD), r->out);
 	va_start(ap, fmt);
 	vfprintf(r->out, fmt, ap);
 	va_end(ap);
 	if (r->o.color)
-		fputs("\033[0m", r->out);
+		fputs(COLOR_RESET, r->out);
 	putc('\n', r->out);
 }
 
@@ -110,14 +39,11 @@ static void heading(struct rctx *r, const char *fmt, ...)
 static void run_header(struct rctx *r)
 {
 	const struct store_run_info *ri = r->run;
-	char when[32], took[32], protos[64];
+	char *protos = str_join_bits(ri->protocols, probe_protocol_names, PROTO_MAX, ",");
+	char when[32], took[32];
 
 	time_format_iso(ri->started_ms, when, sizeof(when));
-	if (ri->finished_ms > ri->started_ms)
-		time_format_duration(ri->finished_ms - ri->started_ms, took, sizeof(took));
-	else
-		str_copy(took, sizeof(took), "-");
-	mask_protocols(ri->protocols, protos, sizeof(protos));
+	fmt_took(ri, took, sizeof(took));
 	heading(r, "run %lld: %s -> %s, %s, %s", (long long)ri->id, ri->src_clusters,
 		ri->dst_clusters, protos, store_run_status_name(ri->status));
 	fprintf(r->out, "started %s, took %s", when, took);
@@ -125,6 +51,7 @@ static void run_header(struct rctx *r)
 		fprintf(r->out, ", resumes run %lld (%s view)", (long long)ri->parent_id,
 			r->o.merged ? "merged" : "this run's results only");
 	putc('\n', r->out);
+	free(protos);
 }
 
 /* ---- summary ----------------------------------------------------------------------------- */
@@ -136,29 +63,30 @@ static const char *const sum_net_headers[] = {"SRC",	 "DST",	    "PROTO",  "FAMI
 					      "LOSS",	 "RTT P50", "RTT P99"};
 
 /* The NETWORK column, when shown, is the fifth: every later column moves right by one. */
-static void summary_row_add(struct ttable *t, const struct summary_row *s, int64_t *tot)
+static void summary_row_add(struct table *t, bool by_network, const struct summary_row *s,
+			    int64_t *tot)
 {
 	char pairs[24], passed[24], failed[24], loss[16], p50[16], p99[16];
 	double lp = loss_pct(s->sent, s->received);
-	unsigned char colors[11] = {0};
-	size_t off = t->ncols == 11;
+	size_t off = by_network;
+	const char *cells[11] = {s->src, s->dst, probe_protocol_name(s->protocol),
+				 family_name(s->family)};
+	const char *rest[] = {pairs, passed, failed, loss, p50, p99};
 
+	if (by_network)
+		cells[4] = store_network_name(s->network);
+	for (size_t i = 0; i < ARRAY_SIZE(rest); i++)
+		cells[4 + off + i] = rest[i];
 	snprintf(pairs, sizeof(pairs), "%lld", (long long)s->results);
 	snprintf(passed, sizeof(passed), "%lld", (long long)s->passed);
 	snprintf(failed, sizeof(failed), "%lld", (long long)s->failed);
 	snprintf(loss, sizeof(loss), "%.1f%%", lp);
 	fmt_rtt(s->p50, p50, sizeof(p50));
 	fmt_rtt(s->p99, p99, sizeof(p99));
-	colors[5 + off] = s->failed ? C_NONE : C_GREEN;
-	colors[6 + off] = s->failed ? C_RED : C_NONE;
-	colors[7 + off] = lp > 0 ? C_YELLOW : C_NONE;
-	if (off)
-		tt_row(t, colors, s->src, s->dst, probe_protocol_name(s->protocol),
-		       family_name(s->family), store_network_name(s->network), pairs, passed,
-		       failed, loss, p50, p99);
-	else
-		tt_row(t, colors, s->src, s->dst, probe_protocol_name(s->protocol),
-		       family_name(s->family), pairs, passed, failed, loss, p50, p99);
+	table_add_row(t, cells);
+	table_color_cell(t, 5 + off, s->failed ? COLOR_NONE : COLOR_GREEN);
+	table_color_cell(t, 6 + off, s->failed ? COLOR_RED : COLOR_NONE);
+	table_color_cell(t, 7 + off, lp > 0 ? COLOR_YELLOW : COLOR_NONE);
 	tot[0] += s->results;
 	tot[1] += s->passed;
 	tot[2] += s->failed;
@@ -166,25 +94,28 @@ static void summary_row_add(struct ttable *t, const struct summary_row *s, int64
 
 static int summary_print(struct rctx *r)
 {
-	struct ttable t = {.ncols = 10, .headers = sum_headers, .right = 0x3f0};
+	struct table *t;
 	struct summary_row *rows;
 	int64_t tot[3] = {0};
+	bool by_network = summary_by_network(r);
 	size_t n;
 
-	if (summary_by_network(r))
-		t = (struct ttable){.ncols = 11, .headers = sum_net_headers, .right = 0x7e0};
 	if (summary_load(r, &rows, &n) < 0)
 		return -1;
+	if (by_network)
+		t = report_table_new(r, sum_net_headers, ARRAY_SIZE(sum_net_headers), 5);
+	else
+		t = report_table_new(r, sum_headers, ARRAY_SIZE(sum_headers), 4);
 	for (size_t i = 0; i < n; i++)
-		summary_row_add(&t, &rows[i], tot);
+		summary_row_add(t, by_network, &rows[i], tot);
 	putc('\n', r->out);
 	heading(r, "SUMMARY (%lld results: %lld passed, %lld failed)", (long long)tot[0],
 		(long long)tot[1], (long long)tot[2]);
 	if (n)
-		tt_print(&t, r->out, r->o.color);
+		table_print(t, r->out);
 	else
 		fputs("no results\n", r->out);
-	tt_free(&t);
+	table_free(t);
 	summary_free(rows, n);
 	return 0;
 }
@@ -208,57 +139,36 @@ struct fail_group {
 };
 
 struct fail_ctx {
-	struct ttable t;
+	struct table *t;
 	size_t cap;
 	int64_t n, shown;
 	int64_t by_error[PROBE_ERROR_MAX];
 	struct fail_group g;
 };
 
-static void group_names(unsigned mask, int max, const char *(*name)(int), char *dst, size_t dstsz)
-{
-	size_t len = 0;
-
-	dst[0] = '\0';
-	for (int i = 0; i < max && len < dstsz; i++)
-		if (mask & (1u << i))
-			len += (size_t)snprintf(dst + len, dstsz - len, "%s%s", len ? "," : "",
-						name(i));
-}
-
-static const char *proto_i(int i)
-{
-	return probe_protocol_name(i);
-}
-
-static const char *fam_i(int i)
-{
-	return i ? "IPv6" : "IPv4";
-}
-
-static const char *net_i(int i)
-{
-	return store_network_name(i);
-}
-
 static void group_flush(struct fail_ctx *fc)
 {
 	struct fail_group *g = &fc->g;
-	unsigned char colors[10] = {0};
-	char protos[32], fams[16], nets[48], loss[16], rtt[16];
+	static const char *const families[] = {"IPv4", "IPv6"};
+	char loss[16], rtt[16];
 
 	if (!g->open)
 		return;
-	if (fc->t.n < fc->cap) {
-		group_names(g->protos, PROTO_MAX, proto_i, protos, sizeof(protos));
-		group_names(g->fams, 2, fam_i, fams, sizeof(fams));
-		group_names(g->nets, STORE_NET_MAX, net_i, nets, sizeof(nets));
+	if (table_rows(fc->t) < fc->cap) {
+		char *protos = str_join_bits(g->protos, probe_protocol_names, PROTO_MAX, ",");
+		char *fams = str_join_bits(g->fams, families, ARRAY_SIZE(families), ",");
+		char *nets = str_join_bits(g->nets, store_network_names, STORE_NET_MAX, ",");
+		const char *cells[] = {g->src_cluster, g->src_name, g->dst_cluster, g->dst_name,
+				       protos, fams, nets, probe_error_name(g->error), loss, rtt};
+
 		snprintf(loss, sizeof(loss), "%.0f%%", loss_pct(g->sent, g->received));
 		fmt_rtt(g->rtt, rtt, sizeof(rtt));
-		colors[7] = g->error == PROBE_LOSS ? C_YELLOW : C_RED;
-		tt_row(&fc->t, colors, g->src_cluster, g->src_name, g->dst_cluster, g->dst_name,
-		       protos, fams, nets, probe_error_name(g->error), loss, rtt);
+		table_add_row(fc->t, cells);
+		table_color_cell(fc->t, 7, g->error == PROBE_LOSS ? COLOR_YELLOW : COLOR_RED);
 		fc->shown += g->results;
+		free(protos);
+		free(fams);
+		free(nets);
 	}
 	free(g->src_cluster);
 	free(g->src_name);
@@ -279,7 +189,7 @@ static int fail_cb(const struct store_result_row *row, void *ctx)
 	if (g->open &&
 	    (g->src != res->src_node || g->dst != res->dst_node || g->error != res->error))
 		group_flush(fc);
-	if (fc->t.n >= fc->cap)
+	if (table_rows(fc->t) >= fc->cap)
 		return 0; /* keep counting: the total and the error mix are exact */
 	if (!g->open) {
 		g->open = true;
@@ -320,7 +230,7 @@ static void error_mix(struct rctx *r, const struct fail_ctx *fc)
 
 static int failures_print(struct rctx *r)
 {
-	struct fail_ctx fc = {.t = {.ncols = 10, .headers = fail_headers, .right = 0x300},
+	struct fail_ctx fc = {.t = report_table_new(r, fail_headers, ARRAY_SIZE(fail_headers), 8),
 			      .cap = r->o.max_failures};
 	int rc = -1;
 
@@ -332,7 +242,7 @@ static int failures_print(struct rctx *r)
 		goto out;
 	putc('\n', r->out);
 	heading(r, "FAILURES (%lld results)", (long long)fc.n);
-	tt_print(&fc.t, r->out, r->o.color);
+	table_print(fc.t, r->out);
 	if (fc.n > fc.shown)
 		fprintf(r->out,
 			"%lld more failing results \xe2\x80\x94 see netctl report --run %lld%s\n",
@@ -342,23 +252,23 @@ static int failures_print(struct rctx *r)
 out:
 	fc.cap = 0;
 	group_flush(&fc);
-	tt_free(&fc.t);
+	table_free(fc.t);
 	return rc;
 }
 
 /* ---- verdicts ------------------------------------------------------------------------------ */
 
-static enum tcolor verdict_color(enum verdict_kind k)
+static enum text_color verdict_color(enum verdict_kind k)
 {
 	switch (k) {
 	case VERDICT_HEALTHY:
-		return C_GREEN;
+		return COLOR_GREEN;
 	case VERDICT_LOSSY_PATH:
 	case VERDICT_NOT_PROBED:
 	case VERDICT_NO_RESULTS:
-		return C_YELLOW;
+		return COLOR_YELLOW;
 	default:
-		return C_RED;
+		return COLOR_RED;
 	}
 }
 
@@ -372,10 +282,10 @@ static int verdicts_print(struct rctx *r)
 	heading(r, "VERDICTS");
 	for (size_t i = 0; i < verdict_count(vl); i++) {
 		const struct verdict *v = verdict_get(vl, i);
-		enum tcolor c = verdict_color(v->kind);
+		enum text_color c = verdict_color(v->kind);
 
 		if (r->o.color)
-			fprintf(r->out, "%s*\033[0m %s\n", ansi[c], v->text);
+			fprintf(r->out, "%s*" COLOR_RESET " %s\n", color_ansi(c), v->text);
 		else
 			fprintf(r->out, "* %s\n", v->text);
 	}

@@ -218,7 +218,7 @@ static void give_up(struct probe_req *r, const char *why)
 					    r->protocols & ~r->seen[i], PROBE_AGENT_LOST);
 	if (store_run_node_set_floater(e->st, e->res->run_id, e->nodes[r->src].id,
 				       STORE_FLOATER_LOST, &err) < 0)
-		log_warn("%s", err.msg);
+		engine_warn(e, "%s", err.msg);
 }
 
 static struct probe_req *req_new(struct engine *e, uint32_t src, enum plan_sender sender,

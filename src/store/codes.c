@@ -3,7 +3,7 @@
 
 #include "store_int.h"
 
-static const char *const network_names[STORE_NET_MAX] = {"pod", "host", "pod-host", "host-pod"};
+const char *const store_network_names[STORE_NET_MAX] = {"pod", "host", "pod-host", "host-pod"};
 static const char *const status_names[STORE_RUN_STATUS_MAX] = {"running", "done", "interrupted",
 							       "failed"};
 static const char *const floater_names[STORE_FLOATER_STATE_MAX] = {"unknown", "ready", "not-ready",
@@ -13,13 +13,13 @@ static const char *const diff_names[STORE_DIFF_KIND_MAX] = {
 
 const char *store_network_name(enum store_network n)
 {
-	return (unsigned)n < STORE_NET_MAX ? network_names[n] : "?";
+	return (unsigned)n < STORE_NET_MAX ? store_network_names[n] : "?";
 }
 
 int store_network_parse(const char *name)
 {
 	for (int i = 0; i < STORE_NET_MAX; i++)
-		if (str_eq(name, network_names[i]))
+		if (str_eq(name, store_network_names[i]))
 			return i;
 	return -1;
 }

@@ -432,3 +432,9 @@ void store_close(struct store *st)
 	free(st->path);
 	free(st);
 }
+
+void store_set_warn(struct store *st, void (*warn)(void *arg, const char *text), void *arg)
+{
+	st->warn = warn;
+	st->warn_arg = arg;
+}

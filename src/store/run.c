@@ -1,72 +1,12 @@
-/* store: runs — begin/finish, owner liveness, history, lineage, deletion. */
-#include <errno.h>
-#include <fcntl.h>
+/* store: runs — begin/finish, marking runs of dead owners interrupted, history, lineage,
+ * deletion. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store_int.h"
 
-/* ---- owner identity: pid + boot id + process start time (pid reuse proof) --------------- */
-
-static void boot_id_read(char *dst, size_t dstsz)
-{
-	struct buf b;
-	struct err err = ERR_INIT;
-
-	dst[0] = '\0';
-	buf_init(&b, 128);
-	if (file_read_all("/proc/sys/kernel/random/boot_id", 128, &b, &err) == 0) {
-		b.data[strcspn(b.data, "\n")] = '\0';
-		str_copy(dst, dstsz, b.data);
-	}
-	buf_release(&b);
-}
-
-/* Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat);
- * -1 when the process does not exist. */
-static int64_t proc_start_time(long pid)
-{
-	char path[64], text[1024];
-	int64_t start = -1;
-	ssize_t n;
-	char *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	text[n] = '\0';
-	/* The command name may hold spaces and ')': fields resume after the last ')'. */
-	p = strrchr(text, ')');
-	if (!p || p[1] != ' ')
-		return -1;
-	/* A zombie still has its stat file, but it will never write again. */
-	if (p[2] == 'Z')
-		return -1;
-	/* p + 1 is the space before field 3; walk to the space before field 22. */
-	for (int field = 3; field < 22 && p; field++)
-		p = strchr(p + 2, ' ');
-	if (p)
-		start = strtoll(p + 1, NULL, 10);
-	return start;
-}
-
-static bool owner_alive(long pid, const char *boot, int64_t start)
-{
-	char now_boot[64];
-
-	boot_id_read(now_boot, sizeof(now_boot));
-	if (!str_eq(boot, now_boot))
-		return false;
-	return proc_start_time(pid) == start;
-}
+/* ---- runs of dead owners ---------------------------------------------------------------- */
 
 int store_runs_reap(struct store *st, struct err *err)
 {
@@ -80,7 +20,7 @@ int store_runs_reap(struct store *st, struct err *err)
 		return -1;
 	/* Bounded per call: more than 256 dead runs at once is reaped over several opens. */
 	while (n < (int)ARRAY_SIZE(dead) && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (!owner_alive(sqlite3_column_int(s, 1), store_col_text(s, 2),
+		if (!store_owner_alive(sqlite3_column_int(s, 1), store_col_text(s, 2),
 				 sqlite3_column_int64(s, 3)))
 			dead[n++] = sqlite3_column_int64(s, 0);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -113,34 +53,6 @@ int store_runs_reap(struct store *st, struct err *err)
 
 /* ---- begin / finish ---------------------------------------------------------------------- */
 
-static int mask_list(struct buf *b, unsigned mask, int max, const char *(*name)(int))
-{
-	bool first = true;
-
-	for (int i = 0; i < max; i++) {
-		if (!(mask & (1u << i)))
-			continue;
-		buf_printf(b, "%s%s", first ? "" : ",", name(i));
-		first = false;
-	}
-	return 0;
-}
-
-static const char *proto_name(int i)
-{
-	return probe_protocol_name((enum probe_protocol)i);
-}
-
-static const char *family_name(int i)
-{
-	return i == 0 ? "4" : "6";
-}
-
-static const char *net_name(int i)
-{
-	return store_network_name((enum store_network)i);
-}
-
 struct key_cluster {
 	char *name;
 	unsigned roles;
@@ -155,10 +67,11 @@ static int key_cluster_cmp(const void *a, const void *b)
 static char *compare_key(struct store *st, const struct store_run_spec *sp, struct err *err)
 {
 	static const char *const roles[] = {"?", "src", "dst", "src+dst"};
+	static const char *const families[] = {"4", "6"};
 	struct key_cluster *kc = xcalloc(sp->n_clusters + 1, sizeof(*kc));
 	sqlite3_stmt *s = store_prepare(st, "SELECT name FROM clusters WHERE id = ?1", err);
+	char *key = NULL, *protos, *fams, *nets;
 	struct buf b;
-	char *key = NULL;
 
 	buf_init(&b, 0);
 	if (!s)
@@ -178,12 +91,13 @@ static char *compare_key(struct store *st, const struct store_run_spec *sp, stru
 	buf_puts(&b, "clusters=");
 	for (size_t i = 0; i < sp->n_clusters; i++)
 		buf_printf(&b, "%s%s:%s", i ? "," : "", kc[i].name, roles[kc[i].roles]);
-	buf_puts(&b, ";protocols=");
-	mask_list(&b, sp->protocols, PROTO_MAX, proto_name);
-	buf_puts(&b, ";families=");
-	mask_list(&b, sp->families, 2, family_name);
-	buf_puts(&b, ";networks=");
-	mask_list(&b, sp->networks, STORE_NET_MAX, net_name);
+	protos = str_join_bits(sp->protocols, probe_protocol_names, PROTO_MAX, ",");
+	fams = str_join_bits(sp->families, families, ARRAY_SIZE(families), ",");
+	nets = str_join_bits(sp->networks, store_network_names, STORE_NET_MAX, ",");
+	buf_printf(&b, ";protocols=%s;families=%s;networks=%s", protos, fams, nets);
+	free(protos);
+	free(fams);
+	free(nets);
 	key = buf_steal(&b);
 out:
 	for (size_t i = 0; i < sp->n_clusters; i++)
@@ -219,13 +133,13 @@ static int run_insert(struct store *st, const struct store_run_spec *sp, const c
 	    "compare_key, options, planned, last_write_ms, owner_pid, owner_boot, owner_start) "
 	    "VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?2, ?9, ?10, ?11)",
 	    err);
-	char boot[64];
+	struct store_owner self;
 	int64_t now = time_wall_ms();
 	int rc = 0;
 
 	if (!s)
 		return -1;
-	boot_id_read(boot, sizeof(boot));
+	store_owner_self(&self);
 	if (sp->parent_id > 0)
 		sqlite3_bind_int64(s, 1, sp->parent_id);
 	sqlite3_bind_int64(s, 2, now);
@@ -235,9 +149,9 @@ static int run_insert(struct store *st, const struct store_run_spec *sp, const c
 	sqlite3_bind_text(s, 6, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 7, sp->options_json ? sp->options_json : "{}", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 8, sp->planned);
-	sqlite3_bind_int64(s, 9, (int64_t)getpid());
-	sqlite3_bind_text(s, 10, boot, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 11, proc_start_time((long)getpid()));
+	sqlite3_bind_int64(s, 9, self.pid);
+	sqlite3_bind_text(s, 10, self.boot, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 11, self.start);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_FOREIGNKEY
 			 ? err_set(err, ERR_NOTFOUND, "run: no parent run %lld",
@@ -438,17 +352,19 @@ int store_history(struct store *st, const struct store_history_query *q,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Once per process: the walks of one command each build the chain. */
-static void chain_gap_warn(int64_t run_id, int64_t parent_id)
+/* Once per store: the walks of one command each build the chain. */
+static void chain_gap_warn(struct store *st, int64_t run_id, int64_t parent_id)
 {
-	static bool warned;
+	char text[200];
 
-	if (warned)
+	if (!st->warn || st->chain_gap_warned)
 		return;
-	warned = true;
-	log_warn("run %lld resumes run %lld, which is no longer in the store: its merged view "
+	st->chain_gap_warned = true;
+	snprintf(text, sizeof(text),
+		 "run %lld resumes run %lld, which is no longer in the store: its merged view "
 		 "starts at run %lld",
 		 (long long)run_id, (long long)parent_id, (long long)run_id);
+	st->warn(st->warn_arg, text);
 }
 
 int store_run_chain(struct store *st, int64_t run_id, int64_t *ids, int max, struct err *err)
@@ -472,7 +388,7 @@ int store_run_chain(struct store *st, int64_t run_id, int64_t *ids, int max, str
 		 * chains whole), but a file edited by hand may lack one: the chain, and the
 		 * merged view, then end at the gap instead of failing. */
 		if (rc == SQLITE_DONE && n > 0) {
-			chain_gap_warn(ids[n - 1], run_id);
+			chain_gap_warn(st, ids[n - 1], run_id);
 			break;
 		}
 		if (rc != SQLITE_ROW) {

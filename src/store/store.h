@@ -42,6 +42,9 @@ char *store_resolve_path(const char *flag_value, struct err *err);
  * Runs left 'running' by a process that no longer exists are marked 'interrupted'. */
 struct store *store_open(const char *path, struct err *err);
 void store_close(struct store *st);
+/* Where the store sends what deserves a warning but is not an error (a resume chain with a
+ * gap); nothing is said without one. */
+void store_set_warn(struct store *st, void (*warn)(void *arg, const char *text), void *arg);
 /* The schema version of an open store (== store_schema_version() after store_open). */
 int store_user_version(struct store *st);
 
@@ -57,7 +60,9 @@ enum store_network {
 	STORE_NET_HOST_POD, /* node IP -> pod IP */
 	STORE_NET_MAX
 };
-const char *store_network_name(enum store_network n); /* "pod", "host", "pod-host", "host-pod" */
+/* "pod", "host", "pod-host", "host-pod", indexed by enum store_network. */
+extern const char *const store_network_names[STORE_NET_MAX];
+const char *store_network_name(enum store_network n);
 int store_network_parse(const char *name);	      /* -1 when unknown */
 
 enum store_run_status {

@@ -20,6 +20,9 @@ struct store {
 	sqlite3_stmt *upd_result;
 	sqlite3_stmt *upd_run_counts;
 	bool full; /* the last error was a full disk (or SQLite's size limit) */
+	void (*warn)(void *arg, const char *text); /* store_set_warn */
+	void *warn_arg;
+	bool chain_gap_warned;
 };
 
 /* Fills err with ERR_STORE, "what: sqlite message (store PATH)", or for a full disk what to
@@ -41,6 +44,19 @@ int store_run_status_parse(const char *name);
 
 /* Test hook: migrates a raw connection from its user_version up to `version`. */
 int store_migrate_db(sqlite3 *db, int version, struct err *err);
+
+/* ---- owner of a running run (owner.c) ------------------------------------------------- */
+
+struct store_owner {
+	long pid;
+	char boot[64];	/* /proc/sys/kernel/random/boot_id */
+	int64_t start;	/* process start time, clock ticks since boot (-1: unknown) */
+};
+
+/* This process. */
+void store_owner_self(struct store_owner *o);
+/* Whether the process recorded as (pid, boot, start) still runs (not a zombie). */
+bool store_owner_alive(long pid, const char *boot, int64_t start);
 
 /* The resume chain of a run: ids[0] = run, ids[1] = parent, ...; returns the length. */
 int store_run_chain(struct store *st, int64_t run_id, int64_t *ids, int max, struct err *err);

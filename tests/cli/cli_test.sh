@@ -500,6 +500,13 @@ EOF
 	checks=$((checks + 1))
 	[[ $row =~ ^\ +3\ .*\ 2$ ]] || fail "RESUMES column of run 3 is not 2: '$row'"
 
+	# resume refuses recorded options of the wrong type instead of replacing them with
+	# defaults (exit 4, a store problem), before it contacts any cluster.
+	sqlite3 "$db" "UPDATE runs SET options = '{\"clusters\":[{\"name\":\"a\",\"src\":true,\"dst\":false},{\"name\":\"b\",\"src\":false,\"dst\":true}],\"cluster_pairs\":[false,true,false,false],\"count\":\"3\"}' WHERE id = 3"
+	run --db "$db" resume --run 3
+	want_rc 4
+	want_err "run 3: recorded options: field 'count' must be a number"
+
 	# A store written by a newer netctl is refused (exit 4) and left as it was.
 	sqlite3 "$db" 'PRAGMA user_version = 999'
 	cp "$db" "$T/before.db"

@@ -1,5 +1,5 @@
 /* cli: the option parser every netctl command uses (usage errors exit 2 with one line),
- * the struct err -> exit status mapping, and the table printer. */
+ * and the struct err -> exit status mapping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,28 +207,6 @@ static void test_exit_codes_from_errors(void **state)
 	cmd_interrupted = 0;
 }
 
-static void test_table_aligns_and_sanitises(void **state)
-{
-	static const char *const head[] = {"NAME", "COUNT", "NOTE"};
-	static const char *const r1[] = {"a", "7", "short"};
-	static const char *const r2[] = {"longer-name", "1234", "x\x1b[31my"};
-	struct table *t = table_new(head, 3);
-	char text[512];
-	FILE *f = tmpfile();
-
-	table_align_right(t, 1);
-	table_add_row(t, r1);
-	table_add_row(t, r2);
-	assert_int_equal(table_rows(t), 2);
-	table_print(t, f);
-	read_file_into(f, text, sizeof(text));
-	fclose(f);
-	table_free(t);
-	assert_string_equal(text, "NAME         COUNT  NOTE\n"
-				  "a                7  short\n"
-				  "longer-name   1234  x?[31my\n");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,7 +214,6 @@ int main(void)
 	    cmocka_unit_test(test_help_goes_to_stdout),
 	    cmocka_unit_test(test_usage_errors_exit_2),
 	    cmocka_unit_test(test_exit_codes_from_errors),
-	    cmocka_unit_test(test_table_aligns_and_sanitises),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

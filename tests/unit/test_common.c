@@ -69,6 +69,152 @@ static void test_split_list(void **state)
 	assert_null(str_split_list("a,b,c", 2, "--protocol", &err));
 }
 
+static void test_join_bits(void **state)
+{
+	static const char *const families[] = {"4", "6"};
+	char *s;
+
+	s = str_join_bits(1u << PROTO_ICMP | 1u << PROTO_UDP, probe_protocol_names, PROTO_MAX, ",");
+	assert_string_equal(s, "icmp,udp");
+	free(s);
+	s = str_join_bits(0, probe_protocol_names, PROTO_MAX, ",");
+	assert_string_equal(s, "");
+	free(s);
+	/* bits past the names are ignored */
+	s = str_join_bits(0xff, families, 2, "\",\"");
+	assert_string_equal(s, "4\",\"6");
+	free(s);
+}
+
+static void test_json_string(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	assert_int_equal(buf_put_json_str(&b, "a\"b\\c\n\x01<x>", false), 0);
+	assert_string_equal(b.data, "\"a\\\"b\\\\c\\n\\u0001<x>\"");
+	buf_reset(&b);
+	assert_int_equal(buf_put_json_str(&b, "</script>&", true), 0);
+	assert_string_equal(b.data, "\"\\u003c/script\\u003e\\u0026\"");
+	buf_reset(&b);
+	assert_int_equal(buf_put_json_str(&b, NULL, false), 0);
+	assert_string_equal(b.data, "\"\"");
+	buf_release(&b);
+
+	/* at the limit nothing half-written is left behind */
+	buf_init(&b, 8);
+	assert_int_equal(buf_puts(&b, "x="), 0);
+	assert_int_equal(buf_put_json_str(&b, "too long", false), -1);
+	assert_string_equal(b.data, "x=");
+	buf_release(&b);
+}
+
+static void decodes_to(const char *in, const char *want)
+{
+	unsigned char *d = NULL;
+	size_t n = 99;
+
+	assert_int_equal(base64_decode(in, &d, &n), 0);
+	assert_non_null(d);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(d, want, n);
+	free(d);
+}
+
+static void test_base64(void **state)
+{
+	static const char *const bad[] = {
+	    "YQ",	/* padding missing */
+	    "YQ=",	/* padding short */
+	    "Y===",	/* three padding characters */
+	    "YQ==YQ==", /* data after padding */
+	    "YW=j",	/* padding inside a quad */
+	    "YW*j",	/* outside the alphabet */
+	    "YW-j",	/* the URL alphabet is not base64 */
+	    "=",
+	};
+	unsigned char *d = NULL;
+	size_t n = 0;
+	char *e;
+
+	decodes_to("", "");
+	decodes_to("YQ==", "a");
+	decodes_to("YWI=", "ab");
+	decodes_to("YWJj", "abc");
+	/* YAML block scalars fold long data over lines */
+	decodes_to(" YWJj\nZGVm\r\n\tZw==\n", "abcdefg");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(base64_decode(bad[i], &d, &n), -1);
+	assert_null(d);
+
+	e = base64_encode("user:pass", 9);
+	assert_string_equal(e, "dXNlcjpwYXNz");
+	free(e);
+	e = base64_encode("ab", 2);
+	assert_string_equal(e, "YWI=");
+	free(e);
+	e = base64_encode("", 0);
+	assert_string_equal(e, "");
+	free(e);
+}
+
+/* A table printed into a string. */
+static char *table_text(const struct table *t)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	table_print(t, f);
+	fclose(f);
+	return text;
+}
+
+static void test_table_aligns_and_sanitises(void **state)
+{
+	static const char *const head[] = {"NAME", "COUNT", "NOTE"};
+	static const char *const r1[] = {"a", "7", "short"};
+	static const char *const r2[] = {"longer-name", "1234", "x\x1b[31my"};
+	static const char *const r3[] = {"n\xc3\xa9", "1", ""}; /* "né": 2 columns wide */
+	struct table *t = table_new(head, 3);
+	char *text;
+
+	table_align_right(t, 1);
+	table_add_row(t, r1);
+	table_add_row(t, r2);
+	table_add_row(t, r3);
+	assert_int_equal(table_rows(t), 3);
+	text = table_text(t);
+	assert_string_equal(text, "NAME         COUNT  NOTE\n"
+				  "a                7  short\n"
+				  "longer-name   1234  x?[31my\n"
+				  "n\xc3\xa9               1  \n");
+	free(text);
+	table_free(t);
+}
+
+/* Colour only when asked for; the padding stays outside the colour codes. */
+static void test_table_colors(void **state)
+{
+	static const char *const head[] = {"A", "N"};
+	static const char *const r1[] = {"x", "12"};
+	struct table *t = table_new(head, 2);
+	char *text;
+
+	table_align_right(t, 1);
+	table_add_row(t, r1);
+	table_color_cell(t, 1, COLOR_RED);
+	text = table_text(t);
+	assert_string_equal(text, "A   N\nx  12\n");
+	free(text);
+	table_use_color(t, true);
+	text = table_text(t);
+	assert_string_equal(text, "\033[1mA\033[0m   \033[1mN\033[0m\n"
+				  "x  \033[31m12\033[0m\n");
+	free(text);
+	table_free(t);
+}
+
 static void test_redact_header(void **state)
 {
 	char out[128];
@@ -128,6 +274,11 @@ int main(void)
 		cmocka_unit_test(test_duration_parsing),
 		cmocka_unit_test(test_long_parsing_names_field),
 		cmocka_unit_test(test_split_list),
+		cmocka_unit_test(test_join_bits),
+		cmocka_unit_test(test_json_string),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_table_aligns_and_sanitises),
+		cmocka_unit_test(test_table_colors),
 		cmocka_unit_test(test_redact_header),
 		cmocka_unit_test(test_iso_time_round_trip),
 		cmocka_unit_test(test_probe_names),

@@ -360,7 +360,7 @@ static void test_exec_api_version_mismatch(void **state)
 
 static void test_exec_not_installed(void **state)
 {
-	struct kube_target *t = load("exec-path-command.yaml");
+	struct kube_target *t = load("exec-path-command.yaml"), *copy;
 	struct kube_auth *a = kube_auth_new(t);
 	struct err err = ERR_INIT;
 
@@ -371,13 +371,18 @@ static void test_exec_not_installed(void **state)
 	kube_auth_free(a);
 	kube_target_free(t);
 
+	/* as loaded, and in the copy of the target a REST client keeps */
 	t = load("exec-interactive-always.yaml");
-	a = kube_auth_new(t);
-	expect_fail(a, &err);
-	assert_non_null(strstr(err.msg, "interactiveMode is Always"));
-	assert_int_equal(calls(), 0);
-	kube_auth_free(a);
+	copy = kube_target_dup(t);
+	for (int i = 0; i < 2; i++) {
+		a = kube_auth_new(i ? copy : t);
+		expect_fail(a, &err);
+		assert_non_null(strstr(err.msg, "interactiveMode is Always"));
+		assert_int_equal(calls(), 0);
+		kube_auth_free(a);
+	}
 	kube_target_free(t);
+	kube_target_free(copy);
 }
 
 static void test_exec_timeout_kills(void **state)

@@ -104,12 +104,42 @@ static void test_pod_addresses_checked(void **state)
 	cJSON_Delete(item);
 }
 
+/* The DaemonSet as the API server will get it: YAML types kept, variables substituted. */
+static void test_template_types(void **state)
+{
+	struct kube_deploy_vars v = {"ns1", "repo.example/x", "1.2.3", 8890, "0123abcd"};
+	struct err err = ERR_INIT;
+	cJSON *d = kube_template_render("daemonset-host.yaml", &v, &err), *spec, *c, *port;
+
+	assert_non_null(d);
+	assert_string_equal(cJSON_GetObjectItem(d, "kind")->valuestring, "DaemonSet");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(d, "metadata"), "namespace")->valuestring, "ns1");
+	spec = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "spec"), "template"),
+				   "spec");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(spec, "hostNetwork")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(spec, "automountServiceAccountToken")));
+	c = cJSON_GetArrayItem(cJSON_GetObjectItem(spec, "containers"), 0);
+	assert_string_equal(cJSON_GetObjectItem(c, "image")->valuestring,
+			    "repo.example/x/netctl-floater:1.2.3");
+	/* "${PORT}" quoted stays a string (an argument), unquoted becomes a number */
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "args"), 1)->valuestring,
+			    "8890");
+	port = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "ports"), 0),
+				   "containerPort");
+	assert_true(cJSON_IsNumber(port));
+	assert_int_equal(port->valueint, 8890);
+	cJSON_Delete(d);
+	assert_null(kube_template_render("nosuch.yaml", &v, &err));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_node_fields),
 	    cmocka_unit_test(test_bad_names_refused),
 	    cmocka_unit_test(test_pod_addresses_checked),
+	    cmocka_unit_test(test_template_types),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

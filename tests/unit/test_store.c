@@ -1169,6 +1169,47 @@ static void test_failed_only_walk(void **state)
 	buf_release(&b);
 }
 
+static void count_warning(void *arg, const char *text)
+{
+	buf_printf(arg, "%s;", text);
+}
+
+/* A parent gone from the store (a file edited by hand): the merged view starts at the gap,
+ * the store says so once through its warning callback, and nothing fails. */
+static void test_chain_gap_warns_once(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct store_results_query q = {.merged = true};
+	struct buf rows, warnings;
+	struct store_result r;
+	char text[80];
+	int64_t p, c;
+
+	open_world(f);
+	p = begin_run(f, 0, 1u << PROTO_TCP);
+	finish(f, p);
+	c = begin_run(f, p, 1u << PROTO_TCP);
+	r = res(f->e[0], f->w[0], PROBE_OK, 100);
+	add(f, c, &r, 1);
+	finish(f, c);
+	snprintf(text, sizeof(text), "UPDATE runs SET parent_id = 99 WHERE id = %lld", (long long)c);
+	sql(f->path, text);
+
+	buf_init(&rows, 0);
+	buf_init(&warnings, 0);
+	store_set_warn(f->st, count_warning, &warnings);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(store_results_foreach(f->st, c, &q, collect_rows, &rows, &err), 0);
+	assert_string_equal(rows.data, "east/e-0>west/w-0 tcp ok 100;east/e-0>west/w-0 tcp ok 100;");
+	snprintf(text, sizeof(text), "run %lld resumes run 99, which is no longer in the store",
+		 (long long)c);
+	assert_non_null(strstr(warnings.data, text));
+	assert_int_equal(strchr(warnings.data, ';') - warnings.data + 1, (long)warnings.len);
+	buf_release(&rows);
+	buf_release(&warnings);
+}
+
 /* A resume holds only the re-probed pairs; read merged it is a whole run, and a diff
  * against its parent shows exactly the recoveries. */
 static void test_resume_reads_merged(void **state)
@@ -1519,6 +1560,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_only_walk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resume_reads_merged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chain_gap_warns_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_summary, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_and_prune, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prune_report, setup, teardown),
