@@ -256,8 +256,8 @@ bool probe_retry_worth(const struct probe_req *r, enum probe_retry_kind kind, in
 
 	if (r->attempt == 0)
 		return true;
-	if (r->attempt >= PROBE_ATTEMPTS_MAX)
-		return false;
+	if (r->attempt + 1 >= PROBE_ATTEMPTS_MAX)
+		return false; /* r->attempt counts from 0: the next would be one too many */
 	if (kind == PROBE_RETRY_SERVER)
 		return now - r->ec->unreachable_us < PROBE_SERVER_PATIENCE_MS * 1000LL &&
 		       since_first < PROBE_SERVER_PATIENCE_MS * 1000LL;
