@@ -13,16 +13,16 @@
 
 #include "run_int.h"
 
-#define S 1000000LL /* µs */
+#define S  1000000LL /* µs */
 #define MS 1000LL
 /* Any moment of a run: the policy takes 0 to mean "no failure yet". */
 #define T0 (1000 * S)
 
 /* What the user is promised. */
 #define SERVER_PATIENCE (60 * S)
-#define FLOATER_GRACE (20 * S)
-#define ATTEMPTS_MAX 16
-#define BACKOFF_MAX (8 * S)
+#define FLOATER_GRACE	(20 * S)
+#define ATTEMPTS_MAX	16
+#define BACKOFF_MAX	(8 * S)
 
 struct fixture {
 	struct engine e;
@@ -58,8 +58,7 @@ static int teardown(void **state)
 }
 
 /* A failed attempt as the kube client reports it: no answer (status 0), or a status. */
-static enum probe_retry_kind kind_of(const struct probe_req *r, enum err_code code,
-				     long status)
+static enum probe_retry_kind kind_of(const struct probe_req *r, enum err_code code, long status)
 {
 	struct kube_response resp = {.status = status, .body = ""};
 	struct err err = ERR_INIT;
@@ -216,8 +215,7 @@ static void test_denied_after_answers_retried_for_60s(void **state)
 
 	f->ec.answered = true;
 	o = fail_every_attempt(&f->r, kind_of(&f->r, ERR_AUTH, 403), T0, 100 * MS);
-	assert_true(o.given_up_at >= T0 + SERVER_PATIENCE ||
-		    o.attempts == ATTEMPTS_MAX);
+	assert_true(o.given_up_at >= T0 + SERVER_PATIENCE || o.attempts == ATTEMPTS_MAX);
 	assert_true(o.given_up_at < T0 + SERVER_PATIENCE + BACKOFF_MAX + 100 * MS);
 	assert_true(o.attempts > 2);
 }
@@ -235,8 +233,7 @@ static void test_floater_restarting_retried_for_20s(void **state)
 {
 	struct fixture *f = *state;
 	/* the proxy answers 503 at once, every time */
-	struct outcome o =
-	    fail_every_attempt(&f->r, kind_of(&f->r, ERR_API, 503), T0, 0);
+	struct outcome o = fail_every_attempt(&f->r, kind_of(&f->r, ERR_API, 503), T0, 0);
 
 	assert_backoff(&o, o.attempts - 1);
 	assert_true(o.given_up_at >= T0 + FLOATER_GRACE);
@@ -348,8 +345,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_server_away_kinds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_denied_is_server_away_only_after_answers, setup,
 					    teardown),
-	    cmocka_unit_test_setup_teardown(test_proxy_5xx_is_floater_restarting, setup,
-					    teardown),
+	    cmocka_unit_test_setup_teardown(test_proxy_5xx_is_floater_restarting, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_anything_else_is_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_once_is_one_immediate_retry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_server_away_retried_for_60s, setup, teardown),
@@ -357,8 +353,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_denied_after_answers_retried_for_60s, setup,
 					    teardown),
-	    cmocka_unit_test_setup_teardown(test_denied_from_start_given_up_after_one_retry,
-					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_denied_from_start_given_up_after_one_retry, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_floater_restarting_retried_for_20s, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_floater_back_within_20s_keeps_request, setup,
