@@ -1,7 +1,7 @@
 /* Probe requests: one POST /v1/probe per shard to the source floater through the API
  * server's pod proxy; NDJSON results are mapped back to pairs by their ref. A request that
- * fails is asked again for the results still missing (see enum retry_kind for how often);
- * what is missing after that is agent-lost. */
+ * fails is asked again for the results still missing (see enum probe_retry_kind in
+ * run_int.h for how often); what is missing after that is agent-lost. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,14 +20,6 @@
 #define PROBE_BACKOFF_MS	 500
 #define PROBE_BACKOFF_MAX_MS	 8000
 #define PROBE_ATTEMPTS_MAX	 16 /* a hard bound, whatever the clocks say */
-
-/* What a failed request is worth: one more immediate try (a timeout, a 404, TLS or size
- * errors, or a floater that finished its answer without every result); tries with backoff
- * while the API server is away (it cannot be reached, or cut the stream, or a cluster whose
- * proxy answered earlier in this run now says 401/403: a restarted API server denies
- * requests until its authorization caches fill); tries with backoff while the floater may
- * be restarting (5xx: the proxy cannot reach the pod). */
-enum retry_kind { RETRY_ONCE, RETRY_SERVER, RETRY_FLOATER };
 
 static void req_link(struct engine *e, struct probe_req *r)
 {
@@ -240,55 +232,72 @@ static struct probe_req *req_new(struct engine *e, uint32_t src, enum plan_sende
 
 static void req_send(struct probe_req *r);
 
-static enum retry_kind retry_kind(const struct probe_req *r, const struct kube_response *resp,
-				  const struct err *err)
+enum probe_retry_kind probe_retry_kind(const struct probe_req *r,
+				      const struct kube_response *resp, const struct err *err)
 {
 	bool no_status = resp->status == 0 || (resp->status >= 200 && resp->status < 300);
 
 	if (r->finished)
-		return RETRY_ONCE;
+		return PROBE_RETRY_ONCE;
 	if (!err)
-		return RETRY_SERVER; /* the stream ended early, without an error */
+		return PROBE_RETRY_SERVER; /* the stream ended early, without an error */
 	if (err->code == ERR_API && no_status)
-		return RETRY_SERVER; /* not reachable, or the connection or stream was cut */
+		return PROBE_RETRY_SERVER; /* not reachable, or the connection or stream was cut */
 	if (resp->status == 401 || resp->status == 403)
-		return r->ec->answered ? RETRY_SERVER : RETRY_ONCE;
+		return r->ec->answered ? PROBE_RETRY_SERVER : PROBE_RETRY_ONCE;
 	if (resp->status >= 500 && resp->status <= 504)
-		return RETRY_FLOATER; /* e.g. 500 "error trying to reach service" (1.20) */
-	return RETRY_ONCE;
+		return PROBE_RETRY_FLOATER; /* e.g. 500 "error trying to reach service" (1.20) */
+	return PROBE_RETRY_ONCE;
 }
 
-static bool retry_worth(const struct probe_req *r, enum retry_kind kind, int64_t now)
+bool probe_retry_worth(const struct probe_req *r, enum probe_retry_kind kind, int64_t now)
 {
 	int64_t since_first = now - r->first_fail_us;
 
 	if (r->attempt == 0)
 		return true;
-	if (r->attempt >= PROBE_ATTEMPTS_MAX)
-		return false;
-	if (kind == RETRY_SERVER)
+	if (r->attempt + 1 >= PROBE_ATTEMPTS_MAX)
+		return false; /* r->attempt counts from 0: the next would be one too many */
+	if (kind == PROBE_RETRY_SERVER)
 		return now - r->ec->unreachable_us < PROBE_SERVER_PATIENCE_MS * 1000LL &&
 		       since_first < PROBE_SERVER_PATIENCE_MS * 1000LL;
-	if (kind == RETRY_FLOATER)
+	if (kind == PROBE_RETRY_FLOATER)
 		return since_first < PROBE_FLOATER_GRACE_MS * 1000LL;
 	return false;
+}
+
+int probe_retry_next(struct probe_req *r, enum probe_retry_kind kind, int64_t now)
+{
+	long delay;
+
+	if (kind == PROBE_RETRY_SERVER && !r->ec->unreachable_us)
+		r->ec->unreachable_us = now;
+	if (!r->first_fail_us)
+		r->first_fail_us = now;
+	if (!probe_retry_worth(r, kind, now))
+		return -1;
+	delay = r->attempt == 0 ? 0
+				: kube_backoff_ms(r->e->loop, r->attempt - 1, PROBE_BACKOFF_MS,
+						  PROBE_BACKOFF_MAX_MS);
+	r->attempt++;
+	r->finished = false;
+	r->due_us = now + delay * 1000;
+	return 0;
 }
 
 static void on_done(void *arg, const struct kube_response *resp, const struct err *err)
 {
 	static const char *const how[] = {
-	    [RETRY_ONCE] = " once",
-	    [RETRY_SERVER] =
+	    [PROBE_RETRY_ONCE] = " once",
+	    [PROBE_RETRY_SERVER] =
 		", with backoff while the API server is unavailable (told once per cluster)",
-	    [RETRY_FLOATER] = ", with backoff while its floater may be restarting",
+	    [PROBE_RETRY_FLOATER] = ", with backoff while its floater may be restarting",
 	};
 	struct probe_req *r = arg;
 	struct engine *e = r->e;
 	const char *why = err ? err->msg : "the floater ended its answer early";
-	int64_t now = time_mono_us();
-	enum retry_kind kind;
-	bool outage_known;
-	long delay;
+	enum probe_retry_kind kind;
+	bool outage_known, first;
 
 	r->call = NULL;
 	if (missing_count(r) == 0 || e->interrupted) {
@@ -296,13 +305,10 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 		req_free(r);
 		return;
 	}
-	kind = retry_kind(r, resp, err);
-	outage_known = kind == RETRY_SERVER && r->ec->unreachable_us;
-	if (kind == RETRY_SERVER && !r->ec->unreachable_us)
-		r->ec->unreachable_us = now;
-	if (!r->first_fail_us)
-		r->first_fail_us = now;
-	if (!retry_worth(r, kind, now)) {
+	kind = probe_retry_kind(r, resp, err);
+	outage_known = kind == PROBE_RETRY_SERVER && r->ec->unreachable_us;
+	first = r->attempt == 0;
+	if (probe_retry_next(r, kind, time_mono_us()) < 0) {
 		req_unlink(e, r);
 		give_up(r, why);
 		req_free(r);
@@ -311,18 +317,12 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 	/* Same targets, only what is still missing is asked for again; the request stays
 	 * linked (it counts as in flight) until probe_retry_due() sends it. */
 	/* an API server outage is told once per cluster, not once per source */
-	if (r->attempt == 0 && !outage_known)
+	if (first && !outage_known)
 		engine_warn(e, "%s: node %s: probe request failed (%s); asking again for %zu targets%s",
 			    r->ec->in->name, e->nodes[r->src].name, why, missing_count(r), how[kind]);
-	else if (r->attempt == 0)
+	else if (first)
 		log_debug("%s: node %s: probe request failed (%s); asking again", r->ec->in->name,
 			  e->nodes[r->src].name, why);
-	delay = r->attempt == 0 ? 0
-				: kube_backoff_ms(e->loop, r->attempt - 1, PROBE_BACKOFF_MS,
-						  PROBE_BACKOFF_MAX_MS);
-	r->attempt++;
-	r->finished = false;
-	r->due_us = now + delay * 1000;
 	e->retries_waiting++;
 }
 

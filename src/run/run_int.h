@@ -116,6 +116,23 @@ char *probe_body_build(const struct probe_req *r, const struct run_options *o, i
  * ignore (not JSON, a ref out of range, no protocol or error, an unknown protocol). */
 int probe_line_parse(const char *line, size_t len, size_t ntargets, struct probe_line *out,
 		     struct err *err);
+/* What a failed request is worth: one more immediate try (a timeout, a 404, TLS or size
+ * errors, or a floater that finished its answer without every result); tries with backoff
+ * while the API server is away (it cannot be reached, or cut the stream, or a cluster whose
+ * proxy answered earlier in this run now says 401/403: a restarted API server denies
+ * requests until its authorization caches fill); tries with backoff while the floater may
+ * be restarting (5xx: the proxy cannot reach the pod). */
+enum probe_retry_kind { PROBE_RETRY_ONCE, PROBE_RETRY_SERVER, PROBE_RETRY_FLOATER };
+
+/* How r's failed attempt (resp, err as kube_done_fn has them) is retried. */
+enum probe_retry_kind probe_retry_kind(const struct probe_req *r,
+				      const struct kube_response *resp, const struct err *err);
+/* Whether r, whose attempt failed at now, is asked again (its failure clocks already set). */
+bool probe_retry_worth(const struct probe_req *r, enum probe_retry_kind kind, int64_t now);
+/* Records that an attempt of r failed at now (starting its and, for an API server away, its
+ * cluster's failure clock) and schedules the next: 0 with r->due_us and r->attempt set, or
+ * -1 when r is given up. */
+int probe_retry_next(struct probe_req *r, enum probe_retry_kind kind, int64_t now);
 void probe_request_start(struct engine *e, const struct plan_shard *sh, int attempt);
 int64_t probe_retry_due(struct engine *e);
 void probe_cancel_all(struct engine *e);

@@ -1,0 +1,333 @@
+/* floater engine: what a probe request gets back from targets on loopback (a listener, a
+ * closed port, the UDP echo, a port that never answers), how probes are spaced, the
+ * in-flight cap, a small request next to a big one, cancellation, a client that does not
+ * read. Real sockets, loopback only; no root needed (no ICMP). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <sys/socket.h>
+
+#include "floater_fixture.h"
+
+/* A probe request body under construction: targets get refs 0, 1, 2... */
+struct body {
+	struct buf targets;
+	int n;
+};
+
+static void target(struct body *b, const char *ip, uint16_t port)
+{
+	if (!b->n)
+		buf_init(&b->targets, 0);
+	if (buf_printf(&b->targets, "%s{\"ip\":\"%s\",\"port\":%u,\"ref\":%d}", b->n ? "," : "", ip,
+		       port, b->n) < 0)
+		fail();
+	b->n++;
+}
+
+static char *body_end(struct body *b, const char *id, const char *protocols, int count,
+		      int interval_ms, int timeout_ms)
+{
+	char *s = xasprintf("{\"id\":\"%s\",\"targets\":[%s],\"protocols\":[%s],\"count\":%d,"
+			    "\"interval_ms\":%d,\"timeout_ms\":%d}",
+			    id, b->targets.data, protocols, count, interval_ms, timeout_ms);
+
+	buf_release(&b->targets);
+	b->n = 0;
+	return s;
+}
+
+static struct job *post(struct flx *x, struct conn *c, char *body)
+{
+	struct job *job = flx_probe(x, c, body);
+
+	if (!job)
+		fail_msg("probe request refused (%d): %s", flx_status(c), c->out.data);
+	assert_int_equal(flx_status(c), 200);
+	free(body);
+	return job;
+}
+
+static void assert_result(const struct conn *c, int64_t ref, const char *protocol,
+			  const char *error, int64_t sent, int64_t received)
+{
+	struct flx_line l = flx_result(c, ref, protocol);
+
+	assert_string_equal(l.error, error);
+	assert_int_equal(l.sent, sent);
+	assert_int_equal(l.received, received);
+	if (received)
+		assert_true(l.rtt_avg_us > 0);
+}
+
+/* Nothing left behind: no probe, task or job, no timer, no slot taken. */
+static void assert_idle(struct flx *x)
+{
+	assert_int_equal(x->fl.njobs, 0);
+	assert_int_equal(x->fl.inflight, 0);
+	assert_int_equal(x->fl.active_tasks, 0);
+	assert_true(TAILQ_EMPTY(&x->fl.waiting));
+	assert_int_equal(x->fl.loop.n, 0);
+}
+
+static void test_tcp_answered_and_refused(void **state)
+{
+	struct flx *x = *state;
+	struct conn *c;
+	struct body b = {0};
+	struct flx_line done;
+
+	flx_start(x, 64);
+	c = flx_conn(x);
+	target(&b, "127.0.0.1", flx_tcp_listener(x, AF_INET));
+	target(&b, "127.0.0.1", flx_tcp_closed(x, AF_INET));
+	target(&b, "::1", flx_tcp_listener(x, AF_INET6));
+	target(&b, "::1", flx_tcp_closed(x, AF_INET6));
+	post(x, c, body_end(&b, "tcp-1", "\"tcp\"", 3, 20, 1000));
+	assert_true(flx_run_until_done(x, &c, 1, 5000));
+	assert_result(c, 0, "tcp", "ok", 3, 3);
+	assert_result(c, 1, "tcp", "refused", 3, 0);
+	assert_result(c, 2, "tcp", "ok", 3, 3);
+	assert_result(c, 3, "tcp", "refused", 3, 0);
+	done = flx_final(c);
+	assert_string_equal(done.id, "tcp-1");
+	assert_int_equal(done.results, 4);
+	assert_int_equal(x->fl.m.sent[PROTO_TCP], 12);
+	assert_int_equal(x->fl.m.received[PROTO_TCP], 6);
+	assert_idle(x);
+}
+
+static void test_udp_echoed_refused_and_timed_out(void **state)
+{
+	struct flx *x = *state;
+	struct conn *c;
+	struct body b = {0};
+	struct flx_line done;
+
+	flx_start(x, 64);
+	c = flx_conn(x);
+	target(&b, "127.0.0.1", x->fl.cfg.port);	     /* the UDP echo */
+	target(&b, "127.0.0.1", flx_tcp_closed(x, AF_INET)); /* no UDP socket there */
+	target(&b, "::1", flx_tcp_closed(x, AF_INET6));
+	target(&b, "127.0.0.1", flx_udp_silent(x, AF_INET)); /* reads nothing, answers nothing */
+	post(x, c, body_end(&b, "udp-1", "\"udp\"", 2, 20, 300));
+	assert_true(flx_run_until_done(x, &c, 1, 5000));
+	assert_result(c, 0, "udp", "ok", 2, 2);
+	assert_result(c, 1, "udp", "refused", 2, 0);
+	assert_result(c, 2, "udp", "refused", 2, 0);
+	assert_result(c, 3, "udp", "timeout", 2, 0);
+	done = flx_final(c);
+	assert_int_equal(done.results, 4);
+	assert_true(done.elapsed_ms >= 300); /* the silent target had its full timeout */
+	assert_true(x->fl.m.echo_replies >= 2);
+	assert_idle(x);
+}
+
+/* Both protocols for each target: one line per target and protocol. */
+static void test_one_line_per_target_and_protocol(void **state)
+{
+	struct flx *x = *state;
+	struct conn *c;
+	struct body b = {0};
+	struct flx_line l[FLX_MAX_LINES];
+
+	flx_start(x, 64);
+	c = flx_conn(x);
+	target(&b, "127.0.0.1", x->fl.cfg.port);
+	target(&b, "127.0.0.1", flx_tcp_listener(x, AF_INET));
+	post(x, c, body_end(&b, "both", "\"udp\",\"tcp\"", 1, 0, 500));
+	assert_true(flx_run_until_done(x, &c, 1, 5000));
+	assert_int_equal(flx_lines(c, l, FLX_MAX_LINES), 5);
+	assert_result(c, 0, "udp", "ok", 1, 1);
+	assert_result(c, 0, "tcp", "refused", 1, 0); /* the echo port has no TCP listener */
+	assert_result(c, 1, "udp", "refused", 1, 0);
+	assert_result(c, 1, "tcp", "ok", 1, 1);
+	assert_int_equal(flx_final(c).results, 4);
+}
+
+/* count probes, interval_ms apart: 5 at 50 ms take at least 200 ms. */
+static void test_probes_spaced_by_interval(void **state)
+{
+	struct flx *x = *state;
+	struct conn *c;
+	struct body b = {0};
+
+	flx_start(x, 64);
+	c = flx_conn(x);
+	target(&b, "127.0.0.1", flx_tcp_listener(x, AF_INET));
+	post(x, c, body_end(&b, "spaced", "\"tcp\"", 5, 50, 1000));
+	assert_true(flx_run_until_done(x, &c, 1, 5000));
+	assert_result(c, 0, "tcp", "ok", 5, 5);
+	assert_true(flx_final(c).elapsed_ms >= 200);
+	assert_true(flx_final(c).elapsed_ms < 2000);
+}
+
+/* More pairs than slots: never more probes in flight than --max-inflight, every pair
+ * answered all the same, in waves. */
+static void test_inflight_never_above_max(void **state)
+{
+	struct flx *x = *state;
+	struct conn *c;
+	struct body b = {0};
+	uint16_t silent;
+	uint32_t most = 0;
+	int64_t end;
+
+	flx_start(x, 4);
+	c = flx_conn(x);
+	silent = flx_udp_silent(x, AF_INET);
+	for (int i = 0; i < 12; i++)
+		target(&b, "127.0.0.1", silent);
+	post(x, c, body_end(&b, "waves", "\"udp\"", 1, 0, 200));
+	end = time_mono_us() + 5000000;
+	while (!flx_done(c) && time_mono_us() < end) {
+		assert_int_equal(loop_run_once(&x->fl.loop, 10000), 0);
+		assert_true(x->fl.inflight <= 4);
+		most = x->fl.inflight > most ? x->fl.inflight : most;
+	}
+	assert_true(flx_done(c));
+	assert_int_equal(most, 4);
+	for (int i = 0; i < 12; i++)
+		assert_result(c, i, "udp", "timeout", 1, 0);
+	assert_true(flx_final(c).elapsed_ms >= 3 * 200); /* 12 pairs, 4 at a time */
+	assert_idle(x);
+}
+
+/* A request that arrives while a big one holds every slot gets slots as they free up
+ * (jobs take turns): it is answered after one wave, not after the big request. */
+static void test_small_request_not_held_behind_big_one(void **state)
+{
+	struct flx *x = *state;
+	struct conn *big, *small;
+	struct body b = {0};
+	uint16_t silent, listener;
+	int64_t posted, took;
+
+	flx_start(x, 2);
+	big = flx_conn(x);
+	small = flx_conn(x);
+	silent = flx_udp_silent(x, AF_INET);
+	listener = flx_tcp_listener(x, AF_INET);
+	for (int i = 0; i < 10; i++)
+		target(&b, "127.0.0.1", silent);
+	post(x, big, body_end(&b, "big", "\"udp\"", 1, 0, 300)); /* 5 waves: 1.5 s */
+	flx_run_for(x, 20);
+	assert_int_equal(x->fl.inflight, 2);
+	target(&b, "127.0.0.1", listener);
+	posted = time_mono_us();
+	post(x, small, body_end(&b, "small", "\"tcp\"", 1, 0, 1000));
+	assert_true(flx_run_until_done(x, &small, 1, 5000));
+	took = time_mono_us() - posted;
+	assert_false(flx_done(big));
+	assert_true(took < 1000000);
+	assert_result(small, 0, "tcp", "ok", 1, 1);
+	assert_true(flx_run_until_done(x, &big, 1, 5000));
+	assert_int_equal(flx_final(big).results, 10);
+	assert_true(flx_final(big).elapsed_ms >= 1500);
+}
+
+/* A cancelled request (its client went away) stops at once: no more probes, no more
+ * lines, every slot back for the next request; another request runs on undisturbed. */
+static void test_cancel_stops_and_frees(void **state)
+{
+	struct flx *x = *state;
+	struct conn *gone, *other, *next;
+	struct body b = {0};
+	uint16_t silent, listener;
+	uint64_t sent;
+	size_t written;
+
+	flx_start(x, 8);
+	gone = flx_conn(x);
+	other = flx_conn(x);
+	silent = flx_udp_silent(x, AF_INET);
+	listener = flx_tcp_listener(x, AF_INET);
+	for (int i = 0; i < 4; i++)
+		target(&b, "127.0.0.1", silent);
+	target(&b, "127.0.0.1", listener);
+	post(x, gone, body_end(&b, "gone", "\"udp\",\"tcp\"", 5, 100, 1000));
+	target(&b, "127.0.0.1", listener);
+	post(x, other, body_end(&b, "other", "\"tcp\"", 4, 100, 1000));
+	flx_run_for(x, 150);
+	assert_true(x->fl.inflight > 0);
+	assert_int_equal(x->fl.njobs, 2);
+
+	engine_job_cancel(gone->job); /* as server.c does when the client goes away */
+	gone->job = NULL;
+	assert_int_equal(x->fl.njobs, 1);
+	sent = x->fl.m.sent[PROTO_UDP];
+	written = gone->out.len;
+	assert_true(flx_run_until_done(x, &other, 1, 5000));
+	flx_run_for(x, 300);
+	assert_int_equal(x->fl.m.sent[PROTO_UDP], sent);
+	assert_int_equal(gone->out.len, written);
+	assert_false(flx_done(gone));
+	assert_result(other, 0, "tcp", "ok", 4, 4);
+	assert_idle(x);
+
+	/* Every slot is free again: a request of 8 pairs runs them all at once. */
+	next = flx_conn(x);
+	for (int i = 0; i < 8; i++)
+		target(&b, "127.0.0.1", silent);
+	post(x, next, body_end(&b, "next", "\"udp\"", 1, 0, 200));
+	flx_run_for(x, 20);
+	assert_int_equal(x->fl.inflight, 8);
+	assert_true(flx_run_until_done(x, &next, 1, 5000));
+	assert_int_equal(flx_final(next).results, 8);
+}
+
+/* A client that does not read its answer: the request starts no more pairs while 256 KiB
+ * wait unread, and goes on once the client has read them. */
+static void test_unread_answer_pauses_request(void **state)
+{
+	struct flx *x = *state;
+	struct conn *c;
+	struct body b = {0};
+	char *head, *unread = xcalloc(1, 256 * 1024);
+
+	flx_start(x, 64);
+	c = flx_conn(x);
+	target(&b, "127.0.0.1", flx_tcp_listener(x, AF_INET));
+	target(&b, "::1", flx_tcp_listener(x, AF_INET6));
+	post(x, c, body_end(&b, "slow-reader", "\"tcp\"", 1, 0, 1000));
+	head = xstrdup(c->out.data);
+	assert_int_equal(buf_append(&c->out, unread, 256 * 1024), 0);
+	flx_run_for(x, 100);
+	assert_int_equal(x->fl.m.sent[PROTO_TCP], 0);
+
+	buf_reset(&c->out); /* read by the client */
+	assert_int_equal(buf_puts(&c->out, head), 0);
+	assert_true(flx_run_until_done(x, &c, 1, 5000));
+	assert_result(c, 0, "tcp", "ok", 1, 1);
+	assert_result(c, 1, "tcp", "ok", 1, 1);
+	free(head);
+	free(unread);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_tcp_answered_and_refused, flx_setup, flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_udp_echoed_refused_and_timed_out, flx_setup,
+					    flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_one_line_per_target_and_protocol, flx_setup,
+					    flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_probes_spaced_by_interval, flx_setup,
+					    flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_inflight_never_above_max, flx_setup, flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_small_request_not_held_behind_big_one, flx_setup,
+					    flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_cancel_stops_and_frees, flx_setup, flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_unread_answer_pauses_request, flx_setup,
+					    flx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

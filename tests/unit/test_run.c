@@ -1,0 +1,372 @@
+/* run: how a failed probe request is retried (docs/decisions.md, "The check engine"). A
+ * request is either asked again (at once, or after a jittered backoff) or given up, its
+ * missing results then recorded as agent-lost. The tests drive the policy with the clock
+ * a real run would see and check when each request is retried and when it is given up. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "run_int.h"
+
+#define S  1000000LL /* µs */
+#define MS 1000LL
+/* Any moment of a run: the policy takes 0 to mean "no failure yet". */
+#define T0 (1000 * S)
+
+/* What the user is promised. */
+#define SERVER_PATIENCE (60 * S)
+#define FLOATER_GRACE	(20 * S)
+#define ATTEMPTS_MAX	16
+#define BACKOFF_MAX	(8 * S)
+
+struct fixture {
+	struct engine e;
+	struct engine_cluster ec;
+	struct probe_req r;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct err err = ERR_INIT;
+
+	if (!f)
+		return -1;
+	f->e.loop = kube_loop_new(&err); /* the backoff's jitter */
+	if (!f->e.loop) {
+		free(f);
+		return -1;
+	}
+	f->r.e = &f->e;
+	f->r.ec = &f->ec;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	kube_loop_free(f->e.loop);
+	free(f);
+	return 0;
+}
+
+/* A failed attempt as the kube client reports it: no answer (status 0), or a status. */
+static enum probe_retry_kind kind_of(const struct probe_req *r, enum err_code code, long status)
+{
+	struct kube_response resp = {.status = status, .body = ""};
+	struct err err = ERR_INIT;
+
+	err.code = code;
+	return probe_retry_kind(r, &resp, &err);
+}
+
+/* A request that fails every attempt the same way, each attempt taking took_us to fail:
+ * when it is given up, after how many attempts, and the wait before each retry. */
+struct outcome {
+	int64_t given_up_at;
+	int attempts;
+	int64_t wait[ATTEMPTS_MAX];
+};
+
+static struct outcome fail_every_attempt(struct probe_req *r, enum probe_retry_kind kind,
+					 int64_t first_fail, int64_t took_us)
+{
+	struct outcome o;
+	int64_t now = first_fail;
+
+	memset(&o, 0, sizeof(o));
+	for (;;) {
+		int attempt = r->attempt;
+
+		o.attempts++;
+		assert_true(o.attempts <= ATTEMPTS_MAX); /* never more, whatever the clocks */
+		if (probe_retry_next(r, kind, now) < 0)
+			break;
+		assert_int_equal(r->attempt, attempt + 1);
+		o.wait[attempt] = r->due_us - now;
+		now = r->due_us + took_us;
+	}
+	o.given_up_at = now;
+	return o;
+}
+
+/* The wait before retry k (the first retry is k = 0): none for the first, then a doubling
+ * backoff from 0.25-0.5 s up to 4-8 s, jittered. */
+static void assert_backoff(const struct outcome *o, int retries)
+{
+	assert_int_equal(o->wait[0], 0);
+	for (int k = 1; k < retries; k++) {
+		int64_t cap = (500 * MS) << (k - 1 < 6 ? k - 1 : 6);
+
+		if (cap > BACKOFF_MAX)
+			cap = BACKOFF_MAX;
+		assert_in_range(o->wait[k], cap / 2, cap);
+	}
+}
+
+/* ---- what kind of failure ---- */
+
+static void test_server_away_kinds(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_response ok = {.status = 200, .body = ""};
+
+	/* cannot connect: no status at all */
+	assert_int_equal(kind_of(&f->r, ERR_API, 0), PROBE_RETRY_SERVER);
+	/* the stream was cut after the 200 */
+	assert_int_equal(kind_of(&f->r, ERR_API, 200), PROBE_RETRY_SERVER);
+	/* the stream ended early without an error and without the floater's final line */
+	assert_int_equal(probe_retry_kind(&f->r, &ok, NULL), PROBE_RETRY_SERVER);
+}
+
+static void test_denied_is_server_away_only_after_answers(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Denied from the start: credentials or RBAC are wrong, waiting will not help. */
+	assert_int_equal(kind_of(&f->r, ERR_AUTH, 401), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_AUTH, 403), PROBE_RETRY_ONCE);
+	/* Denied after this cluster's proxy answered in this run: a restarted API server
+	 * whose authorization caches are still cold. */
+	f->ec.answered = true;
+	assert_int_equal(kind_of(&f->r, ERR_AUTH, 401), PROBE_RETRY_SERVER);
+	assert_int_equal(kind_of(&f->r, ERR_AUTH, 403), PROBE_RETRY_SERVER);
+}
+
+static void test_proxy_5xx_is_floater_restarting(void **state)
+{
+	struct fixture *f = *state;
+
+	for (long status = 500; status <= 504; status++)
+		assert_int_equal(kind_of(&f->r, ERR_API, status), PROBE_RETRY_FLOATER);
+	assert_int_equal(kind_of(&f->r, ERR_API, 505), PROBE_RETRY_ONCE);
+}
+
+static void test_anything_else_is_once(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_response ok = {.status = 200, .body = ""};
+
+	assert_int_equal(kind_of(&f->r, ERR_TIMEOUT, 0), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_TIMEOUT, 200), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_API, 404), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_NOTFOUND, 404), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_API, 400), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_TLS, 0), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_LIMIT, 200), PROBE_RETRY_ONCE);
+	/* The floater sent its final line but results are missing: asking it again with
+	 * backoff would get the same answer. */
+	f->r.finished = true;
+	assert_int_equal(probe_retry_kind(&f->r, &ok, NULL), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_API, 0), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_API, 503), PROBE_RETRY_ONCE);
+}
+
+/* ---- retried, or given up, and when ---- */
+
+static void test_once_is_one_immediate_retry(void **state)
+{
+	struct fixture *f = *state;
+	struct outcome o = fail_every_attempt(&f->r, PROBE_RETRY_ONCE, T0, 2 * S);
+
+	assert_int_equal(o.attempts, 2);
+	assert_int_equal(o.wait[0], 0);
+	assert_int_equal(o.given_up_at, T0 + 2 * S);
+	/* not an API server outage: the cluster's clock does not start */
+	assert_int_equal(f->ec.unreachable_us, 0);
+}
+
+static void test_server_away_retried_for_60s(void **state)
+{
+	struct fixture *f = *state;
+	/* each attempt waits 5 s for a connection that never comes */
+	struct outcome o = fail_every_attempt(&f->r, PROBE_RETRY_SERVER, T0, 5 * S);
+
+	assert_int_equal(f->ec.unreachable_us, T0);
+	assert_true(o.attempts < ATTEMPTS_MAX);
+	assert_backoff(&o, o.attempts - 1);
+	/* retried while under 60 s, given up at the first failure past it */
+	assert_true(o.given_up_at >= T0 + SERVER_PATIENCE);
+	assert_true(o.given_up_at < T0 + SERVER_PATIENCE + BACKOFF_MAX + 5 * S);
+}
+
+static void test_server_back_within_60s_keeps_request(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0), 0);
+	f->r.attempt = 5; /* four retries failed already: the backoff is at its cap */
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0 + 59 * S), 0);
+	assert_in_range(f->r.due_us - (T0 + 59 * S), 4 * S, 8 * S);
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0 + 60 * S), -1);
+}
+
+static void test_denied_after_answers_retried_for_60s(void **state)
+{
+	struct fixture *f = *state;
+	struct outcome o;
+
+	f->ec.answered = true;
+	o = fail_every_attempt(&f->r, kind_of(&f->r, ERR_AUTH, 403), T0, 100 * MS);
+	assert_true(o.given_up_at >= T0 + SERVER_PATIENCE || o.attempts == ATTEMPTS_MAX);
+	assert_true(o.given_up_at < T0 + SERVER_PATIENCE + BACKOFF_MAX + 100 * MS);
+	assert_true(o.attempts > 2);
+}
+
+static void test_denied_from_start_given_up_after_one_retry(void **state)
+{
+	struct fixture *f = *state;
+	struct outcome o = fail_every_attempt(&f->r, kind_of(&f->r, ERR_AUTH, 403), T0, 0);
+
+	assert_int_equal(o.attempts, 2);
+	assert_int_equal(o.given_up_at, T0);
+}
+
+static void test_floater_restarting_retried_for_20s(void **state)
+{
+	struct fixture *f = *state;
+	/* the proxy answers 503 at once, every time */
+	struct outcome o = fail_every_attempt(&f->r, kind_of(&f->r, ERR_API, 503), T0, 0);
+
+	assert_backoff(&o, o.attempts - 1);
+	assert_true(o.given_up_at >= T0 + FLOATER_GRACE);
+	assert_true(o.given_up_at < T0 + FLOATER_GRACE + BACKOFF_MAX);
+	/* the floater's trouble is not the API server's: no cluster-wide wait */
+	assert_int_equal(f->ec.unreachable_us, 0);
+}
+
+static void test_floater_back_within_20s_keeps_request(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_FLOATER, T0), 0);
+	assert_int_equal(f->r.due_us, T0);
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_FLOATER, T0 + 19 * S), 0);
+	assert_in_range(f->r.due_us - (T0 + 19 * S), 250 * MS, 500 * MS);
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_FLOATER, T0 + 20 * S), -1);
+}
+
+static void test_at_most_16_attempts(void **state)
+{
+	struct fixture *f = *state;
+	struct outcome o;
+
+	/* Whatever the clocks say: the 16th attempt is the last (r.attempt counts from 0). */
+	f->r.first_fail_us = T0;
+	f->ec.unreachable_us = T0;
+	f->r.attempt = ATTEMPTS_MAX - 2; /* the 15th failed */
+	assert_true(probe_retry_worth(&f->r, PROBE_RETRY_SERVER, T0 + S));
+	assert_true(probe_retry_worth(&f->r, PROBE_RETRY_FLOATER, T0 + S));
+	f->r.attempt = ATTEMPTS_MAX - 1; /* the 16th failed */
+	assert_false(probe_retry_worth(&f->r, PROBE_RETRY_SERVER, T0 + S));
+	assert_false(probe_retry_worth(&f->r, PROBE_RETRY_FLOATER, T0 + S));
+
+	/* An API server refusing at once: given up after 60 s or 16 attempts, whichever
+	 * comes first (the jitter decides). */
+	memset(&f->r, 0, sizeof(f->r));
+	f->r.e = &f->e;
+	f->r.ec = &f->ec;
+	f->ec.unreachable_us = 0;
+	o = fail_every_attempt(&f->r, PROBE_RETRY_SERVER, T0, 0);
+	assert_true(o.attempts <= ATTEMPTS_MAX);
+	assert_true(o.attempts == ATTEMPTS_MAX || o.given_up_at >= T0 + SERVER_PATIENCE);
+	assert_true(o.given_up_at < T0 + SERVER_PATIENCE + BACKOFF_MAX);
+}
+
+static void test_cluster_window_shared_by_its_sources(void **state)
+{
+	struct fixture *f = *state;
+	struct probe_req other;
+	struct outcome o;
+
+	/* One source meets the API server away at T0 ... */
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0), 0);
+	/* ... another one first at T0 + 50 s: it is given up with the cluster's window at
+	 * about T0 + 60 s, not 60 s after its own first failure. */
+	memset(&other, 0, sizeof(other));
+	other.e = &f->e;
+	other.ec = &f->ec;
+	o = fail_every_attempt(&other, PROBE_RETRY_SERVER, T0 + 50 * S, S);
+	assert_int_equal(f->ec.unreachable_us, T0);
+	assert_true(o.given_up_at >= T0 + SERVER_PATIENCE);
+	assert_true(o.given_up_at < T0 + SERVER_PATIENCE + BACKOFF_MAX + S);
+
+	/* A source that first fails after the window gets its one immediate retry only. */
+	memset(&other, 0, sizeof(other));
+	other.e = &f->e;
+	other.ec = &f->ec;
+	o = fail_every_attempt(&other, PROBE_RETRY_SERVER, T0 + 90 * S, S);
+	assert_int_equal(o.attempts, 2);
+	assert_int_equal(o.wait[0], 0);
+}
+
+static void test_cluster_window_restarts_after_an_answer(void **state)
+{
+	struct fixture *f = *state;
+	struct probe_req later;
+	struct outcome o;
+
+	/* Away from T0 for one source ... */
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0), 0);
+	/* ... until a result came through at T0 + 65 s (what on_line records). */
+	f->ec.unreachable_us = 0;
+	f->ec.answered = true;
+	/* The next outage, from T0 + 70 s, gets its own 60 s. */
+	memset(&later, 0, sizeof(later));
+	later.e = &f->e;
+	later.ec = &f->ec;
+	o = fail_every_attempt(&later, PROBE_RETRY_SERVER, T0 + 70 * S, 5 * S);
+	assert_int_equal(f->ec.unreachable_us, T0 + 70 * S);
+	assert_true(o.given_up_at >= T0 + 70 * S + SERVER_PATIENCE);
+}
+
+static void test_request_own_window_bounds_server_wait(void **state)
+{
+	struct fixture *f = *state;
+
+	/* The cluster answered in between (its clock restarted), yet this request has been
+	 * failing for 60 s: it is given up. */
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0), 0);
+	f->ec.unreachable_us = T0 + 55 * S;
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0 + 59 * S), 0);
+	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0 + 60 * S), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_server_away_kinds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_denied_is_server_away_only_after_answers, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_proxy_5xx_is_floater_restarting, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_anything_else_is_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_once_is_one_immediate_retry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_server_away_retried_for_60s, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_server_back_within_60s_keeps_request, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_denied_after_answers_retried_for_60s, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_denied_from_start_given_up_after_one_retry, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_floater_restarting_retried_for_20s, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_floater_back_within_20s_keeps_request, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_at_most_16_attempts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cluster_window_shared_by_its_sources, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_cluster_window_restarts_after_an_answer, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_request_own_window_bounds_server_wait, setup,
+					    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
