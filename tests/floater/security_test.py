@@ -319,6 +319,10 @@ def main():
     if os.geteuid() != 0:
         print("floater tests need root (they create network namespaces)")
         return 77
+    global RSS_LIMIT_KB
+    with open(args.floater, "rb") as f:
+        if b"AddressSanitizer" in f.read():
+            RSS_LIMIT_KB *= 4  # shadow memory and quarantine: the bound is for real builds
     w = World(args.floater, "s" + args.case)
     try:
         p = w.start("a")
