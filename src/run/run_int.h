@@ -69,6 +69,9 @@ void engine_phase(struct engine *e, enum run_phase phase, const char *fmt, ...)
 void engine_warn(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* deploy.c */
+/* Every cluster's user may create pods/proxy in the namespace (the probes go through it):
+ * else ERR_AUTH naming the permission, before anything is deployed. */
+int floaters_permitted(struct engine *e, struct err *err);
 int floaters_deploy(struct engine *e, struct err *err);
 int floaters_wait(struct engine *e, volatile sig_atomic_t *stop, struct err *err);
 void floaters_remove(struct engine *e);
