@@ -153,6 +153,14 @@ static void api_metrics(struct floater *fl, struct conn *c)
 		   (unsigned long long)fl->m.echo_replies, (unsigned long long)fl->m.echo_dropped);
 	buf_printf(&b, "# TYPE floater_connections gauge\nfloater_connections %zu\n",
 		   fl->nconns);
+	buf_printf(&b, "# TYPE floater_connections_unauthenticated gauge\n"
+		       "floater_connections_unauthenticated %zu\n",
+		   fl->nunauth);
+	buf_printf(&b, "# TYPE floater_connections_refused_total counter\n"
+		       "floater_connections_refused_total %llu\n"
+		       "# TYPE floater_connections_evicted_total counter\n"
+		       "floater_connections_evicted_total %llu\n",
+		   (unsigned long long)fl->m.conns_refused, (unsigned long long)fl->m.conns_evicted);
 	conn_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
 	buf_release(&b);
 }
@@ -193,15 +201,41 @@ static void api_probe(struct floater *fl, struct conn *c, const char *body, size
 		  job->req.ntargets, job->req.nprotos);
 }
 
-static bool authorized(struct floater *fl, const struct http_req *req)
+static bool open_route(const struct http_req *req)
 {
-	if (req->has_token && token_check(&fl->token, req->token, strlen(req->token),
-					  fl->loop.now))
-		return true;
-	fl->m.auth_failures++;
-	return false;
+	return (req->method == HTTP_GET || req->method == HTTP_HEAD) &&
+	       (!strcmp(req->path, "/") || !strcmp(req->path, "/healthz"));
 }
 
+static bool known_route(const struct http_req *req)
+{
+	return !strcmp(req->path, WIRE_PATH_INFO) || !strcmp(req->path, "/metrics") ||
+	       !strcmp(req->path, WIRE_PATH_PROBE) || !strcmp(req->path, "/") ||
+	       !strcmp(req->path, "/healthz");
+}
+
+int api_admit(struct floater *fl, struct conn *c, struct http_req *req)
+{
+	if (req->has_token &&
+	    token_check(&fl->token, req->token, strlen(req->token), fl->loop.now)) {
+		conn_authenticated(c);
+		return 0;
+	}
+	/* Without the token nothing is read beyond the head, no 100 Continue is sent and
+	 * the connection ends with its answer: it cannot hold memory or a slot. */
+	c->close_after = true;
+	if (open_route(req)) {
+		respond_text(c, !strcmp(req->path, "/") ? "OK" : "ok");
+	} else if (!known_route(req)) {
+		conn_respond_error(c, 404, "not found", NULL);
+	} else {
+		fl->m.auth_failures++;
+		conn_respond_error(c, 401, "unauthorized", NULL);
+	}
+	return -1;
+}
+
+/* Called with the body once api_admit let the request through: its token is valid. */
 void api_dispatch(struct floater *fl, struct conn *c, struct http_req *req, const char *body,
 		  size_t body_len)
 {
@@ -211,12 +245,8 @@ void api_dispatch(struct floater *fl, struct conn *c, struct http_req *req, cons
 		return respond_text(c, "OK"); /* NetDoctor's check: curl http://IP:PORT/ */
 	if (!strcmp(req->path, "/healthz") && get)
 		return respond_text(c, "ok");
-	if (strcmp(req->path, WIRE_PATH_INFO) && strcmp(req->path, "/metrics") &&
-	    strcmp(req->path, WIRE_PATH_PROBE) && strcmp(req->path, "/") &&
-	    strcmp(req->path, "/healthz"))
+	if (!known_route(req))
 		return conn_respond_error(c, 404, "not found", NULL);
-	if (!authorized(fl, req))
-		return conn_respond_error(c, 401, "unauthorized", NULL);
 	if (!strcmp(req->path, WIRE_PATH_PROBE)) {
 		if (req->method != HTTP_POST)
 			return conn_respond_error(c, 405, "use POST", NULL);

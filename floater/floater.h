@@ -17,6 +17,15 @@
 #define FL_BATCH 64
 #define FL_COOKIE_LEN 16
 #define FL_MAX_CONNS 512
+/* Slots only connections that presented the token may use: unauthenticated ones are
+ * evicted, oldest first, to keep them free. */
+#define FL_RESERVED_CONNS 64
+/* Unauthenticated connections one source address may hold at once. */
+#define FL_MAX_PEER_CONNS 32
+#define FL_PEER_BUCKETS 256
+/* Request bodies being read at once, all connections together (a body is read only
+ * after its head carried the token). */
+#define FL_BODY_BUDGET (4 * 1024 * 1024)
 #define FL_DEFAULT_PORT 8889
 #define FL_DEFAULT_INFLIGHT 4096
 #define FL_MAX_INFLIGHT 65536
@@ -135,7 +144,8 @@ struct metrics {
 	uint64_t probe_requests;
 	uint64_t echo_replies;
 	uint64_t echo_dropped;
-	uint64_t conns_refused;
+	uint64_t conns_refused; /* per-peer cap, or every slot held by authenticated ones */
+	uint64_t conns_evicted; /* unauthenticated, closed to make room */
 };
 
 struct listener {
@@ -179,6 +189,10 @@ struct floater {
 	SLIST_HEAD(dirty_conns, conn) dirty;	 /* with output to flush or input to re-read */
 	SLIST_HEAD(dead_conns, conn) dead;	 /* closed, freed after this loop step */
 	size_t nconns;
+	TAILQ_HEAD(unauth_conns, conn) unauth; /* not yet authenticated, oldest first */
+	size_t nunauth;
+	LIST_HEAD(peer_conns, conn) peers[FL_PEER_BUCKETS]; /* unauthenticated, by source */
+	size_t body_bytes; /* reserved by requests whose body is being read */
 	struct token token;
 	struct metrics m;
 	double echo_tokens;
@@ -230,6 +244,9 @@ void conn_stream_end(struct conn *c);
 size_t conn_backlog(const struct conn *c);
 
 /* api.c: routes */
+/* At the end of a request head, before any body byte is read: 0 to go on, -1 when the
+ * request was answered already (no or wrong token: the connection then ends). */
+int api_admit(struct floater *fl, struct conn *c, struct http_req *req);
 void api_dispatch(struct floater *fl, struct conn *c, struct http_req *req, const char *body,
 		  size_t body_len);
 void conn_respond(struct conn *c, int status, const char *ctype, const char *body,

@@ -1,3 +1,5 @@
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -153,6 +155,24 @@ static int parse_header(const char *line, size_t n, struct http_req *req)
 	return 0;
 }
 
+size_t http_head_length(const char *data, size_t len, size_t *scanned)
+{
+	size_t from = *scanned > 3 ? *scanned - 3 : 0;
+	const char *p;
+
+	if (len > HTTP_MAX_HEAD)
+		len = HTTP_MAX_HEAD;
+	if (len <= from)
+		return 0;
+	p = memmem(data + from, len - from, "\r\n\r\n", 4);
+	if (!p) {
+		*scanned = len;
+		return 0;
+	}
+	*scanned = (size_t)(p - data); /* asked again, it is found again */
+	return (size_t)(p + 4 - data);
+}
+
 int http_parse_head(const char *data, size_t len, struct http_req *req)
 {
 	const char *end, *p, *eol;
@@ -195,64 +215,120 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Reads "HEX[;ext]\r\n" at p; 1 ok, 0 need more, -1 bad. */
-static int chunk_size(const char *p, const char *end, size_t *size, const char **next)
+void http_chunked_init(struct http_chunked *ch)
 {
-	const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
-	size_t n = 0;
-	const char *c = p;
+	memset(ch, 0, sizeof(*ch));
+}
 
-	if (!eol)
-		return (end - p) > 64 ? -1 : 0;
-	for (; c < eol && hexval(*c) >= 0; c++) {
-		if (n > (SIZE_MAX >> 8))
+/* One byte of a chunk-size line, the CRLFs around chunk data, or the end: 0 or -1. */
+static int chunk_byte(struct http_chunked *ch, char c, size_t limit, int *status)
+{
+	int v;
+
+	switch (ch->state) {
+	case CHUNK_SIZE:
+		v = hexval(c);
+		if (v >= 0) {
+			if (ch->size > (SIZE_MAX >> 4))
+				return -1;
+			ch->size = ch->size * 16 + (size_t)v;
+			ch->digits = true;
+			return 0;
+		}
+		if (!ch->digits || (c != ';' && c != '\r'))
 			return -1;
-		n = n * 16 + (size_t)hexval(*c);
-	}
-	if (c == p || (c < eol && *c != ';'))
+		ch->state = c == ';' ? CHUNK_EXT : CHUNK_SIZE_LF;
+		return 0;
+	case CHUNK_EXT:
+		if (c == '\n')
+			return -1;
+		if (c == '\r')
+			ch->state = CHUNK_SIZE_LF;
+		return 0;
+	case CHUNK_SIZE_LF:
+		if (c != '\n')
+			return -1;
+		ch->line = 0;
+		if (!ch->size) {
+			ch->state = CHUNK_END_CR;
+			return 0;
+		}
+		if (ch->size > limit - ch->out) {
+			*status = 413;
+			return -1;
+		}
+		ch->state = CHUNK_DATA;
+		return 0;
+	case CHUNK_DATA_CR:
+	case CHUNK_END_CR:
+		if (c != '\r')
+			return -1;
+		ch->state = ch->state == CHUNK_DATA_CR ? CHUNK_DATA_LF : CHUNK_END_LF;
+		return 0;
+	case CHUNK_DATA_LF:
+		if (c != '\n')
+			return -1;
+		ch->state = CHUNK_SIZE;
+		ch->size = 0;
+		ch->digits = false;
+		return 0;
+	case CHUNK_END_LF:
+		/* Trailers are not used by any client of ours: none accepted. */
+		if (c != '\n')
+			return -1;
+		ch->state = CHUNK_DONE;
+		return 0;
+	default:
 		return -1;
-	*size = n;
-	*next = eol + 2;
-	return 1;
+	}
+}
+
+int http_chunked_decode(struct http_chunked *ch, char *buf, size_t len, size_t limit,
+			int *status)
+{
+	*status = 400;
+	while (ch->in < len && ch->state != CHUNK_DONE) {
+		if (ch->state == CHUNK_DATA) {
+			size_t n = len - ch->in < ch->size ? len - ch->in : ch->size;
+
+			memmove(buf + ch->out, buf + ch->in, n);
+			ch->out += n;
+			ch->in += n;
+			ch->size -= n;
+			if (!ch->size)
+				ch->state = CHUNK_DATA_CR;
+			continue;
+		}
+		if (ch->state <= CHUNK_SIZE_LF && ++ch->line > HTTP_MAX_CHUNK_LINE)
+			return -1;
+		if (chunk_byte(ch, buf[ch->in], limit, status) < 0)
+			return -1;
+		ch->in++;
+	}
+	return ch->state == CHUNK_DONE ? 1 : 0;
 }
 
 int http_parse_chunked(const char *data, size_t len, size_t limit, struct buf *body,
 		       size_t *used, int *status)
 {
-	const char *p = data, *end = data + len, *next, *eol;
-	size_t size;
+	struct http_chunked ch;
+	char *copy = xmalloc(len + 1);
 	int rc;
 
 	buf_reset(body);
-	*status = 400;
-	for (;;) {
-		rc = chunk_size(p, end, &size, &next);
-		if (rc <= 0)
-			return rc;
-		if (size == 0)
-			break;
-		if (size > limit || body->len + size > limit) {
+	if (len)
+		memcpy(copy, data, len);
+	http_chunked_init(&ch);
+	rc = http_chunked_decode(&ch, copy, len, limit, status);
+	if (rc == 1) {
+		if (buf_append(body, copy, ch.out) < 0) {
 			*status = 413;
-			return -1;
+			rc = -1;
 		}
-		if ((size_t)(end - next) < size + 2)
-			return 0;
-		if (next[size] != '\r' || next[size + 1] != '\n')
-			return -1;
-		if (buf_append(body, next, size) < 0) {
-			*status = 413;
-			return -1;
-		}
-		p = next + size + 2;
+		*used = ch.in;
 	}
-	/* Trailers are not used by any client of ours: accept none, just the final CRLF. */
-	eol = memmem(next, (size_t)(end - next), "\r\n", 2);
-	if (!eol)
-		return 0;
-	if (eol != next)
-		return -1;
-	*used = (size_t)(eol + 2 - data);
-	return 1;
+	free(copy);
+	return rc;
 }
 
 const char *http_reason(int status)

@@ -21,6 +21,9 @@
 #define CONN_IN_LIMIT (HTTP_MAX_HEAD + WIRE_MAX_BODY + 64 * 1024)
 #define CONN_READ_CHUNK 65536
 #define CONN_KEEP_BUF (64 * 1024)
+/* No further request is started, and nothing more read, while this much of the
+ * connection's answers is unread (a client that pipelines and never reads). */
+#define CONN_OUT_HIGH (64 * 1024)
 
 static void conn_event(struct evh *h, uint32_t events);
 static void conn_timeout(struct timer *t);
@@ -32,6 +35,63 @@ static void conn_mark_dirty(struct conn *c)
 		return;
 	c->dirty = true;
 	SLIST_INSERT_HEAD(&c->fl->dirty, c, dirty_link);
+}
+
+static size_t conn_pending(const struct conn *c)
+{
+	return c->in.len - c->in_pos;
+}
+
+/* ---- the pool of unauthenticated connections ---- */
+
+static bool peer_equal(const union sockaddr_any *a, const union sockaddr_any *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET6)
+		return !memcmp(&a->v6.sin6_addr, &b->v6.sin6_addr, sizeof(a->v6.sin6_addr));
+	return a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+}
+
+/* FNV-1a over the address, seeded per process so buckets cannot be aimed at. */
+static size_t peer_bucket(const struct floater *fl, const union sockaddr_any *a)
+{
+	const unsigned char *p = a->sa.sa_family == AF_INET6
+					 ? (const unsigned char *)&a->v6.sin6_addr
+					 : (const unsigned char *)&a->v4.sin_addr;
+	size_t n = a->sa.sa_family == AF_INET6 ? 16 : 4;
+	uint32_t h = 2166136261u ^ fl->nonce;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h % FL_PEER_BUCKETS;
+}
+
+static size_t peer_count(struct floater *fl, const union sockaddr_any *a)
+{
+	struct conn *c;
+	size_t n = 0;
+
+	LIST_FOREACH(c, &fl->peers[peer_bucket(fl, a)], peer_link)
+		if (peer_equal(&c->peer, a))
+			n++;
+	return n;
+}
+
+static void unauth_remove(struct conn *c)
+{
+	TAILQ_REMOVE(&c->fl->unauth, c, unauth_link);
+	LIST_REMOVE(c, peer_link);
+	c->fl->nunauth--;
+}
+
+void conn_authenticated(struct conn *c)
+{
+	c->req_authed = true;
+	if (c->authed)
+		return;
+	c->authed = true;
+	unauth_remove(c);
 }
 
 void conn_close(struct conn *c)
@@ -48,6 +108,10 @@ void conn_close(struct conn *c)
 	}
 	timer_cancel(&fl->loop, &c->timer);
 	LIST_REMOVE(c, link);
+	if (!c->authed)
+		unauth_remove(c);
+	fl->body_bytes -= c->body_reserved;
+	c->body_reserved = 0;
 	close(c->h.fd);
 	c->h.fd = -1;
 	fl->nconns--;
@@ -59,7 +123,6 @@ static void conn_free(struct conn *c)
 {
 	buf_release(&c->in);
 	buf_release(&c->out);
-	buf_release(&c->body);
 	free(c);
 }
 
@@ -99,11 +162,51 @@ void conn_stream_end(struct conn *c)
 	buf_append(&c->out, "0\r\n\r\n", 5);
 	c->job = NULL;
 	c->state = CONN_READ_HEAD;
-	conn_arm(c, CONN_IDLE_TIMEOUT_US);
+	conn_arm(c, conn_pending(c) ? CONN_HEAD_TIMEOUT_US : CONN_IDLE_TIMEOUT_US);
 	conn_mark_dirty(c);
 	/* A pipelined request may already be waiting. */
 	if (!c->close_after)
 		c->reprocess = true;
+}
+
+/* How many more bytes to read now: none while the client leaves its answers unread, a
+ * head's worth while a head (or the next pipelined one) is awaited, the announced body
+ * once its head carried the token. */
+static size_t conn_in_room(const struct conn *c)
+{
+	size_t pending = conn_pending(c), want;
+
+	if (c->closed)
+		return 0;
+	if (c->state == CONN_DRAIN || c->close_after)
+		return CONN_READ_CHUNK; /* read and discarded */
+	if (c->out.len >= CONN_OUT_HIGH)
+		return 0;
+	if (c->state != CONN_READ_BODY)
+		want = HTTP_MAX_HEAD;
+	else if (c->req.chunked)
+		want = c->req.head_len + WIRE_MAX_BODY + 2 * HTTP_MAX_CHUNK_LINE + 4;
+	else
+		want = c->req.head_len + (size_t)c->req.content_length;
+	return pending < want ? want - pending : 0;
+}
+
+/* Level-triggered epoll: input interest only while there is room for it, or the loop
+ * would spin on a client we are not reading from. */
+static void conn_update_events(struct conn *c)
+{
+	uint32_t ev = 0;
+
+	if (c->closed)
+		return;
+	if (conn_in_room(c))
+		ev |= EPOLLIN | EPOLLRDHUP;
+	if (c->want_out)
+		ev |= EPOLLOUT;
+	if (ev == c->events)
+		return;
+	c->events = ev;
+	loop_mod(&c->fl->loop, &c->h, ev);
 }
 
 /* Writes what is pending; returns -1 when the connection was closed. */
@@ -115,10 +218,7 @@ static int conn_flush(struct conn *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (!c->want_out) {
-				c->want_out = true;
-				loop_mod(&c->fl->loop, &c->h, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
-			}
+			c->want_out = true;
 			return 0;
 		}
 		if (n <= 0) {
@@ -129,18 +229,22 @@ static int conn_flush(struct conn *c)
 		if (c->state == CONN_STREAMING)
 			conn_arm(c, CONN_STALL_TIMEOUT_US);
 	}
+	c->want_out = false;
 	if (c->out.cap > CONN_KEEP_BUF)
 		buf_release(&c->out);
-	if (c->want_out) {
-		c->want_out = false;
-		loop_mod(&c->fl->loop, &c->h, EPOLLIN | EPOLLRDHUP);
-	}
 	if (c->close_after && !c->job && c->state != CONN_DRAIN) {
 		/* Half-close and drain: closing with unread input would reset the connection
 		 * and the peer could lose the answer (a 413 sent before the body arrived). */
 		shutdown(c->h.fd, SHUT_WR);
 		c->state = CONN_DRAIN;
+		c->in_pos = 0;
+		buf_release(&c->in);
 		conn_arm(c, CONN_DRAIN_TIMEOUT_US);
+	} else if (c->paused) {
+		/* Pipelined requests held back while the answers were unread. */
+		c->paused = false;
+		c->reprocess = true;
+		conn_mark_dirty(c);
 	}
 	return 0;
 }
@@ -160,7 +264,8 @@ void server_after(struct floater *fl)
 			if (c->closed)
 				continue;
 		}
-		conn_flush(c);
+		if (conn_flush(c) == 0)
+			conn_update_events(c);
 	}
 	while (!SLIST_EMPTY(&fl->dead)) {
 		struct conn *c = SLIST_FIRST(&fl->dead);
@@ -172,58 +277,102 @@ void server_after(struct floater *fl)
 
 /* ---- reading and request framing ---- */
 
+static void conn_body_release(struct conn *c)
+{
+	c->fl->body_bytes -= c->body_reserved;
+	c->body_reserved = 0;
+}
+
 static void conn_finish_request(struct conn *c, size_t used)
 {
-	buf_consume(&c->in, used);
-	buf_reset(&c->body);
-	/* Give a large request's memory back while its probes run. */
-	if (!c->in.len && c->in.cap > CONN_KEEP_BUF)
-		buf_release(&c->in);
-	if (c->body.cap > CONN_KEEP_BUF)
-		buf_release(&c->body);
+	/* Consumed by moving the start, not the bytes: pipelined requests cost no copy. */
+	c->in_pos += used;
+	c->head_scan = 0;
+	c->req_authed = false;
+	if (c->in_pos >= c->in.len) {
+		c->in_pos = 0;
+		buf_reset(&c->in);
+		/* Give a large request's memory back while its probes run. */
+		if (c->in.cap > CONN_KEEP_BUF)
+			buf_release(&c->in);
+	}
+	conn_body_release(c);
 	if (!c->req.keep_alive)
 		c->close_after = true;
 	if (c->state != CONN_STREAMING) {
 		c->state = CONN_READ_HEAD;
-		conn_arm(c, c->in.len ? CONN_HEAD_TIMEOUT_US : CONN_IDLE_TIMEOUT_US);
+		conn_arm(c, conn_pending(c) ? CONN_HEAD_TIMEOUT_US : CONN_IDLE_TIMEOUT_US);
 	}
 }
 
-/* 1 when the body is complete (*body, *len point at it: into c->in, or c->body when it was
- * chunked), 0 when more is needed, -1 answered. */
+/* 1 when the body is complete (*body, *len point at it, in c->in: a chunked body is
+ * decoded in place), 0 when more is needed, -1 answered. */
 static int conn_take_body(struct conn *c, size_t *used, const char **body, size_t *len)
 {
-	const char *start = c->in.data + c->req.head_len;
-	size_t avail = c->in.len - c->req.head_len;
+	char *start = c->in.data + c->in_pos + c->req.head_len;
+	size_t avail = conn_pending(c) - c->req.head_len, raw;
+	struct http_chunked *ch = &c->chunked;
 	int rc, status;
 
-	if (c->req.chunked) {
-		rc = http_parse_chunked(start, avail, WIRE_MAX_BODY, &c->body, used, &status);
-		if (rc < 0) {
-			c->close_after = true;
-			conn_respond_error(c, status, status == 413 ? "body too large"
-								    : "malformed chunked body",
-					   NULL);
-			return -1;
-		}
-		*used += c->req.head_len;
-		*body = c->body.data ? c->body.data : "";
-		*len = c->body.len;
-		return rc;
+	if (!c->req.chunked) {
+		*body = start;
+		*len = c->req.content_length > 0 ? (size_t)c->req.content_length : 0;
+		if (avail < *len)
+			return 0;
+		*used = c->req.head_len + *len; /* parsed in place: no copy of a 1 MiB body */
+		return 1;
 	}
-	*body = start;
-	*len = c->req.content_length > 0 ? (size_t)c->req.content_length : 0;
-	if (avail < *len)
+	rc = http_chunked_decode(ch, start, avail, WIRE_MAX_BODY, &status);
+	if (rc < 0) {
+		c->close_after = true;
+		conn_respond_error(c, status,
+				   status == 413 ? "body too large" : "malformed chunked body", NULL);
+		return -1;
+	}
+	if (rc == 0) {
+		/* The undecoded rest (a part of a chunk-size line at most) moves down next
+		 * to the body, so chunk framing takes no memory. */
+		raw = avail - ch->in;
+		memmove(start + ch->out, start + ch->in, raw);
+		c->in.len -= ch->in - ch->out;
+		c->in.data[c->in.len] = '\0';
+		ch->in = ch->out;
 		return 0;
-	*used = c->req.head_len + *len; /* parsed in place: no copy of a 1 MiB body */
+	}
+	*used = c->req.head_len + ch->in;
+	*body = start;
+	*len = ch->out;
 	return 1;
+}
+
+/* The body's memory, counted against FL_BODY_BUDGET before a byte of it is read. */
+static int conn_body_reserve(struct conn *c)
+{
+	struct floater *fl = c->fl;
+	size_t need = c->req.chunked ? WIRE_MAX_BODY
+				     : (size_t)(c->req.content_length > 0 ? c->req.content_length
+									  : 0);
+
+	if (need > FL_BODY_BUDGET - fl->body_bytes) {
+		c->close_after = true;
+		conn_respond_error(c, 429, "too many request bodies at once", NULL);
+		return -1;
+	}
+	fl->body_bytes += need;
+	c->body_reserved = need;
+	return 0;
 }
 
 static int conn_read_head(struct conn *c)
 {
-	int rc = http_parse_head(c->in.data, c->in.len, &c->req);
+	const char *p = c->in.data + c->in_pos;
+	size_t pending = conn_pending(c), head = http_head_length(p, pending, &c->head_scan);
 	char msg[64];
+	int rc;
 
+	if (!head && pending < HTTP_MAX_HEAD)
+		return 0;
+	rc = http_parse_head(p, head ? head : pending, &c->req);
 	if (rc == 0)
 		return 0;
 	if (rc < 0) {
@@ -232,14 +381,19 @@ static int conn_read_head(struct conn *c)
 		return -1;
 	}
 	c->fl->m.requests++;
+	if (api_admit(c->fl, c, &c->req) < 0)
+		return -1;
 	if (c->req.content_length > WIRE_MAX_BODY) {
 		c->close_after = true;
 		snprintf(msg, sizeof(msg), "body larger than %d bytes", WIRE_MAX_BODY);
 		conn_respond_error(c, 413, msg, NULL);
 		return -1;
 	}
+	if ((c->req.chunked || c->req.content_length > 0) && conn_body_reserve(c) < 0)
+		return -1;
 	c->state = CONN_READ_BODY;
 	c->continued = false;
+	http_chunked_init(&c->chunked);
 	return 1;
 }
 
@@ -249,12 +403,16 @@ static void conn_process(struct conn *c)
 	const char *body = NULL;
 	int rc;
 
-	/* Bounded: a pipelining client gets at most a few requests per wakeup. */
-	for (int i = 0; i < 16 && !c->closed && c->state < CONN_STREAMING; i++) {
-		if (c->close_after)
+	/* Every pipelined request is answered: the input is at most a head's worth beyond
+	 * the request at hand, and the loop pauses while answers pile up unread
+	 * (conn_flush resumes it). */
+	while (!c->closed && !c->close_after && c->state < CONN_STREAMING) {
+		if (c->out.len >= CONN_OUT_HIGH) {
+			c->paused = true;
 			return;
+		}
 		if (c->state == CONN_READ_HEAD) {
-			if (!c->in.len)
+			if (!conn_pending(c))
 				return;
 			rc = conn_read_head(c);
 			if (rc <= 0)
@@ -277,13 +435,28 @@ static void conn_process(struct conn *c)
 	}
 }
 
+/* Appends read bytes; the consumed start is dropped only when the buffer would grow. */
+static int conn_in_append(struct conn *c, const char *data, size_t n)
+{
+	if (c->in_pos && c->in.len + n + 1 > c->in.cap) {
+		memmove(c->in.data, c->in.data + c->in_pos, conn_pending(c));
+		c->in.len -= c->in_pos;
+		c->in_pos = 0;
+	}
+	return buf_append(&c->in, data, n);
+}
+
 static void conn_read(struct conn *c)
 {
 	char tmp[CONN_READ_CHUNK];
 
 	for (int i = 0; i < 4; i++) {
-		ssize_t n = read(c->h.fd, tmp, sizeof(tmp));
+		size_t room = conn_in_room(c);
+		ssize_t n;
 
+		if (!room)
+			break;
+		n = read(c->h.fd, tmp, room < sizeof(tmp) ? room : sizeof(tmp));
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n < 0 && errno == EINTR)
@@ -292,13 +465,11 @@ static void conn_read(struct conn *c)
 			conn_close(c); /* EOF or reset; a running job is cancelled */
 			return;
 		}
-		if (c->state == CONN_DRAIN)
-			continue; /* discarded */
-		if (c->state == CONN_READ_HEAD && !c->in.len)
-			conn_arm(c, CONN_HEAD_TIMEOUT_US);
-		if (c->close_after)
+		if (c->state == CONN_DRAIN || c->close_after)
 			continue; /* answered already; ignore what follows */
-		if (buf_append(&c->in, tmp, (size_t)n) < 0) {
+		if (c->state == CONN_READ_HEAD && !conn_pending(c))
+			conn_arm(c, CONN_HEAD_TIMEOUT_US);
+		if (conn_in_append(c, tmp, (size_t)n) < 0) {
 			c->close_after = true;
 			conn_respond_error(c, 413, "request too large", NULL);
 			return;
@@ -313,10 +484,15 @@ static void conn_event(struct evh *h, uint32_t events)
 
 	if (c->closed)
 		return;
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		conn_close(c); /* reset or gone both ways; a running job is cancelled */
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP))
 		conn_read(c);
 	if (!c->closed && (events & EPOLLOUT))
 		conn_mark_dirty(c);
+	conn_update_events(c);
 }
 
 static void conn_timeout(struct timer *t)
@@ -333,13 +509,42 @@ static void conn_timeout(struct timer *t)
 
 /* ---- listening ---- */
 
-static void conn_accept_one(struct floater *fl, int fd)
+/* Limits settled once a new connection's first bytes were read (TCP_DEFER_ACCEPT: its
+ * whole head, as a rule), so a request with the token always gets in: an
+ * unauthenticated newcomer is refused when its source already holds its share, and the
+ * oldest unauthenticated connections make room when the floater is full or only the
+ * reserved slots are left. */
+static void conn_settle(struct floater *fl, struct conn *c)
+{
+	struct conn *old;
+
+	if (c->closed)
+		return;
+	if (!c->authed && !c->close_after && peer_count(fl, &c->peer) > FL_MAX_PEER_CONNS) {
+		fl->m.conns_refused++;
+		conn_close(c);
+		return;
+	}
+	while (fl->nconns > FL_MAX_CONNS || fl->nunauth > FL_MAX_CONNS - FL_RESERVED_CONNS) {
+		old = TAILQ_FIRST(&fl->unauth);
+		if (old == c) {
+			fl->m.conns_refused++;
+			conn_close(c);
+			return;
+		}
+		log_debug("connection limit: closing the oldest unauthenticated connection");
+		fl->m.conns_evicted++;
+		conn_close(old);
+	}
+}
+
+static void conn_accept_one(struct floater *fl, int fd, const union sockaddr_any *peer)
 {
 	struct conn *c;
 	int one = 1;
 
-	if (fl->nconns >= FL_MAX_CONNS) {
-		fl->m.conns_refused++;
+	if (fl->nconns >= FL_MAX_CONNS && TAILQ_EMPTY(&fl->unauth)) {
+		fl->m.conns_refused++; /* every slot holds an authenticated connection */
 		close(fd);
 		return;
 	}
@@ -350,18 +555,25 @@ static void conn_accept_one(struct floater *fl, int fd)
 	c->h.fd = fd;
 	c->h.fn = conn_event;
 	c->timer.fn = conn_timeout;
+	c->peer = *peer;
 	buf_init(&c->in, CONN_IN_LIMIT);
-	buf_init(&c->out, 0); /* bounded by the engine's backlog check */
-	buf_init(&c->body, WIRE_MAX_BODY);
+	buf_init(&c->out, 0); /* bounded by CONN_OUT_HIGH and the engine's backlog check */
 	c->state = CONN_READ_HEAD;
-	if (loop_add(&fl->loop, &c->h, EPOLLIN | EPOLLRDHUP) < 0) {
+	c->events = EPOLLIN | EPOLLRDHUP;
+	if (loop_add(&fl->loop, &c->h, c->events) < 0) {
 		close(fd);
 		conn_free(c);
 		return;
 	}
 	fl->nconns++;
 	LIST_INSERT_HEAD(&fl->conns, c, link);
+	TAILQ_INSERT_TAIL(&fl->unauth, c, unauth_link);
+	LIST_INSERT_HEAD(&fl->peers[peer_bucket(fl, peer)], c, peer_link);
+	fl->nunauth++;
 	conn_arm(c, CONN_HEAD_TIMEOUT_US);
+	conn_read(c);
+	conn_settle(fl, c);
+	conn_update_events(c);
 }
 
 static void listener_resume(struct timer *t)
@@ -376,10 +588,12 @@ static void accept_event(struct evh *h, uint32_t events)
 	struct listener *l = (struct listener *)h;
 
 	for (int i = 0; i < 64; i++) {
-		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		union sockaddr_any peer;
+		socklen_t plen = sizeof(peer);
+		int fd = accept4(h->fd, &peer.sa, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd >= 0) {
-			conn_accept_one(l->fl, fd);
+			conn_accept_one(l->fl, fd, &peer);
 			continue;
 		}
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -436,6 +650,9 @@ static int listen_one(struct floater *fl, struct listener *l, int family, const 
 int server_listen(struct floater *fl, struct err *err)
 {
 	LIST_INIT(&fl->conns);
+	TAILQ_INIT(&fl->unauth);
+	for (size_t i = 0; i < FL_PEER_BUCKETS; i++)
+		LIST_INIT(&fl->peers[i]);
 	SLIST_INIT(&fl->dirty);
 	SLIST_INIT(&fl->dead);
 	fl->listen[0].h.fd = fl->listen[1].h.fd = -1;

@@ -288,6 +288,18 @@ int kube_daemonset_wait(struct kube_client *c, const char *ns, const char *name,
 			long timeout_ms, struct kube_rollout *out, struct err *err);
 void kube_rollout_release(struct kube_rollout *r);
 
+/* One permission, as RBAC names it: "create" on pods/proxy in namespace NS. */
+struct kube_access {
+	const char *verb, *group, *resource, *subresource, *namespace;
+};
+
+/* Asks the API server whether the client's user has permission a (a SelfSubjectAccessReview,
+ * which every authenticated user may make): *allowed. An API server that does not answer
+ * the question (no such API, review refused) leaves *allowed true: the real request will
+ * tell. */
+int kube_access_check(struct kube_client *c, const struct kube_access *a, bool *allowed,
+		      struct err *err);
+
 /* What kube_floaters_delete did with the namespace. */
 struct kube_clean {
 	bool ns_deleted;  /* netctl created it and nothing else was in it: deleted */

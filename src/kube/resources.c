@@ -1115,3 +1115,37 @@ int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms,
 	err_clear(err);
 	return 0;
 }
+
+int kube_access_check(struct kube_client *c, const struct kube_access *a, bool *allowed,
+		      struct err *err)
+{
+	struct cJSON *review = cJSON_CreateObject(), *attrs, *out;
+	const struct cJSON *status;
+
+	*allowed = true;
+	cJSON_AddStringToObject(review, "apiVersion", "authorization.k8s.io/v1");
+	cJSON_AddStringToObject(review, "kind", "SelfSubjectAccessReview");
+	attrs = cJSON_AddObjectToObject(cJSON_AddObjectToObject(review, "spec"),
+					"resourceAttributes");
+	cJSON_AddStringToObject(attrs, "verb", a->verb);
+	cJSON_AddStringToObject(attrs, "group", a->group ? a->group : "");
+	cJSON_AddStringToObject(attrs, "resource", a->resource);
+	if (a->subresource)
+		cJSON_AddStringToObject(attrs, "subresource", a->subresource);
+	if (a->namespace)
+		cJSON_AddStringToObject(attrs, "namespace", a->namespace);
+	out = kube_create(c, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", review, err);
+	cJSON_Delete(review);
+	if (!out) {
+		/* an API server without the review API, or a user who may not ask: the request
+		 * itself will tell */
+		if (err->code == ERR_NOTFOUND || err->code == ERR_AUTH)
+			return (err_clear(err), 0);
+		return -1;
+	}
+	status = cJSON_GetObjectItemCaseSensitive(out, "status");
+	if (json_get_bool(status, "allowed", allowed, NULL) != 0)
+		*allowed = false;
+	cJSON_Delete(out);
+	return 0;
+}

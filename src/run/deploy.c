@@ -142,6 +142,25 @@ int run_floaters_wait(struct run_engine *e, volatile sig_atomic_t *stop, struct 
 	return 0;
 }
 
+int run_floaters_permitted(struct run_engine *e, struct err *err)
+{
+	struct kube_access a = {.verb = "create", .resource = "pods", .subresource = "proxy",
+				.namespace = e->o.namespace};
+
+	for (size_t c = 0; c < e->nclusters; c++) {
+		bool allowed;
+
+		if (kube_access_check(e->clusters[c].client, &a, &allowed, err) < 0)
+			return err_prefix(err, "%s: checking permissions", e->clusters[c].in->name);
+		if (!allowed)
+			return err_set(err, ERR_AUTH,
+				       "cluster %s: this user may not create pods/proxy in namespace "
+				       "%s, which carries every probe request (see deploy/rbac.yaml)",
+				       e->clusters[c].in->name, e->o.namespace);
+	}
+	return 0;
+}
+
 void run_floaters_remove(struct run_engine *e)
 {
 	for (size_t c = 0; c < e->nclusters; c++) {

@@ -360,7 +360,8 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 		*err = list_err;
 		goto fail;
 	}
-	if (run_floaters_deploy(&e, err) < 0 || run_floaters_wait(&e, stop, err) < 0)
+	if (run_floaters_permitted(&e, err) < 0 || run_floaters_deploy(&e, err) < 0 ||
+	    run_floaters_wait(&e, stop, err) < 0)
 		goto fail;
 	res->rollout_ms = (time_mono_us() - t0) / 1000;
 	t0 = time_mono_us();

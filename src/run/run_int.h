@@ -72,6 +72,9 @@ void run_engine_warn(struct run_engine *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* deploy.c */
+/* Every cluster's user may create pods/proxy in the namespace (the probes go through it):
+ * else ERR_AUTH naming the permission, before anything is deployed. */
+int run_floaters_permitted(struct run_engine *e, struct err *err);
 int run_floaters_deploy(struct run_engine *e, struct err *err);
 int run_floaters_wait(struct run_engine *e, volatile sig_atomic_t *stop, struct err *err);
 void run_floaters_remove(struct run_engine *e);

@@ -26,6 +26,14 @@ void conn_send(struct conn *c, const void *data, size_t len)
 		fail_msg("connection output over its limit");
 }
 
+/* The request carried the token (server.c also takes the connection out of the
+ * unauthenticated pool, which the stand-in does not keep). */
+void conn_authenticated(struct conn *c)
+{
+	c->req_authed = true;
+	c->authed = true;
+}
+
 /* The client went away: its request is cancelled. */
 void conn_close(struct conn *c)
 {
@@ -237,6 +245,9 @@ void flx_request(struct flx *x, struct conn *c, enum http_method method, const c
 		str_copy(c->req.token, sizeof(c->req.token), token);
 	}
 	x->fl.loop.now = time_mono_us();
+	/* as server.c does: the token is checked at the end of the head, the body read after */
+	if (api_admit(&x->fl, c, &c->req) < 0)
+		return;
 	api_dispatch(&x->fl, c, &c->req, body ? body : "", body ? strlen(body) : 0);
 }
 

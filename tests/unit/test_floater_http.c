@@ -147,6 +147,52 @@ static void test_chunked_body(void **state)
 	buf_release(&body);
 }
 
+/* Fed one byte at a time, compacted between calls the way a connection does it: the same
+ * body, and the chunk framing never piles up in the buffer. */
+static void test_chunked_incremental(void **state)
+{
+	const char *s = "5\r\nhello\r\n1\r\n,\r\n6;a=b\r\n world\r\n0\r\n\r\nGET";
+	struct http_chunked ch;
+	char buf[HTTP_MAX_CHUNK_LINE + 16];
+	size_t len = 0, i;
+	int rc = 0, status;
+
+	http_chunked_init(&ch);
+	for (i = 0; i < strlen(s) && rc == 0; i++) {
+		buf[len++] = s[i];
+		rc = http_chunked_decode(&ch, buf, len, 1024, &status);
+		if (rc == 0) {
+			memmove(buf + ch.out, buf + ch.in, len - ch.in);
+			len -= ch.in - ch.out;
+			ch.in = ch.out;
+			assert_true(len - ch.out <= HTTP_MAX_CHUNK_LINE);
+		}
+	}
+	assert_int_equal(rc, 1);
+	assert_int_equal(i, strlen(s) - 3);
+	assert_int_equal(ch.out, 12);
+	assert_memory_equal(buf, "hello, world", 12);
+	/* A chunk-size line longer than HTTP_MAX_CHUNK_LINE, and an overflowing size. */
+	memset(buf, '0', sizeof(buf));
+	http_chunked_init(&ch);
+	assert_int_equal(http_chunked_decode(&ch, buf, sizeof(buf), 1024, &status), -1);
+	memcpy(buf, "fffffffffffffffffffff\r\n", 23);
+	http_chunked_init(&ch);
+	assert_int_equal(http_chunked_decode(&ch, buf, 23, SIZE_MAX, &status), -1);
+}
+
+static void test_head_length_incremental(void **state)
+{
+	const char *s = "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next";
+	size_t scanned = 0, n;
+
+	for (n = 1; n <= strlen(s); n++)
+		if (http_head_length(s, n, &scanned))
+			break;
+	assert_int_equal(n, strlen(s) - 9);
+	assert_int_equal(http_head_length(s, strlen(s), &scanned), strlen(s) - 9);
+}
+
 static void test_token_compare(void **state)
 {
 	assert_true(token_equal("abc", 3, "abc", 3));
@@ -165,6 +211,8 @@ int main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_size_limits),
 		cmocka_unit_test(test_chunked_body),
+		cmocka_unit_test(test_chunked_incremental),
+		cmocka_unit_test(test_head_length_incremental),
 		cmocka_unit_test(test_token_compare),
 	};
 

@@ -278,7 +278,7 @@ step_apiserver() {
 	local i round urls=()
 	for i in $(seq 1 40); do urls+=(-o /dev/null "https://127.0.0.1:26453/api/v1/pods?n=$i"); done
 	for round in 1 2 3 4 5; do
-		codes=$("$W" exec curl -s --parallel --parallel-immediate --parallel-max 40 \
+		codes=$("$W" exec curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max 40 \
 			-w '%{http_code}\n' --cacert "$pki/ca.crt" --cert "$pki/netctl-user.crt" \
 			--key "$pki/netctl-user.key" "${urls[@]}" | sort | uniq -c)
 		grep -qw 429 <<<"$codes" && break
