@@ -528,6 +528,8 @@ static int kc_parse_user_fields(struct kc_parse *p, const struct ynode *m, const
 	    kc_string(p, m, sub, "password", &u->password) < 0 ||
 	    kc_map(p, m, sub, "auth-provider", &ap) < 0 || kc_map(p, m, sub, "exec", &ex) < 0)
 		return -1;
+	if (u->token && !kube_token_valid(u->token))
+		return kc_fail(p, sub, "token", "contains a line break or control character");
 	if (ap) {
 		const struct ynode *name = ymap_get(p->doc, ap, "name");
 
@@ -920,6 +922,21 @@ static bool blob_is_pem(const struct kube_blob *b)
 	return b->len && memmem(b->data, b->len, "-----BEGIN ", 11);
 }
 
+char *kube_url_redact(const char *url)
+{
+	const char *host = strstr(url, "://");
+	const char *end, *at = NULL;
+
+	host = host ? host + 3 : url;
+	end = host + strcspn(host, "/?#");
+	for (const char *s = host; s < end; s++)
+		if (*s == '@')
+			at = s;
+	if (!at)
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(host - url), url, at);
+}
+
 static int kc_check_url(const char *url, bool proxy)
 {
 	CURLU *u = curl_url();
@@ -949,11 +966,16 @@ static int kc_fill_cluster(struct kube_target *t, const struct kc_cluster *c, st
 		return err_set(err, ERR_USAGE,
 			       "kubeconfig %s: clusters[%zu].cluster.server: missing", src,
 			       c->index);
-	if (kc_check_url(c->server, false) < 0)
-		return err_set(err, ERR_USAGE,
-			       "kubeconfig %s: clusters[%zu].cluster.server: '%.100s' is not an "
-			       "https:// or http:// URL",
-			       src, c->index, strchr(c->server, '@') ? "<hidden>" : c->server);
+	if (kc_check_url(c->server, false) < 0) {
+		char *shown = kube_url_redact(c->server);
+
+		err_set(err, ERR_USAGE,
+			"kubeconfig %s: clusters[%zu].cluster.server: '%.100s' is not an https:// "
+			"or http:// URL",
+			src, c->index, shown);
+		free(shown);
+		return -1;
+	}
 	if (c->proxy_url && *c->proxy_url && kc_check_url(c->proxy_url, true) < 0)
 		return err_set(
 		    err, ERR_USAGE,
@@ -1103,6 +1125,36 @@ static int kc_fill_user(struct kube_target *t, const struct kc_user *u, struct e
 	return 0;
 }
 
+/* Credentials go over plain HTTP only when the user said so: anyone on the path could
+ * read them. */
+static int kc_plain_http_check(const struct kube_target *t, const struct kc_cluster *cl,
+			       const struct kc_user *u, struct err *err)
+{
+	const char *allow = getenv("NETCTL_ALLOW_INSECURE_CREDENTIALS");
+	CURLU *url = curl_url();
+	char *scheme = NULL, *user = NULL;
+	char who[48] = "the URL's user";
+	bool plain, creds;
+
+	curl_url_set(url, CURLUPART_URL, t->server, 0);
+	curl_url_get(url, CURLUPART_SCHEME, &scheme, 0);
+	curl_url_get(url, CURLUPART_USER, &user, 0);
+	plain = scheme && !strcmp(scheme, "http");
+	creds = t->token || t->token_file || t->exec || t->username || (user && *user);
+	curl_free(scheme);
+	curl_free(user);
+	curl_url_cleanup(url);
+	if (!plain || !creds || (allow && !strcmp(allow, "1")))
+		return 0;
+	if (u && (t->token || t->token_file || t->exec || t->username))
+		snprintf(who, sizeof(who), "users[%zu]", u->index);
+	return err_set(err, ERR_USAGE,
+		       "kubeconfig %s: clusters[%zu].cluster.server: http:// would send the "
+		       "credentials of %s in clear (use https://, or set "
+		       "NETCTL_ALLOW_INSECURE_CREDENTIALS=1)",
+		       cl->source, cl->index, who);
+}
+
 static const struct kc_context *kc_pick_context(const struct kc_config *c, const char *name,
 						struct err *err)
 {
@@ -1161,10 +1213,11 @@ static int kc_resolve(const struct kc_config *c, const char *context, struct kub
 	t->namespace = xstrdup(ctx->namespace && *ctx->namespace ? ctx->namespace : "default");
 	if (kc_fill_cluster(t, cl, err) < 0)
 		return -1;
-	if (u)
-		return kc_fill_user(t, u, err);
-	t->user_name = xstrdup("");
-	return 0;
+	if (u && kc_fill_user(t, u, err) < 0)
+		return -1;
+	if (!u)
+		t->user_name = xstrdup("");
+	return kc_plain_http_check(t, cl, u, err);
 }
 
 /* ---- in-cluster configuration ---------------------------------------------------------- */
@@ -1281,8 +1334,13 @@ struct kube_target *kube_target_load(const char *path, const char *context, stru
 		t = NULL;
 		goto out;
 	}
-	log_debug("kubeconfig: context %s from %s: server %s, namespace %s", t->name, t->source,
-		  t->server, t->namespace);
+	if (log_get_level() >= LOG_DEBUG) {
+		char *shown = kube_url_redact(t->server);
+
+		log_debug("kubeconfig: context %s from %s: server %s, namespace %s", t->name,
+			  t->source, shown, t->namespace);
+		free(shown);
+	}
 out:
 	kc_config_release(&c);
 	return t;

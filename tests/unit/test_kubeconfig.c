@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -520,6 +521,167 @@ static void test_hostile_files_are_cheap(void **state)
 	buf_release(&b);
 }
 
+/* ---- credentials: never in clear, never in messages, never splitting a header ---------- */
+
+/* Loads kubeconfig text from a temporary file; with log_out, what was logged (-v) too. */
+static struct kube_target *load_text(const char *text, struct err *err, char **log_out)
+{
+	char text_dir[] = "/tmp/netctl-kc-XXXXXX";
+	char *path, *log_path = NULL;
+	struct kube_target *t;
+	FILE *f;
+	int saved = -1;
+
+	assert_non_null(mkdtemp(text_dir));
+	path = xasprintf("%s/config.yaml", text_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	if (log_out) {
+		int fd;
+
+		log_path = xasprintf("%s/stderr", text_dir);
+		fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		fflush(stderr);
+		saved = dup(2);
+		dup2(fd, 2);
+		close(fd);
+		log_set_level(LOG_TRACE);
+	}
+	err_clear(err);
+	t = kube_target_load(path, NULL, err);
+	if (log_out) {
+		struct buf b;
+		struct err e = ERR_INIT;
+
+		log_set_level(LOG_WARN);
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		buf_init(&b, 1 << 20);
+		assert_int_equal(file_read_all(log_path, 1 << 20, &b, &e), 0);
+		*log_out = buf_steal(&b);
+		unlink(log_path);
+		free(log_path);
+	}
+	unlink(path);
+	rmdir(text_dir);
+	free(path);
+	return t;
+}
+
+#define KC_HEAD "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n" \
+		"contexts:\n- name: ctx\n  context: {cluster: c, user: u}\n"
+
+static void test_token_control_characters(void **state)
+{
+	static const char *const tokens[] = {"\"tok-a\\r\\nX-Injected: yes\"", "\"tok-a\\nb\"",
+					     "\"tok-a\\rb\"", "\"tok-\\x01\"", "|\n      tok-block\n"};
+	struct err err = ERR_INIT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(tokens); i++) {
+		char *text = xasprintf(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+					       "https://198.18.0.1:6443}\nusers:\n- name: u\n  user:\n"
+					       "    token: %s\n",
+				       tokens[i]);
+		struct kube_target *t = load_text(text, &err, NULL);
+
+		if (t)
+			fail_msg("token %s was accepted", tokens[i]);
+		assert_int_equal(err.code, ERR_USAGE);
+		assert_non_null(strstr(err.msg, "users[0].user.token: contains a line break or "
+						"control character"));
+		assert_null(strchr(err.msg, '\n'));
+		assert_null(strstr(err.msg, "tok-"));
+		free(text);
+	}
+}
+
+static void test_credentials_over_plain_http(void **state)
+{
+	static const char *const users[] = {"{token: tok-plain}", "{username: a, password: b}",
+					    "{tokenFile: /dev/null}",
+					    "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, "
+					    "command: /bin/true}}"};
+	struct err err = ERR_INIT;
+	struct kube_target *t;
+	char *text;
+
+	unsetenv("NETCTL_ALLOW_INSECURE_CREDENTIALS");
+	for (size_t i = 0; i < ARRAY_SIZE(users); i++) {
+		text = xasprintf(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+					 "http://198.18.0.1:8080}\nusers:\n- name: u\n  user: %s\n",
+				 users[i]);
+		t = load_text(text, &err, NULL);
+		if (t)
+			fail_msg("credentials %s over http:// were accepted", users[i]);
+		assert_string_equal(strstr(err.msg, "clusters[0]"),
+				    "clusters[0].cluster.server: http:// would send the credentials "
+				    "of users[0] in clear (use https://, or set "
+				    "NETCTL_ALLOW_INSECURE_CREDENTIALS=1)");
+		/* said explicitly: allowed */
+		setenv("NETCTL_ALLOW_INSECURE_CREDENTIALS", "1", 1);
+		t = load_text(text, &err, NULL);
+		unsetenv("NETCTL_ALLOW_INSECURE_CREDENTIALS");
+		if (!t)
+			fail_msg("%s", err.msg);
+		kube_target_free(t);
+		free(text);
+	}
+	/* user:password@ in the URL is a credential too */
+	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+			      "http://alice:s3cret@198.18.0.1:8080}\nusers:\n- name: u\n  user: {}\n",
+		      &err, NULL);
+	assert_null(t);
+	assert_non_null(strstr(err.msg, "http:// would send the credentials"));
+	assert_null(strstr(err.msg, "s3cret"));
+	/* no credentials, or TLS: nothing to say */
+	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: http://198.18.0.1:8080}\n"
+			      "users:\n- name: u\n  user: {}\n",
+		      &err, NULL);
+	assert_non_null(t);
+	kube_target_free(t);
+	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: https://198.18.0.1:6443}\n"
+			      "users:\n- name: u\n  user: {token: tok-tls}\n",
+		      &err, NULL);
+	assert_non_null(t);
+	kube_target_free(t);
+}
+
+static void test_server_password_hidden(void **state)
+{
+	struct err err = ERR_INIT;
+	char *log = NULL, *r;
+	struct kube_target *t;
+
+	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+			      "https://alice:s3cret@198.18.0.1:6443/k8s}\nusers:\n- name: u\n"
+			      "  user: {}\n",
+		      &err, &log);
+	assert_non_null(t);
+	if (strstr(log, "s3cret") || strstr(log, "alice") || !strstr(log, "https://***@198.18.0.1"))
+		fail_msg("debug log: %s", log);
+	kube_target_free(t);
+	free(log);
+	/* an invalid URL with a password: the message shows where, not what */
+	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+			      "'ftp://alice:s3cret@198.18.0.1'}\nusers:\n- name: u\n  user: {}\n",
+		      &err, NULL);
+	assert_null(t);
+	assert_non_null(strstr(err.msg, "'ftp://***@198.18.0.1' is not an https:// or http:// URL"));
+	r = kube_url_redact("https://u:p@h:1/a@b?c@d");
+	assert_string_equal(r, "https://***@h:1/a@b?c@d");
+	free(r);
+	r = kube_url_redact("https://h:1/a@b");
+	assert_string_equal(r, "https://h:1/a@b");
+	free(r);
+	r = kube_url_redact("u:p@h");
+	assert_string_equal(r, "***@h");
+	free(r);
+}
+
 static void test_in_cluster(void **state)
 {
 	struct err err = ERR_INIT;
@@ -781,6 +943,9 @@ int main(void)
 	    cmocka_unit_test(test_yaml_features),
 	    cmocka_unit_test(test_alias_bomb_is_cheap),
 	    cmocka_unit_test(test_hostile_files_are_cheap),
+	    cmocka_unit_test(test_token_control_characters),
+	    cmocka_unit_test(test_credentials_over_plain_http),
+	    cmocka_unit_test(test_server_password_hidden),
 	    cmocka_unit_test(test_in_cluster),
 	    cmocka_unit_test(test_malformed_structure),
 	    cmocka_unit_test(test_malformed_references),
