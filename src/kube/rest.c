@@ -477,8 +477,14 @@ static void set_tls(struct kube_call *call, CURL *e)
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (t->ca.len) {
+		/* the kubeconfig's CA only, as kubectl: libcurl would add the system store
+		 * (its built-in CAINFO and CAPATH) to the blob, so any public or corporate CA
+		 * could vouch for the API server and receive the token */
 		b = (struct curl_blob){t->ca.data, t->ca.len, CURL_BLOB_COPY};
 		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+		curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(e, CURLOPT_SSL_OPTIONS, 0L); /* no CURLSSLOPT_NATIVE_CA */
 	}
 	if (cert->len && key->len) {
 		b = (struct curl_blob){cert->data, cert->len, CURL_BLOB_COPY};
