@@ -40,7 +40,7 @@ struct kube_target {
 	char *tls_server_name;
 	char *proxy_url;
 	bool insecure_skip_tls_verify;
-	struct kube_blob ca;		  /* PEM; empty: system trust store */
+	struct kube_blob ca;		  /* PEM, the only CA trusted; empty: system store */
 	struct kube_blob client_cert;	  /* PEM */
 	struct kube_blob client_key;	  /* PEM */
 	char *token;			  /* static bearer token */
