@@ -186,8 +186,7 @@ static int token_file_read(struct kube_auth *a, struct err *err)
 		goto out;
 	}
 	if (!kube_token_valid(tok)) {
-		err_set(err, ERR_AUTH,
-			"token file %s holds more than one line (a line break or control character)",
+		err_set(err, ERR_AUTH, "token file %s holds a line break or control character",
 			a->token_file);
 		goto out;
 	}

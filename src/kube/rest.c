@@ -178,8 +178,9 @@ static int client_urls(struct kube_client *c, struct err *err)
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ||
 	    curl_url_set(u, CURLUPART_HOST, t->tls_server_name, 0) ||
 	    curl_url_get(u, CURLUPART_URL, &url, 0)) {
-		err_set(err, ERR_USAGE, "cluster %s: server URL '%s' or tls-server-name '%s' is invalid",
-			c->name, c->server_shown, t->tls_server_name);
+		err_set(err, ERR_USAGE,
+			"cluster %s: server URL '%s' or tls-server-name '%s' is invalid", c->name,
+			c->server_shown, t->tls_server_name);
 		goto out;
 	}
 	c->base_url = xstrdup(url);
@@ -717,8 +718,8 @@ static void transport_error(struct kube_call *call, CURLcode rc, struct err *err
 	const char *detail = call->errbuf[0] ? call->errbuf : curl_easy_strerror(rc);
 
 	if (is_tls_error(rc)) {
-		err_set(err, ERR_TLS, "cluster %s: TLS with %s failed: %s", c->name, c->server_shown,
-			detail);
+		err_set(err, ERR_TLS, "cluster %s: TLS with %s failed: %s", c->name,
+			c->server_shown, detail);
 		return;
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT && was_connected(call)) {
@@ -794,9 +795,9 @@ static void call_finish(struct kube_call *call, CURLcode rc)
 	curl_easy_getinfo(call->easy, CURLINFO_HTTP_VERSION, &httpv);
 	call->client->connections += (uint64_t)conns;
 	log_debug("cluster %s: %s %s%s -> %ld%s%s (%.1f ms, attempt %d)", call->client->name,
-		  method_names[call->method], call->client->base_shown, call->path, call->status, rc ? " " : "",
-		  rc ? curl_easy_strerror(rc) : "", (double)(now - call->attempt_us) / 1000.0,
-		  call->attempt);
+		  method_names[call->method], call->client->base_shown, call->path, call->status,
+		  rc ? " " : "", rc ? curl_easy_strerror(rc) : "",
+		  (double)(now - call->attempt_us) / 1000.0, call->attempt);
 	if (call_evaluate(call, rc, &err)) {
 		log_debug("%s; retrying", err.msg);
 		return;
