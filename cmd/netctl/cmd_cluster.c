@@ -207,11 +207,14 @@ static void probe_cluster(const struct store_cluster *c, char *server, size_t se
 				     .timeout_ms = 10000, .max_attempts = 2};
 	struct kube_loop *loop = NULL;
 	struct kube_client *kc = NULL;
-	char version[64];
+	char version[64], *shown;
 
-	str_copy(server, serversz, t ? t->server : "-");
+	str_copy(server, serversz, "-");
 	if (!t)
 		goto fail;
+	shown = kube_url_redact(t->server); /* no user:password@ on screen */
+	str_copy(server, serversz, shown);
+	free(shown);
 	loop = kube_loop_new(&err);
 	kc = loop ? kube_client_new(loop, t, &o, &err) : NULL;
 	if (!kc || kube_server_version(kc, version, sizeof(version), &err) < 0)
