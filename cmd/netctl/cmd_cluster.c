@@ -86,9 +86,12 @@ static int check_kubeconfig(const char *path, const char *context, struct err *e
 			goto resolve;
 	buf_init(&list, 1024);
 	for (char **n = names; *n; n++)
-		buf_printf(&list, "%s%s", n == names ? "" : ", ", *n);
+		if (buf_printf(&list, "%s%s", n == names ? "" : ", ", *n) < 0) {
+			(void)!buf_puts(&list, ", ..."); /* the names that fit in 1 KiB */
+			break;
+		}
 	rc = err_set(err, ERR_USAGE, "--context %s: not in %s (it has: %s)", context, path,
-		     list.data ? list.data : "");
+		     buf_str(&list));
 	buf_release(&list);
 	goto out;
 resolve:

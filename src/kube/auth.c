@@ -352,7 +352,7 @@ static int exec_drain(int *fd, struct buf *b, size_t keep, bool *overflow)
 			*overflow = true;
 		n = (ssize_t)(keep > b->len ? keep - b->len : 0);
 	}
-	buf_append(b, chunk, (size_t)n);
+	(void)!buf_append(b, chunk, (size_t)n); /* n was cut to what keep allows: it fits */
 	return 1;
 }
 
@@ -521,7 +521,7 @@ static int cred_parse(struct kube_auth *a, const struct buf *out, const char *er
 		      struct err *err)
 {
 	struct err e = ERR_INIT;
-	cJSON *j = json_parse(out->data ? out->data : "", out->len, EXEC_STDOUT_LIMIT, &e);
+	cJSON *j = json_parse(buf_str(out), out->len, EXEC_STDOUT_LIMIT, &e);
 	const cJSON *status;
 	const char *kind = NULL, *api = NULL;
 	char what[200];

@@ -298,15 +298,15 @@ char *kube_escape(const char *s)
 
 		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-			buf_append(&b, s, 1);
+			(void)!buf_append(&b, s, 1);
 		} else {
 			char enc[3] = {'%', hex[ch >> 4], hex[ch & 15]};
 
-			buf_append(&b, enc, 3);
+			(void)!buf_append(&b, enc, 3);
 		}
 	}
 	if (!b.data)
-		buf_append(&b, "", 0);
+		(void)!buf_append(&b, "", 0);
 	return buf_steal(&b);
 }
 
@@ -363,7 +363,7 @@ static int deliver_line(struct kube_call *call)
 
 	if (len && call->line.data[len - 1] == '\r')
 		call->line.data[--len] = '\0';
-	rc = call->on_line(call->arg, call->line.data ? call->line.data : "", len);
+	rc = call->on_line(call->arg, buf_str(&call->line), len);
 	buf_reset(&call->line);
 	return rc;
 }
@@ -809,7 +809,7 @@ static void call_finish(struct kube_call *call, CURLcode rc)
 		failed = true;
 	}
 	resp.status = call->status;
-	resp.body = call->resp.data ? call->resp.data : "";
+	resp.body = buf_str(&call->resp);
 	resp.body_len = call->resp.len;
 	resp.http_version = httpv == CURL_HTTP_VERSION_2_0 ? 2 : 1;
 	call_detach_easy(call);
@@ -1157,20 +1157,20 @@ static int list_page(struct list_state *s, struct err *err)
 	int rc = 0;
 
 	buf_init(&p, 0);
-	buf_printf(&p, "%s%climit=%ld", s->path, strchr(s->path, '?') ? '&' : '?', s->page_size);
+	(void)!buf_printf(&p, "%s%climit=%ld", s->path, strchr(s->path, '?') ? '&' : '?', s->page_size);
 	if (s->label_selector) {
 		e = kube_escape(s->label_selector);
-		buf_printf(&p, "&labelSelector=%s", e);
+		(void)!buf_printf(&p, "&labelSelector=%s", e);
 		free(e);
 	}
 	if (s->field_selector) {
 		e = kube_escape(s->field_selector);
-		buf_printf(&p, "&fieldSelector=%s", e);
+		(void)!buf_printf(&p, "&fieldSelector=%s", e);
 		free(e);
 	}
 	if (s->cont) {
 		e = kube_escape(s->cont);
-		buf_printf(&p, "&continue=%s", e);
+		(void)!buf_printf(&p, "&continue=%s", e);
 		free(e);
 	}
 	q.path = p.data;

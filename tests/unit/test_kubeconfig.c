@@ -421,7 +421,7 @@ static double hostile_load_ms(const char *what, struct buf *text)
 
 static void hostile_head(struct buf *b)
 {
-	buf_printf(b, "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"
+	(void)!buf_printf(b, "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"
 		      "clusters:\n- name: c\n  cluster: {server: https://198.18.0.1:6443}\n"
 		      "contexts:\n- name: ctx\n  context: {cluster: c, user: u0}\n");
 }
@@ -431,15 +431,15 @@ static void hostile_head(struct buf *b)
 static void hostile_merge_keys(struct buf *b, int map_keys, int users)
 {
 	hostile_head(b);
-	buf_printf(b, "preferences: &M\n");
+	(void)!buf_printf(b, "preferences: &M\n");
 	for (int i = 0; i < map_keys; i++)
-		buf_printf(b, "  k%d: v\n", i);
-	buf_printf(b, "users:\n");
+		(void)!buf_printf(b, "  k%d: v\n", i);
+	(void)!buf_printf(b, "users:\n");
 	for (int u = 0; u < users; u++) {
-		buf_printf(b, "- name: u%d\n  user:\n    <<: [", u);
+		(void)!buf_printf(b, "- name: u%d\n  user:\n    <<: [", u);
 		for (int i = 0; i < 32; i++)
-			buf_printf(b, "%s*M", i ? "," : "");
-		buf_printf(b, "]\n");
+			(void)!buf_printf(b, "%s*M", i ? "," : "");
+		(void)!buf_printf(b, "]\n");
 	}
 }
 
@@ -447,28 +447,28 @@ static void hostile_merge_keys(struct buf *b, int map_keys, int users)
 static void hostile_merge_chain(struct buf *b, int levels, int users)
 {
 	hostile_head(b);
-	buf_printf(b, "preferences:\n  m0: &m0 {a: b}\n");
+	(void)!buf_printf(b, "preferences:\n  m0: &m0 {a: b}\n");
 	for (int l = 1; l < levels; l++) {
-		buf_printf(b, "  m%d: &m%d {<<: [", l, l);
+		(void)!buf_printf(b, "  m%d: &m%d {<<: [", l, l);
 		for (int i = 0; i < 32; i++)
-			buf_printf(b, "%s*m%d", i ? "," : "", l - 1);
-		buf_printf(b, "]}\n");
+			(void)!buf_printf(b, "%s*m%d", i ? "," : "", l - 1);
+		(void)!buf_printf(b, "]}\n");
 	}
-	buf_printf(b, "users:\n");
+	(void)!buf_printf(b, "users:\n");
 	for (int u = 0; u < users; u++)
-		buf_printf(b, "- name: u%d\n  user: *m%d\n", u, levels - 1);
+		(void)!buf_printf(b, "- name: u%d\n  user: *m%d\n", u, levels - 1);
 }
 
 /* A merge key naming a long list of scalars (no maps to charge for, but items to skip). */
 static void hostile_merge_list(struct buf *b, int items, int users)
 {
 	hostile_head(b);
-	buf_printf(b, "preferences: &L [");
+	(void)!buf_printf(b, "preferences: &L [");
 	for (int i = 0; i < items; i++)
-		buf_printf(b, "%s1", i ? "," : "");
-	buf_printf(b, "]\nusers:\n");
+		(void)!buf_printf(b, "%s1", i ? "," : "");
+	(void)!buf_printf(b, "]\nusers:\n");
 	for (int u = 0; u < users; u++)
-		buf_printf(b, "- {name: u%d, user: {<<: *L}}\n", u);
+		(void)!buf_printf(b, "- {name: u%d, user: {<<: *L}}\n", u);
 }
 
 /* As many distinct small users as the node limit allows (names are checked for
@@ -476,22 +476,22 @@ static void hostile_merge_list(struct buf *b, int items, int users)
 static void hostile_many_users(struct buf *b, int users)
 {
 	hostile_head(b);
-	buf_printf(b, "users:\n- {name: u0, user: {}}\n");
+	(void)!buf_printf(b, "users:\n- {name: u0, user: {}}\n");
 	for (int u = 0; u < users; u++)
-		buf_printf(b, "- {name: user-with-a-long-common-prefix-%d, user: {}}\n", u);
+		(void)!buf_printf(b, "- {name: user-with-a-long-common-prefix-%d, user: {}}\n", u);
 }
 
 /* The most anchors allowed, and aliases to the oldest of them. */
 static void hostile_aliases(struct buf *b, int anchors, int aliases)
 {
 	hostile_head(b);
-	buf_printf(b, "users:\n- name: u0\n  user: {}\npreferences:\n");
+	(void)!buf_printf(b, "users:\n- name: u0\n  user: {}\npreferences:\n");
 	for (int i = 0; i < anchors; i++)
-		buf_printf(b, "  a%d: &anchor-with-a-long-common-prefix-%d x\n", i, i);
-	buf_printf(b, "  l: [");
+		(void)!buf_printf(b, "  a%d: &anchor-with-a-long-common-prefix-%d x\n", i, i);
+	(void)!buf_printf(b, "  l: [");
 	for (int i = 0; i < aliases; i++)
-		buf_printf(b, "%s*anchor-with-a-long-common-prefix-0", i ? "," : "");
-	buf_printf(b, "]\n");
+		(void)!buf_printf(b, "%s*anchor-with-a-long-common-prefix-0", i ? "," : "");
+	(void)!buf_printf(b, "]\n");
 }
 
 static void test_hostile_files_are_cheap(void **state)
@@ -603,8 +603,8 @@ static void test_credentials_over_plain_http(void **state)
 {
 	static const char *const users[] = {"{token: tok-plain}", "{username: a, password: b}",
 					    "{tokenFile: /dev/null}",
-					    "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, "
-					    "command: /bin/true}}"};
+					    ("{exec: {apiVersion: client.authentication.k8s.io/v1beta1, "
+					     "command: /bin/true}}")};
 	struct err err = ERR_INIT;
 	struct kube_target *t;
 	char *text;
