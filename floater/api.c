@@ -151,6 +151,15 @@ static void api_metrics(struct floater *fl, struct conn *c)
 		       "# TYPE floater_udp_echo_dropped_total counter\n"
 		       "floater_udp_echo_dropped_total %llu\n",
 		   (unsigned long long)fl->m.echo_replies, (unsigned long long)fl->m.echo_dropped);
+	buf_printf(&b, "# TYPE floater_udp_echo_refused_total counter\n"
+		       "floater_udp_echo_refused_total{reason=\"no_key\"} %llu\n"
+		       "floater_udp_echo_refused_total{reason=\"bad_mac\"} %llu\n"
+		       "floater_udp_echo_refused_total{reason=\"stale\"} %llu\n"
+		       "floater_udp_echo_refused_total{reason=\"source_rate\"} %llu\n",
+		   (unsigned long long)fl->m.echo_refused[ECHO_NO_KEY],
+		   (unsigned long long)fl->m.echo_refused[ECHO_BAD_MAC],
+		   (unsigned long long)fl->m.echo_refused[ECHO_STALE],
+		   (unsigned long long)fl->m.echo_source_limited);
 	buf_printf(&b, "# TYPE floater_connections gauge\nfloater_connections %zu\n",
 		   fl->nconns);
 	buf_printf(&b, "# TYPE floater_connections_unauthenticated gauge\n"
