@@ -16,34 +16,50 @@ enum {
 	EXIT_CLUSTER = 3, /* cluster API unreachable or forbidden */
 	EXIT_STORE = 4,	  /* local store (or other local) error */
 	EXIT_INTERRUPTED = 130,
-	/* Not an exit status: cmd_parse() printed help, the command exits 0. */
-	CMD_HELP_SHOWN = -1,
 };
 
-/* Global state every command sees (global options). */
+struct cmd_entry;
+
+/* What a command's exec is handed: the global options, and its positional arguments
+ * (options already parsed into the entry's option table, their count within its bounds). */
 struct cmd_ctx {
 	const char *db_flag; /* --db value, NULL: NETCTL_DB or the default (store_resolve_path) */
 	int verbose;	     /* number of -v */
+	const struct cmd_entry *entry; /* the command running (for cmd_usage_error) */
+	int argc;		       /* positional arguments, options removed */
+	char **argv;
 };
 
 struct cmd_opt;
 
-/* A subcommand: tmux's cmd_entry / git's cmd_struct. */
+/* How many positional arguments a command takes (tmux's args lower/upper): the dispatcher
+ * refuses fewer than lower or more than upper (upper < 0: no limit) before exec runs. */
+struct cmd_args {
+	int lower, upper;
+};
+
+/* A command: tmux's cmd_entry / git's cmd_struct. Everything the dispatcher needs to parse
+ * a command line is data here, so exec starts with its arguments already checked. */
 struct cmd_entry {
 	const char *name;
 	const char *summary;	    /* one line for `netctl --help` */
 	const char *synopsis;	    /* "cluster add NAME --kubeconfig FILE [--context CTX]" lines */
 	const char *details;	    /* extra help text after the options, or NULL */
 	const struct cmd_opt *opts; /* OPT_END-terminated; dest points at the command's
-				     * static argument struct (one command per process) */
-	/* argv[0] is the command name; returns an exit code. */
-	int (*exec)(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv);
-	/* Subcommands ("cluster add"), NULL-terminated; exec is then cmd_exec_subcommand. */
+				     * static argument struct (one command per process),
+				     * whose initializer holds the defaults */
+	struct cmd_args args;	    /* positional arguments; {0, 0} when it takes none */
+	/* Runs the command on ctx->argc/argv; returns an exit code. */
+	int (*exec)(struct cmd_ctx *ctx);
+	/* Subcommands ("cluster add"), NULL-terminated; the dispatcher picks one by argv[1]
+	 * and exec is unused. */
 	const struct cmd_entry *const *subs;
 };
 
-/* exec of a command with subcommands: dispatches argv[1] to e->subs. */
-int cmd_exec_subcommand(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv);
+/* The dispatcher: argv[0] is e's name. Picks the subcommand (when e has them), parses its
+ * options and positional arguments, then runs its exec. Returns an exit code: EXIT_OK after
+ * --help, EXIT_USAGE after a one-line usage error (exec is then not run). */
+int cmd_run(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv);
 /* The subcommand of e called name, or NULL. */
 const struct cmd_entry *cmd_find_sub(const struct cmd_entry *e, const char *name);
 
@@ -67,14 +83,6 @@ struct cmd_opt {
 	long min, max;
 	bool *seen; /* optional: set when the option was given */
 };
-
-/* Parses argv (argv[0] = command name) with getopt_long against e->opts plus the global
- * options (-v, --db, -h). Positional arguments are left in argv[*first .. argc).
- * Returns 0, CMD_HELP_SHOWN after printing usage to stdout, or EXIT_USAGE after printing
- * a one-line error and the short usage to stderr. min_args/max_args bound the positional
- * arguments (max_args < 0: unbounded). */
-int cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv, int min_args,
-	      int max_args, int *first);
 
 /* -v count to log level: warnings by default, -v info, -vv debug, -vvv trace. */
 void cmd_set_log_level(int verbose);
@@ -112,20 +120,8 @@ int cmd_load_config(struct config *c, struct err *err);
 /* "2026-11-26 04:17:18Z" (UTC) or "-" for 0, into dst (>= 24 bytes). */
 void cmd_format_time(int64_t wall_ms, char *dst, size_t dstsz);
 
-/* ---- the commands (one file each; see the table in main.c) --------------------------- */
+/* ---- the command table (main.c; one file per command), for `help` ------------------- */
 
-extern const struct cmd_entry cmd_init_entry;
-extern const struct cmd_entry cmd_cluster_entry;
-extern const struct cmd_entry cmd_check_entry;
-extern const struct cmd_entry cmd_resume_entry;
-extern const struct cmd_entry cmd_clean_entry;
-extern const struct cmd_entry cmd_history_entry;
-extern const struct cmd_entry cmd_diff_entry;
-extern const struct cmd_entry cmd_report_entry;
-extern const struct cmd_entry cmd_config_entry;
-extern const struct cmd_entry cmd_help_entry;
-
-/* The command table (main.c), for `help`. */
 const struct cmd_entry *cmd_find(const char *name);
 void cmd_print_main_usage(FILE *f);
 

@@ -246,17 +246,14 @@ static void build_cluster_pairs(struct check_job *j)
 	}
 }
 
-static int check_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int check_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
 	struct check_job j;
 	struct config c;
 	struct store *st = NULL;
-	int first, rc;
+	int rc;
 
-	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
-	if (rc)
-		return rc;
 	memset(&j, 0, sizeof(j));
 	config_init(&c);
 	if (load_config(&c, &err) < 0) {
@@ -265,7 +262,8 @@ static int check_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, 
 	}
 	/* what a floater would refuse is refused here, before anything is deployed */
 	if (config_from_flags(&c, &err) < 0 || fill_options(&j, &c, &err) < 0) {
-		rc = err.code == ERR_USAGE ? cmd_usage_error(e, "%s", err.msg) : cmd_fail(&err);
+		rc = err.code == ERR_USAGE ? cmd_usage_error(ctx->entry, "%s", err.msg)
+					   : cmd_fail(&err);
 		goto out;
 	}
 	st = cmd_open_store(ctx, &err);

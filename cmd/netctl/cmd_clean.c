@@ -26,11 +26,11 @@ static int collect_name(const struct store_cluster *c, void *arg)
 {
 	struct buf *names = arg;
 
-	buf_printf(names, "%s%s", names->len ? "," : "", c->name);
+	(void)!buf_printf(names, "%s%s", names->len ? "," : "", c->name);
 	return 0;
 }
 
-static int clean_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int clean_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
 	struct check_job j;
@@ -41,11 +41,8 @@ static int clean_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, 
 	struct buf names;
 	char **list = NULL;
 	long wait_ms = 60000;
-	int first, rc;
+	int rc = EXIT_OK;
 
-	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
-	if (rc)
-		return rc;
 	p = progress_new(false);
 	memset(&j, 0, sizeof(j));
 	memset(&ev, 0, sizeof(ev));
@@ -59,7 +56,7 @@ static int clean_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, 
 	if (!st)
 		goto fail;
 	if (args.cluster)
-		buf_puts(&names, args.cluster);
+		(void)!buf_puts(&names, args.cluster);
 	else if (store_cluster_list(st, collect_name, &names, &err) < 0)
 		goto fail;
 	if (!names.len) {

@@ -86,9 +86,12 @@ static int check_kubeconfig(const char *path, const char *context, struct err *e
 			goto resolve;
 	buf_init(&list, 1024);
 	for (char **n = names; *n; n++)
-		buf_printf(&list, "%s%s", n == names ? "" : ", ", *n);
+		if (buf_printf(&list, "%s%s", n == names ? "" : ", ", *n) < 0) {
+			(void)!buf_puts(&list, ", ..."); /* the names that fit in 1 KiB */
+			break;
+		}
 	rc = err_set(err, ERR_USAGE, "--context %s: not in %s (it has: %s)", context, path,
-		     list.data ? list.data : "");
+		     buf_str(&list));
 	buf_release(&list);
 	goto out;
 resolve:
@@ -119,27 +122,22 @@ static int check_context(const char *ctx, struct err *err)
 	return 0;
 }
 
-static int add_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int add_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
 	struct store *st = NULL;
 	char *path = NULL;
-	const char *name;
-	int first, rc;
+	const char *name = ctx->argv[0];
 
-	rc = cmd_parse(ctx, e, argc, argv, 1, 1, &first);
-	if (rc)
-		return rc;
-	name = argv[first];
 	if (!config_is_dns_label(name))
-		return cmd_usage_error(e,
+		return cmd_usage_error(ctx->entry,
 				       "'%s' is not a valid cluster name (1-63 of a-z, 0-9, '-', "
 				       "starting and ending with a letter or digit)",
 				       name);
 	if (!args.kubeconfig)
-		return cmd_usage_error(e, "missing --kubeconfig FILE");
+		return cmd_usage_error(ctx->entry, "missing --kubeconfig FILE");
 	if (args.context && check_context(args.context, &err) < 0)
-		return cmd_usage_error(e, "%s", err.msg);
+		return cmd_usage_error(ctx->entry, "%s", err.msg);
 	path = absolute_path(args.kubeconfig, &err);
 	if (!path || check_readable_file(path, &err) < 0 ||
 	    check_kubeconfig(path, args.context, &err) < 0)
@@ -212,11 +210,14 @@ static void probe_cluster(const struct store_cluster *c, char *server, size_t se
 				     .timeout_ms = 10000, .max_attempts = 2};
 	struct kube_loop *loop = NULL;
 	struct kube_client *kc = NULL;
-	char version[64];
+	char version[64], *shown;
 
-	str_copy(server, serversz, t ? t->server : "-");
+	str_copy(server, serversz, "-");
 	if (!t)
 		goto fail;
+	shown = kube_url_redact(t->server); /* no user:password@ on screen */
+	str_copy(server, serversz, shown);
+	free(shown);
 	loop = kube_loop_new(&err);
 	kc = loop ? kube_client_new(loop, t, &o, &err) : NULL;
 	if (!kc || kube_server_version(kc, version, sizeof(version), &err) < 0)
@@ -279,18 +280,15 @@ static int list_check(struct store *st, struct err *err)
 	return r.unreachable ? EXIT_CLUSTER : EXIT_OK;
 }
 
-static int list_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int list_exec(struct cmd_ctx *ctx)
 {
 	static const char *const headers[] = {"NAME", "KUBECONFIG", "CONTEXT", "ADDED"};
 	struct err err = ERR_INIT;
 	struct store *st;
 	struct table *t = NULL;
 	cJSON *arr = NULL;
-	int first, rc;
+	int rc;
 
-	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
-	if (rc)
-		return rc;
 	st = cmd_open_store(ctx, &err);
 	if (!st)
 		return cmd_fail(&err);
@@ -325,27 +323,24 @@ static int list_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 
 /* ---- remove --------------------------------------------------------------------------- */
 
-static int remove_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int remove_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
 	struct store *st;
-	int first, rc;
+	int rc;
 
-	rc = cmd_parse(ctx, e, argc, argv, 1, 1, &first);
-	if (rc)
-		return rc;
 	st = cmd_open_store(ctx, &err);
 	if (!st)
 		return cmd_fail(&err);
-	rc = store_cluster_remove(st, argv[first], &err);
+	rc = store_cluster_remove(st, ctx->argv[0], &err);
 	store_close(st);
 	if (rc < 0) {
 		if (err.code == ERR_NOTFOUND)
 			err_set(&err, ERR_NOTFOUND,
-				"no cluster named '%s' (see `netctl cluster list`)", argv[first]);
+				"no cluster named '%s' (see `netctl cluster list`)", ctx->argv[0]);
 		return cmd_fail(&err);
 	}
-	printf("removed cluster %s (its past runs stay in `netctl history`)\n", argv[first]);
+	printf("removed cluster %s (its past runs stay in `netctl history`)\n", ctx->argv[0]);
 	return EXIT_OK;
 }
 
@@ -377,6 +372,7 @@ static const struct cmd_entry cluster_add_entry = {
 	       "the context CTX (when given); it is stored as an absolute path, never\n"
 	       "copied, and read again by every check.\n",
     .opts = add_opts,
+    .args = {1, 1},
     .exec = add_exec,
 };
 
@@ -393,6 +389,7 @@ static const struct cmd_entry cluster_remove_entry = {
     .summary = "Unregister a cluster (its past runs stay in the history).",
     .synopsis = "cluster remove NAME",
     .opts = no_opts,
+    .args = {1, 1},
     .exec = remove_exec,
 };
 
@@ -411,6 +408,5 @@ const struct cmd_entry cmd_cluster_entry = {
 		"cluster remove NAME",
     .details = "`netctl help cluster add` (or `netctl cluster add --help`) for one of them.\n",
     .opts = no_opts,
-    .exec = cmd_exec_subcommand,
     .subs = cluster_subs,
 };

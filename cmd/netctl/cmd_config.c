@@ -36,15 +36,11 @@ static void print_human(const struct config *c)
 	free(nets);
 }
 
-static int config_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int config_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
 	struct config c;
-	int first, rc;
 
-	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
-	if (rc)
-		return rc;
 	if (cmd_load_config(&c, &err) < 0) {
 		config_release(&c);
 		return cmd_fail(&err);

@@ -19,7 +19,7 @@ static struct {
 	long limit;
 	const char *rtt;
 	long rtt_pct;
-} args;
+} args = {.limit = DEFAULT_LIMIT};
 
 #define MAX_RTT_US 60000000L /* a minute: beyond that it is not a latency change */
 
@@ -691,23 +691,19 @@ static int run_table(struct store *st, int64_t a, int64_t b, const struct store_
 	return rc;
 }
 
-static int diff_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int diff_exec(struct cmd_ctx *ctx)
 {
 	struct store_diff_opts opts = {0};
 	struct store_diff_summary sum;
 	struct err err = ERR_INIT;
 	struct store *st;
 	int64_t a = 0, b = 0;
-	int first, rc;
+	int rc;
 
-	args.limit = DEFAULT_LIMIT;
-	rc = cmd_parse(ctx, e, argc, argv, 0, 2, &first);
-	if (rc)
-		return rc;
 	if (args.rtt && parse_rtt(args.rtt, &opts.rtt_abs_us, &err) < 0)
-		return cmd_usage_error(e, "%s", err.msg);
+		return cmd_usage_error(ctx->entry, "%s", err.msg);
 	if (args.rtt_pct && !args.rtt)
-		return cmd_usage_error(e, "--rtt-pct needs --rtt");
+		return cmd_usage_error(ctx->entry, "--rtt-pct needs --rtt");
 	opts.rtt_pct = (uint32_t)args.rtt_pct;
 	/* The table lists the first --limit node-pair rows of each kind and tells the walk
 	 * when it has them (table_row_cb); JSON streams every change. */
@@ -715,7 +711,7 @@ static int diff_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, c
 	if (!st)
 		return cmd_fail(&err);
 	memset(&sum, 0, sizeof(sum));
-	rc = pick_runs(st, argc - first, argv + first, &a, &b, &err);
+	rc = pick_runs(st, ctx->argc, ctx->argv, &a, &b, &err);
 	if (rc == 1) {
 		printf("nothing to compare: diff needs two finished runs of the same check "
 		       "(`netctl history` lists runs)\n");
@@ -752,5 +748,6 @@ const struct cmd_entry cmd_diff_entry = {
 	       "regressed (passed in A, fails in B); latency changes (--rtt) are listed but\n"
 	       "do not change the exit status.\n",
     .opts = diff_opts,
+    .args = {0, 2},
     .exec = diff_exec,
 };

@@ -3,27 +3,23 @@
 
 #include "cmd.h"
 
-static int help_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int help_exec(struct cmd_ctx *ctx)
 {
 	const struct cmd_entry *cmd;
-	int first, rc;
 
-	rc = cmd_parse(ctx, e, argc, argv, 0, 2, &first);
-	if (rc)
-		return rc;
-	if (first == argc) {
+	if (ctx->argc == 0) {
 		cmd_print_main_usage(stdout);
 		return EXIT_OK;
 	}
-	cmd = cmd_find(argv[first]);
+	cmd = cmd_find(ctx->argv[0]);
 	if (!cmd)
-		return cmd_usage_error(e, "unknown command '%s'", argv[first]);
-	if (first + 1 < argc) {
-		const struct cmd_entry *sub = cmd_find_sub(cmd, argv[first + 1]);
+		return cmd_usage_error(ctx->entry, "unknown command '%s'", ctx->argv[0]);
+	if (ctx->argc > 1) {
+		const struct cmd_entry *sub = cmd_find_sub(cmd, ctx->argv[1]);
 
 		if (!sub)
-			return cmd_usage_error(e, "'%s' has no subcommand '%s'", cmd->name,
-					       argv[first + 1]);
+			return cmd_usage_error(ctx->entry, "'%s' has no subcommand '%s'", cmd->name,
+					       ctx->argv[1]);
 		cmd = sub;
 	}
 	cmd_usage(cmd, stdout);
@@ -37,5 +33,6 @@ const struct cmd_entry cmd_help_entry = {
     .summary = "Show help for netctl or one of its commands.",
     .synopsis = "help [COMMAND [SUBCOMMAND]]",
     .opts = help_opts,
+    .args = {0, 2},
     .exec = help_exec,
 };

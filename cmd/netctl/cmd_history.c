@@ -23,7 +23,7 @@ static struct {
 	long keep;
 	bool keep_seen;
 	const char *older_than;
-} args;
+} args = {.limit = DEFAULT_LIMIT};
 
 static void run_duration(const struct store_run_info *r, char *dst, size_t dstsz)
 {
@@ -281,7 +281,7 @@ static int history_prune(struct cmd_ctx *ctx)
 	int rc;
 
 	if (args.older_than && parse_age(args.older_than, &age, &err) < 0)
-		return cmd_usage_error(&cmd_history_entry, "%s", err.msg);
+		return cmd_usage_error(ctx->entry, "%s", err.msg);
 	o.by_count = args.keep_seen;
 	o.keep = (size_t)args.keep;
 	o.by_age = args.older_than != NULL;
@@ -300,7 +300,7 @@ static int history_prune(struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
-static int history_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int history_exec(struct cmd_ctx *ctx)
 {
 	static const char *const headers[] = {"RUN", "STARTED",	  "DURATION", "STATUS", "SRC",
 					      "DST", "PROTOCOLS", "RESULTS",  "FAILED", "RESUMES"};
@@ -309,13 +309,9 @@ static int history_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc
 	struct store *st;
 	struct table *t = NULL;
 	cJSON *arr = NULL;
-	int first, rc;
+	int rc;
 
-	args.limit = DEFAULT_LIMIT;
-	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
-	if (rc)
-		return rc;
-	rc = prune_check_args(e);
+	rc = prune_check_args(ctx->entry);
 	if (rc)
 		return rc;
 	if (args.prune)

@@ -13,15 +13,12 @@ static const struct cmd_opt init_opts[] = {
     {OPT_END},
 };
 
-static int init_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int init_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
 	struct config c;
-	int first, rc;
+	int rc;
 
-	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
-	if (rc)
-		return rc;
 	config_init(&c);
 	rc = config_write_file(&c, CONFIG_FILE_NAME, args.force, &err);
 	config_release(&c);

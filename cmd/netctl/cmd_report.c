@@ -20,7 +20,7 @@ static struct {
 	const char *output;
 	bool merged;
 	long failures;
-} args;
+} args = {.format = "table"};
 
 /* A temp file next to the target, renamed over it only when complete, so a reader never
  * sees half a report and an old report survives a failed run. */
@@ -82,24 +82,20 @@ static bool want_color(int format, bool to_stdout)
 	return format == REPORT_TABLE && to_stdout && isatty(STDOUT_FILENO) && !(nc && *nc);
 }
 
-static int report_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int report_exec(struct cmd_ctx *ctx)
 {
 	struct report_opts o = {0};
 	struct out_file of = {0};
 	struct err err = ERR_INIT;
 	struct store *st;
-	int first, rc, fmt;
+	int rc, fmt;
 
-	args.format = "table";
-	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
-	if (rc)
-		return rc;
 	if (!args.run_seen)
-		return cmd_usage_error(e, "--run ID is required (see `netctl history`)");
+		return cmd_usage_error(ctx->entry, "--run ID is required (see `netctl history`)");
 	fmt = report_format_parse(args.format);
 	if (fmt < 0)
-		return cmd_usage_error(e, "unknown format '%s' (table, json, csv, junit, html)",
-				       args.format);
+		return cmd_usage_error(
+		    ctx->entry, "unknown format '%s' (table, json, csv, junit, html)", args.format);
 	o.format = fmt;
 	o.merged = args.merged;
 	o.max_failures = (size_t)args.failures;

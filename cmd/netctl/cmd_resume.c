@@ -102,8 +102,8 @@ static int collect_gone(const struct store_run_node *n, void *arg)
 
 	if (idmap_get(g->seen, n->node.id) != 0)
 		return 0;
-	if (g->n++ < 5)
-		buf_printf(&g->names, "%s%s/%s", g->names.len ? ", " : "", n->cluster_name,
+	if (g->n++ < 5) /* five names of at most 2 x 253 bytes fit the 4 KiB: cannot fail */
+		(void)!buf_printf(&g->names, "%s%s/%s", g->names.len ? ", " : "", n->cluster_name,
 			   n->node.name);
 	return 0;
 }
@@ -276,7 +276,7 @@ static void apply_flags(struct check_job *j)
 		j->o.keep_floaters = true;
 }
 
-static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+static int resume_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
 	struct resume_filter f;
@@ -286,15 +286,12 @@ static int resume_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc,
 	struct config c;
 	struct store *st = NULL;
 	int64_t root;
-	int first, rc;
+	int rc;
 
-	rc = cmd_parse(ctx, e, argc, argv, 0, 0, &first);
-	if (rc)
-		return rc;
 	if (!args.run_set)
-		return cmd_usage_error(e, "--run ID is required");
+		return cmd_usage_error(ctx->entry, "--run ID is required");
 	if (parse_durations(&err) < 0)
-		return cmd_usage_error(e, "%s", err.msg);
+		return cmd_usage_error(ctx->entry, "%s", err.msg);
 	memset(&j, 0, sizeof(j));
 	memset(&f, 0, sizeof(f));
 	config_init(&c);

@@ -12,10 +12,24 @@
 /*
  * The command table. To add a command:
  *   1. write cmd/netctl/cmd_<name>.c defining `const struct cmd_entry cmd_<name>_entry`
- *      (name, summary, synopsis, details, option table, exec function);
- *   2. declare it in cmd.h next to the others, add the file to cmd/netctl/CMakeLists.txt;
- *   3. add one line below, in the order `netctl --help` should list it.
+ *      (name, summary, synopsis, details, option table, positional argument bounds, exec
+ *      function); cmd_run parses the command line against them before exec runs, so exec
+ *      starts with its options set and ctx->argc within the bounds;
+ *   2. add the file to cmd/netctl/CMakeLists.txt;
+ *   3. declare the entry below and add one line to the table, in the order
+ *      `netctl --help` should list it.
  */
+extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_cluster_entry;
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_clean_entry;
+extern const struct cmd_entry cmd_history_entry;
+extern const struct cmd_entry cmd_diff_entry;
+extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_help_entry;
+
 /* One line per command, whatever clang-format would pack. */
 /* clang-format off */
 static const struct cmd_entry *const commands[] = {
@@ -156,9 +170,7 @@ int main(int argc, char **argv)
 		return main_usage_error("unknown command", argv[idx]);
 	cmd_set_log_level(ctx.verbose);
 	install_signals();
-	rc = e->exec(&ctx, e, argc - idx, argv + idx);
-	if (rc == CMD_HELP_SHOWN)
-		rc = EXIT_OK;
+	rc = cmd_run(&ctx, e, argc - idx, argv + idx);
 	if (cmd_interrupted && rc != EXIT_OK)
 		rc = EXIT_INTERRUPTED;
 	fflush(stdout);

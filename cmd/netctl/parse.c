@@ -13,6 +13,9 @@
 
 enum { GOPT_DB = 1000, GOPT_LONG_ONLY = 2000 };
 
+/* Not an exit status: parse() printed help, the command exits 0 without running. */
+enum { CMD_HELP_SHOWN = -1 };
+
 volatile sig_atomic_t cmd_interrupted;
 
 /* Options every command accepts, so `netctl history --db X -v` works as well as
@@ -185,8 +188,11 @@ static int unknown_option(const struct cmd_entry *e, const char *arg)
 	return cmd_usage_error(e, "unknown option '-%c'", optopt);
 }
 
-int cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv, int min_args,
-	      int max_args, int *first)
+/* Parses argv (argv[0] = command name) with getopt_long against e->opts plus the global
+ * options (-v, --db, -h), and checks the positional arguments against e->args; they are
+ * left in argv[*first .. argc). Returns 0, CMD_HELP_SHOWN after printing usage to stdout,
+ * or EXIT_USAGE after printing a one-line error and the short usage to stderr. */
+static int parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv, int *first)
 {
 	struct option longopts[MAX_OPTS + 1];
 	char shortopts[2 * MAX_OPTS + 2];
@@ -212,10 +218,10 @@ int cmd_parse(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **a
 		return rc;
 	cmd_set_log_level(ctx->verbose);
 	nargs = argc - optind;
-	if (nargs < min_args)
+	if (nargs < e->args.lower)
 		return cmd_usage_error(e, "missing argument");
-	if (max_args >= 0 && nargs > max_args)
-		return cmd_usage_error(e, "unexpected argument '%s'", argv[optind + max_args]);
+	if (e->args.upper >= 0 && nargs > e->args.upper)
+		return cmd_usage_error(e, "unexpected argument '%s'", argv[optind + e->args.upper]);
 	*first = optind;
 	return 0;
 }
@@ -276,15 +282,25 @@ const struct cmd_entry *cmd_find_sub(const struct cmd_entry *e, const char *name
 	return NULL;
 }
 
-int cmd_exec_subcommand(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+int cmd_run(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
 {
 	const struct cmd_entry *sub;
+	int first, rc;
 
+	if (!e->subs) {
+		rc = parse(ctx, e, argc, argv, &first);
+		if (rc)
+			return rc == CMD_HELP_SHOWN ? EXIT_OK : rc;
+		ctx->entry = e;
+		ctx->argc = argc - first;
+		ctx->argv = argv + first;
+		return e->exec(ctx);
+	}
 	if (argc < 2)
 		return cmd_usage_error(e, "missing subcommand");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		cmd_usage(e, stdout);
-		return CMD_HELP_SHOWN;
+		return EXIT_OK;
 	}
 	sub = cmd_find_sub(e, argv[1]);
 	if (!sub && argv[1][0] == '-')
@@ -292,5 +308,5 @@ int cmd_exec_subcommand(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc
 				       argv[1], e->name);
 	if (!sub)
 		return cmd_usage_error(e, "unknown subcommand '%s'", argv[1]);
-	return sub->exec(ctx, sub, argc - 1, argv + 1);
+	return cmd_run(ctx, sub, argc - 1, argv + 1);
 }

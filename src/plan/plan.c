@@ -5,7 +5,7 @@
 #include "wire.h"
 
 /* Target lists by protocol mask: index 0 holds targets decided without probing. */
-#define PLAN_GROUPS 8
+#define PLAN_GROUPS (1u << PROTO_MAX)
 
 struct target_list {
 	struct plan_target *v;

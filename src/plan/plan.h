@@ -59,6 +59,10 @@ void plan_free(struct plan *p);
  * filter; computing it walks the pairs once when a filter is set. */
 int64_t plan_total(struct plan *p);
 
+/* Protocol masks are 8 bits wide here and in what src/run keeps per target (the
+ * protocols a floater already answered for). */
+_Static_assert(PROTO_MAX <= 8, "a protocol mask no longer fits uint8_t");
+
 /* One destination of a probe request. */
 struct plan_target {
 	uint32_t dst;       /* index into nodes */

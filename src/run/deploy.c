@@ -10,7 +10,7 @@
 
 /* Which DaemonSets the asked networks need: the pod floater sends pod and pod-host probes
  * and answers pod and host-pod ones; the host floater the other way round. */
-unsigned engine_kube_networks(unsigned store_networks)
+static unsigned kube_networks(unsigned store_networks)
 {
 	unsigned k = 0;
 
@@ -25,7 +25,7 @@ unsigned engine_kube_networks(unsigned store_networks)
 
 /* One UDP echo key for every cluster of the run, for a floater answers only probes tagged
  * with its own: the first cluster that has one gives it, the others get it written. */
-static int echo_key_pick(struct engine *e, char key[KUBE_ECHO_KEY_LEN + 1], struct err *err)
+static int echo_key_pick(struct run_engine *e, char key[KUBE_ECHO_KEY_LEN + 1], struct err *err)
 {
 	for (size_t c = 0; c < e->nclusters; c++) {
 		int rc = kube_echo_key_get(e->clusters[c].client, e->o.namespace, key, err);
@@ -38,15 +38,15 @@ static int echo_key_pick(struct engine *e, char key[KUBE_ECHO_KEY_LEN + 1], stru
 	return 0;
 }
 
-int floaters_deploy(struct engine *e, struct err *err)
+int run_floaters_deploy(struct run_engine *e, struct err *err)
 {
-	unsigned nets = engine_kube_networks(e->o.networks);
+	unsigned nets = kube_networks(e->o.networks);
 	char key[KUBE_ECHO_KEY_LEN + 1] = "";
 
 	if (echo_key_pick(e, key, err) < 0)
 		return -1;
 	for (size_t c = 0; c < e->nclusters; c++) {
-		struct engine_cluster *ec = &e->clusters[c];
+		struct run_engine_cluster *ec = &e->clusters[c];
 		struct kube_deploy_vars v = {
 			.namespace = e->o.namespace,
 			.image_repository = e->o.image_repository,
@@ -62,23 +62,24 @@ int floaters_deploy(struct engine *e, struct err *err)
 		ec->token = xstrdup(rep.token);
 		str_copy(key, sizeof(key), rep.echo_key);
 		ec->deployed = nets;
-		engine_phase(e, RUN_PHASE_DEPLOY, "%s: %s", ec->in->name, rep.summary);
+		run_engine_phase(e, RUN_PHASE_DEPLOY, "%s: %s", ec->in->name, rep.summary);
 	}
 	return 0;
 }
 
-static void warn_problems(struct engine *e, struct engine_cluster *ec, const char *ds,
+static void warn_problems(struct run_engine *e, struct run_engine_cluster *ec, const char *ds,
 			  const struct kube_rollout *ro)
 {
 	for (size_t i = 0; i < ro->nproblems; i++)
-		engine_warn(e, "%s: node %s has no ready %s: %s", ec->in->name,
-			    ro->problems[i].node ? ro->problems[i].node : "?", ds,
-			    ro->problems[i].why ? ro->problems[i].why : "unknown");
+		run_engine_warn(e, "%s: node %s has no ready %s: %s", ec->in->name,
+				ro->problems[i].node ? ro->problems[i].node : "?", ds,
+				ro->problems[i].why ? ro->problems[i].why : "unknown");
 }
 
 /* The wait ran out: the API's rollout wait, given one second, says which nodes have no
  * ready floater and why. */
-static int explain(struct engine *e, struct engine_cluster *ec, const char *ds, struct err *err)
+static int explain(struct run_engine *e, struct run_engine_cluster *ec, const char *ds,
+		   struct err *err)
 {
 	struct kube_rollout ro;
 	int rc;
@@ -89,8 +90,8 @@ static int explain(struct engine *e, struct engine_cluster *ec, const char *ds, 
 		kube_rollout_release(&ro);
 		return err_prefix(err, "waiting for %s in %s", ds, ec->in->name);
 	}
-	engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready", ec->in->name, ro.ready,
-		     ro.desired, ds);
+	run_engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready", ec->in->name, ro.ready,
+			 ro.desired, ds);
 	warn_problems(e, ec, ds, &ro);
 	kube_rollout_release(&ro);
 	err_clear(err);
@@ -101,7 +102,7 @@ static int explain(struct engine *e, struct engine_cluster *ec, const char *ds, 
  * or *stop is set (Ctrl-C is honoured at once, not after --pod-wait). NotReady nodes are
  * not waited for: no kubelet reports their floaters Ready, so waiting for every pod would
  * always cost the whole --pod-wait; their pairs become no-agent. */
-static int wait_one(struct engine *e, struct engine_cluster *ec, const char *ds,
+static int wait_one(struct run_engine *e, struct run_engine_cluster *ec, const char *ds,
 		    int64_t deadline_us, volatile sig_atomic_t *stop, struct err *err)
 {
 	long want, pause = 200;
@@ -116,7 +117,7 @@ static int wait_one(struct engine *e, struct engine_cluster *ec, const char *ds,
 			if (err->code != ERR_TIMEOUT && err->code != ERR_API)
 				return -1;
 			if (!warned)
-				engine_warn(e, "%s (still waiting)", err->msg);
+				run_engine_warn(e, "%s (still waiting)", err->msg);
 			warned = true;
 			err_clear(err);
 			memset(&st, 0, sizeof(st));
@@ -133,21 +134,21 @@ static int wait_one(struct engine *e, struct engine_cluster *ec, const char *ds,
 		pause = pause * 2 > 2000 ? 2000 : pause * 2;
 	}
 	if (ec->nodes_not_ready)
-		engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready (%zu node%s NotReady)",
-			     ec->in->name, st.ready, st.desired, ds, ec->nodes_not_ready,
-			     ec->nodes_not_ready == 1 ? "" : "s");
+		run_engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready (%zu node%s NotReady)",
+				 ec->in->name, st.ready, st.desired, ds, ec->nodes_not_ready,
+				 ec->nodes_not_ready == 1 ? "" : "s");
 	else
-		engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready", ec->in->name, st.ready,
-			     st.desired, ds);
+		run_engine_phase(e, RUN_PHASE_ROLLOUT, "%s: %ld/%ld %s ready", ec->in->name,
+				 st.ready, st.desired, ds);
 	return 0;
 }
 
-int floaters_wait(struct engine *e, volatile sig_atomic_t *stop, struct err *err)
+int run_floaters_wait(struct run_engine *e, volatile sig_atomic_t *stop, struct err *err)
 {
 	int64_t deadline = time_mono_us() + (int64_t)e->o.pod_wait_ms * 1000;
 
 	for (size_t c = 0; c < e->nclusters; c++) {
-		struct engine_cluster *ec = &e->clusters[c];
+		struct run_engine_cluster *ec = &e->clusters[c];
 
 		if (stop && *stop)
 			return 0;
@@ -161,7 +162,7 @@ int floaters_wait(struct engine *e, volatile sig_atomic_t *stop, struct err *err
 	return 0;
 }
 
-int floaters_permitted(struct engine *e, struct err *err)
+int run_floaters_permitted(struct run_engine *e, struct err *err)
 {
 	struct kube_access a = {.verb = "create", .resource = "pods", .subresource = "proxy",
 				.namespace = e->o.namespace};
@@ -180,21 +181,22 @@ int floaters_permitted(struct engine *e, struct err *err)
 	return 0;
 }
 
-void floaters_remove(struct engine *e)
+void run_floaters_remove(struct run_engine *e)
 {
 	for (size_t c = 0; c < e->nclusters; c++) {
 		struct err err = ERR_INIT;
 		struct kube_clean kc;
 
 		if (kube_floaters_delete(e->clusters[c].client, e->o.namespace, 0, &kc, &err) < 0)
-			engine_warn(e, "%s: cleaning up floaters: %s", e->clusters[c].in->name,
-				    err.msg);
+			run_engine_warn(e, "%s: cleaning up floaters: %s", e->clusters[c].in->name,
+					err.msg);
 		else if (kc.kept[0])
-			engine_phase(e, RUN_PHASE_CLEANUP, "%s: floaters removed; namespace %s kept: %s",
-				     e->clusters[c].in->name, e->o.namespace, kc.kept);
+			run_engine_phase(e, RUN_PHASE_CLEANUP,
+					 "%s: floaters removed; namespace %s kept: %s",
+					 e->clusters[c].in->name, e->o.namespace, kc.kept);
 		else
-			engine_phase(e, RUN_PHASE_CLEANUP, "%s: floaters removed",
-				     e->clusters[c].in->name);
+			run_engine_phase(e, RUN_PHASE_CLEANUP, "%s: floaters removed",
+					 e->clusters[c].in->name);
 	}
 }
 

@@ -5,7 +5,7 @@
 
 #include "run_int.h"
 
-static const char *keep(struct engine *e, const char *s)
+static const char *keep(struct run_engine *e, const char *s)
 {
 	if (!s)
 		return NULL;
@@ -14,7 +14,7 @@ static const char *keep(struct engine *e, const char *s)
 	return e->strings[e->nstrings++];
 }
 
-void nodes_release(struct engine *e)
+void run_nodes_release(struct run_engine *e)
 {
 	for (size_t c = 0; c < e->nclusters; c++)
 		kube_node_list_release(&e->clusters[c].nodes);
@@ -52,10 +52,10 @@ static const struct kube_pod *find_pod(const struct kube_pod_list *pods, const c
 }
 
 /* Adds the nodes of one cluster to the table and to the store. */
-static int collect_cluster(struct engine *e, size_t c, const struct kube_node_list *nl,
+static int collect_cluster(struct run_engine *e, size_t c, const struct kube_node_list *nl,
 			   const struct kube_pod_list *pods, struct err *err)
 {
-	struct engine_cluster *ec = &e->clusters[c];
+	struct run_engine_cluster *ec = &e->clusters[c];
 	struct store_node *sn = xcalloc(nl->n ? nl->n : 1, sizeof(*sn));
 	unsigned need = ec->deployed;
 	size_t missing = 0;
@@ -88,9 +88,9 @@ static int collect_cluster(struct engine *e, size_t c, const struct kube_node_li
 		if (!ok)
 			missing++;
 		if (!kn->ready)
-			engine_warn(e, "%s: node %s is NotReady: %s", ec->in->name, kn->name,
-				    ok ? "its floater still answers, probing through it"
-				       : "no Ready floater there, its results are no-agent");
+			run_engine_warn(e, "%s: node %s is NotReady: %s", ec->in->name, kn->name,
+					ok ? "its floater still answers, probing through it"
+					   : "no Ready floater there, its results are no-agent");
 		sn[i].cluster_id = ec->in->cluster_id;
 		sn[i].name = pn->name;
 		sn[i].pod_ipv4 = pn->pod_ip[0];
@@ -109,17 +109,17 @@ static int collect_cluster(struct engine *e, size_t c, const struct kube_node_li
 	e->nnodes += nl->n;
 	e->res->nodes += (int64_t)nl->n;
 	e->res->nodes_without_floater += (int64_t)missing;
-	engine_phase(e, RUN_PHASE_NODES, "%s: %zu nodes, %zu without a ready floater",
-		     ec->in->name, nl->n, missing);
+	run_engine_phase(e, RUN_PHASE_NODES, "%s: %zu nodes, %zu without a ready floater",
+			 ec->in->name, nl->n, missing);
 	return 0;
 }
 
 /* Lists every cluster's nodes before the rollout, which does not wait for floaters that
  * cannot become Ready on NotReady nodes. */
-int nodes_list(struct engine *e, struct err *err)
+int run_nodes_list(struct run_engine *e, struct err *err)
 {
 	for (size_t c = 0; c < e->nclusters; c++) {
-		struct engine_cluster *ec = &e->clusters[c];
+		struct run_engine_cluster *ec = &e->clusters[c];
 
 		if (kube_nodes_list(ec->client, &ec->nodes, err) < 0)
 			return err_prefix(err, "listing nodes of %s", ec->in->name);
@@ -132,14 +132,14 @@ int nodes_list(struct engine *e, struct err *err)
 	return 0;
 }
 
-int nodes_collect(struct engine *e, struct err *err)
+int run_nodes_collect(struct run_engine *e, struct err *err)
 {
 	struct kube_pod_list *pods = xcalloc(e->nclusters, sizeof(*pods));
 	size_t total = 0;
 	int rc = -1;
 
 	for (size_t c = 0; c < e->nclusters; c++) {
-		struct engine_cluster *ec = &e->clusters[c];
+		struct run_engine_cluster *ec = &e->clusters[c];
 
 		if (kube_pods_list(ec->client, e->o.namespace, NULL, &pods[c], err) < 0) {
 			err_prefix(err, "listing floaters of %s", ec->in->name);

@@ -1,6 +1,6 @@
 /* Probe requests: one POST /v1/probe per shard to the source floater through the API
  * server's pod proxy; NDJSON results are mapped back to pairs by their ref. A request that
- * fails is asked again for the results still missing (see enum probe_retry_kind in
+ * fails is asked again for the results still missing (see enum run_probe_retry_kind in
  * run_int.h for how often); what is missing after that is agent-lost. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -21,21 +21,21 @@
 #define PROBE_BACKOFF_MAX_MS	 8000
 #define PROBE_ATTEMPTS_MAX	 16 /* a hard bound, whatever the clocks say */
 
-static void req_link(struct engine *e, struct probe_req *r)
+static void req_link(struct run_engine *e, struct run_probe_req *r)
 {
 	LIST_INSERT_HEAD(&e->requests, r, link); /* a retried request is linked again */
 	r->ec->inflight++;
 	e->inflight_total++;
 }
 
-static void req_unlink(struct engine *e, struct probe_req *r)
+static void req_unlink(struct run_engine *e, struct run_probe_req *r)
 {
 	LIST_REMOVE(r, link);
 	r->ec->inflight--;
 	e->inflight_total--;
 }
 
-static void req_free(struct probe_req *r)
+static void req_free(struct run_probe_req *r)
 {
 	free(r->targets);
 	free(r->seen);
@@ -58,32 +58,33 @@ static bool ip_literal_ok(const char *ip)
 	return strspn(ip, "0123456789abcdefABCDEF:.") == strlen(ip);
 }
 
-char *probe_body_build(const struct probe_req *r, const struct run_options *o, int64_t run_id)
+char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
+			   int64_t run_id)
 {
 	struct buf b;
 	bool first = true;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "{" WIRE_KEY(WIRE_REQ_ID) "\"r%lld-n%u-a%d\"," WIRE_KEY(WIRE_REQ_TARGETS) "[",
+	(void)!buf_printf(&b, "{" WIRE_KEY(WIRE_REQ_ID) "\"r%lld-n%u-a%d\"," WIRE_KEY(WIRE_REQ_TARGETS) "[",
 		   (long long)run_id, r->src, r->attempt);
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->seen[i] == r->protocols)
 			continue;
-		buf_printf(&b,
+		(void)!buf_printf(&b,
 			   "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(WIRE_TARGET_PORT) "%d,"
 			   WIRE_KEY(WIRE_TARGET_REF) "%zu}",
 			   first ? "" : ",", r->targets[i].ip, o->port, i);
 		first = false;
 	}
-	buf_puts(&b, "]," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
+	(void)!buf_puts(&b, "]," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
 	first = true;
 	for (unsigned p = 0; p < PROTO_MAX; p++) {
 		if (!(r->protocols & (1u << p)))
 			continue;
-		buf_printf(&b, "%s\"%s\"", first ? "" : ",", probe_protocol_name(p));
+		(void)!buf_printf(&b, "%s\"%s\"", first ? "" : ",", probe_protocol_name(p));
 		first = false;
 	}
-	buf_printf(&b,
+	(void)!buf_printf(&b,
 		   "]," WIRE_KEY(WIRE_REQ_COUNT) "%d," WIRE_KEY(WIRE_REQ_INTERVAL_MS) "%ld,"
 		   WIRE_KEY(WIRE_REQ_TIMEOUT_MS) "%ld," WIRE_KEY(WIRE_REQ_SIZE) "%d}",
 		   o->count, o->interval_ms, o->timeout_ms, o->size);
@@ -92,17 +93,17 @@ char *probe_body_build(const struct probe_req *r, const struct run_options *o, i
 
 /* The whole request may take: every probe's interval and timeout, plus a margin for the
  * floater's rate and the proxy. Bounded. */
-static long request_timeout_ms(const struct probe_req *r, const struct run_options *o)
+static long request_timeout_ms(const struct run_probe_req *r, const struct run_options *o)
 {
 	long probes = (long)r->n * __builtin_popcount(r->protocols) * o->count;
-	long ms = PROBE_REQUEST_MARGIN_MS + (long)o->count * o->interval_ms + 2 * o->timeout_ms +
-		  probes / 2;
+	long ms = RUN_PROBE_REQUEST_MARGIN_MS + (long)o->count * o->interval_ms +
+		  2 * o->timeout_ms + probes / 2;
 
-	return ms > PROBE_REQUEST_MAX_MS ? PROBE_REQUEST_MAX_MS : ms;
+	return ms > RUN_PROBE_REQUEST_MAX_MS ? RUN_PROBE_REQUEST_MAX_MS : ms;
 }
 
-int probe_line_parse(const char *line, size_t len, size_t ntargets, struct probe_line *out,
-		     struct err *err)
+int run_probe_line_parse(const char *line, size_t len, size_t ntargets, struct run_probe_line *out,
+			 struct err *err)
 {
 	cJSON *j = json_parse(line, len, 65536, err);
 	const char *proto = NULL, *error = NULL;
@@ -152,12 +153,12 @@ out:
 
 static int on_line(void *arg, const char *line, size_t len)
 {
-	struct probe_req *r = arg;
+	struct run_probe_req *r = arg;
 	struct err err = ERR_INIT;
 	struct store_result res;
-	struct probe_line l;
+	struct run_probe_line l;
 
-	if (probe_line_parse(line, len, r->n, &l, &err) < 0) {
+	if (run_probe_line_parse(line, len, r->n, &l, &err) < 0) {
 		log_debug("floater sent a line netctl ignores: %s", err.msg);
 		return 0;
 	}
@@ -183,11 +184,11 @@ static int on_line(void *arg, const char *line, size_t len)
 	res.rtt_avg_us = l.rtt_avg_us;
 	res.rtt_max_us = l.rtt_max_us;
 	res.rtt_p99_us = l.rtt_p99_us;
-	engine_emit(r->e, &res);
+	run_engine_emit(r->e, &res);
 	return 0;
 }
 
-static size_t missing_count(const struct probe_req *r)
+static size_t missing_count(const struct run_probe_req *r)
 {
 	size_t n = 0;
 
@@ -197,26 +198,26 @@ static size_t missing_count(const struct probe_req *r)
 	return n;
 }
 
-static void give_up(struct probe_req *r, const char *why)
+static void give_up(struct run_probe_req *r, const char *why)
 {
-	struct engine *e = r->e;
+	struct run_engine *e = r->e;
 	struct err err = ERR_INIT;
 
-	engine_warn(e, "%s: node %s: floater lost (%s): %zu targets recorded as agent-lost",
-		    r->ec->in->name, e->nodes[r->src].name, why, missing_count(r));
+	run_engine_warn(e, "%s: node %s: floater lost (%s): %zu targets recorded as agent-lost",
+			r->ec->in->name, e->nodes[r->src].name, why, missing_count(r));
 	for (size_t i = 0; i < r->n; i++)
 		if (r->seen[i] != r->protocols)
-			engine_emit_decided(e, r->src, &r->targets[i],
-					    r->protocols & ~r->seen[i], PROBE_AGENT_LOST);
+			run_engine_emit_decided(e, r->src, &r->targets[i],
+						r->protocols & ~r->seen[i], PROBE_AGENT_LOST);
 	if (store_run_node_set_floater(e->st, e->res->run_id, e->nodes[r->src].id,
 				       STORE_FLOATER_LOST, &err) < 0)
-		engine_warn(e, "%s", err.msg);
+		run_engine_warn(e, "%s", err.msg);
 }
 
-static struct probe_req *req_new(struct engine *e, uint32_t src, enum plan_sender sender,
-				 unsigned protocols, size_t n, int attempt)
+static struct run_probe_req *req_new(struct run_engine *e, uint32_t src, enum plan_sender sender,
+				     unsigned protocols, size_t n, int attempt)
 {
-	struct probe_req *r = xcalloc(1, sizeof(*r));
+	struct run_probe_req *r = xcalloc(1, sizeof(*r));
 
 	r->e = e;
 	r->ec = &e->clusters[e->nodes[src].cluster];
@@ -230,27 +231,31 @@ static struct probe_req *req_new(struct engine *e, uint32_t src, enum plan_sende
 	return r;
 }
 
-static void req_send(struct probe_req *r);
+static void req_send(struct run_probe_req *r);
 
-enum probe_retry_kind probe_retry_kind(const struct probe_req *r,
-				      const struct kube_response *resp, const struct err *err)
+enum run_probe_retry_kind run_probe_retry_kind(const struct run_probe_req *r,
+					       const struct kube_response *resp,
+					       const struct err *err)
 {
 	bool no_status = resp->status == 0 || (resp->status >= 200 && resp->status < 300);
 
 	if (r->finished)
-		return PROBE_RETRY_ONCE;
+		return RUN_PROBE_RETRY_ONCE;
 	if (!err)
-		return PROBE_RETRY_SERVER; /* the stream ended early, without an error */
+		return RUN_PROBE_RETRY_SERVER; /* the stream ended early, without an error */
 	if (err->code == ERR_API && no_status)
-		return PROBE_RETRY_SERVER; /* not reachable, or the connection or stream was cut */
+		return RUN_PROBE_RETRY_SERVER; /* not reachable, or the connection or stream was cut
+						*/
 	if (resp->status == 401 || resp->status == 403)
-		return r->ec->answered ? PROBE_RETRY_SERVER : PROBE_RETRY_ONCE;
+		return r->ec->answered ? RUN_PROBE_RETRY_SERVER : RUN_PROBE_RETRY_ONCE;
 	if (resp->status >= 500 && resp->status <= 504)
-		return PROBE_RETRY_FLOATER; /* e.g. 500 "error trying to reach service" (1.20) */
-	return PROBE_RETRY_ONCE;
+		return RUN_PROBE_RETRY_FLOATER; /* e.g. 500 "error trying to reach service" (1.20)
+						 */
+	return RUN_PROBE_RETRY_ONCE;
 }
 
-bool probe_retry_worth(const struct probe_req *r, enum probe_retry_kind kind, int64_t now)
+bool run_probe_retry_worth(const struct run_probe_req *r, enum run_probe_retry_kind kind,
+			   int64_t now)
 {
 	int64_t since_first = now - r->first_fail_us;
 
@@ -258,23 +263,23 @@ bool probe_retry_worth(const struct probe_req *r, enum probe_retry_kind kind, in
 		return true;
 	if (r->attempt + 1 >= PROBE_ATTEMPTS_MAX)
 		return false; /* r->attempt counts from 0: the next would be one too many */
-	if (kind == PROBE_RETRY_SERVER)
+	if (kind == RUN_PROBE_RETRY_SERVER)
 		return now - r->ec->unreachable_us < PROBE_SERVER_PATIENCE_MS * 1000LL &&
 		       since_first < PROBE_SERVER_PATIENCE_MS * 1000LL;
-	if (kind == PROBE_RETRY_FLOATER)
+	if (kind == RUN_PROBE_RETRY_FLOATER)
 		return since_first < PROBE_FLOATER_GRACE_MS * 1000LL;
 	return false;
 }
 
-int probe_retry_next(struct probe_req *r, enum probe_retry_kind kind, int64_t now)
+int run_probe_retry_next(struct run_probe_req *r, enum run_probe_retry_kind kind, int64_t now)
 {
 	long delay;
 
-	if (kind == PROBE_RETRY_SERVER && !r->ec->unreachable_us)
+	if (kind == RUN_PROBE_RETRY_SERVER && !r->ec->unreachable_us)
 		r->ec->unreachable_us = now;
 	if (!r->first_fail_us)
 		r->first_fail_us = now;
-	if (!probe_retry_worth(r, kind, now))
+	if (!run_probe_retry_worth(r, kind, now))
 		return -1;
 	delay = r->attempt == 0 ? 0
 				: kube_backoff_ms(r->e->loop, r->attempt - 1, PROBE_BACKOFF_MS,
@@ -288,15 +293,15 @@ int probe_retry_next(struct probe_req *r, enum probe_retry_kind kind, int64_t no
 static void on_done(void *arg, const struct kube_response *resp, const struct err *err)
 {
 	static const char *const how[] = {
-	    [PROBE_RETRY_ONCE] = " once",
-	    [PROBE_RETRY_SERVER] =
+	    [RUN_PROBE_RETRY_ONCE] = " once",
+	    [RUN_PROBE_RETRY_SERVER] =
 		", with backoff while the API server is unavailable (told once per cluster)",
-	    [PROBE_RETRY_FLOATER] = ", with backoff while its floater may be restarting",
+	    [RUN_PROBE_RETRY_FLOATER] = ", with backoff while its floater may be restarting",
 	};
-	struct probe_req *r = arg;
-	struct engine *e = r->e;
+	struct run_probe_req *r = arg;
+	struct run_engine *e = r->e;
 	const char *why = err ? err->msg : "the floater ended its answer early";
-	enum probe_retry_kind kind;
+	enum run_probe_retry_kind kind;
 	bool outage_known, first;
 
 	r->call = NULL;
@@ -305,21 +310,22 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 		req_free(r);
 		return;
 	}
-	kind = probe_retry_kind(r, resp, err);
-	outage_known = kind == PROBE_RETRY_SERVER && r->ec->unreachable_us;
+	kind = run_probe_retry_kind(r, resp, err);
+	outage_known = kind == RUN_PROBE_RETRY_SERVER && r->ec->unreachable_us;
 	first = r->attempt == 0;
-	if (probe_retry_next(r, kind, time_mono_us()) < 0) {
+	if (run_probe_retry_next(r, kind, time_mono_us()) < 0) {
 		req_unlink(e, r);
 		give_up(r, why);
 		req_free(r);
 		return;
 	}
 	/* Same targets, only what is still missing is asked for again; the request stays
-	 * linked (it counts as in flight) until probe_retry_due() sends it. */
+	 * linked (it counts as in flight) until run_probe_retry_due() sends it. */
 	/* an API server outage is told once per cluster, not once per source */
 	if (first && !outage_known)
-		engine_warn(e, "%s: node %s: probe request failed (%s); asking again for %zu targets%s",
-			    r->ec->in->name, e->nodes[r->src].name, why, missing_count(r), how[kind]);
+		run_engine_warn(
+		    e, "%s: node %s: probe request failed (%s); asking again for %zu targets%s",
+		    r->ec->in->name, e->nodes[r->src].name, why, missing_count(r), how[kind]);
 	else if (first)
 		log_debug("%s: node %s: probe request failed (%s); asking again", r->ec->in->name,
 			  e->nodes[r->src].name, why);
@@ -328,10 +334,10 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 
 /* Sends the retries whose wait is over; returns how long until the next one is due (µs),
  * -1 when none waits. */
-int64_t probe_retry_due(struct engine *e)
+int64_t run_probe_retry_due(struct run_engine *e)
 {
 	int64_t now = time_mono_us(), next_us = -1;
-	struct probe_req *r, *next;
+	struct run_probe_req *r, *next;
 
 	if (!e->retries_waiting)
 		return -1; /* the common case: nothing to walk on each loop step */
@@ -352,16 +358,16 @@ int64_t probe_retry_due(struct engine *e)
 	return next_us;
 }
 
-static void req_send(struct probe_req *r)
+static void req_send(struct run_probe_req *r)
 {
-	struct engine *e = r->e;
+	struct run_engine *e = r->e;
 	const struct plan_node *src = &e->nodes[r->src];
 	const char *pod = r->sender == PLAN_SEND_POD ? src->pod_floater : src->host_floater;
 	char header[128];
 	const char *headers[] = {header, NULL};
 	struct kube_proxy_request pr;
 	struct err err = ERR_INIT;
-	char *body = probe_body_build(r, &e->o, e->res->run_id);
+	char *body = run_probe_body_build(r, &e->o, e->res->run_id);
 
 	snprintf(header, sizeof(header), WIRE_HEADER_TOKEN ": %s", r->ec->token);
 	memset(&pr, 0, sizeof(pr));
@@ -387,15 +393,15 @@ static void req_send(struct probe_req *r)
 	}
 }
 
-void probe_request_start(struct engine *e, const struct plan_shard *sh, int attempt)
+void run_probe_request_start(struct run_engine *e, const struct plan_shard *sh, int attempt)
 {
-	struct probe_req *r = req_new(e, sh->src, sh->sender, sh->protocols, sh->n, attempt);
+	struct run_probe_req *r = req_new(e, sh->src, sh->sender, sh->protocols, sh->n, attempt);
 	size_t n = 0;
 
 	for (size_t i = 0; i < sh->n; i++) {
 		if (!ip_literal_ok(sh->targets[i].ip)) {
-			engine_emit_decided(e, sh->src, &sh->targets[i], sh->protocols,
-					    PROBE_OTHER);
+			run_engine_emit_decided(e, sh->src, &sh->targets[i], sh->protocols,
+						PROBE_OTHER);
 			continue;
 		}
 		r->targets[n++] = sh->targets[i];
@@ -408,10 +414,10 @@ void probe_request_start(struct engine *e, const struct plan_shard *sh, int atte
 	req_send(r);
 }
 
-void probe_cancel_all(struct engine *e)
+void run_probe_cancel_all(struct run_engine *e)
 {
 	while (!LIST_EMPTY(&e->requests)) {
-		struct probe_req *r = LIST_FIRST(&e->requests);
+		struct run_probe_req *r = LIST_FIRST(&e->requests);
 
 		if (r->call)
 			kube_call_cancel(r->call);

@@ -11,7 +11,7 @@
 
 /* ---- result batches ------------------------------------------------------------------- */
 
-static int batch_flush(struct engine *e)
+static int batch_flush(struct run_engine *e)
 {
 	int64_t t0;
 	int rc = 0;
@@ -29,19 +29,19 @@ static int batch_flush(struct engine *e)
 	return rc;
 }
 
-void engine_emit(struct engine *e, const struct store_result *r)
+void run_engine_emit(struct run_engine *e, const struct store_result *r)
 {
 	e->batch[e->batch_n++] = *r;
 	e->res->done++;
 	if (r->error != PROBE_OK)
 		e->res->failed++;
-	if (e->batch_n == ENGINE_BATCH)
+	if (e->batch_n == RUN_ENGINE_BATCH)
 		batch_flush(e);
 }
 
 /* Records results decided without a response (no agent, agent lost, no address). */
-void engine_emit_decided(struct engine *e, uint32_t src, const struct plan_target *t,
-			 unsigned protocols, enum probe_error error)
+void run_engine_emit_decided(struct run_engine *e, uint32_t src, const struct plan_target *t,
+			     unsigned protocols, enum probe_error error)
 {
 	struct store_result r;
 
@@ -55,11 +55,11 @@ void engine_emit_decided(struct engine *e, uint32_t src, const struct plan_targe
 		if (!(protocols & (1u << p)))
 			continue;
 		r.protocol = (uint8_t)p;
-		engine_emit(e, &r);
+		run_engine_emit(e, &r);
 	}
 }
 
-static void engine_progress(struct engine *e, bool force)
+static void run_engine_progress(struct run_engine *e, bool force)
 {
 	struct run_progress p;
 	int64_t now = time_mono_us();
@@ -78,10 +78,10 @@ static void engine_progress(struct engine *e, bool force)
 }
 
 /* Formats a line for the caller's phase or warn callback (and the log). */
-static void engine_say(struct engine *e, bool warn, enum run_phase phase, const char *fmt,
-		       va_list ap) __attribute__((format(printf, 4, 0)));
-static void engine_say(struct engine *e, bool warn, enum run_phase phase, const char *fmt,
-		       va_list ap)
+static void run_engine_say(struct run_engine *e, bool warn, enum run_phase phase, const char *fmt,
+			   va_list ap) __attribute__((format(printf, 4, 0)));
+static void run_engine_say(struct run_engine *e, bool warn, enum run_phase phase, const char *fmt,
+			   va_list ap)
 {
 	char text[512];
 
@@ -95,21 +95,21 @@ static void engine_say(struct engine *e, bool warn, enum run_phase phase, const 
 		e->ev->phase(e->ev->arg, phase, text);
 }
 
-void engine_phase(struct engine *e, enum run_phase phase, const char *fmt, ...)
+void run_engine_phase(struct run_engine *e, enum run_phase phase, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	engine_say(e, false, phase, fmt, ap);
+	run_engine_say(e, false, phase, fmt, ap);
 	va_end(ap);
 }
 
-void engine_warn(struct engine *e, const char *fmt, ...)
+void run_engine_warn(struct run_engine *e, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	engine_say(e, true, RUN_PHASE_PROBE, fmt, ap);
+	run_engine_say(e, true, RUN_PHASE_PROBE, fmt, ap);
 	va_end(ap);
 }
 
@@ -117,7 +117,7 @@ void engine_warn(struct engine *e, const char *fmt, ...)
 
 /* Starts the work of source s of the plan: decided targets are recorded at once, the rest
  * become probe requests. */
-static void dispatch_source(struct engine *e, size_t s)
+static void dispatch_source(struct run_engine *e, size_t s)
 {
 	const struct plan_shard *shards;
 	size_t n = plan_source(e->plan, s, &shards);
@@ -127,19 +127,19 @@ static void dispatch_source(struct engine *e, size_t s)
 
 		if (sh->decided) {
 			for (size_t t = 0; t < sh->n; t++)
-				engine_emit_decided(e, sh->src, &sh->targets[t],
-						    sh->targets[t].protocols,
-						    (enum probe_error)sh->targets[t].error);
+				run_engine_emit_decided(e, sh->src, &sh->targets[t],
+							sh->targets[t].protocols,
+							(enum probe_error)sh->targets[t].error);
 			continue;
 		}
-		probe_request_start(e, sh, 0);
+		run_probe_request_start(e, sh, 0);
 	}
 }
 
 /* Next source of cluster c that has work, or SIZE_MAX. */
-static size_t next_source(struct engine *e, size_t c)
+static size_t next_source(struct run_engine *e, size_t c)
 {
-	struct engine_cluster *ec = &e->clusters[c];
+	struct run_engine_cluster *ec = &e->clusters[c];
 	size_t end = (ec->first_node + ec->nnodes) * 2;
 
 	if (ec->cursor < ec->first_node * 2)
@@ -147,12 +147,12 @@ static size_t next_source(struct engine *e, size_t c)
 	return ec->cursor < end ? ec->cursor++ : SIZE_MAX;
 }
 
-static bool dispatch_more(struct engine *e)
+static bool dispatch_more(struct run_engine *e)
 {
 	bool work_left = false;
 
 	for (size_t c = 0; c < e->nclusters; c++) {
-		struct engine_cluster *ec = &e->clusters[c];
+		struct run_engine_cluster *ec = &e->clusters[c];
 
 		while (ec->inflight < (size_t)e->o.concurrency) {
 			size_t s = next_source(e, c);
@@ -167,7 +167,7 @@ static bool dispatch_more(struct engine *e)
 	return work_left;
 }
 
-static int probe_all(struct engine *e, volatile sig_atomic_t *stop, struct err *err)
+static int probe_all(struct run_engine *e, volatile sig_atomic_t *stop, struct err *err)
 {
 	bool work_left = true;
 	int64_t retry_us;
@@ -180,7 +180,7 @@ static int probe_all(struct engine *e, volatile sig_atomic_t *stop, struct err *
 			e->interrupted = true;
 			break;
 		}
-		retry_us = probe_retry_due(e);
+		retry_us = run_probe_retry_due(e);
 		if (work_left)
 			work_left = dispatch_more(e);
 		if (!work_left && e->inflight_total == 0)
@@ -195,12 +195,12 @@ static int probe_all(struct engine *e, volatile sig_atomic_t *stop, struct err *
 			break;
 		if (time_mono_us() - e->last_flush_us > 250000)
 			batch_flush(e);
-		engine_progress(e, false);
+		run_engine_progress(e, false);
 	}
-	probe_cancel_all(e);
+	run_probe_cancel_all(e);
 	batch_flush(e);
 	e->res->probe_ms = (time_mono_us() - e->probe_start_us) / 1000;
-	engine_progress(e, true);
+	run_engine_progress(e, true);
 	if (e->store_failed) {
 		*err = e->store_err;
 		return -1;
@@ -210,23 +210,24 @@ static int probe_all(struct engine *e, volatile sig_atomic_t *stop, struct err *
 
 /* ---- the run ----------------------------------------------------------------------------- */
 
-static void engine_release(struct engine *e)
+static void run_engine_release(struct run_engine *e)
 {
-	probe_cancel_all(e);
+	run_probe_cancel_all(e);
 	plan_free(e->plan);
 	for (size_t c = 0; c < e->nclusters; c++) {
 		kube_client_free(e->clusters[c].client);
 		free(e->clusters[c].token);
 	}
 	kube_loop_free(e->loop);
-	nodes_release(e);
+	run_nodes_release(e);
 	free(e->clusters);
 	free(e->batch);
 }
 
-static int engine_init(struct engine *e, struct store *st, const struct run_cluster *clusters,
-		       size_t n, const struct run_options *o, const struct run_events *ev,
-		       struct run_result *res, struct err *err)
+static int run_engine_init(struct run_engine *e, struct store *st,
+			   const struct run_cluster *clusters, size_t n,
+			   const struct run_options *o, const struct run_events *ev,
+			   struct run_result *res, struct err *err)
 {
 	memset(e, 0, sizeof(*e));
 	LIST_INIT(&e->requests);
@@ -240,7 +241,7 @@ static int engine_init(struct engine *e, struct store *st, const struct run_clus
 		e->o.version = NETCTL_VERSION;
 	e->ev = ev;
 	e->res = res;
-	e->batch = xcalloc(ENGINE_BATCH, sizeof(*e->batch));
+	e->batch = xcalloc(RUN_ENGINE_BATCH, sizeof(*e->batch));
 	e->nclusters = n;
 	e->clusters = xcalloc(n, sizeof(*e->clusters));
 	e->loop = kube_loop_new(err);
@@ -262,7 +263,7 @@ static int engine_init(struct engine *e, struct store *st, const struct run_clus
 	return 0;
 }
 
-static int64_t begin_run(struct engine *e, const struct run_cluster *clusters, size_t n,
+static int64_t begin_run(struct run_engine *e, const struct run_cluster *clusters, size_t n,
 			 const char *options_json, struct err *err)
 {
 	struct store_run_cluster *rc = xcalloc(n, sizeof(*rc));
@@ -286,7 +287,7 @@ static int64_t begin_run(struct engine *e, const struct run_cluster *clusters, s
 	return id;
 }
 
-static uint64_t api_requests(const struct engine *e)
+static uint64_t api_requests(const struct run_engine *e)
 {
 	uint64_t n = 0;
 
@@ -324,11 +325,12 @@ int run_options_check(const struct run_options *o, struct err *err)
 	/* a floater takes these, but a request whose probes alone outlast the wait for it
 	 * would time out every time and leave its pairs agent-lost */
 	pair_ms = (long)o->count * o->interval_ms + 2 * o->timeout_ms;
-	if (pair_ms > PROBE_REQUEST_MAX_MS - PROBE_REQUEST_MARGIN_MS)
+	if (pair_ms > RUN_PROBE_REQUEST_MAX_MS - RUN_PROBE_REQUEST_MARGIN_MS)
 		return err_set(err, ERR_USAGE,
 			       "count x interval + 2 x timeout = %ld s, more than the %d s a probe "
 			       "request may take",
-			       pair_ms / 1000, (PROBE_REQUEST_MAX_MS - PROBE_REQUEST_MARGIN_MS) / 1000);
+			       pair_ms / 1000,
+			       (RUN_PROBE_REQUEST_MAX_MS - RUN_PROBE_REQUEST_MARGIN_MS) / 1000);
 	return 0;
 }
 
@@ -337,7 +339,7 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	      void *filter_arg, const struct run_events *ev, volatile sig_atomic_t *stop,
 	      struct run_result *res, struct err *err)
 {
-	struct engine e;
+	struct run_engine e;
 	struct plan_opts po;
 	struct err list_err = ERR_INIT;
 	int rc = -1, listed;
@@ -346,11 +348,11 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	memset(res, 0, sizeof(*res));
 	if (run_options_check(o, err) < 0)
 		return -1;
-	if (engine_init(&e, st, clusters, n, o, ev, res, err) < 0)
+	if (run_engine_init(&e, st, clusters, n, o, ev, res, err) < 0)
 		goto out;
 	t0 = time_mono_us();
 	/* the run is recorded even when a cluster cannot be listed: it then shows as failed */
-	listed = nodes_list(&e, &list_err);
+	listed = run_nodes_list(&e, &list_err);
 	res->run_id = begin_run(&e, clusters, n, o->options_json, err);
 	if (res->run_id < 0)
 		goto out;
@@ -358,12 +360,12 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 		*err = list_err;
 		goto fail;
 	}
-	if (floaters_permitted(&e, err) < 0 || floaters_deploy(&e, err) < 0 ||
-	    floaters_wait(&e, stop, err) < 0)
+	if (run_floaters_permitted(&e, err) < 0 || run_floaters_deploy(&e, err) < 0 ||
+	    run_floaters_wait(&e, stop, err) < 0)
 		goto fail;
 	res->rollout_ms = (time_mono_us() - t0) / 1000;
 	t0 = time_mono_us();
-	if (nodes_collect(&e, err) < 0)
+	if (run_nodes_collect(&e, err) < 0)
 		goto fail;
 	po.protocols = o->protocols;
 	po.families = o->families;
@@ -376,8 +378,8 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	if (store_run_set_planned(st, res->run_id, res->total, err) < 0)
 		goto fail;
 	res->table_ms = (time_mono_us() - t0) / 1000;
-	engine_phase(&e, RUN_PHASE_PROBE, "probing %lld results over %zu nodes",
-		     (long long)res->total, e.nnodes);
+	run_engine_phase(&e, RUN_PHASE_PROBE, "probing %lld results over %zu nodes",
+			 (long long)res->total, e.nnodes);
 	if (probe_all(&e, stop, err) < 0)
 		goto fail;
 	res->status = e.interrupted ? STORE_RUN_INTERRUPTED : STORE_RUN_DONE;
@@ -386,7 +388,7 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 		goto out;
 	res->store_ms += (time_mono_us() - t0) / 1000;
 	if (!e.o.keep_floaters && !e.interrupted)
-		floaters_remove(&e);
+		run_floaters_remove(&e);
 	rc = 0;
 	goto out;
 fail:
@@ -400,6 +402,6 @@ fail:
 out:
 	if (e.clusters)
 		res->api_requests = api_requests(&e);
-	engine_release(&e);
+	run_engine_release(&e);
 	return rc;
 }

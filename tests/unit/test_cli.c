@@ -1,5 +1,6 @@
-/* cli: the option parser every netctl command uses (usage errors exit 2 with one line),
- * and the struct err -> exit status mapping. */
+/* cli: the dispatcher and option parser every netctl command goes through (usage errors
+ * exit 2 with one line, exec runs only on a valid command line), and the struct err ->
+ * exit status mapping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,9 +28,21 @@ static const struct cmd_opt opts[] = {
     {.kind = OPT_END},
 };
 
-static int no_exec(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv)
+/* What the last exec was handed. */
+static struct {
+	int calls;
+	const struct cmd_entry *entry;
+	int argc;
+	const char *arg; /* its first positional argument */
+} ran;
+
+static int record_exec(struct cmd_ctx *ctx)
 {
-	return 0;
+	ran.calls++;
+	ran.entry = ctx->entry;
+	ran.argc = ctx->argc;
+	ran.arg = ctx->argc ? ctx->argv[0] : NULL;
+	return 42;
 }
 
 static const struct cmd_entry entry = {
@@ -37,12 +50,41 @@ static const struct cmd_entry entry = {
     .summary = "A command for the test.",
     .synopsis = "demo [--force] [--count N] ARG",
     .opts = opts,
-    .exec = no_exec,
+    .args = {1, 1},
+    .exec = record_exec,
+};
+
+static const struct cmd_opt no_opts[] = {{.kind = OPT_END}};
+
+static const struct cmd_entry bare_entry = {
+    .name = "bare",
+    .summary = "A command that takes no arguments.",
+    .synopsis = "bare",
+    .opts = no_opts,
+    .exec = record_exec,
+};
+
+static const struct cmd_entry sub_entry = {
+    .name = "parent sub",
+    .summary = "A subcommand of one argument or two.",
+    .synopsis = "parent sub ARG [ARG]",
+    .opts = opts,
+    .args = {1, 2},
+    .exec = record_exec,
+};
+
+static const struct cmd_entry *const subs[] = {&sub_entry, NULL};
+
+static const struct cmd_entry parent_entry = {
+    .name = "parent",
+    .summary = "A command with a subcommand.",
+    .synopsis = "parent sub ARG [ARG]",
+    .opts = no_opts,
+    .subs = subs,
 };
 
 struct parsed {
-	int rc, first;
-	const char *arg; /* the first positional argument after parsing */
+	int rc;
 	struct cmd_ctx ctx;
 	char out[4096], err[4096];
 };
@@ -57,8 +99,9 @@ static void read_file_into(FILE *f, char *dst, size_t n)
 	dst[got] = '\0';
 }
 
-/* Runs cmd_parse on a NULL-terminated argument list, capturing stdout and stderr. */
-static void parse(struct parsed *p, int min_args, int max_args, ...)
+/* Runs a NULL-terminated command line through the dispatcher as main does (argv[0] is e's
+ * name), capturing stdout and stderr. */
+static void run(struct parsed *p, const struct cmd_entry *e, ...)
 {
 	char *argv[16];
 	int argc = 0, saved_out, saved_err;
@@ -69,8 +112,9 @@ static void parse(struct parsed *p, int min_args, int max_args, ...)
 	assert_non_null(err);
 	memset(p, 0, sizeof(*p));
 	memset(&args, 0, sizeof(args));
-	argv[argc++] = "demo";
-	va_start(ap, max_args);
+	memset(&ran, 0, sizeof(ran));
+	argv[argc++] = (char *)e->name;
+	va_start(ap, e);
 	for (char *a; (a = va_arg(ap, char *)) && argc < 15;)
 		argv[argc++] = a;
 	va_end(ap);
@@ -82,9 +126,7 @@ static void parse(struct parsed *p, int min_args, int max_args, ...)
 	saved_err = dup(STDERR_FILENO);
 	dup2(fileno(out), STDOUT_FILENO);
 	dup2(fileno(err), STDERR_FILENO);
-	p->rc = cmd_parse(&p->ctx, &entry, argc, argv, min_args, max_args, &p->first);
-	if (p->rc == 0 && p->first < argc)
-		p->arg = argv[p->first];
+	p->rc = cmd_run(&p->ctx, e, argc, argv);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(saved_out, STDOUT_FILENO);
@@ -97,18 +139,20 @@ static void parse(struct parsed *p, int min_args, int max_args, ...)
 	fclose(err);
 }
 
-/* Exit 2, nothing on stdout, the first stderr line says what is wrong, then usage. */
+/* Exit 2, nothing on stdout, the first stderr line says what is wrong, then usage; the
+ * command did not run. */
 static void assert_usage_error(const struct parsed *p, const char *what)
 {
 	const char *nl = strchr(p->err, '\n');
 
 	assert_int_equal(p->rc, EXIT_USAGE);
+	assert_int_equal(ran.calls, 0);
 	assert_string_equal(p->out, "");
 	assert_non_null(nl);
 	if (!strstr(p->err, what) || strstr(p->err, what) > nl)
 		fail_msg("first line of '%s' lacks '%s'", p->err, what);
-	assert_true(str_has_prefix(p->err, "netctl demo: "));
-	assert_non_null(strstr(nl, "usage: netctl demo [--force] [--count N] ARG"));
+	assert_true(str_has_prefix(p->err, "netctl "));
+	assert_non_null(strstr(nl, "usage: netctl "));
 }
 
 static void test_options_and_arguments_parse(void **state)
@@ -116,61 +160,104 @@ static void test_options_and_arguments_parse(void **state)
 	struct parsed p;
 
 	/* Options before and after the argument (permuted, as GNU tools do). */
-	parse(&p, 1, 1, "-f", "thing", "--count", "7", "--name=x", "-vv", "--db", "s.db", NULL);
-	assert_int_equal(p.rc, 0);
+	run(&p, &entry, "-f", "thing", "--count", "7", "--name=x", "-vv", "--db", "s.db", NULL);
+	assert_int_equal(p.rc, 42); /* exec's exit code */
+	assert_int_equal(ran.calls, 1);
+	assert_ptr_equal(ran.entry, &entry);
 	assert_true(args.force);
 	assert_int_equal(args.count, 7);
 	assert_true(args.count_seen);
 	assert_string_equal(args.name, "x");
 	assert_int_equal(p.ctx.verbose, 2);
 	assert_string_equal(p.ctx.db_flag, "s.db");
-	assert_int_equal(p.first, 8);
-	assert_string_equal(p.arg, "thing");
+	/* exec sees its positional arguments alone */
+	assert_int_equal(ran.argc, 1);
+	assert_string_equal(ran.arg, "thing");
 	assert_string_equal(p.err, "");
 
-	parse(&p, 1, 1, "-n3", "--", "-not-an-option", NULL);
-	assert_int_equal(p.rc, 0);
+	run(&p, &entry, "-n3", "--", "-not-an-option", NULL);
+	assert_int_equal(p.rc, 42);
 	assert_int_equal(args.count, 3);
 	assert_false(args.force);
-	assert_string_equal(p.arg, "-not-an-option");
+	assert_string_equal(ran.arg, "-not-an-option");
+
+	run(&p, &bare_entry, NULL);
+	assert_int_equal(p.rc, 42);
+	assert_int_equal(ran.argc, 0);
+}
+
+static void test_subcommands_dispatch(void **state)
+{
+	struct parsed p;
+
+	run(&p, &parent_entry, "sub", "a", "-f", "b", NULL);
+	assert_int_equal(p.rc, 42);
+	assert_ptr_equal(ran.entry, &sub_entry);
+	assert_int_equal(ran.argc, 2);
+	assert_string_equal(ran.arg, "a");
+	assert_true(args.force);
+
+	run(&p, &parent_entry, "--help", NULL);
+	assert_int_equal(p.rc, EXIT_OK);
+	assert_int_equal(ran.calls, 0);
+	assert_true(str_has_prefix(p.out, "usage: netctl parent sub ARG [ARG]\n"));
+
+	run(&p, &parent_entry, "sub", "--help", NULL);
+	assert_int_equal(p.rc, EXIT_OK);
+	assert_int_equal(ran.calls, 0);
+	assert_non_null(strstr(p.out, "-n, --count N"));
+
+	run(&p, &parent_entry, NULL);
+	assert_usage_error(&p, "missing subcommand");
+	run(&p, &parent_entry, "frob", NULL);
+	assert_usage_error(&p, "unknown subcommand 'frob'");
+	run(&p, &parent_entry, "-f", "sub", "a", NULL);
+	assert_usage_error(&p, "options go after the subcommand");
+	run(&p, &parent_entry, "sub", NULL);
+	assert_usage_error(&p, "missing argument");
+	assert_true(str_has_prefix(p.err, "netctl parent sub: "));
+	run(&p, &parent_entry, "sub", "a", "b", "c", NULL);
+	assert_usage_error(&p, "unexpected argument 'c'");
 }
 
 static void test_help_goes_to_stdout(void **state)
 {
 	struct parsed p;
 
-	parse(&p, 1, 1, "--help", NULL);
-	assert_int_equal(p.rc, CMD_HELP_SHOWN);
+	run(&p, &entry, "--help", NULL);
+	assert_int_equal(p.rc, EXIT_OK);
+	assert_int_equal(ran.calls, 0);
 	assert_string_equal(p.err, "");
 	assert_true(str_has_prefix(p.out, "usage: netctl demo [--force] [--count N] ARG\n"));
 	assert_non_null(strstr(p.out, "-n, --count N"));
 	assert_non_null(strstr(p.out, "--db PATH"));
 	/* Help wins over a missing argument. */
-	parse(&p, 1, 1, "-h", NULL);
-	assert_int_equal(p.rc, CMD_HELP_SHOWN);
+	run(&p, &entry, "-h", NULL);
+	assert_int_equal(p.rc, EXIT_OK);
+	assert_int_equal(ran.calls, 0);
 }
 
 static void test_usage_errors_exit_2(void **state)
 {
 	struct parsed p;
 
-	parse(&p, 1, 1, "--bogus", "a", NULL);
+	run(&p, &entry, "--bogus", "a", NULL);
 	assert_usage_error(&p, "unknown option '--bogus'");
-	parse(&p, 1, 1, "-x", "a", NULL);
+	run(&p, &entry, "-x", "a", NULL);
 	assert_usage_error(&p, "unknown option '-x'");
-	parse(&p, 1, 1, "a", "--force=yes", NULL);
+	run(&p, &entry, "a", "--force=yes", NULL);
 	assert_usage_error(&p, "option '--force' takes no value");
-	parse(&p, 1, 1, "a", "--count", NULL);
+	run(&p, &entry, "a", "--count", NULL);
 	assert_usage_error(&p, "option '--count' needs a value");
-	parse(&p, 1, 1, "a", "--count", "11", NULL);
+	run(&p, &entry, "a", "--count", "11", NULL);
 	assert_usage_error(&p, "--count: 11 is out of range [1, 10]");
-	parse(&p, 1, 1, "a", "--count", "2x", NULL);
+	run(&p, &entry, "a", "--count", "2x", NULL);
 	assert_usage_error(&p, "--count: '2x' is not a whole number");
-	parse(&p, 1, 1, NULL);
+	run(&p, &entry, NULL);
 	assert_usage_error(&p, "missing argument");
-	parse(&p, 1, 1, "a", "b", NULL);
+	run(&p, &entry, "a", "b", NULL);
 	assert_usage_error(&p, "unexpected argument 'b'");
-	parse(&p, 0, 0, "a", NULL);
+	run(&p, &bare_entry, "a", NULL);
 	assert_usage_error(&p, "unexpected argument 'a'");
 }
 
@@ -211,6 +298,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_options_and_arguments_parse),
+	    cmocka_unit_test(test_subcommands_dispatch),
 	    cmocka_unit_test(test_help_goes_to_stdout),
 	    cmocka_unit_test(test_usage_errors_exit_2),
 	    cmocka_unit_test(test_exit_codes_from_errors),

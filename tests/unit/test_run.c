@@ -25,9 +25,9 @@
 #define BACKOFF_MAX	(8 * S)
 
 struct fixture {
-	struct engine e;
-	struct engine_cluster ec;
-	struct probe_req r;
+	struct run_engine e;
+	struct run_engine_cluster ec;
+	struct run_probe_req r;
 };
 
 static int setup(void **state)
@@ -58,13 +58,14 @@ static int teardown(void **state)
 }
 
 /* A failed attempt as the kube client reports it: no answer (status 0), or a status. */
-static enum probe_retry_kind kind_of(const struct probe_req *r, enum err_code code, long status)
+static enum run_probe_retry_kind kind_of(const struct run_probe_req *r, enum err_code code,
+					 long status)
 {
 	struct kube_response resp = {.status = status, .body = ""};
 	struct err err = ERR_INIT;
 
 	err.code = code;
-	return probe_retry_kind(r, &resp, &err);
+	return run_probe_retry_kind(r, &resp, &err);
 }
 
 /* A request that fails every attempt the same way, each attempt taking took_us to fail:
@@ -75,7 +76,7 @@ struct outcome {
 	int64_t wait[ATTEMPTS_MAX];
 };
 
-static struct outcome fail_every_attempt(struct probe_req *r, enum probe_retry_kind kind,
+static struct outcome fail_every_attempt(struct run_probe_req *r, enum run_probe_retry_kind kind,
 					 int64_t first_fail, int64_t took_us)
 {
 	struct outcome o;
@@ -87,7 +88,7 @@ static struct outcome fail_every_attempt(struct probe_req *r, enum probe_retry_k
 
 		o.attempts++;
 		assert_true(o.attempts <= ATTEMPTS_MAX); /* never more, whatever the clocks */
-		if (probe_retry_next(r, kind, now) < 0)
+		if (run_probe_retry_next(r, kind, now) < 0)
 			break;
 		assert_int_equal(r->attempt, attempt + 1);
 		o.wait[attempt] = r->due_us - now;
@@ -119,11 +120,11 @@ static void test_server_away_kinds(void **state)
 	struct kube_response ok = {.status = 200, .body = ""};
 
 	/* cannot connect: no status at all */
-	assert_int_equal(kind_of(&f->r, ERR_API, 0), PROBE_RETRY_SERVER);
+	assert_int_equal(kind_of(&f->r, ERR_API, 0), RUN_PROBE_RETRY_SERVER);
 	/* the stream was cut after the 200 */
-	assert_int_equal(kind_of(&f->r, ERR_API, 200), PROBE_RETRY_SERVER);
+	assert_int_equal(kind_of(&f->r, ERR_API, 200), RUN_PROBE_RETRY_SERVER);
 	/* the stream ended early without an error and without the floater's final line */
-	assert_int_equal(probe_retry_kind(&f->r, &ok, NULL), PROBE_RETRY_SERVER);
+	assert_int_equal(run_probe_retry_kind(&f->r, &ok, NULL), RUN_PROBE_RETRY_SERVER);
 }
 
 static void test_denied_is_server_away_only_after_answers(void **state)
@@ -131,13 +132,13 @@ static void test_denied_is_server_away_only_after_answers(void **state)
 	struct fixture *f = *state;
 
 	/* Denied from the start: credentials or RBAC are wrong, waiting will not help. */
-	assert_int_equal(kind_of(&f->r, ERR_AUTH, 401), PROBE_RETRY_ONCE);
-	assert_int_equal(kind_of(&f->r, ERR_AUTH, 403), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_AUTH, 401), RUN_PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_AUTH, 403), RUN_PROBE_RETRY_ONCE);
 	/* Denied after this cluster's proxy answered in this run: a restarted API server
 	 * whose authorization caches are still cold. */
 	f->ec.answered = true;
-	assert_int_equal(kind_of(&f->r, ERR_AUTH, 401), PROBE_RETRY_SERVER);
-	assert_int_equal(kind_of(&f->r, ERR_AUTH, 403), PROBE_RETRY_SERVER);
+	assert_int_equal(kind_of(&f->r, ERR_AUTH, 401), RUN_PROBE_RETRY_SERVER);
+	assert_int_equal(kind_of(&f->r, ERR_AUTH, 403), RUN_PROBE_RETRY_SERVER);
 }
 
 static void test_proxy_5xx_is_floater_restarting(void **state)
@@ -145,8 +146,8 @@ static void test_proxy_5xx_is_floater_restarting(void **state)
 	struct fixture *f = *state;
 
 	for (long status = 500; status <= 504; status++)
-		assert_int_equal(kind_of(&f->r, ERR_API, status), PROBE_RETRY_FLOATER);
-	assert_int_equal(kind_of(&f->r, ERR_API, 505), PROBE_RETRY_ONCE);
+		assert_int_equal(kind_of(&f->r, ERR_API, status), RUN_PROBE_RETRY_FLOATER);
+	assert_int_equal(kind_of(&f->r, ERR_API, 505), RUN_PROBE_RETRY_ONCE);
 }
 
 static void test_anything_else_is_once(void **state)
@@ -154,19 +155,19 @@ static void test_anything_else_is_once(void **state)
 	struct fixture *f = *state;
 	struct kube_response ok = {.status = 200, .body = ""};
 
-	assert_int_equal(kind_of(&f->r, ERR_TIMEOUT, 0), PROBE_RETRY_ONCE);
-	assert_int_equal(kind_of(&f->r, ERR_TIMEOUT, 200), PROBE_RETRY_ONCE);
-	assert_int_equal(kind_of(&f->r, ERR_API, 404), PROBE_RETRY_ONCE);
-	assert_int_equal(kind_of(&f->r, ERR_NOTFOUND, 404), PROBE_RETRY_ONCE);
-	assert_int_equal(kind_of(&f->r, ERR_API, 400), PROBE_RETRY_ONCE);
-	assert_int_equal(kind_of(&f->r, ERR_TLS, 0), PROBE_RETRY_ONCE);
-	assert_int_equal(kind_of(&f->r, ERR_LIMIT, 200), PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_TIMEOUT, 0), RUN_PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_TIMEOUT, 200), RUN_PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_API, 404), RUN_PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_NOTFOUND, 404), RUN_PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_API, 400), RUN_PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_TLS, 0), RUN_PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_LIMIT, 200), RUN_PROBE_RETRY_ONCE);
 	/* The floater sent its final line but results are missing: asking it again with
 	 * backoff would get the same answer. */
 	f->r.finished = true;
-	assert_int_equal(probe_retry_kind(&f->r, &ok, NULL), PROBE_RETRY_ONCE);
-	assert_int_equal(kind_of(&f->r, ERR_API, 0), PROBE_RETRY_ONCE);
-	assert_int_equal(kind_of(&f->r, ERR_API, 503), PROBE_RETRY_ONCE);
+	assert_int_equal(run_probe_retry_kind(&f->r, &ok, NULL), RUN_PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_API, 0), RUN_PROBE_RETRY_ONCE);
+	assert_int_equal(kind_of(&f->r, ERR_API, 503), RUN_PROBE_RETRY_ONCE);
 }
 
 /* ---- retried, or given up, and when ---- */
@@ -174,7 +175,7 @@ static void test_anything_else_is_once(void **state)
 static void test_once_is_one_immediate_retry(void **state)
 {
 	struct fixture *f = *state;
-	struct outcome o = fail_every_attempt(&f->r, PROBE_RETRY_ONCE, T0, 2 * S);
+	struct outcome o = fail_every_attempt(&f->r, RUN_PROBE_RETRY_ONCE, T0, 2 * S);
 
 	assert_int_equal(o.attempts, 2);
 	assert_int_equal(o.wait[0], 0);
@@ -187,7 +188,7 @@ static void test_server_away_retried_for_60s(void **state)
 {
 	struct fixture *f = *state;
 	/* each attempt waits 5 s for a connection that never comes */
-	struct outcome o = fail_every_attempt(&f->r, PROBE_RETRY_SERVER, T0, 5 * S);
+	struct outcome o = fail_every_attempt(&f->r, RUN_PROBE_RETRY_SERVER, T0, 5 * S);
 
 	assert_int_equal(f->ec.unreachable_us, T0);
 	assert_true(o.attempts < ATTEMPTS_MAX);
@@ -201,11 +202,11 @@ static void test_server_back_within_60s_keeps_request(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0), 0);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_SERVER, T0), 0);
 	f->r.attempt = 5; /* four retries failed already: the backoff is at its cap */
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0 + 59 * S), 0);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_SERVER, T0 + 59 * S), 0);
 	assert_in_range(f->r.due_us - (T0 + 59 * S), 4 * S, 8 * S);
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0 + 60 * S), -1);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_SERVER, T0 + 60 * S), -1);
 }
 
 static void test_denied_after_answers_retried_for_60s(void **state)
@@ -246,11 +247,11 @@ static void test_floater_back_within_20s_keeps_request(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_FLOATER, T0), 0);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_FLOATER, T0), 0);
 	assert_int_equal(f->r.due_us, T0);
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_FLOATER, T0 + 19 * S), 0);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_FLOATER, T0 + 19 * S), 0);
 	assert_in_range(f->r.due_us - (T0 + 19 * S), 250 * MS, 500 * MS);
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_FLOATER, T0 + 20 * S), -1);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_FLOATER, T0 + 20 * S), -1);
 }
 
 static void test_at_most_16_attempts(void **state)
@@ -262,11 +263,11 @@ static void test_at_most_16_attempts(void **state)
 	f->r.first_fail_us = T0;
 	f->ec.unreachable_us = T0;
 	f->r.attempt = ATTEMPTS_MAX - 2; /* the 15th failed */
-	assert_true(probe_retry_worth(&f->r, PROBE_RETRY_SERVER, T0 + S));
-	assert_true(probe_retry_worth(&f->r, PROBE_RETRY_FLOATER, T0 + S));
+	assert_true(run_probe_retry_worth(&f->r, RUN_PROBE_RETRY_SERVER, T0 + S));
+	assert_true(run_probe_retry_worth(&f->r, RUN_PROBE_RETRY_FLOATER, T0 + S));
 	f->r.attempt = ATTEMPTS_MAX - 1; /* the 16th failed */
-	assert_false(probe_retry_worth(&f->r, PROBE_RETRY_SERVER, T0 + S));
-	assert_false(probe_retry_worth(&f->r, PROBE_RETRY_FLOATER, T0 + S));
+	assert_false(run_probe_retry_worth(&f->r, RUN_PROBE_RETRY_SERVER, T0 + S));
+	assert_false(run_probe_retry_worth(&f->r, RUN_PROBE_RETRY_FLOATER, T0 + S));
 
 	/* An API server refusing at once: given up after 60 s or 16 attempts, whichever
 	 * comes first (the jitter decides). */
@@ -274,7 +275,7 @@ static void test_at_most_16_attempts(void **state)
 	f->r.e = &f->e;
 	f->r.ec = &f->ec;
 	f->ec.unreachable_us = 0;
-	o = fail_every_attempt(&f->r, PROBE_RETRY_SERVER, T0, 0);
+	o = fail_every_attempt(&f->r, RUN_PROBE_RETRY_SERVER, T0, 0);
 	assert_true(o.attempts <= ATTEMPTS_MAX);
 	assert_true(o.attempts == ATTEMPTS_MAX || o.given_up_at >= T0 + SERVER_PATIENCE);
 	assert_true(o.given_up_at < T0 + SERVER_PATIENCE + BACKOFF_MAX);
@@ -283,17 +284,17 @@ static void test_at_most_16_attempts(void **state)
 static void test_cluster_window_shared_by_its_sources(void **state)
 {
 	struct fixture *f = *state;
-	struct probe_req other;
+	struct run_probe_req other;
 	struct outcome o;
 
 	/* One source meets the API server away at T0 ... */
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0), 0);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_SERVER, T0), 0);
 	/* ... another one first at T0 + 50 s: it is given up with the cluster's window at
 	 * about T0 + 60 s, not 60 s after its own first failure. */
 	memset(&other, 0, sizeof(other));
 	other.e = &f->e;
 	other.ec = &f->ec;
-	o = fail_every_attempt(&other, PROBE_RETRY_SERVER, T0 + 50 * S, S);
+	o = fail_every_attempt(&other, RUN_PROBE_RETRY_SERVER, T0 + 50 * S, S);
 	assert_int_equal(f->ec.unreachable_us, T0);
 	assert_true(o.given_up_at >= T0 + SERVER_PATIENCE);
 	assert_true(o.given_up_at < T0 + SERVER_PATIENCE + BACKOFF_MAX + S);
@@ -302,7 +303,7 @@ static void test_cluster_window_shared_by_its_sources(void **state)
 	memset(&other, 0, sizeof(other));
 	other.e = &f->e;
 	other.ec = &f->ec;
-	o = fail_every_attempt(&other, PROBE_RETRY_SERVER, T0 + 90 * S, S);
+	o = fail_every_attempt(&other, RUN_PROBE_RETRY_SERVER, T0 + 90 * S, S);
 	assert_int_equal(o.attempts, 2);
 	assert_int_equal(o.wait[0], 0);
 }
@@ -310,11 +311,11 @@ static void test_cluster_window_shared_by_its_sources(void **state)
 static void test_cluster_window_restarts_after_an_answer(void **state)
 {
 	struct fixture *f = *state;
-	struct probe_req later;
+	struct run_probe_req later;
 	struct outcome o;
 
 	/* Away from T0 for one source ... */
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0), 0);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_SERVER, T0), 0);
 	/* ... until a result came through at T0 + 65 s (what on_line records). */
 	f->ec.unreachable_us = 0;
 	f->ec.answered = true;
@@ -322,7 +323,7 @@ static void test_cluster_window_restarts_after_an_answer(void **state)
 	memset(&later, 0, sizeof(later));
 	later.e = &f->e;
 	later.ec = &f->ec;
-	o = fail_every_attempt(&later, PROBE_RETRY_SERVER, T0 + 70 * S, 5 * S);
+	o = fail_every_attempt(&later, RUN_PROBE_RETRY_SERVER, T0 + 70 * S, 5 * S);
 	assert_int_equal(f->ec.unreachable_us, T0 + 70 * S);
 	assert_true(o.given_up_at >= T0 + 70 * S + SERVER_PATIENCE);
 }
@@ -333,10 +334,10 @@ static void test_request_own_window_bounds_server_wait(void **state)
 
 	/* The cluster answered in between (its clock restarted), yet this request has been
 	 * failing for 60 s: it is given up. */
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0), 0);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_SERVER, T0), 0);
 	f->ec.unreachable_us = T0 + 55 * S;
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0 + 59 * S), 0);
-	assert_int_equal(probe_retry_next(&f->r, PROBE_RETRY_SERVER, T0 + 60 * S), -1);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_SERVER, T0 + 59 * S), 0);
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_SERVER, T0 + 60 * S), -1);
 }
 
 int main(void)

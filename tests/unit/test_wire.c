@@ -33,10 +33,10 @@ static struct run_options options(void)
 }
 
 /* A request over targets, none answered yet. */
-static struct probe_req request(struct plan_target *targets, uint8_t *seen, size_t n,
-				unsigned protocols)
+static struct run_probe_req request(struct plan_target *targets, uint8_t *seen, size_t n,
+				    unsigned protocols)
 {
-	struct probe_req r;
+	struct run_probe_req r;
 
 	memset(&r, 0, sizeof(r));
 	memset(seen, 0, n);
@@ -50,11 +50,11 @@ static struct probe_req request(struct plan_target *targets, uint8_t *seen, size
 }
 
 /* Builds r's body and parses it as a floater with policy would; returns request_parse's. */
-static int floater_reads(const struct probe_req *r, const struct run_options *o,
+static int floater_reads(const struct run_probe_req *r, const struct run_options *o,
 			 struct probe_request *req, char *field, size_t fieldsz)
 {
 	struct err err = ERR_INIT;
-	char *body = probe_body_build(r, o, 42);
+	char *body = run_probe_body_build(r, o, 42);
 	int rc = request_parse(body, strlen(body), &policy, req, field, fieldsz, &err);
 
 	free(body);
@@ -81,7 +81,7 @@ static void test_request_round_trips(void **state)
 	};
 	uint8_t seen[3];
 	struct run_options o = options();
-	struct probe_req r = request(targets, seen, 3, 1u << PROTO_ICMP | 1u << PROTO_UDP);
+	struct run_probe_req r = request(targets, seen, 3, 1u << PROTO_ICMP | 1u << PROTO_UDP);
 	struct probe_request req;
 	char field[64];
 
@@ -117,7 +117,7 @@ static void test_largest_request_is_accepted(void **state)
 	struct plan_target *targets = calloc(n, sizeof(*targets));
 	uint8_t *seen = calloc(n, 1);
 	struct run_options o = options();
-	struct probe_req r;
+	struct run_probe_req r;
 	struct probe_request req;
 	char field[64];
 
@@ -143,7 +143,7 @@ static void test_netctl_refuses_what_a_floater_refuses(void **state)
 {
 	struct plan_target target = {.ip = "198.18.0.1", .family = 4};
 	uint8_t seen;
-	struct probe_req r = request(&target, &seen, 1, 1u << PROTO_TCP);
+	struct run_probe_req r = request(&target, &seen, 1, 1u << PROTO_TCP);
 	static const struct {
 		const char *what;
 		int count;
@@ -229,7 +229,7 @@ static void test_result_line_round_trips(void **state)
 {
 	struct probe_target t = target("fd00::2", 2);
 	struct rtt_stats st;
-	struct probe_line l;
+	struct run_probe_line l;
 	struct err err = ERR_INIT;
 	char line[WIRE_MAX_LINE];
 	size_t n;
@@ -241,7 +241,7 @@ static void test_result_line_round_trips(void **state)
 	stats_add_error(&st, PROBE_TIMEOUT);
 	n = result_line(line, sizeof(line), &t, PROTO_UDP, &st);
 	assert_true(n > 0 && line[n - 1] == '\n');
-	assert_int_equal(probe_line_parse(line, n, 3, &l, &err), 0);
+	assert_int_equal(run_probe_line_parse(line, n, 3, &l, &err), 0);
 	assert_false(l.done);
 	assert_int_equal(l.ref, 2);
 	assert_int_equal(l.protocol, PROTO_UDP);
@@ -254,13 +254,13 @@ static void test_result_line_round_trips(void **state)
 	assert_int_equal(l.rtt_p99_us, 300);
 
 	/* a ref beyond the request's targets is not taken for any of them */
-	assert_int_equal(probe_line_parse(line, n, 2, &l, &err), -1);
+	assert_int_equal(run_probe_line_parse(line, n, 2, &l, &err), -1);
 }
 
 static void test_every_outcome_reads_back(void **state)
 {
 	struct probe_target t = target("198.18.0.9", 0);
-	struct probe_line l;
+	struct run_probe_line l;
 	struct err err = ERR_INIT;
 	char line[WIRE_MAX_LINE];
 
@@ -277,7 +277,7 @@ static void test_every_outcome_reads_back(void **state)
 		if (stats_verdict(&st) != (enum probe_error)e)
 			continue; /* not an outcome a task can end with */
 		n = result_line(line, sizeof(line), &t, PROTO_TCP, &st);
-		assert_int_equal(probe_line_parse(line, n, 1, &l, &err), 0);
+		assert_int_equal(run_probe_line_parse(line, n, 1, &l, &err), 0);
 		assert_int_equal(l.error, e);
 		assert_int_equal(l.protocol, PROTO_TCP);
 	}
@@ -287,7 +287,7 @@ static void test_a_target_without_ref_is_not_taken(void **state)
 {
 	struct probe_target t = target("198.18.0.1", -1);
 	struct rtt_stats st;
-	struct probe_line l;
+	struct run_probe_line l;
 	struct err err = ERR_INIT;
 	char line[WIRE_MAX_LINE];
 	size_t n;
@@ -295,21 +295,21 @@ static void test_a_target_without_ref_is_not_taken(void **state)
 	stats_init(&st);
 	n = result_line(line, sizeof(line), &t, PROTO_ICMP, &st);
 	assert_true(n > 0);
-	assert_int_equal(probe_line_parse(line, n, 1, &l, &err), -1);
+	assert_int_equal(run_probe_line_parse(line, n, 1, &l, &err), -1);
 }
 
 static void test_done_line_ends_the_answer(void **state)
 {
-	struct probe_line l;
+	struct run_probe_line l;
 	struct err err = ERR_INIT;
 	char line[WIRE_MAX_LINE];
 	size_t n = result_done_line(line, sizeof(line), "r42-n7-a1", 6, 1234);
 
 	assert_true(n > 0);
-	assert_int_equal(probe_line_parse(line, n, 3, &l, &err), 0);
+	assert_int_equal(run_probe_line_parse(line, n, 3, &l, &err), 0);
 	assert_true(l.done);
 	/* a line that is not JSON is ignored, not taken for the end */
-	assert_int_equal(probe_line_parse("{\"done\":tr", 10, 3, &l, &err), -1);
+	assert_int_equal(run_probe_line_parse("{\"done\":tr", 10, 3, &l, &err), -1);
 	assert_false(l.done);
 }
 
