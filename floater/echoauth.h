@@ -19,7 +19,7 @@
 #define ECHO_HDR_LEN	28
 /* How far the prober's clock may be from the responder's (a replayed datagram is
  * refused once this old). */
-#define ECHO_MAX_SKEW_S 600
+#define ECHO_MAX_SKEW_S	 600
 #define ECHO_KEY_HEX_LEN (2 * SIPHASH_KEY_LEN)
 
 enum echo_verdict { ECHO_OK = 0, ECHO_NO_KEY, ECHO_BAD_MAC, ECHO_STALE };

@@ -41,7 +41,8 @@ static void echokey_load(struct echo_keys *k, int64_t now_us)
 	buf_release_secret(&b);
 	if (!ok && !k->warned)
 		log_warn("%s: the UDP echo answers nothing and UDP probes fail until it is "
-			 "readable", err.msg);
+			 "readable",
+			 err.msg);
 	k->warned = !ok;
 	if (ok && k->has_cur && !memcmp(key, k->cur, sizeof(key)))
 		goto out; /* rewritten, same key */

@@ -16,18 +16,18 @@ static uint64_t load_le64(const uint8_t *p)
 	return v;
 }
 
-#define SIPROUND(v)                                                                        \
-	do {                                                                               \
-		v[0] += v[1];                                                              \
-		v[1] = rotl(v[1], 13) ^ v[0];                                              \
-		v[0] = rotl(v[0], 32);                                                     \
-		v[2] += v[3];                                                              \
-		v[3] = rotl(v[3], 16) ^ v[2];                                              \
-		v[0] += v[3];                                                              \
-		v[3] = rotl(v[3], 21) ^ v[0];                                              \
-		v[2] += v[1];                                                              \
-		v[1] = rotl(v[1], 17) ^ v[2];                                              \
-		v[2] = rotl(v[2], 32);                                                     \
+#define SIPROUND(v)                                                                                \
+	do {                                                                                       \
+		v[0] += v[1];                                                                      \
+		v[1] = rotl(v[1], 13) ^ v[0];                                                      \
+		v[0] = rotl(v[0], 32);                                                             \
+		v[2] += v[3];                                                                      \
+		v[3] = rotl(v[3], 16) ^ v[2];                                                      \
+		v[0] += v[3];                                                                      \
+		v[3] = rotl(v[3], 21) ^ v[0];                                                      \
+		v[2] += v[1];                                                                      \
+		v[1] = rotl(v[1], 17) ^ v[2];                                                      \
+		v[2] = rotl(v[2], 32);                                                             \
 	} while (0)
 
 uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *in, size_t len)

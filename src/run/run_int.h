@@ -22,15 +22,15 @@ struct run_probe_req;
 struct run_engine_cluster {
 	const struct run_cluster *in;
 	struct kube_client *client;
-	char *token;         /* floater token (hex) from the Secret */
-	size_t first_node;   /* index of its first node in engine.nodes */
+	char *token;	   /* floater token (hex) from the Secret */
+	size_t first_node; /* index of its first node in engine.nodes */
 	size_t nnodes;
-	size_t cursor;       /* next plan source to dispatch */
-	size_t inflight;     /* probe requests in flight */
-	unsigned deployed;   /* KUBE_NET_* DaemonSets this run applied */
+	size_t cursor;		     /* next plan source to dispatch */
+	size_t inflight;	     /* probe requests in flight */
+	unsigned deployed;	     /* KUBE_NET_* DaemonSets this run applied */
 	struct kube_node_list nodes; /* listed before the run begins, sorted by name */
-	size_t nodes_not_ready;      /* of which the Ready condition is not True */
-	int64_t unreachable_us;      /* since when its API server gives no answer (0: it does) */
+	size_t nodes_not_ready;	     /* of which the Ready condition is not True */
+	int64_t unreachable_us;	     /* since when its API server gives no answer (0: it does) */
 	bool answered;		     /* a probe request through it got an answer this run */
 };
 
@@ -107,7 +107,7 @@ struct run_probe_req {
 
 /* One line of a floater's answer (wire.h). */
 struct run_probe_line {
-	bool done; /* the final line; nothing else is set */
+	bool done;  /* the final line; nothing else is set */
 	size_t ref; /* index into the request's targets */
 	enum probe_protocol protocol;
 	enum probe_error error; /* PROBE_OTHER for a name this netctl does not know */

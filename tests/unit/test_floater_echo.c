@@ -29,9 +29,9 @@ static void test_siphash_reference_vectors(void **state)
 		size_t len;
 		const char *tag;
 	} v[] = {
-		{0, "310e0edd47db6f72"},  {1, "fd67dc93c539f874"},  {7, "37d1018bf50002ab"},
-		{8, "6224939a79f5f593"},  {15, "e545be4961ca29a1"}, {16, "db9bc2577fcc2a3f"},
-		{63, "724506eb4c328a95"},
+	    {0, "310e0edd47db6f72"},  {1, "fd67dc93c539f874"},	{7, "37d1018bf50002ab"},
+	    {8, "6224939a79f5f593"},  {15, "e545be4961ca29a1"}, {16, "db9bc2577fcc2a3f"},
+	    {63, "724506eb4c328a95"},
 	};
 	uint8_t msg[64];
 	char hex[17];
@@ -65,7 +65,7 @@ static void test_tag_covers_header_and_length(void **state)
 	assert_true(echoauth_tag_ok(ref_key, d, sizeof(d)));
 	assert_false(echoauth_tag_ok(other, d, sizeof(d)));
 	assert_false(echoauth_tag_ok(ref_key, d, sizeof(d) - 1)); /* cut short */
-	assert_false(echoauth_tag_ok(ref_key, d, ECHO_HDR_LEN));   /* padding taken off */
+	assert_false(echoauth_tag_ok(ref_key, d, ECHO_HDR_LEN));  /* padding taken off */
 	assert_false(echoauth_tag_ok(ref_key, d, ECHO_HDR_LEN - 1));
 	for (size_t i = 0; i < ECHO_HDR_LEN; i++) {
 		d[i] ^= 0x01;
@@ -206,12 +206,12 @@ static void test_key_rotation_and_grace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_siphash_reference_vectors),
-		cmocka_unit_test(test_tag_covers_header_and_length),
-		cmocka_unit_test(test_fresh_window),
-		cmocka_unit_test(test_key_file_text),
-		cmocka_unit_test(test_source_rate_limit),
-		cmocka_unit_test(test_key_rotation_and_grace),
+	    cmocka_unit_test(test_siphash_reference_vectors),
+	    cmocka_unit_test(test_tag_covers_header_and_length),
+	    cmocka_unit_test(test_fresh_window),
+	    cmocka_unit_test(test_key_file_text),
+	    cmocka_unit_test(test_source_rate_limit),
+	    cmocka_unit_test(test_key_rotation_and_grace),
 	};
 
 	log_set_level(LOG_ERROR);

@@ -154,9 +154,9 @@ static void test_udp_echo_only_with_the_key(void **state)
 	echoauth_seal(other, d[1], sizeof(d[1]), echo_clock_s());
 	echoauth_seal(key, d[2], sizeof(d[2]), echo_clock_s());
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(sendto(fd, d[i], sizeof(d[i]), 0, (struct sockaddr *)&to,
-					sizeof(to)),
-				 (ssize_t)sizeof(d[i]));
+		assert_int_equal(
+		    sendto(fd, d[i], sizeof(d[i]), 0, (struct sockaddr *)&to, sizeof(to)),
+		    (ssize_t)sizeof(d[i]));
 	flx_run_for(x, 100);
 	for (ssize_t r; (r = recv(fd, got, sizeof(got), 0)) >= 0; n++) {
 		assert_int_equal(r, sizeof(d[2]));

@@ -24,17 +24,17 @@ struct ks_node {
 	char *ipv4, *ipv6;
 	char *cidr4, *cidr6;
 	unsigned slots_used; /* bit s: pod slot s taken */
-	bool notready;       /* fault: node reported NotReady, no heartbeats */
+	bool notready;	     /* fault: node reported NotReady, no heartbeats */
 	int64_t next_lease_us;
 	bool lease_created;
 	bool lease_pending;
 };
 
 enum ks_pod_state {
-	KS_POD_NEW = 0,  /* seen, not started yet (waiting for its secret, slot, backoff) */
-	KS_POD_RUNNING,  /* process alive */
-	KS_POD_EXITED,   /* process died; restart after backoff */
-	KS_POD_FAILED,   /* unsupported image: reported Failed, never started */
+	KS_POD_NEW = 0,	 /* seen, not started yet (waiting for its secret, slot, backoff) */
+	KS_POD_RUNNING,	 /* process alive */
+	KS_POD_EXITED,	 /* process died; restart after backoff */
+	KS_POD_FAILED,	 /* unsupported image: reported Failed, never started */
 	KS_POD_STOPPING, /* deletionTimestamp seen: stopped, delete confirmation sent */
 };
 
@@ -64,21 +64,21 @@ struct ks_netjob {
 	int rc;
 	struct err err;
 	struct ks_netjob *qnext; /* the workers' queue (podnet.c) */
-	struct ks_netjob *next;  /* the simulator's list of removals in flight */
+	struct ks_netjob *next;	 /* the simulator's list of removals in flight */
 };
 
 struct ks_pod {
 	char *uid, *ns, *name;
 	char *owner_uid; /* its DaemonSet's, NULL for a bare pod */
-	char *revision;  /* its controller-revision-hash label (the DaemonSet's template) */
+	char *revision;	 /* its controller-revision-hash label (the DaemonSet's template) */
 	struct ks_node *node;
 	struct cJSON *spec; /* copy of .spec */
 	char *container, *image;
-	bool host;   /* hostNetwork */
-	int slot;    /* -1 for host network */
+	bool host; /* hostNetwork */
+	int slot;  /* -1 for host network */
 	enum ks_net net_status;
 	struct ks_netjob *net_job; /* its network being made */
-	char *netns; /* pod or node namespace */
+	char *netns;		   /* pod or node namespace */
 	char ipv4[64], ipv6[64];
 	enum ks_pod_state state;
 	pid_t pid;
@@ -95,11 +95,11 @@ struct ks_pod {
 	struct ks_probe probe; /* fd -1: no probe in flight */
 	/* Status: only changes are patched, one PATCH per pod at a time (two in flight may be
 	 * applied in either order, leaving the older status on the server). */
-	int reported;            /* key the server confirmed, -1 none; key = state << 1 | ready */
-	bool report_inflight;    /* a status PATCH of this pod is in flight */
+	int reported;		 /* key the server confirmed, -1 none; key = state << 1 | ready */
+	bool report_inflight;	 /* a status PATCH of this pod is in flight */
 	int64_t report_retry_us; /* after a failed PATCH: not before this */
-	long long status_rv;     /* resourceVersion our last PATCH produced (0: unknown) */
-	bool delete_inflight;    /* the confirming DELETE is in flight or done */
+	long long status_rv;	 /* resourceVersion our last PATCH produced (0: unknown) */
+	bool delete_inflight;	 /* the confirming DELETE is in flight or done */
 	int64_t delete_retry_us;
 	char *fail_reason, *fail_message;
 };
@@ -110,9 +110,9 @@ struct ks {
 	const char *state_dir; /* ends with '/' */
 	const char *ctl_dir;   /* ends with '/' */
 	const char *floater;
-	struct ks_netpool *net;           /* pod network workers */
-	struct ks_netjob *net_dels;   /* removals in flight */
-	int net_adds;                 /* pod networks being made */
+	struct ks_netpool *net;	    /* pod network workers */
+	struct ks_netjob *net_dels; /* removals in flight */
+	int net_adds;		    /* pod networks being made */
 	struct kube_loop *loop;
 	struct kube_client *api;
 	struct ks_node *nodes;
@@ -162,8 +162,8 @@ struct ks_spawn {
 	const char *log_path; /* stdout + stderr */
 	char **argv, **envp;
 	char **sysctl_paths, **sysctl_values; /* NULL-terminated, same length */
-	long uid, gid;                          /* -1: keep root */
-	unsigned long long keep_caps;           /* bounding set bits kept (uid 0 only) */
+	long uid, gid;			      /* -1: keep root */
+	unsigned long long keep_caps;	      /* bounding set bits kept (uid 0 only) */
 };
 pid_t ks_spawn(const struct ks_spawn *s, struct err *err);
 /* /proc/PID/stat start time, 0 when gone or a zombie */
