@@ -158,6 +158,16 @@ static void api_metrics(struct floater *fl, struct conn *c)
 			  "floater_udp_echo_dropped_total %llu\n",
 			  (unsigned long long)fl->m.echo_replies,
 			  (unsigned long long)fl->m.echo_dropped);
+	(void)!buf_printf(&b,
+			  "# TYPE floater_udp_echo_refused_total counter\n"
+			  "floater_udp_echo_refused_total{reason=\"no_key\"} %llu\n"
+			  "floater_udp_echo_refused_total{reason=\"bad_mac\"} %llu\n"
+			  "floater_udp_echo_refused_total{reason=\"stale\"} %llu\n"
+			  "floater_udp_echo_refused_total{reason=\"source_rate\"} %llu\n",
+			  (unsigned long long)fl->m.echo_refused[ECHO_NO_KEY],
+			  (unsigned long long)fl->m.echo_refused[ECHO_BAD_MAC],
+			  (unsigned long long)fl->m.echo_refused[ECHO_STALE],
+			  (unsigned long long)fl->m.echo_source_limited);
 	(void)!buf_printf(&b, "# TYPE floater_connections gauge\nfloater_connections %zu\n",
 			  fl->nconns);
 	(void)!buf_printf(&b,

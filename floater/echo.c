@@ -1,5 +1,6 @@
 /* The UDP echo responder on the floater port: answers probes that carry our request
- * magic, from the address they were sent to, within a rate limit. */
+ * magic and a tag made with the echo key, from the address they were sent to, within a
+ * rate limit per source and one for all. Anything else is dropped without a word. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -89,6 +90,50 @@ static bool echo_allow(struct floater *fl)
 	return true;
 }
 
+/* The source address as the per-source limit keys it: IPv4 mapped into IPv6. */
+static void source_key(const union sockaddr_any *from, uint8_t out[16])
+{
+	if (from->sa.sa_family == AF_INET6) {
+		memcpy(out, &from->v6.sin6_addr, 16);
+		return;
+	}
+	memset(out, 0, 10);
+	out[10] = 0xff;
+	out[11] = 0xff;
+	memcpy(out + 12, &from->v4.sin_addr, 4);
+}
+
+/* Whether a received datagram gets an echo; counts why not. */
+static bool echo_admit(struct floater *fl, const uint8_t *d, size_t len,
+		       const union sockaddr_any *from, uint32_t now_s)
+{
+	enum echo_verdict v;
+	uint8_t src[16];
+	uint32_t magic;
+
+	if (len < FL_COOKIE_LEN)
+		return false;
+	memcpy(&magic, d, sizeof(magic));
+	if (magic != FL_MAGIC_UDP_REQ)
+		return false; /* not a probe: not ours to count */
+	v = echokey_check(&fl->echo_key, d, len, now_s, fl->loop.now);
+	if (v != ECHO_OK) {
+		fl->m.echo_refused[v]++;
+		return false;
+	}
+	/* after the tag: forged datagrams in a prober's name cannot use up its budget */
+	source_key(from, src);
+	if (!srclimit_allow(&fl->echo_src, src, fl->loop.now)) {
+		fl->m.echo_source_limited++;
+		return false;
+	}
+	if (!echo_allow(fl)) {
+		fl->m.echo_dropped++;
+		return false;
+	}
+	return true;
+}
+
 /* Turns the received packet-info into the reply's source address. */
 static size_t reply_control(struct msghdr *in, int family, uint8_t *ctl, size_t ctlsz)
 {
@@ -156,22 +201,16 @@ static int echo_receive(struct echo *e, struct echo_batch *b)
 static unsigned echo_build(struct floater *fl, struct echo *e, struct echo_batch *b, int n)
 {
 	const uint32_t rep = FL_MAGIC_UDP_REP;
+	uint32_t now_s = echo_clock_s();
 	unsigned k = 0;
 
 	for (int i = 0; i < n; i++) {
 		size_t len = b->in[i].msg_len, got = len < ECHO_BUF ? len : ECHO_BUF;
 		struct msghdr *mh = &b->out[k].msg_hdr;
-		uint32_t magic;
 
-		if (len < FL_COOKIE_LEN)
+		if (!echo_admit(fl, b->buf[i], len, &b->from[i], now_s))
 			continue;
-		memcpy(&magic, b->buf[i], sizeof(magic));
-		if (magic != FL_MAGIC_UDP_REQ)
-			continue;
-		if (!echo_allow(fl)) {
-			fl->m.echo_dropped++;
-			continue;
-		}
+		/* the echo is the datagram itself, its magic changed: never larger */
 		memcpy(b->buf[i], &rep, sizeof(rep));
 		memset(&b->out[k], 0, sizeof(b->out[k]));
 		b->out_iov[k][0] = (struct iovec){b->buf[i], got};

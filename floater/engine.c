@@ -24,8 +24,12 @@ int engine_init(struct floater *fl, struct err *err)
 
 	LIST_INIT(&fl->jobs);
 	TAILQ_INIT(&fl->waiting);
-	if (getrandom(&fl->nonce, sizeof(fl->nonce), 0) != sizeof(fl->nonce))
+	uint8_t hash_key[SIPHASH_KEY_LEN];
+
+	if (getrandom(&fl->nonce, sizeof(fl->nonce), 0) != sizeof(fl->nonce) ||
+	    getrandom(hash_key, sizeof(hash_key), 0) != sizeof(hash_key))
 		return err_set(err, ERR_IO, "getrandom: %s", strerror(errno));
+	srclimit_init(&fl->echo_src, fl->cfg.echo_source_rate, hash_key);
 	fl->slots = xcalloc(n, sizeof(*fl->slots));
 	fl->nslots = n;
 	for (uint32_t i = 0; i < n; i++) {

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "common.h"
+#include "echoauth.h"
 #include "http.h"
 #include "loop.h"
 #include "request.h"
@@ -50,12 +51,14 @@ struct fl_config {
 	uint32_t max_inflight;
 	const char *listen;
 	struct request_policy policy;
-	long echo_rate; /* UDP echo replies per second */
+	long echo_rate;	       /* UDP echo replies per second */
+	long echo_source_rate; /* ... to one source address */
+	const char *echo_key_file;
 };
 
 /* One queued datagram probe, sent in a batch by sendmmsg. */
 struct sendq_ent {
-	uint8_t hdr[8 + FL_COOKIE_LEN];
+	uint8_t hdr[ECHO_HDR_LEN]; /* ICMP: its header and the cookie; UDP: the echo header */
 	uint8_t hdrlen;
 	uint16_t padlen;
 	uint32_t slot;
@@ -122,16 +125,36 @@ struct job {
 	LIST_ENTRY(job) link; /* fl->jobs */
 };
 
+/* What a file was when last read: it is read again only when this changes. */
+struct file_stamp {
+	dev_t dev;
+	ino_t ino;
+	int64_t mtime_ns;
+	off_t size;
+};
+
 struct token {
 	const char *path;
 	char value[HTTP_MAX_TOKEN];
 	size_t len;
 	int64_t checked_us;
-	dev_t dev;
-	ino_t ino;
-	int64_t mtime_ns;
-	off_t size;
+	struct file_stamp stamp;
 	bool warned;
+};
+
+/* The UDP echo key (a mounted Secret file too): the current one signs probes and is
+ * accepted; the one before it is still accepted for a grace period, for probers whose
+ * copy of the Secret is refreshed later than ours. */
+struct echo_keys {
+	const char *path;
+	uint8_t cur[SIPHASH_KEY_LEN];
+	uint8_t prev[SIPHASH_KEY_LEN];
+	bool has_cur;
+	bool has_prev;
+	int64_t prev_until_us;
+	int64_t checked_us;
+	struct file_stamp stamp;
+	bool warned; /* that there is no key: said once until there is one */
 };
 
 struct metrics {
@@ -143,9 +166,11 @@ struct metrics {
 	uint64_t auth_failures;
 	uint64_t probe_requests;
 	uint64_t echo_replies;
-	uint64_t echo_dropped;
-	uint64_t conns_refused; /* per-peer cap, or every slot held by authenticated ones */
-	uint64_t conns_evicted; /* unauthenticated, closed to make room */
+	uint64_t echo_dropped;	      /* over --udp-echo-rate, all sources together */
+	uint64_t echo_refused[4];     /* by enum echo_verdict: no key, bad MAC, stale */
+	uint64_t echo_source_limited; /* over --udp-echo-source-rate */
+	uint64_t conns_refused;	      /* per-peer cap, or every slot held by authenticated ones */
+	uint64_t conns_evicted;	      /* unauthenticated, closed to make room */
 };
 
 struct listener {
@@ -194,6 +219,8 @@ struct floater {
 	LIST_HEAD(peer_conns, conn) peers[FL_PEER_BUCKETS]; /* unauthenticated, by source */
 	size_t body_bytes; /* reserved by requests whose body is being read */
 	struct token token;
+	struct echo_keys echo_key;
+	struct srclimit echo_src;
 	struct metrics m;
 	double echo_tokens;
 	int64_t echo_refill_us;
@@ -253,8 +280,22 @@ void conn_respond_error(struct conn *c, int status, const char *msg, const char 
 void conn_start_stream(struct conn *c, struct job *job);
 
 /* token.c */
+/* 1 when the file at path is not what *fs says (*fs then updated), 0 when it is, -1 when
+ * it cannot be looked at. */
+int file_stamp_update(struct file_stamp *fs, const char *path);
 void token_init(struct token *t, const char *path);
 /* True when presented matches the current token (file re-read when it changed). */
 bool token_check(struct token *t, const char *presented, size_t len, int64_t now_us);
+
+/* echokey.c */
+/* Reads the key file now (a missing or malformed one is said once in the log). */
+void echokey_init(struct echo_keys *k, const char *path, int64_t now_us);
+/* The key to sign probes with (the file re-read when it changed), NULL when none. */
+const uint8_t *echokey_current(struct echo_keys *k, int64_t now_us);
+/* Whether a datagram of len bytes that carries the request magic may be echoed. */
+enum echo_verdict echokey_check(struct echo_keys *k, const uint8_t *dgram, size_t len,
+				uint32_t now_s, int64_t now_us);
+/* CLOCK_REALTIME seconds, mod 2^32: the probe header's clock. */
+uint32_t echo_clock_s(void);
 
 #endif

@@ -16,7 +16,8 @@
 static const char usage_text[] =
     "usage: floater --port PORT --token-file FILE --node-name NAME --network pod|host\n"
     "               [--max-inflight N] [--listen ADDR] [--allow-port P[,P...]]\n"
-    "               [--udp-echo-rate N] [-v]\n";
+    "               [--udp-echo-rate N] [--udp-echo-source-rate N] [--echo-key-file FILE]\n"
+    "               [-v]\n";
 
 struct sigctx {
 	struct evh h;
@@ -46,6 +47,18 @@ static int parse_allow_ports(const char *s, struct request_policy *pol, struct e
 	return rc;
 }
 
+/* "echo-key" next to the token file: both are keys of one Secret, mounted as one
+ * directory, so the DaemonSets need no new argument (and an older floater image, which
+ * would refuse one, still starts). */
+static const char *echo_key_default(const char *token_file)
+{
+	const char *slash = strrchr(token_file, '/');
+
+	if (!slash)
+		return "echo-key";
+	return xasprintf("%.*s/echo-key", (int)(slash - token_file), token_file);
+}
+
 static int parse_args(int argc, char **argv, struct fl_config *cfg, struct err *err)
 {
 	static const struct option opts[] = {
@@ -57,6 +70,8 @@ static int parse_args(int argc, char **argv, struct fl_config *cfg, struct err *
 	    {"listen", required_argument, NULL, 'l'},
 	    {"allow-port", required_argument, NULL, 'a'},
 	    {"udp-echo-rate", required_argument, NULL, 'r'},
+	    {"udp-echo-source-rate", required_argument, NULL, 's'},
+	    {"echo-key-file", required_argument, NULL, 'k'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -100,6 +115,15 @@ static int parse_args(int argc, char **argv, struct fl_config *cfg, struct err *
 				return -1;
 			cfg->echo_rate = v;
 			break;
+		case 's':
+			if (str_to_long(optarg, 1, 100000000, &v, "--udp-echo-source-rate", err) <
+			    0)
+				return -1;
+			cfg->echo_source_rate = v;
+			break;
+		case 'k':
+			cfg->echo_key_file = optarg;
+			break;
 		case 'v':
 			log_set_level(log_get_level() < LOG_DEBUG ? log_get_level() + 1
 								  : LOG_TRACE);
@@ -120,6 +144,8 @@ static int parse_args(int argc, char **argv, struct fl_config *cfg, struct err *
 		cfg->node = getenv("NODE_NAME");
 	if (!cfg->token_file)
 		return err_set(err, ERR_USAGE, "--token-file is required");
+	if (!cfg->echo_key_file)
+		cfg->echo_key_file = echo_key_default(cfg->token_file);
 	cfg->policy.port = cfg->port;
 	return 0;
 }
@@ -200,6 +226,7 @@ static int floater_run(struct floater *fl, struct err *err)
 	fl->echo_refill_us = fl->started_us;
 	fl->echo_tokens = (double)fl->cfg.echo_rate;
 	token_init(&fl->token, fl->cfg.token_file);
+	echokey_init(&fl->echo_key, fl->cfg.echo_key_file, fl->started_us);
 	raise_nofile(fl);
 	if (engine_init(fl, err) < 0 || signals_init(fl, &sig, err) < 0 ||
 	    probe_sockets_open(fl, err) < 0 || server_listen(fl, err) < 0)
@@ -237,6 +264,7 @@ int main(int argc, char **argv)
 	fl.cfg.port = FL_DEFAULT_PORT;
 	fl.cfg.max_inflight = FL_DEFAULT_INFLIGHT;
 	fl.cfg.echo_rate = 500000;
+	fl.cfg.echo_source_rate = 10000;
 	if (parse_args(argc, argv, &fl.cfg, &err) < 0) {
 		fprintf(stderr, "floater: %s\n%s", err.msg, usage_text);
 		return 2;

@@ -158,11 +158,17 @@ static void fill_cookie(struct floater *fl, uint8_t *dst, uint32_t magic, struct
 void psock_queue(struct floater *fl, struct psock *ps, struct slot *s, struct task *t)
 {
 	const struct probe_request *req = &t->job->req;
+	const uint8_t *key = NULL;
 	struct sendq_ent *e;
 	size_t payload;
 
 	if (ps->h.fd < 0) {
 		probe_done(fl, s, PROBE_OTHER, 0); /* family not available on this node */
+		return;
+	}
+	/* no echo key: no responder would answer, so the probe fails here, not as a timeout */
+	if (ps->proto == PROTO_UDP && !(key = echokey_current(&fl->echo_key, fl->loop.now))) {
+		probe_done(fl, s, PROBE_OTHER, 0);
 		return;
 	}
 	if (ps->q.n == FL_BATCH)
@@ -177,13 +183,15 @@ void psock_queue(struct floater *fl, struct psock *ps, struct slot *s, struct ta
 	e->to = req->targets[t->target].addr;
 	if (ps->proto == PROTO_ICMP)
 		e->to.v4.sin_port = 0; /* raw IPv6 sockets take a port as the protocol */
-	payload = req->size > FL_COOKIE_LEN ? (size_t)req->size
-		  : ps->proto == PROTO_ICMP ? 56 /* like ping(8) */
-					    : FL_COOKIE_LEN;
 	if (ps->proto == PROTO_UDP) {
+		/* the echo header is the least a UDP probe carries, whatever the size asked */
+		payload = req->size > ECHO_HDR_LEN ? (size_t)req->size : ECHO_HDR_LEN;
 		fill_cookie(fl, e->hdr, FL_MAGIC_UDP_REQ, s);
-		e->hdrlen = FL_COOKIE_LEN;
+		echoauth_seal(key, e->hdr, payload, echo_clock_s());
+		e->hdrlen = ECHO_HDR_LEN;
+		e->padlen = (uint16_t)(payload - ECHO_HDR_LEN);
 	} else {
+		payload = req->size > FL_COOKIE_LEN ? (size_t)req->size : 56; /* like ping(8) */
 		memset(e->hdr, 0, 8);
 		e->hdr[0] = ps->family == AF_INET ? ICMP_ECHO : ICMPV6_ECHO_REQUEST;
 		e->hdr[4] = (uint8_t)(ps->ident >> 8);
@@ -200,8 +208,8 @@ void psock_queue(struct floater *fl, struct psock *ps, struct slot *s, struct ta
 			e->hdr[2] = (uint8_t)(ck >> 8);
 			e->hdr[3] = (uint8_t)ck;
 		}
+		e->padlen = (uint16_t)(payload - FL_COOKIE_LEN);
 	}
-	e->padlen = (uint16_t)(payload - FL_COOKIE_LEN);
 }
 
 /* The probe in queue slot i failed to send with errno e. */

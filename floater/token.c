@@ -42,29 +42,35 @@ out:
 	buf_release_secret(&b);
 }
 
-static void token_refresh(struct token *t, int64_t now_us)
+int file_stamp_update(struct file_stamp *fs, const char *path)
 {
 	struct stat st;
 	int64_t mtime;
 
+	if (stat(path, &st) < 0)
+		return -1;
+	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (st.st_dev == fs->dev && st.st_ino == fs->ino && mtime == fs->mtime_ns &&
+	    st.st_size == fs->size)
+		return 0;
+	fs->dev = st.st_dev;
+	fs->ino = st.st_ino;
+	fs->mtime_ns = mtime;
+	fs->size = st.st_size;
+	return 1;
+}
+
+static void token_refresh(struct token *t, int64_t now_us)
+{
+	int changed;
+
 	if (now_us - t->checked_us < TOKEN_RECHECK_US)
 		return;
 	t->checked_us = now_us;
-	if (stat(t->path, &st) < 0) {
-		/* Kubernetes swaps Secret files by symlink: a brief absence keeps the old one */
-		if (!t->len)
-			token_load(t);
-		return;
-	}
-	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	if (t->len && st.st_dev == t->dev && st.st_ino == t->ino && mtime == t->mtime_ns &&
-	    st.st_size == t->size)
-		return;
-	t->dev = st.st_dev;
-	t->ino = st.st_ino;
-	t->mtime_ns = mtime;
-	t->size = st.st_size;
-	token_load(t);
+	changed = file_stamp_update(&t->stamp, t->path);
+	/* Kubernetes swaps Secret files by symlink: a brief absence keeps the old one */
+	if (changed < 0 ? !t->len : changed || !t->len)
+		token_load(t);
 }
 
 bool token_check(struct token *t, const char *presented, size_t len, int64_t now_us)

@@ -69,6 +69,8 @@ setup() {
   # Replies to thousands of probes a millisecond must not be rate limited by T's kernel.
   ip netns exec "$T" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000000
   head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/token"
+  # The UDP echo key, next to the token (the floater's default --echo-key-file).
+  head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/echo-key"
 }
 
 start_floater() { # ns extra-args... ; echoes pid
@@ -155,7 +157,9 @@ verdict() { # value goal -> "ok" or "BELOW"
 setup
 for ((i = 0; i < TARGETS; i++)); do addr "$i"; done >"$TMP/fping-targets"
 # The responder runs with its default UDP echo rate limit: the bench must not need more.
-PIDS+=("$(start_floater "$T")")
+# Not with the default per-source limit (10,000/s): here one prober stands for the probers
+# of 1,000 targets, which in a cluster are 1,000 floaters of their own.
+PIDS+=("$(start_floater "$T" --udp-echo-source-rate 100000000)")
 PIDS+=("$(start_floater "$P" --max-inflight 16384)")
 TPID=${PIDS[0]}
 FPID=${PIDS[1]}

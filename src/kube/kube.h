@@ -217,6 +217,8 @@ int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *
 #define KUBE_FLOATER_NAME	      "netctl-floater"
 #define KUBE_FLOATER_HOST_NAME	      "netctl-floater-host"
 #define KUBE_TOKEN_SECRET	      "netctl-floater-token"
+#define KUBE_ECHO_KEY_FILE	      "echo-key" /* the Secret's data key, the floater's file */
+#define KUBE_ECHO_KEY_LEN	      32	 /* hex digits: a 128-bit SipHash key */
 #define KUBE_MANAGED_SELECTOR	      "app.kubernetes.io/managed-by=netctl"
 #define KUBE_DEFAULT_NAMESPACE	      "kosmos-system"
 #define KUBE_DEFAULT_IMAGE_REPOSITORY "ghcr.io/kosmos-io"
@@ -225,7 +227,8 @@ int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *
 enum kube_network { KUBE_NET_POD = 1, KUBE_NET_HOST = 2 };
 
 /* The fixed set of template variables: ${NAMESPACE} ${IMAGE_REPOSITORY} ${VERSION}
- * ${PORT} ${TOKEN} (${TOKEN_BASE64} is derived). NULL/0 fields take the defaults above
+ * ${PORT} ${TOKEN} (${TOKEN_BASE64} is derived; ${ECHO_KEY_BASE64} and ${ECHO_KEY_ID} from
+ * echo_key). NULL/0 fields take the defaults above
  * (version: NETCTL_VERSION). */
 struct kube_deploy_vars {
 	const char *namespace;
@@ -233,6 +236,9 @@ struct kube_deploy_vars {
 	const char *version;
 	int port;
 	const char *token; /* NULL: reuse the token of an existing Secret, else a new one */
+	/* The floaters' UDP echo key, KUBE_ECHO_KEY_LEN hex digits; NULL as for token. Every
+	 * cluster of a run needs the same one (docs/floater.md, "UDP echo"). */
+	const char *echo_key;
 };
 
 enum kube_apply_result { KUBE_APPLY_CREATED = 0, KUBE_APPLY_UPDATED, KUBE_APPLY_UNCHANGED };
@@ -252,9 +258,15 @@ int kube_apply(struct kube_client *c, const struct cJSON *obj, enum kube_apply_r
 
 struct kube_apply_report {
 	char token[65]; /* the floater token in use (hex), for X-Floater-Token */
+	char echo_key[KUBE_ECHO_KEY_LEN + 1]; /* the echo key in use (hex) */
 	int created, updated, unchanged;
 	char summary[512]; /* "namespace/kosmos-system unchanged, secret/... created, ..." */
 };
+
+/* The echo key in the token Secret of namespace ns (NULL: the default) into out: 1, or 0
+ * when there is no Secret or no valid key in it (out empty), -1 on an API error. */
+int kube_echo_key_get(struct kube_client *c, const char *ns, char out[KUBE_ECHO_KEY_LEN + 1],
+		      struct err *err);
 
 /* Applies Namespace, token Secret and the DaemonSet(s) for the networks in mask. */
 int kube_floaters_apply(struct kube_client *c, const struct kube_deploy_vars *v, unsigned networks,

@@ -37,7 +37,40 @@ struct vars {
 	char port[16];
 	char token[65];
 	char token_b64[96];
+	char echo_key[KUBE_ECHO_KEY_LEN + 1];
+	char echo_key_b64[48];
+	char echo_key_id[17];
 };
+
+static bool echo_key_ok(const char *s)
+{
+	return strlen(s) == KUBE_ECHO_KEY_LEN && strspn(s, "0123456789abcdef") == KUBE_ECHO_KEY_LEN;
+}
+
+/* The Secret's data value and the DaemonSets' annotation for the echo key: a key that
+ * changes changes the pod template, so the floaters restart with it at once rather than
+ * when each kubelet gets round to refreshing the volume (docs/decisions.md). */
+static int echo_key_derive(struct vars *v, struct err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	struct buf in;
+	int ok;
+
+	if (!v->echo_key[0])
+		return 0;
+	EVP_EncodeBlock((unsigned char *)v->echo_key_b64, (const unsigned char *)v->echo_key,
+			KUBE_ECHO_KEY_LEN);
+	buf_init(&in, 256);
+	buf_printf(&in, "netctl echo key id %s", v->echo_key);
+	ok = EVP_Digest(in.data, in.len, md, &mdlen, EVP_sha256(), NULL);
+	buf_release_secret(&in);
+	if (!ok)
+		return err_set(err, ERR_INTERNAL, "SHA-256 failed");
+	for (size_t i = 0; i < 8; i++)
+		snprintf(v->echo_key_id + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
 
 static int vars_init(struct vars *out, const struct kube_deploy_vars *v, struct err *err)
 {
@@ -59,7 +92,13 @@ static int vars_init(struct vars *out, const struct kube_deploy_vars *v, struct 
 		EVP_EncodeBlock((unsigned char *)out->token_b64, (const unsigned char *)out->token,
 				(int)strlen(out->token));
 	}
-	return 0;
+	if (v->echo_key) {
+		if (!echo_key_ok(v->echo_key))
+			return err_set(err, ERR_USAGE, "echo key: not %d lowercase hex digits",
+				       KUBE_ECHO_KEY_LEN);
+		str_copy(out->echo_key, sizeof(out->echo_key), v->echo_key);
+	}
+	return echo_key_derive(out, err);
 }
 
 static const char *var_value(const struct vars *v, const char *name, size_t len)
@@ -74,6 +113,8 @@ static const char *var_value(const struct vars *v, const char *name, size_t len)
 	    {"PORT", offsetof(struct vars, port)},
 	    {"TOKEN", offsetof(struct vars, token)},
 	    {"TOKEN_BASE64", offsetof(struct vars, token_b64)},
+	    {"ECHO_KEY_BASE64", offsetof(struct vars, echo_key_b64)},
+	    {"ECHO_KEY_ID", offsetof(struct vars, echo_key_id)},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
@@ -423,38 +464,88 @@ int kube_apply(struct kube_client *c, const struct cJSON *obj, enum kube_apply_r
 	return 0;
 }
 
-/* Reuses the token of an existing Secret (running floaters already hold it). */
-static int token_pick(struct kube_client *c, struct vars *v, struct err *err)
+/* The Secret's value of key when it is what netctl writes there (hex of len characters,
+ * base64-encoded), copied into out; else out is left empty. */
+static void secret_hex(const struct cJSON *data, const char *key, size_t len, char *out)
 {
-	char path[512];
-	struct cJSON *s;
-	const struct cJSON *data;
 	const char *b64 = NULL;
-	unsigned char raw[96], rnd[32];
+	unsigned char raw[96] = {0};
+	size_t enc = (len + 2) / 3 * 4;
 	int n;
 
-	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/%s", v->ns, KUBE_TOKEN_SECRET);
-	s = kube_get(c, path, err);
+	if (json_get_string(data, key, &b64, NULL) < 0 || strlen(b64) != enc || enc > 88)
+		return;
+	n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)enc);
+	/* EVP_DecodeBlock counts the padding as decoded zero bytes */
+	if (n == (int)(enc / 4 * 3) && strspn((char *)raw, "0123456789abcdef") >= len) {
+		memcpy(out, raw, len);
+		out[len] = '\0';
+	}
+	OPENSSL_cleanse(raw, sizeof(raw));
+}
+
+static cJSON *secret_get(struct kube_client *c, const char *ns, struct err *err)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/%s", ns, KUBE_TOKEN_SECRET);
+	return kube_get(c, path, err);
+}
+
+static void random_hex(char *out, size_t nbytes, const unsigned char *rnd)
+{
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+}
+
+/* Reuses the token and echo key of an existing Secret (running floaters already hold
+ * them); makes up what is missing. */
+static int secret_pick(struct kube_client *c, struct vars *v, struct err *err)
+{
+	struct cJSON *s = secret_get(c, v->ns, err);
+	const struct cJSON *data;
+	unsigned char rnd[32];
+
 	if (!s && err->code != ERR_NOTFOUND)
 		return -1;
+	err_clear(err);
 	data = cJSON_GetObjectItemCaseSensitive(s, "data");
-	if (data && json_get_string(data, "token", &b64, NULL) == 0 && strlen(b64) == 88) {
-		n = EVP_DecodeBlock(raw, (const unsigned char *)b64, 88);
-		/* 64 hex characters encode to 88 base64 characters with one '=' of padding */
-		if (n == 66 && strspn((char *)raw, "0123456789abcdef") >= 64) {
-			memcpy(v->token, raw, 64);
-			v->token[64] = '\0';
-		}
-	}
+	if (!v->token[0])
+		secret_hex(data, "token", 64, v->token);
+	if (!v->echo_key[0])
+		secret_hex(data, KUBE_ECHO_KEY_FILE, KUBE_ECHO_KEY_LEN, v->echo_key);
 	cJSON_Delete(s);
 	if (!v->token[0]) {
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 			return err_set(err, ERR_INTERNAL, "no random bytes for the floater token");
-		for (size_t i = 0; i < sizeof(rnd); i++)
-			snprintf(v->token + 2 * i, 3, "%02x", rnd[i]);
+		random_hex(v->token, sizeof(rnd), rnd);
 	}
+	if (!v->echo_key[0]) {
+		if (RAND_bytes(rnd, KUBE_ECHO_KEY_LEN / 2) != 1)
+			return err_set(err, ERR_INTERNAL, "no random bytes for the echo key");
+		random_hex(v->echo_key, KUBE_ECHO_KEY_LEN / 2, rnd);
+	}
+	OPENSSL_cleanse(rnd, sizeof(rnd));
 	EVP_EncodeBlock((unsigned char *)v->token_b64, (const unsigned char *)v->token, 64);
-	return 0;
+	return echo_key_derive(v, err);
+}
+
+int kube_echo_key_get(struct kube_client *c, const char *ns, char out[KUBE_ECHO_KEY_LEN + 1],
+		      struct err *err)
+{
+	struct cJSON *s = secret_get(c, ns ? ns : KUBE_DEFAULT_NAMESPACE, err);
+
+	out[0] = '\0';
+	if (!s) {
+		if (err->code != ERR_NOTFOUND)
+			return -1;
+		err_clear(err);
+		return 0;
+	}
+	secret_hex(cJSON_GetObjectItemCaseSensitive(s, "data"), KUBE_ECHO_KEY_FILE,
+		   KUBE_ECHO_KEY_LEN, out);
+	cJSON_Delete(s);
+	return out[0] ? 1 : 0;
 }
 
 static int apply_one(struct kube_client *c, const char *tmpl, const struct vars *v,
@@ -498,7 +589,7 @@ int kube_floaters_apply(struct kube_client *c, const struct kube_deploy_vars *dv
 		return err_set(err, ERR_USAGE, "namespace '%s' is not a valid name", v.ns);
 	if (apply_one(c, "namespace.yaml", &v, rep, err) < 0)
 		goto out;
-	if (!v.token[0] && token_pick(c, &v, err) < 0)
+	if ((!v.token[0] || !v.echo_key[0]) && secret_pick(c, &v, err) < 0)
 		goto out;
 	if (apply_one(c, "secret.yaml", &v, rep, err) < 0)
 		goto out;
@@ -507,6 +598,7 @@ int kube_floaters_apply(struct kube_client *c, const struct kube_deploy_vars *dv
 	if ((networks & KUBE_NET_HOST) && apply_one(c, "daemonset-host.yaml", &v, rep, err) < 0)
 		goto out;
 	str_copy(rep->token, sizeof(rep->token), v.token);
+	str_copy(rep->echo_key, sizeof(rep->echo_key), v.echo_key);
 	rc = 0;
 out:
 	OPENSSL_cleanse(&v, sizeof(v));

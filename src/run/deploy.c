@@ -23,10 +23,29 @@ static unsigned kube_networks(unsigned store_networks)
 	return k;
 }
 
+/* One UDP echo key for every cluster of the run, for a floater answers only probes tagged
+ * with its own: the first cluster that has one gives it, the others get it written. */
+static int echo_key_pick(struct run_engine *e, char key[KUBE_ECHO_KEY_LEN + 1], struct err *err)
+{
+	for (size_t c = 0; c < e->nclusters; c++) {
+		int rc = kube_echo_key_get(e->clusters[c].client, e->o.namespace, key, err);
+
+		if (rc < 0)
+			return err_prefix(err, "reading the echo key in %s",
+					  e->clusters[c].in->name);
+		if (rc > 0)
+			break;
+	}
+	return 0;
+}
+
 int run_floaters_deploy(struct run_engine *e, struct err *err)
 {
 	unsigned nets = kube_networks(e->o.networks);
+	char key[KUBE_ECHO_KEY_LEN + 1] = "";
 
+	if (echo_key_pick(e, key, err) < 0)
+		return -1;
 	for (size_t c = 0; c < e->nclusters; c++) {
 		struct run_engine_cluster *ec = &e->clusters[c];
 		struct kube_deploy_vars v = {
@@ -34,6 +53,7 @@ int run_floaters_deploy(struct run_engine *e, struct err *err)
 		    .image_repository = e->o.image_repository,
 		    .version = e->o.version,
 		    .port = e->o.port,
+		    .echo_key = key[0] ? key : NULL, /* none anywhere: the first makes one */
 		};
 		struct kube_apply_report rep;
 
@@ -41,6 +61,7 @@ int run_floaters_deploy(struct run_engine *e, struct err *err)
 		if (kube_floaters_apply(ec->client, &v, nets, &rep, err) < 0)
 			return err_prefix(err, "deploying floaters to %s", ec->in->name);
 		ec->token = xstrdup(rep.token);
+		str_copy(key, sizeof(key), rep.echo_key);
 		ec->deployed = nets;
 		run_engine_phase(e, RUN_PHASE_DEPLOY, "%s: %s", ec->in->name, rep.summary);
 	}

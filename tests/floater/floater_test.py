@@ -435,6 +435,7 @@ def static_empty_root(w, static=None):
     os.makedirs(os.path.join(root, "var/run/netctl"))
     shutil.copy(static, os.path.join(root, "floater"))
     shutil.copy(w.token_file, os.path.join(root, "var/run/netctl/token"))
+    shutil.copy(w.echo_key_file, os.path.join(root, "var/run/netctl/echo-key"))
     expect(sorted(os.listdir(root)) == ["floater", "var"], os.listdir(root))
     w.start("b")
     w.start("a", prefix=["unshare", "--mount", "--root", root, "--wd", "/"],

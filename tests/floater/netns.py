@@ -37,6 +37,11 @@ class World:
         self.token_file = os.path.join(self.tmp, "token")
         with open(self.token_file, "w") as f:
             f.write(self.token + "\n")
+        # The UDP echo key, next to the token as in the Secret volume (docs/floater.md).
+        self.echo_key = os.urandom(16)
+        self.echo_key_file = os.path.join(self.tmp, "echo-key")
+        with open(self.echo_key_file, "w") as f:
+            f.write(self.echo_key.hex() + "\n")
         atexit.register(self.close)
         for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(s, lambda *_: sys.exit(1))

@@ -12,10 +12,11 @@ import re
 import resource
 import select
 import socket
+import struct
 import sys
 import time
 
-from netns import A4, PORT, World
+from netns import A4, A6, B4, B6, PORT, World
 
 CASES = {}
 RSS_LIMIT_KB = 16 * 1024
@@ -120,11 +121,106 @@ def read_answer(s, seconds=5):
     return out
 
 
-def metric(w, name):
-    code, text = w.curl("/metrics", timeout=10)
+def metric(w, name, host=A4):
+    code, text = w.curl("/metrics", timeout=10, host=host)
     expect(code == 200, (code, text))
-    m = re.search(rf"^{name} (\d+)$", text, re.M)
+    m = re.search(rf"^{re.escape(name)} (\d+)$", text, re.M)
     return int(m.group(1)) if m else None
+
+
+# ---- the UDP echo (docs/floater.md, "UDP echo") ----
+
+MAGIC_REQ, MAGIC_REP = 0x4e436675, 0x4e436672
+ECHO_HDR = 28
+
+
+def _rotl(x, b):
+    return ((x << b) | (x >> (64 - b))) & 0xFFFFFFFFFFFFFFFF
+
+
+def siphash24(key, data):
+    """SipHash-2-4 (Aumasson, Bernstein 2012), the 8-byte tag, little-endian."""
+    mask = 0xFFFFFFFFFFFFFFFF
+    k0, k1 = struct.unpack("<QQ", key)
+    v = [k0 ^ 0x736F6D6570736575, k1 ^ 0x646F72616E646F6D, k0 ^ 0x6C7967656E657261,
+         k1 ^ 0x7465646279746573]
+
+    def rounds(n):
+        for _ in range(n):
+            v[0] = (v[0] + v[1]) & mask
+            v[1] = _rotl(v[1], 13) ^ v[0]
+            v[0] = _rotl(v[0], 32)
+            v[2] = (v[2] + v[3]) & mask
+            v[3] = _rotl(v[3], 16) ^ v[2]
+            v[0] = (v[0] + v[3]) & mask
+            v[3] = _rotl(v[3], 21) ^ v[0]
+            v[2] = (v[2] + v[1]) & mask
+            v[1] = _rotl(v[1], 17) ^ v[2]
+            v[2] = _rotl(v[2], 32)
+
+    tail = len(data) % 8
+    for i in range(0, len(data) - tail, 8):
+        m = struct.unpack_from("<Q", data, i)[0]
+        v[3] ^= m
+        rounds(2)
+        v[0] ^= m
+    last = (len(data) & 0xFF) << 56
+    for i, b in enumerate(data[len(data) - tail:]):
+        last |= b << (8 * i)
+    v[3] ^= last
+    rounds(2)
+    v[0] ^= last
+    v[2] ^= 0xFF
+    rounds(4)
+    return struct.pack("<Q", v[0] ^ v[1] ^ v[2] ^ v[3])
+
+
+assert siphash24(bytes(range(16)), bytes(range(15))) == bytes.fromhex("e545be4961ca29a1")
+
+
+def echo_request(key, size=ECHO_HDR, ts=None, nonce=7, tag_len=None):
+    """A probe datagram as a floater sends it: cookie, time, SipHash tag over both and
+    the datagram's length, zero padding."""
+    ts = int(time.time()) if ts is None else ts
+    head = struct.pack("=IIII", MAGIC_REQ, 1, 2, nonce) + struct.pack(">I", ts & 0xFFFFFFFF)
+    tag = siphash24(key, head + struct.pack(">I", tag_len or size))
+    return (head + tag).ljust(size, b"\0")
+
+
+def unkeyed_request(size=16):
+    """The old format: the magic and a cookie, nothing that needs a secret."""
+    return struct.pack("=IIII", MAGIC_REQ, 1, 2, 3).ljust(size, b"\0")
+
+
+def udp_from(src):
+    fam = socket.AF_INET6 if ":" in src else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    return s
+
+
+def send_many(s, dst, datagrams, times=1):
+    sent = 0
+    for _ in range(times):
+        for d in datagrams:
+            try:
+                s.sendto(d, (dst, PORT))
+                sent += 1
+            except (BlockingIOError, OSError):
+                pass
+    return sent
+
+
+def echoes(s, seconds=0.5):
+    """Datagrams that arrive on s within seconds of the last one."""
+    s.settimeout(seconds)
+    got = []
+    while True:
+        try:
+            got.append(s.recv(70000))
+        except (socket.timeout, BlockingIOError):
+            return got
 
 
 @case
@@ -309,6 +405,108 @@ def pipelining(w, p):
     a = read_answer(s, 5)
     s.close()
     expect(a.startswith(b"HTTP/1.1 200 ") and b'"done":true' in a, a[-300:])
+
+
+@case
+def udp_reflector(w, p):
+    """The UDP echo answers only datagrams that carry a tag made with the echo key: a
+    flood with the public magic from a (spoofed) victim address, old-format, wrong-key,
+    stale and re-padded datagrams get nothing back, IPv4 and IPv6. A keyed datagram is
+    echoed at its own size, and floater-to-floater UDP probes still pass both ways."""
+    w.start("b")
+    victims = ("198.18.1.200", "fd00:1::200")
+    w.ip("a", "addr", "add", f"{victims[0]}/24", "dev", "a0")
+    w.ip("a", "addr", "add", f"{victims[1]}/64", "dev", "a0", "nodad")
+    other_key = os.urandom(16)
+    now = int(time.time())
+    bad = [unkeyed_request(16), unkeyed_request(1400),
+           echo_request(other_key), echo_request(other_key, 1400),
+           echo_request(w.echo_key, ts=now - 3600), echo_request(w.echo_key, ts=now + 3600),
+           echo_request(w.echo_key, 1400, tag_len=ECHO_HDR),  # a captured tag, re-padded
+           bytearray(echo_request(w.echo_key))[:-1]]  # cut short
+    total = 0
+    for victim, dst in zip(victims, (A4, A6)):
+        s = udp_from(victim)
+        t0 = time.monotonic()
+        flood = send_many(s, dst, [unkeyed_request(64)], 20000)
+        took = time.monotonic() - t0
+        sent = flood + send_many(s, dst, bad, 10)
+        total += sent
+        got = echoes(s)
+        print(f"udp_reflector: {dst}: {flood} unkeyed datagrams in {took:.2f} s "
+              f"({flood / took:.0f}/s) and {sent - flood} forged ones: {len(got)} echoes")
+        expect(not got, f"{len(got)} echoes to {victim}, sizes {sorted({len(g) for g in got})}")
+        for size in (ECHO_HDR, 1200):
+            req = echo_request(w.echo_key, size)
+            s.sendto(req, (dst, PORT))
+            got = echoes(s)
+            expect(len(got) == 1 and len(got[0]) == size, [len(g) for g in got])
+            expect(got[0] == struct.pack("=I", MAGIC_REP) + req[4:], got[0][:ECHO_HDR])
+        s.close()
+    refused = metric(w, 'floater_udp_echo_refused_total{reason="bad_mac"}')
+    stale = metric(w, 'floater_udp_echo_refused_total{reason="stale"}')
+    print(f"udp_reflector: {total} sent; /metrics refused bad_mac={refused} stale={stale}")
+    # (what the socket buffer dropped in the flood the floater never saw)
+    expect(refused and refused >= total // 2 and stale, (refused, stale))
+    for host, targets in ((A4, [B4, B6]), (B4, [A4, A6])):
+        code, text = w.curl("/v1/probe", {"targets": [{"ip": t} for t in targets],
+                                          "protocols": ["udp"], "count": 5,
+                                          "interval_ms": 10}, host=host)
+        lines = [l for l in text.splitlines() if '"protocol"' in l]
+        expect(code == 200 and len(lines) == 2 and all('"error":"ok"' in l for l in lines),
+               (host, code, text))
+    expect(rss_kb(p.pid) <= RSS_LIMIT_KB, rss_kb(p.pid))
+
+
+@case
+def udp_echo_rate(w, p):
+    """Keyed datagrams from one source beyond its rate (here 100/s) are refused and
+    counted; another source is answered meanwhile, and the floater's own probes pass
+    once the first source's bucket has refilled."""
+    w.start("b", "--udp-echo-source-rate", "100")
+    w.ip("a", "addr", "add", "198.18.1.101/24", "dev", "a0")
+    s = udp_from(A4)
+    t0 = time.monotonic()
+    sent = send_many(s, B4, [echo_request(w.echo_key, nonce=i) for i in range(2000)])
+    took = time.monotonic() - t0
+    got = echoes(s)
+    allowed = 100 + 100 * (took + 0.5)
+    print(f"udp_echo_rate: {sent} keyed datagrams from one source in {took:.2f} s: "
+          f"{len(got)} echoes (bucket: 100 at once + 100/s)")
+    expect(90 <= len(got) <= allowed, (len(got), allowed))
+    other = udp_from("198.18.1.101")
+    send_many(other, B4, [echo_request(w.echo_key, nonce=i) for i in range(20)])
+    expect(len(echoes(other)) == 20, "a second source is limited on its own")
+    limited = metric(w, 'floater_udp_echo_refused_total{reason="source_rate"}', host=B4)
+    print(f"udp_echo_rate: /metrics refused source_rate={limited}")
+    expect(limited and limited >= sent - allowed, (limited, sent))
+    time.sleep(1.2)
+    lines, _ = w.probe({"targets": [{"ip": B4}], "protocols": ["udp"], "count": 3})
+    expect(len(lines) == 1 and lines[0]["error"] == "ok", lines)
+
+
+@case
+def udp_echo_key_rotation(w, p):
+    """A new key in the file takes over without a restart; the previous one is still
+    answered for a grace period (floaters that read the Secret later); a key never
+    held is not."""
+    w.start("b")
+    old = w.echo_key
+    new = os.urandom(16)
+    tmp = w.echo_key_file + ".new"
+    with open(tmp, "w") as f:
+        f.write(new.hex() + "\n")
+    os.rename(tmp, w.echo_key_file)
+    w.echo_key = new
+    time.sleep(1.5)
+    s = udp_from(A4)
+    for key, want in ((new, 1), (old, 1), (os.urandom(16), 0)):
+        s.sendto(echo_request(key), (A4, PORT))
+        got = echoes(s)
+        expect(len(got) == want, (key.hex(), len(got), want))
+    lines, _ = w.probe({"targets": [{"ip": B4}, {"ip": B6}], "protocols": ["udp"],
+                        "count": 3})
+    expect(len(lines) == 2 and all(l["error"] == "ok" for l in lines), lines)
 
 
 def main():

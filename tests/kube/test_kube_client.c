@@ -430,14 +430,15 @@ static void test_apply_twice_then_update(void **state)
 	struct kube_deploy_vars v = {.namespace = "netctl-apply",
 				     .image_repository = "registry.test/netctl",
 				     .version = "9.9.9"};
-	struct kube_apply_report r1, r2, r3;
+	struct kube_apply_report r1, r2, r3, r4;
 	struct err err = ERR_INIT;
-	char img[256], *out;
+	char img[256], key[KUBE_ECHO_KEY_LEN + 1], *out;
 
 	if (kube_floaters_apply(c, &v, KUBE_NET_POD | KUBE_NET_HOST, &r1, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(r1.created, 4);
 	assert_int_equal(strlen(r1.token), 64);
+	assert_int_equal(strlen(r1.echo_key), KUBE_ECHO_KEY_LEN);
 	assert_string_equal(ds_image(c, "netctl-apply", "netctl-floater", img, sizeof(img)),
 			    "registry.test/netctl/netctl-floater:9.9.9");
 	/* second apply: nothing changes, the token is kept */
@@ -445,6 +446,7 @@ static void test_apply_twice_then_update(void **state)
 	assert_int_equal(r2.unchanged, 4);
 	assert_int_equal(r2.created + r2.updated, 0);
 	assert_string_equal(r1.token, r2.token);
+	assert_string_equal(r1.echo_key, r2.echo_key);
 	assert_non_null(strstr(r2.summary, "DaemonSet/netctl-floater-host unchanged"));
 	/* a new version updates the DaemonSets only */
 	v.version = "9.9.10";
@@ -453,6 +455,17 @@ static void test_apply_twice_then_update(void **state)
 	assert_int_equal(r3.unchanged, 2);
 	assert_string_equal(ds_image(c, "netctl-apply", "netctl-floater-host", img, sizeof(img)),
 			    "registry.test/netctl/netctl-floater:9.9.10");
+	/* another cluster's echo key replaces this one's: the Secret, and both pod templates
+	 * (their annotation), so the floaters restart with it; the token stays */
+	assert_int_equal(kube_echo_key_get(c, "netctl-apply", key, &err), 1);
+	assert_string_equal(key, r1.echo_key);
+	assert_int_equal(kube_echo_key_get(c, "netctl-nosuch", key, &err), 0);
+	v.echo_key = "00112233445566778899aabbccddeeff";
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD | KUBE_NET_HOST, &r4, &err), 0);
+	assert_int_equal(r4.updated, 3);
+	assert_string_equal(r4.token, r1.token);
+	assert_int_equal(kube_echo_key_get(c, "netctl-apply", key, &err), 1);
+	assert_string_equal(key, v.echo_key);
 	/* real kubectl sees what netctl made */
 	out = run_kubectl("get ds,secrets -n netctl-apply -l app.kubernetes.io/managed-by=netctl "
 			  "-o name");

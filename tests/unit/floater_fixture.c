@@ -90,6 +90,10 @@ int flx_setup(void **state)
 	f = fopen(x->token_path, "w");
 	if (!f || fputs(FLX_TOKEN "\n", f) < 0 || fclose(f) != 0)
 		return -1;
+	x->echo_key_path = xasprintf("%s/echo-key", x->dir);
+	f = fopen(x->echo_key_path, "w");
+	if (!f || fputs(FLX_ECHO_KEY "\n", f) < 0 || fclose(f) != 0)
+		return -1;
 	if (loop_init(&x->fl.loop, &err) < 0)
 		return -1;
 	x->fl.loop.after = engine_after;
@@ -101,7 +105,9 @@ int flx_setup(void **state)
 		x->fl.listen[i].h.fd = -1;
 	}
 	x->fl.cfg.echo_rate = 100000;
+	x->fl.cfg.echo_source_rate = 100000;
 	token_init(&x->fl.token, x->token_path);
+	echokey_init(&x->fl.echo_key, x->echo_key_path, time_mono_us());
 	*state = x;
 	return 0;
 }
@@ -124,8 +130,10 @@ int flx_teardown(void **state)
 	}
 	loop_release(&x->fl.loop);
 	unlink(x->token_path);
+	unlink(x->echo_key_path);
 	rmdir(x->dir);
 	free(x->token_path);
+	free(x->echo_key_path);
 	free(x);
 	return 0;
 }

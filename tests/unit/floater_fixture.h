@@ -11,6 +11,7 @@
 #include "conn.h"
 
 #define FLX_TOKEN     "0123456789abcdef"
+#define FLX_ECHO_KEY  "000102030405060708090a0b0c0d0e0f" /* the UDP echo key file's text */
 #define FLX_MAX_CONNS 8
 #define FLX_MAX_LINES 256 /* of one answer */
 
@@ -18,6 +19,7 @@ struct flx {
 	struct floater fl;
 	char dir[64];
 	char *token_path;
+	char *echo_key_path;
 	struct conn *conns[FLX_MAX_CONNS];
 	int nconns;
 	int fds[32]; /* target sockets, closed at teardown */

@@ -12,7 +12,9 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "floater_fixture.h"
 
@@ -128,6 +130,42 @@ static void test_udp_echoed_refused_and_timed_out(void **state)
 	assert_true(done.elapsed_ms >= 300); /* the silent target had its full timeout */
 	assert_true(x->fl.m.echo_replies >= 2);
 	assert_idle(x);
+}
+
+/* The echo answers a datagram tagged with its key, at the datagram's own size, and
+ * nothing else that carries the magic: the old untagged format, another key. */
+static void test_udp_echo_only_with_the_key(void **state)
+{
+	static const uint8_t other[SIPHASH_KEY_LEN] = {9};
+	struct flx *x = *state;
+	uint8_t key[SIPHASH_KEY_LEN], d[3][64], got[128];
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001)};
+	uint32_t magic = FL_MAGIC_UDP_REQ;
+	int fd, n = 0;
+
+	flx_start(x, 8);
+	assert_int_equal(echoauth_key_parse(FLX_ECHO_KEY, strlen(FLX_ECHO_KEY), key), 0);
+	to.sin_port = htons(x->fl.cfg.port);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	memset(d, 0, sizeof(d));
+	for (int i = 0; i < 3; i++)
+		memcpy(d[i], &magic, sizeof(magic));
+	echoauth_seal(other, d[1], sizeof(d[1]), echo_clock_s());
+	echoauth_seal(key, d[2], sizeof(d[2]), echo_clock_s());
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(
+		    sendto(fd, d[i], sizeof(d[i]), 0, (struct sockaddr *)&to, sizeof(to)),
+		    (ssize_t)sizeof(d[i]));
+	flx_run_for(x, 100);
+	for (ssize_t r; (r = recv(fd, got, sizeof(got), 0)) >= 0; n++) {
+		assert_int_equal(r, sizeof(d[2]));
+		assert_memory_equal(got + 4, d[2] + 4, sizeof(d[2]) - 4);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(x->fl.m.echo_refused[ECHO_BAD_MAC], 2);
+	assert_int_equal(x->fl.m.echo_replies, 1);
+	close(fd);
 }
 
 /* Both protocols for each target: one line per target and protocol. */
@@ -316,6 +354,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_tcp_answered_and_refused, flx_setup, flx_teardown),
 	    cmocka_unit_test_setup_teardown(test_udp_echoed_refused_and_timed_out, flx_setup,
+					    flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_udp_echo_only_with_the_key, flx_setup,
 					    flx_teardown),
 	    cmocka_unit_test_setup_teardown(test_one_line_per_target_and_protocol, flx_setup,
 					    flx_teardown),

@@ -109,7 +109,7 @@ static void test_pod_addresses_checked(void **state)
 /* The DaemonSet as the API server will get it: YAML types kept, variables substituted. */
 static void test_template_types(void **state)
 {
-	struct kube_deploy_vars v = {"ns1", "repo.example/x", "1.2.3", 8890, "0123abcd"};
+	struct kube_deploy_vars v = {"ns1", "repo.example/x", "1.2.3", 8890, "0123abcd", NULL};
 	struct err err = ERR_INIT;
 	cJSON *d = kube_template_render("daemonset-host.yaml", &v, &err), *spec, *c, *port;
 
@@ -136,13 +136,60 @@ static void test_template_types(void **state)
 	assert_null(kube_template_render("nosuch.yaml", &v, &err));
 }
 
+static const char *echo_key_id(const cJSON *ds)
+{
+	const cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(ds, "spec"), "template");
+	const cJSON *a = cJSON_GetObjectItem(cJSON_GetObjectItem(t, "metadata"), "annotations");
+	const cJSON *id = cJSON_GetObjectItem(a, "netctl.io/echo-key-id");
+
+	assert_true(cJSON_IsString(id));
+	return id->valuestring;
+}
+
+/* The echo key goes into the Secret (the floater's echo-key file) and, as an id that does
+ * not reveal it, into both pod templates: a new key rolls the floaters. */
+static void test_template_echo_key(void **state)
+{
+	struct kube_deploy_vars v = {.namespace = "ns1",
+				     .token = "0123abcd",
+				     .echo_key = "000102030405060708090a0b0c0d0e0f"};
+	struct err err = ERR_INIT;
+	cJSON *sec = kube_template_render("secret.yaml", &v, &err);
+	cJSON *pod = kube_template_render("daemonset-pod.yaml", &v, &err);
+	cJSON *host = kube_template_render("daemonset-host.yaml", &v, &err), *pod2;
+	const cJSON *data;
+	char id[32];
+
+	assert_non_null(sec);
+	assert_non_null(pod);
+	assert_non_null(host);
+	data = cJSON_GetObjectItem(sec, "data");
+	assert_string_equal(cJSON_GetObjectItem(data, "echo-key")->valuestring,
+			    "MDAwMTAyMDMwNDA1MDYwNzA4MDkwYTBiMGMwZDBlMGY=");
+	assert_string_equal(cJSON_GetObjectItem(data, "token")->valuestring, "MDEyM2FiY2Q=");
+	str_copy(id, sizeof(id), echo_key_id(pod));
+	assert_int_equal(strlen(id), 16);
+	assert_null(strstr(v.echo_key, id));
+	assert_string_equal(echo_key_id(host), id);
+	v.echo_key = "100102030405060708090a0b0c0d0e0f";
+	pod2 = kube_template_render("daemonset-pod.yaml", &v, &err);
+	assert_non_null(pod2);
+	assert_string_not_equal(echo_key_id(pod2), id);
+	v.echo_key = "not-a-key";
+	assert_null(kube_template_render("secret.yaml", &v, &err));
+	assert_int_equal(err.code, ERR_USAGE);
+	cJSON_Delete(sec);
+	cJSON_Delete(pod);
+	cJSON_Delete(pod2);
+	cJSON_Delete(host);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_node_fields),
-	    cmocka_unit_test(test_bad_names_refused),
-	    cmocka_unit_test(test_pod_addresses_checked),
-	    cmocka_unit_test(test_template_types),
+	    cmocka_unit_test(test_node_fields),		  cmocka_unit_test(test_bad_names_refused),
+	    cmocka_unit_test(test_pod_addresses_checked), cmocka_unit_test(test_template_types),
+	    cmocka_unit_test(test_template_echo_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

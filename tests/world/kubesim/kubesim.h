@@ -70,6 +70,7 @@ struct ks_netjob {
 struct ks_pod {
 	char *uid, *ns, *name;
 	char *owner_uid; /* its DaemonSet's, NULL for a bare pod */
+	char *revision;	 /* its controller-revision-hash label (the DaemonSet's template) */
 	struct ks_node *node;
 	struct cJSON *spec; /* copy of .spec */
 	char *container, *image;

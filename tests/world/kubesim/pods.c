@@ -78,6 +78,7 @@ static void pod_free(struct ks_pod *p)
 	free(p->ns);
 	free(p->name);
 	free(p->owner_uid);
+	free(p->revision);
 	free(p->container);
 	free(p->image);
 	free(p->netns);
@@ -678,9 +679,11 @@ static int secret_get(struct ks *ks, const struct ks_pod *p, const char *name, c
 		      struct err *err)
 {
 	char *path = xasprintf("/api/v1/namespaces/%s/secrets/%s", p->ns, name);
-	/* keyed by the pod's owner too: the pods of one DaemonSet share one GET, and a new
-	 * deployment (new DaemonSet, maybe a new token) never gets an older copy */
-	char *key = xasprintf("%s#%s", path, p->owner_uid ? p->owner_uid : p->uid);
+	/* keyed by the pod's owner and its template too: the pods of one DaemonSet share one
+	 * GET, and a new deployment (new DaemonSet, maybe a new token) or a rolled template
+	 * (a new echo key changes its annotation) never gets an older copy */
+	char *key = xasprintf("%s#%s#%s", path, p->owner_uid ? p->owner_uid : p->uid,
+			      p->revision ? p->revision : "");
 	struct secret_entry *e = secret_entry_get(key);
 	int64_t now = time_mono_us();
 	struct kube_request req = {.method = KUBE_GET, .on_done = secret_done};
@@ -1178,6 +1181,8 @@ static struct ks_pod *pod_new(struct ks *ks, const cJSON *obj, struct ks_node *n
 	if (jstr(cJSON_GetArrayItem(jget(md, "ownerReferences"), 0), "uid"))
 		p->owner_uid =
 		    xstrdup(jstr(cJSON_GetArrayItem(jget(md, "ownerReferences"), 0), "uid"));
+	if (jstr(jget(md, "labels"), "controller-revision-hash"))
+		p->revision = xstrdup(jstr(jget(md, "labels"), "controller-revision-hash"));
 	p->node = node;
 	p->spec = cJSON_Duplicate(spec, 1);
 	p->container = xstrdup(jstr(ctr, "name") ? jstr(ctr, "name") : "main");

@@ -1,0 +1,116 @@
+/* The UDP echo's keyed header and per-source rate limit. */
+#include <string.h>
+
+#include "echoauth.h"
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t tag_of(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *hdr, size_t len)
+{
+	uint8_t in[ECHO_TAG_OFF + 4];
+
+	memcpy(in, hdr, ECHO_TAG_OFF);
+	/* the length too: a captured datagram cannot be replayed padded to a larger size */
+	put_be32(in + ECHO_TAG_OFF, (uint32_t)len);
+	return siphash24(key, in, sizeof(in));
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void echoauth_seal(const uint8_t key[SIPHASH_KEY_LEN], uint8_t hdr[ECHO_HDR_LEN], size_t len,
+		   uint32_t now_s)
+{
+	put_be32(hdr + ECHO_TIME_OFF, now_s);
+	put_le64(hdr + ECHO_TAG_OFF, tag_of(key, hdr, len));
+}
+
+bool echoauth_tag_ok(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *dgram, size_t len)
+{
+	uint8_t want[SIPHASH_TAG_LEN];
+	uint8_t diff = 0;
+
+	if (len < ECHO_HDR_LEN)
+		return false;
+	put_le64(want, tag_of(key, dgram, len));
+	for (int i = 0; i < SIPHASH_TAG_LEN; i++)
+		diff |= (uint8_t)(want[i] ^ dgram[ECHO_TAG_OFF + i]);
+	return diff == 0;
+}
+
+bool echoauth_fresh(const uint8_t *dgram, uint32_t now_s)
+{
+	int32_t d = (int32_t)(now_s - get_be32(dgram + ECHO_TIME_OFF));
+
+	return d >= -ECHO_MAX_SKEW_S && d <= ECHO_MAX_SKEW_S;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int echoauth_key_parse(const char *text, size_t len, uint8_t key[SIPHASH_KEY_LEN])
+{
+	if (len < ECHO_KEY_HEX_LEN)
+		return -1;
+	for (size_t i = ECHO_KEY_HEX_LEN; i < len; i++)
+		if (text[i] != '\n' && text[i] != '\r' && text[i] != ' ' && text[i] != '\t')
+			return -1;
+	for (size_t i = 0; i < SIPHASH_KEY_LEN; i++) {
+		int hi = hex_digit(text[2 * i]), lo = hex_digit(text[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+void srclimit_init(struct srclimit *l, long rate, const uint8_t hash_key[SIPHASH_KEY_LEN])
+{
+	memset(l, 0, sizeof(*l));
+	l->rate = rate;
+	memcpy(l->hash_key, hash_key, SIPHASH_KEY_LEN);
+}
+
+bool srclimit_allow(struct srclimit *l, const uint8_t addr[16], int64_t now_us)
+{
+	struct srclimit_slot *s = &l->slot[siphash24(l->hash_key, addr, 16) % SRCLIMIT_SLOTS];
+
+	if (!s->used || memcmp(s->addr, addr, 16)) {
+		memcpy(s->addr, addr, 16);
+		s->used = true;
+		s->tokens = (double)l->rate;
+		s->at_us = now_us;
+	} else if (now_us > s->at_us) {
+		s->tokens += (double)(now_us - s->at_us) * (double)l->rate / 1e6;
+		if (s->tokens > (double)l->rate)
+			s->tokens = (double)l->rate;
+		s->at_us = now_us;
+	}
+	if (s->tokens < 1.0)
+		return false;
+	s->tokens -= 1.0;
+	return true;
+}
