@@ -62,7 +62,10 @@ static int echo_key_derive(struct vars *v, struct err *err)
 	EVP_EncodeBlock((unsigned char *)v->echo_key_b64, (const unsigned char *)v->echo_key,
 			KUBE_ECHO_KEY_LEN);
 	buf_init(&in, 256);
-	buf_printf(&in, "netctl echo key id %s", v->echo_key);
+	if (buf_printf(&in, "netctl echo key id %s", v->echo_key) < 0) {
+		buf_release_secret(&in);
+		return err_set(err, ERR_INTERNAL, "echo key longer than %d", KUBE_ECHO_KEY_LEN);
+	}
 	ok = EVP_Digest(in.data, in.len, md, &mdlen, EVP_sha256(), NULL);
 	buf_release_secret(&in);
 	if (!ok)
