@@ -1,7 +1,8 @@
 /* run: how a failed probe request is retried (docs/decisions.md, "The check engine"). A
  * request is either asked again (at once, or after a jittered backoff) or given up, its
  * missing results then recorded as agent-lost. The tests drive the policy with the clock
- * a real run would see and check when each request is retried and when it is given up. */
+ * a real run would see and check when each request is retried and when it is given up,
+ * and which lines of an answer are taken: one per pair asked, never another pair's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
