@@ -23,13 +23,13 @@ void conn_respond(struct conn *c, int status, const char *ctype, const char *bod
 
 	/* Head and body in one buffer, so one write (docs/floater.md: delayed ACKs). */
 	buf_init(&b, 0);
-	buf_printf(&b,
+	(void)!buf_printf(&b,
 		   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		   "Cache-Control: no-store\r\n%s\r\n",
 		   status, http_reason(status), ctype, len,
 		   c->close_after || !c->req.keep_alive ? "Connection: close\r\n" : "");
 	if (c->req.method != HTTP_HEAD)
-		buf_append(&b, body, len);
+		(void)!buf_append(&b, body, len);
 	conn_send(c, b.data, b.len);
 	buf_release(&b);
 	count_status(c->fl, status);
@@ -40,13 +40,13 @@ void conn_respond_error(struct conn *c, int status, const char *msg, const char 
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_puts(&b, "{" WIRE_KEY(WIRE_ERR_ERROR));
-	buf_put_json_str(&b, msg, false);
+	(void)!buf_puts(&b, "{" WIRE_KEY(WIRE_ERR_ERROR));
+	(void)!buf_put_json_str(&b, msg, false);
 	if (field && *field) {
-		buf_puts(&b, "," WIRE_KEY(WIRE_ERR_FIELD));
-		buf_put_json_str(&b, field, false);
+		(void)!buf_puts(&b, "," WIRE_KEY(WIRE_ERR_FIELD));
+		(void)!buf_put_json_str(&b, field, false);
 	}
-	buf_puts(&b, "}\n");
+	(void)!buf_puts(&b, "}\n");
 	conn_respond(c, status, "application/json", b.data, b.len);
 	buf_release(&b);
 }
@@ -62,9 +62,9 @@ static void add_addresses(struct buf *b, int family)
 	bool first = true;
 	char ip[INET6_ADDRSTRLEN];
 
-	buf_puts(b, "[");
+	(void)!buf_puts(b, "[");
 	if (getifaddrs(&ifs) < 0) {
-		buf_puts(b, "]");
+		(void)!buf_puts(b, "]");
 		return;
 	}
 	for (i = ifs; i; i = i->ifa_next) {
@@ -84,11 +84,11 @@ static void add_addresses(struct buf *b, int family)
 		}
 		if (!inet_ntop(family, a, ip, sizeof(ip)))
 			continue;
-		buf_printf(b, "%s\"%s\"", first ? "" : ",", ip);
+		(void)!buf_printf(b, "%s\"%s\"", first ? "" : ",", ip);
 		first = false;
 	}
 	freeifaddrs(ifs);
-	buf_puts(b, "]");
+	(void)!buf_puts(b, "]");
 }
 
 static void api_info(struct floater *fl, struct conn *c)
@@ -96,14 +96,14 @@ static void api_info(struct floater *fl, struct conn *c)
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_puts(&b, "{\"node\":");
-	buf_put_json_str(&b, fl->cfg.node, false);
-	buf_printf(&b, ",\"network\":\"%s\",\"version\":\"%s\",\"ipv4\":",
+	(void)!buf_puts(&b, "{\"node\":");
+	(void)!buf_put_json_str(&b, fl->cfg.node, false);
+	(void)!buf_printf(&b, ",\"network\":\"%s\",\"version\":\"%s\",\"ipv4\":",
 		   fl->cfg.host_network ? "host" : "pod", NETCTL_VERSION);
 	add_addresses(&b, AF_INET);
-	buf_puts(&b, ",\"ipv6\":");
+	(void)!buf_puts(&b, ",\"ipv6\":");
 	add_addresses(&b, AF_INET6);
-	buf_printf(&b,
+	(void)!buf_printf(&b,
 		   ",\"port\":%u,\"icmp\":\"%s\",\"limits\":{\"max_targets\":%d,"
 		   "\"max_body\":%d,\"max_count\":%d,\"max_timeout_ms\":%d,"
 		   "\"max_interval_ms\":%d,\"max_size\":%d,\"max_inflight\":%u,"
@@ -123,40 +123,40 @@ static void api_metrics(struct floater *fl, struct conn *c)
 
 	buf_init(&b, 0);
 	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
-		buf_printf(&b, "# TYPE floater_probes_%s_total counter\n", names[k]);
+		(void)!buf_printf(&b, "# TYPE floater_probes_%s_total counter\n", names[k]);
 		for (int p = 0; p < PROTO_MAX; p++)
-			buf_printf(&b, "floater_probes_%s_total{protocol=\"%s\"} %llu\n", names[k],
+			(void)!buf_printf(&b, "floater_probes_%s_total{protocol=\"%s\"} %llu\n", names[k],
 				   probe_protocol_name(p), (unsigned long long)vals[k][p]);
 	}
-	buf_printf(&b, "# TYPE floater_probes_inflight gauge\nfloater_probes_inflight %u\n",
+	(void)!buf_printf(&b, "# TYPE floater_probes_inflight gauge\nfloater_probes_inflight %u\n",
 		   fl->inflight);
-	buf_printf(&b, "# TYPE floater_probe_requests_active gauge\n"
+	(void)!buf_printf(&b, "# TYPE floater_probe_requests_active gauge\n"
 		       "floater_probe_requests_active %d\n",
 		   fl->njobs);
-	buf_printf(&b, "# TYPE floater_probe_requests_total counter\n"
+	(void)!buf_printf(&b, "# TYPE floater_probe_requests_total counter\n"
 		       "floater_probe_requests_total %llu\n",
 		   (unsigned long long)fl->m.probe_requests);
-	buf_printf(&b, "# TYPE floater_http_requests_total counter\n"
+	(void)!buf_printf(&b, "# TYPE floater_http_requests_total counter\n"
 		       "floater_http_requests_total %llu\n",
 		   (unsigned long long)fl->m.requests);
-	buf_puts(&b, "# TYPE floater_http_responses_total counter\n");
+	(void)!buf_puts(&b, "# TYPE floater_http_responses_total counter\n");
 	for (int cls = 1; cls <= 5; cls++)
-		buf_printf(&b, "floater_http_responses_total{code=\"%dxx\"} %llu\n", cls,
+		(void)!buf_printf(&b, "floater_http_responses_total{code=\"%dxx\"} %llu\n", cls,
 			   (unsigned long long)fl->m.responses[cls]);
-	buf_printf(&b, "# TYPE floater_auth_failures_total counter\n"
+	(void)!buf_printf(&b, "# TYPE floater_auth_failures_total counter\n"
 		       "floater_auth_failures_total %llu\n",
 		   (unsigned long long)fl->m.auth_failures);
-	buf_printf(&b, "# TYPE floater_udp_echo_replies_total counter\n"
+	(void)!buf_printf(&b, "# TYPE floater_udp_echo_replies_total counter\n"
 		       "floater_udp_echo_replies_total %llu\n"
 		       "# TYPE floater_udp_echo_dropped_total counter\n"
 		       "floater_udp_echo_dropped_total %llu\n",
 		   (unsigned long long)fl->m.echo_replies, (unsigned long long)fl->m.echo_dropped);
-	buf_printf(&b, "# TYPE floater_connections gauge\nfloater_connections %zu\n",
+	(void)!buf_printf(&b, "# TYPE floater_connections gauge\nfloater_connections %zu\n",
 		   fl->nconns);
-	buf_printf(&b, "# TYPE floater_connections_unauthenticated gauge\n"
+	(void)!buf_printf(&b, "# TYPE floater_connections_unauthenticated gauge\n"
 		       "floater_connections_unauthenticated %zu\n",
 		   fl->nunauth);
-	buf_printf(&b, "# TYPE floater_connections_refused_total counter\n"
+	(void)!buf_printf(&b, "# TYPE floater_connections_refused_total counter\n"
 		       "floater_connections_refused_total %llu\n"
 		       "# TYPE floater_connections_evicted_total counter\n"
 		       "floater_connections_evicted_total %llu\n",

@@ -149,9 +149,9 @@ void conn_stream_line(struct conn *c, const char *line, size_t len)
 {
 	if (!c || c->closed)
 		return;
-	buf_printf(&c->out, "%zx\r\n", len);
-	buf_append(&c->out, line, len);
-	buf_append(&c->out, "\r\n", 2);
+	(void)!buf_printf(&c->out, "%zx\r\n", len);
+	(void)!buf_append(&c->out, line, len);
+	(void)!buf_append(&c->out, "\r\n", 2);
 	conn_mark_dirty(c);
 }
 
@@ -159,7 +159,7 @@ void conn_stream_end(struct conn *c)
 {
 	if (!c || c->closed)
 		return;
-	buf_append(&c->out, "0\r\n\r\n", 5);
+	(void)!buf_append(&c->out, "0\r\n\r\n", 5);
 	c->job = NULL;
 	c->state = CONN_READ_HEAD;
 	conn_arm(c, conn_pending(c) ? CONN_HEAD_TIMEOUT_US : CONN_IDLE_TIMEOUT_US);

@@ -116,8 +116,9 @@ int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j
 	progress_finish(p);
 	progress_free(p);
 	if (rc < 0) {
+		/* one line: which run (it is stored, as failed) and why */
 		if (res.run_id > 0)
-			fprintf(stderr, "netctl: run %lld failed\n", (long long)res.run_id);
+			err_prefix(&err, "run %lld failed", (long long)res.run_id);
 		return cmd_fail(&err);
 	}
 	rc = check_print_outcome(st, &res, j->json, &err);

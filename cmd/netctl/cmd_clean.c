@@ -26,7 +26,7 @@ static int collect_name(const struct store_cluster *c, void *arg)
 {
 	struct buf *names = arg;
 
-	buf_printf(names, "%s%s", names->len ? "," : "", c->name);
+	(void)!buf_printf(names, "%s%s", names->len ? "," : "", c->name);
 	return 0;
 }
 
@@ -56,7 +56,7 @@ static int clean_exec(struct cmd_ctx *ctx)
 	if (!st)
 		goto fail;
 	if (args.cluster)
-		buf_puts(&names, args.cluster);
+		(void)!buf_puts(&names, args.cluster);
 	else if (store_cluster_list(st, collect_name, &names, &err) < 0)
 		goto fail;
 	if (!names.len) {

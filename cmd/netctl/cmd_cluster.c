@@ -86,9 +86,12 @@ static int check_kubeconfig(const char *path, const char *context, struct err *e
 			goto resolve;
 	buf_init(&list, 1024);
 	for (char **n = names; *n; n++)
-		buf_printf(&list, "%s%s", n == names ? "" : ", ", *n);
+		if (buf_printf(&list, "%s%s", n == names ? "" : ", ", *n) < 0) {
+			(void)!buf_puts(&list, ", ..."); /* the names that fit in 1 KiB */
+			break;
+		}
 	rc = err_set(err, ERR_USAGE, "--context %s: not in %s (it has: %s)", context, path,
-		     list.data ? list.data : "");
+		     buf_str(&list));
 	buf_release(&list);
 	goto out;
 resolve:
@@ -207,11 +210,14 @@ static void probe_cluster(const struct store_cluster *c, char *server, size_t se
 				     .timeout_ms = 10000, .max_attempts = 2};
 	struct kube_loop *loop = NULL;
 	struct kube_client *kc = NULL;
-	char version[64];
+	char version[64], *shown;
 
-	str_copy(server, serversz, t ? t->server : "-");
+	str_copy(server, serversz, "-");
 	if (!t)
 		goto fail;
+	shown = kube_url_redact(t->server); /* no user:password@ on screen */
+	str_copy(server, serversz, shown);
+	free(shown);
 	loop = kube_loop_new(&err);
 	kc = loop ? kube_client_new(loop, t, &o, &err) : NULL;
 	if (!kc || kube_server_version(kc, version, sizeof(version), &err) < 0)

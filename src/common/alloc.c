@@ -74,7 +74,7 @@ char *xasprintf(const char *fmt, ...)
 
 	buf_init(&b, 0);
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	(void)!buf_vprintf(&b, fmt, ap);
 	va_end(ap);
 	return buf_steal(&b);
 }

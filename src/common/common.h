@@ -80,15 +80,27 @@ struct buf {
 void buf_init(struct buf *b, size_t limit);
 void buf_release(struct buf *b);
 void buf_reset(struct buf *b);
-/* Return 0, or -1 when the limit would be exceeded (buffer unchanged). */
-int buf_append(struct buf *b, const void *data, size_t n);
-int buf_puts(struct buf *b, const char *s);
-int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Return 0, or -1 when the limit would be exceeded (buffer unchanged). The result must be
+ * looked at: a bounded buffer (untrusted input, a capped answer) can be full. A buffer
+ * with limit 0 only grows (allocation failure aborts), so its writers may cast the result
+ * to (void), on purpose: written `(void)!buf_puts(...)`, since gcc does not take a plain
+ * (void) cast as looking at the result. */
+#define BUF_MUST_CHECK __attribute__((warn_unused_result))
+BUF_MUST_CHECK int buf_append(struct buf *b, const void *data, size_t n);
+BUF_MUST_CHECK int buf_puts(struct buf *b, const char *s);
+BUF_MUST_CHECK int buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+BUF_MUST_CHECK int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Appends s (NULL: "") as a JSON string literal, quotes included. html: also escapes '<',
  * '>' and '&' so the text can sit inside a <script> element. -1 at the limit (buffer
  * unchanged). */
-int buf_put_json_str(struct buf *b, const char *s, bool html);
+BUF_MUST_CHECK int buf_put_json_str(struct buf *b, const char *s, bool html);
+/* The text so far, never NULL ("" before the first write). */
+static inline const char *buf_str(const struct buf *b)
+{
+	return b->data ? b->data : "";
+}
 /* Removes the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
 /* buf_release for a buffer that held a secret: wipes all it ever held first. */

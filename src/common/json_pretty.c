@@ -9,13 +9,13 @@ static void put_scalar(struct buf *b, const cJSON *v)
 {
 	char *s = json_print(v);
 
-	buf_puts(b, s);
+	(void)!buf_puts(b, s);
 	free(s);
 }
 
 static void put_indent(struct buf *b, int depth)
 {
-	buf_printf(b, "\n%*s", depth * 2, "");
+	(void)!buf_printf(b, "\n%*s", depth * 2, "");
 }
 
 static void put_value(struct buf *b, const cJSON *v, int depth)
@@ -27,7 +27,7 @@ static void put_value(struct buf *b, const cJSON *v, int depth)
 		put_scalar(b, v);
 		return;
 	}
-	buf_puts(b, obj ? "{" : "[");
+	(void)!buf_puts(b, obj ? "{" : "[");
 	for (c = v->child; c; c = c->next) {
 		put_indent(b, depth + 1);
 		if (obj) {
@@ -35,14 +35,14 @@ static void put_value(struct buf *b, const cJSON *v, int depth)
 
 			put_scalar(b, key);
 			cJSON_Delete(key);
-			buf_puts(b, ": ");
+			(void)!buf_puts(b, ": ");
 		}
 		put_value(b, c, depth + 1);
 		if (c->next)
-			buf_puts(b, ",");
+			(void)!buf_puts(b, ",");
 	}
 	put_indent(b, depth);
-	buf_puts(b, obj ? "}" : "]");
+	(void)!buf_puts(b, obj ? "}" : "]");
 }
 
 char *json_print_pretty(const struct cJSON *obj)
@@ -51,6 +51,6 @@ char *json_print_pretty(const struct cJSON *obj)
 
 	buf_init(&b, 0);
 	put_value(&b, obj, 0);
-	buf_puts(&b, "\n");
+	(void)!buf_puts(&b, "\n");
 	return buf_steal(&b);
 }

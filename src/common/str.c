@@ -99,7 +99,7 @@ char *str_join_bits(unsigned mask, const char *const *names, size_t n, const cha
 	buf_init(&b, 0);
 	for (size_t i = 0; i < n; i++)
 		if (mask & (1u << i))
-			(void)buf_printf(&b, "%s%s", b.len ? sep : "", names[i]);
+			(void)!buf_printf(&b, "%s%s", b.len ? sep : "", names[i]);
 	return buf_steal(&b);
 }
 
@@ -233,7 +233,7 @@ int file_read_all(const char *path, size_t limit, struct buf *out, struct err *e
 		}
 	}
 	if (rc == 0 && !out->data)
-		buf_append(out, "", 0);
+		(void)!buf_append(out, "", 0);
 	close(fd);
 	return rc;
 }

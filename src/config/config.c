@@ -393,10 +393,11 @@ static int field_set_array(struct config *c, const struct field *f, const cJSON 
 				     what, n, item->valuestring);
 			goto out;
 		}
-		buf_printf(&joined, "%s%s", n ? "," : "", item->valuestring);
+		/* the items come from a file of at most CONFIG_MAX_BYTES: they fit */
+		(void)!buf_printf(&joined, "%s%s", n ? "," : "", item->valuestring);
 		n++;
 	}
-	rc = field_set_str(c, f, joined.data ? joined.data : "", what, err);
+	rc = field_set_str(c, f, buf_str(&joined), what, err);
 out:
 	buf_release(&joined);
 	return rc;

@@ -185,8 +185,9 @@ static int token_file_read(struct kube_auth *a, struct err *err)
 		err_set(err, ERR_AUTH, "token file %s is empty", a->token_file);
 		goto out;
 	}
-	if (strpbrk(tok, "\r\n")) {
-		err_set(err, ERR_AUTH, "token file %s holds more than one line", a->token_file);
+	if (!kube_token_valid(tok)) {
+		err_set(err, ERR_AUTH, "token file %s holds a line break or control character",
+			a->token_file);
 		goto out;
 	}
 	secret_free(a->tf_token);
@@ -351,7 +352,7 @@ static int exec_drain(int *fd, struct buf *b, size_t keep, bool *overflow)
 			*overflow = true;
 		n = (ssize_t)(keep > b->len ? keep - b->len : 0);
 	}
-	buf_append(b, chunk, (size_t)n);
+	(void)!buf_append(b, chunk, (size_t)n); /* n was cut to what keep allows: it fits */
 	return 1;
 }
 
@@ -494,6 +495,11 @@ static int cred_status(struct kube_auth *a, const cJSON *status, const char *err
 		return exec_fail(a, err, ERR_AUTH,
 				 "ExecCredential status has neither token nor client certificate",
 				 errtext);
+	if (token && !kube_token_valid(token))
+		return exec_fail(a, err, ERR_AUTH,
+				 "ExecCredential status.token contains a line break or control "
+				 "character",
+				 errtext);
 	if (exp && parse_rfc3339(exp, &a->expiry_ms) < 0)
 		return exec_fail(a, err, ERR_AUTH,
 				 "ExecCredential status.expirationTimestamp is not RFC 3339",
@@ -515,7 +521,7 @@ static int cred_parse(struct kube_auth *a, const struct buf *out, const char *er
 		      struct err *err)
 {
 	struct err e = ERR_INIT;
-	cJSON *j = json_parse(out->data ? out->data : "", out->len, EXEC_STDOUT_LIMIT, &e);
+	cJSON *j = json_parse(buf_str(out), out->len, EXEC_STDOUT_LIMIT, &e);
 	const cJSON *status;
 	const char *kind = NULL, *api = NULL;
 	char what[200];
@@ -624,8 +630,19 @@ static int exec_credential(struct kube_auth *a, struct err *err)
 
 /* ---- header ----------------------------------------------------------------------------- */
 
+bool kube_token_valid(const char *token)
+{
+	for (const unsigned char *c = (const unsigned char *)token; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
 static int put_bearer(struct buf *header, const char *token, struct err *err)
 {
+	if (!kube_token_valid(token))
+		return err_set(err, ERR_AUTH,
+			       "bearer token contains a line break or control character");
 	if (buf_printf(header, "Authorization: Bearer %s", token) < 0)
 		return err_set(err, ERR_LIMIT, "bearer token is too long");
 	return 0;

@@ -55,6 +55,7 @@ struct kube_client *kube_client_new(struct kube_loop *loop, const struct kube_ta
 /* Cancels the client's requests in flight (no callbacks) and frees it. */
 void kube_client_free(struct kube_client *c);
 const char *kube_client_name(const struct kube_client *c);
+/* The server URL for messages (a user:password@ in it shown as ***@). */
 const char *kube_client_server(const struct kube_client *c);
 /* The context's namespace ("default" when the context names none). */
 const char *kube_client_namespace(const struct kube_client *c);

@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -67,6 +69,7 @@ struct kc_config {
 struct kc_parse {
 	const char *file;
 	char *dir;
+	struct ydoc *doc;
 	struct err *err;
 };
 
@@ -89,7 +92,7 @@ static int kc_fail(struct kc_parse *p, const char *path, const char *field, cons
 static int kc_string(struct kc_parse *p, const struct ynode *map, const char *path, const char *key,
 		     char **out)
 {
-	const struct ynode *v = ymap_get(map, key);
+	const struct ynode *v = ymap_get(p->doc, map, key);
 
 	if (!v)
 		return 0;
@@ -107,7 +110,7 @@ static int kc_bool(struct kc_parse *p, const struct ynode *map, const char *path
 					  "YES",  "on",	  "On",	  "ON"};
 	static const char *const no[] = {"false", "False", "FALSE", "no", "No",
 					 "NO",	  "off",   "Off",   "OFF"};
-	const struct ynode *v = ymap_get(map, key);
+	const struct ynode *v = ymap_get(p->doc, map, key);
 
 	if (!v)
 		return 0;
@@ -130,7 +133,7 @@ static int kc_bool(struct kc_parse *p, const struct ynode *map, const char *path
 static int kc_map(struct kc_parse *p, const struct ynode *map, const char *path, const char *key,
 		  const struct ynode **out)
 {
-	const struct ynode *v = ymap_get(map, key);
+	const struct ynode *v = ymap_get(p->doc, map, key);
 
 	*out = NULL;
 	if (!v)
@@ -144,7 +147,7 @@ static int kc_map(struct kc_parse *p, const struct ynode *map, const char *path,
 static int kc_seq(struct kc_parse *p, const struct ynode *map, const char *path, const char *key,
 		  const struct ynode **out)
 {
-	const struct ynode *v = ymap_get(map, key);
+	const struct ynode *v = ymap_get(p->doc, map, key);
 
 	*out = NULL;
 	if (!v)
@@ -314,28 +317,66 @@ static void kc_config_release(struct kc_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static bool kc_has_cluster(const struct kc_config *c, const char *name)
+/* Names, sorted: a kubeconfig may hold tens of thousands of entries, so duplicates and
+ * names already merged are found in O(n log n), not by comparing every pair. */
+struct kc_name {
+	const char *name;
+	size_t index;
+};
+
+static int kc_name_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < c->n_clusters; i++)
-		if (!strcmp(c->clusters[i].name, name))
-			return true;
-	return false;
+	const struct kc_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static bool kc_has_user(const struct kc_config *c, const char *name)
+static int kc_name_cmp_name(const void *a, const void *b)
 {
-	for (size_t i = 0; i < c->n_users; i++)
-		if (!strcmp(c->users[i].name, name))
-			return true;
-	return false;
+	return strcmp(((const struct kc_name *)a)->name, ((const struct kc_name *)b)->name);
 }
 
-static bool kc_has_context(const struct kc_config *c, const char *name)
+/* The names of the n entries of an array of struct kc_cluster, kc_user or kc_context. */
+#define KC_NAMES(arr, n, type) kc_names_sorted((arr), (n), sizeof(type), offsetof(type, name))
+
+static struct kc_name *kc_names_sorted(const void *base, size_t n, size_t size, size_t off)
 {
-	for (size_t i = 0; i < c->n_contexts; i++)
-		if (!strcmp(c->contexts[i].name, name))
-			return true;
-	return false;
+	struct kc_name *v = xcalloc(n ? n : 1, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++) {
+		v[i].name = *(char *const *)((const char *)base + i * size + off);
+		v[i].index = i;
+	}
+	qsort(v, n, sizeof(*v), kc_name_cmp);
+	return v;
+}
+
+static bool kc_names_have(const struct kc_name *v, size_t n, const char *name)
+{
+	struct kc_name key = {.name = name};
+
+	return n && bsearch(&key, v, n, sizeof(*v), kc_name_cmp_name);
+}
+
+/* Fails on the first entry (in file order) whose name an earlier entry has; frees v. */
+static int kc_unique(struct kc_parse *p, const char *section, struct kc_name *v, size_t n)
+{
+	const struct kc_name *dup = NULL;
+	char path[32];
+	int rc = 0;
+
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(v[i].name, v[i - 1].name) && (!dup || v[i].index < dup->index))
+			dup = &v[i];
+	if (dup) {
+		snprintf(path, sizeof(path), "%s[%zu]", section, dup->index);
+		rc = kc_fail(p, path, "name", "duplicate name '%.80s'", dup->name);
+	}
+	free(v);
+	return rc;
 }
 
 /* ---- per-section parsers ----------------------------------------------------------- */
@@ -487,13 +528,15 @@ static int kc_parse_user_fields(struct kc_parse *p, const struct ynode *m, const
 	    kc_string(p, m, sub, "password", &u->password) < 0 ||
 	    kc_map(p, m, sub, "auth-provider", &ap) < 0 || kc_map(p, m, sub, "exec", &ex) < 0)
 		return -1;
+	if (u->token && !kube_token_valid(u->token))
+		return kc_fail(p, sub, "token", "contains a line break or control character");
 	if (ap) {
-		const struct ynode *name = ymap_get(ap, "name");
+		const struct ynode *name = ymap_get(p->doc, ap, "name");
 
 		u->auth_provider = xstrdup(name && name->type == YNODE_SCALAR ? name->value : "?");
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(imp) && !u->impersonate; i++)
-		if (ymap_get(m, imp[i]))
+		if (ymap_get(p->doc, m, imp[i]))
 			u->impersonate = xstrdup(imp[i]);
 	if (ex) {
 		char xsub[96];
@@ -556,11 +599,9 @@ static int kc_parse_clusters(struct kc_parse *p, const struct ynode *seq, struct
 		c->index = i;
 		if (kc_parse_cluster(p, seq->items[i], path, c) < 0)
 			return -1;
-		for (size_t j = 0; j + 1 < f->n_clusters; j++)
-			if (!strcmp(f->clusters[j].name, c->name))
-				return kc_fail(p, path, "name", "duplicate name '%.80s'", c->name);
 	}
-	return 0;
+	return kc_unique(p, "clusters", KC_NAMES(f->clusters, f->n_clusters, struct kc_cluster),
+			 f->n_clusters);
 }
 
 static int kc_parse_users(struct kc_parse *p, const struct ynode *seq, struct kc_config *f)
@@ -577,11 +618,8 @@ static int kc_parse_users(struct kc_parse *p, const struct ynode *seq, struct kc
 		u->index = i;
 		if (kc_parse_user(p, seq->items[i], path, u) < 0)
 			return -1;
-		for (size_t j = 0; j + 1 < f->n_users; j++)
-			if (!strcmp(f->users[j].name, u->name))
-				return kc_fail(p, path, "name", "duplicate name '%.80s'", u->name);
 	}
-	return 0;
+	return kc_unique(p, "users", KC_NAMES(f->users, f->n_users, struct kc_user), f->n_users);
 }
 
 static int kc_parse_contexts(struct kc_parse *p, const struct ynode *seq, struct kc_config *f)
@@ -599,11 +637,9 @@ static int kc_parse_contexts(struct kc_parse *p, const struct ynode *seq, struct
 		c->index = i;
 		if (kc_parse_context(p, seq->items[i], path, c) < 0)
 			return -1;
-		for (size_t j = 0; j + 1 < f->n_contexts; j++)
-			if (!strcmp(f->contexts[j].name, c->name))
-				return kc_fail(p, path, "name", "duplicate name '%.80s'", c->name);
 	}
-	return 0;
+	return kc_unique(p, "contexts", KC_NAMES(f->contexts, f->n_contexts, struct kc_context),
+			 f->n_contexts);
 }
 
 static int kc_parse_root(struct kc_parse *p, const struct ynode *root, struct kc_config *f)
@@ -639,8 +675,11 @@ out:
 /* Moves the entries of f whose names are new into c (first file wins, as in kubectl). */
 static void kc_merge(struct kc_config *c, struct kc_config *f, const char *source)
 {
+	struct kc_name *have = KC_NAMES(c->clusters, c->n_clusters, struct kc_cluster);
+	size_t n_have = c->n_clusters;
+
 	for (size_t i = 0; i < f->n_clusters; i++) {
-		if (kc_has_cluster(c, f->clusters[i].name)) {
+		if (kc_names_have(have, n_have, f->clusters[i].name)) {
 			kc_cluster_release(&f->clusters[i]);
 			continue;
 		}
@@ -648,16 +687,22 @@ static void kc_merge(struct kc_config *c, struct kc_config *f, const char *sourc
 		    xgrow(c->clusters, &c->cap_clusters, c->n_clusters + 1, sizeof(*c->clusters));
 		c->clusters[c->n_clusters++] = f->clusters[i];
 	}
+	free(have);
+	have = KC_NAMES(c->users, c->n_users, struct kc_user);
+	n_have = c->n_users;
 	for (size_t i = 0; i < f->n_users; i++) {
-		if (kc_has_user(c, f->users[i].name)) {
+		if (kc_names_have(have, n_have, f->users[i].name)) {
 			kc_user_release(&f->users[i]);
 			continue;
 		}
 		c->users = xgrow(c->users, &c->cap_users, c->n_users + 1, sizeof(*c->users));
 		c->users[c->n_users++] = f->users[i];
 	}
+	free(have);
+	have = KC_NAMES(c->contexts, c->n_contexts, struct kc_context);
+	n_have = c->n_contexts;
 	for (size_t i = 0; i < f->n_contexts; i++) {
-		if (kc_has_context(c, f->contexts[i].name)) {
+		if (kc_names_have(have, n_have, f->contexts[i].name)) {
 			kc_context_release(&f->contexts[i]);
 			continue;
 		}
@@ -665,6 +710,7 @@ static void kc_merge(struct kc_config *c, struct kc_config *f, const char *sourc
 		    xgrow(c->contexts, &c->cap_contexts, c->n_contexts + 1, sizeof(*c->contexts));
 		c->contexts[c->n_contexts++] = f->contexts[i];
 	}
+	free(have);
 	if (!c->current_context && f->current_context && *f->current_context) {
 		c->current_context = f->current_context;
 		c->current_source = source;
@@ -707,6 +753,19 @@ static int kc_yaml(struct ydoc *doc, const char *text, size_t len, const char *n
 	return rc;
 }
 
+/* The sections of a parsed file into f. Merge keys cut short may have read as absent
+ * fields: past the document's budget the file is refused whatever came of it. */
+static int kc_parse_doc(struct kc_parse *p, struct kc_config *f)
+{
+	int rc = kc_parse_root(p, p->doc->root, f);
+
+	if (p->doc->merge_exhausted)
+		return err_set(p->err, ERR_LIMIT,
+			       "kubeconfig %s: merge keys (<<) visit more than %d keys", p->file,
+			       YDOC_MERGE_WORK_LIMIT);
+	return rc;
+}
+
 static int kc_load_file(struct kc_config *c, const char *file, struct err *err)
 {
 	struct kc_config f = {0};
@@ -731,11 +790,12 @@ static int kc_load_file(struct kc_config *c, const char *file, struct err *err)
 		goto out;
 	p.file = source;
 	p.dir = path_dirname(source);
+	p.doc = &doc;
 	p.err = err;
 	if (!doc.root) {
 		c->n_empty++;
 		rc = 0;
-	} else if (kc_parse_root(&p, doc.root, &f) == 0) {
+	} else if (kc_parse_doc(&p, &f) == 0) {
 		kc_merge(c, &f, source);
 		rc = 0;
 	}
@@ -862,6 +922,21 @@ static bool blob_is_pem(const struct kube_blob *b)
 	return b->len && memmem(b->data, b->len, "-----BEGIN ", 11);
 }
 
+char *kube_url_redact(const char *url)
+{
+	const char *host = strstr(url, "://");
+	const char *end, *at = NULL;
+
+	host = host ? host + 3 : url;
+	end = host + strcspn(host, "/?#");
+	for (const char *s = host; s < end; s++)
+		if (*s == '@')
+			at = s;
+	if (!at)
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(host - url), url, at);
+}
+
 static int kc_check_url(const char *url, bool proxy)
 {
 	CURLU *u = curl_url();
@@ -891,11 +966,16 @@ static int kc_fill_cluster(struct kube_target *t, const struct kc_cluster *c, st
 		return err_set(err, ERR_USAGE,
 			       "kubeconfig %s: clusters[%zu].cluster.server: missing", src,
 			       c->index);
-	if (kc_check_url(c->server, false) < 0)
-		return err_set(err, ERR_USAGE,
-			       "kubeconfig %s: clusters[%zu].cluster.server: '%.100s' is not an "
-			       "https:// or http:// URL",
-			       src, c->index, strchr(c->server, '@') ? "<hidden>" : c->server);
+	if (kc_check_url(c->server, false) < 0) {
+		char *shown = kube_url_redact(c->server);
+
+		err_set(err, ERR_USAGE,
+			"kubeconfig %s: clusters[%zu].cluster.server: '%.100s' is not an https:// "
+			"or http:// URL",
+			src, c->index, shown);
+		free(shown);
+		return -1;
+	}
 	if (c->proxy_url && *c->proxy_url && kc_check_url(c->proxy_url, true) < 0)
 		return err_set(
 		    err, ERR_USAGE,
@@ -1045,6 +1125,36 @@ static int kc_fill_user(struct kube_target *t, const struct kc_user *u, struct e
 	return 0;
 }
 
+/* Credentials go over plain HTTP only when the user said so: anyone on the path could
+ * read them. */
+static int kc_plain_http_check(const struct kube_target *t, const struct kc_cluster *cl,
+			       const struct kc_user *u, struct err *err)
+{
+	const char *allow = getenv("NETCTL_ALLOW_INSECURE_CREDENTIALS");
+	CURLU *url = curl_url();
+	char *scheme = NULL, *user = NULL;
+	char who[48] = "the URL's user";
+	bool plain, creds;
+
+	curl_url_set(url, CURLUPART_URL, t->server, 0);
+	curl_url_get(url, CURLUPART_SCHEME, &scheme, 0);
+	curl_url_get(url, CURLUPART_USER, &user, 0);
+	plain = scheme && !strcmp(scheme, "http");
+	creds = t->token || t->token_file || t->exec || t->username || (user && *user);
+	curl_free(scheme);
+	curl_free(user);
+	curl_url_cleanup(url);
+	if (!plain || !creds || (allow && !strcmp(allow, "1")))
+		return 0;
+	if (u && (t->token || t->token_file || t->exec || t->username))
+		snprintf(who, sizeof(who), "users[%zu]", u->index);
+	return err_set(err, ERR_USAGE,
+		       "kubeconfig %s: clusters[%zu].cluster.server: http:// would send the "
+		       "credentials of %s in clear (use https://, or set "
+		       "NETCTL_ALLOW_INSECURE_CREDENTIALS=1)",
+		       cl->source, cl->index, who);
+}
+
 static const struct kc_context *kc_pick_context(const struct kc_config *c, const char *name,
 						struct err *err)
 {
@@ -1103,10 +1213,11 @@ static int kc_resolve(const struct kc_config *c, const char *context, struct kub
 	t->namespace = xstrdup(ctx->namespace && *ctx->namespace ? ctx->namespace : "default");
 	if (kc_fill_cluster(t, cl, err) < 0)
 		return -1;
-	if (u)
-		return kc_fill_user(t, u, err);
-	t->user_name = xstrdup("");
-	return 0;
+	if (u && kc_fill_user(t, u, err) < 0)
+		return -1;
+	if (!u)
+		t->user_name = xstrdup("");
+	return kc_plain_http_check(t, cl, u, err);
 }
 
 /* ---- in-cluster configuration ---------------------------------------------------------- */
@@ -1223,8 +1334,13 @@ struct kube_target *kube_target_load(const char *path, const char *context, stru
 		t = NULL;
 		goto out;
 	}
-	log_debug("kubeconfig: context %s from %s: server %s, namespace %s", t->name, t->source,
-		  t->server, t->namespace);
+	if (log_get_level() >= LOG_DEBUG) {
+		char *shown = kube_url_redact(t->server);
+
+		log_debug("kubeconfig: context %s from %s: server %s, namespace %s", t->name,
+			  t->source, shown, t->namespace);
+		free(shown);
+	}
 out:
 	kc_config_release(&c);
 	return t;
@@ -1281,7 +1397,7 @@ int kube_config_check_text(const char *text, size_t len, const char *name, struc
 {
 	struct kc_config f = {0};
 	struct ydoc doc;
-	struct kc_parse p = {.file = name, .err = err};
+	struct kc_parse p = {.file = name, .doc = &doc, .err = err};
 	int rc = 0;
 
 	if (len > KC_FILE_LIMIT)
@@ -1291,7 +1407,7 @@ int kube_config_check_text(const char *text, size_t len, const char *name, struc
 		return -1;
 	p.dir = path_dirname(name);
 	if (doc.root)
-		rc = kc_parse_root(&p, doc.root, &f);
+		rc = kc_parse_doc(&p, &f);
 	kc_config_release(&f);
 	free(p.dir);
 	ydoc_release(&doc);

@@ -40,7 +40,7 @@ struct kube_target {
 	char *tls_server_name;
 	char *proxy_url;
 	bool insecure_skip_tls_verify;
-	struct kube_blob ca;		  /* PEM; empty: system trust store */
+	struct kube_blob ca;		  /* PEM, the only CA trusted; empty: system store */
 	struct kube_blob client_cert;	  /* PEM */
 	struct kube_blob client_key;	  /* PEM */
 	char *token;			  /* static bearer token */
@@ -70,6 +70,9 @@ char **kube_context_names(const char *path, struct err *err);
  * without choosing a context or reading the files it names (for validation and fuzzing). */
 int kube_config_check_text(const char *text, size_t len, const char *name, struct err *err);
 
+/* The URL for messages and logs: a user:password@ before the host becomes ***@ (heap). */
+char *kube_url_redact(const char *url);
+
 /* Deep copy (every field, including interactive_mode) and free. */
 struct kube_exec *kube_exec_dup(const struct kube_exec *x);
 void kube_exec_free(struct kube_exec *x);
@@ -83,6 +86,9 @@ void kube_exec_free(struct kube_exec *x);
  * mtime changed. Errors are one line and never contain a credential; plugin errors carry the
  * first line of its stderr and the installHint. Not thread-safe: one kube_auth per client. */
 struct kube_auth;
+/* A token fit for an Authorization header: no CR, LF or other control character (one
+ * would end the header and start another). */
+bool kube_token_valid(const char *token);
 struct kube_auth *kube_auth_new(const struct kube_target *t);
 void kube_auth_free(struct kube_auth *a);
 int kube_auth_header(struct kube_auth *a, struct buf *header, struct err *err);

@@ -100,12 +100,15 @@ static char *subst(const char *s, const struct vars *v, struct err *err)
 				(int)(end - p - 2), p + 2);
 			goto fail;
 		}
-		buf_append(&b, s, (size_t)(p - s));
-		buf_puts(&b, val);
+		if (buf_append(&b, s, (size_t)(p - s)) < 0 || buf_puts(&b, val) < 0)
+			goto too_long;
 		s = end + 1;
 	}
-	buf_puts(&b, s);
+	if (buf_puts(&b, s) < 0)
+		goto too_long;
 	return buf_steal(&b);
+too_long:
+	err_set(err, ERR_LIMIT, "template: rendered text over 1 MiB");
 fail:
 	buf_release(&b);
 	return NULL;
@@ -671,9 +674,11 @@ static char *pod_why(const struct cJSON *item, const char *phase)
 	const struct cJSON *st = cJSON_GetObjectItemCaseSensitive(item, "status");
 	const struct cJSON *cs, *cnd;
 	struct buf b;
+	bool full;
 
+	/* 600 bytes of the API server's words at most: what does not fit is left out */
 	buf_init(&b, 600);
-	buf_puts(&b, phase ? phase : "no phase");
+	full = buf_puts(&b, phase ? phase : "no phase") < 0;
 	cJSON_ArrayForEach(cs, cJSON_GetObjectItemCaseSensitive(st, "containerStatuses"))
 	{
 		const struct cJSON *state = cJSON_GetObjectItemCaseSensitive(cs, "state");
@@ -685,10 +690,11 @@ static char *pod_why(const struct cJSON *item, const char *phase)
 		json_get_string(w ? w : t, "reason", &reason, NULL);
 		json_get_string(w ? w : t, "message", &msg, NULL);
 		if (reason)
-			buf_printf(&b, "; %s: %s%s%s%s", name ? name : "container", reason,
-				   msg ? " (" : "", msg ? msg : "", msg ? ")" : "");
+			full |= buf_printf(&b, "; %s: %s%s%s%s", name ? name : "container", reason,
+					   msg ? " (" : "", msg ? msg : "", msg ? ")" : "") < 0;
 		else if (!condition_true(item, "Ready"))
-			buf_printf(&b, "; %s: running, not ready", name ? name : "container");
+			full |= buf_printf(&b, "; %s: running, not ready",
+					   name ? name : "container") < 0;
 	}
 	cJSON_ArrayForEach(cnd, cJSON_GetObjectItemCaseSensitive(st, "conditions"))
 	{
@@ -700,11 +706,12 @@ static char *pod_why(const struct cJSON *item, const char *phase)
 		json_get_string(cnd, "message", &msg, NULL);
 		if (str_eq(status, "True") || !type)
 			continue;
-		buf_printf(&b, "; %s=%s%s%s%s%s", type, status ? status : "?", reason ? " " : "",
-			   reason ? reason : "", msg ? ": " : "", msg ? msg : "");
+		full |= buf_printf(&b, "; %s=%s%s%s%s%s", type, status ? status : "?",
+				   reason ? " " : "", reason ? reason : "", msg ? ": " : "",
+				   msg ? msg : "") < 0;
 	}
-	if (b.len >= 599)
-		buf_reset(&b), buf_puts(&b, phase ? phase : "not ready");
+	if (full && buf_puts(&b, "; ...") < 0 && b.len >= 5)
+		memcpy(b.data + b.len - 5, "; ...", 5);
 	return buf_steal(&b);
 }
 

@@ -37,6 +37,7 @@ struct kube_client {
 	struct kube_auth *auth;
 	char *name;
 	char *base_url;   /* server without trailing '/', host replaced by tls-server-name */
+	char *server_shown, *base_shown; /* server and base_url for messages: no password */
 	struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO when tls-server-name is set */
 	long connect_ms, timeout_ms, budget_ms;
 	int max_attempts;
@@ -180,8 +181,9 @@ static int client_urls(struct kube_client *c, struct err *err)
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ||
 	    curl_url_set(u, CURLUPART_HOST, t->tls_server_name, 0) ||
 	    curl_url_get(u, CURLUPART_URL, &url, 0)) {
-		err_set(err, ERR_USAGE, "cluster %s: server URL '%s' or tls-server-name '%s' is invalid",
-			c->name, t->server, t->tls_server_name);
+		err_set(err, ERR_USAGE,
+			"cluster %s: server URL '%s' or tls-server-name '%s' is invalid", c->name,
+			c->server_shown, t->tls_server_name);
 		goto out;
 	}
 	c->base_url = xstrdup(url);
@@ -214,7 +216,8 @@ struct kube_client *kube_client_new(struct kube_loop *loop, const struct kube_ta
 		o = *opts;
 	c->loop = loop;
 	c->t = kube_target_dup(t);
-	c->name = xstrdup(o.name ? o.name : t->name ? t->name : t->server ? t->server : "?");
+	c->server_shown = kube_url_redact(t->server ? t->server : "");
+	c->name = xstrdup(o.name ? o.name : t->name ? t->name : t->server ? c->server_shown : "?");
 	c->connect_ms = o.connect_timeout_ms > 0 ? o.connect_timeout_ms : DEFAULT_CONNECT_MS;
 	c->timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : DEFAULT_TIMEOUT_MS;
 	c->max_attempts = o.max_attempts > 0 ? o.max_attempts : DEFAULT_ATTEMPTS;
@@ -224,6 +227,7 @@ struct kube_client *kube_client_new(struct kube_loop *loop, const struct kube_ta
 		kube_client_free(c);
 		return NULL;
 	}
+	c->base_shown = kube_url_redact(c->base_url);
 	c->auth = kube_auth_new(c->t);
 	if (!c->auth) {
 		err_set(err, ERR_INTERNAL, "cluster %s: cannot set up credentials", c->name);
@@ -250,6 +254,8 @@ void kube_client_free(struct kube_client *c)
 	kube_target_free(c->t);
 	free(c->name);
 	free(c->base_url);
+	free(c->server_shown);
+	free(c->base_shown);
 	curl_slist_free_all(c->connect_to);
 	free(c);
 }
@@ -261,7 +267,7 @@ const char *kube_client_name(const struct kube_client *c)
 
 const char *kube_client_server(const struct kube_client *c)
 {
-	return c->t->server;
+	return c->server_shown;
 }
 
 const char *kube_client_namespace(const struct kube_client *c)
@@ -295,15 +301,15 @@ char *kube_escape(const char *s)
 
 		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-			buf_append(&b, s, 1);
+			(void)!buf_append(&b, s, 1);
 		} else {
 			char enc[3] = {'%', hex[ch >> 4], hex[ch & 15]};
 
-			buf_append(&b, enc, 3);
+			(void)!buf_append(&b, enc, 3);
 		}
 	}
 	if (!b.data)
-		buf_append(&b, "", 0);
+		(void)!buf_append(&b, "", 0);
 	return buf_steal(&b);
 }
 
@@ -360,7 +366,7 @@ static int deliver_line(struct kube_call *call)
 
 	if (len && call->line.data[len - 1] == '\r')
 		call->line.data[--len] = '\0';
-	rc = call->on_line(call->arg, call->line.data ? call->line.data : "", len);
+	rc = call->on_line(call->arg, buf_str(&call->line), len);
 	buf_reset(&call->line);
 	call->line_since_us = 0;
 	return rc;
@@ -479,8 +485,14 @@ static void set_tls(struct kube_call *call, CURL *e)
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (t->ca.len) {
+		/* the kubeconfig's CA only, as kubectl: libcurl would add the system store
+		 * (its built-in CAINFO and CAPATH) to the blob, so any public or corporate CA
+		 * could vouch for the API server and receive the token */
 		b = (struct curl_blob){t->ca.data, t->ca.len, CURL_BLOB_COPY};
 		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+		curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(e, CURLOPT_SSL_OPTIONS, 0L); /* no CURLSSLOPT_NATIVE_CA */
 	}
 	if (cert->len && key->len) {
 		b = (struct curl_blob){cert->data, cert->len, CURL_BLOB_COPY};
@@ -715,8 +727,8 @@ static void transport_error(struct kube_call *call, CURLcode rc, struct err *err
 	const char *detail = call->errbuf[0] ? call->errbuf : curl_easy_strerror(rc);
 
 	if (is_tls_error(rc)) {
-		err_set(err, ERR_TLS, "cluster %s: TLS with %s failed: %s", c->name, c->t->server,
-			detail);
+		err_set(err, ERR_TLS, "cluster %s: TLS with %s failed: %s", c->name,
+			c->server_shown, detail);
 		return;
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT && was_connected(call)) {
@@ -724,7 +736,7 @@ static void transport_error(struct kube_call *call, CURLcode rc, struct err *err
 			c->name, method_names[call->method], call->path, call->timeout_ms);
 		return;
 	}
-	err_set(err, ERR_API, "cluster %s: cannot reach %s: %s", c->name, c->t->server, detail);
+	err_set(err, ERR_API, "cluster %s: cannot reach %s: %s", c->name, c->server_shown, detail);
 }
 
 /* Returns true when the call goes on (retry scheduled), false when it is finished. */
@@ -797,10 +809,10 @@ static void call_finish(struct kube_call *call, CURLcode rc)
 	curl_easy_getinfo(call->easy, CURLINFO_NUM_CONNECTS, &conns);
 	curl_easy_getinfo(call->easy, CURLINFO_HTTP_VERSION, &httpv);
 	call->client->connections += (uint64_t)conns;
-	log_debug("cluster %s: %s %s -> %ld%s%s (%.1f ms, attempt %d)", call->client->name,
-		  method_names[call->method], call->url, call->status, rc ? " " : "",
-		  rc ? curl_easy_strerror(rc) : "", (double)(now - call->attempt_us) / 1000.0,
-		  call->attempt);
+	log_debug("cluster %s: %s %s%s -> %ld%s%s (%.1f ms, attempt %d)", call->client->name,
+		  method_names[call->method], call->client->base_shown, call->path, call->status,
+		  rc ? " " : "", rc ? curl_easy_strerror(rc) : "",
+		  (double)(now - call->attempt_us) / 1000.0, call->attempt);
 	if (call_evaluate(call, rc, &err)) {
 		log_debug("%s; retrying", err.msg);
 		return;
@@ -812,7 +824,7 @@ static void call_finish(struct kube_call *call, CURLcode rc)
 		failed = true;
 	}
 	resp.status = call->status;
-	resp.body = call->resp.data ? call->resp.data : "";
+	resp.body = buf_str(&call->resp);
 	resp.body_len = call->resp.len;
 	resp.http_version = httpv == CURL_HTTP_VERSION_2_0 ? 2 : 1;
 	call_detach_easy(call);
@@ -1182,20 +1194,20 @@ static int list_page(struct list_state *s, struct err *err)
 	int rc = 0;
 
 	buf_init(&p, 0);
-	buf_printf(&p, "%s%climit=%ld", s->path, strchr(s->path, '?') ? '&' : '?', s->page_size);
+	(void)!buf_printf(&p, "%s%climit=%ld", s->path, strchr(s->path, '?') ? '&' : '?', s->page_size);
 	if (s->label_selector) {
 		e = kube_escape(s->label_selector);
-		buf_printf(&p, "&labelSelector=%s", e);
+		(void)!buf_printf(&p, "&labelSelector=%s", e);
 		free(e);
 	}
 	if (s->field_selector) {
 		e = kube_escape(s->field_selector);
-		buf_printf(&p, "&fieldSelector=%s", e);
+		(void)!buf_printf(&p, "&fieldSelector=%s", e);
 		free(e);
 	}
 	if (s->cont) {
 		e = kube_escape(s->cont);
-		buf_printf(&p, "&continue=%s", e);
+		(void)!buf_printf(&p, "&continue=%s", e);
 		free(e);
 	}
 	q.path = p.data;

@@ -9,6 +9,8 @@
 #define YDOC_DEPTH_LIMIT  32
 #define YDOC_NODE_LIMIT	  100000
 #define YDOC_ANCHOR_LIMIT 1000
+/* a power of two, above twice the anchors the limit lets in */
+#define YDOC_ANCHOR_SLOTS 4096
 
 void ydoc_release(struct ydoc *d)
 {
@@ -19,8 +21,40 @@ void ydoc_release(struct ydoc *d)
 		free(d->all[i]);
 	}
 	free(d->all);
-	free(d->anchored);
+	free(d->anchors);
 	memset(d, 0, sizeof(*d));
+}
+
+/* FNV-1a from a per-document random start, so a file cannot be made of colliding names */
+static size_t ydoc_anchor_slot(const struct ydoc *d, const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ d->anchor_seed;
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 0x100000001b3ull;
+	return (size_t)(h ^ (h >> 32)) & (YDOC_ANCHOR_SLOTS - 1);
+}
+
+/* The slot holding name, or the empty slot where it goes. */
+static struct ynode **ydoc_anchor_find(const struct ydoc *d, const char *name)
+{
+	size_t i = ydoc_anchor_slot(d, name);
+
+	while (d->anchors[i] && strcmp(d->anchors[i]->anchor, name))
+		i = (i + 1) & (YDOC_ANCHOR_SLOTS - 1);
+	return &d->anchors[i];
+}
+
+/* A later anchor of the same name replaces the earlier one, as in YAML. */
+static void ydoc_anchor_add(struct ydoc *d, struct ynode *n)
+{
+	if (!d->anchors) {
+		d->anchors = xcalloc(YDOC_ANCHOR_SLOTS, sizeof(*d->anchors));
+		d->anchor_seed = (uint64_t)time_mono_us() * 0x9e3779b97f4a7c15ull ^
+				 (uint64_t)(uintptr_t)d->anchors;
+	}
+	*ydoc_anchor_find(d, n->anchor) = n;
+	d->n_anchored++;
 }
 
 static struct ynode *ydoc_node_new(struct ydoc *d, enum ynode_type type, const yaml_mark_t *m,
@@ -31,14 +65,12 @@ static struct ynode *ydoc_node_new(struct ydoc *d, enum ynode_type type, const y
 	n->type = type;
 	n->line = m->line + 1;
 	n->done = type == YNODE_SCALAR;
-	if (anchor) {
-		n->anchor = xstrdup((const char *)anchor);
-		d->anchored =
-		    xgrow(d->anchored, &d->cap_anchored, d->n_anchored + 1, sizeof(*d->anchored));
-		d->anchored[d->n_anchored++] = n;
-	}
 	d->all = xgrow(d->all, &d->cap, d->n + 1, sizeof(*d->all));
 	d->all[d->n++] = n;
+	if (anchor) {
+		n->anchor = xstrdup((const char *)anchor);
+		ydoc_anchor_add(d, n);
+	}
 	return n;
 }
 
@@ -46,16 +78,6 @@ static void ynode_add(struct ynode *parent, struct ynode *child)
 {
 	parent->items = xgrow(parent->items, &parent->cap, parent->n + 1, sizeof(*parent->items));
 	parent->items[parent->n++] = child;
-}
-
-/* Finds a completed anchored node (aliases may only point back at finished nodes, so no
- * cycles are possible and nothing is copied). */
-static struct ynode *ydoc_anchor(struct ydoc *d, const char *name)
-{
-	for (size_t i = d->n_anchored; i > 0; i--)
-		if (d->anchored[i - 1]->done && !strcmp(d->anchored[i - 1]->anchor, name))
-			return d->anchored[i - 1];
-	return NULL;
 }
 
 struct yload {
@@ -116,11 +138,10 @@ static int yload_event(struct yload *l, yaml_event_t *ev)
 		return yload_attach(l, n, &ev->start_mark);
 	case YAML_ALIAS_EVENT:
 		d->aliases++;
-		n = ydoc_anchor(d, (const char *)ev->data.alias.anchor);
-		if (!n)
-			return err_set(l->err, ERR_USAGE,
-				       "%s: line %zu: unknown alias *%.60s", l->what,
-				       (size_t)ev->start_mark.line + 1,
+		n = d->anchors ? *ydoc_anchor_find(d, (const char *)ev->data.alias.anchor) : NULL;
+		if (!n || !n->done) /* an alias inside its own anchor would make a cycle */
+			return err_set(l->err, ERR_USAGE, "%s: line %zu: %s alias *%.60s", l->what,
+				       (size_t)ev->start_mark.line + 1, n ? "recursive" : "unknown",
 				       (const char *)ev->data.alias.anchor);
 		return yload_attach(l, n, &ev->start_mark);
 	case YAML_SEQUENCE_START_EVENT:
@@ -179,29 +200,53 @@ bool ynode_is_null(const struct ynode *n)
 		       !strcmp(n->value, "Null") || !strcmp(n->value, "NULL")));
 }
 
-/* Maps a merge-key lookup may visit: merges of merges of lists must not blow up. */
+/* Maps one merge-key lookup may visit: merges of merges of lists must not blow up. The
+ * document's YDOC_MERGE_WORK_LIMIT bounds all lookups together (each may scan big maps). */
 #define YAML_MERGE_BUDGET 32
 
-static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int *budget);
+struct ymerge {
+	struct ydoc *doc;
+	int maps; /* left for this lookup */
+};
+
+static struct ynode *ymap_lookup(const struct ynode *map, const char *key, struct ymerge *m);
+
+/* Charges n keys visited through merge keys to the document. */
+static bool ymerge_charge(struct ymerge *m, size_t n)
+{
+	struct ydoc *d = m->doc;
+
+	if (d->merge_exhausted || n > YDOC_MERGE_WORK_LIMIT - d->merge_work) {
+		d->merge_exhausted = true;
+		return false;
+	}
+	d->merge_work += n;
+	return true;
+}
 
 /* "<<: *anchor" or "<<: [*a, *b]": keys of the merged mappings, the earlier ones first. */
-static struct ynode *ymap_merged(const struct ynode *merge, const char *key, int *budget)
+static struct ynode *ymap_merged(const struct ynode *merge, const char *key, struct ymerge *m)
 {
 	struct ynode *v = NULL;
 
 	if (merge->type == YNODE_MAP)
-		return ymap_lookup(merge, key, budget);
-	for (size_t i = 0; merge->type == YNODE_SEQ && i < merge->n && !v; i++)
-		if (merge->items[i]->type == YNODE_MAP)
-			v = ymap_lookup(merge->items[i], key, budget);
+		return ymerge_charge(m, merge->n / 2) ? ymap_lookup(merge, key, m) : NULL;
+	for (size_t i = 0; merge->type == YNODE_SEQ && i < merge->n && !v; i++) {
+		const struct ynode *item = merge->items[i];
+
+		if (!ymerge_charge(m, 1 + (item->type == YNODE_MAP ? item->n / 2 : 0)))
+			return NULL;
+		if (item->type == YNODE_MAP)
+			v = ymap_lookup(item, key, m);
+	}
 	return v;
 }
 
-static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int *budget)
+static struct ynode *ymap_lookup(const struct ynode *map, const char *key, struct ymerge *m)
 {
 	const struct ynode *merge = NULL, *found = NULL;
 
-	if (--*budget < 0)
+	if (--m->maps < 0)
 		return NULL;
 	/* A repeated key: the last one wins, as in kubectl. */
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
@@ -214,14 +259,14 @@ static struct ynode *ymap_lookup(const struct ynode *map, const char *key, int *
 	}
 	if (found)
 		return ynode_is_null(found) ? NULL : (struct ynode *)found;
-	return merge ? ymap_merged(merge, key, budget) : NULL;
+	return merge ? ymap_merged(merge, key, m) : NULL;
 }
 
-struct ynode *ymap_get(const struct ynode *map, const char *key)
+struct ynode *ymap_get(struct ydoc *d, const struct ynode *map, const char *key)
 {
-	int budget = YAML_MERGE_BUDGET;
+	struct ymerge m = {.doc = d, .maps = YAML_MERGE_BUDGET};
 
-	return ymap_lookup(map, key, &budget);
+	return ymap_lookup(map, key, &m);
 }
 
 const char *ynode_type_name(const struct ynode *n)

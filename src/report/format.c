@@ -45,7 +45,7 @@ void json_put_str(FILE *f, const char *s, bool html)
 	struct buf b;
 
 	buf_init(&b, 0);
-	(void)buf_put_json_str(&b, s, html); /* unbounded: cannot fail */
+	(void)!buf_put_json_str(&b, s, html); /* unbounded: cannot fail */
 	fwrite(b.data, 1, b.len, f);
 	buf_release(&b);
 }

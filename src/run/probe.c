@@ -67,26 +67,26 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 	bool first = true;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "{" WIRE_KEY(WIRE_REQ_ID) "\"r%lld-n%u-a%d\"," WIRE_KEY(WIRE_REQ_TARGETS) "[",
+	(void)!buf_printf(&b, "{" WIRE_KEY(WIRE_REQ_ID) "\"r%lld-n%u-a%d\"," WIRE_KEY(WIRE_REQ_TARGETS) "[",
 		   (long long)run_id, r->src, r->attempt);
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->seen[i] == r->protocols)
 			continue;
-		buf_printf(&b,
+		(void)!buf_printf(&b,
 			   "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(WIRE_TARGET_PORT) "%d,"
 			   WIRE_KEY(WIRE_TARGET_REF) "%zu}",
 			   first ? "" : ",", r->targets[i].ip, o->port, i);
 		first = false;
 	}
-	buf_puts(&b, "]," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
+	(void)!buf_puts(&b, "]," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
 	first = true;
 	for (unsigned p = 0; p < PROTO_MAX; p++) {
 		if (!(r->protocols & (1u << p)))
 			continue;
-		buf_printf(&b, "%s\"%s\"", first ? "" : ",", probe_protocol_name(p));
+		(void)!buf_printf(&b, "%s\"%s\"", first ? "" : ",", probe_protocol_name(p));
 		first = false;
 	}
-	buf_printf(&b,
+	(void)!buf_printf(&b,
 		   "]," WIRE_KEY(WIRE_REQ_COUNT) "%d," WIRE_KEY(WIRE_REQ_INTERVAL_MS) "%ld,"
 		   WIRE_KEY(WIRE_REQ_TIMEOUT_MS) "%ld," WIRE_KEY(WIRE_REQ_SIZE) "%d}",
 		   o->count, o->interval_ms, o->timeout_ms, o->size);

@@ -88,13 +88,13 @@ static char *compare_key(struct store *st, const struct store_run_spec *sp, stru
 		kc[i].roles = sp->clusters[i].roles & 3;
 	}
 	qsort(kc, sp->n_clusters, sizeof(*kc), key_cluster_cmp);
-	buf_puts(&b, "clusters=");
+	(void)!buf_puts(&b, "clusters=");
 	for (size_t i = 0; i < sp->n_clusters; i++)
-		buf_printf(&b, "%s%s:%s", i ? "," : "", kc[i].name, roles[kc[i].roles]);
+		(void)!buf_printf(&b, "%s%s:%s", i ? "," : "", kc[i].name, roles[kc[i].roles]);
 	protos = str_join_bits(sp->protocols, probe_protocol_names, PROTO_MAX, ",");
 	fams = str_join_bits(sp->families, families, ARRAY_SIZE(families), ",");
 	nets = str_join_bits(sp->networks, store_network_names, STORE_NET_MAX, ",");
-	buf_printf(&b, ";protocols=%s;families=%s;networks=%s", protos, fams, nets);
+	(void)!buf_printf(&b, ";protocols=%s;families=%s;networks=%s", protos, fams, nets);
 	free(protos);
 	free(fams);
 	free(nets);

@@ -66,7 +66,8 @@ r = st.netctl("check", *COMMON, "--protocol", "tcp")
 err = r.stderr.strip().splitlines()
 log(r.stderr)
 check(r.returncode == 3, "check without pods/proxy exits 3 (got %d)" % r.returncode)
-check(len(err) == 1 and "pods/proxy" in err[0], "one line naming pods/proxy (%s)" % err)
+check(len(err) == 1 and "may not create pods/proxy" in err[0],
+      "one line naming pods/proxy (%s)" % err)
 check(not admin("-n", NS, "get", "daemonsets", "-o", "name").split(),
       "nothing was deployed without pods/proxy")
 

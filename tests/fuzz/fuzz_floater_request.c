@@ -61,7 +61,7 @@ static void chunked_in_reads(const char *s, size_t size, const struct buf *whole
 	}
 	if (rc != whole_rc)
 		__builtin_trap();
-	if (rc == 1 && (ch.out != whole->len || memcmp(buf, whole->data ? whole->data : "",
+	if (rc == 1 && (ch.out != whole->len || memcmp(buf, buf_str(whole),
 						       ch.out) ||
 			fed - (len - ch.in) != whole_used))
 		__builtin_trap();
@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						&body, &used, &status);
 			chunked_in_reads(r + req.head_len, left - req.head_len, &body, rc, used);
 			if (rc == 1)
-				parse_body(body.data ? body.data : "", body.len);
+				parse_body(buf_str(&body), body.len);
 			buf_release(&body);
 			if (rc != 1)
 				return 0;

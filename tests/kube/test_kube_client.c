@@ -128,11 +128,11 @@ static char *run_kubectl(const char *args)
 	assert_non_null(p);
 	buf_init(&out, 1 << 20);
 	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		buf_append(&out, chunk, n);
+		(void)!buf_append(&out, chunk, n);
 	pclose(p);
 	free(cmd);
 	if (!out.data)
-		buf_puts(&out, "");
+		(void)!buf_puts(&out, "");
 	return buf_steal(&out);
 }
 

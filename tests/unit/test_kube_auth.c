@@ -180,6 +180,45 @@ static void test_token_file_reread(void **state)
 	free(tf);
 }
 
+/* A CR or LF in a token would end the Authorization header and start another. */
+static void test_token_control_characters(void **state)
+{
+	struct kube_target *t = load("token.yaml");
+	char *tf = xasprintf("%s/token", tmpdir);
+	struct kube_auth *a;
+	struct err err = ERR_INIT;
+
+	/* set by a caller, past the kubeconfig's own check */
+	secret_free(t->token);
+	t->token = xstrdup("tok-a\r\nX-Injected: yes");
+	a = kube_auth_new(t);
+	expect_fail(a, &err);
+	assert_non_null(strstr(err.msg, "contains a line break or control character"));
+	kube_auth_free(a);
+	kube_target_free(t);
+
+	t = load("token-file.yaml");
+	write_file(tf, "tok-a\rX-Injected: yes\n");
+	free(t->token_file);
+	t->token_file = xstrdup(tf);
+	a = kube_auth_new(t);
+	expect_fail(a, &err);
+	assert_non_null(strstr(err.msg, "line break or control character"));
+	kube_auth_free(a);
+	kube_target_free(t);
+	unlink(tf);
+	free(tf);
+
+	t = load("exec-v1.yaml");
+	setenv("NETCTL_PLUGIN_TOKEN", "tok-exec\\r\\nX-Injected: yes", 1);
+	a = kube_auth_new(t);
+	expect_fail(a, &err);
+	assert_non_null(strstr(err.msg, "ExecCredential status.token contains a line break or "
+					"control character"));
+	kube_auth_free(a);
+	kube_target_free(t);
+}
+
 static void test_exec_cached_until_expiry(void **state)
 {
 	struct kube_target *t = load("exec-v1.yaml");
@@ -482,6 +521,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_static_token_and_basic, setup),
 	    cmocka_unit_test_setup(test_token_file_reread, setup),
+	    cmocka_unit_test_setup(test_token_control_characters, setup),
 	    cmocka_unit_test_setup(test_exec_cached_until_expiry, setup),
 	    cmocka_unit_test_setup(test_exec_no_expiry_cached, setup),
 	    cmocka_unit_test_setup(test_exec_expired_runs_again, setup),

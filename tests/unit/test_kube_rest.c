@@ -558,6 +558,56 @@ static void test_proxy_url_used(void **state)
 	fake_stop(f);
 }
 
+static void test_server_password_hidden(void **state)
+{
+	const struct step steps[] = {{.parts = {OK_JSON}}};
+	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
+	char server[96];
+	struct kube_target t = {.server = server};
+	struct kube_client_opts o = {.connect_timeout_ms = 300};
+	struct err err = ERR_INIT;
+	char tmpl[] = "/tmp/netctl-kube-rest-log.XXXXXX";
+	int logfd = mkstemp(tmpl), saved = dup(2);
+	struct kube_client *c;
+	struct cJSON *j;
+	struct buf logged;
+
+	snprintf(server, sizeof(server), "http://alice:s3cret@127.0.0.1:%d", f->port);
+	c = kube_client_new(loop, &t, &o, &err);
+	assert_non_null(c);
+	assert_true(logfd >= 0);
+	fflush(stderr);
+	dup2(logfd, 2);
+	log_set_level(LOG_TRACE);
+	j = kube_get(c, "/version", &err);
+	log_set_level(LOG_WARN);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(logfd);
+	if (!j)
+		fail_msg("%s", err.msg);
+	cJSON_Delete(j);
+	kube_client_free(c);
+	fake_stop(f);
+	buf_init(&logged, 1 << 20);
+	assert_int_equal(file_read_all(tmpl, 1 << 20, &logged, &err), 0);
+	unlink(tmpl);
+	if (strstr(logged.data, "s3cret") || !strstr(logged.data, "http://***@127.0.0.1:"))
+		fail_msg("log: %s", logged.data);
+	buf_release(&logged);
+
+	/* errors name the server (and the client, named after it) without the password */
+	snprintf(server, sizeof(server), "http://alice:s3cret@127.0.0.1:1");
+	c = kube_client_new(loop, &t, &o, &err);
+	assert_non_null(c);
+	assert_null(kube_get(c, "/version", &err));
+	if (strstr(err.msg, "s3cret") || !strstr(err.msg, "cannot reach http://***@127.0.0.1:1"))
+		fail_msg("error: %s", err.msg);
+	assert_string_equal(kube_client_name(c), "http://***@127.0.0.1:1");
+	kube_client_free(c);
+}
+
 struct order {
 	int seen[4], n;
 };
@@ -639,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_cancel_skips_callback),
 		cmocka_unit_test(test_headers_sent_and_redacted),
 		cmocka_unit_test(test_proxy_url_used),
+		cmocka_unit_test(test_server_password_hidden),
 		cmocka_unit_test(test_inflight_cap_keeps_order),
 		cmocka_unit_test(test_escape),
 	};

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -384,6 +385,303 @@ static void test_alias_bomb_is_cheap(void **state)
 	kube_target_free(t);
 }
 
+/* ---- hostile kubeconfigs: every file within the limits loads or is refused quickly --- */
+
+/* Writes text to a temporary file, loads it, prints and returns the milliseconds taken. A
+ * refusal must be a one-line error. */
+static double hostile_load_ms(const char *what, struct buf *text)
+{
+	char dir[] = "/tmp/netctl-kc-XXXXXX";
+	struct err err = ERR_INIT;
+	struct kube_target *t;
+	char *path;
+	FILE *f;
+	int64_t t0;
+	double ms;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/hostile.yaml", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text->data, 1, text->len, f), text->len);
+	fclose(f);
+	t0 = time_mono_us();
+	t = kube_target_load(path, NULL, &err);
+	ms = (double)(time_mono_us() - t0) / 1000.0;
+	printf("# %s: %zu bytes, %s in %.1f ms%s%s\n", what, text->len, t ? "loaded" : "refused",
+	       ms, t ? "" : ": ", t ? "" : err.msg);
+	if (!t)
+		assert_null(strchr(err.msg, '\n'));
+	kube_target_free(t);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	return ms;
+}
+
+static void hostile_head(struct buf *b)
+{
+	(void)!buf_printf(b, "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"
+		      "clusters:\n- name: c\n  cluster: {server: https://198.18.0.1:6443}\n"
+		      "contexts:\n- name: ctx\n  context: {cluster: c, user: u0}\n");
+}
+
+/* One big anchored map merged 32 times into every user (issue 15's 94 KB file grows with
+ * map_keys: its users each cost 32 map scans per field looked up). */
+static void hostile_merge_keys(struct buf *b, int map_keys, int users)
+{
+	hostile_head(b);
+	(void)!buf_printf(b, "preferences: &M\n");
+	for (int i = 0; i < map_keys; i++)
+		(void)!buf_printf(b, "  k%d: v\n", i);
+	(void)!buf_printf(b, "users:\n");
+	for (int u = 0; u < users; u++) {
+		(void)!buf_printf(b, "- name: u%d\n  user:\n    <<: [", u);
+		for (int i = 0; i < 32; i++)
+			(void)!buf_printf(b, "%s*M", i ? "," : "");
+		(void)!buf_printf(b, "]\n");
+	}
+}
+
+/* Merges of merges: each level merges the previous one 32 times. */
+static void hostile_merge_chain(struct buf *b, int levels, int users)
+{
+	hostile_head(b);
+	(void)!buf_printf(b, "preferences:\n  m0: &m0 {a: b}\n");
+	for (int l = 1; l < levels; l++) {
+		(void)!buf_printf(b, "  m%d: &m%d {<<: [", l, l);
+		for (int i = 0; i < 32; i++)
+			(void)!buf_printf(b, "%s*m%d", i ? "," : "", l - 1);
+		(void)!buf_printf(b, "]}\n");
+	}
+	(void)!buf_printf(b, "users:\n");
+	for (int u = 0; u < users; u++)
+		(void)!buf_printf(b, "- name: u%d\n  user: *m%d\n", u, levels - 1);
+}
+
+/* A merge key naming a long list of scalars (no maps to charge for, but items to skip). */
+static void hostile_merge_list(struct buf *b, int items, int users)
+{
+	hostile_head(b);
+	(void)!buf_printf(b, "preferences: &L [");
+	for (int i = 0; i < items; i++)
+		(void)!buf_printf(b, "%s1", i ? "," : "");
+	(void)!buf_printf(b, "]\nusers:\n");
+	for (int u = 0; u < users; u++)
+		(void)!buf_printf(b, "- {name: u%d, user: {<<: *L}}\n", u);
+}
+
+/* As many distinct small users as the node limit allows (names are checked for
+ * duplicates). */
+static void hostile_many_users(struct buf *b, int users)
+{
+	hostile_head(b);
+	(void)!buf_printf(b, "users:\n- {name: u0, user: {}}\n");
+	for (int u = 0; u < users; u++)
+		(void)!buf_printf(b, "- {name: user-with-a-long-common-prefix-%d, user: {}}\n", u);
+}
+
+/* The most anchors allowed, and aliases to the oldest of them. */
+static void hostile_aliases(struct buf *b, int anchors, int aliases)
+{
+	hostile_head(b);
+	(void)!buf_printf(b, "users:\n- name: u0\n  user: {}\npreferences:\n");
+	for (int i = 0; i < anchors; i++)
+		(void)!buf_printf(b, "  a%d: &anchor-with-a-long-common-prefix-%d x\n", i, i);
+	(void)!buf_printf(b, "  l: [");
+	for (int i = 0; i < aliases; i++)
+		(void)!buf_printf(b, "%s*anchor-with-a-long-common-prefix-0", i ? "," : "");
+	(void)!buf_printf(b, "]\n");
+}
+
+static void test_hostile_files_are_cheap(void **state)
+{
+	/* generous for a loaded 2-core machine; quiet, each takes well under 100 ms */
+	const double bound_ms = 1000.0;
+	struct buf b;
+
+	buf_init(&b, 8u << 20);
+	hostile_merge_keys(&b, 400, 600); /* about issue 15's 94 KB file */
+	assert_true(hostile_load_ms("merge keys, 94 KB", &b) < bound_ms);
+	buf_reset(&b);
+	hostile_merge_keys(&b, 25000, 1200); /* the worst ratio at the node limit */
+	assert_true(hostile_load_ms("merge keys at the node limit", &b) < bound_ms);
+	buf_reset(&b);
+	hostile_merge_chain(&b, 30, 2000);
+	assert_true(hostile_load_ms("merge-key chain", &b) < bound_ms);
+	buf_reset(&b);
+	hostile_merge_list(&b, 80000, 2500);
+	assert_true(hostile_load_ms("merge key naming a long list", &b) < bound_ms);
+	buf_reset(&b);
+	hostile_many_users(&b, 19000);
+	assert_true(hostile_load_ms("many users", &b) < bound_ms);
+	buf_reset(&b);
+	hostile_aliases(&b, 1000, 95000);
+	assert_true(hostile_load_ms("aliases to the oldest anchor", &b) < bound_ms);
+	buf_release(&b);
+}
+
+/* ---- credentials: never in clear, never in messages, never splitting a header ---------- */
+
+/* Loads kubeconfig text from a temporary file; with log_out, what was logged (-v) too. */
+static struct kube_target *load_text(const char *text, struct err *err, char **log_out)
+{
+	char text_dir[] = "/tmp/netctl-kc-XXXXXX";
+	char *path, *log_path = NULL;
+	struct kube_target *t;
+	FILE *f;
+	int saved = -1;
+
+	assert_non_null(mkdtemp(text_dir));
+	path = xasprintf("%s/config.yaml", text_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	if (log_out) {
+		int fd;
+
+		log_path = xasprintf("%s/stderr", text_dir);
+		fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		fflush(stderr);
+		saved = dup(2);
+		dup2(fd, 2);
+		close(fd);
+		log_set_level(LOG_TRACE);
+	}
+	err_clear(err);
+	t = kube_target_load(path, NULL, err);
+	if (log_out) {
+		struct buf b;
+		struct err e = ERR_INIT;
+
+		log_set_level(LOG_WARN);
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		buf_init(&b, 1 << 20);
+		assert_int_equal(file_read_all(log_path, 1 << 20, &b, &e), 0);
+		*log_out = buf_steal(&b);
+		unlink(log_path);
+		free(log_path);
+	}
+	unlink(path);
+	rmdir(text_dir);
+	free(path);
+	return t;
+}
+
+#define KC_HEAD "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n" \
+		"contexts:\n- name: ctx\n  context: {cluster: c, user: u}\n"
+
+static void test_token_control_characters(void **state)
+{
+	static const char *const tokens[] = {"\"tok-a\\r\\nX-Injected: yes\"", "\"tok-a\\nb\"",
+					     "\"tok-a\\rb\"", "\"tok-\\x01\"", "|\n      tok-block\n"};
+	struct err err = ERR_INIT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(tokens); i++) {
+		char *text = xasprintf(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+					       "https://198.18.0.1:6443}\nusers:\n- name: u\n  user:\n"
+					       "    token: %s\n",
+				       tokens[i]);
+		struct kube_target *t = load_text(text, &err, NULL);
+
+		if (t)
+			fail_msg("token %s was accepted", tokens[i]);
+		assert_int_equal(err.code, ERR_USAGE);
+		assert_non_null(strstr(err.msg, "users[0].user.token: contains a line break or "
+						"control character"));
+		assert_null(strchr(err.msg, '\n'));
+		assert_null(strstr(err.msg, "tok-"));
+		free(text);
+	}
+}
+
+static void test_credentials_over_plain_http(void **state)
+{
+	static const char *const users[] = {"{token: tok-plain}", "{username: a, password: b}",
+					    "{tokenFile: /dev/null}",
+					    ("{exec: {apiVersion: client.authentication.k8s.io/v1beta1, "
+					     "command: /bin/true}}")};
+	struct err err = ERR_INIT;
+	struct kube_target *t;
+	char *text;
+
+	unsetenv("NETCTL_ALLOW_INSECURE_CREDENTIALS");
+	for (size_t i = 0; i < ARRAY_SIZE(users); i++) {
+		text = xasprintf(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+					 "http://198.18.0.1:8080}\nusers:\n- name: u\n  user: %s\n",
+				 users[i]);
+		t = load_text(text, &err, NULL);
+		if (t)
+			fail_msg("credentials %s over http:// were accepted", users[i]);
+		assert_string_equal(strstr(err.msg, "clusters[0]"),
+				    "clusters[0].cluster.server: http:// would send the credentials "
+				    "of users[0] in clear (use https://, or set "
+				    "NETCTL_ALLOW_INSECURE_CREDENTIALS=1)");
+		/* said explicitly: allowed */
+		setenv("NETCTL_ALLOW_INSECURE_CREDENTIALS", "1", 1);
+		t = load_text(text, &err, NULL);
+		unsetenv("NETCTL_ALLOW_INSECURE_CREDENTIALS");
+		if (!t)
+			fail_msg("%s", err.msg);
+		kube_target_free(t);
+		free(text);
+	}
+	/* user:password@ in the URL is a credential too */
+	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+			      "http://alice:s3cret@198.18.0.1:8080}\nusers:\n- name: u\n  user: {}\n",
+		      &err, NULL);
+	assert_null(t);
+	assert_non_null(strstr(err.msg, "http:// would send the credentials"));
+	assert_null(strstr(err.msg, "s3cret"));
+	/* no credentials, or TLS: nothing to say */
+	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: http://198.18.0.1:8080}\n"
+			      "users:\n- name: u\n  user: {}\n",
+		      &err, NULL);
+	assert_non_null(t);
+	kube_target_free(t);
+	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: https://198.18.0.1:6443}\n"
+			      "users:\n- name: u\n  user: {token: tok-tls}\n",
+		      &err, NULL);
+	assert_non_null(t);
+	kube_target_free(t);
+}
+
+static void test_server_password_hidden(void **state)
+{
+	struct err err = ERR_INIT;
+	char *log = NULL, *r;
+	struct kube_target *t;
+
+	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+			      "https://alice:s3cret@198.18.0.1:6443/k8s}\nusers:\n- name: u\n"
+			      "  user: {}\n",
+		      &err, &log);
+	assert_non_null(t);
+	if (strstr(log, "s3cret") || strstr(log, "alice") || !strstr(log, "https://***@198.18.0.1"))
+		fail_msg("debug log: %s", log);
+	kube_target_free(t);
+	free(log);
+	/* an invalid URL with a password: the message shows where, not what */
+	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+			      "'ftp://alice:s3cret@198.18.0.1'}\nusers:\n- name: u\n  user: {}\n",
+		      &err, NULL);
+	assert_null(t);
+	assert_non_null(strstr(err.msg, "'ftp://***@198.18.0.1' is not an https:// or http:// URL"));
+	r = kube_url_redact("https://u:p@h:1/a@b?c@d");
+	assert_string_equal(r, "https://***@h:1/a@b?c@d");
+	free(r);
+	r = kube_url_redact("https://h:1/a@b");
+	assert_string_equal(r, "https://h:1/a@b");
+	free(r);
+	r = kube_url_redact("u:p@h");
+	assert_string_equal(r, "***@h");
+	free(r);
+}
+
 static void test_in_cluster(void **state)
 {
 	struct err err = ERR_INIT;
@@ -452,7 +750,7 @@ static void test_malformed_structure(void **state)
 	expect_error("context-no-cluster.yaml", NULL, "contexts[0].context.cluster: missing");
 	expect_error("deep-nesting.yaml", NULL, "line 17: nested deeper than 32 levels");
 	/* an alias may only point at a finished node: no cycles */
-	expect_error("self-alias.yaml", NULL, "line 5: unknown alias *loop");
+	expect_error("self-alias.yaml", NULL, "line 5: recursive alias *loop");
 }
 
 static void test_malformed_references(void **state)
@@ -644,6 +942,10 @@ int main(void)
 	    cmocka_unit_test(test_relative_kubeconfig_path),
 	    cmocka_unit_test(test_yaml_features),
 	    cmocka_unit_test(test_alias_bomb_is_cheap),
+	    cmocka_unit_test(test_hostile_files_are_cheap),
+	    cmocka_unit_test(test_token_control_characters),
+	    cmocka_unit_test(test_credentials_over_plain_http),
+	    cmocka_unit_test(test_server_password_hidden),
 	    cmocka_unit_test(test_in_cluster),
 	    cmocka_unit_test(test_malformed_structure),
 	    cmocka_unit_test(test_malformed_references),

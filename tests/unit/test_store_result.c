@@ -153,7 +153,7 @@ static void test_resume_reads_merged(void **state)
 
 static void count_warning(void *arg, const char *text)
 {
-	buf_printf(arg, "%s;", text);
+	(void)!buf_printf(arg, "%s;", text);
 }
 
 /* A parent gone from the store (a file edited by hand): the merged view starts at the gap,
