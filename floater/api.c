@@ -16,18 +16,17 @@ static void count_status(struct floater *fl, int status)
 		fl->m.responses[cls]++;
 }
 
-void conn_respond(struct conn *c, int status, const char *ctype, const char *body,
-		  size_t len)
+void conn_respond(struct conn *c, int status, const char *ctype, const char *body, size_t len)
 {
 	struct buf b;
 
 	/* Head and body in one buffer, so one write (docs/floater.md: delayed ACKs). */
 	buf_init(&b, 0);
 	(void)!buf_printf(&b,
-		   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		   "Cache-Control: no-store\r\n%s\r\n",
-		   status, http_reason(status), ctype, len,
-		   c->close_after || !c->req.keep_alive ? "Connection: close\r\n" : "");
+			  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			  "Cache-Control: no-store\r\n%s\r\n",
+			  status, http_reason(status), ctype, len,
+			  c->close_after || !c->req.keep_alive ? "Connection: close\r\n" : "");
 	if (c->req.method != HTTP_HEAD)
 		(void)!buf_append(&b, body, len);
 	conn_send(c, b.data, b.len);
@@ -74,7 +73,8 @@ static void add_addresses(struct buf *b, int family)
 		    (i->ifa_flags & IFF_LOOPBACK))
 			continue;
 		if (family == AF_INET6) {
-			const struct in6_addr *a6 = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+			const struct in6_addr *a6 =
+			    &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
 
 			if (IN6_IS_ADDR_LINKLOCAL(a6))
 				continue;
@@ -99,18 +99,18 @@ static void api_info(struct floater *fl, struct conn *c)
 	(void)!buf_puts(&b, "{\"node\":");
 	(void)!buf_put_json_str(&b, fl->cfg.node, false);
 	(void)!buf_printf(&b, ",\"network\":\"%s\",\"version\":\"%s\",\"ipv4\":",
-		   fl->cfg.host_network ? "host" : "pod", NETCTL_VERSION);
+			  fl->cfg.host_network ? "host" : "pod", NETCTL_VERSION);
 	add_addresses(&b, AF_INET);
 	(void)!buf_puts(&b, ",\"ipv6\":");
 	add_addresses(&b, AF_INET6);
 	(void)!buf_printf(&b,
-		   ",\"port\":%u,\"icmp\":\"%s\",\"limits\":{\"max_targets\":%d,"
-		   "\"max_body\":%d,\"max_count\":%d,\"max_timeout_ms\":%d,"
-		   "\"max_interval_ms\":%d,\"max_size\":%d,\"max_inflight\":%u,"
-		   "\"max_requests\":%d}}\n",
-		   fl->cfg.port, fl->icmp[0].raw ? "raw" : "ping", WIRE_MAX_TARGETS, WIRE_MAX_BODY,
-		   WIRE_MAX_COUNT, WIRE_MAX_TIMEOUT_MS, WIRE_MAX_INTERVAL_MS, WIRE_MAX_SIZE,
-		   fl->nslots, WIRE_MAX_REQUESTS);
+			  ",\"port\":%u,\"icmp\":\"%s\",\"limits\":{\"max_targets\":%d,"
+			  "\"max_body\":%d,\"max_count\":%d,\"max_timeout_ms\":%d,"
+			  "\"max_interval_ms\":%d,\"max_size\":%d,\"max_inflight\":%u,"
+			  "\"max_requests\":%d}}\n",
+			  fl->cfg.port, fl->icmp[0].raw ? "raw" : "ping", WIRE_MAX_TARGETS,
+			  WIRE_MAX_BODY, WIRE_MAX_COUNT, WIRE_MAX_TIMEOUT_MS, WIRE_MAX_INTERVAL_MS,
+			  WIRE_MAX_SIZE, fl->nslots, WIRE_MAX_REQUESTS);
 	conn_respond(c, 200, "application/json", b.data, b.len);
 	buf_release(&b);
 }
@@ -125,42 +125,52 @@ static void api_metrics(struct floater *fl, struct conn *c)
 	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
 		(void)!buf_printf(&b, "# TYPE floater_probes_%s_total counter\n", names[k]);
 		for (int p = 0; p < PROTO_MAX; p++)
-			(void)!buf_printf(&b, "floater_probes_%s_total{protocol=\"%s\"} %llu\n", names[k],
-				   probe_protocol_name(p), (unsigned long long)vals[k][p]);
+			(void)!buf_printf(&b, "floater_probes_%s_total{protocol=\"%s\"} %llu\n",
+					  names[k], probe_protocol_name(p),
+					  (unsigned long long)vals[k][p]);
 	}
 	(void)!buf_printf(&b, "# TYPE floater_probes_inflight gauge\nfloater_probes_inflight %u\n",
-		   fl->inflight);
-	(void)!buf_printf(&b, "# TYPE floater_probe_requests_active gauge\n"
-		       "floater_probe_requests_active %d\n",
-		   fl->njobs);
-	(void)!buf_printf(&b, "# TYPE floater_probe_requests_total counter\n"
-		       "floater_probe_requests_total %llu\n",
-		   (unsigned long long)fl->m.probe_requests);
-	(void)!buf_printf(&b, "# TYPE floater_http_requests_total counter\n"
-		       "floater_http_requests_total %llu\n",
-		   (unsigned long long)fl->m.requests);
+			  fl->inflight);
+	(void)!buf_printf(&b,
+			  "# TYPE floater_probe_requests_active gauge\n"
+			  "floater_probe_requests_active %d\n",
+			  fl->njobs);
+	(void)!buf_printf(&b,
+			  "# TYPE floater_probe_requests_total counter\n"
+			  "floater_probe_requests_total %llu\n",
+			  (unsigned long long)fl->m.probe_requests);
+	(void)!buf_printf(&b,
+			  "# TYPE floater_http_requests_total counter\n"
+			  "floater_http_requests_total %llu\n",
+			  (unsigned long long)fl->m.requests);
 	(void)!buf_puts(&b, "# TYPE floater_http_responses_total counter\n");
 	for (int cls = 1; cls <= 5; cls++)
 		(void)!buf_printf(&b, "floater_http_responses_total{code=\"%dxx\"} %llu\n", cls,
-			   (unsigned long long)fl->m.responses[cls]);
-	(void)!buf_printf(&b, "# TYPE floater_auth_failures_total counter\n"
-		       "floater_auth_failures_total %llu\n",
-		   (unsigned long long)fl->m.auth_failures);
-	(void)!buf_printf(&b, "# TYPE floater_udp_echo_replies_total counter\n"
-		       "floater_udp_echo_replies_total %llu\n"
-		       "# TYPE floater_udp_echo_dropped_total counter\n"
-		       "floater_udp_echo_dropped_total %llu\n",
-		   (unsigned long long)fl->m.echo_replies, (unsigned long long)fl->m.echo_dropped);
+				  (unsigned long long)fl->m.responses[cls]);
+	(void)!buf_printf(&b,
+			  "# TYPE floater_auth_failures_total counter\n"
+			  "floater_auth_failures_total %llu\n",
+			  (unsigned long long)fl->m.auth_failures);
+	(void)!buf_printf(&b,
+			  "# TYPE floater_udp_echo_replies_total counter\n"
+			  "floater_udp_echo_replies_total %llu\n"
+			  "# TYPE floater_udp_echo_dropped_total counter\n"
+			  "floater_udp_echo_dropped_total %llu\n",
+			  (unsigned long long)fl->m.echo_replies,
+			  (unsigned long long)fl->m.echo_dropped);
 	(void)!buf_printf(&b, "# TYPE floater_connections gauge\nfloater_connections %zu\n",
-		   fl->nconns);
-	(void)!buf_printf(&b, "# TYPE floater_connections_unauthenticated gauge\n"
-		       "floater_connections_unauthenticated %zu\n",
-		   fl->nunauth);
-	(void)!buf_printf(&b, "# TYPE floater_connections_refused_total counter\n"
-		       "floater_connections_refused_total %llu\n"
-		       "# TYPE floater_connections_evicted_total counter\n"
-		       "floater_connections_evicted_total %llu\n",
-		   (unsigned long long)fl->m.conns_refused, (unsigned long long)fl->m.conns_evicted);
+			  fl->nconns);
+	(void)!buf_printf(&b,
+			  "# TYPE floater_connections_unauthenticated gauge\n"
+			  "floater_connections_unauthenticated %zu\n",
+			  fl->nunauth);
+	(void)!buf_printf(&b,
+			  "# TYPE floater_connections_refused_total counter\n"
+			  "floater_connections_refused_total %llu\n"
+			  "# TYPE floater_connections_evicted_total counter\n"
+			  "floater_connections_evicted_total %llu\n",
+			  (unsigned long long)fl->m.conns_refused,
+			  (unsigned long long)fl->m.conns_evicted);
 	conn_respond(c, 200, "text/plain; version=0.0.4", b.data, b.len);
 	buf_release(&b);
 }
@@ -197,8 +207,8 @@ static void api_probe(struct floater *fl, struct conn *c, const char *body, size
 	}
 	job = engine_job_start(fl, &req, c);
 	conn_start_stream(c, job);
-	log_debug("probe request %s: %zu targets x %zu protocols", job->req.id,
-		  job->req.ntargets, job->req.nprotos);
+	log_debug("probe request %s: %zu targets x %zu protocols", job->req.id, job->req.ntargets,
+		  job->req.nprotos);
 }
 
 static bool open_route(const struct http_req *req)

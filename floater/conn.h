@@ -10,7 +10,7 @@ struct conn {
 	struct evh h;
 	struct floater *fl;
 	enum conn_state state;
-	struct buf in;	 /* bytes before in_pos are consumed */
+	struct buf in; /* bytes before in_pos are consumed */
 	size_t in_pos;
 	size_t head_scan; /* bytes of the pending head already searched for its end */
 	struct http_chunked chunked;
@@ -30,11 +30,11 @@ struct conn {
 	bool reprocess;
 	bool paused; /* requests wait until the client reads its answers */
 	bool closed;
-	LIST_ENTRY(conn) link;	    /* fl->conns */
+	LIST_ENTRY(conn) link;	       /* fl->conns */
 	TAILQ_ENTRY(conn) unauth_link; /* fl->unauth, oldest first, until authed */
 	LIST_ENTRY(conn) peer_link;    /* fl->peers[hash], until authed */
-	SLIST_ENTRY(conn) dirty_link; /* fl->dirty */
-	SLIST_ENTRY(conn) dead_link;  /* fl->dead */
+	SLIST_ENTRY(conn) dirty_link;  /* fl->dirty */
+	SLIST_ENTRY(conn) dead_link;   /* fl->dead */
 };
 
 void conn_send(struct conn *c, const void *data, size_t len);

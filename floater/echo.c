@@ -10,15 +10,14 @@
 
 #include "floater.h"
 
-#define ECHO_BUF 2048
+#define ECHO_BUF       2048
 #define ECHO_MAX_DGRAM 65535
 
 static const uint8_t pad_zeros[ECHO_MAX_DGRAM];
 
 static void echo_event(struct evh *h, uint32_t events);
 
-int echo_open(struct floater *fl, struct echo *e, int family, const char *addr,
-	      struct err *err)
+int echo_open(struct floater *fl, struct echo *e, int family, const char *addr, struct err *err)
 {
 	union sockaddr_any sa;
 	int fd, one = 1, big = 4 << 20;
@@ -29,9 +28,9 @@ int echo_open(struct floater *fl, struct echo *e, int family, const char *addr,
 	e->family = family;
 	sa.sa.sa_family = (sa_family_t)family;
 	sa.v4.sin_port = htons(fl->cfg.port);
-	if (addr && inet_pton(family, addr,
-			      family == AF_INET ? (void *)&sa.v4.sin_addr
-						: (void *)&sa.v6.sin6_addr) != 1)
+	if (addr &&
+	    inet_pton(family, addr,
+		      family == AF_INET ? (void *)&sa.v4.sin_addr : (void *)&sa.v6.sin6_addr) != 1)
 		return err_set(err, ERR_USAGE, "--listen %s: not an IP address", addr);
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)

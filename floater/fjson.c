@@ -24,8 +24,7 @@ size_t fjson_offset(const struct fjson *j)
 
 static void skip_ws(struct fjson *j)
 {
-	while (j->p < j->end &&
-	       (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
 		j->p++;
 }
 
@@ -41,7 +40,7 @@ enum fjson_type fjson_peek(struct fjson *j)
 	case 't':
 	case 'f':
 	case 'n':
-		return (enum fjson_type)*j->p;
+		return (enum fjson_type) * j->p;
 	case '-':
 		return FJ_NUMBER;
 	default:

@@ -18,7 +18,7 @@ struct fjson {
 	int depth;
 	bool first[FJSON_MAX_DEPTH]; /* no member read yet at this depth */
 	char kind[FJSON_MAX_DEPTH];  /* '{' or '[' */
-	const char *why;             /* what was wrong, for the error message */
+	const char *why;	     /* what was wrong, for the error message */
 };
 
 /* Value types as returned by fjson_peek(). */

@@ -14,24 +14,24 @@
 #include "result.h"
 #include "stats.h"
 
-#define FL_BATCH 64
+#define FL_BATCH      64
 #define FL_COOKIE_LEN 16
-#define FL_MAX_CONNS 512
+#define FL_MAX_CONNS  512
 /* Slots only connections that presented the token may use: unauthenticated ones are
  * evicted, oldest first, to keep them free. */
 #define FL_RESERVED_CONNS 64
 /* Unauthenticated connections one source address may hold at once. */
 #define FL_MAX_PEER_CONNS 32
-#define FL_PEER_BUCKETS 256
+#define FL_PEER_BUCKETS	  256
 /* Request bodies being read at once, all connections together (a body is read only
  * after its head carried the token). */
-#define FL_BODY_BUDGET (4 * 1024 * 1024)
-#define FL_DEFAULT_PORT 8889
+#define FL_BODY_BUDGET	    (4 * 1024 * 1024)
+#define FL_DEFAULT_PORT	    8889
 #define FL_DEFAULT_INFLIGHT 4096
-#define FL_MAX_INFLIGHT 65536
+#define FL_MAX_INFLIGHT	    65536
 
 /* First bytes of every probe payload: who sent it and which slot it belongs to. */
-#define FL_MAGIC_ICMP 0x4e43666cu    /* "NCfl" */
+#define FL_MAGIC_ICMP	 0x4e43666cu /* "NCfl" */
 #define FL_MAGIC_UDP_REQ 0x4e436675u /* "NCfu": please echo */
 #define FL_MAGIC_UDP_REP 0x4e436672u /* "NCfr": the echo */
 
@@ -85,11 +85,11 @@ struct slot {
 	struct evh h; /* TCP probe socket; fd -1 for datagram probes */
 	struct floater *fl;
 	struct task *task; /* NULL when free */
-	uint32_t gen;      /* bumped on free: late answers for old probes are ignored */
+	uint32_t gen;	   /* bumped on free: late answers for old probes are ignored */
 	uint32_t next_free;
 	int64_t sent_us;    /* CLOCK_MONOTONIC, for the timeout */
 	int64_t sent_rt_ns; /* CLOCK_REALTIME, to match kernel receive timestamps */
-	bool polled;        /* TCP socket registered with epoll */
+	bool polled;	    /* TCP socket registered with epoll */
 	struct timer timeout;
 };
 
@@ -102,7 +102,7 @@ struct task {
 	uint32_t done;
 	int64_t start_us;
 	struct rtt_stats st;
-	LIST_ENTRY(task) link;      /* job->active */
+	LIST_ENTRY(task) link;	     /* job->active */
 	TAILQ_ENTRY(task) wait_link; /* fl->waiting, while waiting is set */
 	bool waiting;
 	bool tcp_slow; /* connects here do not complete at once: wait for epoll */
@@ -229,8 +229,7 @@ void tcp_probe_close(struct floater *fl, struct slot *s);
 void tcp_pool_drain(struct floater *fl);
 
 /* echo.c: the UDP echo responder */
-int echo_open(struct floater *fl, struct echo *e, int family, const char *addr,
-	      struct err *err);
+int echo_open(struct floater *fl, struct echo *e, int family, const char *addr, struct err *err);
 void echo_close(struct floater *fl, struct echo *e);
 
 /* server.c: HTTP connections */
@@ -249,8 +248,7 @@ size_t conn_backlog(const struct conn *c);
 int api_admit(struct floater *fl, struct conn *c, struct http_req *req);
 void api_dispatch(struct floater *fl, struct conn *c, struct http_req *req, const char *body,
 		  size_t body_len);
-void conn_respond(struct conn *c, int status, const char *ctype, const char *body,
-		  size_t len);
+void conn_respond(struct conn *c, int status, const char *ctype, const char *body, size_t len);
 void conn_respond_error(struct conn *c, int status, const char *msg, const char *field);
 void conn_start_stream(struct conn *c, struct job *job);
 

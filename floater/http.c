@@ -283,8 +283,7 @@ static int chunk_byte(struct http_chunked *ch, char c, size_t limit, int *status
 	}
 }
 
-int http_chunked_decode(struct http_chunked *ch, char *buf, size_t len, size_t limit,
-			int *status)
+int http_chunked_decode(struct http_chunked *ch, char *buf, size_t len, size_t limit, int *status)
 {
 	*status = 400;
 	while (ch->in < len && ch->state != CHUNK_DONE) {
@@ -308,8 +307,8 @@ int http_chunked_decode(struct http_chunked *ch, char *buf, size_t len, size_t l
 	return ch->state == CHUNK_DONE ? 1 : 0;
 }
 
-int http_parse_chunked(const char *data, size_t len, size_t limit, struct buf *body,
-		       size_t *used, int *status)
+int http_parse_chunked(const char *data, size_t len, size_t limit, struct buf *body, size_t *used,
+		       int *status)
 {
 	struct http_chunked ch;
 	char *copy = xmalloc(len + 1);

@@ -7,10 +7,10 @@
 
 #include "common.h"
 
-#define HTTP_MAX_HEAD (16 * 1024)
-#define HTTP_MAX_HEADERS 64
-#define HTTP_MAX_PATH 256
-#define HTTP_MAX_TOKEN 256
+#define HTTP_MAX_HEAD	    (16 * 1024)
+#define HTTP_MAX_HEADERS    64
+#define HTTP_MAX_PATH	    256
+#define HTTP_MAX_TOKEN	    256
 #define HTTP_MAX_CHUNK_LINE 64 /* a chunk-size line, extensions included */
 
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OTHER };
@@ -24,8 +24,8 @@ struct http_req {
 	long long content_length; /* -1 when absent */
 	bool has_token;
 	char token[HTTP_MAX_TOKEN]; /* X-Floater-Token, else Authorization: Bearer */
-	size_t head_len;            /* bytes of the head including the blank line */
-	int status;                 /* on error: the status to answer with */
+	size_t head_len;	    /* bytes of the head including the blank line */
+	int status;		    /* on error: the status to answer with */
 };
 
 /* Length of the head (through its blank line) at data, or 0 while it is incomplete.
@@ -66,14 +66,13 @@ void http_chunked_init(struct http_chunked *ch);
  * set ch->in = ch->out between calls). 1 when complete (ch->in = bytes of the whole
  * chunked body, trailer included), 0 when more bytes are needed, -1 on malformed input
  * (*status 400) or a body over limit (*status 413). */
-int http_chunked_decode(struct http_chunked *ch, char *buf, size_t len, size_t limit,
-			int *status);
+int http_chunked_decode(struct http_chunked *ch, char *buf, size_t len, size_t limit, int *status);
 
-/* Decodes a chunked body at data (a copy, for tests and the fuzzer). 1 when complete (body filled, *used = bytes taken),
- * 0 when more bytes are needed, -1 on malformed input (*status 400) or a body over
- * limit (*status 413). */
-int http_parse_chunked(const char *data, size_t len, size_t limit, struct buf *body,
-		       size_t *used, int *status);
+/* Decodes a chunked body at data (a copy, for tests and the fuzzer). 1 when complete (body filled,
+ * *used = bytes taken), 0 when more bytes are needed, -1 on malformed input (*status 400) or a body
+ * over limit (*status 413). */
+int http_parse_chunked(const char *data, size_t len, size_t limit, struct buf *body, size_t *used,
+		       int *status);
 
 const char *http_reason(int status);
 

@@ -14,9 +14,9 @@
 #include "floater.h"
 
 static const char usage_text[] =
-	"usage: floater --port PORT --token-file FILE --node-name NAME --network pod|host\n"
-	"               [--max-inflight N] [--listen ADDR] [--allow-port P[,P...]]\n"
-	"               [--udp-echo-rate N] [-v]\n";
+    "usage: floater --port PORT --token-file FILE --node-name NAME --network pod|host\n"
+    "               [--max-inflight N] [--listen ADDR] [--allow-port P[,P...]]\n"
+    "               [--udp-echo-rate N] [-v]\n";
 
 struct sigctx {
 	struct evh h;
@@ -35,9 +35,9 @@ static int parse_allow_ports(const char *s, struct request_policy *pol, struct e
 		if (str_to_long(v[i], 1, 65535, &port, "--allow-port", err) < 0 ||
 		    pol->nallow == REQ_MAX_ALLOW_PORTS) {
 			rc = pol->nallow == REQ_MAX_ALLOW_PORTS
-				     ? err_set(err, ERR_USAGE, "--allow-port: at most %d ports",
-					       REQ_MAX_ALLOW_PORTS)
-				     : -1;
+				 ? err_set(err, ERR_USAGE, "--allow-port: at most %d ports",
+					   REQ_MAX_ALLOW_PORTS)
+				 : -1;
 			break;
 		}
 		pol->allow[pol->nallow++] = (uint16_t)port;
@@ -49,18 +49,18 @@ static int parse_allow_ports(const char *s, struct request_policy *pol, struct e
 static int parse_args(int argc, char **argv, struct fl_config *cfg, struct err *err)
 {
 	static const struct option opts[] = {
-		{"port", required_argument, NULL, 'p'},
-		{"token-file", required_argument, NULL, 't'},
-		{"node-name", required_argument, NULL, 'n'},
-		{"network", required_argument, NULL, 'N'},
-		{"max-inflight", required_argument, NULL, 'm'},
-		{"listen", required_argument, NULL, 'l'},
-		{"allow-port", required_argument, NULL, 'a'},
-		{"udp-echo-rate", required_argument, NULL, 'r'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"port", required_argument, NULL, 'p'},
+	    {"token-file", required_argument, NULL, 't'},
+	    {"node-name", required_argument, NULL, 'n'},
+	    {"network", required_argument, NULL, 'N'},
+	    {"max-inflight", required_argument, NULL, 'm'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"allow-port", required_argument, NULL, 'a'},
+	    {"udp-echo-rate", required_argument, NULL, 'r'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	long v;
 	int c;
@@ -101,7 +101,8 @@ static int parse_args(int argc, char **argv, struct fl_config *cfg, struct err *
 			cfg->echo_rate = v;
 			break;
 		case 'v':
-			log_set_level(log_get_level() < LOG_DEBUG ? log_get_level() + 1 : LOG_TRACE);
+			log_set_level(log_get_level() < LOG_DEBUG ? log_get_level() + 1
+								  : LOG_TRACE);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

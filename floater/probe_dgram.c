@@ -95,10 +95,9 @@ int psock_open_icmp(struct floater *fl, struct psock *ps, int family, struct err
 
 		fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 		if (fd < 0)
-			return err_set(err, ERR_IO,
-				       "ICMP%s socket: ping socket: %s; raw socket: %s",
-				       family == AF_INET ? "v4" : "v6", strerror(ping_errno),
-				       strerror(errno));
+			return err_set(
+			    err, ERR_IO, "ICMP%s socket: ping socket: %s; raw socket: %s",
+			    family == AF_INET ? "v4" : "v6", strerror(ping_errno), strerror(errno));
 		ps->raw = true;
 		if (getrandom(&ps->ident, sizeof(ps->ident), 0) != sizeof(ps->ident))
 			ps->ident = (uint16_t)getpid();
@@ -150,10 +149,8 @@ static uint16_t inet_cksum(const uint8_t *p, size_t n)
 
 static void fill_cookie(struct floater *fl, uint8_t *dst, uint32_t magic, struct slot *s)
 {
-	struct cookie ck = {.magic = magic,
-			    .slot = (uint32_t)(s - fl->slots),
-			    .gen = s->gen,
-			    .nonce = fl->nonce};
+	struct cookie ck = {
+	    .magic = magic, .slot = (uint32_t)(s - fl->slots), .gen = s->gen, .nonce = fl->nonce};
 
 	memcpy(dst, &ck, sizeof(ck));
 }
@@ -181,7 +178,7 @@ void psock_queue(struct floater *fl, struct psock *ps, struct slot *s, struct ta
 	if (ps->proto == PROTO_ICMP)
 		e->to.v4.sin_port = 0; /* raw IPv6 sockets take a port as the protocol */
 	payload = req->size > FL_COOKIE_LEN ? (size_t)req->size
-		: ps->proto == PROTO_ICMP   ? 56 /* like ping(8) */
+		  : ps->proto == PROTO_ICMP ? 56 /* like ping(8) */
 					    : FL_COOKIE_LEN;
 	if (ps->proto == PROTO_UDP) {
 		fill_cookie(fl, e->hdr, FL_MAGIC_UDP_REQ, s);
@@ -227,8 +224,8 @@ static bool ent_live(struct floater *fl, const struct sendq_ent *e)
  * clock): spread evenly. A batch takes a while to send (on a veth path the answers even
  * arrive during the call), and a stamp shared by the batch would add that to every
  * RTT, the same for every target in it. */
-static void stamp_sent(struct floater *fl, struct sendq_ent **live, unsigned first,
-		       unsigned n, const int64_t t0[2], const int64_t t1[2])
+static void stamp_sent(struct floater *fl, struct sendq_ent **live, unsigned first, unsigned n,
+		       const int64_t t0[2], const int64_t t1[2])
 {
 	for (unsigned k = 0; k < n; k++) {
 		struct slot *s = &fl->slots[live[first + k]->slot];
@@ -473,9 +470,8 @@ static void psock_read_errors(struct floater *fl, struct psock *ps)
 		if (!ee || (size_t)n < off + sizeof(ck))
 			continue;
 		memcpy(&ck, data + off, sizeof(ck));
-		s = slot_from_cookie(fl, &ck,
-				     ps->proto == PROTO_ICMP ? FL_MAGIC_ICMP : FL_MAGIC_UDP_REQ,
-				     ps->proto);
+		s = slot_from_cookie(
+		    fl, &ck, ps->proto == PROTO_ICMP ? FL_MAGIC_ICMP : FL_MAGIC_UDP_REQ, ps->proto);
 		if (s)
 			probe_done(fl, s, errno_to_probe_error((int)ee->ee_errno, ps->proto), 0);
 	}

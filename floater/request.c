@@ -35,8 +35,8 @@ static int rp_int(struct rp *rp, const char *field, int64_t min, int64_t max, in
 	}
 	if (fjson_int(&rp->j, min, max, out) < 0) {
 		snprintf(rp->field, rp->fieldsz, "%s", field);
-		return err_set(rp->err, ERR_USAGE, "%s: %s (allowed %lld..%lld)", field,
-			       rp->j.why, (long long)min, (long long)max);
+		return err_set(rp->err, ERR_USAGE, "%s: %s (allowed %lld..%lld)", field, rp->j.why,
+			       (long long)min, (long long)max);
 	}
 	return 0;
 }
@@ -86,22 +86,26 @@ static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 	fjson_object_begin(&rp->j);
 	while ((rc = fjson_member(&rp->j, key, sizeof(key))) == 1) {
 		if (!strcmp(key, WIRE_TARGET_IP)) {
-			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_IP, idx);
+			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_IP,
+				 idx);
 			if (fjson_peek(&rp->j) != FJ_STRING)
 				return rp_fail(rp, field, "expected a string");
 			if (fjson_string(&rp->j, ip, sizeof(ip), NULL) < 0 ||
 			    parse_ip(ip, &t->addr) < 0) {
 				rp->j.why = NULL;
-				return rp_fail(rp, field, "not an IP address literal (names are "
-							  "not resolved)");
+				return rp_fail(rp, field,
+					       "not an IP address literal (names are "
+					       "not resolved)");
 			}
 			have_ip = true;
 		} else if (!strcmp(key, WIRE_TARGET_PORT)) {
-			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_PORT, idx);
+			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_PORT,
+				 idx);
 			if (rp_int(rp, field, 1, 65535, &port) < 0)
 				return -1;
 		} else if (!strcmp(key, WIRE_TARGET_REF)) {
-			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_REF, idx);
+			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_REF,
+				 idx);
 			if (rp_int(rp, field, 0, WIRE_MAX_REF, &v) < 0)
 				return -1;
 			t->ref = v;
@@ -133,8 +137,7 @@ static int parse_targets(struct rp *rp, struct probe_request *req)
 	while ((rc = fjson_element(&rp->j)) == 1) {
 		if (req->ntargets == WIRE_MAX_TARGETS)
 			return rp_targets_limit(rp);
-		req->targets = xgrow(req->targets, &cap, req->ntargets + 1,
-				     sizeof(*req->targets));
+		req->targets = xgrow(req->targets, &cap, req->ntargets + 1, sizeof(*req->targets));
 		if (parse_target(rp, req->ntargets, &req->targets[req->ntargets]) < 0)
 			return -1;
 		req->ntargets++;
@@ -250,9 +253,11 @@ static int check_ports(struct rp *rp, const struct probe_request *req)
 		return 0;
 	for (size_t i = 0; i < req->ntargets; i++) {
 		if (!port_allowed(rp->pol, sockaddr_port(&req->targets[i].addr))) {
-			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_PORT, i);
-			return rp_fail(rp, field, "not a floater port (TCP/UDP probes go only to "
-						  "the floater port or --allow-port ones)");
+			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_PORT,
+				 i);
+			return rp_fail(rp, field,
+				       "not a floater port (TCP/UDP probes go only to "
+				       "the floater port or --allow-port ones)");
 		}
 	}
 	return 0;
@@ -317,7 +322,7 @@ uint16_t sockaddr_port(const union sockaddr_any *a)
 void sockaddr_ntop(const union sockaddr_any *a, char *dst, size_t dstsz)
 {
 	const void *src = a->sa.sa_family == AF_INET6 ? (const void *)&a->v6.sin6_addr
-						       : (const void *)&a->v4.sin_addr;
+						      : (const void *)&a->v4.sin_addr;
 
 	if (!inet_ntop(a->sa.sa_family, src, dst, (socklen_t)dstsz))
 		str_copy(dst, dstsz, "?");

@@ -22,7 +22,7 @@ union sockaddr_any {
 
 struct probe_target {
 	union sockaddr_any addr; /* address and port (network order) */
-	int64_t ref;             /* -1 when the caller gave none */
+	int64_t ref;		 /* -1 when the caller gave none */
 };
 
 struct probe_request {

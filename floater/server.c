@@ -14,13 +14,13 @@
 
 #include "conn.h"
 
-#define CONN_HEAD_TIMEOUT_US (10 * 1000000LL)  /* first byte to complete request */
-#define CONN_IDLE_TIMEOUT_US (60 * 1000000LL)  /* keep-alive idle */
+#define CONN_HEAD_TIMEOUT_US  (10 * 1000000LL) /* first byte to complete request */
+#define CONN_IDLE_TIMEOUT_US  (60 * 1000000LL) /* keep-alive idle */
 #define CONN_STALL_TIMEOUT_US (60 * 1000000LL) /* streaming client not reading */
 #define CONN_DRAIN_TIMEOUT_US (2 * 1000000LL)
-#define CONN_IN_LIMIT (HTTP_MAX_HEAD + WIRE_MAX_BODY + 64 * 1024)
-#define CONN_READ_CHUNK 65536
-#define CONN_KEEP_BUF (64 * 1024)
+#define CONN_IN_LIMIT	      (HTTP_MAX_HEAD + WIRE_MAX_BODY + 64 * 1024)
+#define CONN_READ_CHUNK	      65536
+#define CONN_KEEP_BUF	      (64 * 1024)
 /* No further request is started, and nothing more read, while this much of the
  * connection's answers is unread (a client that pipelines and never reads). */
 #define CONN_OUT_HIGH (64 * 1024)
@@ -57,8 +57,8 @@ static bool peer_equal(const union sockaddr_any *a, const union sockaddr_any *b)
 static size_t peer_bucket(const struct floater *fl, const union sockaddr_any *a)
 {
 	const unsigned char *p = a->sa.sa_family == AF_INET6
-					 ? (const unsigned char *)&a->v6.sin6_addr
-					 : (const unsigned char *)&a->v4.sin_addr;
+				     ? (const unsigned char *)&a->v6.sin6_addr
+				     : (const unsigned char *)&a->v4.sin_addr;
 	size_t n = a->sa.sa_family == AF_INET6 ? 16 : 4;
 	uint32_t h = 2166136261u ^ fl->nonce;
 
@@ -73,8 +73,8 @@ static size_t peer_count(struct floater *fl, const union sockaddr_any *a)
 	size_t n = 0;
 
 	LIST_FOREACH(c, &fl->peers[peer_bucket(fl, a)], peer_link)
-		if (peer_equal(&c->peer, a))
-			n++;
+	if (peer_equal(&c->peer, a))
+		n++;
 	return n;
 }
 
@@ -325,8 +325,8 @@ static int conn_take_body(struct conn *c, size_t *used, const char **body, size_
 	rc = http_chunked_decode(ch, start, avail, WIRE_MAX_BODY, &status);
 	if (rc < 0) {
 		c->close_after = true;
-		conn_respond_error(c, status,
-				   status == 413 ? "body too large" : "malformed chunked body", NULL);
+		conn_respond_error(
+		    c, status, status == 413 ? "body too large" : "malformed chunked body", NULL);
 		return -1;
 	}
 	if (rc == 0) {
@@ -349,9 +349,9 @@ static int conn_take_body(struct conn *c, size_t *used, const char **body, size_
 static int conn_body_reserve(struct conn *c)
 {
 	struct floater *fl = c->fl;
-	size_t need = c->req.chunked ? WIRE_MAX_BODY
-				     : (size_t)(c->req.content_length > 0 ? c->req.content_length
-									  : 0);
+	size_t need = c->req.chunked
+			  ? WIRE_MAX_BODY
+			  : (size_t)(c->req.content_length > 0 ? c->req.content_length : 0);
 
 	if (need > FL_BODY_BUDGET - fl->body_bytes) {
 		c->close_after = true;
@@ -616,9 +616,9 @@ static int listen_one(struct floater *fl, struct listener *l, int family, const 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa.sa_family = (sa_family_t)family;
 	sa.v4.sin_port = htons(fl->cfg.port);
-	if (addr && inet_pton(family, addr,
-			      family == AF_INET ? (void *)&sa.v4.sin_addr
-						: (void *)&sa.v6.sin6_addr) != 1)
+	if (addr &&
+	    inet_pton(family, addr,
+		      family == AF_INET ? (void *)&sa.v4.sin_addr : (void *)&sa.v6.sin6_addr) != 1)
 		return err_set(err, ERR_USAGE, "--listen %s: not an IP address", addr);
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)

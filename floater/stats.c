@@ -51,7 +51,7 @@ uint32_t stats_p99(const struct rtt_stats *s)
 	if (!n)
 		return 0;
 	rank = (99 * n + 99) / 100; /* ceil(0.99 n), 1-based ascending */
-	k = n - rank + 1;           /* the same sample counted from the top */
+	k = n - rank + 1;	    /* the same sample counted from the top */
 	if (k > s->ntop)
 		k = s->ntop;
 	return s->top[k - 1];
@@ -61,8 +61,8 @@ enum probe_error stats_verdict(const struct rtt_stats *s)
 {
 	/* Most specific first: a path MTU or an active refusal explains a failure better
 	 * than silence does. */
-	static const enum probe_error order[] = {PROBE_MTU, PROBE_REFUSED, PROBE_RESET,
-						 PROBE_UNREACHABLE, PROBE_OTHER, PROBE_TIMEOUT};
+	static const enum probe_error order[] = {PROBE_MTU,	    PROBE_REFUSED, PROBE_RESET,
+						 PROBE_UNREACHABLE, PROBE_OTHER,   PROBE_TIMEOUT};
 
 	if (s->sent && s->received == s->sent)
 		return PROBE_OK;

@@ -21,16 +21,15 @@ struct check_job {
 
 void check_job_release(struct check_job *j);
 /* Resolves registered cluster names into j->clusters (loading each kubeconfig context). */
-int check_job_add_cluster(struct check_job *j, struct store *st, const char *name,
-			  unsigned roles, struct err *err);
+int check_job_add_cluster(struct check_job *j, struct store *st, const char *name, unsigned roles,
+			  struct err *err);
 /* The options recorded with a run (every field a resume needs to repeat it), JSON text. */
 char *check_job_options_json(const struct check_job *j);
 /* Runs the job, draws progress, prints the outcome; returns the exit code. */
 int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j);
 
 /* Prints the outcome of a run: tables and verdicts, or one JSON document (outcome.c). */
-int check_print_outcome(struct store *st, const struct run_result *res, bool json,
-			struct err *err);
+int check_print_outcome(struct store *st, const struct run_result *res, bool json, struct err *err);
 
 /* Progress drawing on stderr (progress.c). */
 struct progress;

@@ -22,8 +22,8 @@ void check_job_release(struct check_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-int check_job_add_cluster(struct check_job *j, struct store *st, const char *name,
-			  unsigned roles, struct err *err)
+int check_job_add_cluster(struct check_job *j, struct store *st, const char *name, unsigned roles,
+			  struct err *err)
 {
 	struct store_cluster *sc;
 	struct kube_target *t;

@@ -20,39 +20,39 @@ static struct {
 } args;
 
 static const struct cmd_opt check_opts[] = {
-	{OPT_STRING, 0, "src", "A[,B]", "source clusters (registered names)", &args.src, 0, 0, NULL},
-	{OPT_STRING, 0, "dst", "C[,D]",
-	 "destination clusters: every src node to every dst node and back", &args.dst, 0, 0, NULL},
-	{OPT_FLAG, 0, "mesh", NULL, "all registered clusters, all node pairs", &args.mesh, 0, 0, NULL},
-	{OPT_STRING, 0, "protocol", "LIST", "icmp,tcp,udp (default: config protocol)",
-	 &args.protocol, 0, 0, NULL},
-	{OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &args.family, 0, 0, NULL},
-	{OPT_STRING, 0, "network", "LIST",
-	 "pod, host, pod-host, host-pod (default: config mode, pod)", &args.network, 0, 0, NULL},
-	{OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count,
-	 WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
-	{OPT_STRING, 0, "timeout", "D", "per-probe timeout, 1ms..60s (default: cmdTimeout)",
-	 &args.timeout, 0, 0, NULL},
-	{OPT_STRING, 0, "interval", "D", "between the probes of a pair, 0..10s (default 20ms)",
-	 &args.interval, 0, 0, NULL},
-	{OPT_LONG, 0, "concurrency", "N",
-	 "probe requests in flight per cluster (default: maxNum)", &args.concurrency, 1, 1000,
-	 &args.concurrency_set},
-	{OPT_LONG, 0, "port", "P", "floater port (default: config port)", &args.port, 1, 65535,
-	 &args.port_set},
-	{OPT_LONG, 0, "size", "BYTES", "ICMP/UDP payload with DF set, for MTU checks",
-	 &args.size, WIRE_MIN_SIZE, WIRE_MAX_SIZE, &args.size_set},
-	{OPT_STRING, 0, "pod-wait", "D", "bound on waiting for floaters (default: podWaitTime)",
-	 &args.pod_wait, 0, 0, NULL},
-	{OPT_STRING, 0, "namespace", "NS", "where floaters run (default: config namespace)",
-	 &args.namespace, 0, 0, NULL},
-	{OPT_STRING, 0, "config", "FILE", "config file (default: ./config.json if present)",
-	 &args.config, 0, 0, NULL},
-	{OPT_FLAG, 0, "json", NULL, "print one JSON document instead of tables", &args.json, 0, 0, NULL},
-	{OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed for the next check",
-	 &args.keep, 0, 0, NULL},
-	{OPT_FLAG, 'q', "quiet", NULL, "no progress output", &args.quiet, 0, 0, NULL},
-	{OPT_END},
+    {OPT_STRING, 0, "src", "A[,B]", "source clusters (registered names)", &args.src, 0, 0, NULL},
+    {OPT_STRING, 0, "dst", "C[,D]",
+     "destination clusters: every src node to every dst node and back", &args.dst, 0, 0, NULL},
+    {OPT_FLAG, 0, "mesh", NULL, "all registered clusters, all node pairs", &args.mesh, 0, 0, NULL},
+    {OPT_STRING, 0, "protocol", "LIST", "icmp,tcp,udp (default: config protocol)", &args.protocol,
+     0, 0, NULL},
+    {OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &args.family, 0, 0, NULL},
+    {OPT_STRING, 0, "network", "LIST", "pod, host, pod-host, host-pod (default: config mode, pod)",
+     &args.network, 0, 0, NULL},
+    {OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count,
+     WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
+    {OPT_STRING, 0, "timeout", "D", "per-probe timeout, 1ms..60s (default: cmdTimeout)",
+     &args.timeout, 0, 0, NULL},
+    {OPT_STRING, 0, "interval", "D", "between the probes of a pair, 0..10s (default 20ms)",
+     &args.interval, 0, 0, NULL},
+    {OPT_LONG, 0, "concurrency", "N", "probe requests in flight per cluster (default: maxNum)",
+     &args.concurrency, 1, 1000, &args.concurrency_set},
+    {OPT_LONG, 0, "port", "P", "floater port (default: config port)", &args.port, 1, 65535,
+     &args.port_set},
+    {OPT_LONG, 0, "size", "BYTES", "ICMP/UDP payload with DF set, for MTU checks", &args.size,
+     WIRE_MIN_SIZE, WIRE_MAX_SIZE, &args.size_set},
+    {OPT_STRING, 0, "pod-wait", "D", "bound on waiting for floaters (default: podWaitTime)",
+     &args.pod_wait, 0, 0, NULL},
+    {OPT_STRING, 0, "namespace", "NS", "where floaters run (default: config namespace)",
+     &args.namespace, 0, 0, NULL},
+    {OPT_STRING, 0, "config", "FILE", "config file (default: ./config.json if present)",
+     &args.config, 0, 0, NULL},
+    {OPT_FLAG, 0, "json", NULL, "print one JSON document instead of tables", &args.json, 0, 0,
+     NULL},
+    {OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed for the next check", &args.keep,
+     0, 0, NULL},
+    {OPT_FLAG, 'q', "quiet", NULL, "no progress output", &args.quiet, 0, 0, NULL},
+    {OPT_END},
 };
 
 static int parse_families(const char *s, unsigned *out, struct err *err)
@@ -141,8 +141,8 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 		o->networks |= 1u << STORE_NET_HOST;
 	if (args.network && parse_networks(args.network, &o->networks, err) < 0)
 		return -1;
-	if (args.interval &&
-	    str_to_duration_ms(args.interval, WIRE_MAX_INTERVAL_MS, &interval, "--interval", err) < 0)
+	if (args.interval && str_to_duration_ms(args.interval, WIRE_MAX_INTERVAL_MS, &interval,
+						"--interval", err) < 0)
 		return -1;
 	o->count = args.count_set ? (int)args.count : 3;
 	o->interval_ms = interval;
@@ -286,14 +286,14 @@ out:
 }
 
 const struct cmd_entry cmd_check_entry = {
-	.name = "check",
-	.summary = "Check node pairs within and across clusters; store and print the run.",
-	.synopsis = "check --src A[,B] [--dst C[,D]] [OPTIONS]\n"
-		    "check --mesh [OPTIONS]",
-	.details = "Without --dst every ordered node pair inside each --src cluster is checked;\n"
-		   "with --dst every node of each src cluster against every node of each dst\n"
-		   "cluster, in both directions. Exit code 0 when every pair passed, 1 when some\n"
-		   "failed, 3 when a cluster API could not be used, 130 when interrupted.",
-	.opts = check_opts,
-	.exec = check_exec,
+    .name = "check",
+    .summary = "Check node pairs within and across clusters; store and print the run.",
+    .synopsis = "check --src A[,B] [--dst C[,D]] [OPTIONS]\n"
+		"check --mesh [OPTIONS]",
+    .details = "Without --dst every ordered node pair inside each --src cluster is checked;\n"
+	       "with --dst every node of each src cluster against every node of each dst\n"
+	       "cluster, in both directions. Exit code 0 when every pair passed, 1 when some\n"
+	       "failed, 3 when a cluster API could not be used, 130 when interrupted.",
+    .opts = check_opts,
+    .exec = check_exec,
 };

@@ -13,13 +13,13 @@ static struct {
 } args;
 
 static const struct cmd_opt clean_opts[] = {
-	{OPT_STRING, 'c', "cluster", "A[,B]", "only these clusters (default: all registered)",
-	 &args.cluster, 0, 0, NULL},
-	{OPT_STRING, 0, "namespace", "NS", "where floaters run (default: config namespace)",
-	 &args.namespace, 0, 0, NULL},
-	{OPT_STRING, 0, "wait", "D", "wait this long for the namespace to go (default 60s)",
-	 &args.wait, 0, 0, NULL},
-	{OPT_END},
+    {OPT_STRING, 'c', "cluster", "A[,B]", "only these clusters (default: all registered)",
+     &args.cluster, 0, 0, NULL},
+    {OPT_STRING, 0, "namespace", "NS", "where floaters run (default: config namespace)",
+     &args.namespace, 0, 0, NULL},
+    {OPT_STRING, 0, "wait", "D", "wait this long for the namespace to go (default 60s)", &args.wait,
+     0, 0, NULL},
+    {OPT_END},
 };
 
 static int collect_name(const struct store_cluster *c, void *arg)
@@ -49,7 +49,8 @@ static int clean_exec(struct cmd_ctx *ctx)
 	buf_init(&names, 0);
 	progress_bind(p, &ev);
 	if (cmd_load_config(&c, &err) < 0 ||
-	    (args.namespace && config_set(&c, "namespace", args.namespace, "--namespace", &err) < 0) ||
+	    (args.namespace &&
+	     config_set(&c, "namespace", args.namespace, "--namespace", &err) < 0) ||
 	    (args.wait && str_to_duration_ms(args.wait, 600000, &wait_ms, "--wait", &err) < 0))
 		goto fail;
 	st = cmd_open_store(ctx, &err);
@@ -85,11 +86,11 @@ out:
 }
 
 const struct cmd_entry cmd_clean_entry = {
-	.name = "clean",
-	.summary = "Remove floaters and everything else netctl created in the clusters.",
-	.synopsis = "clean [--cluster A[,B]] [--namespace NS] [--wait D]",
-	.details = "Deletes what carries the label app.kubernetes.io/managed-by=netctl\n"
-		   "(DaemonSets, the token Secret) and the namespace if netctl created it.",
-	.opts = clean_opts,
-	.exec = clean_exec,
+    .name = "clean",
+    .summary = "Remove floaters and everything else netctl created in the clusters.",
+    .synopsis = "clean [--cluster A[,B]] [--namespace NS] [--wait D]",
+    .details = "Deletes what carries the label app.kubernetes.io/managed-by=netctl\n"
+	       "(DaemonSets, the token Secret) and the namespace if netctl created it.",
+    .opts = clean_opts,
+    .exec = clean_exec,
 };

@@ -206,8 +206,8 @@ static void probe_cluster(const struct store_cluster *c, char *server, size_t se
 {
 	struct err err = ERR_INIT;
 	struct kube_target *t = kube_target_load(c->kubeconfig, c->context, &err);
-	struct kube_client_opts o = {.name = c->name, .connect_timeout_ms = 5000,
-				     .timeout_ms = 10000, .max_attempts = 2};
+	struct kube_client_opts o = {
+	    .name = c->name, .connect_timeout_ms = 5000, .timeout_ms = 10000, .max_attempts = 2};
 	struct kube_loop *loop = NULL;
 	struct kube_client *kc = NULL;
 	char version[64], *shown;
@@ -357,8 +357,8 @@ static const struct cmd_opt add_opts[] = {
 static const struct cmd_opt list_opts[] = {
     {OPT_FLAG, 0, "json", NULL, "print JSON instead of a table", &args.json, 0, 0, NULL},
     {OPT_FLAG, 0, "check", NULL,
-     "reach each API server: its version, or why not (exit 3 if one is unreachable)",
-     &args.check, 0, 0, NULL},
+     "reach each API server: its version, or why not (exit 3 if one is unreachable)", &args.check,
+     0, 0, NULL},
     {OPT_END},
 };
 

@@ -21,27 +21,28 @@ static struct {
 } args;
 
 static const struct cmd_opt resume_opts[] = {
-	{OPT_LONG, 0, "run", "ID", "the run to resume", &args.run, 1, INT64_MAX, &args.run_set},
-	{OPT_STRING, 0, "timeout", "D", "per-probe timeout (default: the run's)", &args.timeout, 0, 0, NULL},
-	{OPT_LONG, 0, "count", "K", "probes per pair and protocol (default: the run's)",
-	 &args.count, WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
-	{OPT_LONG, 0, "concurrency", "N",
-	 "probe requests in flight per cluster (default: the run's)", &args.concurrency, 1, 1000,
-	 &args.concurrency_set},
-	{OPT_STRING, 0, "pod-wait", "D", "bound on waiting for floaters (default: the run's)",
-	 &args.pod_wait, 0, 0, NULL},
-	{OPT_FLAG, 0, "json", NULL, "print one JSON document instead of tables", &args.json, 0, 0, NULL},
-	{OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed (default: as the run did)",
-	 &args.keep, 0, 0, NULL},
-	{OPT_FLAG, 'q', "quiet", NULL, "no progress output", &args.quiet, 0, 0, NULL},
-	{OPT_END},
+    {OPT_LONG, 0, "run", "ID", "the run to resume", &args.run, 1, INT64_MAX, &args.run_set},
+    {OPT_STRING, 0, "timeout", "D", "per-probe timeout (default: the run's)", &args.timeout, 0, 0,
+     NULL},
+    {OPT_LONG, 0, "count", "K", "probes per pair and protocol (default: the run's)", &args.count,
+     WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
+    {OPT_LONG, 0, "concurrency", "N", "probe requests in flight per cluster (default: the run's)",
+     &args.concurrency, 1, 1000, &args.concurrency_set},
+    {OPT_STRING, 0, "pod-wait", "D", "bound on waiting for floaters (default: the run's)",
+     &args.pod_wait, 0, 0, NULL},
+    {OPT_FLAG, 0, "json", NULL, "print one JSON document instead of tables", &args.json, 0, 0,
+     NULL},
+    {OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed (default: as the run did)",
+     &args.keep, 0, 0, NULL},
+    {OPT_FLAG, 'q', "quiet", NULL, "no progress output", &args.quiet, 0, 0, NULL},
+    {OPT_END},
 };
 
 /* What the chain already passed, per (src, dst, family, network): a protocol mask. */
 struct resume_filter {
 	struct idmap passed;
 	struct idmap root_nodes; /* node id -> 1 when seen by the plan, 0 otherwise */
-	struct idmap new_nodes;  /* nodes the original run did not have */
+	struct idmap new_nodes;	 /* nodes the original run did not have */
 };
 
 static int64_t pair_key(int64_t src, int64_t dst, unsigned family, unsigned net)
@@ -50,9 +51,8 @@ static int64_t pair_key(int64_t src, int64_t dst, unsigned family, unsigned net)
 	       (net & 7);
 }
 
-static unsigned resume_filter(void *arg, const struct plan_node *src,
-			      const struct plan_node *dst, unsigned family,
-			      enum plan_network net)
+static unsigned resume_filter(void *arg, const struct plan_node *src, const struct plan_node *dst,
+			      unsigned family, enum plan_network net)
 {
 	struct resume_filter *f = arg;
 	long passed;
@@ -77,7 +77,8 @@ static int collect_passed(const struct store_result_row *row, void *arg)
 	long mask = idmap_get(&f->passed, k);
 
 	if (row->r.error == PROBE_OK)
-		idmap_put(&f->passed, k, (uint32_t)((mask < 0 ? 0 : mask) | (1u << row->r.protocol)));
+		idmap_put(&f->passed, k,
+			  (uint32_t)((mask < 0 ? 0 : mask) | (1u << row->r.protocol)));
 	return 0;
 }
 
@@ -104,7 +105,7 @@ static int collect_gone(const struct store_run_node *n, void *arg)
 		return 0;
 	if (g->n++ < 5) /* five names of at most 2 x 253 bytes fit the 4 KiB: cannot fail */
 		(void)!buf_printf(&g->names, "%s%s/%s", g->names.len ? ", " : "", n->cluster_name,
-			   n->node.name);
+				  n->node.name);
 	return 0;
 }
 
@@ -117,10 +118,11 @@ static void note_gone(struct store *st, int64_t root, const struct resume_filter
 	if (store_run_nodes_foreach(st, root, collect_gone, &g, &err) < 0)
 		log_warn("%s", err.msg);
 	else if (g.n)
-		fprintf(stderr, "netctl: note: %zu node%s of run %lld %s gone (%s%s); %s pairs "
-			"were not probed again\n", g.n, g.n == 1 ? "" : "s", (long long)root,
-			g.n == 1 ? "is" : "are", g.names.data, g.n > 5 ? ", ..." : "",
-			g.n == 1 ? "its" : "their");
+		fprintf(stderr,
+			"netctl: note: %zu node%s of run %lld %s gone (%s%s); %s pairs "
+			"were not probed again\n",
+			g.n, g.n == 1 ? "" : "s", (long long)root, g.n == 1 ? "is" : "are",
+			g.names.data, g.n > 5 ? ", ..." : "", g.n == 1 ? "its" : "their");
 	buf_release(&g.names);
 }
 
@@ -147,7 +149,8 @@ static int clusters_from_run(struct check_job *j, struct store *st, const cJSON 
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, cl) {
+	cJSON_ArrayForEach(it, cl)
+	{
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
 		unsigned roles = 0;
 
@@ -217,7 +220,8 @@ static int job_from_run(struct check_job *j, struct store *st, const struct stor
 	cl = cJSON_GetObjectItemCaseSensitive(o, "clusters");
 	cp = cJSON_GetObjectItemCaseSensitive(o, "cluster_pairs");
 	if (!cJSON_IsArray(cl) || !cJSON_IsArray(cp)) {
-		err_set(err, ERR_STORE, "run %lld: recorded options lack clusters", (long long)r->id);
+		err_set(err, ERR_STORE, "run %lld: recorded options lack clusters",
+			(long long)r->id);
 		goto out;
 	}
 	if (clusters_from_run(j, st, cl, err) < 0) {
@@ -230,8 +234,7 @@ static int job_from_run(struct check_job *j, struct store *st, const struct stor
 		goto out;
 	}
 	j->cluster_pairs = xcalloc(j->n ? j->n * j->n : 1, sizeof(bool));
-	cJSON_ArrayForEach(it, cp)
-		j->cluster_pairs[i++] = cJSON_IsTrue(it);
+	cJSON_ArrayForEach(it, cp) j->cluster_pairs[i++] = cJSON_IsTrue(it);
 	j->o.protocols = r->protocols;
 	j->o.families = r->families;
 	j->o.networks = r->networks;
@@ -248,13 +251,12 @@ out:
 /* The durations given as flags, checked before anything is opened. */
 static int parse_durations(struct err *err)
 {
-	if (args.timeout &&
-	    str_to_duration_ms(args.timeout, WIRE_MAX_TIMEOUT_MS, &args.timeout_ms, "--timeout",
-			       err) < 0)
+	if (args.timeout && str_to_duration_ms(args.timeout, WIRE_MAX_TIMEOUT_MS, &args.timeout_ms,
+					       "--timeout", err) < 0)
 		return -1;
 	if (args.timeout && args.timeout_ms < WIRE_MIN_TIMEOUT_MS)
-		return err_set(err, ERR_USAGE, "--timeout: '%s' is shorter than %d ms", args.timeout,
-			       WIRE_MIN_TIMEOUT_MS);
+		return err_set(err, ERR_USAGE, "--timeout: '%s' is shorter than %d ms",
+			       args.timeout, WIRE_MIN_TIMEOUT_MS);
 	if (args.pod_wait &&
 	    str_to_duration_ms(args.pod_wait, 3600000, &args.pod_wait_ms, "--pod-wait", err) < 0)
 		return -1;
@@ -361,15 +363,15 @@ out:
 }
 
 const struct cmd_entry cmd_resume_entry = {
-	.name = "resume",
-	.summary = "Re-probe only what a run did not pass (a new run whose parent is ID).",
-	.synopsis = "resume --run ID [--count K] [--timeout D] [OPTIONS]",
-	.details = "Probes the pairs of run ID (and of its earlier resumes) that failed, were\n"
-		   "never probed (an interrupted run) or had no agent, with the run's options\n"
-		   "(namespace, image, port, timeouts, count, concurrency, pod wait, whether\n"
-		   "floaters stay); a flag overrides one of them.\n"
-		   "Nodes that joined since are not added; `netctl report --run NEW --merged`\n"
-		   "shows the whole picture.",
-	.opts = resume_opts,
-	.exec = resume_exec,
+    .name = "resume",
+    .summary = "Re-probe only what a run did not pass (a new run whose parent is ID).",
+    .synopsis = "resume --run ID [--count K] [--timeout D] [OPTIONS]",
+    .details = "Probes the pairs of run ID (and of its earlier resumes) that failed, were\n"
+	       "never probed (an interrupted run) or had no agent, with the run's options\n"
+	       "(namespace, image, port, timeouts, count, concurrency, pod wait, whether\n"
+	       "floaters stay); a flag overrides one of them.\n"
+	       "Nodes that joined since are not added; `netctl report --run NEW --merged`\n"
+	       "shows the whole picture.",
+    .opts = resume_opts,
+    .exec = resume_exec,
 };

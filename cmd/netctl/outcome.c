@@ -6,14 +6,13 @@
 #include "check.h"
 #include "report.h"
 
-int check_print_outcome(struct store *st, const struct run_result *res, bool json,
-			struct err *err)
+int check_print_outcome(struct store *st, const struct run_result *res, bool json, struct err *err)
 {
 	struct report_opts ro = {
-		.format = json ? REPORT_JSON : REPORT_TABLE,
-		.merged = true, /* a resumed run reads as the whole run */
-		.json_no_results = true, /* every result: netctl report --format json */
-		.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
+	    .format = json ? REPORT_JSON : REPORT_TABLE,
+	    .merged = true,	     /* a resumed run reads as the whole run */
+	    .json_no_results = true, /* every result: netctl report --format json */
+	    .color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 	};
 	char rollout[32], table[32], probe[32], store[32];
 

@@ -51,12 +51,14 @@ static void draw(struct progress *p, const struct run_progress *r)
 		bar[i] = i < fill ? '#' : '.';
 	bar[30] = '\0';
 	if (p->tty) {
-		fprintf(stderr, "\r\033[K[%s] %lld/%lld results %5.1f%%  %.0f/s  ETA %s  failed %lld",
-			bar, (long long)r->done, (long long)r->total, pct, rate, eta,
+		fprintf(stderr,
+			"\r\033[K[%s] %lld/%lld results %5.1f%%  %.0f/s  ETA %s  failed %lld", bar,
+			(long long)r->done, (long long)r->total, pct, rate, eta,
 			(long long)r->failed);
 		p->drawn = true;
 	} else {
-		fprintf(stderr, "netctl: progress %lld/%lld results (%.1f%%), %.0f/s, %lld failed\n",
+		fprintf(stderr,
+			"netctl: progress %lld/%lld results (%.1f%%), %.0f/s, %lld failed\n",
 			(long long)r->done, (long long)r->total, pct, rate, (long long)r->failed);
 	}
 	fflush(stderr);

@@ -22,7 +22,7 @@ enum err_code {
 	ERR_USAGE,    /* bad flag, bad config value, bad argument */
 	ERR_NOTFOUND, /* named thing does not exist */
 	ERR_EXISTS,   /* named thing already exists */
-	ERR_IO,       /* local file or socket error */
+	ERR_IO,	      /* local file or socket error */
 	ERR_STORE,    /* SQLite store error */
 	ERR_API,      /* cluster API unreachable or answered with an error */
 	ERR_AUTH,     /* cluster API refused our credentials (401/403) */
@@ -39,11 +39,17 @@ struct err {
 	char msg[512];
 };
 
-#define ERR_INIT {ERR_OK, {0}}
+#define ERR_INIT                                                                                   \
+	{                                                                                          \
+		ERR_OK,                                                                            \
+		{                                                                                  \
+			0                                                                          \
+		}                                                                                  \
+	}
 
 /* Sets code and message; always returns -1 so callers can `return err_set(...)`. */
 int err_set(struct err *err, enum err_code code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Prepends "prefix: " to an existing message (keeps the code). Returns -1. */
 int err_prefix(struct err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void err_clear(struct err *err);
@@ -89,9 +95,9 @@ void buf_reset(struct buf *b);
 BUF_MUST_CHECK int buf_append(struct buf *b, const void *data, size_t n);
 BUF_MUST_CHECK int buf_puts(struct buf *b, const char *s);
 BUF_MUST_CHECK int buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 BUF_MUST_CHECK int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 /* Appends s (NULL: "") as a JSON string literal, quotes included. html: also escapes '<',
  * '>' and '&' so the text can sit inside a <script> element. -1 at the limit (buffer
  * unchanged). */
@@ -187,8 +193,8 @@ void log_redact_header(const char *line, char *dst, size_t dstsz);
 
 /* ---- time ------------------------------------------------------------------------------ */
 
-int64_t time_mono_us(void);   /* CLOCK_MONOTONIC */
-int64_t time_wall_ms(void);   /* CLOCK_REALTIME, Unix epoch ms */
+int64_t time_mono_us(void); /* CLOCK_MONOTONIC */
+int64_t time_wall_ms(void); /* CLOCK_REALTIME, Unix epoch ms */
 /* "2026-11-26T04:17:18Z" into dst (>= 21 bytes). */
 void time_format_iso(int64_t wall_ms, char *dst, size_t dstsz);
 /* Parses RFC 3339 UTC ("2026-11-26T04:17:18Z", fractional seconds allowed) to epoch ms. */
@@ -218,11 +224,11 @@ enum probe_error {
 	PROBE_REFUSED,
 	PROBE_UNREACHABLE,
 	PROBE_RESET,
-	PROBE_MTU,        /* message too long (DF set, path MTU smaller) */
-	PROBE_NO_AGENT,   /* no Ready floater on the source or target node */
+	PROBE_MTU,	  /* message too long (DF set, path MTU smaller) */
+	PROBE_NO_AGENT,	  /* no Ready floater on the source or target node */
 	PROBE_AGENT_LOST, /* the source floater died or its request failed mid-run */
 	PROBE_NOT_PROBED, /* planned but never sent (interrupted run) */
-	PROBE_LOSS,       /* some but not all probes answered */
+	PROBE_LOSS,	  /* some but not all probes answered */
 	PROBE_OTHER,
 	PROBE_ERROR_MAX
 };

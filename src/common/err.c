@@ -22,7 +22,9 @@ static void err_one_line(struct err *err)
 
 		if (*p == '\n' || *p == '\t' || *p == '\r')
 			n = (size_t)snprintf(esc, sizeof(esc), "\\%c",
-					     *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+					     *p == '\n'	  ? 'n'
+					     : *p == '\t' ? 't'
+							  : 'r');
 		else if (*p < 0x20 || *p == 0x7f)
 			n = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", *p);
 		else
@@ -84,19 +86,19 @@ void err_clear(struct err *err)
 const char *err_code_name(enum err_code code)
 {
 	static const char *const names[] = {
-		[ERR_OK] = "ok",
-		[ERR_USAGE] = "usage",
-		[ERR_NOTFOUND] = "not found",
-		[ERR_EXISTS] = "exists",
-		[ERR_IO] = "i/o",
-		[ERR_STORE] = "store",
-		[ERR_API] = "api",
-		[ERR_AUTH] = "auth",
-		[ERR_TLS] = "tls",
-		[ERR_TIMEOUT] = "timeout",
-		[ERR_PROTO] = "protocol",
-		[ERR_LIMIT] = "limit",
-		[ERR_INTERNAL] = "internal",
+	    [ERR_OK] = "ok",
+	    [ERR_USAGE] = "usage",
+	    [ERR_NOTFOUND] = "not found",
+	    [ERR_EXISTS] = "exists",
+	    [ERR_IO] = "i/o",
+	    [ERR_STORE] = "store",
+	    [ERR_API] = "api",
+	    [ERR_AUTH] = "auth",
+	    [ERR_TLS] = "tls",
+	    [ERR_TIMEOUT] = "timeout",
+	    [ERR_PROTO] = "protocol",
+	    [ERR_LIMIT] = "limit",
+	    [ERR_INTERNAL] = "internal",
 	};
 
 	if ((size_t)code >= ARRAY_SIZE(names) || !names[code])

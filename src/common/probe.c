@@ -3,17 +3,17 @@
 #include "common.h"
 
 static const char *const probe_error_names[PROBE_ERROR_MAX] = {
-	[PROBE_OK] = "ok",
-	[PROBE_TIMEOUT] = "timeout",
-	[PROBE_REFUSED] = "refused",
-	[PROBE_UNREACHABLE] = "unreachable",
-	[PROBE_RESET] = "reset",
-	[PROBE_MTU] = "message-too-long",
-	[PROBE_NO_AGENT] = "no-agent",
-	[PROBE_AGENT_LOST] = "agent-lost",
-	[PROBE_NOT_PROBED] = "not-probed",
-	[PROBE_LOSS] = "loss",
-	[PROBE_OTHER] = "error",
+    [PROBE_OK] = "ok",
+    [PROBE_TIMEOUT] = "timeout",
+    [PROBE_REFUSED] = "refused",
+    [PROBE_UNREACHABLE] = "unreachable",
+    [PROBE_RESET] = "reset",
+    [PROBE_MTU] = "message-too-long",
+    [PROBE_NO_AGENT] = "no-agent",
+    [PROBE_AGENT_LOST] = "agent-lost",
+    [PROBE_NOT_PROBED] = "not-probed",
+    [PROBE_LOSS] = "loss",
+    [PROBE_OTHER] = "error",
 };
 
 const char *const probe_protocol_names[PROTO_MAX] = {"icmp", "tcp", "udp"};

@@ -71,8 +71,8 @@ int str_to_duration_ms(const char *s, long max_ms, long *out, const char *what, 
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || v != v)
-		return err_set(err, ERR_USAGE, "%s: '%s' is not a duration (e.g. 10s, 500ms)",
-			       what, s);
+		return err_set(err, ERR_USAGE, "%s: '%s' is not a duration (e.g. 10s, 500ms)", what,
+			       s);
 	if (!*end || !strcmp(end, "s"))
 		mul = 1000.0;
 	else if (!strcmp(end, "ms"))

@@ -8,7 +8,7 @@
 
 struct table {
 	size_t ncols;
-	char **cells; /* rows x ncols, row 0 = headers */
+	char **cells;	       /* rows x ncols, row 0 = headers */
 	unsigned char *colors; /* enum text_color per cell */
 	size_t nrows, cap;
 	size_t *width;
@@ -17,7 +17,7 @@ struct table {
 };
 
 static const char *const ansi[] = {
-    [COLOR_NONE] = "",	       [COLOR_RED] = "\033[31m", [COLOR_GREEN] = "\033[32m",
+    [COLOR_NONE] = "",		 [COLOR_RED] = "\033[31m", [COLOR_GREEN] = "\033[32m",
     [COLOR_YELLOW] = "\033[33m", [COLOR_BOLD] = "\033[1m", [COLOR_DIM] = "\033[2m",
 };
 

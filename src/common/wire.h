@@ -5,8 +5,8 @@
 #ifndef NETCTL_WIRE_H
 #define NETCTL_WIRE_H
 
-#define WIRE_PATH_PROBE	 "/v1/probe"
-#define WIRE_PATH_INFO	 "/v1/info"
+#define WIRE_PATH_PROBE	  "/v1/probe"
+#define WIRE_PATH_INFO	  "/v1/info"
 #define WIRE_HEADER_TOKEN "X-Floater-Token"
 
 /* A JSON member name followed by its colon, for printf-style writers. */
@@ -47,21 +47,21 @@
 #define WIRE_ERR_FIELD "field"
 
 /* Limits: a request outside them is answered 400 (413 for the body size). */
-#define WIRE_MAX_BODY	       (1024 * 1024)
-#define WIRE_MAX_TARGETS       10000
-#define WIRE_MAX_ID	       128 /* bytes of "id" */
-#define WIRE_MAX_IP	       45  /* longest IP literal (INET6_ADDRSTRLEN - 1) */
-#define WIRE_MIN_COUNT	       1
-#define WIRE_MAX_COUNT	       1000
-#define WIRE_MIN_INTERVAL_MS   0
-#define WIRE_MAX_INTERVAL_MS   10000
-#define WIRE_MIN_TIMEOUT_MS    1
-#define WIRE_MAX_TIMEOUT_MS    60000
-#define WIRE_MIN_SIZE	       0
-#define WIRE_MAX_SIZE	       65000
-#define WIRE_MAX_REF	       ((long long)1 << 53) /* exact in a JSON double */
-#define WIRE_MAX_REQUESTS      4   /* probe requests a floater runs at once (429 beyond) */
-#define WIRE_MAX_LINE	       512 /* longest result or final line the floater writes */
+#define WIRE_MAX_BODY	     (1024 * 1024)
+#define WIRE_MAX_TARGETS     10000
+#define WIRE_MAX_ID	     128 /* bytes of "id" */
+#define WIRE_MAX_IP	     45	 /* longest IP literal (INET6_ADDRSTRLEN - 1) */
+#define WIRE_MIN_COUNT	     1
+#define WIRE_MAX_COUNT	     1000
+#define WIRE_MIN_INTERVAL_MS 0
+#define WIRE_MAX_INTERVAL_MS 10000
+#define WIRE_MIN_TIMEOUT_MS  1
+#define WIRE_MAX_TIMEOUT_MS  60000
+#define WIRE_MIN_SIZE	     0
+#define WIRE_MAX_SIZE	     65000
+#define WIRE_MAX_REF	     ((long long)1 << 53) /* exact in a JSON double */
+#define WIRE_MAX_REQUESTS    4	 /* probe requests a floater runs at once (429 beyond) */
+#define WIRE_MAX_LINE	     512 /* longest result or final line the floater writes */
 
 /* What the floater assumes for a member the request leaves out (targets is required;
  * a target's port defaults to the floater's own). */

@@ -226,8 +226,7 @@ static long field_max_ms(const struct field *f)
 	return f->max_ms ? f->max_ms : MAX_DURATION_MS;
 }
 
-static int parse_duration(const char *s, long max_ms, long *out, const char *what,
-			  struct err *err)
+static int parse_duration(const char *s, long max_ms, long *out, const char *what, struct err *err)
 {
 	long ms;
 

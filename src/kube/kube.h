@@ -39,12 +39,12 @@ size_t kube_loop_pending(const struct kube_loop *loop);
 struct kube_client;
 
 struct kube_client_opts {
-	const char *name;        /* cluster name used in messages; NULL: the context name */
+	const char *name;	 /* cluster name used in messages; NULL: the context name */
 	long connect_timeout_ms; /* TCP + TLS handshake; 0: 5000 */
-	long timeout_ms;         /* whole request, default for each call; 0: 30000 */
-	int max_attempts;        /* tries per request incl. the first; 0: 5 */
-	long retry_budget_ms;    /* no retry starts later than this after the first try; 0: 30000 */
-	int max_inflight;        /* async requests handed to libcurl at once; more wait their
+	long timeout_ms;	 /* whole request, default for each call; 0: 30000 */
+	int max_attempts;	 /* tries per request incl. the first; 0: 5 */
+	long retry_budget_ms;	 /* no retry starts later than this after the first try; 0: 30000 */
+	int max_inflight;	 /* async requests handed to libcurl at once; more wait their
 				  * turn (their timeouts start when they do); blocking calls
 				  * and list pages skip the queue; 0: 100 */
 };
@@ -69,7 +69,7 @@ struct kube_loop *kube_client_loop(const struct kube_client *c);
 enum kube_method { KUBE_GET = 0, KUBE_POST, KUBE_PUT, KUBE_PATCH, KUBE_DELETE };
 
 struct kube_response {
-	long status;      /* HTTP status; 0 when no response arrived */
+	long status;	  /* HTTP status; 0 when no response arrived */
 	const char *body; /* buffered body (NUL-terminated), "" when streamed or empty */
 	size_t body_len;
 	int http_version; /* 1 or 2 (HTTP/2 multiplexes every request over one connection) */
@@ -83,23 +83,22 @@ typedef int (*kube_data_fn)(void *arg, const char *data, size_t len);
 /* Called exactly once when the request finished: err is NULL on success (2xx) and names
  * the cluster otherwise. resp is valid only during the call. Not called after
  * kube_call_cancel() or kube_client_free(). */
-typedef void (*kube_done_fn)(void *arg, const struct kube_response *resp,
-			     const struct err *err);
+typedef void (*kube_done_fn)(void *arg, const struct kube_response *resp, const struct err *err);
 
 struct kube_request {
 	enum kube_method method;
-	const char *path;         /* "/api/v1/nodes?limit=500" (appended to the server URL) */
-	const char *body;         /* copied; NULL: none */
-	size_t body_len;          /* 0 with a body: strlen(body) */
-	const char *content_type; /* NULL: application/json when there is a body */
+	const char *path;	    /* "/api/v1/nodes?limit=500" (appended to the server URL) */
+	const char *body;	    /* copied; NULL: none */
+	size_t body_len;	    /* 0 with a body: strlen(body) */
+	const char *content_type;   /* NULL: application/json when there is a body */
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; copied */
-	long timeout_ms;            /* 0: the client's */
-	bool retry_post; /* POST and PATCH are retried (5xx, dropped connection) only when
-			  * the caller knows they are idempotent; 429 is always retried */
-	size_t max_body; /* cap on the buffered body or total streamed bytes; 0: 64 MiB */
-	size_t max_line; /* with on_line: longest accepted line; 0: 1 MiB */
-	long line_stall_ms; /* with on_line: a started line unfinished this long ends the call
-			     * (ERR_TIMEOUT); 0: only timeout_ms bounds it */
+	long timeout_ms;	    /* 0: the client's */
+	bool retry_post;      /* POST and PATCH are retried (5xx, dropped connection) only when
+			       * the caller knows they are idempotent; 429 is always retried */
+	size_t max_body;      /* cap on the buffered body or total streamed bytes; 0: 64 MiB */
+	size_t max_line;      /* with on_line: longest accepted line; 0: 1 MiB */
+	long line_stall_ms;   /* with on_line: a started line unfinished this long ends the call
+			       * (ERR_TIMEOUT); 0: only timeout_ms bounds it */
 	kube_data_fn on_data; /* stream the 2xx body raw ... */
 	kube_line_fn on_line; /* ... or split into lines (at most one of the two) */
 	kube_done_fn on_done;
@@ -150,7 +149,7 @@ typedef void (*kube_list_done_fn)(void *arg, size_t items, const struct err *err
 struct kube_list_opts {
 	const char *label_selector; /* NULL: all */
 	const char *field_selector; /* NULL: none */
-	long page_size;             /* 0: 500 */
+	long page_size;		    /* 0: 500 */
 	kube_item_fn on_item;
 	kube_list_done_fn on_done; /* async only */
 	void *arg;
@@ -171,7 +170,7 @@ struct kube_node {
 	char *internal_ipv6;
 	char **addresses; /* "TYPE=ADDRESS" for every status.addresses entry (NULL-terminated) */
 	char **pod_cidrs; /* spec.podCIDRs (or spec.podCIDR), NULL-terminated */
-	bool ready;       /* condition Ready=True */
+	bool ready;	  /* condition Ready=True */
 	bool unschedulable;
 };
 
@@ -190,10 +189,10 @@ int kube_node_list_add(struct kube_node_list *l, size_t *cap, const struct cJSON
 
 struct kube_pod {
 	char *name;
-	char *node;    /* spec.nodeName, NULL when unscheduled */
+	char *node;	   /* spec.nodeName, NULL when unscheduled */
 	char *wanted_node; /* unscheduled DaemonSet pod: the node its affinity names */
-	char *host_ip; /* status.hostIP */
-	char *ipv4;    /* from status.podIPs (or podIP) */
+	char *host_ip;	   /* status.hostIP */
+	char *ipv4;	   /* from status.podIPs (or podIP) */
 	char *ipv6;
 	char *network; /* label netctl.io/network: "pod" or "host" */
 	char *phase;   /* status.phase */
@@ -214,15 +213,16 @@ void kube_pod_list_release(struct kube_pod_list *l);
 int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *item,
 		      struct err *err);
 
-/* ---- what netctl deploys (the deploy/ templates, embedded) ------------------------------------- */
+/* ---- what netctl deploys (the deploy/ templates, embedded) -------------------------------------
+ */
 
-#define KUBE_FLOATER_NAME      "netctl-floater"
-#define KUBE_FLOATER_HOST_NAME "netctl-floater-host"
-#define KUBE_TOKEN_SECRET      "netctl-floater-token"
-#define KUBE_MANAGED_SELECTOR  "app.kubernetes.io/managed-by=netctl"
-#define KUBE_DEFAULT_NAMESPACE "kosmos-system"
+#define KUBE_FLOATER_NAME	      "netctl-floater"
+#define KUBE_FLOATER_HOST_NAME	      "netctl-floater-host"
+#define KUBE_TOKEN_SECRET	      "netctl-floater-token"
+#define KUBE_MANAGED_SELECTOR	      "app.kubernetes.io/managed-by=netctl"
+#define KUBE_DEFAULT_NAMESPACE	      "kosmos-system"
 #define KUBE_DEFAULT_IMAGE_REPOSITORY "ghcr.io/kosmos-io"
-#define KUBE_DEFAULT_PORT      8889
+#define KUBE_DEFAULT_PORT	      8889
 
 enum kube_network { KUBE_NET_POD = 1, KUBE_NET_HOST = 2 };
 
@@ -259,8 +259,8 @@ struct kube_apply_report {
 };
 
 /* Applies Namespace, token Secret and the DaemonSet(s) for the networks in mask. */
-int kube_floaters_apply(struct kube_client *c, const struct kube_deploy_vars *v,
-			unsigned networks, struct kube_apply_report *rep, struct err *err);
+int kube_floaters_apply(struct kube_client *c, const struct kube_deploy_vars *v, unsigned networks,
+			struct kube_apply_report *rep, struct err *err);
 
 /* ---- DaemonSet rollout ----------------------------------------------------------------- */
 
@@ -287,8 +287,8 @@ int kube_daemonset_status(struct kube_client *c, const char *ns, const char *nam
 /* Waits at most timeout_ms (podWaitTime) until every desired pod of DaemonSet ns/name is
  * ready. 0: all ready (desired > 0). -1: ERR_TIMEOUT with out->problems naming each node
  * without a ready floater and why (zero nodes: a timeout that says so), or another error. */
-int kube_daemonset_wait(struct kube_client *c, const char *ns, const char *name,
-			long timeout_ms, struct kube_rollout *out, struct err *err);
+int kube_daemonset_wait(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
+			struct kube_rollout *out, struct err *err);
 void kube_rollout_release(struct kube_rollout *r);
 
 /* One permission, as RBAC names it: "create" on pods/proxy in namespace NS. */
@@ -305,9 +305,9 @@ int kube_access_check(struct kube_client *c, const struct kube_access *a, bool *
 
 /* What kube_floaters_delete did with the namespace. */
 struct kube_clean {
-	bool ns_deleted;  /* netctl created it and nothing else was in it: deleted */
-	char kept[256];   /* else, if netctl created it: why it was left ("it holds
-			   * deployments/kosmos-operator"); empty when it was not netctl's */
+	bool ns_deleted; /* netctl created it and nothing else was in it: deleted */
+	char kept[256];	 /* else, if netctl created it: why it was left ("it holds
+			  * deployments/kosmos-operator"); empty when it was not netctl's */
 };
 
 /* Deletes every object netctl created in ns (label app.kubernetes.io/managed-by=netctl):
@@ -326,8 +326,8 @@ struct kube_proxy_request {
 	const char *ns, *pod;
 	int port;
 	enum kube_method method; /* KUBE_GET or KUBE_POST */
-	const char *path;        /* "/v1/probe" */
-	const char *body;        /* copied; NULL for GET */
+	const char *path;	 /* "/v1/probe" */
+	const char *body;	 /* copied; NULL for GET */
 	size_t body_len;
 	const char *const *headers; /* e.g. "X-Floater-Token: …" (redacted in logs) */
 	long timeout_ms;

@@ -18,10 +18,10 @@
 #include "kubeconfig.h"
 #include "ydoc.h"
 
-#define KC_FILE_LIMIT	(4u << 20) /* a kubeconfig is a few KiB; 4 MiB is generous */
-#define KC_PEM_LIMIT	(1u << 20)
-#define KC_FILES_LIMIT	64 /* entries in $KUBECONFIG */
-#define SA_DIR_DEFAULT	"/var/run/secrets/kubernetes.io/serviceaccount"
+#define KC_FILE_LIMIT  (4u << 20) /* a kubeconfig is a few KiB; 4 MiB is generous */
+#define KC_PEM_LIMIT   (1u << 20)
+#define KC_FILES_LIMIT 64 /* entries in $KUBECONFIG */
+#define SA_DIR_DEFAULT "/var/run/secrets/kubernetes.io/serviceaccount"
 
 /* ---- kubeconfig model: one file, then merged --------------------------------------- */
 

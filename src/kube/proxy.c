@@ -36,8 +36,8 @@ struct kube_call *kube_proxy_start(struct kube_client *c, const struct kube_prox
 			kube_client_name(c), r->pod);
 		return NULL;
 	}
-	path = xasprintf("/api/v1/namespaces/%s/pods/%s:%d/proxy%s", r->ns, r->pod, r->port,
-			 r->path);
+	path =
+	    xasprintf("/api/v1/namespaces/%s/pods/%s:%d/proxy%s", r->ns, r->pod, r->port, r->path);
 	q.method = r->method;
 	q.path = path;
 	q.body = r->body;

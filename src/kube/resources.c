@@ -19,7 +19,7 @@
 extern const struct embedded_file kube_deploy_files[];
 
 #define TEMPLATE_NODE_LIMIT 10000
-#define NS_GONE_WAIT_MS 60000L
+#define NS_GONE_WAIT_MS	    60000L
 
 const char *kube_apply_result_name(enum kube_apply_result r)
 {
@@ -46,7 +46,8 @@ static int vars_init(struct vars *out, const struct kube_deploy_vars *v, struct 
 	memset(out, 0, sizeof(*out));
 	if (port < 1 || port > 65535)
 		return err_set(err, ERR_USAGE, "floater port %d is not in 1..65535", port);
-	if (str_copy(out->ns, sizeof(out->ns), v->namespace ? v->namespace : KUBE_DEFAULT_NAMESPACE) ||
+	if (str_copy(out->ns, sizeof(out->ns),
+		     v->namespace ? v->namespace : KUBE_DEFAULT_NAMESPACE) ||
 	    str_copy(out->repo, sizeof(out->repo),
 		     v->image_repository ? v->image_repository : KUBE_DEFAULT_IMAGE_REPOSITORY) ||
 	    str_copy(out->version, sizeof(out->version), v->version ? v->version : NETCTL_VERSION))
@@ -67,12 +68,12 @@ static const char *var_value(const struct vars *v, const char *name, size_t len)
 		const char *name;
 		size_t off;
 	} table[] = {
-		{"NAMESPACE", offsetof(struct vars, ns)},
-		{"IMAGE_REPOSITORY", offsetof(struct vars, repo)},
-		{"VERSION", offsetof(struct vars, version)},
-		{"PORT", offsetof(struct vars, port)},
-		{"TOKEN", offsetof(struct vars, token)},
-		{"TOKEN_BASE64", offsetof(struct vars, token_b64)},
+	    {"NAMESPACE", offsetof(struct vars, ns)},
+	    {"IMAGE_REPOSITORY", offsetof(struct vars, repo)},
+	    {"VERSION", offsetof(struct vars, version)},
+	    {"PORT", offsetof(struct vars, port)},
+	    {"TOKEN", offsetof(struct vars, token)},
+	    {"TOKEN_BASE64", offsetof(struct vars, token_b64)},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
@@ -234,7 +235,7 @@ struct cJSON *kube_template_render(const char *name, const struct kube_deploy_va
 
 struct obj_ref {
 	char collection[512]; /* /api/v1/namespaces/NS/secrets */
-	char item[800];       /* collection/NAME */
+	char item[800];	      /* collection/NAME */
 	const char *kind, *name, *ns;
 };
 
@@ -282,8 +283,8 @@ static int obj_ref_init(struct obj_ref *r, const struct cJSON *obj, struct err *
 		if (!r->ns || !dns_name_ok(r->ns))
 			return err_set(err, ERR_INTERNAL, "%s %s needs a namespace", r->kind,
 				       r->name);
-		snprintf(r->collection, sizeof(r->collection), "%s/namespaces/%s/%s", prefix,
-			 r->ns, plural);
+		snprintf(r->collection, sizeof(r->collection), "%s/namespaces/%s/%s", prefix, r->ns,
+			 plural);
 	}
 	snprintf(r->item, sizeof(r->item), "%s/%s", r->collection, r->name);
 	return 0;
@@ -484,8 +485,8 @@ out:
 	return rc;
 }
 
-int kube_floaters_apply(struct kube_client *c, const struct kube_deploy_vars *dv,
-			unsigned networks, struct kube_apply_report *rep, struct err *err)
+int kube_floaters_apply(struct kube_client *c, const struct kube_deploy_vars *dv, unsigned networks,
+			struct kube_apply_report *rep, struct err *err)
 {
 	struct vars v;
 	int rc = -1;
@@ -573,7 +574,8 @@ static void node_parse(struct kube_node *n, const struct cJSON *item)
 		const char *type = NULL, *addr = NULL;
 		char *entry;
 
-		if (json_get_string(a, "type", &type, NULL) || json_get_string(a, "address", &addr, NULL))
+		if (json_get_string(a, "type", &type, NULL) ||
+		    json_get_string(a, "address", &addr, NULL))
 			continue;
 		entry = xasprintf("%s=%s", type, addr);
 		n->addresses = strv_push(n->addresses, entry);
@@ -720,9 +722,9 @@ static char *pod_why(const struct cJSON *item, const char *phase)
 static char *affinity_node(const struct cJSON *spec)
 {
 	const struct cJSON *na = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(spec, "affinity"), "nodeAffinity");
-	const struct cJSON *req = cJSON_GetObjectItemCaseSensitive(
-		na, "requiredDuringSchedulingIgnoredDuringExecution");
+	    cJSON_GetObjectItemCaseSensitive(spec, "affinity"), "nodeAffinity");
+	const struct cJSON *req =
+	    cJSON_GetObjectItemCaseSensitive(na, "requiredDuringSchedulingIgnoredDuringExecution");
 	const struct cJSON *term, *f;
 
 	cJSON_ArrayForEach(term, cJSON_GetObjectItemCaseSensitive(req, "nodeSelectorTerms"))
@@ -806,7 +808,8 @@ int kube_pods_list(struct kube_client *c, const char *ns, const char *label_sele
 	memset(out, 0, sizeof(*out));
 	if (!dns_name_ok(ns))
 		return err_set(err, ERR_USAGE, "namespace '%s' is not a valid name", ns);
-	o.label_selector = label_selector ? label_selector : "app.kubernetes.io/name=netctl-floater";
+	o.label_selector =
+	    label_selector ? label_selector : "app.kubernetes.io/name=netctl-floater";
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods", ns);
 	if (kube_list(c, path, &o, err) < 0) {
 		kube_pod_list_release(out);
@@ -860,14 +863,15 @@ int kube_daemonset_status(struct kube_client *c, const char *ns, const char *nam
 	json_get_long(st, "numberReady", 0, LONG_MAX, &s->ready, NULL);
 	json_get_long(st, "updatedNumberScheduled", 0, LONG_MAX, &s->updated, NULL);
 	sel = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ds, "spec"),
-						 "selector"),
-		"matchLabels");
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ds, "spec"),
+					     "selector"),
+	    "matchLabels");
 	cJSON_ArrayForEach(lbl, sel)
 	{
 		if (cJSON_IsString(lbl) && len < sizeof(s->selector))
-			len += (size_t)snprintf(s->selector + len, sizeof(s->selector) - len, "%s%s=%s",
-						len ? "," : "", lbl->string, lbl->valuestring);
+			len += (size_t)snprintf(s->selector + len, sizeof(s->selector) - len,
+						"%s%s=%s", len ? "," : "", lbl->string,
+						lbl->valuestring);
 	}
 	cJSON_Delete(ds);
 	return 0;
@@ -924,8 +928,8 @@ static int rollout_explain(struct kube_client *c, const char *ns, const struct k
 	return 0;
 }
 
-int kube_daemonset_wait(struct kube_client *c, const char *ns, const char *name,
-			long timeout_ms, struct kube_rollout *out, struct err *err)
+int kube_daemonset_wait(struct kube_client *c, const char *ns, const char *name, long timeout_ms,
+			struct kube_rollout *out, struct err *err)
 {
 	int64_t start = time_mono_us(), end = start + (int64_t)timeout_ms * 1000;
 	struct kube_ds_status s;
@@ -998,7 +1002,8 @@ static int delete_ours(struct kube_client *c, const char *item, bool foreground,
 	opts = cJSON_CreateObject();
 	cJSON_AddStringToObject(opts, "kind", "DeleteOptions");
 	cJSON_AddStringToObject(opts, "apiVersion", "v1");
-	cJSON_AddStringToObject(opts, "propagationPolicy", foreground ? "Foreground" : "Background");
+	cJSON_AddStringToObject(opts, "propagationPolicy",
+				foreground ? "Foreground" : "Background");
 	if (uid) {
 		pre = cJSON_AddObjectToObject(opts, "preconditions");
 		cJSON_AddStringToObject(pre, "uid", uid);
@@ -1018,17 +1023,17 @@ static const struct foreign_kind {
 	const char *prefix, *resource, *fields;
 	bool labelled; /* netctl's objects of this kind carry KUBE_MANAGED_SELECTOR */
 } FOREIGN_KINDS[] = {
-	{"/api/v1", "pods", NULL, true},
-	{"/apis/apps/v1", "deployments", NULL, false},
-	{"/apis/apps/v1", "statefulsets", NULL, false},
-	{"/apis/apps/v1", "daemonsets", NULL, true},
-	{"/apis/apps/v1", "replicasets", NULL, false},
-	{"/apis/batch/v1", "jobs", NULL, false},
-	{"/api/v1", "services", NULL, false},
-	{"/api/v1", "persistentvolumeclaims", NULL, false},
-	{"/api/v1", "configmaps", "metadata.name!=kube-root-ca.crt", false},
-	{"/api/v1", "secrets", "type!=kubernetes.io/service-account-token", true},
-	{"/api/v1", "serviceaccounts", "metadata.name!=default", true},
+    {"/api/v1", "pods", NULL, true},
+    {"/apis/apps/v1", "deployments", NULL, false},
+    {"/apis/apps/v1", "statefulsets", NULL, false},
+    {"/apis/apps/v1", "daemonsets", NULL, true},
+    {"/apis/apps/v1", "replicasets", NULL, false},
+    {"/apis/batch/v1", "jobs", NULL, false},
+    {"/api/v1", "services", NULL, false},
+    {"/api/v1", "persistentvolumeclaims", NULL, false},
+    {"/api/v1", "configmaps", "metadata.name!=kube-root-ca.crt", false},
+    {"/api/v1", "secrets", "type!=kubernetes.io/service-account-token", true},
+    {"/api/v1", "serviceaccounts", "metadata.name!=default", true},
 };
 
 /* 1 and a description in why if ns holds an object netctl did not make, 0 if not, -1 if
@@ -1042,17 +1047,18 @@ static int foreign_object(struct kube_client *c, const char *ns, char *why, size
 	for (size_t i = 0; i < ARRAY_SIZE(FOREIGN_KINDS) && !found; i++) {
 		const struct foreign_kind *k = &FOREIGN_KINDS[i];
 		char *fields = k->fields ? kube_escape(k->fields) : NULL;
-		char *path = xasprintf("%s/namespaces/%s/%s?limit=1%s%s%s%s", k->prefix, ns,
-				       k->resource, fields ? "&fieldSelector=" : "",
-				       fields ? fields : "", k->labelled ? "&labelSelector=" : "",
-				       k->labelled ? not_ours : "");
+		char *path =
+		    xasprintf("%s/namespaces/%s/%s?limit=1%s%s%s%s", k->prefix, ns, k->resource,
+			      fields ? "&fieldSelector=" : "", fields ? fields : "",
+			      k->labelled ? "&labelSelector=" : "", k->labelled ? not_ours : "");
 		struct cJSON *list = kube_get(c, path, err), *item;
 		const char *name = NULL;
 
 		free(path);
 		free(fields);
 		if (!list) {
-			snprintf(why, len, "its %s cannot be listed (%.180s)", k->resource, err->msg);
+			snprintf(why, len, "its %s cannot be listed (%.180s)", k->resource,
+				 err->msg);
 			err_clear(err);
 			found = -1;
 			break;
@@ -1074,9 +1080,10 @@ static int foreign_object(struct kube_client *c, const char *ns, char *why, size
 int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms,
 			 struct kube_clean *out, struct err *err)
 {
-	static const char *const items[][2] = {{"/apis/apps/v1", "daemonsets/" KUBE_FLOATER_NAME},
-					       {"/apis/apps/v1", "daemonsets/" KUBE_FLOATER_HOST_NAME},
-					       {"/api/v1", "secrets/" KUBE_TOKEN_SECRET}};
+	static const char *const items[][2] = {
+	    {"/apis/apps/v1", "daemonsets/" KUBE_FLOATER_NAME},
+	    {"/apis/apps/v1", "daemonsets/" KUBE_FLOATER_HOST_NAME},
+	    {"/api/v1", "secrets/" KUBE_TOKEN_SECRET}};
 	struct kube_clean local_out;
 	struct err local = ERR_INIT;
 	char path[512];
@@ -1132,8 +1139,8 @@ int kube_access_check(struct kube_client *c, const struct kube_access *a, bool *
 	*allowed = true;
 	cJSON_AddStringToObject(review, "apiVersion", "authorization.k8s.io/v1");
 	cJSON_AddStringToObject(review, "kind", "SelfSubjectAccessReview");
-	attrs = cJSON_AddObjectToObject(cJSON_AddObjectToObject(review, "spec"),
-					"resourceAttributes");
+	attrs =
+	    cJSON_AddObjectToObject(cJSON_AddObjectToObject(review, "spec"), "resourceAttributes");
 	cJSON_AddStringToObject(attrs, "verb", a->verb);
 	cJSON_AddStringToObject(attrs, "group", a->group ? a->group : "");
 	cJSON_AddStringToObject(attrs, "resource", a->resource);

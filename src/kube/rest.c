@@ -8,17 +8,17 @@
 
 #include "kube.h"
 
-#define DEFAULT_CONNECT_MS   5000L
-#define DEFAULT_TIMEOUT_MS   30000L
-#define DEFAULT_ATTEMPTS     5
-#define DEFAULT_BUDGET_MS    30000L
+#define DEFAULT_CONNECT_MS 5000L
+#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_ATTEMPTS   5
+#define DEFAULT_BUDGET_MS  30000L
 /* HTTP/2 servers allow at least 100 streams: one connection per cluster carries them all,
  * where more would open extra connections whose TLS handshakes race the connect timeout */
 #define DEFAULT_MAX_INFLIGHT 100
 #define DEFAULT_MAX_BODY     (64u << 20)
 #define DEFAULT_MAX_LINE     (1u << 20)
-#define BACKOFF_BASE_MS      200L
-#define BACKOFF_CAP_MS       5000L
+#define BACKOFF_BASE_MS	     200L
+#define BACKOFF_CAP_MS	     5000L
 #define RETRY_AFTER_CAP_MS   30000L
 #define ERROR_BODY_LIMIT     (64u << 10)
 
@@ -26,7 +26,7 @@ struct kube_loop {
 	CURLM *multi;
 	TAILQ_HEAD(kube_calls, kube_call) calls; /* every live call, oldest first */
 	size_t ncalls;
-	int busy;        /* > 0 inside curl_multi_perform (curl callbacks may run) */
+	int busy;	 /* > 0 inside curl_multi_perform (curl callbacks may run) */
 	bool need_sweep; /* a call was cancelled while busy */
 	uint64_t rng;
 };
@@ -36,9 +36,9 @@ struct kube_client {
 	struct kube_target *t; /* private deep copy */
 	struct kube_auth *auth;
 	char *name;
-	char *base_url;   /* server without trailing '/', host replaced by tls-server-name */
+	char *base_url; /* server without trailing '/', host replaced by tls-server-name */
 	char *server_shown, *base_shown; /* server and base_url for messages: no password */
-	struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO when tls-server-name is set */
+	struct curl_slist *connect_to;	 /* CURLOPT_CONNECT_TO when tls-server-name is set */
 	long connect_ms, timeout_ms, budget_ms;
 	int max_attempts;
 	int inflight, max_inflight; /* attempts handed to libcurl now, and the cap */
@@ -49,7 +49,7 @@ struct kube_call {
 	TAILQ_ENTRY(kube_call) link; /* loop->calls */
 	struct kube_loop *loop;
 	struct kube_client *client; /* NULL once the client is gone (call is cancelled) */
-	CURL *easy;                 /* NULL between attempts */
+	CURL *easy;		    /* NULL between attempts */
 	struct curl_slist *hdrs;
 	char *path, *url;
 	enum kube_method method;
@@ -66,14 +66,14 @@ struct kube_call {
 	kube_done_fn on_done;
 	void *arg;
 
-	struct buf resp;    /* buffered body (always for errors) */
-	struct buf line;    /* partial line of a streamed body */
-	size_t streamed;    /* streamed bytes of this call */
-	bool delivered;     /* the caller saw body bytes: never retried */
-	bool aborted;       /* a callback returned -1 */
-	bool too_big;       /* max_body or max_line exceeded */
-	bool line_too_long; /* ... max_line it was */
-	bool line_stalled;  /* a started line stayed unfinished for line_stall_ms */
+	struct buf resp;       /* buffered body (always for errors) */
+	struct buf line;       /* partial line of a streamed body */
+	size_t streamed;       /* streamed bytes of this call */
+	bool delivered;	       /* the caller saw body bytes: never retried */
+	bool aborted;	       /* a callback returned -1 */
+	bool too_big;	       /* max_body or max_line exceeded */
+	bool line_too_long;    /* ... max_line it was */
+	bool line_stalled;     /* a started line stayed unfinished for line_stall_ms */
 	int64_t line_since_us; /* when the unfinished line in `line` began (0: none) */
 	bool cancelled;
 	bool urgent; /* blocking calls and list pages: never wait behind the in-flight cap */
@@ -116,7 +116,8 @@ struct kube_loop *kube_loop_new(struct err *err)
 	/* Bounded connection pool: HTTP/2 multiplexes, HTTP/1.1 queues beyond this. */
 	curl_multi_setopt(loop->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
 	curl_multi_setopt(loop->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 256L);
-	loop->rng = (uint64_t)time_mono_us() ^ ((uint64_t)time_wall_ms() << 20) ^ 0x9e3779b97f4a7c15ull;
+	loop->rng =
+	    (uint64_t)time_mono_us() ^ ((uint64_t)time_wall_ms() << 20) ^ 0x9e3779b97f4a7c15ull;
 	return loop;
 }
 
@@ -143,8 +144,8 @@ size_t kube_loop_pending(const struct kube_loop *loop)
 	size_t n = 0;
 
 	TAILQ_FOREACH(c, &loop->calls, link)
-		if (!c->cancelled)
-			n++;
+	if (!c->cancelled)
+		n++;
 	return n;
 }
 
@@ -786,10 +787,11 @@ static bool call_evaluate(struct kube_call *call, CURLcode rc, struct err *err)
 	}
 	curl_easy_getinfo(call->easy, CURLINFO_RETRY_AFTER, &retry_after);
 	if (call->status == 429)
-		return retry_schedule(call, backoff_ms(call, (long)retry_after * 1000), c->budget_ms);
-	if ((call->status == 500 || call->status == 503 || call->status == 504) &&
-	    idempotent(call))
-		return retry_schedule(call, backoff_ms(call, (long)retry_after * 1000), c->budget_ms);
+		return retry_schedule(call, backoff_ms(call, (long)retry_after * 1000),
+				      c->budget_ms);
+	if ((call->status == 500 || call->status == 503 || call->status == 504) && idempotent(call))
+		return retry_schedule(call, backoff_ms(call, (long)retry_after * 1000),
+				      c->budget_ms);
 	return false;
 }
 
@@ -897,7 +899,8 @@ static void loop_end_stalled(struct kube_loop *loop)
 
 	for (call = TAILQ_FIRST(&loop->calls); call; call = next) {
 		next = TAILQ_NEXT(call, link);
-		if (call->cancelled || !call->easy || !call->line_stall_ms || !call->line_since_us ||
+		if (call->cancelled || !call->easy || !call->line_stall_ms ||
+		    !call->line_since_us ||
 		    now - call->line_since_us < call->line_stall_ms * 1000LL)
 			continue;
 		call->line_stalled = true;
@@ -964,8 +967,8 @@ int kube_loop_run(struct kube_loop *loop, long timeout_ms, struct err *err)
 
 	while ((n = kube_loop_step(loop, 100, err)) > 0) {
 		if (time_mono_us() > deadline)
-			return err_set(err, ERR_TIMEOUT, "%d API requests still running after %ld ms",
-				       n, timeout_ms);
+			return err_set(err, ERR_TIMEOUT,
+				       "%d API requests still running after %ld ms", n, timeout_ms);
 	}
 	return n < 0 ? -1 : 0;
 }
@@ -981,7 +984,8 @@ struct kube_call *kube_call_start(struct kube_client *c, const struct kube_reque
 		return NULL;
 	}
 	if (req->on_data && req->on_line) {
-		err_set(err, ERR_INTERNAL, "cluster %s: on_data and on_line are exclusive", c->name);
+		err_set(err, ERR_INTERNAL, "cluster %s: on_data and on_line are exclusive",
+			c->name);
 		return NULL;
 	}
 	call = xcalloc(1, sizeof(*call));
@@ -1047,8 +1051,8 @@ int kube_request_sync(struct kube_client *c, const struct kube_request *req, lon
 	struct kube_call *call;
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : c->timeout_ms;
 	/* the longest a request can take: each attempt's timeout plus the retry budget */
-	int64_t deadline = time_mono_us() +
-			   ((int64_t)timeout * c->max_attempts + c->budget_ms + 1000) * 1000;
+	int64_t deadline =
+	    time_mono_us() + ((int64_t)timeout * c->max_attempts + c->budget_ms + 1000) * 1000;
 
 	r.err.code = ERR_OK;
 	q.on_done = sync_done;
@@ -1067,8 +1071,8 @@ int kube_request_sync(struct kube_client *c, const struct kube_request *req, lon
 		}
 		if (!r.done && time_mono_us() > deadline) {
 			kube_call_cancel(call);
-			return err_set(err, ERR_TIMEOUT, "cluster %s: %s %s did not finish", c->name,
-				       method_names[req->method], req->path);
+			return err_set(err, ERR_TIMEOUT, "cluster %s: %s %s did not finish",
+				       c->name, method_names[req->method], req->path);
 		}
 	}
 	if (status)
@@ -1194,7 +1198,8 @@ static int list_page(struct list_state *s, struct err *err)
 	int rc = 0;
 
 	buf_init(&p, 0);
-	(void)!buf_printf(&p, "%s%climit=%ld", s->path, strchr(s->path, '?') ? '&' : '?', s->page_size);
+	(void)!buf_printf(&p, "%s%climit=%ld", s->path, strchr(s->path, '?') ? '&' : '?',
+			  s->page_size);
 	if (s->label_selector) {
 		e = kube_escape(s->label_selector);
 		(void)!buf_printf(&p, "&labelSelector=%s", e);
@@ -1232,8 +1237,8 @@ static int list_items(struct list_state *s, const struct cJSON *page, struct err
 	{
 		if (s->on_item && s->on_item(s->arg, it, err) < 0) {
 			if (err->code == ERR_OK)
-				err_set(err, ERR_INTERNAL, "cluster %s: list %s stopped", s->c->name,
-					s->path);
+				err_set(err, ERR_INTERNAL, "cluster %s: list %s stopped",
+					s->c->name, s->path);
 			return -1;
 		}
 		s->items++;

@@ -98,9 +98,8 @@ static int yload_attach(struct yload *l, struct ynode *n, const yaml_mark_t *m)
 	}
 	top = l->stack[l->depth - 1];
 	if (top->type == YNODE_MAP && top->n % 2 == 0 && n->type != YNODE_SCALAR)
-		return err_set(l->err, ERR_USAGE,
-			       "%s: line %zu: mapping key is not a string", l->what,
-			       (size_t)m->line + 1);
+		return err_set(l->err, ERR_USAGE, "%s: line %zu: mapping key is not a string",
+			       l->what, (size_t)m->line + 1);
 	ynode_add(top, n);
 	return 0;
 }
@@ -110,9 +109,8 @@ static int yload_push(struct yload *l, struct ynode *n, const yaml_mark_t *m)
 	if (yload_attach(l, n, m) < 0)
 		return -1;
 	if (l->depth == YDOC_DEPTH_LIMIT)
-		return err_set(l->err, ERR_LIMIT,
-			       "%s: line %zu: nested deeper than %d levels", l->what,
-			       (size_t)m->line + 1, YDOC_DEPTH_LIMIT);
+		return err_set(l->err, ERR_LIMIT, "%s: line %zu: nested deeper than %d levels",
+			       l->what, (size_t)m->line + 1, YDOC_DEPTH_LIMIT);
 	l->stack[l->depth++] = n;
 	return 0;
 }
@@ -128,8 +126,8 @@ static int yload_event(struct yload *l, yaml_event_t *ev)
 		return err_set(l->err, ERR_LIMIT, "%s: more than %d YAML nodes", l->what,
 			       YDOC_NODE_LIMIT);
 	if (d->n_anchored > YDOC_ANCHOR_LIMIT)
-		return err_set(l->err, ERR_LIMIT, "%s: more than %d YAML anchors",
-			       l->what, YDOC_ANCHOR_LIMIT);
+		return err_set(l->err, ERR_LIMIT, "%s: more than %d YAML anchors", l->what,
+			       YDOC_ANCHOR_LIMIT);
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		n = ydoc_node_new(d, YNODE_SCALAR, &ev->start_mark, ev->data.scalar.anchor);
@@ -175,9 +173,8 @@ int ydoc_parse(struct ydoc *doc, const char *text, size_t len, const char *what,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	while (rc == 0) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = err_set(err, ERR_USAGE,
-				     "%s: line %zu column %zu: invalid YAML: %s", what,
-				     (size_t)parser.problem_mark.line + 1,
+			rc = err_set(err, ERR_USAGE, "%s: line %zu column %zu: invalid YAML: %s",
+				     what, (size_t)parser.problem_mark.line + 1,
 				     (size_t)parser.problem_mark.column + 1,
 				     parser.problem ? parser.problem : "syntax error");
 			break;

@@ -87,9 +87,8 @@ size_t plan_nsources(const struct plan *p)
 /* Networks a sender serves, within the options. */
 static unsigned sender_networks(const struct plan *p, enum plan_sender sender)
 {
-	unsigned mine = sender == PLAN_SEND_POD
-				? (1u << PLAN_NET_POD) | (1u << PLAN_NET_POD_HOST)
-				: (1u << PLAN_NET_HOST) | (1u << PLAN_NET_HOST_POD);
+	unsigned mine = sender == PLAN_SEND_POD ? (1u << PLAN_NET_POD) | (1u << PLAN_NET_POD_HOST)
+						: (1u << PLAN_NET_HOST) | (1u << PLAN_NET_HOST_POD);
 
 	return mine & p->opts.networks;
 }
@@ -100,8 +99,7 @@ static bool net_targets_pod(enum plan_network net)
 }
 
 static unsigned pair_protocols(struct plan *p, const struct plan_node *src,
-			       const struct plan_node *dst, unsigned family,
-			       enum plan_network net)
+			       const struct plan_node *dst, unsigned family, enum plan_network net)
 {
 	if (!p->filter)
 		return p->opts.protocols;
@@ -235,8 +233,8 @@ size_t plan_source(struct plan *p, size_t s, const struct plan_shard **shards)
 		struct target_list *l = &p->groups[g];
 
 		for (size_t off = 0; off < l->n; off += p->opts.max_targets) {
-			size_t n = l->n - off < p->opts.max_targets ? l->n - off
-								    : p->opts.max_targets;
+			size_t n =
+			    l->n - off < p->opts.max_targets ? l->n - off : p->opts.max_targets;
 
 			add_shard(p, si, sender, g ? (unsigned)g : p->opts.protocols, g == 0,
 				  l->v + off, n);

@@ -15,18 +15,23 @@
 #include "common.h"
 
 /* Networks (same numbering as enum store_network). */
-enum plan_network { PLAN_NET_POD = 0, PLAN_NET_HOST, PLAN_NET_POD_HOST, PLAN_NET_HOST_POD,
-		    PLAN_NET_MAX };
+enum plan_network {
+	PLAN_NET_POD = 0,
+	PLAN_NET_HOST,
+	PLAN_NET_POD_HOST,
+	PLAN_NET_HOST_POD,
+	PLAN_NET_MAX
+};
 /* Which floater sends for a network: the pod-network floater (pod, pod-host) or the
  * host-network floater (host, host-pod). */
 enum plan_sender { PLAN_SEND_POD = 0, PLAN_SEND_HOST = 1 };
 
 struct plan_node {
-	int64_t id;       /* stable node id (store) */
+	int64_t id;	  /* stable node id (store) */
 	uint32_t cluster; /* index into the cluster array */
 	const char *name;
-	const char *pod_ip[2];  /* [0] IPv4, [1] IPv6 of the pod floater; NULL: none */
-	const char *host_ip[2]; /* [0] IPv4, [1] IPv6 of the node */
+	const char *pod_ip[2];	  /* [0] IPv4, [1] IPv6 of the pod floater; NULL: none */
+	const char *host_ip[2];	  /* [0] IPv4, [1] IPv6 of the node */
 	const char *pod_floater;  /* Ready pod-network floater pod name; NULL: none */
 	const char *host_floater; /* Ready host-network floater pod name; NULL: none */
 };
@@ -65,21 +70,21 @@ _Static_assert(PROTO_MAX <= 8, "a protocol mask no longer fits uint8_t");
 
 /* One destination of a probe request. */
 struct plan_target {
-	uint32_t dst;       /* index into nodes */
-	uint8_t family;     /* 4 or 6 */
-	uint8_t network;    /* enum plan_network */
-	uint8_t protocols;  /* mask of protocols to probe */
-	uint8_t error;      /* PROBE_OK: probe it; else a result decided without probing */
-	const char *ip;     /* target address (NULL when error != PROBE_OK) */
+	uint32_t dst;	   /* index into nodes */
+	uint8_t family;	   /* 4 or 6 */
+	uint8_t network;   /* enum plan_network */
+	uint8_t protocols; /* mask of protocols to probe */
+	uint8_t error;	   /* PROBE_OK: probe it; else a result decided without probing */
+	const char *ip;	   /* target address (NULL when error != PROBE_OK) */
 };
 
 /* The work of one source floater: its targets, grouped so that every request
  * carries one protocol mask and at most max_targets targets. */
 struct plan_shard {
-	uint32_t src;        /* index into nodes */
+	uint32_t src; /* index into nodes */
 	enum plan_sender sender;
-	unsigned protocols;  /* mask for the whole request */
-	bool decided;        /* every target carries its own error: record, do not probe */
+	unsigned protocols; /* mask for the whole request */
+	bool decided;	    /* every target carries its own error: record, do not probe */
 	const struct plan_target *targets;
 	size_t n;
 };

@@ -158,8 +158,10 @@ static void group_flush(struct fail_ctx *fc)
 		char *protos = str_join_bits(g->protos, probe_protocol_names, PROTO_MAX, ",");
 		char *fams = str_join_bits(g->fams, families, ARRAY_SIZE(families), ",");
 		char *nets = str_join_bits(g->nets, store_network_names, STORE_NET_MAX, ",");
-		const char *cells[] = {g->src_cluster, g->src_name, g->dst_cluster, g->dst_name,
-				       protos, fams, nets, probe_error_name(g->error), loss, rtt};
+		const char *cells[] = {
+		    g->src_cluster, g->src_name, g->dst_cluster, g->dst_name,
+		    protos,	    fams,	 nets,		 probe_error_name(g->error),
+		    loss,	    rtt};
 
 		snprintf(loss, sizeof(loss), "%.0f%%", loss_pct(g->sent, g->received));
 		fmt_rtt(g->rtt, rtt, sizeof(rtt));

@@ -14,11 +14,11 @@ static unsigned kube_networks(unsigned store_networks)
 {
 	unsigned k = 0;
 
-	if (store_networks & ((1u << STORE_NET_POD) | (1u << STORE_NET_POD_HOST) |
-			      (1u << STORE_NET_HOST_POD)))
+	if (store_networks &
+	    ((1u << STORE_NET_POD) | (1u << STORE_NET_POD_HOST) | (1u << STORE_NET_HOST_POD)))
 		k |= KUBE_NET_POD;
-	if (store_networks & ((1u << STORE_NET_HOST) | (1u << STORE_NET_POD_HOST) |
-			      (1u << STORE_NET_HOST_POD)))
+	if (store_networks &
+	    ((1u << STORE_NET_HOST) | (1u << STORE_NET_POD_HOST) | (1u << STORE_NET_HOST_POD)))
 		k |= KUBE_NET_HOST;
 	return k;
 }
@@ -30,10 +30,10 @@ int run_floaters_deploy(struct run_engine *e, struct err *err)
 	for (size_t c = 0; c < e->nclusters; c++) {
 		struct run_engine_cluster *ec = &e->clusters[c];
 		struct kube_deploy_vars v = {
-			.namespace = e->o.namespace,
-			.image_repository = e->o.image_repository,
-			.version = e->o.version,
-			.port = e->o.port,
+		    .namespace = e->o.namespace,
+		    .image_repository = e->o.image_repository,
+		    .version = e->o.version,
+		    .port = e->o.port,
 		};
 		struct kube_apply_report rep;
 
@@ -144,7 +144,9 @@ int run_floaters_wait(struct run_engine *e, volatile sig_atomic_t *stop, struct 
 
 int run_floaters_permitted(struct run_engine *e, struct err *err)
 {
-	struct kube_access a = {.verb = "create", .resource = "pods", .subresource = "proxy",
+	struct kube_access a = {.verb = "create",
+				.resource = "pods",
+				.subresource = "proxy",
 				.namespace = e->o.namespace};
 
 	for (size_t c = 0; c < e->nclusters; c++) {
@@ -153,10 +155,11 @@ int run_floaters_permitted(struct run_engine *e, struct err *err)
 		if (kube_access_check(e->clusters[c].client, &a, &allowed, err) < 0)
 			return err_prefix(err, "%s: checking permissions", e->clusters[c].in->name);
 		if (!allowed)
-			return err_set(err, ERR_AUTH,
-				       "cluster %s: this user may not create pods/proxy in namespace "
-				       "%s, which carries every probe request (see deploy/rbac.yaml)",
-				       e->clusters[c].in->name, e->o.namespace);
+			return err_set(
+			    err, ERR_AUTH,
+			    "cluster %s: this user may not create pods/proxy in namespace "
+			    "%s, which carries every probe request (see deploy/rbac.yaml)",
+			    e->clusters[c].in->name, e->o.namespace);
 	}
 	return 0;
 }

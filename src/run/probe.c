@@ -47,10 +47,10 @@ static void req_free(struct run_probe_req *r)
 /* The longest target in a request: {"ip":"<WIRE_MAX_IP>","port":65535,"ref":<size_t>}, and
  * its comma. A request of WIRE_MAX_TARGETS of them stays within the floater's body limit. */
 #define TARGET_MAX_BYTES                                                                           \
-	(sizeof("{" WIRE_KEY(WIRE_TARGET_IP) "\"\"," WIRE_KEY(WIRE_TARGET_PORT) "65535,"        \
-		WIRE_KEY(WIRE_TARGET_REF) "}") -                                                   \
+	(sizeof("{" WIRE_KEY(WIRE_TARGET_IP) "\"\"," WIRE_KEY(WIRE_TARGET_PORT) "65535," WIRE_KEY( \
+	     WIRE_TARGET_REF) "}") -                                                               \
 	 1 + WIRE_MAX_IP + 20 + 1)
-_Static_assert(WIRE_MAX_TARGETS * TARGET_MAX_BYTES + 1024 <= WIRE_MAX_BODY,
+_Static_assert(WIRE_MAX_TARGETS *TARGET_MAX_BYTES + 1024 <= WIRE_MAX_BODY,
 	       "a request of WIRE_MAX_TARGETS targets fits in WIRE_MAX_BODY");
 
 static bool ip_literal_ok(const char *ip)
@@ -67,15 +67,16 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 	bool first = true;
 
 	buf_init(&b, 0);
-	(void)!buf_printf(&b, "{" WIRE_KEY(WIRE_REQ_ID) "\"r%lld-n%u-a%d\"," WIRE_KEY(WIRE_REQ_TARGETS) "[",
-		   (long long)run_id, r->src, r->attempt);
+	(void)!buf_printf(
+	    &b, "{" WIRE_KEY(WIRE_REQ_ID) "\"r%lld-n%u-a%d\"," WIRE_KEY(WIRE_REQ_TARGETS) "[",
+	    (long long)run_id, r->src, r->attempt);
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->seen[i] == r->protocols)
 			continue;
 		(void)!buf_printf(&b,
-			   "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(WIRE_TARGET_PORT) "%d,"
-			   WIRE_KEY(WIRE_TARGET_REF) "%zu}",
-			   first ? "" : ",", r->targets[i].ip, o->port, i);
+				  "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(
+				      WIRE_TARGET_PORT) "%d," WIRE_KEY(WIRE_TARGET_REF) "%zu}",
+				  first ? "" : ",", r->targets[i].ip, o->port, i);
 		first = false;
 	}
 	(void)!buf_puts(&b, "]," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
@@ -86,10 +87,11 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 		(void)!buf_printf(&b, "%s\"%s\"", first ? "" : ",", probe_protocol_name(p));
 		first = false;
 	}
-	(void)!buf_printf(&b,
-		   "]," WIRE_KEY(WIRE_REQ_COUNT) "%d," WIRE_KEY(WIRE_REQ_INTERVAL_MS) "%ld,"
-		   WIRE_KEY(WIRE_REQ_TIMEOUT_MS) "%ld," WIRE_KEY(WIRE_REQ_SIZE) "%d}",
-		   o->count, o->interval_ms, o->timeout_ms, o->size);
+	(void)!buf_printf(
+	    &b,
+	    "]," WIRE_KEY(WIRE_REQ_COUNT) "%d," WIRE_KEY(WIRE_REQ_INTERVAL_MS) "%ld," WIRE_KEY(
+		WIRE_REQ_TIMEOUT_MS) "%ld," WIRE_KEY(WIRE_REQ_SIZE) "%d}",
+	    o->count, o->interval_ms, o->timeout_ms, o->size);
 	return buf_steal(&b);
 }
 
@@ -185,8 +187,7 @@ void run_probe_attempt_begin(struct run_probe_req *r)
 	r->finished = false;
 }
 
-int run_probe_line_accept(struct run_probe_req *r, const struct run_probe_line *l,
-			  struct err *err)
+int run_probe_line_accept(struct run_probe_req *r, const struct run_probe_line *l, struct err *err)
 {
 	const char *proto = probe_protocol_name(l->protocol);
 	unsigned bit = 1u << l->protocol;

@@ -268,13 +268,13 @@ static int64_t begin_run(struct run_engine *e, const struct run_cluster *cluster
 {
 	struct store_run_cluster *rc = xcalloc(n, sizeof(*rc));
 	struct store_run_spec spec = {
-		.parent_id = e->o.parent_id,
-		.options_json = options_json ? options_json : "{}",
-		.protocols = e->o.protocols,
-		.families = e->o.families,
-		.networks = e->o.networks,
-		.clusters = rc,
-		.n_clusters = n,
+	    .parent_id = e->o.parent_id,
+	    .options_json = options_json ? options_json : "{}",
+	    .protocols = e->o.protocols,
+	    .families = e->o.families,
+	    .networks = e->o.networks,
+	    .clusters = rc,
+	    .n_clusters = n,
 	};
 	int64_t id;
 
@@ -296,11 +296,11 @@ static uint64_t api_requests(const struct run_engine *e)
 	return n;
 }
 
-static int outside(const char *what, long v, long min, long max, const char *unit,
-		   struct err *err)
+static int outside(const char *what, long v, long min, long max, const char *unit, struct err *err)
 {
-	return err_set(err, ERR_USAGE, "%s: %ld%s is outside what a floater accepts (%ld%s .. %ld%s)",
-		       what, v, unit, min, unit, max, unit);
+	return err_set(err, ERR_USAGE,
+		       "%s: %ld%s is outside what a floater accepts (%ld%s .. %ld%s)", what, v,
+		       unit, min, unit, max, unit);
 }
 
 int run_options_check(const struct run_options *o, struct err *err)
@@ -320,8 +320,8 @@ int run_options_check(const struct run_options *o, struct err *err)
 	if (o->port < 1 || o->port > 65535)
 		return outside("port", o->port, 1, 65535, "", err);
 	if (o->max_targets > WIRE_MAX_TARGETS)
-		return outside("targets per request", (long)o->max_targets, 1, WIRE_MAX_TARGETS,
-			       "", err);
+		return outside("targets per request", (long)o->max_targets, 1, WIRE_MAX_TARGETS, "",
+			       err);
 	/* a floater takes these, but a request whose probes alone outlast the wait for it
 	 * would time out every time and leave its pairs agent-lost */
 	pair_ms = (long)o->count * o->interval_ms + 2 * o->timeout_ms;

@@ -16,30 +16,30 @@
 #include "store.h"
 
 struct run_cluster {
-	const char *name;                 /* registered name, used in messages */
-	int64_t cluster_id;               /* store id */
+	const char *name;		  /* registered name, used in messages */
+	int64_t cluster_id;		  /* store id */
 	const struct kube_target *target; /* resolved kubeconfig context */
-	unsigned roles;                   /* STORE_ROLE_* */
+	unsigned roles;			  /* STORE_ROLE_* */
 };
 
 struct run_options {
 	unsigned protocols; /* 1u << PROTO_* */
 	unsigned families;  /* STORE_FAMILY_* */
 	unsigned networks;  /* 1u << STORE_NET_* */
-	int count;          /* probes per pair and protocol */
+	int count;	    /* probes per pair and protocol */
 	long interval_ms;   /* between the probes of one pair */
 	long timeout_ms;    /* per probe */
-	int size;           /* ICMP/UDP payload bytes; > 0 sets DF (MTU check) */
-	int port;           /* floater port */
+	int size;	    /* ICMP/UDP payload bytes; > 0 sets DF (MTU check) */
+	int port;	    /* floater port */
 	int concurrency;    /* probe requests in flight per cluster */
 	long pod_wait_ms;   /* bound on the floater rollout wait */
 	const char *namespace;
 	const char *image_repository;
-	const char *version;  /* floater image tag; NULL: NETCTL_VERSION */
-	bool keep_floaters;   /* false: delete what was deployed when the run ends */
-	int64_t parent_id;    /* resume: the run this one continues (0: none) */
+	const char *version;	  /* floater image tag; NULL: NETCTL_VERSION */
+	bool keep_floaters;	  /* false: delete what was deployed when the run ends */
+	int64_t parent_id;	  /* resume: the run this one continues (0: none) */
 	const char *options_json; /* recorded with the run */
-	size_t max_targets;   /* per request; 0: WIRE_MAX_TARGETS */
+	size_t max_targets;	  /* per request; 0: WIRE_MAX_TARGETS */
 };
 
 enum run_phase {
@@ -51,9 +51,9 @@ enum run_phase {
 };
 
 struct run_progress {
-	int64_t total;  /* result rows planned */
-	int64_t done;   /* result rows stored */
-	int64_t failed; /* of which failed */
+	int64_t total;	    /* result rows planned */
+	int64_t done;	    /* result rows stored */
+	int64_t failed;	    /* of which failed */
 	int64_t elapsed_ms; /* since probing started */
 	int64_t requests_in_flight;
 };
@@ -73,11 +73,11 @@ struct run_result {
 	enum store_run_status status;
 	int64_t total, done, failed;
 	int64_t nodes, nodes_without_floater;
-	uint64_t api_requests;  /* HTTP requests to the API servers, retries included */
-	int64_t rollout_ms;     /* node list + deploy + wait */
-	int64_t table_ms;       /* floater pods listed, node table stored, plan built */
-	int64_t probe_ms;       /* dispatching until the last result */
-	int64_t store_ms;       /* time spent writing results and finishing the run */
+	uint64_t api_requests; /* HTTP requests to the API servers, retries included */
+	int64_t rollout_ms;    /* node list + deploy + wait */
+	int64_t table_ms;      /* floater pods listed, node table stored, plan built */
+	int64_t probe_ms;      /* dispatching until the last result */
+	int64_t store_ms;      /* time spent writing results and finishing the run */
 };
 
 /* 0 when every option is one a floater accepts (wire.h), else -1 and err (ERR_USAGE) names

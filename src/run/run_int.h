@@ -31,15 +31,15 @@ struct run_probe_req;
 struct run_engine_cluster {
 	const struct run_cluster *in;
 	struct kube_client *client;
-	char *token;         /* floater token (hex) from the Secret */
-	size_t first_node;   /* index of its first node in engine.nodes */
+	char *token;	   /* floater token (hex) from the Secret */
+	size_t first_node; /* index of its first node in engine.nodes */
 	size_t nnodes;
-	size_t cursor;       /* next plan source to dispatch */
-	size_t inflight;     /* probe requests in flight */
-	unsigned deployed;   /* KUBE_NET_* DaemonSets this run applied */
+	size_t cursor;		     /* next plan source to dispatch */
+	size_t inflight;	     /* probe requests in flight */
+	unsigned deployed;	     /* KUBE_NET_* DaemonSets this run applied */
 	struct kube_node_list nodes; /* listed before the run begins, sorted by name */
-	size_t nodes_not_ready;      /* of which the Ready condition is not True */
-	int64_t unreachable_us;      /* since when its API server gives no answer (0: it does) */
+	size_t nodes_not_ready;	     /* of which the Ready condition is not True */
+	int64_t unreachable_us;	     /* since when its API server gives no answer (0: it does) */
 	bool answered;		     /* a probe request through it got an answer this run */
 };
 
@@ -121,10 +121,10 @@ struct run_probe_req {
 
 /* One line of a floater's answer (wire.h). */
 struct run_probe_line {
-	bool done; /* the final line; nothing else is set */
+	bool done;  /* the final line; nothing else is set */
 	size_t ref; /* index into the request's targets */
 	enum probe_protocol protocol;
-	enum probe_error error; /* PROBE_OTHER for a name this netctl does not know */
+	enum probe_error error;	  /* PROBE_OTHER for a name this netctl does not know */
 	char ip[WIRE_MAX_IP + 1]; /* the target as the floater parsed it; "" when left out */
 	uint32_t sent, received;
 	uint32_t rtt_min_us, rtt_avg_us, rtt_max_us, rtt_p99_us;
@@ -150,8 +150,7 @@ void run_probe_attempt_begin(struct run_probe_req *r);
  * control API: a ref this attempt did not ask for, a protocol the request did not name, a
  * (ref, protocol) answered twice, an ip that is not the target's. So no line ever lands on
  * another pair, and an answer has at most one line per pair asked, plus the final line. */
-int run_probe_line_accept(struct run_probe_req *r, const struct run_probe_line *l,
-			  struct err *err);
+int run_probe_line_accept(struct run_probe_req *r, const struct run_probe_line *l, struct err *err);
 /* What a failed request is worth: one more immediate try (a timeout, a line stalled
  * unfinished, a 404, TLS errors, or a floater that finished its answer without every
  * result); tries with backoff while the API server is away (it cannot be reached, or cut

@@ -118,8 +118,9 @@ static int multi_prepare(struct store *st, struct err *err)
 	if (st->ins_results)
 		return 0;
 	buf_init(&b, 0);
-	(void)!buf_puts(&b, "INSERT INTO results (run_id, src_node, dst_node, protocol, family, network, "
-		     "error, sent, received, rtt_min, rtt_avg, rtt_max, rtt_p99) VALUES ");
+	(void)!buf_puts(
+	    &b, "INSERT INTO results (run_id, src_node, dst_node, protocol, family, network, "
+		"error, sent, received, rtt_min, rtt_avg, rtt_max, rtt_p99) VALUES ");
 	for (int i = 0; i < STORE_INSERT_ROWS; i++)
 		(void)!buf_printf(&b, "%s(?,?,?,?,?,?,?,?,?,?,?,?,?)", i ? "," : "");
 	rc = store_prepare_cached(st, &st->ins_results, b.data, err);

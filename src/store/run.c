@@ -21,7 +21,7 @@ int store_runs_reap(struct store *st, struct err *err)
 	/* Bounded per call: more than 256 dead runs at once is reaped over several opens. */
 	while (n < (int)ARRAY_SIZE(dead) && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (!store_owner_alive(sqlite3_column_int(s, 1), store_col_text(s, 2),
-				 sqlite3_column_int64(s, 3)))
+				       sqlite3_column_int64(s, 3)))
 			dead[n++] = sqlite3_column_int64(s, 0);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		store_fail(st, err, "find running runs");

@@ -63,7 +63,7 @@ enum store_network {
 /* "pod", "host", "pod-host", "host-pod", indexed by enum store_network. */
 extern const char *const store_network_names[STORE_NET_MAX];
 const char *store_network_name(enum store_network n);
-int store_network_parse(const char *name);	      /* -1 when unknown */
+int store_network_parse(const char *name); /* -1 when unknown */
 
 enum store_run_status {
 	STORE_RUN_RUNNING = 0,

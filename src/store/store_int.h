@@ -49,8 +49,8 @@ int store_migrate_db(sqlite3 *db, int version, struct err *err);
 
 struct store_owner {
 	long pid;
-	char boot[64];	/* /proc/sys/kernel/random/boot_id */
-	int64_t start;	/* process start time, clock ticks since boot (-1: unknown) */
+	char boot[64]; /* /proc/sys/kernel/random/boot_id */
+	int64_t start; /* process start time, clock ticks since boot (-1: unknown) */
 };
 
 /* This process. */

@@ -79,8 +79,9 @@ static char *node_floater_text(const struct vnode *n)
 {
 	if (n->node_not_ready)
 		return xasprintf("node %s is NotReady (%s)", n->label,
-				 n->floater == STORE_FLOATER_LOST ? "its floater was lost during the run"
-								  : "no Ready floater there");
+				 n->floater == STORE_FLOATER_LOST
+				     ? "its floater was lost during the run"
+				     : "no Ready floater there");
 	if (n->floater == STORE_FLOATER_LOST)
 		return xasprintf("floater on %s was lost during the run", n->label);
 	return xasprintf("floater missing on node %s (no Ready floater)", n->label);

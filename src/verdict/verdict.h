@@ -19,27 +19,27 @@ struct store;
 
 /* In the order verdicts are listed: bigger explanations first. */
 enum verdict_kind {
-	VERDICT_NODE_NOT_READY = 0,  /* a node was NotReady: no floater ran there */
-	VERDICT_FLOATER_MISSING,     /* no Ready floater on a node, or it died mid-run */
-	VERDICT_CLUSTER_DOWN,	     /* no pair within one cluster passes */
-	VERDICT_PARTITIONED,	     /* every cross pair of a cluster pair fails */
-	VERDICT_BAD_NODE,	     /* every pair of a node fails (as source and/or dest) */
-	VERDICT_NODE_CUT_OFF,	     /* every pair between a node and one cluster fails */
-	VERDICT_PROTOCOL_BLOCKED,    /* one protocol fails where the others pass */
-	VERDICT_IPV6_BROKEN,	     /* IPv6 fails where IPv4 passes */
-	VERDICT_MTU,		     /* message too long: path MTU below the probe size */
-	VERDICT_BAD_LINK,	     /* one node pair fails, both nodes otherwise fine */
-	VERDICT_MORE_LINKS,	     /* more bad links than listed (the cap) */
-	VERDICT_LOSSY_PATH,	     /* packets lost, but not all of them */
-	VERDICT_NOT_PROBED,	     /* planned results never probed (interrupted run) */
-	VERDICT_NO_RESULTS,	     /* the run has no results at all */
-	VERDICT_HEALTHY,	     /* every result passed */
+	VERDICT_NODE_NOT_READY = 0, /* a node was NotReady: no floater ran there */
+	VERDICT_FLOATER_MISSING,    /* no Ready floater on a node, or it died mid-run */
+	VERDICT_CLUSTER_DOWN,	    /* no pair within one cluster passes */
+	VERDICT_PARTITIONED,	    /* every cross pair of a cluster pair fails */
+	VERDICT_BAD_NODE,	    /* every pair of a node fails (as source and/or dest) */
+	VERDICT_NODE_CUT_OFF,	    /* every pair between a node and one cluster fails */
+	VERDICT_PROTOCOL_BLOCKED,   /* one protocol fails where the others pass */
+	VERDICT_IPV6_BROKEN,	    /* IPv6 fails where IPv4 passes */
+	VERDICT_MTU,		    /* message too long: path MTU below the probe size */
+	VERDICT_BAD_LINK,	    /* one node pair fails, both nodes otherwise fine */
+	VERDICT_MORE_LINKS,	    /* more bad links than listed (the cap) */
+	VERDICT_LOSSY_PATH,	    /* packets lost, but not all of them */
+	VERDICT_NOT_PROBED,	    /* planned results never probed (interrupted run) */
+	VERDICT_NO_RESULTS,	    /* the run has no results at all */
+	VERDICT_HEALTHY,	    /* every result passed */
 	VERDICT_KIND_MAX
 };
 
-/* "node-not-ready", "floater-missing", "cluster-down", "partitioned", "bad-node", "protocol-blocked",
- * "ipv6-broken", "mtu", "bad-link", "more-links", "lossy-path", "not-probed", "no-results",
- * "healthy". */
+/* "node-not-ready", "floater-missing", "cluster-down", "partitioned", "bad-node",
+ * "protocol-blocked", "ipv6-broken", "mtu", "bad-link", "more-links", "lossy-path", "not-probed",
+ * "no-results", "healthy". */
 const char *verdict_kind_name(enum verdict_kind k);
 /* The same for people: "floater missing", "bad node", ... */
 const char *verdict_kind_title(enum verdict_kind k);

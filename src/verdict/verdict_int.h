@@ -22,7 +22,7 @@ struct vnode {
 	uint32_t ci;
 	enum store_floater_state floater;
 	bool node_not_ready; /* the run listed the Node NotReady */
-	int64_t rows; /* every result this node is an end of */
+	int64_t rows;	     /* every result this node is an end of */
 	struct vcnt role[2], proto[2][PROTO_MAX], fam[2][2];
 	int64_t peers[2], last_peer[2];
 	int64_t loss[2], loss_peers[2], last_loss_peer[2];

@@ -61,8 +61,7 @@ static void chunked_in_reads(const char *s, size_t size, const struct buf *whole
 	}
 	if (rc != whole_rc)
 		__builtin_trap();
-	if (rc == 1 && (ch.out != whole->len || memcmp(buf, buf_str(whole),
-						       ch.out) ||
+	if (rc == 1 && (ch.out != whole->len || memcmp(buf, buf_str(whole), ch.out) ||
 			fed - (len - ch.in) != whole_used))
 		__builtin_trap();
 	free(buf);
@@ -106,8 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		if (req.chunked) {
 			buf_init(&body, WIRE_MAX_BODY);
-			rc = http_parse_chunked(r + req.head_len, left - req.head_len, WIRE_MAX_BODY,
-						&body, &used, &status);
+			rc = http_parse_chunked(r + req.head_len, left - req.head_len,
+						WIRE_MAX_BODY, &body, &used, &status);
 			chunked_in_reads(r + req.head_len, left - req.head_len, &body, rc, used);
 			if (rc == 1)
 				parse_body(buf_str(&body), body.len);

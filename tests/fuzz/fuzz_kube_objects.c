@@ -19,8 +19,9 @@ static void ip_check(const char *ip)
 
 static void name_check(const char *name)
 {
-	if (!name || !*name || strlen(name) > 253 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
-								  "0123456789-.") != strlen(name))
+	if (!name || !*name || strlen(name) > 253 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			 "0123456789-.") != strlen(name))
 		__builtin_trap();
 }
 

@@ -65,20 +65,20 @@ static char *kubeconfig_write(const char *name, int port, const char *cluster_ex
 			      const char *user_block)
 {
 	char *path = xasprintf("%s/%s.kubeconfig", tmp, name);
-	char *text = xasprintf("apiVersion: v1\nkind: Config\ncurrent-context: %s\n"
-			       "clusters:\n- name: %s\n  cluster:\n    server: https://127.0.0.1:%d\n"
-			       "%s"
-			       "users:\n- name: u\n  user:\n%s"
-			       "contexts:\n- name: %s\n  context:\n    cluster: %s\n    user: u\n",
-			       name, name, port, cluster_extra, user_block, name, name);
+	char *text =
+	    xasprintf("apiVersion: v1\nkind: Config\ncurrent-context: %s\n"
+		      "clusters:\n- name: %s\n  cluster:\n    server: https://127.0.0.1:%d\n"
+		      "%s"
+		      "users:\n- name: u\n  user:\n%s"
+		      "contexts:\n- name: %s\n  context:\n    cluster: %s\n    user: u\n",
+		      name, name, port, cluster_extra, user_block, name, name);
 
 	spit(path, text);
 	free(text);
 	return path;
 }
 
-static struct kube_client *client_open(const char *kubeconfig, const char *name,
-				       long connect_ms)
+static struct kube_client *client_open(const char *kubeconfig, const char *name, long connect_ms)
 {
 	struct err err = ERR_INIT;
 	/* generous bounds: a busy 2-core machine (parallel builds, valgrind) is slow */
@@ -201,11 +201,12 @@ static void test_exec_plugin_cached(void **state)
 	char *user, *kc, *calls;
 	struct kube_client *c;
 
-	user = xasprintf("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
-			 "      command: %s/kubeconfig/plugin/exec-plugin.sh\n"
-			 "      args: [--token, \"%s\", --expiry-seconds, \"3600\", --counter, %s]\n"
-			 "      interactiveMode: Never\n",
-			 FIXTURES_DIR, token, counter);
+	user =
+	    xasprintf("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+		      "      command: %s/kubeconfig/plugin/exec-plugin.sh\n"
+		      "      args: [--token, \"%s\", --expiry-seconds, \"3600\", --counter, %s]\n"
+		      "      interactiveMode: Never\n",
+		      FIXTURES_DIR, token, counter);
 	unlink(counter);
 	kc = kubeconfig_write("exec", PORT_A, ca, user);
 	c = client_open(kc, "exec", 0);
@@ -399,8 +400,8 @@ static void test_restricted_user_forbidden(void **state)
 
 /* ---- resources ------------------------------------------------------------------------------ */
 
-static const char *ds_image(struct kube_client *c, const char *ns, const char *name,
-			    char *out, size_t outsz)
+static const char *ds_image(struct kube_client *c, const char *ns, const char *name, char *out,
+			    size_t outsz)
 {
 	char path[256];
 	struct err err = ERR_INIT;
@@ -412,12 +413,11 @@ static const char *ds_image(struct kube_client *c, const char *ns, const char *n
 	if (!ds)
 		fail_msg("%s", err.msg);
 	ctr = cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(
 		cJSON_GetObjectItem(
-			cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(ds, "spec"),
-								"template"),
-					    "spec"),
-			"containers"),
-		0);
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(ds, "spec"), "template"), "spec"),
+		"containers"),
+	    0);
 	json_get_string(ctr, "image", &img, NULL);
 	str_copy(out, outsz, img ? img : "");
 	cJSON_Delete(ds);
@@ -602,8 +602,8 @@ static void test_rollout_reports_each_node(void **state)
 			break;
 		usleep(250 * 1000);
 	}
-	assert_int_equal(kube_daemonset_wait(c, "netctl-rollout", "netctl-floater", 2000, &ro, &err),
-			 -1);
+	assert_int_equal(
+	    kube_daemonset_wait(c, "netctl-rollout", "netctl-floater", 2000, &ro, &err), -1);
 	assert_int_equal(err.code, ERR_TIMEOUT);
 	assert_int_equal(ro.nproblems, 2);
 	for (size_t i = 0; i < ro.nproblems; i++) {
@@ -618,9 +618,8 @@ static void test_rollout_reports_each_node(void **state)
 	assert_true(seen[0] && seen[1]);
 	assert_non_null(strstr(err.msg, "0 of 2 floaters ready"));
 	kube_rollout_release(&ro);
-	assert_int_equal(kube_delete(c, "/api/v1/nodes?labelSelector=netctl-test%3Drollout", NULL,
-				     &err),
-			 0);
+	assert_int_equal(
+	    kube_delete(c, "/api/v1/nodes?labelSelector=netctl-test%3Drollout", NULL, &err), 0);
 	assert_int_equal(kube_floaters_delete(c, "netctl-rollout", 0, NULL, &err), 0);
 	kube_client_free(c);
 }
@@ -667,11 +666,12 @@ static const struct kube_pod *pod_named(const struct kube_pod_list *l, const cha
 	return NULL;
 }
 
-#define POD_TMPL "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":" \
-			       "\"%s\",\"labels\":{\"netctl-test\":\"podlist\"," \
-			       "\"netctl.io/network\":\"%s\"}},\"spec\":{\"nodeName\":" \
-			       "\"list-node\",\"containers\":[{\"name\":\"floater\",\"image\":" \
-			       "\"x\"}]}}"
+#define POD_TMPL                                                                                   \
+	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"                          \
+	"\"%s\",\"labels\":{\"netctl-test\":\"podlist\","                                          \
+	"\"netctl.io/network\":\"%s\"}},\"spec\":{\"nodeName\":"                                   \
+	"\"list-node\",\"containers\":[{\"name\":\"floater\",\"image\":"                           \
+	"\"x\"}]}}"
 
 static void test_node_and_pod_fields(void **state)
 {
@@ -739,13 +739,15 @@ static void test_node_and_pod_fields(void **state)
 	assert_false(p->ready);
 	assert_null(p->ipv4);
 	assert_string_equal(p->network, "host");
-	assert_non_null(strstr(p->why, "Pending; floater: ImagePullBackOff (Back-off pulling image x)"));
+	assert_non_null(
+	    strstr(p->why, "Pending; floater: ImagePullBackOff (Back-off pulling image x)"));
 	assert_non_null(strstr(p->why, "Ready=False ContainersNotReady"));
 	kube_pod_list_release(&pl);
 
 	/* no kubelet confirms deletions: grace period 0 removes the pods at once */
-	assert_int_equal(kube_delete(c, "/api/v1/namespaces/default/pods?labelSelector="
-					"netctl-test%3Dpodlist&gracePeriodSeconds=0",
+	assert_int_equal(kube_delete(c,
+				     "/api/v1/namespaces/default/pods?labelSelector="
+				     "netctl-test%3Dpodlist&gracePeriodSeconds=0",
 				     NULL, &err),
 			 0);
 	assert_int_equal(kube_delete(c, "/api/v1/nodes/list-node", NULL, &err), 0);
@@ -797,8 +799,10 @@ static void test_pagination_over_520_nodes(void **state)
 	struct kube_client *c = admin('b');
 	struct creates cr = {0};
 	struct seen_nodes seen = {0};
-	struct kube_list_opts o = {.label_selector = "netctl-test=pagination", .page_size = 100,
-				   .on_item = page_item, .arg = &seen};
+	struct kube_list_opts o = {.label_selector = "netctl-test=pagination",
+				   .page_size = 100,
+				   .on_item = page_item,
+				   .arg = &seen};
 	struct kube_node_list nl;
 	struct err err = ERR_INIT;
 	uint64_t before;
@@ -811,8 +815,11 @@ static void test_pagination_over_520_nodes(void **state)
 				       "\"name\":\"page-node-%03d\",\"labels\":{\"netctl-test\":"
 				       "\"pagination\"}}}",
 				       i);
-		struct kube_request q = {.method = KUBE_POST, .path = "/api/v1/nodes", .body = body,
-					 .on_done = create_done, .arg = &cr};
+		struct kube_request q = {.method = KUBE_POST,
+					 .path = "/api/v1/nodes",
+					 .body = body,
+					 .on_done = create_done,
+					 .arg = &cr};
 
 		assert_non_null(kube_call_start(c, &q, &err));
 		free(body);
@@ -884,7 +891,8 @@ static void test_streaming_watch_lines(void **state)
 	struct lines l = {0};
 	struct kube_request q = {.method = KUBE_GET,
 				 .path = "/api/v1/namespaces?watch=1&timeoutSeconds=1",
-				 .on_line = watch_line, .arg = &l};
+				 .on_line = watch_line,
+				 .arg = &l};
 	struct err err = ERR_INIT;
 	int64_t t0 = time_mono_us();
 
@@ -909,7 +917,9 @@ static void test_line_longer_than_cap_fails(void **state)
 	struct done_flag d = {.err = ERR_INIT};
 	struct kube_request q = {.method = KUBE_GET,
 				 .path = "/api/v1/namespaces?watch=1&timeoutSeconds=1",
-				 .max_line = 64, .on_line = count_line, .on_done = flag_done,
+				 .max_line = 64,
+				 .on_line = count_line,
+				 .on_done = flag_done,
 				 .arg = &d};
 	struct err err = ERR_INIT;
 
@@ -926,10 +936,16 @@ static void test_proxy_to_missing_pod(void **state)
 	struct kube_client *c = admin('a');
 	struct done_flag d = {.err = ERR_INIT};
 	const char *const hdrs[] = {"X-Floater-Token: secret-value", NULL};
-	struct kube_proxy_request r = {.ns = "default", .pod = "no-such-floater", .port = 8889,
-				       .method = KUBE_POST, .path = "/v1/probe", .body = "{}",
-				       .headers = hdrs, .on_line = count_line,
-				       .on_done = flag_done, .arg = &d};
+	struct kube_proxy_request r = {.ns = "default",
+				       .pod = "no-such-floater",
+				       .port = 8889,
+				       .method = KUBE_POST,
+				       .path = "/v1/probe",
+				       .body = "{}",
+				       .headers = hdrs,
+				       .on_line = count_line,
+				       .on_done = flag_done,
+				       .arg = &d};
 	struct err err = ERR_INIT;
 
 	assert_non_null(kube_proxy_start(c, &r, &err));
@@ -964,8 +980,8 @@ static void test_two_clusters_one_loop(void **state)
 {
 	struct kube_client *a = admin('a'), *b = admin('b');
 	struct version_done v = {0};
-	struct kube_request q = {.method = KUBE_GET, .path = "/version", .on_done = version_done,
-				 .arg = &v};
+	struct kube_request q = {
+	    .method = KUBE_GET, .path = "/version", .on_done = version_done, .arg = &v};
 	struct err err = ERR_INIT;
 	struct cJSON *na, *nb;
 
@@ -983,8 +999,8 @@ static void test_two_clusters_one_loop(void **state)
 	assert_non_null(na);
 	assert_non_null(nb);
 	assert_string_not_equal(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(na, "metadata"), "uid")->valuestring,
-		cJSON_GetObjectItem(cJSON_GetObjectItem(nb, "metadata"), "uid")->valuestring);
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(na, "metadata"), "uid")->valuestring,
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(nb, "metadata"), "uid")->valuestring);
 	assert_int_equal(kube_client_requests(a), 2);
 	assert_int_equal(kube_client_requests(b), 2);
 	/* HTTP/2 to both; at most one new connection each (the loop may still hold one to
@@ -1038,29 +1054,29 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_client_cert),
-		cmocka_unit_test(test_bearer_token),
-		cmocka_unit_test(test_token_file_reread),
-		cmocka_unit_test(test_exec_plugin_cached),
-		cmocka_unit_test(test_exec_plugin_client_cert),
-		cmocka_unit_test(test_insecure_skip_verify),
-		cmocka_unit_test(test_wrong_ca_is_tls_error),
-		cmocka_unit_test(test_tls_server_name),
-		cmocka_unit_test(test_unreachable_refused),
-		cmocka_unit_test(test_unreachable_silent),
-		cmocka_unit_test(test_restricted_user_forbidden),
-		cmocka_unit_test(test_apply_twice_then_update),
-		cmocka_unit_test(test_rollout_no_nodes_times_out),
-		cmocka_unit_test(test_delete_leaves_nothing),
-		cmocka_unit_test(test_foreign_namespace_kept),
-		cmocka_unit_test(test_shared_namespace_kept),
-		cmocka_unit_test(test_rollout_reports_each_node),
-		cmocka_unit_test(test_node_and_pod_fields),
-		cmocka_unit_test(test_pagination_over_520_nodes),
-		cmocka_unit_test(test_streaming_watch_lines),
-		cmocka_unit_test(test_line_longer_than_cap_fails),
-		cmocka_unit_test(test_proxy_to_missing_pod),
-		cmocka_unit_test(test_two_clusters_one_loop),
+	    cmocka_unit_test(test_client_cert),
+	    cmocka_unit_test(test_bearer_token),
+	    cmocka_unit_test(test_token_file_reread),
+	    cmocka_unit_test(test_exec_plugin_cached),
+	    cmocka_unit_test(test_exec_plugin_client_cert),
+	    cmocka_unit_test(test_insecure_skip_verify),
+	    cmocka_unit_test(test_wrong_ca_is_tls_error),
+	    cmocka_unit_test(test_tls_server_name),
+	    cmocka_unit_test(test_unreachable_refused),
+	    cmocka_unit_test(test_unreachable_silent),
+	    cmocka_unit_test(test_restricted_user_forbidden),
+	    cmocka_unit_test(test_apply_twice_then_update),
+	    cmocka_unit_test(test_rollout_no_nodes_times_out),
+	    cmocka_unit_test(test_delete_leaves_nothing),
+	    cmocka_unit_test(test_foreign_namespace_kept),
+	    cmocka_unit_test(test_shared_namespace_kept),
+	    cmocka_unit_test(test_rollout_reports_each_node),
+	    cmocka_unit_test(test_node_and_pod_fields),
+	    cmocka_unit_test(test_pagination_over_520_nodes),
+	    cmocka_unit_test(test_streaming_watch_lines),
+	    cmocka_unit_test(test_line_longer_than_cap_fails),
+	    cmocka_unit_test(test_proxy_to_missing_pod),
+	    cmocka_unit_test(test_two_clusters_one_loop),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -147,9 +147,9 @@ void fx_sql(const char *path, const char *text)
 
 int fx_collect_rows(const struct store_result_row *row, void *ctx)
 {
-	(void)!buf_printf(ctx, "%s/%s>%s/%s %s %s %u;", row->src_cluster, row->src_name, row->dst_cluster,
-		   row->dst_name, probe_protocol_name(row->r.protocol),
-		   probe_error_name(row->r.error), row->r.rtt_avg_us);
+	(void)!buf_printf(ctx, "%s/%s>%s/%s %s %s %u;", row->src_cluster, row->src_name,
+			  row->dst_cluster, row->dst_name, probe_protocol_name(row->r.protocol),
+			  probe_error_name(row->r.error), row->r.rtt_avg_us);
 	return 0;
 }
 

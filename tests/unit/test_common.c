@@ -270,19 +270,19 @@ static void test_probe_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_limit_refuses_growth),
-		cmocka_unit_test(test_duration_parsing),
-		cmocka_unit_test(test_long_parsing_names_field),
-		cmocka_unit_test(test_split_list),
-		cmocka_unit_test(test_join_bits),
-		cmocka_unit_test(test_json_string),
-		cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_table_aligns_and_sanitises),
-		cmocka_unit_test(test_table_colors),
-		cmocka_unit_test(test_redact_header),
-		cmocka_unit_test(test_iso_time_round_trip),
-		cmocka_unit_test(test_probe_names),
-		cmocka_unit_test(test_error_is_one_line),
+	    cmocka_unit_test(test_buf_limit_refuses_growth),
+	    cmocka_unit_test(test_duration_parsing),
+	    cmocka_unit_test(test_long_parsing_names_field),
+	    cmocka_unit_test(test_split_list),
+	    cmocka_unit_test(test_join_bits),
+	    cmocka_unit_test(test_json_string),
+	    cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_table_aligns_and_sanitises),
+	    cmocka_unit_test(test_table_colors),
+	    cmocka_unit_test(test_redact_header),
+	    cmocka_unit_test(test_iso_time_round_trip),
+	    cmocka_unit_test(test_probe_names),
+	    cmocka_unit_test(test_error_is_one_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,8 +17,9 @@ static int head(const char *s, struct http_req *req)
 
 static void test_post_with_token(void **state)
 {
-	const char *s = "POST /v1/probe?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n"
-			"Authorization: Bearer other\r\nX-Floater-Token:  s3cret \r\n\r\n{\"targets\"}";
+	const char *s =
+	    "POST /v1/probe?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n"
+	    "Authorization: Bearer other\r\nX-Floater-Token:  s3cret \r\n\r\n{\"targets\"}";
 	struct http_req req;
 
 	assert_int_equal(head(s, &req), 1);
@@ -62,21 +63,21 @@ static void test_bad_requests(void **state)
 		const char *text;
 		int status;
 	} cases[] = {
-		{"GET /healthz\r\n\r\n", 400},
-		{"GET healthz HTTP/1.1\r\n\r\n", 400},
-		{"GET /a b HTTP/1.1\r\n\r\n", 400},
-		{"GET / HTTP/2.0\r\n\r\n", 400},
-		{"GET / HTTP/1.2\r\n\r\n", 505},
-		{"GET / HTTP/1.1\r\nNo colon\r\n\r\n", 400},
-		{"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400},
-		{"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", 400},
-		{"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400},
-		{"POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 400},
-		{"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
-		{"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
-		{"POST / HTTP/1.1\r\nExpect: magic\r\n\r\n", 417},
-		{"POST / HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n", 413},
-		{"GET / HTTP/1.1\r\nA: b\nC: d\r\n\r\n", 400},
+	    {"GET /healthz\r\n\r\n", 400},
+	    {"GET healthz HTTP/1.1\r\n\r\n", 400},
+	    {"GET /a b HTTP/1.1\r\n\r\n", 400},
+	    {"GET / HTTP/2.0\r\n\r\n", 400},
+	    {"GET / HTTP/1.2\r\n\r\n", 505},
+	    {"GET / HTTP/1.1\r\nNo colon\r\n\r\n", 400},
+	    {"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400},
+	    {"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", 400},
+	    {"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400},
+	    {"POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 400},
+	    {"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+	    {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+	    {"POST / HTTP/1.1\r\nExpect: magic\r\n\r\n", 417},
+	    {"POST / HTTP/1.1\r\nContent-Length: 99999999999999\r\n\r\n", 413},
+	    {"GET / HTTP/1.1\r\nA: b\nC: d\r\n\r\n", 400},
 	};
 	struct http_req req;
 
@@ -134,16 +135,14 @@ static void test_chunked_body(void **state)
 	/* Every proper prefix needs more bytes. */
 	for (size_t n = 0; n < strlen(s) - 4; n++)
 		assert_int_equal(http_parse_chunked(s, n, 1024, &body, &used, &status), 0);
-	assert_int_equal(http_parse_chunked("5\r\nhelloXX0\r\n\r\n", 15, 1024, &body, &used,
-					    &status),
-			 -1);
+	assert_int_equal(
+	    http_parse_chunked("5\r\nhelloXX0\r\n\r\n", 15, 1024, &body, &used, &status), -1);
 	assert_int_equal(status, 400);
 	assert_int_equal(http_parse_chunked("zz\r\n", 4, 1024, &body, &used, &status), -1);
 	assert_int_equal(http_parse_chunked("800\r\n", 5, 1024, &body, &used, &status), -1);
 	assert_int_equal(status, 413);
-	assert_int_equal(http_parse_chunked("0\r\nTrailer: x\r\n\r\n", 18, 1024, &body, &used,
-					    &status),
-			 -1);
+	assert_int_equal(
+	    http_parse_chunked("0\r\nTrailer: x\r\n\r\n", 18, 1024, &body, &used, &status), -1);
 	buf_release(&body);
 }
 
@@ -205,15 +204,15 @@ static void test_token_compare(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_post_with_token),
-		cmocka_unit_test(test_bearer_and_connection),
-		cmocka_unit_test(test_incomplete_needs_more),
-		cmocka_unit_test(test_bad_requests),
-		cmocka_unit_test(test_size_limits),
-		cmocka_unit_test(test_chunked_body),
-		cmocka_unit_test(test_chunked_incremental),
-		cmocka_unit_test(test_head_length_incremental),
-		cmocka_unit_test(test_token_compare),
+	    cmocka_unit_test(test_post_with_token),
+	    cmocka_unit_test(test_bearer_and_connection),
+	    cmocka_unit_test(test_incomplete_needs_more),
+	    cmocka_unit_test(test_bad_requests),
+	    cmocka_unit_test(test_size_limits),
+	    cmocka_unit_test(test_chunked_body),
+	    cmocka_unit_test(test_chunked_incremental),
+	    cmocka_unit_test(test_head_length_incremental),
+	    cmocka_unit_test(test_token_compare),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

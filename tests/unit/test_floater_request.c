@@ -26,8 +26,7 @@ static struct parsed parse(const char *body)
 	struct parsed p;
 
 	memset(&p, 0, sizeof(p));
-	p.rc = request_parse(body, strlen(body), &policy, &p.req, p.field, sizeof(p.field),
-			     &p.err);
+	p.rc = request_parse(body, strlen(body), &policy, &p.req, p.field, sizeof(p.field), &p.err);
 	return p;
 }
 
@@ -44,10 +43,11 @@ static void assert_rejected(const char *body, const char *field)
 
 static void test_full_request(void **state)
 {
-	struct parsed p = parse("{\"id\":\"r12-s3\",\"targets\":[{\"ip\":\"198.18.1.2\",\"port\":8889,"
-				"\"ref\":123},{\"ip\":\"fd00::2\",\"port\":9}],\"protocols\":"
-				"[\"udp\",\"icmp\"],\"count\":5,\"interval_ms\":20,"
-				"\"timeout_ms\":700,\"size\":1400}");
+	struct parsed p =
+	    parse("{\"id\":\"r12-s3\",\"targets\":[{\"ip\":\"198.18.1.2\",\"port\":8889,"
+		  "\"ref\":123},{\"ip\":\"fd00::2\",\"port\":9}],\"protocols\":"
+		  "[\"udp\",\"icmp\"],\"count\":5,\"interval_ms\":20,"
+		  "\"timeout_ms\":700,\"size\":1400}");
 	char ip[64];
 
 	assert_int_equal(p.rc, 0);
@@ -131,27 +131,27 @@ static void test_target_count_limit(void **state)
 static void test_wrong_types_and_ranges(void **state)
 {
 	static const char *const cases[][2] = {
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":\"3\"}", "count"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":0}", "count"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":1001}", "count"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":2.5}", "count"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"timeout_ms\":60001}", "timeout_ms"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"timeout_ms\":0}", "timeout_ms"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"interval_ms\":-1}", "interval_ms"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"size\":70000}", "size"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":99999999999999999999}", "count"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\",\"ref\":-1}]}", "targets[0].ref"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":0}]}", "targets[0].port"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":65536}]}", "targets[0].port"},
-		{"{\"targets\":{}}", "targets"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"protocols\":\"icmp\"}", "protocols"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"protocols\":[\"icmp\",\"sctp\"]}",
-		 "protocols[1]"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"protocols\":[\"tcp\",\"tcp\"]}",
-		 "protocols[1]"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"protocols\":[]}", "protocols"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"id\":7}", "id"},
-		{"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"id\":\"a\\\"b\"}", "id"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":\"3\"}", "count"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":0}", "count"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":1001}", "count"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":2.5}", "count"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"timeout_ms\":60001}", "timeout_ms"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"timeout_ms\":0}", "timeout_ms"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"interval_ms\":-1}", "interval_ms"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"size\":70000}", "size"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":99999999999999999999}", "count"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\",\"ref\":-1}]}", "targets[0].ref"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":0}]}", "targets[0].port"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":65536}]}", "targets[0].port"},
+	    {"{\"targets\":{}}", "targets"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"protocols\":\"icmp\"}", "protocols"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"protocols\":[\"icmp\",\"sctp\"]}",
+	     "protocols[1]"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"protocols\":[\"tcp\",\"tcp\"]}",
+	     "protocols[1]"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"protocols\":[]}", "protocols"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"id\":7}", "id"},
+	    {"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"id\":\"a\\\"b\"}", "id"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -162,9 +162,10 @@ static void test_ports_only_to_floaters(void **state)
 {
 	struct parsed p;
 
-	assert_rejected("{\"targets\":[{\"ip\":\"198.18.0.1\"},{\"ip\":\"198.18.0.2\",\"port\":22}],"
-			"\"protocols\":[\"tcp\"]}",
-			"targets[1].port");
+	assert_rejected(
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"},{\"ip\":\"198.18.0.2\",\"port\":22}],"
+	    "\"protocols\":[\"tcp\"]}",
+	    "targets[1].port");
 	/* ICMP has no port: any port given is irrelevant. */
 	p = parse("{\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":22}],\"protocols\":[\"icmp\"]}");
 	assert_int_equal(p.rc, 0);
@@ -178,23 +179,23 @@ static void test_ports_only_to_floaters(void **state)
 static void test_malformed_json(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"[]",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}]",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"},]}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}],}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}]} x",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}] \"count\":1}",
-		"{'targets':[]}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":01}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":tru}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":\"\\ud800\"}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":\"\xc3\x28\"}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":\"\xe0\x80\xaf\"}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":\"tab\there\"}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":\"\\x\"}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":-}",
-		"{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":1.}",
+	    "",
+	    "[]",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}]",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"},]}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}]} x",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}] \"count\":1}",
+	    "{'targets':[]}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"count\":01}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":tru}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":\"\\ud800\"}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":\"\xc3\x28\"}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":\"\xe0\x80\xaf\"}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":\"tab\there\"}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":\"\\x\"}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":-}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"x\":1.}",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -256,16 +257,16 @@ static void test_json_strings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_request),
-		cmocka_unit_test(test_defaults_and_unknown_fields),
-		cmocka_unit_test(test_dns_names_and_bad_ips_rejected),
-		cmocka_unit_test(test_target_count_limit),
-		cmocka_unit_test(test_wrong_types_and_ranges),
-		cmocka_unit_test(test_ports_only_to_floaters),
-		cmocka_unit_test(test_malformed_json),
-		cmocka_unit_test(test_nesting_bounded),
-		cmocka_unit_test(test_body_limit),
-		cmocka_unit_test(test_json_strings),
+	    cmocka_unit_test(test_full_request),
+	    cmocka_unit_test(test_defaults_and_unknown_fields),
+	    cmocka_unit_test(test_dns_names_and_bad_ips_rejected),
+	    cmocka_unit_test(test_target_count_limit),
+	    cmocka_unit_test(test_wrong_types_and_ranges),
+	    cmocka_unit_test(test_ports_only_to_floaters),
+	    cmocka_unit_test(test_malformed_json),
+	    cmocka_unit_test(test_nesting_bounded),
+	    cmocka_unit_test(test_body_limit),
+	    cmocka_unit_test(test_json_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

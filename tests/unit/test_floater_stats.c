@@ -129,10 +129,10 @@ static void test_error_classification(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_p99_matches_reference),
-		cmocka_unit_test(test_p99_known_values),
-		cmocka_unit_test(test_verdicts),
-		cmocka_unit_test(test_error_classification),
+	    cmocka_unit_test(test_p99_matches_reference),
+	    cmocka_unit_test(test_p99_known_values),
+	    cmocka_unit_test(test_verdicts),
+	    cmocka_unit_test(test_error_classification),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

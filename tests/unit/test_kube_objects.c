@@ -20,14 +20,14 @@ static cJSON *parse(const char *text)
 
 static void test_node_fields(void **state)
 {
-	cJSON *item = parse(
-	    "{\"metadata\":{\"name\":\"east-node-1\"},"
-	    "\"spec\":{\"podCIDRs\":[\"198.18.16.0/24\",\"fd00:10:1::/64\"]},"
-	    "\"status\":{\"addresses\":[{\"type\":\"Hostname\",\"address\":\"east-node-1\"},"
-	    "{\"type\":\"InternalIP\",\"address\":\"not-an-ip\"},"
-	    "{\"type\":\"InternalIP\",\"address\":\"198.18.0.11\"},"
-	    "{\"type\":\"InternalIP\",\"address\":\"fd00::b\"}],"
-	    "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+	cJSON *item =
+	    parse("{\"metadata\":{\"name\":\"east-node-1\"},"
+		  "\"spec\":{\"podCIDRs\":[\"198.18.16.0/24\",\"fd00:10:1::/64\"]},"
+		  "\"status\":{\"addresses\":[{\"type\":\"Hostname\",\"address\":\"east-node-1\"},"
+		  "{\"type\":\"InternalIP\",\"address\":\"not-an-ip\"},"
+		  "{\"type\":\"InternalIP\",\"address\":\"198.18.0.11\"},"
+		  "{\"type\":\"InternalIP\",\"address\":\"fd00::b\"}],"
+		  "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
 	struct kube_node_list l = {0};
 	struct err err = ERR_INIT;
 	size_t cap = 0;
@@ -80,13 +80,15 @@ static void test_bad_names_refused(void **state)
 
 static void test_pod_addresses_checked(void **state)
 {
-	cJSON *item = parse(
-	    "{\"metadata\":{\"name\":\"netctl-floater-7tfr5\","
-	    "\"labels\":{\"netctl.io/network\":\"pod\"}},"
-	    "\"spec\":{\"nodeName\":\"east-node-1\"},"
-	    "\"status\":{\"phase\":\"Running\",\"hostIP\":\"198.18.0.11; rm -rf /\","
-	    "\"podIPs\":[{\"ip\":\"198.18.16.300\"},{\"ip\":\"198.18.16.2\"},{\"ip\":\"fd00:10:1::2\"}],"
-	    "\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\",\"reason\":\"ContainersNotReady\"}]}}");
+	cJSON *item =
+	    parse("{\"metadata\":{\"name\":\"netctl-floater-7tfr5\","
+		  "\"labels\":{\"netctl.io/network\":\"pod\"}},"
+		  "\"spec\":{\"nodeName\":\"east-node-1\"},"
+		  "\"status\":{\"phase\":\"Running\",\"hostIP\":\"198.18.0.11; rm -rf /\","
+		  "\"podIPs\":[{\"ip\":\"198.18.16.300\"},{\"ip\":\"198.18.16.2\"},{\"ip\":\"fd00:"
+		  "10:1::2\"}],"
+		  "\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\",\"reason\":"
+		  "\"ContainersNotReady\"}]}}");
 	struct kube_pod_list l = {0};
 	struct err err = ERR_INIT;
 	size_t cap = 0;
@@ -114,7 +116,8 @@ static void test_template_types(void **state)
 	assert_non_null(d);
 	assert_string_equal(cJSON_GetObjectItem(d, "kind")->valuestring, "DaemonSet");
 	assert_string_equal(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(d, "metadata"), "namespace")->valuestring, "ns1");
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(d, "metadata"), "namespace")->valuestring,
+	    "ns1");
 	spec = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "spec"), "template"),
 				   "spec");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(spec, "hostNetwork")));

@@ -85,8 +85,9 @@ static int read_request(struct fake *f, int fd)
 	if (cl)
 		clen = strtol(cl + 17, NULL, 10);
 	for (long have = (long)(len - (size_t)(end + 4 - req)); have < clen;) {
-		ssize_t n = read(fd, req, sizeof(req) < (size_t)(clen - have) ? sizeof(req)
-									   : (size_t)(clen - have));
+		ssize_t n =
+		    read(fd, req,
+			 sizeof(req) < (size_t)(clen - have) ? sizeof(req) : (size_t)(clen - have));
 
 		if (n <= 0)
 			return -1;
@@ -113,7 +114,8 @@ static void write_all(int fd, const char *s)
 static void serve_conn(struct fake *f, int fd)
 {
 	while (!f->stop && read_request(f, fd) == 0) {
-		struct step st = {.parts = {"HTTP/1.1 599 Script Ended\r\nContent-Length: 0\r\n\r\n"}, 0};
+		struct step st = {
+		    .parts = {"HTTP/1.1 599 Script Ended\r\nContent-Length: 0\r\n\r\n"}, 0};
 
 		pthread_mutex_lock(&f->mu);
 		f->requests++;
@@ -200,13 +202,16 @@ static struct kube_client *client_for(struct fake *f, const struct kube_client_o
 	return c;
 }
 
-#define OK_JSON "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"
+#define OK_JSON                                                                                    \
+	"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "                    \
+	"11\r\n\r\n{\"ok\":true}"
 
 static void test_429_honours_retry_after(void **state)
 {
 	const struct step steps[] = {
-		{.parts = {"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"}},
-		{.parts = {OK_JSON}},
+	    {.parts =
+		 {"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"}},
+	    {.parts = {OK_JSON}},
 	};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client *c = client_for(f, NULL);
@@ -226,10 +231,10 @@ static void test_429_honours_retry_after(void **state)
 static void test_503_get_retried_post_not(void **state)
 {
 	const struct step steps[] = {
-		{.parts = {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"}},
-		{.parts = {"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"}},
-		{.parts = {OK_JSON}},
-		{.parts = {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"}},
+	    {.parts = {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"}},
+	    {.parts = {"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"}},
+	    {.parts = {OK_JSON}},
+	    {.parts = {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"}},
 	};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client *c = client_for(f, NULL);
@@ -252,7 +257,8 @@ static void test_503_get_retried_post_not(void **state)
 
 static void test_attempts_bounded(void **state)
 {
-	const struct step e500 = {.parts = {"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"}};
+	const struct step e500 = {
+	    .parts = {"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"}};
 	const struct step steps[] = {e500, e500, e500, e500, e500};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client_opts o = {.max_attempts = 3};
@@ -286,16 +292,22 @@ static void test_dropped_connection_retried_for_get(void **state)
 static void test_status_objects_mapped(void **state)
 {
 	const struct step steps[] = {
-		{.parts = {"HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\nContent-Length: 102\r\n\r\n"
-		  "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"AlreadyExists\",\"message\":"
-		  "\"secrets \\\"x\\\" already exists\"}"}},
-		{.parts = {"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: 186\r\n\r\n"
+	    {.parts = {"HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\nContent-Length: "
+		       "102\r\n\r\n"
+		       "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"AlreadyExists\","
+		       "\"message\":"
+		       "\"secrets \\\"x\\\" already exists\"}"}},
+	    {.parts =
+		 {"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: "
+		  "186\r\n\r\n"
 		  "{\"kind\":\"Status\",\"reason\":\"Forbidden\",\"message\":\"daemonsets.apps is "
-		  "forbidden: User \\\"x\\\" cannot create resource \\\"daemonsets\\\" in API group "
+		  "forbidden: User \\\"x\\\" cannot create resource \\\"daemonsets\\\" in API "
+		  "group "
 		  "\\\"apps\\\" in the namespace \\\"kosmos-system\\\"\"}"}},
-		{.parts = {"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 37\r\n\r\n"
-		  "<html>\n<b>upstream\tdown</b>\n</html>\n\n"}},
-		{.parts = {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"}},
+	    {.parts = {"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: "
+		       "37\r\n\r\n"
+		       "<html>\n<b>upstream\tdown</b>\n</html>\n\n"}},
+	    {.parts = {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"}},
 	};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client *c = client_for(f, NULL);
@@ -323,9 +335,9 @@ static void test_status_objects_mapped(void **state)
 static void test_body_cap(void **state)
 {
 	const struct step steps[] = {
-		{.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",
-		  "0123456789012345678901234567890123456789012345678901234567890123456789"
-		  "012345678901234567890123456789"}},
+	    {.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",
+		       "0123456789012345678901234567890123456789012345678901234567890123456789"
+		       "012345678901234567890123456789"}},
 	};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client *c = client_for(f, NULL);
@@ -368,17 +380,20 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 static void test_lines_split_across_chunks(void **state)
 {
 	const struct step steps[] = {
-		{.parts = {"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
-		  "Transfer-Encoding: chunked\r\n\r\n"
-		  "c\r\n{\"a\":1}\n{\"b\"\r\n",
-		  "a\r\n:2}\r\n{\"c\":\r\n", "3\r\n3}\n\r\n6\r\n{\"d\":4\r\n0\r\n\r\n"},
-		 .gap_ms = 30},
+	    {.parts = {"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+		       "Transfer-Encoding: chunked\r\n\r\n"
+		       "c\r\n{\"a\":1}\n{\"b\"\r\n",
+		       "a\r\n:2}\r\n{\"c\":\r\n", "3\r\n3}\n\r\n6\r\n{\"d\":4\r\n0\r\n\r\n"},
+	     .gap_ms = 30},
 	};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client *c = client_for(f, NULL);
 	struct got_lines g = {.err = ERR_INIT};
-	struct kube_request q = {.method = KUBE_GET, .path = "/stream", .on_line = on_line,
-				 .on_done = on_done, .arg = &g};
+	struct kube_request q = {.method = KUBE_GET,
+				 .path = "/stream",
+				 .on_line = on_line,
+				 .on_done = on_done,
+				 .arg = &g};
 	struct err err = ERR_INIT;
 
 	assert_non_null(kube_call_start(c, &q, &err));
@@ -399,14 +414,18 @@ static void test_lines_split_across_chunks(void **state)
 static void test_line_cap(void **state)
 {
 	const struct step steps[] = {
-		{.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 43\r\n\r\n",
-		  "short\nthis line is much longer than twenty\n"}},
+	    {.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 43\r\n\r\n",
+		       "short\nthis line is much longer than twenty\n"}},
 	};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client *c = client_for(f, NULL);
 	struct got_lines g = {.err = ERR_INIT};
-	struct kube_request q = {.method = KUBE_GET, .path = "/stream", .max_line = 20,
-				 .on_line = on_line, .on_done = on_done, .arg = &g};
+	struct kube_request q = {.method = KUBE_GET,
+				 .path = "/stream",
+				 .max_line = 20,
+				 .on_line = on_line,
+				 .on_done = on_done,
+				 .arg = &g};
 	struct err err = ERR_INIT;
 
 	assert_non_null(kube_call_start(c, &q, &err));
@@ -421,14 +440,18 @@ static void test_line_cap(void **state)
 static void test_line_stalled_midway_ends_the_call(void **state)
 {
 	const struct step steps[] = {
-		{.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n{\"a\":1}\n{\"b\"", ":2}\n"},
-		 .gap_ms = 3000},
+	    {.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n{\"a\":1}\n{\"b\"", ":2}\n"},
+	     .gap_ms = 3000},
 	};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client *c = client_for(f, NULL);
 	struct got_lines g = {.err = ERR_INIT};
-	struct kube_request q = {.method = KUBE_GET, .path = "/stream", .line_stall_ms = 300,
-				 .on_line = on_line, .on_done = on_done, .arg = &g};
+	struct kube_request q = {.method = KUBE_GET,
+				 .path = "/stream",
+				 .line_stall_ms = 300,
+				 .on_line = on_line,
+				 .on_done = on_done,
+				 .arg = &g};
 	struct err err = ERR_INIT;
 	int64_t t0 = time_mono_us();
 
@@ -447,14 +470,18 @@ static void test_line_stalled_midway_ends_the_call(void **state)
 static void test_pause_between_lines_is_no_stall(void **state)
 {
 	const struct step steps[] = {
-		{.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n{\"a\":1}\n", "{\"b\":2}\n"},
-		 .gap_ms = 700},
+	    {.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n{\"a\":1}\n", "{\"b\":2}\n"},
+	     .gap_ms = 700},
 	};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client *c = client_for(f, NULL);
 	struct got_lines g = {.err = ERR_INIT};
-	struct kube_request q = {.method = KUBE_GET, .path = "/stream", .line_stall_ms = 300,
-				 .on_line = on_line, .on_done = on_done, .arg = &g};
+	struct kube_request q = {.method = KUBE_GET,
+				 .path = "/stream",
+				 .line_stall_ms = 300,
+				 .on_line = on_line,
+				 .on_done = on_done,
+				 .arg = &g};
 	struct err err = ERR_INIT;
 
 	assert_non_null(kube_call_start(c, &q, &err));
@@ -470,13 +497,14 @@ static void test_pause_between_lines_is_no_stall(void **state)
 static void test_cancel_skips_callback(void **state)
 {
 	const struct step steps[] = {
-		{.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", "{\"ok\":true}"}, .gap_ms = 1500},
+	    {.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", "{\"ok\":true}"},
+	     .gap_ms = 1500},
 	};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client *c = client_for(f, NULL);
 	struct got_lines g = {.err = ERR_INIT};
-	struct kube_request q = {.method = KUBE_GET, .path = "/slow", .on_done = on_done,
-				 .arg = &g};
+	struct kube_request q = {
+	    .method = KUBE_GET, .path = "/slow", .on_done = on_done, .arg = &g};
 	struct err err = ERR_INIT;
 	struct kube_call *call = kube_call_start(c, &q, &err);
 	int64_t t0 = time_mono_us();
@@ -498,8 +526,8 @@ static void test_headers_sent_and_redacted(void **state)
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client *c = client_for(f, NULL);
 	const char *const hdrs[] = {"X-Floater-Token: floater-secret", NULL};
-	struct kube_request q = {.method = KUBE_POST, .path = "/v1/probe", .body = "{\"id\":1}",
-				 .headers = hdrs};
+	struct kube_request q = {
+	    .method = KUBE_POST, .path = "/v1/probe", .body = "{\"id\":1}", .headers = hdrs};
 	struct err err = ERR_INIT;
 	char tmpl[] = "/tmp/netctl-kube-rest-log.XXXXXX";
 	int logfd = mkstemp(tmpl), saved = dup(2);
@@ -540,8 +568,8 @@ static void test_proxy_url_used(void **state)
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	char proxy[64];
 	/* nothing listens on port 1: only the proxy can answer */
-	struct kube_target t = {.name = "via-proxy", .server = "http://127.0.0.1:1",
-				.proxy_url = proxy};
+	struct kube_target t = {
+	    .name = "via-proxy", .server = "http://127.0.0.1:1", .proxy_url = proxy};
 	struct err err = ERR_INIT;
 	struct kube_client *c;
 	struct cJSON *j;
@@ -628,14 +656,14 @@ static void order_done(void *arg, const struct kube_response *resp, const struct
 
 static void test_inflight_cap_keeps_order(void **state)
 {
-	const struct step steps[] = {{.parts = {N_JSON(1)}}, {.parts = {N_JSON(2)}},
-				     {.parts = {N_JSON(3)}}};
+	const struct step steps[] = {
+	    {.parts = {N_JSON(1)}}, {.parts = {N_JSON(2)}}, {.parts = {N_JSON(3)}}};
 	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
 	struct kube_client_opts o = {.max_inflight = 1};
 	struct kube_client *c = client_for(f, &o);
 	struct order ord = {{0}, 0};
-	struct kube_request q = {.method = KUBE_GET, .path = "/n", .on_done = order_done,
-				 .arg = &ord};
+	struct kube_request q = {
+	    .method = KUBE_GET, .path = "/n", .on_done = order_done, .arg = &ord};
 	struct err err = ERR_INIT;
 
 	for (int i = 0; i < 3; i++)
@@ -676,22 +704,22 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_429_honours_retry_after),
-		cmocka_unit_test(test_503_get_retried_post_not),
-		cmocka_unit_test(test_attempts_bounded),
-		cmocka_unit_test(test_dropped_connection_retried_for_get),
-		cmocka_unit_test(test_status_objects_mapped),
-		cmocka_unit_test(test_body_cap),
-		cmocka_unit_test(test_lines_split_across_chunks),
-		cmocka_unit_test(test_line_cap),
-		cmocka_unit_test(test_line_stalled_midway_ends_the_call),
-		cmocka_unit_test(test_pause_between_lines_is_no_stall),
-		cmocka_unit_test(test_cancel_skips_callback),
-		cmocka_unit_test(test_headers_sent_and_redacted),
-		cmocka_unit_test(test_proxy_url_used),
-		cmocka_unit_test(test_server_password_hidden),
-		cmocka_unit_test(test_inflight_cap_keeps_order),
-		cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_429_honours_retry_after),
+	    cmocka_unit_test(test_503_get_retried_post_not),
+	    cmocka_unit_test(test_attempts_bounded),
+	    cmocka_unit_test(test_dropped_connection_retried_for_get),
+	    cmocka_unit_test(test_status_objects_mapped),
+	    cmocka_unit_test(test_body_cap),
+	    cmocka_unit_test(test_lines_split_across_chunks),
+	    cmocka_unit_test(test_line_cap),
+	    cmocka_unit_test(test_line_stalled_midway_ends_the_call),
+	    cmocka_unit_test(test_pause_between_lines_is_no_stall),
+	    cmocka_unit_test(test_cancel_skips_callback),
+	    cmocka_unit_test(test_headers_sent_and_redacted),
+	    cmocka_unit_test(test_proxy_url_used),
+	    cmocka_unit_test(test_server_password_hidden),
+	    cmocka_unit_test(test_inflight_cap_keeps_order),
+	    cmocka_unit_test(test_escape),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -422,8 +422,8 @@ static double hostile_load_ms(const char *what, struct buf *text)
 static void hostile_head(struct buf *b)
 {
 	(void)!buf_printf(b, "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"
-		      "clusters:\n- name: c\n  cluster: {server: https://198.18.0.1:6443}\n"
-		      "contexts:\n- name: ctx\n  context: {cluster: c, user: u0}\n");
+			     "clusters:\n- name: c\n  cluster: {server: https://198.18.0.1:6443}\n"
+			     "contexts:\n- name: ctx\n  context: {cluster: c, user: u0}\n");
 }
 
 /* One big anchored map merged 32 times into every user (issue 15's 94 KB file grows with
@@ -572,20 +572,23 @@ static struct kube_target *load_text(const char *text, struct err *err, char **l
 	return t;
 }
 
-#define KC_HEAD "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n" \
-		"contexts:\n- name: ctx\n  context: {cluster: c, user: u}\n"
+#define KC_HEAD                                                                                    \
+	"apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"                                     \
+	"contexts:\n- name: ctx\n  context: {cluster: c, user: u}\n"
 
 static void test_token_control_characters(void **state)
 {
 	static const char *const tokens[] = {"\"tok-a\\r\\nX-Injected: yes\"", "\"tok-a\\nb\"",
-					     "\"tok-a\\rb\"", "\"tok-\\x01\"", "|\n      tok-block\n"};
+					     "\"tok-a\\rb\"", "\"tok-\\x01\"",
+					     "|\n      tok-block\n"};
 	struct err err = ERR_INIT;
 
 	for (size_t i = 0; i < ARRAY_SIZE(tokens); i++) {
-		char *text = xasprintf(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
-					       "https://198.18.0.1:6443}\nusers:\n- name: u\n  user:\n"
-					       "    token: %s\n",
-				       tokens[i]);
+		char *text =
+		    xasprintf(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
+				      "https://198.18.0.1:6443}\nusers:\n- name: u\n  user:\n"
+				      "    token: %s\n",
+			      tokens[i]);
 		struct kube_target *t = load_text(text, &err, NULL);
 
 		if (t)
@@ -601,10 +604,10 @@ static void test_token_control_characters(void **state)
 
 static void test_credentials_over_plain_http(void **state)
 {
-	static const char *const users[] = {"{token: tok-plain}", "{username: a, password: b}",
-					    "{tokenFile: /dev/null}",
-					    ("{exec: {apiVersion: client.authentication.k8s.io/v1beta1, "
-					     "command: /bin/true}}")};
+	static const char *const users[] = {
+	    "{token: tok-plain}", "{username: a, password: b}", "{tokenFile: /dev/null}",
+	    ("{exec: {apiVersion: client.authentication.k8s.io/v1beta1, "
+	     "command: /bin/true}}")};
 	struct err err = ERR_INIT;
 	struct kube_target *t;
 	char *text;
@@ -617,10 +620,11 @@ static void test_credentials_over_plain_http(void **state)
 		t = load_text(text, &err, NULL);
 		if (t)
 			fail_msg("credentials %s over http:// were accepted", users[i]);
-		assert_string_equal(strstr(err.msg, "clusters[0]"),
-				    "clusters[0].cluster.server: http:// would send the credentials "
-				    "of users[0] in clear (use https://, or set "
-				    "NETCTL_ALLOW_INSECURE_CREDENTIALS=1)");
+		assert_string_equal(
+		    strstr(err.msg, "clusters[0]"),
+		    "clusters[0].cluster.server: http:// would send the credentials "
+		    "of users[0] in clear (use https://, or set "
+		    "NETCTL_ALLOW_INSECURE_CREDENTIALS=1)");
 		/* said explicitly: allowed */
 		setenv("NETCTL_ALLOW_INSECURE_CREDENTIALS", "1", 1);
 		t = load_text(text, &err, NULL);
@@ -631,8 +635,9 @@ static void test_credentials_over_plain_http(void **state)
 		free(text);
 	}
 	/* user:password@ in the URL is a credential too */
-	t = load_text(KC_HEAD "clusters:\n- name: c\n  cluster: {server: "
-			      "http://alice:s3cret@198.18.0.1:8080}\nusers:\n- name: u\n  user: {}\n",
+	t = load_text(KC_HEAD
+		      "clusters:\n- name: c\n  cluster: {server: "
+		      "http://alice:s3cret@198.18.0.1:8080}\nusers:\n- name: u\n  user: {}\n",
 		      &err, NULL);
 	assert_null(t);
 	assert_non_null(strstr(err.msg, "http:// would send the credentials"));
@@ -670,7 +675,8 @@ static void test_server_password_hidden(void **state)
 			      "'ftp://alice:s3cret@198.18.0.1'}\nusers:\n- name: u\n  user: {}\n",
 		      &err, NULL);
 	assert_null(t);
-	assert_non_null(strstr(err.msg, "'ftp://***@198.18.0.1' is not an https:// or http:// URL"));
+	assert_non_null(
+	    strstr(err.msg, "'ftp://***@198.18.0.1' is not an https:// or http:// URL"));
 	r = kube_url_redact("https://u:p@h:1/a@b?c@d");
 	assert_string_equal(r, "https://***@h:1/a@b?c@d");
 	free(r);

@@ -61,7 +61,8 @@ static int64_t walk_rows(struct plan *p, int64_t *decided)
 				if (sh[i].decided)
 					*decided += k;
 				else
-					assert_int_equal(sh[i].targets[t].protocols, sh[i].protocols);
+					assert_int_equal(sh[i].targets[t].protocols,
+							 sh[i].protocols);
 			}
 		}
 	}
@@ -187,8 +188,8 @@ static void test_host_network_uses_host_floater_and_node_ips(void **state)
 	const struct plan_shard *sh;
 
 	assert_non_null(p);
-	assert_int_equal(plan_source(p, 0, &sh), 0);   /* pod sender idle */
-	assert_int_equal(plan_source(p, 1, &sh), 2);   /* host sender: v4 probed, v6 decided */
+	assert_int_equal(plan_source(p, 0, &sh), 0); /* pod sender idle */
+	assert_int_equal(plan_source(p, 1, &sh), 2); /* host sender: v4 probed, v6 decided */
 	assert_int_equal(sh[0].sender, PLAN_SEND_HOST);
 	assert_string_equal(sh[0].targets[0].ip, "198.19.0.11");
 	assert_true(sh[1].decided);
@@ -210,13 +211,13 @@ static void test_rejects_empty_selection(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_single_cluster_mesh_counts_ordered_pairs),
-		cmocka_unit_test(test_cross_cluster_both_directions_no_in_cluster),
-		cmocka_unit_test(test_missing_floater_becomes_no_agent),
-		cmocka_unit_test(test_requests_are_split_at_max_targets),
-		cmocka_unit_test(test_filter_limits_pairs_and_protocols),
-		cmocka_unit_test(test_host_network_uses_host_floater_and_node_ips),
-		cmocka_unit_test(test_rejects_empty_selection),
+	    cmocka_unit_test(test_single_cluster_mesh_counts_ordered_pairs),
+	    cmocka_unit_test(test_cross_cluster_both_directions_no_in_cluster),
+	    cmocka_unit_test(test_missing_floater_becomes_no_agent),
+	    cmocka_unit_test(test_requests_are_split_at_max_targets),
+	    cmocka_unit_test(test_filter_limits_pairs_and_protocols),
+	    cmocka_unit_test(test_host_network_uses_host_floater_and_node_ips),
+	    cmocka_unit_test(test_rejects_empty_selection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,7 @@
 static int list_names(const struct store_cluster *c, void *ctx)
 {
 	(void)!buf_printf(ctx, "%s=%s%s%s;", c->name, c->kubeconfig, c->context ? "@" : "",
-		   c->context ? c->context : "");
+			  c->context ? c->context : "");
 	return 0;
 }
 

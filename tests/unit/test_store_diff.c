@@ -21,7 +21,7 @@ static int diff_row(const struct store_diff_row *row, void *ctx)
 	struct diff_log *l = ctx;
 
 	(void)!buf_printf(&l->rows, "%s %s>%s", store_diff_kind_name(row->kind), row->src_name,
-		   row->dst_name);
+			  row->dst_name);
 	if (row->a)
 		(void)!buf_printf(&l->rows, " a=%s", probe_error_name(row->a->error));
 	if (row->b)
@@ -34,9 +34,9 @@ static int diff_group(const struct store_diff_counts *g, void *ctx)
 {
 	struct diff_log *l = ctx;
 
-	(void)!buf_printf(&l->groups, "%s>%s reg=%lld rec=%lld same=%lld;", g->src_cluster, g->dst_cluster,
-		   (long long)g->n[STORE_DIFF_REGRESSION], (long long)g->n[STORE_DIFF_RECOVERY],
-		   (long long)g->n[STORE_DIFF_SAME]);
+	(void)!buf_printf(&l->groups, "%s>%s reg=%lld rec=%lld same=%lld;", g->src_cluster,
+			  g->dst_cluster, (long long)g->n[STORE_DIFF_REGRESSION],
+			  (long long)g->n[STORE_DIFF_RECOVERY], (long long)g->n[STORE_DIFF_SAME]);
 	return 0;
 }
 
@@ -118,9 +118,9 @@ static int diff_figures(const struct store_diff_row *row, void *ctx)
 {
 	struct buf *b = ctx;
 
-	(void)!buf_printf(b, "%s>%s a=%u/%u %u-%u-%u-%u b=%s;", row->src_name, row->dst_name, row->a->sent,
-		   row->a->received, row->a->rtt_min_us, row->a->rtt_avg_us, row->a->rtt_max_us,
-		   row->a->rtt_p99_us, probe_error_name(row->b->error));
+	(void)!buf_printf(b, "%s>%s a=%u/%u %u-%u-%u-%u b=%s;", row->src_name, row->dst_name,
+			  row->a->sent, row->a->received, row->a->rtt_min_us, row->a->rtt_avg_us,
+			  row->a->rtt_max_us, row->a->rtt_p99_us, probe_error_name(row->b->error));
 	return 0;
 }
 

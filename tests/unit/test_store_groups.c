@@ -14,9 +14,10 @@
 static int collect_groups(const struct store_group *g, void *ctx)
 {
 	(void)!buf_printf(ctx, "%s>%s %s/%u n=%lld ok=%lld fail=%lld rx=%lld/%lld p50=%u p99=%u;",
-		   g->src_cluster, g->dst_cluster, probe_protocol_name(g->protocol), g->family,
-		   (long long)g->results, (long long)g->passed, (long long)g->failed,
-		   (long long)g->received, (long long)g->sent, g->rtt_p50_us, g->rtt_p99_us);
+			  g->src_cluster, g->dst_cluster, probe_protocol_name(g->protocol),
+			  g->family, (long long)g->results, (long long)g->passed,
+			  (long long)g->failed, (long long)g->received, (long long)g->sent,
+			  g->rtt_p50_us, g->rtt_p99_us);
 	return 0;
 }
 

@@ -14,9 +14,9 @@
 static int collect_nodes(const struct store_run_node *n, void *ctx)
 {
 	(void)!buf_printf(ctx, "%s/%s %s %s %s;", n->cluster_name, n->node.name,
-		   n->node.pod_ipv4 ? n->node.pod_ipv4 : "-",
-		   n->node.pod_ipv6 ? n->node.pod_ipv6 : "-",
-		   store_floater_state_name(n->node.floater));
+			  n->node.pod_ipv4 ? n->node.pod_ipv4 : "-",
+			  n->node.pod_ipv6 ? n->node.pod_ipv6 : "-",
+			  store_floater_state_name(n->node.floater));
 	return n->node.name[2] == '1'; /* stop after the second node */
 }
 

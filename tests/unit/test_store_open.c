@@ -63,8 +63,8 @@ static char *schema_text(const char *path)
 					    -1, &s, NULL),
 			 SQLITE_OK);
 	while (sqlite3_step(s) == SQLITE_ROW)
-		(void)!buf_printf(&b, "%s %s %s\n", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
-			   sqlite3_column_text(s, 2));
+		(void)!buf_printf(&b, "%s %s %s\n", sqlite3_column_text(s, 0),
+				  sqlite3_column_text(s, 1), sqlite3_column_text(s, 2));
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return buf_steal(&b);

@@ -175,15 +175,18 @@ static void test_chain_gap_warns_once(void **state)
 	r = fx_result(f->e[0], f->w[0], PROBE_OK, 100);
 	fx_add(f, c, &r, 1);
 	fx_finish(f, c);
-	snprintf(text, sizeof(text), "UPDATE runs SET parent_id = 99 WHERE id = %lld", (long long)c);
+	snprintf(text, sizeof(text), "UPDATE runs SET parent_id = 99 WHERE id = %lld",
+		 (long long)c);
 	fx_sql(f->path, text);
 
 	buf_init(&rows, 0);
 	buf_init(&warnings, 0);
 	store_set_warn(f->st, count_warning, &warnings);
 	for (int i = 0; i < 2; i++)
-		assert_int_equal(store_results_foreach(f->st, c, &q, fx_collect_rows, &rows, &err), 0);
-	assert_string_equal(rows.data, "east/e-0>west/w-0 tcp ok 100;east/e-0>west/w-0 tcp ok 100;");
+		assert_int_equal(store_results_foreach(f->st, c, &q, fx_collect_rows, &rows, &err),
+				 0);
+	assert_string_equal(rows.data,
+			    "east/e-0>west/w-0 tcp ok 100;east/e-0>west/w-0 tcp ok 100;");
 	snprintf(text, sizeof(text), "run %lld resumes run 99, which is no longer in the store",
 		 (long long)c);
 	assert_non_null(strstr(warnings.data, text));

@@ -77,8 +77,8 @@ static void test_run_and_results_round_trip(void **state)
 static int collect_history(const struct store_run_info *r, void *ctx)
 {
 	(void)!buf_printf(ctx, "%lld:%s:%s>%s:%lld/%lld;", (long long)r->id,
-		   store_run_status_name(r->status), r->src_clusters, r->dst_clusters,
-		   (long long)r->failed, (long long)r->results);
+			  store_run_status_name(r->status), r->src_clusters, r->dst_clusters,
+			  (long long)r->failed, (long long)r->results);
 	return 0;
 }
 

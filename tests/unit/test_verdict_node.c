@@ -63,8 +63,8 @@ static int64_t run_make(struct store *st, const struct spec *sp)
 	memset(rows, 0, sizeof(rows));
 	for (int s = 0; s < NODES; s++) {
 		for (int d = 0; d < NODES; d++) {
-			bool down = sp->fl[s] != STORE_FLOATER_READY ||
-				    sp->fl[d] != STORE_FLOATER_READY;
+			bool down =
+			    sp->fl[s] != STORE_FLOATER_READY || sp->fl[d] != STORE_FLOATER_READY;
 
 			if (s == d)
 				continue;
@@ -147,9 +147,9 @@ static int teardown(void **state)
 static void test_not_ready_named(void **state)
 {
 	struct spec sp = {
-		.not_ready = {false, true, false, false},
-		.fl = {STORE_FLOATER_READY, STORE_FLOATER_NOT_READY, STORE_FLOATER_READY,
-		       STORE_FLOATER_NOT_READY},
+	    .not_ready = {false, true, false, false},
+	    .fl = {STORE_FLOATER_READY, STORE_FLOATER_NOT_READY, STORE_FLOATER_READY,
+		   STORE_FLOATER_NOT_READY},
 	};
 	struct verdict_list *vl = compute(*state, run_make(*state, &sp));
 	const struct verdict *v;
@@ -174,9 +174,9 @@ static void test_not_ready_named(void **state)
 static void test_not_ready_but_probed(void **state)
 {
 	struct spec sp = {
-		.not_ready = {false, false, true, false},
-		.fl = {STORE_FLOATER_READY, STORE_FLOATER_READY, STORE_FLOATER_READY,
-		       STORE_FLOATER_READY},
+	    .not_ready = {false, false, true, false},
+	    .fl = {STORE_FLOATER_READY, STORE_FLOATER_READY, STORE_FLOATER_READY,
+		   STORE_FLOATER_READY},
 	};
 	struct verdict_list *vl = compute(*state, run_make(*state, &sp));
 
@@ -190,8 +190,8 @@ static void test_not_ready_but_probed(void **state)
 static void test_stored_condition(void **state)
 {
 	struct spec sp = {
-		.fl = {STORE_FLOATER_READY, STORE_FLOATER_READY, STORE_FLOATER_NOT_READY,
-		       STORE_FLOATER_READY},
+	    .fl = {STORE_FLOATER_READY, STORE_FLOATER_READY, STORE_FLOATER_NOT_READY,
+		   STORE_FLOATER_READY},
 	};
 	struct store_node_seen seen = {0};
 	struct err err = ERR_INIT;

@@ -210,13 +210,13 @@ static int line_run(struct line *l)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"dev", required_argument, NULL, 'd'},
-		{"delay-us", required_argument, NULL, 'D'},
-		{"jitter-us", required_argument, NULL, 'J'},
-		{"loss-pct", required_argument, NULL, 'L'},
-		{"max-packets", required_argument, NULL, 'M'},
-		{"world", required_argument, NULL, 'w'}, /* marks the process as a world's */
-		{0},
+	    {"dev", required_argument, NULL, 'd'},
+	    {"delay-us", required_argument, NULL, 'D'},
+	    {"jitter-us", required_argument, NULL, 'J'},
+	    {"loss-pct", required_argument, NULL, 'L'},
+	    {"max-packets", required_argument, NULL, 'M'},
+	    {"world", required_argument, NULL, 'w'}, /* marks the process as a world's */
+	    {0},
 	};
 	struct line l = {.max_packets = 100000};
 	struct err err = ERR_INIT;
@@ -227,13 +227,17 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'd': dev = optarg; break;
-		case 'w': break;
+		case 'd':
+			dev = optarg;
+			break;
+		case 'w':
+			break;
 		case 'D':
 		case 'J':
 		case 'L':
 		case 'M':
-			if (str_to_long(optarg, 0, o == 'L' ? 100 : 60000000, &v, "value", &err) < 0) {
+			if (str_to_long(optarg, 0, o == 'L' ? 100 : 60000000, &v, "value", &err) <
+			    0) {
 				fprintf(stderr, "delayline: %s\n", err.msg);
 				return 2;
 			}
@@ -266,8 +270,8 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	fprintf(stderr, "delayline %s: delay %ld us, jitter %ld us, loss %.0f%%\n", dev,
-		l.delay_us, l.jitter_us, l.loss * 100);
+	fprintf(stderr, "delayline %s: delay %ld us, jitter %ld us, loss %.0f%%\n", dev, l.delay_us,
+		l.jitter_us, l.loss * 100);
 	line_run(&l);
 	fprintf(stderr, "delayline %s: in %llu out %llu lost %llu overflow %llu\n", dev,
 		(unsigned long long)l.in, (unsigned long long)l.out, (unsigned long long)l.lost,

@@ -56,7 +56,8 @@ static int node_up(char **w, int n, struct err *err)
 		err_set(err, ERR_IO, "%s: no eth0", w[0]);
 		goto out;
 	}
-	if (rtnl_addr_add(nl, idx, w[1], p4, err) < 0 || rtnl_addr_add(nl, idx, w[2], p6, err) < 0 ||
+	if (rtnl_addr_add(nl, idx, w[1], p4, err) < 0 ||
+	    rtnl_addr_add(nl, idx, w[2], p6, err) < 0 ||
 	    rtnl_route_add(nl, idx, NULL, 0, w[3], err) < 0 ||
 	    rtnl_route_add(nl, idx, NULL, 0, w[4], err) < 0)
 		goto out;
@@ -69,7 +70,8 @@ static int node_up(char **w, int n, struct err *err)
 			goto out;
 		}
 		*via++ = '\0';
-		if (split_prefix(w[i], &p, err) < 0 || rtnl_route_add(nl, idx, w[i], p, via, err) < 0)
+		if (split_prefix(w[i], &p, err) < 0 ||
+		    rtnl_route_add(nl, idx, w[i], p, via, err) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -106,7 +108,8 @@ int main(int argc, char **argv)
 			continue;
 		rc = node_up(w, n, &err);
 		if (setns(home, CLONE_NEWNET) < 0 && rc == 0)
-			rc = err_set(&err, ERR_IO, "back to the world namespace: %s", strerror(errno));
+			rc = err_set(&err, ERR_IO, "back to the world namespace: %s",
+				     strerror(errno));
 		nodes += rc == 0;
 	}
 	close(home);

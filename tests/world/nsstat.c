@@ -30,17 +30,17 @@ struct snmp_counter {
 };
 
 static const struct snmp_counter SNMP[] = {
-	{ "snmp", "Udp", "RcvbufErrors" },
-	{ "snmp", "Udp", "SndbufErrors" },
-	{ "snmp", "Udp", "MemErrors" },
-	{ "snmp6", NULL, "Udp6RcvbufErrors" },
-	{ "snmp6", NULL, "Udp6SndbufErrors" },
-	{ "snmp6", NULL, "Udp6MemErrors" },
-	{ "netstat", "TcpExt", "ListenOverflows" },
-	{ "netstat", "TcpExt", "ListenDrops" },
-	{ "netstat", "TcpExt", "TCPBacklogDrop" },
-	{ "netstat", "TcpExt", "TCPReqQFullDrop" },
-	{ "netstat", "TcpExt", "TCPRcvQDrop" },
+    {"snmp", "Udp", "RcvbufErrors"},
+    {"snmp", "Udp", "SndbufErrors"},
+    {"snmp", "Udp", "MemErrors"},
+    {"snmp6", NULL, "Udp6RcvbufErrors"},
+    {"snmp6", NULL, "Udp6SndbufErrors"},
+    {"snmp6", NULL, "Udp6MemErrors"},
+    {"netstat", "TcpExt", "ListenOverflows"},
+    {"netstat", "TcpExt", "ListenDrops"},
+    {"netstat", "TcpExt", "TCPBacklogDrop"},
+    {"netstat", "TcpExt", "TCPReqQFullDrop"},
+    {"netstat", "TcpExt", "TCPRcvQDrop"},
 };
 #define N_SNMP (sizeof(SNMP) / sizeof(SNMP[0]))
 
@@ -52,17 +52,17 @@ struct stat_counter {
 };
 
 static const struct stat_counter NEIGH[] = {
-	{ "/proc/net/stat/arp_cache", "neigh4.table_fulls", "table_fulls" },
-	{ "/proc/net/stat/arp_cache", "neigh4.unresolved_discards", "unresolved_discards" },
-	{ "/proc/net/stat/ndisc_cache", "neigh6.table_fulls", "table_fulls" },
-	{ "/proc/net/stat/ndisc_cache", "neigh6.unresolved_discards", "unresolved_discards" },
+    {"/proc/net/stat/arp_cache", "neigh4.table_fulls", "table_fulls"},
+    {"/proc/net/stat/arp_cache", "neigh4.unresolved_discards", "unresolved_discards"},
+    {"/proc/net/stat/ndisc_cache", "neigh6.table_fulls", "table_fulls"},
+    {"/proc/net/stat/ndisc_cache", "neigh6.unresolved_discards", "unresolved_discards"},
 };
 static const struct stat_counter CONNTRACK[] = {
-	{ "/proc/net/stat/nf_conntrack", "conntrack.drop", "drop" },
-	{ "/proc/net/stat/nf_conntrack", "conntrack.early_drop", "early_drop" },
-	{ "/proc/net/stat/nf_conntrack", "conntrack.insert_failed", "insert_failed" },
+    {"/proc/net/stat/nf_conntrack", "conntrack.drop", "drop"},
+    {"/proc/net/stat/nf_conntrack", "conntrack.early_drop", "early_drop"},
+    {"/proc/net/stat/nf_conntrack", "conntrack.insert_failed", "insert_failed"},
 };
-#define N_NEIGH     (sizeof(NEIGH) / sizeof(NEIGH[0]))
+#define N_NEIGH	    (sizeof(NEIGH) / sizeof(NEIGH[0]))
 #define N_CONNTRACK (sizeof(CONNTRACK) / sizeof(CONNTRACK[0]))
 
 /* The column's index in a whitespace-separated header line, or -1. */
@@ -162,7 +162,7 @@ static int enter(const char *name, struct err *err)
 int main(int argc, char **argv)
 {
 	struct err err = ERR_INIT;
-	unsigned long long snmp[N_SNMP] = { 0 }, ct[N_CONNTRACK] = { 0 };
+	unsigned long long snmp[N_SNMP] = {0}, ct[N_CONNTRACK] = {0};
 	struct dirent *de;
 	DIR *d;
 	size_t plen, i;
@@ -196,8 +196,8 @@ int main(int argc, char **argv)
 	}
 	closedir(d);
 	for (i = 0; i < N_SNMP; i++)
-		printf("%s%s%s %llu\n", SNMP[i].group ? SNMP[i].group : "", SNMP[i].group ? "." : "",
-		       SNMP[i].name, snmp[i]);
+		printf("%s%s%s %llu\n", SNMP[i].group ? SNMP[i].group : "",
+		       SNMP[i].group ? "." : "", SNMP[i].name, snmp[i]);
 	for (i = 0; i < N_CONNTRACK; i++)
 		printf("%s %llu\n", CONNTRACK[i].label, ct[i]);
 	printf("namespaces %d\n", namespaces);

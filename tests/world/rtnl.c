@@ -236,7 +236,7 @@ int rtnl_addr_add(int nl, int ifindex, const char *ip, int prefix, struct err *e
 
 /* dst NULL: default route via gw (onlink); gw NULL: dst/prefix on the link. */
 int rtnl_route_add(int nl, int ifindex, const char *dst, int prefix, const char *gw,
-		     struct err *err)
+		   struct err *err)
 {
 	struct rtmsg rt = {
 	    .rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_BOOT, .rtm_type = RTN_UNICAST};
@@ -276,4 +276,3 @@ int rtnl_enter(const char *ns, struct err *err)
 	free(path);
 	return rc;
 }
-

@@ -24,17 +24,17 @@ struct ks_node {
 	char *ipv4, *ipv6;
 	char *cidr4, *cidr6;
 	unsigned slots_used; /* bit s: pod slot s taken */
-	bool notready;       /* fault: node reported NotReady, no heartbeats */
+	bool notready;	     /* fault: node reported NotReady, no heartbeats */
 	int64_t next_lease_us;
 	bool lease_created;
 	bool lease_pending;
 };
 
 enum ks_pod_state {
-	KS_POD_NEW = 0,  /* seen, not started yet (waiting for its secret, slot, backoff) */
-	KS_POD_RUNNING,  /* process alive */
-	KS_POD_EXITED,   /* process died; restart after backoff */
-	KS_POD_FAILED,   /* unsupported image: reported Failed, never started */
+	KS_POD_NEW = 0,	 /* seen, not started yet (waiting for its secret, slot, backoff) */
+	KS_POD_RUNNING,	 /* process alive */
+	KS_POD_EXITED,	 /* process died; restart after backoff */
+	KS_POD_FAILED,	 /* unsupported image: reported Failed, never started */
 	KS_POD_STOPPING, /* deletionTimestamp seen: stopped, delete confirmation sent */
 };
 
@@ -64,7 +64,7 @@ struct ks_netjob {
 	int rc;
 	struct err err;
 	struct ks_netjob *qnext; /* the workers' queue (podnet.c) */
-	struct ks_netjob *next;  /* the simulator's list of removals in flight */
+	struct ks_netjob *next;	 /* the simulator's list of removals in flight */
 };
 
 struct ks_pod {
@@ -73,19 +73,19 @@ struct ks_pod {
 	struct ks_node *node;
 	struct cJSON *spec; /* copy of .spec */
 	char *container, *image;
-	bool host;   /* hostNetwork */
-	int slot;    /* -1 for host network */
+	bool host; /* hostNetwork */
+	int slot;  /* -1 for host network */
 	enum ks_net net_status;
 	struct ks_netjob *net_job; /* its network being made */
-	char *netns; /* pod or node namespace */
+	char *netns;		   /* pod or node namespace */
 	char ipv4[64], ipv6[64];
 	enum ks_pod_state state;
 	pid_t pid;
 	unsigned long long starttime; /* /proc/PID/stat field 22: tells pid reuse apart */
 	int restarts;
 	char hostile[32]; /* the hostile floater's mode it runs, "" for the real floater */
-	bool swapping;    /* killed to swap floaters: restarted at once, not counted */
-	int64_t next_us; /* next start attempt or readiness probe */
+	bool swapping;	  /* killed to swap floaters: restarted at once, not counted */
+	int64_t next_us;  /* next start attempt or readiness probe */
 	int64_t started_wall_ms;
 	int64_t started_us;
 	/* first sight, network made, first probe success: logged once the server has Ready */
@@ -96,11 +96,11 @@ struct ks_pod {
 	struct ks_probe probe; /* fd -1: no probe in flight */
 	/* Status: only changes are patched, one PATCH per pod at a time (two in flight may be
 	 * applied in either order, leaving the older status on the server). */
-	int reported;            /* key the server confirmed, -1 none; key = state << 1 | ready */
-	bool report_inflight;    /* a status PATCH of this pod is in flight */
+	int reported;		 /* key the server confirmed, -1 none; key = state << 1 | ready */
+	bool report_inflight;	 /* a status PATCH of this pod is in flight */
 	int64_t report_retry_us; /* after a failed PATCH: not before this */
-	long long status_rv;     /* resourceVersion our last PATCH produced (0: unknown) */
-	bool delete_inflight;    /* the confirming DELETE is in flight or done */
+	long long status_rv;	 /* resourceVersion our last PATCH produced (0: unknown) */
+	bool delete_inflight;	 /* the confirming DELETE is in flight or done */
 	int64_t delete_retry_us;
 	char *fail_reason, *fail_message;
 };
@@ -113,9 +113,9 @@ struct ks {
 	const char *floater;
 	const char *hostile_floater; /* runs instead where CTL/hostile/<node> names a mode */
 	int64_t hostile_mtime_ns;    /* of CTL/hostile/: pods are looked at again when it moves */
-	struct ks_netpool *net;           /* pod network workers */
-	struct ks_netjob *net_dels;   /* removals in flight */
-	int net_adds;                 /* pod networks being made */
+	struct ks_netpool *net;	     /* pod network workers */
+	struct ks_netjob *net_dels;  /* removals in flight */
+	int net_adds;		     /* pod networks being made */
 	struct kube_loop *loop;
 	struct kube_client *api;
 	struct ks_node *nodes;
@@ -166,8 +166,8 @@ struct ks_spawn {
 	const char *log_path; /* stdout + stderr */
 	char **argv, **envp;
 	char **sysctl_paths, **sysctl_values; /* NULL-terminated, same length */
-	long uid, gid;                          /* -1: keep root */
-	unsigned long long keep_caps;           /* bounding set bits kept (uid 0 only) */
+	long uid, gid;			      /* -1: keep root */
+	unsigned long long keep_caps;	      /* bounding set bits kept (uid 0 only) */
 };
 pid_t ks_spawn(const struct ks_spawn *s, struct err *err);
 /* /proc/PID/stat start time, 0 when gone or a zombie */

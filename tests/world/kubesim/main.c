@@ -13,10 +13,10 @@
 #include "kube.h"
 #include "kubesim.h"
 
-#define NODES_FILE_MAX  (4u << 20)
-#define WATCH_LINE_MAX  (16u << 20)
-#define LOOP_STEP_MS    50
-#define LEASE_SECONDS   40 /* up to 100 nodes (renewed every 10 s); 4x above (every 120 s) */
+#define NODES_FILE_MAX	(4u << 20)
+#define WATCH_LINE_MAX	(16u << 20)
+#define LOOP_STEP_MS	50
+#define LEASE_SECONDS	40 /* up to 100 nodes (renewed every 10 s); 4x above (every 120 s) */
 #define LEASES_PER_STEP 100
 
 static volatile sig_atomic_t stop_requested;
@@ -175,8 +175,7 @@ static cJSON *node_status_patch(const struct ks_node *n, bool ready)
 	add_condition(conds, "MemoryPressure", false, "KubeletHasSufficientMemory", "ok", now);
 	add_condition(conds, "DiskPressure", false, "KubeletHasNoDiskPressure", "ok", now);
 	add_condition(conds, "PIDPressure", false, "KubeletHasSufficientPID", "ok", now);
-	add_condition(conds, "NetworkUnavailable", false, "RouteCreated", "test world routes",
-		      now);
+	add_condition(conds, "NetworkUnavailable", false, "RouteCreated", "test world routes", now);
 	if (ready)
 		add_condition(conds, "Ready", true, "KubeletReady",
 			      "kubelet simulator (netctl test world) is posting ready status", now);
@@ -221,12 +220,12 @@ static void patch_async(struct ks *ks, const char *path, const cJSON *body)
 	struct err err = ERR_INIT;
 	char *text = json_print(body);
 	struct kube_request req = {
-		.method = KUBE_PATCH,
-		.path = path,
-		.body = text,
-		.content_type = "application/merge-patch+json",
-		.on_done = patch_done,
-		.arg = ks,
+	    .method = KUBE_PATCH,
+	    .path = path,
+	    .body = text,
+	    .content_type = "application/merge-patch+json",
+	    .on_done = patch_done,
+	    .arg = ks,
 	};
 
 	if (kube_call_start(ks->api, &req, &err))
@@ -270,12 +269,12 @@ static int nodes_register(struct ks *ks, struct err *err)
 		cJSON *o = node_object(ks, &ks->nodes[i]);
 		char *text = json_print(o);
 		struct kube_request req = {
-			.method = KUBE_POST,
-			.path = "/api/v1/nodes",
-			.body = text,
-			.retry_post = true, /* a repeated create answers 409, which is fine */
-			.on_done = create_done,
-			.arg = &ks->nodes[i],
+		    .method = KUBE_POST,
+		    .path = "/api/v1/nodes",
+		    .body = text,
+		    .retry_post = true, /* a repeated create answers 409, which is fine */
+		    .on_done = create_done,
+		    .arg = &ks->nodes[i],
 		};
 
 		if (kube_call_start(ks->api, &req, err))
@@ -295,8 +294,8 @@ static int nodes_register(struct ks *ks, struct err *err)
 		n->notready = ks_ctl_exists(ks, "notready", n->name);
 		node_report(ks, n);
 		/* spread lease renewals over the period */
-		n->next_lease_us = time_mono_us() + (int64_t)i * ks->lease_period_us /
-							   (int64_t)ks->nnodes;
+		n->next_lease_us =
+		    time_mono_us() + (int64_t)i * ks->lease_period_us / (int64_t)ks->nnodes;
 	}
 	if (kube_loop_run(ks->loop, 300000, err) < 0)
 		return err_prefix(err, "node status");
@@ -314,8 +313,8 @@ static cJSON *lease_object(const struct ks_node *n, const char *now)
 	cJSON_AddStringToObject(md, "namespace", "kube-node-lease");
 	spec = cJSON_AddObjectToObject(o, "spec");
 	cJSON_AddStringToObject(spec, "holderIdentity", n->name);
-	cJSON_AddNumberToObject(spec, "leaseDurationSeconds", n->ks->nnodes <= 100 ? LEASE_SECONDS
-										 : 4 * LEASE_SECONDS);
+	cJSON_AddNumberToObject(spec, "leaseDurationSeconds",
+				n->ks->nnodes <= 100 ? LEASE_SECONDS : 4 * LEASE_SECONDS);
 	cJSON_AddStringToObject(spec, "renewTime", now);
 	return o;
 }
@@ -382,23 +381,26 @@ static void lease_renew(struct ks *ks, struct ks_node *n)
 	text = json_print(o);
 	cJSON_Delete(o);
 	if (!n->lease_created) {
-		lease_send(ks, n, &(struct kube_request){
+		lease_send(
+		    ks, n,
+		    &(struct kube_request){
 			.method = KUBE_POST,
 			.path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
 			.body = text,
 			.retry_post = true,
 			.on_done = lease_created,
-		});
+		    });
 	} else {
-		path = xasprintf("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s",
-				 n->name);
-		lease_send(ks, n, &(struct kube_request){
-			.method = KUBE_PATCH,
-			.path = path,
-			.body = text,
-			.content_type = "application/merge-patch+json",
-			.on_done = lease_patched,
-		});
+		path = xasprintf(
+		    "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", n->name);
+		lease_send(ks, n,
+			   &(struct kube_request){
+			       .method = KUBE_PATCH,
+			       .path = path,
+			       .body = text,
+			       .content_type = "application/merge-patch+json",
+			       .on_done = lease_patched,
+			   });
 	}
 	free(path);
 	free(text);
@@ -472,14 +474,14 @@ static void watch_start(struct ks *ks)
 			       "&fieldSelector=spec.nodeName%%21%%3D&resourceVersion=%s",
 			       ks->watch_rv);
 	struct kube_request req = {
-		.method = KUBE_GET,
-		.path = path,
-		.timeout_ms = 300000,
-		.max_body = (size_t)1 << 40,
-		.max_line = WATCH_LINE_MAX,
-		.on_line = watch_line,
-		.on_done = watch_done,
-		.arg = ks,
+	    .method = KUBE_GET,
+	    .path = path,
+	    .timeout_ms = 300000,
+	    .max_body = (size_t)1 << 40,
+	    .max_line = WATCH_LINE_MAX,
+	    .on_line = watch_line,
+	    .on_done = watch_done,
+	    .arg = ks,
 	};
 
 	ks->watch = kube_call_start(ks->api, &req, &err);
@@ -564,9 +566,10 @@ static void watch_tick(struct ks *ks)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: kubesim --cluster NAME --cluster-index N --kubeconfig FILE --nodes FILE\n"
-		"               --state DIR/ --ctl DIR/ --floater BIN [--hostile-floater BIN] [-v]\n");
+	fprintf(
+	    stderr,
+	    "usage: kubesim --cluster NAME --cluster-index N --kubeconfig FILE --nodes FILE\n"
+	    "               --state DIR/ --ctl DIR/ --floater BIN [--hostile-floater BIN] [-v]\n");
 	exit(2);
 }
 
@@ -574,17 +577,17 @@ static int parse_args(struct ks *ks, int argc, char **argv, const char **kubecon
 		      const char **nodes)
 {
 	static const struct option opts[] = {
-		{"cluster", required_argument, NULL, 'c'},
-		{"cluster-index", required_argument, NULL, 'i'},
-		{"kubeconfig", required_argument, NULL, 'k'},
-		{"nodes", required_argument, NULL, 'n'},
-		{"state", required_argument, NULL, 's'},
-		{"ctl", required_argument, NULL, 'C'},
-		{"floater", required_argument, NULL, 'f'},
-		{"hostile-floater", required_argument, NULL, 'H'},
-		{"world", required_argument, NULL, 'w'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
+	    {"cluster", required_argument, NULL, 'c'},
+	    {"cluster-index", required_argument, NULL, 'i'},
+	    {"kubeconfig", required_argument, NULL, 'k'},
+	    {"nodes", required_argument, NULL, 'n'},
+	    {"state", required_argument, NULL, 's'},
+	    {"ctl", required_argument, NULL, 'C'},
+	    {"floater", required_argument, NULL, 'f'},
+	    {"hostile-floater", required_argument, NULL, 'H'},
+	    {"world", required_argument, NULL, 'w'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {0},
 	};
 	struct err err = ERR_INIT;
 	long v;
@@ -592,21 +595,39 @@ static int parse_args(struct ks *ks, int argc, char **argv, const char **kubecon
 
 	while ((o = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
 		switch (o) {
-		case 'c': ks->cluster = optarg; break;
+		case 'c':
+			ks->cluster = optarg;
+			break;
 		case 'i':
 			if (str_to_long(optarg, 0, 7, &v, "--cluster-index", &err) < 0)
 				usage();
 			ks->cluster_index = (int)v;
 			break;
-		case 'k': *kubeconfig = optarg; break;
-		case 'n': *nodes = optarg; break;
-		case 's': ks->state_dir = optarg; break;
-		case 'C': ks->ctl_dir = optarg; break;
-		case 'f': ks->floater = optarg; break;
-		case 'H': ks->hostile_floater = optarg; break;
-		case 'w': break; /* marks the process as this world's (world down finds it by it) */
-		case 'v': log_set_level(LOG_DEBUG); break;
-		default: usage();
+		case 'k':
+			*kubeconfig = optarg;
+			break;
+		case 'n':
+			*nodes = optarg;
+			break;
+		case 's':
+			ks->state_dir = optarg;
+			break;
+		case 'C':
+			ks->ctl_dir = optarg;
+			break;
+		case 'f':
+			ks->floater = optarg;
+			break;
+		case 'H':
+			ks->hostile_floater = optarg;
+			break;
+		case 'w':
+			break; /* marks the process as this world's (world down finds it by it) */
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!ks->cluster || !*kubeconfig || !*nodes || !ks->state_dir || !ks->ctl_dir ||

@@ -17,7 +17,7 @@
 #include "kubesim.h"
 #include "rtnl.h"
 
-#define NET_THREADS  4
+#define NET_THREADS 4
 
 struct ks_netpool {
 	pthread_mutex_t lock;
@@ -93,7 +93,8 @@ static int node_side(const struct ks_netjob *j, const char *peer, struct err *er
 		err_set(err, ERR_IO, "%s: no such link in %s", peer, j->node_ns);
 		goto out;
 	}
-	if (rtnl_addr_add(nl, idx, j->gw4, 32, err) < 0 || rtnl_addr_add(nl, idx, j->gw6, 128, err) < 0 ||
+	if (rtnl_addr_add(nl, idx, j->gw4, 32, err) < 0 ||
+	    rtnl_addr_add(nl, idx, j->gw6, 128, err) < 0 ||
 	    rtnl_route_add(nl, idx, j->ipv4, 32, NULL, err) < 0 ||
 	    rtnl_route_add(nl, idx, j->ipv6, 128, NULL, err) < 0)
 		goto out;
@@ -124,7 +125,8 @@ static int pod_side(const struct ks_netjob *j, const char *peer, struct err *err
 		err_set(err, ERR_IO, "eth0 vanished");
 		goto out;
 	}
-	if (rtnl_addr_add(nl, idx, j->ipv4, 29, err) < 0 || rtnl_addr_add(nl, idx, j->ipv6, 64, err) < 0 ||
+	if (rtnl_addr_add(nl, idx, j->ipv4, 29, err) < 0 ||
+	    rtnl_addr_add(nl, idx, j->ipv6, 64, err) < 0 ||
 	    rtnl_route_add(nl, idx, NULL, 0, j->gw4, err) < 0 ||
 	    rtnl_route_add(nl, idx, NULL, 0, j->gw6, err) < 0)
 		goto out;

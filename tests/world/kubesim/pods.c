@@ -17,19 +17,20 @@
 #include "kube.h"
 #include "kubesim.h"
 
-#define FLOATER_IMAGE   "netctl-floater"
-#define PROBE_FAST_US   100000  /* until the first success: the kubelet would wait periodSeconds */
-#define REPORT_GRACE_US 2000000 /* a just-started pod is reported once it is Ready, or after this */
-#define REPORT_RETRY_US 500000  /* pause after a failed status PATCH or pod DELETE */
-#define PENDING_GRACE_US 30000000 /* a pod not started by then is reported Pending */
-#define STATUS_INFLIGHT_MAX 64    /* status PATCHes in flight, all pods together */
-#define BACKOFF_MAX_US  10000000
-#define STATE_MAX       (16u << 20)
-#define SECRET_MAX      (1u << 20)
-#define PROBES_PER_TICK 200 /* new probes started per loop step */
-#define SECRET_CACHE_US 600000000 /* per owner: a new DaemonSet fetches its Secret anew */
-#define SECRET_ENTRIES  16
-#define NET_PARALLEL    32 /* pod networks being made at once (queued for the workers) */
+#define FLOATER_IMAGE "netctl-floater"
+#define PROBE_FAST_US 100000 /* until the first success: the kubelet would wait periodSeconds */
+/* a just-started pod is reported once it is Ready, or after this */
+#define REPORT_GRACE_US	    2000000
+#define REPORT_RETRY_US	    500000   /* pause after a failed status PATCH or pod DELETE */
+#define PENDING_GRACE_US    30000000 /* a pod not started by then is reported Pending */
+#define STATUS_INFLIGHT_MAX 64	     /* status PATCHes in flight, all pods together */
+#define BACKOFF_MAX_US	    10000000
+#define STATE_MAX	    (16u << 20)
+#define SECRET_MAX	    (1u << 20)
+#define PROBES_PER_TICK	    200	      /* new probes started per loop step */
+#define SECRET_CACHE_US	    600000000 /* per owner: a new DaemonSet fetches its Secret anew */
+#define SECRET_ENTRIES	    16
+#define NET_PARALLEL	    32 /* pod networks being made at once (queued for the workers) */
 
 /* Orphans: processes a previous simulator left (pods.state), adopted or stopped at sync. */
 static struct ks_pod **orphans;
@@ -131,8 +132,8 @@ static void add_container_state(cJSON *cs, const struct ks_pod *p, const char *s
 		cJSON_AddStringToObject(s, "message", p->fail_message);
 	} else {
 		s = cJSON_AddObjectToObject(state, "waiting");
-		cJSON_AddStringToObject(s, "reason", p->restarts ? "CrashLoopBackOff"
-								 : "ContainerCreating");
+		cJSON_AddStringToObject(s, "reason",
+					p->restarts ? "CrashLoopBackOff" : "ContainerCreating");
 	}
 }
 
@@ -302,9 +303,9 @@ static void pod_report(struct ks *ks, struct ks_pod *p)
 	char *text, *path;
 	struct report_ctx *ctx;
 	struct kube_request req = {
-		.method = KUBE_PATCH,
-		.content_type = "application/merge-patch+json",
-		.on_done = status_done,
+	    .method = KUBE_PATCH,
+	    .content_type = "application/merge-patch+json",
+	    .on_done = status_done,
 	};
 
 	/* one at a time: the next one goes out when this one is done (status_done); and a
@@ -342,9 +343,10 @@ static bool status_ready(const cJSON *status)
 {
 	const cJSON *c;
 
-	cJSON_ArrayForEach(c, jget(status, "conditions"))
-		if (str_eq(jstr(c, "type"), "Ready"))
-			return str_eq(jstr(c, "status"), "True");
+	cJSON_ArrayForEach(
+	    c, jget(status, "conditions")) if (str_eq(jstr(c, "type"),
+						      "Ready")) return str_eq(jstr(c, "status"),
+									      "True");
 	return false;
 }
 
@@ -492,15 +494,15 @@ static void pod_confirm_delete(struct ks *ks, struct ks_pod *p)
 {
 	struct err err = ERR_INIT;
 	char *path = xasprintf("/api/v1/namespaces/%s/pods/%s", p->ns, p->name);
-	char *body = xasprintf("{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"%s\"}}",
-			       p->uid);
+	char *body =
+	    xasprintf("{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"%s\"}}", p->uid);
 	struct report_ctx *ctx = report_ctx_new(ks, p, -1);
 	struct kube_request req = {
-		.method = KUBE_DELETE,
-		.path = path,
-		.body = body,
-		.on_done = delete_done,
-		.arg = ctx,
+	    .method = KUBE_DELETE,
+	    .path = path,
+	    .body = body,
+	    .on_done = delete_done,
+	    .arg = ctx,
 	};
 
 	if (kube_call_start(ks->api, &req, &err)) {
@@ -672,8 +674,8 @@ static struct secret_entry *secret_entry_get(const char *path)
 }
 
 /* 0: *out is a fresh copy (borrowed), 1: being fetched (ask again), -1: the GET failed. */
-static int secret_get(struct ks *ks, const struct ks_pod *p, const char *name,
-		      const cJSON **out, struct err *err)
+static int secret_get(struct ks *ks, const struct ks_pod *p, const char *name, const cJSON **out,
+		      struct err *err)
 {
 	char *path = xasprintf("/api/v1/namespaces/%s/secrets/%s", p->ns, name);
 	/* keyed by the pod's owner too: the pods of one DaemonSet share one GET, and a new
@@ -798,7 +800,8 @@ static char *map_path(const char *arg, char **mounts)
 		size_t ml = strlen(mounts[i]);
 
 		if (hit && (hit[ml] == '/' || hit[ml] == '\0'))
-			return xasprintf("%.*s%s%s", (int)(hit - arg), arg, mounts[i + 1], hit + ml);
+			return xasprintf("%.*s%s%s", (int)(hit - arg), arg, mounts[i + 1],
+					 hit + ml);
 	}
 	return xstrdup(arg);
 }
@@ -849,9 +852,8 @@ static char **pod_argv(struct ks *ks, struct ks_pod *p, const cJSON *ctr, char *
 		if (cJSON_IsString(a))
 			strv_push(&v, &n, &cap, map_path(a->valuestring, mounts));
 	}
-	cJSON_ArrayForEach(a, jget(ctr, "args"))
-		if (cJSON_IsString(a))
-			strv_push(&v, &n, &cap, map_path(a->valuestring, mounts));
+	cJSON_ArrayForEach(a, jget(ctr, "args")) if (cJSON_IsString(a))
+	    strv_push(&v, &n, &cap, map_path(a->valuestring, mounts));
 	return v;
 }
 
@@ -889,7 +891,8 @@ static char **pod_env(const struct ks_pod *p, const cJSON *ctr, char **mounts)
 		if (!name)
 			continue;
 		if (!val)
-			val = field_ref(p, jstr(jget(jget(e, "valueFrom"), "fieldRef"), "fieldPath"));
+			val =
+			    field_ref(p, jstr(jget(jget(e, "valueFrom"), "fieldRef"), "fieldPath"));
 		mapped = map_path(val, mounts);
 		strv_push(&v, &n, &cap, xasprintf("%s=%s", name, mapped));
 		free(mapped);
@@ -901,11 +904,12 @@ static const struct {
 	const char *name;
 	int bit;
 } cap_names[] = {
-	{"CHOWN", 0},       {"DAC_OVERRIDE", 1},     {"FOWNER", 3},     {"FSETID", 4},
-	{"KILL", 5},        {"SETGID", 6},           {"SETUID", 7},     {"SETPCAP", 8},
-	{"NET_BIND_SERVICE", 10}, {"NET_BROADCAST", 11}, {"NET_ADMIN", 12}, {"NET_RAW", 13},
-	{"SYS_CHROOT", 18}, {"SYS_ADMIN", 21},       {"MKNOD", 27},     {"AUDIT_WRITE", 29},
-	{"SETFCAP", 31},
+    {"CHOWN", 0},	   {"DAC_OVERRIDE", 1}, {"FOWNER", 3},
+    {"FSETID", 4},	   {"KILL", 5},		{"SETGID", 6},
+    {"SETUID", 7},	   {"SETPCAP", 8},	{"NET_BIND_SERVICE", 10},
+    {"NET_BROADCAST", 11}, {"NET_ADMIN", 12},	{"NET_RAW", 13},
+    {"SYS_CHROOT", 18},	   {"SYS_ADMIN", 21},	{"MKNOD", 27},
+    {"AUDIT_WRITE", 29},   {"SETFCAP", 31},
 };
 
 /* The container runtime's default set, minus drop, plus add. */
@@ -914,11 +918,10 @@ static unsigned long long pod_caps(const cJSON *caps)
 	unsigned long long set = 0;
 	const cJSON *c;
 	size_t i;
-	static const char *const defaults[] = {"CHOWN",  "DAC_OVERRIDE", "FOWNER",
-					       "FSETID", "KILL",         "SETGID",
-					       "SETUID", "SETPCAP",      "NET_BIND_SERVICE",
-					       "NET_RAW", "SYS_CHROOT",  "MKNOD",
-					       "AUDIT_WRITE", "SETFCAP"};
+	static const char *const defaults[] = {
+	    "CHOWN",	  "DAC_OVERRIDE", "FOWNER",	 "FSETID",	     "KILL",
+	    "SETGID",	  "SETUID",	  "SETPCAP",	 "NET_BIND_SERVICE", "NET_RAW",
+	    "SYS_CHROOT", "MKNOD",	  "AUDIT_WRITE", "SETFCAP"};
 
 	for (i = 0; i < ARRAY_SIZE(cap_names); i++) {
 		size_t k;
@@ -930,7 +933,8 @@ static unsigned long long pod_caps(const cJSON *caps)
 	cJSON_ArrayForEach(c, jget(caps, "drop"))
 	{
 		for (i = 0; i < ARRAY_SIZE(cap_names); i++)
-			if (str_eq(c->valuestring, "ALL") || str_eq(c->valuestring, cap_names[i].name))
+			if (str_eq(c->valuestring, "ALL") ||
+			    str_eq(c->valuestring, cap_names[i].name))
 				set &= ~(1ULL << cap_names[i].bit);
 	}
 	cJSON_ArrayForEach(c, jget(caps, "add"))
@@ -1044,11 +1048,13 @@ static void pod_start(struct ks *ks, struct ks_pod *p)
 	p->probe_failures = 0;
 	p->started_wall_ms = time_wall_ms();
 	p->started_us = now;
-	p->next_us = now + jlong(jget(pod_container(p), "readinessProbe"), "initialDelaySeconds",
-				 0) * 1000000 + 20000;
+	p->next_us =
+	    now +
+	    jlong(jget(pod_container(p), "readinessProbe"), "initialDelaySeconds", 0) * 1000000 +
+	    20000;
 	ks->state_dirty = true;
-	log_info("kubesim: pod %s/%s started on %s (pid %d, %s %s)", p->ns, p->name,
-		 p->node->name, (int)p->pid, p->ipv4, p->ipv6);
+	log_info("kubesim: pod %s/%s started on %s (pid %d, %s %s)", p->ns, p->name, p->node->name,
+		 (int)p->pid, p->ipv4, p->ipv6);
 }
 
 /* ---- readiness ------------------------------------------------------------------------- */
@@ -1059,9 +1065,10 @@ static int probe_port(const cJSON *ctr, const cJSON *port)
 
 	if (cJSON_IsNumber(port))
 		return (int)port->valuedouble;
-	cJSON_ArrayForEach(cp, jget(ctr, "ports"))
-		if (cJSON_IsString(port) && str_eq(jstr(cp, "name"), port->valuestring))
-			return (int)jlong(cp, "containerPort", 0);
+	cJSON_ArrayForEach(
+	    cp, jget(ctr, "ports")) if (cJSON_IsString(port) &&
+					str_eq(jstr(cp, "name"), port->valuestring)) return (int)
+	    jlong(cp, "containerPort", 0);
 	return 0;
 }
 
@@ -1190,7 +1197,8 @@ static struct ks_pod *pod_new(struct ks *ks, const cJSON *obj, struct ks_node *n
 	p->ns = xstrdup(jstr(md, "namespace"));
 	p->name = xstrdup(jstr(md, "name"));
 	if (jstr(cJSON_GetArrayItem(jget(md, "ownerReferences"), 0), "uid"))
-		p->owner_uid = xstrdup(jstr(cJSON_GetArrayItem(jget(md, "ownerReferences"), 0), "uid"));
+		p->owner_uid =
+		    xstrdup(jstr(cJSON_GetArrayItem(jget(md, "ownerReferences"), 0), "uid"));
 	p->node = node;
 	p->spec = cJSON_Duplicate(spec, 1);
 	p->container = xstrdup(jstr(ctr, "name") ? jstr(ctr, "name") : "main");
@@ -1259,8 +1267,7 @@ void ks_pods_sync(struct ks *ks, const cJSON *items)
 	size_t i;
 	bool *seen;
 
-	cJSON_ArrayForEach(it, items)
-		ks_pod_event(ks, "MODIFIED", it);
+	cJSON_ArrayForEach(it, items) ks_pod_event(ks, "MODIFIED", it);
 	seen = xcalloc(ks->npods + 1, sizeof(*seen));
 	cJSON_ArrayForEach(it, items)
 	{
@@ -1308,8 +1315,8 @@ static void pod_exited(struct ks *ks, struct ks_pod *p)
 	int64_t backoff = 1000000LL << (p->restarts < 4 ? p->restarts : 4);
 
 	if (p->swapping) {
-		log_info("kubesim: pod %s/%s: floater (pid %d) stopped to swap floaters",
-			 p->ns, p->name, (int)p->pid);
+		log_info("kubesim: pod %s/%s: floater (pid %d) stopped to swap floaters", p->ns,
+			 p->name, (int)p->pid);
 		p->swapping = false;
 		p->state = KS_POD_EXITED;
 		p->pid = 0;
@@ -1394,9 +1401,11 @@ void ks_pods_tick(struct ks *ks)
 		/* a new pod is Pending on the server already: Running and Ready go in one PATCH
 		 * (a third of the PATCHes of Pending, Running, Ready when a thousand pods start
 		 * at once); Pending with its reason only for a pod that does not start */
-		if (p->state == KS_POD_NEW && p->reported < 0 && now - p->seen_us < PENDING_GRACE_US)
+		if (p->state == KS_POD_NEW && p->reported < 0 &&
+		    now - p->seen_us < PENDING_GRACE_US)
 			continue;
-		if (p->state == KS_POD_RUNNING && !p->ready && now - p->started_us < REPORT_GRACE_US)
+		if (p->state == KS_POD_RUNNING && !p->ready &&
+		    now - p->started_us < REPORT_GRACE_US)
 			continue;
 		pod_report(ks, p);
 	}
@@ -1409,11 +1418,16 @@ void ks_pods_tick(struct ks *ks)
 static const char *state_word(const struct ks_pod *p)
 {
 	switch (p->state) {
-	case KS_POD_RUNNING: return p->ready ? "ready" : "running";
-	case KS_POD_EXITED: return "exited";
-	case KS_POD_FAILED: return "failed";
-	case KS_POD_STOPPING: return "stopping";
-	default: return "starting";
+	case KS_POD_RUNNING:
+		return p->ready ? "ready" : "running";
+	case KS_POD_EXITED:
+		return "exited";
+	case KS_POD_FAILED:
+		return "failed";
+	case KS_POD_STOPPING:
+		return "stopping";
+	default:
+		return "starting";
 	}
 }
 
