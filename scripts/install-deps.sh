@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  cmake make gcc clang pkg-config git
+  cmake make gcc clang clang-format-14 pkg-config git
   libcurl4-openssl-dev libcjson-dev libyaml-dev libssl-dev libsqlite3-dev
   libcmocka-dev
   # tests, test world, demo
