@@ -47,11 +47,12 @@ int json_get_long(const struct cJSON *obj, const char *key, long min, long max, 
 	if (!cJSON_IsNumber(v))
 		return err_set(err, ERR_PROTO, "field '%s' must be a number", key);
 	d = v->valuedouble;
-	if (d != (double)(long)d)
-		return err_set(err, ERR_PROTO, "field '%s' must be a whole number", key);
-	if (d < (double)min || d > (double)max)
+	/* the range first: casting a double beyond long (1e30) to long is undefined */
+	if (d < (double)min || d > (double)max || d < -0x1p63 || d >= 0x1p63)
 		return err_set(err, ERR_PROTO, "field '%s' is out of range [%ld, %ld]", key, min,
 			       max);
+	if (d != (double)(long)d)
+		return err_set(err, ERR_PROTO, "field '%s' must be a whole number", key);
 	*out = (long)d;
 	return 0;
 }

@@ -97,6 +97,8 @@ struct kube_request {
 			       * the caller knows they are idempotent; 429 is always retried */
 	size_t max_body;      /* cap on the buffered body or total streamed bytes; 0: 64 MiB */
 	size_t max_line;      /* with on_line: longest accepted line; 0: 1 MiB */
+	long line_stall_ms;   /* with on_line: a started line unfinished this long ends the call
+			       * (ERR_TIMEOUT); 0: only timeout_ms bounds it */
 	kube_data_fn on_data; /* stream the 2xx body raw ... */
 	kube_line_fn on_line; /* ... or split into lines (at most one of the two) */
 	kube_done_fn on_done;
@@ -342,6 +344,8 @@ struct kube_proxy_request {
 	const char *const *headers; /* e.g. "X-Floater-Token: …" (redacted in logs) */
 	long timeout_ms;
 	size_t max_line;      /* 0: 64 KiB */
+	size_t max_body;      /* total streamed bytes; 0: 64 MiB */
+	long line_stall_ms;   /* see struct kube_request */
 	kube_line_fn on_line; /* one NDJSON line at a time, as it arrives */
 	kube_done_fn on_done;
 	void *arg;

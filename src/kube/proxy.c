@@ -45,6 +45,8 @@ struct kube_call *kube_proxy_start(struct kube_client *c, const struct kube_prox
 	q.headers = r->headers;
 	q.timeout_ms = r->timeout_ms;
 	q.max_line = r->max_line ? r->max_line : DEFAULT_PROXY_LINE;
+	q.max_body = r->max_body;
+	q.line_stall_ms = r->line_stall_ms;
 	q.on_line = r->on_line;
 	q.on_done = r->on_done;
 	q.arg = r->arg;

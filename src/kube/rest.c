@@ -60,18 +60,21 @@ struct kube_call {
 	long timeout_ms;
 	bool retry_post;
 	size_t max_body, max_line;
+	long line_stall_ms;
 	kube_data_fn on_data;
 	kube_line_fn on_line;
 	kube_done_fn on_done;
 	void *arg;
 
-	struct buf resp;    /* buffered body (always for errors) */
-	struct buf line;    /* partial line of a streamed body */
-	size_t streamed;    /* streamed bytes of this call */
-	bool delivered;	    /* the caller saw body bytes: never retried */
-	bool aborted;	    /* a callback returned -1 */
-	bool too_big;	    /* max_body or max_line exceeded */
-	bool line_too_long; /* ... max_line it was */
+	struct buf resp;       /* buffered body (always for errors) */
+	struct buf line;       /* partial line of a streamed body */
+	size_t streamed;       /* streamed bytes of this call */
+	bool delivered;	       /* the caller saw body bytes: never retried */
+	bool aborted;	       /* a callback returned -1 */
+	bool too_big;	       /* max_body or max_line exceeded */
+	bool line_too_long;    /* ... max_line it was */
+	bool line_stalled;     /* a started line stayed unfinished for line_stall_ms */
+	int64_t line_since_us; /* when the unfinished line in `line` began (0: none) */
 	bool cancelled;
 	bool urgent; /* blocking calls and list pages: never wait behind the in-flight cap */
 	bool in_done;
@@ -366,6 +369,7 @@ static int deliver_line(struct kube_call *call)
 		call->line.data[--len] = '\0';
 	rc = call->on_line(call->arg, buf_str(&call->line), len);
 	buf_reset(&call->line);
+	call->line_since_us = 0;
 	return rc;
 }
 
@@ -380,8 +384,11 @@ static int split_lines(struct kube_call *call, const char *data, size_t n)
 			call->line_too_long = true;
 			return -1;
 		}
-		if (!nl)
+		if (!nl) {
+			if (call->line.len && !call->line_since_us)
+				call->line_since_us = time_mono_us();
 			return 0;
+		}
 		if (deliver_line(call) < 0)
 			return -1;
 		/* the consumer cancelled this call from its callback: deliver nothing more */
@@ -540,6 +547,8 @@ static int attempt_start(struct kube_call *call, struct err *err)
 	call->errbuf[0] = '\0';
 	buf_reset(&call->resp);
 	buf_reset(&call->line);
+	call->line_since_us = 0;
+	call->line_stalled = false;
 	if (build_headers(call, err) < 0)
 		return -1;
 	e = curl_easy_init();
@@ -744,6 +753,12 @@ static bool call_evaluate(struct kube_call *call, CURLcode rc, struct err *err)
 			call->line_too_long ? call->max_line : call->max_body);
 		return false;
 	}
+	if (call->line_stalled) {
+		err_set(err, ERR_TIMEOUT,
+			"cluster %s: %s %s: the answer stalled in the middle of a line for %ld ms",
+			c->name, method_names[call->method], call->path, call->line_stall_ms);
+		return false;
+	}
 	if (call->aborted) {
 		err_set(err, ERR_INTERNAL, "cluster %s: %s %s: stopped by its consumer", c->name,
 			method_names[call->method], call->path);
@@ -874,6 +889,27 @@ static long loop_start_due(struct kube_loop *loop, long cap)
 	return wait;
 }
 
+/* Ends the calls whose answer stopped in the middle of a line for longer than they allow:
+ * a peer that sent half a line and nothing more is not waited for until the call's
+ * timeout. Never inside a libcurl callback. */
+static void loop_end_stalled(struct kube_loop *loop)
+{
+	int64_t now = time_mono_us();
+	struct kube_call *call, *next;
+
+	for (call = TAILQ_FIRST(&loop->calls); call; call = next) {
+		next = TAILQ_NEXT(call, link);
+		if (call->cancelled || !call->easy || !call->line_stall_ms ||
+		    !call->line_since_us ||
+		    now - call->line_since_us < call->line_stall_ms * 1000LL)
+			continue;
+		call->line_stalled = true;
+		call_finish(call, CURLE_OPERATION_TIMEDOUT);
+		/* on_done may have freed or started other calls: restart the scan */
+		next = TAILQ_FIRST(&loop->calls);
+	}
+}
+
 static int loop_perform(struct kube_loop *loop, struct err *err)
 {
 	CURLMsg *msg;
@@ -884,6 +920,7 @@ static int loop_perform(struct kube_loop *loop, struct err *err)
 	mc = curl_multi_perform(loop->multi, &running);
 	loop->busy--;
 	loop_sweep(loop);
+	loop_end_stalled(loop);
 	if (mc != CURLM_OK)
 		return err_set(err, ERR_INTERNAL, "libcurl: %s", curl_multi_strerror(mc));
 	while ((msg = curl_multi_info_read(loop->multi, &left))) {
@@ -969,6 +1006,7 @@ struct kube_call *kube_call_start(struct kube_client *c, const struct kube_reque
 	call->retry_post = req->retry_post;
 	call->max_body = req->max_body ? req->max_body : DEFAULT_MAX_BODY;
 	call->max_line = req->max_line ? req->max_line : DEFAULT_MAX_LINE;
+	call->line_stall_ms = req->on_line && req->line_stall_ms > 0 ? req->line_stall_ms : 0;
 	call->on_data = req->on_data;
 	call->on_line = req->on_line;
 	call->on_done = req->on_done;

@@ -2,6 +2,7 @@
  * server's pod proxy; NDJSON results are mapped back to pairs by their ref. A request that
  * fails is asked again for the results still missing (see enum run_probe_retry_kind in
  * run_int.h for how often); what is missing after that is agent-lost. */
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ static void req_free(struct run_probe_req *r)
 {
 	free(r->targets);
 	free(r->seen);
+	free(r->this_attempt);
 	free(r);
 }
 
@@ -107,8 +109,8 @@ static long request_timeout_ms(const struct run_probe_req *r, const struct run_o
 int run_probe_line_parse(const char *line, size_t len, size_t ntargets, struct run_probe_line *out,
 			 struct err *err)
 {
-	cJSON *j = json_parse(line, len, 65536, err);
-	const char *proto = NULL, *error = NULL;
+	cJSON *j = json_parse(line, len, RUN_PROBE_LINE_MAX, err);
+	const char *proto = NULL, *error = NULL, *ip = NULL;
 	long ref = -1, v;
 	bool done = false;
 	int p, code, rc = -1;
@@ -123,12 +125,25 @@ int run_probe_line_parse(const char *line, size_t len, size_t ntargets, struct r
 	}
 	if (json_get_long(j, WIRE_RES_REF, 0, (long)ntargets - 1, &ref, err) != 0 ||
 	    json_get_string(j, WIRE_RES_PROTOCOL, &proto, err) != 0 ||
-	    json_get_string(j, WIRE_RES_ERROR, &error, err) != 0)
+	    json_get_string(j, WIRE_RES_ERROR, &error, err) != 0) {
+		if (err->code == ERR_OK)
+			err_set(err, ERR_PROTO, "a result line needs %s, %s and %s", WIRE_RES_REF,
+				WIRE_RES_PROTOCOL, WIRE_RES_ERROR);
 		goto out;
+	}
 	p = probe_protocol_parse(proto);
 	if (p < 0) {
-		err_set(err, ERR_PROTO, "unknown protocol '%s'", proto);
+		err_set(err, ERR_PROTO, "unknown protocol '%.32s'", proto);
 		goto out;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(j, WIRE_RES_IP)) {
+		if (json_get_string(j, WIRE_RES_IP, &ip, err) != 0)
+			goto out;
+		if (!ip_literal_ok(ip)) {
+			err_set(err, ERR_PROTO, "ip '%.*s' is no IP literal", WIRE_MAX_IP, ip);
+			goto out;
+		}
+		snprintf(out->ip, sizeof(out->ip), "%s", ip);
 	}
 	out->ref = (size_t)ref;
 	out->protocol = (enum probe_protocol)p;
@@ -153,23 +168,74 @@ out:
 	return rc;
 }
 
+static bool ip_same(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+
+	if (inet_pton(AF_INET, a, x) == 1)
+		return inet_pton(AF_INET, b, y) == 1 && memcmp(x, y, 4) == 0;
+	return inet_pton(AF_INET6, a, x) == 1 && inet_pton(AF_INET6, b, y) == 1 &&
+	       memcmp(x, y, 16) == 0;
+}
+
+void run_probe_attempt_begin(struct run_probe_req *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		r->this_attempt[i] = r->seen[i] == r->protocols ? 0 : RUN_PROBE_ASKED;
+	r->lines = 0;
+	r->broken = (struct err)ERR_INIT;
+	r->finished = false;
+}
+
+int run_probe_line_accept(struct run_probe_req *r, const struct run_probe_line *l, struct err *err)
+{
+	const char *proto = probe_protocol_name(l->protocol);
+	unsigned bit = 1u << l->protocol;
+
+	if (l->ref >= r->n || !(r->this_attempt[l->ref] & RUN_PROBE_ASKED))
+		return err_set(err, ERR_PROTO, "ref %zu was not asked for", l->ref);
+	if (!(r->protocols & bit))
+		return err_set(err, ERR_PROTO, "ref %zu: %s was not asked for", l->ref, proto);
+	if (r->this_attempt[l->ref] & bit)
+		return err_set(err, ERR_PROTO, "ref %zu: %s answered twice", l->ref, proto);
+	if (l->ip[0] && !ip_same(l->ip, r->targets[l->ref].ip))
+		return err_set(err, ERR_PROTO, "ref %zu: ip %s is not the target's (%s)", l->ref,
+			       l->ip, r->targets[l->ref].ip);
+	r->this_attempt[l->ref] |= (uint8_t)bit;
+	return (r->seen[l->ref] & bit) ? 0 : 1;
+}
+
+/* A line that breaks the control API ends the answer: nothing after it is read. */
+static int line_broken(struct run_probe_req *r, const struct err *why)
+{
+	err_set(&r->broken, ERR_PROTO, "line %zu: %s", r->lines, why->msg);
+	return -1;
+}
+
 static int on_line(void *arg, const char *line, size_t len)
 {
 	struct run_probe_req *r = arg;
 	struct err err = ERR_INIT;
 	struct store_result res;
 	struct run_probe_line l;
+	int rc;
 
-	if (run_probe_line_parse(line, len, r->n, &l, &err) < 0) {
-		log_debug("floater sent a line netctl ignores: %s", err.msg);
-		return 0;
+	r->lines++;
+	if (r->finished) {
+		err_set(&err, ERR_PROTO, "a line after the final line");
+		return line_broken(r, &err);
 	}
+	if (run_probe_line_parse(line, len, r->n, &l, &err) < 0)
+		return line_broken(r, &err);
 	if (l.done) {
 		r->finished = true;
 		return 0;
 	}
-	if (!(r->protocols & (1u << l.protocol)) || (r->seen[l.ref] & (1u << l.protocol)))
-		return 0;
+	rc = run_probe_line_accept(r, &l, &err);
+	if (rc < 0)
+		return line_broken(r, &err);
+	if (rc == 0)
+		return 0; /* an earlier attempt answered it: its result stays */
 	r->seen[l.ref] |= (uint8_t)(1u << l.protocol);
 	r->ec->unreachable_us = 0; /* a result came through this cluster's API server */
 	r->ec->answered = true;
@@ -229,6 +295,7 @@ static struct run_probe_req *req_new(struct run_engine *e, uint32_t src, enum pl
 	r->attempt = attempt;
 	r->targets = xcalloc(n ? n : 1, sizeof(*r->targets));
 	r->seen = xcalloc(n ? n : 1, 1);
+	r->this_attempt = xcalloc(n ? n : 1, 1);
 	r->n = n;
 	return r;
 }
@@ -241,6 +308,8 @@ enum run_probe_retry_kind run_probe_retry_kind(const struct run_probe_req *r,
 {
 	bool no_status = resp->status == 0 || (resp->status >= 200 && resp->status < 300);
 
+	if (r->broken.code != ERR_OK || (err && err->code == ERR_LIMIT && no_status))
+		return RUN_PROBE_RETRY_NEVER;
 	if (r->finished)
 		return RUN_PROBE_RETRY_ONCE;
 	if (!err)
@@ -261,6 +330,8 @@ bool run_probe_retry_worth(const struct run_probe_req *r, enum run_probe_retry_k
 {
 	int64_t since_first = now - r->first_fail_us;
 
+	if (kind == RUN_PROBE_RETRY_NEVER)
+		return false;
 	if (r->attempt == 0)
 		return true;
 	if (r->attempt + 1 >= PROBE_ATTEMPTS_MAX)
@@ -299,10 +370,12 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 	    [RUN_PROBE_RETRY_SERVER] =
 		", with backoff while the API server is unavailable (told once per cluster)",
 	    [RUN_PROBE_RETRY_FLOATER] = ", with backoff while its floater may be restarting",
+	    [RUN_PROBE_RETRY_NEVER] = "",
 	};
 	struct run_probe_req *r = arg;
 	struct run_engine *e = r->e;
 	const char *why = err ? err->msg : "the floater ended its answer early";
+	char broken[sizeof(r->broken.msg) + 64];
 	enum run_probe_retry_kind kind;
 	bool outage_known, first;
 
@@ -313,6 +386,11 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 		return;
 	}
 	kind = run_probe_retry_kind(r, resp, err);
+	if (kind == RUN_PROBE_RETRY_NEVER) {
+		snprintf(broken, sizeof(broken), "its answer broke the control API: %s",
+			 r->broken.code != ERR_OK ? r->broken.msg : why);
+		why = broken;
+	}
 	outage_known = kind == RUN_PROBE_RETRY_SERVER && r->ec->unreachable_us;
 	first = r->attempt == 0;
 	if (run_probe_retry_next(r, kind, time_mono_us()) < 0) {
@@ -371,6 +449,7 @@ static void req_send(struct run_probe_req *r)
 	struct err err = ERR_INIT;
 	char *body = run_probe_body_build(r, &e->o, e->res->run_id);
 
+	run_probe_attempt_begin(r);
 	snprintf(header, sizeof(header), WIRE_HEADER_TOKEN ": %s", r->ec->token);
 	memset(&pr, 0, sizeof(pr));
 	pr.ns = e->o.namespace;
@@ -382,6 +461,10 @@ static void req_send(struct run_probe_req *r)
 	pr.body_len = strlen(body);
 	pr.headers = headers;
 	pr.timeout_ms = request_timeout_ms(r, &e->o);
+	pr.max_line = RUN_PROBE_LINE_MAX;
+	pr.max_body = (missing_count(r) * (size_t)__builtin_popcount(r->protocols) + 1) *
+		      (RUN_PROBE_LINE_MAX + 1);
+	pr.line_stall_ms = RUN_PROBE_LINE_STALL_MS;
 	pr.on_line = on_line;
 	pr.on_done = on_done;
 	pr.arg = r;

@@ -9,6 +9,7 @@
 #include <sys/queue.h>
 
 #include "run.h"
+#include "wire.h"
 
 #define RUN_ENGINE_BATCH 8192
 
@@ -16,6 +17,14 @@
  * this margin (the floater's rate, the proxy), never more than RUN_PROBE_REQUEST_MAX_MS. */
 #define RUN_PROBE_REQUEST_MARGIN_MS 15000
 #define RUN_PROBE_REQUEST_MAX_MS    600000
+
+/* What netctl reads of a floater's answer (docs/floater.md, "What netctl accepts"): lines
+ * of at most RUN_PROBE_LINE_MAX bytes (four times what a floater writes: room for members
+ * a newer floater adds), no line left unfinished for RUN_PROBE_LINE_STALL_MS (a floater
+ * writes each line whole), and at most one line per (target, protocol) asked plus the final
+ * line, RUN_PROBE_LINE_MAX bytes each. */
+#define RUN_PROBE_LINE_MAX	(4 * WIRE_MAX_LINE)
+#define RUN_PROBE_LINE_STALL_MS 10000
 
 struct run_probe_req;
 
@@ -98,8 +107,13 @@ struct run_probe_req {
 	unsigned protocols;
 	struct plan_target *targets;
 	uint8_t *seen; /* per target: protocols already answered */
+	/* per target, this attempt: RUN_PROBE_ASKED when the request names it, and the
+	 * protocols its answer gave */
+	uint8_t *this_attempt;
 	size_t n;
 	int attempt;
+	size_t lines;	       /* lines of this attempt's answer so far */
+	struct err broken;     /* why this attempt's answer broke the control API (ERR_PROTO) */
 	bool finished;	       /* the floater sent its final line */
 	int64_t first_fail_us; /* when an attempt of it first failed */
 	int64_t due_us;	       /* a retry waits until then (no call in flight meanwhile) */
@@ -110,7 +124,8 @@ struct run_probe_line {
 	bool done;  /* the final line; nothing else is set */
 	size_t ref; /* index into the request's targets */
 	enum probe_protocol protocol;
-	enum probe_error error; /* PROBE_OTHER for a name this netctl does not know */
+	enum probe_error error;	  /* PROBE_OTHER for a name this netctl does not know */
+	char ip[WIRE_MAX_IP + 1]; /* the target as the floater parsed it; "" when left out */
 	uint32_t sent, received;
 	uint32_t rtt_min_us, rtt_avg_us, rtt_max_us, rtt_p99_us;
 };
@@ -118,17 +133,38 @@ struct run_probe_line {
 /* The POST body of r: the targets not yet answered for every protocol (caller frees). */
 char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
 			   int64_t run_id);
-/* Parses one line of the answer to a request of ntargets targets: 0, or -1 for a line to
- * ignore (not JSON, a ref out of range, no protocol or error, an unknown protocol). */
+/* Parses one line of the answer to a request of ntargets targets: 0, or -1 for a line that
+ * breaks the control API (not JSON, no ref or a ref out of range, no protocol or error, an
+ * unknown protocol, an ip that is no IP literal). */
 int run_probe_line_parse(const char *line, size_t len, size_t ntargets, struct run_probe_line *out,
 			 struct err *err);
-/* What a failed request is worth: one more immediate try (a timeout, a 404, TLS or size
- * errors, or a floater that finished its answer without every result); tries with backoff
- * while the API server is away (it cannot be reached, or cut the stream, or a cluster whose
- * proxy answered earlier in this run now says 401/403: a restarted API server denies
- * requests until its authorization caches fill); tries with backoff while the floater may
- * be restarting (5xx: the proxy cannot reach the pod). */
-enum run_probe_retry_kind { RUN_PROBE_RETRY_ONCE, RUN_PROBE_RETRY_SERVER, RUN_PROBE_RETRY_FLOATER };
+
+/* In run_probe_req.this_attempt: the target is part of this attempt's request. */
+#define RUN_PROBE_ASKED 0x80
+_Static_assert(PROTO_MAX < 8, "protocol bits stay below RUN_PROBE_ASKED");
+
+/* Marks what attempt r asks for: the targets still missing a protocol. */
+void run_probe_attempt_begin(struct run_probe_req *r);
+/* Takes a result line l into this attempt of r: 1 for a new result, 0 for one an earlier
+ * attempt already gave (the first stays), -1 (err, ERR_PROTO) when the line breaks the
+ * control API: a ref this attempt did not ask for, a protocol the request did not name, a
+ * (ref, protocol) answered twice, an ip that is not the target's. So no line ever lands on
+ * another pair, and an answer has at most one line per pair asked, plus the final line. */
+int run_probe_line_accept(struct run_probe_req *r, const struct run_probe_line *l, struct err *err);
+/* What a failed request is worth: one more immediate try (a timeout, a line stalled
+ * unfinished, a 404, TLS errors, or a floater that finished its answer without every
+ * result); tries with backoff while the API server is away (it cannot be reached, or cut
+ * the stream, or a cluster whose proxy answered earlier in this run now says 401/403: a
+ * restarted API server denies requests until its authorization caches fill); tries with
+ * backoff while the floater may be restarting (5xx: the proxy cannot reach the pod); no
+ * retry for an answer that broke the control API (a line netctl cannot take, or over
+ * its size limits): what was missing is agent-lost at once. */
+enum run_probe_retry_kind {
+	RUN_PROBE_RETRY_ONCE,
+	RUN_PROBE_RETRY_SERVER,
+	RUN_PROBE_RETRY_FLOATER,
+	RUN_PROBE_RETRY_NEVER,
+};
 
 /* How r's failed attempt (resp, err as kube_done_fn has them) is retried. */
 enum run_probe_retry_kind run_probe_retry_kind(const struct run_probe_req *r,

@@ -437,6 +437,63 @@ static void test_line_cap(void **state)
 	fake_stop(f);
 }
 
+static void test_line_stalled_midway_ends_the_call(void **state)
+{
+	const struct step steps[] = {
+	    {.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n{\"a\":1}\n{\"b\"", ":2}\n"},
+	     .gap_ms = 3000},
+	};
+	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
+	struct kube_client *c = client_for(f, NULL);
+	struct got_lines g = {.err = ERR_INIT};
+	struct kube_request q = {.method = KUBE_GET,
+				 .path = "/stream",
+				 .line_stall_ms = 300,
+				 .on_line = on_line,
+				 .on_done = on_done,
+				 .arg = &g};
+	struct err err = ERR_INIT;
+	int64_t t0 = time_mono_us();
+
+	assert_non_null(kube_call_start(c, &q, &err));
+	assert_int_equal(kube_loop_run(loop, 5000, &err), 0);
+	/* ended 0.3 s after the half line, not when the rest came 3 s later */
+	assert_true(time_mono_us() - t0 < 2000000);
+	assert_true(g.done);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.err.code, ERR_TIMEOUT);
+	assert_non_null(strstr(g.err.msg, "stalled in the middle of a line for 300 ms"));
+	kube_client_free(c);
+	fake_stop(f);
+}
+
+static void test_pause_between_lines_is_no_stall(void **state)
+{
+	const struct step steps[] = {
+	    {.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n{\"a\":1}\n", "{\"b\":2}\n"},
+	     .gap_ms = 700},
+	};
+	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
+	struct kube_client *c = client_for(f, NULL);
+	struct got_lines g = {.err = ERR_INIT};
+	struct kube_request q = {.method = KUBE_GET,
+				 .path = "/stream",
+				 .line_stall_ms = 300,
+				 .on_line = on_line,
+				 .on_done = on_done,
+				 .arg = &g};
+	struct err err = ERR_INIT;
+
+	assert_non_null(kube_call_start(c, &q, &err));
+	assert_int_equal(kube_loop_run(loop, 5000, &err), 0);
+	assert_true(g.done);
+	assert_int_equal(g.err.code, ERR_OK);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.lines[1], "{\"b\":2}");
+	kube_client_free(c);
+	fake_stop(f);
+}
+
 static void test_cancel_skips_callback(void **state)
 {
 	const struct step steps[] = {
@@ -655,6 +712,8 @@ int main(void)
 	    cmocka_unit_test(test_body_cap),
 	    cmocka_unit_test(test_lines_split_across_chunks),
 	    cmocka_unit_test(test_line_cap),
+	    cmocka_unit_test(test_line_stalled_midway_ends_the_call),
+	    cmocka_unit_test(test_pause_between_lines_is_no_stall),
 	    cmocka_unit_test(test_cancel_skips_callback),
 	    cmocka_unit_test(test_headers_sent_and_redacted),
 	    cmocka_unit_test(test_proxy_url_used),

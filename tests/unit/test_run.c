@@ -1,11 +1,13 @@
 /* run: how a failed probe request is retried (docs/decisions.md, "The check engine"). A
  * request is either asked again (at once, or after a jittered backoff) or given up, its
  * missing results then recorded as agent-lost. The tests drive the policy with the clock
- * a real run would see and check when each request is retried and when it is given up. */
+ * a real run would see and check when each request is retried and when it is given up,
+ * and which lines of an answer are taken: one per pair asked, never another pair's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,13 +163,156 @@ static void test_anything_else_is_once(void **state)
 	assert_int_equal(kind_of(&f->r, ERR_NOTFOUND, 404), RUN_PROBE_RETRY_ONCE);
 	assert_int_equal(kind_of(&f->r, ERR_API, 400), RUN_PROBE_RETRY_ONCE);
 	assert_int_equal(kind_of(&f->r, ERR_TLS, 0), RUN_PROBE_RETRY_ONCE);
-	assert_int_equal(kind_of(&f->r, ERR_LIMIT, 200), RUN_PROBE_RETRY_ONCE);
 	/* The floater sent its final line but results are missing: asking it again with
 	 * backoff would get the same answer. */
 	f->r.finished = true;
 	assert_int_equal(run_probe_retry_kind(&f->r, &ok, NULL), RUN_PROBE_RETRY_ONCE);
 	assert_int_equal(kind_of(&f->r, ERR_API, 0), RUN_PROBE_RETRY_ONCE);
 	assert_int_equal(kind_of(&f->r, ERR_API, 503), RUN_PROBE_RETRY_ONCE);
+}
+
+static void test_broken_answer_is_never_retried(void **state)
+{
+	struct fixture *f = *state;
+
+	/* over the line or body limit of a probe answer: the floater wrote what no floater
+	 * writes; asking again would only read as much once more */
+	assert_int_equal(kind_of(&f->r, ERR_LIMIT, 200), RUN_PROBE_RETRY_NEVER);
+	assert_false(run_probe_retry_worth(&f->r, RUN_PROBE_RETRY_NEVER, T0));
+	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_NEVER, T0), -1);
+	/* a line netctl cannot take ended the answer: the stream then reads as stopped by
+	 * its consumer, and that is not a retry either */
+	err_set(&f->r.broken, ERR_PROTO, "line 1: ref 7 was not asked for");
+	assert_int_equal(kind_of(&f->r, ERR_INTERNAL, 200), RUN_PROBE_RETRY_NEVER);
+	f->r.finished = true;
+	assert_int_equal(kind_of(&f->r, ERR_INTERNAL, 200), RUN_PROBE_RETRY_NEVER);
+}
+
+static void test_line_stalled_is_once(void **state)
+{
+	struct fixture *f = *state;
+
+	/* the kube client's "stalled in the middle of a line" is a timeout after the 200 */
+	assert_int_equal(kind_of(&f->r, ERR_TIMEOUT, 200), RUN_PROBE_RETRY_ONCE);
+}
+
+/* ---- which lines an answer may carry ---- */
+
+#define ICMP (1u << PROTO_ICMP)
+#define TCP  (1u << PROTO_TCP)
+#define UDP  (1u << PROTO_UDP)
+
+static const char *const ips[] = {"198.18.0.10", "fd00:18::b", "198.18.0.12"};
+
+/* A request for ips x (icmp, tcp); seen: what earlier attempts answered, per target. */
+static void request(struct run_probe_req *r, const uint8_t seen[3])
+{
+	r->n = 3;
+	r->protocols = ICMP | TCP;
+	r->targets = calloc(3, sizeof(*r->targets));
+	r->seen = calloc(3, 1);
+	r->this_attempt = calloc(3, 1);
+	assert_non_null(r->targets);
+	assert_non_null(r->seen);
+	assert_non_null(r->this_attempt);
+	for (size_t i = 0; i < 3; i++) {
+		r->targets[i].ip = ips[i];
+		r->seen[i] = seen[i];
+	}
+	run_probe_attempt_begin(r);
+}
+
+static void request_release(struct run_probe_req *r)
+{
+	free(r->targets);
+	free(r->seen);
+	free(r->this_attempt);
+}
+
+static struct run_probe_line line(size_t ref, enum probe_protocol p, const char *ip)
+{
+	struct run_probe_line l;
+
+	memset(&l, 0, sizeof(l));
+	l.ref = ref;
+	l.protocol = p;
+	snprintf(l.ip, sizeof(l.ip), "%s", ip ? ip : "");
+	return l;
+}
+
+static void test_each_pair_asked_is_taken_once(void **state)
+{
+	struct fixture *f = *state;
+	struct run_probe_line l;
+	struct err err = ERR_INIT;
+	const uint8_t none[3] = {0};
+
+	request(&f->r, none);
+	l = line(1, PROTO_TCP, "fd00:18:0:0::b"); /* the floater's canonical form may differ */
+	assert_int_equal(run_probe_line_accept(&f->r, &l, &err), 1);
+	l = line(1, PROTO_ICMP, NULL); /* no ip: nothing to compare */
+	assert_int_equal(run_probe_line_accept(&f->r, &l, &err), 1);
+	/* the same pair again in this answer breaks it, whatever it says */
+	l = line(1, PROTO_TCP, "fd00:18::b");
+	assert_int_equal(run_probe_line_accept(&f->r, &l, &err), -1);
+	assert_int_equal(err.code, ERR_PROTO);
+	assert_non_null(strstr(err.msg, "ref 1: tcp answered twice"));
+	request_release(&f->r);
+}
+
+static void test_lines_for_other_pairs_break_the_answer(void **state)
+{
+	struct fixture *f = *state;
+	struct run_probe_line l;
+	struct err err = ERR_INIT;
+	const uint8_t none[3] = {0};
+
+	request(&f->r, none);
+	/* a protocol the request did not name */
+	l = line(0, PROTO_UDP, "198.18.0.10");
+	assert_int_equal(run_probe_line_accept(&f->r, &l, &err), -1);
+	assert_non_null(strstr(err.msg, "udp was not asked for"));
+	/* a ref whose ip is another target's: never stored on either pair */
+	l = line(0, PROTO_ICMP, "198.18.0.12");
+	assert_int_equal(run_probe_line_accept(&f->r, &l, &err), -1);
+	assert_non_null(strstr(err.msg, "is not the target's"));
+	/* beyond the request (run_probe_line_parse refuses it first; here as a second wall) */
+	l = line(3, PROTO_ICMP, NULL);
+	assert_int_equal(run_probe_line_accept(&f->r, &l, &err), -1);
+	/* nothing was taken */
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(f->r.this_attempt[i], RUN_PROBE_ASKED);
+	request_release(&f->r);
+}
+
+static void test_retry_asks_only_what_is_missing(void **state)
+{
+	struct fixture *f = *state;
+	struct run_probe_line l;
+	struct err err = ERR_INIT;
+	const uint8_t seen[3] = {ICMP | TCP, ICMP, 0}; /* target 0 complete, 1 half */
+
+	request(&f->r, seen);
+	/* target 0 is not in this attempt's request */
+	l = line(0, PROTO_ICMP, NULL);
+	assert_int_equal(run_probe_line_accept(&f->r, &l, &err), -1);
+	assert_non_null(strstr(err.msg, "ref 0 was not asked for"));
+	/* target 1 is asked for both protocols: icmp was answered before, and that first
+	 * result stays (0: nothing to store), tcp is new */
+	l = line(1, PROTO_ICMP, NULL);
+	assert_int_equal(run_probe_line_accept(&f->r, &l, &err), 0);
+	l = line(1, PROTO_TCP, NULL);
+	assert_int_equal(run_probe_line_accept(&f->r, &l, &err), 1);
+	/* but not twice in one answer */
+	l = line(1, PROTO_ICMP, NULL);
+	assert_int_equal(run_probe_line_accept(&f->r, &l, &err), -1);
+	/* a new attempt starts afresh */
+	f->r.seen[1] |= TCP;
+	run_probe_attempt_begin(&f->r);
+	assert_int_equal(f->r.this_attempt[1], 0);
+	assert_int_equal(f->r.this_attempt[2], RUN_PROBE_ASKED);
+	assert_int_equal(f->r.broken.code, ERR_OK);
+	request_release(&f->r);
 }
 
 /* ---- retried, or given up, and when ---- */
@@ -348,6 +493,12 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_proxy_5xx_is_floater_restarting, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_anything_else_is_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_broken_answer_is_never_retried, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_line_stalled_is_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_each_pair_asked_is_taken_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lines_for_other_pairs_break_the_answer, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_retry_asks_only_what_is_missing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_once_is_one_immediate_retry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_server_away_retried_for_60s, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_server_back_within_60s_keeps_request, setup,

@@ -257,6 +257,61 @@ static void test_result_line_round_trips(void **state)
 	assert_int_equal(run_probe_line_parse(line, n, 2, &l, &err), -1);
 }
 
+static void test_the_ip_reads_back_as_the_floater_wrote_it(void **state)
+{
+	struct probe_target t = target("fd00:18:0:0:0:0:0:b", 0);
+	struct rtt_stats st;
+	struct run_probe_line l;
+	struct err err = ERR_INIT;
+	char line[WIRE_MAX_LINE];
+	size_t n;
+
+	stats_init(&st);
+	n = result_line(line, sizeof(line), &t, PROTO_ICMP, &st);
+	assert_int_equal(run_probe_line_parse(line, n, 1, &l, &err), 0);
+	assert_string_equal(l.ip, "fd00:18::b"); /* canonical: run_probe_line_accept compares */
+}
+
+/* Lines no floater writes: each breaks the answer (netctl reads nothing after it). */
+static void test_lines_no_floater_writes_are_refused(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "\x01\xfe garbage",
+	    "{\"ip\":\"198.18.0.1\",\"protocol\":\"icmp\",\"error\":\"ok\"}", /* no ref */
+	    "{\"ref\":-1,\"protocol\":\"icmp\",\"error\":\"ok\"}",
+	    "{\"ref\":9007199254740992,\"protocol\":\"icmp\",\"error\":\"ok\"}",
+	    "{\"ref\":1e30,\"protocol\":\"icmp\",\"error\":\"ok\"}",
+	    "{\"ref\":\"0\",\"protocol\":\"icmp\",\"error\":\"ok\"}",
+	    "{\"ref\":0,\"protocol\":\"sctp\",\"error\":\"ok\"}",
+	    "{\"ref\":0,\"protocol\":\"icmp\"}",
+	    "{\"ref\":0,\"ip\":\"east-node-1\",\"protocol\":\"icmp\",\"error\":\"ok\"}",
+	    "{\"ref\":0,\"ip\":7,\"protocol\":\"icmp\",\"error\":\"ok\"}",
+	};
+	struct run_probe_line l;
+	char *big = malloc(RUN_PROBE_LINE_MAX + 64);
+	int n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct err err = ERR_INIT;
+
+		assert_int_equal(run_probe_line_parse(bad[i], strlen(bad[i]), 4, &l, &err), -1);
+		assert_int_not_equal(err.code, ERR_OK);
+	}
+	/* a line of a valid result padded past the line limit */
+	assert_non_null(big);
+	n = snprintf(big, RUN_PROBE_LINE_MAX + 64,
+		     "{\"ref\":0,\"protocol\":\"icmp\",\"error\":\"ok\",\"pad\":\"%0*d\"}",
+		     RUN_PROBE_LINE_MAX, 0);
+	{
+		struct err err = ERR_INIT;
+
+		assert_int_equal(run_probe_line_parse(big, (size_t)n, 4, &l, &err), -1);
+	}
+	free(big);
+	(void)state;
+}
+
 static void test_every_outcome_reads_back(void **state)
 {
 	struct probe_target t = target("198.18.0.9", 0);
@@ -323,6 +378,8 @@ int main(void)
 	    cmocka_unit_test(test_result_line_round_trips),
 	    cmocka_unit_test(test_every_outcome_reads_back),
 	    cmocka_unit_test(test_a_target_without_ref_is_not_taken),
+	    cmocka_unit_test(test_the_ip_reads_back_as_the_floater_wrote_it),
+	    cmocka_unit_test(test_lines_no_floater_writes_are_refused),
 	    cmocka_unit_test(test_done_line_ends_the_answer),
 	};
 

@@ -84,7 +84,9 @@ struct ks_pod {
 	pid_t pid;
 	unsigned long long starttime; /* /proc/PID/stat field 22: tells pid reuse apart */
 	int restarts;
-	int64_t next_us; /* next start attempt or readiness probe */
+	char hostile[32]; /* the hostile floater's mode it runs, "" for the real floater */
+	bool swapping;	  /* killed to swap floaters: restarted at once, not counted */
+	int64_t next_us;  /* next start attempt or readiness probe */
 	int64_t started_wall_ms;
 	int64_t started_us;
 	/* first sight, network made, first probe success: logged once the server has Ready */
@@ -110,9 +112,11 @@ struct ks {
 	const char *state_dir; /* ends with '/' */
 	const char *ctl_dir;   /* ends with '/' */
 	const char *floater;
-	struct ks_netpool *net;	    /* pod network workers */
-	struct ks_netjob *net_dels; /* removals in flight */
-	int net_adds;		    /* pod networks being made */
+	const char *hostile_floater; /* runs instead where CTL/hostile/<node> names a mode */
+	int64_t hostile_mtime_ns;    /* of CTL/hostile/: pods are looked at again when it moves */
+	struct ks_netpool *net;	     /* pod network workers */
+	struct ks_netjob *net_dels;  /* removals in flight */
+	int net_adds;		     /* pod networks being made */
 	struct kube_loop *loop;
 	struct kube_client *api;
 	struct ks_node *nodes;
@@ -137,6 +141,7 @@ struct ks {
 /* main.c */
 struct ks_node *ks_node_find(struct ks *ks, const char *name);
 bool ks_ctl_exists(struct ks *ks, const char *what, const char *node);
+void ks_ctl_read(struct ks *ks, const char *what, const char *node, char *out, size_t size);
 
 /* pods.c */
 void ks_pod_event(struct ks *ks, const char *type, const struct cJSON *obj);

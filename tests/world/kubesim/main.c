@@ -47,6 +47,22 @@ bool ks_ctl_exists(struct ks *ks, const char *what, const char *node)
 	return yes;
 }
 
+/* The first line of CTL/<what>/<node> into out (empty when the file is missing). */
+void ks_ctl_read(struct ks *ks, const char *what, const char *node, char *out, size_t size)
+{
+	char *p = xasprintf("%s%s/%s", ks->ctl_dir, what, node);
+	FILE *f = fopen(p, "re");
+
+	out[0] = '\0';
+	if (f) {
+		if (!fgets(out, (int)size, f))
+			out[0] = '\0';
+		out[strcspn(out, "\r\n")] = '\0';
+		fclose(f);
+	}
+	free(p);
+}
+
 /* nodes.tsv: name index netns ipv4 ipv6 cidr4 cidr6 (written by `world up`) */
 static int nodes_load(struct ks *ks, const char *path, struct err *err)
 {
@@ -550,9 +566,10 @@ static void watch_tick(struct ks *ks)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: kubesim --cluster NAME --cluster-index N --kubeconfig FILE --nodes FILE\n"
-		"               --state DIR/ --ctl DIR/ --floater BIN [-v]\n");
+	fprintf(
+	    stderr,
+	    "usage: kubesim --cluster NAME --cluster-index N --kubeconfig FILE --nodes FILE\n"
+	    "               --state DIR/ --ctl DIR/ --floater BIN [--hostile-floater BIN] [-v]\n");
 	exit(2);
 }
 
@@ -567,6 +584,7 @@ static int parse_args(struct ks *ks, int argc, char **argv, const char **kubecon
 	    {"state", required_argument, NULL, 's'},
 	    {"ctl", required_argument, NULL, 'C'},
 	    {"floater", required_argument, NULL, 'f'},
+	    {"hostile-floater", required_argument, NULL, 'H'},
 	    {"world", required_argument, NULL, 'w'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
@@ -599,6 +617,9 @@ static int parse_args(struct ks *ks, int argc, char **argv, const char **kubecon
 			break;
 		case 'f':
 			ks->floater = optarg;
+			break;
+		case 'H':
+			ks->hostile_floater = optarg;
 			break;
 		case 'w':
 			break; /* marks the process as this world's (world down finds it by it) */

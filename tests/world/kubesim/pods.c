@@ -816,7 +816,19 @@ static void strv_push(char ***v, size_t *n, size_t *cap, char *s)
 	(*v)[*n] = NULL;
 }
 
-static char **pod_argv(struct ks *ks, const cJSON *ctr, char **mounts)
+/* The hostile floater's mode wanted on a node ("" for the real floater): a mode name,
+ * letters and '-' only, as tests/world/fault writes it. */
+static void hostile_wanted(struct ks *ks, const struct ks_node *node, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (!ks->hostile_floater)
+		return;
+	ks_ctl_read(ks, "hostile", node->name, out, size);
+	if (strspn(out, "abcdefghijklmnopqrstuvwxyz-") != strlen(out))
+		out[0] = '\0';
+}
+
+static char **pod_argv(struct ks *ks, struct ks_pod *p, const cJSON *ctr, char **mounts)
 {
 	char **v = NULL;
 	size_t n = 0, cap = 0;
@@ -824,7 +836,16 @@ static char **pod_argv(struct ks *ks, const cJSON *ctr, char **mounts)
 	bool first = true;
 
 	/* the image's entrypoint is the floater; a command names it too */
-	strv_push(&v, &n, &cap, xstrdup(ks->floater));
+	hostile_wanted(ks, p->node, p->hostile, sizeof(p->hostile));
+	if (p->hostile[0]) {
+		strv_push(&v, &n, &cap, xstrdup(ks->hostile_floater));
+		strv_push(&v, &n, &cap, xstrdup("--mode"));
+		strv_push(&v, &n, &cap, xstrdup(p->hostile));
+		log_info("kubesim: pod %s/%s: hostile floater, mode %s", p->ns, p->name,
+			 p->hostile);
+	} else {
+		strv_push(&v, &n, &cap, xstrdup(ks->floater));
+	}
 	cJSON_ArrayForEach(a, jget(ctr, "command"))
 	{
 		if (first) {
@@ -975,7 +996,7 @@ static int pod_spawn(struct ks *ks, struct ks_pod *p, struct err *err)
 	nspath = xasprintf("/run/netns/%s", p->netns);
 	s.netns = nspath;
 	s.log_path = xasprintf("%s/%s.log", logdir, p->container);
-	s.argv = pod_argv(ks, ctr, mounts);
+	s.argv = pod_argv(ks, p, ctr, mounts);
 	s.envp = pod_env(p, ctr, mounts);
 	s.uid = jlong(csc, "runAsUser", jlong(psc, "runAsUser", 0));
 	s.gid = jlong(csc, "runAsGroup", jlong(psc, "runAsGroup", s.uid));
@@ -1298,6 +1319,17 @@ static void pod_exited(struct ks *ks, struct ks_pod *p)
 {
 	int64_t backoff = 1000000LL << (p->restarts < 4 ? p->restarts : 4);
 
+	if (p->swapping) {
+		log_info("kubesim: pod %s/%s: floater (pid %d) stopped to swap floaters", p->ns,
+			 p->name, (int)p->pid);
+		p->swapping = false;
+		p->state = KS_POD_EXITED;
+		p->pid = 0;
+		p->ready = false;
+		p->next_us = time_mono_us();
+		ks->state_dirty = true;
+		return;
+	}
 	log_warn("kubesim: pod %s/%s: floater (pid %d) exited; restart in %llds", p->ns, p->name,
 		 (int)p->pid, (long long)(backoff / 1000000));
 	p->state = KS_POD_EXITED;
@@ -1306,6 +1338,35 @@ static void pod_exited(struct ks *ks, struct ks_pod *p)
 	p->restarts++;
 	p->next_us = time_mono_us() + (backoff < BACKOFF_MAX_US ? backoff : BACKOFF_MAX_US);
 	ks->state_dirty = true;
+}
+
+/* CTL/hostile/ changed (fault hostile, or its undo): a pod whose floater is not the one
+ * wanted is stopped and started again at once, as the other binary. */
+static void hostile_sweep(struct ks *ks)
+{
+	char *dir, want[32];
+	struct stat sb;
+	int64_t mtime;
+
+	if (!ks->hostile_floater)
+		return;
+	dir = xasprintf("%shostile", ks->ctl_dir);
+	mtime = stat(dir, &sb) == 0 ? sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec : 0;
+	free(dir);
+	if (mtime == ks->hostile_mtime_ns)
+		return;
+	ks->hostile_mtime_ns = mtime;
+	for (size_t i = 0; i < ks->npods; i++) {
+		struct ks_pod *p = ks->pods[i];
+
+		if (p->state != KS_POD_RUNNING || p->swapping)
+			continue;
+		hostile_wanted(ks, p->node, want, sizeof(want));
+		if (str_eq(want, p->hostile))
+			continue;
+		p->swapping = true;
+		kill(p->pid, SIGKILL);
+	}
 }
 
 void ks_pods_tick(struct ks *ks)
@@ -1317,8 +1378,10 @@ void ks_pods_tick(struct ks *ks)
 
 	reap(ks);
 	net_dels_collect(ks);
-	if (sweep)
+	if (sweep) {
 		next_sweep_us = now + 1000000;
+		hostile_sweep(ks);
+	}
 	for (i = 0; i < ks->npods; i++) {
 		struct ks_pod *p = ks->pods[i];
 
