@@ -1,6 +1,7 @@
 /* The UDP echo's keyed header and per-source rate limit. */
 #include <string.h>
 
+#include "common.h"
 #include "echoauth.h"
 
 static void put_be32(uint8_t *p, uint32_t v)
@@ -59,17 +60,6 @@ bool echoauth_fresh(const uint8_t *dgram, uint32_t now_s)
 	return d >= -ECHO_MAX_SKEW_S && d <= ECHO_MAX_SKEW_S;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int echoauth_key_parse(const char *text, size_t len, uint8_t key[SIPHASH_KEY_LEN])
 {
 	if (len < ECHO_KEY_HEX_LEN)
@@ -78,7 +68,7 @@ int echoauth_key_parse(const char *text, size_t len, uint8_t key[SIPHASH_KEY_LEN
 		if (text[i] != '\n' && text[i] != '\r' && text[i] != ' ' && text[i] != '\t')
 			return -1;
 	for (size_t i = 0; i < SIPHASH_KEY_LEN; i++) {
-		int hi = hex_digit(text[2 * i]), lo = hex_digit(text[2 * i + 1]);
+		int hi = str_hex_digit(text[2 * i]), lo = str_hex_digit(text[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -204,17 +204,6 @@ int http_parse_head(const char *data, size_t len, struct http_req *req)
 	return 1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void http_chunked_init(struct http_chunked *ch)
 {
 	memset(ch, 0, sizeof(*ch));
@@ -227,7 +216,7 @@ static int chunk_byte(struct http_chunked *ch, char c, size_t limit, int *status
 
 	switch (ch->state) {
 	case CHUNK_SIZE:
-		v = hexval(c);
+		v = str_hex_digit(c);
 		if (v >= 0) {
 			if (ch->size > (SIZE_MAX >> 4))
 				return -1;

@@ -116,6 +116,8 @@ char *buf_steal(struct buf *b);
 /* Bounded copy that always terminates; returns -1 if truncated. */
 int str_copy(char *dst, size_t dstsz, const char *src);
 bool str_eq(const char *a, const char *b); /* NULL-safe */
+/* The value of a hexadecimal digit, or -1. */
+int str_hex_digit(char c);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 /* Parses a whole decimal integer in [min, max]; 0 or -1 (err names `what`). */

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "rtnl.h"
 
 /* A counter in a "Header: names\nHeader: values" file (/proc/net/snmp, netstat) or a
  * "name value" file (/proc/net/snmp6). */
@@ -143,22 +143,6 @@ static unsigned long long snmp_get(const struct snmp_counter *c)
 	return v;
 }
 
-static int enter(const char *name, struct err *err)
-{
-	char path[320];
-	int fd, rc = 0;
-
-	if ((size_t)snprintf(path, sizeof(path), "/run/netns/%s", name) >= sizeof(path))
-		return err_set(err, ERR_LIMIT, "namespace name too long: %s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
-	if (setns(fd, CLONE_NEWNET) < 0)
-		rc = err_set(err, ERR_IO, "setns %s: %s", name, strerror(errno));
-	close(fd);
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	struct err err = ERR_INIT;
@@ -183,7 +167,7 @@ int main(int argc, char **argv)
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, argv[1], plen) != 0)
 			continue;
-		if (enter(de->d_name, &err) < 0) {
+		if (rtnl_enter(de->d_name, &err) < 0) {
 			fprintf(stderr, "nsstat: %s\n", err.msg);
 			closedir(d);
 			return 1;

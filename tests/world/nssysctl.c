@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "rtnl.h"
 
 static int write_key(const char *kv, struct err *err)
 {
@@ -41,18 +41,11 @@ static int write_key(const char *kv, struct err *err)
 
 static int in_ns(const char *name, int argc, char **argv, struct err *err)
 {
-	char path[320];
-	int fd, i, rc = 0;
+	int i, rc;
 
-	if (!*name || strchr(name, '/') ||
-	    (size_t)snprintf(path, sizeof(path), "/run/netns/%s", name) >= sizeof(path))
+	if (!*name || strchr(name, '/'))
 		return err_set(err, ERR_USAGE, "bad namespace name '%s'", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
-	if (setns(fd, CLONE_NEWNET) < 0)
-		rc = err_set(err, ERR_IO, "setns %s: %s", name, strerror(errno));
-	close(fd);
+	rc = rtnl_enter(name, err);
 	for (i = 1; rc == 0 && i < argc; i++)
 		if (write_key(argv[i], err) < 0)
 			rc = err_prefix(err, "namespace %s", name);
