@@ -194,10 +194,11 @@ struct kube_pod {
 	char *host_ip;	   /* status.hostIP */
 	char *ipv4;	   /* from status.podIPs (or podIP) */
 	char *ipv6;
-	char *network; /* label netctl.io/network: "pod" or "host" */
-	char *phase;   /* status.phase */
-	bool ready;    /* condition Ready=True */
-	char *why;     /* when not ready: phase, container waiting reason, conditions */
+	char *network;	 /* label netctl.io/network: "pod" or "host" */
+	char *phase;	 /* status.phase */
+	bool ready;	 /* condition Ready=True */
+	char *why;	 /* when not ready: phase, container waiting reason, conditions */
+	char *owner_uid; /* the uid of its controller, when that is a DaemonSet */
 };
 
 struct kube_pod_list {
@@ -290,6 +291,7 @@ struct kube_rollout {
 
 /* The rollout figures of DaemonSet ns/name, one GET (0 where the status lacks a field). */
 struct kube_ds_status {
+	char uid[64]; /* metadata.uid: the pods it owns name it in their ownerReferences */
 	long generation, observed, desired, ready, updated;
 	char selector[512]; /* spec.selector.matchLabels as "k=v,k=v" */
 };

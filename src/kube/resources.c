@@ -845,7 +845,7 @@ static void pod_parse(struct kube_pod *p, const struct cJSON *item)
 	const struct cJSON *labels = cJSON_GetObjectItemCaseSensitive(meta, "labels");
 	const struct cJSON *spec = cJSON_GetObjectItemCaseSensitive(item, "spec");
 	const struct cJSON *st = cJSON_GetObjectItemCaseSensitive(item, "status");
-	const struct cJSON *ip;
+	const struct cJSON *ip, *ref;
 	const char *s = NULL;
 
 	p->name = xstrdup(meta_name(item));
@@ -857,6 +857,15 @@ static void pod_parse(struct kube_pod *p, const struct cJSON *item)
 		p->network = xstrdup(s);
 	if (json_get_string(st, "phase", &s, NULL) == 0)
 		p->phase = xstrdup(s);
+	cJSON_ArrayForEach(ref, cJSON_GetObjectItemCaseSensitive(meta, "ownerReferences"))
+	{
+		const struct cJSON *ctl = cJSON_GetObjectItemCaseSensitive(ref, "controller");
+
+		if (cJSON_IsTrue(ctl) && json_get_string(ref, "kind", &s, NULL) == 0 &&
+		    str_eq(s, "DaemonSet") && json_get_string(ref, "uid", &s, NULL) == 0 &&
+		    !p->owner_uid)
+			p->owner_uid = xstrdup(s);
+	}
 	cJSON_ArrayForEach(ip, cJSON_GetObjectItemCaseSensitive(st, "podIPs"))
 	{
 		if (json_get_string(ip, "ip", &s, NULL) != 0 || !ip_ok(s))
@@ -927,6 +936,7 @@ void kube_pod_list_release(struct kube_pod_list *l)
 		free(p->network);
 		free(p->phase);
 		free(p->why);
+		free(p->owner_uid);
 	}
 	free(l->items);
 	l->items = NULL;
@@ -952,6 +962,12 @@ int kube_daemonset_status(struct kube_client *c, const char *ns, const char *nam
 	memset(s, 0, sizeof(*s));
 	meta = cJSON_GetObjectItemCaseSensitive(ds, "metadata");
 	st = cJSON_GetObjectItemCaseSensitive(ds, "status");
+	{
+		const char *uid = NULL;
+
+		if (json_get_string(meta, "uid", &uid, NULL) == 0)
+			str_copy(s->uid, sizeof(s->uid), uid);
+	}
 	json_get_long(meta, "generation", 0, LONG_MAX, &s->generation, NULL);
 	json_get_long(st, "observedGeneration", 0, LONG_MAX, &s->observed, NULL);
 	json_get_long(st, "desiredNumberScheduled", 0, LONG_MAX, &s->desired, NULL);

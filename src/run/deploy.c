@@ -111,7 +111,10 @@ static int wait_one(struct run_engine *e, struct run_engine_cluster *ec, const c
 	bool warned = false;
 
 	for (;;) {
-		if (kube_daemonset_status(ec->client, e->o.namespace, ds, &st, err) < 0) {
+		if (kube_daemonset_status(ec->client, e->o.namespace, ds, &st, err) == 0) {
+			str_copy(ec->ds_uid[strcmp(ds, KUBE_FLOATER_NAME) == 0 ? 0 : 1],
+				 sizeof(ec->ds_uid[0]), st.uid);
+		} else {
 			err_prefix(err, "waiting for %s in %s", ds, ec->in->name);
 			/* A busy API server (timeouts, 5xx after the client's retries) is asked
 			 * again until the deadline; a refusal or a missing DaemonSet is final. */

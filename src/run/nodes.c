@@ -34,16 +34,25 @@ static int cmp_node_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* The floater pod of node on network: one owned by the DaemonSet this run applied (uid
+ * owner), Ready if there is one. A pod that only carries the label (anybody who may create
+ * pods in the namespace can make one) is counted in *foreign: it is never sent the token. */
 static const struct kube_pod *find_pod(const struct kube_pod_list *pods, const char *node,
-				       const char *network)
+				       const char *network, const char *owner, size_t *foreign)
 {
 	const struct kube_pod *best = NULL;
 
+	if (!*owner) /* that network's DaemonSet was not applied by this run */
+		return NULL;
 	for (size_t i = 0; i < pods->n; i++) {
 		const struct kube_pod *p = &pods->items[i];
 
 		if (!p->node || strcmp(p->node, node) || !str_eq(p->network, network))
 			continue;
+		if (!str_eq(p->owner_uid, owner)) {
+			(*foreign)++;
+			continue;
+		}
 		if (p->ready)
 			return p;
 		best = p;
@@ -58,15 +67,17 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 	struct run_engine_cluster *ec = &e->clusters[c];
 	struct store_node *sn = xcalloc(nl->n ? nl->n : 1, sizeof(*sn));
 	unsigned need = ec->deployed;
-	size_t missing = 0;
+	size_t missing = 0, foreign = 0;
 	int rc;
 
 	ec->first_node = e->nnodes;
 	ec->nnodes = nl->n;
 	for (size_t i = 0; i < nl->n; i++) {
 		const struct kube_node *kn = &nl->items[i];
-		const struct kube_pod *pp = find_pod(pods, kn->name, "pod");
-		const struct kube_pod *hp = find_pod(pods, kn->name, "host");
+		const struct kube_pod *pp =
+		    find_pod(pods, kn->name, "pod", ec->ds_uid[0], &foreign);
+		const struct kube_pod *hp =
+		    find_pod(pods, kn->name, "host", ec->ds_uid[1], &foreign);
 		struct plan_node *pn = &e->nodes[e->nnodes + i];
 		bool ok = true;
 
@@ -106,6 +117,13 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 	free(sn);
 	if (rc < 0)
 		return -1;
+	if (foreign)
+		run_engine_warn(
+		    e,
+		    "%s: %zu pod%s labelled as floaters in %s %s not owned by the "
+		    "DaemonSet netctl applied: never sent the token, not probed through",
+		    ec->in->name, foreign, foreign == 1 ? "" : "s", e->o.namespace,
+		    foreign == 1 ? "is" : "are");
 	e->nnodes += nl->n;
 	e->res->nodes += (int64_t)nl->n;
 	e->res->nodes_without_floater += (int64_t)missing;

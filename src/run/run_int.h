@@ -37,6 +37,8 @@ struct run_engine_cluster {
 	size_t cursor;		     /* next plan source to dispatch */
 	size_t inflight;	     /* probe requests in flight */
 	unsigned deployed;	     /* KUBE_NET_* DaemonSets this run applied */
+	char ds_uid[2][64];	     /* their uids (pod, host network), read while waiting:
+				      * only pods they own get the token */
 	struct kube_node_list nodes; /* listed before the run begins, sorted by name */
 	size_t nodes_not_ready;	     /* of which the Ready condition is not True */
 	int64_t unreachable_us;	     /* since when its API server gives no answer (0: it does) */

@@ -49,6 +49,45 @@ for ds in ("netctl-floater",):  # the host-network one: unit.kube_templates
     check(out.stdout == "RuntimeDefault",
           "%s runs under the runtime's default seccomp profile (%r)" % (ds, out.stdout))
 
+# A pod that only looks like a floater (the labels, a floater image, a token of its own) is
+# never sent the token nor probed through: only pods the DaemonSet netctl applied owns are.
+north1 = nodes("north")[0]
+IMPOSTOR = """apiVersion: v1
+kind: Secret
+metadata: {name: impostor-token, namespace: kosmos-system}
+stringData: {token: "%s"}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: aaa-impostor
+  namespace: kosmos-system
+  labels: {app.kubernetes.io/name: netctl-floater, netctl.io/network: pod}
+spec:
+  nodeName: %s
+  containers:
+  - name: floater
+    image: example/netctl-floater:impostor
+    args: [--port, "8889", --token-file, /var/run/netctl/token, --network, pod]
+    volumeMounts: [{name: token, mountPath: /var/run/netctl, readOnly: true}]
+  volumes: [{name: token, secret: {secretName: impostor-token}}]
+""" % ("f" * 64, north1)
+KC_N = kubeconfig("north")
+subprocess.run(in_world([KUBECTL, "--kubeconfig", KC_N, "apply", "-f", "-"]), input=IMPOSTOR,
+               text=True, check=True, capture_output=True)
+ready = subprocess.run(in_world([KUBECTL, "--kubeconfig", KC_N, "-n", "kosmos-system", "wait",
+                                 "--for=condition=Ready", "pod/aaa-impostor", "--timeout=60s"]),
+                       capture_output=True, text=True)
+log("impostor pod: " + (ready.stdout + ready.stderr).strip())
+r = st.netctl("check", "--src", "north", *COMMON)
+check(r.returncode == 0, "with an impostor floater pod on %s the check passes (exit %d)" %
+      (north1, r.returncode))
+check("1 pod labelled as floaters in kosmos-system is not owned by the DaemonSet netctl "
+      "applied" in r.stderr, "the impostor pod is named as not owned, never sent the token")
+subprocess.run(in_world([KUBECTL, "--kubeconfig", KC_N, "-n", "kosmos-system", "delete",
+                         "pod/aaa-impostor", "secret/impostor-token", "--wait=false"]),
+               capture_output=True)
+
 # cluster list --check reaches every API server
 r = st.netctl("cluster", "list", "--check")
 log(r.stdout)
