@@ -15,7 +15,7 @@ static struct {
 	const char *src, *dst, *protocol, *family, *network, *timeout, *interval, *pod_wait;
 	const char *namespace, *config;
 	long count, concurrency, port, size;
-	bool mesh, json, keep, quiet;
+	bool mesh, json, keep, quiet, rotate;
 	bool count_set, concurrency_set, port_set, size_set;
 } args;
 
@@ -51,6 +51,8 @@ static const struct cmd_opt check_opts[] = {
      NULL},
     {OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed for the next check", &args.keep,
      0, 0, NULL},
+    {OPT_FLAG, 0, "rotate-token", NULL,
+     "new floater token in every cluster (floaters restart with it)", &args.rotate, 0, 0, NULL},
     {OPT_FLAG, 'q', "quiet", NULL, "no progress output", &args.quiet, 0, 0, NULL},
     {OPT_END},
 };
@@ -155,6 +157,7 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	o->image_repository = xstrdup(c->src_image_repo);
 	o->version = xstrdup(c->version);
 	o->keep_floaters = args.keep || !c->auto_clean;
+	o->rotate_token = args.rotate;
 	return run_options_check(o, err);
 }
 

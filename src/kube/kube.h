@@ -230,8 +230,8 @@ int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *
 enum kube_network { KUBE_NET_POD = 1, KUBE_NET_HOST = 2 };
 
 /* The fixed set of template variables: ${NAMESPACE} ${IMAGE_REPOSITORY} ${VERSION}
- * ${PORT} ${TOKEN} (${TOKEN_BASE64} is derived; ${ECHO_KEY_BASE64} and ${ECHO_KEY_ID} from
- * echo_key). NULL/0 fields take the defaults above
+ * ${PORT} ${TOKEN} (${TOKEN_BASE64} and ${TOKEN_ID} are derived; ${ECHO_KEY_BASE64} and
+ * ${ECHO_KEY_ID} from echo_key). NULL/0 fields take the defaults above
  * (version: NETCTL_VERSION). */
 struct kube_deploy_vars {
 	const char *namespace;
@@ -242,6 +242,7 @@ struct kube_deploy_vars {
 	/* The floaters' UDP echo key, KUBE_ECHO_KEY_LEN hex digits; NULL as for token. Every
 	 * cluster of a run needs the same one (docs/floater.md, "UDP echo"). */
 	const char *echo_key;
+	bool rotate_token; /* token NULL: a new one even if the Secret has one */
 };
 
 enum kube_apply_result { KUBE_APPLY_CREATED = 0, KUBE_APPLY_UPDATED, KUBE_APPLY_UNCHANGED };

@@ -40,6 +40,7 @@ struct vars {
 	char echo_key[KUBE_ECHO_KEY_LEN + 1];
 	char echo_key_b64[48];
 	char echo_key_id[17];
+	char token_id[17];
 };
 
 static bool echo_key_ok(const char *s)
@@ -47,32 +48,46 @@ static bool echo_key_ok(const char *s)
 	return strlen(s) == KUBE_ECHO_KEY_LEN && strspn(s, "0123456789abcdef") == KUBE_ECHO_KEY_LEN;
 }
 
-/* The Secret's data value and the DaemonSets' annotation for the echo key: a key that
- * changes changes the pod template, so the floaters restart with it at once rather than
- * when each kubelet gets round to refreshing the volume (docs/decisions.md). */
-static int echo_key_derive(struct vars *v, struct err *err)
+/* 16 hex digits naming a secret without telling it: the first 8 bytes of
+ * SHA-256("netctl WHAT id SECRET"). */
+static int secret_id(const char *what, const char *secret, char out[17], struct err *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	struct buf in;
 	int ok;
 
-	if (!v->echo_key[0])
-		return 0;
-	EVP_EncodeBlock((unsigned char *)v->echo_key_b64, (const unsigned char *)v->echo_key,
-			KUBE_ECHO_KEY_LEN);
 	buf_init(&in, 256);
-	if (buf_printf(&in, "netctl echo key id %s", v->echo_key) < 0) {
+	if (buf_printf(&in, "netctl %s id %s", what, secret) < 0) {
 		buf_release_secret(&in);
-		return err_set(err, ERR_INTERNAL, "echo key longer than %d", KUBE_ECHO_KEY_LEN);
+		return err_set(err, ERR_INTERNAL, "%s longer than 200 characters", what);
 	}
 	ok = EVP_Digest(in.data, in.len, md, &mdlen, EVP_sha256(), NULL);
 	buf_release_secret(&in);
 	if (!ok)
 		return err_set(err, ERR_INTERNAL, "SHA-256 failed");
 	for (size_t i = 0; i < 8; i++)
-		snprintf(v->echo_key_id + 2 * i, 3, "%02x", md[i]);
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
+}
+
+/* The Secret's data values and the DaemonSets' annotations for the token and the echo
+ * key: a token or key that changes changes the pod template, so the floaters restart with
+ * it at once rather than when each kubelet gets round to refreshing the volume, which
+ * would fail probes meanwhile (docs/decisions.md). */
+static int secrets_derive(struct vars *v, struct err *err)
+{
+	if (v->token[0]) {
+		EVP_EncodeBlock((unsigned char *)v->token_b64, (const unsigned char *)v->token,
+				(int)strlen(v->token));
+		if (secret_id("token", v->token, v->token_id, err) < 0)
+			return -1;
+	}
+	if (!v->echo_key[0])
+		return 0;
+	EVP_EncodeBlock((unsigned char *)v->echo_key_b64, (const unsigned char *)v->echo_key,
+			KUBE_ECHO_KEY_LEN);
+	return secret_id("echo key", v->echo_key, v->echo_key_id, err);
 }
 
 static int vars_init(struct vars *out, const struct kube_deploy_vars *v, struct err *err)
@@ -89,19 +104,15 @@ static int vars_init(struct vars *out, const struct kube_deploy_vars *v, struct 
 	    str_copy(out->version, sizeof(out->version), v->version ? v->version : NETCTL_VERSION))
 		return err_set(err, ERR_USAGE, "namespace, image repository or version too long");
 	snprintf(out->port, sizeof(out->port), "%d", port);
-	if (v->token) {
-		if (str_copy(out->token, sizeof(out->token), v->token))
-			return err_set(err, ERR_USAGE, "floater token longer than 64 characters");
-		EVP_EncodeBlock((unsigned char *)out->token_b64, (const unsigned char *)out->token,
-				(int)strlen(out->token));
-	}
+	if (v->token && str_copy(out->token, sizeof(out->token), v->token))
+		return err_set(err, ERR_USAGE, "floater token longer than 64 characters");
 	if (v->echo_key) {
 		if (!echo_key_ok(v->echo_key))
 			return err_set(err, ERR_USAGE, "echo key: not %d lowercase hex digits",
 				       KUBE_ECHO_KEY_LEN);
 		str_copy(out->echo_key, sizeof(out->echo_key), v->echo_key);
 	}
-	return echo_key_derive(out, err);
+	return secrets_derive(out, err);
 }
 
 static const char *var_value(const struct vars *v, const char *name, size_t len)
@@ -118,6 +129,7 @@ static const char *var_value(const struct vars *v, const char *name, size_t len)
 	    {"TOKEN_BASE64", offsetof(struct vars, token_b64)},
 	    {"ECHO_KEY_BASE64", offsetof(struct vars, echo_key_b64)},
 	    {"ECHO_KEY_ID", offsetof(struct vars, echo_key_id)},
+	    {"TOKEN_ID", offsetof(struct vars, token_id)},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
@@ -476,7 +488,7 @@ static void secret_hex(const struct cJSON *data, const char *key, size_t len, ch
 	size_t enc = (len + 2) / 3 * 4;
 	int n;
 
-	if (json_get_string(data, key, &b64, NULL) < 0 || strlen(b64) != enc || enc > 88)
+	if (json_get_string(data, key, &b64, NULL) != 0 || !b64 || strlen(b64) != enc || enc > 88)
 		return;
 	n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)enc);
 	/* EVP_DecodeBlock counts the padding as decoded zero bytes */
@@ -502,8 +514,8 @@ static void random_hex(char *out, size_t nbytes, const unsigned char *rnd)
 }
 
 /* Reuses the token and echo key of an existing Secret (running floaters already hold
- * them); makes up what is missing. */
-static int secret_pick(struct kube_client *c, struct vars *v, struct err *err)
+ * them), but the token when rotate is set; makes up what is missing. */
+static int secret_pick(struct kube_client *c, struct vars *v, bool rotate, struct err *err)
 {
 	struct cJSON *s = secret_get(c, v->ns, err);
 	const struct cJSON *data;
@@ -513,7 +525,7 @@ static int secret_pick(struct kube_client *c, struct vars *v, struct err *err)
 		return -1;
 	err_clear(err);
 	data = cJSON_GetObjectItemCaseSensitive(s, "data");
-	if (!v->token[0])
+	if (!v->token[0] && !rotate)
 		secret_hex(data, "token", 64, v->token);
 	if (!v->echo_key[0])
 		secret_hex(data, KUBE_ECHO_KEY_FILE, KUBE_ECHO_KEY_LEN, v->echo_key);
@@ -529,8 +541,7 @@ static int secret_pick(struct kube_client *c, struct vars *v, struct err *err)
 		random_hex(v->echo_key, KUBE_ECHO_KEY_LEN / 2, rnd);
 	}
 	OPENSSL_cleanse(rnd, sizeof(rnd));
-	EVP_EncodeBlock((unsigned char *)v->token_b64, (const unsigned char *)v->token, 64);
-	return echo_key_derive(v, err);
+	return secrets_derive(v, err);
 }
 
 int kube_echo_key_get(struct kube_client *c, const char *ns, char out[KUBE_ECHO_KEY_LEN + 1],
@@ -592,7 +603,7 @@ int kube_floaters_apply(struct kube_client *c, const struct kube_deploy_vars *dv
 		return err_set(err, ERR_USAGE, "namespace '%s' is not a valid name", v.ns);
 	if (apply_one(c, "namespace.yaml", &v, rep, err) < 0)
 		goto out;
-	if ((!v.token[0] || !v.echo_key[0]) && secret_pick(c, &v, err) < 0)
+	if ((!v.token[0] || !v.echo_key[0]) && secret_pick(c, &v, dv->rotate_token, err) < 0)
 		goto out;
 	if (apply_one(c, "secret.yaml", &v, rep, err) < 0)
 		goto out;

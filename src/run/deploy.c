@@ -54,6 +54,7 @@ int run_floaters_deploy(struct run_engine *e, struct err *err)
 		    .version = e->o.version,
 		    .port = e->o.port,
 		    .echo_key = key[0] ? key : NULL, /* none anywhere: the first makes one */
+		    .rotate_token = e->o.rotate_token,
 		};
 		struct kube_apply_report rep;
 

@@ -37,6 +37,8 @@ struct run_options {
 	const char *image_repository;
 	const char *version;	  /* floater image tag; NULL: NETCTL_VERSION */
 	bool keep_floaters;	  /* false: delete what was deployed when the run ends */
+	bool rotate_token;	  /* a new floater token in every cluster (not recorded: resume
+				   * uses the token the floaters hold) */
 	int64_t parent_id;	  /* resume: the run this one continues (0: none) */
 	const char *options_json; /* recorded with the run */
 	size_t max_targets;	  /* per request; 0: WIRE_MAX_TARGETS */

@@ -51,42 +51,65 @@ for ds in ("netctl-floater",):  # the host-network one: unit.kube_templates
 
 # A pod that only looks like a floater (the labels, a floater image, a token of its own) is
 # never sent the token nor probed through: only pods the DaemonSet netctl applied owns are.
+# It is a Deployment's: a bare pod with these labels would be adopted (then removed) by the
+# DaemonSet controller itself. Before the owner check it was picked for north-node-1 (its
+# name sorts first), got a token it could not check, and cost that node's results.
 north1 = nodes("north")[0]
 IMPOSTOR = """apiVersion: v1
 kind: Secret
 metadata: {name: impostor-token, namespace: kosmos-system}
 stringData: {token: "%s"}
 ---
-apiVersion: v1
-kind: Pod
-metadata:
-  name: aaa-impostor
-  namespace: kosmos-system
-  labels: {app.kubernetes.io/name: netctl-floater, netctl.io/network: pod}
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: aaa-impostor, namespace: kosmos-system}
 spec:
-  nodeName: %s
-  containers:
-  - name: floater
-    image: example/netctl-floater:impostor
-    args: [--port, "8889", --token-file, /var/run/netctl/token, --network, pod]
-    volumeMounts: [{name: token, mountPath: /var/run/netctl, readOnly: true}]
-  volumes: [{name: token, secret: {secretName: impostor-token}}]
+  replicas: 1
+  selector: {matchLabels: {app: aaa-impostor}}
+  template:
+    metadata:
+      labels: {app: aaa-impostor, app.kubernetes.io/name: netctl-floater, netctl.io/network: pod}
+    spec:
+      nodeName: %s
+      containers:
+      - name: floater
+        image: example/netctl-floater:impostor
+        args: [--port, "8889", --token-file, /var/run/netctl/token, --network, pod]
+        volumeMounts: [{name: token, mountPath: /var/run/netctl, readOnly: true}]
+      volumes: [{name: token, secret: {secretName: impostor-token}}]
 """ % ("f" * 64, north1)
 KC_N = kubeconfig("north")
 subprocess.run(in_world([KUBECTL, "--kubeconfig", KC_N, "apply", "-f", "-"]), input=IMPOSTOR,
                text=True, check=True, capture_output=True)
-ready = subprocess.run(in_world([KUBECTL, "--kubeconfig", KC_N, "-n", "kosmos-system", "wait",
-                                 "--for=condition=Ready", "pod/aaa-impostor", "--timeout=60s"]),
+ready = subprocess.run(in_world([KUBECTL, "--kubeconfig", KC_N, "-n", "kosmos-system", "rollout",
+                                 "status", "deploy/aaa-impostor", "--timeout=60s"]),
                        capture_output=True, text=True)
-log("impostor pod: " + (ready.stdout + ready.stderr).strip())
+log("impostor: " + (ready.stdout + ready.stderr).strip())
 r = st.netctl("check", "--src", "north", *COMMON)
 check(r.returncode == 0, "with an impostor floater pod on %s the check passes (exit %d)" %
       (north1, r.returncode))
 check("1 pod labelled as floaters in kosmos-system is not owned by the DaemonSet netctl "
       "applied" in r.stderr, "the impostor pod is named as not owned, never sent the token")
 subprocess.run(in_world([KUBECTL, "--kubeconfig", KC_N, "-n", "kosmos-system", "delete",
-                         "pod/aaa-impostor", "secret/impostor-token", "--wait=false"]),
+                         "deploy/aaa-impostor", "secret/impostor-token", "--wait=false"]),
                capture_output=True)
+
+# --rotate-token: a new token in the Secret, the floaters restart with it (the pod template
+# names the token's id), and the check passes with no false failure while they do.
+def north_token():
+    return subprocess.run(in_world([KUBECTL, "--kubeconfig", KC_N, "-n", "kosmos-system", "get",
+                                    "secret", "netctl-floater-token", "-o",
+                                    "jsonpath={.data.token}"]),
+                          capture_output=True, text=True).stdout
+
+
+before = north_token()
+r = st.netctl("check", "--src", "north", *COMMON, "--rotate-token")
+run = st.last_run()
+check(r.returncode == 0 and st.failed_count(run) == 0,
+      "check --rotate-token passes with 0 failed results (exit %d, %d failed)" %
+      (r.returncode, st.failed_count(run)))
+check(before and north_token() and north_token() != before, "the token in the Secret changed")
 
 # cluster list --check reaches every API server
 r = st.netctl("cluster", "list", "--check")

@@ -109,7 +109,11 @@ static void test_pod_addresses_checked(void **state)
 /* The DaemonSet as the API server will get it: YAML types kept, variables substituted. */
 static void test_template_types(void **state)
 {
-	struct kube_deploy_vars v = {"ns1", "repo.example/x", "1.2.3", 8890, "0123abcd", NULL};
+	struct kube_deploy_vars v = {.namespace = "ns1",
+				     .image_repository = "repo.example/x",
+				     .version = "1.2.3",
+				     .port = 8890,
+				     .token = "0123abcd"};
 	struct err err = ERR_INIT;
 	cJSON *d = kube_template_render("daemonset-host.yaml", &v, &err), *spec, *c, *port;
 
