@@ -137,8 +137,11 @@ int run_probe_line_parse(const char *line, size_t len, size_t ntargets, struct r
 		goto out;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(j, WIRE_RES_IP)) {
-		if (json_get_string(j, WIRE_RES_IP, &ip, err) != 0)
+		if (json_get_string(j, WIRE_RES_IP, &ip, err) != 0 || !ip) {
+			if (err->code == ERR_OK) /* null: present, but no string */
+				err_set(err, ERR_PROTO, "field '%s' must be a string", WIRE_RES_IP);
 			goto out;
+		}
 		if (!ip_literal_ok(ip)) {
 			err_set(err, ERR_PROTO, "ip '%.*s' is no IP literal", WIRE_MAX_IP, ip);
 			goto out;
