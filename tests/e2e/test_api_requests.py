@@ -15,7 +15,9 @@ st = Store(register=(CLUSTER,))
 # status updates, the controllers' leader-election leases and the scrapes themselves are
 # left out (their resources, subresource "status" and non-resource URLs never come from
 # netctl), so the count is the check's own plus whatever else reads these resources.
-CHECK_RESOURCES = {"namespaces", "secrets", "daemonsets", "nodes", "pods"}
+# selfsubjectaccessreviews: the one permission check per cluster before deploying.
+CHECK_RESOURCES = {"namespaces", "secrets", "daemonsets", "nodes", "pods",
+                   "selfsubjectaccessreviews"}
 LABEL = re.compile(r'(\w+)="([^"]*)"')
 
 
