@@ -71,6 +71,16 @@ static int secret_id(const char *what, const char *secret, char out[17], struct 
 	return 0;
 }
 
+/* base64 of a secret into a fixed field of struct vars (which fits it: 64 hex digits at
+ * most), the heap copy wiped. */
+static void secret_b64(const char *secret, char *out, size_t size)
+{
+	char *b64 = base64_encode(secret, strlen(secret));
+
+	str_copy(out, size, b64);
+	secret_free(b64);
+}
+
 /* The Secret's data values and the DaemonSets' annotations for the token and the echo
  * key: a token or key that changes changes the pod template, so the floaters restart with
  * it at once rather than when each kubelet gets round to refreshing the volume, which
@@ -78,15 +88,13 @@ static int secret_id(const char *what, const char *secret, char out[17], struct 
 static int secrets_derive(struct vars *v, struct err *err)
 {
 	if (v->token[0]) {
-		EVP_EncodeBlock((unsigned char *)v->token_b64, (const unsigned char *)v->token,
-				(int)strlen(v->token));
+		secret_b64(v->token, v->token_b64, sizeof(v->token_b64));
 		if (secret_id("token", v->token, v->token_id, err) < 0)
 			return -1;
 	}
 	if (!v->echo_key[0])
 		return 0;
-	EVP_EncodeBlock((unsigned char *)v->echo_key_b64, (const unsigned char *)v->echo_key,
-			KUBE_ECHO_KEY_LEN);
+	secret_b64(v->echo_key, v->echo_key_b64, sizeof(v->echo_key_b64));
 	return secret_id("echo key", v->echo_key, v->echo_key_id, err);
 }
 
@@ -481,22 +489,30 @@ int kube_apply(struct kube_client *c, const struct cJSON *obj, enum kube_apply_r
 
 /* The Secret's value of key when it is what netctl writes there (hex of len characters,
  * base64-encoded), copied into out; else out is left empty. */
+/* n bytes, every one a lower-case hex digit (what netctl writes into the Secret). */
+static bool memspn_lower_hex(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return false;
+	return true;
+}
+
 static void secret_hex(const struct cJSON *data, const char *key, size_t len, char *out)
 {
 	const char *b64 = NULL;
-	unsigned char raw[96] = {0};
-	size_t enc = (len + 2) / 3 * 4;
-	int n;
+	unsigned char *raw = NULL;
+	size_t n = 0;
 
-	if (json_get_string(data, key, &b64, NULL) != 0 || !b64 || strlen(b64) != enc || enc > 88)
+	if (json_get_string(data, key, &b64, NULL) != 0 || !b64 || strlen(b64) > 88 ||
+	    base64_decode(b64, &raw, &n) < 0)
 		return;
-	n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)enc);
-	/* EVP_DecodeBlock counts the padding as decoded zero bytes */
-	if (n == (int)(enc / 4 * 3) && strspn((char *)raw, "0123456789abcdef") >= len) {
+	if (n == len && memspn_lower_hex(raw, n)) {
 		memcpy(out, raw, len);
 		out[len] = '\0';
 	}
-	OPENSSL_cleanse(raw, sizeof(raw));
+	secret_wipe(raw, n);
+	free(raw);
 }
 
 static cJSON *secret_get(struct kube_client *c, const char *ns, struct err *err)
