@@ -4,6 +4,10 @@
 # (Debian's docker-registry) in the world namespace. Sourced by `world`; see README.md.
 
 REGISTRY_PORT=5000
+# netctl's default image repository (KUBE_DEFAULT_IMAGE_REPOSITORY): host and path
+DEFAULT_REPOSITORY=$(sed -n 's|^#define KUBE_DEFAULT_IMAGE_REPOSITORY "\(.*\)"$|\1|p' \
+	"$WORLD_LIB_DIR/../../src/kube/kube.h")
+DEFAULT_REGISTRY_HOST=${DEFAULT_REPOSITORY%%/*}
 REAL_PKGS=(containerd runc containernetworking-plugins docker-registry skopeo)
 
 # The registry, as every cluster's nodes reach it: the world namespace's address on the first
@@ -61,7 +65,7 @@ registry_push() {
 real_node_files() {
 	local c=$1 i=$2 d=$3 reg pki port
 	reg=$(registry_addr "$c") pki=$(cp_dir "$c")/pki port=$(api_port "$c")
-	mkdir -p "$d/cni" "$d/certs.d/$reg" "$d/kubelet" "$d/ipam"
+	mkdir -p "$d/cni" "$d/kubelet" "$d/ipam"
 	cat >"$d/containerd.toml" <<EOF
 version = 2
 root = "$d/containerd/root"
@@ -97,11 +101,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = "$d/certs.d"
 EOF
-	cat >"$d/certs.d/$reg/hosts.toml" <<EOF
-server = "http://$reg"
-[host."http://$reg"]
-  capabilities = ["pull", "resolve"]
-EOF
+	# the world registry by its address, and as the mirror of netctl's default repository (so a
+	# check without srcImageRepository works on real nodes too; nothing leaves the world)
+	local h
+	for h in "$reg" "$DEFAULT_REGISTRY_HOST"; do
+		mkdir -p "$d/certs.d/$h"
+		printf 'server = "http://%s"\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' \
+			"$reg" "$reg" >"$d/certs.d/$h/hosts.toml"
+	done
 	node_vars "$c" "$i"
 	local c4=${N_C4%/*} gw4
 	gw4=${c4%.*}.$((${c4##*.} + 1))
