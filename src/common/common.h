@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define NETCTL_VERSION "0.1.0"
+/* Both come from CMakeLists.txt: project(VERSION) and NETCTL_IMAGE_REPOSITORY. */
+#if !defined(NETCTL_VERSION) || !defined(NETCTL_IMAGE_REPOSITORY)
+#error "NETCTL_VERSION and NETCTL_IMAGE_REPOSITORY are defined by CMakeLists.txt"
+#endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

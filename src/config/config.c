@@ -20,7 +20,6 @@
 #define DEFAULT_POD_WAIT_MS 30000
 #define DEFAULT_TIMEOUT_MS  10000
 #define DEFAULT_KUBECONFIG  "~/.kube/config"
-#define DEFAULT_IMAGE_REPO  "ghcr.io/kosmos-io"
 
 #define MAX_NUM_LIMIT	 100000
 #define MAX_DURATION_MS	 3600000L /* an hour bounds every wait */
@@ -113,7 +112,7 @@ void config_init(struct config *c)
 	c->max_num = DEFAULT_MAX_NUM;
 	c->cmd_timeout_ms = DEFAULT_TIMEOUT_MS;
 	c->src_kubeconfig = xstrdup(DEFAULT_KUBECONFIG);
-	c->src_image_repo = xstrdup(DEFAULT_IMAGE_REPO);
+	c->src_image_repo = xstrdup(NETCTL_IMAGE_REPOSITORY);
 	c->networks = CONFIG_NET_POD;
 }
 
