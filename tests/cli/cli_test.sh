@@ -181,7 +181,10 @@ part_usage() {
 	want_rc 0
 	want_err_empty
 	checks=$((checks + 1))
-	[[ $out =~ ^netctl\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "version line '$out'"
+	# two lines: netctl's version, the floater image `check` deploys by default (its tag
+	# is that version)
+	[[ $out =~ ^netctl\ ([0-9]+\.[0-9]+\.[0-9]+)$'\n'floater\ image:\ [^[:space:]]+/netctl-floater:([^[:space:]]+)$ &&
+		${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]] || fail "version lines '$out'"
 
 	run
 	want_usage_error "no command given"

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kube.h"
@@ -188,12 +189,38 @@ static void test_template_echo_key(void **state)
 	cJSON_Delete(host);
 }
 
+/* The image `netctl --version` names is the one a DaemonSet rendered with the defaults
+ * runs. */
+static void test_default_image(void **state)
+{
+	struct kube_deploy_vars v = {.namespace = "ns1", .token = "0123abcd"};
+	struct err err = ERR_INIT;
+	cJSON *d = kube_template_render("daemonset-pod.yaml", &v, &err);
+	char *image = kube_floater_image(NULL, NULL);
+	const cJSON *c;
+
+	assert_non_null(d);
+	assert_string_equal(image, NETCTL_IMAGE_REPOSITORY "/netctl-floater:" NETCTL_VERSION);
+	c = cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "spec"), "template"),
+				    "spec"),
+		"containers"),
+	    0);
+	assert_string_equal(cJSON_GetObjectItem(c, "image")->valuestring, image);
+	free(image);
+	image = kube_floater_image("registry.local:5000/mirror", "9.9.9");
+	assert_string_equal(image, "registry.local:5000/mirror/netctl-floater:9.9.9");
+	free(image);
+	cJSON_Delete(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_node_fields),		  cmocka_unit_test(test_bad_names_refused),
 	    cmocka_unit_test(test_pod_addresses_checked), cmocka_unit_test(test_template_types),
-	    cmocka_unit_test(test_template_echo_key),
+	    cmocka_unit_test(test_template_echo_key),	  cmocka_unit_test(test_default_image),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
