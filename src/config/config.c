@@ -38,6 +38,7 @@ enum field_type {
 	T_DURATION,  /* seconds as a number, or a duration string; > 0 */
 	T_BOOL,
 	T_STRLIST, /* array of strings */
+	T_NAMES,   /* array of DNS-1123 subdomain names (Secrets), or a comma list */
 };
 
 struct field {
@@ -74,6 +75,7 @@ static const struct field fields[] = {
     F("dstKubeConfig", T_OPT_PATH, dst_kubeconfig),
     F("srcImageRepository", T_WORD, src_image_repo),
     F("dstImageRepository", T_OPT_WORD, dst_image_repo),
+    F("imagePullSecrets", T_NAMES, pull_secrets),
     F("mode", T_NETWORKS, networks),
     F("autoClean", T_BOOL, auto_clean),
     FU("customizedTargetIPList", T_STRLIST, target_ips),
@@ -124,6 +126,7 @@ void config_release(struct config *c)
 	free(c->dst_kubeconfig);
 	free(c->src_image_repo);
 	free(c->dst_image_repo);
+	strv_free(c->pull_secrets);
 	strv_free(c->target_ips);
 	strv_free(c->target_ports);
 	free(c->dns_server);
@@ -292,11 +295,23 @@ static int field_set_str(struct config *c, const struct field *f, const char *s,
 			return 0;
 		}
 		return err_set(err, ERR_USAGE, "%s: '%s' is not true or false", what, s);
-	case T_STRLIST: {
+	case T_STRLIST:
+	case T_NAMES: {
 		char **v2 = str_split_list(s, CONFIG_MAX_LIST, what, err);
 
 		if (!v2)
 			return -1;
+		for (char **p = v2; f->type == T_NAMES && *p; p++) {
+			if (!str_is_dns_subdomain(*p)) {
+				err_set(
+				    err, ERR_USAGE,
+				    "%s: '%s' is not a valid Secret name (a DNS-1123 subdomain: "
+				    "a-z, 0-9, '-' and '.', at most 253)",
+				    what, *p);
+				strv_free(v2);
+				return -1;
+			}
+		}
 		strv_free(*FIELD_PTR(c, f, char **));
 		*FIELD_PTR(c, f, char **) = v2;
 		return 0;
@@ -373,7 +388,7 @@ static int field_set_array(struct config *c, const struct field *f, const cJSON 
 
 	if (cJSON_GetArraySize(v) > CONFIG_MAX_LIST)
 		return err_set(err, ERR_USAGE, "%s: more than %d items", what, CONFIG_MAX_LIST);
-	if (cJSON_GetArraySize(v) == 0 && f->type == T_STRLIST) {
+	if (cJSON_GetArraySize(v) == 0 && (f->type == T_STRLIST || f->type == T_NAMES)) {
 		strv_free(*FIELD_PTR(c, f, char **));
 		*FIELD_PTR(c, f, char **) = NULL;
 		return 0;
@@ -440,6 +455,12 @@ static int field_set_json(struct config *c, const struct field *f, const cJSON *
 		if (!cJSON_IsArray(v))
 			return type_error(v, "an array of strings", what, err);
 		return field_set_array(c, f, v, what, err);
+	case T_NAMES:
+		if (cJSON_IsString(v))
+			return field_set_str(c, f, v->valuestring, what, err);
+		if (!cJSON_IsArray(v))
+			return type_error(v, "an array of strings", what, err);
+		return field_set_array(c, f, v, what, err);
 	}
 	return err_set(err, ERR_INTERNAL, "%s: unhandled field type", what);
 }
@@ -448,6 +469,7 @@ static bool field_is_set(const struct config *c, const struct field *f)
 {
 	switch (f->type) {
 	case T_STRLIST:
+	case T_NAMES:
 		return *FIELD_PTR(c, f, char **) != NULL;
 	case T_OPT_WORD:
 	case T_OPT_PATH:
@@ -660,6 +682,7 @@ static void field_to_json(const struct config *c, const struct field *f, cJSON *
 		cJSON_AddBoolToObject(obj, f->name, *FIELD_PTR(c, f, bool));
 		return;
 	case T_STRLIST:
+	case T_NAMES:
 		cJSON_AddItemToObject(obj, f->name, strv_to_json(*FIELD_PTR(c, f, char **)));
 		return;
 	}

@@ -243,6 +243,9 @@ struct kube_deploy_vars {
 	const char *namespace;
 	const char *image_repository;
 	const char *version;
+	/* imagePullSecrets of both DaemonSets, NULL-terminated Secret names (DNS-1123
+	 * subdomains); NULL: none (a DaemonSet that had some loses them) */
+	char *const *image_pull_secrets;
 	int port;
 	const char *token; /* NULL: reuse the token of an existing Secret, else a new one */
 	/* The floaters' UDP echo key, KUBE_ECHO_KEY_LEN hex digits; NULL as for token. Every

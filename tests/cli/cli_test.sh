@@ -246,6 +246,8 @@ part_usage() {
 	want_usage_error "more than the 585 s a probe request may take"
 	run resume --run 1 --timeout 0
 	want_usage_error "--timeout"
+	run check --src a --image-pull-secret regcred --image-pull-secret Reg_Cred
+	want_usage_error "--image-pull-secret: 'Reg_Cred' is not a valid Secret name"
 	# Usage errors never create a store.
 	checks=$((checks + 1))
 	[[ ! -e $XDG_DATA_HOME/netctl/netctl.db ]] || fail "a usage error created the store"
@@ -1078,6 +1080,13 @@ part_config() {
 	echo '{"cmdTimeout": -5}' >config.json
 	run config
 	want_fail_line 2 "cmdTimeout"
+	echo '{"imagePullSecrets": ["regcred", "-bad"]}' >config.json
+	run config
+	want_fail_line 2 "imagePullSecrets: '-bad' is not a valid Secret name"
+	echo '{"imagePullSecrets": ["regcred", "mirror.key"]}' >config.json
+	run config
+	want_rc 0
+	want_out "imagePullSecrets    regcred,mirror.key"
 }
 
 case $PART in
