@@ -18,6 +18,8 @@ void check_job_release(struct check_job *j)
 	free(j->options_json);
 	free((char *)j->o.namespace);
 	free((char *)j->o.image_repository);
+	free((char *)j->o.dst_image_repository);
+	strv_free((char **)j->o.image_pull_secrets);
 	free((char *)j->o.version);
 	memset(j, 0, sizeof(*j));
 }
@@ -88,6 +90,13 @@ char *check_job_options_json(const struct check_job *j)
 	cJSON_AddStringToObject(o, "namespace", j->o.namespace);
 	if (j->o.image_repository)
 		cJSON_AddStringToObject(o, "image_repository", j->o.image_repository);
+	if (j->o.dst_image_repository)
+		cJSON_AddStringToObject(o, "dst_image_repository", j->o.dst_image_repository);
+	if (j->o.image_pull_secrets)
+		cJSON_AddItemToObject(
+		    o, "image_pull_secrets",
+		    cJSON_CreateStringArray((const char *const *)j->o.image_pull_secrets,
+					    (int)strv_len(j->o.image_pull_secrets)));
 	if (j->o.version)
 		cJSON_AddStringToObject(o, "version", j->o.version);
 	cJSON_AddBoolToObject(o, "keep_floaters", j->o.keep_floaters);

@@ -71,6 +71,7 @@ enum cmd_opt_kind {
 	OPT_STRING, /* const char **dest = optarg */
 	OPT_LONG,   /* long *dest, parsed in [min, max] */
 	OPT_COUNT,  /* int *dest += 1 (repeatable) */
+	OPT_LIST,   /* char ***dest: a NULL-terminated vector, one copy of optarg per use */
 };
 
 struct cmd_opt {

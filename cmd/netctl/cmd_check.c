@@ -14,6 +14,7 @@
 static struct {
 	const char *src, *dst, *protocol, *family, *network, *timeout, *interval, *pod_wait;
 	const char *namespace, *config;
+	char **pull_secrets;
 	long count, concurrency, port, size;
 	bool mesh, json, keep, quiet, rotate;
 	bool count_set, concurrency_set, port_set, size_set;
@@ -47,6 +48,9 @@ static const struct cmd_opt check_opts[] = {
      &args.namespace, 0, 0, NULL},
     {OPT_STRING, 0, "config", "FILE", "config file (default: ./config.json if present)",
      &args.config, 0, 0, NULL},
+    {OPT_LIST, 0, "image-pull-secret", "NAME",
+     "Secret for pulling the floater image (repeatable; default: imagePullSecrets)",
+     &args.pull_secrets, 0, 0, NULL},
     {OPT_FLAG, 0, "json", NULL, "print one JSON document instead of tables", &args.json, 0, 0,
      NULL},
     {OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed for the next check", &args.keep,
@@ -124,6 +128,13 @@ static int config_from_flags(struct config *c, struct err *err)
 		return -1;
 	if (args.namespace && config_set(c, "namespace", args.namespace, "--namespace", err) < 0)
 		return -1;
+	if (args.pull_secrets) {
+		char *names = strv_join(args.pull_secrets, ",");
+		int rc = config_set(c, "imagePullSecrets", names, "--image-pull-secret", err);
+
+		free(names);
+		return rc;
+	}
 	return 0;
 }
 
@@ -155,6 +166,8 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	o->pod_wait_ms = c->pod_wait_ms;
 	o->namespace = xstrdup(c->namespace);
 	o->image_repository = xstrdup(c->src_image_repo);
+	o->dst_image_repository = c->dst_image_repo ? xstrdup(c->dst_image_repo) : NULL;
+	o->image_pull_secrets = c->pull_secrets ? strv_dup(c->pull_secrets) : NULL;
 	o->version = xstrdup(c->version);
 	o->keep_floaters = args.keep || !c->auto_clean;
 	o->rotate_token = args.rotate;

@@ -14,6 +14,7 @@ static void print_human(const struct config *c)
 {
 	char *protos = config_protocols_string(c->protocols);
 	char *nets = config_networks_string(c->networks);
+	char *secrets = strv_join(c->pull_secrets, ",");
 	char wait[32], timeout[32];
 
 	time_format_duration(c->pod_wait_ms, wait, sizeof(wait));
@@ -31,7 +32,9 @@ static void print_human(const struct config *c)
 	printf("dstKubeConfig       %s\n", c->dst_kubeconfig ? c->dst_kubeconfig : "-");
 	printf("srcImageRepository  %s\n", c->src_image_repo);
 	printf("dstImageRepository  %s\n", c->dst_image_repo ? c->dst_image_repo : "-");
+	printf("imagePullSecrets    %s\n", secrets[0] ? secrets : "-");
 	printf("autoClean           %s\n", c->auto_clean ? "true" : "false");
+	free(secrets);
 	free(protos);
 	free(nets);
 }

@@ -166,6 +166,32 @@ static int clusters_from_run(struct check_job *j, struct store *st, const cJSON 
 	return 0;
 }
 
+/* The recorded image pull secrets, names checked as `check` checks them; a run recorded
+ * before they were (or without any) takes config.json's. */
+static int pull_secrets_from_run(const cJSON *o, const struct config *c, char ***out,
+				 struct err *err)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "image_pull_secrets"), *it;
+
+	*out = NULL;
+	if (!a) {
+		*out = c->pull_secrets ? strv_dup(c->pull_secrets) : NULL;
+		return 0;
+	}
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > CONFIG_MAX_LIST)
+		return err_set(err, ERR_STORE, "image_pull_secrets: not a list of names");
+	cJSON_ArrayForEach(it, a)
+	{
+		if (!cJSON_IsString(it) || !str_is_dns_subdomain(it->valuestring)) {
+			strv_free(*out);
+			*out = NULL;
+			return err_set(err, ERR_STORE, "image_pull_secrets: not a list of names");
+		}
+		*out = strv_append(*out, it->valuestring);
+	}
+	return 0;
+}
+
 /* Every option of the parent run as recorded; what a run recorded by an older netctl
  * lacks comes from config.json and the defaults, as `check` would pick it. A recorded value
  * of the wrong type or out of the range `check` allows is refused, not replaced. */
@@ -174,6 +200,8 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 {
 	long count = 3, size = 0, port = c->port, concurrency = c->max_num;
 	const char *ns = c->namespace, *repo = c->src_image_repo, *version = c->version;
+	const char *dst_repo = c->dst_image_repo;
+	char **secrets = NULL;
 	bool keep = !c->auto_clean, mesh = false;
 
 	j->o.interval_ms = 20;
@@ -188,9 +216,11 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 	    json_get_long(o, "pod_wait_ms", 0, 3600000, &j->o.pod_wait_ms, err) < 0 ||
 	    json_get_string(o, "namespace", &ns, err) < 0 ||
 	    json_get_string(o, "image_repository", &repo, err) < 0 ||
+	    json_get_string(o, "dst_image_repository", &dst_repo, err) < 0 ||
 	    json_get_string(o, "version", &version, err) < 0 ||
 	    json_get_bool(o, "keep_floaters", &keep, err) < 0 ||
-	    json_get_bool(o, "mesh", &mesh, err) < 0) {
+	    json_get_bool(o, "mesh", &mesh, err) < 0 ||
+	    pull_secrets_from_run(o, c, &secrets, err) < 0) {
 		err->code = ERR_STORE;
 		return -1;
 	}
@@ -200,6 +230,8 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 	j->o.concurrency = (int)concurrency;
 	j->o.namespace = ns ? xstrdup(ns) : NULL;
 	j->o.image_repository = repo ? xstrdup(repo) : NULL;
+	j->o.dst_image_repository = dst_repo ? xstrdup(dst_repo) : NULL;
+	j->o.image_pull_secrets = secrets;
 	j->o.version = version ? xstrdup(version) : NULL;
 	j->o.keep_floaters = keep;
 	j->mesh = mesh;

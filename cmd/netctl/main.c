@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "kube.h"
 
 /*
  * The command table. To add a command:
@@ -78,7 +79,7 @@ void cmd_print_main_usage(FILE *f)
 		   "      --db PATH     the SQLite store (default: $NETCTL_DB, else\n"
 		   "                    $XDG_DATA_HOME/netctl/netctl.db)\n"
 		   "  -h, --help        this help; `netctl help COMMAND` for a command\n"
-		   "      --version     print the version\n");
+		   "      --version     print the version and the default floater image\n");
 	fprintf(f, "\nExit codes: 0 ok, 1 some pair failed (or diff found regressions), 2 usage\n"
 		   "or config error, 3 cluster API unreachable or forbidden, 4 local store error,\n"
 		   "130 interrupted.\n");
@@ -93,6 +94,16 @@ static int main_usage_error(const char *what, const char *arg)
 }
 
 enum { GOPT_DB = 256, GOPT_VERSION };
+
+/* Two lines, each "what: value" after the first, for scripts (docs/install.md): the floater
+ * image is the one `check` deploys when config.json sets no srcImageRepository or version. */
+static void print_version(void)
+{
+	char *image = kube_floater_image(NULL, NULL);
+
+	printf("netctl %s\nfloater image: %s\n", NETCTL_VERSION, image);
+	free(image);
+}
 
 /* Global options before the command: returns the index of the command name, or -1 when
  * the program is done (help, version, usage error) with its exit code in *rc. */
@@ -122,7 +133,7 @@ static int parse_global(struct cmd_ctx *ctx, int argc, char **argv, int *rc)
 			*rc = EXIT_OK;
 			return -1;
 		case GOPT_VERSION:
-			printf("netctl %s\n", NETCTL_VERSION);
+			print_version();
 			*rc = EXIT_OK;
 			return -1;
 		case ':':

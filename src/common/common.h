@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define NETCTL_VERSION "0.1.0"
+/* Both come from CMakeLists.txt: project(VERSION) and NETCTL_IMAGE_REPOSITORY. */
+#if !defined(NETCTL_VERSION) || !defined(NETCTL_IMAGE_REPOSITORY)
+#error "NETCTL_VERSION and NETCTL_IMAGE_REPOSITORY are defined by CMakeLists.txt"
+#endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -120,6 +123,10 @@ bool str_eq(const char *a, const char *b); /* NULL-safe */
 int str_hex_digit(char c);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
+/* A DNS-1123 subdomain, what Kubernetes allows as a Secret's name: at most 253 of a-z, 0-9,
+ * '-' and '.', every dot-separated part non-empty and starting and ending with a letter or
+ * digit. */
+bool str_is_dns_subdomain(const char *s);
 /* Parses a whole decimal integer in [min, max]; 0 or -1 (err names `what`). */
 int str_to_long(const char *s, long min, long max, long *out, const char *what, struct err *err);
 /* Parses a duration: "10", "10s", "250ms", "2m", "1.5s". Result in milliseconds. */
@@ -134,6 +141,10 @@ void strv_free(char **v);
 /* A copy of a NULL-terminated vector (NULL: an empty one). */
 char **strv_dup(char *const *v);
 size_t strv_len(char *const *v);
+/* The strings of v (NULL: none) joined by sep (heap; "" for none). */
+char *strv_join(char *const *v, const char *sep);
+/* v (NULL: an empty vector) with a copy of s appended; v is reallocated. */
+char **strv_append(char **v, const char *s);
 /* Expands a leading "~" or "~/" with $HOME. Heap result. */
 char *path_expand_home(const char *path, struct err *err);
 /* Creates a directory and its parents with mode. */

@@ -54,6 +54,28 @@ bool str_has_suffix(const char *s, const char *suffix)
 	return n >= m && memcmp(s + n - m, suffix, m) == 0;
 }
 
+static bool dns_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+bool str_is_dns_subdomain(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool part_edge = i == 0 || i == n - 1 || s[i - 1] == '.' || s[i + 1] == '.';
+
+		if (s[i] == '.' && (i == 0 || i == n - 1 || s[i + 1] == '.'))
+			return false;
+		if (s[i] != '.' && !dns_alnum(s[i]) && (s[i] != '-' || part_edge))
+			return false;
+	}
+	return true;
+}
+
 int str_to_long(const char *s, long min, long max, long *out, const char *what, struct err *err)
 {
 	char *end;
@@ -174,6 +196,26 @@ size_t strv_len(char *const *v)
 	while (v && v[n])
 		n++;
 	return n;
+}
+
+char *strv_join(char *const *v, const char *sep)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; v && v[i]; i++)
+		(void)!buf_printf(&b, "%s%s", i ? sep : "", v[i]);
+	return buf_steal(&b);
+}
+
+char **strv_append(char **v, const char *s)
+{
+	size_t n = strv_len(v);
+
+	v = xrealloc(v, (n + 2) * sizeof(*v));
+	v[n] = xstrdup(s);
+	v[n + 1] = NULL;
+	return v;
 }
 
 char *path_expand_home(const char *path, struct err *err)

@@ -20,7 +20,6 @@
 #define DEFAULT_POD_WAIT_MS 30000
 #define DEFAULT_TIMEOUT_MS  10000
 #define DEFAULT_KUBECONFIG  "~/.kube/config"
-#define DEFAULT_IMAGE_REPO  "ghcr.io/kosmos-io"
 
 #define MAX_NUM_LIMIT	 100000
 #define MAX_DURATION_MS	 3600000L /* an hour bounds every wait */
@@ -39,6 +38,7 @@ enum field_type {
 	T_DURATION,  /* seconds as a number, or a duration string; > 0 */
 	T_BOOL,
 	T_STRLIST, /* array of strings */
+	T_NAMES,   /* array of DNS-1123 subdomain names (Secrets), or a comma list */
 };
 
 struct field {
@@ -75,6 +75,7 @@ static const struct field fields[] = {
     F("dstKubeConfig", T_OPT_PATH, dst_kubeconfig),
     F("srcImageRepository", T_WORD, src_image_repo),
     F("dstImageRepository", T_OPT_WORD, dst_image_repo),
+    F("imagePullSecrets", T_NAMES, pull_secrets),
     F("mode", T_NETWORKS, networks),
     F("autoClean", T_BOOL, auto_clean),
     FU("customizedTargetIPList", T_STRLIST, target_ips),
@@ -113,7 +114,7 @@ void config_init(struct config *c)
 	c->max_num = DEFAULT_MAX_NUM;
 	c->cmd_timeout_ms = DEFAULT_TIMEOUT_MS;
 	c->src_kubeconfig = xstrdup(DEFAULT_KUBECONFIG);
-	c->src_image_repo = xstrdup(DEFAULT_IMAGE_REPO);
+	c->src_image_repo = xstrdup(NETCTL_IMAGE_REPOSITORY);
 	c->networks = CONFIG_NET_POD;
 }
 
@@ -125,6 +126,7 @@ void config_release(struct config *c)
 	free(c->dst_kubeconfig);
 	free(c->src_image_repo);
 	free(c->dst_image_repo);
+	strv_free(c->pull_secrets);
 	strv_free(c->target_ips);
 	strv_free(c->target_ports);
 	free(c->dns_server);
@@ -293,11 +295,23 @@ static int field_set_str(struct config *c, const struct field *f, const char *s,
 			return 0;
 		}
 		return err_set(err, ERR_USAGE, "%s: '%s' is not true or false", what, s);
-	case T_STRLIST: {
+	case T_STRLIST:
+	case T_NAMES: {
 		char **v2 = str_split_list(s, CONFIG_MAX_LIST, what, err);
 
 		if (!v2)
 			return -1;
+		for (char **p = v2; f->type == T_NAMES && *p; p++) {
+			if (!str_is_dns_subdomain(*p)) {
+				err_set(
+				    err, ERR_USAGE,
+				    "%s: '%s' is not a valid Secret name (a DNS-1123 subdomain: "
+				    "a-z, 0-9, '-' and '.', at most 253)",
+				    what, *p);
+				strv_free(v2);
+				return -1;
+			}
+		}
 		strv_free(*FIELD_PTR(c, f, char **));
 		*FIELD_PTR(c, f, char **) = v2;
 		return 0;
@@ -374,7 +388,7 @@ static int field_set_array(struct config *c, const struct field *f, const cJSON 
 
 	if (cJSON_GetArraySize(v) > CONFIG_MAX_LIST)
 		return err_set(err, ERR_USAGE, "%s: more than %d items", what, CONFIG_MAX_LIST);
-	if (cJSON_GetArraySize(v) == 0 && f->type == T_STRLIST) {
+	if (cJSON_GetArraySize(v) == 0 && (f->type == T_STRLIST || f->type == T_NAMES)) {
 		strv_free(*FIELD_PTR(c, f, char **));
 		*FIELD_PTR(c, f, char **) = NULL;
 		return 0;
@@ -441,6 +455,12 @@ static int field_set_json(struct config *c, const struct field *f, const cJSON *
 		if (!cJSON_IsArray(v))
 			return type_error(v, "an array of strings", what, err);
 		return field_set_array(c, f, v, what, err);
+	case T_NAMES:
+		if (cJSON_IsString(v))
+			return field_set_str(c, f, v->valuestring, what, err);
+		if (!cJSON_IsArray(v))
+			return type_error(v, "an array of strings", what, err);
+		return field_set_array(c, f, v, what, err);
 	}
 	return err_set(err, ERR_INTERNAL, "%s: unhandled field type", what);
 }
@@ -449,6 +469,7 @@ static bool field_is_set(const struct config *c, const struct field *f)
 {
 	switch (f->type) {
 	case T_STRLIST:
+	case T_NAMES:
 		return *FIELD_PTR(c, f, char **) != NULL;
 	case T_OPT_WORD:
 	case T_OPT_PATH:
@@ -661,6 +682,7 @@ static void field_to_json(const struct config *c, const struct field *f, cJSON *
 		cJSON_AddBoolToObject(obj, f->name, *FIELD_PTR(c, f, bool));
 		return;
 	case T_STRLIST:
+	case T_NAMES:
 		cJSON_AddItemToObject(obj, f->name, strv_to_json(*FIELD_PTR(c, f, char **)));
 		return;
 	}

@@ -36,8 +36,9 @@ struct config {
 	char *dst_kubeconfig; /* "dstKubeConfig" as written; NULL: no destination */
 	char *src_image_repo; /* "srcImageRepository" */
 	char *dst_image_repo; /* "dstImageRepository"; NULL: same as src */
-	unsigned networks;    /* "mode": CONFIG_NET_* bits, never 0 */
-	bool auto_clean;      /* "autoClean": remove floaters after a check */
+	char **pull_secrets; /* "imagePullSecrets": Secret names for both DaemonSets (NULL: none) */
+	unsigned networks;   /* "mode": CONFIG_NET_* bits, never 0 */
+	bool auto_clean;     /* "autoClean": remove floaters after a check */
 	/* NetDoctor fields netctl reads but does not act on (a warning says so). */
 	char **target_ips;   /* "customizedTargetIPList" (NULL-terminated, may be NULL) */
 	char **target_ports; /* "customizedTargetPortList" */

@@ -224,12 +224,18 @@ int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *
 #define KUBE_ECHO_KEY_LEN	      32	 /* hex digits: a 128-bit SipHash key */
 #define KUBE_MANAGED_SELECTOR	      "app.kubernetes.io/managed-by=netctl"
 #define KUBE_DEFAULT_NAMESPACE	      "kosmos-system"
-#define KUBE_DEFAULT_IMAGE_REPOSITORY "ghcr.io/kosmos-io"
+#define KUBE_DEFAULT_IMAGE_REPOSITORY NETCTL_IMAGE_REPOSITORY
 #define KUBE_DEFAULT_PORT	      8889
+#define KUBE_FLOATER_IMAGE_NAME	      "netctl-floater" /* REPOSITORY/netctl-floater:VERSION */
 
 enum kube_network { KUBE_NET_POD = 1, KUBE_NET_HOST = 2 };
 
-/* The fixed set of template variables: ${NAMESPACE} ${IMAGE_REPOSITORY} ${VERSION}
+/* The floater image a DaemonSet runs, "REPOSITORY/netctl-floater:VERSION" (heap); NULL
+ * repository or version: the defaults (what `netctl --version` prints). */
+char *kube_floater_image(const char *repository, const char *version);
+
+/* The fixed set of template variables: ${NAMESPACE} ${IMAGE} (kube_floater_image of
+ * image_repository and version) ${VERSION}
  * ${PORT} ${TOKEN} (${TOKEN_BASE64} and ${TOKEN_ID} are derived; ${ECHO_KEY_BASE64} and
  * ${ECHO_KEY_ID} from echo_key). NULL/0 fields take the defaults above
  * (version: NETCTL_VERSION). */
@@ -237,6 +243,9 @@ struct kube_deploy_vars {
 	const char *namespace;
 	const char *image_repository;
 	const char *version;
+	/* imagePullSecrets of both DaemonSets, NULL-terminated Secret names (DNS-1123
+	 * subdomains); NULL: none (a DaemonSet that had some loses them) */
+	char *const *image_pull_secrets;
 	int port;
 	const char *token; /* NULL: reuse the token of an existing Secret, else a new one */
 	/* The floaters' UDP echo key, KUBE_ECHO_KEY_LEN hex digits; NULL as for token. Every

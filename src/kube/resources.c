@@ -32,7 +32,7 @@ const char *kube_apply_result_name(enum kube_apply_result r)
 
 struct vars {
 	char ns[254];
-	char repo[512];
+	char image[700]; /* kube_floater_image */
 	char version[128];
 	char port[16];
 	char token[65];
@@ -41,7 +41,10 @@ struct vars {
 	char echo_key_b64[48];
 	char echo_key_id[17];
 	char token_id[17];
+	char *const *pull_secrets; /* the caller's, NULL-terminated; NULL: none */
 };
+
+#define PULL_SECRETS_MAX 64
 
 static bool echo_key_ok(const char *s)
 {
@@ -98,20 +101,37 @@ static int secrets_derive(struct vars *v, struct err *err)
 	return secret_id("echo key", v->echo_key, v->echo_key_id, err);
 }
 
+char *kube_floater_image(const char *repository, const char *version)
+{
+	return xasprintf("%s/" KUBE_FLOATER_IMAGE_NAME ":%s",
+			 repository ? repository : KUBE_DEFAULT_IMAGE_REPOSITORY,
+			 version ? version : NETCTL_VERSION);
+}
+
 static int vars_init(struct vars *out, const struct kube_deploy_vars *v, struct err *err)
 {
 	int port = v->port ? v->port : KUBE_DEFAULT_PORT;
+	char *image = kube_floater_image(v->image_repository, v->version);
+	bool too_long;
 
 	memset(out, 0, sizeof(*out));
+	too_long = str_copy(out->image, sizeof(out->image), image);
+	free(image);
 	if (port < 1 || port > 65535)
 		return err_set(err, ERR_USAGE, "floater port %d is not in 1..65535", port);
-	if (str_copy(out->ns, sizeof(out->ns),
+	if (too_long ||
+	    str_copy(out->ns, sizeof(out->ns),
 		     v->namespace ? v->namespace : KUBE_DEFAULT_NAMESPACE) ||
-	    str_copy(out->repo, sizeof(out->repo),
-		     v->image_repository ? v->image_repository : KUBE_DEFAULT_IMAGE_REPOSITORY) ||
 	    str_copy(out->version, sizeof(out->version), v->version ? v->version : NETCTL_VERSION))
 		return err_set(err, ERR_USAGE, "namespace, image repository or version too long");
 	snprintf(out->port, sizeof(out->port), "%d", port);
+	if (strv_len(v->image_pull_secrets) > PULL_SECRETS_MAX)
+		return err_set(err, ERR_USAGE, "more than %d image pull secrets", PULL_SECRETS_MAX);
+	for (char *const *s = v->image_pull_secrets; s && *s; s++)
+		if (!str_is_dns_subdomain(*s))
+			return err_set(err, ERR_USAGE, "image pull secret '%s' is not a valid name",
+				       *s);
+	out->pull_secrets = v->image_pull_secrets;
 	if (v->token && str_copy(out->token, sizeof(out->token), v->token))
 		return err_set(err, ERR_USAGE, "floater token longer than 64 characters");
 	if (v->echo_key) {
@@ -130,7 +150,7 @@ static const char *var_value(const struct vars *v, const char *name, size_t len)
 		size_t off;
 	} table[] = {
 	    {"NAMESPACE", offsetof(struct vars, ns)},
-	    {"IMAGE_REPOSITORY", offsetof(struct vars, repo)},
+	    {"IMAGE", offsetof(struct vars, image)},
 	    {"VERSION", offsetof(struct vars, version)},
 	    {"PORT", offsetof(struct vars, port)},
 	    {"TOKEN", offsetof(struct vars, token)},
@@ -269,6 +289,33 @@ static struct cJSON *yaml_to_json(const char *text, size_t len, const struct var
 	return j;
 }
 
+/* A DaemonSet's pod spec names the image pull secrets, or null, which a create ignores and
+ * a merge patch reads as "remove": a DaemonSet that had some loses them, one that never
+ * had any compares equal (json_subset). Added here, not in the YAML, because a template
+ * variable only ever fills a scalar. */
+static void pull_secrets_add(struct cJSON *obj, const struct vars *v)
+{
+	struct cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec"), *list;
+	const char *kind = NULL;
+
+	json_get_string(obj, "kind", &kind, NULL);
+	spec = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "template"),
+						"spec");
+	if (!str_eq(kind, "DaemonSet") || !cJSON_IsObject(spec))
+		return;
+	if (!v->pull_secrets || !v->pull_secrets[0]) {
+		cJSON_AddNullToObject(spec, "imagePullSecrets");
+		return;
+	}
+	list = cJSON_AddArrayToObject(spec, "imagePullSecrets");
+	for (char *const *s = v->pull_secrets; *s; s++) {
+		struct cJSON *ref = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(ref, "name", *s);
+		cJSON_AddItemToArray(list, ref);
+	}
+}
+
 static struct cJSON *render(const char *name, const struct vars *v, struct err *err)
 {
 	for (const struct embedded_file *f = kube_deploy_files; f->name; f++) {
@@ -276,8 +323,10 @@ static struct cJSON *render(const char *name, const struct vars *v, struct err *
 			continue;
 		struct cJSON *j = yaml_to_json(f->data, f->len, v, err);
 
-		if (j)
+		if (j) {
+			pull_secrets_add(j, v);
 			return j;
+		}
 		err_prefix(err, "deploy/%s", name);
 		return NULL;
 	}
@@ -362,6 +411,8 @@ static bool json_subset(const struct cJSON *want, const struct cJSON *have)
 {
 	const struct cJSON *w, *h;
 
+	if (cJSON_IsNull(want)) /* a merge patch's null: "absent" */
+		return !have || cJSON_IsNull(have);
 	if (!have)
 		return false;
 	if (cJSON_IsObject(want)) {
@@ -664,16 +715,6 @@ static const char *meta_name(const struct cJSON *obj)
 	return name;
 }
 
-static char **strv_push(char **v, const char *s)
-{
-	size_t n = v ? strv_len(v) : 0;
-
-	v = xrealloc(v, (n + 2) * sizeof(*v));
-	v[n] = xstrdup(s);
-	v[n + 1] = NULL;
-	return v;
-}
-
 /* An address as the API server reports it, kept only when it is an IP literal: what is
  * later probed or printed never comes unchecked from the server. */
 static bool ip_ok(const char *s)
@@ -700,7 +741,7 @@ static void node_parse(struct kube_node *n, const struct cJSON *item)
 		    json_get_string(a, "address", &addr, NULL))
 			continue;
 		entry = xasprintf("%s=%s", type, addr);
-		n->addresses = strv_push(n->addresses, entry);
+		n->addresses = strv_append(n->addresses, entry);
 		free(entry);
 		if (strcmp(type, "InternalIP") || !ip_ok(addr))
 			continue;
@@ -713,10 +754,10 @@ static void node_parse(struct kube_node *n, const struct cJSON *item)
 	cJSON_ArrayForEach(a, cidrs)
 	{
 		if (cJSON_IsString(a))
-			n->pod_cidrs = strv_push(n->pod_cidrs, a->valuestring);
+			n->pod_cidrs = strv_append(n->pod_cidrs, a->valuestring);
 	}
 	if (!n->pod_cidrs && json_get_string(spec, "podCIDR", &one, NULL) == 0)
-		n->pod_cidrs = strv_push(n->pod_cidrs, one);
+		n->pod_cidrs = strv_append(n->pod_cidrs, one);
 	if (!n->addresses)
 		n->addresses = xcalloc(1, sizeof(char *));
 	if (!n->pod_cidrs)

@@ -39,6 +39,16 @@ static int echo_key_pick(struct run_engine *e, char key[KUBE_ECHO_KEY_LEN + 1], 
 	return 0;
 }
 
+/* NetDoctor's rule: a cluster that is only a destination pulls the floater image from
+ * dstImageRepository when it is set, every other cluster from srcImageRepository. */
+const char *run_floaters_image_repository(const struct run_engine *e,
+					  const struct run_engine_cluster *ec)
+{
+	if (ec->in->roles == STORE_ROLE_DST && e->o.dst_image_repository)
+		return e->o.dst_image_repository;
+	return e->o.image_repository;
+}
+
 int run_floaters_deploy(struct run_engine *e, struct err *err)
 {
 	unsigned nets = kube_networks(e->o.networks);
@@ -50,8 +60,9 @@ int run_floaters_deploy(struct run_engine *e, struct err *err)
 		struct run_engine_cluster *ec = &e->clusters[c];
 		struct kube_deploy_vars v = {
 		    .namespace = e->o.namespace,
-		    .image_repository = e->o.image_repository,
+		    .image_repository = run_floaters_image_repository(e, ec),
 		    .version = e->o.version,
+		    .image_pull_secrets = e->o.image_pull_secrets,
 		    .port = e->o.port,
 		    .echo_key = key[0] ? key : NULL, /* none anywhere: the first makes one */
 		    .rotate_token = e->o.rotate_token,

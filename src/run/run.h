@@ -34,9 +34,12 @@ struct run_options {
 	int concurrency;    /* probe requests in flight per cluster */
 	long pod_wait_ms;   /* bound on the floater rollout wait */
 	const char *namespace;
-	const char *image_repository;
-	const char *version;	  /* floater image tag; NULL: NETCTL_VERSION */
-	bool keep_floaters;	  /* false: delete what was deployed when the run ends */
+	const char *image_repository; /* srcImageRepository; NULL: the default */
+	/* dstImageRepository: for clusters that are only destinations; NULL: image_repository */
+	const char *dst_image_repository;
+	char *const *image_pull_secrets; /* Secret names for the DaemonSets; NULL: none */
+	const char *version;		 /* floater image tag; NULL: NETCTL_VERSION */
+	bool keep_floaters;		 /* false: delete what was deployed when the run ends */
 	bool rotate_token;	  /* a new floater token in every cluster (not recorded: resume
 				   * uses the token the floaters hold) */
 	int64_t parent_id;	  /* resume: the run this one continues (0: none) */

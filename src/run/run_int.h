@@ -87,6 +87,10 @@ void run_engine_warn(struct run_engine *e, const char *fmt, ...)
  * else ERR_AUTH naming the permission, before anything is deployed. */
 int run_floaters_permitted(struct run_engine *e, struct err *err);
 int run_floaters_deploy(struct run_engine *e, struct err *err);
+/* The floater image repository of a cluster: dstImageRepository for a cluster that is only
+ * a destination (when set), else srcImageRepository. */
+const char *run_floaters_image_repository(const struct run_engine *e,
+					  const struct run_engine_cluster *ec);
 int run_floaters_wait(struct run_engine *e, volatile sig_atomic_t *stop, struct err *err);
 void run_floaters_remove(struct run_engine *e);
 

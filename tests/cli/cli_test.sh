@@ -181,7 +181,10 @@ part_usage() {
 	want_rc 0
 	want_err_empty
 	checks=$((checks + 1))
-	[[ $out =~ ^netctl\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "version line '$out'"
+	# two lines: netctl's version, the floater image `check` deploys by default (its tag
+	# is that version)
+	[[ $out =~ ^netctl\ ([0-9]+\.[0-9]+\.[0-9]+)$'\n'floater\ image:\ [^[:space:]]+/netctl-floater:([^[:space:]]+)$ &&
+		${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]] || fail "version lines '$out'"
 
 	run
 	want_usage_error "no command given"
@@ -243,6 +246,8 @@ part_usage() {
 	want_usage_error "more than the 585 s a probe request may take"
 	run resume --run 1 --timeout 0
 	want_usage_error "--timeout"
+	run check --src a --image-pull-secret regcred --image-pull-secret Reg_Cred
+	want_usage_error "--image-pull-secret: 'Reg_Cred' is not a valid Secret name"
 	# Usage errors never create a store.
 	checks=$((checks + 1))
 	[[ ! -e $XDG_DATA_HOME/netctl/netctl.db ]] || fail "a usage error created the store"
@@ -1075,6 +1080,13 @@ part_config() {
 	echo '{"cmdTimeout": -5}' >config.json
 	run config
 	want_fail_line 2 "cmdTimeout"
+	echo '{"imagePullSecrets": ["regcred", "-bad"]}' >config.json
+	run config
+	want_fail_line 2 "imagePullSecrets: '-bad' is not a valid Secret name"
+	echo '{"imagePullSecrets": ["regcred", "mirror.key"]}' >config.json
+	run config
+	want_rc 0
+	want_out "imagePullSecrets    regcred,mirror.key"
 }
 
 case $PART in

@@ -433,6 +433,7 @@ static void test_apply_twice_then_update(void **state)
 	struct kube_apply_report r1, r2, r3, r4;
 	struct err err = ERR_INIT;
 	char img[256], key[KUBE_ECHO_KEY_LEN + 1], *out;
+	char *secrets[] = {"regcred", "mirror.key", NULL};
 
 	if (kube_floaters_apply(c, &v, KUBE_NET_POD | KUBE_NET_HOST, &r1, &err) < 0)
 		fail_msg("%s", err.msg);
@@ -466,6 +467,25 @@ static void test_apply_twice_then_update(void **state)
 	assert_string_equal(r4.token, r1.token);
 	assert_int_equal(kube_echo_key_get(c, "netctl-apply", key, &err), 1);
 	assert_string_equal(key, v.echo_key);
+	/* image pull secrets: added to both DaemonSets, then kept, then removed again */
+	v.image_pull_secrets = secrets;
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD | KUBE_NET_HOST, &r4, &err), 0);
+	assert_int_equal(r4.updated, 2);
+	out = run_kubectl("get ds -n netctl-apply -o jsonpath={.items[*].spec.template.spec."
+			  "imagePullSecrets[*].name}");
+	assert_string_equal(out, "regcred mirror.key regcred mirror.key");
+	free(out);
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD | KUBE_NET_HOST, &r4, &err), 0);
+	assert_int_equal(r4.unchanged, 4);
+	v.image_pull_secrets = NULL;
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD | KUBE_NET_HOST, &r4, &err), 0);
+	assert_int_equal(r4.updated, 2);
+	out = run_kubectl("get ds -n netctl-apply -o jsonpath={.items[*].spec.template.spec."
+			  "imagePullSecrets}");
+	assert_string_equal(out, "");
+	free(out);
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD | KUBE_NET_HOST, &r4, &err), 0);
+	assert_int_equal(r4.unchanged, 4);
 	/* real kubectl sees what netctl made */
 	out = run_kubectl("get ds,secrets -n netctl-apply -l app.kubernetes.io/managed-by=netctl "
 			  "-o name");

@@ -18,6 +18,7 @@ static struct {
 	bool force;
 	long count;
 	const char *name;
+	char **tags;
 	bool count_seen;
 } args;
 
@@ -25,6 +26,7 @@ static const struct cmd_opt opts[] = {
     {OPT_FLAG, 'f', "force", NULL, "force", &args.force, 0, 0, NULL},
     {OPT_LONG, 'n', "count", "N", "how many", &args.count, 1, 10, &args.count_seen},
     {OPT_STRING, 0, "name", "NAME", "a name", &args.name, 0, 0, NULL},
+    {OPT_LIST, 0, "tag", "T", "a tag (repeatable)", &args.tags, 0, 0, NULL},
     {.kind = OPT_END},
 };
 
@@ -184,6 +186,15 @@ static void test_options_and_arguments_parse(void **state)
 	run(&p, &bare_entry, NULL);
 	assert_int_equal(p.rc, 42);
 	assert_int_equal(ran.argc, 0);
+
+	/* a repeatable option keeps every value, in order */
+	run(&p, &entry, "--tag", "a", "x", "--tag=b", NULL);
+	assert_int_equal(p.rc, 42);
+	assert_int_equal(strv_len(args.tags), 2);
+	assert_string_equal(args.tags[0], "a");
+	assert_string_equal(args.tags[1], "b");
+	run(&p, &entry, "--tag", NULL);
+	assert_int_equal(p.rc, EXIT_USAGE);
 }
 
 static void test_subcommands_dispatch(void **state)

@@ -69,6 +69,43 @@ static void test_split_list(void **state)
 	assert_null(str_split_list("a,b,c", 2, "--protocol", &err));
 }
 
+/* Secret names: DNS-1123 subdomains, as Kubernetes checks them. */
+static void test_dns_subdomain(void **state)
+{
+	static const char *const good[] = {"a", "regcred", "my-registry.key-2", "0x", "a.b.c"};
+	static const char *const bad[] = {"",	  "Regcred", "reg_cred", "-a",	"a-", "a.-b",
+					  "a..b", ".a",	     "a.",	 "a b", "a/b"};
+	char *long_name = xcalloc(255, 1);
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		if (!str_is_dns_subdomain(good[i]))
+			fail_msg("'%s' refused", good[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (str_is_dns_subdomain(bad[i]))
+			fail_msg("'%s' accepted", bad[i]);
+	memset(long_name, 'a', 253);
+	assert_true(str_is_dns_subdomain(long_name));
+	long_name[253] = 'a';
+	assert_false(str_is_dns_subdomain(long_name));
+	free(long_name);
+}
+
+static void test_strv_append_join(void **state)
+{
+	char **v = NULL;
+	char *s = strv_join(v, ",");
+
+	assert_string_equal(s, "");
+	free(s);
+	v = strv_append(v, "a");
+	v = strv_append(v, "b");
+	assert_int_equal(strv_len(v), 2);
+	s = strv_join(v, ",");
+	assert_string_equal(s, "a,b");
+	free(s);
+	strv_free(v);
+}
+
 static void test_join_bits(void **state)
 {
 	static const char *const families[] = {"4", "6"};
@@ -274,6 +311,8 @@ int main(void)
 	    cmocka_unit_test(test_duration_parsing),
 	    cmocka_unit_test(test_long_parsing_names_field),
 	    cmocka_unit_test(test_split_list),
+	    cmocka_unit_test(test_dns_subdomain),
+	    cmocka_unit_test(test_strv_append_join),
 	    cmocka_unit_test(test_join_bits),
 	    cmocka_unit_test(test_json_string),
 	    cmocka_unit_test(test_base64),

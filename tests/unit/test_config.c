@@ -179,6 +179,9 @@ static void test_bad_values_say_why(void **state)
 	    {"{\"protocol\": \"dns\"}", "unknown protocol 'dns'"},
 	    {"{\"maxNum\": \"3\"}", "must be a number, not a string"},
 	    {"{\"autoClean\": 1}", "must be true or false, not a number"},
+	    {"{\"imagePullSecrets\": [\"Reg_Cred\"]}",
+	     "config.json: imagePullSecrets: 'Reg_Cred' is not a valid Secret name"},
+	    {"{\"imagePullSecrets\": {\"name\": \"a\"}}", "must be an array of strings"},
 	    {"{\n  \"maxNum\": 3,\n  \"port\": ,\n}", "malformed JSON at line 3, column 11"},
 	};
 
@@ -262,6 +265,36 @@ static void test_tilde_expansion(void **state)
 	free(old);
 }
 
+/* imagePullSecrets: a list of Secret names (or one comma list), for both DaemonSets; the
+ * flag replaces the file's list. */
+static void test_image_pull_secrets(void **state)
+{
+	static const char json[] = "{\"imagePullSecrets\": [\"regcred\", \"mirror.key\"]}";
+	struct err err = ERR_INIT;
+	struct config c;
+	char *text;
+
+	config_init(&c);
+	assert_null(c.pull_secrets);
+	assert_int_equal(config_load_text(&c, json, strlen(json), "config.json", &err), 0);
+	assert_int_equal(strv_len(c.pull_secrets), 2);
+	assert_string_equal(c.pull_secrets[1], "mirror.key");
+	text = config_to_json(&c);
+	assert_non_null(
+	    strstr(text, "\"imagePullSecrets\": [\n    \"regcred\",\n    \"mirror.key\"\n  ]"));
+	free(text);
+	assert_int_equal(config_set(&c, "imagePullSecrets", "other", "--image-pull-secret", &err),
+			 0);
+	assert_int_equal(strv_len(c.pull_secrets), 1);
+	assert_int_equal(
+	    config_set(&c, "imagePullSecrets", "ok,NotOk", "--image-pull-secret", &err), -1);
+	assert_int_equal(err.code, ERR_USAGE);
+	assert_string_equal(err.msg, "--image-pull-secret: 'NotOk' is not a valid Secret name (a "
+				     "DNS-1123 subdomain: a-z, 0-9, '-' and '.', at most 253)");
+	assert_string_equal(c.pull_secrets[0], "other"); /* unchanged */
+	config_release(&c);
+}
+
 static void test_flags_override_file(void **state)
 {
 	struct err err = ERR_INIT;
@@ -311,6 +344,7 @@ static void test_written_file_round_trips(void **state)
 	    "dstKubeConfig",
 	    "srcImageRepository",
 	    "dstImageRepository",
+	    "imagePullSecrets",
 	    "mode",
 	    "autoClean",
 	};
@@ -373,6 +407,7 @@ int main(void)
 	    cmocka_unit_test(test_byte_order_mark_is_skipped),
 	    cmocka_unit_test(test_missing_and_oversized_files),
 	    cmocka_unit_test(test_tilde_expansion),
+	    cmocka_unit_test(test_image_pull_secrets),
 	    cmocka_unit_test(test_flags_override_file),
 	    cmocka_unit_test(test_written_file_round_trips),
 	};

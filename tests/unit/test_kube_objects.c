@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kube.h"
@@ -188,12 +189,89 @@ static void test_template_echo_key(void **state)
 	cJSON_Delete(host);
 }
 
+static const cJSON *pod_spec(const cJSON *ds)
+{
+	return cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(ds, "spec"), "template"),
+				   "spec");
+}
+
+/* The image `netctl --version` names is the one a DaemonSet rendered with the defaults
+ * runs. */
+static void test_default_image(void **state)
+{
+	struct kube_deploy_vars v = {.namespace = "ns1", .token = "0123abcd"};
+	struct err err = ERR_INIT;
+	cJSON *d = kube_template_render("daemonset-pod.yaml", &v, &err);
+	char *image = kube_floater_image(NULL, NULL);
+	const cJSON *c;
+
+	assert_non_null(d);
+	assert_string_equal(image, NETCTL_IMAGE_REPOSITORY "/netctl-floater:" NETCTL_VERSION);
+	c = cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "spec"), "template"),
+				    "spec"),
+		"containers"),
+	    0);
+	assert_string_equal(cJSON_GetObjectItem(c, "image")->valuestring, image);
+	free(image);
+	image = kube_floater_image("registry.local:5000/mirror", "9.9.9");
+	assert_string_equal(image, "registry.local:5000/mirror/netctl-floater:9.9.9");
+	free(image);
+	cJSON_Delete(d);
+}
+
+/* imagePullSecrets go into both DaemonSets' pod specs; none is a null, which a merge patch
+ * reads as "remove"; a bad name is refused before anything is rendered. */
+static void test_image_pull_secrets(void **state)
+{
+	char *secrets[] = {"regcred", "mirror.key", NULL};
+	struct kube_deploy_vars v = {.namespace = "ns1", .token = "0123abcd"};
+	static const char *const names[] = {"daemonset-pod.yaml", "daemonset-host.yaml"};
+	struct err err = ERR_INIT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		cJSON *d, *list;
+
+		v.image_pull_secrets = secrets;
+		d = kube_template_render(names[i], &v, &err);
+		assert_non_null(d);
+		list = cJSON_GetObjectItem(pod_spec(d), "imagePullSecrets");
+		assert_int_equal(cJSON_GetArraySize(list), 2);
+		assert_string_equal(
+		    cJSON_GetObjectItem(cJSON_GetArrayItem(list, 1), "name")->valuestring,
+		    "mirror.key");
+		cJSON_Delete(d);
+		v.image_pull_secrets = NULL;
+		d = kube_template_render(names[i], &v, &err);
+		assert_non_null(d);
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(pod_spec(d), "imagePullSecrets")));
+		cJSON_Delete(d);
+	}
+	secrets[1] = "Bad_Name";
+	v.image_pull_secrets = secrets;
+	assert_null(kube_template_render("daemonset-pod.yaml", &v, &err));
+	assert_int_equal(err.code, ERR_USAGE);
+	assert_non_null(strstr(err.msg, "'Bad_Name'"));
+	/* the Secret and Namespace templates are not pod templates: nothing added */
+	secrets[1] = NULL;
+	{
+		cJSON *ns = kube_template_render("namespace.yaml", &v, &err);
+
+		assert_non_null(ns);
+		assert_null(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(ns, "spec"), "imagePullSecrets"));
+		cJSON_Delete(ns);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_node_fields),		  cmocka_unit_test(test_bad_names_refused),
 	    cmocka_unit_test(test_pod_addresses_checked), cmocka_unit_test(test_template_types),
-	    cmocka_unit_test(test_template_echo_key),
+	    cmocka_unit_test(test_template_echo_key),	  cmocka_unit_test(test_default_image),
+	    cmocka_unit_test(test_image_pull_secrets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -485,6 +485,29 @@ static void test_request_own_window_bounds_server_wait(void **state)
 	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_SERVER, T0 + 60 * S), -1);
 }
 
+/* ---- deploying ---- */
+
+/* NetDoctor's srcImageRepository / dstImageRepository: a cluster that is only a
+ * destination pulls from the second when it is set; a source, or a cluster that is both
+ * (its own mesh, --mesh), from the first. */
+static void test_dst_image_repository(void **state)
+{
+	struct fixture *f = *state;
+	struct run_cluster src = {.name = "east", .roles = STORE_ROLE_SRC};
+	struct run_cluster dst = {.name = "west", .roles = STORE_ROLE_DST};
+	struct run_cluster both = {.name = "north", .roles = STORE_ROLE_SRC | STORE_ROLE_DST};
+
+	f->e.o.image_repository = "src.example/netctl";
+	f->ec.in = &dst;
+	assert_string_equal(run_floaters_image_repository(&f->e, &f->ec), "src.example/netctl");
+	f->e.o.dst_image_repository = "dst.example/netctl";
+	assert_string_equal(run_floaters_image_repository(&f->e, &f->ec), "dst.example/netctl");
+	f->ec.in = &src;
+	assert_string_equal(run_floaters_image_repository(&f->e, &f->ec), "src.example/netctl");
+	f->ec.in = &both;
+	assert_string_equal(run_floaters_image_repository(&f->e, &f->ec), "src.example/netctl");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -518,6 +541,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_request_own_window_bounds_server_wait, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_dst_image_repository, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
