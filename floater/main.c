@@ -176,8 +176,19 @@ static void signal_event(struct evh *h, uint32_t events)
 		s->fl->stop = true;
 }
 
+/* Never runs: the signals stay blocked and are read from the signalfd. */
+static void signal_noop(int sig)
+{
+	(void)sig;
+}
+
+/* SIGTERM and SIGINT end the loop. In a container the floater is its PID namespace's init,
+ * and the kernel drops a signal whose disposition is SIG_DFL before it reaches init, blocked
+ * or not: without a handler the kubelet's SIGTERM was lost and every pod deletion waited out
+ * its 30 s grace period for the SIGKILL. */
 static int signals_init(struct floater *fl, struct sigctx *s, struct err *err)
 {
+	struct sigaction sa = {.sa_handler = signal_noop};
 	sigset_t set;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -185,6 +196,8 @@ static int signals_init(struct floater *fl, struct sigctx *s, struct err *err)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	s->fl = fl;
 	s->h.fn = signal_event;
 	s->h.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);

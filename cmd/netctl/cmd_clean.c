@@ -17,8 +17,8 @@ static const struct cmd_opt clean_opts[] = {
      &args.cluster, 0, 0, NULL},
     {OPT_STRING, 0, "namespace", "NS", "where floaters run (default: config namespace)",
      &args.namespace, 0, 0, NULL},
-    {OPT_STRING, 0, "wait", "D", "wait this long for the namespace to go (default 60s)", &args.wait,
-     0, 0, NULL},
+    {OPT_STRING, 0, "wait", "D", "wait this long for the namespaces to go (default 120s)",
+     &args.wait, 0, 0, NULL},
     {OPT_END},
 };
 
@@ -40,7 +40,7 @@ static int clean_exec(struct cmd_ctx *ctx)
 	struct run_events ev;
 	struct buf names;
 	char **list = NULL;
-	long wait_ms = 60000;
+	long wait_ms = 120000;
 	int rc = EXIT_OK;
 
 	p = progress_new(false);

@@ -344,6 +344,11 @@ struct kube_clean {
 int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms,
 			 struct kube_clean *out, struct err *err);
 
+/* Waits until namespace ns is gone (0) or the monotonic clock passes end_us (ERR_TIMEOUT,
+ * naming the cluster and how long it waited since start_us). */
+int kube_namespace_wait_gone(struct kube_client *c, const char *ns, int64_t start_us,
+			     int64_t end_us, struct err *err);
+
 /* ---- pods/proxy to floaters ------------------------------------------------------------ */
 
 struct kube_proxy_request {

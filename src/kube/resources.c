@@ -1267,7 +1267,7 @@ int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms,
 	struct err local = ERR_INIT;
 	char path[512];
 	struct cJSON *live;
-	int64_t end;
+	int64_t now;
 	bool ours;
 
 	if (!err)
@@ -1293,20 +1293,31 @@ int kube_floaters_delete(struct kube_client *c, const char *ns, long wait_ms,
 	if (kube_delete(c, path, NULL, err) < 0 && err->code != ERR_NOTFOUND)
 		return -1;
 	out->ns_deleted = true;
-	end = time_mono_us() + (int64_t)wait_ms * 1000;
-	while (wait_ms > 0) {
-		live = kube_get(c, path, err);
+	if (wait_ms <= 0)
+		return 0;
+	now = time_mono_us();
+	return kube_namespace_wait_gone(c, ns, now, now + (int64_t)wait_ms * 1000, err);
+}
+
+int kube_namespace_wait_gone(struct kube_client *c, const char *ns, int64_t start_us,
+			     int64_t end_us, struct err *err)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
+	for (;;) {
+		struct cJSON *live = kube_get(c, path, err);
+
 		if (!live)
 			return err->code == ERR_NOTFOUND ? (err_clear(err), 0) : -1;
 		cJSON_Delete(live);
-		if (time_mono_us() > end)
+		if (time_mono_us() > end_us)
 			return err_set(err, ERR_TIMEOUT,
-				       "cluster %s: namespace %s still terminating after %ld ms",
-				       kube_client_name(c), ns, wait_ms);
+				       "cluster %s: namespace %s still terminating after %lld ms",
+				       kube_client_name(c), ns,
+				       (long long)((end_us - start_us) / 1000));
 		loop_sleep(c, 250);
 	}
-	err_clear(err);
-	return 0;
 }
 
 int kube_access_check(struct kube_client *c, const struct kube_access *a, bool *allowed,

@@ -219,36 +219,55 @@ void run_floaters_remove(struct run_engine *e)
 	}
 }
 
+/* Clean in two passes: the deletes go to every cluster first, then one deadline bounds the
+ * wait for all their namespaces (the API servers and kubelets remove them in parallel: a
+ * real kubelet 1.20 confirms a deleted pod only after its next container GC, up to a
+ * minute later). */
 int run_clean(const struct run_cluster *clusters, size_t n, const char *ns, long wait_ms,
 	      const struct run_events *ev, struct err *err)
 {
 	struct kube_loop *loop = kube_loop_new(err);
+	struct kube_client **kc = xcalloc(n ? n : 1, sizeof(*kc));
+	struct kube_clean *done = xcalloc(n ? n : 1, sizeof(*done));
+	int64_t start, end;
 	int rc = 0;
 
-	if (!loop)
+	if (!loop) {
+		free(kc);
+		free(done);
 		return -1;
-	for (size_t c = 0; c < n; c++) {
+	}
+	for (size_t c = 0; c < n && rc == 0; c++) {
 		struct kube_client_opts ko = {.name = clusters[c].name};
-		struct kube_client *kc = kube_client_new(loop, clusters[c].target, &ko, err);
-		struct kube_clean done;
+
+		kc[c] = kube_client_new(loop, clusters[c].target, &ko, err);
+		if (!kc[c] || kube_floaters_delete(kc[c], ns, 0, &done[c], err) < 0)
+			rc = err_prefix(err, "cleaning %s", clusters[c].name);
+	}
+	start = time_mono_us();
+	end = start + (int64_t)wait_ms * 1000;
+	for (size_t c = 0; c < n && rc == 0; c++) {
 		char text[512];
 
-		if (!kc || kube_floaters_delete(kc, ns, wait_ms, &done, err) < 0) {
-			kube_client_free(kc);
+		if (done[c].ns_deleted && wait_ms > 0 &&
+		    kube_namespace_wait_gone(kc[c], ns, start, end, err) < 0) {
 			rc = err_prefix(err, "cleaning %s", clusters[c].name);
 			break;
 		}
-		kube_client_free(kc);
-		if (done.kept[0])
+		if (done[c].kept[0])
 			snprintf(text, sizeof(text),
 				 "%s: removed netctl's objects from %s; the namespace is kept: %s",
-				 clusters[c].name, ns, done.kept);
+				 clusters[c].name, ns, done[c].kept);
 		else
 			snprintf(text, sizeof(text), "%s: removed everything netctl created in %s",
 				 clusters[c].name, ns);
 		if (ev && ev->phase)
 			ev->phase(ev->arg, RUN_PHASE_CLEANUP, text);
 	}
+	for (size_t c = 0; c < n; c++)
+		kube_client_free(kc[c]);
+	free(kc);
+	free(done);
 	kube_loop_free(loop);
 	return rc;
 }

@@ -31,10 +31,16 @@ def ctr(node, *args):
                           capture_output=True, text=True)
 
 
-def floater_tasks(node):
-    """{container id: pid} of running floater containers on a real node."""
+def floater_tasks(node, network=None):
+    """{container id: pid} of running floater containers on a real node (of one network:
+    the pod-network DaemonSet's pods are netctl-floater-*, the host's netctl-floater-host-*)."""
     ids = ctr(node, "containers", "list", "-q",
               'labels."io.kubernetes.container.name"==floater').stdout.split()
+    if network:
+        def pod(cid):
+            info = json.loads(ctr(node, "containers", "info", cid).stdout or "{}")
+            return info.get("Labels", {}).get("io.kubernetes.pod.name", "")
+        ids = [i for i in ids if pod(i).startswith("netctl-floater-host-") == (network == "host")]
     tasks = {}
     for line in ctr(node, "tasks", "list").stdout.splitlines()[1:]:
         f = line.split()
@@ -87,7 +93,7 @@ def killer():
             return
         if "probing" in line:
             time.sleep(1.0)
-            for cid in floater_tasks(victim):
+            for cid in floater_tasks(victim, "pod"):
                 if ctr(victim, "tasks", "kill", "--signal", "SIGKILL", cid).returncode == 0:
                     killed.append(cid)
 
@@ -106,7 +112,8 @@ check(bool(killed), "a floater container on %s was killed with ctr mid-check" % 
 check(p.returncode in (0, 1), "the check completes (exit %d)" % p.returncode)
 run2 = st.last_run()
 n = st.sql("SELECT count(*) FROM results WHERE run_id = ?", run2)[0][0]
-state = st.sql("SELECT state FROM runs WHERE id = ?", run2)[0][0]
+state = st.sql("SELECT status FROM runs WHERE id = ?", run2)[0][0]
+check(state == "done", "the run is done (%s)" % state)
 check(n == 2 * 3 * 3 * 3 * 2, "nothing lost: every pair stored after the kill (%d of 108, run %s)"
       % (n, state))
 bad = {(s, d) for s, d, *_ in st.failed_pairs(run2)}
@@ -131,8 +138,10 @@ check(took < 40 + 30, "the check gives up within --pod-wait (%.0f s)" % took)
 # 4. clean: the objects are gone, the kubelets stop and remove the containers
 with open(CONFIG, "w") as f:
     json.dump({"srcImageRepository": REGISTRY}, f)
+t0 = time.time()
 r = st.netctl("clean")
-check(r.returncode == 0, "netctl clean exits 0 (got %d: %s)" % (r.returncode, r.stderr[-300:]))
+log(r.stdout + r.stderr)
+check(r.returncode == 0, "netctl clean exits 0 (got %d) in %.0f s" % (r.returncode, time.time() - t0))
 deadline = time.time() + 120
 left = {}
 while time.time() < deadline:

@@ -7,6 +7,7 @@ Exit 0 pass, 1 fail, 77 skipped (not root).
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -419,6 +420,30 @@ def tcp_leaves_nothing(w):
     expect(passive_opens(w, "b") == opens, (opens, passive_opens(w, "b")))
     fds = len(os.listdir(f"/proc/{child_pid(pa)}/fd"))
     expect(fds <= base + 1, (base, fds))
+
+
+@case
+def pid1_sigterm(w):
+    """As its PID namespace's init (a container's first process), the floater ends promptly
+    on SIGTERM: the kernel drops a signal init has no handler for, so a kubelet's SIGTERM
+    would be lost and every pod deletion would wait for the SIGKILL after the grace period."""
+    p = w.start("a", prefix=["unshare", "--pid", "--fork", "--kill-child"])
+    kids = []
+    for _ in range(50):
+        kids = open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()
+        if kids:
+            break
+        time.sleep(0.1)
+    expect(len(kids) == 1, ("unshare's children", kids))
+    ns_pid = [l.split()[-1] for l in open(f"/proc/{kids[0]}/status") if l.startswith("NSpid:")]
+    expect(ns_pid == ["1"], ("the floater is pid 1 in its namespace", ns_pid))
+    t0 = time.monotonic()
+    os.kill(int(kids[0]), signal.SIGTERM)
+    try:
+        p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the floater as pid 1 ignored SIGTERM for 5 s")
+    expect(time.monotonic() - t0 < 2, ("SIGTERM to exit", time.monotonic() - t0))
 
 
 def child_pid(p):

@@ -4,10 +4,6 @@
 # (Debian's docker-registry) in the world namespace. Sourced by `world`; see README.md.
 
 REGISTRY_PORT=5000
-# netctl's default image repository (KUBE_DEFAULT_IMAGE_REPOSITORY): host and path
-DEFAULT_REPOSITORY=$(sed -n 's|^#define KUBE_DEFAULT_IMAGE_REPOSITORY "\(.*\)"$|\1|p' \
-	"$WORLD_LIB_DIR/../../src/kube/kube.h")
-DEFAULT_REGISTRY_HOST=${DEFAULT_REPOSITORY%%/*}
 REAL_PKGS=(containerd runc containernetworking-plugins docker-registry skopeo)
 
 # The registry, as every cluster's nodes reach it: the world namespace's address on the first
@@ -16,6 +12,15 @@ REAL_PKGS=(containerd runc containernetworking-plugins docker-registry skopeo)
 registry_addr() { echo "$(world4 0):$REGISTRY_PORT"; }
 real_first() { echo $(($(cluster_count "$1") - ${REAL_NODES:-0})); }
 real_dir() { echo "$WORLD_DIR/real/$1"; } # real_dir NODE-NAME
+
+# IMAGE_TAG and DEFAULT_REPOSITORY: what the build's netctl deploys by default
+# ("floater image: REPOSITORY/netctl-floater:TAG" of netctl --version).
+real_image_ref() {
+	local ref
+	ref=$("$1" --version 2>/dev/null | sed -n 's/^floater image: //p')
+	[[ $ref == */netctl-floater:* ]] || die "$1 --version names no floater image"
+	IMAGE_TAG=${ref##*:} DEFAULT_REPOSITORY=${ref%/netctl-floater:*}
+}
 
 real_check_tools() {
 	local t
@@ -104,7 +109,7 @@ EOF
 	# the world registry by its address, and as the mirror of netctl's default repository (so a
 	# check without srcImageRepository works on real nodes too; nothing leaves the world)
 	local h
-	for h in "$reg" "$DEFAULT_REGISTRY_HOST"; do
+	for h in "$reg" "${DEFAULT_REPOSITORY%%/*}"; do
 		mkdir -p "$d/certs.d/$h"
 		printf 'server = "http://%s"\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' \
 			"$reg" "$reg" >"$d/certs.d/$h/hosts.toml"
