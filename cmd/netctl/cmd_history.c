@@ -237,7 +237,7 @@ static int history_prune(struct cmd_ctx *ctx)
 	long age = 0;
 	int rc;
 
-	if (args.older_than && cmd_parse_age(args.older_than, &age, &err) < 0)
+	if (args.older_than && cmd_parse_age(args.older_than, "--older-than", &age, &err) < 0)
 		return cmd_usage_error(ctx->entry, "%s", err.msg);
 	o.by_count = args.keep_seen;
 	o.keep = (size_t)args.keep;

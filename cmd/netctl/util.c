@@ -60,9 +60,9 @@ int cmd_load_config(struct config *c, struct err *err)
 	return 0;
 }
 
-/* --older-than: s, m (str_to_duration_ms) plus h, d and w, which retention needs. A bare
+/* An age or period: s, m (str_to_duration_ms) plus h, d and w, which retention needs. A bare
  * number is refused: "30" meaning seconds would delete nearly everything. */
-int cmd_parse_age(const char *s, long *ms, struct err *err)
+int cmd_parse_age(const char *s, const char *what, long *ms, struct err *err)
 {
 	static const struct {
 		char unit;
@@ -78,13 +78,13 @@ int cmd_parse_age(const char *s, long *ms, struct err *err)
 		if (s[n - 1] != units[i].unit)
 			continue;
 		num = xstrndup(s, n - 1);
-		rc = str_to_long(num, 0, AGE_MAX_MS / units[i].ms, &v, "--older-than", err);
+		rc = str_to_long(num, 0, AGE_MAX_MS / units[i].ms, &v, what, err);
 		free(num);
 		if (rc < 0)
 			return err_set(err, ERR_USAGE,
-				       "--older-than: '%s' is not a whole number of %s up to 100 "
+				       "%s: '%s' is not a whole number of %s up to 100 "
 				       "years (e.g. 30d, 12h, 2w)",
-				       s,
+				       what, s,
 				       units[i].unit == 'h'   ? "hours"
 				       : units[i].unit == 'd' ? "days"
 							      : "weeks");
@@ -92,10 +92,10 @@ int cmd_parse_age(const char *s, long *ms, struct err *err)
 		return 0;
 	}
 	if (n == 0 || strspn(s, "0123456789.") == n)
+		return err_set(err, ERR_USAGE, "%s: '%s' needs a unit (e.g. 30d, 12h, 2w)", what,
+			       s);
+	if (str_to_duration_ms(s, AGE_MAX_MS, ms, what, err) < 0)
 		return err_set(err, ERR_USAGE,
-			       "--older-than: '%s' needs a unit (e.g. 30d, 12h, 2w)", s);
-	if (str_to_duration_ms(s, AGE_MAX_MS, ms, "--older-than", err) < 0)
-		return err_set(err, ERR_USAGE,
-			       "--older-than: '%s' is not a duration (e.g. 30d, 12h, 2w, 90m)", s);
+			       "%s: '%s' is not a duration (e.g. 30d, 12h, 2w, 90m)", what, s);
 	return 0;
 }
