@@ -59,6 +59,7 @@ int watch_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *le
 	const char *colon = strrchr(s, ':');
 	char host[INET6_ADDRSTRLEN + 2];
 	size_t hlen;
+	bool bracketed = false;
 	long port;
 
 	memset(ss, 0, sizeof(*ss));
@@ -70,6 +71,7 @@ int watch_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *le
 	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
 		s++;
 		hlen -= 2;
+		bracketed = true;
 	} else if (memchr(s, ':', hlen)) {
 		return err_set(err, ERR_USAGE,
 			       "--listen: an IPv6 address goes in brackets: [ADDR]:PORT");
@@ -86,7 +88,7 @@ int watch_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *le
 		a->sin6_addr = in6addr_any;
 		a->sin6_port = htons((uint16_t)port);
 		*len = sizeof(*a);
-	} else if (strchr(host, ':')) {
+	} else if (bracketed || strchr(host, ':')) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
 
 		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
@@ -327,13 +329,20 @@ static bool conn_write(struct conn *c)
 	return true;
 }
 
-/* One readiness event: read or write, then answer what is buffered, then write it. */
+/* One readiness event: read or write, then answer every whole request buffered (several
+ * when a client pipelines) while the answers go out at once. false: close it. */
 static bool conn_step(struct watch_httpd *h, struct conn *c)
 {
 	if (writing(c) ? !conn_write(c) : !conn_read(c))
 		return false;
-	conn_process(h, c);
-	return !writing(c) || conn_write(c);
+	while (!writing(c)) {
+		conn_process(h, c);
+		if (!writing(c))
+			return true; /* no whole request buffered */
+		if (!conn_write(c))
+			return false;
+	}
+	return true;
 }
 
 static void *serve(void *arg)
