@@ -104,10 +104,10 @@ static void beat(struct watch *w)
 		watch_httpd_beat(w->httpd);
 }
 
+/* The engine logs its phases itself (-v); here they only show the loop is alive. */
 static void on_phase(void *arg, enum run_phase phase, const char *text)
 {
 	beat(arg);
-	log_info("%s", text);
 }
 
 static void on_progress(void *arg, const struct run_progress *p)
