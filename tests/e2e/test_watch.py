@@ -11,6 +11,7 @@ descriptors and memory; SIGTERM ends it after the check in progress is stored.
 
 Writes E2E_BUILD_DIR/watch-alert.{tsv,gp,svg}: the alert and the failing pairs over time,
 from Prometheus's query_range (docs/watch-alert.svg is one such graph)."""
+import base64
 import json
 import math
 import re
@@ -365,6 +366,58 @@ plot '%(tsv)s' using 1:2 axes x1y2 with fillsteps fs transparent solid 0.25 lc r
         if want_status == "done":
             check(last[2] == last[3], "the check finished: every planned result is stored")
     fault("undo", fid)
+
+    # ---- deploy/watch.yaml's service account: in-cluster credentials, the minimal role -----
+    # The world runs no netctl image, so the Deployment's pod cannot start here; its service
+    # account and bindings (with deploy/rbac.yaml) are applied for real, and netctl watch
+    # runs as that account the way the pod would: KUBERNETES_SERVICE_HOST/PORT and a
+    # service account directory holding its token, CA and namespace.
+    admin = world_out("kubeconfig", "east", "--admin").strip()
+    docs = []
+    for doc in open(os.path.join(SRC, "deploy/watch.yaml")).read().split("\n---\n"):
+        if re.search(r"^kind: (ServiceAccount|ClusterRoleBinding|RoleBinding)$", doc, re.M):
+            docs.append(doc)
+    r = subprocess.run(in_world([KUBECTL, "--kubeconfig", admin, "apply", "-f",
+                                 os.path.join(SRC, "deploy/rbac.yaml"), "-f", "-"]),
+                       input="\n---\n".join(docs), capture_output=True, text=True)
+    check(r.returncode == 0, "deploy/rbac.yaml and watch.yaml's account applied (%s)" %
+          r.stderr.strip()[-300:])
+    r = subprocess.run(in_world([KUBECTL, "--kubeconfig", admin, "apply", "--dry-run=server",
+                                 "-f", os.path.join(SRC, "deploy/watch.yaml")]),
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "the API server accepts all of deploy/watch.yaml (dry run: %s)" %
+          (r.stderr.strip()[-300:] or "ok"))
+
+    def sa_secret():
+        r = subprocess.run(in_world([KUBECTL, "--kubeconfig", admin, "-n", "kosmos-system",
+                                     "get", "serviceaccount", "netctl-watch", "-o",
+                                     "jsonpath={.secrets[0].name}"]),
+                           capture_output=True, text=True)
+        return r.stdout.strip()
+
+    secret = wait_for("the service account's token", sa_secret, 60)
+    sadir = tempfile.mkdtemp(prefix="netctl-e2e-sa-")
+    for key, fname in (("token", "token"), ("ca\\.crt", "ca.crt"), ("namespace", "namespace")):
+        r = subprocess.run(in_world([KUBECTL, "--kubeconfig", admin, "-n", "kosmos-system",
+                                     "get", "secret", secret or "none", "-o",
+                                     "jsonpath={.data.%s}" % key]), capture_output=True,
+                           text=True)
+        with open(os.path.join(sadir, fname), "wb") as f:
+            f.write(base64.b64decode(r.stdout))
+    server = re.search(r"server: https://([0-9.]+):(\d+)", open(admin).read())
+    env_saved = st.env
+    st.env = dict(st.env, KUBERNETES_SERVICE_HOST=server.group(1),
+                  KUBERNETES_SERVICE_PORT=server.group(2), NETCTL_SA_DIR=sadir)
+    r = st.netctl("cluster", "add", "home", "--in-cluster")
+    check(r.returncode == 0, "cluster add home --in-cluster (%s)" % (r.stdout + r.stderr).strip())
+    w = Watch("--every", "%gs" % EVERY, "--src", "home", "--keep", "10")
+    t, line = w.wait_line("netctl: check ", 120)
+    check(line is not None and re.search(r"check \d+ done: \d+ results, 0 failed", line),
+          "netctl watch as deploy/watch.yaml's service account checks east: %s" % line)
+    os.kill(w.p.pid, signal.SIGTERM)
+    check(w.p.wait(timeout=60) == 0, "and stops on SIGTERM")
+    st.env = env_saved
+    shutil.rmtree(sadir, ignore_errors=True)
 finally:
     if ACTIVE_FAULTS:
         fault("clear")
