@@ -12,10 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
 #include "config.h"
-#include "store.h"
-#include "watch.h"
+#include "watch_cmd.h"
 
 #define EVERY_MIN_MS 1000L
 #define EVERY_MAX_MS (7L * 86400000L)
@@ -86,41 +84,6 @@ static int install_signals(struct err *err)
 	return 0;
 }
 
-/* ---- the watch ----------------------------------------------------------------------------- */
-
-struct watch {
-	struct cmd_ctx *ctx;
-	struct store *st;
-	struct check_job job;
-	struct watch_sched sched;
-	struct watch_metrics *metrics;
-	struct watch_httpd *httpd; /* NULL without --listen */
-	int64_t last_done;	   /* the run a recheck continues: the last check that finished */
-};
-
-static void beat(struct watch *w)
-{
-	if (w->httpd)
-		watch_httpd_beat(w->httpd);
-}
-
-/* The engine logs its phases itself (-v); here they only show the loop is alive. */
-static void on_phase(void *arg, enum run_phase phase, const char *text)
-{
-	beat(arg);
-}
-
-static void on_progress(void *arg, const struct run_progress *p)
-{
-	beat(arg);
-}
-
-static void on_warn(void *arg, const char *text)
-{
-	beat(arg);
-	fprintf(stderr, "netctl: warning: %s\n", text);
-}
-
 /* Waits until due (monotonic µs), a signal, or a second for the heartbeat. */
 static void wait_until(struct watch *w, int64_t due_us)
 {
@@ -130,124 +93,13 @@ static void wait_until(struct watch *w, int64_t due_us)
 		int64_t left = due_us - time_mono_us();
 		struct pollfd p = {.fd = sig_pipe[0], .events = POLLIN};
 
-		beat(w);
+		watch_beat(w);
 		if (left <= 0)
 			return;
 		if (poll(&p, 1, left > 1000000 ? 1000 : (int)(left / 1000) + 1) > 0)
 			while (read(sig_pipe[0], drain, sizeof(drain)) > 0)
 				;
 	}
-}
-
-static void say_check(const struct watch *w, const struct watch_check *c, const char *why)
-{
-	char took[32], rollout[32], probe[32];
-
-	time_format_duration(c->total_ms, took, sizeof(took));
-	time_format_duration(c->rollout_ms, rollout, sizeof(rollout));
-	time_format_duration(c->probe_ms, probe, sizeof(probe));
-	if (c->run_id <= 0) {
-		fprintf(stderr, "netctl: %s failed after %s: %s\n",
-			c->job == WATCH_FULL ? "check" : "recheck", took, why);
-	} else if (c->status == STORE_RUN_FAILED) {
-		fprintf(stderr, "netctl: %s %lld failed after %s: %s\n",
-			c->job == WATCH_FULL ? "check" : "recheck", (long long)c->run_id, took,
-			why);
-	} else if (c->job == WATCH_FULL) {
-		fprintf(stderr,
-			"netctl: check %lld %s: %lld results, %lld failed in %s (rollout %s, probe "
-			"%s), %llu API requests\n",
-			(long long)c->run_id, store_run_status_name(c->status),
-			(long long)c->results, (long long)c->failed, took, rollout, probe,
-			(unsigned long long)c->api_requests);
-	} else {
-		fprintf(stderr,
-			"netctl: recheck %lld of run %lld %s: %lld results probed again, %lld "
-			"recovered, %lld still failing in %s\n",
-			(long long)c->run_id, (long long)w->last_done,
-			store_run_status_name(c->status), (long long)c->results,
-			(long long)(c->results - c->failed), (long long)c->failed, took);
-	}
-}
-
-/* Runs one check (a recheck: only what the last one did not pass) and fills c. */
-static void run_one(struct watch *w, enum watch_job job, struct watch_check *c)
-{
-	struct run_events ev = {on_phase, on_progress, on_warn, w};
-	struct err err = ERR_INIT;
-	struct check_filter f;
-	struct run_result res;
-	int64_t t0 = time_mono_us();
-	int rc = -1;
-
-	memset(c, 0, sizeof(*c));
-	memset(&res, 0, sizeof(res));
-	c->job = job;
-	check_filter_init(&f);
-	if (job == WATCH_RECHECK) {
-		w->job.o.parent_id = w->last_done;
-		if (check_filter_load(&f, w->st, w->last_done, &err) == 0)
-			rc = run_check(w->st, w->job.clusters, w->job.n, w->job.cluster_pairs,
-				       &w->job.o, check_filter_fn, &f, &ev, &run_stop, &res, &err);
-		w->job.o.parent_id = 0;
-	} else {
-		rc = run_check(w->st, w->job.clusters, w->job.n, w->job.cluster_pairs, &w->job.o,
-			       NULL, NULL, &ev, &run_stop, &res, &err);
-	}
-	check_filter_release(&f);
-	c->run_id = res.run_id;
-	c->status = rc < 0 ? STORE_RUN_FAILED : (int)res.status;
-	c->results = res.done;
-	c->failed = res.failed;
-	c->api_requests = res.api_requests;
-	c->rollout_ms = res.rollout_ms;
-	c->table_ms = res.table_ms;
-	c->probe_ms = res.probe_ms;
-	c->store_ms = res.store_ms;
-	c->total_ms = (time_mono_us() - t0) / 1000;
-	c->end_wall_ms = time_wall_ms();
-	say_check(w, c, err.msg);
-	if (c->status == STORE_RUN_DONE)
-		w->last_done = c->run_id;
-}
-
-/* Retention (the rules of `history --prune`, without the vacuum: new runs reuse the pages
- * of deleted ones), the WAL given back, and the store's figures for /metrics. */
-static void apply_retention(struct watch *w)
-{
-	struct store_prune_opts o = {.by_count = args.keep_set,
-				     .keep = (size_t)args.keep,
-				     .by_age = args.older_than != NULL,
-				     .since_ms = time_wall_ms() - args.age_ms,
-				     .no_vacuum = true};
-	struct store_prune_report rep = {0};
-	struct err err = ERR_INIT;
-	int64_t runs;
-
-	if ((o.by_count || o.by_age) && store_prune(w->st, &o, &rep, &err) < 0)
-		fprintf(stderr, "netctl: warning: retention: %s\n", err.msg);
-	else if (rep.runs)
-		log_info("retention: pruned %lld runs, %lld results", (long long)rep.runs,
-			 (long long)rep.results);
-	if (store_checkpoint(w->st, &err) < 0)
-		fprintf(stderr, "netctl: warning: %s\n", err.msg);
-	runs = store_runs_count(w->st, &err);
-	watch_metrics_set_store(w->metrics, runs < 0 ? 0 : runs, store_size_bytes(w->st), rep.runs);
-}
-
-static void publish(struct watch *w)
-{
-	struct err err = ERR_INIT;
-	struct buf b;
-
-	if (!w->httpd)
-		return;
-	buf_init(&b, 0);
-	if (watch_metrics_render(w->metrics, &b, &err) < 0)
-		fprintf(stderr, "netctl: warning: %s\n", err.msg);
-	else
-		watch_httpd_publish(w->httpd, &b);
-	buf_release(&b);
 }
 
 /* The job's options from flags over config.json, floaters kept between checks; what a
@@ -323,12 +175,11 @@ static int loop(struct watch *w)
 	bool late = false;
 
 	watch_sched_init(&w->sched, args.every_ms * 1000, args.recheck_ms * 1000, time_mono_us());
-	publish(w);
+	watch_publish(w);
 	while (!stop_requests) {
 		enum watch_job job;
 		int64_t due = watch_sched_next(&w->sched, &job), start, late_us;
 		struct watch_check c;
-		struct err err = ERR_INIT;
 
 		wait_until(w, due);
 		if (stop_requests)
@@ -338,18 +189,14 @@ static int loop(struct watch *w)
 			continue;
 		}
 		start = time_mono_us();
-		run_one(w, job, &c);
+		watch_run_one(w, job, &c);
 		c.late = late && job == WATCH_FULL;
 		late_us = watch_sched_done(&w->sched, job, start, time_mono_us(),
 					   c.status == STORE_RUN_DONE ? c.failed : 0);
 		if (late_us > 0)
 			say_late(&c, late_us);
 		late = late_us > 0 || (late && job != WATCH_FULL);
-		if (watch_metrics_add_check(w->metrics, w->st, &c, &err) < 0)
-			fprintf(stderr, "netctl: warning: metrics of run %lld: %s\n",
-				(long long)c.run_id, err.msg);
-		apply_retention(w);
-		publish(w);
+		watch_after_check(w, &c);
 		if (c.status == STORE_RUN_INTERRUPTED)
 			break;
 	}
@@ -411,7 +258,7 @@ static void say_start(const struct watch *w)
 static int watch_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
-	struct watch w = {.ctx = ctx};
+	struct watch w = {.stop = &run_stop};
 	int rc;
 
 	if (parse_watch_args(&err) < 0)
@@ -438,6 +285,10 @@ static int watch_exec(struct cmd_ctx *ctx)
 			goto out;
 		}
 	}
+	w.retention.by_count = args.keep_set;
+	w.retention.keep = (size_t)args.keep;
+	w.retention.by_age = args.older_than != NULL;
+	w.retention_age_ms = args.age_ms;
 	w.metrics = watch_metrics_new(args.every_ms, args.recheck_ms, time_wall_ms());
 	say_start(&w);
 	rc = loop(&w);
