@@ -13,6 +13,8 @@ PACKAGES=(
   openssl ca-certificates valgrind libclang-rt-14-dev
   chromium  # the HTML report test (tests/fixtures/report/check_html_chromium.py)
   python3-jsonschema  # the JSON report against docs/report-schema.json (tests/cli)
+  prometheus  # promtool (metrics, alert rules, dashboard checks) and the watch e2e's server
+  gnuplot-nox  # the watch e2e's graph of an alert firing and resolving
 )
 
 missing=()

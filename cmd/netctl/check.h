@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "run.h"
+#include "wire.h"
 
 struct check_job {
 	struct run_cluster *clusters; /* owned, with their kube targets */
@@ -19,6 +20,70 @@ struct check_job {
 	void *filter_arg;
 };
 
+/* ---- the options that choose and shape a check (check_args.c) ------------------------
+ * `check` and `watch` take the same flags, parsed into check_args by the same table rows
+ * (CHECK_ARGS_OPTS, placed first in each command's option table), and turn them into a
+ * job the same way: check_args_load_config, check_args_apply, then check_args_select. */
+struct check_args {
+	const char *src, *dst, *protocol, *family, *network, *timeout, *interval, *pod_wait;
+	const char *namespace, *config;
+	char **pull_secrets;
+	long count, concurrency, port, size;
+	bool mesh;
+	bool count_set, concurrency_set, port_set, size_set;
+};
+extern struct check_args check_args;
+
+/* clang-format off */
+#define CHECK_ARGS_OPTS \
+	{OPT_STRING, 0, "src", "A[,B]", "source clusters (registered names)", \
+	 &check_args.src, 0, 0, NULL}, \
+	{OPT_STRING, 0, "dst", "C[,D]", \
+	 "destination clusters: every src node to every dst node and back", \
+	 &check_args.dst, 0, 0, NULL}, \
+	{OPT_FLAG, 0, "mesh", NULL, "all registered clusters, all node pairs", \
+	 &check_args.mesh, 0, 0, NULL}, \
+	{OPT_STRING, 0, "protocol", "LIST", "icmp,tcp,udp (default: config protocol)", \
+	 &check_args.protocol, 0, 0, NULL}, \
+	{OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &check_args.family, 0, 0, \
+	 NULL}, \
+	{OPT_STRING, 0, "network", "LIST", \
+	 "pod, host, pod-host, host-pod (default: config mode, pod)", &check_args.network, 0, 0, \
+	 NULL}, \
+	{OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", \
+	 &check_args.count, WIRE_MIN_COUNT, WIRE_MAX_COUNT, &check_args.count_set}, \
+	{OPT_STRING, 0, "timeout", "D", "per-probe timeout, 1ms..60s (default: cmdTimeout)", \
+	 &check_args.timeout, 0, 0, NULL}, \
+	{OPT_STRING, 0, "interval", "D", "between the probes of a pair, 0..10s (default 20ms)", \
+	 &check_args.interval, 0, 0, NULL}, \
+	{OPT_LONG, 0, "concurrency", "N", \
+	 "probe requests in flight per cluster (default: maxNum)", &check_args.concurrency, 1, \
+	 1000, &check_args.concurrency_set}, \
+	{OPT_LONG, 0, "port", "P", "floater port (default: config port)", &check_args.port, 1, \
+	 65535, &check_args.port_set}, \
+	{OPT_LONG, 0, "size", "BYTES", "ICMP/UDP payload with DF set, for MTU checks", \
+	 &check_args.size, WIRE_MIN_SIZE, WIRE_MAX_SIZE, &check_args.size_set}, \
+	{OPT_STRING, 0, "pod-wait", "D", "bound on waiting for floaters (default: podWaitTime)", \
+	 &check_args.pod_wait, 0, 0, NULL}, \
+	{OPT_STRING, 0, "namespace", "NS", "where floaters run (default: config namespace)", \
+	 &check_args.namespace, 0, 0, NULL}, \
+	{OPT_STRING, 0, "config", "FILE", "config file (default: ./config.json if present)", \
+	 &check_args.config, 0, 0, NULL}, \
+	{OPT_LIST, 0, "image-pull-secret", "NAME", \
+	 "Secret for pulling the floater image (repeatable; default: imagePullSecrets)", \
+	 &check_args.pull_secrets, 0, 0, NULL}
+/* clang-format on */
+
+struct config;
+/* --config FILE, else ./config.json when present, over the defaults (warnings logged). */
+int check_args_load_config(struct config *c, struct err *err);
+/* The flags over c, then j->o from c: what a floater would refuse is refused here, before
+ * anything is deployed (ERR_USAGE). keep_floaters follows autoClean. */
+int check_args_apply(struct check_job *j, struct config *c, struct err *err);
+/* The clusters of --src/--dst/--mesh from the registry (each kubeconfig loaded), which
+ * cluster probes which, and the options recorded with the run (j->options_json). */
+int check_args_select(struct check_job *j, struct store *st, struct err *err);
+
 void check_job_release(struct check_job *j);
 /* Resolves registered cluster names into j->clusters (loading each kubeconfig context). */
 int check_job_add_cluster(struct check_job *j, struct store *st, const char *name, unsigned roles,
@@ -27,6 +92,23 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 char *check_job_options_json(const struct check_job *j);
 /* Runs the job, draws progress, prints the outcome; returns the exit code. */
 int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j);
+
+/* ---- what a run did not pass, probed again (check_filter.c): resume, watch's rechecks -- */
+struct check_filter {
+	struct idmap passed;	 /* (src, dst, family, network) -> protocols passed */
+	struct idmap root_nodes; /* node id -> 1 when the plan met it, 0 otherwise */
+	struct idmap new_nodes;	 /* nodes the chain's root did not have (not probed) */
+	int64_t root;		 /* the run the resume chain started from */
+};
+
+void check_filter_init(struct check_filter *f);
+void check_filter_release(struct check_filter *f);
+/* What run_id passed (merged along its resume chain) and the node table of the chain's
+ * root, whose nodes are the only ones probed again. */
+int check_filter_load(struct check_filter *f, struct store *st, int64_t run_id, struct err *err);
+/* A plan_filter_fn over a loaded filter (arg): the protocols a pair has not passed yet. */
+unsigned check_filter_fn(void *arg, const struct plan_node *src, const struct plan_node *dst,
+			 unsigned family, enum plan_network net);
 
 /* Prints the outcome of a run: tables and verdicts, or one JSON document (outcome.c). */
 int check_print_outcome(struct store *st, const struct run_result *res, bool json, struct err *err);

@@ -118,6 +118,9 @@ struct config;
 /* The config every command uses: defaults, then ./config.json when present (warnings about
  * it printed to stderr). Flags go on top with config_set(). */
 int cmd_load_config(struct config *c, struct err *err);
+/* An age or period (history --prune --older-than, watch --every): 90m, 12h, 30d, 2w, also
+ * s, ms and m; a bare number is refused (seconds or days?). ERR_USAGE naming `what`. */
+int cmd_parse_age(const char *s, const char *what, long *ms, struct err *err);
 /* "2026-11-26 04:17:18Z" (UTC) or "-" for 0, into dst (>= 24 bytes). */
 void cmd_format_time(int64_t wall_ms, char *dst, size_t dstsz);
 

@@ -7,50 +7,13 @@
 #include "check.h"
 #include "config.h"
 #include "store.h"
-#include "wire.h"
-
-#define MAX_CLUSTERS 64
 
 static struct {
-	const char *src, *dst, *protocol, *family, *network, *timeout, *interval, *pod_wait;
-	const char *namespace, *config;
-	char **pull_secrets;
-	long count, concurrency, port, size;
-	bool mesh, json, keep, quiet, rotate;
-	bool count_set, concurrency_set, port_set, size_set;
+	bool json, keep, quiet, rotate;
 } args;
 
 static const struct cmd_opt check_opts[] = {
-    {OPT_STRING, 0, "src", "A[,B]", "source clusters (registered names)", &args.src, 0, 0, NULL},
-    {OPT_STRING, 0, "dst", "C[,D]",
-     "destination clusters: every src node to every dst node and back", &args.dst, 0, 0, NULL},
-    {OPT_FLAG, 0, "mesh", NULL, "all registered clusters, all node pairs", &args.mesh, 0, 0, NULL},
-    {OPT_STRING, 0, "protocol", "LIST", "icmp,tcp,udp (default: config protocol)", &args.protocol,
-     0, 0, NULL},
-    {OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &args.family, 0, 0, NULL},
-    {OPT_STRING, 0, "network", "LIST", "pod, host, pod-host, host-pod (default: config mode, pod)",
-     &args.network, 0, 0, NULL},
-    {OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count,
-     WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
-    {OPT_STRING, 0, "timeout", "D", "per-probe timeout, 1ms..60s (default: cmdTimeout)",
-     &args.timeout, 0, 0, NULL},
-    {OPT_STRING, 0, "interval", "D", "between the probes of a pair, 0..10s (default 20ms)",
-     &args.interval, 0, 0, NULL},
-    {OPT_LONG, 0, "concurrency", "N", "probe requests in flight per cluster (default: maxNum)",
-     &args.concurrency, 1, 1000, &args.concurrency_set},
-    {OPT_LONG, 0, "port", "P", "floater port (default: config port)", &args.port, 1, 65535,
-     &args.port_set},
-    {OPT_LONG, 0, "size", "BYTES", "ICMP/UDP payload with DF set, for MTU checks", &args.size,
-     WIRE_MIN_SIZE, WIRE_MAX_SIZE, &args.size_set},
-    {OPT_STRING, 0, "pod-wait", "D", "bound on waiting for floaters (default: podWaitTime)",
-     &args.pod_wait, 0, 0, NULL},
-    {OPT_STRING, 0, "namespace", "NS", "where floaters run (default: config namespace)",
-     &args.namespace, 0, 0, NULL},
-    {OPT_STRING, 0, "config", "FILE", "config file (default: ./config.json if present)",
-     &args.config, 0, 0, NULL},
-    {OPT_LIST, 0, "image-pull-secret", "NAME",
-     "Secret for pulling the floater image (repeatable; default: imagePullSecrets)",
-     &args.pull_secrets, 0, 0, NULL},
+    CHECK_ARGS_OPTS,
     {OPT_FLAG, 0, "json", NULL, "print one JSON document instead of tables", &args.json, 0, 0,
      NULL},
     {OPT_FLAG, 0, "keep-floaters", NULL, "leave floaters deployed for the next check", &args.keep,
@@ -60,207 +23,6 @@ static const struct cmd_opt check_opts[] = {
     {OPT_FLAG, 'q', "quiet", NULL, "no progress output", &args.quiet, 0, 0, NULL},
     {OPT_END},
 };
-
-static int parse_families(const char *s, unsigned *out, struct err *err)
-{
-	char **v = str_split_list(s, 4, "--family", err);
-
-	if (!v)
-		return -1;
-	*out = 0;
-	for (char **p = v; *p; p++) {
-		if (!strcmp(*p, "4"))
-			*out |= STORE_FAMILY_V4;
-		else if (!strcmp(*p, "6"))
-			*out |= STORE_FAMILY_V6;
-		else {
-			err_set(err, ERR_USAGE, "--family: '%s' is not 4 or 6", *p);
-			strv_free(v);
-			return -1;
-		}
-	}
-	strv_free(v);
-	return 0;
-}
-
-static int parse_networks(const char *s, unsigned *out, struct err *err)
-{
-	char **v = str_split_list(s, 8, "--network", err);
-
-	if (!v)
-		return -1;
-	*out = 0;
-	for (char **p = v; *p; p++) {
-		int n = store_network_parse(*p);
-
-		if (n < 0) {
-			err_set(err, ERR_USAGE,
-				"--network: '%s' is not pod, host, pod-host or host-pod", *p);
-			strv_free(v);
-			return -1;
-		}
-		*out |= 1u << n;
-	}
-	strv_free(v);
-	return 0;
-}
-
-static int load_config(struct config *c, struct err *err)
-{
-	bool found = false;
-
-	if (args.config ? config_load_file(c, args.config, err) < 0
-			: config_load_default(c, &found, err) < 0)
-		return -1;
-	for (char **w = c->warnings; w && *w; w++)
-		log_warn("%s", *w);
-	return 0;
-}
-
-/* Flags over config.json over defaults. */
-static int config_from_flags(struct config *c, struct err *err)
-{
-	if (args.protocol && config_set(c, "protocol", args.protocol, "--protocol", err) < 0)
-		return -1;
-	if (args.timeout && config_set(c, "cmdTimeout", args.timeout, "--timeout", err) < 0)
-		return -1;
-	if (args.pod_wait && config_set(c, "podWaitTime", args.pod_wait, "--pod-wait", err) < 0)
-		return -1;
-	if (args.namespace && config_set(c, "namespace", args.namespace, "--namespace", err) < 0)
-		return -1;
-	if (args.pull_secrets) {
-		char *names = strv_join(args.pull_secrets, ",");
-		int rc = config_set(c, "imagePullSecrets", names, "--image-pull-secret", err);
-
-		free(names);
-		return rc;
-	}
-	return 0;
-}
-
-static int fill_options(struct check_job *j, const struct config *c, struct err *err)
-{
-	struct run_options *o = &j->o;
-	long interval = 20;
-
-	o->protocols = c->protocols;
-	o->families = STORE_FAMILY_V4;
-	if (args.family && parse_families(args.family, &o->families, err) < 0)
-		return -1;
-	o->networks = 0;
-	if (c->networks & CONFIG_NET_POD)
-		o->networks |= 1u << STORE_NET_POD;
-	if (c->networks & CONFIG_NET_HOST)
-		o->networks |= 1u << STORE_NET_HOST;
-	if (args.network && parse_networks(args.network, &o->networks, err) < 0)
-		return -1;
-	if (args.interval && str_to_duration_ms(args.interval, WIRE_MAX_INTERVAL_MS, &interval,
-						"--interval", err) < 0)
-		return -1;
-	o->count = args.count_set ? (int)args.count : 3;
-	o->interval_ms = interval;
-	o->timeout_ms = c->cmd_timeout_ms;
-	o->size = args.size_set ? (int)args.size : 0;
-	o->port = args.port_set ? (int)args.port : (int)c->port;
-	o->concurrency = args.concurrency_set ? (int)args.concurrency : (int)c->max_num;
-	o->pod_wait_ms = c->pod_wait_ms;
-	o->namespace = xstrdup(c->namespace);
-	o->image_repository = xstrdup(c->src_image_repo);
-	o->dst_image_repository = c->dst_image_repo ? xstrdup(c->dst_image_repo) : NULL;
-	o->image_pull_secrets = c->pull_secrets ? strv_dup(c->pull_secrets) : NULL;
-	o->version = xstrdup(c->version);
-	o->keep_floaters = args.keep || !c->auto_clean;
-	o->rotate_token = args.rotate;
-	return run_options_check(o, err);
-}
-
-static int add_list(struct check_job *j, struct store *st, const char *list, unsigned role,
-		    const char *what, struct err *err)
-{
-	char **v = str_split_list(list, MAX_CLUSTERS, what, err);
-	int rc = 0;
-
-	if (!v)
-		return -1;
-	for (char **p = v; *p && rc == 0; p++)
-		rc = check_job_add_cluster(j, st, *p, role, err);
-	strv_free(v);
-	return rc;
-}
-
-static int add_all_registered_cb(const struct store_cluster *c, void *arg)
-{
-	struct {
-		struct check_job *j;
-		char **names;
-		size_t n;
-	} *a = arg;
-
-	if (a->n < MAX_CLUSTERS)
-		a->names[a->n++] = xstrdup(c->name);
-	return 0;
-}
-
-static int select_clusters(struct check_job *j, struct store *st, struct err *err)
-{
-	if (args.mesh) {
-		char *names[MAX_CLUSTERS];
-		struct {
-			struct check_job *j;
-			char **names;
-			size_t n;
-		} a = {j, names, 0};
-		int rc = 0;
-
-		if (args.src || args.dst)
-			return err_set(err, ERR_USAGE, "--mesh takes no --src or --dst");
-		if (store_cluster_list(st, add_all_registered_cb, &a, err) < 0)
-			return -1;
-		for (size_t i = 0; i < a.n; i++) {
-			if (rc == 0)
-				rc = check_job_add_cluster(j, st, names[i],
-							   STORE_ROLE_SRC | STORE_ROLE_DST, err);
-			free(names[i]);
-		}
-		if (rc == 0 && j->n == 0)
-			return err_set(err, ERR_USAGE,
-				       "--mesh: no cluster registered (netctl cluster add)");
-		return rc;
-	}
-	if (!args.src)
-		return err_set(err, ERR_USAGE,
-			       "--src is required (a registered cluster; see netctl cluster add)");
-	if (add_list(j, st, args.src, STORE_ROLE_SRC | (args.dst ? 0 : STORE_ROLE_DST), "--src",
-		     err) < 0)
-		return -1;
-	if (args.dst && add_list(j, st, args.dst, STORE_ROLE_DST, "--dst", err) < 0)
-		return -1;
-	return 0;
-}
-
-/* Which cluster probes which: each src its own mesh without --dst; src <-> dst with it;
- * everything with --mesh. */
-static void build_cluster_pairs(struct check_job *j)
-{
-	size_t n = j->n;
-
-	j->cluster_pairs = xcalloc(n ? n * n : 1, sizeof(bool));
-	for (size_t a = 0; a < n; a++) {
-		for (size_t b = 0; b < n; b++) {
-			unsigned ra = j->clusters[a].roles, rb = j->clusters[b].roles;
-			bool on;
-
-			if (args.mesh)
-				on = true;
-			else if (!args.dst)
-				on = a == b;
-			else
-				on = ((ra & STORE_ROLE_SRC) && (rb & STORE_ROLE_DST)) ||
-				     ((ra & STORE_ROLE_DST) && (rb & STORE_ROLE_SRC));
-			j->cluster_pairs[a * n + b] = on;
-		}
-	}
-}
 
 static int check_exec(struct cmd_ctx *ctx)
 {
@@ -272,25 +34,23 @@ static int check_exec(struct cmd_ctx *ctx)
 
 	memset(&j, 0, sizeof(j));
 	config_init(&c);
-	if (load_config(&c, &err) < 0) {
+	if (check_args_load_config(&c, &err) < 0) {
 		rc = cmd_fail(&err);
 		goto out;
 	}
 	/* what a floater would refuse is refused here, before anything is deployed */
-	if (config_from_flags(&c, &err) < 0 || fill_options(&j, &c, &err) < 0) {
+	if (check_args_apply(&j, &c, &err) < 0) {
 		rc = err.code == ERR_USAGE ? cmd_usage_error(ctx->entry, "%s", err.msg)
 					   : cmd_fail(&err);
 		goto out;
 	}
+	j.o.keep_floaters = j.o.keep_floaters || args.keep;
+	j.o.rotate_token = args.rotate;
 	st = cmd_open_store(ctx, &err);
-	if (!st || select_clusters(&j, st, &err) < 0) {
+	if (!st || check_args_select(&j, st, &err) < 0) {
 		rc = cmd_fail(&err);
 		goto out;
 	}
-	build_cluster_pairs(&j);
-	j.mesh = args.mesh;
-	j.options_json = check_job_options_json(&j);
-	j.o.options_json = j.options_json;
 	j.json = args.json;
 	j.quiet = args.quiet;
 	rc = check_job_execute(ctx, st, &j);

@@ -20,6 +20,7 @@
 static struct {
 	const char *kubeconfig;
 	const char *context;
+	bool in_cluster;
 	bool json;
 	bool check;
 } args;
@@ -134,14 +135,30 @@ static int add_exec(struct cmd_ctx *ctx)
 				       "'%s' is not a valid cluster name (1-63 of a-z, 0-9, '-', "
 				       "starting and ending with a letter or digit)",
 				       name);
-	if (!args.kubeconfig)
-		return cmd_usage_error(ctx->entry, "missing --kubeconfig FILE");
+	if (args.in_cluster && (args.kubeconfig || args.context))
+		return cmd_usage_error(ctx->entry,
+				       "--in-cluster takes no --kubeconfig or --context (the pod's "
+				       "service account is the credential)");
+	if (!args.kubeconfig && !args.in_cluster)
+		return cmd_usage_error(ctx->entry, "missing --kubeconfig FILE (or --in-cluster)");
 	if (args.context && check_context(args.context, &err) < 0)
 		return cmd_usage_error(ctx->entry, "%s", err.msg);
-	path = absolute_path(args.kubeconfig, &err);
-	if (!path || check_readable_file(path, &err) < 0 ||
-	    check_kubeconfig(path, args.context, &err) < 0)
-		goto out;
+	if (args.in_cluster) {
+		struct kube_target *t = kube_target_load(KUBE_IN_CLUSTER, NULL, &err);
+
+		if (!t) {
+			err.code = ERR_USAGE;
+			err_prefix(&err, "--in-cluster");
+			goto out;
+		}
+		kube_target_free(t);
+		path = xstrdup(KUBE_IN_CLUSTER);
+	} else {
+		path = absolute_path(args.kubeconfig, &err);
+		if (!path || check_readable_file(path, &err) < 0 ||
+		    check_kubeconfig(path, args.context, &err) < 0)
+			goto out;
+	}
 	st = cmd_open_store(ctx, &err);
 	if (!st)
 		goto out;
@@ -153,8 +170,11 @@ static int add_exec(struct cmd_ctx *ctx)
 				name);
 		goto out;
 	}
-	printf("added cluster %s: kubeconfig %s, context %s\n", name, path,
-	       args.context ? args.context : "(current-context)");
+	if (args.in_cluster)
+		printf("added cluster %s: the pod's service account (in-cluster)\n", name);
+	else
+		printf("added cluster %s: kubeconfig %s, context %s\n", name, path,
+		       args.context ? args.context : "(current-context)");
 out:
 	store_close(st);
 	free(path);
@@ -351,6 +371,9 @@ static const struct cmd_opt add_opts[] = {
      &args.kubeconfig, 0, 0, NULL},
     {OPT_STRING, 'c', "context", "CTX", "context in it (default: its current-context)",
      &args.context, 0, 0, NULL},
+    {OPT_FLAG, 0, "in-cluster", NULL,
+     "the cluster netctl runs in, with its pod's service account (no kubeconfig)", &args.in_cluster,
+     0, 0, NULL},
     {OPT_END},
 };
 
@@ -367,10 +390,14 @@ static const struct cmd_opt no_opts[] = {{OPT_END}};
 static const struct cmd_entry cluster_add_entry = {
     .name = "cluster add",
     .summary = "Register a cluster by name: its kubeconfig path and context, no secrets.",
-    .synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]",
+    .synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]\n"
+		"cluster add NAME --in-cluster",
     .details = "NAME: 1-63 of a-z, 0-9 and '-'. FILE must be a readable kubeconfig that has\n"
 	       "the context CTX (when given); it is stored as an absolute path, never\n"
-	       "copied, and read again by every check.\n",
+	       "copied, and read again by every check.\n"
+	       "--in-cluster: the cluster netctl runs in (netctl watch as a Deployment,\n"
+	       "deploy/watch.yaml): KUBERNETES_SERVICE_HOST/PORT and the service account's\n"
+	       "token and CA, read again by every check; listed as kubeconfig 'in-cluster'.\n",
     .opts = add_opts,
     .args = {1, 1},
     .exec = add_exec,
@@ -403,7 +430,7 @@ static const struct cmd_entry *const cluster_subs[] = {
 const struct cmd_entry cmd_cluster_entry = {
     .name = "cluster",
     .summary = "Register, list and remove clusters.",
-    .synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]\n"
+    .synopsis = "cluster add NAME (--kubeconfig FILE [--context CTX] | --in-cluster)\n"
 		"cluster list [--json] [--check]\n"
 		"cluster remove NAME",
     .details = "`netctl help cluster add` (or `netctl cluster add --help`) for one of them.\n",

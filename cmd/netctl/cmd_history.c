@@ -11,9 +11,6 @@
 
 #define DEFAULT_LIMIT 20
 
-/* The longest --older-than: 100 years, in ms (fits a long on 64-bit Linux). */
-#define AGE_MAX_MS (100L * 366 * 86400000L)
-
 static struct {
 	long limit;
 	bool limit_seen;
@@ -115,46 +112,6 @@ static void print_empty(void)
 }
 
 /* ---- --prune ------------------------------------------------------------------------- */
-
-/* --older-than: s, m (str_to_duration_ms) plus h, d and w, which retention needs. A bare
- * number is refused: "30" meaning seconds would delete nearly everything. */
-static int parse_age(const char *s, long *ms, struct err *err)
-{
-	static const struct {
-		char unit;
-		long ms;
-	} units[] = {{'h', 3600000L}, {'d', 86400000L}, {'w', 7 * 86400000L}};
-	size_t n = strlen(s);
-	long v;
-
-	for (size_t i = 0; n > 1 && i < ARRAY_SIZE(units); i++) {
-		char *num;
-		int rc;
-
-		if (s[n - 1] != units[i].unit)
-			continue;
-		num = xstrndup(s, n - 1);
-		rc = str_to_long(num, 0, AGE_MAX_MS / units[i].ms, &v, "--older-than", err);
-		free(num);
-		if (rc < 0)
-			return err_set(err, ERR_USAGE,
-				       "--older-than: '%s' is not a whole number of %s up to 100 "
-				       "years (e.g. 30d, 12h, 2w)",
-				       s,
-				       units[i].unit == 'h'   ? "hours"
-				       : units[i].unit == 'd' ? "days"
-							      : "weeks");
-		*ms = v * units[i].ms;
-		return 0;
-	}
-	if (n == 0 || strspn(s, "0123456789.") == n)
-		return err_set(err, ERR_USAGE,
-			       "--older-than: '%s' needs a unit (e.g. 30d, 12h, 2w)", s);
-	if (str_to_duration_ms(s, AGE_MAX_MS, ms, "--older-than", err) < 0)
-		return err_set(err, ERR_USAGE,
-			       "--older-than: '%s' is not a duration (e.g. 30d, 12h, 2w, 90m)", s);
-	return 0;
-}
 
 /* 3400000 -> "3,400,000". */
 static void format_count(int64_t v, char *dst, size_t dstsz)
@@ -280,7 +237,7 @@ static int history_prune(struct cmd_ctx *ctx)
 	long age = 0;
 	int rc;
 
-	if (args.older_than && parse_age(args.older_than, &age, &err) < 0)
+	if (args.older_than && cmd_parse_age(args.older_than, "--older-than", &age, &err) < 0)
 		return cmd_usage_error(ctx->entry, "%s", err.msg);
 	o.by_count = args.keep_seen;
 	o.keep = (size_t)args.keep;

@@ -38,58 +38,6 @@ static const struct cmd_opt resume_opts[] = {
     {OPT_END},
 };
 
-/* What the chain already passed, per (src, dst, family, network): a protocol mask. */
-struct resume_filter {
-	struct idmap passed;
-	struct idmap root_nodes; /* node id -> 1 when seen by the plan, 0 otherwise */
-	struct idmap new_nodes;	 /* nodes the original run did not have */
-};
-
-static int64_t pair_key(int64_t src, int64_t dst, unsigned family, unsigned net)
-{
-	return ((src & 0xffffff) << 32) | ((dst & 0xffffff) << 8) | ((family == 6) << 3) |
-	       (net & 7);
-}
-
-static unsigned resume_filter(void *arg, const struct plan_node *src, const struct plan_node *dst,
-			      unsigned family, enum plan_network net)
-{
-	struct resume_filter *f = arg;
-	long passed;
-
-	if (idmap_get(&f->root_nodes, src->id) < 0 || idmap_get(&f->root_nodes, dst->id) < 0) {
-		if (idmap_get(&f->root_nodes, src->id) < 0)
-			idmap_put(&f->new_nodes, src->id, 1);
-		if (idmap_get(&f->root_nodes, dst->id) < 0)
-			idmap_put(&f->new_nodes, dst->id, 1);
-		return 0;
-	}
-	idmap_put(&f->root_nodes, src->id, 1);
-	idmap_put(&f->root_nodes, dst->id, 1);
-	passed = idmap_get(&f->passed, pair_key(src->id, dst->id, family, net));
-	return passed < 0 ? ~0u : ~(unsigned)passed;
-}
-
-static int collect_passed(const struct store_result_row *row, void *arg)
-{
-	struct resume_filter *f = arg;
-	int64_t k = pair_key(row->r.src_node, row->r.dst_node, row->r.family, row->r.network);
-	long mask = idmap_get(&f->passed, k);
-
-	if (row->r.error == PROBE_OK)
-		idmap_put(&f->passed, k,
-			  (uint32_t)((mask < 0 ? 0 : mask) | (1u << row->r.protocol)));
-	return 0;
-}
-
-static int collect_node(const struct store_run_node *n, void *arg)
-{
-	struct resume_filter *f = arg;
-
-	idmap_put(&f->root_nodes, n->node.id, 0);
-	return 0;
-}
-
 /* Nodes of the original run the resume's plan never met: gone from their clusters. */
 struct gone_nodes {
 	const struct idmap *seen;
@@ -109,7 +57,7 @@ static int collect_gone(const struct store_run_node *n, void *arg)
 	return 0;
 }
 
-static void note_gone(struct store *st, int64_t root, const struct resume_filter *f)
+static void note_gone(struct store *st, int64_t root, const struct check_filter *f)
 {
 	struct gone_nodes g = {.seen = &f->root_nodes};
 	struct err err = ERR_INIT;
@@ -124,24 +72,6 @@ static void note_gone(struct store *st, int64_t root, const struct resume_filter
 			g.n, g.n == 1 ? "" : "s", (long long)root, g.n == 1 ? "is" : "are",
 			g.names.data, g.n > 5 ? ", ..." : "", g.n == 1 ? "its" : "their");
 	buf_release(&g.names);
-}
-
-/* The run a chain of resumes started from: its node table is the resume's. */
-static int64_t chain_root(struct store *st, int64_t id, struct err *err)
-{
-	for (int depth = 0; depth < 10000; depth++) {
-		struct store_run_info *r = store_run_get(st, id, err);
-		int64_t parent;
-
-		if (!r)
-			return -1;
-		parent = r->parent_id;
-		store_run_info_free(r);
-		if (!parent)
-			return id;
-		id = parent;
-	}
-	return err_set(err, ERR_STORE, "run %lld: resume chain too long", (long long)id);
 }
 
 static int clusters_from_run(struct check_job *j, struct store *st, const cJSON *cl,
@@ -313,8 +243,7 @@ static void apply_flags(struct check_job *j)
 static int resume_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
-	struct resume_filter f;
-	struct store_results_query q = {.merged = true};
+	struct check_filter f;
 	struct store_run_info *parent = NULL;
 	struct check_job j;
 	struct config c;
@@ -329,9 +258,7 @@ static int resume_exec(struct cmd_ctx *ctx)
 	memset(&j, 0, sizeof(j));
 	memset(&f, 0, sizeof(f));
 	config_init(&c);
-	idmap_init(&f.passed);
-	idmap_init(&f.root_nodes);
-	idmap_init(&f.new_nodes);
+	check_filter_init(&f);
 	st = cmd_open_store(ctx, &err);
 	if (!st)
 		goto fail;
@@ -361,11 +288,10 @@ static int resume_exec(struct cmd_ctx *ctx)
 	j.o.options_json = j.options_json;
 	j.json = args.json;
 	j.quiet = args.quiet;
-	root = chain_root(st, parent->id, &err);
-	if (root < 0 || store_run_nodes_foreach(st, root, collect_node, &f, &err) < 0 ||
-	    store_results_foreach(st, parent->id, &q, collect_passed, &f, &err) < 0)
+	if (check_filter_load(&f, st, parent->id, &err) < 0)
 		goto fail;
-	j.filter = resume_filter;
+	root = f.root;
+	j.filter = check_filter_fn;
 	j.filter_arg = &f;
 	if (!args.quiet && !args.json)
 		fprintf(stderr, "netctl: resuming run %lld: probing what it did not pass\n",
@@ -384,9 +310,7 @@ static int resume_exec(struct cmd_ctx *ctx)
 fail:
 	rc = cmd_fail(&err);
 out:
-	idmap_release(&f.passed);
-	idmap_release(&f.root_nodes);
-	idmap_release(&f.new_nodes);
+	check_filter_release(&f);
 	store_run_info_free(parent);
 	check_job_release(&j);
 	config_release(&c);

@@ -24,6 +24,7 @@ extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_cluster_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_clean_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_diff_entry;
@@ -38,6 +39,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_cluster_entry,
 	&cmd_check_entry,
 	&cmd_resume_entry,
+	&cmd_watch_entry,
 	&cmd_clean_entry,
 	&cmd_history_entry,
 	&cmd_diff_entry,

@@ -7,6 +7,9 @@
 #include "config.h"
 #include "store.h"
 
+/* The longest --older-than: 100 years, in ms (fits a long on 64-bit Linux). */
+#define AGE_MAX_MS (100L * 366 * 86400000L)
+
 static void store_warn(void *arg, const char *text)
 {
 	log_warn("%s", text);
@@ -54,5 +57,45 @@ int cmd_load_config(struct config *c, struct err *err)
 	for (char **w = c->warnings; w && *w; w++)
 		log_warn("%s", *w);
 	log_debug("config: %s", found ? c->source : "defaults (no ./" CONFIG_FILE_NAME ")");
+	return 0;
+}
+
+/* An age or period: s, m (str_to_duration_ms) plus h, d and w, which retention needs. A bare
+ * number is refused: "30" meaning seconds would delete nearly everything. */
+int cmd_parse_age(const char *s, const char *what, long *ms, struct err *err)
+{
+	static const struct {
+		char unit;
+		long ms;
+	} units[] = {{'h', 3600000L}, {'d', 86400000L}, {'w', 7 * 86400000L}};
+	size_t n = strlen(s);
+	long v;
+
+	for (size_t i = 0; n > 1 && i < ARRAY_SIZE(units); i++) {
+		char *num;
+		int rc;
+
+		if (s[n - 1] != units[i].unit)
+			continue;
+		num = xstrndup(s, n - 1);
+		rc = str_to_long(num, 0, AGE_MAX_MS / units[i].ms, &v, what, err);
+		free(num);
+		if (rc < 0)
+			return err_set(err, ERR_USAGE,
+				       "%s: '%s' is not a whole number of %s up to 100 "
+				       "years (e.g. 30d, 12h, 2w)",
+				       what, s,
+				       units[i].unit == 'h'   ? "hours"
+				       : units[i].unit == 'd' ? "days"
+							      : "weeks");
+		*ms = v * units[i].ms;
+		return 0;
+	}
+	if (n == 0 || strspn(s, "0123456789.") == n)
+		return err_set(err, ERR_USAGE, "%s: '%s' needs a unit (e.g. 30d, 12h, 2w)", what,
+			       s);
+	if (str_to_duration_ms(s, AGE_MAX_MS, ms, what, err) < 0)
+		return err_set(err, ERR_USAGE,
+			       "%s: '%s' is not a duration (e.g. 30d, 12h, 2w, 90m)", what, s);
 	return 0;
 }

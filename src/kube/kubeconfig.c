@@ -1310,11 +1310,32 @@ fail:
 
 /* ---- public API ------------------------------------------------------------------------- */
 
+/* KUBE_IN_CLUSTER: the service account, asked for by name. */
+static struct kube_target *in_cluster_named(const char *context, struct err *err)
+{
+	if (context) {
+		err_set(err, ERR_USAGE, "in-cluster config: has no contexts (asked for '%.100s')",
+			context);
+		return NULL;
+	}
+	if (!in_cluster_env()) {
+		err_set(err, ERR_USAGE,
+			"in-cluster config: KUBERNETES_SERVICE_HOST is not set (not running in a "
+			"pod)");
+		return NULL;
+	}
+	return kube_target_in_cluster(err);
+}
+
 struct kube_target *kube_target_load(const char *path, const char *context, struct err *err)
 {
 	struct kc_config c;
 	struct kube_target *t = NULL;
-	int rc = kc_load(&c, path, err);
+	int rc;
+
+	if (path && !strcmp(path, KUBE_IN_CLUSTER))
+		return in_cluster_named(context, err);
+	rc = kc_load(&c, path, err);
 
 	if (rc < 0)
 		goto out;
@@ -1418,7 +1439,19 @@ char **kube_context_names(const char *path, struct err *err)
 {
 	struct kc_config c;
 	char **names = NULL;
-	int rc = kc_load(&c, path, err);
+	int rc;
+
+	if (path && !strcmp(path, KUBE_IN_CLUSTER)) {
+		struct kube_target *t = in_cluster_named(NULL, err);
+
+		if (!t)
+			return NULL;
+		kube_target_free(t);
+		names = xcalloc(2, sizeof(char *));
+		names[0] = xstrdup("in-cluster");
+		return names;
+	}
+	rc = kc_load(&c, path, err);
 
 	if (rc == 1 && in_cluster_env()) {
 		names = xcalloc(2, sizeof(char *));

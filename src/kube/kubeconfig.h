@@ -51,11 +51,19 @@ struct kube_target {
 	int64_t client_cert_not_after_ms; /* expiry of client_cert (epoch ms), 0: none */
 };
 
+/* The path that names the pod's own service account instead of a file (a registered
+ * cluster's kubeconfig is otherwise always an absolute path): KUBERNETES_SERVICE_HOST and
+ * _PORT, the token (re-read when it changes) and CA in
+ * /var/run/secrets/kubernetes.io/serviceaccount ($NETCTL_SA_DIR overrides the directory). */
+#define KUBE_IN_CLUSTER "in-cluster"
+
 /* Loads the kubeconfig(s) and resolves a context.
  *  path:    a file, or NULL (or "") to use $KUBECONFIG (':'-separated list, merged the way kubectl
  *           merges: the first file that defines a name wins) or else ~/.kube/config;
- *           when KUBERNETES_SERVICE_HOST is set and no file exists, the in-cluster config.
- *  context: NULL for current-context.
+ *           when KUBERNETES_SERVICE_HOST is set and no file exists, the in-cluster config;
+ *           KUBE_IN_CLUSTER: the in-cluster config, whatever files exist (ERR_USAGE
+ *           outside a pod).
+ *  context: NULL for current-context (must be NULL with KUBE_IN_CLUSTER).
  * Relative paths are resolved against the directory of the file that names them; '~' is
  * expanded. Errors are one line naming the file and the field. */
 struct kube_target *kube_target_load(const char *path, const char *context, struct err *err);

@@ -225,3 +225,33 @@ int64_t store_runs_prune_before(struct store *st, int64_t before_ms, struct err 
 
 	return store_prune(st, &o, &rep, err) < 0 ? -1 : rep.runs;
 }
+
+int64_t store_size_bytes(struct store *st)
+{
+	return file_bytes(st->path);
+}
+
+int64_t store_runs_count(struct store *st, struct err *err)
+{
+	sqlite3_stmt *s = store_prepare(st, "SELECT count(*) FROM runs", err);
+	int64_t n = -1;
+
+	if (!s)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	else
+		store_fail(st, err, "count runs");
+	sqlite3_finalize(s);
+	return n;
+}
+
+int store_checkpoint(struct store *st, struct err *err)
+{
+	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+
+	/* a reader in another process holds the WAL: the next checkpoint gets it */
+	if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return 0;
+	return store_fail(st, err, "checkpoint");
+}

@@ -213,6 +213,15 @@ int store_prune(struct store *st, const struct store_prune_opts *o, struct store
 int64_t store_runs_prune(struct store *st, size_t keep, struct err *err);
 int64_t store_runs_prune_before(struct store *st, int64_t before_ms, struct err *err);
 
+/* Bytes of the database file plus its WAL. */
+int64_t store_size_bytes(struct store *st);
+/* Runs in the store, whatever their status; -1 on error. */
+int64_t store_runs_count(struct store *st, struct err *err);
+/* Moves the WAL into the database file and truncates it (a long-lived writer such as
+ * `netctl watch` calls it after each run: the WAL would otherwise keep its largest size).
+ * A reader in another process that holds the WAL is not an error: the next call does it. */
+int store_checkpoint(struct store *st, struct err *err);
+
 /* ---- nodes of a run ---------------------------------------------------------------------- */
 
 struct store_node {

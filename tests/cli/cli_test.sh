@@ -248,6 +248,31 @@ part_usage() {
 	want_usage_error "--timeout"
 	run check --src a --image-pull-secret regcred --image-pull-secret Reg_Cred
 	want_usage_error "--image-pull-secret: 'Reg_Cred' is not a valid Secret name"
+	# watch takes check's options, refused the same way, and its own
+	run watch --src a
+	want_usage_error "--every D is required"
+	run watch --every 5 --src a
+	want_usage_error "--every: '5' needs a unit"
+	run watch --every 500ms --src a
+	want_usage_error "--every: '500ms' is outside 1s .. 7d"
+	run watch --every 10s --recheck-failed 10s --src a
+	want_usage_error "--recheck-failed: '10s' must be at least 1s and shorter than --every 10s"
+	run watch --every 10s --listen localhost:9134 --src a
+	want_usage_error "--listen: 'localhost' is not an IP address"
+	run watch --every 10s --listen '::1:9134' --src a
+	want_usage_error "in brackets"
+	run watch --every 10s --listen 127.0.0.1:70000 --src a
+	want_usage_error "--listen port"
+	run watch --every 10s --older-than 30 --src a
+	want_usage_error "--older-than: '30' needs a unit"
+	run watch --every 10s --keep -1 --src a
+	want_usage_error "--keep"
+	run watch --every 10s --src a --count 1001
+	want_usage_error "--count"
+	run watch --every 10s --src a --interval 15s
+	want_usage_error "--interval: '15s' is longer than the limit of 10000 ms"
+	run watch --every 10s --src a --json
+	want_usage_error "unknown option '--json'"
 	# Usage errors never create a store.
 	checks=$((checks + 1))
 	[[ ! -e $XDG_DATA_HOME/netctl/netctl.db ]] || fail "a usage error created the store"
@@ -336,6 +361,19 @@ part_cluster() {
 	want_usage_error "not a valid cluster name"
 	run cluster add qa
 	want_usage_error "--kubeconfig"
+	# --in-cluster: the pod's service account (a fixture directory stands in for it)
+	run cluster add qa --in-cluster
+	want_fail_line 2 "--in-cluster: in-cluster config: KUBERNETES_SERVICE_HOST is not set"
+	run cluster add qa --in-cluster --kubeconfig sub/staging.yaml
+	want_usage_error "--in-cluster takes no --kubeconfig"
+	KUBERNETES_SERVICE_HOST=198.18.0.1 KUBERNETES_SERVICE_PORT=6443 \
+		NETCTL_SA_DIR=$FIXTURES/kubeconfig/in-cluster run cluster add home --in-cluster
+	want_rc 0
+	want_out "added cluster home: the pod's service account (in-cluster)"
+	run cluster list --json
+	json_check '[c for c in d if c["name"] == "home"][0]["kubeconfig"] == "in-cluster"'
+	run cluster remove home
+	want_rc 0
 	run cluster add qa --kubeconfig nosuch.yaml
 	want_fail_line 2 "nosuch.yaml"
 	run cluster add qa --kubeconfig sub

@@ -724,6 +724,31 @@ static void test_in_cluster(void **state)
 	assert_non_null(t);
 	assert_string_equal(t->server, "https://198.18.0.10:6443");
 	kube_target_free(t);
+	/* ... unless the in-cluster config is asked for by name (a registered --in-cluster) */
+	t = kube_target_load(KUBE_IN_CLUSTER, NULL, &err);
+	assert_non_null(t);
+	assert_string_equal(t->server, "https://[fd00::1]:6443");
+	assert_string_equal(t->token_file, KC "/in-cluster/token");
+	kube_target_free(t);
+	names = kube_context_names(KUBE_IN_CLUSTER, &err);
+	assert_non_null(names);
+	assert_string_equal(names[0], "in-cluster");
+	strv_free(names);
+	assert_null(kube_target_load(KUBE_IN_CLUSTER, "other", &err));
+	assert_non_null(strstr(err.msg, "has no contexts"));
+	setenv("KUBERNETES_SERVICE_HOST", "198.18.0.1", 1);
+	unsetenv("KUBERNETES_SERVICE_PORT");
+	t = kube_target_load(KUBE_IN_CLUSTER, NULL, &err);
+	assert_non_null(t);
+	assert_string_equal(t->server, "https://198.18.0.1:443");
+	kube_target_free(t);
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	err_clear(&err);
+	assert_null(kube_target_load(KUBE_IN_CLUSTER, NULL, &err));
+	assert_int_equal(err.code, ERR_USAGE);
+	assert_non_null(strstr(err.msg, "not running in a pod"));
+	setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
+	setenv("KUBERNETES_SERVICE_PORT", "6443", 1);
 
 	setenv("KUBECONFIG", "/nonexistent-netctl/config", 1);
 	setenv("NETCTL_SA_DIR", KC "/nonexistent-sa", 1);

@@ -1,0 +1,284 @@
+/* The metrics of `netctl watch`, collected from the store after each check: one walk over
+ * the check's results (merged along its resume chain) for the per-group and per-node
+ * figures, and the check's verdicts. Memory grows with groups, nodes and verdicts, never
+ * with pairs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "prom.h"
+#include "store.h"
+#include "verdict.h"
+#include "watch_int.h"
+
+const double watch_rtt_bounds[WATCH_RTT_BUCKETS] = {
+    0.00001, 0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005,
+    0.01,    0.02,    0.05,    0.1,    0.2,    0.5,    1,     2,     5,
+};
+
+struct watch_metrics *watch_metrics_new(int64_t every_ms, int64_t recheck_ms, int64_t start_wall_ms)
+{
+	struct watch_metrics *m = xcalloc(1, sizeof(*m));
+
+	m->every_ms = every_ms;
+	m->recheck_ms = recheck_ms;
+	m->start_wall_ms = start_wall_ms;
+	m->done_wall_ms = start_wall_ms;
+	idmap_init(&m->group_ix);
+	return m;
+}
+
+static void nodes_clear(struct watch_metrics *m)
+{
+	for (size_t i = 0; i < m->nnodes; i++)
+		free(m->nodes[i].name);
+	m->nnodes = 0;
+}
+
+static void verdicts_clear(struct watch_metrics *m)
+{
+	for (size_t i = 0; i < m->nverdicts; i++)
+		for (int l = 0; l < WV_N; l++)
+			free(m->verdicts[i].label[l]);
+	m->nverdicts = 0;
+}
+
+void watch_metrics_free(struct watch_metrics *m)
+{
+	if (!m)
+		return;
+	nodes_clear(m);
+	verdicts_clear(m);
+	free(m->nodes);
+	free(m->verdicts);
+	for (size_t i = 0; i < m->nclusters; i++)
+		free(m->clusters[i]);
+	free(m->clusters);
+	free(m->groups);
+	idmap_release(&m->group_ix);
+	free(m);
+}
+
+static uint32_t cluster_intern(struct watch_metrics *m, const char *name)
+{
+	for (size_t i = 0; i < m->nclusters; i++)
+		if (!strcmp(m->clusters[i], name))
+			return (uint32_t)i;
+	m->clusters = xgrow(m->clusters, &m->capclusters, m->nclusters + 1, sizeof(*m->clusters));
+	m->clusters[m->nclusters] = xstrdup(name);
+	return (uint32_t)m->nclusters++;
+}
+
+/* ---- one walk over a check's results ----------------------------------------------------- */
+
+struct walk {
+	struct watch_metrics *m;
+	bool observe_rtt;
+	struct idmap node_ix; /* node id -> index into m->nodes */
+};
+
+static uint32_t node_of(struct walk *w, int64_t id, const char *cluster, const char *name)
+{
+	struct watch_metrics *m = w->m;
+	long ix = idmap_get(&w->node_ix, id);
+	struct wnode *n;
+
+	if (ix >= 0)
+		return (uint32_t)ix;
+	m->nodes = xgrow(m->nodes, &m->capnodes, m->nnodes + 1, sizeof(*m->nodes));
+	n = &m->nodes[m->nnodes];
+	memset(n, 0, sizeof(*n));
+	n->cluster = cluster_intern(m, cluster);
+	n->name = xstrdup(name);
+	idmap_put(&w->node_ix, id, (uint32_t)m->nnodes);
+	return (uint32_t)m->nnodes++;
+}
+
+static struct wgroup *group_of(struct watch_metrics *m, uint32_t src, uint32_t dst,
+			       const struct store_result *r)
+{
+	int64_t key = ((int64_t)src << 40) | ((int64_t)dst << 20) | ((int64_t)r->protocol << 8) |
+		      ((int64_t)(r->family == 6) << 4) | r->network;
+	long ix = idmap_get(&m->group_ix, key);
+	struct wgroup *g;
+
+	if (ix >= 0)
+		return &m->groups[ix];
+	m->groups = xgrow(m->groups, &m->capgroups, m->ngroups + 1, sizeof(*m->groups));
+	g = &m->groups[m->ngroups];
+	memset(g, 0, sizeof(*g));
+	g->src = src;
+	g->dst = dst;
+	g->protocol = r->protocol;
+	g->family = r->family;
+	g->network = r->network;
+	idmap_put(&m->group_ix, key, (uint32_t)m->ngroups++);
+	return g;
+}
+
+static int walk_row(const struct store_result_row *row, void *arg)
+{
+	struct walk *w = arg;
+	const struct store_result *r = &row->r;
+	uint32_t s = node_of(w, r->src_node, row->src_cluster, row->src_name);
+	uint32_t d = node_of(w, r->dst_node, row->dst_cluster, row->dst_name);
+	struct wgroup *g;
+
+	/* a hand-edited store must not index out of the names */
+	if (r->protocol >= PROTO_MAX || r->network >= STORE_NET_MAX)
+		return 0;
+	g = group_of(w->m, w->m->nodes[s].cluster, w->m->nodes[d].cluster, r);
+	g->current = true;
+	g->checked++;
+	g->sent += r->sent;
+	g->received += r->received;
+	if (r->error != PROBE_OK) {
+		g->failed++;
+		w->m->nodes[s].fail_from++;
+		w->m->nodes[d].fail_to++;
+		return 0;
+	}
+	if (w->observe_rtt) {
+		double v = (double)r->rtt_avg_us / 1e6;
+
+		g->rtt[prom_bucket_index(watch_rtt_bounds, WATCH_RTT_BUCKETS, v)]++;
+		g->rtt_sum += v;
+	}
+	return 0;
+}
+
+static int collect_results(struct watch_metrics *m, struct store *st, int64_t run_id,
+			   bool observe_rtt, struct err *err)
+{
+	struct store_results_query q = {.merged = true};
+	struct walk w = {.m = m, .observe_rtt = observe_rtt};
+	int rc;
+
+	for (size_t i = 0; i < m->ngroups; i++) {
+		struct wgroup *g = &m->groups[i];
+
+		g->current = false;
+		g->checked = g->failed = g->sent = g->received = 0;
+	}
+	nodes_clear(m);
+	idmap_init(&w.node_ix);
+	rc = store_results_foreach(st, run_id, &q, walk_row, &w, err);
+	idmap_release(&w.node_ix);
+	return rc;
+}
+
+/* ---- verdicts ------------------------------------------------------------------------------ */
+
+/* "east/east-node-1" -> "east-node-1" */
+static char *after_slash(const char *s)
+{
+	const char *p = s ? strchr(s, '/') : NULL;
+
+	return s ? xstrdup(p ? p + 1 : s) : NULL;
+}
+
+static char *before_slash(const char *s)
+{
+	const char *p = s ? strchr(s, '/') : NULL;
+
+	return p ? xstrndup(s, (size_t)(p - s)) : NULL;
+}
+
+static bool verdict_known(const struct watch_metrics *m, const struct wverdict *v)
+{
+	for (size_t i = 0; i < m->nverdicts; i++) {
+		int l = 0;
+
+		while (l < WV_N && str_eq(m->verdicts[i].label[l], v->label[l]))
+			l++;
+		if (l == WV_N)
+			return true;
+	}
+	return false;
+}
+
+static void verdict_add(struct watch_metrics *m, const struct verdict *v)
+{
+	struct wverdict w = {{NULL}};
+
+	w.label[WV_KIND] = xstrdup(verdict_kind_name(v->kind));
+	w.label[WV_CLUSTER] = xstrdup_or_null(v->src_cluster);
+	w.label[WV_NODE] = after_slash(v->node);
+	w.label[WV_PEER_CLUSTER] =
+	    v->peer ? before_slash(v->peer) : xstrdup_or_null(v->dst_cluster);
+	w.label[WV_PEER_NODE] = after_slash(v->peer);
+	if (v->protocol >= 0 && v->protocol < PROTO_MAX)
+		w.label[WV_PROTOCOL] = xstrdup(probe_protocol_name(v->protocol));
+	if (v->family)
+		w.label[WV_FAMILY] = xasprintf("%d", v->family);
+	/* two verdicts about the same scope are one series */
+	if (verdict_known(m, &w)) {
+		for (int l = 0; l < WV_N; l++)
+			free(w.label[l]);
+		return;
+	}
+	m->verdicts = xgrow(m->verdicts, &m->capverdicts, m->nverdicts + 1, sizeof(*m->verdicts));
+	m->verdicts[m->nverdicts++] = w;
+}
+
+static int collect_verdicts(struct watch_metrics *m, struct store *st, int64_t run_id,
+			    struct err *err)
+{
+	struct verdict_opts vo = {.merged = true};
+	struct verdict_list *vl = verdict_compute(st, run_id, &vo, err);
+
+	if (!vl)
+		return -1;
+	verdicts_clear(m);
+	for (size_t i = 0; i < verdict_count(vl); i++)
+		verdict_add(m, verdict_get(vl, i));
+	verdict_list_free(vl);
+	return 0;
+}
+
+/* ---- checks ---------------------------------------------------------------------------------- */
+
+static void count_check(struct watch_metrics *m, const struct watch_check *c)
+{
+	int status = c->status >= 0 && c->status < WSTATUS_N ? c->status : STORE_RUN_FAILED;
+
+	m->checks[c->job == WATCH_RECHECK][status]++;
+	if (c->late)
+		m->late++;
+	if (c->job == WATCH_FULL) {
+		m->have_full = true;
+		m->full_rollout_ms = c->rollout_ms;
+		m->full_table_ms = c->table_ms;
+		m->full_probe_ms = c->probe_ms;
+		m->full_store_ms = c->store_ms;
+		m->full_total_ms = c->total_ms;
+		m->full_api_requests = c->api_requests;
+	}
+}
+
+int watch_metrics_add_check(struct watch_metrics *m, struct store *st, const struct watch_check *c,
+			    struct err *err)
+{
+	count_check(m, c);
+	if (c->status != STORE_RUN_DONE || c->run_id <= 0)
+		return 0;
+	if (collect_results(m, st, c->run_id, c->job == WATCH_FULL, err) < 0 ||
+	    collect_verdicts(m, st, c->run_id, err) < 0)
+		return -1;
+	if (c->job == WATCH_FULL) {
+		m->done_wall_ms = c->end_wall_ms;
+		m->done_run_id = c->run_id;
+	} else {
+		m->have_recheck = true;
+		m->recheck_recovered = c->results - c->failed;
+		m->recheck_still_failing = c->failed;
+	}
+	return 0;
+}
+
+void watch_metrics_set_store(struct watch_metrics *m, int64_t runs, int64_t bytes, int64_t pruned)
+{
+	m->store_runs = runs;
+	m->store_bytes = bytes;
+	if (pruned > 0)
+		m->pruned += (uint64_t)pruned;
+}
