@@ -80,6 +80,10 @@ struct kube_response {
 typedef int (*kube_line_fn)(void *arg, const char *line, size_t len);
 /* Called for raw body bytes of a streamed 2xx response. Same return convention. */
 typedef int (*kube_data_fn)(void *arg, const char *data, size_t len);
+/* Called for each header of a response, name and value without the white space around
+ * them (names as the server wrote them: lower case over HTTP/2). Lines over 1 KiB are not
+ * passed. Headers of every attempt and every response (errors too) are passed. */
+typedef void (*kube_header_fn)(void *arg, const char *name, const char *value);
 /* Called exactly once when the request finished: err is NULL on success (2xx) and names
  * the cluster otherwise. resp is valid only during the call. Not called after
  * kube_call_cancel() or kube_client_free(). */
@@ -93,14 +97,15 @@ struct kube_request {
 	const char *content_type;   /* NULL: application/json when there is a body */
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; copied */
 	long timeout_ms;	    /* 0: the client's */
-	bool retry_post;      /* POST and PATCH are retried (5xx, dropped connection) only when
-			       * the caller knows they are idempotent; 429 is always retried */
-	size_t max_body;      /* cap on the buffered body or total streamed bytes; 0: 64 MiB */
-	size_t max_line;      /* with on_line: longest accepted line; 0: 1 MiB */
-	long line_stall_ms;   /* with on_line: a started line unfinished this long ends the call
-			       * (ERR_TIMEOUT); 0: only timeout_ms bounds it */
-	kube_data_fn on_data; /* stream the 2xx body raw ... */
-	kube_line_fn on_line; /* ... or split into lines (at most one of the two) */
+	bool retry_post;	  /* POST and PATCH are retried (5xx, dropped connection) only when
+				   * the caller knows they are idempotent; 429 is always retried */
+	size_t max_body;	  /* cap on the buffered body or total streamed bytes; 0: 64 MiB */
+	size_t max_line;	  /* with on_line: longest accepted line; 0: 1 MiB */
+	long line_stall_ms;	  /* with on_line: a started line unfinished this long ends the call
+				   * (ERR_TIMEOUT); 0: only timeout_ms bounds it */
+	kube_data_fn on_data;	  /* stream the 2xx body raw ... */
+	kube_line_fn on_line;	  /* ... or split into lines (at most one of the two) */
+	kube_header_fn on_header; /* NULL: headers are not looked at */
 	kube_done_fn on_done;
 	void *arg;
 };
@@ -355,10 +360,11 @@ struct kube_proxy_request {
 	size_t body_len;
 	const char *const *headers; /* e.g. "X-Floater-Token: …" (redacted in logs) */
 	long timeout_ms;
-	size_t max_line;      /* 0: 64 KiB */
-	size_t max_body;      /* total streamed bytes; 0: 64 MiB */
-	long line_stall_ms;   /* see struct kube_request */
-	kube_line_fn on_line; /* one NDJSON line at a time, as it arrives */
+	size_t max_line;	  /* 0: 64 KiB */
+	size_t max_body;	  /* total streamed bytes; 0: 64 MiB */
+	long line_stall_ms;	  /* see struct kube_request */
+	kube_line_fn on_line;	  /* one NDJSON line at a time, as it arrives */
+	kube_header_fn on_header; /* the floater's headers (the API server passes them on) */
 	kube_done_fn on_done;
 	void *arg;
 };
