@@ -236,11 +236,12 @@ int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *
 enum kube_network { KUBE_NET_POD = 1, KUBE_NET_HOST = 2 };
 
 /* The floater image a DaemonSet runs, "REPOSITORY/netctl-floater:VERSION" (heap); NULL
- * repository or version: the defaults (what `netctl --version` prints). */
+ * repository or version: the defaults (what `netctl --version` prints). The templates
+ * spell it ${IMAGE_REPOSITORY}/netctl-floater:${VERSION} (scripts render them with sed
+ * too); unit.kube_objects holds the two equal. */
 char *kube_floater_image(const char *repository, const char *version);
 
-/* The fixed set of template variables: ${NAMESPACE} ${IMAGE} (kube_floater_image of
- * image_repository and version) ${VERSION}
+/* The fixed set of template variables: ${NAMESPACE} ${IMAGE_REPOSITORY} ${VERSION}
  * ${PORT} ${TOKEN} (${TOKEN_BASE64} and ${TOKEN_ID} are derived; ${ECHO_KEY_BASE64} and
  * ${ECHO_KEY_ID} from echo_key). NULL/0 fields take the defaults above
  * (version: NETCTL_VERSION). */
