@@ -14,6 +14,7 @@ PACKAGES=(
   # with skopeo and umoci, push one into a loopback docker-registry, find man pages with
   # man-db
   dpkg-dev file skopeo umoci docker-registry man-db
+  containerd  # pkg.image imports the archives with ctr, as a node without a registry would
   # tests, test world, demo
   iproute2 iputils-ping jq nftables iptables fping procps util-linux psmisc python3 sqlite3 curl
   openssl ca-certificates valgrind libclang-rt-14-dev
