@@ -16,6 +16,12 @@ static void count_status(struct floater *fl, int status)
 		fl->m.responses[cls]++;
 }
 
+/* Who wrote the answer, for netctl's version check; only with the token: nobody else needs
+ * to know the version. */
+#define VERSION_HEADERS                                                                            \
+	WIRE_HEADER_VERSION ": " NETCTL_VERSION "\r\n" WIRE_HEADER_WIRE                            \
+			    ": " WIRE_STR(WIRE_VERSION) "\r\n"
+
 void conn_respond(struct conn *c, int status, const char *ctype, const char *body, size_t len)
 {
 	struct buf b;
@@ -24,8 +30,9 @@ void conn_respond(struct conn *c, int status, const char *ctype, const char *bod
 	buf_init(&b, 0);
 	(void)!buf_printf(&b,
 			  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			  "Cache-Control: no-store\r\n%s\r\n",
+			  "Cache-Control: no-store\r\n%s%s\r\n",
 			  status, http_reason(status), ctype, len,
+			  c->req_authed ? VERSION_HEADERS : "",
 			  c->close_after || !c->req.keep_alive ? "Connection: close\r\n" : "");
 	if (c->req.method != HTTP_HEAD)
 		(void)!buf_append(&b, body, len);
@@ -98,8 +105,8 @@ static void api_info(struct floater *fl, struct conn *c)
 	buf_init(&b, 0);
 	(void)!buf_puts(&b, "{\"node\":");
 	(void)!buf_put_json_str(&b, fl->cfg.node, false);
-	(void)!buf_printf(&b, ",\"network\":\"%s\",\"version\":\"%s\",\"ipv4\":",
-			  fl->cfg.host_network ? "host" : "pod", NETCTL_VERSION);
+	(void)!buf_printf(&b, ",\"network\":\"%s\",\"version\":\"%s\",\"wire\":%d,\"ipv4\":",
+			  fl->cfg.host_network ? "host" : "pod", NETCTL_VERSION, WIRE_VERSION);
 	add_addresses(&b, AF_INET);
 	(void)!buf_puts(&b, ",\"ipv6\":");
 	add_addresses(&b, AF_INET6);
@@ -191,7 +198,7 @@ void conn_start_stream(struct conn *c, struct job *job)
 				   "Content-Type: application/x-ndjson\r\n"
 				   "Transfer-Encoding: chunked\r\n"
 				   "Cache-Control: no-store\r\n"
-				   "X-Content-Type-Options: nosniff\r\n\r\n";
+				   "X-Content-Type-Options: nosniff\r\n" VERSION_HEADERS "\r\n";
 
 	c->job = job;
 	c->state = CONN_STREAMING;

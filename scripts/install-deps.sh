@@ -8,6 +8,13 @@ PACKAGES=(
   cmake make gcc clang clang-format-14 pkg-config git
   libcurl4-openssl-dev libcjson-dev libyaml-dev libssl-dev libsqlite3-dev
   libcmocka-dev
+  scdoc  # the man pages (docs/man): a build without it fails at configure time
+  # packaging (docs/install.md): CPack's DEB generator reads shared-library dependencies
+  # with dpkg-shlibdeps (dpkg-dev) and `file`; the pkg tests inspect the image archives
+  # with skopeo and umoci, push one into a loopback docker-registry, find man pages with
+  # man-db
+  dpkg-dev file skopeo umoci docker-registry man-db
+  containerd  # pkg.image imports the archives with ctr, as a node without a registry would
   # tests, test world, demo
   iproute2 iputils-ping jq nftables iptables fping procps util-linux psmisc python3 sqlite3 curl
   openssl ca-certificates valgrind libclang-rt-14-dev

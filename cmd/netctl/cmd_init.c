@@ -35,8 +35,9 @@ const struct cmd_entry cmd_init_entry = {
     .synopsis = "init [--force]",
     .details = "The file uses NetDoctor's field names (namespace, version, protocol,\n"
 	       "podWaitTime, port, maxNum, cmdTimeout, srcKubeConfig, dstKubeConfig,\n"
-	       "srcImageRepository, dstImageRepository, mode, autoClean, ...). Commands read\n"
-	       "./config.json when it exists; their flags win over it.\n",
+	       "srcImageRepository, dstImageRepository, mode, autoClean, ...) and netctl's\n"
+	       "imagePullSecrets. Commands read ./config.json when it exists; their flags win\n"
+	       "over it. Every field: man 5 netctl-config.\n",
     .opts = init_opts,
     .exec = init_exec,
 };

@@ -44,7 +44,11 @@ static void print_opt(const struct cmd_opt *o, FILE *f)
 	else
 		snprintf(left, sizeof(left), "    --%s%s%s", o->long_name, o->arg_name ? " " : "",
 			 o->arg_name ? o->arg_name : "");
-	fprintf(f, "  %-24s %s\n", left, o->help);
+	/* an option too long for the column gets a line of its own */
+	if (strlen(left) > 24)
+		fprintf(f, "  %s\n  %-24s %s\n", left, "", o->help);
+	else
+		fprintf(f, "  %-24s %s\n", left, o->help);
 }
 
 static void print_synopsis(const struct cmd_entry *e, FILE *f)

@@ -123,6 +123,9 @@ bool str_eq(const char *a, const char *b); /* NULL-safe */
 int str_hex_digit(char c);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
+/* Compares versions "X.Y.Z" with an optional "-suffix" (a pre-release: "0.2.0-rc1" comes
+ * before "0.2.0") into *cmp (-1, 0, 1); -1 when a or b is no such version. */
+int str_version_cmp(const char *a, const char *b, int *cmp);
 /* A DNS-1123 subdomain, what Kubernetes allows as a Secret's name: at most 253 of a-z, 0-9,
  * '-' and '.', every dot-separated part non-empty and starting and ending with a letter or
  * digit. */

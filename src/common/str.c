@@ -54,6 +54,39 @@ bool str_has_suffix(const char *s, const char *suffix)
 	return n >= m && memcmp(s + n - m, suffix, m) == 0;
 }
 
+/* "X.Y.Z[-suffix]": the numbers, and whether a suffix follows. */
+static bool version_parse(const char *s, unsigned long v[3], bool *pre)
+{
+	char *end;
+
+	for (int i = 0; i < 3; i++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		errno = 0;
+		v[i] = strtoul(s, &end, 10);
+		if (errno || (i < 2 && *end != '.'))
+			return false;
+		s = end + (i < 2);
+	}
+	*pre = *s == '-';
+	return !*s || (*pre && s[1]);
+}
+
+int str_version_cmp(const char *a, const char *b, int *cmp)
+{
+	unsigned long va[3], vb[3];
+	bool pa, pb;
+
+	if (!a || !b || !version_parse(a, va, &pa) || !version_parse(b, vb, &pb))
+		return -1;
+	*cmp = 0;
+	for (int i = 0; i < 3 && !*cmp; i++)
+		*cmp = va[i] < vb[i] ? -1 : va[i] > vb[i];
+	if (!*cmp && pa != pb)
+		*cmp = pa ? -1 : 1;
+	return 0;
+}
+
 static bool dns_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');

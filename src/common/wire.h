@@ -9,6 +9,20 @@
 #define WIRE_PATH_INFO	  "/v1/info"
 #define WIRE_HEADER_TOKEN "X-Floater-Token"
 
+/* Versions (docs/floater.md, "Versions"): every answer to an authenticated request names
+ * the floater's version and the wire it speaks. The wire changes only when a request or a
+ * line changes in a way the other side cannot read (a member renamed, removed or given
+ * another meaning); a new member does not change it, since both sides ignore members they
+ * do not know. netctl refuses a floater of another wire. A floater that names none
+ * predates the headers and speaks wire 1. */
+#define WIRE_VERSION	    1
+#define WIRE_VERSION_UNSAID 1
+#define WIRE_HEADER_VERSION "X-Floater-Version"
+#define WIRE_HEADER_WIRE    "X-Floater-Wire"
+#define WIRE_MAX_VERSION    32 /* bytes of a version netctl reads ("0.1.0") */
+#define WIRE_STR_(x)	    #x
+#define WIRE_STR(x)	    WIRE_STR_(x)
+
 /* A JSON member name followed by its colon, for printf-style writers. */
 #define WIRE_KEY(name) "\"" name "\":"
 

@@ -80,6 +80,10 @@ struct kube_response {
 typedef int (*kube_line_fn)(void *arg, const char *line, size_t len);
 /* Called for raw body bytes of a streamed 2xx response. Same return convention. */
 typedef int (*kube_data_fn)(void *arg, const char *data, size_t len);
+/* Called for each header of a response, name and value without the white space around
+ * them (names as the server wrote them: lower case over HTTP/2). Lines over 1 KiB are not
+ * passed. Headers of every attempt and every response (errors too) are passed. */
+typedef void (*kube_header_fn)(void *arg, const char *name, const char *value);
 /* Called exactly once when the request finished: err is NULL on success (2xx) and names
  * the cluster otherwise. resp is valid only during the call. Not called after
  * kube_call_cancel() or kube_client_free(). */
@@ -93,14 +97,15 @@ struct kube_request {
 	const char *content_type;   /* NULL: application/json when there is a body */
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; copied */
 	long timeout_ms;	    /* 0: the client's */
-	bool retry_post;      /* POST and PATCH are retried (5xx, dropped connection) only when
-			       * the caller knows they are idempotent; 429 is always retried */
-	size_t max_body;      /* cap on the buffered body or total streamed bytes; 0: 64 MiB */
-	size_t max_line;      /* with on_line: longest accepted line; 0: 1 MiB */
-	long line_stall_ms;   /* with on_line: a started line unfinished this long ends the call
-			       * (ERR_TIMEOUT); 0: only timeout_ms bounds it */
-	kube_data_fn on_data; /* stream the 2xx body raw ... */
-	kube_line_fn on_line; /* ... or split into lines (at most one of the two) */
+	bool retry_post;	  /* POST and PATCH are retried (5xx, dropped connection) only when
+				   * the caller knows they are idempotent; 429 is always retried */
+	size_t max_body;	  /* cap on the buffered body or total streamed bytes; 0: 64 MiB */
+	size_t max_line;	  /* with on_line: longest accepted line; 0: 1 MiB */
+	long line_stall_ms;	  /* with on_line: a started line unfinished this long ends the call
+				   * (ERR_TIMEOUT); 0: only timeout_ms bounds it */
+	kube_data_fn on_data;	  /* stream the 2xx body raw ... */
+	kube_line_fn on_line;	  /* ... or split into lines (at most one of the two) */
+	kube_header_fn on_header; /* NULL: headers are not looked at */
 	kube_done_fn on_done;
 	void *arg;
 };
@@ -231,11 +236,12 @@ int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *
 enum kube_network { KUBE_NET_POD = 1, KUBE_NET_HOST = 2 };
 
 /* The floater image a DaemonSet runs, "REPOSITORY/netctl-floater:VERSION" (heap); NULL
- * repository or version: the defaults (what `netctl --version` prints). */
+ * repository or version: the defaults (what `netctl --version` prints). The templates
+ * spell it ${IMAGE_REPOSITORY}/netctl-floater:${VERSION} (scripts render them with sed
+ * too); unit.kube_objects holds the two equal. */
 char *kube_floater_image(const char *repository, const char *version);
 
-/* The fixed set of template variables: ${NAMESPACE} ${IMAGE} (kube_floater_image of
- * image_repository and version) ${VERSION}
+/* The fixed set of template variables: ${NAMESPACE} ${IMAGE_REPOSITORY} ${VERSION}
  * ${PORT} ${TOKEN} (${TOKEN_BASE64} and ${TOKEN_ID} are derived; ${ECHO_KEY_BASE64} and
  * ${ECHO_KEY_ID} from echo_key). NULL/0 fields take the defaults above
  * (version: NETCTL_VERSION). */
@@ -360,10 +366,11 @@ struct kube_proxy_request {
 	size_t body_len;
 	const char *const *headers; /* e.g. "X-Floater-Token: …" (redacted in logs) */
 	long timeout_ms;
-	size_t max_line;      /* 0: 64 KiB */
-	size_t max_body;      /* total streamed bytes; 0: 64 MiB */
-	long line_stall_ms;   /* see struct kube_request */
-	kube_line_fn on_line; /* one NDJSON line at a time, as it arrives */
+	size_t max_line;	  /* 0: 64 KiB */
+	size_t max_body;	  /* total streamed bytes; 0: 64 MiB */
+	long line_stall_ms;	  /* see struct kube_request */
+	kube_line_fn on_line;	  /* one NDJSON line at a time, as it arrives */
+	kube_header_fn on_header; /* the floater's headers (the API server passes them on) */
 	kube_done_fn on_done;
 	void *arg;
 };

@@ -32,7 +32,7 @@ const char *kube_apply_result_name(enum kube_apply_result r)
 
 struct vars {
 	char ns[254];
-	char image[700]; /* kube_floater_image */
+	char repo[512];
 	char version[128];
 	char port[16];
 	char token[65];
@@ -111,17 +111,14 @@ char *kube_floater_image(const char *repository, const char *version)
 static int vars_init(struct vars *out, const struct kube_deploy_vars *v, struct err *err)
 {
 	int port = v->port ? v->port : KUBE_DEFAULT_PORT;
-	char *image = kube_floater_image(v->image_repository, v->version);
-	bool too_long;
 
 	memset(out, 0, sizeof(*out));
-	too_long = str_copy(out->image, sizeof(out->image), image);
-	free(image);
 	if (port < 1 || port > 65535)
 		return err_set(err, ERR_USAGE, "floater port %d is not in 1..65535", port);
-	if (too_long ||
-	    str_copy(out->ns, sizeof(out->ns),
+	if (str_copy(out->ns, sizeof(out->ns),
 		     v->namespace ? v->namespace : KUBE_DEFAULT_NAMESPACE) ||
+	    str_copy(out->repo, sizeof(out->repo),
+		     v->image_repository ? v->image_repository : KUBE_DEFAULT_IMAGE_REPOSITORY) ||
 	    str_copy(out->version, sizeof(out->version), v->version ? v->version : NETCTL_VERSION))
 		return err_set(err, ERR_USAGE, "namespace, image repository or version too long");
 	snprintf(out->port, sizeof(out->port), "%d", port);
@@ -150,7 +147,7 @@ static const char *var_value(const struct vars *v, const char *name, size_t len)
 		size_t off;
 	} table[] = {
 	    {"NAMESPACE", offsetof(struct vars, ns)},
-	    {"IMAGE", offsetof(struct vars, image)},
+	    {"IMAGE_REPOSITORY", offsetof(struct vars, repo)},
 	    {"VERSION", offsetof(struct vars, version)},
 	    {"PORT", offsetof(struct vars, port)},
 	    {"TOKEN", offsetof(struct vars, token)},

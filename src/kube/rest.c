@@ -21,6 +21,7 @@
 #define BACKOFF_CAP_MS	     5000L
 #define RETRY_AFTER_CAP_MS   30000L
 #define ERROR_BODY_LIMIT     (64u << 10)
+#define HEADER_LINE_MAX	     1024
 
 struct kube_loop {
 	CURLM *multi;
@@ -63,6 +64,7 @@ struct kube_call {
 	long line_stall_ms;
 	kube_data_fn on_data;
 	kube_line_fn on_line;
+	kube_header_fn on_header;
 	kube_done_fn on_done;
 	void *arg;
 
@@ -434,6 +436,30 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* One header line as libcurl hands it over ("Name: value\r\n"; also status lines and the
+ * empty line ending a head, which have no colon and are skipped). */
+static size_t on_header(char *ptr, size_t size, size_t nitems, void *userdata)
+{
+	struct kube_call *call = userdata;
+	size_t n = size * nitems;
+	char line[HEADER_LINE_MAX], *colon, *value, *end;
+
+	if (call->cancelled || n >= sizeof(line))
+		return n;
+	memcpy(line, ptr, n);
+	line[n] = '\0';
+	colon = strchr(line, ':');
+	if (!colon || colon == line)
+		return n;
+	*colon = '\0';
+	value = colon + 1 + strspn(colon + 1, " \t");
+	for (end = value + strlen(value); end > value && strchr(" \t\r\n", end[-1]); end--)
+		;
+	*end = '\0';
+	call->on_header(call->arg, line, value);
+	return n;
+}
+
 static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userdata)
 {
 	struct kube_call *call = userdata;
@@ -560,6 +586,10 @@ static int attempt_start(struct kube_call *call, struct err *err)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, call);
+	if (call->on_header) {
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, call);
+	}
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, call->errbuf);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
@@ -1009,6 +1039,7 @@ struct kube_call *kube_call_start(struct kube_client *c, const struct kube_reque
 	call->line_stall_ms = req->on_line && req->line_stall_ms > 0 ? req->line_stall_ms : 0;
 	call->on_data = req->on_data;
 	call->on_line = req->on_line;
+	call->on_header = req->on_header;
 	call->on_done = req->on_done;
 	call->arg = req->arg;
 	/* errors are small; a huge error body is cut, never buffered whole */

@@ -186,6 +186,8 @@ void run_probe_attempt_begin(struct run_probe_req *r)
 	for (size_t i = 0; i < r->n; i++)
 		r->this_attempt[i] = r->seen[i] == r->protocols ? 0 : RUN_PROBE_ASKED;
 	r->lines = 0;
+	r->floater_version[0] = '\0';
+	r->floater_wire = 0;
 	r->broken = (struct err)ERR_INIT;
 	r->finished = false;
 }
@@ -208,6 +210,85 @@ int run_probe_line_accept(struct run_probe_req *r, const struct run_probe_line *
 	return (r->seen[l->ref] & bit) ? 0 : 1;
 }
 
+/* ---- versions ------------------------------------------------------------------------- */
+
+enum run_floater_skew run_floater_skew(const char *version, long wire)
+{
+	int cmp;
+
+	if ((wire ? wire : WIRE_VERSION_UNSAID) != WIRE_VERSION)
+		return RUN_FLOATER_WIRE;
+	if (str_version_cmp(version, NETCTL_VERSION, &cmp) < 0)
+		return RUN_FLOATER_UNKNOWN;
+	return cmp < 0 ? RUN_FLOATER_OLDER : RUN_FLOATER_OK;
+}
+
+void run_probe_header(struct run_probe_req *r, const char *name, const char *value)
+{
+	struct err ignored = ERR_INIT;
+	size_t n = strlen(value);
+
+	if (!strcasecmp(name, WIRE_HEADER_VERSION)) {
+		bool ok = n && n <= WIRE_MAX_VERSION &&
+			  strspn(value, "0123456789abcdefghijklmnopqrstuvwxyz"
+					"ABCDEFGHIJKLMNOPQRSTUVWXYZ.+-") == n;
+
+		str_copy(r->floater_version, sizeof(r->floater_version), ok ? value : "?");
+	} else if (!strcasecmp(name, WIRE_HEADER_WIRE)) {
+		if (str_to_long(value, 1, 1000000, &r->floater_wire, "wire", &ignored) < 0)
+			r->floater_wire = -1;
+	}
+}
+
+static void version_text(const char *v, char *out, size_t size)
+{
+	if (!v[0])
+		str_copy(out, size, "of no stated version");
+	else if (!strcmp(v, "?"))
+		str_copy(out, size, "of an unreadable version");
+	else
+		snprintf(out, size, "%s", v);
+}
+
+int run_probe_version_check(struct run_probe_req *r)
+{
+	struct run_engine *e = r->e;
+	const char *node = e->nodes[r->src].name;
+	enum run_floater_skew skew = run_floater_skew(r->floater_version, r->floater_wire);
+	size_t told = 2 * (size_t)r->src + (r->sender == PLAN_SEND_POD ? 0 : 1);
+	char v[WIRE_MAX_VERSION + 32], wire[32];
+
+	version_text(r->floater_version, v, sizeof(v));
+	if (skew == RUN_FLOATER_WIRE) {
+		if (r->floater_wire > 0)
+			snprintf(wire, sizeof(wire), "wire %ld", r->floater_wire);
+		else
+			str_copy(wire, sizeof(wire),
+				 r->floater_wire ? "an unreadable wire"
+						 : "wire " WIRE_STR(WIRE_VERSION_UNSAID));
+		if (e->refused.code == ERR_OK)
+			err_set(&e->refused, ERR_USAGE,
+				"cluster %s: node %s: floater %s speaks %s, netctl %s speaks "
+				"wire %d: refused (deploy the floater image `netctl --version` "
+				"names; docs/install.md, \"Version skew\")",
+				r->ec->in->name, node, v, wire, NETCTL_VERSION, WIRE_VERSION);
+		return -1;
+	}
+	if (skew == RUN_FLOATER_OK || e->version_told[told])
+		return 0;
+	e->version_told[told] = 1;
+	run_engine_warn(e,
+			"%s: node %s: floater %s is older than netctl %s (wire %d, probed all "
+			"the same; docs/install.md, \"Version skew\")",
+			r->ec->in->name, node, v, NETCTL_VERSION, WIRE_VERSION);
+	return 0;
+}
+
+static void on_header(void *arg, const char *name, const char *value)
+{
+	run_probe_header(arg, name, value);
+}
+
 /* A line that breaks the control API ends the answer: nothing after it is read. */
 static int line_broken(struct run_probe_req *r, const struct err *why)
 {
@@ -224,6 +305,9 @@ static int on_line(void *arg, const char *line, size_t len)
 	int rc;
 
 	r->lines++;
+	/* the headers are all in when the first line comes */
+	if (r->lines == 1 && run_probe_version_check(r) < 0)
+		return -1;
 	if (r->finished) {
 		err_set(&err, ERR_PROTO, "a line after the final line");
 		return line_broken(r, &err);
@@ -383,7 +467,14 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 	bool outage_known, first;
 
 	r->call = NULL;
-	if (missing_count(r) == 0 || e->interrupted) {
+	/* an error answer of a floater netctl cannot work with (a 400 to a request of a wire
+	 * it does not speak): the run ends, nothing is retried */
+	if (err && (r->floater_version[0] || r->floater_wire) && run_probe_version_check(r) < 0) {
+		req_unlink(e, r);
+		req_free(r);
+		return;
+	}
+	if (missing_count(r) == 0 || e->interrupted || e->refused.code != ERR_OK) {
 		req_unlink(e, r);
 		req_free(r);
 		return;
@@ -469,6 +560,7 @@ static void req_send(struct run_probe_req *r)
 		      (RUN_PROBE_LINE_MAX + 1);
 	pr.line_stall_ms = RUN_PROBE_LINE_STALL_MS;
 	pr.on_line = on_line;
+	pr.on_header = on_header;
 	pr.on_done = on_done;
 	pr.arg = r;
 	req_link(e, r);

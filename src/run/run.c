@@ -191,7 +191,7 @@ static int probe_all(struct run_engine *e, volatile sig_atomic_t *stop, struct e
 		/* only retries waiting for their time: the loop returned at once */
 		if (active == 0 && retry_us > 0)
 			usleep((useconds_t)(retry_us < 50000 ? retry_us : 50000));
-		if (e->store_failed)
+		if (e->store_failed || e->refused.code != ERR_OK)
 			break;
 		if (time_mono_us() - e->last_flush_us > 250000)
 			batch_flush(e);
@@ -203,6 +203,10 @@ static int probe_all(struct run_engine *e, volatile sig_atomic_t *stop, struct e
 	run_engine_progress(e, true);
 	if (e->store_failed) {
 		*err = e->store_err;
+		return -1;
+	}
+	if (e->refused.code != ERR_OK) {
+		*err = e->refused;
 		return -1;
 	}
 	return 0;
@@ -220,6 +224,7 @@ static void run_engine_release(struct run_engine *e)
 	}
 	kube_loop_free(e->loop);
 	run_nodes_release(e);
+	free(e->version_told);
 	free(e->clusters);
 	free(e->batch);
 }
@@ -367,6 +372,7 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	t0 = time_mono_us();
 	if (run_nodes_collect(&e, err) < 0)
 		goto fail;
+	e.version_told = xcalloc(2 * (e.nnodes ? e.nnodes : 1), 1);
 	po.protocols = o->protocols;
 	po.families = o->families;
 	po.networks = o->networks;

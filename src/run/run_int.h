@@ -67,6 +67,9 @@ struct run_engine {
 	int64_t last_flush_us, last_progress_us, probe_start_us;
 	bool store_failed;
 	struct err store_err;
+	struct err refused;    /* a floater netctl cannot work with (another wire): ends the run */
+	uint8_t *version_told; /* per node and sender (2 * node + plan_sender): an older
+				* floater's version was told */
 
 	LIST_HEAD(run_probe_reqs, run_probe_req) requests; /* in flight, or waiting for a retry */
 	size_t inflight_total;
@@ -118,8 +121,12 @@ struct run_probe_req {
 	uint8_t *this_attempt;
 	size_t n;
 	int attempt;
-	size_t lines;	       /* lines of this attempt's answer so far */
-	struct err broken;     /* why this attempt's answer broke the control API (ERR_PROTO) */
+	size_t lines;	   /* lines of this attempt's answer so far */
+	struct err broken; /* why this attempt's answer broke the control API (ERR_PROTO) */
+	/* this attempt's floater as its answer's headers name it ("", 0: not named; "?", -1:
+	 * named, but no version or wire number) */
+	char floater_version[WIRE_MAX_VERSION + 1];
+	long floater_wire;
 	bool finished;	       /* the floater sent its final line */
 	int64_t first_fail_us; /* when an attempt of it first failed */
 	int64_t due_us;	       /* a retry waits until then (no call in flight meanwhile) */
@@ -144,6 +151,25 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
  * unknown protocol, an ip that is no IP literal). */
 int run_probe_line_parse(const char *line, size_t len, size_t ntargets, struct run_probe_line *out,
 			 struct err *err);
+
+/* A floater's version against this netctl's (docs/install.md, "Version skew"). */
+enum run_floater_skew {
+	RUN_FLOATER_OK = 0,  /* netctl's version or a newer one, of netctl's wire */
+	RUN_FLOATER_OLDER,   /* an older version of netctl's wire: used, with a warning */
+	RUN_FLOATER_UNKNOWN, /* no version (or none netctl can read), netctl's wire: as OLDER */
+	RUN_FLOATER_WIRE,    /* another wire (or one netctl cannot read): refused */
+};
+
+/* What a floater that named version and wire ("" and 0 when it named none) is to this
+ * netctl; a floater that names no wire speaks WIRE_VERSION_UNSAID. */
+enum run_floater_skew run_floater_skew(const char *version, long wire);
+/* Takes one header of r's answer: the floater's version and wire, checked (printable
+ * version characters, at most WIRE_MAX_VERSION; a wire number). */
+void run_probe_header(struct run_probe_req *r, const char *name, const char *value);
+/* Checks the version r's floater named: 0 to go on (an older or unnamed version is told
+ * in one warning per floater and run: cluster, node and both versions), -1 when netctl
+ * cannot work with it (another wire): e->refused then says why, and the run ends. */
+int run_probe_version_check(struct run_probe_req *r);
 
 /* In run_probe_req.this_attempt: the target is part of this attempt's request. */
 #define RUN_PROBE_ASKED 0x80

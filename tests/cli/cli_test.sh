@@ -549,6 +549,10 @@ EOF
 	run --db "$db" resume --run 3
 	want_rc 4
 	want_err "run 3: recorded options: field 'count' must be a number"
+	sqlite3 "$db" "UPDATE runs SET options = '{\"clusters\":[{\"name\":\"a\",\"src\":true,\"dst\":false},{\"name\":\"b\",\"src\":false,\"dst\":true}],\"cluster_pairs\":[false,true,false,false],\"image_pull_secrets\":[\"regcred\",\"Not_A_Name\"]}' WHERE id = 3"
+	run --db "$db" resume --run 3
+	want_rc 4
+	want_err "run 3: recorded options: image_pull_secrets: not a list of names"
 
 	# A store written by a newer netctl is refused (exit 4) and left as it was.
 	sqlite3 "$db" 'PRAGMA user_version = 999'

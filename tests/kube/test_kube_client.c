@@ -890,6 +890,7 @@ static void test_pagination_over_520_nodes(void **state)
 
 struct lines {
 	int n, bad;
+	char content_type[64];
 };
 
 static int watch_line(void *arg, const char *line, size_t len)
@@ -918,6 +919,16 @@ static void flag_done(void *arg, const struct kube_response *resp, const struct 
 		d->err = *err;
 }
 
+/* The response headers a streamed call's caller sees (how netctl reads a floater's version
+ * through the pod proxy), values trimmed. */
+static void watch_header(void *arg, const char *name, const char *value)
+{
+	struct lines *l = arg;
+
+	if (!strcasecmp(name, "Content-Type"))
+		str_copy(l->content_type, sizeof(l->content_type), value);
+}
+
 static void test_streaming_watch_lines(void **state)
 {
 	struct kube_client *c = admin('a');
@@ -925,6 +936,7 @@ static void test_streaming_watch_lines(void **state)
 	struct kube_request q = {.method = KUBE_GET,
 				 .path = "/api/v1/namespaces?watch=1&timeoutSeconds=1",
 				 .on_line = watch_line,
+				 .on_header = watch_header,
 				 .arg = &l};
 	struct err err = ERR_INIT;
 	int64_t t0 = time_mono_us();
@@ -936,6 +948,7 @@ static void test_streaming_watch_lines(void **state)
 	assert_true(time_mono_us() - t0 >= 900 * 1000);
 	assert_true(l.n >= 4); /* default, kube-system, kube-public, kube-node-lease */
 	assert_int_equal(l.bad, 0);
+	assert_string_equal(l.content_type, "application/json");
 	kube_client_free(c);
 }
 

@@ -10,15 +10,21 @@
 # - the image is named as `netctl --version` says `check` deploys it;
 # - `skopeo copy` puts it into a registry (docker-registry on loopback) under the same
 #   digest, as docs/install.md tells users to;
+# - `ctr images import` (a containerd of its own, in a temporary directory) names both
+#   images as a kubelet asks for them, so a node without a registry can use them;
 # - the pause image holds the pause binary, run as 65535.
 set -euo pipefail
 SRC=$(realpath "$1")
 BUILD_TYPE=$2
 NETCTL=$(realpath "$3")
 T=$(mktemp -d /tmp/netctl-image.XXXXXX)
-registry_pid=
+registry_pid= containerd_pid=
 cleanup() {
   [[ -z $registry_pid ]] || kill "$registry_pid" 2>/dev/null || true
+  if [[ -n $containerd_pid ]]; then
+    kill "$containerd_pid" 2>/dev/null || true
+    wait "$containerd_pid" 2>/dev/null || true
+  fi
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -118,6 +124,30 @@ dest=docker://127.0.0.1:$port/netctl-floater:$version
 skopeo copy -q --dest-tls-verify=false "oci-archive:$F" "$dest"
 pushed=$(skopeo inspect --tls-verify=false "$dest" | jq -r .Digest)
 check '[[ $pushed == "$fa" ]]' "skopeo copy into a registry keeps the digest ($pushed)"
+
+# ---- containerd names them as the DaemonSet and a kubelet ask for them ------------------
+cat >"$T/containerd.toml" <<EOT
+version = 2
+root = "$T/containerd/root"
+state = "$T/containerd/state"
+[grpc]
+  address = "$T/containerd/sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  disable_tcp_service = true
+EOT
+containerd --config "$T/containerd.toml" >"$T/containerd.log" 2>&1 &
+containerd_pid=$!
+ctr_() { ctr -a "$T/containerd/sock" -n k8s.io "$@"; }
+for _ in $(seq 100); do
+  ctr_ version >/dev/null 2>&1 && break
+  sleep 0.1
+done
+ctr_ images import "$F" >/dev/null
+ctr_ images import "$P" >/dev/null
+refs=$(ctr_ images ls -q)
+check 'grep -qxF "$image" <<<"$refs"' "ctr images import names it $image"
+pause_image=${image%/*}/netctl-pause:$version
+check 'grep -qxF "$pause_image" <<<"$refs"' "ctr images import names the pause image $pause_image"
 
 echo "$fails failed"
 ((fails == 0))

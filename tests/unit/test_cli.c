@@ -113,6 +113,7 @@ static void run(struct parsed *p, const struct cmd_entry *e, ...)
 	assert_non_null(out);
 	assert_non_null(err);
 	memset(p, 0, sizeof(*p));
+	strv_free(args.tags); /* the values of a repeatable option are the caller's */
 	memset(&args, 0, sizeof(args));
 	memset(&ran, 0, sizeof(ran));
 	argv[argc++] = (char *)e->name;
@@ -195,6 +196,8 @@ static void test_options_and_arguments_parse(void **state)
 	assert_string_equal(args.tags[1], "b");
 	run(&p, &entry, "--tag", NULL);
 	assert_int_equal(p.rc, EXIT_USAGE);
+	strv_free(args.tags);
+	args.tags = NULL;
 }
 
 static void test_subcommands_dispatch(void **state)

@@ -90,6 +90,30 @@ static void test_dns_subdomain(void **state)
 	free(long_name);
 }
 
+static void test_version_compare(void **state)
+{
+	static const struct {
+		const char *a, *b;
+		int cmp;
+	} cases[] = {
+	    {"0.1.0", "0.1.0", 0},   {"0.1.0", "0.2.0", -1},	 {"0.10.0", "0.9.9", 1},
+	    {"1.0.0", "0.99.99", 1}, {"0.2.0-rc1", "0.2.0", -1}, {"0.2.0", "0.2.0-rc1", 1},
+	    {"0.1.10", "0.1.9", 1},
+	};
+	static const char *const bad[] = {"",	    "1",    "1.2",   "v1.2.3", "1.2.3.4",
+					  "1.2.3-", "1..3", "a.b.c", "1.2.3 "};
+	int cmp;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		assert_int_equal(str_version_cmp(cases[i].a, cases[i].b, &cmp), 0);
+		if (cmp != cases[i].cmp)
+			fail_msg("%s vs %s: %d", cases[i].a, cases[i].b, cmp);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (str_version_cmp(bad[i], "0.1.0", &cmp) == 0)
+			fail_msg("'%s' read as a version", bad[i]);
+}
+
 static void test_strv_append_join(void **state)
 {
 	char **v = NULL;
@@ -313,6 +337,7 @@ int main(void)
 	    cmocka_unit_test(test_split_list),
 	    cmocka_unit_test(test_dns_subdomain),
 	    cmocka_unit_test(test_strv_append_join),
+	    cmocka_unit_test(test_version_compare),
 	    cmocka_unit_test(test_join_bits),
 	    cmocka_unit_test(test_json_string),
 	    cmocka_unit_test(test_base64),

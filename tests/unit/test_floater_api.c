@@ -103,6 +103,39 @@ static void test_bad_request_names_its_field(void **state)
 	assert_int_equal(x->fl.njobs, 0);
 }
 
+/* Every answer to the token names the floater's version and wire (netctl's version
+ * check, docs/floater.md "Versions"): the probe stream, its errors, /v1/info; an answer
+ * without the token names neither. */
+static void test_answers_name_the_version(void **state)
+{
+	static const char headers[] = "\r\n" WIRE_HEADER_VERSION ": " NETCTL_VERSION
+				      "\r\n" WIRE_HEADER_WIRE ": " WIRE_STR(WIRE_VERSION) "\r\n";
+	struct flx *x = *state;
+	struct conn *probe, *bad, *info, *anon;
+	char *body;
+
+	flx_start(x, 64);
+	body = slow_body(flx_udp_silent(x, AF_INET), 100);
+	probe = flx_conn(x);
+	assert_non_null(flx_probe(x, probe, body));
+	assert_non_null(strstr(probe->out.data, headers));
+	bad = flx_conn(x);
+	assert_null(flx_probe(x, bad, "{\"targets\":[{\"ip\":\"x\"}]}"));
+	assert_int_equal(flx_status(bad), 400);
+	assert_non_null(strstr(bad->out.data, headers));
+	info = flx_conn(x);
+	flx_request(x, info, HTTP_GET, WIRE_PATH_INFO, FLX_TOKEN, NULL);
+	assert_true(answered_with(
+	    info, 200, "\"version\":\"" NETCTL_VERSION "\",\"wire\":" WIRE_STR(WIRE_VERSION) ","));
+	assert_non_null(strstr(info->out.data, headers));
+	anon = flx_conn(x);
+	flx_request(x, anon, HTTP_GET, "/healthz", NULL, NULL);
+	assert_true(answered_with(anon, 200, "ok"));
+	assert_null(strstr(anon->out.data, WIRE_HEADER_VERSION));
+	assert_true(flx_run_until_done(x, &probe, 1, 5000));
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +144,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_probe_needs_the_token, flx_setup, flx_teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_request_names_its_field, flx_setup,
 					    flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_answers_name_the_version, flx_setup, flx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

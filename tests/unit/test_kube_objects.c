@@ -195,30 +195,38 @@ static const cJSON *pod_spec(const cJSON *ds)
 				   "spec");
 }
 
-/* The image `netctl --version` names is the one a DaemonSet rendered with the defaults
- * runs. */
-static void test_default_image(void **state)
+static const char *container_image(const cJSON *ds)
 {
+	const cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(pod_spec(ds), "containers"), 0);
+
+	return cJSON_GetObjectItem(c, "image")->valuestring;
+}
+
+/* kube_floater_image is the image both DaemonSets run, for the defaults (what `netctl
+ * --version` prints) and for a repository and version of config.json's. */
+static void test_image_reference(void **state)
+{
+	static const char *const names[] = {"daemonset-pod.yaml", "daemonset-host.yaml"};
 	struct kube_deploy_vars v = {.namespace = "ns1", .token = "0123abcd"};
 	struct err err = ERR_INIT;
-	cJSON *d = kube_template_render("daemonset-pod.yaml", &v, &err);
 	char *image = kube_floater_image(NULL, NULL);
-	const cJSON *c;
 
-	assert_non_null(d);
 	assert_string_equal(image, NETCTL_IMAGE_REPOSITORY "/netctl-floater:" NETCTL_VERSION);
-	c = cJSON_GetArrayItem(
-	    cJSON_GetObjectItem(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "spec"), "template"),
-				    "spec"),
-		"containers"),
-	    0);
-	assert_string_equal(cJSON_GetObjectItem(c, "image")->valuestring, image);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+			cJSON *d = kube_template_render(names[i], &v, &err);
+
+			assert_non_null(d);
+			assert_string_equal(container_image(d), image);
+			cJSON_Delete(d);
+		}
+		free(image);
+		v.image_repository = "registry.local:5000/mirror";
+		v.version = "9.9.9";
+		image = kube_floater_image(v.image_repository, v.version);
+		assert_string_equal(image, "registry.local:5000/mirror/netctl-floater:9.9.9");
+	}
 	free(image);
-	image = kube_floater_image("registry.local:5000/mirror", "9.9.9");
-	assert_string_equal(image, "registry.local:5000/mirror/netctl-floater:9.9.9");
-	free(image);
-	cJSON_Delete(d);
 }
 
 /* imagePullSecrets go into both DaemonSets' pod specs; none is a null, which a merge patch
@@ -270,7 +278,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_node_fields),		  cmocka_unit_test(test_bad_names_refused),
 	    cmocka_unit_test(test_pod_addresses_checked), cmocka_unit_test(test_template_types),
-	    cmocka_unit_test(test_template_echo_key),	  cmocka_unit_test(test_default_image),
+	    cmocka_unit_test(test_template_echo_key),	  cmocka_unit_test(test_image_reference),
 	    cmocka_unit_test(test_image_pull_secrets),
 	};
 

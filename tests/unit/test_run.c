@@ -485,6 +485,112 @@ static void test_request_own_window_bounds_server_wait(void **state)
 	assert_int_equal(run_probe_retry_next(&f->r, RUN_PROBE_RETRY_SERVER, T0 + 60 * S), -1);
 }
 
+/* ---- versions ---- */
+
+/* docs/install.md, "Version skew": the same wire is used whatever the versions (an older
+ * floater with a warning), another wire is refused; a floater that names none predates
+ * the headers and speaks wire 1. */
+static void test_floater_skew(void **state)
+{
+	assert_int_equal(run_floater_skew(NETCTL_VERSION, WIRE_VERSION), RUN_FLOATER_OK);
+	assert_int_equal(run_floater_skew("999.0.0", WIRE_VERSION), RUN_FLOATER_OK);
+	assert_int_equal(run_floater_skew("0.0.1", WIRE_VERSION), RUN_FLOATER_OLDER);
+	assert_int_equal(run_floater_skew(NETCTL_VERSION "-rc1", WIRE_VERSION), RUN_FLOATER_OLDER);
+	assert_int_equal(run_floater_skew("", 0), WIRE_VERSION_UNSAID == WIRE_VERSION
+						      ? RUN_FLOATER_UNKNOWN
+						      : RUN_FLOATER_WIRE);
+	assert_int_equal(run_floater_skew("?", WIRE_VERSION), RUN_FLOATER_UNKNOWN);
+	assert_int_equal(run_floater_skew(NETCTL_VERSION, WIRE_VERSION + 1), RUN_FLOATER_WIRE);
+	assert_int_equal(run_floater_skew("999.0.0", -1), RUN_FLOATER_WIRE);
+}
+
+/* The headers are untrusted: a version is kept only when it is short and plain. */
+static void test_version_headers_checked(void **state)
+{
+	struct fixture *f = *state;
+
+	run_probe_attempt_begin(&f->r);
+	run_probe_header(&f->r, "x-floater-version", "0.0.9"); /* HTTP/2: lower case */
+	run_probe_header(&f->r, "X-Floater-Wire", "1");
+	run_probe_header(&f->r, "Content-Type", "application/x-ndjson");
+	assert_string_equal(f->r.floater_version, "0.0.9");
+	assert_int_equal(f->r.floater_wire, 1);
+	run_probe_header(&f->r, "X-Floater-Version", "0.0.9\x1b[2J");
+	assert_string_equal(f->r.floater_version, "?");
+	run_probe_header(&f->r, "X-Floater-Version", "0.0.9.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0");
+	assert_string_equal(f->r.floater_version, "?");
+	run_probe_header(&f->r, "X-Floater-Wire", "two");
+	assert_int_equal(f->r.floater_wire, -1);
+	/* a new attempt starts with nothing known */
+	run_probe_attempt_begin(&f->r);
+	assert_string_equal(f->r.floater_version, "");
+	assert_int_equal(f->r.floater_wire, 0);
+}
+
+static char warned[8][512];
+static int nwarned;
+
+static void capture_warning(void *arg, const char *text)
+{
+	if (nwarned < 8)
+		str_copy(warned[nwarned], sizeof(warned[0]), text);
+	nwarned++;
+}
+
+/* One warning per floater and run naming the cluster, the node and both versions; another
+ * wire ends the run with an error that says the same. */
+static void test_version_check_warns_once_refuses_wire(void **state)
+{
+	struct fixture *f = *state;
+	struct run_cluster cl = {.name = "east"};
+	struct plan_node node = {.name = "east-node-1"};
+	struct run_events ev = {.warn = capture_warning};
+	uint8_t told[2] = {0, 0};
+
+	nwarned = 0;
+	f->ec.in = &cl;
+	f->e.nodes = &node;
+	f->e.nnodes = 1;
+	f->e.ev = &ev;
+	f->e.version_told = told;
+	f->r.sender = PLAN_SEND_POD;
+	run_probe_attempt_begin(&f->r);
+	run_probe_header(&f->r, "X-Floater-Version", NETCTL_VERSION);
+	run_probe_header(&f->r, "X-Floater-Wire", WIRE_STR(WIRE_VERSION));
+	assert_int_equal(run_probe_version_check(&f->r), 0);
+	assert_int_equal(nwarned, 0);
+
+	run_probe_header(&f->r, "X-Floater-Version", "0.0.9");
+	assert_int_equal(run_probe_version_check(&f->r), 0);
+	assert_int_equal(run_probe_version_check(&f->r), 0); /* its retry, its next request */
+	assert_int_equal(nwarned, 1);
+	assert_non_null(strstr(warned[0], "east: node east-node-1: floater 0.0.9 is older than "
+					  "netctl " NETCTL_VERSION));
+	f->r.sender = PLAN_SEND_HOST; /* the node's other floater is told of on its own */
+	assert_int_equal(run_probe_version_check(&f->r), 0);
+	assert_int_equal(nwarned, 2);
+
+	run_probe_attempt_begin(&f->r); /* no headers: a floater from before them */
+	f->r.sender = PLAN_SEND_POD;
+	told[0] = 0;
+	assert_int_equal(run_probe_version_check(&f->r), 0);
+	assert_int_equal(nwarned, 3);
+	assert_non_null(strstr(warned[2], "floater of no stated version is older than netctl"));
+	assert_int_equal(f->e.refused.code, ERR_OK);
+
+	run_probe_header(&f->r, "X-Floater-Version", "9.0.0");
+	run_probe_header(&f->r, "X-Floater-Wire", "2");
+	assert_int_equal(run_probe_version_check(&f->r), -1);
+	assert_int_equal(f->e.refused.code, ERR_USAGE);
+	assert_non_null(strstr(f->e.refused.msg, "cluster east: node east-node-1: floater 9.0.0 "
+						 "speaks wire 2, netctl " NETCTL_VERSION
+						 " speaks wire " WIRE_STR(WIRE_VERSION)));
+	assert_null(strchr(f->e.refused.msg, '\n'));
+	f->e.nodes = NULL;
+	f->e.ev = NULL;
+	f->e.version_told = NULL;
+}
+
 /* ---- deploying ---- */
 
 /* NetDoctor's srcImageRepository / dstImageRepository: a cluster that is only a
@@ -540,6 +646,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cluster_window_restarts_after_an_answer, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_request_own_window_bounds_server_wait, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_floater_skew, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_version_headers_checked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_version_check_warns_once_refuses_wire, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dst_image_repository, setup, teardown),
 	};
