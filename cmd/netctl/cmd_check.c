@@ -58,8 +58,8 @@ out:
 	check_job_release(&j);
 	config_release(&c);
 	store_close(st);
-	strv_free(args.pull_secrets);
-	args.pull_secrets = NULL;
+	strv_free(check_args.pull_secrets);
+	check_args.pull_secrets = NULL;
 	return rc;
 }
 
