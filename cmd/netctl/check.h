@@ -17,12 +17,25 @@ struct check_job {
 	bool quiet; /* no progress */
 	plan_filter_fn filter;
 	void *filter_arg;
+	/* which nodes take part, as given (recorded for resume); the parsed forms are in
+	 * clusters[i].select and owned here */
+	char **node_selectors; /* "[CLUSTER:]SELECTOR" */
+	char **exclude_nodes;  /* "[CLUSTER/]NODE" */
+	char *tolerations;     /* NULL: the default */
+	struct kube_tolerations *tol;
+	int64_t run_id; /* out: the run check_job_execute made (0: none) */
 };
 
 void check_job_release(struct check_job *j);
 /* Resolves registered cluster names into j->clusters (loading each kubeconfig context). */
 int check_job_add_cluster(struct check_job *j, struct store *st, const char *name, unsigned roles,
 			  struct err *err);
+/* Which nodes of each cluster take part: --node-selector [CLUSTER:]SELECTOR (global ones
+ * and the cluster's own are ANDed), --exclude-node [CLUSTER/]NODE (bare: every cluster),
+ * --tolerations (NULL: the default). Call after the clusters are added. ERR_USAGE for a
+ * value that is not one, or a cluster that is not in the job. */
+int check_job_select(struct check_job *j, char *const *selectors, char *const *excludes,
+		     const char *tolerations, struct err *err);
 /* The options recorded with a run (every field a resume needs to repeat it), JSON text. */
 char *check_job_options_json(const struct check_job *j);
 /* Runs the job, draws progress, prints the outcome; returns the exit code. */

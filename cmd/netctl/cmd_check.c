@@ -13,7 +13,8 @@
 
 static struct {
 	const char *src, *dst, *protocol, *family, *network, *timeout, *interval, *pod_wait;
-	const char *namespace, *config;
+	const char *namespace, *config, *tolerations;
+	struct cmd_list node_selectors, exclude_nodes;
 	long count, concurrency, port, size;
 	bool mesh, json, keep, quiet, rotate;
 	bool count_set, concurrency_set, port_set, size_set;
@@ -29,6 +30,16 @@ static const struct cmd_opt check_opts[] = {
     {OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &args.family, 0, 0, NULL},
     {OPT_STRING, 0, "network", "LIST", "pod, host, pod-host, host-pod (default: config mode, pod)",
      &args.network, 0, 0, NULL},
+    {OPT_LIST, 0, "node-selector", "[C:]SEL",
+     "only nodes matching a label selector (a=b,c!=d,e,!f,g in (x,y)); C: one cluster's; "
+     "repeatable",
+     &args.node_selectors, 0, 0, NULL},
+    {OPT_LIST, 0, "exclude-node", "[C/]NODE",
+     "leave a node out (bare: in every cluster); repeatable", &args.exclude_nodes, 0, 0, NULL},
+    {OPT_STRING, 0, "tolerations", "T",
+     "taints floaters tolerate: no-control-plane (default), all, none, or "
+     "KEY[=VALUE][:EFFECT],...",
+     &args.tolerations, 0, 0, NULL},
     {OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count,
      WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
     {OPT_STRING, 0, "timeout", "D", "per-probe timeout, 1ms..60s (default: cmdTimeout)",
@@ -99,6 +110,23 @@ static int parse_networks(const char *s, unsigned *out, struct err *err)
 	}
 	strv_free(v);
 	return 0;
+}
+
+/* A repeatable option's values as a NULL-terminated vector (borrowed strings). */
+static void list_vector(const struct cmd_list *l, char **v)
+{
+	for (size_t i = 0; i < l->n; i++)
+		v[i] = (char *)l->v[i];
+	v[l->n] = NULL;
+}
+
+static int select_nodes(struct check_job *j, struct err *err)
+{
+	char *sel[CMD_LIST_MAX + 1], *excl[CMD_LIST_MAX + 1];
+
+	list_vector(&args.node_selectors, sel);
+	list_vector(&args.exclude_nodes, excl);
+	return check_job_select(j, sel, excl, args.tolerations, err);
 }
 
 static int load_config(struct config *c, struct err *err)
@@ -274,6 +302,10 @@ static int check_exec(struct cmd_ctx *ctx)
 		rc = cmd_fail(&err);
 		goto out;
 	}
+	if (select_nodes(&j, &err) < 0) {
+		rc = cmd_usage_error(ctx->entry, "%s", err.msg);
+		goto out;
+	}
 	build_cluster_pairs(&j);
 	j.mesh = args.mesh;
 	j.options_json = check_job_options_json(&j);
@@ -296,7 +328,11 @@ const struct cmd_entry cmd_check_entry = {
     .details = "Without --dst every ordered node pair inside each --src cluster is checked;\n"
 	       "with --dst every node of each src cluster against every node of each dst\n"
 	       "cluster, in both directions. Exit code 0 when every pair passed, 1 when some\n"
-	       "failed, 3 when a cluster API could not be used, 130 when interrupted.",
+	       "failed, 3 when a cluster API could not be used, 130 when interrupted.\n"
+	       "Nodes labelled kosmos.io/exclude, nodes named by --exclude-node, nodes not\n"
+	       "matching --node-selector and nodes with a taint --tolerations does not cover\n"
+	       "(by default: the control plane's) get no floater and no pair; the summary\n"
+	       "names them.",
     .opts = check_opts,
     .exec = check_exec,
 };

@@ -108,7 +108,8 @@ static size_t build_getopt(const struct cmd_entry *e, struct option *longopts, c
 	for (size_t i = 0; i < ARRAY_SIZE(global_opts) && n < MAX_OPTS; i++)
 		all[n++] = &global_opts[i];
 	for (size_t i = 0; i < n; i++) {
-		bool arg = all[i]->kind == OPT_STRING || all[i]->kind == OPT_LONG;
+		bool arg = all[i]->kind == OPT_STRING || all[i]->kind == OPT_LONG ||
+			   all[i]->kind == OPT_LIST;
 
 		longopts[i].name = all[i]->long_name;
 		longopts[i].has_arg = arg ? required_argument : no_argument;
@@ -166,6 +167,15 @@ static int apply_opt(struct cmd_ctx *ctx, const struct cmd_entry *e, const struc
 	case OPT_STRING:
 		*(const char **)o->dest = arg;
 		return 0;
+	case OPT_LIST: {
+		struct cmd_list *l = o->dest;
+
+		if (l->n == CMD_LIST_MAX)
+			return cmd_usage_error(e, "--%s given more than %d times", o->long_name,
+					       CMD_LIST_MAX);
+		l->v[l->n++] = arg;
+		return 0;
+	}
 	case OPT_LONG:
 		snprintf(what, sizeof(what), "--%s", o->long_name);
 		if (str_to_long(arg, o->min, o->max, (long *)o->dest, what, &err) < 0)

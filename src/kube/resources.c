@@ -41,6 +41,7 @@ struct vars {
 	char echo_key_b64[48];
 	char echo_key_id[17];
 	char token_id[17];
+	const struct cJSON *placement; /* merged into a DaemonSet's pod spec */
 };
 
 static bool echo_key_ok(const char *s)
@@ -120,6 +121,7 @@ static int vars_init(struct vars *out, const struct kube_deploy_vars *v, struct 
 				       KUBE_ECHO_KEY_LEN);
 		str_copy(out->echo_key, sizeof(out->echo_key), v->echo_key);
 	}
+	out->placement = v->placement;
 	return secrets_derive(out, err);
 }
 
@@ -269,6 +271,28 @@ static struct cJSON *yaml_to_json(const char *text, size_t len, const struct var
 	return j;
 }
 
+/* The placement's members replace those of a DaemonSet's pod spec. */
+static void place(struct cJSON *obj, const struct cJSON *placement)
+{
+	const char *kind = NULL;
+	struct cJSON *spec;
+	const struct cJSON *m;
+
+	json_get_string(obj, "kind", &kind, NULL);
+	if (!placement || !str_eq(kind, "DaemonSet"))
+		return;
+	spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+	spec = cJSON_GetObjectItemCaseSensitive(spec, "template");
+	spec = cJSON_GetObjectItemCaseSensitive(spec, "spec");
+	if (!cJSON_IsObject(spec))
+		return;
+	cJSON_ArrayForEach(m, placement)
+	{
+		cJSON_DeleteItemFromObjectCaseSensitive(spec, m->string);
+		cJSON_AddItemToObject(spec, m->string, cJSON_Duplicate(m, true));
+	}
+}
+
 static struct cJSON *render(const char *name, const struct vars *v, struct err *err)
 {
 	for (const struct embedded_file *f = kube_deploy_files; f->name; f++) {
@@ -276,6 +300,7 @@ static struct cJSON *render(const char *name, const struct vars *v, struct err *
 			continue;
 		struct cJSON *j = yaml_to_json(f->data, f->len, v, err);
 
+		place(j, v->placement);
 		if (j)
 			return j;
 		err_prefix(err, "deploy/%s", name);
@@ -357,11 +382,13 @@ static int obj_ref_init(struct obj_ref *r, const struct cJSON *obj, struct err *
 /* ---- apply -------------------------------------------------------------------------------- */
 
 /* true when every field we set has the same value on the server (which adds defaults,
- * status and metadata of its own). */
+ * status and metadata of its own); a null we set means the field must be absent. */
 static bool json_subset(const struct cJSON *want, const struct cJSON *have)
 {
 	const struct cJSON *w, *h;
 
+	if (cJSON_IsNull(want))
+		return !have || cJSON_IsNull(have);
 	if (!have)
 		return false;
 	if (cJSON_IsObject(want)) {
@@ -446,12 +473,50 @@ static struct cJSON *wait_not_terminating(struct kube_client *c, const struct ob
 	return live;
 }
 
+/* Maps netctl sets whole: a key the server has and netctl no longer sets must go, but a
+ * merge patch only removes what it names null, and json_subset would call the object
+ * unchanged. */
+static const char *const exact_map_paths[][4] = {
+    {"spec", "template", "spec", "nodeSelector"},
+};
+
+static struct cJSON *path_get(const struct cJSON *obj, const char *const *path)
+{
+	for (size_t i = 0; i < 4 && obj; i++)
+		obj = cJSON_GetObjectItemCaseSensitive(obj, path[i]);
+	return (struct cJSON *)obj;
+}
+
+/* A copy of obj with a null for every key of such a map that live has and obj lacks, or
+ * NULL when there is none (a map obj sets null goes whole anyway). */
+static struct cJSON *exact_maps(const struct cJSON *obj, const struct cJSON *live)
+{
+	struct cJSON *copy = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(exact_map_paths); i++) {
+		const struct cJSON *have = path_get(live, exact_map_paths[i]), *k;
+
+		if (!cJSON_IsObject(have) || !cJSON_IsObject(path_get(obj, exact_map_paths[i])))
+			continue;
+		cJSON_ArrayForEach(k, have)
+		{
+			if (cJSON_GetObjectItemCaseSensitive(path_get(obj, exact_map_paths[i]),
+							     k->string))
+				continue;
+			if (!copy)
+				copy = cJSON_Duplicate(obj, true);
+			cJSON_AddNullToObject(path_get(copy, exact_map_paths[i]), k->string);
+		}
+	}
+	return copy;
+}
+
 int kube_apply(struct kube_client *c, const struct cJSON *obj, enum kube_apply_result *result,
 	       struct err *err)
 {
 	struct err local = ERR_INIT;
 	struct obj_ref r;
-	struct cJSON *live, *out;
+	struct cJSON *live, *out, *want = NULL;
 	bool is_ns;
 
 	if (!err)
@@ -472,14 +537,19 @@ int kube_apply(struct kube_client *c, const struct cJSON *obj, enum kube_apply_r
 		*result = KUBE_APPLY_CREATED;
 		return 0;
 	}
+	want = exact_maps(obj, live);
+	if (want)
+		obj = want;
 	/* a namespace somebody else made is used as it is, never adopted (or later deleted) */
 	if (json_subset(obj, live) || (is_ns && !has_our_label(live))) {
 		cJSON_Delete(live);
+		cJSON_Delete(want);
 		*result = KUBE_APPLY_UNCHANGED;
 		return 0;
 	}
 	cJSON_Delete(live);
 	out = kube_patch(c, r.item, "application/merge-patch+json", obj, err);
+	cJSON_Delete(want);
 	if (!out)
 		return -1;
 	cJSON_Delete(out);
@@ -683,6 +753,44 @@ static bool ip_ok(const char *s)
 	return inet_pton(strchr(s, ':') ? AF_INET6 : AF_INET, s, a) == 1;
 }
 
+/* Labels that a selector can name (valid key and value); others cannot match anything. */
+static void node_labels(struct kube_node *n, const struct cJSON *item)
+{
+	const struct cJSON *meta = cJSON_GetObjectItemCaseSensitive(item, "metadata");
+	const struct cJSON *l;
+	size_t cap = 0;
+
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(meta, "labels"))
+	{
+		if (!cJSON_IsString(l) || !l->string || !kube_label_key_ok(l->string) ||
+		    !kube_label_value_ok(l->valuestring))
+			continue;
+		n->labels = xgrow(n->labels, &cap, n->nlabels + 1, sizeof(*n->labels));
+		n->labels[n->nlabels].key = xstrdup(l->string);
+		n->labels[n->nlabels++].value = xstrdup(l->valuestring);
+	}
+}
+
+static void node_taints(struct kube_node *n, const struct cJSON *spec)
+{
+	const struct cJSON *t;
+	size_t cap = 0;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(spec, "taints"))
+	{
+		const char *key = NULL, *value = NULL, *effect = NULL;
+
+		if (json_get_string(t, "key", &key, NULL) || !key ||
+		    json_get_string(t, "effect", &effect, NULL) || !effect)
+			continue;
+		json_get_string(t, "value", &value, NULL);
+		n->taints = xgrow(n->taints, &cap, n->ntaints + 1, sizeof(*n->taints));
+		n->taints[n->ntaints].key = xstrdup(key);
+		n->taints[n->ntaints].value = xstrdup_or_null(value);
+		n->taints[n->ntaints++].effect = xstrdup(effect);
+	}
+}
+
 static void node_parse(struct kube_node *n, const struct cJSON *item)
 {
 	const struct cJSON *spec = cJSON_GetObjectItemCaseSensitive(item, "spec");
@@ -723,6 +831,8 @@ static void node_parse(struct kube_node *n, const struct cJSON *item)
 		n->pod_cidrs = xcalloc(1, sizeof(char *));
 	json_get_bool(spec, "unschedulable", &n->unschedulable, NULL);
 	n->ready = condition_true(item, "Ready");
+	node_labels(n, item);
+	node_taints(n, spec);
 }
 
 /* A name from the server that becomes a table cell, a store key or a URL path segment. */
@@ -784,6 +894,17 @@ void kube_node_list_release(struct kube_node_list *l)
 		free(n->internal_ipv6);
 		strv_free(n->addresses);
 		strv_free(n->pod_cidrs);
+		for (size_t k = 0; k < n->nlabels; k++) {
+			free(n->labels[k].key);
+			free(n->labels[k].value);
+		}
+		free(n->labels);
+		for (size_t k = 0; k < n->ntaints; k++) {
+			free(n->taints[k].key);
+			free(n->taints[k].value);
+			free(n->taints[k].effect);
+		}
+		free(n->taints);
 	}
 	free(l->items);
 	l->items = NULL;

@@ -16,8 +16,10 @@ static const char *keep(struct run_engine *e, const char *s)
 
 void run_nodes_release(struct run_engine *e)
 {
-	for (size_t c = 0; c < e->nclusters; c++)
+	for (size_t c = 0; c < e->nclusters; c++) {
 		kube_node_list_release(&e->clusters[c].nodes);
+		run_nodes_select_release(&e->clusters[c]);
+	}
 	for (size_t i = 0; i < e->nstrings; i++)
 		free(e->strings[i]);
 	free(e->strings);
@@ -133,7 +135,8 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 }
 
 /* Lists every cluster's nodes before the rollout, which does not wait for floaters that
- * cannot become Ready on NotReady nodes. */
+ * cannot become Ready on NotReady nodes (run_nodes_select then counts those that take
+ * part). */
 int run_nodes_list(struct run_engine *e, struct err *err)
 {
 	for (size_t c = 0; c < e->nclusters; c++) {
@@ -142,10 +145,6 @@ int run_nodes_list(struct run_engine *e, struct err *err)
 		if (kube_nodes_list(ec->client, &ec->nodes, err) < 0)
 			return err_prefix(err, "listing nodes of %s", ec->in->name);
 		qsort(ec->nodes.items, ec->nodes.n, sizeof(*ec->nodes.items), cmp_node_name);
-		ec->nodes_not_ready = 0;
-		for (size_t i = 0; i < ec->nodes.n; i++)
-			if (!ec->nodes.items[i].ready)
-				ec->nodes_not_ready++;
 	}
 	return 0;
 }

@@ -353,6 +353,8 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	t0 = time_mono_us();
 	/* the run is recorded even when a cluster cannot be listed: it then shows as failed */
 	listed = run_nodes_list(&e, &list_err);
+	if (listed == 0)
+		listed = run_nodes_select(&e, &list_err);
 	res->run_id = begin_run(&e, clusters, n, o->options_json, err);
 	if (res->run_id < 0)
 		goto out;
@@ -360,6 +362,8 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 		*err = list_err;
 		goto fail;
 	}
+	if (run_nodes_record_left_out(&e, err) < 0)
+		goto fail;
 	if (run_floaters_permitted(&e, err) < 0 || run_floaters_deploy(&e, err) < 0 ||
 	    run_floaters_wait(&e, stop, err) < 0)
 		goto fail;

@@ -15,11 +15,21 @@
 #include "plan.h"
 #include "store.h"
 
+/* Which nodes of a cluster take part (docs/usage.md, "Choosing nodes"); a node labelled
+ * kosmos.io/exclude never does. The others are left out with no floater and no pair, and
+ * the run records why. */
+struct run_select {
+	const struct kube_selector *selector;	    /* NULL: every node */
+	char **exclude;				    /* node names, NULL-terminated; NULL: none */
+	const struct kube_tolerations *tolerations; /* NULL: the default */
+};
+
 struct run_cluster {
 	const char *name;		  /* registered name, used in messages */
 	int64_t cluster_id;		  /* store id */
 	const struct kube_target *target; /* resolved kubeconfig context */
 	unsigned roles;			  /* STORE_ROLE_* */
+	struct run_select select;
 };
 
 struct run_options {
@@ -75,11 +85,12 @@ struct run_result {
 	enum store_run_status status;
 	int64_t total, done, failed;
 	int64_t nodes, nodes_without_floater;
-	uint64_t api_requests; /* HTTP requests to the API servers, retries included */
-	int64_t rollout_ms;    /* node list + deploy + wait */
-	int64_t table_ms;      /* floater pods listed, node table stored, plan built */
-	int64_t probe_ms;      /* dispatching until the last result */
-	int64_t store_ms;      /* time spent writing results and finishing the run */
+	int64_t nodes_left_out; /* left out on purpose (recorded with the run) */
+	uint64_t api_requests;	/* HTTP requests to the API servers, retries included */
+	int64_t rollout_ms;	/* node list + deploy + wait */
+	int64_t table_ms;	/* floater pods listed, node table stored, plan built */
+	int64_t probe_ms;	/* dispatching until the last result */
+	int64_t store_ms;	/* time spent writing results and finishing the run */
 };
 
 /* 0 when every option is one a floater accepts (wire.h), else -1 and err (ERR_USAGE) names

@@ -34,15 +34,19 @@ struct run_engine_cluster {
 	char *token;	   /* floater token (hex) from the Secret */
 	size_t first_node; /* index of its first node in engine.nodes */
 	size_t nnodes;
-	size_t cursor;		     /* next plan source to dispatch */
-	size_t inflight;	     /* probe requests in flight */
-	unsigned deployed;	     /* KUBE_NET_* DaemonSets this run applied */
-	char ds_uid[2][64];	     /* their uids (pod, host network), read while waiting:
-				      * only pods they own get the token */
-	struct kube_node_list nodes; /* listed before the run begins, sorted by name */
-	size_t nodes_not_ready;	     /* of which the Ready condition is not True */
-	int64_t unreachable_us;	     /* since when its API server gives no answer (0: it does) */
-	bool answered;		     /* a probe request through it got an answer this run */
+	size_t cursor;			/* next plan source to dispatch */
+	size_t inflight;		/* probe requests in flight */
+	unsigned deployed;		/* KUBE_NET_* DaemonSets this run applied */
+	char ds_uid[2][64];		/* their uids (pod, host network), read while waiting:
+					 * only pods they own get the token */
+	struct kube_node_list nodes;	/* listed before the run begins, sorted by name; after
+					 * run_nodes_select only the nodes that take part */
+	struct kube_node_list left_out; /* the others, reasons in left_why */
+	struct store_left_out *left_why;
+	struct cJSON *placement; /* where its floaters run (kube_placement_json) */
+	size_t nodes_not_ready;	 /* of the nodes taking part, not Ready */
+	int64_t unreachable_us;	 /* since when its API server gives no answer (0: it does) */
+	bool answered;		 /* a probe request through it got an answer this run */
 };
 
 struct run_engine {
@@ -89,6 +93,14 @@ int run_floaters_permitted(struct run_engine *e, struct err *err);
 int run_floaters_deploy(struct run_engine *e, struct err *err);
 int run_floaters_wait(struct run_engine *e, volatile sig_atomic_t *stop, struct err *err);
 void run_floaters_remove(struct run_engine *e);
+
+/* select.c */
+/* Splits every cluster's listed nodes into those taking part and those left out (and
+ * why), and works out where its floaters run. */
+int run_nodes_select(struct run_engine *e, struct err *err);
+/* Records the nodes left out with the run. */
+int run_nodes_record_left_out(struct run_engine *e, struct err *err);
+void run_nodes_select_release(struct run_engine_cluster *ec);
 
 /* nodes.c */
 int run_nodes_list(struct run_engine *e, struct err *err);

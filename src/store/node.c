@@ -166,6 +166,108 @@ int store_run_nodes_foreach(struct store *st, int64_t run_id,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* ---- nodes left out ------------------------------------------------------------------------ */
+
+int store_run_left_out_add(struct store *st, int64_t run_id, struct store_left_out *nodes, size_t n,
+			   struct err *err)
+{
+	sqlite3_stmt *get = NULL, *put = NULL;
+	int rc = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		struct store_node sn = {.name = nodes[i].name};
+
+		if (node_check(&sn, err) < 0)
+			return -1;
+		if (nodes[i].reason < STORE_LEFT_OUT_LABEL ||
+		    nodes[i].reason >= STORE_LEFT_OUT_REASON_MAX)
+			return err_set(err, ERR_USAGE, "node %s: bad reason %d", nodes[i].name,
+				       (int)nodes[i].reason);
+	}
+	if (!n)
+		return 0;
+	if (store_begin(st, err) < 0)
+		return -1;
+	get = store_prepare(
+	    st,
+	    "INSERT INTO nodes (cluster_id, name) VALUES (?1, ?2) "
+	    "ON CONFLICT (cluster_id, name) DO UPDATE SET name = excluded.name RETURNING id",
+	    err);
+	put = get ? store_prepare(st,
+				  "INSERT OR REPLACE INTO run_left_out (run_id, node_id, reason, "
+				  "detail) VALUES (?1, ?2, ?3, ?4)",
+				  err)
+		  : NULL;
+	if (!put)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct store_node sn = {.cluster_id = nodes[i].cluster_id, .name = nodes[i].name};
+
+		if (node_id_get(st, get, &sn, err) < 0)
+			goto out;
+		nodes[i].node_id = sn.id;
+		sqlite3_reset(put);
+		sqlite3_bind_int64(put, 1, run_id);
+		sqlite3_bind_int64(put, 2, sn.id);
+		sqlite3_bind_int(put, 3, (int)nodes[i].reason);
+		sqlite3_bind_text(put, 4, nodes[i].detail, -1, SQLITE_STATIC);
+		if (sqlite3_step(put) != SQLITE_DONE) {
+			if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+				err_set(err, ERR_NOTFOUND, "no run %lld", (long long)run_id);
+			else
+				store_fail(st, err, "add left-out node");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	if (rc == 0)
+		return store_commit(st, err);
+	store_rollback(st);
+	return -1;
+}
+
+int store_run_left_out_foreach(struct store *st, int64_t run_id,
+			       int (*cb)(const struct store_left_out *n, void *ctx), void *ctx,
+			       struct err *err)
+{
+	sqlite3_stmt *s = store_prepare(
+	    st,
+	    "SELECT n.id, n.cluster_id, n.name, lo.reason, lo.detail, c.name FROM run_left_out lo "
+	    "JOIN nodes n ON n.id = lo.node_id JOIN clusters c ON c.id = n.cluster_id "
+	    "WHERE lo.run_id = ?1 ORDER BY c.name, n.name",
+	    err);
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int reason = sqlite3_column_int(s, 3);
+		struct store_left_out n = {
+		    .node_id = sqlite3_column_int64(s, 0),
+		    .cluster_id = sqlite3_column_int64(s, 1),
+		    .name = store_col_text(s, 2),
+		    .reason = reason > 0 && reason < STORE_LEFT_OUT_REASON_MAX
+				  ? (enum store_left_out_reason)reason
+				  : STORE_LEFT_OUT_REASON_MAX,
+		    .detail = store_col_text(s, 4),
+		    .cluster_name = store_col_text(s, 5),
+		};
+
+		if (cb(&n, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(st, err, "list left-out nodes");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* ---- names by id ------------------------------------------------------------------------- */
 
 static int64_t max_id(struct store *st, const char *sql, struct err *err)

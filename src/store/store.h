@@ -242,6 +242,37 @@ int store_run_nodes_foreach(struct store *st, int64_t run_id,
 			    int (*cb)(const struct store_run_node *n, void *ctx), void *ctx,
 			    struct err *err);
 
+/* ---- nodes a run left out on purpose ------------------------------------------------------- */
+
+/* Why: the node got no floater and no pair (docs/usage.md, "Choosing nodes"). */
+enum store_left_out_reason {
+	STORE_LEFT_OUT_LABEL = 1, /* labelled kosmos.io/exclude (NetDoctor's rule) */
+	STORE_LEFT_OUT_NAME,	  /* --exclude-node */
+	STORE_LEFT_OUT_SELECTOR,  /* does not match --node-selector */
+	STORE_LEFT_OUT_TAINT,	  /* a NoSchedule/NoExecute taint --tolerations does not cover */
+	STORE_LEFT_OUT_REASON_MAX
+};
+/* "kosmos.io/exclude", "--exclude-node", "--node-selector", "taint"; "?" for others. */
+const char *store_left_out_reason_name(enum store_left_out_reason r);
+
+struct store_left_out {
+	int64_t cluster_id;
+	const char *name; /* node name */
+	enum store_left_out_reason reason;
+	const char *detail;	  /* the label's value, the taint as key=value:effect; NULL */
+	const char *cluster_name; /* out (foreach only) */
+	int64_t node_id;	  /* out */
+};
+
+/* Records the nodes a run left out (one transaction; a node given again is replaced). */
+int store_run_left_out_add(struct store *st, int64_t run_id, struct store_left_out *nodes, size_t n,
+			   struct err *err);
+/* The nodes run_id left out, ordered by cluster name then node name (not merged: a resume
+ * records its own). */
+int store_run_left_out_foreach(struct store *st, int64_t run_id,
+			       int (*cb)(const struct store_left_out *n, void *ctx), void *ctx,
+			       struct err *err);
+
 /* ---- results ----------------------------------------------------------------------------- */
 
 struct store_result {
@@ -308,6 +339,7 @@ enum store_diff_kind {
 	STORE_DIFF_NEW,		  /* only in B */
 	STORE_DIFF_VANISHED,	  /* only in A */
 	STORE_DIFF_RTT,		  /* passed in both, average RTT moved beyond the thresholds */
+	STORE_DIFF_NOT_SELECTED,  /* only in A: B left out one of its nodes on purpose */
 	STORE_DIFF_KIND_MAX
 };
 const char *store_diff_kind_name(enum store_diff_kind k); /* "regression", ... */
@@ -331,7 +363,7 @@ struct store_diff_row {
 	const char *src_cluster, *src_name;
 	const char *dst_cluster, *dst_name;
 	const struct store_result *a; /* NULL for NEW */
-	const struct store_result *b; /* NULL for VANISHED */
+	const struct store_result *b; /* NULL for VANISHED and NOT_SELECTED */
 };
 
 /* Counts for one cluster pair (or, in store_diff_summary, for everything). */
