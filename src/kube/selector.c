@@ -614,12 +614,12 @@ cJSON *kube_placement_json(const struct kube_placement *p)
 	/* NetDoctor's rule: a node labelled kosmos.io/exclude (any value) gets no floater */
 	cJSON_AddItemToArray(exprs, expression_json(KUBE_EXCLUDE_LABEL, "DoesNotExist", NULL));
 	selector_json(p->selector, spec, exprs);
-	if (p->exclude_names && p->exclude_names[0]) {
-		cJSON *mf = cJSON_AddArrayToObject(term, "matchFields");
-
-		cJSON_AddItemToArray(mf,
+	/* null, not left out: an apply compares what it sets, and an old NotIn must go */
+	if (p->exclude_names && p->exclude_names[0])
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(term, "matchFields"),
 				     expression_json("metadata.name", "NotIn", p->exclude_names));
-	}
+	else
+		cJSON_AddNullToObject(term, "matchFields");
 	cJSON_AddItemToObject(spec, "tolerations", tolerations_json(p->tolerations, p->nodes));
 	return spec;
 }

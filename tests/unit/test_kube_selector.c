@@ -262,6 +262,12 @@ static void test_placement_json(void **state)
 	p.tolerations = kube_tolerations_parse("all", "--tolerations", &err);
 	j = kube_placement_json(&p);
 	assert_true(cJSON_IsNull(at(j, "nodeSelector", NULL)));
+	/* no name left out: matchFields null, so an apply removes an earlier NotIn */
+	term = cJSON_GetArrayItem(at(at(at(j, "affinity", "nodeAffinity"),
+					"requiredDuringSchedulingIgnoredDuringExecution", NULL),
+				     "nodeSelectorTerms", NULL),
+				  0);
+	assert_true(cJSON_IsNull(at(term, "matchFields", NULL)));
 	text = print(at(j, "tolerations", NULL));
 	assert_string_equal(text, "[{\"operator\":\"Exists\"}]");
 	free(text);
