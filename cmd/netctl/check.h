@@ -23,7 +23,9 @@ struct check_job {
 	char **exclude_nodes;  /* "[CLUSTER/]NODE" */
 	char *tolerations;     /* NULL: the default */
 	struct kube_tolerations *tol;
-	int64_t run_id; /* out: the run check_job_execute made (0: none) */
+	int64_t run_id;		    /* out: the run check_job_execute made (0: none) */
+	struct run_target *targets; /* custom targets (j->o.targets points here) */
+	size_t ntargets;
 };
 
 void check_job_release(struct check_job *j);
@@ -36,6 +38,9 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
  * value that is not one, or a cluster that is not in the job. */
 int check_job_select(struct check_job *j, char *const *selectors, char *const *excludes,
 		     const char *tolerations, struct err *err);
+/* Custom targets ("ADDR[:PORT]", "[ADDR]:PORT"), duplicates dropped; ERR_USAGE naming
+ * `what` for one that is not. */
+int check_job_targets(struct check_job *j, char *const *texts, const char *what, struct err *err);
 /* The options recorded with a run (every field a resume needs to repeat it), JSON text. */
 char *check_job_options_json(const struct check_job *j);
 /* Runs the job, draws progress, prints the outcome; returns the exit code. */

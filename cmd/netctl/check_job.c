@@ -15,6 +15,7 @@ void check_job_release(struct check_job *j)
 		kube_selector_free((struct kube_selector *)j->clusters[i].select.selector);
 		strv_free(j->clusters[i].select.exclude);
 	}
+	free(j->targets);
 	strv_free(j->node_selectors);
 	strv_free(j->exclude_nodes);
 	free(j->tolerations);
@@ -194,6 +195,26 @@ int check_job_select(struct check_job *j, char *const *selectors, char *const *e
 	return 0;
 }
 
+int check_job_targets(struct check_job *j, char *const *texts, const char *what, struct err *err)
+{
+	for (char *const *p = texts; p && *p; p++) {
+		struct run_target t;
+		bool dup = false;
+
+		if (run_target_parse(*p, what, &t, err) < 0)
+			return -1;
+		for (size_t i = 0; i < j->ntargets && !dup; i++)
+			dup = !strcmp(j->targets[i].addr, t.addr) && j->targets[i].port == t.port;
+		if (dup)
+			continue;
+		j->targets = xrealloc(j->targets, (j->ntargets + 1) * sizeof(*j->targets));
+		j->targets[j->ntargets++] = t;
+	}
+	j->o.targets = j->targets;
+	j->o.ntargets = j->ntargets;
+	return 0;
+}
+
 static void add_strv(cJSON *o, const char *name, char *const *v)
 {
 	cJSON *a;
@@ -242,6 +263,16 @@ char *check_job_options_json(const struct check_job *j)
 	add_strv(o, "exclude_nodes", j->exclude_nodes);
 	if (j->tolerations)
 		cJSON_AddStringToObject(o, "tolerations", j->tolerations);
+	if (j->ntargets) {
+		cJSON *t = cJSON_AddArrayToObject(o, "targets");
+
+		for (size_t i = 0; i < j->ntargets; i++) {
+			char text[64];
+
+			run_target_format(&j->targets[i], text, sizeof(text));
+			cJSON_AddItemToArray(t, cJSON_CreateString(text));
+		}
+	}
 	cJSON_AddNumberToObject(o, "cluster_pairs_n", (double)j->n);
 	cp = cJSON_AddArrayToObject(o, "cluster_pairs");
 	for (size_t i = 0; i < j->n * j->n; i++)

@@ -14,7 +14,7 @@
 static struct {
 	const char *src, *dst, *protocol, *family, *network, *timeout, *interval, *pod_wait;
 	const char *namespace, *config, *tolerations;
-	struct cmd_list node_selectors, exclude_nodes;
+	struct cmd_list node_selectors, exclude_nodes, targets;
 	long count, concurrency, port, size;
 	bool mesh, json, keep, quiet, rotate;
 	bool count_set, concurrency_set, port_set, size_set;
@@ -40,6 +40,10 @@ static const struct cmd_opt check_opts[] = {
      "taints floaters tolerate: no-control-plane (default), all, none, or "
      "KEY[=VALUE][:EFFECT],...",
      &args.tolerations, 0, 0, NULL},
+    {OPT_LIST, 0, "target", "ADDR[:PORT]",
+     "also probe this address from every node ([v6]:port; default: config "
+     "customizedTargetIPList x customizedTargetPortList); repeatable",
+     &args.targets, 0, 0, NULL},
     {OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count,
      WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
     {OPT_STRING, 0, "timeout", "D", "per-probe timeout, 1ms..60s (default: cmdTimeout)",
@@ -129,6 +133,36 @@ static int select_nodes(struct check_job *j, struct err *err)
 	return check_job_select(j, sel, excl, args.tolerations, err);
 }
 
+/* --target, else NetDoctor's config.json lists: every IP x every port (an IP alone when
+ * no port is listed). */
+static int targets_from(struct check_job *j, const struct config *c, struct err *err)
+{
+	char *v[CMD_LIST_MAX + 1], **texts = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (args.targets.n) {
+		list_vector(&args.targets, v);
+		return check_job_targets(j, v, "--target", err);
+	}
+	for (char **ip = c->target_ips; ip && *ip; ip++) {
+		bool v6 = strchr(*ip, ':') != NULL;
+
+		for (char **port = c->target_ports; port && *port; port++) {
+			texts = xrealloc(texts, (n + 2) * sizeof(*texts));
+			texts[n++] = xasprintf(v6 ? "[%s]:%s" : "%s:%s", *ip, *port);
+		}
+		if (!c->target_ports || !*c->target_ports) {
+			texts = xrealloc(texts, (n + 2) * sizeof(*texts));
+			texts[n++] = xstrdup(*ip);
+		}
+		texts[n] = NULL;
+	}
+	rc = check_job_targets(j, texts, "customizedTargetIPList", err);
+	strv_free(texts);
+	return rc;
+}
+
 static int load_config(struct config *c, struct err *err)
 {
 	bool found = false;
@@ -186,6 +220,8 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	o->version = xstrdup(c->version);
 	o->keep_floaters = args.keep || !c->auto_clean;
 	o->rotate_token = args.rotate;
+	if (targets_from(j, c, err) < 0)
+		return -1;
 	return run_options_check(o, err);
 }
 

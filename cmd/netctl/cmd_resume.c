@@ -260,10 +260,10 @@ static int strv_from_run(const cJSON *o, const char *name, char ***out, struct e
 }
 
 /* The parent's node selection, repeated: a node it left out stays out (and a node that
- * matches it no longer is "not selected", not gone). */
+ * matches it no longer is "not selected", not gone); and its custom targets. */
 static int select_from_run(struct check_job *j, const cJSON *o, struct err *err)
 {
-	char **sel = NULL, **excl = NULL;
+	char **sel = NULL, **excl = NULL, **targets = NULL;
 	const char *tol = NULL;
 	int rc = -1;
 
@@ -274,11 +274,16 @@ static int select_from_run(struct check_job *j, const cJSON *o, struct err *err)
 		goto out;
 	}
 	rc = check_job_select(j, sel, excl, tol, err);
+	if (rc == 0)
+		rc = strv_from_run(o, "targets", &targets, err);
+	if (rc == 0)
+		rc = check_job_targets(j, targets, "recorded target", err);
 	if (rc < 0)
 		err->code = ERR_STORE;
 out:
 	strv_free(sel);
 	strv_free(excl);
+	strv_free(targets);
 	return rc;
 }
 

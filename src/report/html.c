@@ -96,7 +96,17 @@ static int node_cb(const struct store_run_node *rn, void *ctx)
 
 	if (idmap_get(&h->node_ix, rn->node.id) >= 0)
 		return 0;
-	c = cluster_get(h, rn->cluster_name ? rn->cluster_name : "?", &ci);
+	if (rn->node.kind != STORE_NODE) {
+		/* pseudo-nodes get maps of their own ("east -> east:targets"), as in the summary */
+		char *name =
+		    xasprintf("%s:%s", rn->cluster_name ? rn->cluster_name : "?",
+			      rn->node.kind == STORE_NODE_TARGET ? "targets" : "apiserver");
+
+		c = cluster_get(h, name, &ci);
+		free(name);
+	} else {
+		c = cluster_get(h, rn->cluster_name ? rn->cluster_name : "?", &ci);
+	}
 	c->ids = xgrow(c->ids, &c->cap, c->n + 1, sizeof(*c->ids));
 	c->nodes = xrealloc(c->nodes, c->cap * sizeof(*c->nodes));
 	c->ids[c->n] = rn->node.id;

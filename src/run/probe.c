@@ -60,6 +60,35 @@ static bool ip_literal_ok(const char *ip)
 	return strspn(ip, "0123456789abcdefABCDEF:.") == strlen(ip);
 }
 
+static int target_port(const struct plan_target *t, const struct run_options *o)
+{
+	return t->port ? t->port : o->port;
+}
+
+/* "ports": the TCP/UDP ports besides the floater's that the targets asked for name (custom
+ * targets, the API server), each once; nothing when there is none. */
+static void body_ports(struct buf *b, const struct run_probe_req *r, const struct run_options *o)
+{
+	uint16_t seen[WIRE_MAX_PORTS];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		int port = target_port(&r->targets[i], o);
+		bool dup = port == o->port;
+
+		if (r->seen[i] == r->protocols)
+			continue;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = seen[k] == port;
+		if (dup || n == WIRE_MAX_PORTS) /* run_options_check keeps them fewer */
+			continue;
+		(void)!buf_printf(b, "%s%d", n ? "," : "," WIRE_KEY(WIRE_REQ_PORTS) "[", port);
+		seen[n++] = (uint16_t)port;
+	}
+	if (n)
+		(void)!buf_puts(b, "]");
+}
+
 char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
 			   int64_t run_id)
 {
@@ -76,10 +105,13 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 		(void)!buf_printf(&b,
 				  "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(
 				      WIRE_TARGET_PORT) "%d," WIRE_KEY(WIRE_TARGET_REF) "%zu}",
-				  first ? "" : ",", r->targets[i].ip, o->port, i);
+				  first ? "" : ",", r->targets[i].ip,
+				  target_port(&r->targets[i], o), i);
 		first = false;
 	}
-	(void)!buf_puts(&b, "]," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
+	(void)!buf_puts(&b, "]");
+	body_ports(&b, r, o);
+	(void)!buf_puts(&b, "," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
 	first = true;
 	for (unsigned p = 0; p < PROTO_MAX; p++) {
 		if (!(r->protocols & (1u << p)))
@@ -366,6 +398,49 @@ int run_probe_retry_next(struct run_probe_req *r, enum run_probe_retry_kind kind
 	return 0;
 }
 
+/* A floater older than the "ports" member refuses the first target on a port other than
+ * its own with 400 naming targets[N].port. Such targets (custom targets, the API server)
+ * are recorded as error and the rest is asked again: the node pairs of an older floater
+ * still get their results. Returns whether that was the case. */
+static bool older_floater(struct run_probe_req *r, const struct kube_response *resp)
+{
+	struct run_engine *e = r->e;
+	struct err ignored = ERR_INIT;
+	const char *field = NULL;
+	cJSON *j;
+	size_t n = 0;
+	bool match;
+
+	if (resp->status != 400 || !resp->body_len)
+		return false;
+	j = json_parse(resp->body, resp->body_len, 4096, &ignored);
+	match = j && json_get_string(j, WIRE_ERR_FIELD, &field, &ignored) == 0 && field &&
+		str_has_prefix(field, WIRE_REQ_TARGETS "[") &&
+		str_has_suffix(field, "]." WIRE_TARGET_PORT);
+	cJSON_Delete(j);
+	if (!match)
+		return false;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->seen[i] == r->protocols || target_port(&r->targets[i], &e->o) == e->o.port)
+			continue;
+		run_engine_emit_decided(e, r->src, &r->targets[i], r->protocols & ~r->seen[i],
+					PROBE_OTHER);
+		r->seen[i] = (uint8_t)r->protocols;
+		n++;
+	}
+	if (!n)
+		return false;
+	if (!r->ec->told_old_floater)
+		run_engine_warn(e,
+				"%s: node %s: its floater refuses probes to ports other than its "
+				"own (older than this netctl, it does not read \"" WIRE_REQ_PORTS
+				"\"): custom targets and the API server are recorded as error from "
+				"such floaters (%zu here)",
+				r->ec->in->name, e->nodes[r->src].name, n);
+	r->ec->told_old_floater = true;
+	return true;
+}
+
 static void on_done(void *arg, const struct kube_response *resp, const struct err *err)
 {
 	static const char *const how[] = {
@@ -383,6 +458,11 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 	bool outage_known, first;
 
 	r->call = NULL;
+	if (err && older_floater(r, resp) && missing_count(r) && !e->interrupted &&
+	    r->attempt == 0 && run_probe_retry_next(r, RUN_PROBE_RETRY_ONCE, time_mono_us()) == 0) {
+		e->retries_waiting++; /* the rest, again, at once */
+		return;
+	}
 	if (missing_count(r) == 0 || e->interrupted) {
 		req_unlink(e, r);
 		req_free(r);

@@ -303,6 +303,41 @@ static int outside(const char *what, long v, long min, long max, const char *uni
 		       unit, min, unit, max, unit);
 }
 
+/* Custom targets the run can probe: of a family it checks, with a protocol they take (TCP
+ * and UDP need a port), on few enough ports for a probe request to list them. */
+static int targets_check(const struct run_options *o, struct err *err)
+{
+	int ports[RUN_TARGET_PORTS_MAX];
+	size_t nports = 0;
+
+	for (size_t i = 0; i < o->ntargets; i++) {
+		const struct run_target *t = &o->targets[i];
+		char text[64];
+		bool known = t->port == o->port || !t->port;
+
+		run_target_format(t, text, sizeof(text));
+		if (!(o->families & (t->family == 6 ? STORE_FAMILY_V6 : STORE_FAMILY_V4)))
+			return err_set(
+			    err, ERR_USAGE,
+			    "target %s is IPv%d: add --family %d (the check is IPv%s only)", text,
+			    t->family, t->family, t->family == 6 ? "4" : "6");
+		if (!t->port && !(o->protocols & (1u << PROTO_ICMP)))
+			return err_set(err, ERR_USAGE,
+				       "target %s has no port: tcp and udp need ADDR:PORT; icmp "
+				       "would take it (--protocol)",
+				       text);
+		for (size_t k = 0; k < nports && !known; k++)
+			known = ports[k] == t->port;
+		if (known)
+			continue;
+		if (nports == RUN_TARGET_PORTS_MAX)
+			return err_set(err, ERR_USAGE, "targets name more than %d ports",
+				       RUN_TARGET_PORTS_MAX);
+		ports[nports++] = t->port;
+	}
+	return 0;
+}
+
 int run_options_check(const struct run_options *o, struct err *err)
 {
 	long pair_ms;
@@ -322,6 +357,8 @@ int run_options_check(const struct run_options *o, struct err *err)
 	if (o->max_targets > WIRE_MAX_TARGETS)
 		return outside("targets per request", (long)o->max_targets, 1, WIRE_MAX_TARGETS, "",
 			       err);
+	if (targets_check(o, err) < 0)
+		return -1;
 	/* a floater takes these, but a request whose probes alone outlast the wait for it
 	 * would time out every time and leave its pairs agent-lost */
 	pair_ms = (long)o->count * o->interval_ms + 2 * o->timeout_ms;
@@ -382,8 +419,8 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	if (store_run_set_planned(st, res->run_id, res->total, err) < 0)
 		goto fail;
 	res->table_ms = (time_mono_us() - t0) / 1000;
-	run_engine_phase(&e, RUN_PHASE_PROBE, "probing %lld results over %zu nodes",
-			 (long long)res->total, e.nnodes);
+	run_engine_phase(&e, RUN_PHASE_PROBE, "probing %lld results over %lld nodes",
+			 (long long)res->total, (long long)res->nodes);
 	if (probe_all(&e, stop, err) < 0)
 		goto fail;
 	res->status = e.interrupted ? STORE_RUN_INTERRUPTED : STORE_RUN_DONE;

@@ -32,6 +32,24 @@ struct run_cluster {
 	struct run_select select;
 };
 
+/* A custom target: an address every node taking part probes, besides the node pairs
+ * (docs/usage.md, "Custom targets"); recorded as a pseudo-node of each cluster. */
+struct run_target {
+	char addr[46]; /* canonical IP literal (INET6_ADDRSTRLEN) */
+	int family;    /* 4 or 6 */
+	int port;      /* TCP/UDP port; 0: none, ICMP only */
+};
+
+/* ADDR or ADDR:PORT for IPv4, ADDR, [ADDR] or [ADDR]:PORT for IPv6 (a bare IPv6 address
+ * has no port); IP literals only, never names. ERR_USAGE naming what otherwise. */
+int run_target_parse(const char *text, const char *what, struct run_target *t, struct err *err);
+/* "198.18.0.9:80", "[fd00::9]:80", "198.18.0.9": the text run_target_parse reads back. */
+void run_target_format(const struct run_target *t, char *dst, size_t dstsz);
+
+/* Custom targets and the API server's addresses may name at most this many TCP/UDP ports
+ * besides the floater's (a probe request lists them; WIRE_MAX_PORTS in all). */
+#define RUN_TARGET_PORTS_MAX 32
+
 struct run_options {
 	unsigned protocols; /* 1u << PROTO_* */
 	unsigned families;  /* STORE_FAMILY_* */
@@ -52,6 +70,8 @@ struct run_options {
 	int64_t parent_id;	  /* resume: the run this one continues (0: none) */
 	const char *options_json; /* recorded with the run */
 	size_t max_targets;	  /* per request; 0: WIRE_MAX_TARGETS */
+	const struct run_target *targets; /* custom targets (borrowed) */
+	size_t ntargets;
 };
 
 enum run_phase {

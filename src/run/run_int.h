@@ -47,6 +47,7 @@ struct run_engine_cluster {
 	size_t nodes_not_ready;	 /* of the nodes taking part, not Ready */
 	int64_t unreachable_us;	 /* since when its API server gives no answer (0: it does) */
 	bool answered;		 /* a probe request through it got an answer this run */
+	bool told_old_floater;	 /* warned that a floater refuses other ports */
 };
 
 struct run_engine {

@@ -60,3 +60,10 @@ const char *store_left_out_reason_name(enum store_left_out_reason r)
 
 	return (unsigned)r < STORE_LEFT_OUT_REASON_MAX && names[r] ? names[r] : "?";
 }
+
+const char *store_node_kind_name(enum store_node_kind k)
+{
+	static const char *const names[STORE_NODE_KIND_MAX] = {"node", "target", "apiserver"};
+
+	return (unsigned)k < STORE_NODE_KIND_MAX ? names[k] : "?";
+}

@@ -112,6 +112,7 @@ static void diff_emit(struct diff_state *d, enum store_diff_kind kind, bool in_a
 	row.src_name = store_names_node(&d->nm, any->src_node);
 	row.dst_cluster = store_names_cluster_of(&d->nm, any->dst_node);
 	row.dst_name = store_names_node(&d->nm, any->dst_node);
+	row.dst_kind = store_names_kind(&d->nm, any->dst_node);
 	switch (d->row_cb(&row, d->ctx)) {
 	case 0:
 		break;

@@ -215,9 +215,22 @@ int64_t store_runs_prune_before(struct store *st, int64_t before_ms, struct err 
 
 /* ---- nodes of a run ---------------------------------------------------------------------- */
 
+/* A node row is a Kubernetes node, or a pseudo-node its cluster's nodes probe: a custom
+ * target ("target:ADDR[:PORT]") or an address of the cluster's API server
+ * ("apiserver:ADDR:PORT"). Pseudo-nodes have no floater and are never a source. */
+enum store_node_kind {
+	STORE_NODE = 0,
+	STORE_NODE_TARGET,
+	STORE_NODE_APISERVER,
+	STORE_NODE_KIND_MAX
+};
+/* "node", "target", "apiserver". */
+const char *store_node_kind_name(enum store_node_kind k);
+
 struct store_node {
 	int64_t id; /* out: the stable node id (per cluster + name), used in results */
 	int64_t cluster_id;
+	enum store_node_kind kind; /* recorded when the node is first seen */
 	const char *name;
 	const char *pod_ipv4, *pod_ipv6;   /* NULL when none */
 	const char *host_ipv4, *host_ipv6; /* NULL when none */
@@ -298,6 +311,7 @@ struct store_result_row {
 	int64_t run_id; /* the run the result came from (an ancestor in a merged view) */
 	const char *src_cluster, *src_name;
 	const char *dst_cluster, *dst_name;
+	enum store_node_kind dst_kind;
 };
 
 struct store_results_query {
@@ -314,6 +328,7 @@ int store_results_foreach(struct store *st, int64_t run_id, const struct store_r
 
 /* One group of a run's summary: cluster pair x protocol x family x network. */
 struct store_group {
+	/* dst_cluster of a pseudo-node group: "CLUSTER:targets" or "CLUSTER:apiserver" */
 	const char *src_cluster, *dst_cluster;
 	uint8_t protocol, family;
 	uint8_t network; /* enum store_network */
@@ -362,6 +377,7 @@ struct store_diff_row {
 	enum store_diff_kind kind;
 	const char *src_cluster, *src_name;
 	const char *dst_cluster, *dst_name;
+	enum store_node_kind dst_kind;
 	const struct store_result *a; /* NULL for NEW */
 	const struct store_result *b; /* NULL for VANISHED and NOT_SELECTED */
 };
