@@ -259,6 +259,7 @@ char *check_job_options_json(const struct check_job *j)
 		cJSON_AddStringToObject(o, "version", j->o.version);
 	cJSON_AddBoolToObject(o, "keep_floaters", j->o.keep_floaters);
 	cJSON_AddBoolToObject(o, "mesh", j->mesh);
+	cJSON_AddBoolToObject(o, "apiserver_check", j->o.apiserver);
 	add_strv(o, "node_selectors", j->node_selectors);
 	add_strv(o, "exclude_nodes", j->exclude_nodes);
 	if (j->tolerations)

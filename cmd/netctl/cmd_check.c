@@ -16,7 +16,7 @@ static struct {
 	const char *namespace, *config, *tolerations;
 	struct cmd_list node_selectors, exclude_nodes, targets;
 	long count, concurrency, port, size;
-	bool mesh, json, keep, quiet, rotate;
+	bool mesh, json, keep, quiet, rotate, no_apiserver;
 	bool count_set, concurrency_set, port_set, size_set;
 } args;
 
@@ -44,6 +44,9 @@ static const struct cmd_opt check_opts[] = {
      "also probe this address from every node ([v6]:port; default: config "
      "customizedTargetIPList x customizedTargetPortList); repeatable",
      &args.targets, 0, 0, NULL},
+    {OPT_FLAG, 0, "no-apiserver-check", NULL,
+     "do not probe the API server's addresses (kubernetes Endpoints) from every node",
+     &args.no_apiserver, 0, 0, NULL},
     {OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count,
      WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
     {OPT_STRING, 0, "timeout", "D", "per-probe timeout, 1ms..60s (default: cmdTimeout)",
@@ -220,6 +223,7 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	o->version = xstrdup(c->version);
 	o->keep_floaters = args.keep || !c->auto_clean;
 	o->rotate_token = args.rotate;
+	o->apiserver = !args.no_apiserver;
 	if (targets_from(j, c, err) < 0)
 		return -1;
 	return run_options_check(o, err);

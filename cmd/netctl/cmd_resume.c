@@ -60,7 +60,8 @@ static unsigned resume_filter(void *arg, const struct plan_node *src, const stru
 	if (idmap_get(&f->root_nodes, src->id) < 0 || idmap_get(&f->root_nodes, dst->id) < 0) {
 		if (idmap_get(&f->root_nodes, src->id) < 0)
 			idmap_put(&f->new_nodes, src->id, 1);
-		if (idmap_get(&f->root_nodes, dst->id) < 0)
+		/* an API server address that changed is no node that joined */
+		if (idmap_get(&f->root_nodes, dst->id) < 0 && dst->kind == PLAN_NODE)
 			idmap_put(&f->new_nodes, dst->id, 1);
 		return 0;
 	}
@@ -205,7 +206,7 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 {
 	long count = 3, size = 0, port = c->port, concurrency = c->max_num;
 	const char *ns = c->namespace, *repo = c->src_image_repo, *version = c->version;
-	bool keep = !c->auto_clean, mesh = false;
+	bool keep = !c->auto_clean, mesh = false, apiserver = false;
 
 	j->o.interval_ms = 20;
 	j->o.timeout_ms = c->cmd_timeout_ms;
@@ -221,7 +222,8 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 	    json_get_string(o, "image_repository", &repo, err) < 0 ||
 	    json_get_string(o, "version", &version, err) < 0 ||
 	    json_get_bool(o, "keep_floaters", &keep, err) < 0 ||
-	    json_get_bool(o, "mesh", &mesh, err) < 0) {
+	    json_get_bool(o, "mesh", &mesh, err) < 0 ||
+	    json_get_bool(o, "apiserver_check", &apiserver, err) < 0) {
 		err->code = ERR_STORE;
 		return -1;
 	}
@@ -233,6 +235,7 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 	j->o.image_repository = repo ? xstrdup(repo) : NULL;
 	j->o.version = version ? xstrdup(version) : NULL;
 	j->o.keep_floaters = keep;
+	j->o.apiserver = apiserver; /* a run recorded before the check had none */
 	j->mesh = mesh;
 	return 0;
 }

@@ -226,6 +226,20 @@ void kube_pod_list_release(struct kube_pod_list *l);
 int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *item,
 		      struct err *err);
 
+/* ---- the API server's own addresses ------------------------------------------------------- */
+
+/* One address of the cluster's API server as its endpoint reconciler publishes it. */
+struct kube_endpoint {
+	char ip[46]; /* an IP literal */
+	int port;
+};
+
+/* The default/kubernetes Endpoints: every address x its port named "https" (or its only
+ * port), at most max, into out; *n = 0 when the object does not exist (an API server whose
+ * endpoint reconciler is off). -1 on other errors (ERR_AUTH when it may not be read). */
+int kube_apiserver_endpoints(struct kube_client *c, struct kube_endpoint *out, size_t max,
+			     size_t *n, struct err *err);
+
 /* ---- which nodes get a floater (selector.c) ---------------------------------------------- */
 
 /* NetDoctor's rule, kept: a node with this label (any value) gets no floater. */

@@ -911,6 +911,63 @@ void kube_node_list_release(struct kube_node_list *l)
 	l->n = 0;
 }
 
+/* ---- the API server's addresses ---------------------------------------------------------- */
+
+/* The port of an Endpoints subset the API server listens on: the one named "https", or
+ * the only one; 0 when neither. */
+static int https_port(const struct cJSON *subset)
+{
+	const struct cJSON *p, *ports = cJSON_GetObjectItemCaseSensitive(subset, "ports");
+	long port = 0, only = 0;
+	int n = 0;
+
+	cJSON_ArrayForEach(p, ports)
+	{
+		const char *name = NULL;
+		long v = 0;
+
+		if (json_get_long(p, "port", 1, 65535, &v, NULL) != 0)
+			continue;
+		n++;
+		only = v;
+		if (json_get_string(p, "name", &name, NULL) == 0 && str_eq(name, "https"))
+			port = v;
+	}
+	return (int)(port ? port : n == 1 ? only : 0);
+}
+
+int kube_apiserver_endpoints(struct kube_client *c, struct kube_endpoint *out, size_t max,
+			     size_t *n, struct err *err)
+{
+	struct cJSON *ep = kube_get(c, "/api/v1/namespaces/default/endpoints/kubernetes", err);
+	const struct cJSON *subset, *a;
+
+	*n = 0;
+	if (!ep) {
+		if (err->code != ERR_NOTFOUND)
+			return -1;
+		err_clear(err);
+		return 0;
+	}
+	cJSON_ArrayForEach(subset, cJSON_GetObjectItemCaseSensitive(ep, "subsets"))
+	{
+		int port = https_port(subset);
+
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(subset, "addresses"))
+		{
+			const char *ip = NULL;
+
+			if (!port || *n >= max || json_get_string(a, "ip", &ip, NULL) != 0 ||
+			    !ip_ok(ip) || strlen(ip) >= sizeof(out->ip))
+				continue;
+			str_copy(out[*n].ip, sizeof(out[*n].ip), ip);
+			out[(*n)++].port = port;
+		}
+	}
+	cJSON_Delete(ep);
+	return 0;
+}
+
 /* ---- pods ----------------------------------------------------------------------------------- */
 
 /* "Pending; floater: ImagePullBackOff (...); PodScheduled=False Unschedulable: ..." */

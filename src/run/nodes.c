@@ -104,7 +104,7 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 			   const struct kube_pod_list *pods, struct err *err)
 {
 	struct run_engine_cluster *ec = &e->clusters[c];
-	size_t npseudo = e->o.ntargets;
+	size_t npseudo = e->o.ntargets + ec->napiserver;
 	struct store_node *sn = xcalloc(nl->n + npseudo + 1, sizeof(*sn));
 	unsigned need = ec->deployed;
 	size_t missing = 0, foreign = 0;
@@ -154,6 +154,12 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 	for (size_t k = 0; k < e->o.ntargets; k++)
 		pseudo_add(e, c, &e->o.targets[k], PLAN_NODE_TARGET,
 			   &e->nodes[e->nnodes + nl->n + k], &sn[nl->n + k]);
+	for (size_t k = 0; k < ec->napiserver; k++) {
+		size_t at = nl->n + e->o.ntargets + k;
+
+		pseudo_add(e, c, &ec->apiserver[k], PLAN_NODE_APISERVER, &e->nodes[e->nnodes + at],
+			   &sn[at]);
+	}
 	rc = store_run_nodes_add(e->st, e->res->run_id, sn, nl->n + npseudo, err);
 	for (size_t i = 0; rc == 0 && i < nl->n + npseudo; i++)
 		e->nodes[e->nnodes + i].id = sn[i].id;
@@ -203,7 +209,7 @@ int run_nodes_collect(struct run_engine *e, struct err *err)
 			err_prefix(err, "listing floaters of %s", ec->in->name);
 			goto out;
 		}
-		total += ec->nodes.n + e->o.ntargets;
+		total += ec->nodes.n + e->o.ntargets + ec->napiserver;
 	}
 	e->nodes = xcalloc(total ? total : 1, sizeof(*e->nodes));
 	for (size_t c = 0; c < e->nclusters; c++)

@@ -36,8 +36,17 @@ static void req_unlink(struct run_engine *e, struct run_probe_req *r)
 	e->inflight_total--;
 }
 
+/* The time in flight of a request that carried only API server addresses: what the check
+ * of the API server costs beyond the node pairs (docs/usage.md, "The API server"). */
 static void req_free(struct run_probe_req *r)
 {
+	if (r->apiserver_only && r->started_us) {
+		int64_t ms = (time_mono_us() - r->started_us) / 1000;
+
+		r->ec->apiserver_request_ms += ms;
+		r->e->res->apiserver_request_ms += ms;
+		r->e->res->apiserver_requests++;
+	}
 	free(r->targets);
 	free(r->seen);
 	free(r->this_attempt);
@@ -287,7 +296,7 @@ static int on_line(void *arg, const char *line, size_t len)
 	res.rtt_avg_us = l.rtt_avg_us;
 	res.rtt_max_us = l.rtt_max_us;
 	res.rtt_p99_us = l.rtt_p99_us;
-	run_engine_emit(r->e, &res);
+	run_engine_emit(r->e, &res, r->e->nodes[r->targets[l.ref].dst].kind);
 	return 0;
 }
 
@@ -579,6 +588,10 @@ void run_probe_request_start(struct run_engine *e, const struct plan_shard *sh, 
 		req_free(r);
 		return;
 	}
+	r->apiserver_only = true;
+	for (size_t i = 0; i < n && r->apiserver_only; i++)
+		r->apiserver_only = e->nodes[r->targets[i].dst].kind == PLAN_NODE_APISERVER;
+	r->started_us = time_mono_us();
 	req_send(r);
 }
 

@@ -29,12 +29,16 @@ static int batch_flush(struct run_engine *e)
 	return rc;
 }
 
-void run_engine_emit(struct run_engine *e, const struct store_result *r)
+void run_engine_emit(struct run_engine *e, const struct store_result *r, unsigned dst_kind)
 {
 	e->batch[e->batch_n++] = *r;
 	e->res->done++;
 	if (r->error != PROBE_OK)
 		e->res->failed++;
+	if (dst_kind == PLAN_NODE_APISERVER) {
+		e->res->apiserver_results++;
+		e->res->apiserver_failed += r->error != PROBE_OK;
+	}
 	if (e->batch_n == RUN_ENGINE_BATCH)
 		batch_flush(e);
 }
@@ -55,7 +59,7 @@ void run_engine_emit_decided(struct run_engine *e, uint32_t src, const struct pl
 		if (!(protocols & (1u << p)))
 			continue;
 		r.protocol = (uint8_t)p;
-		run_engine_emit(e, &r);
+		run_engine_emit(e, &r, e->nodes[t->dst].kind);
 	}
 }
 
@@ -200,6 +204,12 @@ static int probe_all(struct run_engine *e, volatile sig_atomic_t *stop, struct e
 	run_probe_cancel_all(e);
 	batch_flush(e);
 	e->res->probe_ms = (time_mono_us() - e->probe_start_us) / 1000;
+	for (size_t c = 0; c < e->nclusters; c++) {
+		int64_t added = e->clusters[c].apiserver_request_ms / e->o.concurrency;
+
+		if (added > e->res->apiserver_added_ms)
+			e->res->apiserver_added_ms = added;
+	}
 	run_engine_progress(e, true);
 	if (e->store_failed) {
 		*err = e->store_err;
@@ -392,6 +402,8 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	listed = run_nodes_list(&e, &list_err);
 	if (listed == 0)
 		listed = run_nodes_select(&e, &list_err);
+	if (listed == 0)
+		run_apiserver_list(&e);
 	res->run_id = begin_run(&e, clusters, n, o->options_json, err);
 	if (res->run_id < 0)
 		goto out;

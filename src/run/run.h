@@ -72,7 +72,13 @@ struct run_options {
 	size_t max_targets;	  /* per request; 0: WIRE_MAX_TARGETS */
 	const struct run_target *targets; /* custom targets (borrowed) */
 	size_t ntargets;
+	/* every node also probes its cluster's API server: TCP to each address of the
+	 * default/kubernetes Endpoints (check's default; --no-apiserver-check) */
+	bool apiserver;
 };
+
+/* API server addresses probed per cluster, at most. */
+#define RUN_APISERVER_MAX 16
 
 enum run_phase {
 	RUN_PHASE_DEPLOY = 0, /* applying Namespace, Secret, DaemonSets */
@@ -106,11 +112,16 @@ struct run_result {
 	int64_t total, done, failed;
 	int64_t nodes, nodes_without_floater;
 	int64_t nodes_left_out; /* left out on purpose (recorded with the run) */
-	uint64_t api_requests;	/* HTTP requests to the API servers, retries included */
-	int64_t rollout_ms;	/* node list + deploy + wait */
-	int64_t table_ms;	/* floater pods listed, node table stored, plan built */
-	int64_t probe_ms;	/* dispatching until the last result */
-	int64_t store_ms;	/* time spent writing results and finishing the run */
+	/* the API server check: its results, failures, the requests that carried only its
+	 * targets and their time in flight (the rest rode along in node pairs' requests), and
+	 * what that adds to probing at --concurrency (the busiest cluster's share) */
+	int64_t apiserver_addresses, apiserver_results, apiserver_failed;
+	int64_t apiserver_requests, apiserver_request_ms, apiserver_added_ms;
+	uint64_t api_requests; /* HTTP requests to the API servers, retries included */
+	int64_t rollout_ms;    /* node list + deploy + wait */
+	int64_t table_ms;      /* floater pods listed, node table stored, plan built */
+	int64_t probe_ms;      /* dispatching until the last result */
+	int64_t store_ms;      /* time spent writing results and finishing the run */
 };
 
 /* 0 when every option is one a floater accepts (wire.h), else -1 and err (ERR_USAGE) names

@@ -48,6 +48,9 @@ struct run_engine_cluster {
 	int64_t unreachable_us;	 /* since when its API server gives no answer (0: it does) */
 	bool answered;		 /* a probe request through it got an answer this run */
 	bool told_old_floater;	 /* warned that a floater refuses other ports */
+	struct run_target apiserver[RUN_APISERVER_MAX]; /* its API server's addresses */
+	size_t napiserver;
+	int64_t apiserver_request_ms; /* time in flight of requests only for those */
 };
 
 struct run_engine {
@@ -79,7 +82,8 @@ struct run_engine {
 	bool interrupted;
 };
 
-void run_engine_emit(struct run_engine *e, const struct store_result *r);
+/* Adds a result to the batch; dst_kind (enum plan_node_kind) counts the API server's. */
+void run_engine_emit(struct run_engine *e, const struct store_result *r, unsigned dst_kind);
 void run_engine_emit_decided(struct run_engine *e, uint32_t src, const struct plan_target *t,
 			     unsigned protocols, enum probe_error error);
 void run_engine_phase(struct run_engine *e, enum run_phase phase, const char *fmt, ...)
@@ -102,6 +106,11 @@ int run_nodes_select(struct run_engine *e, struct err *err);
 /* Records the nodes left out with the run. */
 int run_nodes_record_left_out(struct run_engine *e, struct err *err);
 void run_nodes_select_release(struct run_engine_cluster *ec);
+
+/* target.c */
+/* Reads each cluster's API server addresses when the run checks them; a cluster whose
+ * Endpoints cannot be read is told in a warning and gets no API server check. */
+void run_apiserver_list(struct run_engine *e);
 
 /* nodes.c */
 int run_nodes_list(struct run_engine *e, struct err *err);
@@ -131,6 +140,8 @@ struct run_probe_req {
 	struct err broken;     /* why this attempt's answer broke the control API (ERR_PROTO) */
 	bool finished;	       /* the floater sent its final line */
 	int64_t first_fail_us; /* when an attempt of it first failed */
+	int64_t started_us;    /* when it was first sent */
+	bool apiserver_only;   /* every target is an API server address */
 	int64_t due_us;	       /* a retry waits until then (no call in flight meanwhile) */
 };
 

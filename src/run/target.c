@@ -81,3 +81,37 @@ void run_target_format(const struct run_target *t, char *dst, size_t dstsz)
 	else
 		snprintf(dst, dstsz, "%s:%d", t->addr, t->port);
 }
+
+/* ---- the API server ------------------------------------------------------------------------ */
+
+void run_apiserver_list(struct run_engine *e)
+{
+	for (size_t c = 0; e->o.apiserver && c < e->nclusters; c++) {
+		struct run_engine_cluster *ec = &e->clusters[c];
+		struct kube_endpoint ep[RUN_APISERVER_MAX];
+		struct err err = ERR_INIT;
+		size_t n = 0;
+
+		if (kube_apiserver_endpoints(ec->client, ep, RUN_APISERVER_MAX, &n, &err) < 0) {
+			run_engine_warn(e, "%s: no API server check: %s", ec->in->name, err.msg);
+			continue;
+		}
+		if (!n) {
+			run_engine_warn(e,
+					"%s: no API server check: the kubernetes Endpoints in "
+					"namespace default list no address",
+					ec->in->name);
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct run_target *t = &ec->apiserver[ec->napiserver];
+
+			/* an address not of the run's families is not probed (plan.c) */
+			if (run_target_parse(ep[i].ip, "endpoint", t, &err) < 0)
+				continue;
+			t->port = ep[i].port;
+			ec->napiserver++;
+		}
+		e->res->apiserver_addresses += (int64_t)ec->napiserver;
+	}
+}

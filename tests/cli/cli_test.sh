@@ -340,6 +340,15 @@ part_cluster() {
 	want_usage_error "--exclude-node staging/node-1: 'staging' is not a cluster of this check"
 	run check --src prod --exclude-node 'Node_1'
 	want_usage_error "is not a node name"
+	# Custom targets: IP literals, of a family the check probes, with a port for tcp/udp.
+	run check --src prod --target example.com:80
+	want_usage_error "--target example.com:80: 'example.com' is not an IP address"
+	run check --src prod --target '[fd00::1]:80'
+	want_usage_error "target [fd00::1]:80 is IPv6: add --family 6"
+	run check --src prod --target 198.18.0.1
+	want_usage_error "target 198.18.0.1 has no port"
+	run check --src prod --target 198.18.0.1:99999
+	want_usage_error "'99999' is not a port"
 	run cluster add Prod_1 --kubeconfig sub/staging.yaml
 	want_usage_error "not a valid cluster name"
 	run cluster add qa
