@@ -30,22 +30,17 @@ static const struct cmd_opt check_opts[] = {
     {OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &args.family, 0, 0, NULL},
     {OPT_STRING, 0, "network", "LIST", "pod, host, pod-host, host-pod (default: config mode, pod)",
      &args.network, 0, 0, NULL},
-    {OPT_LIST, 0, "node-selector", "[C:]SEL",
-     "only nodes matching a label selector (a=b,c!=d,e,!f,g in (x,y)); C: one cluster's; "
-     "repeatable",
-     &args.node_selectors, 0, 0, NULL},
-    {OPT_LIST, 0, "exclude-node", "[C/]NODE",
-     "leave a node out (bare: in every cluster); repeatable", &args.exclude_nodes, 0, 0, NULL},
+    {OPT_LIST, 0, "node-selector", "SEL",
+     "[CLUSTER:]a=b,c!=d,e,!f,g in (x,y): only matching nodes (repeatable)", &args.node_selectors,
+     0, 0, NULL},
+    {OPT_LIST, 0, "exclude-node", "NODE", "[CLUSTER/]NODE: leave a node out (repeatable)",
+     &args.exclude_nodes, 0, 0, NULL},
     {OPT_STRING, 0, "tolerations", "T",
-     "taints floaters tolerate: no-control-plane (default), all, none, or "
-     "KEY[=VALUE][:EFFECT],...",
-     &args.tolerations, 0, 0, NULL},
-    {OPT_LIST, 0, "target", "ADDR[:PORT]",
-     "also probe this address from every node ([v6]:port; default: config "
-     "customizedTargetIPList x customizedTargetPortList); repeatable",
+     "no-control-plane (default), all, none or KEY[=VALUE][:EFFECT],...", &args.tolerations, 0, 0,
+     NULL},
+    {OPT_LIST, 0, "target", "ADDR", "ADDR[:PORT], [V6]:PORT: probe it from every node (repeatable)",
      &args.targets, 0, 0, NULL},
-    {OPT_FLAG, 0, "no-apiserver-check", NULL,
-     "do not probe the API server's addresses (kubernetes Endpoints) from every node",
+    {OPT_FLAG, 0, "no-apiserver-check", NULL, "no TCP probe of the API server from every node",
      &args.no_apiserver, 0, 0, NULL},
     {OPT_LONG, 0, "count", "K", "probes per pair and protocol (default 3)", &args.count,
      WIRE_MIN_COUNT, WIRE_MAX_COUNT, &args.count_set},
@@ -372,7 +367,11 @@ const struct cmd_entry cmd_check_entry = {
 	       "Nodes labelled kosmos.io/exclude, nodes named by --exclude-node, nodes not\n"
 	       "matching --node-selector and nodes with a taint --tolerations does not cover\n"
 	       "(by default: the control plane's) get no floater and no pair; the summary\n"
-	       "names them.",
+	       "names them.\n"
+	       "Every node also probes each --target (default: config.json's\n"
+	       "customizedTargetIPList x customizedTargetPortList; tcp and udp need a port)\n"
+	       "and, unless --no-apiserver-check, makes a TCP handshake with every address of\n"
+	       "its cluster's kubernetes Endpoints; the summary says what that cost.",
     .opts = check_opts,
     .exec = check_exec,
 };

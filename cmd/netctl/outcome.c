@@ -24,7 +24,7 @@ static void print_apiserver(const struct run_result *res)
 	}
 	time_format_duration(res->apiserver_request_ms, inflight, sizeof(inflight));
 	time_format_duration(res->apiserver_added_ms, added, sizeof(added));
-	printf("%lld request%s of its own, %s in flight, adding about %s to probing "
+	printf("%lld request%s of its own, %s in flight, adding at most about %s to probing "
 	       "(--no-apiserver-check leaves it out)\n",
 	       (long long)res->apiserver_requests, res->apiserver_requests == 1 ? "" : "s",
 	       inflight, added);
