@@ -13,7 +13,10 @@
 #include "floater.h"
 
 /* True when the handshake is done; *rtt_us is the handshake RTT the kernel measured,
- * else our own observation. One getsockopt gives both. */
+ * else our own observation. One getsockopt gives both. A server that closes what it
+ * accepts (a custom target; a floater never accepts a probe) may have sent its FIN before
+ * we look: the handshake was done all the same (CLOSE_WAIT). Before, such a probe waited
+ * for an EPOLLOUT that never came again and timed out. */
 static bool tcp_established(const struct slot *s, int64_t *rtt_us)
 {
 	struct tcp_info ti;
@@ -21,7 +24,7 @@ static bool tcp_established(const struct slot *s, int64_t *rtt_us)
 	int64_t seen;
 
 	if (getsockopt(s->h.fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
-	    ti.tcpi_state != TCP_ESTABLISHED)
+	    (ti.tcpi_state != TCP_ESTABLISHED && ti.tcpi_state != TCP_CLOSE_WAIT))
 		return false;
 	seen = time_mono_us() - s->sent_us;
 	*rtt_us = ti.tcpi_rtt > 0 && ti.tcpi_rtt <= seen ? ti.tcpi_rtt : seen;

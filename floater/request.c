@@ -72,6 +72,15 @@ static bool port_allowed(const struct request_policy *pol, uint16_t port)
 	return false;
 }
 
+/* The floater's policy, or one of the ports the (authenticated) request names. */
+static bool port_asked(const struct probe_request *req, uint16_t port)
+{
+	for (size_t i = 0; i < req->nports; i++)
+		if (req->ports[i] == port)
+			return true;
+	return false;
+}
+
 static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 {
 	char field[64], key[16], ip[INET6_ADDRSTRLEN + 8];
@@ -180,6 +189,31 @@ static int parse_protocols(struct rp *rp, struct probe_request *req)
 	return 0;
 }
 
+static int parse_ports(struct rp *rp, struct probe_request *req)
+{
+	char field[32];
+	int64_t v;
+	int rc;
+
+	if (fjson_peek(&rp->j) != FJ_ARRAY)
+		return rp_fail(rp, WIRE_REQ_PORTS, "expected an array");
+	fjson_array_begin(&rp->j);
+	req->nports = 0;
+	while ((rc = fjson_element(&rp->j)) == 1) {
+		snprintf(field, sizeof(field), WIRE_REQ_PORTS "[%zu]", req->nports);
+		if (req->nports == WIRE_MAX_PORTS)
+			return rp_fail(rp, WIRE_REQ_PORTS, "more than 64 ports");
+		if (rp_int(rp, field, 1, 65535, &v) < 0)
+			return -1;
+		if (port_asked(req, (uint16_t)v))
+			return rp_fail(rp, field, "listed twice");
+		req->ports[req->nports++] = (uint16_t)v;
+	}
+	if (rc < 0)
+		return rp_fail(rp, WIRE_REQ_PORTS, "malformed JSON");
+	return 0;
+}
+
 static int parse_id(struct rp *rp, struct probe_request *req)
 {
 	if (fjson_peek(&rp->j) != FJ_STRING)
@@ -202,6 +236,8 @@ static int parse_member(struct rp *rp, const char *key, struct probe_request *re
 		return parse_targets(rp, req);
 	if (!strcmp(key, WIRE_REQ_PROTOCOLS))
 		return parse_protocols(rp, req);
+	if (!strcmp(key, WIRE_REQ_PORTS))
+		return parse_ports(rp, req);
 	if (!strcmp(key, WIRE_REQ_COUNT)) {
 		if (rp_int(rp, key, WIRE_MIN_COUNT, WIRE_MAX_COUNT, &v) < 0)
 			return -1;
@@ -252,12 +288,15 @@ static int check_ports(struct rp *rp, const struct probe_request *req)
 	if (!rp->port_given_bad || !needs_port(req))
 		return 0;
 	for (size_t i = 0; i < req->ntargets; i++) {
-		if (!port_allowed(rp->pol, sockaddr_port(&req->targets[i].addr))) {
+		uint16_t port = sockaddr_port(&req->targets[i].addr);
+
+		if (!port_allowed(rp->pol, port) && !port_asked(req, port)) {
 			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_PORT,
 				 i);
 			return rp_fail(rp, field,
 				       "not a floater port (TCP/UDP probes go only to "
-				       "the floater port or --allow-port ones)");
+				       "the floater port, --allow-port ones and those the "
+				       "request lists in \"ports\")");
 		}
 	}
 	return 0;

@@ -35,9 +35,12 @@ struct probe_request {
 	int interval_ms;
 	int timeout_ms;
 	int size; /* ICMP/UDP payload bytes; > 0 means "check the MTU": DF set */
+	uint16_t ports[WIRE_MAX_PORTS]; /* "ports": more ports its targets may name */
+	size_t nports;
 };
 
-/* What the floater allows: its own port, plus --allow-port ones. */
+/* What the floater allows: its own port, plus --allow-port ones (and, per request, the
+ * ports the request names in "ports"). */
 struct request_policy {
 	uint16_t port;
 	uint16_t allow[REQ_MAX_ALLOW_PORTS];

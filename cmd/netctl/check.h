@@ -18,6 +18,15 @@ struct check_job {
 	bool quiet; /* no progress */
 	plan_filter_fn filter;
 	void *filter_arg;
+	/* which nodes take part, as given (recorded for resume); the parsed forms are in
+	 * clusters[i].select and owned here */
+	char **node_selectors; /* "[CLUSTER:]SELECTOR" */
+	char **exclude_nodes;  /* "[CLUSTER/]NODE" */
+	char *tolerations;     /* NULL: the default */
+	struct kube_tolerations *tol;
+	int64_t run_id;		    /* out: the run check_job_execute made (0: none) */
+	struct run_target *targets; /* custom targets (j->o.targets points here) */
+	size_t ntargets;
 };
 
 /* ---- the options that choose and shape a check (check_args.c) ------------------------
@@ -26,10 +35,10 @@ struct check_job {
  * job the same way: check_args_load_config, check_args_apply, then check_args_select. */
 struct check_args {
 	const char *src, *dst, *protocol, *family, *network, *timeout, *interval, *pod_wait;
-	const char *namespace, *config;
-	char **pull_secrets;
+	const char *namespace, *config, *tolerations;
+	struct cmd_list node_selectors, exclude_nodes, targets, pull_secrets;
 	long count, concurrency, port, size;
-	bool mesh;
+	bool mesh, no_apiserver;
 	bool count_set, concurrency_set, port_set, size_set;
 };
 extern struct check_args check_args;
@@ -71,7 +80,20 @@ extern struct check_args check_args;
 	 &check_args.config, 0, 0, NULL}, \
 	{OPT_LIST, 0, "image-pull-secret", "NAME", \
 	 "Secret for pulling the floater image (repeatable; default: imagePullSecrets)", \
-	 &check_args.pull_secrets, 0, 0, NULL}
+	 &check_args.pull_secrets, 0, 0, NULL}, \
+	{OPT_LIST, 0, "node-selector", "SEL", \
+	 "[CLUSTER:]a=b,c!=d,e,!f,g in (x,y): only matching nodes (repeatable)", \
+	 &check_args.node_selectors, 0, 0, NULL}, \
+	{OPT_LIST, 0, "exclude-node", "NODE", "[CLUSTER/]NODE: leave a node out (repeatable)", \
+	 &check_args.exclude_nodes, 0, 0, NULL}, \
+	{OPT_STRING, 0, "tolerations", "T", \
+	 "no-control-plane (default), all, none or KEY[=VALUE][:EFFECT],...", \
+	 &check_args.tolerations, 0, 0, NULL}, \
+	{OPT_LIST, 0, "target", "ADDR", \
+	 "ADDR[:PORT], [V6]:PORT: probe it from every node (repeatable)", &check_args.targets, 0, \
+	 0, NULL}, \
+	{OPT_FLAG, 0, "no-apiserver-check", NULL, "no TCP probe of the API server from every node", \
+	 &check_args.no_apiserver, 0, 0, NULL}
 /* clang-format on */
 
 struct config;
@@ -88,6 +110,15 @@ void check_job_release(struct check_job *j);
 /* Resolves registered cluster names into j->clusters (loading each kubeconfig context). */
 int check_job_add_cluster(struct check_job *j, struct store *st, const char *name, unsigned roles,
 			  struct err *err);
+/* Which nodes of each cluster take part: --node-selector [CLUSTER:]SELECTOR (global ones
+ * and the cluster's own are ANDed), --exclude-node [CLUSTER/]NODE (bare: every cluster),
+ * --tolerations (NULL: the default). Call after the clusters are added. ERR_USAGE for a
+ * value that is not one, or a cluster that is not in the job. */
+int check_job_select(struct check_job *j, char *const *selectors, char *const *excludes,
+		     const char *tolerations, struct err *err);
+/* Custom targets ("ADDR[:PORT]", "[ADDR]:PORT"), duplicates dropped; ERR_USAGE naming
+ * `what` for one that is not. */
+int check_job_targets(struct check_job *j, char *const *texts, const char *what, struct err *err);
 /* The options recorded with a run (every field a resume needs to repeat it), JSON text. */
 char *check_job_options_json(const struct check_job *j);
 /* Runs the job, draws progress, prints the outcome; returns the exit code. */

@@ -82,14 +82,65 @@ static int config_from_flags(struct config *c, struct err *err)
 		return -1;
 	if (a->namespace && config_set(c, "namespace", a->namespace, "--namespace", err) < 0)
 		return -1;
-	if (a->pull_secrets) {
-		char *names = strv_join(a->pull_secrets, ",");
-		int rc = config_set(c, "imagePullSecrets", names, "--image-pull-secret", err);
+	if (a->pull_secrets.n) {
+		struct buf names;
+		int rc;
 
-		free(names);
+		buf_init(&names, 0);
+		for (size_t i = 0; i < a->pull_secrets.n; i++)
+			(void)!buf_printf(&names, "%s%s", i ? "," : "", a->pull_secrets.v[i]);
+		rc = config_set(c, "imagePullSecrets", buf_str(&names), "--image-pull-secret", err);
+		buf_release(&names);
 		return rc;
 	}
 	return 0;
+}
+
+/* A repeatable option's values as a NULL-terminated vector (borrowed strings). */
+static void list_vector(const struct cmd_list *l, char **v)
+{
+	for (size_t i = 0; i < l->n; i++)
+		v[i] = (char *)l->v[i];
+	v[l->n] = NULL;
+}
+
+static int select_nodes(struct check_job *j, struct err *err)
+{
+	char *sel[CMD_LIST_MAX + 1], *excl[CMD_LIST_MAX + 1];
+
+	list_vector(&check_args.node_selectors, sel);
+	list_vector(&check_args.exclude_nodes, excl);
+	return check_job_select(j, sel, excl, check_args.tolerations, err);
+}
+
+/* --target, else NetDoctor's config.json lists: every IP x every port (an IP alone when
+ * no port is listed). */
+static int targets_from(struct check_job *j, const struct config *c, struct err *err)
+{
+	char *v[CMD_LIST_MAX + 1], **texts = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (check_args.targets.n) {
+		list_vector(&check_args.targets, v);
+		return check_job_targets(j, v, "--target", err);
+	}
+	for (char **ip = c->target_ips; ip && *ip; ip++) {
+		bool v6 = strchr(*ip, ':') != NULL;
+
+		for (char **port = c->target_ports; port && *port; port++) {
+			texts = xrealloc(texts, (n + 2) * sizeof(*texts));
+			texts[n++] = xasprintf(v6 ? "[%s]:%s" : "%s:%s", *ip, *port);
+		}
+		if (!c->target_ports || !*c->target_ports) {
+			texts = xrealloc(texts, (n + 2) * sizeof(*texts));
+			texts[n++] = xstrdup(*ip);
+		}
+		texts[n] = NULL;
+	}
+	rc = check_job_targets(j, texts, "customizedTargetIPList", err);
+	strv_free(texts);
+	return rc;
 }
 
 static int fill_options(struct check_job *j, const struct config *c, struct err *err)
@@ -125,6 +176,9 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	o->image_pull_secrets = c->pull_secrets ? strv_dup(c->pull_secrets) : NULL;
 	o->version = xstrdup(c->version);
 	o->keep_floaters = !c->auto_clean;
+	o->apiserver = !a->no_apiserver;
+	if (targets_from(j, c, err) < 0)
+		return -1;
 	return run_options_check(o, err);
 }
 
@@ -227,7 +281,7 @@ static void build_cluster_pairs(struct check_job *j)
 
 int check_args_select(struct check_job *j, struct store *st, struct err *err)
 {
-	if (select_clusters(j, st, err) < 0)
+	if (select_clusters(j, st, err) < 0 || select_nodes(j, err) < 0)
 		return -1;
 	build_cluster_pairs(j);
 	j->mesh = check_args.mesh;

@@ -21,7 +21,8 @@ unsigned check_filter_fn(void *arg, const struct plan_node *src, const struct pl
 	if (idmap_get(&f->root_nodes, src->id) < 0 || idmap_get(&f->root_nodes, dst->id) < 0) {
 		if (idmap_get(&f->root_nodes, src->id) < 0)
 			idmap_put(&f->new_nodes, src->id, 1);
-		if (idmap_get(&f->root_nodes, dst->id) < 0)
+		/* an API server address that changed is no node that joined */
+		if (idmap_get(&f->root_nodes, dst->id) < 0 && dst->kind == PLAN_NODE)
 			idmap_put(&f->new_nodes, dst->id, 1);
 		return 0;
 	}

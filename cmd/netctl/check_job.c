@@ -12,7 +12,14 @@ void check_job_release(struct check_job *j)
 	for (size_t i = 0; i < j->n; i++) {
 		free((char *)j->clusters[i].name);
 		kube_target_free((struct kube_target *)j->clusters[i].target);
+		kube_selector_free((struct kube_selector *)j->clusters[i].select.selector);
+		strv_free(j->clusters[i].select.exclude);
 	}
+	free(j->targets);
+	strv_free(j->node_selectors);
+	strv_free(j->exclude_nodes);
+	free(j->tolerations);
+	kube_tolerations_free(j->tol);
 	free(j->clusters);
 	free(j->cluster_pairs);
 	free(j->options_json);
@@ -53,12 +60,172 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 	}
 	j->clusters = xrealloc(j->clusters, (j->n + 1) * sizeof(*j->clusters));
 	rc = &j->clusters[j->n++];
+	memset(rc, 0, sizeof(*rc));
 	rc->name = xstrdup(name);
 	rc->cluster_id = sc->id;
 	rc->target = t;
 	rc->roles = roles;
 	store_cluster_free(sc);
 	return 0;
+}
+
+/* ---- which nodes take part ---------------------------------------------------------------- */
+
+static struct run_cluster *job_cluster(struct check_job *j, const char *name, size_t len)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (strlen(j->clusters[i].name) == len && !strncmp(j->clusters[i].name, name, len))
+			return &j->clusters[i];
+	return NULL;
+}
+
+/* "east:role=x" -> the cluster east; NULL for a selector of every cluster (a label key
+ * has no ':', so a ':' can only end a cluster name). */
+static int selector_cluster(struct check_job *j, const char *item, struct run_cluster **c,
+			    const char **text, struct err *err)
+{
+	const char *colon = strchr(item, ':');
+
+	*c = NULL;
+	*text = item;
+	if (!colon)
+		return 0;
+	*c = job_cluster(j, item, (size_t)(colon - item));
+	*text = colon + 1;
+	if (!*c)
+		return err_set(err, ERR_USAGE,
+			       "--node-selector %s: '%.*s' is not a cluster of this check", item,
+			       (int)(colon - item), item);
+	return 0;
+}
+
+static int selectors_resolve(struct check_job *j, char *const *items, struct err *err)
+{
+	struct buf *joined = xcalloc(j->n ? j->n : 1, sizeof(*joined));
+	int rc = 0;
+
+	for (size_t i = 0; i < j->n; i++)
+		buf_init(&joined[i], 0);
+	for (char *const *p = items; p && *p && rc == 0; p++) {
+		struct run_cluster *c;
+		struct kube_selector *one;
+		const char *text;
+
+		if (selector_cluster(j, *p, &c, &text, err) < 0) {
+			rc = -1;
+			break;
+		}
+		one = kube_selector_parse(text, "--node-selector", err);
+		if (!one) {
+			rc = -1;
+			break;
+		}
+		kube_selector_free(one);
+		for (size_t i = 0; i < j->n; i++)
+			if (!c || c == &j->clusters[i])
+				(void)!buf_printf(&joined[i], "%s%s", joined[i].len ? "," : "",
+						  text);
+	}
+	for (size_t i = 0; i < j->n && rc == 0; i++) {
+		if (!joined[i].len)
+			continue;
+		j->clusters[i].select.selector =
+		    kube_selector_parse(buf_str(&joined[i]), "--node-selector", err);
+		if (!j->clusters[i].select.selector)
+			rc = -1;
+	}
+	for (size_t i = 0; i < j->n; i++)
+		buf_release(&joined[i]);
+	free(joined);
+	return rc;
+}
+
+/* A node name: a DNS subdomain, as the API server has them. */
+static bool node_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 253 || s[0] == '.' || s[0] == '-')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-.") == n;
+}
+
+static int excludes_resolve(struct check_job *j, char *const *items, struct err *err)
+{
+	for (char *const *p = items; p && *p; p++) {
+		const char *slash = strchr(*p, '/'), *name = slash ? slash + 1 : *p;
+		struct run_cluster *c = slash ? job_cluster(j, *p, (size_t)(slash - *p)) : NULL;
+
+		if (slash && !c)
+			return err_set(err, ERR_USAGE,
+				       "--exclude-node %s: '%.*s' is not a cluster of this check",
+				       *p, (int)(slash - *p), *p);
+		if (!node_name_ok(name))
+			return err_set(err, ERR_USAGE,
+				       "--exclude-node %s: '%s' is not a node name (lowercase "
+				       "letters, digits, '-' and '.')",
+				       *p, name);
+		for (size_t i = 0; i < j->n; i++) {
+			struct run_select *sel = &j->clusters[i].select;
+			size_t n = strv_len(sel->exclude);
+
+			if (c && c != &j->clusters[i])
+				continue;
+			sel->exclude = xrealloc(sel->exclude, (n + 2) * sizeof(*sel->exclude));
+			sel->exclude[n] = xstrdup(name);
+			sel->exclude[n + 1] = NULL;
+		}
+	}
+	return 0;
+}
+
+int check_job_select(struct check_job *j, char *const *selectors, char *const *excludes,
+		     const char *tolerations, struct err *err)
+{
+	if (selectors_resolve(j, selectors, err) < 0 || excludes_resolve(j, excludes, err) < 0)
+		return -1;
+	if (tolerations) {
+		j->tol = kube_tolerations_parse(tolerations, "--tolerations", err);
+		if (!j->tol)
+			return -1;
+		j->tolerations = xstrdup(tolerations);
+	}
+	for (size_t i = 0; i < j->n; i++)
+		j->clusters[i].select.tolerations = j->tol;
+	j->node_selectors = strv_dup(selectors);
+	j->exclude_nodes = strv_dup(excludes);
+	return 0;
+}
+
+int check_job_targets(struct check_job *j, char *const *texts, const char *what, struct err *err)
+{
+	for (char *const *p = texts; p && *p; p++) {
+		struct run_target t;
+		bool dup = false;
+
+		if (run_target_parse(*p, what, &t, err) < 0)
+			return -1;
+		for (size_t i = 0; i < j->ntargets && !dup; i++)
+			dup = !strcmp(j->targets[i].addr, t.addr) && j->targets[i].port == t.port;
+		if (dup)
+			continue;
+		j->targets = xrealloc(j->targets, (j->ntargets + 1) * sizeof(*j->targets));
+		j->targets[j->ntargets++] = t;
+	}
+	j->o.targets = j->targets;
+	j->o.ntargets = j->ntargets;
+	return 0;
+}
+
+static void add_strv(cJSON *o, const char *name, char *const *v)
+{
+	cJSON *a;
+
+	if (!v || !*v)
+		return;
+	a = cJSON_AddArrayToObject(o, name);
+	for (; *v; v++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(*v));
 }
 
 /* Everything the engine is given except the clusters' kubeconfigs (resolved again from the
@@ -101,6 +268,21 @@ char *check_job_options_json(const struct check_job *j)
 		cJSON_AddStringToObject(o, "version", j->o.version);
 	cJSON_AddBoolToObject(o, "keep_floaters", j->o.keep_floaters);
 	cJSON_AddBoolToObject(o, "mesh", j->mesh);
+	cJSON_AddBoolToObject(o, "apiserver_check", j->o.apiserver);
+	add_strv(o, "node_selectors", j->node_selectors);
+	add_strv(o, "exclude_nodes", j->exclude_nodes);
+	if (j->tolerations)
+		cJSON_AddStringToObject(o, "tolerations", j->tolerations);
+	if (j->ntargets) {
+		cJSON *t = cJSON_AddArrayToObject(o, "targets");
+
+		for (size_t i = 0; i < j->ntargets; i++) {
+			char text[64];
+
+			run_target_format(&j->targets[i], text, sizeof(text));
+			cJSON_AddItemToArray(t, cJSON_CreateString(text));
+		}
+	}
 	cJSON_AddNumberToObject(o, "cluster_pairs_n", (double)j->n);
 	cp = cJSON_AddArrayToObject(o, "cluster_pairs");
 	for (size_t i = 0; i < j->n * j->n; i++)
@@ -122,6 +304,7 @@ int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j
 	progress_bind(p, &ev);
 	rc = run_check(st, j->clusters, j->n, j->cluster_pairs, &j->o, j->filter, j->filter_arg,
 		       &ev, &cmd_interrupted, &res, &err);
+	j->run_id = res.run_id;
 	progress_finish(p);
 	progress_free(p);
 	if (rc < 0) {

@@ -71,7 +71,14 @@ enum cmd_opt_kind {
 	OPT_STRING, /* const char **dest = optarg */
 	OPT_LONG,   /* long *dest, parsed in [min, max] */
 	OPT_COUNT,  /* int *dest += 1 (repeatable) */
-	OPT_LIST,   /* char ***dest: a NULL-terminated vector, one copy of optarg per use */
+	OPT_LIST,   /* struct cmd_list *dest: each use adds optarg (repeatable) */
+};
+
+/* The values of a repeatable option, in command-line order (pointers into argv). */
+#define CMD_LIST_MAX 64
+struct cmd_list {
+	const char *v[CMD_LIST_MAX];
+	size_t n;
 };
 
 struct cmd_opt {

@@ -58,8 +58,6 @@ out:
 	check_job_release(&j);
 	config_release(&c);
 	store_close(st);
-	strv_free(check_args.pull_secrets);
-	check_args.pull_secrets = NULL;
 	return rc;
 }
 
@@ -71,7 +69,15 @@ const struct cmd_entry cmd_check_entry = {
     .details = "Without --dst every ordered node pair inside each --src cluster is checked;\n"
 	       "with --dst every node of each src cluster against every node of each dst\n"
 	       "cluster, in both directions. Exit code 0 when every pair passed, 1 when some\n"
-	       "failed, 3 when a cluster API could not be used, 130 when interrupted.",
+	       "failed, 3 when a cluster API could not be used, 130 when interrupted.\n"
+	       "Nodes labelled kosmos.io/exclude, nodes named by --exclude-node, nodes not\n"
+	       "matching --node-selector and nodes with a taint --tolerations does not cover\n"
+	       "(by default: the control plane's) get no floater and no pair; the summary\n"
+	       "names them.\n"
+	       "Every node also probes each --target (default: config.json's\n"
+	       "customizedTargetIPList x customizedTargetPortList; tcp and udp need a port)\n"
+	       "and, unless --no-apiserver-check, makes a TCP handshake with every address of\n"
+	       "its cluster's kubernetes Endpoints; the summary says what that cost.",
     .opts = check_opts,
     .exec = check_exec,
 };

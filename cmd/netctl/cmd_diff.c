@@ -25,7 +25,8 @@ static struct {
 
 /* Kinds listed row by row in the table output, in this order. */
 static const enum store_diff_kind listed[] = {
-    STORE_DIFF_REGRESSION, STORE_DIFF_RECOVERY, STORE_DIFF_NEW, STORE_DIFF_VANISHED, STORE_DIFF_RTT,
+    STORE_DIFF_REGRESSION, STORE_DIFF_RECOVERY,	    STORE_DIFF_NEW,
+    STORE_DIFF_VANISHED,   STORE_DIFF_NOT_SELECTED, STORE_DIFF_RTT,
 };
 
 static const char *const listed_title[] = {
@@ -33,6 +34,7 @@ static const char *const listed_title[] = {
     "Recoveries (failed in A, pass in B)",
     "New pairs (only in B)",
     "Vanished pairs (only in A)",
+    "Not selected in B (only in A: B left a node of the pair out on purpose)",
     "Latency changes (passed in both, average RTT moved beyond --rtt)",
 };
 
@@ -239,7 +241,8 @@ static int table_group_cb(const struct store_diff_counts *g, void *ctx)
 	struct diff_out *out = ctx;
 	static const enum store_diff_kind cols[] = {
 	    STORE_DIFF_REGRESSION, STORE_DIFF_RECOVERY, STORE_DIFF_STILL_FAILING,
-	    STORE_DIFF_NEW,	   STORE_DIFF_VANISHED, STORE_DIFF_SAME,
+	    STORE_DIFF_NEW,	   STORE_DIFF_VANISHED, STORE_DIFF_NOT_SELECTED,
+	    STORE_DIFF_SAME,
 	};
 	char num[ARRAY_SIZE(cols)][24];
 	const char *cells[2 + ARRAY_SIZE(cols)];
@@ -406,11 +409,12 @@ static void print_verdict(const struct store_diff_summary *sum)
 	const int64_t *n = sum->total.n;
 
 	printf("\n%" PRId64 " regression%s, %" PRId64 " recover%s, %" PRId64
-	       " still failing, %" PRId64 " new, %" PRId64 " vanished, %" PRId64 " unchanged",
+	       " still failing, %" PRId64 " new, %" PRId64 " vanished, %" PRId64
+	       " not selected, %" PRId64 " unchanged",
 	       n[STORE_DIFF_REGRESSION], n[STORE_DIFF_REGRESSION] == 1 ? "" : "s",
 	       n[STORE_DIFF_RECOVERY], n[STORE_DIFF_RECOVERY] == 1 ? "y" : "ies",
 	       n[STORE_DIFF_STILL_FAILING], n[STORE_DIFF_NEW], n[STORE_DIFF_VANISHED],
-	       n[STORE_DIFF_SAME] + n[STORE_DIFF_RTT]);
+	       n[STORE_DIFF_NOT_SELECTED], n[STORE_DIFF_SAME] + n[STORE_DIFF_RTT]);
 	if (args.rtt)
 		printf(" (%" PRId64 " with a latency change)", n[STORE_DIFF_RTT]);
 	printf("\n");
@@ -445,7 +449,7 @@ static void out_init(struct diff_out *out)
 						  "NETWORK", "BEFORE", "AFTER"};
 	static const char *const group_headers[] = {"SRC CLUSTER", "DST CLUSTER",   "REGRESSED",
 						    "RECOVERED",   "STILL-FAILING", "NEW",
-						    "VANISHED",	   "UNCHANGED"};
+						    "VANISHED",	   "NOT-SELECTED",  "UNCHANGED"};
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < ARRAY_SIZE(listed); i++)
@@ -740,13 +744,15 @@ static const struct cmd_opt diff_opts[] = {
 
 const struct cmd_entry cmd_diff_entry = {
     .name = "diff",
-    .summary = "Compare two runs: regressions, recoveries, new and vanished pairs.",
+    .summary = "Compare two runs: regressions, recoveries, new, vanished and unselected pairs.",
     .synopsis = "diff [A] [B] [--limit N] [--rtt D [--rtt-pct P]] [--json]",
     .details = "No run ids: the newest finished run against the newest earlier run of the\n"
 	       "same check (same clusters, protocols, families, networks). One id B: B\n"
 	       "against the newest earlier comparable run. Exit status 1 when some pair\n"
 	       "regressed (passed in A, fails in B); latency changes (--rtt) are listed but\n"
-	       "do not change the exit status.\n",
+	       "do not change the exit status. A pair only in A whose node B left out on\n"
+	       "purpose (--node-selector, --exclude-node, kosmos.io/exclude, a taint) is\n"
+	       "\"not selected\", not vanished.\n",
     .opts = diff_opts,
     .args = {0, 2},
     .exec = diff_exec,

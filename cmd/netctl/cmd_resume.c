@@ -38,40 +38,71 @@ static const struct cmd_opt resume_opts[] = {
     {OPT_END},
 };
 
-/* Nodes of the original run the resume's plan never met: gone from their clusters. */
+/* Nodes of the original run the resume's plan never met: left out by the resume's node
+ * selection (recorded with it, and why), or gone from their clusters. */
 struct gone_nodes {
 	const struct idmap *seen;
-	size_t n;
-	struct buf names; /* the first few, for the note */
+	struct idmap left_out; /* node id -> reason, of the new run */
+	size_t n[2];	       /* [0] gone, [1] not selected */
+	struct buf names[2];   /* the first few of each, for the notes */
 };
+
+static int collect_left_out(const struct store_left_out *n, void *arg)
+{
+	struct gone_nodes *g = arg;
+
+	idmap_put(&g->left_out, n->node_id, (uint32_t)n->reason);
+	return 0;
+}
 
 static int collect_gone(const struct store_run_node *n, void *arg)
 {
 	struct gone_nodes *g = arg;
+	long reason;
+	int k;
 
 	if (idmap_get(g->seen, n->node.id) != 0)
 		return 0;
-	if (g->n++ < 5) /* five names of at most 2 x 253 bytes fit the 4 KiB: cannot fail */
-		(void)!buf_printf(&g->names, "%s%s/%s", g->names.len ? ", " : "", n->cluster_name,
-				  n->node.name);
+	reason = idmap_get(&g->left_out, n->node.id);
+	k = reason >= 0;
+	/* five names of at most 2 x 253 bytes and a reason fit the 4 KiB: cannot fail */
+	if (g->n[k]++ < 5)
+		(void)!buf_printf(&g->names[k], "%s%s/%s%s%s%s", g->names[k].len ? ", " : "",
+				  n->cluster_name, n->node.name, k ? " (" : "",
+				  k ? store_left_out_reason_name((enum store_left_out_reason)reason)
+				    : "",
+				  k ? ")" : "");
 	return 0;
 }
 
-static void note_gone(struct store *st, int64_t root, const struct check_filter *f)
+static void note_gone(struct store *st, int64_t root, int64_t run, const struct check_filter *f)
 {
 	struct gone_nodes g = {.seen = &f->root_nodes};
 	struct err err = ERR_INIT;
 
-	buf_init(&g.names, 4096);
-	if (store_run_nodes_foreach(st, root, collect_gone, &g, &err) < 0)
+	idmap_init(&g.left_out);
+	buf_init(&g.names[0], 4096);
+	buf_init(&g.names[1], 4096);
+	if ((run > 0 && store_run_left_out_foreach(st, run, collect_left_out, &g, &err) < 0) ||
+	    store_run_nodes_foreach(st, root, collect_gone, &g, &err) < 0)
 		log_warn("%s", err.msg);
-	else if (g.n)
+	if (g.n[1])
+		fprintf(stderr,
+			"netctl: note: %zu node%s of run %lld %s not selected now (%s%s); %s pairs "
+			"were not probed again\n",
+			g.n[1], g.n[1] == 1 ? "" : "s", (long long)root, g.n[1] == 1 ? "is" : "are",
+			buf_str(&g.names[1]), g.n[1] > 5 ? ", ..." : "",
+			g.n[1] == 1 ? "its" : "their");
+	if (g.n[0])
 		fprintf(stderr,
 			"netctl: note: %zu node%s of run %lld %s gone (%s%s); %s pairs "
 			"were not probed again\n",
-			g.n, g.n == 1 ? "" : "s", (long long)root, g.n == 1 ? "is" : "are",
-			g.names.data, g.n > 5 ? ", ..." : "", g.n == 1 ? "its" : "their");
-	buf_release(&g.names);
+			g.n[0], g.n[0] == 1 ? "" : "s", (long long)root, g.n[0] == 1 ? "is" : "are",
+			buf_str(&g.names[0]), g.n[0] > 5 ? ", ..." : "",
+			g.n[0] == 1 ? "its" : "their");
+	buf_release(&g.names[0]);
+	buf_release(&g.names[1]);
+	idmap_release(&g.left_out);
 }
 
 static int clusters_from_run(struct check_job *j, struct store *st, const cJSON *cl,
@@ -132,7 +163,7 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 	const char *ns = c->namespace, *repo = c->src_image_repo, *version = c->version;
 	const char *dst_repo = c->dst_image_repo;
 	char **secrets = NULL;
-	bool keep = !c->auto_clean, mesh = false;
+	bool keep = !c->auto_clean, mesh = false, apiserver = false;
 
 	j->o.interval_ms = 20;
 	j->o.timeout_ms = c->cmd_timeout_ms;
@@ -150,6 +181,7 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 	    json_get_string(o, "version", &version, err) < 0 ||
 	    json_get_bool(o, "keep_floaters", &keep, err) < 0 ||
 	    json_get_bool(o, "mesh", &mesh, err) < 0 ||
+	    json_get_bool(o, "apiserver_check", &apiserver, err) < 0 ||
 	    pull_secrets_from_run(o, c, &secrets, err) < 0) {
 		err->code = ERR_STORE;
 		return -1;
@@ -164,8 +196,59 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 	j->o.image_pull_secrets = secrets;
 	j->o.version = version ? xstrdup(version) : NULL;
 	j->o.keep_floaters = keep;
+	j->o.apiserver = apiserver; /* a run recorded before the check had none */
 	j->mesh = mesh;
 	return 0;
+}
+
+/* A recorded list of strings ("node_selectors", "exclude_nodes") as a vector (heap). */
+static int strv_from_run(const cJSON *o, const char *name, char ***out, struct err *err)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, name), *it;
+	size_t n = 0;
+
+	*out = xcalloc(1, sizeof(**out));
+	if (!a)
+		return 0;
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > 64)
+		return err_set(err, ERR_STORE, "%s: not a list of at most 64 strings", name);
+	cJSON_ArrayForEach(it, a)
+	{
+		if (!cJSON_IsString(it))
+			return err_set(err, ERR_STORE, "%s: not a list of strings", name);
+		*out = xrealloc(*out, (n + 2) * sizeof(**out));
+		(*out)[n++] = xstrdup(it->valuestring);
+		(*out)[n] = NULL;
+	}
+	return 0;
+}
+
+/* The parent's node selection, repeated: a node it left out stays out (and a node that
+ * matches it no longer is "not selected", not gone); and its custom targets. */
+static int select_from_run(struct check_job *j, const cJSON *o, struct err *err)
+{
+	char **sel = NULL, **excl = NULL, **targets = NULL;
+	const char *tol = NULL;
+	int rc = -1;
+
+	if (strv_from_run(o, "node_selectors", &sel, err) < 0 ||
+	    strv_from_run(o, "exclude_nodes", &excl, err) < 0 ||
+	    json_get_string(o, "tolerations", &tol, err) < 0) {
+		err->code = ERR_STORE;
+		goto out;
+	}
+	rc = check_job_select(j, sel, excl, tol, err);
+	if (rc == 0)
+		rc = strv_from_run(o, "targets", &targets, err);
+	if (rc == 0)
+		rc = check_job_targets(j, targets, "recorded target", err);
+	if (rc < 0)
+		err->code = ERR_STORE;
+out:
+	strv_free(sel);
+	strv_free(excl);
+	strv_free(targets);
+	return rc;
 }
 
 /* Rebuilds the job of the parent run from its recorded options. */
@@ -200,7 +283,7 @@ static int job_from_run(struct check_job *j, struct store *st, const struct stor
 	j->o.protocols = r->protocols;
 	j->o.families = r->families;
 	j->o.networks = r->networks;
-	if (options_from_run(j, o, c, err) < 0) {
+	if (options_from_run(j, o, c, err) < 0 || select_from_run(j, o, err) < 0) {
 		err_prefix(err, "run %lld: recorded options", (long long)r->id);
 		goto out;
 	}
@@ -299,7 +382,7 @@ static int resume_exec(struct cmd_ctx *ctx)
 	rc = check_job_execute(ctx, st, &j);
 	/* only a run that got as far as its plan knows which nodes it met */
 	if ((rc == 0 || rc == 1) && !args.json)
-		note_gone(st, root, &f);
+		note_gone(st, root, j.run_id, &f);
 	if (f.new_nodes.len && !args.json)
 		fprintf(stderr,
 			"netctl: note: %zu node%s joined after run %lld; %s pairs were not added "

@@ -6,6 +6,30 @@
 #include "check.h"
 #include "report.h"
 
+/* What the API server check found and what it cost (docs/usage.md, "The API server"). */
+static void print_apiserver(const struct run_result *res)
+{
+	char inflight[32], added[32];
+
+	if (!res->apiserver_results)
+		return;
+	printf("API server check: %lld result%s to %lld address%s, %lld failed; ",
+	       (long long)res->apiserver_results, res->apiserver_results == 1 ? "" : "s",
+	       (long long)res->apiserver_addresses, res->apiserver_addresses == 1 ? "" : "es",
+	       (long long)res->apiserver_failed);
+	if (!res->apiserver_requests) {
+		printf("no request of its own (its addresses went along in the node pairs' "
+		       "requests)\n");
+		return;
+	}
+	time_format_duration(res->apiserver_request_ms, inflight, sizeof(inflight));
+	time_format_duration(res->apiserver_added_ms, added, sizeof(added));
+	printf("%lld request%s of its own, %s in flight, adding at most about %s to probing "
+	       "(--no-apiserver-check leaves it out)\n",
+	       (long long)res->apiserver_requests, res->apiserver_requests == 1 ? "" : "s",
+	       inflight, added);
+}
+
 int check_print_outcome(struct store *st, const struct run_result *res, bool json, struct err *err)
 {
 	struct report_opts ro = {
@@ -29,6 +53,7 @@ int check_print_outcome(struct store *st, const struct run_result *res, bool jso
 	       (long long)res->run_id, store_run_status_name(res->status), (long long)res->done,
 	       (long long)res->total, (long long)res->failed, rollout, table, probe, store,
 	       (unsigned long long)res->api_requests);
+	print_apiserver(res);
 	if (res->status == STORE_RUN_INTERRUPTED)
 		printf("interrupted: every result received is stored; continue with "
 		       "`netctl resume --run %lld`\n",

@@ -171,9 +171,15 @@ static int apply_opt(struct cmd_ctx *ctx, const struct cmd_entry *e, const struc
 	case OPT_STRING:
 		*(const char **)o->dest = arg;
 		return 0;
-	case OPT_LIST:
-		*(char ***)o->dest = strv_append(*(char ***)o->dest, arg);
+	case OPT_LIST: {
+		struct cmd_list *l = o->dest;
+
+		if (l->n == CMD_LIST_MAX)
+			return cmd_usage_error(e, "--%s given more than %d times", o->long_name,
+					       CMD_LIST_MAX);
+		l->v[l->n++] = arg;
 		return 0;
+	}
 	case OPT_LONG:
 		snprintf(what, sizeof(what), "--%s", o->long_name);
 		if (str_to_long(arg, o->min, o->max, (long *)o->dest, what, &err) < 0)

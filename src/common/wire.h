@@ -34,6 +34,9 @@
 #define WIRE_REQ_INTERVAL_MS "interval_ms"
 #define WIRE_REQ_TIMEOUT_MS  "timeout_ms"
 #define WIRE_REQ_SIZE	     "size"
+/* TCP/UDP ports besides the floater's own (and its --allow-port ones) this request's
+ * targets may name: a custom target, the API server. A floater probes no other port. */
+#define WIRE_REQ_PORTS "ports"
 /* ... each target */
 #define WIRE_TARGET_IP	 "ip"
 #define WIRE_TARGET_PORT "port"
@@ -76,6 +79,7 @@
 #define WIRE_MAX_REF	     ((long long)1 << 53) /* exact in a JSON double */
 #define WIRE_MAX_REQUESTS    4	 /* probe requests a floater runs at once (429 beyond) */
 #define WIRE_MAX_LINE	     512 /* longest result or final line the floater writes */
+#define WIRE_MAX_PORTS	     64	 /* entries of "ports" */
 
 /* What the floater assumes for a member the request leaves out (targets is required;
  * a target's port defaults to the floater's own). */

@@ -1,5 +1,6 @@
 /* config.json loader: one table of fields drives loading from JSON, setting from flags and
  * writing the file, so the three cannot drift apart. */
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
@@ -37,30 +38,38 @@ enum field_type {
 	T_COUNT,     /* whole number >= 1 */
 	T_DURATION,  /* seconds as a number, or a duration string; > 0 */
 	T_BOOL,
-	T_STRLIST, /* array of strings */
-	T_NAMES,   /* array of DNS-1123 subdomain names (Secrets), or a comma list */
+	T_STRLIST,  /* array of strings */
+	T_NAMES,    /* array of DNS-1123 subdomain names (Secrets), or a comma list */
+	T_IPLIST,   /* array of IP literals (strings) */
+	T_PORTLIST, /* array of ports 1..65535, strings (NetDoctor's) or numbers */
 };
 
 struct field {
 	const char *name;
 	enum field_type type;
 	size_t off;
-	bool unused; /* NetDoctor field netctl does not act on: warn when set */
-	long max_ms; /* T_DURATION: longest accepted; 0: MAX_DURATION_MS */
+	bool unused;   /* NetDoctor field netctl does not act on: warn when set */
+	bool optional; /* written (netctl init, config --json) only when set */
+	long max_ms;   /* T_DURATION: longest accepted; 0: MAX_DURATION_MS */
 };
 
 #define F(n, t, m)                                                                                 \
 	{                                                                                          \
-		n, t, offsetof(struct config, m), false, 0                                         \
+		n, t, offsetof(struct config, m), false, false, 0                                  \
+	}
+/* NetDoctor's extras: written only when set; FU: and not used (a warning says so). */
+#define FO(n, t, m)                                                                                \
+	{                                                                                          \
+		n, t, offsetof(struct config, m), false, true, 0                                   \
 	}
 #define FU(n, t, m)                                                                                \
 	{                                                                                          \
-		n, t, offsetof(struct config, m), true, 0                                          \
+		n, t, offsetof(struct config, m), true, true, 0                                    \
 	}
 /* A duration with its own bound. */
 #define FD(n, m, max)                                                                              \
 	{                                                                                          \
-		n, T_DURATION, offsetof(struct config, m), false, max                              \
+		n, T_DURATION, offsetof(struct config, m), false, false, max                       \
 	}
 
 static const struct field fields[] = {
@@ -78,8 +87,8 @@ static const struct field fields[] = {
     F("imagePullSecrets", T_NAMES, pull_secrets),
     F("mode", T_NETWORKS, networks),
     F("autoClean", T_BOOL, auto_clean),
-    FU("customizedTargetIPList", T_STRLIST, target_ips),
-    FU("customizedTargetPortList", T_STRLIST, target_ports),
+    FO("customizedTargetIPList", T_IPLIST, target_ips),
+    FO("customizedTargetPortList", T_PORTLIST, target_ports),
     FU("targetDNSServer", T_OPT_WORD, dns_server),
     FU("targetHostToLookup", T_OPT_WORD, dns_host),
 };
@@ -240,6 +249,31 @@ static int parse_duration(const char *s, long max_ms, long *out, const char *wha
 	return 0;
 }
 
+/* IP literals and ports in NetDoctor's target lists (names are never resolved). */
+static int list_check(enum field_type type, char **items, const char *what, struct err *err)
+{
+	for (size_t i = 0; items[i]; i++) {
+		unsigned char a[16];
+		long port;
+
+		if (type == T_IPLIST && inet_pton(AF_INET, items[i], a) != 1 &&
+		    inet_pton(AF_INET6, items[i], a) != 1)
+			return err_set(err, ERR_USAGE,
+				       "%s: item %zu '%s' is not an IP address (names are not "
+				       "resolved)",
+				       what, i, items[i]);
+		if (type == T_PORTLIST && str_to_long(items[i], 1, 65535, &port, what, err) < 0)
+			return err_set(err, ERR_USAGE, "%s: item %zu '%s' is not a port (1-65535)",
+				       what, i, items[i]);
+		if (type == T_NAMES && !str_is_dns_subdomain(items[i]))
+			return err_set(err, ERR_USAGE,
+				       "%s: '%s' is not a valid Secret name (a DNS-1123 subdomain: "
+				       "a-z, 0-9, '-' and '.', at most 253)",
+				       what, items[i]);
+	}
+	return 0;
+}
+
 /* ---- setting a field from a string (flags, and JSON strings) -------------------------- */
 
 static void set_string(char **dst, const char *s)
@@ -296,21 +330,14 @@ static int field_set_str(struct config *c, const struct field *f, const char *s,
 		}
 		return err_set(err, ERR_USAGE, "%s: '%s' is not true or false", what, s);
 	case T_STRLIST:
-	case T_NAMES: {
+	case T_NAMES:
+	case T_IPLIST:
+	case T_PORTLIST: {
 		char **v2 = str_split_list(s, CONFIG_MAX_LIST, what, err);
 
-		if (!v2)
+		if (!v2 || list_check(f->type, v2, what, err) < 0) {
+			strv_free(v2);
 			return -1;
-		for (char **p = v2; f->type == T_NAMES && *p; p++) {
-			if (!str_is_dns_subdomain(*p)) {
-				err_set(
-				    err, ERR_USAGE,
-				    "%s: '%s' is not a valid Secret name (a DNS-1123 subdomain: "
-				    "a-z, 0-9, '-' and '.', at most 253)",
-				    what, *p);
-				strv_free(v2);
-				return -1;
-			}
 		}
 		strv_free(*FIELD_PTR(c, f, char **));
 		*FIELD_PTR(c, f, char **) = v2;
@@ -388,7 +415,10 @@ static int field_set_array(struct config *c, const struct field *f, const cJSON 
 
 	if (cJSON_GetArraySize(v) > CONFIG_MAX_LIST)
 		return err_set(err, ERR_USAGE, "%s: more than %d items", what, CONFIG_MAX_LIST);
-	if (cJSON_GetArraySize(v) == 0 && (f->type == T_STRLIST || f->type == T_NAMES)) {
+	bool is_list = f->type == T_STRLIST || f->type == T_NAMES || f->type == T_IPLIST ||
+		       f->type == T_PORTLIST;
+
+	if (cJSON_GetArraySize(v) == 0 && is_list) {
 		strv_free(*FIELD_PTR(c, f, char **));
 		*FIELD_PTR(c, f, char **) = NULL;
 		return 0;
@@ -396,6 +426,18 @@ static int field_set_array(struct config *c, const struct field *f, const cJSON 
 	buf_init(&joined, 0);
 	cJSON_ArrayForEach(item, v)
 	{
+		if (f->type == T_PORTLIST && cJSON_IsNumber(item)) {
+			double d = item->valuedouble;
+
+			if (d != floor(d) || d < 1 || d > 65535) {
+				rc = err_set(err, ERR_USAGE,
+					     "%s: item %d %g is not a port (1-65535)", what, n, d);
+				goto out;
+			}
+			(void)!buf_printf(&joined, "%s%.0f", n ? "," : "", d);
+			n++;
+			continue;
+		}
 		if (!cJSON_IsString(item)) {
 			rc = err_set(err, ERR_USAGE, "%s: item %d must be a string, not %s", what,
 				     n, json_type_name(item));
@@ -452,6 +494,8 @@ static int field_set_json(struct config *c, const struct field *f, const cJSON *
 		*FIELD_PTR(c, f, bool) = cJSON_IsTrue(v);
 		return 0;
 	case T_STRLIST:
+	case T_IPLIST:
+	case T_PORTLIST:
 		if (!cJSON_IsArray(v))
 			return type_error(v, "an array of strings", what, err);
 		return field_set_array(c, f, v, what, err);
@@ -470,6 +514,8 @@ static bool field_is_set(const struct config *c, const struct field *f)
 	switch (f->type) {
 	case T_STRLIST:
 	case T_NAMES:
+	case T_IPLIST:
+	case T_PORTLIST:
 		return *FIELD_PTR(c, f, char **) != NULL;
 	case T_OPT_WORD:
 	case T_OPT_PATH:
@@ -683,6 +729,8 @@ static void field_to_json(const struct config *c, const struct field *f, cJSON *
 		return;
 	case T_STRLIST:
 	case T_NAMES:
+	case T_IPLIST:
+	case T_PORTLIST:
 		cJSON_AddItemToObject(obj, f->name, strv_to_json(*FIELD_PTR(c, f, char **)));
 		return;
 	}
@@ -696,8 +744,8 @@ char *config_to_json(const struct config *c)
 	char *text;
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-		/* NetDoctor extras netctl does not use are written only when set. */
-		if (fields[i].unused && !field_is_set(c, &fields[i]))
+		/* NetDoctor's extras are written only when set. */
+		if (fields[i].optional && !field_is_set(c, &fields[i]))
 			continue;
 		field_to_json(c, &fields[i], obj);
 	}

@@ -39,11 +39,12 @@ struct config {
 	char **pull_secrets; /* "imagePullSecrets": Secret names for both DaemonSets (NULL: none) */
 	unsigned networks;   /* "mode": CONFIG_NET_* bits, never 0 */
 	bool auto_clean;     /* "autoClean": remove floaters after a check */
-	/* NetDoctor fields netctl reads but does not act on (a warning says so). */
+	/* NetDoctor's custom targets: every IP x every port (check --target overrides) */
 	char **target_ips;   /* "customizedTargetIPList" (NULL-terminated, may be NULL) */
-	char **target_ports; /* "customizedTargetPortList" */
-	char *dns_server;    /* "targetDNSServer" */
-	char *dns_host;	     /* "targetHostToLookup" */
+	char **target_ports; /* "customizedTargetPortList" (numbers as strings, NetDoctor's) */
+	/* NetDoctor fields netctl reads but does not act on (a warning says so). */
+	char *dns_server; /* "targetDNSServer" */
+	char *dns_host;	  /* "targetHostToLookup" */
 
 	char *source;	 /* file the values came from, NULL: defaults only */
 	char **warnings; /* NULL-terminated messages for the user (unknown fields …) */

@@ -169,13 +169,25 @@ long kube_list(struct kube_client *c, const char *path, const struct kube_list_o
 
 /* ---- nodes and floater pods ------------------------------------------------------------ */
 
+struct kube_label {
+	char *key, *value;
+};
+
+struct kube_taint {
+	char *key, *value, *effect; /* value: NULL when none */
+};
+
 struct kube_node {
 	char *name;
 	char *internal_ipv4; /* first InternalIP of each family; NULL when absent */
 	char *internal_ipv6;
 	char **addresses; /* "TYPE=ADDRESS" for every status.addresses entry (NULL-terminated) */
 	char **pod_cidrs; /* spec.podCIDRs (or spec.podCIDR), NULL-terminated */
-	bool ready;	  /* condition Ready=True */
+	struct kube_label *labels; /* metadata.labels with a valid key and value */
+	size_t nlabels;
+	struct kube_taint *taints; /* spec.taints with a key and an effect */
+	size_t ntaints;
+	bool ready; /* condition Ready=True */
 	bool unschedulable;
 };
 
@@ -219,6 +231,73 @@ void kube_pod_list_release(struct kube_pod_list *l);
 int kube_pod_list_add(struct kube_pod_list *l, size_t *cap, const struct cJSON *item,
 		      struct err *err);
 
+/* ---- the API server's own addresses ------------------------------------------------------- */
+
+/* One address of the cluster's API server as its endpoint reconciler publishes it. */
+struct kube_endpoint {
+	char ip[46]; /* an IP literal */
+	int port;
+};
+
+/* The default/kubernetes Endpoints: every address x its port named "https" (or its only
+ * port), at most max, into out; *n = 0 when the object does not exist (an API server whose
+ * endpoint reconciler is off). -1 on other errors (ERR_AUTH when it may not be read). */
+int kube_apiserver_endpoints(struct kube_client *c, struct kube_endpoint *out, size_t max,
+			     size_t *n, struct err *err);
+
+/* ---- which nodes get a floater (selector.c) ---------------------------------------------- */
+
+/* NetDoctor's rule, kept: a node with this label (any value) gets no floater. */
+#define KUBE_EXCLUDE_LABEL "kosmos.io/exclude"
+
+/* A label key ([PREFIX/]NAME) / value as Kubernetes accepts them. */
+bool kube_label_key_ok(const char *key);
+bool kube_label_value_ok(const char *value);
+
+/* A label selector in kubectl's syntax: "a=b,c!=d,e,!f,g in (x,y),h notin (z)" (== for =;
+ * requirements are ANDed). NULL with err (ERR_USAGE, one line naming `what` and the
+ * column) when it is not one. */
+struct kube_selector;
+struct kube_selector *kube_selector_parse(const char *text, const char *what, struct err *err);
+void kube_selector_free(struct kube_selector *s);
+/* Whether n's labels satisfy s (NULL: every node), as the API server decides it: != and
+ * notin match a node without the label. */
+bool kube_selector_match(const struct kube_selector *s, const struct kube_node *n);
+
+/* Which taints the floaters tolerate. The taints Kubernetes sets for node conditions
+ * (node.kubernetes.io/not-ready, unreachable, unschedulable, *-pressure,
+ * network-unavailable) are always tolerated. */
+enum kube_toleration_mode {
+	KUBE_TOLERATE_NO_CONTROL_PLANE = 0, /* every taint but node-role.kubernetes.io/
+					     * control-plane and .../master (the default) */
+	KUBE_TOLERATE_ALL,		    /* every taint (NetDoctor's) */
+	KUBE_TOLERATE_NONE,		    /* none */
+	KUBE_TOLERATE_LIST,		    /* KEY[=VALUE][:EFFECT],... */
+};
+struct kube_tolerations;
+/* "no-control-plane" (or NULL), "all", "none" or a list KEY[=VALUE][:EFFECT] / :EFFECT,
+ * comma-separated. NULL with err (ERR_USAGE) naming what. */
+struct kube_tolerations *kube_tolerations_parse(const char *text, const char *what,
+						struct err *err);
+void kube_tolerations_free(struct kube_tolerations *t);
+/* The first NoSchedule or NoExecute taint of n that t does not tolerate (the floater
+ * cannot run there), or NULL. t NULL: the default. */
+const struct kube_taint *kube_tolerations_blocking(const struct kube_tolerations *t,
+						   const struct kube_node *n);
+
+/* Where a cluster's floaters run: rendered into both DaemonSets' pod template. */
+struct kube_placement {
+	const struct kube_selector *selector; /* NULL: every node */
+	char **exclude_names;		      /* node names left out, NULL-terminated (or NULL) */
+	const struct kube_tolerations *tolerations; /* NULL: the default */
+	const struct kube_node_list *nodes; /* the cluster's nodes: the default tolerates the
+					     * taint keys they carry but the control plane's */
+};
+/* {"nodeSelector": {...} or null, "affinity": {required node affinity: kosmos.io/exclude
+ * DoesNotExist, the selector's other requirements, metadata.name NotIn the excluded
+ * names}, "tolerations": [...]}: members of a pod spec. */
+struct cJSON *kube_placement_json(const struct kube_placement *p);
+
 /* ---- what netctl deploys (the deploy/ templates, embedded) -------------------------------------
  */
 
@@ -258,6 +337,8 @@ struct kube_deploy_vars {
 	 * cluster of a run needs the same one (docs/floater.md, "UDP echo"). */
 	const char *echo_key;
 	bool rotate_token; /* token NULL: a new one even if the Secret has one */
+	/* members merged into both DaemonSets' pod spec (kube_placement_json); NULL: none */
+	const struct cJSON *placement;
 };
 
 enum kube_apply_result { KUBE_APPLY_CREATED = 0, KUBE_APPLY_UPDATED, KUBE_APPLY_UNCHANGED };

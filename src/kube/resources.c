@@ -41,7 +41,8 @@ struct vars {
 	char echo_key_b64[48];
 	char echo_key_id[17];
 	char token_id[17];
-	char *const *pull_secrets; /* the caller's, NULL-terminated; NULL: none */
+	char *const *pull_secrets;     /* the caller's, NULL-terminated; NULL: none */
+	const struct cJSON *placement; /* merged into a DaemonSet's pod spec */
 };
 
 #define PULL_SECRETS_MAX 64
@@ -137,6 +138,7 @@ static int vars_init(struct vars *out, const struct kube_deploy_vars *v, struct 
 				       KUBE_ECHO_KEY_LEN);
 		str_copy(out->echo_key, sizeof(out->echo_key), v->echo_key);
 	}
+	out->placement = v->placement;
 	return secrets_derive(out, err);
 }
 
@@ -286,19 +288,27 @@ static struct cJSON *yaml_to_json(const char *text, size_t len, const struct var
 	return j;
 }
 
+/* The pod spec of a rendered DaemonSet (spec.template.spec); NULL for any other object. */
+static struct cJSON *daemonset_pod_spec(struct cJSON *obj)
+{
+	struct cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+	const char *kind = NULL;
+
+	json_get_string(obj, "kind", &kind, NULL);
+	spec = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "template"),
+						"spec");
+	return str_eq(kind, "DaemonSet") && cJSON_IsObject(spec) ? spec : NULL;
+}
+
 /* A DaemonSet's pod spec names the image pull secrets, or null, which a create ignores and
  * a merge patch reads as "remove": a DaemonSet that had some loses them, one that never
  * had any compares equal (json_subset). Added here, not in the YAML, because a template
  * variable only ever fills a scalar. */
 static void pull_secrets_add(struct cJSON *obj, const struct vars *v)
 {
-	struct cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec"), *list;
-	const char *kind = NULL;
+	struct cJSON *spec = daemonset_pod_spec(obj), *list;
 
-	json_get_string(obj, "kind", &kind, NULL);
-	spec = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "template"),
-						"spec");
-	if (!str_eq(kind, "DaemonSet") || !cJSON_IsObject(spec))
+	if (!spec)
 		return;
 	if (!v->pull_secrets || !v->pull_secrets[0]) {
 		cJSON_AddNullToObject(spec, "imagePullSecrets");
@@ -313,6 +323,21 @@ static void pull_secrets_add(struct cJSON *obj, const struct vars *v)
 	}
 }
 
+/* The placement's members replace those of a DaemonSet's pod spec. */
+static void place(struct cJSON *obj, const struct cJSON *placement)
+{
+	struct cJSON *spec = placement ? daemonset_pod_spec(obj) : NULL;
+	const struct cJSON *m;
+
+	if (!spec)
+		return;
+	cJSON_ArrayForEach(m, placement)
+	{
+		cJSON_DeleteItemFromObjectCaseSensitive(spec, m->string);
+		cJSON_AddItemToObject(spec, m->string, cJSON_Duplicate(m, true));
+	}
+}
+
 static struct cJSON *render(const char *name, const struct vars *v, struct err *err)
 {
 	for (const struct embedded_file *f = kube_deploy_files; f->name; f++) {
@@ -321,6 +346,7 @@ static struct cJSON *render(const char *name, const struct vars *v, struct err *
 		struct cJSON *j = yaml_to_json(f->data, f->len, v, err);
 
 		if (j) {
+			place(j, v->placement);
 			pull_secrets_add(j, v);
 			return j;
 		}
@@ -403,7 +429,7 @@ static int obj_ref_init(struct obj_ref *r, const struct cJSON *obj, struct err *
 /* ---- apply -------------------------------------------------------------------------------- */
 
 /* true when every field we set has the same value on the server (which adds defaults,
- * status and metadata of its own). */
+ * status and metadata of its own); a null we set means the field must be absent. */
 static bool json_subset(const struct cJSON *want, const struct cJSON *have)
 {
 	const struct cJSON *w, *h;
@@ -494,12 +520,50 @@ static struct cJSON *wait_not_terminating(struct kube_client *c, const struct ob
 	return live;
 }
 
+/* Maps netctl sets whole: a key the server has and netctl no longer sets must go, but a
+ * merge patch only removes what it names null, and json_subset would call the object
+ * unchanged. */
+static const char *const exact_map_paths[][4] = {
+    {"spec", "template", "spec", "nodeSelector"},
+};
+
+static struct cJSON *path_get(const struct cJSON *obj, const char *const *path)
+{
+	for (size_t i = 0; i < 4 && obj; i++)
+		obj = cJSON_GetObjectItemCaseSensitive(obj, path[i]);
+	return (struct cJSON *)obj;
+}
+
+/* A copy of obj with a null for every key of such a map that live has and obj lacks, or
+ * NULL when there is none (a map obj sets null goes whole anyway). */
+static struct cJSON *exact_maps(const struct cJSON *obj, const struct cJSON *live)
+{
+	struct cJSON *copy = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(exact_map_paths); i++) {
+		const struct cJSON *have = path_get(live, exact_map_paths[i]), *k;
+
+		if (!cJSON_IsObject(have) || !cJSON_IsObject(path_get(obj, exact_map_paths[i])))
+			continue;
+		cJSON_ArrayForEach(k, have)
+		{
+			if (cJSON_GetObjectItemCaseSensitive(path_get(obj, exact_map_paths[i]),
+							     k->string))
+				continue;
+			if (!copy)
+				copy = cJSON_Duplicate(obj, true);
+			cJSON_AddNullToObject(path_get(copy, exact_map_paths[i]), k->string);
+		}
+	}
+	return copy;
+}
+
 int kube_apply(struct kube_client *c, const struct cJSON *obj, enum kube_apply_result *result,
 	       struct err *err)
 {
 	struct err local = ERR_INIT;
 	struct obj_ref r;
-	struct cJSON *live, *out;
+	struct cJSON *live, *out, *want = NULL;
 	bool is_ns;
 
 	if (!err)
@@ -520,14 +584,19 @@ int kube_apply(struct kube_client *c, const struct cJSON *obj, enum kube_apply_r
 		*result = KUBE_APPLY_CREATED;
 		return 0;
 	}
+	want = exact_maps(obj, live);
+	if (want)
+		obj = want;
 	/* a namespace somebody else made is used as it is, never adopted (or later deleted) */
 	if (json_subset(obj, live) || (is_ns && !has_our_label(live))) {
 		cJSON_Delete(live);
+		cJSON_Delete(want);
 		*result = KUBE_APPLY_UNCHANGED;
 		return 0;
 	}
 	cJSON_Delete(live);
 	out = kube_patch(c, r.item, "application/merge-patch+json", obj, err);
+	cJSON_Delete(want);
 	if (!out)
 		return -1;
 	cJSON_Delete(out);
@@ -721,6 +790,44 @@ static bool ip_ok(const char *s)
 	return inet_pton(strchr(s, ':') ? AF_INET6 : AF_INET, s, a) == 1;
 }
 
+/* Labels that a selector can name (valid key and value); others cannot match anything. */
+static void node_labels(struct kube_node *n, const struct cJSON *item)
+{
+	const struct cJSON *meta = cJSON_GetObjectItemCaseSensitive(item, "metadata");
+	const struct cJSON *l;
+	size_t cap = 0;
+
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(meta, "labels"))
+	{
+		if (!cJSON_IsString(l) || !l->string || !kube_label_key_ok(l->string) ||
+		    !kube_label_value_ok(l->valuestring))
+			continue;
+		n->labels = xgrow(n->labels, &cap, n->nlabels + 1, sizeof(*n->labels));
+		n->labels[n->nlabels].key = xstrdup(l->string);
+		n->labels[n->nlabels++].value = xstrdup(l->valuestring);
+	}
+}
+
+static void node_taints(struct kube_node *n, const struct cJSON *spec)
+{
+	const struct cJSON *t;
+	size_t cap = 0;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(spec, "taints"))
+	{
+		const char *key = NULL, *value = NULL, *effect = NULL;
+
+		if (json_get_string(t, "key", &key, NULL) || !key ||
+		    json_get_string(t, "effect", &effect, NULL) || !effect)
+			continue;
+		json_get_string(t, "value", &value, NULL);
+		n->taints = xgrow(n->taints, &cap, n->ntaints + 1, sizeof(*n->taints));
+		n->taints[n->ntaints].key = xstrdup(key);
+		n->taints[n->ntaints].value = xstrdup_or_null(value);
+		n->taints[n->ntaints++].effect = xstrdup(effect);
+	}
+}
+
 static void node_parse(struct kube_node *n, const struct cJSON *item)
 {
 	const struct cJSON *spec = cJSON_GetObjectItemCaseSensitive(item, "spec");
@@ -761,6 +868,8 @@ static void node_parse(struct kube_node *n, const struct cJSON *item)
 		n->pod_cidrs = xcalloc(1, sizeof(char *));
 	json_get_bool(spec, "unschedulable", &n->unschedulable, NULL);
 	n->ready = condition_true(item, "Ready");
+	node_labels(n, item);
+	node_taints(n, spec);
 }
 
 /* A name from the server that becomes a table cell, a store key or a URL path segment. */
@@ -822,10 +931,78 @@ void kube_node_list_release(struct kube_node_list *l)
 		free(n->internal_ipv6);
 		strv_free(n->addresses);
 		strv_free(n->pod_cidrs);
+		for (size_t k = 0; k < n->nlabels; k++) {
+			free(n->labels[k].key);
+			free(n->labels[k].value);
+		}
+		free(n->labels);
+		for (size_t k = 0; k < n->ntaints; k++) {
+			free(n->taints[k].key);
+			free(n->taints[k].value);
+			free(n->taints[k].effect);
+		}
+		free(n->taints);
 	}
 	free(l->items);
 	l->items = NULL;
 	l->n = 0;
+}
+
+/* ---- the API server's addresses ---------------------------------------------------------- */
+
+/* The port of an Endpoints subset the API server listens on: the one named "https", or
+ * the only one; 0 when neither. */
+static int https_port(const struct cJSON *subset)
+{
+	const struct cJSON *p, *ports = cJSON_GetObjectItemCaseSensitive(subset, "ports");
+	long port = 0, only = 0;
+	int n = 0;
+
+	cJSON_ArrayForEach(p, ports)
+	{
+		const char *name = NULL;
+		long v = 0;
+
+		if (json_get_long(p, "port", 1, 65535, &v, NULL) != 0)
+			continue;
+		n++;
+		only = v;
+		if (json_get_string(p, "name", &name, NULL) == 0 && str_eq(name, "https"))
+			port = v;
+	}
+	return (int)(port ? port : n == 1 ? only : 0);
+}
+
+int kube_apiserver_endpoints(struct kube_client *c, struct kube_endpoint *out, size_t max,
+			     size_t *n, struct err *err)
+{
+	struct cJSON *ep = kube_get(c, "/api/v1/namespaces/default/endpoints/kubernetes", err);
+	const struct cJSON *subset, *a;
+
+	*n = 0;
+	if (!ep) {
+		if (err->code != ERR_NOTFOUND)
+			return -1;
+		err_clear(err);
+		return 0;
+	}
+	cJSON_ArrayForEach(subset, cJSON_GetObjectItemCaseSensitive(ep, "subsets"))
+	{
+		int port = https_port(subset);
+
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(subset, "addresses"))
+		{
+			const char *ip = NULL;
+
+			if (!port || *n >= max || json_get_string(a, "ip", &ip, NULL) != 0 ||
+			    !ip_ok(ip) || strlen(ip) >= sizeof(out->ip))
+				continue;
+			str_copy(out[*n].ip, sizeof(out[*n].ip), ip);
+			out[(*n)++].port = port;
+		}
+	}
+	cJSON_Delete(ep);
+	return 0;
 }
 
 /* ---- pods ----------------------------------------------------------------------------------- */

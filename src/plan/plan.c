@@ -19,7 +19,8 @@ struct plan {
 	struct plan_opts opts;
 	plan_filter_fn filter;
 	void *filter_arg;
-	size_t *cluster_first, *cluster_count; /* node ranges per cluster */
+	size_t *cluster_first, *cluster_count; /* node ranges per cluster (real nodes) */
+	size_t *pseudo_first, *pseudo_count;   /* the pseudo-nodes after them */
 	struct target_list groups[PLAN_GROUPS];
 	struct plan_shard *shards;
 	size_t nshards, shards_cap;
@@ -41,9 +42,14 @@ struct plan *plan_new(const struct plan_node *nodes, size_t nnodes, size_t nclus
 		err_set(err, ERR_USAGE, "plan: no protocol, family or network selected");
 		return NULL;
 	}
-	for (size_t i = 1; i < nnodes; i++) {
-		if (nodes[i].cluster < nodes[i - 1].cluster || nodes[i].cluster >= nclusters) {
-			err_set(err, ERR_INTERNAL, "plan: nodes not grouped by cluster");
+	for (size_t i = 0; i < nnodes; i++) {
+		bool same = i > 0 && nodes[i].cluster == nodes[i - 1].cluster;
+
+		if (nodes[i].cluster >= nclusters ||
+		    (i > 0 && nodes[i].cluster < nodes[i - 1].cluster) ||
+		    (same && nodes[i].kind == PLAN_NODE && nodes[i - 1].kind != PLAN_NODE)) {
+			err_set(err, ERR_INTERNAL,
+				"plan: nodes not grouped by cluster, pseudo-nodes last");
 			return NULL;
 		}
 	}
@@ -60,9 +66,18 @@ struct plan *plan_new(const struct plan_node *nodes, size_t nnodes, size_t nclus
 	p->total = -1;
 	p->cluster_first = xcalloc(nclusters ? nclusters : 1, sizeof(size_t));
 	p->cluster_count = xcalloc(nclusters ? nclusters : 1, sizeof(size_t));
+	p->pseudo_first = xcalloc(nclusters ? nclusters : 1, sizeof(size_t));
+	p->pseudo_count = xcalloc(nclusters ? nclusters : 1, sizeof(size_t));
 	for (size_t i = nnodes; i-- > 0;) {
-		p->cluster_first[nodes[i].cluster] = i;
-		p->cluster_count[nodes[i].cluster]++;
+		uint32_t c = nodes[i].cluster;
+
+		if (nodes[i].kind == PLAN_NODE) {
+			p->cluster_first[c] = i;
+			p->cluster_count[c]++;
+		} else {
+			p->pseudo_first[c] = i;
+			p->pseudo_count[c]++;
+		}
 	}
 	return p;
 }
@@ -76,6 +91,8 @@ void plan_free(struct plan *p)
 	free(p->shards);
 	free(p->cluster_first);
 	free(p->cluster_count);
+	free(p->pseudo_first);
+	free(p->pseudo_count);
 	free(p);
 }
 
@@ -93,6 +110,24 @@ static unsigned sender_networks(const struct plan *p, enum plan_sender sender)
 	return mine & p->opts.networks;
 }
 
+/* The network a sender's probes of pseudo-nodes are recorded under: where they leave from
+ * (the pod network for the pod floater, the node's for the host floater), when the plan has
+ * a network sent from there; PLAN_NET_MAX when it has none. */
+static enum plan_network pseudo_network(const struct plan *p, enum plan_sender sender)
+{
+	if (!sender_networks(p, sender))
+		return PLAN_NET_MAX;
+	return sender == PLAN_SEND_POD ? PLAN_NET_POD : PLAN_NET_HOST;
+}
+
+/* The family of a pseudo-node's address (4 or 6), 0 when the plan does not check it. */
+static unsigned pseudo_family(const struct plan *p, const struct plan_node *n)
+{
+	unsigned f = n->host_ip[1] ? 6 : 4;
+
+	return p->opts.families & (f == 6 ? 2u : 1u) ? f : 0;
+}
+
 static bool net_targets_pod(enum plan_network net)
 {
 	return net == PLAN_NET_POD || net == PLAN_NET_HOST_POD;
@@ -106,16 +141,34 @@ static unsigned pair_protocols(struct plan *p, const struct plan_node *src,
 	return p->filter(p->filter_arg, src, dst, family, net) & p->opts.protocols;
 }
 
+/* Result rows of the pseudo-nodes of cluster c: every node of c probes each of them from
+ * each sender that has a network, in its family, with its protocols. */
+static int64_t pseudo_total(const struct plan *p, size_t c)
+{
+	int64_t per_node = 0;
+	unsigned senders = (pseudo_network(p, PLAN_SEND_POD) != PLAN_NET_MAX) +
+			   (pseudo_network(p, PLAN_SEND_HOST) != PLAN_NET_MAX);
+
+	for (size_t k = 0; k < p->pseudo_count[c]; k++) {
+		const struct plan_node *n = &p->nodes[p->pseudo_first[c] + k];
+
+		if (pseudo_family(p, n))
+			per_node += popcount(n->protocols & p->opts.protocols);
+	}
+	return per_node * senders * (int64_t)p->cluster_count[c];
+}
+
 int64_t plan_total(struct plan *p)
 {
 	unsigned nets = popcount(p->opts.networks), fams = popcount(p->opts.families & 3);
 	unsigned protos = popcount(p->opts.protocols);
-	int64_t pairs = 0;
+	int64_t pairs = 0, pseudo = 0;
 
 	if (p->total >= 0)
 		return p->total;
 	if (!p->filter) {
 		for (size_t a = 0; a < p->nclusters; a++) {
+			pseudo += pseudo_total(p, a);
 			for (size_t b = 0; b < p->nclusters; b++) {
 				int64_t na = (int64_t)p->cluster_count[a];
 				int64_t nb = (int64_t)p->cluster_count[b];
@@ -125,7 +178,7 @@ int64_t plan_total(struct plan *p)
 				pairs += a == b ? na * (na > 0 ? na - 1 : 0) : na * nb;
 			}
 		}
-		p->total = pairs * nets * fams * protos;
+		p->total = pairs * nets * fams * protos + pseudo;
 		return p->total;
 	}
 	p->total = 0;
@@ -175,6 +228,37 @@ static bool make_target(struct plan *p, size_t si, size_t di, unsigned family,
 	return true;
 }
 
+/* The target of one (src, pseudo-node) for a sender; false when nothing is planned. */
+static bool make_pseudo_target(struct plan *p, size_t si, size_t di, enum plan_sender sender,
+			       struct plan_target *t)
+{
+	const struct plan_node *src = &p->nodes[si], *dst = &p->nodes[di];
+	enum plan_network net = pseudo_network(p, sender);
+	unsigned family = pseudo_family(p, dst), protos;
+	int f = family == 6 ? 1 : 0;
+	const char *src_floater = sender == PLAN_SEND_POD ? src->pod_floater : src->host_floater;
+	const char *src_ip = sender == PLAN_SEND_POD ? src->pod_ip[f] : src->host_ip[f];
+
+	if (net == PLAN_NET_MAX || !family)
+		return false;
+	protos = pair_protocols(p, src, dst, family, net) & dst->protocols;
+	if (!protos)
+		return false;
+	memset(t, 0, sizeof(*t));
+	t->dst = (uint32_t)di;
+	t->family = (uint8_t)family;
+	t->network = (uint8_t)net;
+	t->protocols = (uint8_t)protos;
+	t->port = dst->port;
+	if (!src_floater)
+		t->error = PROBE_NO_AGENT;
+	else if (!src_ip || !dst->host_ip[f])
+		t->error = PROBE_OTHER; /* the source has no address of the target's family */
+	else
+		t->ip = dst->host_ip[f];
+	return true;
+}
+
 static void add_shard(struct plan *p, size_t si, enum plan_sender sender, unsigned mask,
 		      bool decided, const struct plan_target *v, size_t n)
 {
@@ -201,7 +285,7 @@ size_t plan_source(struct plan *p, size_t s, const struct plan_shard **shards)
 	*shards = NULL;
 	for (size_t g = 0; g < PLAN_GROUPS; g++)
 		p->groups[g].n = 0;
-	if (si >= p->nnodes || !nets)
+	if (si >= p->nnodes || !nets || p->nodes[si].kind != PLAN_NODE)
 		return 0;
 	ci = p->nodes[si].cluster;
 	for (size_t cj = 0; cj < p->nclusters; cj++) {
@@ -226,6 +310,12 @@ size_t plan_source(struct plan *p, size_t s, const struct plan_shard **shards)
 				}
 			}
 		}
+	}
+	for (size_t k = 0; k < p->pseudo_count[ci]; k++) {
+		struct plan_target t;
+
+		if (make_pseudo_target(p, si, p->pseudo_first[ci] + k, sender, &t))
+			group_push(&p->groups[t.error ? 0 : t.protocols], &t);
 	}
 	/* Requests to send first, then what was decided without probing. */
 	for (size_t i = 1; i <= PLAN_GROUPS; i++) {

@@ -26,9 +26,18 @@ enum plan_network {
  * host-network floater (host, host-pod). */
 enum plan_sender { PLAN_SEND_POD = 0, PLAN_SEND_HOST = 1 };
 
+/* A node, or a pseudo-node its cluster's nodes probe (same numbering as enum
+ * store_node_kind). A pseudo-node has no floater, is never a source, is probed from every
+ * node of its own cluster (whatever the cluster pairs say) at its own address (host_ip of
+ * its family), with its own protocols and port. */
+enum plan_node_kind { PLAN_NODE = 0, PLAN_NODE_TARGET, PLAN_NODE_APISERVER };
+
 struct plan_node {
-	int64_t id;	  /* stable node id (store) */
-	uint32_t cluster; /* index into the cluster array */
+	int64_t id;	   /* stable node id (store) */
+	uint32_t cluster;  /* index into the cluster array */
+	uint8_t kind;	   /* enum plan_node_kind */
+	uint8_t protocols; /* pseudo-node: the protocols it is probed with (within the plan's) */
+	uint16_t port;	   /* pseudo-node: the port TCP/UDP probes go to (0: none) */
 	const char *name;
 	const char *pod_ip[2];	  /* [0] IPv4, [1] IPv6 of the pod floater; NULL: none */
 	const char *host_ip[2];	  /* [0] IPv4, [1] IPv6 of the node */
@@ -51,7 +60,8 @@ typedef unsigned (*plan_filter_fn)(void *arg, const struct plan_node *src,
 
 struct plan;
 
-/* nodes must be grouped by cluster (all nodes of cluster 0 first, …). cluster_pairs is an
+/* nodes must be grouped by cluster (all nodes of cluster 0 first, …), a cluster's
+ * pseudo-nodes after its nodes. cluster_pairs is an
  * nclusters x nclusters matrix: cluster_pairs[i * nclusters + j] means nodes of cluster i
  * probe nodes of cluster j (i == j: in-cluster pairs). The arrays are borrowed and must
  * outlive the plan. */
@@ -75,6 +85,7 @@ struct plan_target {
 	uint8_t network;   /* enum plan_network */
 	uint8_t protocols; /* mask of protocols to probe */
 	uint8_t error;	   /* PROBE_OK: probe it; else a result decided without probing */
+	uint16_t port;	   /* TCP/UDP port; 0: the floater port */
 	const char *ip;	   /* target address (NULL when error != PROBE_OK) */
 };
 
@@ -89,7 +100,8 @@ struct plan_shard {
 	size_t n;
 };
 
-/* Number of sources: nnodes x 2 senders. Source s is node s / 2, sender s % 2. */
+/* Number of sources: nnodes x 2 senders. Source s is node s / 2, sender s % 2 (a
+ * pseudo-node's sources have nothing to do). */
 size_t plan_nsources(const struct plan *p);
 
 /* Builds the shards of source s into the plan's scratch space (valid until the next call).

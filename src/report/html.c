@@ -96,7 +96,17 @@ static int node_cb(const struct store_run_node *rn, void *ctx)
 
 	if (idmap_get(&h->node_ix, rn->node.id) >= 0)
 		return 0;
-	c = cluster_get(h, rn->cluster_name ? rn->cluster_name : "?", &ci);
+	if (rn->node.kind != STORE_NODE) {
+		/* pseudo-nodes get maps of their own ("east -> east:targets"), as in the summary */
+		char *name =
+		    xasprintf("%s:%s", rn->cluster_name ? rn->cluster_name : "?",
+			      rn->node.kind == STORE_NODE_TARGET ? "targets" : "apiserver");
+
+		c = cluster_get(h, name, &ci);
+		free(name);
+	} else {
+		c = cluster_get(h, rn->cluster_name ? rn->cluster_name : "?", &ci);
+	}
 	c->ids = xgrow(c->ids, &c->cap, c->n + 1, sizeof(*c->ids));
 	c->nodes = xrealloc(c->nodes, c->cap * sizeof(*c->nodes));
 	c->ids[c->n] = rn->node.id;
@@ -409,6 +419,23 @@ static void write_header(struct html *h, FILE *f)
 	free(nets);
 }
 
+static int write_left_out(struct html *h, FILE *f)
+{
+	size_t n;
+	char *text;
+
+	if (rctx_left_out(h->r, &n, &text) < 0)
+		return -1;
+	if (n) {
+		fprintf(f, "<p class=\"meta\" id=\"left-out\">left out: %zu node%s: ", n,
+			n == 1 ? "" : "s");
+		xml_put(f, text);
+		fputs("</p>\n", f);
+	}
+	free(text);
+	return 0;
+}
+
 static int write_verdicts(struct html *h, FILE *f)
 {
 	struct verdict_list *vl = rctx_verdicts(h->r);
@@ -498,15 +525,16 @@ static void write_diff(struct html *h, FILE *f)
 	fprintf(f,
 		"<p id=\"diff-counts\">against run %lld (%s): <span class=\"bad\">%lld "
 		"regressions</span>, <span class=\"good\">%lld recoveries</span>, %lld still "
-		"failing, %lld new, %lld vanished, %lld RTT changes (&ge; 1 ms and 50%%), %lld "
-		"unchanged</p>\n",
+		"failing, %lld new, %lld vanished, %lld not selected, %lld RTT changes (&ge; 1 "
+		"ms and 50%%), %lld unchanged</p>\n",
 		(long long)h->base, h->base_why, (long long)t[STORE_DIFF_REGRESSION],
 		(long long)t[STORE_DIFF_RECOVERY], (long long)t[STORE_DIFF_STILL_FAILING],
 		(long long)t[STORE_DIFF_NEW], (long long)t[STORE_DIFF_VANISHED],
-		(long long)t[STORE_DIFF_RTT], (long long)t[STORE_DIFF_SAME]);
+		(long long)t[STORE_DIFF_NOT_SELECTED], (long long)t[STORE_DIFF_RTT],
+		(long long)t[STORE_DIFF_SAME]);
 	fputs("<table><tr><th>source</th><th>destination</th><th>regressions</th>"
 	      "<th>recoveries</th><th>still failing</th><th>new</th><th>vanished</th>"
-	      "<th>RTT</th></tr>\n",
+	      "<th>not selected</th><th>RTT</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < h->ndgroups; i++) {
 		const struct store_diff_counts *g = &h->dgroups[i];
@@ -519,6 +547,7 @@ static void write_diff(struct html *h, FILE *f)
 		td_num(f, g->n[STORE_DIFF_STILL_FAILING], NULL);
 		td_num(f, g->n[STORE_DIFF_NEW], NULL);
 		td_num(f, g->n[STORE_DIFF_VANISHED], NULL);
+		td_num(f, g->n[STORE_DIFF_NOT_SELECTED], NULL);
 		td_num(f, g->n[STORE_DIFF_RTT], NULL);
 		fputs("</tr>\n", f);
 	}
@@ -672,7 +701,7 @@ static void maps_sort(struct html *h)
 static int write_body(struct html *h, FILE *f)
 {
 	write_header(h, f);
-	if (write_verdicts(h, f) < 0 || write_summary(h, f) < 0)
+	if (write_left_out(h, f) < 0 || write_verdicts(h, f) < 0 || write_summary(h, f) < 0)
 		return -1;
 	if (h->skipped_maps)
 		fprintf(f,

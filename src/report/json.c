@@ -69,11 +69,38 @@ static void put_options(FILE *f, const char *text)
 	cJSON_Delete(o);
 }
 
-static void run_object(struct rctx *r)
+struct left_out_json {
+	FILE *f;
+	bool first;
+};
+
+static int left_out_item(const struct store_left_out *n, void *ctx)
+{
+	struct left_out_json *lj = ctx;
+	FILE *f = lj->f;
+
+	fputs(lj->first ? "{\"cluster\":" : ",{\"cluster\":", f);
+	lj->first = false;
+	json_put_str(f, n->cluster_name, false);
+	fputs(",\"node\":", f);
+	json_put_str(f, n->name, false);
+	fputs(",\"reason\":", f);
+	json_put_str(f, store_left_out_reason_name(n->reason), false);
+	fputs(",\"detail\":", f);
+	if (n->detail)
+		json_put_str(f, n->detail, false);
+	else
+		fputs("null", f);
+	putc('}', f);
+	return 0;
+}
+
+static int run_object(struct rctx *r)
 {
 	static const char *const family_numbers[] = {"4", "6"};
 	const struct store_run_info *ri = r->run;
 	FILE *f = r->out;
+	struct left_out_json lj = {f, true};
 	char *families;
 
 	fprintf(f, "\"run\":{\"id\":%lld,\"parent_id\":", (long long)ri->id);
@@ -104,7 +131,11 @@ static void run_object(struct rctx *r)
 	fprintf(f, ",\"planned\":%lld,\"merged\":%s,\"options\":", (long long)ri->planned,
 		r->o.merged ? "true" : "false");
 	put_options(f, ri->options_json);
-	putc('}', f);
+	fputs(",\"left_out\":[", f);
+	if (store_run_left_out_foreach(r->st, ri->id, left_out_item, &lj, r->err) < 0)
+		return -1;
+	fputs("]}", f);
+	return 0;
 }
 
 static int summary_array(struct rctx *r, int64_t totals[3])
@@ -229,8 +260,7 @@ int report_json(struct rctx *r)
 
 	fprintf(f, "{\"format_version\":%d,\"generator\":\"netctl %s\",\n", REPORT_JSON_VERSION,
 		NETCTL_VERSION);
-	run_object(r);
-	if (summary_array(r, sum) < 0 || verdict_array(r) < 0)
+	if (run_object(r) < 0 || summary_array(r, sum) < 0 || verdict_array(r) < 0)
 		return -1;
 	if (r->o.json_no_results) {
 		fprintf(f, ",\n\"totals\":{\"results\":%lld,\"passed\":%lld,\"failed\":%lld}}\n",

@@ -39,6 +39,43 @@ int rctx_results(struct rctx *r, bool failed_only,
 	return store_results_foreach(r->st, r->run_id, &q, cb, ctx, r->err);
 }
 
+/* Names listed in a report's "left out" line; JSON lists them all. */
+#define LEFT_OUT_SHOWN 10
+
+struct left_out_text {
+	struct buf b;
+	size_t n;
+};
+
+static int left_out_add(const struct store_left_out *n, void *ctx)
+{
+	struct left_out_text *t = ctx;
+
+	if (t->n++ < LEFT_OUT_SHOWN)
+		(void)!buf_printf(&t->b, "%s%s/%s (%s%s%s)", t->b.len ? ", " : "", n->cluster_name,
+				  n->name, store_left_out_reason_name(n->reason),
+				  n->detail ? ": " : "", n->detail ? n->detail : "");
+	return 0;
+}
+
+int rctx_left_out(struct rctx *r, size_t *n, char **text)
+{
+	struct left_out_text t = {.n = 0};
+
+	buf_init(&t.b, 0);
+	if (store_run_left_out_foreach(r->st, r->run->id, left_out_add, &t, r->err) < 0) {
+		buf_release(&t.b);
+		return -1;
+	}
+	if (t.n > LEFT_OUT_SHOWN)
+		(void)!buf_printf(&t.b, ", ... %zu more (--format json lists them all)",
+				  t.n - LEFT_OUT_SHOWN);
+	*n = t.n;
+	*text = xstrdup(buf_str(&t.b));
+	buf_release(&t.b);
+	return 0;
+}
+
 static int summary_cb(const struct store_group *g, void *ctx)
 {
 	struct {

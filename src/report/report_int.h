@@ -21,6 +21,9 @@ struct rctx {
 
 /* The verdicts of the run (computed once). NULL on a store error (err filled). */
 struct verdict_list *rctx_verdicts(struct rctx *r);
+/* The nodes the run left out on purpose: how many, and the first few as
+ * "cluster/node (reason: detail), ..." (heap, "" when none). */
+int rctx_left_out(struct rctx *r, size_t *n, char **text);
 /* Streams the run's results (the view chosen in opts). */
 int rctx_results(struct rctx *r, bool failed_only,
 		 int (*cb)(const struct store_result_row *row, void *ctx), void *ctx);

@@ -54,6 +54,19 @@ static void run_header(struct rctx *r)
 	free(protos);
 }
 
+static int left_out_line(struct rctx *r)
+{
+	size_t n;
+	char *text;
+
+	if (rctx_left_out(r, &n, &text) < 0)
+		return -1;
+	if (n)
+		fprintf(r->out, "left out: %zu node%s: %s\n", n, n == 1 ? "" : "s", text);
+	free(text);
+	return 0;
+}
+
 /* ---- summary ----------------------------------------------------------------------------- */
 
 static const char *const sum_headers[] = {"SRC",    "DST",    "PROTO", "FAMILY",  "PAIRS",
@@ -297,7 +310,8 @@ static int verdicts_print(struct rctx *r)
 int report_table(struct rctx *r)
 {
 	run_header(r);
-	if (summary_print(r) < 0 || failures_print(r) < 0 || verdicts_print(r) < 0)
+	if (left_out_line(r) < 0 || summary_print(r) < 0 || failures_print(r) < 0 ||
+	    verdicts_print(r) < 0)
 		return -1;
 	return 0;
 }

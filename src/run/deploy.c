@@ -66,6 +66,7 @@ int run_floaters_deploy(struct run_engine *e, struct err *err)
 		    .port = e->o.port,
 		    .echo_key = key[0] ? key : NULL, /* none anywhere: the first makes one */
 		    .rotate_token = e->o.rotate_token,
+		    .placement = ec->placement,
 		};
 		struct kube_apply_report rep;
 
@@ -139,8 +140,9 @@ static int wait_one(struct run_engine *e, struct run_engine_cluster *ec, const c
 			memset(&st, 0, sizeof(st));
 		}
 		want = st.desired - (long)ec->nodes_not_ready;
-		if (st.observed >= st.generation && st.desired > 0 && st.ready >= want &&
-		    st.updated >= want)
+		/* no node taking part: nothing to wait for once the controller saw the template */
+		if (st.observed >= st.generation && (st.desired > 0 || !ec->nodes.n) &&
+		    st.ready >= want && st.updated >= want)
 			break;
 		if (stop && *stop)
 			return 0;

@@ -16,8 +16,10 @@ static const char *keep(struct run_engine *e, const char *s)
 
 void run_nodes_release(struct run_engine *e)
 {
-	for (size_t c = 0; c < e->nclusters; c++)
+	for (size_t c = 0; c < e->nclusters; c++) {
 		kube_node_list_release(&e->clusters[c].nodes);
+		run_nodes_select_release(&e->clusters[c]);
+	}
 	for (size_t i = 0; i < e->nstrings; i++)
 		free(e->strings[i]);
 	free(e->strings);
@@ -60,18 +62,56 @@ static const struct kube_pod *find_pod(const struct kube_pod_list *pods, const c
 	return best;
 }
 
-/* Adds the nodes of one cluster to the table and to the store. */
+/* The protocols a pseudo-node is probed with: TCP only for the API server; the run's for a
+ * custom target, but TCP and UDP need its port. */
+static unsigned pseudo_protocols(const struct run_engine *e, const struct run_target *t,
+				 enum plan_node_kind kind)
+{
+	if (kind == PLAN_NODE_APISERVER)
+		return 1u << PROTO_TCP;
+	return t->port ? e->o.protocols : e->o.protocols & (1u << PROTO_ICMP);
+}
+
+/* A pseudo-node of cluster c after its nodes: "target:ADDR:PORT" or
+ * "apiserver:ADDR:PORT", at its address in either family's slot. */
+static void pseudo_add(struct run_engine *e, size_t c, const struct run_target *t,
+		       enum plan_node_kind kind, struct plan_node *pn, struct store_node *sn)
+{
+	char text[64], *name;
+	int f = t->family == 6;
+
+	run_target_format(t, text, sizeof(text));
+	name = xasprintf("%s:%s", kind == PLAN_NODE_APISERVER ? "apiserver" : "target", text);
+	memset(pn, 0, sizeof(*pn));
+	pn->cluster = (uint32_t)c;
+	pn->kind = (uint8_t)kind;
+	pn->name = keep(e, name);
+	pn->host_ip[f] = pn->pod_ip[f] = keep(e, t->addr);
+	pn->port = (uint16_t)t->port;
+	pn->protocols = (uint8_t)pseudo_protocols(e, t, kind);
+	free(name);
+	memset(sn, 0, sizeof(*sn));
+	sn->cluster_id = e->clusters[c].in->cluster_id;
+	sn->kind = (enum store_node_kind)kind;
+	sn->name = pn->name;
+	sn->host_ipv4 = pn->host_ip[0];
+	sn->host_ipv6 = pn->host_ip[1];
+	sn->floater = STORE_FLOATER_UNKNOWN;
+}
+
+/* Adds the nodes of one cluster to the table and to the store, then its pseudo-nodes. */
 static int collect_cluster(struct run_engine *e, size_t c, const struct kube_node_list *nl,
 			   const struct kube_pod_list *pods, struct err *err)
 {
 	struct run_engine_cluster *ec = &e->clusters[c];
-	struct store_node *sn = xcalloc(nl->n ? nl->n : 1, sizeof(*sn));
+	size_t npseudo = e->o.ntargets + ec->napiserver;
+	struct store_node *sn = xcalloc(nl->n + npseudo + 1, sizeof(*sn));
 	unsigned need = ec->deployed;
 	size_t missing = 0, foreign = 0;
 	int rc;
 
 	ec->first_node = e->nnodes;
-	ec->nnodes = nl->n;
+	ec->nnodes = nl->n + npseudo;
 	for (size_t i = 0; i < nl->n; i++) {
 		const struct kube_node *kn = &nl->items[i];
 		const struct kube_pod *pp =
@@ -111,8 +151,17 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 		sn[i].floater = ok ? STORE_FLOATER_READY : STORE_FLOATER_NOT_READY;
 		sn[i].node_not_ready = !kn->ready;
 	}
-	rc = store_run_nodes_add(e->st, e->res->run_id, sn, nl->n, err);
-	for (size_t i = 0; rc == 0 && i < nl->n; i++)
+	for (size_t k = 0; k < e->o.ntargets; k++)
+		pseudo_add(e, c, &e->o.targets[k], PLAN_NODE_TARGET,
+			   &e->nodes[e->nnodes + nl->n + k], &sn[nl->n + k]);
+	for (size_t k = 0; k < ec->napiserver; k++) {
+		size_t at = nl->n + e->o.ntargets + k;
+
+		pseudo_add(e, c, &ec->apiserver[k], PLAN_NODE_APISERVER, &e->nodes[e->nnodes + at],
+			   &sn[at]);
+	}
+	rc = store_run_nodes_add(e->st, e->res->run_id, sn, nl->n + npseudo, err);
+	for (size_t i = 0; rc == 0 && i < nl->n + npseudo; i++)
 		e->nodes[e->nnodes + i].id = sn[i].id;
 	free(sn);
 	if (rc < 0)
@@ -124,7 +173,7 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 		    "DaemonSet netctl applied: never sent the token, not probed through",
 		    ec->in->name, foreign, foreign == 1 ? "" : "s", e->o.namespace,
 		    foreign == 1 ? "is" : "are");
-	e->nnodes += nl->n;
+	e->nnodes += nl->n + npseudo;
 	e->res->nodes += (int64_t)nl->n;
 	e->res->nodes_without_floater += (int64_t)missing;
 	run_engine_phase(e, RUN_PHASE_NODES, "%s: %zu nodes, %zu without a ready floater",
@@ -133,7 +182,8 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 }
 
 /* Lists every cluster's nodes before the rollout, which does not wait for floaters that
- * cannot become Ready on NotReady nodes. */
+ * cannot become Ready on NotReady nodes (run_nodes_select then counts those that take
+ * part). */
 int run_nodes_list(struct run_engine *e, struct err *err)
 {
 	for (size_t c = 0; c < e->nclusters; c++) {
@@ -142,10 +192,6 @@ int run_nodes_list(struct run_engine *e, struct err *err)
 		if (kube_nodes_list(ec->client, &ec->nodes, err) < 0)
 			return err_prefix(err, "listing nodes of %s", ec->in->name);
 		qsort(ec->nodes.items, ec->nodes.n, sizeof(*ec->nodes.items), cmp_node_name);
-		ec->nodes_not_ready = 0;
-		for (size_t i = 0; i < ec->nodes.n; i++)
-			if (!ec->nodes.items[i].ready)
-				ec->nodes_not_ready++;
 	}
 	return 0;
 }
@@ -163,7 +209,7 @@ int run_nodes_collect(struct run_engine *e, struct err *err)
 			err_prefix(err, "listing floaters of %s", ec->in->name);
 			goto out;
 		}
-		total += ec->nodes.n;
+		total += ec->nodes.n + e->o.ntargets + ec->napiserver;
 	}
 	e->nodes = xcalloc(total ? total : 1, sizeof(*e->nodes));
 	for (size_t c = 0; c < e->nclusters; c++)

@@ -36,8 +36,17 @@ static void req_unlink(struct run_engine *e, struct run_probe_req *r)
 	e->inflight_total--;
 }
 
+/* The time in flight of a request that carried only API server addresses: what the check
+ * of the API server costs beyond the node pairs (docs/usage.md, "The API server"). */
 static void req_free(struct run_probe_req *r)
 {
+	if (r->apiserver_only && r->started_us) {
+		int64_t ms = (time_mono_us() - r->started_us) / 1000;
+
+		r->ec->apiserver_request_ms += ms;
+		r->e->res->apiserver_request_ms += ms;
+		r->e->res->apiserver_requests++;
+	}
 	free(r->targets);
 	free(r->seen);
 	free(r->this_attempt);
@@ -60,6 +69,35 @@ static bool ip_literal_ok(const char *ip)
 	return strspn(ip, "0123456789abcdefABCDEF:.") == strlen(ip);
 }
 
+static int target_port(const struct plan_target *t, const struct run_options *o)
+{
+	return t->port ? t->port : o->port;
+}
+
+/* "ports": the TCP/UDP ports besides the floater's that the targets asked for name (custom
+ * targets, the API server), each once; nothing when there is none. */
+static void body_ports(struct buf *b, const struct run_probe_req *r, const struct run_options *o)
+{
+	uint16_t seen[WIRE_MAX_PORTS];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		int port = target_port(&r->targets[i], o);
+		bool dup = port == o->port;
+
+		if (r->seen[i] == r->protocols)
+			continue;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = seen[k] == port;
+		if (dup || n == WIRE_MAX_PORTS) /* run_options_check keeps them fewer */
+			continue;
+		(void)!buf_printf(b, "%s%d", n ? "," : "," WIRE_KEY(WIRE_REQ_PORTS) "[", port);
+		seen[n++] = (uint16_t)port;
+	}
+	if (n)
+		(void)!buf_puts(b, "]");
+}
+
 char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
 			   int64_t run_id)
 {
@@ -76,10 +114,13 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 		(void)!buf_printf(&b,
 				  "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(
 				      WIRE_TARGET_PORT) "%d," WIRE_KEY(WIRE_TARGET_REF) "%zu}",
-				  first ? "" : ",", r->targets[i].ip, o->port, i);
+				  first ? "" : ",", r->targets[i].ip,
+				  target_port(&r->targets[i], o), i);
 		first = false;
 	}
-	(void)!buf_puts(&b, "]," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
+	(void)!buf_puts(&b, "]");
+	body_ports(&b, r, o);
+	(void)!buf_puts(&b, "," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
 	first = true;
 	for (unsigned p = 0; p < PROTO_MAX; p++) {
 		if (!(r->protocols & (1u << p)))
@@ -339,7 +380,7 @@ static int on_line(void *arg, const char *line, size_t len)
 	res.rtt_avg_us = l.rtt_avg_us;
 	res.rtt_max_us = l.rtt_max_us;
 	res.rtt_p99_us = l.rtt_p99_us;
-	run_engine_emit(r->e, &res);
+	run_engine_emit(r->e, &res, r->e->nodes[r->targets[l.ref].dst].kind);
 	return 0;
 }
 
@@ -450,6 +491,49 @@ int run_probe_retry_next(struct run_probe_req *r, enum run_probe_retry_kind kind
 	return 0;
 }
 
+/* A floater older than the "ports" member refuses the first target on a port other than
+ * its own with 400 naming targets[N].port. Such targets (custom targets, the API server)
+ * are recorded as error and the rest is asked again: the node pairs of an older floater
+ * still get their results. Returns whether that was the case. */
+static bool older_floater(struct run_probe_req *r, const struct kube_response *resp)
+{
+	struct run_engine *e = r->e;
+	struct err ignored = ERR_INIT;
+	const char *field = NULL;
+	cJSON *j;
+	size_t n = 0;
+	bool match;
+
+	if (resp->status != 400 || !resp->body_len)
+		return false;
+	j = json_parse(resp->body, resp->body_len, 4096, &ignored);
+	match = j && json_get_string(j, WIRE_ERR_FIELD, &field, &ignored) == 0 && field &&
+		str_has_prefix(field, WIRE_REQ_TARGETS "[") &&
+		str_has_suffix(field, "]." WIRE_TARGET_PORT);
+	cJSON_Delete(j);
+	if (!match)
+		return false;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->seen[i] == r->protocols || target_port(&r->targets[i], &e->o) == e->o.port)
+			continue;
+		run_engine_emit_decided(e, r->src, &r->targets[i], r->protocols & ~r->seen[i],
+					PROBE_OTHER);
+		r->seen[i] = (uint8_t)r->protocols;
+		n++;
+	}
+	if (!n)
+		return false;
+	if (!r->ec->told_old_floater)
+		run_engine_warn(e,
+				"%s: node %s: its floater refuses probes to ports other than its "
+				"own (older than this netctl, it does not read \"" WIRE_REQ_PORTS
+				"\"): custom targets and the API server are recorded as error from "
+				"such floaters (%zu here)",
+				r->ec->in->name, e->nodes[r->src].name, n);
+	r->ec->told_old_floater = true;
+	return true;
+}
+
 static void on_done(void *arg, const struct kube_response *resp, const struct err *err)
 {
 	static const char *const how[] = {
@@ -472,6 +556,11 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 	if (err && (r->floater_version[0] || r->floater_wire) && run_probe_version_check(r) < 0) {
 		req_unlink(e, r);
 		req_free(r);
+		return;
+	}
+	if (err && older_floater(r, resp) && missing_count(r) && !e->interrupted &&
+	    r->attempt == 0 && run_probe_retry_next(r, RUN_PROBE_RETRY_ONCE, time_mono_us()) == 0) {
+		e->retries_waiting++; /* the rest, again, at once */
 		return;
 	}
 	if (missing_count(r) == 0 || e->interrupted || e->refused.code != ERR_OK) {
@@ -591,6 +680,10 @@ void run_probe_request_start(struct run_engine *e, const struct plan_shard *sh, 
 		req_free(r);
 		return;
 	}
+	r->apiserver_only = true;
+	for (size_t i = 0; i < n && r->apiserver_only; i++)
+		r->apiserver_only = e->nodes[r->targets[i].dst].kind == PLAN_NODE_APISERVER;
+	r->started_us = time_mono_us();
 	req_send(r);
 }
 

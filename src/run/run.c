@@ -29,12 +29,16 @@ static int batch_flush(struct run_engine *e)
 	return rc;
 }
 
-void run_engine_emit(struct run_engine *e, const struct store_result *r)
+void run_engine_emit(struct run_engine *e, const struct store_result *r, unsigned dst_kind)
 {
 	e->batch[e->batch_n++] = *r;
 	e->res->done++;
 	if (r->error != PROBE_OK)
 		e->res->failed++;
+	if (dst_kind == PLAN_NODE_APISERVER) {
+		e->res->apiserver_results++;
+		e->res->apiserver_failed += r->error != PROBE_OK;
+	}
 	if (e->batch_n == RUN_ENGINE_BATCH)
 		batch_flush(e);
 }
@@ -55,7 +59,7 @@ void run_engine_emit_decided(struct run_engine *e, uint32_t src, const struct pl
 		if (!(protocols & (1u << p)))
 			continue;
 		r.protocol = (uint8_t)p;
-		run_engine_emit(e, &r);
+		run_engine_emit(e, &r, e->nodes[t->dst].kind);
 	}
 }
 
@@ -200,6 +204,12 @@ static int probe_all(struct run_engine *e, volatile sig_atomic_t *stop, struct e
 	run_probe_cancel_all(e);
 	batch_flush(e);
 	e->res->probe_ms = (time_mono_us() - e->probe_start_us) / 1000;
+	for (size_t c = 0; c < e->nclusters; c++) {
+		int64_t added = e->clusters[c].apiserver_request_ms / e->o.concurrency;
+
+		if (added > e->res->apiserver_added_ms)
+			e->res->apiserver_added_ms = added;
+	}
 	run_engine_progress(e, true);
 	if (e->store_failed) {
 		*err = e->store_err;
@@ -308,6 +318,41 @@ static int outside(const char *what, long v, long min, long max, const char *uni
 		       unit, min, unit, max, unit);
 }
 
+/* Custom targets the run can probe: of a family it checks, with a protocol they take (TCP
+ * and UDP need a port), on few enough ports for a probe request to list them. */
+static int targets_check(const struct run_options *o, struct err *err)
+{
+	int ports[RUN_TARGET_PORTS_MAX];
+	size_t nports = 0;
+
+	for (size_t i = 0; i < o->ntargets; i++) {
+		const struct run_target *t = &o->targets[i];
+		char text[64];
+		bool known = t->port == o->port || !t->port;
+
+		run_target_format(t, text, sizeof(text));
+		if (!(o->families & (t->family == 6 ? STORE_FAMILY_V6 : STORE_FAMILY_V4)))
+			return err_set(
+			    err, ERR_USAGE,
+			    "target %s is IPv%d: add --family %d (the check is IPv%s only)", text,
+			    t->family, t->family, t->family == 6 ? "4" : "6");
+		if (!t->port && !(o->protocols & (1u << PROTO_ICMP)))
+			return err_set(err, ERR_USAGE,
+				       "target %s has no port: tcp and udp need ADDR:PORT; icmp "
+				       "would take it (--protocol)",
+				       text);
+		for (size_t k = 0; k < nports && !known; k++)
+			known = ports[k] == t->port;
+		if (known)
+			continue;
+		if (nports == RUN_TARGET_PORTS_MAX)
+			return err_set(err, ERR_USAGE, "targets name more than %d ports",
+				       RUN_TARGET_PORTS_MAX);
+		ports[nports++] = t->port;
+	}
+	return 0;
+}
+
 int run_options_check(const struct run_options *o, struct err *err)
 {
 	long pair_ms;
@@ -327,6 +372,8 @@ int run_options_check(const struct run_options *o, struct err *err)
 	if (o->max_targets > WIRE_MAX_TARGETS)
 		return outside("targets per request", (long)o->max_targets, 1, WIRE_MAX_TARGETS, "",
 			       err);
+	if (targets_check(o, err) < 0)
+		return -1;
 	/* a floater takes these, but a request whose probes alone outlast the wait for it
 	 * would time out every time and leave its pairs agent-lost */
 	pair_ms = (long)o->count * o->interval_ms + 2 * o->timeout_ms;
@@ -358,6 +405,10 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	t0 = time_mono_us();
 	/* the run is recorded even when a cluster cannot be listed: it then shows as failed */
 	listed = run_nodes_list(&e, &list_err);
+	if (listed == 0)
+		listed = run_nodes_select(&e, &list_err);
+	if (listed == 0)
+		run_apiserver_list(&e);
 	res->run_id = begin_run(&e, clusters, n, o->options_json, err);
 	if (res->run_id < 0)
 		goto out;
@@ -365,6 +416,8 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 		*err = list_err;
 		goto fail;
 	}
+	if (run_nodes_record_left_out(&e, err) < 0)
+		goto fail;
 	if (run_floaters_permitted(&e, err) < 0 || run_floaters_deploy(&e, err) < 0 ||
 	    run_floaters_wait(&e, stop, err) < 0)
 		goto fail;
@@ -384,8 +437,8 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	if (store_run_set_planned(st, res->run_id, res->total, err) < 0)
 		goto fail;
 	res->table_ms = (time_mono_us() - t0) / 1000;
-	run_engine_phase(&e, RUN_PHASE_PROBE, "probing %lld results over %zu nodes",
-			 (long long)res->total, e.nnodes);
+	run_engine_phase(&e, RUN_PHASE_PROBE, "probing %lld results over %lld nodes",
+			 (long long)res->total, (long long)res->nodes);
 	if (probe_all(&e, stop, err) < 0)
 		goto fail;
 	res->status = e.interrupted ? STORE_RUN_INTERRUPTED : STORE_RUN_DONE;

@@ -15,12 +15,40 @@
 #include "plan.h"
 #include "store.h"
 
+/* Which nodes of a cluster take part (docs/usage.md, "Choosing nodes"); a node labelled
+ * kosmos.io/exclude never does. The others are left out with no floater and no pair, and
+ * the run records why. */
+struct run_select {
+	const struct kube_selector *selector;	    /* NULL: every node */
+	char **exclude;				    /* node names, NULL-terminated; NULL: none */
+	const struct kube_tolerations *tolerations; /* NULL: the default */
+};
+
 struct run_cluster {
 	const char *name;		  /* registered name, used in messages */
 	int64_t cluster_id;		  /* store id */
 	const struct kube_target *target; /* resolved kubeconfig context */
 	unsigned roles;			  /* STORE_ROLE_* */
+	struct run_select select;
 };
+
+/* A custom target: an address every node taking part probes, besides the node pairs
+ * (docs/usage.md, "Custom targets"); recorded as a pseudo-node of each cluster. */
+struct run_target {
+	char addr[46]; /* canonical IP literal (INET6_ADDRSTRLEN) */
+	int family;    /* 4 or 6 */
+	int port;      /* TCP/UDP port; 0: none, ICMP only */
+};
+
+/* ADDR or ADDR:PORT for IPv4, ADDR, [ADDR] or [ADDR]:PORT for IPv6 (a bare IPv6 address
+ * has no port); IP literals only, never names. ERR_USAGE naming what otherwise. */
+int run_target_parse(const char *text, const char *what, struct run_target *t, struct err *err);
+/* "198.18.0.9:80", "[fd00::9]:80", "198.18.0.9": the text run_target_parse reads back. */
+void run_target_format(const struct run_target *t, char *dst, size_t dstsz);
+
+/* Custom targets and the API server's addresses may name at most this many TCP/UDP ports
+ * besides the floater's (a probe request lists them; WIRE_MAX_PORTS in all). */
+#define RUN_TARGET_PORTS_MAX 32
 
 struct run_options {
 	unsigned protocols; /* 1u << PROTO_* */
@@ -45,7 +73,15 @@ struct run_options {
 	int64_t parent_id;	  /* resume: the run this one continues (0: none) */
 	const char *options_json; /* recorded with the run */
 	size_t max_targets;	  /* per request; 0: WIRE_MAX_TARGETS */
+	const struct run_target *targets; /* custom targets (borrowed) */
+	size_t ntargets;
+	/* every node also probes its cluster's API server: TCP to each address of the
+	 * default/kubernetes Endpoints (check's default; --no-apiserver-check) */
+	bool apiserver;
 };
+
+/* API server addresses probed per cluster, at most. */
+#define RUN_APISERVER_MAX 16
 
 enum run_phase {
 	RUN_PHASE_DEPLOY = 0, /* applying Namespace, Secret, DaemonSets */
@@ -78,6 +114,12 @@ struct run_result {
 	enum store_run_status status;
 	int64_t total, done, failed;
 	int64_t nodes, nodes_without_floater;
+	int64_t nodes_left_out; /* left out on purpose (recorded with the run) */
+	/* the API server check: its results, failures, the requests that carried only its
+	 * targets and their time in flight (the rest rode along in node pairs' requests), and
+	 * what that adds to probing at --concurrency (the busiest cluster's share) */
+	int64_t apiserver_addresses, apiserver_results, apiserver_failed;
+	int64_t apiserver_requests, apiserver_request_ms, apiserver_added_ms;
 	uint64_t api_requests; /* HTTP requests to the API servers, retries included */
 	int64_t rollout_ms;    /* node list + deploy + wait */
 	int64_t table_ms;      /* floater pods listed, node table stored, plan built */

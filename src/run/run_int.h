@@ -34,15 +34,23 @@ struct run_engine_cluster {
 	char *token;	   /* floater token (hex) from the Secret */
 	size_t first_node; /* index of its first node in engine.nodes */
 	size_t nnodes;
-	size_t cursor;		     /* next plan source to dispatch */
-	size_t inflight;	     /* probe requests in flight */
-	unsigned deployed;	     /* KUBE_NET_* DaemonSets this run applied */
-	char ds_uid[2][64];	     /* their uids (pod, host network), read while waiting:
-				      * only pods they own get the token */
-	struct kube_node_list nodes; /* listed before the run begins, sorted by name */
-	size_t nodes_not_ready;	     /* of which the Ready condition is not True */
-	int64_t unreachable_us;	     /* since when its API server gives no answer (0: it does) */
-	bool answered;		     /* a probe request through it got an answer this run */
+	size_t cursor;			/* next plan source to dispatch */
+	size_t inflight;		/* probe requests in flight */
+	unsigned deployed;		/* KUBE_NET_* DaemonSets this run applied */
+	char ds_uid[2][64];		/* their uids (pod, host network), read while waiting:
+					 * only pods they own get the token */
+	struct kube_node_list nodes;	/* listed before the run begins, sorted by name; after
+					 * run_nodes_select only the nodes that take part */
+	struct kube_node_list left_out; /* the others, reasons in left_why */
+	struct store_left_out *left_why;
+	struct cJSON *placement; /* where its floaters run (kube_placement_json) */
+	size_t nodes_not_ready;	 /* of the nodes taking part, not Ready */
+	int64_t unreachable_us;	 /* since when its API server gives no answer (0: it does) */
+	bool answered;		 /* a probe request through it got an answer this run */
+	bool told_old_floater;	 /* warned that a floater refuses other ports */
+	struct run_target apiserver[RUN_APISERVER_MAX]; /* its API server's addresses */
+	size_t napiserver;
+	int64_t apiserver_request_ms; /* time in flight of requests only for those */
 };
 
 struct run_engine {
@@ -77,7 +85,8 @@ struct run_engine {
 	bool interrupted;
 };
 
-void run_engine_emit(struct run_engine *e, const struct store_result *r);
+/* Adds a result to the batch; dst_kind (enum plan_node_kind) counts the API server's. */
+void run_engine_emit(struct run_engine *e, const struct store_result *r, unsigned dst_kind);
 void run_engine_emit_decided(struct run_engine *e, uint32_t src, const struct plan_target *t,
 			     unsigned protocols, enum probe_error error);
 void run_engine_phase(struct run_engine *e, enum run_phase phase, const char *fmt, ...)
@@ -96,6 +105,19 @@ const char *run_floaters_image_repository(const struct run_engine *e,
 					  const struct run_engine_cluster *ec);
 int run_floaters_wait(struct run_engine *e, volatile sig_atomic_t *stop, struct err *err);
 void run_floaters_remove(struct run_engine *e);
+
+/* select.c */
+/* Splits every cluster's listed nodes into those taking part and those left out (and
+ * why), and works out where its floaters run. */
+int run_nodes_select(struct run_engine *e, struct err *err);
+/* Records the nodes left out with the run. */
+int run_nodes_record_left_out(struct run_engine *e, struct err *err);
+void run_nodes_select_release(struct run_engine_cluster *ec);
+
+/* target.c */
+/* Reads each cluster's API server addresses when the run checks them; a cluster whose
+ * Endpoints cannot be read is told in a warning and gets no API server check. */
+void run_apiserver_list(struct run_engine *e);
 
 /* nodes.c */
 int run_nodes_list(struct run_engine *e, struct err *err);
@@ -129,6 +151,8 @@ struct run_probe_req {
 	long floater_wire;
 	bool finished;	       /* the floater sent its final line */
 	int64_t first_fail_us; /* when an attempt of it first failed */
+	int64_t started_us;    /* when it was first sent */
+	bool apiserver_only;   /* every target is an API server address */
 	int64_t due_us;	       /* a retry waits until then (no call in flight meanwhile) */
 };
 

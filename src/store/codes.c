@@ -9,7 +9,8 @@ static const char *const status_names[STORE_RUN_STATUS_MAX] = {"running", "done"
 static const char *const floater_names[STORE_FLOATER_STATE_MAX] = {"unknown", "ready", "not-ready",
 								   "lost"};
 static const char *const diff_names[STORE_DIFF_KIND_MAX] = {
-    "same", "regression", "recovery", "still-failing", "new", "vanished", "rtt-change"};
+    "same", "regression", "recovery",	"still-failing",
+    "new",  "vanished",	  "rtt-change", "not-selected"};
 
 const char *store_network_name(enum store_network n)
 {
@@ -46,4 +47,23 @@ const char *store_floater_state_name(enum store_floater_state s)
 const char *store_diff_kind_name(enum store_diff_kind k)
 {
 	return (unsigned)k < STORE_DIFF_KIND_MAX ? diff_names[k] : "?";
+}
+
+const char *store_left_out_reason_name(enum store_left_out_reason r)
+{
+	static const char *const names[STORE_LEFT_OUT_REASON_MAX] = {
+	    [STORE_LEFT_OUT_LABEL] = "kosmos.io/exclude",
+	    [STORE_LEFT_OUT_NAME] = "--exclude-node",
+	    [STORE_LEFT_OUT_SELECTOR] = "--node-selector",
+	    [STORE_LEFT_OUT_TAINT] = "taint",
+	};
+
+	return (unsigned)r < STORE_LEFT_OUT_REASON_MAX && names[r] ? names[r] : "?";
+}
+
+const char *store_node_kind_name(enum store_node_kind k)
+{
+	static const char *const names[STORE_NODE_KIND_MAX] = {"node", "target", "apiserver"};
+
+	return (unsigned)k < STORE_NODE_KIND_MAX ? names[k] : "?";
 }

@@ -52,6 +52,7 @@ struct diff_state {
 	int (*row_cb)(const struct store_diff_row *row, void *ctx);
 	void *ctx;
 	bool stopped;
+	struct idmap left_out_b; /* nodes B's chain left out on purpose */
 };
 
 static bool rtt_enabled(const struct store_diff_opts *o)
@@ -74,8 +75,14 @@ static enum store_diff_kind classify(struct diff_state *d, bool in_a, bool in_b)
 
 	if (!in_a)
 		return STORE_DIFF_NEW;
-	if (!in_b)
-		return STORE_DIFF_VANISHED;
+	if (!in_b) {
+		const struct store_key *k = store_cursor_key(d->ca);
+
+		return idmap_get(&d->left_out_b, k->src) >= 0 ||
+			       idmap_get(&d->left_out_b, k->dst) >= 0
+			   ? STORE_DIFF_NOT_SELECTED
+			   : STORE_DIFF_VANISHED;
+	}
 	pass_a = store_cursor_error(d->ca) == PROBE_OK;
 	pass_b = store_cursor_error(d->cb) == PROBE_OK;
 	if (pass_a && pass_b)
@@ -105,6 +112,7 @@ static void diff_emit(struct diff_state *d, enum store_diff_kind kind, bool in_a
 	row.src_name = store_names_node(&d->nm, any->src_node);
 	row.dst_cluster = store_names_cluster_of(&d->nm, any->dst_node);
 	row.dst_name = store_names_node(&d->nm, any->dst_node);
+	row.dst_kind = store_names_kind(&d->nm, any->dst_node);
 	switch (d->row_cb(&row, d->ctx)) {
 	case 0:
 		break;
@@ -191,6 +199,12 @@ static void diff_groups(struct diff_state *d,
 	free(order);
 }
 
+static int left_out_cb(const struct store_left_out *n, void *ctx)
+{
+	idmap_put(ctx, n->node_id, 1);
+	return 0;
+}
+
 static int diff_prepare(struct diff_state *d, int64_t a, int64_t b, struct err *err)
 {
 	int64_t runs[2 * STORE_CHAIN_MAX];
@@ -207,6 +221,10 @@ static int diff_prepare(struct diff_state *d, int64_t a, int64_t b, struct err *
 	memcpy(runs + d->ca->n, d->cb->run_ids, (size_t)d->cb->n * sizeof(*runs));
 	if (store_cmap_load(d->st, runs, d->ca->n + d->cb->n, &d->nm, &d->m, err) < 0)
 		return -1;
+	for (int i = 0; i < d->cb->n; i++)
+		if (store_run_left_out_foreach(d->st, d->cb->run_ids[i], left_out_cb,
+					       &d->left_out_b, err) < 0)
+			return -1;
 	d->kk = d->m.k + 1;
 	d->groups = xcalloc((size_t)(d->kk * d->kk), sizeof(*d->groups));
 	return 0;
@@ -230,6 +248,7 @@ int store_diff(struct store *st, int64_t a, int64_t b, const struct store_diff_o
 	d.sum->run_a = a;
 	d.sum->run_b = b;
 	d.emit = opts && opts->emit ? opts->emit : ~(1u << STORE_DIFF_SAME);
+	idmap_init(&d.left_out_b);
 	d.ca = xcalloc(1, sizeof(*d.ca));
 	d.cb = xcalloc(1, sizeof(*d.cb));
 	if (diff_prepare(&d, a, b, err) < 0 || diff_merge(&d, err) < 0)
@@ -245,5 +264,6 @@ out:
 	free(d.groups);
 	store_cmap_release(&d.m);
 	store_names_release(&d.nm);
+	idmap_release(&d.left_out_b);
 	return rc;
 }

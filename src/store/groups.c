@@ -20,6 +20,8 @@ static int cmap_add_run(struct store *st, sqlite3_stmt *s, int64_t run_id, struc
 		if (id <= 0 || id >= m->n_ids || m->local[id] >= 0)
 			continue;
 		m->local[id] = m->k;
+		m->kinds[m->k] = STORE_NODE;
+		m->names[m->k] = xstrdup(store_names_cluster(m->nm, id));
 		m->ids[m->k++] = id;
 	}
 	if (rc != SQLITE_DONE)
@@ -27,48 +29,104 @@ static int cmap_add_run(struct store *st, sqlite3_stmt *s, int64_t run_id, struc
 	return 0;
 }
 
+/* An index per (cluster, pseudo-node kind) the runs' node tables hold: "east:targets". */
+static int cmap_add_pseudo(struct store *st, sqlite3_stmt *s, int64_t run_id, struct store_cmap *m,
+			   struct err *err)
+{
+	static const char *const suffix[STORE_NODE_KIND_MAX] = {
+	    [STORE_NODE_TARGET] = "targets", [STORE_NODE_APISERVER] = "apiserver"};
+	int rc;
+
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		int kind = sqlite3_column_int(s, 1);
+
+		if (id <= 0 || id >= m->n_ids || kind <= STORE_NODE ||
+		    kind >= STORE_NODE_KIND_MAX || m->local_kind[kind][id] >= 0 || m->k >= m->cap)
+			continue;
+		m->local_kind[kind][id] = m->k;
+		m->kinds[m->k] = (uint8_t)kind;
+		m->names[m->k] = xasprintf("%s:%s", store_names_cluster(m->nm, id), suffix[kind]);
+		m->ids[m->k++] = id;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, err, "read run pseudo-nodes");
+	return 0;
+}
+
 int store_cmap_load(struct store *st, const int64_t *runs, int n_runs, const struct store_names *nm,
 		    struct store_cmap *m, struct err *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s, *p;
 	int rc = 0;
 
 	memset(m, 0, sizeof(*m));
+	m->nm = nm;
 	m->n_ids = nm->n_clusters;
+	/* every cluster, and each with its two kinds of pseudo-nodes, at most */
+	m->cap = (int)(m->n_ids * STORE_NODE_KIND_MAX);
 	m->local = xmalloc((size_t)m->n_ids * sizeof(*m->local));
-	for (int64_t i = 0; i < m->n_ids; i++)
+	for (int k = 0; k < STORE_NODE_KIND_MAX; k++)
+		m->local_kind[k] = xmalloc((size_t)m->n_ids * sizeof(*m->local_kind[k]));
+	for (int64_t i = 0; i < m->n_ids; i++) {
 		m->local[i] = -1;
+		for (int k = 0; k < STORE_NODE_KIND_MAX; k++)
+			m->local_kind[k][i] = -1;
+	}
 	/* One spare slot at the end for nodes of a cluster the run does not list. */
-	m->ids = xcalloc((size_t)m->n_ids + 1, sizeof(*m->ids));
+	m->ids = xcalloc((size_t)m->cap + 1, sizeof(*m->ids));
+	m->kinds = xcalloc((size_t)m->cap + 1, sizeof(*m->kinds));
+	m->names = xcalloc((size_t)m->cap + 1, sizeof(*m->names));
 	s = store_prepare(st, "SELECT cluster_id FROM run_clusters WHERE run_id = ?1", err);
-	if (!s)
-		return -1;
+	p = s ? store_prepare(st,
+			      "SELECT DISTINCT n.cluster_id, n.kind FROM run_nodes rn JOIN nodes n "
+			      "ON n.id = rn.node_id WHERE rn.run_id = ?1 AND n.kind != 0 "
+			      "ORDER BY n.cluster_id, n.kind",
+			      err)
+	      : NULL;
+	if (!p)
+		rc = -1;
 	for (int i = 0; i < n_runs && rc == 0; i++)
 		rc = cmap_add_run(st, s, runs[i], m, err);
+	for (int i = 0; i < n_runs && rc == 0; i++)
+		rc = cmap_add_pseudo(st, p, runs[i], m, err);
 	sqlite3_finalize(s);
+	sqlite3_finalize(p);
 	m->spare = m->k;
 	return rc;
 }
 
 void store_cmap_release(struct store_cmap *m)
 {
+	for (int i = 0; m->names && i < m->k; i++)
+		free(m->names[i]);
+	free(m->names);
 	free(m->local);
+	for (int k = 0; k < STORE_NODE_KIND_MAX; k++)
+		free(m->local_kind[k]);
 	free(m->ids);
+	free(m->kinds);
 	memset(m, 0, sizeof(*m));
 }
 
 int store_cmap_of_node(const struct store_cmap *m, const struct store_names *nm, int64_t node_id)
 {
 	int64_t cid = store_names_cluster_id(nm, node_id);
+	enum store_node_kind kind = store_names_kind(nm, node_id);
+	int li;
 
-	if (cid <= 0 || cid >= m->n_ids || m->local[cid] < 0)
+	if (cid <= 0 || cid >= m->n_ids)
 		return m->spare;
-	return m->local[cid];
+	li = kind == STORE_NODE ? m->local[cid] : m->local_kind[kind][cid];
+	return li < 0 ? m->spare : li;
 }
 
 const char *store_cmap_name(const struct store_cmap *m, const struct store_names *nm, int li)
 {
-	return li == m->spare ? "?" : store_names_cluster(nm, m->ids[li]);
+	(void)nm;
+	return li == m->spare || !m->names[li] ? "?" : m->names[li];
 }
 
 /* ---- groups -------------------------------------------------------------------------------- */

@@ -11,6 +11,7 @@ static int node_id_get(struct store *st, sqlite3_stmt *s, struct store_node *n, 
 	sqlite3_reset(s);
 	sqlite3_bind_int64(s, 1, n->cluster_id);
 	sqlite3_bind_text(s, 2, n->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, (int)n->kind);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
 			return err_set(err, ERR_NOTFOUND, "node %s: no cluster with id %lld",
@@ -51,6 +52,8 @@ static int node_check(const struct store_node *n, struct err *err)
 	if ((unsigned)n->floater >= STORE_FLOATER_STATE_MAX)
 		return err_set(err, ERR_USAGE, "node %s: bad floater state %d", n->name,
 			       (int)n->floater);
+	if ((unsigned)n->kind >= STORE_NODE_KIND_MAX)
+		return err_set(err, ERR_USAGE, "node %s: bad kind %d", n->name, (int)n->kind);
 	return 0;
 }
 
@@ -67,7 +70,7 @@ int store_run_nodes_add(struct store *st, int64_t run_id, struct store_node *nod
 		return -1;
 	get = store_prepare(
 	    st,
-	    "INSERT INTO nodes (cluster_id, name) VALUES (?1, ?2) "
+	    "INSERT INTO nodes (cluster_id, name, kind) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (cluster_id, name) DO UPDATE SET name = excluded.name RETURNING id",
 	    err);
 	put = get ? store_prepare(
@@ -129,7 +132,7 @@ int store_run_nodes_foreach(struct store *st, int64_t run_id,
 	sqlite3_stmt *s = store_prepare(
 	    st,
 	    "SELECT n.id, n.cluster_id, n.name, rn.pod_ipv4, rn.pod_ipv6, rn.host_ipv4, "
-	    "rn.host_ipv6, rn.floater, c.name, rn.node_ready FROM run_nodes rn "
+	    "rn.host_ipv6, rn.floater, c.name, rn.node_ready, n.kind FROM run_nodes rn "
 	    "JOIN nodes n ON n.id = rn.node_id JOIN clusters c ON c.id = n.cluster_id "
 	    "WHERE rn.run_id = ?1 ORDER BY c.name, n.name",
 	    err);
@@ -139,10 +142,13 @@ int store_run_nodes_foreach(struct store *st, int64_t run_id,
 		return -1;
 	sqlite3_bind_int64(s, 1, run_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int fl = sqlite3_column_int(s, 7);
+		int fl = sqlite3_column_int(s, 7), kind = sqlite3_column_int(s, 10);
 		struct store_run_node n = {
 		    .node = {.id = sqlite3_column_int64(s, 0),
 			     .cluster_id = sqlite3_column_int64(s, 1),
+			     .kind = (unsigned)kind < STORE_NODE_KIND_MAX
+					 ? (enum store_node_kind)kind
+					 : STORE_NODE,
 			     .name = store_col_text(s, 2),
 			     .pod_ipv4 = store_col_text(s, 3),
 			     .pod_ipv6 = store_col_text(s, 4),
@@ -166,6 +172,108 @@ int store_run_nodes_foreach(struct store *st, int64_t run_id,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* ---- nodes left out ------------------------------------------------------------------------ */
+
+int store_run_left_out_add(struct store *st, int64_t run_id, struct store_left_out *nodes, size_t n,
+			   struct err *err)
+{
+	sqlite3_stmt *get = NULL, *put = NULL;
+	int rc = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		struct store_node sn = {.name = nodes[i].name};
+
+		if (node_check(&sn, err) < 0)
+			return -1;
+		if (nodes[i].reason < STORE_LEFT_OUT_LABEL ||
+		    nodes[i].reason >= STORE_LEFT_OUT_REASON_MAX)
+			return err_set(err, ERR_USAGE, "node %s: bad reason %d", nodes[i].name,
+				       (int)nodes[i].reason);
+	}
+	if (!n)
+		return 0;
+	if (store_begin(st, err) < 0)
+		return -1;
+	get = store_prepare(
+	    st,
+	    "INSERT INTO nodes (cluster_id, name, kind) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (cluster_id, name) DO UPDATE SET name = excluded.name RETURNING id",
+	    err);
+	put = get ? store_prepare(st,
+				  "INSERT OR REPLACE INTO run_left_out (run_id, node_id, reason, "
+				  "detail) VALUES (?1, ?2, ?3, ?4)",
+				  err)
+		  : NULL;
+	if (!put)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct store_node sn = {.cluster_id = nodes[i].cluster_id, .name = nodes[i].name};
+
+		if (node_id_get(st, get, &sn, err) < 0)
+			goto out;
+		nodes[i].node_id = sn.id;
+		sqlite3_reset(put);
+		sqlite3_bind_int64(put, 1, run_id);
+		sqlite3_bind_int64(put, 2, sn.id);
+		sqlite3_bind_int(put, 3, (int)nodes[i].reason);
+		sqlite3_bind_text(put, 4, nodes[i].detail, -1, SQLITE_STATIC);
+		if (sqlite3_step(put) != SQLITE_DONE) {
+			if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+				err_set(err, ERR_NOTFOUND, "no run %lld", (long long)run_id);
+			else
+				store_fail(st, err, "add left-out node");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	if (rc == 0)
+		return store_commit(st, err);
+	store_rollback(st);
+	return -1;
+}
+
+int store_run_left_out_foreach(struct store *st, int64_t run_id,
+			       int (*cb)(const struct store_left_out *n, void *ctx), void *ctx,
+			       struct err *err)
+{
+	sqlite3_stmt *s = store_prepare(
+	    st,
+	    "SELECT n.id, n.cluster_id, n.name, lo.reason, lo.detail, c.name FROM run_left_out lo "
+	    "JOIN nodes n ON n.id = lo.node_id JOIN clusters c ON c.id = n.cluster_id "
+	    "WHERE lo.run_id = ?1 ORDER BY c.name, n.name",
+	    err);
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int reason = sqlite3_column_int(s, 3);
+		struct store_left_out n = {
+		    .node_id = sqlite3_column_int64(s, 0),
+		    .cluster_id = sqlite3_column_int64(s, 1),
+		    .name = store_col_text(s, 2),
+		    .reason = reason > 0 && reason < STORE_LEFT_OUT_REASON_MAX
+				  ? (enum store_left_out_reason)reason
+				  : STORE_LEFT_OUT_REASON_MAX,
+		    .detail = store_col_text(s, 4),
+		    .cluster_name = store_col_text(s, 5),
+		};
+
+		if (cb(&n, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(st, err, "list left-out nodes");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* ---- names by id ------------------------------------------------------------------------- */
 
 static int64_t max_id(struct store *st, const char *sql, struct err *err)
@@ -183,8 +291,8 @@ static int64_t max_id(struct store *st, const char *sql, struct err *err)
 	return v;
 }
 
-static int names_fill(struct store *st, const char *sql, char **name, int64_t *cluster, int64_t n,
-		      struct err *err)
+static int names_fill(struct store *st, const char *sql, char **name, int64_t *cluster,
+		      uint8_t *kind, int64_t n, struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(st, sql, err);
 	int rc;
@@ -200,6 +308,11 @@ static int names_fill(struct store *st, const char *sql, char **name, int64_t *c
 		name[id] = xstrdup(store_col_text(s, 1));
 		if (cluster)
 			cluster[id] = sqlite3_column_int64(s, 2);
+		if (kind) {
+			int k = sqlite3_column_int(s, 3);
+
+			kind[id] = (uint8_t)((unsigned)k < STORE_NODE_KIND_MAX ? k : STORE_NODE);
+		}
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -216,11 +329,12 @@ int store_names_load(struct store *st, struct store_names *nm, struct err *err)
 		return -1;
 	nm->node_name = xcalloc((size_t)nm->n_nodes, sizeof(*nm->node_name));
 	nm->node_cluster = xcalloc((size_t)nm->n_nodes, sizeof(*nm->node_cluster));
+	nm->node_kind = xcalloc((size_t)nm->n_nodes, sizeof(*nm->node_kind));
 	nm->cluster_name = xcalloc((size_t)nm->n_clusters, sizeof(*nm->cluster_name));
-	if (names_fill(st, "SELECT id, name, cluster_id FROM nodes", nm->node_name,
-		       nm->node_cluster, nm->n_nodes, err) < 0 ||
-	    names_fill(st, "SELECT id, name FROM clusters", nm->cluster_name, NULL, nm->n_clusters,
-		       err) < 0) {
+	if (names_fill(st, "SELECT id, name, cluster_id, kind FROM nodes", nm->node_name,
+		       nm->node_cluster, nm->node_kind, nm->n_nodes, err) < 0 ||
+	    names_fill(st, "SELECT id, name FROM clusters", nm->cluster_name, NULL, NULL,
+		       nm->n_clusters, err) < 0) {
 		store_names_release(nm);
 		return -1;
 	}
@@ -235,6 +349,7 @@ void store_names_release(struct store_names *nm)
 		free(nm->cluster_name[i]);
 	free(nm->node_name);
 	free(nm->node_cluster);
+	free(nm->node_kind);
 	free(nm->cluster_name);
 	memset(nm, 0, sizeof(*nm));
 }
@@ -251,6 +366,13 @@ int64_t store_names_cluster_id(const struct store_names *nm, int64_t node_id)
 	if (node_id < 0 || node_id >= nm->n_nodes)
 		return 0;
 	return nm->node_cluster[node_id];
+}
+
+enum store_node_kind store_names_kind(const struct store_names *nm, int64_t node_id)
+{
+	if (node_id < 0 || node_id >= nm->n_nodes)
+		return STORE_NODE;
+	return (enum store_node_kind)nm->node_kind[node_id];
 }
 
 const char *store_names_cluster(const struct store_names *nm, int64_t cluster_id)

@@ -34,6 +34,7 @@
 #define PRUNE_NODES_WHERE                                                                          \
 	"FROM nodes WHERE id NOT IN (SELECT node_id FROM run_nodes "                               \
 	"WHERE run_id NOT IN temp.prune_del) "                                                     \
+	"AND id NOT IN (SELECT node_id FROM run_left_out WHERE run_id NOT IN temp.prune_del) "     \
 	"AND id NOT IN (SELECT src_node FROM results WHERE run_id NOT IN temp.prune_del) "         \
 	"AND id NOT IN (SELECT dst_node FROM results WHERE run_id NOT IN temp.prune_del)"
 
@@ -124,6 +125,7 @@ static int prune_delete(struct store *st, struct store_prune_report *rep, struct
 	static const char *const sql[] = {
 	    "DELETE FROM results WHERE run_id IN temp.prune_del",
 	    "DELETE FROM run_nodes WHERE run_id IN temp.prune_del",
+	    "DELETE FROM run_left_out WHERE run_id IN temp.prune_del",
 	    "DELETE FROM run_clusters WHERE run_id IN temp.prune_del",
 	    "DELETE FROM runs WHERE id IN temp.prune_del",
 	    "DELETE " PRUNE_NODES_WHERE,

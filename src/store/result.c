@@ -240,6 +240,7 @@ int store_results_foreach(struct store *st, int64_t run_id, const struct store_r
 		row.src_name = store_names_node(&nm, row.r.src_node);
 		row.dst_cluster = store_names_cluster_of(&nm, row.r.dst_node);
 		row.dst_name = store_names_node(&nm, row.r.dst_node);
+		row.dst_kind = store_names_kind(&nm, row.r.dst_node);
 		if (cb(&row, ctx))
 			break;
 	}

@@ -224,9 +224,22 @@ int store_checkpoint(struct store *st, struct err *err);
 
 /* ---- nodes of a run ---------------------------------------------------------------------- */
 
+/* A node row is a Kubernetes node, or a pseudo-node its cluster's nodes probe: a custom
+ * target ("target:ADDR[:PORT]") or an address of the cluster's API server
+ * ("apiserver:ADDR:PORT"). Pseudo-nodes have no floater and are never a source. */
+enum store_node_kind {
+	STORE_NODE = 0,
+	STORE_NODE_TARGET,
+	STORE_NODE_APISERVER,
+	STORE_NODE_KIND_MAX
+};
+/* "node", "target", "apiserver". */
+const char *store_node_kind_name(enum store_node_kind k);
+
 struct store_node {
 	int64_t id; /* out: the stable node id (per cluster + name), used in results */
 	int64_t cluster_id;
+	enum store_node_kind kind; /* recorded when the node is first seen */
 	const char *name;
 	const char *pod_ipv4, *pod_ipv6;   /* NULL when none */
 	const char *host_ipv4, *host_ipv6; /* NULL when none */
@@ -250,6 +263,37 @@ struct store_run_node {
 int store_run_nodes_foreach(struct store *st, int64_t run_id,
 			    int (*cb)(const struct store_run_node *n, void *ctx), void *ctx,
 			    struct err *err);
+
+/* ---- nodes a run left out on purpose ------------------------------------------------------- */
+
+/* Why: the node got no floater and no pair (docs/usage.md, "Choosing nodes"). */
+enum store_left_out_reason {
+	STORE_LEFT_OUT_LABEL = 1, /* labelled kosmos.io/exclude (NetDoctor's rule) */
+	STORE_LEFT_OUT_NAME,	  /* --exclude-node */
+	STORE_LEFT_OUT_SELECTOR,  /* does not match --node-selector */
+	STORE_LEFT_OUT_TAINT,	  /* a NoSchedule/NoExecute taint --tolerations does not cover */
+	STORE_LEFT_OUT_REASON_MAX
+};
+/* "kosmos.io/exclude", "--exclude-node", "--node-selector", "taint"; "?" for others. */
+const char *store_left_out_reason_name(enum store_left_out_reason r);
+
+struct store_left_out {
+	int64_t cluster_id;
+	const char *name; /* node name */
+	enum store_left_out_reason reason;
+	const char *detail;	  /* the label's value, the taint as key=value:effect; NULL */
+	const char *cluster_name; /* out (foreach only) */
+	int64_t node_id;	  /* out */
+};
+
+/* Records the nodes a run left out (one transaction; a node given again is replaced). */
+int store_run_left_out_add(struct store *st, int64_t run_id, struct store_left_out *nodes, size_t n,
+			   struct err *err);
+/* The nodes run_id left out, ordered by cluster name then node name (not merged: a resume
+ * records its own). */
+int store_run_left_out_foreach(struct store *st, int64_t run_id,
+			       int (*cb)(const struct store_left_out *n, void *ctx), void *ctx,
+			       struct err *err);
 
 /* ---- results ----------------------------------------------------------------------------- */
 
@@ -276,6 +320,7 @@ struct store_result_row {
 	int64_t run_id; /* the run the result came from (an ancestor in a merged view) */
 	const char *src_cluster, *src_name;
 	const char *dst_cluster, *dst_name;
+	enum store_node_kind dst_kind;
 };
 
 struct store_results_query {
@@ -292,6 +337,7 @@ int store_results_foreach(struct store *st, int64_t run_id, const struct store_r
 
 /* One group of a run's summary: cluster pair x protocol x family x network. */
 struct store_group {
+	/* dst_cluster of a pseudo-node group: "CLUSTER:targets" or "CLUSTER:apiserver" */
 	const char *src_cluster, *dst_cluster;
 	uint8_t protocol, family;
 	uint8_t network; /* enum store_network */
@@ -317,6 +363,7 @@ enum store_diff_kind {
 	STORE_DIFF_NEW,		  /* only in B */
 	STORE_DIFF_VANISHED,	  /* only in A */
 	STORE_DIFF_RTT,		  /* passed in both, average RTT moved beyond the thresholds */
+	STORE_DIFF_NOT_SELECTED,  /* only in A: B left out one of its nodes on purpose */
 	STORE_DIFF_KIND_MAX
 };
 const char *store_diff_kind_name(enum store_diff_kind k); /* "regression", ... */
@@ -339,8 +386,9 @@ struct store_diff_row {
 	enum store_diff_kind kind;
 	const char *src_cluster, *src_name;
 	const char *dst_cluster, *dst_name;
+	enum store_node_kind dst_kind;
 	const struct store_result *a; /* NULL for NEW */
-	const struct store_result *b; /* NULL for VANISHED */
+	const struct store_result *b; /* NULL for VANISHED and NOT_SELECTED */
 };
 
 /* Counts for one cluster pair (or, in store_diff_summary, for everything). */

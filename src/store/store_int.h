@@ -67,6 +67,7 @@ struct store_names {
 	int64_t n_nodes;       /* node ids are < n_nodes */
 	char **node_name;      /* by node id, NULL for holes */
 	int64_t *node_cluster; /* by node id */
+	uint8_t *node_kind;    /* by node id: enum store_node_kind */
 	int64_t n_clusters;
 	char **cluster_name; /* by cluster id */
 };
@@ -76,16 +77,23 @@ void store_names_release(struct store_names *nm);
 const char *store_names_node(const struct store_names *nm, int64_t node_id);
 const char *store_names_cluster_of(const struct store_names *nm, int64_t node_id);
 int64_t store_names_cluster_id(const struct store_names *nm, int64_t node_id);
+enum store_node_kind store_names_kind(const struct store_names *nm, int64_t node_id);
 const char *store_names_cluster(const struct store_names *nm, int64_t cluster_id);
 
-/* Cluster id -> small local index over the clusters of some runs, plus one spare index
+/* Cluster id -> small local index over the clusters of some runs, then one index per
+ * (cluster, pseudo-node kind) their node tables hold ("east:targets"), plus one spare index
  * (k) for nodes of a cluster those runs do not list. */
 struct store_cmap {
 	int64_t n_ids;
-	int *local;   /* by cluster id, -1 when not in the runs */
-	int64_t *ids; /* by local index */
-	int k;	      /* clusters found */
-	int spare;    /* == k */
+	int *local;			      /* by cluster id, -1 when not in the runs */
+	int *local_kind[STORE_NODE_KIND_MAX]; /* [kind][cluster id] for pseudo-nodes; -1 */
+	int64_t *ids;			      /* by local index */
+	uint8_t *kinds;			      /* by local index */
+	char **names;			      /* by local index: "CLUSTER:targets" (heap) */
+	int k;				      /* indexes found */
+	int spare;			      /* == k */
+	int cap;
+	const struct store_names *nm;
 };
 
 int store_cmap_load(struct store *st, const int64_t *runs, int n_runs, const struct store_names *nm,

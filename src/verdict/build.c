@@ -559,6 +559,82 @@ static void links_build(struct verdict_list *vl, struct vstate *s)
 	}
 }
 
+/* ---- pseudo-nodes: custom targets and the API server ------------------------------------- */
+
+/* "timeout" for the whole, or "tcp: refused" when only some protocols fail (and those
+ * that pass are named after "while"). */
+static void pseudo_detail(const struct vpseudo *p, char *what, size_t whatsz, char *passing,
+			  size_t passsz)
+{
+	char e[64];
+	unsigned failing = 0, passing_mask = 0;
+
+	for (int q = 0; q < PROTO_MAX; q++) {
+		if (p->proto[q].failed)
+			failing |= 1u << q;
+		else if (p->proto[q].total)
+			passing_mask |= 1u << q;
+	}
+	errors_text(&p->ev, e, sizeof(e));
+	passing[0] = '\0';
+	if (!passing_mask) {
+		str_copy(what, whatsz, e);
+		return;
+	}
+	protocols_text(failing, what, whatsz);
+	snprintf(what + strlen(what), whatsz - strlen(what), ", %s", e);
+	protocols_text(passing_mask, passing, passsz);
+}
+
+static void pseudo_one(struct verdict_list *vl, struct vstate *s, const struct vpseudo *p)
+{
+	const struct vnode *n = &s->nodes[p->node];
+	bool api = n->kind == STORE_NODE_APISERVER;
+	const char *colon = strchr(n->name, ':');
+	const char *addr = colon ? colon + 1 : n->name;
+	char what[96], passing[48], who[320];
+	struct verdict *v;
+	int64_t total = p->total;
+
+	if (!p->ev.failed)
+		return;
+	pseudo_detail(p, what, sizeof(what), passing, sizeof(passing));
+	if (p->failing_sources >= p->sources)
+		snprintf(who, sizeof(who), "from every node of cluster %s", n->cluster);
+	else if (p->failing_sources == 1)
+		snprintf(who, sizeof(who), "from node %s only", s->nodes[p->fail_src[0]].name);
+	else {
+		size_t len = (size_t)snprintf(who, sizeof(who), "from %lld of %lld nodes of %s:",
+					      (long long)p->failing_sources, (long long)p->sources,
+					      n->cluster);
+
+		for (int64_t i = 0; i < p->failing_sources && i < VPSEUDO_NAMES; i++)
+			len += (size_t)snprintf(who + len, sizeof(who) - len, "%s %s", i ? "," : "",
+						s->nodes[p->fail_src[i]].name);
+		if (p->failing_sources > VPSEUDO_NAMES)
+			snprintf(who + len, sizeof(who) - len, ", ...");
+	}
+	v = vl_add(vl, api ? VERDICT_APISERVER : VERDICT_TARGET,
+		   xasprintf("%s %s unreachable %s (%lld of %lld result%s fail, %s)%s%s%s",
+			     api ? "API server" : "target", addr, who, (long long)p->ev.failed,
+			     (long long)total, plural(total), what, passing[0] ? " while " : "",
+			     passing,
+			     !passing[0]	    ? ""
+			     : strchr(passing, ' ') ? " pass"
+						    : " passes"));
+	v->node = xstrdup(n->label);
+	v->src_cluster = xstrdup(n->cluster);
+	if (p->failing_sources == 1 && p->sources > 1)
+		v->peer = xstrdup(s->nodes[p->fail_src[0]].label);
+	set_evidence(v, &p->ev, total);
+}
+
+static void pseudos_build(struct verdict_list *vl, struct vstate *s)
+{
+	for (size_t i = 0; i < s->nps; i++)
+		pseudo_one(vl, s, &s->ps[i]);
+}
+
 /* ---- order and the whole list -------------------------------------------------------------- */
 
 static int strnull_cmp(const char *a, const char *b)
@@ -613,6 +689,7 @@ void verdict_build(struct verdict_list *vl, struct vstate *s)
 	/* Bad links keep their own (name) order under the cap; sorting below is stable for
 	 * them because their scopes are distinct and ordered the same way. */
 	links_build(vl, s);
+	pseudos_build(vl, s);
 	missing_build(vl, s);
 	if (!vl->n && !s->total)
 		vl_add(vl, VERDICT_NO_RESULTS, xstrdup("the run has no results"));

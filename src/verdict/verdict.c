@@ -30,6 +30,8 @@ static const char *const kind_names[VERDICT_KIND_MAX] = {
     [VERDICT_LOSSY_PATH] = "lossy-path",
     [VERDICT_NOT_PROBED] = "not-probed",
     [VERDICT_MORE_LINKS] = "more-links",
+    [VERDICT_TARGET] = "target-unreachable",
+    [VERDICT_APISERVER] = "apiserver-unreachable",
     [VERDICT_NO_RESULTS] = "no-results",
     [VERDICT_HEALTHY] = "healthy",
 };
@@ -48,6 +50,8 @@ static const char *const kind_titles[VERDICT_KIND_MAX] = {
     [VERDICT_LOSSY_PATH] = "lossy path",
     [VERDICT_NOT_PROBED] = "not probed",
     [VERDICT_MORE_LINKS] = "more bad links",
+    [VERDICT_TARGET] = "target unreachable",
+    [VERDICT_APISERVER] = "API server unreachable",
     [VERDICT_NO_RESULTS] = "no results",
     [VERDICT_HEALTHY] = "healthy",
 };
@@ -72,7 +76,8 @@ static uint32_t cluster_index(struct vstate *s, const char *name)
 	return (uint32_t)s->ncl++;
 }
 
-static uint32_t node_register(struct vstate *s, int64_t id, const char *cluster, const char *name)
+static uint32_t node_register(struct vstate *s, int64_t id, const char *cluster, const char *name,
+			      enum store_node_kind kind)
 {
 	long ix = idmap_get(&s->node_ix, id);
 	struct vnode *n;
@@ -86,6 +91,7 @@ static uint32_t node_register(struct vstate *s, int64_t id, const char *cluster,
 	n->name = xstrdup(name ? name : "?");
 	n->label = xasprintf("%s/%s", n->cluster, n->name);
 	n->ci = cluster_index(s, n->cluster);
+	n->kind = kind;
 	n->last_peer[0] = n->last_peer[1] = -1;
 	n->last_loss_peer[0] = n->last_loss_peer[1] = -1;
 	idmap_put(&s->node_ix, id, (uint32_t)s->nn);
@@ -185,7 +191,7 @@ static int fam_ix(uint8_t family)
 static int nodes_cb(const struct store_run_node *rn, void *ctx)
 {
 	struct vstate *s = ctx;
-	uint32_t ix = node_register(s, rn->node.id, rn->cluster_name, rn->node.name);
+	uint32_t ix = node_register(s, rn->node.id, rn->cluster_name, rn->node.name, rn->node.kind);
 
 	s->nodes[ix].floater = rn->node.floater;
 	s->nodes[ix].node_not_ready = rn->node.node_not_ready;
@@ -221,19 +227,84 @@ static void count_nc(struct vnc *nc, int64_t peer, bool failed)
 	vcnt_add(&nc->cnt, failed);
 }
 
+/* ---- pseudo-nodes: custom targets and the API server ------------------------------------- */
+
+/* Their results explain nothing about the network between nodes (a target may be down by
+ * design): they are counted apart, per pseudo-node, and make verdicts of their own. */
+static struct vpseudo *pseudo_get(struct vstate *s, uint32_t node)
+{
+	long ix = idmap_get(&s->ps_ix, node);
+	struct vpseudo *p;
+
+	if (ix >= 0)
+		return &s->ps[ix];
+	s->ps = xgrow(s->ps, &s->capps, s->nps + 1, sizeof(*s->ps));
+	p = &s->ps[s->nps];
+	memset(p, 0, sizeof(*p));
+	p->node = node;
+	p->last_src = p->last_fail_src = UINT32_MAX;
+	idmap_put(&s->ps_ix, node, (uint32_t)s->nps);
+	return &s->ps[s->nps++];
+}
+
+static void pseudo_count(struct vstate *s, uint32_t di, uint32_t si, const struct store_result *r)
+{
+	struct vpseudo *p = pseudo_get(s, di);
+
+	p->total++;
+	if (p->last_src != si) {
+		p->last_src = si;
+		p->sources++;
+	}
+	if (r->protocol < PROTO_MAX)
+		vcnt_add(&p->proto[r->protocol], r->error != PROBE_OK);
+}
+
+/* Walk 2: a failing result to a pseudo-node. What its code explains (no floater at the
+ * source, never probed) goes to the source as for any pair; the rest is the target's. */
+static void pseudo_explain(struct vstate *s, struct vnode *sn, uint32_t di, uint32_t si,
+			   const struct store_result *r)
+{
+	struct vpseudo *p;
+
+	if (r->error == PROBE_NOT_PROBED) {
+		s->not_probed++;
+		vev_add(&s->ev_not_probed, r);
+		return;
+	}
+	if (r->error == PROBE_NO_AGENT || r->error == PROBE_AGENT_LOST) {
+		vev_add(&sn->ev_floater, r);
+		return;
+	}
+	p = pseudo_get(s, di);
+	vev_add(&p->ev, r);
+	if (p->last_fail_src != si) {
+		p->last_fail_src = si;
+		if (p->failing_sources < VPSEUDO_NAMES)
+			p->fail_src[p->failing_sources] = si;
+		p->failing_sources++;
+	}
+}
+
 static int count_cb(const struct store_result_row *row, void *ctx)
 {
 	struct vstate *s = ctx;
 	const struct store_result *r = &row->r;
-	uint32_t si = node_register(s, r->src_node, row->src_cluster, row->src_name);
-	uint32_t di = node_register(s, r->dst_node, row->dst_cluster, row->dst_name);
+	uint32_t si = node_register(s, r->src_node, row->src_cluster, row->src_name, STORE_NODE);
+	uint32_t di = node_register(s, r->dst_node, row->dst_cluster, row->dst_name, row->dst_kind);
 	struct vnode *sn = &s->nodes[si], *dn = &s->nodes[di];
-	struct vcp *cp = cp_get(s, sn->ci, dn->ci);
+	struct vcp *cp;
 	bool failed = r->error != PROBE_OK && r->error != PROBE_LOSS;
 
 	s->total++;
 	if (r->error != PROBE_OK)
 		s->failed++;
+	if (dn->kind != STORE_NODE) {
+		sn->rows++;
+		pseudo_count(s, di, si, r);
+		return 0;
+	}
+	cp = cp_get(s, sn->ci, dn->ci);
 	cp->rows++;
 	if (r->error == PROBE_MTU && r->protocol < PROTO_MAX)
 		cp->mtu[r->protocol]++;
@@ -431,11 +502,17 @@ static int explain_cb(const struct store_result_row *row, void *ctx)
 {
 	struct vstate *s = ctx;
 	const struct store_result *r = &row->r;
-	uint32_t si = node_register(s, r->src_node, row->src_cluster, row->src_name);
-	uint32_t di = node_register(s, r->dst_node, row->dst_cluster, row->dst_name);
+	uint32_t si = node_register(s, r->src_node, row->src_cluster, row->src_name, STORE_NODE);
+	uint32_t di = node_register(s, r->dst_node, row->dst_cluster, row->dst_name, row->dst_kind);
 	struct vnode *sn = &s->nodes[si], *dn = &s->nodes[di];
-	struct vcp *cp = cp_get(s, sn->ci, dn->ci);
+	struct vcp *cp;
 
+	if (dn->kind != STORE_NODE) {
+		if (r->error != PROBE_OK)
+			pseudo_explain(s, sn, di, si, r);
+		return 0;
+	}
+	cp = cp_get(s, sn->ci, dn->ci);
 	if (!s->link_open || s->cur.s != si || s->cur.d != di) {
 		link_push(s);
 		memset(&s->cur, 0, sizeof(s->cur));
@@ -482,6 +559,8 @@ static void vstate_release(struct vstate *s)
 	free(s->cps);
 	free(s->ncs);
 	free(s->links);
+	free(s->ps);
+	idmap_release(&s->ps_ix);
 	idmap_release(&s->node_ix);
 	idmap_release(&s->cp_ix);
 	idmap_release(&s->nc_ix);
@@ -523,6 +602,7 @@ struct verdict_list *verdict_compute(struct store *st, int64_t run_id,
 	if (!s.opts.max_bad_links)
 		s.opts.max_bad_links = 50;
 	idmap_init(&s.node_ix);
+	idmap_init(&s.ps_ix);
 	idmap_init(&s.cp_ix);
 	idmap_init(&s.nc_ix);
 	if (run_pair_results(&s, err) < 0 ||

@@ -30,6 +30,8 @@ enum verdict_kind {
 	VERDICT_MTU,		    /* message too long: path MTU below the probe size */
 	VERDICT_BAD_LINK,	    /* one node pair fails, both nodes otherwise fine */
 	VERDICT_MORE_LINKS,	    /* more bad links than listed (the cap) */
+	VERDICT_TARGET,		    /* a custom target fails from some or all nodes of a cluster */
+	VERDICT_APISERVER,	    /* the cluster's API server fails from some or all nodes */
 	VERDICT_LOSSY_PATH,	    /* packets lost, but not all of them */
 	VERDICT_NOT_PROBED,	    /* planned results never probed (interrupted run) */
 	VERDICT_NO_RESULTS,	    /* the run has no results at all */
@@ -38,8 +40,8 @@ enum verdict_kind {
 };
 
 /* "node-not-ready", "floater-missing", "cluster-down", "partitioned", "bad-node",
- * "protocol-blocked", "ipv6-broken", "mtu", "bad-link", "more-links", "lossy-path", "not-probed",
- * "no-results", "healthy". */
+ * "protocol-blocked", "ipv6-broken", "mtu", "bad-link", "more-links", "target-unreachable",
+ * "apiserver-unreachable", "lossy-path", "not-probed", "no-results", "healthy". */
 const char *verdict_kind_name(enum verdict_kind k);
 /* The same for people: "floater missing", "bad node", ... */
 const char *verdict_kind_title(enum verdict_kind k);

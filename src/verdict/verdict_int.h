@@ -20,6 +20,7 @@ struct vev {
 struct vnode {
 	char *cluster, *name, *label; /* label: "cluster/name" */
 	uint32_t ci;
+	enum store_node_kind kind; /* a pseudo-node (target, API server) or a node */
 	enum store_floater_state floater;
 	bool node_not_ready; /* the run listed the Node NotReady */
 	int64_t rows;	     /* every result this node is an end of */
@@ -60,6 +61,18 @@ struct vlink {
 	bool both;
 };
 
+/* A pseudo-node (custom target, API server address) and the nodes that probe it. */
+#define VPSEUDO_NAMES 3 /* failing sources named in its verdict */
+struct vpseudo {
+	uint32_t node; /* index into vstate.nodes */
+	int64_t total; /* results to it */
+	int64_t sources, failing_sources;
+	uint32_t last_src, last_fail_src;
+	uint32_t fail_src[VPSEUDO_NAMES];
+	struct vcnt proto[PROTO_MAX]; /* results and failures by protocol (loss fails) */
+	struct vev ev;		      /* its failures */
+};
+
 struct vstate {
 	struct store *st;
 	int64_t run_id;
@@ -75,6 +88,9 @@ struct vstate {
 	struct vnc *ncs;
 	size_t nnc, capnc;
 	struct idmap nc_ix;
+	struct vpseudo *ps;
+	size_t nps, capps;
+	struct idmap ps_ix;
 	int64_t total, failed, not_probed;
 	int64_t pair_results; /* results per node pair in the run's plan */
 	unsigned protocols;   /* the run's protocols (1u << PROTO_*) */

@@ -357,6 +357,28 @@ part_cluster() {
 
 	run cluster add prod --kubeconfig sub/staging.yaml
 	want_fail_line 2 "already registered"
+
+	# Choosing nodes: a bad selector, toleration or node name is a usage error before any
+	# cluster is asked anything.
+	run check --src prod --node-selector 'zone in a'
+	want_usage_error "--node-selector: 'zone in a': expected '(' after in/notin at column 9"
+	run check --src prod --node-selector 'staging:role=x'
+	want_usage_error "'staging' is not a cluster of this check"
+	run check --src prod --tolerations 'gpu:Sometimes'
+	want_usage_error "effect 'Sometimes' is not NoSchedule, PreferNoSchedule or NoExecute"
+	run check --src prod --exclude-node 'staging/node-1'
+	want_usage_error "--exclude-node staging/node-1: 'staging' is not a cluster of this check"
+	run check --src prod --exclude-node 'Node_1'
+	want_usage_error "is not a node name"
+	# Custom targets: IP literals, of a family the check probes, with a port for tcp/udp.
+	run check --src prod --target example.com:80
+	want_usage_error "--target example.com:80: 'example.com' is not an IP address"
+	run check --src prod --target '[fd00::1]:80'
+	want_usage_error "target [fd00::1]:80 is IPv6: add --family 6"
+	run check --src prod --target 198.18.0.1
+	want_usage_error "target 198.18.0.1 has no port"
+	run check --src prod --target 198.18.0.1:99999
+	want_usage_error "'99999' is not a port"
 	run cluster add Prod_1 --kubeconfig sub/staging.yaml
 	want_usage_error "not a valid cluster name"
 	run cluster add qa
@@ -598,7 +620,7 @@ INSERT INTO results SELECT r.id, s.id, d.id, p.v, f.v, 0,
 EOF
 	run --db "$db" diff
 	want_rc 1
-	want_out "24 regressions, 0 recoveries, 0 still failing, 0 new, 0 vanished, 24 unchanged"
+	want_out "24 regressions, 0 recoveries, 0 still failing, 0 new, 0 vanished, 0 not selected, 24 unchanged"
 	want_out "Regressions (passed in A, fail in B): 24 results"
 	checks=$((checks + 1))
 	[[ ${out%%$'\n\n'SRC CLUSTER*} == *$'\n\n'"new: bad node b/b-node-1: every result from and to it fails (24 results, timeout)" ]] ||
@@ -682,7 +704,7 @@ part_diff() {
 	want_err_empty
 	want_out "A: run 2"
 	want_out "B: run 3"
-	want_out "1 regression, 1 recovery, 0 still failing, 1 new, 1 vanished, 1 unchanged"
+	want_out "1 regression, 1 recovery, 0 still failing, 1 new, 1 vanished, 0 not selected, 1 unchanged"
 	want_out "Regressions"
 	want_out "a/a-node-2"
 	want_out "timeout"

@@ -15,9 +15,10 @@ st = Store(register=(CLUSTER,))
 # status updates, the controllers' leader-election leases and the scrapes themselves are
 # left out (their resources, subresource "status" and non-resource URLs never come from
 # netctl), so the count is the check's own plus whatever else reads these resources.
-# selfsubjectaccessreviews: the one permission check per cluster before deploying.
+# selfsubjectaccessreviews: the one permission check per cluster before deploying;
+# endpoints: the API server's addresses, read once per cluster for the API server check.
 CHECK_RESOURCES = {"namespaces", "secrets", "daemonsets", "nodes", "pods",
-                   "selfsubjectaccessreviews"}
+                   "selfsubjectaccessreviews", "endpoints"}
 LABEL = re.compile(r'(\w+)="([^"]*)"')
 
 

@@ -16,7 +16,7 @@ OTHERS = NORTH[:-1]
 COUNT, INTERVAL_MS, TIMEOUT_MS = 3, 20, 1000
 ARGS = ["--src", "north", "--dst", "north", "--protocol", "icmp,tcp,udp", "--family", "4,6",
         "--count", str(COUNT), "--interval", "%dms" % INTERVAL_MS, "--timeout", "1s",
-        "--keep-floaters", "--pod-wait", "120s"]
+        "--keep-floaters", "--pod-wait", "120s", "--no-apiserver-check"]
 ROWS_PER_PAIR = 3 * 2  # protocols x families (pod network)
 HOSTILE_ROWS = (len(NORTH) - 1) * ROWS_PER_PAIR
 OTHER_ROWS = len(OTHERS) * (len(NORTH) - 1) * ROWS_PER_PAIR

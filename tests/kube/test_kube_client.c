@@ -496,6 +496,83 @@ static void test_apply_twice_then_update(void **state)
 	kube_client_free(c);
 }
 
+/* The DaemonSet's spec.template.spec member `name`, printed compactly (heap). */
+static char *ds_spec_member(struct kube_client *c, const char *ns, const char *name)
+{
+	struct err err = ERR_INIT;
+	char path[256];
+	cJSON *ds;
+	const cJSON *m;
+	char *s;
+
+	snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/daemonsets/netctl-floater", ns);
+	ds = kube_get(c, path, &err);
+	assert_non_null(ds);
+	m = cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(ds, "spec"), "template"),
+				"spec"),
+	    name);
+	s = m ? cJSON_PrintUnformatted(m) : xstrdup("absent");
+	cJSON_Delete(ds);
+	return s;
+}
+
+/* Where the floaters run goes into the DaemonSet as given, and a later apply with less
+ * (a selector key dropped, no node excluded) removes what is gone: a merge patch keeps
+ * what it does not name, so netctl names it null. */
+static void test_apply_placement_changes(void **state)
+{
+	struct kube_client *c = admin('a');
+	struct err err = ERR_INIT;
+	struct kube_selector *sel = kube_selector_parse("role=x,zone=a,tier in (1,2)", "t", &err);
+	char *names[] = {"node-9", NULL};
+	struct kube_placement p = {.selector = sel, .exclude_names = names};
+	cJSON *pl = kube_placement_json(&p);
+	struct kube_deploy_vars v = {.namespace = "netctl-place", .placement = pl};
+	struct kube_apply_report r;
+	char *got;
+
+	(void)state;
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD, &r, &err), 0);
+	got = ds_spec_member(c, "netctl-place", "nodeSelector");
+	assert_string_equal(got, "{\"role\":\"x\",\"zone\":\"a\"}");
+	free(got);
+	got = ds_spec_member(c, "netctl-place", "affinity");
+	assert_non_null(strstr(got, "\"matchFields\":[{\"key\":\"metadata.name\""));
+	assert_non_null(strstr(got, "\"tier\""));
+	free(got);
+	kube_selector_free(sel);
+	cJSON_Delete(pl);
+
+	sel = kube_selector_parse("role=x", "t", &err);
+	p = (struct kube_placement){.selector = sel};
+	v.placement = pl = kube_placement_json(&p);
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD, &r, &err), 0);
+	assert_non_null(strstr(r.summary, "DaemonSet/netctl-floater updated"));
+	got = ds_spec_member(c, "netctl-place", "nodeSelector");
+	assert_string_equal(got, "{\"role\":\"x\"}");
+	free(got);
+	got = ds_spec_member(c, "netctl-place", "affinity");
+	assert_null(strstr(got, "matchFields"));
+	assert_null(strstr(got, "tier"));
+	free(got);
+	/* the same again: nothing to change */
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD, &r, &err), 0);
+	assert_non_null(strstr(r.summary, "DaemonSet/netctl-floater unchanged"));
+	kube_selector_free(sel);
+	cJSON_Delete(pl);
+
+	/* no selector at all: the nodeSelector goes */
+	p = (struct kube_placement){0};
+	v.placement = pl = kube_placement_json(&p);
+	assert_int_equal(kube_floaters_apply(c, &v, KUBE_NET_POD, &r, &err), 0);
+	got = ds_spec_member(c, "netctl-place", "nodeSelector");
+	assert_string_equal(got, "absent");
+	free(got);
+	cJSON_Delete(pl);
+	kube_client_free(c);
+}
+
 static void test_rollout_no_nodes_times_out(void **state)
 {
 	struct kube_client *c = admin('a');
@@ -1112,6 +1189,7 @@ int main(void)
 	    cmocka_unit_test(test_unreachable_silent),
 	    cmocka_unit_test(test_restricted_user_forbidden),
 	    cmocka_unit_test(test_apply_twice_then_update),
+	    cmocka_unit_test(test_apply_placement_changes),
 	    cmocka_unit_test(test_rollout_no_nodes_times_out),
 	    cmocka_unit_test(test_delete_leaves_nothing),
 	    cmocka_unit_test(test_foreign_namespace_kept),

@@ -18,7 +18,7 @@ static struct {
 	bool force;
 	long count;
 	const char *name;
-	char **tags;
+	struct cmd_list tags;
 	bool count_seen;
 } args;
 
@@ -113,7 +113,6 @@ static void run(struct parsed *p, const struct cmd_entry *e, ...)
 	assert_non_null(out);
 	assert_non_null(err);
 	memset(p, 0, sizeof(*p));
-	strv_free(args.tags); /* the values of a repeatable option are the caller's */
 	memset(&args, 0, sizeof(args));
 	memset(&ran, 0, sizeof(ran));
 	argv[argc++] = (char *)e->name;
@@ -191,13 +190,11 @@ static void test_options_and_arguments_parse(void **state)
 	/* a repeatable option keeps every value, in order */
 	run(&p, &entry, "--tag", "a", "x", "--tag=b", NULL);
 	assert_int_equal(p.rc, 42);
-	assert_int_equal(strv_len(args.tags), 2);
-	assert_string_equal(args.tags[0], "a");
-	assert_string_equal(args.tags[1], "b");
+	assert_int_equal(args.tags.n, 2);
+	assert_string_equal(args.tags.v[0], "a"); /* pointers into argv */
+	assert_string_equal(args.tags.v[1], "b");
 	run(&p, &entry, "--tag", NULL);
 	assert_int_equal(p.rc, EXIT_USAGE);
-	strv_free(args.tags);
-	args.tags = NULL;
 }
 
 static void test_subcommands_dispatch(void **state)

@@ -141,11 +141,38 @@ static const struct {
     {"image-space", "srcImageRepository"},
     {"duplicate-field", "maxNum"},
     {"targetiplist-string", "customizedTargetIPList"},
+    {"targetiplist-name", "customizedTargetIPList: item 1 'example.com' is not an IP address"},
+    {"targetportlist-zero", "customizedTargetPortList: item 1 '0' is not a port"},
+    {"targetportlist-fraction", "customizedTargetPortList: item 0 80.5 is not a port"},
     {"not-object", "JSON object"},
     {"malformed", "malformed JSON"},
     {"empty", "malformed JSON"},
     {"two-objects", "text after the JSON object"},
 };
+
+/* NetDoctor's custom targets are read (and used: check probes every IP x every port);
+ * ports may be NetDoctor's strings or numbers, and neither list warns any more. */
+static void test_target_lists(void **state)
+{
+	static const char text[] = "{\"customizedTargetIPList\": [\"198.18.4.2\", \"fd00::2\"],"
+				   "\"customizedTargetPortList\": [\"80\", 443]}";
+	struct err err = ERR_INIT;
+	struct config c;
+	char *json;
+
+	(void)state;
+	config_init(&c);
+	assert_int_equal(config_load_text(&c, text, strlen(text), "t.json", &err), 0);
+	assert_int_equal(strv_len(c.target_ips), 2);
+	assert_string_equal(c.target_ips[1], "fd00::2");
+	assert_string_equal(c.target_ports[1], "443");
+	assert_null(c.warnings);
+	json = config_to_json(&c);
+	assert_non_null(strstr(json, "\"customizedTargetPortList\""));
+	assert_non_null(strstr(json, "\"443\""));
+	free(json);
+	config_release(&c);
+}
 
 static void test_bad_files_name_the_field(void **state)
 {
@@ -400,6 +427,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults_are_netdoctors),
 	    cmocka_unit_test(test_netdoctor_file_loads),
+	    cmocka_unit_test(test_target_lists),
 	    cmocka_unit_test(test_full_file_and_unknown_field_warns),
 	    cmocka_unit_test(test_protocol_spellings),
 	    cmocka_unit_test(test_bad_files_name_the_field),

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -103,6 +105,61 @@ static void test_tcp_answered_and_refused(void **state)
 	assert_int_equal(done.results, 4);
 	assert_int_equal(x->fl.m.sent[PROTO_TCP], 12);
 	assert_int_equal(x->fl.m.received[PROTO_TCP], 6);
+	assert_idle(x);
+}
+
+/* A server that closes every connection it accepts (a custom target can be one): its FIN
+ * may come before the prober looks at the socket. The handshake was done: ok, not the
+ * timeout the prober gave before it took CLOSE_WAIT for established. */
+struct closer {
+	int fd;
+	volatile bool stop;
+};
+
+static void *closer_run(void *arg)
+{
+	struct closer *cl = arg;
+
+	while (!cl->stop) {
+		struct pollfd p = {.fd = cl->fd, .events = POLLIN};
+
+		if (poll(&p, 1, 50) == 1) {
+			int c = accept(cl->fd, NULL, NULL);
+
+			if (c >= 0)
+				close(c);
+		}
+	}
+	return NULL;
+}
+
+static void test_tcp_to_a_server_that_closes_at_once(void **state)
+{
+	struct flx *x = *state;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	struct closer cl = {.fd = socket(AF_INET, SOCK_STREAM, 0)};
+	struct conn *c;
+	pthread_t th;
+
+	assert_true(cl.fd >= 0);
+	assert_int_equal(bind(cl.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(cl.fd, 128), 0);
+	assert_int_equal(getsockname(cl.fd, (struct sockaddr *)&a, &alen), 0);
+	assert_int_equal(pthread_create(&th, NULL, closer_run, &cl), 0);
+	flx_start(x, 64);
+	c = flx_conn(x);
+	/* not the floater's port: the request lists it */
+	post(x, c,
+	     xasprintf("{\"id\":\"closer\",\"ports\":[%u],\"targets\":[{\"ip\":\"127.0.0.1\","
+		       "\"port\":%u,\"ref\":0}],\"protocols\":[\"tcp\"],\"count\":40,"
+		       "\"interval_ms\":2,\"timeout_ms\":1000}",
+		       ntohs(a.sin_port), ntohs(a.sin_port)));
+	assert_true(flx_run_until_done(x, &c, 1, 10000));
+	assert_result(c, 0, "tcp", "ok", 40, 40);
+	cl.stop = true;
+	pthread_join(th, NULL);
+	close(cl.fd);
 	assert_idle(x);
 }
 
@@ -353,6 +410,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_tcp_answered_and_refused, flx_setup, flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_tcp_to_a_server_that_closes_at_once, flx_setup,
+					    flx_teardown),
 	    cmocka_unit_test_setup_teardown(test_udp_echoed_refused_and_timed_out, flx_setup,
 					    flx_teardown),
 	    cmocka_unit_test_setup_teardown(test_udp_echo_only_with_the_key, flx_setup,

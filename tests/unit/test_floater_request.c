@@ -174,6 +174,36 @@ static void test_ports_only_to_floaters(void **state)
 	p = parse("{\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":9}],\"protocols\":[\"udp\"]}");
 	assert_int_equal(p.rc, 0);
 	request_release(&p.req);
+	/* So are those the (authenticated) request names in "ports", before or after the
+	 * targets; nothing else. */
+	p = parse("{\"ports\":[22,6443],\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":22},"
+		  "{\"ip\":\"fd00::1\",\"port\":6443},{\"ip\":\"198.18.0.2\"}],"
+		  "\"protocols\":[\"tcp\"]}");
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(p.req.nports, 2);
+	assert_int_equal(sockaddr_port(&p.req.targets[1].addr), 6443);
+	request_release(&p.req);
+	p = parse("{\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":22}],\"protocols\":[\"tcp\"],"
+		  "\"ports\":[22]}");
+	assert_int_equal(p.rc, 0);
+	request_release(&p.req);
+	assert_rejected("{\"ports\":[22],\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":23}],"
+			"\"protocols\":[\"tcp\"]}",
+			"targets[0].port");
+	assert_rejected("{\"ports\":[22,22],\"targets\":[{\"ip\":\"198.18.0.1\"}]}", "ports[1]");
+	assert_rejected("{\"ports\":[0],\"targets\":[{\"ip\":\"198.18.0.1\"}]}", "ports[0]");
+	assert_rejected("{\"ports\":22,\"targets\":[{\"ip\":\"198.18.0.1\"}]}", "ports");
+	{
+		struct buf b;
+
+		buf_init(&b, 0);
+		(void)!buf_puts(&b, "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"ports\":[");
+		for (int i = 0; i < WIRE_MAX_PORTS + 1; i++)
+			(void)!buf_printf(&b, "%s%d", i ? "," : "", 1000 + i);
+		(void)!buf_puts(&b, "]}");
+		assert_rejected(buf_str(&b), "ports");
+		buf_release(&b);
+	}
 }
 
 static void test_malformed_json(void **state)

@@ -22,8 +22,12 @@ static cJSON *parse(const char *text)
 static void test_node_fields(void **state)
 {
 	cJSON *item =
-	    parse("{\"metadata\":{\"name\":\"east-node-1\"},"
-		  "\"spec\":{\"podCIDRs\":[\"198.18.16.0/24\",\"fd00:10:1::/64\"]},"
+	    parse("{\"metadata\":{\"name\":\"east-node-1\",\"labels\":{\"kosmos.io/exclude\":"
+		  "\"true\",\"role\":\"\",\"bad key\":\"x\",\"n\":7}},"
+		  "\"spec\":{\"podCIDRs\":[\"198.18.16.0/24\",\"fd00:10:1::/64\"],"
+		  "\"taints\":[{\"key\":\"gpu\",\"value\":\"yes\",\"effect\":\"NoSchedule\"},"
+		  "{\"key\":\"node-role.kubernetes.io/control-plane\",\"effect\":\"NoSchedule\"},"
+		  "{\"effect\":\"NoExecute\"}]},"
 		  "\"status\":{\"addresses\":[{\"type\":\"Hostname\",\"address\":\"east-node-1\"},"
 		  "{\"type\":\"InternalIP\",\"address\":\"not-an-ip\"},"
 		  "{\"type\":\"InternalIP\",\"address\":\"198.18.0.11\"},"
@@ -42,6 +46,14 @@ static void test_node_fields(void **state)
 	assert_string_equal(l.items[0].internal_ipv6, "fd00::b");
 	assert_string_equal(l.items[0].pod_cidrs[1], "fd00:10:1::/64");
 	assert_true(l.items[0].ready);
+	/* labels a selector can name; taints with a key and an effect */
+	assert_int_equal(l.items[0].nlabels, 2);
+	assert_string_equal(l.items[0].labels[0].key, "kosmos.io/exclude");
+	assert_string_equal(l.items[0].labels[1].value, "");
+	assert_int_equal(l.items[0].ntaints, 2);
+	assert_string_equal(l.items[0].taints[0].value, "yes");
+	assert_null(l.items[0].taints[1].value);
+	assert_string_equal(l.items[0].taints[1].effect, "NoSchedule");
 	kube_node_list_release(&l);
 	cJSON_Delete(item);
 }
@@ -137,8 +149,49 @@ static void test_template_types(void **state)
 				   "containerPort");
 	assert_true(cJSON_IsNumber(port));
 	assert_int_equal(port->valueint, 8890);
+	/* until a placement is given, the template tolerates every taint (as NetDoctor did) */
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(spec, "tolerations"), 0),
+				"operator")
+		->valuestring,
+	    "Exists");
 	cJSON_Delete(d);
 	assert_null(kube_template_render("nosuch.yaml", &v, &err));
+}
+
+/* Where the floaters run replaces the pod spec's own: both DaemonSets, nothing else. */
+static void test_template_placement(void **state)
+{
+	cJSON *pl = cJSON_Parse("{\"nodeSelector\":{\"role\":\"x\"},\"affinity\":{\"a\":1},"
+				"\"tolerations\":[{\"key\":\"gpu\",\"operator\":\"Exists\"}]}");
+	struct kube_deploy_vars v = {.namespace = "ns1", .token = "0123abcd", .placement = pl};
+	struct err err = ERR_INIT;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		cJSON *d = kube_template_render(i ? "daemonset-host.yaml" : "daemonset-pod.yaml",
+						&v, &err);
+		cJSON *spec = cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(d, "spec"), "template"), "spec");
+		char *t = cJSON_PrintUnformatted(cJSON_GetObjectItem(spec, "tolerations"));
+
+		assert_string_equal(t, "[{\"key\":\"gpu\",\"operator\":\"Exists\"}]");
+		assert_string_equal(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "nodeSelector"), "role")
+			->valuestring,
+		    "x");
+		assert_non_null(cJSON_GetObjectItem(spec, "containers"));
+		free(t);
+		cJSON_Delete(d);
+	}
+	{
+		cJSON *sec = kube_template_render("secret.yaml", &v, &err);
+
+		assert_null(cJSON_GetObjectItem(sec, "nodeSelector"));
+		assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(sec, "spec"), "template"));
+		cJSON_Delete(sec);
+	}
+	cJSON_Delete(pl);
 }
 
 static const char *echo_key_id(const cJSON *ds)
@@ -279,7 +332,7 @@ int main(void)
 	    cmocka_unit_test(test_node_fields),		  cmocka_unit_test(test_bad_names_refused),
 	    cmocka_unit_test(test_pod_addresses_checked), cmocka_unit_test(test_template_types),
 	    cmocka_unit_test(test_template_echo_key),	  cmocka_unit_test(test_image_reference),
-	    cmocka_unit_test(test_image_pull_secrets),
+	    cmocka_unit_test(test_image_pull_secrets),	  cmocka_unit_test(test_template_placement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

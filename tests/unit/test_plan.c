@@ -197,6 +197,88 @@ static void test_host_network_uses_host_floater_and_node_ips(void **state)
 	plan_free(p);
 }
 
+/* Appends a pseudo-node of cluster c at ip (v4 or v6), probed with protos on port. */
+static size_t add_pseudo(size_t n, uint32_t c, enum plan_node_kind kind, const char *ip, int port,
+			 unsigned protos)
+{
+	memset(&nodes[n], 0, sizeof(nodes[n]));
+	snprintf(names[n], sizeof(names[n]), "target:%s", ip);
+	nodes[n].id = (int64_t)n + 100;
+	nodes[n].cluster = c;
+	nodes[n].kind = (uint8_t)kind;
+	nodes[n].name = names[n];
+	nodes[n].host_ip[strchr(ip, ':') ? 1 : 0] = ip;
+	nodes[n].pod_ip[strchr(ip, ':') ? 1 : 0] = ip;
+	nodes[n].port = (uint16_t)port;
+	nodes[n].protocols = (uint8_t)protos;
+	return n + 1;
+}
+
+/* A cluster's pseudo-nodes are probed by each of its nodes, whatever the cluster pairs say
+ * (here: east -> west only), in their own family, with their own protocols and port; they
+ * are never a source. */
+static void test_pseudo_nodes_probed_from_their_cluster(void **state)
+{
+	struct err err = ERR_INIT;
+	size_t n = make_nodes(2, 0);
+	bool cp[4] = {false, true, true, false};
+	struct plan_opts o = opts((1u << PROTO_ICMP) | (1u << PROTO_TCP), 3, 1u << PLAN_NET_POD);
+	unsigned both = (1u << PROTO_ICMP) | (1u << PROTO_TCP);
+	const struct plan_shard *sh;
+	struct plan *p;
+	int64_t decided;
+
+	n = add_pseudo(n, 0, PLAN_NODE_TARGET, "198.18.4.2", 18080, both);
+	n = add_pseudo(n, 0, PLAN_NODE_APISERVER, "fd00:18::2", 26443, 1u << PROTO_TCP);
+	for (size_t i = n; i < n + 3; i++) { /* cluster 1: three nodes after them */
+		snprintf(names[i], sizeof(names[i]), "w%zu", i);
+		memset(&nodes[i], 0, sizeof(nodes[i]));
+		nodes[i].id = (int64_t)i + 100;
+		nodes[i].cluster = 1;
+		nodes[i].name = names[i];
+		nodes[i].pod_ip[0] = "198.19.9.9";
+		nodes[i].pod_floater = "f";
+	}
+	n += 3;
+	p = plan_new(nodes, n, 2, cp, &o, NULL, NULL, &err);
+	assert_non_null(p);
+	/* node pairs: 2x3 + 3x2, 2 protocols, v4 (cluster 1 has no v6: decided) and v6;
+	 * pseudo: 2 east nodes x (target: icmp+tcp, v4; API server: tcp, v6) */
+	assert_int_equal(plan_total(p), 12 * 2 * 2 + 2 * (2 + 1));
+	assert_int_equal(walk_rows(p, &decided), plan_total(p));
+	/* node 0 (pod sender): west's 3 nodes v4 (+ v6 decided), then its cluster's
+	 * pseudo-nodes, grouped by protocol mask */
+	assert_int_equal(plan_source(p, 0, &sh), 3);
+	assert_int_equal(sh[0].protocols, 1u << PROTO_TCP);
+	assert_int_equal(sh[0].n, 1);
+	assert_int_equal(sh[0].targets[0].port, 26443);
+	assert_string_equal(sh[0].targets[0].ip, "fd00:18::2");
+	assert_int_equal(sh[1].protocols, both);
+	assert_int_equal(sh[1].n, 3 + 1); /* 3 west nodes + the target */
+	assert_int_equal(sh[1].targets[3].port, 18080);
+	assert_int_equal(sh[1].targets[0].port, 0); /* a node: the floater port */
+	/* a pseudo-node is no source; west's nodes never probe east's pseudo-nodes */
+	assert_int_equal(plan_source(p, 2 * 2, &sh), 0);
+	assert_int_equal(plan_source(p, 2 * 4, &sh), 2); /* east's nodes: v4, v6 decided */
+	for (size_t i = 0; i < 2; i++)
+		for (size_t t = 0; t < sh[i].n; t++)
+			assert_int_equal(nodes[sh[i].targets[t].dst].kind, PLAN_NODE);
+	plan_free(p);
+
+	/* the host network: the host floater probes them, recorded as network host */
+	o = opts(1u << PROTO_TCP, 1, 1u << PLAN_NET_HOST);
+	p = plan_new(nodes, n, 2, cp, &o, NULL, NULL, &err);
+	assert_int_equal(plan_source(p, 1, &sh), 2); /* west nodes (v4), then the target */
+	assert_int_equal(sh[0].targets[sh[0].n - 1].network, PLAN_NET_HOST);
+	assert_int_equal(nodes[sh[0].targets[sh[0].n - 1].dst].kind, PLAN_NODE_TARGET);
+	plan_free(p);
+
+	/* pseudo-nodes before their cluster's nodes: refused */
+	nodes[0].kind = PLAN_NODE_TARGET;
+	assert_null(plan_new(nodes, n, 2, cp, &o, NULL, NULL, &err));
+	assert_int_equal(err.code, ERR_INTERNAL);
+}
+
 static void test_rejects_empty_selection(void **state)
 {
 	struct err err = ERR_INIT;
@@ -217,6 +299,7 @@ int main(void)
 	    cmocka_unit_test(test_requests_are_split_at_max_targets),
 	    cmocka_unit_test(test_filter_limits_pairs_and_protocols),
 	    cmocka_unit_test(test_host_network_uses_host_floater_and_node_ips),
+	    cmocka_unit_test(test_pseudo_nodes_probed_from_their_cluster),
 	    cmocka_unit_test(test_rejects_empty_selection),
 	};
 

@@ -614,6 +614,95 @@ static void test_dst_image_repository(void **state)
 	assert_string_equal(run_floaters_image_repository(&f->e, &f->ec), "src.example/netctl");
 }
 
+/* --target and config.json's lists: what is taken, how it reads back, what is refused with
+ * a message naming the value. */
+static void test_target_parse(void **state)
+{
+	static const char *const good[][2] = {
+	    {"198.18.4.2", "198.18.4.2"},
+	    {"198.18.4.2:18080", "198.18.4.2:18080"},
+	    {"fd00:18:1::2", "fd00:18:1::2"},
+	    {"[fd00:18:1::2]", "fd00:18:1::2"},
+	    {"[FD00:18:1:0::2]:443", "[fd00:18:1::2]:443"}, /* canonical form */
+	    {"::ffff:198.18.0.1", "::ffff:198.18.0.1"},
+	};
+	static const char *const bad[][2] = {
+	    {"", "not ADDR[:PORT]"},
+	    {"example.com:80", "names are not resolved"},
+	    {"198.18.4.2:0", "is not a port"},
+	    {"198.18.4.2:65536", "is not a port"},
+	    {"198.18.4.2:http", "is not a port"},
+	    {"[198.18.4.2]:80", "brackets are for IPv6"},
+	    {"[fd00::2:80", "[ADDR]:PORT"},
+	    {"[fd00::2]80", "[ADDR]:PORT"},
+	    {"198.18.4.256", "is not an IP address"},
+	};
+	struct run_target t;
+	char text[64];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct err err = ERR_INIT;
+
+		if (run_target_parse(good[i][0], "--target", &t, &err) < 0)
+			fail_msg("%s: %s", good[i][0], err.msg);
+		run_target_format(&t, text, sizeof(text));
+		assert_string_equal(text, good[i][1]);
+		assert_int_equal(t.family, strchr(good[i][1], ':') && good[i][1][0] != '1' ? 6 : 4);
+	}
+	assert_int_equal(run_target_parse("[fd00::2]:443", "--target", &t, &(struct err)ERR_INIT),
+			 0);
+	assert_int_equal(t.port, 443);
+	assert_int_equal(run_target_parse("fd00::2", "--target", &t, &(struct err)ERR_INIT), 0);
+	assert_int_equal(t.port, 0); /* a bare IPv6 address has no port */
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct err err = ERR_INIT;
+
+		if (run_target_parse(bad[i][0], "--target", &t, &err) == 0)
+			fail_msg("'%s' was accepted", bad[i][0]);
+		assert_int_equal(err.code, ERR_USAGE);
+		if (!strstr(err.msg, bad[i][1]) || !strstr(err.msg, "--target"))
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i][0], err.msg, bad[i][1]);
+	}
+}
+
+/* What a run refuses about its targets before anything is deployed: a family it does not
+ * check, TCP/UDP without a port, too many ports for a probe request to list. */
+static void test_targets_checked_with_the_options(void **state)
+{
+	struct run_options o = {.protocols = 1u << PROTO_TCP,
+				.families = STORE_FAMILY_V4,
+				.count = 3,
+				.interval_ms = 20,
+				.timeout_ms = 1000,
+				.port = 8889};
+	struct run_target t[RUN_TARGET_PORTS_MAX + 2];
+	struct err err = ERR_INIT;
+
+	(void)state;
+	assert_int_equal(run_target_parse("[fd00::2]:80", "--target", &t[0], &err), 0);
+	o.targets = t;
+	o.ntargets = 1;
+	assert_int_equal(run_options_check(&o, &err), -1);
+	assert_non_null(strstr(err.msg, "is IPv6: add --family 6"));
+	assert_int_equal(run_target_parse("198.18.0.1", "--target", &t[0], &err), 0);
+	assert_int_equal(run_options_check(&o, &err), -1);
+	assert_non_null(strstr(err.msg, "has no port"));
+	o.protocols |= 1u << PROTO_ICMP;
+	assert_int_equal(run_options_check(&o, &err), 0);
+	for (int i = 0; i < RUN_TARGET_PORTS_MAX + 1; i++) {
+		char text[32];
+
+		snprintf(text, sizeof(text), "198.18.0.1:%d", 1000 + i);
+		assert_int_equal(run_target_parse(text, "--target", &t[i], &err), 0);
+	}
+	o.ntargets = RUN_TARGET_PORTS_MAX;
+	assert_int_equal(run_options_check(&o, &err), 0);
+	o.ntargets = RUN_TARGET_PORTS_MAX + 1;
+	assert_int_equal(run_options_check(&o, &err), -1);
+	assert_non_null(strstr(err.msg, "more than 32 ports"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,6 +741,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_version_check_warns_once_refuses_wire, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dst_image_repository, setup, teardown),
+	    cmocka_unit_test(test_target_parse),
+	    cmocka_unit_test(test_targets_checked_with_the_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -186,6 +186,81 @@ static void test_diff_default_is_last_two_comparable_runs(void **state)
 	(void)r4;
 }
 
+static int left_out_row(const struct store_left_out *n, void *ctx)
+{
+	(void)!buf_printf(ctx, "%s/%s %s %s;", n->cluster_name, n->name,
+			  store_left_out_reason_name(n->reason), n->detail ? n->detail : "-");
+	return 0;
+}
+
+/* B left w-1 out on purpose (--exclude-node) and w-2 is simply gone: the pairs of the first
+ * are "not selected", those of the second "vanished"; a resume of B (its chain) counts B's
+ * left-out nodes too. */
+static void test_diff_not_selected(void **state)
+{
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct store_diff_summary sum;
+	struct diff_log l;
+	struct store_left_out lo[] = {
+	    {.cluster_id = f->west, .name = "w-1", .reason = STORE_LEFT_OUT_NAME},
+	    {.cluster_id = f->west,
+	     .name = "cp-0",
+	     .reason = STORE_LEFT_OUT_TAINT,
+	     .detail = "node-role.kubernetes.io/control-plane:NoSchedule"},
+	};
+	int64_t a, b, c;
+
+	fx_open_world(f);
+	lo[0].cluster_id = lo[1].cluster_id = f->west;
+	a = fx_begin_run(f, 0, 1u << PROTO_TCP);
+	{
+		struct store_result rows[] = {
+		    fx_result(f->e[0], f->w[0], PROBE_OK, 100),
+		    fx_result(f->e[0], f->w[1], PROBE_OK, 100),
+		    fx_result(f->e[0], f->w[2], PROBE_OK, 100),
+		};
+		fx_add(f, a, rows, ARRAY_SIZE(rows));
+	}
+	fx_finish(f, a);
+	b = fx_begin_run(f, 0, 1u << PROTO_TCP);
+	assert_int_equal(store_run_left_out_add(f->st, b, lo, ARRAY_SIZE(lo), &err), 0);
+	assert_int_equal(lo[0].node_id, f->w[1]); /* the node keeps its id */
+	{
+		struct store_result rows[] = {fx_result(f->e[0], f->w[0], PROBE_OK, 100)};
+
+		fx_add(f, b, rows, ARRAY_SIZE(rows));
+	}
+	fx_finish(f, b);
+	buf_init(&l.rows, 0);
+	buf_init(&l.groups, 0);
+	assert_int_equal(store_diff(f->st, a, b, NULL, diff_row, NULL, &l, &sum, &err), 0);
+	assert_string_equal(l.rows.data, "not-selected e-0>w-1 a=ok;vanished e-0>w-2 a=ok;");
+	assert_int_equal(sum.total.n[STORE_DIFF_NOT_SELECTED], 1);
+	assert_int_equal(sum.total.n[STORE_DIFF_VANISHED], 1);
+
+	/* a resume of B records nothing left out itself; its chain does */
+	c = fx_begin_run(f, b, 1u << PROTO_TCP);
+	fx_finish(f, c);
+	buf_reset(&l.rows);
+	assert_int_equal(store_diff(f->st, a, c, NULL, diff_row, NULL, &l, &sum, &err), 0);
+	assert_string_equal(l.rows.data, "not-selected e-0>w-1 a=ok;vanished e-0>w-2 a=ok;");
+
+	/* what a report lists: by cluster, then node, with the reason and the detail */
+	buf_reset(&l.rows);
+	assert_int_equal(store_run_left_out_foreach(f->st, b, left_out_row, &l.rows, &err), 0);
+	assert_string_equal(l.rows.data,
+			    "west/cp-0 taint node-role.kubernetes.io/control-plane:NoSchedule;"
+			    "west/w-1 --exclude-node -;");
+	/* deleting the run takes its left-out nodes with it */
+	assert_int_equal(store_run_delete(f->st, b, &err), 0);
+	buf_reset(&l.rows);
+	assert_int_equal(store_run_left_out_foreach(f->st, b, left_out_row, &l.rows, &err), 0);
+	assert_int_equal(l.rows.len, 0);
+	buf_release(&l.rows);
+	buf_release(&l.groups);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +269,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_diff_limit_and_figures, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_diff_default_is_last_two_comparable_runs, fx_setup,
 					    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_diff_not_selected, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,6 +74,64 @@ static void test_healthy(void **state)
 	verdict_list_free(vl);
 }
 
+/* Custom targets and the API server: their failures make verdicts of their own, by
+ * cluster, naming the nodes they fail from; they never make a node bad. */
+static int fault_targets(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (!r->dst_target)
+		return PROBE_OK;
+	/* east/n2 cannot reach the target at all */
+	if (!strcmp(r->dst_target, "target:198.18.4.2:80") && !strcmp(r->src_cluster, "east") &&
+	    r->src_node == 2)
+		return PROBE_TIMEOUT;
+	/* nothing listens on west's target: tcp refused everywhere, icmp and udp pass */
+	if (!strcmp(r->dst_target, "target:198.18.4.2:80") && !strcmp(r->src_cluster, "west") &&
+	    r->protocol == PROTO_TCP)
+		return PROBE_REFUSED;
+	/* west/n1 and west/n3 lose the API server */
+	if (!strcmp(r->dst_target, "apiserver:198.18.4.2:26453") &&
+	    !strcmp(r->src_cluster, "west") && (r->src_node == 1 || r->src_node == 3))
+		return PROBE_TIMEOUT;
+	return PROBE_OK;
+}
+
+static void test_targets_and_apiserver(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.targets[0] = "target:198.18.4.2:80";
+	sp.targets[1] = "apiserver:198.18.4.2:26453";
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_HEALTHY);
+	/* 56 node pairs and 8 nodes x 2 pseudo-nodes, 3 protocols */
+	assert_int_equal(verdict_get(vl, 0)->total, (56 + 16) * 3);
+	verdict_list_free(vl);
+
+	sp.fault = fault_targets;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 3, VERDICT_TARGET, VERDICT_TARGET, VERDICT_APISERVER);
+	v = verdict_get(vl, 0);
+	assert_string_equal(v->text, "target 198.18.4.2:80 unreachable from node n2 only (3 of 12 "
+				     "results fail, timeout)");
+	assert_string_equal(v->node, "east/target:198.18.4.2:80");
+	assert_string_equal(v->src_cluster, "east");
+	assert_string_equal(v->peer, "east/n2");
+	v = verdict_get(vl, 1);
+	assert_string_equal(v->text,
+			    "target 198.18.4.2:80 unreachable from every node of cluster west (4 "
+			    "of 12 results fail, tcp, refused) while icmp and udp pass");
+	assert_null(v->peer);
+	v = verdict_get(vl, 2);
+	assert_string_equal(v->text, "API server 198.18.4.2:26453 unreachable from 2 of 4 nodes "
+				     "of west: n1, n3 (6 of 12 results fail, timeout)");
+	assert_string_equal(v->node, "west/apiserver:198.18.4.2:26453");
+	verdict_list_free(vl);
+}
+
 static int fault_node(const struct mk_row *r, void *ctx)
 {
 	(void)ctx;
@@ -595,6 +653,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_healthy),
+	    cmocka_unit_test(test_targets_and_apiserver),
 	    cmocka_unit_test(test_bad_node),
 	    cmocka_unit_test(test_node_cut_off),
 	    cmocka_unit_test(test_bad_link),

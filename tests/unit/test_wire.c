@@ -109,6 +109,38 @@ static void test_request_round_trips(void **state)
 	request_release(&req);
 }
 
+/* Custom targets and the API server: their ports go into "ports" once each, so a floater
+ * probes them; node targets keep the floater port. */
+static void test_request_names_the_other_ports(void **state)
+{
+	struct plan_target targets[] = {
+	    {.ip = "198.18.0.1", .family = 4},
+	    {.ip = "198.18.4.2", .family = 4, .port = 18080},
+	    {.ip = "fd00:18::2", .family = 6, .port = 26443},
+	    {.ip = "fd00:18::3", .family = 6, .port = 18080},
+	    {.ip = "198.18.4.9", .family = 4, .port = 8889}, /* the floater port: not listed */
+	};
+	uint8_t seen[5];
+	struct run_options o = options();
+	struct run_probe_req r = request(targets, seen, 5, 1u << PROTO_TCP);
+	struct probe_request req;
+	char field[64];
+
+	(void)state;
+	assert_int_equal(floater_reads(&r, &o, &req, field, sizeof(field)), 0);
+	assert_int_equal(req.nports, 2);
+	assert_int_equal(req.ports[0], 18080);
+	assert_int_equal(req.ports[1], 26443);
+	assert_int_equal(sockaddr_port(&req.targets[0].addr), 8889);
+	assert_int_equal(sockaddr_port(&req.targets[2].addr), 26443);
+	request_release(&req);
+	/* a retry of only the node target names no other port */
+	seen[1] = seen[2] = seen[3] = seen[4] = (uint8_t)r.protocols;
+	assert_int_equal(floater_reads(&r, &o, &req, field, sizeof(field)), 0);
+	assert_int_equal(req.nports, 0);
+	request_release(&req);
+}
+
 /* WIRE_MAX_TARGETS of the longest IP literals fit in the floater's body limit. */
 static void test_largest_request_is_accepted(void **state)
 {
@@ -372,6 +404,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_request_round_trips),
+	    cmocka_unit_test(test_request_names_the_other_ports),
 	    cmocka_unit_test(test_largest_request_is_accepted),
 	    cmocka_unit_test(test_netctl_refuses_what_a_floater_refuses),
 	    cmocka_unit_test(test_probes_must_fit_the_request_wait),
