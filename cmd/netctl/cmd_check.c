@@ -48,7 +48,8 @@ static int check_exec(struct cmd_ctx *ctx)
 	j.o.rotate_token = args.rotate;
 	st = cmd_open_store(ctx, &err);
 	if (!st || check_args_select(&j, st, &err) < 0) {
-		rc = cmd_fail(&err);
+		rc = st && err.code == ERR_USAGE ? cmd_usage_error(ctx->entry, "%s", err.msg)
+						 : cmd_fail(&err);
 		goto out;
 	}
 	j.json = args.json;

@@ -268,7 +268,8 @@ static int watch_exec(struct cmd_ctx *ctx)
 					     : cmd_fail(&err);
 	w.st = cmd_open_store(ctx, &err);
 	if (!w.st || check_args_select(&w.job, w.st, &err) < 0) {
-		rc = cmd_fail(&err);
+		rc = w.st && err.code == ERR_USAGE ? cmd_usage_error(ctx->entry, "%s", err.msg)
+						   : cmd_fail(&err);
 		goto out;
 	}
 	if (install_signals(&err) < 0) {
