@@ -29,12 +29,18 @@ static int cmap_add_run(struct store *st, sqlite3_stmt *s, int64_t run_id, struc
 	return 0;
 }
 
+const char *store_node_kind_group(enum store_node_kind k)
+{
+	static const char *const suffix[STORE_NODE_KIND_MAX] = {
+	    [STORE_NODE_TARGET] = "targets", [STORE_NODE_APISERVER] = "apiserver"};
+
+	return k > STORE_NODE && k < STORE_NODE_KIND_MAX ? suffix[k] : NULL;
+}
+
 /* An index per (cluster, pseudo-node kind) the runs' node tables hold: "east:targets". */
 static int cmap_add_pseudo(struct store *st, sqlite3_stmt *s, int64_t run_id, struct store_cmap *m,
 			   struct err *err)
 {
-	static const char *const suffix[STORE_NODE_KIND_MAX] = {
-	    [STORE_NODE_TARGET] = "targets", [STORE_NODE_APISERVER] = "apiserver"};
 	int rc;
 
 	sqlite3_reset(s);
@@ -48,7 +54,8 @@ static int cmap_add_pseudo(struct store *st, sqlite3_stmt *s, int64_t run_id, st
 			continue;
 		m->local_kind[kind][id] = m->k;
 		m->kinds[m->k] = (uint8_t)kind;
-		m->names[m->k] = xasprintf("%s:%s", store_names_cluster(m->nm, id), suffix[kind]);
+		m->names[m->k] = xasprintf("%s:%s", store_names_cluster(m->nm, id),
+					   store_node_kind_group((enum store_node_kind)kind));
 		m->ids[m->k++] = id;
 	}
 	if (rc != SQLITE_DONE)

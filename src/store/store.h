@@ -235,6 +235,9 @@ enum store_node_kind {
 };
 /* "node", "target", "apiserver". */
 const char *store_node_kind_name(enum store_node_kind k);
+/* The suffix of a pseudo-node kind's group in reports and metrics ("east:targets",
+ * "east:apiserver"); NULL for STORE_NODE. */
+const char *store_node_kind_group(enum store_node_kind k);
 
 struct store_node {
 	int64_t id; /* out: the stable node id (per cluster + name), used in results */

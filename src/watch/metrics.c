@@ -120,8 +120,13 @@ static int walk_row(const struct store_result_row *row, void *arg)
 	struct walk *w = arg;
 	const struct store_result *r = &row->r;
 	uint32_t s = node_of(w, r->src_node, row->src_cluster, row->src_name);
-	uint32_t d = node_of(w, r->dst_node, row->dst_cluster, row->dst_name);
+	const char *kind = store_node_kind_group(row->dst_kind);
+	char *pseudo = kind ? xasprintf("%s:%s", row->dst_cluster, kind) : NULL;
+	/* a target or API server address is a destination group of its own, as in reports */
+	uint32_t d = node_of(w, r->dst_node, pseudo ? pseudo : row->dst_cluster, row->dst_name);
 	struct wgroup *g;
+
+	free(pseudo);
 
 	/* a hand-edited store must not index out of the names */
 	if (r->protocol >= PROTO_MAX || r->network >= STORE_NET_MAX)

@@ -73,7 +73,10 @@ for protocols in ("tcp", "icmp,tcp,udp"):
     check(0 < ours <= used, "%s: netctl's count (%d) within the server's (%d)" %
           (protocols, ours, used))
     counts[protocols] = used
-# three times the results, not more requests (a few for waits and retries aside)
-check(counts["icmp,tcp,udp"] <= counts["tcp"] + 10,
-      "3x the results cost no more requests (%d vs %d)" % (counts["icmp,tcp,udp"], counts["tcp"]))
+# three times the results, not more requests (a few for waits and retries aside); the API
+# server check is a TCP handshake: with other protocols it takes one request of its own per
+# node (docs/usage.md, "The API server"), with tcp alone it rides in the node pairs' request
+check(counts["icmp,tcp,udp"] <= counts["tcp"] + n + 10,
+      "3x the results cost no more requests than one more per node for the API server check "
+      "(%d vs %d + %d)" % (counts["icmp,tcp,udp"], counts["tcp"], n))
 finish()

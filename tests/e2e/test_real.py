@@ -65,15 +65,24 @@ r = st.netctl("check", "--src", "east", "--dst", "west", "--config", CONFIG, *AL
 run = st.last_run()
 log(r.stdout[-1500:] + r.stderr[-1500:])
 check(r.returncode == 0, "check over real nodes exits 0 (got %d)" % r.returncode)
-n = st.sql("SELECT count(*) FROM results WHERE run_id = ?", run)[0][0]
-check(n == 2 * 3 * 3 * 3 * 2 * 2, "every pair stored: %d results (want 216)" % n)
+NODE_PAIRS = ("SELECT count(*) FROM results r JOIN nodes d ON d.id = r.dst_node "
+              "WHERE r.run_id = ? AND d.kind = 0")
+n = st.sql(NODE_PAIRS, run)[0][0]
+check(n == 2 * 3 * 3 * 3 * 2 * 2, "every node pair stored: %d results (want 216)" % n)
 check(st.failed_count(run) == 0, "0 failed (got %s)" % sorted(st.failed_pairs(run))[:5])
 for c, nodes_ in REAL.items():
     ok = st.sql("SELECT count(*) FROM results r JOIN nodes s ON s.id = r.src_node "
                 "JOIN nodes d ON d.id = r.dst_node WHERE r.run_id = ? AND r.error = 0 "
-                "AND (s.name = ? OR d.name = ?)", run, nodes_[0], nodes_[0])[0][0]
-    check(ok == 6 * 3 * 2 * 2, "%s: real node %s passed every one of its 72 results (%d)"
+                "AND d.kind = 0 AND (s.name = ? OR d.name = ?)", run, nodes_[0], nodes_[0])[0][0]
+    check(ok == 6 * 3 * 2 * 2, "%s: real node %s passed every one of its 72 node pairs (%d)"
           % (c, nodes_[0], ok))
+    # the API server check (TCP handshake with the cluster's kubernetes Endpoints) from the
+    # real node, pod and host network
+    api = st.sql("SELECT count(*), sum(r.error = 0) FROM results r "
+                 "JOIN nodes s ON s.id = r.src_node JOIN nodes d ON d.id = r.dst_node "
+                 "WHERE r.run_id = ? AND d.kind = 2 AND s.name = ?", run, nodes_[0])[0]
+    check(api[0] == 2 and api[1] == 2, "%s: real node %s reaches its API server from the pod "
+          "and the host network (%s)" % (c, nodes_[0], api))
 tasks = floater_tasks(REAL["east"][0])
 check(len(tasks) == 2, "east's real node runs 2 floater containers, pod and host (%s)" % tasks)
 
@@ -111,7 +120,7 @@ log(out[-1200:] + err[-800:])
 check(bool(killed), "a floater container on %s was killed with ctr mid-check" % victim)
 check(p.returncode in (0, 1), "the check completes (exit %d)" % p.returncode)
 run2 = st.last_run()
-n = st.sql("SELECT count(*) FROM results WHERE run_id = ?", run2)[0][0]
+n = st.sql(NODE_PAIRS, run2)[0][0]
 state = st.sql("SELECT status FROM runs WHERE id = ?", run2)[0][0]
 check(state == "done", "the run is done (%s)" % state)
 check(n == 2 * 3 * 3 * 3 * 2, "nothing lost: every pair stored after the kill (%d of 108, run %s)"
