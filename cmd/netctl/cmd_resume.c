@@ -75,6 +75,18 @@ static int collect_gone(const struct store_run_node *n, void *arg)
 	return 0;
 }
 
+/* "netctl: note: 2 nodes of run 7 are gone (east/a, east/b); their pairs were not probed
+ * again" */
+static void note_nodes(int64_t root, size_t n, const struct buf *names, const char *what)
+{
+	if (n)
+		fprintf(stderr,
+			"netctl: note: %zu node%s of run %lld %s %s (%s%s); %s pairs were not "
+			"probed again\n",
+			n, n == 1 ? "" : "s", (long long)root, n == 1 ? "is" : "are", what,
+			buf_str(names), n > 5 ? ", ..." : "", n == 1 ? "its" : "their");
+}
+
 static void note_gone(struct store *st, int64_t root, int64_t run, const struct check_filter *f)
 {
 	struct gone_nodes g = {.seen = &f->root_nodes};
@@ -86,20 +98,8 @@ static void note_gone(struct store *st, int64_t root, int64_t run, const struct 
 	if ((run > 0 && store_run_left_out_foreach(st, run, collect_left_out, &g, &err) < 0) ||
 	    store_run_nodes_foreach(st, root, collect_gone, &g, &err) < 0)
 		log_warn("%s", err.msg);
-	if (g.n[1])
-		fprintf(stderr,
-			"netctl: note: %zu node%s of run %lld %s not selected now (%s%s); %s pairs "
-			"were not probed again\n",
-			g.n[1], g.n[1] == 1 ? "" : "s", (long long)root, g.n[1] == 1 ? "is" : "are",
-			buf_str(&g.names[1]), g.n[1] > 5 ? ", ..." : "",
-			g.n[1] == 1 ? "its" : "their");
-	if (g.n[0])
-		fprintf(stderr,
-			"netctl: note: %zu node%s of run %lld %s gone (%s%s); %s pairs "
-			"were not probed again\n",
-			g.n[0], g.n[0] == 1 ? "" : "s", (long long)root, g.n[0] == 1 ? "is" : "are",
-			buf_str(&g.names[0]), g.n[0] > 5 ? ", ..." : "",
-			g.n[0] == 1 ? "its" : "their");
+	note_nodes(root, g.n[1], &g.names[1], "not selected now");
+	note_nodes(root, g.n[0], &g.names[0], "gone");
 	buf_release(&g.names[0]);
 	buf_release(&g.names[1]);
 	idmap_release(&g.left_out);
