@@ -491,11 +491,7 @@ int run_probe_retry_next(struct run_probe_req *r, enum run_probe_retry_kind kind
 	return 0;
 }
 
-/* A floater older than the "ports" member refuses the first target on a port other than
- * its own with 400 naming targets[N].port. Such targets (custom targets, the API server)
- * are recorded as error and the rest is asked again: the node pairs of an older floater
- * still get their results. Returns whether that was the case. */
-static bool older_floater(struct run_probe_req *r, const struct kube_response *resp)
+bool run_probe_older_floater(struct run_probe_req *r, const struct kube_response *resp)
 {
 	struct run_engine *e = r->e;
 	struct err ignored = ERR_INIT;
@@ -558,7 +554,7 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 		req_free(r);
 		return;
 	}
-	if (err && older_floater(r, resp) && missing_count(r) && !e->interrupted &&
+	if (err && run_probe_older_floater(r, resp) && missing_count(r) && !e->interrupted &&
 	    r->attempt == 0 && run_probe_retry_next(r, RUN_PROBE_RETRY_ONCE, time_mono_us()) == 0) {
 		e->retries_waiting++; /* the rest, again, at once */
 		return;

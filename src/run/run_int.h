@@ -233,6 +233,11 @@ bool run_probe_retry_worth(const struct run_probe_req *r, enum run_probe_retry_k
  * cluster's failure clock) and schedules the next: 0 with r->due_us and r->attempt set, or
  * -1 when r is given up. */
 int run_probe_retry_next(struct run_probe_req *r, enum run_probe_retry_kind kind, int64_t now);
+/* A floater older than the "ports" member refuses the first target on a port other than
+ * its own with 400 naming targets[N].port. Then r's targets on other ports (custom targets,
+ * the API server) are recorded as error (PROBE_OTHER) and true is returned: the rest is
+ * asked again, so an older floater's node pairs still get their results. */
+bool run_probe_older_floater(struct run_probe_req *r, const struct kube_response *resp);
 void run_probe_request_start(struct run_engine *e, const struct plan_shard *sh, int attempt);
 int64_t run_probe_retry_due(struct run_engine *e);
 void run_probe_cancel_all(struct run_engine *e);

@@ -703,6 +703,60 @@ static void test_targets_checked_with_the_options(void **state)
 	assert_non_null(strstr(err.msg, "more than 32 ports"));
 }
 
+/* An older floater does not know "ports": its 400 naming targets[N].port records the
+ * targets on other ports as error and leaves the node targets to be asked again. */
+static void test_older_floater_refusing_other_ports(void **state)
+{
+	struct fixture *f = *state;
+	struct plan_node nodes[3] = {
+	    {.id = 11, .name = "n1"},
+	    {.id = 12, .name = "n2"},
+	    {.id = 13, .name = "target:198.18.4.2:18080", .kind = PLAN_NODE_TARGET},
+	};
+	struct plan_target t[] = {
+	    {.dst = 1, .ip = "198.18.0.2", .family = 4},
+	    {.dst = 2, .ip = "198.18.4.2", .family = 4, .port = 18080},
+	};
+	static const char refused[] = "{\"error\":\"targets[1].port: not a floater port\","
+				      "\"field\":\"targets[1].port\"}";
+	static const char other[] = "{\"error\":\"count: out of range\",\"field\":\"count\"}";
+	struct kube_response resp = {.status = 400, .body = refused, .body_len = strlen(refused)};
+	struct run_cluster in = {.name = "east"};
+	struct store_result batch[4];
+	struct run_result res;
+	uint8_t seen[2] = {0, 0};
+
+	memset(&res, 0, sizeof(res));
+	f->e.nodes = nodes;
+	f->e.batch = batch;
+	f->e.res = &res;
+	f->e.o.port = 8889;
+	f->ec.in = &in;
+	f->r.targets = t;
+	f->r.seen = seen;
+	f->r.n = 2;
+	f->r.protocols = 1u << PROTO_TCP;
+	resp.body = other;
+	resp.body_len = strlen(other);
+	assert_false(run_probe_older_floater(&f->r, &resp)); /* another 400 */
+	resp.body = refused;
+	resp.body_len = strlen(refused);
+	resp.status = 500;
+	assert_false(run_probe_older_floater(&f->r, &resp));
+	resp.status = 400;
+	assert_true(run_probe_older_floater(&f->r, &resp));
+	assert_int_equal(seen[0], 0); /* the node target: asked again */
+	assert_int_equal(seen[1], 1u << PROTO_TCP);
+	assert_int_equal(res.done, 1);
+	assert_int_equal(batch[0].dst_node, 13);
+	assert_int_equal(batch[0].error, PROBE_OTHER);
+	assert_true(f->ec.told_old_floater);
+	/* nothing left on another port: not that case any more */
+	assert_false(run_probe_older_floater(&f->r, &resp));
+	f->e.batch = NULL;
+	f->e.nodes = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -741,6 +795,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_version_check_warns_once_refuses_wire, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_dst_image_repository, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_older_floater_refusing_other_ports, setup,
+					    teardown),
 	    cmocka_unit_test(test_target_parse),
 	    cmocka_unit_test(test_targets_checked_with_the_options),
 	};
