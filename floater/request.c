@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,7 +160,8 @@ static int parse_targets(struct rp *rp, struct probe_request *req)
 	return 0;
 }
 
-/* "targets_c" (wire.h): "IP[#PORT],~K,..." -- refs count up from 0, ~K skips K of them. */
+/* "targets_c" (wire.h): "IP[#PORT],~K,@R,..." -- refs count up from 0, ~K skips K of them,
+ * @R sets the next one. */
 static int targets_c_token(struct rp *rp, struct probe_request *req, const char *tok, size_t len,
 			   int64_t *ref, int64_t *port)
 {
@@ -169,12 +171,17 @@ static int targets_c_token(struct rp *rp, struct probe_request *req, const char 
 	size_t iplen = hash ? (size_t)(hash - tok) : len;
 	long v;
 
-	if (len && tok[0] == WIRE_C_SKIP) {
+	if (len && (tok[0] == WIRE_C_SKIP || tok[0] == WIRE_C_REF)) {
+		long long x;
+
 		errno = 0;
-		v = strtol(tok + 1, &end, 10);
-		if (end != tok + len || len == 1 || v < 1 || v > WIRE_MAX_REF - *ref)
-			return rp_fail(rp, WIRE_REQ_TARGETS_C, "a skip is ~ and 1..2^53");
-		*ref += v;
+		x = strtoll(tok + 1, &end, 10);
+		if (end != tok + len || len == 1 || !isdigit((unsigned char)tok[1]) || errno ||
+		    x > WIRE_MAX_REF ||
+		    (tok[0] == WIRE_C_SKIP && (x < 1 || x > WIRE_MAX_REF - *ref)))
+			return rp_fail(rp, WIRE_REQ_TARGETS_C,
+				       "a skip is ~1..2^53, a ref @0..2^53");
+		*ref = tok[0] == WIRE_C_SKIP ? *ref + x : x;
 		return 0;
 	}
 	if (hash) {

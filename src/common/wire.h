@@ -67,8 +67,9 @@
  * "format" member; a floater that does not know it answers a request with "targets_c" but no
  * "targets" 400 (field "targets"), and netctl asks again in JSON. Both directions:
  * - "targets_c": the targets as one string of comma-separated tokens: IP (v4 or v6 literal),
- *   IP#PORT (this target and the ones after it on PORT; before any, the floater's port), or
- *   ~K (skip K refs). The first target's ref is 0, each next one's the previous one's + 1.
+ *   IP#PORT (this target and the ones after it on PORT; before any, the floater's port),
+ *   ~K (skip K refs) or @R (the next target's ref is R). The first target's ref is 0, each
+ *   next one's the previous one's + 1.
  * - the answer: a field list line "#fields,NAME,...", then one line of comma-separated values
  *   per (target, protocol) in that order, then "#done,ID,RESULTS,ELAPSED_MS". A value ""
  *   is the same field's value in the previous result line, "=" the previous field's value in
@@ -80,6 +81,7 @@
 #define WIRE_C_SEP	   ','
 #define WIRE_C_PORT	   '#'
 #define WIRE_C_SKIP	   '~'
+#define WIRE_C_REF	   '@'
 #define WIRE_C_SAME_FIELD  "="
 #define WIRE_C_FIELDS_LINE "#fields"
 #define WIRE_C_DONE_LINE   "#done"

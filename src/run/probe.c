@@ -98,6 +98,14 @@ static void body_ports(struct buf *b, const struct run_probe_req *r, const struc
 		(void)!buf_puts(b, "]");
 }
 
+/* Each source starts at another target (its own index in the run's node list, modulo its
+ * targets): a thousand floaters asked at once do not all open their first connection to the
+ * same node. The refs stay the indices into r->targets. */
+size_t run_probe_first_target(const struct run_probe_req *r)
+{
+	return r->n ? r->src % r->n : 0;
+}
+
 char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
 			   int64_t run_id)
 {
@@ -111,7 +119,8 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 		run_c1_targets(&b, r, o, target_port);
 	else
 		(void)!buf_puts(&b, WIRE_KEY(WIRE_REQ_TARGETS) "[");
-	for (size_t i = 0; i < r->n && !r->compact; i++) {
+	for (size_t k = 0, i; k < r->n && !r->compact; k++) {
+		i = (run_probe_first_target(r) + k) % r->n;
 		if (r->seen[i] == r->protocols)
 			continue;
 		(void)!buf_printf(&b,

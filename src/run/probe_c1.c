@@ -34,29 +34,30 @@ static const char *const c1_names[C1_KNOWN] = {
 void run_c1_targets(struct buf *b, const struct run_probe_req *r, const struct run_options *o,
 		    int (*port_of)(const struct plan_target *t, const struct run_options *o))
 {
+	size_t next = 0; /* the ref the floater gives the next target */
 	int port = -1;
-	size_t skip = 0;
 	bool first = true;
 
 	(void)!buf_puts(b, WIRE_KEY(WIRE_REQ_FORMAT) "\"" WIRE_FORMAT_C1
 						     "\"," WIRE_KEY(WIRE_REQ_TARGETS_C) "\"");
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t k = 0; k < r->n; k++) {
+		size_t i = (run_probe_first_target(r) + k) % r->n;
 		int p = port_of(&r->targets[i], o);
 
-		if (r->seen[i] == r->protocols) {
-			skip++;
+		if (r->seen[i] == r->protocols)
 			continue;
-		}
 		if (!first)
 			(void)!buf_append(b, ",", 1);
 		first = false;
-		if (skip)
-			(void)!buf_printf(b, "%c%zu%c", WIRE_C_SKIP, skip, WIRE_C_SEP);
-		skip = 0;
+		if (i > next)
+			(void)!buf_printf(b, "%c%zu,", WIRE_C_SKIP, i - next);
+		else if (i < next)
+			(void)!buf_printf(b, "%c%zu,", WIRE_C_REF, i);
 		(void)!buf_puts(b, r->targets[i].ip);
 		if (p != port)
 			(void)!buf_printf(b, "%c%d", WIRE_C_PORT, p);
 		port = p;
+		next = i + 1;
 	}
 	(void)!buf_puts(b, "\"");
 }

@@ -179,6 +179,8 @@ struct run_probe_line {
 	uint32_t rtt_min_us, rtt_avg_us, rtt_max_us, rtt_p99_us;
 };
 
+/* Where r's targets start in its request body (a rotation by source). */
+size_t run_probe_first_target(const struct run_probe_req *r);
 /* The POST body of r: the targets not yet answered for every protocol (caller frees). */
 char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
 			   int64_t run_id);

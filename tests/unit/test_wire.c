@@ -49,7 +49,15 @@ static struct run_probe_req request(struct plan_target *targets, uint8_t *seen, 
 	return r;
 }
 
-/* Builds r's body and parses it as a floater with policy would; returns request_parse's. */
+static int by_ref(const void *a, const void *b)
+{
+	const struct probe_target *x = a, *y = b;
+
+	return (x->ref > y->ref) - (x->ref < y->ref);
+}
+
+/* Builds r's body and parses it as a floater with policy would; returns request_parse's.
+ * The targets come back in ref order (netctl rotates where each source starts). */
 static int floater_reads(const struct run_probe_req *r, const struct run_options *o,
 			 struct probe_request *req, char *field, size_t fieldsz)
 {
@@ -58,6 +66,8 @@ static int floater_reads(const struct run_probe_req *r, const struct run_options
 	int rc = request_parse(body, strlen(body), &policy, req, field, fieldsz, &err);
 
 	free(body);
+	if (rc == 0)
+		qsort(req->targets, req->ntargets, sizeof(*req->targets), by_ref);
 	return rc;
 }
 
@@ -420,6 +430,7 @@ static void test_compact_request_round_trips(void **state)
 
 	(void)state;
 	r.compact = true;
+	r.src = 0; /* source 0 starts at target 0 */
 	seen[1] = (uint8_t)r.protocols;
 	seen[2] = (uint8_t)r.protocols;
 	body = run_probe_body_build(&r, &o, 42);
@@ -442,6 +453,52 @@ static void test_compact_request_round_trips(void **state)
 	assert_int_equal(req.ntargets, 5);
 	assert_target(&req.targets[1], AF_INET6, "fd00::2", 1);
 	request_release(&req);
+
+	/* source 7 of 5 targets starts at target 2 and wraps with an absolute ref */
+	r.src = 7;
+	seen[3] = (uint8_t)r.protocols;
+	body = run_probe_body_build(&r, &o, 42);
+	assert_non_null(strstr(body, "\"targets_c\":\"~2,198.18.0.3#8889,~1,198.18.0.5,"
+				     "@0,198.18.0.1,fd00::2\""));
+	assert_int_equal(
+	    request_parse(body, strlen(body), &policy, &req, field, sizeof(field), &err), 0);
+	free(body);
+	assert_int_equal(req.ntargets, 4);
+	assert_int_equal(req.targets[0].ref, 2);
+	assert_int_equal(req.targets[1].ref, 4);
+	assert_int_equal(req.targets[2].ref, 0);
+	assert_target(&req.targets[3], AF_INET6, "fd00::2", 1);
+	request_release(&req);
+}
+
+/* Each source starts at another target: 1,000 floaters do not open their first
+ * connections to the same node. */
+static void test_sources_start_at_different_targets(void **state)
+{
+	struct plan_target targets[] = {
+	    {.ip = "198.18.0.1", .family = 4},
+	    {.ip = "198.18.0.2", .family = 4},
+	    {.ip = "198.18.0.3", .family = 4},
+	};
+	uint8_t seen[3];
+	struct run_options o = options();
+	struct run_probe_req r = request(targets, seen, 3, 1u << PROTO_TCP);
+	char first[3][16];
+
+	(void)state;
+	for (uint32_t src = 0; src < 3; src++) {
+		char *body, *ip;
+
+		r.src = src;
+		body = run_probe_body_build(&r, &o, 42);
+		ip = strstr(body, "\"ip\":\"");
+		assert_non_null(ip);
+		snprintf(first[src], sizeof(first[src]), "%.10s", ip + 6);
+		free(body);
+	}
+	assert_string_not_equal(first[0], first[1]);
+	assert_string_not_equal(first[1], first[2]);
+	assert_string_not_equal(first[0], first[2]);
 }
 
 /* Compact targets a floater refuses, each with one clear reason naming targets_c. */
@@ -456,6 +513,8 @@ static void test_compact_request_refusals(void **state)
 	    "{\"targets_c\":\"198.18.0.1#\"}",
 	    "{\"targets_c\":\"~0,198.18.0.1\"}",
 	    "{\"targets_c\":\"~x,198.18.0.1\"}",
+	    "{\"targets_c\":\"@-1,198.18.0.1\"}",
+	    "{\"targets_c\":\"@9007199254740993,198.18.0.1\"}",
 	    "{\"targets_c\":[\"198.18.0.1\"]}",
 	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"targets_c\":\"198.18.0.1\"}",
 	};
@@ -626,6 +685,7 @@ int main(void)
 	    cmocka_unit_test(test_done_line_ends_the_answer),
 	    cmocka_unit_test(test_compact_request_round_trips),
 	    cmocka_unit_test(test_compact_request_refusals),
+	    cmocka_unit_test(test_sources_start_at_different_targets),
 	    cmocka_unit_test(test_compact_answer_round_trips),
 	    cmocka_unit_test(test_compact_unknown_fields_are_skipped),
 	    cmocka_unit_test(test_compact_lines_refused),
