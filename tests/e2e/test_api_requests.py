@@ -2,7 +2,8 @@
 (apiserver_request_total on /metrics) of a single-cluster check stays within
 3 x nodes + 50, the same for 3 times the pairs, and netctl's own count agrees with the
 server's. E2E_API_CLUSTER picks the cluster: north (3 nodes) of the shared world, or big
-(50 nodes, the acceptance's size) of the world e2e.api_requests_50 brings up."""
+(200 nodes: the scale world, which e2e.scale_smoke shares) of the world e2e.world200_up
+brings up."""
 import re
 from e2e import *
 
