@@ -8,6 +8,11 @@ import re
 from e2e import *
 
 CLUSTER = os.environ.get("E2E_API_CLUSTER", "north")
+# The probe timeout: the count of requests does not depend on it. 3 s, not 1 s: in the
+# 200-node world, 64 floaters probing 398 targets x 3 protocols at once on 2 cores read some
+# ICMP and UDP replies over 1 s late (rtt up to 1.2 s measured), which is the simulation's
+# CPU, not a network failure (docs/performance.md).
+TIMEOUT = "3s"
 n = len(nodes(CLUSTER))
 st = Store(register=(CLUSTER,))
 
@@ -40,7 +45,7 @@ def server_requests():
 
 
 # warm-up: floaters deployed, so the measured check is a steady-state one
-r = st.netctl("check", "--src", CLUSTER, "--protocol", "tcp", "--timeout", "1s",
+r = st.netctl("check", "--src", CLUSTER, "--protocol", "tcp", "--timeout", TIMEOUT,
               "--keep-floaters", "--pod-wait", "300s")
 check(r.returncode == 0, "warm-up check passes (exit %d)" % r.returncode)
 if r.returncode != 0:
@@ -60,7 +65,7 @@ counts = {}
 for protocols in ("tcp", "icmp,tcp,udp"):
     before = server_requests()
     r = st.netctl("check", "--src", CLUSTER, "--protocol", protocols, "--family", "4,6",
-                  "--timeout", "1s", "--keep-floaters")
+                  "--timeout", TIMEOUT, "--keep-floaters")
     after = server_requests()
     used = after - before
     m = re.search(r"(\d+) API requests", r.stdout)

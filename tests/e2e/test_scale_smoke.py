@@ -40,8 +40,10 @@ def one_check(what):
     check(failed == 0, "%s: 0 failed results on a healthy %d-node world (got %d: %s)" %
           (what, n, failed, sorted(st.failed_pairs(run))[:5]))
     bad = st.sql("SELECT count(*) FROM results WHERE run_id = ? AND error = 0 AND "
-                 "(sent != 1 OR received != 1 OR rtt_min <= 0 OR rtt_min > rtt_max)", run)[0][0]
-    check(bad == 0, "%s: every ok result has its probe and a round-trip time (%d without)" %
+                 "(sent < 1 OR received != sent OR rtt_min <= 0 OR rtt_min > rtt_avg OR "
+                 "rtt_avg > rtt_max OR rtt_p99 > rtt_max)", run)[0][0]
+    check(bad == 0, "%s: every ok result has all its probes answered and ordered round-trip times "
+          "(%d without)" %
           (what, bad))
     m = re.search(r"(\d+) API requests", r.stdout)
     used = int(m.group(1)) if m else -1
