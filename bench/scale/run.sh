@@ -124,6 +124,9 @@ if command -v gnuplot >/dev/null; then
 		set ylabel "probing time (s)"
 		set y2label "pairs/s"
 		set y2tics
+		set y2range [0:*]
+		set ytics nomirror
+		set logscale xy
 		set key left top
 		set grid
 		plot "$OUT/scale.tsv" using 2:5 skip 1 with linespoints title "probing time", \
