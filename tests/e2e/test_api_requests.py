@@ -14,6 +14,10 @@ CLUSTER = os.environ.get("E2E_API_CLUSTER", "north")
 # CPU, not a network failure (docs/performance.md).
 TIMEOUT = "3s"
 n = len(nodes(CLUSTER))
+# Both families where the cluster is small; IPv4 alone in the 200-node scale world (the
+# count of requests is the same, and the suite keeps its time: 119,400 results instead of
+# 238,800 for the three-protocol check).
+FAMILIES = "4,6" if n <= 50 else "4"
 st = Store(register=(CLUSTER,))
 
 
@@ -64,7 +68,7 @@ healthy("warm-up", st.last_run())
 counts = {}
 for protocols in ("tcp", "icmp,tcp,udp"):
     before = server_requests()
-    r = st.netctl("check", "--src", CLUSTER, "--protocol", protocols, "--family", "4,6",
+    r = st.netctl("check", "--src", CLUSTER, "--protocol", protocols, "--family", FAMILIES,
                   "--timeout", TIMEOUT, "--keep-floaters")
     after = server_requests()
     used = after - before
