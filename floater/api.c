@@ -224,6 +224,12 @@ static void api_probe(struct floater *fl, struct conn *c, const char *body, size
 	}
 	job = engine_job_start(fl, &req, c);
 	conn_start_stream(c, job);
+	if (job->req.compact) {
+		char line[WIRE_MAX_LINE];
+		size_t n = result_fields_line(line, sizeof(line));
+
+		conn_stream_line(c, line, n);
+	}
 	log_debug("probe request %s: %zu targets x %zu protocols", job->req.id, job->req.ntargets,
 		  job->req.nprotos);
 }

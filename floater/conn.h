@@ -23,6 +23,8 @@ struct conn {
 	bool req_authed; /* the current request did */
 	struct job *job;
 	struct timer timer;
+	struct buf pend;    /* result lines not yet chunked (conn_stream_line) */
+	struct timer batch; /* when pend goes out */
 	bool close_after;
 	bool continued;
 	bool want_out;

@@ -103,7 +103,10 @@ static void task_emit(struct task *t)
 {
 	struct job *job = t->job;
 	char line[WIRE_MAX_LINE];
-	size_t n = result_line(line, sizeof(line), &job->req.targets[t->target], t->proto, &t->st);
+	const struct probe_target *tg = &job->req.targets[t->target];
+	size_t n = job->req.compact
+		       ? result_line_c1(line, sizeof(line), tg, t->proto, &t->st, &job->prev)
+		       : result_line(line, sizeof(line), tg, t->proto, &t->st);
 
 	if (n)
 		conn_stream_line(job->conn, line, n);
@@ -121,8 +124,10 @@ static void job_finish(struct job *job)
 {
 	struct floater *fl = job->fl;
 	char line[WIRE_MAX_LINE];
-	size_t n = result_done_line(line, sizeof(line), job->req.id, job->finished,
-				    (fl->loop.now - job->start_us) / 1000);
+	int64_t ms = (fl->loop.now - job->start_us) / 1000;
+	size_t n = job->req.compact
+		       ? result_done_line_c1(line, sizeof(line), job->req.id, job->finished, ms)
+		       : result_done_line(line, sizeof(line), job->req.id, job->finished, ms);
 
 	if (n)
 		conn_stream_line(job->conn, line, n);

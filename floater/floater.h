@@ -122,7 +122,8 @@ struct job {
 	size_t finished;
 	LIST_HEAD(tasks, task) active;
 	int64_t start_us;
-	LIST_ENTRY(job) link; /* fl->jobs */
+	struct result_prev prev; /* the compact answer's previous line */
+	LIST_ENTRY(job) link;	 /* fl->jobs */
 };
 
 /* What a file was when last read: it is read again only when this changes. */

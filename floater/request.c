@@ -1,4 +1,6 @@
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +160,95 @@ static int parse_targets(struct rp *rp, struct probe_request *req)
 	return 0;
 }
 
+/* "targets_c" (wire.h): "IP[#PORT],~K,@R,..." -- refs count up from 0, ~K skips K of them,
+ * @R sets the next one. */
+static int targets_c_token(struct rp *rp, struct probe_request *req, const char *tok, size_t len,
+			   int64_t *ref, int64_t *port)
+{
+	char ip[INET6_ADDRSTRLEN + 8], *end;
+	const char *hash = memchr(tok, WIRE_C_PORT, len);
+	struct probe_target *t;
+	size_t iplen = hash ? (size_t)(hash - tok) : len;
+	long v;
+
+	if (len && (tok[0] == WIRE_C_SKIP || tok[0] == WIRE_C_REF)) {
+		long long x;
+
+		errno = 0;
+		x = strtoll(tok + 1, &end, 10);
+		if (end != tok + len || len == 1 || !isdigit((unsigned char)tok[1]) || errno ||
+		    x > WIRE_MAX_REF ||
+		    (tok[0] == WIRE_C_SKIP && (x < 1 || x > WIRE_MAX_REF - *ref)))
+			return rp_fail(rp, WIRE_REQ_TARGETS_C,
+				       "a skip is ~1..2^53, a ref @0..2^53");
+		*ref = tok[0] == WIRE_C_SKIP ? *ref + x : x;
+		return 0;
+	}
+	if (hash) {
+		v = strtol(hash + 1, &end, 10);
+		if (end != tok + len || hash + 1 == end || v < 1 || v > 65535)
+			return rp_fail(rp, WIRE_REQ_TARGETS_C, "a port is #1..65535");
+		*port = v;
+	}
+	if (iplen >= sizeof(ip))
+		return rp_fail(rp, WIRE_REQ_TARGETS_C, "not an IP address literal");
+	memcpy(ip, tok, iplen);
+	ip[iplen] = '\0';
+	if (req->ntargets == WIRE_MAX_TARGETS)
+		return rp_targets_limit(rp);
+	if (*ref > WIRE_MAX_REF)
+		return rp_fail(rp, WIRE_REQ_TARGETS_C, "ref beyond 2^53");
+	t = &req->targets[req->ntargets];
+	if (parse_ip(ip, &t->addr) < 0)
+		return rp_fail(rp, WIRE_REQ_TARGETS_C,
+			       "not an IP address literal (names are not resolved)");
+	if (!port_allowed(rp->pol, (uint16_t)*port))
+		rp->port_given_bad = true;
+	t->addr.v4.sin_port = htons((uint16_t)*port);
+	t->ref = (*ref)++;
+	req->ntargets++;
+	return 0;
+}
+
+static int parse_targets_c(struct rp *rp, struct probe_request *req)
+{
+	int64_t ref = 0, port = rp->pol->port;
+	size_t len, ntok = 1;
+	char *s, *tok;
+	int rc = 0;
+
+	if (fjson_peek(&rp->j) != FJ_STRING)
+		return rp_fail(rp, WIRE_REQ_TARGETS_C, "expected a string");
+	free(req->targets); /* given twice: the last wins */
+	req->targets = NULL;
+	req->ntargets = 0;
+	s = xmalloc((size_t)(rp->j.end - rp->j.p) + 1);
+	if (fjson_string(&rp->j, s, (size_t)(rp->j.end - rp->j.p) + 1, &len) < 0) {
+		free(s);
+		return rp_fail(rp, WIRE_REQ_TARGETS_C, "malformed JSON");
+	}
+	for (size_t i = 0; i < len; i++)
+		ntok += s[i] == WIRE_C_SEP;
+	if (ntok > WIRE_MAX_TARGETS * 2) {
+		free(s);
+		return rp_targets_limit(rp);
+	}
+	req->targets = xmalloc(ntok * sizeof(*req->targets));
+	for (tok = s; rc == 0;) {
+		char *end = memchr(tok, WIRE_C_SEP, len - (size_t)(tok - s));
+		size_t n = end ? (size_t)(end - tok) : len - (size_t)(tok - s);
+
+		rc = targets_c_token(rp, req, tok, n, &ref, &port);
+		if (!end)
+			break;
+		tok = end + 1;
+	}
+	free(s);
+	if (rc == 0 && !req->ntargets)
+		return rp_fail(rp, WIRE_REQ_TARGETS_C, "empty");
+	return rc;
+}
+
 static int parse_protocols(struct rp *rp, struct probe_request *req)
 {
 	char name[16], field[32];
@@ -226,6 +317,21 @@ static int parse_id(struct rp *rp, struct probe_request *req)
 	return 0;
 }
 
+/* "format": "c1" asks for the compact answer; any other is answered in JSON lines. */
+static int parse_format(struct rp *rp, struct probe_request *req)
+{
+	char v[16];
+
+	if (fjson_peek(&rp->j) != FJ_STRING)
+		return rp_fail(rp, WIRE_REQ_FORMAT, "expected a string");
+	if (fjson_string(&rp->j, v, sizeof(v), NULL) < 0) {
+		rp->j.why = NULL;
+		v[0] = '\0'; /* longer than any format: not one this floater knows */
+	}
+	req->compact = !strcmp(v, WIRE_FORMAT_C1);
+	return 0;
+}
+
 static int parse_member(struct rp *rp, const char *key, struct probe_request *req)
 {
 	int64_t v;
@@ -238,6 +344,10 @@ static int parse_member(struct rp *rp, const char *key, struct probe_request *re
 		return parse_protocols(rp, req);
 	if (!strcmp(key, WIRE_REQ_PORTS))
 		return parse_ports(rp, req);
+	if (!strcmp(key, WIRE_REQ_TARGETS_C))
+		return parse_targets_c(rp, req);
+	if (!strcmp(key, WIRE_REQ_FORMAT))
+		return parse_format(rp, req);
 	if (!strcmp(key, WIRE_REQ_COUNT)) {
 		if (rp_int(rp, key, WIRE_MIN_COUNT, WIRE_MAX_COUNT, &v) < 0)
 			return -1;
@@ -307,7 +417,7 @@ int request_parse(const char *body, size_t len, const struct request_policy *pol
 {
 	struct rp rp = {.field = field, .fieldsz = fieldsz, .err = err, .pol = pol};
 	bool have_targets = false;
-	char key[32];
+	char key[32], targets_key[32] = "";
 	int rc;
 
 	request_defaults(req);
@@ -320,8 +430,14 @@ int request_parse(const char *body, size_t len, const struct request_policy *pol
 		goto fail;
 	}
 	while ((rc = fjson_member(&rp.j, key, sizeof(key))) == 1) {
-		if (!strcmp(key, WIRE_REQ_TARGETS))
+		if (!strcmp(key, WIRE_REQ_TARGETS) || !strcmp(key, WIRE_REQ_TARGETS_C)) {
+			if (have_targets && strcmp(key, targets_key)) {
+				rp_fail(&rp, key, "targets and targets_c: give one of them");
+				goto fail;
+			}
+			snprintf(targets_key, sizeof(targets_key), "%s", key);
 			have_targets = true;
+		}
 		if (parse_member(&rp, key, req) < 0)
 			goto fail;
 	}

@@ -37,6 +37,7 @@ struct probe_request {
 	int size; /* ICMP/UDP payload bytes; > 0 means "check the MTU": DF set */
 	uint16_t ports[WIRE_MAX_PORTS]; /* "ports": more ports its targets may name */
 	size_t nports;
+	bool compact; /* "format": "c1": answer in the compact encoding */
 };
 
 /* What the floater allows: its own port, plus --allow-port ones (and, per request, the

@@ -3,6 +3,7 @@
 #ifndef FLOATER_RESULT_H
 #define FLOATER_RESULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +17,20 @@ size_t result_line(char *dst, size_t dstsz, const struct probe_target *tg,
 /* The final line: the request's id, how many result lines were sent, how long it took. */
 size_t result_done_line(char *dst, size_t dstsz, const char *id, size_t results,
 			int64_t elapsed_ms);
+
+/* The compact encoding "c1" (wire.h, docs/floater.md "Compact encoding"): a field list
+ * line first, then one line per result whose values may refer to the previous line's,
+ * then the final line. */
+struct result_prev {
+	bool any;      /* a result line was written */
+	int64_t ref;   /* -1: none */
+	uint32_t v[8]; /* protocol, sent, received, rtt min, avg, max, p99, error */
+};
+size_t result_fields_line(char *dst, size_t dstsz);
+size_t result_line_c1(char *dst, size_t dstsz, const struct probe_target *tg,
+		      enum probe_protocol proto, const struct rtt_stats *st,
+		      struct result_prev *prev);
+size_t result_done_line_c1(char *dst, size_t dstsz, const char *id, size_t results,
+			   int64_t elapsed_ms);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,9 @@
 #define CONN_KEEP_BUF	      (64 * 1024)
 /* No further request is started, and nothing more read, while this much of the
  * connection's answers is unread (a client that pipelines and never reads). */
-#define CONN_OUT_HIGH (64 * 1024)
+#define CONN_OUT_HIGH  (64 * 1024)
+#define CONN_BATCH_US  (20 * 1000) /* a result line waits at most this long for others */
+#define CONN_BATCH_MAX (16 * 1024)
 
 static void conn_event(struct evh *h, uint32_t events);
 static void conn_timeout(struct timer *t);
@@ -107,6 +110,7 @@ void conn_close(struct conn *c)
 		c->job = NULL;
 	}
 	timer_cancel(&fl->loop, &c->timer);
+	timer_cancel(&fl->loop, &c->batch);
 	LIST_REMOVE(c, link);
 	if (!c->authed)
 		unauth_remove(c);
@@ -123,12 +127,13 @@ static void conn_free(struct conn *c)
 {
 	buf_release(&c->in);
 	buf_release(&c->out);
+	buf_release(&c->pend);
 	free(c);
 }
 
 size_t conn_backlog(const struct conn *c)
 {
-	return c ? c->out.len : 0;
+	return c ? c->out.len + c->pend.len : 0;
 }
 
 static void conn_arm(struct conn *c, int64_t after_us)
@@ -145,20 +150,43 @@ void conn_send(struct conn *c, const void *data, size_t len)
 	conn_mark_dirty(c);
 }
 
+/* Result lines share chunks: they wait up to CONN_BATCH_US (or until CONN_BATCH_MAX bytes
+ * wait) and go out as one chunk, so a thousand results finishing within a few milliseconds
+ * cost the connection, and the API server's proxy in front of it, a few writes, not a
+ * thousand (docs/performance.md). */
+static void conn_batch_out(struct conn *c)
+{
+	timer_cancel(&c->fl->loop, &c->batch);
+	if (!c->pend.len)
+		return;
+	(void)!buf_printf(&c->out, "%zx\r\n", c->pend.len);
+	(void)!buf_append(&c->out, c->pend.data, c->pend.len);
+	(void)!buf_append(&c->out, "\r\n", 2);
+	buf_reset(&c->pend);
+	conn_mark_dirty(c);
+}
+
+static void conn_batch_due(struct timer *t)
+{
+	conn_batch_out((struct conn *)((char *)t - offsetof(struct conn, batch)));
+}
+
 void conn_stream_line(struct conn *c, const char *line, size_t len)
 {
 	if (!c || c->closed)
 		return;
-	(void)!buf_printf(&c->out, "%zx\r\n", len);
-	(void)!buf_append(&c->out, line, len);
-	(void)!buf_append(&c->out, "\r\n", 2);
-	conn_mark_dirty(c);
+	(void)!buf_append(&c->pend, line, len);
+	if (c->pend.len >= CONN_BATCH_MAX)
+		conn_batch_out(c);
+	else if (!timer_armed(&c->batch))
+		timer_arm(&c->fl->loop, &c->batch, c->fl->loop.now + CONN_BATCH_US);
 }
 
 void conn_stream_end(struct conn *c)
 {
 	if (!c || c->closed)
 		return;
+	conn_batch_out(c);
 	(void)!buf_append(&c->out, "0\r\n\r\n", 5);
 	c->job = NULL;
 	c->state = CONN_READ_HEAD;
@@ -555,9 +583,11 @@ static void conn_accept_one(struct floater *fl, int fd, const union sockaddr_any
 	c->h.fd = fd;
 	c->h.fn = conn_event;
 	c->timer.fn = conn_timeout;
+	c->batch.fn = conn_batch_due;
 	c->peer = *peer;
 	buf_init(&c->in, CONN_IN_LIMIT);
 	buf_init(&c->out, 0); /* bounded by CONN_OUT_HIGH and the engine's backlog check */
+	buf_init(&c->pend, 0);
 	c->state = CONN_READ_HEAD;
 	c->events = EPOLLIN | EPOLLRDHUP;
 	if (loop_add(&fl->loop, &c->h, c->events) < 0) {

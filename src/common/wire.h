@@ -63,6 +63,31 @@
 #define WIRE_ERR_ERROR "error"
 #define WIRE_ERR_FIELD "field"
 
+/* The compact encoding (docs/floater.md, "Compact encoding"), asked for by a request's
+ * "format" member; a floater that does not know it answers a request with "targets_c" but no
+ * "targets" 400 (field "targets"), and netctl asks again in JSON. Both directions:
+ * - "targets_c": the targets as one string of comma-separated tokens: IP (v4 or v6 literal),
+ *   IP#PORT (this target and the ones after it on PORT; before any, the floater's port),
+ *   ~K (skip K refs) or @R (the next target's ref is R). The first target's ref is 0, each
+ *   next one's the previous one's + 1.
+ * - the answer: a field list line "#fields,NAME,...", then one line of comma-separated values
+ *   per (target, protocol) in that order, then "#done,ID,RESULTS,ELAPSED_MS". A value ""
+ *   is the same field's value in the previous result line, "=" the previous field's value in
+ *   this line, "+D" the previous line's value plus D (integers). A reader skips fields it
+ *   does not know, so new fields are appended without a new format. */
+#define WIRE_REQ_FORMAT	   "format"
+#define WIRE_REQ_TARGETS_C "targets_c"
+#define WIRE_FORMAT_C1	   "c1"
+#define WIRE_C_SEP	   ','
+#define WIRE_C_PORT	   '#'
+#define WIRE_C_SKIP	   '~'
+#define WIRE_C_REF	   '@'
+#define WIRE_C_SAME_FIELD  "="
+#define WIRE_C_FIELDS_LINE "#fields"
+#define WIRE_C_DONE_LINE   "#done"
+#define WIRE_C_MAX_FIELDS  16 /* fields of a line netctl reads */
+#define WIRE_C_MAX_VALUE   47 /* bytes of one value */
+
 /* Limits: a request outside them is answered 400 (413 for the body size). */
 #define WIRE_MAX_BODY	     (1024 * 1024)
 #define WIRE_MAX_TARGETS     10000

@@ -17,7 +17,7 @@
 
 #define DEFAULT_NAMESPACE   "kosmos-system"
 #define DEFAULT_PORT	    8889
-#define DEFAULT_MAX_NUM	    3
+#define DEFAULT_MAX_NUM	    64
 #define DEFAULT_POD_WAIT_MS 30000
 #define DEFAULT_TIMEOUT_MS  10000
 #define DEFAULT_KUBECONFIG  "~/.kube/config"

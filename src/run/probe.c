@@ -98,6 +98,14 @@ static void body_ports(struct buf *b, const struct run_probe_req *r, const struc
 		(void)!buf_puts(b, "]");
 }
 
+/* Each source starts at another target (its own index in the run's node list, modulo its
+ * targets): a thousand floaters asked at once do not all open their first connection to the
+ * same node. The refs stay the indices into r->targets. */
+size_t run_probe_first_target(const struct run_probe_req *r)
+{
+	return r->n ? r->src % r->n : 0;
+}
+
 char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
 			   int64_t run_id)
 {
@@ -105,10 +113,14 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 	bool first = true;
 
 	buf_init(&b, 0);
-	(void)!buf_printf(
-	    &b, "{" WIRE_KEY(WIRE_REQ_ID) "\"r%lld-n%u-a%d\"," WIRE_KEY(WIRE_REQ_TARGETS) "[",
-	    (long long)run_id, r->src, r->attempt);
-	for (size_t i = 0; i < r->n; i++) {
+	(void)!buf_printf(&b, "{" WIRE_KEY(WIRE_REQ_ID) "\"r%lld-n%u-a%d\",", (long long)run_id,
+			  r->src, r->attempt);
+	if (r->compact)
+		run_c1_targets(&b, r, o, target_port);
+	else
+		(void)!buf_puts(&b, WIRE_KEY(WIRE_REQ_TARGETS) "[");
+	for (size_t k = 0, i; k < r->n && !r->compact; k++) {
+		i = (run_probe_first_target(r) + k) % r->n;
 		if (r->seen[i] == r->protocols)
 			continue;
 		(void)!buf_printf(&b,
@@ -118,7 +130,8 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 				  target_port(&r->targets[i], o), i);
 		first = false;
 	}
-	(void)!buf_puts(&b, "]");
+	if (!r->compact)
+		(void)!buf_puts(&b, "]");
 	body_ports(&b, r, o);
 	(void)!buf_puts(&b, "," WIRE_KEY(WIRE_REQ_PROTOCOLS) "[");
 	first = true;
@@ -231,6 +244,7 @@ void run_probe_attempt_begin(struct run_probe_req *r)
 	r->floater_wire = 0;
 	r->broken = (struct err)ERR_INIT;
 	r->finished = false;
+	r->c1_on = false;
 }
 
 int run_probe_line_accept(struct run_probe_req *r, const struct run_probe_line *l, struct err *err)
@@ -353,7 +367,14 @@ static int on_line(void *arg, const char *line, size_t len)
 		err_set(&err, ERR_PROTO, "a line after the final line");
 		return line_broken(r, &err);
 	}
-	if (run_probe_line_parse(line, len, r->n, &l, &err) < 0)
+	if (r->lines == 1 && len && line[0] == '#') { /* a compact answer's field list */
+		if (run_c1_fields(&r->c1, line, len, &err) < 0)
+			return line_broken(r, &err);
+		r->c1_on = true;
+		return 0;
+	}
+	if ((r->c1_on ? run_c1_line(&r->c1, line, len, r->n, &l, &err)
+		      : run_probe_line_parse(line, len, r->n, &l, &err)) < 0)
 		return line_broken(r, &err);
 	if (l.done) {
 		r->finished = true;
@@ -491,6 +512,28 @@ int run_probe_retry_next(struct run_probe_req *r, enum run_probe_retry_kind kind
 	return 0;
 }
 
+bool run_probe_compact_refused(struct run_probe_req *r, const struct kube_response *resp)
+{
+	struct err ignored = ERR_INIT;
+	const char *field = NULL;
+	cJSON *j;
+	bool match;
+
+	if (!r->compact || resp->status != 400 || !resp->body_len)
+		return false;
+	j = json_parse(resp->body, resp->body_len, 4096, &ignored);
+	match = j && json_get_string(j, WIRE_ERR_FIELD, &field, &ignored) == 0 && field &&
+		!strcmp(field, WIRE_REQ_TARGETS);
+	cJSON_Delete(j);
+	if (match && !r->ec->no_compact)
+		log_debug("%s: node %s: its floater does not read the compact encoding (older "
+			  "than this netctl): JSON from now on in this cluster",
+			  r->ec->in->name, r->e->nodes[r->src].name);
+	if (match)
+		r->ec->no_compact = true;
+	return match;
+}
+
 bool run_probe_older_floater(struct run_probe_req *r, const struct kube_response *resp)
 {
 	struct run_engine *e = r->e;
@@ -552,6 +595,12 @@ static void on_done(void *arg, const struct kube_response *resp, const struct er
 	if (err && (r->floater_version[0] || r->floater_wire) && run_probe_version_check(r) < 0) {
 		req_unlink(e, r);
 		req_free(r);
+		return;
+	}
+	if (err && run_probe_compact_refused(r, resp) && !e->interrupted) {
+		r->due_us = time_mono_us(); /* the same attempt again at once, in JSON */
+		r->finished = false;
+		e->retries_waiting++;
 		return;
 	}
 	if (err && run_probe_older_floater(r, resp) && missing_count(r) && !e->interrupted &&
@@ -626,8 +675,10 @@ static void req_send(struct run_probe_req *r)
 	const char *headers[] = {header, NULL};
 	struct kube_proxy_request pr;
 	struct err err = ERR_INIT;
-	char *body = run_probe_body_build(r, &e->o, e->res->run_id);
+	char *body;
 
+	r->compact = !r->ec->no_compact;
+	body = run_probe_body_build(r, &e->o, e->res->run_id);
 	run_probe_attempt_begin(r);
 	snprintf(header, sizeof(header), WIRE_HEADER_TOKEN ": %s", r->ec->token);
 	memset(&pr, 0, sizeof(pr));
@@ -641,7 +692,7 @@ static void req_send(struct run_probe_req *r)
 	pr.headers = headers;
 	pr.timeout_ms = request_timeout_ms(r, &e->o);
 	pr.max_line = RUN_PROBE_LINE_MAX;
-	pr.max_body = (missing_count(r) * (size_t)__builtin_popcount(r->protocols) + 1) *
+	pr.max_body = (missing_count(r) * (size_t)__builtin_popcount(r->protocols) + 2) *
 		      (RUN_PROBE_LINE_MAX + 1);
 	pr.line_stall_ms = RUN_PROBE_LINE_STALL_MS;
 	pr.on_line = on_line;

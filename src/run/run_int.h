@@ -48,6 +48,7 @@ struct run_engine_cluster {
 	int64_t unreachable_us;	 /* since when its API server gives no answer (0: it does) */
 	bool answered;		 /* a probe request through it got an answer this run */
 	bool told_old_floater;	 /* warned that a floater refuses other ports */
+	bool no_compact;	 /* a floater refused the compact encoding: JSON from then on */
 	struct run_target apiserver[RUN_APISERVER_MAX]; /* its API server's addresses */
 	size_t napiserver;
 	int64_t apiserver_request_ms; /* time in flight of requests only for those */
@@ -128,6 +129,14 @@ void run_nodes_release(struct run_engine *e);
 
 /* One probe request to a source floater: a shard of the plan, asked again (only for what
  * is still missing) when it fails. */
+/* Reading a compact ("c1") answer: its field list and the previous line's values. */
+struct run_c1 {
+	size_t nfields;
+	int8_t field[WIRE_C_MAX_FIELDS]; /* which known field each is, -1: none netctl knows */
+	bool any;			 /* a result line was read */
+	char prev[WIRE_C_MAX_FIELDS][WIRE_C_MAX_VALUE + 1];
+};
+
 struct run_probe_req {
 	LIST_ENTRY(run_probe_req) link; /* engine.requests */
 	struct run_engine *e;
@@ -154,6 +163,9 @@ struct run_probe_req {
 	int64_t started_us;    /* when it was first sent */
 	bool apiserver_only;   /* every target is an API server address */
 	int64_t due_us;	       /* a retry waits until then (no call in flight meanwhile) */
+	bool compact;	       /* this attempt asks for the compact encoding */
+	bool c1_on;	       /* this attempt's answer is compact: its field list came */
+	struct run_c1 c1;
 };
 
 /* One line of a floater's answer (wire.h). */
@@ -167,6 +179,8 @@ struct run_probe_line {
 	uint32_t rtt_min_us, rtt_avg_us, rtt_max_us, rtt_p99_us;
 };
 
+/* Where r's targets start in its request body (a rotation by source). */
+size_t run_probe_first_target(const struct run_probe_req *r);
 /* The POST body of r: the targets not yet answered for every protocol (caller frees). */
 char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
 			   int64_t run_id);
@@ -175,6 +189,18 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
  * unknown protocol, an ip that is no IP literal). */
 int run_probe_line_parse(const char *line, size_t len, size_t ntargets, struct run_probe_line *out,
 			 struct err *err);
+
+/* The compact encoding (probe_c1.c): the request's "format" and "targets_c" members, the
+ * answer's field list (0, or -1: no field list netctl can read) and its lines (as
+ * run_probe_line_parse). */
+void run_c1_targets(struct buf *b, const struct run_probe_req *r, const struct run_options *o,
+		    int (*port_of)(const struct plan_target *t, const struct run_options *o));
+int run_c1_fields(struct run_c1 *c, const char *line, size_t len, struct err *err);
+int run_c1_line(struct run_c1 *c, const char *line, size_t len, size_t ntargets,
+		struct run_probe_line *out, struct err *err);
+/* A 400 naming "targets" to a compact request: a floater older than the compact encoding.
+ * The cluster's requests go in JSON from then on (this one again at once). */
+bool run_probe_compact_refused(struct run_probe_req *r, const struct kube_response *resp);
 
 /* A floater's version against this netctl's (docs/install.md, "Version skew"). */
 enum run_floater_skew {

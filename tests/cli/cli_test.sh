@@ -286,7 +286,7 @@ part_init() {
 	want_out "config.json"
 	want_err_empty
 	cp config.json "$T/out"
-	json_check 'd["namespace"] == "kosmos-system" and d["protocol"] == "tcp" and d["podWaitTime"] == 30 and d["port"] == 8889 and d["maxNum"] == 3 and d["cmdTimeout"] == 10 and d["srcKubeConfig"] == "~/.kube/config" and d["srcImageRepository"] == "ghcr.io/kosmos-io" and d["autoClean"] is False'
+	json_check 'd["namespace"] == "kosmos-system" and d["protocol"] == "tcp" and d["podWaitTime"] == 30 and d["port"] == 8889 and d["maxNum"] == 64 and d["cmdTimeout"] == 10 and d["srcKubeConfig"] == "~/.kube/config" and d["srcImageRepository"] == "ghcr.io/kosmos-io" and d["autoClean"] is False'
 	json_check 'all(k in d for k in ("namespace", "version", "protocol", "podWaitTime", "port", "maxNum", "cmdTimeout", "srcKubeConfig", "dstKubeConfig", "srcImageRepository", "dstImageRepository", "mode", "autoClean"))'
 	cp config.json "$T/first.json"
 

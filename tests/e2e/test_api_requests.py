@@ -2,12 +2,22 @@
 (apiserver_request_total on /metrics) of a single-cluster check stays within
 3 x nodes + 50, the same for 3 times the pairs, and netctl's own count agrees with the
 server's. E2E_API_CLUSTER picks the cluster: north (3 nodes) of the shared world, or big
-(50 nodes, the acceptance's size) of the world e2e.api_requests_50 brings up."""
+(200 nodes: the scale world, which e2e.scale_smoke shares) of the world e2e.world200_up
+brings up."""
 import re
 from e2e import *
 
 CLUSTER = os.environ.get("E2E_API_CLUSTER", "north")
+# The probe timeout: the count of requests does not depend on it. 3 s, not 1 s: in the
+# 200-node world, 64 floaters probing 398 targets x 3 protocols at once on 2 cores read some
+# ICMP and UDP replies over 1 s late (rtt up to 1.2 s measured), which is the simulation's
+# CPU, not a network failure (docs/performance.md).
+TIMEOUT = "3s"
 n = len(nodes(CLUSTER))
+# Both families where the cluster is small; IPv4 alone in the 200-node scale world (the
+# count of requests is the same, and the suite keeps its time: 119,400 results instead of
+# 238,800 for the three-protocol check).
+FAMILIES = "4,6" if n <= 50 else "4"
 st = Store(register=(CLUSTER,))
 
 
@@ -39,7 +49,7 @@ def server_requests():
 
 
 # warm-up: floaters deployed, so the measured check is a steady-state one
-r = st.netctl("check", "--src", CLUSTER, "--protocol", "tcp", "--timeout", "1s",
+r = st.netctl("check", "--src", CLUSTER, "--protocol", "tcp", "--timeout", TIMEOUT,
               "--keep-floaters", "--pod-wait", "300s")
 check(r.returncode == 0, "warm-up check passes (exit %d)" % r.returncode)
 if r.returncode != 0:
@@ -58,8 +68,8 @@ healthy("warm-up", st.last_run())
 counts = {}
 for protocols in ("tcp", "icmp,tcp,udp"):
     before = server_requests()
-    r = st.netctl("check", "--src", CLUSTER, "--protocol", protocols, "--family", "4,6",
-                  "--timeout", "1s", "--keep-floaters")
+    r = st.netctl("check", "--src", CLUSTER, "--protocol", protocols, "--family", FAMILIES,
+                  "--timeout", TIMEOUT, "--keep-floaters")
     after = server_requests()
     used = after - before
     m = re.search(r"(\d+) API requests", r.stdout)

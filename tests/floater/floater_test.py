@@ -59,6 +59,73 @@ def basic(w):
     expect(all("ref" not in l and l["error"] == "ok" for l in lines), lines)
 
 
+def c1_decode(text):
+    """The compact answer (docs/floater.md, "Compact encoding") decoded by its rules,
+    independently of netctl's reader: (field names, result dicts, done tokens)."""
+    lines = text.splitlines()
+    expect(lines and lines[0].startswith("#fields,"), text[:300])
+    names = lines[0].split(",")[1:]
+    prev, out, done = None, [], None
+    for l in lines[1:]:
+        if l.startswith("#done,"):
+            done = l.split(",")
+            continue
+        expect(done is None, f"a line after the final one: {l}")
+        vals = l.split(",")
+        expect(len(vals) == len(names), f"{l}: {len(vals)} values for {len(names)} fields")
+        cur = []
+        for i, v in enumerate(vals):
+            if v == "":
+                expect(prev is not None, l)
+                v = prev[i]
+            elif v == "=":
+                v = cur[i - 1]
+            elif v.startswith("+"):
+                v = str(int(prev[i]) + int(v[1:]))
+            cur.append(v)
+        prev = cur
+        out.append(dict(zip(names, cur)))
+    expect(done is not None, f"no final line: {text[-300:]}")
+    return names, out, done
+
+
+@case
+def compact(w):
+    """format c1 with targets_c: one line per pair in the compact encoding, refs from the
+    positions (a skip, an absolute ref), the same results as JSON; both target lists is 400."""
+    w.start("b")
+    w.start("a")
+    req = {"id": "c1", "format": "c1", "targets_c": f"~2,{B4}#{PORT},@0,{B6},{DEAD4}",
+           "protocols": ["icmp", "tcp"], "count": 2, "interval_ms": 10, "timeout_ms": 300}
+    code, text = w.curl("/v1/probe", req)
+    expect(code == 200, text)
+    names, res, done = c1_decode(text)
+    expect(names[:3] == ["ref", "protocol", "sent"] and "error" in names, names)
+    expect(done[1] == "c1" and done[2] == "6", done)
+    got = {(int(r["ref"]), r["protocol"]): r for r in res}
+    expect(sorted(got) == [(0, "icmp"), (0, "tcp"), (1, "icmp"), (1, "tcp"), (2, "icmp"),
+                           (2, "tcp")], sorted(got))
+    for ref in (0, 2):
+        for p in ("icmp", "tcp"):
+            r = got[(ref, p)]
+            expect(r["error"] == "ok" and r["sent"] == "2" and r["received"] == "2", r)
+            expect(0 < int(r["rtt_min_us"]) <= int(r["rtt_avg_us"]) <= int(r["rtt_max_us"]), r)
+    expect(all(got[(1, p)]["error"] != "ok" and got[(1, p)]["received"] == "0"
+               for p in ("icmp", "tcp")), got)
+    expect(len(text) < 40 * 8, f"{len(text)} bytes for 6 results: {text}")
+    # the same targets in JSON say the same
+    lines, _ = w.probe({"targets": [{"ip": B6, "ref": 0}, {"ip": DEAD4, "ref": 1},
+                                    {"ip": B4, "ref": 2}], "protocols": ["icmp", "tcp"],
+                        "count": 2, "interval_ms": 10, "timeout_ms": 300})
+    expect({(l["ref"], l["protocol"], l["error"]) for l in lines} ==
+           {(int(r["ref"]), r["protocol"], r["error"]) for r in res}, (lines, res))
+    code, text = w.curl("/v1/probe", {"targets": [{"ip": B4}], "targets_c": B4})
+    expect(code == 400 and "targets_c" in text, (code, text))
+    # a format this floater does not know: JSON lines
+    lines, done = w.probe({"format": "c9", "targets_c": B4, "protocols": ["tcp"], "count": 1})
+    expect(len(lines) == 1 and lines[0]["ref"] == 0 and lines[0]["error"] == "ok", lines)
+
+
 @case
 def reply_source(w):
     """The target has a second address on the same link: UDP echo and ICMP answers come

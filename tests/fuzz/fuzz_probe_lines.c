@@ -1,5 +1,7 @@
 /* libFuzzer target: a floater's answer as netctl reads it (run_probe_line_parse and
- * run_probe_line_accept), line by line, for a request of 1..16 targets x icmp,tcp,udp.
+ * run_probe_line_accept), line by line, for a request of 1..16 targets x icmp,tcp,udp; with
+ * bit 4 of the first byte set, as a compact answer (its first line the field list, then
+ * run_c1_line).
  * Whatever the lines say: an error is one line, no (target, protocol) is taken twice, and
  * no more results are taken than the request asked for (docs/floater.md, "What netctl
  * accepts"). */
@@ -41,6 +43,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.this_attempt = this_attempt;
 	run_probe_attempt_begin(&r);
 	off = 1;
+	if (data[0] & 16) { /* a compact answer: the field list first */
+		const char *line = (const char *)data + off;
+		const char *nl = memchr(line, '\n', size - off);
+		size_t len = nl ? (size_t)(nl - line) : size - off;
+
+		off += len + 1;
+		r.c1_on = run_c1_fields(&r.c1, line, len, &err) == 0;
+		if (!r.c1_on) {
+			one_line_or_trap(&err);
+			return 0;
+		}
+	}
 	while (off < size) {
 		const char *line = (const char *)data + off;
 		const char *nl = memchr(line, '\n', size - off);
@@ -50,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		off += len + 1;
 		err_clear(&err);
-		if (run_probe_line_parse(line, len, n, &l, &err) < 0) {
+		if ((r.c1_on ? run_c1_line(&r.c1, line, len, n, &l, &err)
+			     : run_probe_line_parse(line, len, n, &l, &err)) < 0) {
 			one_line_or_trap(&err);
 			continue;
 		}

@@ -41,7 +41,7 @@ static void test_defaults_are_netdoctors(void **state)
 	assert_int_equal(c.protocols, proto_bit(PROTO_TCP));
 	assert_int_equal(c.pod_wait_ms, 30000);
 	assert_int_equal(c.port, 8889);
-	assert_int_equal(c.max_num, 3);
+	assert_int_equal(c.max_num, 64);
 	assert_int_equal(c.cmd_timeout_ms, 10000);
 	assert_string_equal(c.src_kubeconfig, "~/.kube/config");
 	assert_null(c.dst_kubeconfig);

@@ -757,10 +757,41 @@ static void test_older_floater_refusing_other_ports(void **state)
 	f->e.nodes = NULL;
 }
 
+/* A floater older than the compact encoding answers a compact request 400 naming
+ * "targets": the cluster is asked in JSON from then on; other answers are not that. */
+static void test_older_floater_refusing_compact(void **state)
+{
+	struct fixture *f = *state;
+	static const char missing[] = "{\"error\":\"targets: missing\",\"field\":\"targets\"}";
+	static const char other[] = "{\"error\":\"count: out of range\",\"field\":\"count\"}";
+	struct kube_response resp = {.status = 400, .body = missing, .body_len = strlen(missing)};
+	struct plan_node nodes[1] = {{.id = 11, .name = "n1"}};
+	struct run_cluster in = {.name = "east"};
+
+	f->e.nodes = nodes;
+	f->ec.in = &in;
+	f->r.compact = false;
+	assert_false(run_probe_compact_refused(&f->r, &resp)); /* a JSON request: not that */
+	f->r.compact = true;
+	resp.status = 500;
+	assert_false(run_probe_compact_refused(&f->r, &resp));
+	resp.status = 400;
+	resp.body = other;
+	resp.body_len = strlen(other);
+	assert_false(run_probe_compact_refused(&f->r, &resp));
+	assert_false(f->ec.no_compact);
+	resp.body = missing;
+	resp.body_len = strlen(missing);
+	assert_true(run_probe_compact_refused(&f->r, &resp));
+	assert_true(f->ec.no_compact);
+	f->e.nodes = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_server_away_kinds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_older_floater_refusing_compact, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_denied_is_server_away_only_after_answers, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_proxy_5xx_is_floater_restarting, setup, teardown),

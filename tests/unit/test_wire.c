@@ -49,7 +49,15 @@ static struct run_probe_req request(struct plan_target *targets, uint8_t *seen, 
 	return r;
 }
 
-/* Builds r's body and parses it as a floater with policy would; returns request_parse's. */
+static int by_ref(const void *a, const void *b)
+{
+	const struct probe_target *x = a, *y = b;
+
+	return (x->ref > y->ref) - (x->ref < y->ref);
+}
+
+/* Builds r's body and parses it as a floater with policy would; returns request_parse's.
+ * The targets come back in ref order (netctl rotates where each source starts). */
 static int floater_reads(const struct run_probe_req *r, const struct run_options *o,
 			 struct probe_request *req, char *field, size_t fieldsz)
 {
@@ -58,6 +66,8 @@ static int floater_reads(const struct run_probe_req *r, const struct run_options
 	int rc = request_parse(body, strlen(body), &policy, req, field, fieldsz, &err);
 
 	free(body);
+	if (rc == 0)
+		qsort(req->targets, req->ntargets, sizeof(*req->targets), by_ref);
 	return rc;
 }
 
@@ -400,6 +410,265 @@ static void test_done_line_ends_the_answer(void **state)
 	assert_false(l.done);
 }
 
+/* ---- the compact encoding "c1" ---- */
+
+/* netctl's compact request reads back as the same targets, refs (a skip for answered
+ * ones), ports and format as the JSON one. */
+static void test_compact_request_round_trips(void **state)
+{
+	struct plan_target targets[] = {
+	    {.ip = "198.18.0.1", .family = 4}, {.ip = "fd00::2", .family = 6},
+	    {.ip = "198.18.0.3", .family = 4}, {.ip = "198.18.4.2", .family = 4, .port = 18080},
+	    {.ip = "198.18.0.5", .family = 4},
+	};
+	uint8_t seen[5];
+	struct run_options o = options();
+	struct run_probe_req r = request(targets, seen, 5, 1u << PROTO_TCP);
+	struct probe_request req;
+	struct err err = ERR_INIT;
+	char field[64], *body;
+
+	(void)state;
+	r.compact = true;
+	r.src = 0; /* source 0 starts at target 0 */
+	seen[1] = (uint8_t)r.protocols;
+	seen[2] = (uint8_t)r.protocols;
+	body = run_probe_body_build(&r, &o, 42);
+	assert_non_null(strstr(body, "\"targets_c\":\"198.18.0.1#8889,~2,198.18.4.2#18080,"
+				     "198.18.0.5#8889\""));
+	assert_null(strstr(body, "\"targets\""));
+	assert_int_equal(
+	    request_parse(body, strlen(body), &policy, &req, field, sizeof(field), &err), 0);
+	free(body);
+	assert_true(req.compact);
+	assert_int_equal(req.ntargets, 3);
+	assert_target(&req.targets[0], AF_INET, "198.18.0.1", 0);
+	assert_int_equal(req.targets[1].ref, 3);
+	assert_int_equal(sockaddr_port(&req.targets[1].addr), 18080);
+	assert_target(&req.targets[2], AF_INET, "198.18.0.5", 4);
+	request_release(&req);
+
+	seen[1] = seen[2] = 0;
+	assert_int_equal(floater_reads(&r, &o, &req, field, sizeof(field)), 0);
+	assert_int_equal(req.ntargets, 5);
+	assert_target(&req.targets[1], AF_INET6, "fd00::2", 1);
+	request_release(&req);
+
+	/* source 7 of 5 targets starts at target 2 and wraps with an absolute ref */
+	r.src = 7;
+	seen[3] = (uint8_t)r.protocols;
+	body = run_probe_body_build(&r, &o, 42);
+	assert_non_null(strstr(body, "\"targets_c\":\"~2,198.18.0.3#8889,~1,198.18.0.5,"
+				     "@0,198.18.0.1,fd00::2\""));
+	assert_int_equal(
+	    request_parse(body, strlen(body), &policy, &req, field, sizeof(field), &err), 0);
+	free(body);
+	assert_int_equal(req.ntargets, 4);
+	assert_int_equal(req.targets[0].ref, 2);
+	assert_int_equal(req.targets[1].ref, 4);
+	assert_int_equal(req.targets[2].ref, 0);
+	assert_target(&req.targets[3], AF_INET6, "fd00::2", 1);
+	request_release(&req);
+}
+
+/* Each source starts at another target: 1,000 floaters do not open their first
+ * connections to the same node. */
+static void test_sources_start_at_different_targets(void **state)
+{
+	struct plan_target targets[] = {
+	    {.ip = "198.18.0.1", .family = 4},
+	    {.ip = "198.18.0.2", .family = 4},
+	    {.ip = "198.18.0.3", .family = 4},
+	};
+	uint8_t seen[3];
+	struct run_options o = options();
+	struct run_probe_req r = request(targets, seen, 3, 1u << PROTO_TCP);
+	char first[3][16];
+
+	(void)state;
+	for (uint32_t src = 0; src < 3; src++) {
+		char *body, *ip;
+
+		r.src = src;
+		body = run_probe_body_build(&r, &o, 42);
+		ip = strstr(body, "\"ip\":\"");
+		assert_non_null(ip);
+		snprintf(first[src], sizeof(first[src]), "%.10s", ip + 6);
+		free(body);
+	}
+	assert_string_not_equal(first[0], first[1]);
+	assert_string_not_equal(first[1], first[2]);
+	assert_string_not_equal(first[0], first[2]);
+}
+
+/* Compact targets a floater refuses, each with one clear reason naming targets_c. */
+static void test_compact_request_refusals(void **state)
+{
+	static const char *const bad[] = {
+	    "{\"targets_c\":\"\"}",
+	    "{\"targets_c\":\"198.18.0.1,,198.18.0.2\"}",
+	    "{\"targets_c\":\"example.com\"}",
+	    "{\"targets_c\":\"198.18.0.1#0\"}",
+	    "{\"targets_c\":\"198.18.0.1#65536\"}",
+	    "{\"targets_c\":\"198.18.0.1#\"}",
+	    "{\"targets_c\":\"~0,198.18.0.1\"}",
+	    "{\"targets_c\":\"~x,198.18.0.1\"}",
+	    "{\"targets_c\":\"@-1,198.18.0.1\"}",
+	    "{\"targets_c\":\"@9007199254740993,198.18.0.1\"}",
+	    "{\"targets_c\":[\"198.18.0.1\"]}",
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"targets_c\":\"198.18.0.1\"}",
+	};
+	struct probe_request req;
+	char field[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct err err = ERR_INIT;
+
+		assert_int_equal(request_parse(bad[i], strlen(bad[i]), &policy, &req, field,
+					       sizeof(field), &err),
+				 -1);
+		assert_string_equal(field, WIRE_REQ_TARGETS_C);
+	}
+}
+
+/* What the floater writes in c1 reads back as the same results, each value relative to the
+ * line before it where it can be, and is shorter than a JSON line. */
+static void test_compact_answer_round_trips(void **state)
+{
+	struct probe_target t[3] = {target("198.18.0.9", 7), target("198.18.0.10", 8),
+				    target("fd00::2", 2)};
+	struct rtt_stats st[3];
+	struct result_prev prev = {0};
+	struct run_c1 c;
+	struct run_probe_line l;
+	struct err err = ERR_INIT;
+	char line[WIRE_MAX_LINE], json[WIRE_MAX_LINE];
+	size_t n;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		stats_init(&st[i]);
+	st[0].sent = 1;
+	stats_add_rtt(&st[0], 312);
+	st[1].sent = 1;
+	stats_add_rtt(&st[1], 290);
+	st[2].sent = 3;
+	stats_add_rtt(&st[2], 100);
+	stats_add_rtt(&st[2], 300);
+	stats_add_error(&st[2], PROBE_TIMEOUT);
+
+	n = result_fields_line(line, sizeof(line));
+	assert_int_equal(run_c1_fields(&c, line, n, &err), 0);
+
+	n = result_line_c1(line, sizeof(line), &t[0], PROTO_TCP, &st[0], &prev);
+	assert_string_equal(line, "7,tcp,1,1,312,=,=,=,ok\n");
+	assert_int_equal(run_c1_line(&c, line, n, 9, &l, &err), 0);
+	assert_int_equal(l.ref, 7);
+	assert_int_equal(l.protocol, PROTO_TCP);
+	assert_int_equal(l.error, PROBE_OK);
+	assert_int_equal(l.rtt_p99_us, 312);
+
+	n = result_line_c1(line, sizeof(line), &t[1], PROTO_TCP, &st[1], &prev);
+	assert_string_equal(line, "+1,,,,290,=,=,=,\n");
+	assert_true(n < result_line(json, sizeof(json), &t[1], PROTO_TCP, &st[1]) / 8);
+	assert_int_equal(run_c1_line(&c, line, n, 9, &l, &err), 0);
+	assert_int_equal(l.ref, 8);
+	assert_int_equal(l.protocol, PROTO_TCP);
+	assert_int_equal(l.sent, 1);
+	assert_int_equal(l.received, 1);
+	assert_int_equal(l.rtt_min_us, 290);
+	assert_int_equal(l.rtt_max_us, 290);
+	assert_int_equal(l.error, PROBE_OK);
+
+	n = result_line_c1(line, sizeof(line), &t[2], PROTO_UDP, &st[2], &prev);
+	assert_int_equal(run_c1_line(&c, line, n, 9, &l, &err), 0);
+	assert_int_equal(l.ref, 2);
+	assert_int_equal(l.protocol, PROTO_UDP);
+	assert_int_equal(l.error, PROBE_LOSS);
+	assert_int_equal(l.sent, 3);
+	assert_int_equal(l.received, 2);
+	assert_int_equal(l.rtt_min_us, 100);
+	assert_int_equal(l.rtt_avg_us, 200);
+	assert_int_equal(l.rtt_max_us, 300);
+	assert_int_equal(l.rtt_p99_us, 300);
+
+	n = result_done_line_c1(line, sizeof(line), "r42-n7-a0", 3, 93);
+	assert_int_equal(run_c1_line(&c, line, n, 9, &l, &err), 0);
+	assert_true(l.done);
+}
+
+/* A field list with fields netctl does not know (a newer floater's): they are skipped,
+ * the known ones read wherever they stand. */
+static void test_compact_unknown_fields_are_skipped(void **state)
+{
+	static const char fields[] = "#fields,node,error,ref,protocol,zone,rtt_avg_us";
+	struct run_c1 c;
+	struct run_probe_line l;
+	struct err err = ERR_INIT;
+
+	(void)state;
+	assert_int_equal(run_c1_fields(&c, fields, strlen(fields), &err), 0);
+	assert_int_equal(run_c1_line(&c, "east-node-1,ok,3,icmp,a,250", 27, 4, &l, &err), 0);
+	assert_int_equal(l.ref, 3);
+	assert_int_equal(l.protocol, PROTO_ICMP);
+	assert_int_equal(l.rtt_avg_us, 250);
+	assert_int_equal(run_c1_line(&c, ",refused,-1,tcp,,300", 20, 4, &l, &err), -1);
+	assert_int_equal(run_c1_line(&c, ",refused,+0,tcp,,300", 20, 4, &l, &err), 0);
+	assert_int_equal(l.ref, 3);
+	assert_int_equal(l.error, PROBE_REFUSED);
+	assert_int_equal(l.rtt_avg_us, 300);
+	/* "=": the field before it, here "zone" = "a", which is no count */
+	assert_int_equal(run_c1_line(&c, ",,,,,=", 6, 4, &l, &err), -1);
+}
+
+/* Lines and field lists no floater writes: each breaks the answer. */
+static void test_compact_lines_refused(void **state)
+{
+	static const char *const bad_fields[] = {
+	    "#fields",
+	    "#fields,ref,protocol",
+	    "#fields,ref,protocol,error,ref",
+	    "ref,protocol,error",
+	    "#fields,a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,ref,protocol,error",
+	};
+	static const char *const bad[] = {
+	    "+1,tcp,1,1,5,=,=,=,ok",	      /* relative to no line */
+	    "1,tcp,1,1",		      /* too few values */
+	    "1,tcp,1,1,5,=,=,=,ok,x",	      /* too many */
+	    "=,tcp,1,1,5,=,=,=,ok",	      /* "=" in the first field */
+	    "4,tcp,1,1,5,=,=,=,ok",	      /* ref beyond the request */
+	    "1,sctp,1,1,5,=,=,=,ok",	      /* unknown protocol */
+	    "1,tcp,-1,1,5,=,=,=,ok",	      /* no count */
+	    "1,tcp,1,1,99999999999,=,=,=,ok", /* beyond 32 bits */
+	    "#fields,ref,protocol,error",     /* a second field list */
+	};
+	static const char fields[] = "#fields,ref,protocol,sent,received,rtt_min_us,rtt_avg_us,"
+				     "rtt_max_us,rtt_p99_us,error";
+	struct run_c1 c;
+	struct run_probe_line l;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_fields) / sizeof(bad_fields[0]); i++) {
+		struct err err = ERR_INIT;
+
+		assert_int_equal(run_c1_fields(&c, bad_fields[i], strlen(bad_fields[i]), &err), -1);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct err err = ERR_INIT;
+
+		assert_int_equal(run_c1_fields(&c, fields, strlen(fields), &err), 0);
+		assert_int_equal(run_c1_line(&c, bad[i], strlen(bad[i]), 4, &l, &err), -1);
+	}
+	/* an empty value is the previous line's: only after one */
+	{
+		struct err err = ERR_INIT;
+
+		assert_int_equal(run_c1_fields(&c, fields, strlen(fields), &err), 0);
+		assert_int_equal(run_c1_line(&c, "1,,1,1,5,=,=,=,ok", 17, 4, &l, &err), -1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +683,12 @@ int main(void)
 	    cmocka_unit_test(test_the_ip_reads_back_as_the_floater_wrote_it),
 	    cmocka_unit_test(test_lines_no_floater_writes_are_refused),
 	    cmocka_unit_test(test_done_line_ends_the_answer),
+	    cmocka_unit_test(test_compact_request_round_trips),
+	    cmocka_unit_test(test_compact_request_refusals),
+	    cmocka_unit_test(test_sources_start_at_different_targets),
+	    cmocka_unit_test(test_compact_answer_round_trips),
+	    cmocka_unit_test(test_compact_unknown_fields_are_skipped),
+	    cmocka_unit_test(test_compact_lines_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
