@@ -81,6 +81,23 @@ static bool port_asked(const struct probe_request *req, uint16_t port)
 	return false;
 }
 
+static int node_id_parse(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n != WIRE_NODE_ID_HEX)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int d = str_hex_digit(s[i]);
+
+		if (d < 0)
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
 static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 {
 	char field[64], key[16], ip[INET6_ADDRSTRLEN + 8];
@@ -112,6 +129,20 @@ static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 				 idx);
 			if (rp_int(rp, field, 1, 65535, &port) < 0)
 				return -1;
+		} else if (!strcmp(key, WIRE_TARGET_NODE)) {
+			char node[WIRE_NODE_ID_HEX + 2];
+			size_t n = 0;
+
+			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_NODE,
+				 idx);
+			if (fjson_peek(&rp->j) != FJ_STRING)
+				return rp_fail(rp, field, "expected a string");
+			if (fjson_string(&rp->j, node, sizeof(node), &n) < 0 ||
+			    node_id_parse(node, n, &t->node_id) < 0) {
+				rp->j.why = NULL;
+				return rp_fail(rp, field, "not a node id (16 hex digits)");
+			}
+			t->has_node = true;
 		} else if (!strcmp(key, WIRE_TARGET_REF)) {
 			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_REF,
 				 idx);

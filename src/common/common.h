@@ -243,6 +243,7 @@ enum probe_error {
 	PROBE_NOT_PROBED, /* planned but never sent (interrupted run) */
 	PROBE_LOSS,	  /* some but not all probes answered */
 	PROBE_OTHER,
+	PROBE_WRONG_NODE, /* answered, but by another node than the one probed (node proof) */
 	PROBE_ERROR_MAX
 };
 const char *probe_error_name(enum probe_error e);
