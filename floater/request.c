@@ -106,6 +106,8 @@ static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 	int rc;
 
 	t->ref = -1;
+	t->has_node = false;
+	t->node_id = 0;
 	snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]", idx);
 	if (fjson_peek(&rp->j) != FJ_OBJECT)
 		return rp_fail(rp, field, "expected an object");

@@ -65,6 +65,10 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 	rc->cluster_id = sc->id;
 	rc->target = t;
 	rc->roles = roles;
+	if (cidrmap_parse(sc->global_cidrs, &rc->global, err) < 0) {
+		store_cluster_free(sc);
+		return err_prefix(err, "cluster %s: global CIDRs", name);
+	}
 	store_cluster_free(sc);
 	return 0;
 }

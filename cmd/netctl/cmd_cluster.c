@@ -21,6 +21,7 @@ static struct {
 	const char *kubeconfig;
 	const char *context;
 	bool in_cluster;
+	struct cmd_list global_cidr; /* --global-cidr REAL=GLOBAL */
 	bool json;
 	bool check;
 } args;
@@ -127,8 +128,9 @@ static int add_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
 	struct store *st = NULL;
-	char *path = NULL;
+	char *path = NULL, *mapping = NULL;
 	const char *name = ctx->argv[0];
+	struct cidrmap map = {0};
 
 	if (!config_is_dns_label(name))
 		return cmd_usage_error(ctx->entry,
@@ -143,6 +145,10 @@ static int add_exec(struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx->entry, "missing --kubeconfig FILE (or --in-cluster)");
 	if (args.context && check_context(args.context, &err) < 0)
 		return cmd_usage_error(ctx->entry, "%s", err.msg);
+	for (size_t i = 0; i < args.global_cidr.n; i++)
+		if (cidrmap_add(&map, args.global_cidr.v[i], &err) < 0)
+			return cmd_usage_error(ctx->entry, "--global-cidr %s", err.msg);
+	mapping = map.n ? cidrmap_format(&map) : NULL;
 	if (args.in_cluster) {
 		struct kube_target *t = kube_target_load(KUBE_IN_CLUSTER, NULL, &err);
 
@@ -170,13 +176,18 @@ static int add_exec(struct cmd_ctx *ctx)
 				name);
 		goto out;
 	}
+	if (mapping && store_cluster_set_global_cidrs(st, name, mapping, &err) < 0)
+		goto out;
 	if (args.in_cluster)
 		printf("added cluster %s: the pod's service account (in-cluster)\n", name);
 	else
 		printf("added cluster %s: kubeconfig %s, context %s\n", name, path,
 		       args.context ? args.context : "(current-context)");
+	if (mapping)
+		printf("other clusters reach its pods at global addresses: %s\n", mapping);
 out:
 	store_close(st);
+	free(mapping);
 	free(path);
 	return err.code ? cmd_fail(&err) : EXIT_OK;
 }
@@ -186,13 +197,14 @@ out:
 static int list_row(const struct store_cluster *c, void *ctx)
 {
 	char added[32];
-	const char *cells[4];
+	const char *cells[5];
 
 	cmd_format_time(c->added_ms, added, sizeof(added));
 	cells[0] = c->name;
 	cells[1] = c->kubeconfig;
 	cells[2] = c->context ? c->context : "-";
 	cells[3] = added;
+	cells[4] = c->global_cidrs ? c->global_cidrs : "-";
 	table_add_row(ctx, cells);
 	return 0;
 }
@@ -210,6 +222,10 @@ static int list_json(const struct store_cluster *c, void *ctx)
 	else
 		cJSON_AddNullToObject(o, "context");
 	cJSON_AddStringToObject(o, "added", added);
+	if (c->global_cidrs)
+		cJSON_AddStringToObject(o, "global_cidrs", c->global_cidrs);
+	else
+		cJSON_AddNullToObject(o, "global_cidrs");
 	cJSON_AddItemToArray(ctx, o);
 	return 0;
 }
@@ -302,7 +318,8 @@ static int list_check(struct store *st, struct err *err)
 
 static int list_exec(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = {"NAME", "KUBECONFIG", "CONTEXT", "ADDED"};
+	static const char *const headers[] = {"NAME", "KUBECONFIG", "CONTEXT", "ADDED",
+					      "GLOBAL CIDRS"};
 	struct err err = ERR_INIT;
 	struct store *st;
 	struct table *t = NULL;
@@ -374,6 +391,9 @@ static const struct cmd_opt add_opts[] = {
     {OPT_FLAG, 0, "in-cluster", NULL,
      "the cluster netctl runs in, with its pod's service account (no kubeconfig)", &args.in_cluster,
      0, 0, NULL},
+    {OPT_LIST, 0, "global-cidr", "REAL=GLOBAL",
+     "other clusters reach its pods in REAL at the same host bits in GLOBAL (repeatable)",
+     &args.global_cidr, 0, 0, NULL},
     {OPT_END},
 };
 
@@ -390,14 +410,19 @@ static const struct cmd_opt no_opts[] = {{OPT_END}};
 static const struct cmd_entry cluster_add_entry = {
     .name = "cluster add",
     .summary = "Register a cluster by name: its kubeconfig path and context, no secrets.",
-    .synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]\n"
-		"cluster add NAME --in-cluster",
+    .synopsis =
+	"cluster add NAME --kubeconfig FILE [--context CTX] [--global-cidr REAL=GLOBAL]...\n"
+	"cluster add NAME --in-cluster [--global-cidr REAL=GLOBAL]...",
     .details = "NAME: 1-63 of a-z, 0-9 and '-'. FILE must be a readable kubeconfig that has\n"
 	       "the context CTX (when given); it is stored as an absolute path, never\n"
 	       "copied, and read again by every check.\n"
 	       "--in-cluster: the cluster netctl runs in (netctl watch as a Deployment,\n"
 	       "deploy/watch.yaml): KUBERNETES_SERVICE_HOST/PORT and the service account's\n"
-	       "token and CA, read again by every check; listed as kubeconfig 'in-cluster'.\n",
+	       "token and CA, read again by every check; listed as kubeconfig 'in-cluster'.\n"
+	       "--global-cidr REAL=GLOBAL: the cluster's pods in REAL are reached from other\n"
+	       "clusters at GLOBAL (a mesh that translates overlapping pod CIDRs, e.g. Kosmos\n"
+	       "ClusterLink's globalCIDRsMap): the same host bits under the global prefix.\n"
+	       "Both CIDRs of one family and size (docs/kosmos.md).\n",
     .opts = add_opts,
     .args = {1, 1},
     .exec = add_exec,

@@ -1,0 +1,7 @@
+-- Global IP mapping (docs/kosmos.md): a cluster's "REAL=GLOBAL[,REAL=GLOBAL...]" CIDR pairs
+-- (netctl cluster add --global-cidr, or a Kosmos Cluster's globalCIDRsMap), NULL when none.
+-- Other clusters probe its pods at the global address; a run keeps each node's global pod
+-- addresses next to the real ones, so reports show both.
+ALTER TABLE clusters ADD COLUMN global_cidrs TEXT;
+ALTER TABLE run_nodes ADD COLUMN pod_global_ipv4 TEXT;
+ALTER TABLE run_nodes ADD COLUMN pod_global_ipv6 TEXT;
