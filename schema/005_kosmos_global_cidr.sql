@@ -5,3 +5,9 @@
 ALTER TABLE clusters ADD COLUMN global_cidrs TEXT;
 ALTER TABLE run_nodes ADD COLUMN pod_global_ipv4 TEXT;
 ALTER TABLE run_nodes ADD COLUMN pod_global_ipv6 TEXT;
+-- Clusters imported from a Kosmos host cluster (netctl cluster import --kosmos): kosmos = 1,
+-- kubeconfig and context are the host cluster's (the member's own kubeconfig is read from
+-- its Cluster object at check time, never stored), network_type is the Cluster's
+-- networkType ("p2p", "gateway"; NULL when not said).
+ALTER TABLE clusters ADD COLUMN kosmos INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clusters ADD COLUMN network_type TEXT;

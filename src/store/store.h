@@ -101,6 +101,10 @@ struct store_cluster {
 	int64_t added_ms;	/* Unix epoch ms */
 	/* "REAL=GLOBAL[,...]" (docs/kosmos.md, "Global IP mapping"); NULL: none */
 	const char *global_cidrs;
+	/* imported from a Kosmos host cluster: kubeconfig/context are the host's, the member's
+	 * own is read from its Cluster object at check time (docs/kosmos.md) */
+	bool kosmos;
+	const char *network_type; /* the Cluster's networkType; NULL: not said */
 };
 
 /* ERR_EXISTS when the name is registered. A name that was removed and is added again gets
@@ -117,6 +121,9 @@ int store_cluster_list(struct store *st, int (*cb)(const struct store_cluster *c
  * registered. */
 int store_cluster_set_global_cidrs(struct store *st, const char *name, const char *global_cidrs,
 				   struct err *err);
+/* Marks a registered cluster as imported from Kosmos, with its networkType (NULL: none). */
+int store_cluster_set_kosmos(struct store *st, const char *name, const char *network_type,
+			     struct err *err);
 /* Unregisters (past runs keep their history). ERR_NOTFOUND when not registered. */
 int store_cluster_remove(struct store *st, const char *name, struct err *err);
 

@@ -6,6 +6,13 @@ every UDP echo proves which node answered, so each such pair is wrong-node (ICMP
 too, by the UDP answer of the same pair), never ok. With --global-cidr the same check
 passes, and the report shows the real and the global address of each west pod.
 
+Then Kosmos: east, as the host cluster, gets the clusters.kosmos.io and
+clusternodes.kosmos.io CRDs (tests/fixtures/kosmos/crds.yaml) and a Cluster per member
+(east in the newer layout, spec.clusterLinkOptions; west in the older one, fields under
+spec), each with its kubeconfig and globalCIDRsMap. `cluster import --kosmos` registers
+both with their mappings, the check passes through them, and importing again after
+west's Cluster is deleted removes west.
+
 Needs a world of its own: world up --clusters east:3,west:3 --same-pod-cidr."""
 from e2e import *
 
@@ -76,4 +83,56 @@ check(len(west_ga) == len(west) and
       "each west pod: real 198.19.0-31.x, global 198.19.64-95.x, same host bits (%s)" % west_ga)
 r = st.netctl("report", "--run", str(run2))
 check("global addresses:" in r.stdout, "the table report lists the global addresses")
+# 4. Kosmos: the host's Cluster objects, imported (and reconciled)
+import base64
+
+
+def kubectl(*args, stdin=None):
+    return subprocess.run(in_world([KUBECTL, "--kubeconfig", kubeconfig("east"), *args]),
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+r = kubectl("apply", "-f", os.path.join(SRC, "tests/fixtures/kosmos/crds.yaml"))
+check(r.returncode == 0, "the Kosmos CRDs are applied to east (%s)" % r.stderr.strip())
+r = kubectl("wait", "--for", "condition=established", "--timeout", "60s",
+            "crd/clusters.kosmos.io", "crd/clusternodes.kosmos.io")
+check(r.returncode == 0, "the CRDs are established (%s)" % r.stderr.strip())
+objs = []
+for c in ("east", "west"):
+    with open(kubeconfig(c), "rb") as f:
+        kc = base64.b64encode(f.read()).decode()
+    link = {"networkType": "p2p", "ipFamily": "ipv4", "globalCIDRsMap": {REAL: GLOBAL[c]}}
+    spec = {"kubeconfig": kc, "clusterLinkOptions": link} if c == "east" else \
+        dict(link, kubeconfig=kc)
+    objs.append({"apiVersion": "kosmos.io/v1alpha1", "kind": "Cluster",
+                 "metadata": {"name": c}, "spec": spec})
+r = kubectl("apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List",
+                                                   "items": objs}))
+check(r.returncode == 0, "Cluster objects east and west are created (%s)" % r.stderr.strip())
+ks = Store(register=())
+r = ks.netctl("cluster", "import", "--kosmos", "--kubeconfig", kubeconfig("east"))
+log(r.stdout + r.stderr)
+check(r.returncode == 0 and "added east" in r.stdout and "added west" in r.stdout and
+      "2 added, 0 changed, 0 removed" in r.stdout, "import --kosmos adds east and west")
+listed = {c["name"]: (c["from"], c["global_cidrs"], c.get("network_type"))
+          for c in check_json(ks.netctl("cluster", "list", "--json")) or []}
+check(listed == {c: ("kosmos", "%s=%s" % (REAL, GLOBAL[c]), "p2p") for c in GLOBAL},
+      "both listed as from kosmos, with their globalCIDRsMap and network type (%s)" % listed)
+kc_rows = ks.sql("SELECT kubeconfig FROM clusters")
+check(all(k == kubeconfig("east") for (k,) in kc_rows),
+      "the store keeps the host's kubeconfig path only, no member credentials")
+r = ks.netctl("check", *COMMON)
+check(r.returncode == 0, "a check of the imported clusters passes (exit %d: %s)" %
+      (r.returncode, r.stderr.strip()[-500:]))
+r = kubectl("delete", "cluster.kosmos.io", "west")
+check(r.returncode == 0, "west's Cluster is deleted (%s)" % r.stderr.strip())
+r = ks.netctl("cluster", "import", "--kosmos", "--kubeconfig", kubeconfig("east"))
+log(r.stdout + r.stderr)
+check(r.returncode == 0 and "unchanged east" in r.stdout and "removed west" in r.stdout and
+      "0 added, 0 changed, 1 removed, 1 unchanged" in r.stdout,
+      "importing again reconciles: east unchanged, west removed")
+r = ks.netctl("cluster", "import", "--kosmos", "--kubeconfig", kubeconfig("west"))
+check(r.returncode == 2 and "not a Kosmos host cluster" in r.stderr and
+      len(r.stderr.strip().splitlines()) == 1,
+      "a cluster without the CRDs: exit 2, one line (%d: %s)" % (r.returncode, r.stderr.strip()))
 finish()
