@@ -664,10 +664,9 @@ static const struct cmd_entry *const cluster_subs[] = {
 const struct cmd_entry cmd_cluster_entry = {
     .name = "cluster",
     .summary = "Register, list and remove clusters.",
-    .synopsis = "cluster add NAME (--kubeconfig FILE [--context CTX] | --in-cluster)\n"
+    .synopsis = "cluster add NAME (--kubeconfig FILE [--context CTX] | --in-cluster) ...\n"
 		"cluster import --kosmos --kubeconfig HOST.yaml [--context CTX]\n"
-		"cluster list [--json] [--check]\n"
-		"cluster remove NAME",
+		"cluster list [--json] [--check] | cluster remove NAME",
     .details = "`netctl help cluster add` (or `netctl cluster add --help`) for one of them.\n",
     .opts = no_opts,
     .subs = cluster_subs,
