@@ -113,11 +113,11 @@ _netctl()
 	fi
 	case $cmd:$sub:$args in
 	::*) COMPREPLY=($(compgen -W "$(_netctl_commands)" -- "$cur")) ;;
-	cluster::*) COMPREPLY=($(compgen -W "add list remove" -- "$cur")) ;;
+	cluster::*) COMPREPLY=($(compgen -W "add import list remove" -- "$cur")) ;;
 	cluster:remove:0) COMPREPLY=($(compgen -W "$(_netctl_clusters)" -- "$cur")) ;;
 	diff::0 | diff::1) COMPREPLY=($(compgen -W "$(_netctl_runs)" -- "$cur")) ;;
 	help::0) COMPREPLY=($(compgen -W "$(_netctl_commands)" -- "$cur")) ;;
-	help::1) [[ $prev == cluster ]] && COMPREPLY=($(compgen -W "add list remove" -- "$cur")) ;;
+	help::1) [[ $prev == cluster ]] && COMPREPLY=($(compgen -W "add import list remove" -- "$cur")) ;;
 	esac
 	return 0
 }

@@ -105,7 +105,7 @@ static void source_key(const union sockaddr_any *from, uint8_t out[16])
 
 /* Whether a received datagram gets an echo; counts why not. */
 static bool echo_admit(struct floater *fl, const uint8_t *d, size_t len,
-		       const union sockaddr_any *from, uint32_t now_s)
+		       const union sockaddr_any *from, uint32_t now_s, const uint8_t **key)
 {
 	enum echo_verdict v;
 	uint8_t src[16];
@@ -116,7 +116,7 @@ static bool echo_admit(struct floater *fl, const uint8_t *d, size_t len,
 	memcpy(&magic, d, sizeof(magic));
 	if (magic != FL_MAGIC_UDP_REQ)
 		return false; /* not a probe: not ours to count */
-	v = echokey_check(&fl->echo_key, d, len, now_s, fl->loop.now);
+	v = echokey_check(&fl->echo_key, d, len, now_s, fl->loop.now, key);
 	if (v != ECHO_OK) {
 		fl->m.echo_refused[v]++;
 		return false;
@@ -200,17 +200,20 @@ static int echo_receive(struct echo *e, struct echo_batch *b)
 /* Builds the replies for n received datagrams; returns how many to send. */
 static unsigned echo_build(struct floater *fl, struct echo *e, struct echo_batch *b, int n)
 {
-	const uint32_t rep = FL_MAGIC_UDP_REP;
+	const uint32_t rep = FL_MAGIC_UDP_REP_NODE;
 	uint32_t now_s = echo_clock_s();
 	unsigned k = 0;
 
 	for (int i = 0; i < n; i++) {
 		size_t len = b->in[i].msg_len, got = len < ECHO_BUF ? len : ECHO_BUF;
 		struct msghdr *mh = &b->out[k].msg_hdr;
+		const uint8_t *key = NULL;
 
-		if (!echo_admit(fl, b->buf[i], len, &b->from[i], now_s))
+		if (!echo_admit(fl, b->buf[i], len, &b->from[i], now_s, &key))
 			continue;
-		/* the echo is the datagram itself, its magic changed: never larger */
+		/* the echo is the datagram itself, its tag replaced by the proof of which node
+		 * answers and its magic changed: never larger */
+		echoauth_prove(key, b->buf[i], fl->node_id);
 		memcpy(b->buf[i], &rep, sizeof(rep));
 		memset(&b->out[k], 0, sizeof(b->out[k]));
 		b->out_iov[k][0] = (struct iovec){b->buf[i], got};

@@ -53,6 +53,44 @@ bool echoauth_tag_ok(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *dgram, s
 	return diff == 0;
 }
 
+uint64_t echoauth_node_id(const char *name)
+{
+	static const uint8_t zero[SIPHASH_KEY_LEN];
+
+	return siphash24(zero, name, strlen(name));
+}
+
+static uint64_t proof_of(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *hdr, uint32_t magic_req,
+			 uint64_t node_id)
+{
+	uint8_t in[ECHO_TAG_OFF + 8];
+
+	memcpy(in, hdr, ECHO_TAG_OFF);
+	memcpy(in, &magic_req, sizeof(magic_req)); /* as the prober sent it */
+	put_le64(in + ECHO_TAG_OFF, node_id);
+	return siphash24(key, in, sizeof(in));
+}
+
+void echoauth_prove(const uint8_t key[SIPHASH_KEY_LEN], uint8_t *dgram, uint64_t node_id)
+{
+	uint32_t magic;
+
+	memcpy(&magic, dgram, sizeof(magic));
+	put_le64(dgram + ECHO_TAG_OFF, proof_of(key, dgram, magic, node_id));
+}
+
+bool echoauth_proof_ok(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *echo, uint32_t magic_req,
+		       uint64_t node_id)
+{
+	uint8_t want[SIPHASH_TAG_LEN];
+	uint8_t diff = 0;
+
+	put_le64(want, proof_of(key, echo, magic_req, node_id));
+	for (int i = 0; i < SIPHASH_TAG_LEN; i++)
+		diff |= (uint8_t)(want[i] ^ echo[ECHO_TAG_OFF + i]);
+	return diff == 0;
+}
+
 bool echoauth_fresh(const uint8_t *dgram, uint32_t now_s)
 {
 	int32_t d = (int32_t)(now_s - get_be32(dgram + ECHO_TIME_OFF));

@@ -33,6 +33,18 @@ void echoauth_seal(const uint8_t key[SIPHASH_KEY_LEN], uint8_t hdr[ECHO_HDR_LEN]
 bool echoauth_tag_ok(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *dgram, size_t len);
 /* Whether the datagram's time is within ECHO_MAX_SKEW_S of now_s. */
 bool echoauth_fresh(const uint8_t *dgram, uint32_t now_s);
+/* Node identity (docs/floater.md, "Which node answered"): the responder's echo carries,
+ * instead of the request's tag, a proof: the SipHash-2-4 under the echo key of the
+ * request's bytes [0,20) followed by the node id, little-endian, the id being the
+ * SipHash-2-4 of the node name under the all-zero key. */
+#define ECHO_NODE_NAME_MAX 253
+uint64_t echoauth_node_id(const char *name);
+/* Writes the proof into an echo (its bytes [0,20) are still the request's). */
+void echoauth_prove(const uint8_t key[SIPHASH_KEY_LEN], uint8_t *dgram, uint64_t node_id);
+/* Whether an echo's proof names node_id; magic_req is the request magic the proof was
+ * made over (the echo's own magic differs). Constant time. */
+bool echoauth_proof_ok(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *echo, uint32_t magic_req,
+		       uint64_t node_id);
 /* The key file's text: exactly ECHO_KEY_HEX_LEN hex digits, then optional blanks or a
  * newline. 0, or -1 when it is anything else. */
 int echoauth_key_parse(const char *text, size_t len, uint8_t key[SIPHASH_KEY_LEN]);

@@ -88,18 +88,20 @@ const uint8_t *echokey_current(struct echo_keys *k, int64_t now_us)
 }
 
 enum echo_verdict echokey_check(struct echo_keys *k, const uint8_t *dgram, size_t len,
-				uint32_t now_s, int64_t now_us)
+				uint32_t now_s, int64_t now_us, const uint8_t **key)
 {
-	bool ok;
+	bool ok, cur;
 
 	echokey_refresh(k, now_us);
 	if (!k->has_cur && !k->has_prev)
 		return ECHO_NO_KEY;
 	/* both tags computed, whichever matches: the time taken says nothing about keys */
-	ok = k->has_cur & echoauth_tag_ok(k->cur, dgram, len);
-	ok |= k->has_prev & echoauth_tag_ok(k->prev, dgram, len);
+	cur = k->has_cur & echoauth_tag_ok(k->cur, dgram, len);
+	ok = cur | (k->has_prev & echoauth_tag_ok(k->prev, dgram, len));
 	if (!ok)
 		return ECHO_BAD_MAC;
+	if (key)
+		*key = cur ? k->cur : k->prev;
 	return echoauth_fresh(dgram, now_s) ? ECHO_OK : ECHO_STALE;
 }
 

@@ -34,7 +34,9 @@
 /* First bytes of every probe payload: who sent it and which slot it belongs to. */
 #define FL_MAGIC_ICMP	 0x4e43666cu /* "NCfl" */
 #define FL_MAGIC_UDP_REQ 0x4e436675u /* "NCfu": please echo */
-#define FL_MAGIC_UDP_REP 0x4e436672u /* "NCfr": the echo */
+#define FL_MAGIC_UDP_REP 0x4e436672u /* "NCfr": the echo of a floater before node proofs */
+/* "NCfn": the echo, its tag replaced by the responder's node proof (echoauth_prove) */
+#define FL_MAGIC_UDP_REP_NODE 0x4e43666eu
 
 struct cookie {
 	uint32_t magic;
@@ -221,6 +223,7 @@ struct floater {
 	size_t body_bytes; /* reserved by requests whose body is being read */
 	struct token token;
 	struct echo_keys echo_key;
+	uint64_t node_id; /* echoauth_node_id(--node-name): what our echoes prove */
 	struct srclimit echo_src;
 	struct metrics m;
 	double echo_tokens;
@@ -293,9 +296,10 @@ bool token_check(struct token *t, const char *presented, size_t len, int64_t now
 void echokey_init(struct echo_keys *k, const char *path, int64_t now_us);
 /* The key to sign probes with (the file re-read when it changed), NULL when none. */
 const uint8_t *echokey_current(struct echo_keys *k, int64_t now_us);
-/* Whether a datagram of len bytes that carries the request magic may be echoed. */
+/* Whether a datagram of len bytes that carries the request magic may be echoed; *key
+ * (when key is not NULL) is then the key its tag was made with. */
 enum echo_verdict echokey_check(struct echo_keys *k, const uint8_t *dgram, size_t len,
-				uint32_t now_s, int64_t now_us);
+				uint32_t now_s, int64_t now_us, const uint8_t **key);
 /* CLOCK_REALTIME seconds, mod 2^32: the probe header's clock. */
 uint32_t echo_clock_s(void);
 

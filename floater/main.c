@@ -240,6 +240,7 @@ static int floater_run(struct floater *fl, struct err *err)
 	fl->echo_tokens = (double)fl->cfg.echo_rate;
 	token_init(&fl->token, fl->cfg.token_file);
 	echokey_init(&fl->echo_key, fl->cfg.echo_key_file, fl->started_us);
+	fl->node_id = echoauth_node_id(fl->cfg.node ? fl->cfg.node : "");
 	raise_nofile(fl);
 	if (engine_init(fl, err) < 0 || signals_init(fl, &sig, err) < 0 ||
 	    probe_sockets_open(fl, err) < 0 || server_listen(fl, err) < 0)

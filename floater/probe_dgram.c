@@ -386,18 +386,44 @@ static void icmp_reply(struct floater *fl, struct psock *ps, const uint8_t *p, s
 		probe_done(fl, s, PROBE_OK, probe_rtt(s, rx_rt, now));
 }
 
+/* Which node an echo proves: the target's when the request named none (nothing to
+ * compare), else PROBE_OK only for a proof of that node under our key. An echo without a
+ * proof (a floater before node proofs) proves nothing: ignored, so the probe times out. */
+static int udp_node_verdict(struct floater *fl, const struct probe_target *tg, const uint8_t *p,
+			    size_t n, uint32_t magic)
+{
+	const struct echo_keys *k = &fl->echo_key;
+	bool ok;
+
+	if (!tg->has_node)
+		return PROBE_OK;
+	if (magic != FL_MAGIC_UDP_REP_NODE || n < ECHO_HDR_LEN)
+		return -1;
+	ok = k->has_cur && echoauth_proof_ok(k->cur, p, FL_MAGIC_UDP_REQ, tg->node_id);
+	ok |= k->has_prev && echoauth_proof_ok(k->prev, p, FL_MAGIC_UDP_REQ, tg->node_id);
+	return ok ? PROBE_OK : PROBE_WRONG_NODE;
+}
+
 static void udp_reply(struct floater *fl, const uint8_t *p, size_t n,
 		      const union sockaddr_any *from, int64_t rx_rt, int64_t now)
 {
 	struct cookie ck;
 	struct slot *s;
+	int v;
 
 	if (n < sizeof(ck))
 		return;
 	memcpy(&ck, p, sizeof(ck));
-	s = slot_from_cookie(fl, &ck, FL_MAGIC_UDP_REP, PROTO_UDP);
-	if (s && from_target(s, from))
+	s = slot_from_cookie(
+	    fl, &ck, ck.magic == FL_MAGIC_UDP_REP_NODE ? FL_MAGIC_UDP_REP_NODE : FL_MAGIC_UDP_REP,
+	    PROTO_UDP);
+	if (!s || !from_target(s, from))
+		return;
+	v = udp_node_verdict(fl, &s->task->job->req.targets[s->task->target], p, n, ck.magic);
+	if (v == PROBE_OK)
 		probe_done(fl, s, PROBE_OK, probe_rtt(s, rx_rt, now));
+	else if (v == PROBE_WRONG_NODE)
+		probe_done(fl, s, PROBE_WRONG_NODE, 0);
 }
 
 static void psock_read(struct floater *fl, struct psock *ps)

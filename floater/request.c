@@ -83,6 +83,23 @@ static bool port_asked(const struct probe_request *req, uint16_t port)
 	return false;
 }
 
+static int node_id_parse(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n != WIRE_NODE_ID_HEX)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int d = str_hex_digit(s[i]);
+
+		if (d < 0)
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
 static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 {
 	char field[64], key[16], ip[INET6_ADDRSTRLEN + 8];
@@ -91,6 +108,8 @@ static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 	int rc;
 
 	t->ref = -1;
+	t->has_node = false;
+	t->node_id = 0;
 	snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]", idx);
 	if (fjson_peek(&rp->j) != FJ_OBJECT)
 		return rp_fail(rp, field, "expected an object");
@@ -114,6 +133,20 @@ static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 				 idx);
 			if (rp_int(rp, field, 1, 65535, &port) < 0)
 				return -1;
+		} else if (!strcmp(key, WIRE_TARGET_NODE)) {
+			char node[WIRE_NODE_ID_HEX + 2];
+			size_t n = 0;
+
+			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_NODE,
+				 idx);
+			if (fjson_peek(&rp->j) != FJ_STRING)
+				return rp_fail(rp, field, "expected a string");
+			if (fjson_string(&rp->j, node, sizeof(node), &n) < 0 ||
+			    node_id_parse(node, n, &t->node_id) < 0) {
+				rp->j.why = NULL;
+				return rp_fail(rp, field, "not a node id (16 hex digits)");
+			}
+			t->has_node = true;
 		} else if (!strcmp(key, WIRE_TARGET_REF)) {
 			snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_REF,
 				 idx);
@@ -166,9 +199,10 @@ static int targets_c_token(struct rp *rp, struct probe_request *req, const char 
 			   int64_t *ref, int64_t *port)
 {
 	char ip[INET6_ADDRSTRLEN + 8], *end;
-	const char *hash = memchr(tok, WIRE_C_PORT, len);
+	const char *caret, *hash;
 	struct probe_target *t;
-	size_t iplen = hash ? (size_t)(hash - tok) : len;
+	size_t iplen;
+	uint64_t node = 0;
 	long v;
 
 	if (len && (tok[0] == WIRE_C_SKIP || tok[0] == WIRE_C_REF)) {
@@ -184,6 +218,14 @@ static int targets_c_token(struct rp *rp, struct probe_request *req, const char 
 		*ref = tok[0] == WIRE_C_SKIP ? *ref + x : x;
 		return 0;
 	}
+	caret = memchr(tok, WIRE_C_NODE, len);
+	if (caret) { /* IP[#PORT]^NODEID: the node id ends the token */
+		if (node_id_parse(caret + 1, (size_t)(tok + len - caret - 1), &node) < 0)
+			return rp_fail(rp, WIRE_REQ_TARGETS_C, "a node id is ^ and 16 hex digits");
+		len = (size_t)(caret - tok);
+	}
+	hash = memchr(tok, WIRE_C_PORT, len);
+	iplen = hash ? (size_t)(hash - tok) : len;
 	if (hash) {
 		v = strtol(hash + 1, &end, 10);
 		if (end != tok + len || hash + 1 == end || v < 1 || v > 65535)
@@ -205,6 +247,8 @@ static int targets_c_token(struct rp *rp, struct probe_request *req, const char 
 	if (!port_allowed(rp->pol, (uint16_t)*port))
 		rp->port_given_bad = true;
 	t->addr.v4.sin_port = htons((uint16_t)*port);
+	t->has_node = caret != NULL;
+	t->node_id = node;
 	t->ref = (*ref)++;
 	req->ntargets++;
 	return 0;

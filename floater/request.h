@@ -23,6 +23,8 @@ union sockaddr_any {
 struct probe_target {
 	union sockaddr_any addr; /* address and port (network order) */
 	int64_t ref;		 /* -1 when the caller gave none */
+	bool has_node;		 /* "node" given: the UDP echo must prove node_id */
+	uint64_t node_id;	 /* echoauth_node_id of "node" */
 };
 
 struct probe_request {

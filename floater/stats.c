@@ -61,8 +61,9 @@ enum probe_error stats_verdict(const struct rtt_stats *s)
 {
 	/* Most specific first: a path MTU or an active refusal explains a failure better
 	 * than silence does. */
-	static const enum probe_error order[] = {PROBE_MTU,	    PROBE_REFUSED, PROBE_RESET,
-						 PROBE_UNREACHABLE, PROBE_OTHER,   PROBE_TIMEOUT};
+	static const enum probe_error order[] = {PROBE_WRONG_NODE, PROBE_MTU,	      PROBE_REFUSED,
+						 PROBE_RESET,	   PROBE_UNREACHABLE, PROBE_OTHER,
+						 PROBE_TIMEOUT};
 
 	if (s->sent && s->received == s->sent)
 		return PROBE_OK;

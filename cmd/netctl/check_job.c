@@ -31,6 +31,26 @@ void check_job_release(struct check_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
+/* A cluster imported from Kosmos: its kubeconfig is in its Cluster object in the host
+ * (whose kubeconfig the store keeps), read now (docs/kosmos.md). */
+static struct kube_target *kosmos_member(const struct store_cluster *sc, struct err *err)
+{
+	struct kube_client_opts o = {.name = "kosmos host", .timeout_ms = 30000};
+	struct kube_target *host = kube_target_load(sc->kubeconfig, sc->context, err), *t = NULL;
+	struct kube_loop *loop = host ? kube_loop_new(err) : NULL;
+	struct kube_client *c = loop ? kube_client_new(loop, host, &o, err) : NULL;
+	struct kube_kosmos_cluster kc;
+
+	if (c && kube_kosmos_cluster_get(c, sc->name, &kc, err) == 0) {
+		t = kube_kosmos_target(&kc, err);
+		kube_kosmos_cluster_release(&kc);
+	}
+	kube_client_free(c);
+	kube_loop_free(loop);
+	kube_target_free(host);
+	return t;
+}
+
 int check_job_add_cluster(struct check_job *j, struct store *st, const char *name, unsigned roles,
 			  struct err *err)
 {
@@ -53,7 +73,8 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 				       name, name);
 		return -1;
 	}
-	t = kube_target_load(sc->kubeconfig, sc->context, err);
+	t = sc->kosmos ? kosmos_member(sc, err)
+		       : kube_target_load(sc->kubeconfig, sc->context, err);
 	if (!t) {
 		store_cluster_free(sc);
 		return err_prefix(err, "cluster %s", name);
@@ -65,6 +86,10 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 	rc->cluster_id = sc->id;
 	rc->target = t;
 	rc->roles = roles;
+	if (cidrmap_parse(sc->global_cidrs, &rc->global, err) < 0) {
+		store_cluster_free(sc);
+		return err_prefix(err, "cluster %s: global CIDRs", name);
+	}
 	store_cluster_free(sc);
 	return 0;
 }

@@ -21,6 +21,8 @@ static struct {
 	const char *kubeconfig;
 	const char *context;
 	bool in_cluster;
+	struct cmd_list global_cidr; /* --global-cidr REAL=GLOBAL */
+	bool kosmos;
 	bool json;
 	bool check;
 } args;
@@ -127,8 +129,9 @@ static int add_exec(struct cmd_ctx *ctx)
 {
 	struct err err = ERR_INIT;
 	struct store *st = NULL;
-	char *path = NULL;
+	char *path = NULL, *mapping = NULL;
 	const char *name = ctx->argv[0];
+	struct cidrmap map = {0};
 
 	if (!config_is_dns_label(name))
 		return cmd_usage_error(ctx->entry,
@@ -143,6 +146,10 @@ static int add_exec(struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx->entry, "missing --kubeconfig FILE (or --in-cluster)");
 	if (args.context && check_context(args.context, &err) < 0)
 		return cmd_usage_error(ctx->entry, "%s", err.msg);
+	for (size_t i = 0; i < args.global_cidr.n; i++)
+		if (cidrmap_add(&map, args.global_cidr.v[i], &err) < 0)
+			return cmd_usage_error(ctx->entry, "--global-cidr %s", err.msg);
+	mapping = map.n ? cidrmap_format(&map) : NULL;
 	if (args.in_cluster) {
 		struct kube_target *t = kube_target_load(KUBE_IN_CLUSTER, NULL, &err);
 
@@ -170,13 +177,200 @@ static int add_exec(struct cmd_ctx *ctx)
 				name);
 		goto out;
 	}
+	if (mapping && store_cluster_set_global_cidrs(st, name, mapping, &err) < 0)
+		goto out;
 	if (args.in_cluster)
 		printf("added cluster %s: the pod's service account (in-cluster)\n", name);
 	else
 		printf("added cluster %s: kubeconfig %s, context %s\n", name, path,
 		       args.context ? args.context : "(current-context)");
+	if (mapping)
+		printf("other clusters reach its pods at global addresses: %s\n", mapping);
 out:
 	store_close(st);
+	free(mapping);
+	free(path);
+	return err.code ? cmd_fail(&err) : EXIT_OK;
+}
+
+/* ---- import --kosmos ---------------------------------------------------------------------- */
+
+/* A registered cluster as import compares it. */
+struct known {
+	char *name, *kubeconfig, *context, *global_cidrs, *network_type;
+	bool kosmos, seen;
+};
+
+struct known_list {
+	struct known *v;
+	size_t n, cap;
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static int known_add(const struct store_cluster *c, void *ctx)
+{
+	struct known_list *l = ctx;
+	struct known *k;
+
+	l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	k = &l->v[l->n++];
+	memset(k, 0, sizeof(*k));
+	k->name = xstrdup(c->name);
+	k->kubeconfig = xstrdup(c->kubeconfig);
+	k->context = dup_or_null(c->context);
+	k->global_cidrs = dup_or_null(c->global_cidrs);
+	k->network_type = dup_or_null(c->network_type);
+	k->kosmos = c->kosmos;
+	return 0;
+}
+
+static void known_free(struct known_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].name);
+		free(l->v[i].kubeconfig);
+		free(l->v[i].context);
+		free(l->v[i].global_cidrs);
+		free(l->v[i].network_type);
+	}
+	free(l->v);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* Imported from this host: same kubeconfig path and context. */
+static bool from_host(const struct known *k, const char *path)
+{
+	return k->kosmos && !strcmp(k->kubeconfig, path) && same_str(k->context, args.context);
+}
+
+struct import_count {
+	int added, changed, removed, unchanged, skipped;
+};
+
+/* One Cluster object: added, changed, unchanged, or skipped with a reason. */
+static int import_one(struct store *st, const char *path, struct known_list *kl,
+		      const struct kube_kosmos_cluster *kc, struct import_count *n, struct err *err)
+{
+	struct known *k = NULL;
+	struct kube_target *t;
+	struct err why = ERR_INIT;
+
+	for (size_t i = 0; i < kl->n && !k; i++)
+		if (!strcmp(kl->v[i].name, kc->name))
+			k = &kl->v[i];
+	if (k)
+		k->seen = true;
+	if (!config_is_dns_label(kc->name)) {
+		printf("skipped %s: not a valid cluster name for netctl\n", kc->name);
+		n->skipped++;
+		return 0;
+	}
+	t = kube_kosmos_target(kc, &why);
+	if (!t) {
+		printf("skipped %s: %s\n", kc->name, why.msg);
+		n->skipped++;
+		return 0;
+	}
+	kube_target_free(t);
+	if (k && !from_host(k, path)) {
+		printf("skipped %s: registered already (%s), left as it is\n", kc->name,
+		       k->kosmos ? "from another Kosmos host" : "by hand");
+		n->skipped++;
+		return 0;
+	}
+	if (!k) {
+		if (store_cluster_add(st, kc->name, path, args.context, NULL, err) < 0)
+			return -1;
+		printf("added %s: network type %s, global CIDRs %s\n", kc->name,
+		       kc->network_type ? kc->network_type : "-",
+		       kc->global_cidrs ? kc->global_cidrs : "-");
+		n->added++;
+	} else if (same_str(k->global_cidrs, kc->global_cidrs) &&
+		   same_str(k->network_type, kc->network_type)) {
+		printf("unchanged %s\n", kc->name);
+		n->unchanged++;
+		return 0;
+	} else {
+		printf("changed %s:", kc->name);
+		if (!same_str(k->global_cidrs, kc->global_cidrs))
+			printf(" global CIDRs %s -> %s", k->global_cidrs ? k->global_cidrs : "-",
+			       kc->global_cidrs ? kc->global_cidrs : "-");
+		if (!same_str(k->network_type, kc->network_type))
+			printf(" network type %s -> %s", k->network_type ? k->network_type : "-",
+			       kc->network_type ? kc->network_type : "-");
+		putchar('\n');
+		n->changed++;
+	}
+	if (store_cluster_set_global_cidrs(st, kc->name, kc->global_cidrs, err) < 0 ||
+	    store_cluster_set_kosmos(st, kc->name, kc->network_type, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int import_exec(struct cmd_ctx *ctx)
+{
+	struct kube_client_opts o = {.name = "kosmos host", .timeout_ms = 30000};
+	struct kube_kosmos_cluster *kc = NULL;
+	struct import_count n = {0};
+	struct known_list kl = {0};
+	struct err err = ERR_INIT;
+	struct kube_target *t = NULL;
+	struct kube_loop *loop = NULL;
+	struct kube_client *c = NULL;
+	struct store *st = NULL;
+	char *path = NULL;
+	size_t nkc = 0;
+
+	if (!args.kosmos)
+		return cmd_usage_error(ctx->entry, "missing --kosmos (the only source for now)");
+	if (!args.kubeconfig)
+		return cmd_usage_error(ctx->entry, "missing --kubeconfig HOST.yaml");
+	if (args.context && check_context(args.context, &err) < 0)
+		return cmd_usage_error(ctx->entry, "%s", err.msg);
+	path = absolute_path(args.kubeconfig, &err);
+	if (!path || check_readable_file(path, &err) < 0 ||
+	    check_kubeconfig(path, args.context, &err) < 0)
+		goto out;
+	t = kube_target_load(path, args.context, &err);
+	loop = t ? kube_loop_new(&err) : NULL;
+	c = loop ? kube_client_new(loop, t, &o, &err) : NULL;
+	if (!c || kube_kosmos_clusters(c, &kc, &nkc, &err) < 0)
+		goto out;
+	st = cmd_open_store(ctx, &err);
+	if (!st || store_cluster_list(st, known_add, &kl, &err) < 0)
+		goto out;
+	for (size_t i = 0; i < nkc; i++)
+		if (import_one(st, path, &kl, &kc[i], &n, &err) < 0)
+			goto out;
+	for (size_t i = 0; i < kl.n; i++) {
+		if (kl.v[i].seen || !from_host(&kl.v[i], path))
+			continue;
+		if (store_cluster_remove(st, kl.v[i].name, &err) < 0)
+			goto out;
+		printf("removed %s: no Cluster of that name in the host any more (its runs stay)\n",
+		       kl.v[i].name);
+		n.removed++;
+	}
+	printf("kosmos import from %s: %d added, %d changed, %d removed, %d unchanged, %d "
+	       "skipped\n",
+	       path, n.added, n.changed, n.removed, n.unchanged, n.skipped);
+out:
+	for (size_t i = 0; i < nkc; i++)
+		kube_kosmos_cluster_release(&kc[i]);
+	free(kc);
+	known_free(&kl);
+	store_close(st);
+	kube_client_free(c);
+	kube_loop_free(loop);
+	kube_target_free(t);
 	free(path);
 	return err.code ? cmd_fail(&err) : EXIT_OK;
 }
@@ -186,13 +380,15 @@ out:
 static int list_row(const struct store_cluster *c, void *ctx)
 {
 	char added[32];
-	const char *cells[4];
+	const char *cells[6];
 
 	cmd_format_time(c->added_ms, added, sizeof(added));
 	cells[0] = c->name;
 	cells[1] = c->kubeconfig;
 	cells[2] = c->context ? c->context : "-";
 	cells[3] = added;
+	cells[4] = c->global_cidrs ? c->global_cidrs : "-";
+	cells[5] = c->kosmos ? "kosmos" : "-";
 	table_add_row(ctx, cells);
 	return 0;
 }
@@ -210,6 +406,13 @@ static int list_json(const struct store_cluster *c, void *ctx)
 	else
 		cJSON_AddNullToObject(o, "context");
 	cJSON_AddStringToObject(o, "added", added);
+	if (c->global_cidrs)
+		cJSON_AddStringToObject(o, "global_cidrs", c->global_cidrs);
+	else
+		cJSON_AddNullToObject(o, "global_cidrs");
+	cJSON_AddStringToObject(o, "from", c->kosmos ? "kosmos" : "hand");
+	if (c->network_type)
+		cJSON_AddStringToObject(o, "network_type", c->network_type);
 	cJSON_AddItemToArray(ctx, o);
 	return 0;
 }
@@ -302,7 +505,8 @@ static int list_check(struct store *st, struct err *err)
 
 static int list_exec(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = {"NAME", "KUBECONFIG", "CONTEXT", "ADDED"};
+	static const char *const headers[] = {"NAME",  "KUBECONFIG",   "CONTEXT",
+					      "ADDED", "GLOBAL CIDRS", "FROM"};
 	struct err err = ERR_INIT;
 	struct store *st;
 	struct table *t = NULL;
@@ -374,6 +578,19 @@ static const struct cmd_opt add_opts[] = {
     {OPT_FLAG, 0, "in-cluster", NULL,
      "the cluster netctl runs in, with its pod's service account (no kubeconfig)", &args.in_cluster,
      0, 0, NULL},
+    {OPT_LIST, 0, "global-cidr", "REAL=GLOBAL",
+     "other clusters reach its pods in REAL at the same host bits in GLOBAL (repeatable)",
+     &args.global_cidr, 0, 0, NULL},
+    {OPT_END},
+};
+
+static const struct cmd_opt import_opts[] = {
+    {OPT_FLAG, 0, "kosmos", NULL, "import the member clusters of a Kosmos host cluster",
+     &args.kosmos, 0, 0, NULL},
+    {OPT_STRING, 'k', "kubeconfig", "FILE", "kubeconfig of the host cluster (required)",
+     &args.kubeconfig, 0, 0, NULL},
+    {OPT_STRING, 'c', "context", "CTX", "context in it (default: its current-context)",
+     &args.context, 0, 0, NULL},
     {OPT_END},
 };
 
@@ -390,17 +607,37 @@ static const struct cmd_opt no_opts[] = {{OPT_END}};
 static const struct cmd_entry cluster_add_entry = {
     .name = "cluster add",
     .summary = "Register a cluster by name: its kubeconfig path and context, no secrets.",
-    .synopsis = "cluster add NAME --kubeconfig FILE [--context CTX]\n"
-		"cluster add NAME --in-cluster",
+    .synopsis =
+	"cluster add NAME --kubeconfig FILE [--context CTX] [--global-cidr REAL=GLOBAL]...\n"
+	"cluster add NAME --in-cluster [--global-cidr REAL=GLOBAL]...",
     .details = "NAME: 1-63 of a-z, 0-9 and '-'. FILE must be a readable kubeconfig that has\n"
 	       "the context CTX (when given); it is stored as an absolute path, never\n"
 	       "copied, and read again by every check.\n"
 	       "--in-cluster: the cluster netctl runs in (netctl watch as a Deployment,\n"
 	       "deploy/watch.yaml): KUBERNETES_SERVICE_HOST/PORT and the service account's\n"
-	       "token and CA, read again by every check; listed as kubeconfig 'in-cluster'.\n",
+	       "token and CA, read again by every check; listed as kubeconfig 'in-cluster'.\n"
+	       "--global-cidr REAL=GLOBAL: the cluster's pods in REAL are reached from other\n"
+	       "clusters at GLOBAL (a mesh that translates overlapping pod CIDRs, e.g. Kosmos\n"
+	       "ClusterLink's globalCIDRsMap): the same host bits under the global prefix.\n"
+	       "Both CIDRs of one family and size (docs/kosmos.md).\n",
     .opts = add_opts,
     .args = {1, 1},
     .exec = add_exec,
+};
+
+static const struct cmd_entry cluster_import_entry = {
+    .name = "cluster import",
+    .summary = "Register the member clusters of a Kosmos host cluster (and reconcile).",
+    .synopsis = "cluster import --kosmos --kubeconfig HOST.yaml [--context CTX]",
+    .details = "Reads the host's clusters.kosmos.io objects: each one is registered by its name,\n"
+	       "with its globalCIDRsMap as the global IP mapping and its networkType. The\n"
+	       "member's kubeconfig is not stored: every check reads it from its Cluster object\n"
+	       "through the host's kubeconfig. Importing again reconciles: new Clusters are\n"
+	       "added, changed ones updated, clusters whose Cluster is gone removed (their runs\n"
+	       "stay), and each is printed. A name registered by hand is left as it is.\n"
+	       "Exit 2 when the host has no Kosmos CRDs, 3 when its API cannot be used.\n",
+    .opts = import_opts,
+    .exec = import_exec,
 };
 
 static const struct cmd_entry cluster_list_entry = {
@@ -421,18 +658,15 @@ static const struct cmd_entry cluster_remove_entry = {
 };
 
 static const struct cmd_entry *const cluster_subs[] = {
-    &cluster_add_entry,
-    &cluster_list_entry,
-    &cluster_remove_entry,
-    NULL,
+    &cluster_add_entry, &cluster_import_entry, &cluster_list_entry, &cluster_remove_entry, NULL,
 };
 
 const struct cmd_entry cmd_cluster_entry = {
     .name = "cluster",
     .summary = "Register, list and remove clusters.",
-    .synopsis = "cluster add NAME (--kubeconfig FILE [--context CTX] | --in-cluster)\n"
-		"cluster list [--json] [--check]\n"
-		"cluster remove NAME",
+    .synopsis = "cluster add NAME (--kubeconfig FILE [--context CTX] | --in-cluster) ...\n"
+		"cluster import --kosmos --kubeconfig HOST.yaml [--context CTX]\n"
+		"cluster list [--json] [--check] | cluster remove NAME",
     .details = "`netctl help cluster add` (or `netctl cluster add --help`) for one of them.\n",
     .opts = no_opts,
     .subs = cluster_subs,

@@ -243,6 +243,7 @@ enum probe_error {
 	PROBE_NOT_PROBED, /* planned but never sent (interrupted run) */
 	PROBE_LOSS,	  /* some but not all probes answered */
 	PROBE_OTHER,
+	PROBE_WRONG_NODE, /* answered, but by another node than the one probed (node proof) */
 	PROBE_ERROR_MAX
 };
 const char *probe_error_name(enum probe_error e);
@@ -254,6 +255,34 @@ enum probe_protocol { PROTO_ICMP = 0, PROTO_TCP, PROTO_UDP, PROTO_MAX };
 extern const char *const probe_protocol_names[PROTO_MAX];
 const char *probe_protocol_name(enum probe_protocol p);
 int probe_protocol_parse(const char *name); /* -1 when unknown */
+
+/* ---- global IP mapping (cidrmap.c; docs/kosmos.md, "Global IP mapping") ---------------- */
+
+struct cidr {
+	int family; /* 4 or 6 */
+	int bits;
+	unsigned char addr[16]; /* network byte order, host bits zero */
+};
+struct cidr_pair {
+	struct cidr real, global; /* one family, one size */
+};
+#define CIDRMAP_MAX 16
+struct cidrmap {
+	struct cidr_pair v[CIDRMAP_MAX];
+	size_t n;
+};
+
+/* Adds "REAL=GLOBAL" (ERR_USAGE naming what is wrong: not CIDRs, host bits set, families
+ * or sizes differ, a real CIDR overlapping one mapped already). */
+int cidrmap_add(struct cidrmap *m, const char *text, struct err *err);
+/* "REAL=GLOBAL[,REAL=GLOBAL...]" (as stored); NULL or "" is no mapping. */
+int cidrmap_parse(const char *text, struct cidrmap *m, struct err *err);
+/* The stored form, canonical (heap). */
+char *cidrmap_format(const struct cidrmap *m);
+bool cidr_contains(const struct cidr *c, const unsigned char *addr);
+/* The global address of ip (same host bits under the global prefix) into dst; false when
+ * no real CIDR holds ip. */
+bool cidrmap_apply(const struct cidrmap *m, const char *ip, char *dst, size_t dstsz);
 
 /* ---- int64 id -> dense index map (idmap.c) --------------------------------------------- */
 

@@ -14,6 +14,7 @@ static const char *const probe_error_names[PROBE_ERROR_MAX] = {
     [PROBE_NOT_PROBED] = "not-probed",
     [PROBE_LOSS] = "loss",
     [PROBE_OTHER] = "error",
+    [PROBE_WRONG_NODE] = "wrong-node",
 };
 
 const char *const probe_protocol_names[PROTO_MAX] = {"icmp", "tcp", "udp"};

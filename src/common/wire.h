@@ -41,6 +41,11 @@
 #define WIRE_TARGET_IP	 "ip"
 #define WIRE_TARGET_PORT "port"
 #define WIRE_TARGET_REF	 "ref"
+/* The node expected to answer: its id, 16 hex digits, the SipHash-2-4 of its Kubernetes
+ * name under the all-zero key. The UDP echo must prove it; an echo proving another node is
+ * "wrong-node" (docs/floater.md, "Which node answered"). */
+#define WIRE_TARGET_NODE "node"
+#define WIRE_NODE_ID_HEX 16
 
 /* One NDJSON result line per (target, protocol); "ref" only when the target had one. */
 #define WIRE_RES_REF	    "ref"
@@ -82,6 +87,7 @@
 #define WIRE_C_PORT	   '#'
 #define WIRE_C_SKIP	   '~'
 #define WIRE_C_REF	   '@'
+#define WIRE_C_NODE	   '^' /* IP[#PORT]^NODEID: the node that must answer (WIRE_TARGET_NODE) */
 #define WIRE_C_SAME_FIELD  "="
 #define WIRE_C_FIELDS_LINE "#fields"
 #define WIRE_C_DONE_LINE   "#done"

@@ -461,4 +461,25 @@ struct kube_proxy_request {
 struct kube_call *kube_proxy_start(struct kube_client *c, const struct kube_proxy_request *r,
 				   struct err *err);
 
+/* ---- Kosmos (kosmos.c; docs/kosmos.md) ------------------------------------------------ */
+
+/* A clusters.kosmos.io object of a Kosmos host cluster. */
+struct kube_kosmos_cluster {
+	char *name;
+	char *kubeconfig; /* spec.kubeconfig decoded (a secret: wiped on release); NULL: none */
+	size_t kubeconfig_len;
+	char *network_type; /* "p2p", "gateway"; NULL: not said */
+	char *ip_family;    /* "all", "ipv4", "ipv6"; NULL: not said */
+	char *global_cidrs; /* globalCIDRsMap as "REAL=GLOBAL,..." (checked); NULL: none */
+};
+/* Every Cluster of the host (ERR_USAGE when the CRD is missing). */
+int kube_kosmos_clusters(struct kube_client *c, struct kube_kosmos_cluster **out, size_t *n,
+			 struct err *err);
+/* One Cluster by name (ERR_NOTFOUND when there is none). */
+int kube_kosmos_cluster_get(struct kube_client *c, const char *name,
+			    struct kube_kosmos_cluster *out, struct err *err);
+void kube_kosmos_cluster_release(struct kube_kosmos_cluster *c);
+/* The member's API server and credentials, from its spec.kubeconfig (its current-context). */
+struct kube_target *kube_kosmos_target(const struct kube_kosmos_cluster *c, struct err *err);
+
 #endif

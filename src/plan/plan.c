@@ -225,6 +225,9 @@ static bool make_target(struct plan *p, size_t si, size_t di, unsigned family,
 		t->error = PROBE_OTHER; /* no address of this family at one end */
 	else
 		t->ip = dst_ip;
+	/* another cluster's pod behind a global CIDR: its real address may be ours too */
+	if (t->ip && to_pod && src->cluster != dst->cluster && dst->pod_global_ip[f])
+		t->ip = dst->pod_global_ip[f];
 	return true;
 }
 

@@ -43,6 +43,9 @@ struct plan_node {
 	const char *host_ip[2];	  /* [0] IPv4, [1] IPv6 of the node */
 	const char *pod_floater;  /* Ready pod-network floater pod name; NULL: none */
 	const char *host_floater; /* Ready host-network floater pod name; NULL: none */
+	/* [0] IPv4, [1] IPv6: the pod address other clusters probe (global IP mapping,
+	 * docs/kosmos.md); NULL: the real one */
+	const char *pod_global_ip[2];
 };
 
 struct plan_opts {

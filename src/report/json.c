@@ -95,6 +95,31 @@ static int left_out_item(const struct store_left_out *n, void *ctx)
 	return 0;
 }
 
+/* Pods other clusters probed at a global address (docs/kosmos.md, "Global IP mapping"). */
+static int global_item(const struct store_run_node *n, void *ctx)
+{
+	struct left_out_json *lj = ctx;
+	const char *real[2] = {n->node.pod_ipv4, n->node.pod_ipv6};
+	const char *global[2] = {n->node.pod_global_ipv4, n->node.pod_global_ipv6};
+	FILE *f = lj->f;
+
+	for (int i = 0; i < 2; i++) {
+		if (!global[i])
+			continue;
+		fputs(lj->first ? "{\"cluster\":" : ",{\"cluster\":", f);
+		lj->first = false;
+		json_put_str(f, n->cluster_name, false);
+		fputs(",\"node\":", f);
+		json_put_str(f, n->node.name, false);
+		fprintf(f, ",\"family\":%d,\"pod_ip\":", i ? 6 : 4);
+		json_put_str(f, real[i] ? real[i] : "", false);
+		fputs(",\"global_ip\":", f);
+		json_put_str(f, global[i], false);
+		putc('}', f);
+	}
+	return 0;
+}
+
 static int run_object(struct rctx *r)
 {
 	static const char *const family_numbers[] = {"4", "6"};
@@ -133,6 +158,10 @@ static int run_object(struct rctx *r)
 	put_options(f, ri->options_json);
 	fputs(",\"left_out\":[", f);
 	if (store_run_left_out_foreach(r->st, ri->id, left_out_item, &lj, r->err) < 0)
+		return -1;
+	fputs("],\"global_addresses\":[", f);
+	lj.first = true;
+	if (store_run_nodes_foreach(r->st, ri->id, global_item, &lj, r->err) < 0)
 		return -1;
 	fputs("]}", f);
 	return 0;

@@ -129,6 +129,12 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 			pn->pod_floater = keep(e, pp->name);
 			pn->pod_ip[0] = keep(e, pp->ipv4);
 			pn->pod_ip[1] = keep(e, pp->ipv6);
+			for (int f = 0; f < 2; f++) {
+				char g[64];
+
+				if (cidrmap_apply(&ec->in->global, pn->pod_ip[f], g, sizeof(g)))
+					pn->pod_global_ip[f] = keep(e, g);
+			}
 		} else if (need & KUBE_NET_POD) {
 			ok = false;
 		}
@@ -146,6 +152,8 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 		sn[i].name = pn->name;
 		sn[i].pod_ipv4 = pn->pod_ip[0];
 		sn[i].pod_ipv6 = pn->pod_ip[1];
+		sn[i].pod_global_ipv4 = pn->pod_global_ip[0];
+		sn[i].pod_global_ipv6 = pn->pod_global_ip[1];
 		sn[i].host_ipv4 = pn->host_ip[0];
 		sn[i].host_ipv6 = pn->host_ip[1];
 		sn[i].floater = ok ? STORE_FLOATER_READY : STORE_FLOATER_NOT_READY;

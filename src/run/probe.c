@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "run_int.h"
+#include "siphash.h"
 #include "wire.h"
 
 /* How long the sources of a cluster keep asking while its API server cannot be reached
@@ -38,8 +39,16 @@ static void req_unlink(struct run_engine *e, struct run_probe_req *r)
 
 /* The time in flight of a request that carried only API server addresses: what the check
  * of the API server costs beyond the node pairs (docs/usage.md, "The API server"). */
+static void held_release(struct run_probe_req *r, size_t ref);
+
 static void req_free(struct run_probe_req *r)
 {
+	if (r->held)
+		for (size_t i = 0; i < r->n; i++)
+			held_release(r, i);
+	free(r->held);
+	free(r->held_mask);
+	free(r->node_seen);
 	if (r->apiserver_only && r->started_us) {
 		int64_t ms = (time_mono_us() - r->started_us) / 1000;
 
@@ -53,14 +62,23 @@ static void req_free(struct run_probe_req *r)
 	free(r);
 }
 
-/* The longest target in a request: {"ip":"<WIRE_MAX_IP>","port":65535,"ref":<size_t>}, and
- * its comma. A request of WIRE_MAX_TARGETS of them stays within the floater's body limit. */
+/* The longest target in a request:
+ * {"ip":"<WIRE_MAX_IP>","port":65535,"node":"<16 hex>","ref":<size_t>}, and its comma. A
+ * request of RUN_PROBE_MAX_TARGETS of them stays within the floater's body limit. */
 #define TARGET_MAX_BYTES                                                                           \
 	(sizeof("{" WIRE_KEY(WIRE_TARGET_IP) "\"\"," WIRE_KEY(WIRE_TARGET_PORT) "65535," WIRE_KEY( \
-	     WIRE_TARGET_REF) "}") -                                                               \
+	     WIRE_TARGET_NODE) "\"0123456789abcdef\"," WIRE_KEY(WIRE_TARGET_REF) "}") -            \
 	 1 + WIRE_MAX_IP + 20 + 1)
-_Static_assert(WIRE_MAX_TARGETS *TARGET_MAX_BYTES + 1024 <= WIRE_MAX_BODY,
-	       "a request of WIRE_MAX_TARGETS targets fits in WIRE_MAX_BODY");
+_Static_assert(RUN_PROBE_MAX_TARGETS *TARGET_MAX_BYTES + 1024 <= WIRE_MAX_BODY,
+	       "a request of RUN_PROBE_MAX_TARGETS targets fits in WIRE_MAX_BODY");
+_Static_assert(RUN_PROBE_MAX_TARGETS <= WIRE_MAX_TARGETS, "within the floater's limit");
+
+uint64_t run_node_id(const char *name)
+{
+	static const uint8_t zero[SIPHASH_KEY_LEN];
+
+	return siphash24(zero, name, strlen(name));
+}
 
 static bool ip_literal_ok(const char *ip)
 {
@@ -106,6 +124,19 @@ size_t run_probe_first_target(const struct run_probe_req *r)
 	return r->n ? r->src % r->n : 0;
 }
 
+/* Writes target i's node id (16 hex digits) to hex and returns true when its UDP echo must
+ * prove that node (docs/floater.md, "Which node answered"): a Kubernetes node, in a request
+ * that checks UDP (only the echo proves a node, and the ICMP and TCP results wait for it). */
+bool run_probe_target_node(const struct run_probe_req *r, size_t i, char hex[WIRE_NODE_ID_HEX + 1])
+{
+	const struct plan_node *dst = &r->e->nodes[r->targets[i].dst];
+
+	if (!(r->protocols & (1u << PROTO_UDP)) || dst->kind != PLAN_NODE || !dst->name)
+		return false;
+	snprintf(hex, WIRE_NODE_ID_HEX + 1, "%016llx", (unsigned long long)run_node_id(dst->name));
+	return true;
+}
+
 char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
 			   int64_t run_id)
 {
@@ -120,14 +151,19 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 	else
 		(void)!buf_puts(&b, WIRE_KEY(WIRE_REQ_TARGETS) "[");
 	for (size_t k = 0, i; k < r->n && !r->compact; k++) {
+		char node[WIRE_NODE_ID_HEX + 1], member[48] = "";
+
 		i = (run_probe_first_target(r) + k) % r->n;
 		if (r->seen[i] == r->protocols)
 			continue;
+		if (run_probe_target_node(r, i, node))
+			snprintf(member, sizeof(member), WIRE_KEY(WIRE_TARGET_NODE) "\"%s\",",
+				 node);
 		(void)!buf_printf(&b,
 				  "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(
-				      WIRE_TARGET_PORT) "%d," WIRE_KEY(WIRE_TARGET_REF) "%zu}",
+				      WIRE_TARGET_PORT) "%d,%s" WIRE_KEY(WIRE_TARGET_REF) "%zu}",
 				  first ? "" : ",", r->targets[i].ip,
-				  target_port(&r->targets[i], o), i);
+				  target_port(&r->targets[i], o), member, i);
 		first = false;
 	}
 	if (!r->compact)
@@ -351,6 +387,53 @@ static int line_broken(struct run_probe_req *r, const struct err *why)
 	return -1;
 }
 
+/* Emits the results held for target ref: as they were, or, when its UDP echo proved
+ * another node, as wrong-node (the address answered, but not as the node probed). */
+static void held_release(struct run_probe_req *r, size_t ref)
+{
+	for (unsigned p = 0; p < PROTO_MAX; p++) {
+		struct store_result *h = &r->held[ref * PROTO_MAX + p];
+
+		if (!(r->held_mask[ref] & (1u << p)))
+			continue;
+		if (r->node_seen[ref] == RUN_PROBE_NODE_WRONG && h->received) {
+			h->error = PROBE_WRONG_NODE;
+			h->received = 0;
+			h->rtt_min_us = h->rtt_avg_us = h->rtt_max_us = h->rtt_p99_us = 0;
+		}
+		run_engine_emit(r->e, h, r->e->nodes[r->targets[ref].dst].kind);
+	}
+	r->held_mask[ref] = 0;
+}
+
+/* ICMP and TCP answers prove no node: a node target's are held until its UDP echo in the
+ * same request said which node answers (then released, see held_release). True when res
+ * was held or released here. */
+static bool node_proof(struct run_probe_req *r, size_t ref, const struct store_result *res)
+{
+	const struct plan_node *dst = &r->e->nodes[r->targets[ref].dst];
+
+	if (!(r->protocols & (1u << PROTO_UDP)) || dst->kind != PLAN_NODE)
+		return false;
+	if (!r->node_seen) {
+		r->node_seen = xcalloc(r->n, 1);
+		r->held_mask = xcalloc(r->n, 1);
+		r->held = xcalloc(r->n * PROTO_MAX, sizeof(*r->held));
+	}
+	if (res->protocol == PROTO_UDP) {
+		r->node_seen[ref] =
+		    res->error == PROBE_WRONG_NODE ? RUN_PROBE_NODE_WRONG : RUN_PROBE_NODE_PROVEN;
+		run_engine_emit(r->e, res, dst->kind);
+		held_release(r, ref);
+		return true;
+	}
+	r->held[ref * PROTO_MAX + res->protocol] = *res;
+	r->held_mask[ref] |= (uint8_t)(1u << res->protocol);
+	if (r->node_seen[ref] != RUN_PROBE_NODE_UNSAID)
+		held_release(r, ref);
+	return true;
+}
+
 static int on_line(void *arg, const char *line, size_t len)
 {
 	struct run_probe_req *r = arg;
@@ -401,7 +484,8 @@ static int on_line(void *arg, const char *line, size_t len)
 	res.rtt_avg_us = l.rtt_avg_us;
 	res.rtt_max_us = l.rtt_max_us;
 	res.rtt_p99_us = l.rtt_p99_us;
-	run_engine_emit(r->e, &res, r->e->nodes[r->targets[l.ref].dst].kind);
+	if (!node_proof(r, l.ref, &res))
+		run_engine_emit(r->e, &res, r->e->nodes[r->targets[l.ref].dst].kind);
 	return 0;
 }
 

@@ -35,6 +35,7 @@ void run_c1_targets(struct buf *b, const struct run_probe_req *r, const struct r
 		    int (*port_of)(const struct plan_target *t, const struct run_options *o))
 {
 	size_t next = 0; /* the ref the floater gives the next target */
+	char node[WIRE_NODE_ID_HEX + 1];
 	int port = -1;
 	bool first = true;
 
@@ -56,6 +57,8 @@ void run_c1_targets(struct buf *b, const struct run_probe_req *r, const struct r
 		(void)!buf_puts(b, r->targets[i].ip);
 		if (p != port)
 			(void)!buf_printf(b, "%c%d", WIRE_C_PORT, p);
+		if (run_probe_target_node(r, i, node))
+			(void)!buf_printf(b, "%c%s", WIRE_C_NODE, node);
 		port = p;
 		next = i + 1;
 	}

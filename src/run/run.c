@@ -250,8 +250,8 @@ static int run_engine_init(struct run_engine *e, struct store *st,
 	e->o = *o;
 	if (e->o.concurrency <= 0)
 		e->o.concurrency = 3;
-	if (!e->o.max_targets)
-		e->o.max_targets = WIRE_MAX_TARGETS;
+	if (!e->o.max_targets || e->o.max_targets > RUN_PROBE_MAX_TARGETS)
+		e->o.max_targets = RUN_PROBE_MAX_TARGETS;
 	if (!e->o.version)
 		e->o.version = NETCTL_VERSION;
 	e->ev = ev;

@@ -30,6 +30,8 @@ struct run_cluster {
 	const struct kube_target *target; /* resolved kubeconfig context */
 	unsigned roles;			  /* STORE_ROLE_* */
 	struct run_select select;
+	/* global IP mapping: other clusters probe its pods here (docs/kosmos.md); n == 0: none */
+	struct cidrmap global;
 };
 
 /* A custom target: an address every node taking part probes, besides the node pairs

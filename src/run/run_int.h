@@ -166,7 +166,22 @@ struct run_probe_req {
 	bool compact;	       /* this attempt asks for the compact encoding */
 	bool c1_on;	       /* this attempt's answer is compact: its field list came */
 	struct run_c1 c1;
+	/* Node proof (docs/floater.md, "Which node answered"): per target, what its UDP echo
+	 * said (RUN_PROBE_NODE_*), and the ICMP/TCP results held until it said it; NULL until
+	 * a result is held. */
+	uint8_t *node_seen;
+	uint8_t *held_mask;	   /* per target: protocols held */
+	struct store_result *held; /* n x PROTO_MAX */
 };
+#define RUN_PROBE_NODE_UNSAID 0
+#define RUN_PROBE_NODE_PROVEN 1 /* or at least not disproven (timeout, an older floater) */
+#define RUN_PROBE_NODE_WRONG  2
+/* Targets of one request: each names its node (WIRE_TARGET_NODE, 16 hex digits), so fewer
+ * fit in a floater's body than WIRE_MAX_TARGETS. */
+#define RUN_PROBE_MAX_TARGETS 8000
+/* The node id a target's "node" carries: SipHash-2-4 of the name under the all-zero key. */
+uint64_t run_node_id(const char *name);
+bool run_probe_target_node(const struct run_probe_req *r, size_t i, char hex[WIRE_NODE_ID_HEX + 1]);
 
 /* One line of a floater's answer (wire.h). */
 struct run_probe_line {

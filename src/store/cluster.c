@@ -9,10 +9,12 @@
 static int cluster_revive(struct store *st, int64_t id, const char *kubeconfig, const char *context,
 			  struct err *err)
 {
-	sqlite3_stmt *s = store_prepare(st,
-					"UPDATE clusters SET kubeconfig = ?2, context = ?3, "
-					"added_ms = ?4, removed_ms = NULL WHERE id = ?1",
-					err);
+	sqlite3_stmt *s =
+	    store_prepare(st,
+			  "UPDATE clusters SET kubeconfig = ?2, context = ?3, "
+			  "added_ms = ?4, removed_ms = NULL, global_cidrs = NULL, kosmos = 0, "
+			  "network_type = NULL WHERE id = ?1",
+			  err);
 	int rc = 0;
 
 	if (!s)
@@ -120,10 +122,15 @@ static struct store_cluster *cluster_from_row(sqlite3_stmt *s)
 	c->kubeconfig = xstrdup(store_col_text(s, 2));
 	c->context = ctx ? xstrdup(ctx) : NULL;
 	c->added_ms = sqlite3_column_int64(s, 4);
+	c->global_cidrs = store_col_text(s, 5) ? xstrdup(store_col_text(s, 5)) : NULL;
+	c->kosmos = sqlite3_column_int(s, 6) != 0;
+	c->network_type = store_col_text(s, 7) ? xstrdup(store_col_text(s, 7)) : NULL;
 	return c;
 }
 
-#define CLUSTER_COLS "SELECT id, name, kubeconfig, context, added_ms FROM clusters "
+#define CLUSTER_COLS                                                                               \
+	"SELECT id, name, kubeconfig, context, added_ms, global_cidrs, kosmos, network_type "      \
+	"FROM clusters "
 
 struct store_cluster *store_cluster_get(struct store *st, const char *name, struct err *err)
 {
@@ -153,6 +160,8 @@ void store_cluster_free(struct store_cluster *c)
 	free((char *)c->name);
 	free((char *)c->kubeconfig);
 	free((char *)c->context);
+	free((char *)c->global_cidrs);
+	free((char *)c->network_type);
 	free(c);
 }
 
@@ -172,6 +181,9 @@ int store_cluster_list(struct store *st, int (*cb)(const struct store_cluster *c
 		    .kubeconfig = store_col_text(s, 2),
 		    .context = store_col_text(s, 3),
 		    .added_ms = sqlite3_column_int64(s, 4),
+		    .global_cidrs = store_col_text(s, 5),
+		    .kosmos = sqlite3_column_int(s, 6) != 0,
+		    .network_type = store_col_text(s, 7),
 		};
 
 		if (cb(&c, ctx)) {
@@ -183,6 +195,53 @@ int store_cluster_list(struct store *st, int (*cb)(const struct store_cluster *c
 		store_fail(st, err, "list clusters");
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_cluster_set_global_cidrs(struct store *st, const char *name, const char *global_cidrs,
+				   struct err *err)
+{
+	sqlite3_stmt *s = store_prepare(st,
+					"UPDATE clusters SET global_cidrs = ?2 "
+					"WHERE name = ?1 AND removed_ms IS NULL",
+					err);
+	int rc = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (global_cidrs && *global_cidrs)
+		sqlite3_bind_text(s, 2, global_cidrs, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 2);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = store_fail(st, err, "set global CIDRs");
+	else if (sqlite3_changes(st->db) == 0)
+		rc = err_set(err, ERR_NOTFOUND, "no cluster named %s (see netctl cluster list)",
+			     name);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_cluster_set_kosmos(struct store *st, const char *name, const char *network_type,
+			     struct err *err)
+{
+	sqlite3_stmt *s = store_prepare(st,
+					"UPDATE clusters SET kosmos = 1, network_type = ?2 "
+					"WHERE name = ?1 AND removed_ms IS NULL",
+					err);
+	int rc = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, network_type, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = store_fail(st, err, "mark cluster as imported");
+	else if (sqlite3_changes(st->db) == 0)
+		rc = err_set(err, ERR_NOTFOUND, "no cluster named %s (see netctl cluster list)",
+			     name);
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int store_cluster_remove(struct store *st, const char *name, struct err *err)

@@ -37,6 +37,8 @@ static int run_node_put(struct store *st, sqlite3_stmt *s, int64_t run_id,
 	sqlite3_bind_text(s, 6, n->host_ipv6, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 7, (int)n->floater);
 	sqlite3_bind_int(s, 8, !n->node_not_ready);
+	sqlite3_bind_text(s, 9, n->pod_global_ipv4, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, n->pod_global_ipv6, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_DONE)
 		return 0;
 	if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
@@ -76,12 +78,15 @@ int store_run_nodes_add(struct store *st, int64_t run_id, struct store_node *nod
 	put = get ? store_prepare(
 			st,
 			"INSERT INTO run_nodes (run_id, node_id, pod_ipv4, pod_ipv6, "
-			"host_ipv4, host_ipv6, floater, node_ready) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+			"host_ipv4, host_ipv6, floater, node_ready, pod_global_ipv4, "
+			"pod_global_ipv6) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
 			"ON CONFLICT (run_id, node_id) DO UPDATE SET pod_ipv4 = excluded.pod_ipv4, "
 			"pod_ipv6 = excluded.pod_ipv6, host_ipv4 = excluded.host_ipv4, "
 			"host_ipv6 = excluded.host_ipv6, floater = excluded.floater, "
-			"node_ready = excluded.node_ready",
+			"node_ready = excluded.node_ready, "
+			"pod_global_ipv4 = excluded.pod_global_ipv4, "
+			"pod_global_ipv6 = excluded.pod_global_ipv6",
 			err)
 		  : NULL;
 	if (!put)
@@ -132,7 +137,8 @@ int store_run_nodes_foreach(struct store *st, int64_t run_id,
 	sqlite3_stmt *s = store_prepare(
 	    st,
 	    "SELECT n.id, n.cluster_id, n.name, rn.pod_ipv4, rn.pod_ipv6, rn.host_ipv4, "
-	    "rn.host_ipv6, rn.floater, c.name, rn.node_ready, n.kind FROM run_nodes rn "
+	    "rn.host_ipv6, rn.floater, c.name, rn.node_ready, n.kind, rn.pod_global_ipv4, "
+	    "rn.pod_global_ipv6 FROM run_nodes rn "
 	    "JOIN nodes n ON n.id = rn.node_id JOIN clusters c ON c.id = n.cluster_id "
 	    "WHERE rn.run_id = ?1 ORDER BY c.name, n.name",
 	    err);
@@ -157,7 +163,9 @@ int store_run_nodes_foreach(struct store *st, int64_t run_id,
 			     .floater = (unsigned)fl < STORE_FLOATER_STATE_MAX
 					    ? (enum store_floater_state)fl
 					    : STORE_FLOATER_UNKNOWN,
-			     .node_not_ready = sqlite3_column_int(s, 9) == 0},
+			     .node_not_ready = sqlite3_column_int(s, 9) == 0,
+			     .pod_global_ipv4 = store_col_text(s, 11),
+			     .pod_global_ipv6 = store_col_text(s, 12)},
 		    .cluster_name = store_col_text(s, 8),
 		};
 

@@ -99,6 +99,12 @@ struct store_cluster {
 	const char *kubeconfig; /* path as given (absolute after the CLI resolves it) */
 	const char *context;	/* NULL = the kubeconfig's current-context */
 	int64_t added_ms;	/* Unix epoch ms */
+	/* "REAL=GLOBAL[,...]" (docs/kosmos.md, "Global IP mapping"); NULL: none */
+	const char *global_cidrs;
+	/* imported from a Kosmos host cluster: kubeconfig/context are the host's, the member's
+	 * own is read from its Cluster object at check time (docs/kosmos.md) */
+	bool kosmos;
+	const char *network_type; /* the Cluster's networkType; NULL: not said */
 };
 
 /* ERR_EXISTS when the name is registered. A name that was removed and is added again gets
@@ -111,6 +117,13 @@ void store_cluster_free(struct store_cluster *c);
 /* Registered clusters by name. */
 int store_cluster_list(struct store *st, int (*cb)(const struct store_cluster *c, void *ctx),
 		       void *ctx, struct err *err);
+/* Sets a registered cluster's global CIDR mapping (NULL or "": none). ERR_NOTFOUND when not
+ * registered. */
+int store_cluster_set_global_cidrs(struct store *st, const char *name, const char *global_cidrs,
+				   struct err *err);
+/* Marks a registered cluster as imported from Kosmos, with its networkType (NULL: none). */
+int store_cluster_set_kosmos(struct store *st, const char *name, const char *network_type,
+			     struct err *err);
 /* Unregisters (past runs keep their history). ERR_NOTFOUND when not registered. */
 int store_cluster_remove(struct store *st, const char *name, struct err *err);
 
@@ -248,6 +261,8 @@ struct store_node {
 	const char *host_ipv4, *host_ipv6; /* NULL when none */
 	enum store_floater_state floater;
 	bool node_not_ready; /* the Node's Ready condition was not True when the run listed it */
+	/* the pod addresses other clusters probed (global IP mapping); NULL: the real ones */
+	const char *pod_global_ipv4, *pod_global_ipv6;
 };
 
 /* Records the node table of a run (one transaction) and fills nodes[i].id. Adding a node

@@ -130,7 +130,7 @@ def metric(w, name, host=A4):
 
 # ---- the UDP echo (docs/floater.md, "UDP echo") ----
 
-MAGIC_REQ, MAGIC_REP = 0x4e436675, 0x4e436672
+MAGIC_REQ, MAGIC_REP = 0x4e436675, 0x4e43666e  # the echo: "NCfn", with the node proof
 ECHO_HDR = 28
 
 
@@ -185,6 +185,13 @@ def echo_request(key, size=ECHO_HDR, ts=None, nonce=7, tag_len=None):
     head = struct.pack("=IIII", MAGIC_REQ, 1, 2, nonce) + struct.pack(">I", ts & 0xFFFFFFFF)
     tag = siphash24(key, head + struct.pack(">I", tag_len or size))
     return (head + tag).ljust(size, b"\0")
+
+
+def node_proof(key, req, node):
+    """What the echo carries instead of the request's tag: SipHash-2-4 under the echo key
+    of the request's first 20 bytes and the node id (SipHash-2-4 of the node name under
+    the all-zero key), docs/floater.md "Which node answered"."""
+    return siphash24(key, bytes(req[:20]) + siphash24(bytes(16), node.encode()))
 
 
 def unkeyed_request(size=16):
@@ -441,7 +448,11 @@ def udp_reflector(w, p):
             s.sendto(req, (dst, PORT))
             got = echoes(s)
             expect(len(got) == 1 and len(got[0]) == size, [len(g) for g in got])
-            expect(got[0] == struct.pack("=I", MAGIC_REP) + req[4:], got[0][:ECHO_HDR])
+            # A4/A6 are floater a's: its echo proves node-a, and no other node
+            want = (struct.pack("=I", MAGIC_REP) + req[4:20] + node_proof(w.echo_key, req, "node-a")
+                    + req[ECHO_HDR:])
+            expect(got[0] == want, got[0][:ECHO_HDR])
+            expect(node_proof(w.echo_key, req, "node-b") != want[20:ECHO_HDR], "proof names a")
         s.close()
     refused = metric(w, 'floater_udp_echo_refused_total{reason="bad_mac"}')
     stale = metric(w, 'floater_udp_echo_refused_total{reason="stale"}')

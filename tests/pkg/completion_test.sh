@@ -73,7 +73,7 @@ want() {
 }
 
 want "check clean cluster config" netctl c
-want "add list remove" netctl cluster ""
+want "add import list remove" netctl cluster ""
 want "remove" netctl cluster re
 want "east west" netctl --db "$DB" cluster remove ""
 want "" netctl --db "$DB" cluster remove east ""
@@ -103,7 +103,7 @@ want "--db" netctl -v --d
 want "east,west" netctl --db "$DB" check --src east,
 want "init" netctl in
 want "--force" netctl init --f
-want "add list remove" netctl help cluster ""
+want "add import list remove" netctl help cluster ""
 want "check" netctl help che
 
 echo "$checks checks, $fails failed"

@@ -70,7 +70,7 @@ for opt in $global; do
 done
 for cmd in $commands; do
   subs=
-  [[ $cmd == cluster ]] && subs="add list remove"
+  [[ $cmd == cluster ]] && subs="add import list remove"
   man_text=$(section "$page" "## netctl $cmd")
   usage_text=$(section "$SRC/docs/usage.md" "## netctl $cmd")
   [[ -n $man_text ]] || fail "netctl(1) has no section '## netctl $cmd'"

@@ -162,6 +162,8 @@ void flx_start(struct flx *x, uint32_t max_inflight)
 	struct err err = ERR_INIT;
 
 	fl->cfg.max_inflight = max_inflight;
+	fl->cfg.node = FLX_NODE;
+	fl->node_id = echoauth_node_id(FLX_NODE);
 	if (engine_init(fl, &err) < 0)
 		fail_msg("engine_init: %s", err.msg);
 	for (int i = 0; i < 2; i++)

@@ -31,6 +31,8 @@ int flx_setup(void **state);
 int flx_teardown(void **state);
 /* Starts the engine with max_inflight probe slots, UDP probe sockets for both families
  * and the UDP echo responder on a free port of 127.0.0.1 (the floater port). */
+/* The node name the fixture's floater has (--node-name): its UDP echo proves it. */
+#define FLX_NODE "flx-node"
 void flx_start(struct flx *x, uint32_t max_inflight);
 
 /* Target sockets on loopback (family AF_INET: 127.0.0.1, AF_INET6: ::1), their port

@@ -328,6 +328,49 @@ static void test_probe_names(void **state)
 	assert_int_equal(probe_protocol_parse("sctp"), -1);
 }
 
+/* Global IP mapping: an address keeps its host bits under the global prefix (v4, v6, a
+ * prefix not on a byte boundary); addresses outside every real CIDR are not mapped; what
+ * cannot be a mapping is refused with a message naming it. */
+static void test_cidrmap(void **state)
+{
+	struct cidrmap m;
+	struct err err = ERR_INIT;
+	char out[64], *text;
+
+	(void)state;
+	assert_int_equal(
+	    cidrmap_parse("198.19.0.0/19=198.19.64.0/19,fd00:19::/48=fd00:99::/48", &m, &err), 0);
+	assert_true(cidrmap_apply(&m, "198.19.0.10", out, sizeof(out)));
+	assert_string_equal(out, "198.19.64.10");
+	assert_true(cidrmap_apply(&m, "198.19.31.255", out, sizeof(out)));
+	assert_string_equal(out, "198.19.95.255");
+	assert_false(cidrmap_apply(&m, "198.19.32.1", out, sizeof(out)));
+	assert_true(cidrmap_apply(&m, "fd00:19:0:5::2", out, sizeof(out)));
+	assert_string_equal(out, "fd00:99:0:5::2");
+	assert_false(cidrmap_apply(&m, "10.0.0.1", out, sizeof(out)));
+	assert_false(cidrmap_apply(&m, NULL, out, sizeof(out)));
+	text = cidrmap_format(&m);
+	assert_string_equal(text, "198.19.0.0/19=198.19.64.0/19,fd00:19::/48=fd00:99::/48");
+	free(text);
+	assert_int_equal(cidrmap_parse(NULL, &m, &err), 0);
+	assert_int_equal(m.n, 0);
+	static const char *const bad[] = {
+	    "198.19.0.0/19",						 /* no '=' */
+	    "198.19.0.0/19=198.19.64.0/20",				 /* sizes differ */
+	    "198.19.0.0/19=fd00::/19",					 /* families differ */
+	    "198.19.0.1/19=198.19.64.0/19",				 /* host bits */
+	    "198.19.0.0/33=198.19.64.0/33",				 /* prefix length */
+	    "host/19=198.19.64.0/19",					 /* not an address */
+	    "198.19.0.0/19=198.19.64.0/19,198.19.8.0/21=198.19.96.0/21", /* overlapping reals */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err = (struct err)ERR_INIT;
+		assert_int_equal(cidrmap_parse(bad[i], &m, &err), -1);
+		assert_int_equal(err.code, ERR_USAGE);
+		assert_null(strchr(err.msg, '\n'));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +390,7 @@ int main(void)
 	    cmocka_unit_test(test_iso_time_round_trip),
 	    cmocka_unit_test(test_probe_names),
 	    cmocka_unit_test(test_error_is_one_line),
+	    cmocka_unit_test(test_cidrmap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -155,7 +155,7 @@ static enum echo_verdict check(struct echo_keys *k, const uint8_t *key, int64_t 
 	uint8_t d[64];
 
 	sealed(d, sizeof(d), key, 1000);
-	return echokey_check(k, d, sizeof(d), 1000, now_us);
+	return echokey_check(k, d, sizeof(d), 1000, now_us, NULL);
 }
 
 /* A new key takes over at the next look (at most a second later); the previous one is

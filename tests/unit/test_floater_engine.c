@@ -216,13 +216,53 @@ static void test_udp_echo_only_with_the_key(void **state)
 		    (ssize_t)sizeof(d[i]));
 	flx_run_for(x, 100);
 	for (ssize_t r; (r = recv(fd, got, sizeof(got), 0)) >= 0; n++) {
+		uint32_t rep;
+
 		assert_int_equal(r, sizeof(d[2]));
-		assert_memory_equal(got + 4, d[2] + 4, sizeof(d[2]) - 4);
+		memcpy(&rep, got, sizeof(rep));
+		assert_int_equal(rep, FL_MAGIC_UDP_REP_NODE);
+		/* the prober's cookie and clock as sent; the tag replaced by the node proof */
+		assert_memory_equal(got + 4, d[2] + 4, ECHO_TAG_OFF - 4);
+		assert_true(
+		    echoauth_proof_ok(key, got, FL_MAGIC_UDP_REQ, echoauth_node_id(FLX_NODE)));
+		assert_false(
+		    echoauth_proof_ok(key, got, FL_MAGIC_UDP_REQ, echoauth_node_id("other")));
+		assert_false(
+		    echoauth_proof_ok(other, got, FL_MAGIC_UDP_REQ, echoauth_node_id(FLX_NODE)));
+		assert_memory_equal(got + ECHO_HDR_LEN, d[2] + ECHO_HDR_LEN,
+				    sizeof(d[2]) - ECHO_HDR_LEN);
 	}
 	assert_int_equal(n, 1);
 	assert_int_equal(x->fl.m.echo_refused[ECHO_BAD_MAC], 2);
 	assert_int_equal(x->fl.m.echo_replies, 1);
 	close(fd);
+}
+
+/* A target that names its node counts an echo only when it proves that node: the
+ * fixture's floater answers as FLX_NODE, so a target expecting another node gets
+ * wrong-node (an address that answers for the wrong node: overlapping pod CIDRs), one that
+ * names none is answered as before, and a malformed node id is a 400. */
+static void test_udp_echo_proves_the_node(void **state)
+{
+	struct flx *x = *state;
+	struct conn *c;
+	unsigned long long right = echoauth_node_id(FLX_NODE),
+			   wrong = echoauth_node_id("west-node-2");
+
+	flx_start(x, 64);
+	c = flx_conn(x);
+	post(x, c,
+	     xasprintf("{\"id\":\"node\",\"targets\":[{\"ip\":\"127.0.0.1\",\"port\":%u,"
+		       "\"node\":\"%016llx\",\"ref\":0},{\"ip\":\"127.0.0.1\",\"port\":%u,"
+		       "\"node\":\"%016llx\",\"ref\":1},{\"ip\":\"127.0.0.1\",\"port\":%u,"
+		       "\"ref\":2}],\"protocols\":[\"udp\"],\"count\":3,\"interval_ms\":5,"
+		       "\"timeout_ms\":500}",
+		       x->fl.cfg.port, right, x->fl.cfg.port, wrong, x->fl.cfg.port));
+	assert_true(flx_run_until_done(x, &c, 1, 5000));
+	assert_result(c, 0, "udp", "ok", 3, 3);
+	assert_result(c, 1, "udp", "wrong-node", 3, 0);
+	assert_result(c, 2, "udp", "ok", 3, 3);
+	assert_idle(x);
 }
 
 /* Both protocols for each target: one line per target and protocol. */
@@ -416,6 +456,7 @@ int main(void)
 					    flx_teardown),
 	    cmocka_unit_test_setup_teardown(test_udp_echo_only_with_the_key, flx_setup,
 					    flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_udp_echo_proves_the_node, flx_setup, flx_teardown),
 	    cmocka_unit_test_setup_teardown(test_one_line_per_target_and_protocol, flx_setup,
 					    flx_teardown),
 	    cmocka_unit_test_setup_teardown(test_probes_spaced_by_interval, flx_setup,

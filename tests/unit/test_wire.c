@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "echoauth.h"
 #include "request.h"
 #include "result.h"
 #include "run_int.h"
@@ -32,6 +33,10 @@ static struct run_options options(void)
 	return o;
 }
 
+/* The nodes targets name (dst 0 unless a test says otherwise): a Kubernetes node. */
+static struct plan_node wire_nodes[] = {{.name = "east-node-1", .kind = PLAN_NODE}};
+static struct run_engine wire_engine = {.nodes = wire_nodes};
+
 /* A request over targets, none answered yet. */
 static struct run_probe_req request(struct plan_target *targets, uint8_t *seen, size_t n,
 				    unsigned protocols)
@@ -40,6 +45,7 @@ static struct run_probe_req request(struct plan_target *targets, uint8_t *seen, 
 
 	memset(&r, 0, sizeof(r));
 	memset(seen, 0, n);
+	r.e = &wire_engine;
 	r.src = 7;
 	r.attempt = 1;
 	r.protocols = protocols;
@@ -103,6 +109,10 @@ static void test_request_round_trips(void **state)
 	assert_int_equal(req.ntargets, 2);
 	assert_target(&req.targets[0], AF_INET, "198.18.0.1", 0);
 	assert_target(&req.targets[1], AF_INET, "198.18.0.3", 2);
+	/* each names the node whose echo counts, as the floater of that node computes it */
+	assert_true(req.targets[0].has_node);
+	assert_true(req.targets[0].node_id == echoauth_node_id("east-node-1"));
+	assert_true(req.targets[0].node_id != echoauth_node_id("east-node-2"));
 	assert_int_equal(req.nprotos, 2);
 	assert_int_equal(req.protos[0], PROTO_ICMP);
 	assert_int_equal(req.protos[1], PROTO_UDP);
@@ -155,7 +165,7 @@ static void test_request_names_the_other_ports(void **state)
 static void test_largest_request_is_accepted(void **state)
 {
 	static const char longest[] = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255";
-	size_t n = WIRE_MAX_TARGETS;
+	size_t n = RUN_PROBE_MAX_TARGETS; /* each names its node */
 	struct plan_target *targets = calloc(n, sizeof(*targets));
 	uint8_t *seen = calloc(n, 1);
 	struct run_options o = options();

@@ -78,17 +78,22 @@ router4() { echo "198.18.$(($1 * 4)).1"; }
 router6() { canon6 fd00 18 "$1" 0 0 0 0 1; }
 world4() { echo "198.18.$(($1 * 4)).2"; }
 world6() { canon6 fd00 18 "$1" 0 0 0 0 2; }
-podnet4() { echo "198.19.$(($1 * 32)).0/19"; }
+# SAME_POD_CIDR=1 (world up --same-pod-cidr): every cluster's pods are in cluster 0's IPv4
+# pod CIDR, and other clusters reach cluster c's pods at its global CIDR (globalnet4),
+# translated by the router (README.md, "Overlapping pod CIDRs"). IPv6 never overlaps.
+podc() { if ((${SAME_POD_CIDR:-0})); then echo 0; else echo "$1"; fi; }
+podnet4() { echo "198.19.$(($(podc "$1") * 32)).0/19"; }
+globalnet4() { echo "198.19.$((($1 + 1) * 32)).0/19"; }
 podnet6() { echo "$(canon6 fd00 19 "$1" 0 0 0 0 0)/48"; }
-podcidr4() { local o=$(($2 * 8)); echo "198.19.$(($1 * 32 + o / 256)).$((o % 256))/29"; }
+podcidr4() { local o=$(($2 * 8)); echo "198.19.$(($(podc "$1") * 32 + o / 256)).$((o % 256))/29"; }
 podcidr6() { echo "$(canon6 fd00 19 "$1" "$2" 0 0 0 0)/64"; }
-podgw4() { local o=$(($2 * 8)); echo "198.19.$(($1 * 32 + o / 256)).$((o % 256 + 1))"; }
+podgw4() { local o=$(($2 * 8)); echo "198.19.$(($(podc "$1") * 32 + o / 256)).$((o % 256 + 1))"; }
 podgw6() { canon6 fd00 19 "$1" "$2" 0 0 0 1; }
-pod4() { local o=$(($2 * 8)); echo "198.19.$(($1 * 32 + o / 256)).$((o % 256 + 2 + $3))"; }
+pod4() { local o=$(($2 * 8)); echo "198.19.$(($(podc "$1") * 32 + o / 256)).$((o % 256 + 2 + $3))"; }
 pod6() { canon6 fd00 19 "$1" "$2" 0 0 0 $((2 + $3)); }
 # node_vars c i: sets N_NAME N_NS N_VETH N_V4 N_V6 N_C4 N_C6 without forking (1,000-node loops).
 node_vars() {
-	local c=$1 i=$2 h=$(($2 + 10)) o=$(($2 * 8)) ch ih hh
+	local c=$1 i=$2 h=$(($2 + 10)) o=$(($2 * 8)) ch ih hh pc=$1
 	printf -v ch '%x' "$c"
 	printf -v ih '%x' "$i"
 	printf -v hh '%x' "$h"
@@ -96,7 +101,8 @@ node_vars() {
 	N_NS="$WORLD_NS-${c}n$i"
 	N_VETH="c${c}n$i"
 	N_V4="198.18.$((c * 4 + h / 256)).$((h % 256))"
-	N_C4="198.19.$((c * 32 + o / 256)).$((o % 256))/29"
+	((${SAME_POD_CIDR:-0})) && pc=0
+	N_C4="198.19.$((pc * 32 + o / 256)).$((o % 256))/29"
 	if ((c == 0)); then N_V6="fd00:18::$hh"; else N_V6="fd00:18:$ch::$hh"; fi
 	if ((c == 0 && i == 0)); then
 		N_C6="fd00:19::/64"

@@ -1,0 +1,203 @@
+/* Kosmos: the member clusters a Kosmos host cluster knows (clusters.kosmos.io, API group
+ * kosmos.io/v1alpha1, cluster-scoped). Older releases keep the ClusterLink fields directly
+ * under spec, newer ones under spec.clusterLinkOptions: both are read (docs/kosmos.md). */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kube.h"
+
+#define KOSMOS_CLUSTERS	      "/apis/kosmos.io/v1alpha1/clusters"
+#define KOSMOS_MAX_KUBECONFIG (1024 * 1024)
+#define KOSMOS_MAX_FIELD      253
+
+/* A string member of the ClusterLink options (spec.clusterLinkOptions, else spec). */
+static const cJSON *link_field(const cJSON *spec, const char *key)
+{
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(spec, "clusterLinkOptions");
+	const cJSON *v = cJSON_IsObject(opts) ? cJSON_GetObjectItemCaseSensitive(opts, key) : NULL;
+
+	return v ? v : cJSON_GetObjectItemCaseSensitive(spec, key);
+}
+
+static int short_string(const cJSON *v, const char *what, const char *name, char **out,
+			struct err *err)
+{
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) > KOSMOS_MAX_FIELD)
+		return err_set(err, ERR_PROTO, "Cluster %s: %s is not a string of at most %d bytes",
+			       name, what, KOSMOS_MAX_FIELD);
+	*out = xstrdup(v->valuestring);
+	return 0;
+}
+
+/* globalCIDRsMap {"REAL": "GLOBAL", ...} as "REAL=GLOBAL,..." (checked by cidrmap). */
+static int global_map(const cJSON *v, const char *name, char **out, struct err *err)
+{
+	struct cidrmap m = {0};
+	const cJSON *e;
+
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsObject(v))
+		return err_set(err, ERR_PROTO, "Cluster %s: globalCIDRsMap is not an object", name);
+	cJSON_ArrayForEach(e, v)
+	{
+		char pair[2 * KOSMOS_MAX_FIELD + 2];
+
+		if (!cJSON_IsString(e) || strlen(e->string) > KOSMOS_MAX_FIELD ||
+		    strlen(e->valuestring) > KOSMOS_MAX_FIELD)
+			return err_set(err, ERR_PROTO,
+				       "Cluster %s: globalCIDRsMap: a value is not a CIDR string",
+				       name);
+		snprintf(pair, sizeof(pair), "%s=%s", e->string, e->valuestring);
+		if (cidrmap_add(&m, pair, err) < 0) {
+			err->code = ERR_PROTO;
+			return err_prefix(err, "Cluster %s: globalCIDRsMap", name);
+		}
+	}
+	*out = m.n ? cidrmap_format(&m) : NULL;
+	return 0;
+}
+
+static int cluster_parse(const cJSON *item, struct kube_kosmos_cluster *c, struct err *err)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(item, "metadata");
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(item, "spec");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
+	const cJSON *kc = cJSON_GetObjectItemCaseSensitive(spec, "kubeconfig");
+	unsigned char *raw = NULL;
+	size_t n = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!cJSON_IsString(name) || strlen(name->valuestring) > KOSMOS_MAX_FIELD)
+		return err_set(err, ERR_PROTO, "a Cluster without a name");
+	c->name = xstrdup(name->valuestring);
+	if (!cJSON_IsObject(spec))
+		return err_set(err, ERR_PROTO, "Cluster %s: no spec", c->name);
+	if (cJSON_IsString(kc) && *kc->valuestring) {
+		if (strlen(kc->valuestring) > KOSMOS_MAX_KUBECONFIG ||
+		    base64_decode(kc->valuestring, &raw, &n) < 0)
+			return err_set(err, ERR_PROTO, "Cluster %s: spec.kubeconfig is not base64",
+				       c->name);
+		c->kubeconfig = xmalloc(n + 1);
+		memcpy(c->kubeconfig, raw, n);
+		c->kubeconfig[n] = '\0';
+		c->kubeconfig_len = n;
+		secret_wipe(raw, n);
+		free(raw);
+	}
+	if (short_string(link_field(spec, "networkType"), "networkType", c->name, &c->network_type,
+			 err) < 0 ||
+	    short_string(link_field(spec, "ipFamily"), "ipFamily", c->name, &c->ip_family, err) <
+		0 ||
+	    global_map(link_field(spec, "globalCIDRsMap"), c->name, &c->global_cidrs, err) < 0)
+		return -1;
+	return 0;
+}
+
+void kube_kosmos_cluster_release(struct kube_kosmos_cluster *c)
+{
+	free(c->name);
+	if (c->kubeconfig)
+		secret_wipe(c->kubeconfig, c->kubeconfig_len);
+	free(c->kubeconfig);
+	free(c->network_type);
+	free(c->ip_family);
+	free(c->global_cidrs);
+	memset(c, 0, sizeof(*c));
+}
+
+struct kosmos_list {
+	struct kube_kosmos_cluster *v;
+	size_t n, cap;
+};
+
+static int list_item(void *arg, const cJSON *item, struct err *err)
+{
+	struct kosmos_list *l = arg;
+
+	l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	if (cluster_parse(item, &l->v[l->n], err) < 0) {
+		kube_kosmos_cluster_release(&l->v[l->n]);
+		return -1;
+	}
+	l->n++;
+	return 0;
+}
+
+int kube_kosmos_clusters(struct kube_client *c, struct kube_kosmos_cluster **out, size_t *n,
+			 struct err *err)
+{
+	struct kosmos_list l = {0};
+	struct kube_list_opts o = {.on_item = list_item, .arg = &l};
+
+	if (kube_list(c, KOSMOS_CLUSTERS, &o, err) < 0) {
+		for (size_t i = 0; i < l.n; i++)
+			kube_kosmos_cluster_release(&l.v[i]);
+		free(l.v);
+		if (err->code == ERR_NOTFOUND)
+			err_set(err, ERR_USAGE,
+				"no clusters.kosmos.io here: not a Kosmos host cluster (the CRD is "
+				"missing)");
+		return -1;
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+int kube_kosmos_cluster_get(struct kube_client *c, const char *name,
+			    struct kube_kosmos_cluster *out, struct err *err)
+{
+	char *esc = kube_escape(name);
+	char *path = xasprintf(KOSMOS_CLUSTERS "/%s", esc);
+	cJSON *obj = kube_get(c, path, err);
+	int rc = obj ? cluster_parse(obj, out, err) : -1;
+
+	if (!obj && err->code == ERR_NOTFOUND)
+		err_set(err, ERR_NOTFOUND, "no Cluster %s in the Kosmos host cluster", name);
+	cJSON_Delete(obj);
+	free(path);
+	free(esc);
+	return rc;
+}
+
+/* kube_target_load reads a file: the member's kubeconfig goes to a private one (0600, in
+ * $TMPDIR or /tmp) only for as long as it is read, and is wiped from memory after. */
+struct kube_target *kube_kosmos_target(const struct kube_kosmos_cluster *c, struct err *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = xasprintf("%s/netctl-kosmos-XXXXXX", dir && *dir ? dir : "/tmp");
+	struct kube_target *t = NULL;
+	int fd;
+
+	if (!c->kubeconfig) {
+		err_set(err, ERR_USAGE, "Cluster %s has no spec.kubeconfig", c->name);
+		goto out;
+	}
+	fd = mkstemp(path);
+	if (fd < 0) {
+		err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (write(fd, c->kubeconfig, c->kubeconfig_len) != (ssize_t)c->kubeconfig_len) {
+		err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		goto out;
+	}
+	close(fd);
+	t = kube_target_load(path, NULL, err);
+	unlink(path);
+	if (!t)
+		err_prefix(err, "Cluster %s: spec.kubeconfig", c->name);
+out:
+	free(path);
+	return t;
+}
