@@ -98,9 +98,8 @@ static int node_cb(const struct store_run_node *rn, void *ctx)
 		return 0;
 	if (rn->node.kind != STORE_NODE) {
 		/* pseudo-nodes get maps of their own ("east -> east:targets"), as in the summary */
-		char *name =
-		    xasprintf("%s:%s", rn->cluster_name ? rn->cluster_name : "?",
-			      rn->node.kind == STORE_NODE_TARGET ? "targets" : "apiserver");
+		char *name = xasprintf("%s:%s", rn->cluster_name ? rn->cluster_name : "?",
+				       store_node_kind_group(rn->node.kind));
 
 		c = cluster_get(h, name, &ci);
 		free(name);

@@ -98,6 +98,19 @@ static void body_ports(struct buf *b, const struct run_probe_req *r, const struc
 		(void)!buf_puts(b, "]");
 }
 
+/* A DNS server's target: the name, the record type, the address expected. The name and
+ * address were checked when the run began (names: wire_dns_name_ok, no quote possible). */
+static void body_dns(struct buf *b, const struct plan_node *dst)
+{
+	if (dst->kind != PLAN_NODE_DNS || !dst->dns_name)
+		return;
+	(void)!buf_printf(
+	    b, "," WIRE_KEY(WIRE_TARGET_NAME) "\"%s\"," WIRE_KEY(WIRE_TARGET_QTYPE) "\"%s\"",
+	    dst->dns_name, dst->dns_type == 6 ? "AAAA" : "A");
+	if (dst->dns_expect)
+		(void)!buf_printf(b, "," WIRE_KEY(WIRE_TARGET_EXPECT) "\"%s\"", dst->dns_expect);
+}
+
 char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
 			   int64_t run_id)
 {
@@ -113,9 +126,12 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 			continue;
 		(void)!buf_printf(&b,
 				  "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(
-				      WIRE_TARGET_PORT) "%d," WIRE_KEY(WIRE_TARGET_REF) "%zu}",
+				      WIRE_TARGET_PORT) "%d," WIRE_KEY(WIRE_TARGET_REF) "%zu",
 				  first ? "" : ",", r->targets[i].ip,
 				  target_port(&r->targets[i], o), i);
+		if (r->e)
+			body_dns(&b, &r->e->nodes[r->targets[i].dst]);
+		(void)!buf_puts(&b, "}");
 		first = false;
 	}
 	(void)!buf_puts(&b, "]");

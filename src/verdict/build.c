@@ -586,6 +586,80 @@ static void pseudo_detail(const struct vpseudo *p, char *what, size_t whatsz, ch
 	protocols_text(passing_mask, passing, passsz);
 }
 
+/* Whether a DNS failure says the server gave no answer at all (rather than an answer that
+ * is not the address). */
+static bool dns_silent(enum probe_error e)
+{
+	return e == PROBE_TIMEOUT || e == PROBE_REFUSED || e == PROBE_UNREACHABLE ||
+	       e == PROBE_RESET || e == PROBE_OTHER || e == PROBE_TRUNCATED;
+}
+
+static int top_error(const struct vev *ev)
+{
+	int top = PROBE_OTHER;
+
+	for (int e = 0; e < PROBE_ERROR_MAX; e++)
+		if (e != PROBE_OK && ev->errors[e] > ev->errors[top])
+			top = e;
+	return top;
+}
+
+/* A DNS pseudo-node "dns:SERVER/NAME[=ADDR]/TYPE": "DNS server S unreachable from cluster C",
+ * "name N (TYPE) does not resolve through S from any node of cluster C", "node X cannot
+ * resolve N (TYPE) through S". */
+static void dns_one(struct verdict_list *vl, struct vstate *s, const struct vpseudo *p)
+{
+	const struct vnode *n = &s->nodes[p->node];
+	const char *server = n->name + (strncmp(n->name, "dns:", 4) ? 0 : 4);
+	const char *slash = strchr(server, '/'), *type = strrchr(server, '/');
+	int slen = slash ? (int)(slash - server) : (int)strlen(server);
+	int nlen = slash && type > slash ? (int)(type - slash - 1) : 0;
+	char e[48], who[320];
+	struct verdict *v;
+	int top = top_error(&p->ev);
+
+	if (!p->ev.failed)
+		return;
+	errors_text(&p->ev, e, sizeof(e));
+	if (p->failing_sources >= p->sources && dns_silent((enum probe_error)top)) {
+		v = vl_add(vl, VERDICT_DNS_SERVER,
+			   xasprintf("DNS server %.*s unreachable from cluster %s (%lld of %lld "
+				     "result%s fail, %s; asking %.*s %s)",
+				     slen, server, n->cluster, (long long)p->ev.failed,
+				     (long long)p->total, plural(p->total), e, nlen,
+				     slash ? slash + 1 : "", type ? type + 1 : ""));
+	} else if (p->failing_sources >= p->sources) {
+		v = vl_add(vl, VERDICT_DNS_NAME,
+			   xasprintf("name %.*s (%s) does not resolve through %.*s from any node "
+				     "of cluster %s (%lld of %lld result%s fail, %s)",
+				     nlen, slash ? slash + 1 : "", type ? type + 1 : "", slen,
+				     server, n->cluster, (long long)p->ev.failed,
+				     (long long)p->total, plural(p->total), e));
+	} else {
+		size_t len = (size_t)snprintf(who, sizeof(who), "%s",
+					      p->failing_sources == 1 ? "node" : "nodes");
+
+		for (int64_t i = 0; i < p->failing_sources && i < VPSEUDO_NAMES; i++)
+			len += (size_t)snprintf(who + len, sizeof(who) - len, "%s %s", i ? "," : "",
+						s->nodes[p->fail_src[i]].name);
+		if (p->failing_sources > VPSEUDO_NAMES)
+			snprintf(who + len, sizeof(who) - len, ", ... (%lld of %lld nodes)",
+				 (long long)p->failing_sources, (long long)p->sources);
+		v = vl_add(vl, VERDICT_DNS_NODE,
+			   xasprintf("%s of cluster %s cannot resolve %.*s (%s) through %.*s (%lld "
+				     "of %lld result%s fail, %s; the other nodes resolve it)",
+				     who, n->cluster, nlen, slash ? slash + 1 : "",
+				     type ? type + 1 : "", slen, server, (long long)p->ev.failed,
+				     (long long)p->total, plural(p->total), e));
+		if (p->failing_sources == 1)
+			v->peer = xstrdup(s->nodes[p->fail_src[0]].label);
+	}
+	v->node = xstrdup(n->label);
+	v->src_cluster = xstrdup(n->cluster);
+	v->protocol = PROTO_DNS;
+	set_evidence(v, &p->ev, p->total);
+}
+
 static void pseudo_one(struct verdict_list *vl, struct vstate *s, const struct vpseudo *p)
 {
 	const struct vnode *n = &s->nodes[p->node];
@@ -596,6 +670,10 @@ static void pseudo_one(struct verdict_list *vl, struct vstate *s, const struct v
 	struct verdict *v;
 	int64_t total = p->total;
 
+	if (n->kind == STORE_NODE_DNS) {
+		dns_one(vl, s, p);
+		return;
+	}
 	if (!p->ev.failed)
 		return;
 	pseudo_detail(p, what, sizeof(what), passing, sizeof(passing));

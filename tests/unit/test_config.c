@@ -87,7 +87,7 @@ static void test_full_file_and_unknown_field_warns(void **state)
 	assert_true(c.auto_clean);
 	/* Empty NetDoctor extras read as unset, so they do not warn. */
 	assert_null(c.target_ips);
-	assert_null(c.dns_server);
+	assert_null(c.dns_servers);
 	assert_non_null(c.warnings);
 	for (char **w = c.warnings; *w; w++)
 		if (strstr(*w, "'comment'"))
@@ -203,7 +203,7 @@ static void test_bad_values_say_why(void **state)
 	    {"{\"maxNum\": 0}", "out of range"},
 	    {"{\"cmdTimeout\": -1}", "negative"},
 	    {"{\"cmdTimeout\": 0}", "greater than 0"},
-	    {"{\"protocol\": \"dns\"}", "unknown protocol 'dns'"},
+	    {"{\"protocol\": \"smtp\"}", "unknown protocol 'smtp' (use icmp, tcp, udp or dns)"},
 	    {"{\"maxNum\": \"3\"}", "must be a number, not a string"},
 	    {"{\"autoClean\": 1}", "must be true or false, not a number"},
 	    {"{\"imagePullSecrets\": [\"Reg_Cred\"]}",
