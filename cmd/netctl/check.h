@@ -57,7 +57,7 @@ extern struct check_args check_args;
 	 &check_args.dst, 0, 0, NULL}, \
 	{OPT_FLAG, 0, "mesh", NULL, "all registered clusters, all node pairs", \
 	 &check_args.mesh, 0, 0, NULL}, \
-	{OPT_STRING, 0, "protocol", "LIST", "icmp,tcp,udp (default: config protocol)", \
+	{OPT_STRING, 0, "protocol", "LIST", "icmp,tcp,udp,dns (default: config protocol)", \
 	 &check_args.protocol, 0, 0, NULL}, \
 	{OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &check_args.family, 0, 0, \
 	 NULL}, \

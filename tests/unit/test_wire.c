@@ -142,6 +142,49 @@ static void test_request_names_the_other_ports(void **state)
 }
 
 /* WIRE_MAX_TARGETS of the longest IP literals fit in the floater's body limit. */
+/* A DNS server's target carries the name, the record type and the address expected: the
+ * floater reads them back, and port 53 is among the request's ports. */
+static void test_dns_request_round_trips(void **state)
+{
+	struct plan_node nodes[] = {
+	    {.kind = PLAN_NODE_DNS,
+	     .dns_name = "kubernetes.default.svc.cluster.local",
+	     .dns_type = 6},
+	    {.kind = PLAN_NODE_DNS,
+	     .dns_name = "many.svc.cluster.local",
+	     .dns_expect = "198.18.240.101",
+	     .dns_type = 4},
+	};
+	struct plan_target targets[] = {
+	    {.dst = 0, .ip = "198.18.240.10", .family = 4, .port = 53},
+	    {.dst = 1, .ip = "fd00:18::53:0:0:a", .family = 6, .port = 53},
+	};
+	struct run_engine e;
+	struct run_options o = options();
+	struct probe_request req;
+	uint8_t seen[2];
+	struct run_probe_req r = request(targets, seen, 2, 1u << PROTO_DNS);
+	char field[64];
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.nodes = nodes;
+	r.e = &e;
+	assert_int_equal(floater_reads(&r, &o, &req, field, sizeof(field)), 0);
+	assert_int_equal(req.nprotos, 1);
+	assert_int_equal(req.protos[0], PROTO_DNS);
+	assert_int_equal(req.nports, 1);
+	assert_int_equal(req.ports[0], 53);
+	assert_string_equal(req.targets[0].dns->name, "kubernetes.default.svc.cluster.local");
+	assert_int_equal(req.targets[0].dns->qtype, 28);
+	assert_int_equal(req.targets[0].dns->expect_len, 0);
+	assert_string_equal(req.targets[1].dns->name, "many.svc.cluster.local");
+	assert_int_equal(req.targets[1].dns->qtype, 1);
+	assert_int_equal(req.targets[1].dns->expect_len, 4);
+	assert_memory_equal(req.targets[1].dns->expect, ((uint8_t[]){198, 18, 240, 101}), 4);
+	request_release(&req);
+}
+
 static void test_largest_request_is_accepted(void **state)
 {
 	static const char longest[] = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255";
@@ -405,6 +448,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_request_round_trips),
 	    cmocka_unit_test(test_request_names_the_other_ports),
+	    cmocka_unit_test(test_dns_request_round_trips),
 	    cmocka_unit_test(test_largest_request_is_accepted),
 	    cmocka_unit_test(test_netctl_refuses_what_a_floater_refuses),
 	    cmocka_unit_test(test_probes_must_fit_the_request_wait),
