@@ -79,7 +79,8 @@ static size_t answer(uint8_t *buf, uint16_t id, uint16_t flags, uint16_t ancount
 	buf[3] = (uint8_t)flags;
 	buf[6] = (uint8_t)(ancount >> 8);
 	buf[7] = (uint8_t)ancount;
-	memcpy(buf + n, records, rlen);
+	if (rlen)
+		memcpy(buf + n, records, rlen);
 	return n + rlen;
 }
 
