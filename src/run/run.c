@@ -362,8 +362,8 @@ static int dns_check(const struct run_options *o, struct err *err)
 	if (!o->ndns_servers || !o->ndns_names)
 		return err_set(
 		    err, ERR_USAGE,
-		    "protocol dns needs a DNS server and a name to look up (--dns-server, "
-		    "--dns-name)");
+		    "protocol dns needs a DNS server: --dns-server ADDR[:PORT] or config.json's "
+		    "targetDNSServer (the pods' own nameserver is not read)");
 	if (o->ndns_servers > RUN_DNS_SERVERS_MAX || o->ndns_names > RUN_DNS_NAMES_MAX)
 		return err_set(err, ERR_USAGE, "at most %d DNS servers and %d names",
 			       RUN_DNS_SERVERS_MAX, RUN_DNS_NAMES_MAX);
