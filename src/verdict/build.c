@@ -707,10 +707,99 @@ static void pseudo_one(struct verdict_list *vl, struct vstate *s, const struct v
 	set_evidence(v, &p->ev, total);
 }
 
+/* The NAME[=ADDR] of a DNS pseudo-node "dns:SERVER/NAME[=ADDR]/TYPE" (pointer and length). */
+static const char *dns_name_part(const struct vnode *n, int *len)
+{
+	const char *slash = strchr(n->name, '/'), *type = strrchr(n->name, '/');
+
+	*len = slash && type > slash ? (int)(type - slash - 1) : 0;
+	return slash ? slash + 1 : "";
+}
+
+/* Every node got an answer from the server, none with the address. */
+static bool dns_fails_everywhere(const struct vpseudo *p)
+{
+	return p->ev.failed && p->failing_sources >= p->sources &&
+	       !dns_silent((enum probe_error)top_error(&p->ev));
+}
+
+/* "name N does not resolve anywhere": every server of every cluster, every record type
+ * asked, answers every node, never with the address. One verdict instead of one per server;
+ * *done marks the pseudo-nodes it speaks for. */
+static void dns_names_build(struct verdict_list *vl, struct vstate *s, bool *done)
+{
+	for (size_t i = 0; i < s->nps; i++) {
+		const struct vnode *n = &s->nodes[s->ps[i].node];
+		struct vev ev;
+		int64_t total = 0, npseudo = 0;
+		char e[48], clusters[256] = "";
+		const char *name;
+		int len, klen;
+		bool all = true;
+		struct verdict *v;
+
+		if (n->kind != STORE_NODE_DNS || done[i])
+			continue;
+		name = dns_name_part(n, &len);
+		memset(&ev, 0, sizeof(ev));
+		for (size_t k = i; k < s->nps && all; k++) {
+			const struct vpseudo *q = &s->ps[k];
+			const struct vnode *m = &s->nodes[q->node];
+			const char *other;
+
+			if (m->kind != STORE_NODE_DNS)
+				continue;
+			other = dns_name_part(m, &klen);
+			if (klen != len || strncmp(other, name, (size_t)len))
+				continue;
+			all = dns_fails_everywhere(q);
+			npseudo++;
+			total += q->total;
+			ev.failed += q->ev.failed;
+			ev.sent += q->ev.sent;
+			ev.received += q->ev.received;
+			for (int x = 0; x < PROBE_ERROR_MAX; x++)
+				ev.errors[x] += q->ev.errors[x];
+			if (!strstr(clusters, m->cluster) &&
+			    strlen(clusters) + strlen(m->cluster) + 3 < sizeof(clusters))
+				snprintf(clusters + strlen(clusters),
+					 sizeof(clusters) - strlen(clusters), "%s%s",
+					 clusters[0] ? ", " : "", m->cluster);
+		}
+		if (!all || npseudo < 2)
+			continue; /* one server, one type: the per-server verdict says it */
+		for (size_t k = i; k < s->nps; k++) {
+			const struct vnode *m = &s->nodes[s->ps[k].node];
+			const char *other;
+
+			if (m->kind != STORE_NODE_DNS)
+				continue;
+			other = dns_name_part(m, &klen);
+			if (klen == len && !strncmp(other, name, (size_t)len))
+				done[k] = true;
+		}
+		errors_text(&ev, e, sizeof(e));
+		v = vl_add(
+		    vl, VERDICT_DNS_NAME,
+		    xasprintf("name %.*s does not resolve anywhere: no server answers any node "
+			      "of %s with its address (%lld of %lld result%s fail, %s)",
+			      len, name, clusters, (long long)ev.failed, (long long)total,
+			      plural(total), e));
+		v->node = xstrdup(n->label);
+		v->protocol = PROTO_DNS;
+		set_evidence(v, &ev, total);
+	}
+}
+
 static void pseudos_build(struct verdict_list *vl, struct vstate *s)
 {
+	bool *done = xcalloc(s->nps ? s->nps : 1, sizeof(*done));
+
+	dns_names_build(vl, s, done);
 	for (size_t i = 0; i < s->nps; i++)
-		pseudo_one(vl, s, &s->ps[i]);
+		if (!done[i])
+			pseudo_one(vl, s, &s->ps[i]);
+	free(done);
 }
 
 /* ---- order and the whole list -------------------------------------------------------------- */

@@ -101,8 +101,8 @@ check(errs("%s/nope.svc.cluster.local/A" % S6, [east[1]]) == {DNSERR["timeout"]}
 check(errs("%s/many.svc.cluster.local/A" % S4, [east[2]]) == {DNSERR["truncated"]} and
       errs("%s/many.svc.cluster.local/A" % S4, others) == {DNSERR["ok"]},
       "TCP blocked from %s: many.* truncated there, ok elsewhere" % east[2])
-for text in ("name %s=198.18.0.99 (A) does not resolve through %s:53 from any node of "
-             "cluster east" % (KUBE, v4),
+for text in ("name %s=198.18.0.99 does not resolve anywhere: no server answers any node of "
+             "east with its address" % KUBE,
              "node %s of cluster east cannot resolve many.svc.cluster.local (A) through "
              "%s:53" % (east[2], v4),
              "nodes %s, %s of cluster east cannot resolve many.svc.cluster.local (A) through "
@@ -142,7 +142,7 @@ check(many and all(g[3] == 0 and g[4] >= 900000 for g in many),
       "%s ms)" % sorted(set((g[3], g[4] // 1000) for g in many))[:4])
 check(set(g[3] for g in got if "/%s/" % KUBE in g[1]) == {DNSERR["nxdomain"]},
       "a forgotten name: nxdomain from every node")
-text = "name %s (A) does not resolve through %s:53 from any node of cluster east" % (KUBE, v4)
+text = "name %s does not resolve anywhere" % KUBE
 check(text in r.stdout, "the verdict says %r" % text)
 log("e2e.dns: %.1f s" % (time.monotonic() - t_start))
 finish()
