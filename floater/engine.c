@@ -68,7 +68,9 @@ static struct slot *slot_alloc(struct floater *fl, struct task *t)
 static void slot_free(struct floater *fl, struct slot *s)
 {
 	timer_cancel(&fl->loop, &s->timeout);
-	if (s->h.fd >= 0)
+	if (s->dns)
+		dns_probe_close(fl, s);
+	else if (s->h.fd >= 0)
 		tcp_probe_close(fl, s);
 	s->task = NULL;
 	s->gen++;
@@ -94,7 +96,7 @@ static void slot_timeout(struct timer *t)
 {
 	struct slot *s = (struct slot *)((char *)t - offsetof(struct slot, timeout));
 
-	probe_done(s->fl, s, PROBE_TIMEOUT, 0);
+	probe_done(s->fl, s, dns_probe_over_tcp(s) ? PROBE_TRUNCATED : PROBE_TIMEOUT, 0);
 }
 
 /* ---- results ---- */
@@ -229,6 +231,14 @@ static void task_send(struct floater *fl, struct task *t)
 		 * deadline goes into the heap only for a probe still pending. The task may
 		 * be gone by now; the slot array stays. */
 		tcp_probe_start(fl, s, t);
+		if (s->task && s->gen == gen)
+			timer_arm(&fl->loop, &s->timeout, deadline);
+		return;
+	}
+	if (t->proto == PROTO_DNS) {
+		uint32_t gen = s->gen;
+
+		dns_probe_start(fl, s, t);
 		if (s->task && s->gen == gen)
 			timer_arm(&fl->loop, &s->timeout, deadline);
 		return;

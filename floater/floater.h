@@ -96,6 +96,7 @@ struct slot {
 	int64_t sent_rt_ns; /* CLOCK_REALTIME, to match kernel receive timestamps */
 	bool polled;	    /* TCP socket registered with epoll */
 	struct timer timeout;
+	struct dns_probe *dns; /* a DNS probe's query and answer (probe_dns.c); NULL else */
 };
 
 /* One (target, protocol) pair of a job: count probes, interval apart. */
@@ -229,6 +230,7 @@ struct floater {
 	double echo_tokens;
 	int64_t echo_refill_us;
 	int64_t started_us;
+	uint32_t dns_id_state; /* DNS query ids (probe_dns.c) */
 	bool stop;
 };
 
@@ -258,6 +260,13 @@ void tcp_probe_start(struct floater *fl, struct slot *s, struct task *t);
 void tcp_probe_close(struct floater *fl, struct slot *s);
 /* Closes the idle sockets (nothing to probe for now). */
 void tcp_pool_drain(struct floater *fl);
+
+/* probe_dns.c */
+struct dns_probe;
+void dns_probe_start(struct floater *fl, struct slot *s, struct task *t);
+void dns_probe_close(struct floater *fl, struct slot *s);
+/* Whether the probe fell back to TCP (its timeout then counts as truncated). */
+bool dns_probe_over_tcp(const struct slot *s);
 
 /* echo.c: the UDP echo responder */
 int echo_open(struct floater *fl, struct echo *e, int family, const char *addr, struct err *err);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsmsg.h"
 #include "fjson.h"
 #include "request.h"
 
@@ -100,12 +101,61 @@ static int node_id_parse(const char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
+static struct probe_dns *target_dns(struct probe_target *t)
+{
+	if (!t->dns) {
+		t->dns = xcalloc(1, sizeof(*t->dns));
+		t->dns->qtype = DNSMSG_TYPE_A;
+	}
+	return t->dns;
+}
+
+/* The members of a DNS probe: "name", "qtype", "expect". 1 when key is none of them. */
+static int parse_target_dns(struct rp *rp, size_t idx, const char *key, struct probe_target *t)
+{
+	char field[64], text[WIRE_MAX_DNS_NAME + 8];
+	union sockaddr_any a;
+
+	if (strcmp(key, WIRE_TARGET_NAME) && strcmp(key, WIRE_TARGET_QTYPE) &&
+	    strcmp(key, WIRE_TARGET_EXPECT))
+		return 1;
+	snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu].%s", idx, key);
+	if (fjson_peek(&rp->j) != FJ_STRING)
+		return rp_fail(rp, field, "expected a string");
+	if (fjson_string(&rp->j, text, sizeof(text), NULL) < 0) {
+		rp->j.why = NULL;
+		return rp_fail(rp, field, "too long");
+	}
+	if (!strcmp(key, WIRE_TARGET_NAME)) {
+		if (dnsmsg_name_check(text) < 0)
+			return rp_fail(rp, field,
+				       "not a DNS name (labels of 1-63 letters, digits, '-' or "
+				       "'_', at most 253 characters)");
+		str_copy(target_dns(t)->name, sizeof(t->dns->name), text);
+	} else if (!strcmp(key, WIRE_TARGET_QTYPE)) {
+		if (strcmp(text, "A") && strcmp(text, "AAAA"))
+			return rp_fail(rp, field, "expected \"A\" or \"AAAA\"");
+		target_dns(t)->qtype = text[1] ? DNSMSG_TYPE_AAAA : DNSMSG_TYPE_A;
+	} else {
+		if (parse_ip(text, &a) < 0)
+			return rp_fail(rp, field, "not an IP address literal");
+		if (a.sa.sa_family == AF_INET) {
+			target_dns(t)->expect_len = 4;
+			memcpy(t->dns->expect, &a.v4.sin_addr, 4);
+		} else {
+			target_dns(t)->expect_len = 16;
+			memcpy(t->dns->expect, &a.v6.sin6_addr, 16);
+		}
+	}
+	return 0;
+}
+
 static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 {
 	char field[64], key[16], ip[INET6_ADDRSTRLEN + 8];
 	int64_t port = rp->pol->port, v;
 	bool have_ip = false;
-	int rc;
+	int rc, dns;
 
 	t->ref = -1;
 	t->has_node = false;
@@ -153,6 +203,9 @@ static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 			if (rp_int(rp, field, 0, WIRE_MAX_REF, &v) < 0)
 				return -1;
 			t->ref = v;
+		} else if ((dns = parse_target_dns(rp, idx, key, t)) <= 0) {
+			if (dns < 0)
+				return -1;
 		} else if (fjson_skip(&rp->j) < 0) {
 			return rp_fail(rp, field, "malformed JSON");
 		}
@@ -162,6 +215,11 @@ static int parse_target(struct rp *rp, size_t idx, struct probe_target *t)
 	if (!have_ip) {
 		snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_IP, idx);
 		return rp_fail(rp, field, "missing");
+	}
+	if (t->dns && t->dns->expect_len &&
+	    t->dns->expect_len != (t->dns->qtype == DNSMSG_TYPE_A ? 4 : 16)) {
+		snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_EXPECT, idx);
+		return rp_fail(rp, field, "not of the family of qtype (A: IPv4, AAAA: IPv6)");
 	}
 	if (!port_allowed(rp->pol, (uint16_t)port))
 		rp->port_given_bad = true;
@@ -182,9 +240,11 @@ static int parse_targets(struct rp *rp, struct probe_request *req)
 		if (req->ntargets == WIRE_MAX_TARGETS)
 			return rp_targets_limit(rp);
 		req->targets = xgrow(req->targets, &cap, req->ntargets + 1, sizeof(*req->targets));
-		if (parse_target(rp, req->ntargets, &req->targets[req->ntargets]) < 0)
-			return -1;
+		memset(&req->targets[req->ntargets], 0, sizeof(*req->targets));
+		/* counted first: request_release frees what a failed target allocated */
 		req->ntargets++;
+		if (parse_target(rp, req->ntargets - 1, &req->targets[req->ntargets - 1]) < 0)
+			return -1;
 	}
 	if (rc < 0)
 		return rp_fail(rp, WIRE_REQ_TARGETS, "malformed JSON");
@@ -263,9 +323,7 @@ static int parse_targets_c(struct rp *rp, struct probe_request *req)
 
 	if (fjson_peek(&rp->j) != FJ_STRING)
 		return rp_fail(rp, WIRE_REQ_TARGETS_C, "expected a string");
-	free(req->targets); /* given twice: the last wins */
-	req->targets = NULL;
-	req->ntargets = 0;
+	request_release(req); /* given twice (or after "targets"): the last wins */
 	s = xmalloc((size_t)(rp->j.end - rp->j.p) + 1);
 	if (fjson_string(&rp->j, s, (size_t)(rp->j.end - rp->j.p) + 1, &len) < 0) {
 		free(s);
@@ -277,7 +335,7 @@ static int parse_targets_c(struct rp *rp, struct probe_request *req)
 		free(s);
 		return rp_targets_limit(rp);
 	}
-	req->targets = xmalloc(ntok * sizeof(*req->targets));
+	req->targets = xcalloc(ntok, sizeof(*req->targets));
 	for (tok = s; rc == 0;) {
 		char *end = memchr(tok, WIRE_C_SEP, len - (size_t)(tok - s));
 		size_t n = end ? (size_t)(end - tok) : len - (size_t)(tok - s);
@@ -306,11 +364,11 @@ static int parse_protocols(struct rp *rp, struct probe_request *req)
 	while ((rc = fjson_element(&rp->j)) == 1) {
 		snprintf(field, sizeof(field), WIRE_REQ_PROTOCOLS "[%zu]", i++);
 		if (fjson_peek(&rp->j) != FJ_STRING)
-			return rp_fail(rp, field, "expected \"icmp\", \"tcp\" or \"udp\"");
+			return rp_fail(rp, field, "expected \"icmp\", \"tcp\", \"udp\" or \"dns\"");
 		if (fjson_string(&rp->j, name, sizeof(name), NULL) < 0 ||
 		    (p = probe_protocol_parse(name)) < 0) {
 			rp->j.why = NULL;
-			return rp_fail(rp, field, "expected \"icmp\", \"tcp\" or \"udp\"");
+			return rp_fail(rp, field, "expected \"icmp\", \"tcp\", \"udp\" or \"dns\"");
 		}
 		for (size_t k = 0; k < req->nprotos; k++)
 			if (req->protos[k] == (enum probe_protocol)p)
@@ -435,6 +493,23 @@ static bool needs_port(const struct probe_request *req)
 	return false;
 }
 
+/* A DNS probe needs a name to look up on every target. */
+static int check_names(struct rp *rp, const struct probe_request *req)
+{
+	char field[64];
+	bool dns = false;
+
+	for (size_t i = 0; i < req->nprotos; i++)
+		dns |= req->protos[i] == PROTO_DNS;
+	for (size_t i = 0; dns && i < req->ntargets; i++) {
+		if (req->targets[i].dns && req->targets[i].dns->name[0])
+			continue;
+		snprintf(field, sizeof(field), WIRE_REQ_TARGETS "[%zu]." WIRE_TARGET_NAME, i);
+		return rp_fail(rp, field, "missing (protocol dns looks up a name)");
+	}
+	return 0;
+}
+
 static int check_ports(struct rp *rp, const struct probe_request *req)
 {
 	char field[64];
@@ -493,7 +568,7 @@ int request_parse(const char *body, size_t len, const struct request_policy *pol
 		rp_fail(&rp, WIRE_REQ_TARGETS, "missing");
 		goto fail;
 	}
-	if (check_ports(&rp, req) < 0)
+	if (check_ports(&rp, req) < 0 || check_names(&rp, req) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -503,6 +578,8 @@ fail:
 
 void request_release(struct probe_request *req)
 {
+	for (size_t i = 0; i < req->ntargets; i++)
+		free(req->targets[i].dns);
 	free(req->targets);
 	req->targets = NULL;
 	req->ntargets = 0;

@@ -20,11 +20,21 @@ union sockaddr_any {
 	struct sockaddr_in6 v6;
 };
 
+/* What a DNS probe asks its target (a DNS server): one name, one type, and the address
+ * the answer must hold when one is expected. */
+struct probe_dns {
+	char name[WIRE_MAX_DNS_NAME + 2];
+	uint16_t qtype;	    /* DNSMSG_TYPE_A or DNSMSG_TYPE_AAAA */
+	uint8_t expect_len; /* 0: any address will do; else 4 or 16 */
+	uint8_t expect[16];
+};
+
 struct probe_target {
 	union sockaddr_any addr; /* address and port (network order) */
 	int64_t ref;		 /* -1 when the caller gave none */
 	bool has_node;		 /* "node" given: the UDP echo must prove node_id */
 	uint64_t node_id;	 /* echoauth_node_id of "node" */
+	struct probe_dns *dns;	 /* the target's "name": NULL when it has none */
 };
 
 struct probe_request {

@@ -36,7 +36,7 @@ void stats_add_rtt(struct rtt_stats *s, uint32_t rtt_us)
 void stats_add_error(struct rtt_stats *s, enum probe_error e)
 {
 	if ((unsigned)e < PROBE_ERROR_MAX)
-		s->errors |= (uint16_t)(1u << e);
+		s->errors |= 1u << e;
 }
 
 uint32_t stats_avg(const struct rtt_stats *s)
@@ -61,9 +61,11 @@ enum probe_error stats_verdict(const struct rtt_stats *s)
 {
 	/* Most specific first: a path MTU or an active refusal explains a failure better
 	 * than silence does. */
-	static const enum probe_error order[] = {PROBE_WRONG_NODE, PROBE_MTU,	      PROBE_REFUSED,
-						 PROBE_RESET,	   PROBE_UNREACHABLE, PROBE_OTHER,
-						 PROBE_TIMEOUT};
+	static const enum probe_error order[] = {
+	    PROBE_WRONG_NODE,  PROBE_MTU,	   PROBE_REFUSED,   PROBE_RESET,
+	    PROBE_UNREACHABLE, PROBE_WRONG_ANSWER, PROBE_NXDOMAIN,  PROBE_SERVFAIL,
+	    PROBE_DNS_REFUSED, PROBE_NO_ANSWER,	   PROBE_TRUNCATED, PROBE_OTHER,
+	    PROBE_TIMEOUT};
 
 	if (s->sent && s->received == s->sent)
 		return PROBE_OK;

@@ -18,7 +18,7 @@ struct rtt_stats {
 	uint64_t sum_us;
 	uint32_t top[STATS_TOP]; /* largest RTTs, descending */
 	uint8_t ntop;
-	uint16_t errors; /* bit per enum probe_error seen */
+	uint32_t errors; /* bit per enum probe_error seen */
 };
 
 void stats_init(struct rtt_stats *s);

@@ -22,6 +22,7 @@ PACKAGES=(
   python3-jsonschema  # the JSON report against docs/report-schema.json (tests/cli)
   prometheus  # promtool (metrics, alert rules, dashboard checks) and the watch e2e's server
   gnuplot-nox  # the watch e2e's graph of an alert firing and resolving
+  dnsmasq-base  # the test world's DNS server per cluster (DNS checks, tests/e2e/test_dns.py)
   # the test world's real nodes (world up --real-nodes): container runtime, CNI plugins, and
   # the registry the floater image is pushed to (skopeo) and pulled from
   containerd runc containernetworking-plugins docker-registry skopeo

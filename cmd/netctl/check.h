@@ -27,6 +27,10 @@ struct check_job {
 	int64_t run_id;		    /* out: the run check_job_execute made (0: none) */
 	struct run_target *targets; /* custom targets (j->o.targets points here) */
 	size_t ntargets;
+	struct run_target *dns_servers; /* protocol dns (j->o.dns_servers points here) */
+	size_t ndns_servers;
+	struct run_dns_name *dns_names; /* (j->o.dns_names points here) */
+	size_t ndns_names;
 };
 
 /* ---- the options that choose and shape a check (check_args.c) ------------------------
@@ -36,7 +40,8 @@ struct check_job {
 struct check_args {
 	const char *src, *dst, *protocol, *family, *network, *timeout, *interval, *pod_wait;
 	const char *namespace, *config, *tolerations;
-	struct cmd_list node_selectors, exclude_nodes, targets, pull_secrets;
+	struct cmd_list node_selectors, exclude_nodes, targets, pull_secrets, dns_servers,
+	    dns_names;
 	long count, concurrency, port, size;
 	bool mesh, no_apiserver;
 	bool count_set, concurrency_set, port_set, size_set;
@@ -52,7 +57,7 @@ extern struct check_args check_args;
 	 &check_args.dst, 0, 0, NULL}, \
 	{OPT_FLAG, 0, "mesh", NULL, "all registered clusters, all node pairs", \
 	 &check_args.mesh, 0, 0, NULL}, \
-	{OPT_STRING, 0, "protocol", "LIST", "icmp,tcp,udp (default: config protocol)", \
+	{OPT_STRING, 0, "protocol", "LIST", "icmp,tcp,udp,dns (default: config protocol)", \
 	 &check_args.protocol, 0, 0, NULL}, \
 	{OPT_STRING, 0, "family", "LIST", "4, 6 or 4,6 (default 4)", &check_args.family, 0, 0, \
 	 NULL}, \
@@ -93,7 +98,13 @@ extern struct check_args check_args;
 	 "ADDR[:PORT], [V6]:PORT: probe it from every node (repeatable)", &check_args.targets, 0, \
 	 0, NULL}, \
 	{OPT_FLAG, 0, "no-apiserver-check", NULL, "no TCP probe of the API server from every node", \
-	 &check_args.no_apiserver, 0, 0, NULL}
+	 &check_args.no_apiserver, 0, 0, NULL}, \
+	{OPT_LIST, 0, "dns-server", "ADDR", \
+	 "protocol dns: ADDR[:PORT], [V6]:PORT, asked from every node (repeatable)", \
+	 &check_args.dns_servers, 0, 0, NULL}, \
+	{OPT_LIST, 0, "dns-name", "NAME", \
+	 "protocol dns: NAME[=ADDR] to look up (repeatable; default " RUN_DNS_DEFAULT_NAME ")", \
+	 &check_args.dns_names, 0, 0, NULL}
 /* clang-format on */
 
 struct config;
@@ -119,6 +130,11 @@ int check_job_select(struct check_job *j, char *const *selectors, char *const *e
 /* Custom targets ("ADDR[:PORT]", "[ADDR]:PORT"), duplicates dropped; ERR_USAGE naming
  * `what` for one that is not. */
 int check_job_targets(struct check_job *j, char *const *texts, const char *what, struct err *err);
+/* DNS servers ("ADDR[:PORT]", port 53 when none) and names ("NAME[=ADDR]"), duplicates
+ * dropped; ERR_USAGE naming `what` for one that is not. */
+int check_job_dns_servers(struct check_job *j, char *const *texts, const char *what,
+			  struct err *err);
+int check_job_dns_names(struct check_job *j, char *const *texts, const char *what, struct err *err);
 /* The options recorded with a run (every field a resume needs to repeat it), JSON text. */
 char *check_job_options_json(const struct check_job *j);
 /* Runs the job, draws progress, prints the outcome; returns the exit code. */

@@ -143,6 +143,30 @@ static int targets_from(struct check_job *j, const struct config *c, struct err 
 	return rc;
 }
 
+/* protocol dns: --dns-server, else targetDNSServer; --dns-name, else targetHostToLookup,
+ * else kubernetes.default.svc.cluster.local. Without dns they are not read. */
+static int dns_from(struct check_job *j, const struct config *c, struct err *err)
+{
+	char *v[CMD_LIST_MAX + 1], *dflt[] = {RUN_DNS_DEFAULT_NAME, NULL};
+
+	if (!(j->o.protocols & (1u << PROTO_DNS)))
+		return 0;
+	if (check_args.dns_servers.n) {
+		list_vector(&check_args.dns_servers, v);
+		if (check_job_dns_servers(j, v, "--dns-server", err) < 0)
+			return -1;
+	} else if (check_job_dns_servers(j, c->dns_servers, "targetDNSServer", err) < 0) {
+		return -1;
+	}
+	if (check_args.dns_names.n) {
+		list_vector(&check_args.dns_names, v);
+		return check_job_dns_names(j, v, "--dns-name", err);
+	}
+	if (c->dns_names && *c->dns_names)
+		return check_job_dns_names(j, c->dns_names, "targetHostToLookup", err);
+	return check_job_dns_names(j, dflt, "default name", err);
+}
+
 static int fill_options(struct check_job *j, const struct config *c, struct err *err)
 {
 	const struct check_args *a = &check_args;
@@ -177,7 +201,7 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	o->version = xstrdup(c->version);
 	o->keep_floaters = !c->auto_clean;
 	o->apiserver = !a->no_apiserver;
-	if (targets_from(j, c, err) < 0)
+	if (targets_from(j, c, err) < 0 || dns_from(j, c, err) < 0)
 		return -1;
 	return run_options_check(o, err);
 }

@@ -16,6 +16,8 @@ void check_job_release(struct check_job *j)
 		strv_free(j->clusters[i].select.exclude);
 	}
 	free(j->targets);
+	free(j->dns_servers);
+	free(j->dns_names);
 	strv_free(j->node_selectors);
 	strv_free(j->exclude_nodes);
 	free(j->tolerations);
@@ -242,6 +244,58 @@ int check_job_targets(struct check_job *j, char *const *texts, const char *what,
 	return 0;
 }
 
+int check_job_dns_servers(struct check_job *j, char *const *texts, const char *what,
+			  struct err *err)
+{
+	for (char *const *p = texts; p && *p; p++) {
+		struct run_target t;
+		bool dup = false;
+
+		if (run_target_parse(*p, what, &t, err) < 0)
+			return -1;
+		if (!t.port)
+			t.port = RUN_DNS_PORT;
+		for (size_t i = 0; i < j->ndns_servers && !dup; i++)
+			dup = !strcmp(j->dns_servers[i].addr, t.addr) &&
+			      j->dns_servers[i].port == t.port;
+		if (dup)
+			continue;
+		if (j->ndns_servers == RUN_DNS_SERVERS_MAX)
+			return err_set(err, ERR_USAGE, "%s: at most %d DNS servers", what,
+				       RUN_DNS_SERVERS_MAX);
+		j->dns_servers =
+		    xrealloc(j->dns_servers, (j->ndns_servers + 1) * sizeof(*j->dns_servers));
+		j->dns_servers[j->ndns_servers++] = t;
+	}
+	j->o.dns_servers = j->dns_servers;
+	j->o.ndns_servers = j->ndns_servers;
+	return 0;
+}
+
+int check_job_dns_names(struct check_job *j, char *const *texts, const char *what, struct err *err)
+{
+	for (char *const *p = texts; p && *p; p++) {
+		struct run_dns_name n;
+		bool dup = false;
+
+		if (run_dns_name_parse(*p, what, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < j->ndns_names && !dup; i++)
+			dup = !strcmp(j->dns_names[i].name, n.name) &&
+			      !strcmp(j->dns_names[i].expect, n.expect);
+		if (dup)
+			continue;
+		if (j->ndns_names == RUN_DNS_NAMES_MAX)
+			return err_set(err, ERR_USAGE, "%s: at most %d DNS names", what,
+				       RUN_DNS_NAMES_MAX);
+		j->dns_names = xrealloc(j->dns_names, (j->ndns_names + 1) * sizeof(*j->dns_names));
+		j->dns_names[j->ndns_names++] = n;
+	}
+	j->o.dns_names = j->dns_names;
+	j->o.ndns_names = j->ndns_names;
+	return 0;
+}
+
 static void add_strv(cJSON *o, const char *name, char *const *v)
 {
 	cJSON *a;
@@ -305,6 +359,26 @@ char *check_job_options_json(const struct check_job *j)
 			char text[64];
 
 			run_target_format(&j->targets[i], text, sizeof(text));
+			cJSON_AddItemToArray(t, cJSON_CreateString(text));
+		}
+	}
+	if (j->ndns_servers) {
+		cJSON *t = cJSON_AddArrayToObject(o, "dns_servers");
+
+		for (size_t i = 0; i < j->ndns_servers; i++) {
+			char text[64];
+
+			run_target_format(&j->dns_servers[i], text, sizeof(text));
+			cJSON_AddItemToArray(t, cJSON_CreateString(text));
+		}
+	}
+	if (j->ndns_names) {
+		cJSON *t = cJSON_AddArrayToObject(o, "dns_names");
+
+		for (size_t i = 0; i < j->ndns_names; i++) {
+			char text[WIRE_MAX_DNS_NAME + 64];
+
+			run_dns_name_format(&j->dns_names[i], text, sizeof(text));
 			cJSON_AddItemToArray(t, cJSON_CreateString(text));
 		}
 	}

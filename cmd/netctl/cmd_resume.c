@@ -227,7 +227,8 @@ static int strv_from_run(const cJSON *o, const char *name, char ***out, struct e
  * matches it no longer is "not selected", not gone); and its custom targets. */
 static int select_from_run(struct check_job *j, const cJSON *o, struct err *err)
 {
-	char **sel = NULL, **excl = NULL, **targets = NULL;
+	char **sel = NULL, **excl = NULL, **targets = NULL, **dns_servers = NULL,
+	     **dns_names = NULL;
 	const char *tol = NULL;
 	int rc = -1;
 
@@ -242,12 +243,22 @@ static int select_from_run(struct check_job *j, const cJSON *o, struct err *err)
 		rc = strv_from_run(o, "targets", &targets, err);
 	if (rc == 0)
 		rc = check_job_targets(j, targets, "recorded target", err);
+	if (rc == 0)
+		rc = strv_from_run(o, "dns_servers", &dns_servers, err);
+	if (rc == 0)
+		rc = check_job_dns_servers(j, dns_servers, "recorded DNS server", err);
+	if (rc == 0)
+		rc = strv_from_run(o, "dns_names", &dns_names, err);
+	if (rc == 0)
+		rc = check_job_dns_names(j, dns_names, "recorded DNS name", err);
 	if (rc < 0)
 		err->code = ERR_STORE;
 out:
 	strv_free(sel);
 	strv_free(excl);
 	strv_free(targets);
+	strv_free(dns_servers);
+	strv_free(dns_names);
 	return rc;
 }
 

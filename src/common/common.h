@@ -244,14 +244,21 @@ enum probe_error {
 	PROBE_LOSS,	  /* some but not all probes answered */
 	PROBE_OTHER,
 	PROBE_WRONG_NODE, /* answered, but by another node than the one probed (node proof) */
+	/* DNS outcomes (protocol dns): the server answered, but not with the address */
+	PROBE_NXDOMAIN,	    /* the name does not exist (RCODE 3) */
+	PROBE_SERVFAIL,	    /* the server failed (RCODE 2) */
+	PROBE_DNS_REFUSED,  /* the server refuses to answer (RCODE 5) */
+	PROBE_WRONG_ANSWER, /* resolves, but not to the address expected (NAME=ADDR) */
+	PROBE_NO_ANSWER,    /* the name exists, no record of the type asked (A, AAAA) */
+	PROBE_TRUNCATED,    /* truncated over UDP and the query over TCP failed */
 	PROBE_ERROR_MAX
 };
 const char *probe_error_name(enum probe_error e);
 /* -1 when unknown. */
 int probe_error_parse(const char *name);
 
-enum probe_protocol { PROTO_ICMP = 0, PROTO_TCP, PROTO_UDP, PROTO_MAX };
-/* "icmp", "tcp", "udp": the one list of protocol names, indexed by enum probe_protocol. */
+enum probe_protocol { PROTO_ICMP = 0, PROTO_TCP, PROTO_UDP, PROTO_DNS, PROTO_MAX };
+/* "icmp", "tcp", "udp", "dns": the one list of protocol names, indexed by enum probe_protocol. */
 extern const char *const probe_protocol_names[PROTO_MAX];
 const char *probe_protocol_name(enum probe_protocol p);
 int probe_protocol_parse(const char *name); /* -1 when unknown */

@@ -15,9 +15,15 @@ static const char *const probe_error_names[PROBE_ERROR_MAX] = {
     [PROBE_LOSS] = "loss",
     [PROBE_OTHER] = "error",
     [PROBE_WRONG_NODE] = "wrong-node",
+    [PROBE_NXDOMAIN] = "nxdomain",
+    [PROBE_SERVFAIL] = "servfail",
+    [PROBE_DNS_REFUSED] = "dns-refused",
+    [PROBE_WRONG_ANSWER] = "wrong-answer",
+    [PROBE_NO_ANSWER] = "no-answer",
+    [PROBE_TRUNCATED] = "truncated",
 };
 
-const char *const probe_protocol_names[PROTO_MAX] = {"icmp", "tcp", "udp"};
+const char *const probe_protocol_names[PROTO_MAX] = {"icmp", "tcp", "udp", "dns"};
 
 const char *probe_error_name(enum probe_error e)
 {

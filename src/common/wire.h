@@ -5,6 +5,8 @@
 #ifndef NETCTL_WIRE_H
 #define NETCTL_WIRE_H
 
+#include <stddef.h>
+
 #define WIRE_PATH_PROBE	  "/v1/probe"
 #define WIRE_PATH_INFO	  "/v1/info"
 #define WIRE_HEADER_TOKEN "X-Floater-Token"
@@ -46,6 +48,11 @@
  * "wrong-node" (docs/floater.md, "Which node answered"). */
 #define WIRE_TARGET_NODE "node"
 #define WIRE_NODE_ID_HEX 16
+/* ... a DNS probe's (protocol "dns"; the target is the DNS server): the name to look up,
+ * the record type ("A" or "AAAA", default "A") and the address the answer must hold */
+#define WIRE_TARGET_NAME   "name"
+#define WIRE_TARGET_QTYPE  "qtype"
+#define WIRE_TARGET_EXPECT "expect"
 
 /* One NDJSON result line per (target, protocol); "ref" only when the target had one. */
 #define WIRE_RES_REF	    "ref"
@@ -111,6 +118,37 @@
 #define WIRE_MAX_REQUESTS    4	 /* probe requests a floater runs at once (429 beyond) */
 #define WIRE_MAX_LINE	     512 /* longest result or final line the floater writes */
 #define WIRE_MAX_PORTS	     64	 /* entries of "ports" */
+#define WIRE_MAX_DNS_NAME    253 /* characters of a target's "name" (a trailing dot aside) */
+
+/* A name a DNS probe may look up: 1..WIRE_MAX_DNS_NAME characters (one trailing dot
+ * aside), labels of 1..63 letters, digits, '-' or '_' between single dots. Both sides
+ * check it: netctl before it deploys anything, the floater in every request. */
+static inline int wire_dns_name_ok(const char *name)
+{
+	size_t len = 0, label = 0;
+
+	while (name[len])
+		len++;
+	if (len && name[len - 1] == '.')
+		len--;
+	if (!len || len > WIRE_MAX_DNS_NAME)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (c == '.') {
+			if (!label)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_') ||
+		    ++label > 63)
+			return 0;
+	}
+	return label > 0;
+}
 
 /* What the floater assumes for a member the request leaves out (targets is required;
  * a target's port defaults to the floater's own). */

@@ -89,8 +89,8 @@ static const struct field fields[] = {
     F("autoClean", T_BOOL, auto_clean),
     FO("customizedTargetIPList", T_IPLIST, target_ips),
     FO("customizedTargetPortList", T_PORTLIST, target_ports),
-    FU("targetDNSServer", T_OPT_WORD, dns_server),
-    FU("targetHostToLookup", T_OPT_WORD, dns_host),
+    FO("targetDNSServer", T_STRLIST, dns_servers),
+    FO("targetHostToLookup", T_STRLIST, dns_names),
 };
 
 #define FIELD_PTR(c, f, type) ((type *)((char *)(c) + (f)->off))
@@ -138,8 +138,8 @@ void config_release(struct config *c)
 	strv_free(c->pull_secrets);
 	strv_free(c->target_ips);
 	strv_free(c->target_ports);
-	free(c->dns_server);
-	free(c->dns_host);
+	strv_free(c->dns_servers);
+	strv_free(c->dns_names);
 	free(c->source);
 	strv_free(c->warnings);
 	memset(c, 0, sizeof(*c));
@@ -195,8 +195,8 @@ static int parse_protocol(const char *s, unsigned *bits, const char *what, struc
 	int p = str_eq(s, "ping") ? PROTO_ICMP : probe_protocol_parse(s);
 
 	if (p < 0)
-		return err_set(err, ERR_USAGE, "%s: unknown protocol '%s' (use icmp, tcp or udp)",
-			       what, s);
+		return err_set(err, ERR_USAGE,
+			       "%s: unknown protocol '%s' (use icmp, tcp, udp or dns)", what, s);
 	*bits |= 1u << p;
 	return 0;
 }
@@ -493,12 +493,15 @@ static int field_set_json(struct config *c, const struct field *f, const cJSON *
 			return type_error(v, "true or false", what, err);
 		*FIELD_PTR(c, f, bool) = cJSON_IsTrue(v);
 		return 0;
-	case T_STRLIST:
 	case T_IPLIST:
 	case T_PORTLIST:
 		if (!cJSON_IsArray(v))
 			return type_error(v, "an array of strings", what, err);
 		return field_set_array(c, f, v, what, err);
+	case T_STRLIST: /* NetDoctor's DNS fields: one string ("" is its unset), or a list */
+		if (cJSON_IsString(v) && !*v->valuestring)
+			return 0;
+		/* fall through */
 	case T_NAMES:
 		if (cJSON_IsString(v))
 			return field_set_str(c, f, v->valuestring, what, err);

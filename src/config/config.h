@@ -43,8 +43,8 @@ struct config {
 	char **target_ips;   /* "customizedTargetIPList" (NULL-terminated, may be NULL) */
 	char **target_ports; /* "customizedTargetPortList" (numbers as strings, NetDoctor's) */
 	/* NetDoctor fields netctl reads but does not act on (a warning says so). */
-	char *dns_server; /* "targetDNSServer" */
-	char *dns_host;	  /* "targetHostToLookup" */
+	char **dns_servers; /* "targetDNSServer": ADDR[:PORT], one or a list */
+	char **dns_names;   /* "targetHostToLookup": NAME[=ADDR], one or a list */
 
 	char *source;	 /* file the values came from, NULL: defaults only */
 	char **warnings; /* NULL-terminated messages for the user (unknown fields …) */

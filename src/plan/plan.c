@@ -32,6 +32,12 @@ static unsigned popcount(unsigned v)
 	return (unsigned)__builtin_popcount(v);
 }
 
+/* The protocols of node pairs: a DNS probe asks a DNS server (a pseudo-node), never a node. */
+static unsigned node_protocols(unsigned protocols)
+{
+	return protocols & ~(1u << PROTO_DNS);
+}
+
 struct plan *plan_new(const struct plan_node *nodes, size_t nnodes, size_t nclusters,
 		      const bool *cluster_pairs, const struct plan_opts *opts,
 		      plan_filter_fn filter, void *filter_arg, struct err *err)
@@ -161,7 +167,7 @@ static int64_t pseudo_total(const struct plan *p, size_t c)
 int64_t plan_total(struct plan *p)
 {
 	unsigned nets = popcount(p->opts.networks), fams = popcount(p->opts.families & 3);
-	unsigned protos = popcount(p->opts.protocols);
+	unsigned protos = popcount(node_protocols(p->opts.protocols));
 	int64_t pairs = 0, pseudo = 0;
 
 	if (p->total >= 0)
@@ -210,7 +216,7 @@ static bool make_target(struct plan *p, size_t si, size_t di, unsigned family,
 	bool to_pod = net_targets_pod(net);
 	const char *dst_floater = to_pod ? dst->pod_floater : dst->host_floater;
 	const char *dst_ip = to_pod ? dst->pod_ip[f] : dst->host_ip[f];
-	unsigned protos = pair_protocols(p, src, dst, family, net);
+	unsigned protos = node_protocols(pair_protocols(p, src, dst, family, net));
 
 	if (!protos)
 		return false;

@@ -30,7 +30,7 @@ enum plan_sender { PLAN_SEND_POD = 0, PLAN_SEND_HOST = 1 };
  * store_node_kind). A pseudo-node has no floater, is never a source, is probed from every
  * node of its own cluster (whatever the cluster pairs say) at its own address (host_ip of
  * its family), with its own protocols and port. */
-enum plan_node_kind { PLAN_NODE = 0, PLAN_NODE_TARGET, PLAN_NODE_APISERVER };
+enum plan_node_kind { PLAN_NODE = 0, PLAN_NODE_TARGET, PLAN_NODE_APISERVER, PLAN_NODE_DNS };
 
 struct plan_node {
 	int64_t id;	   /* stable node id (store) */
@@ -46,10 +46,15 @@ struct plan_node {
 	/* [0] IPv4, [1] IPv6: the pod address other clusters probe (global IP mapping,
 	 * docs/kosmos.md); NULL: the real one */
 	const char *pod_global_ip[2];
+	/* PLAN_NODE_DNS (a DNS server asked for one name, protocol dns only): the name, the
+	 * record type (4: A, 6: AAAA) and the address the answer must hold (NULL: any) */
+	const char *dns_name;
+	const char *dns_expect;
+	uint8_t dns_type;
 };
 
 struct plan_opts {
-	unsigned protocols; /* 1u << PROTO_* */
+	unsigned protocols; /* 1u << PROTO_*; dns is only ever probed on PLAN_NODE_DNS */
 	unsigned families;  /* bit 0: IPv4, bit 1: IPv6 */
 	unsigned networks;  /* 1u << PLAN_NET_* */
 	size_t max_targets; /* most targets in one request; 0: WIRE_MAX_TARGETS */

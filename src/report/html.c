@@ -11,8 +11,13 @@
 
 extern const struct embedded_file netctl_report_assets[];
 
-#define CELL_PASS_MAX  42	   /* codes 1..42: passed, RTT bucket (two per octave from 8us) */
-#define CELL_LOSS_MAX  52	   /* 43..52: loss in tens of percent; 53..62: failed, 52 + error */
+/* A cell is one of 64 characters (report.html reads the same two bounds) */
+#define CELL_PASS_MAX 41 /* 1..41: passed, RTT bucket (two per octave from 8 us; 41: >= 8 s) */
+#define CELL_LOSS_MAX 51 /* 42..51: loss in tens of percent; 52..63: failed, 51 + error */
+/* The DNS outcomes share code 63 (51 + PROBE_NXDOMAIN), which the map calls "dns" (the
+ * failure table names each). */
+#define CELL_ERRORS (PROBE_NXDOMAIN + 1)
+_Static_assert(CELL_LOSS_MAX + PROBE_NXDOMAIN <= 63, "a failed cell's code beyond 63");
 #define HTML_FAILURES  5000	   /* failing results embedded with exact figures */
 #define HTML_FAIL_ROWS 100	   /* of which shown as a table */
 #define HTML_DIFF_ROWS 200	   /* regressions/recoveries listed */
@@ -98,9 +103,8 @@ static int node_cb(const struct store_run_node *rn, void *ctx)
 		return 0;
 	if (rn->node.kind != STORE_NODE) {
 		/* pseudo-nodes get maps of their own ("east -> east:targets"), as in the summary */
-		char *name =
-		    xasprintf("%s:%s", rn->cluster_name ? rn->cluster_name : "?",
-			      rn->node.kind == STORE_NODE_TARGET ? "targets" : "apiserver");
+		char *name = xasprintf("%s:%s", rn->cluster_name ? rn->cluster_name : "?",
+				       store_node_kind_group(rn->node.kind));
 
 		c = cluster_get(h, name, &ci);
 		free(name);
@@ -198,7 +202,9 @@ static unsigned char cell_code(const struct store_result *res)
 		lvl = lvl < 1 ? 1 : lvl > 10 ? 10 : lvl;
 		return (unsigned char)(CELL_PASS_MAX + lvl);
 	}
-	return (unsigned char)(CELL_LOSS_MAX + (res->error < PROBE_ERROR_MAX ? res->error : 10));
+	return (unsigned char)(CELL_LOSS_MAX + (res->error < PROBE_NXDOMAIN    ? res->error
+						: res->error < PROBE_ERROR_MAX ? PROBE_NXDOMAIN
+									       : PROBE_OTHER));
 }
 
 static struct hmap *map_get(struct html *h, uint32_t sc, uint32_t dc, int protocol)
@@ -620,8 +626,9 @@ static void write_data(struct html *h, FILE *f)
 {
 	fprintf(f, "{\"format_version\":%d,\"run_id\":%lld,\"errors\":[", REPORT_JSON_VERSION,
 		(long long)h->r->run_id);
-	for (int e = 0; e < PROBE_ERROR_MAX; e++)
-		fprintf(f, "%s\"%s\"", e ? "," : "", probe_error_name(e));
+	for (int e = 0; e < CELL_ERRORS; e++)
+		fprintf(f, "%s\"%s\"", e ? "," : "",
+			e == PROBE_NXDOMAIN ? "dns" : probe_error_name(e));
 	fputs("],\"networks\":[", f);
 	for (int n = 0; n < STORE_NET_MAX; n++)
 		fprintf(f, "%s\"%s\"", n ? "," : "", store_network_name(n));

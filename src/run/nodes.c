@@ -67,21 +67,46 @@ static const struct kube_pod *find_pod(const struct kube_pod_list *pods, const c
 static unsigned pseudo_protocols(const struct run_engine *e, const struct run_target *t,
 				 enum plan_node_kind kind)
 {
+	unsigned node = e->o.protocols & ~(1u << PROTO_DNS);
+
 	if (kind == PLAN_NODE_APISERVER)
 		return 1u << PROTO_TCP;
-	return t->port ? e->o.protocols : e->o.protocols & (1u << PROTO_ICMP);
+	if (kind == PLAN_NODE_DNS)
+		return 1u << PROTO_DNS;
+	return t->port ? node : node & (1u << PROTO_ICMP);
 }
 
-/* A pseudo-node of cluster c after its nodes: "target:ADDR:PORT" or
- * "apiserver:ADDR:PORT", at its address in either family's slot. */
+/* The DNS pseudo-nodes of a cluster: every server x name x record type the run asks (A
+ * when it checks IPv4, AAAA when IPv6; a name with an expected address only its family's),
+ * servers of a family the run does not check left out. */
+static size_t dns_pseudo_count(const struct run_engine *e)
+{
+	size_t n = 0;
+
+	if (!(e->o.protocols & (1u << PROTO_DNS)))
+		return 0;
+	for (size_t k = 0; k < e->o.ndns_names; k++)
+		for (int f = 4; f <= 6; f += 2)
+			if ((e->o.families & (f == 6 ? STORE_FAMILY_V6 : STORE_FAMILY_V4)) &&
+			    (!e->o.dns_names[k].expect_family ||
+			     e->o.dns_names[k].expect_family == f))
+				n++;
+	return n * e->o.ndns_servers;
+}
+
+/* A pseudo-node of cluster c after its nodes: "target:ADDR:PORT", "apiserver:ADDR:PORT"
+ * or "dns:ADDR:PORT/NAME[=ADDR]/TYPE", at its address in either family's slot. */
 static void pseudo_add(struct run_engine *e, size_t c, const struct run_target *t,
 		       enum plan_node_kind kind, struct plan_node *pn, struct store_node *sn)
 {
+	static const char *const prefix[] = {[PLAN_NODE_TARGET] = "target",
+					     [PLAN_NODE_APISERVER] = "apiserver",
+					     [PLAN_NODE_DNS] = "dns"};
 	char text[64], *name;
 	int f = t->family == 6;
 
 	run_target_format(t, text, sizeof(text));
-	name = xasprintf("%s:%s", kind == PLAN_NODE_APISERVER ? "apiserver" : "target", text);
+	name = xasprintf("%s:%s", prefix[kind], text);
 	memset(pn, 0, sizeof(*pn));
 	pn->cluster = (uint32_t)c;
 	pn->kind = (uint8_t)kind;
@@ -99,12 +124,44 @@ static void pseudo_add(struct run_engine *e, size_t c, const struct run_target *
 	sn->floater = STORE_FLOATER_UNKNOWN;
 }
 
+/* The DNS pseudo-nodes of cluster c into pn[] and sn[] (dns_pseudo_count of each). */
+static void dns_pseudo_add(struct run_engine *e, size_t c, struct plan_node *pn,
+			   struct store_node *sn)
+{
+	size_t i = 0;
+
+	for (size_t s = 0; s < e->o.ndns_servers; s++) {
+		for (size_t k = 0; k < e->o.ndns_names; k++) {
+			const struct run_dns_name *dn = &e->o.dns_names[k];
+
+			for (int f = 4; f <= 6; f += 2) {
+				char q[WIRE_MAX_DNS_NAME + 64], *name;
+
+				if (!(e->o.families &
+				      (f == 6 ? STORE_FAMILY_V6 : STORE_FAMILY_V4)) ||
+				    (dn->expect_family && dn->expect_family != f))
+					continue;
+				pseudo_add(e, c, &e->o.dns_servers[s], PLAN_NODE_DNS, &pn[i],
+					   &sn[i]);
+				run_dns_name_format(dn, q, sizeof(q));
+				name = xasprintf("%s/%s/%s", pn[i].name, q, f == 6 ? "AAAA" : "A");
+				pn[i].name = sn[i].name = keep(e, name);
+				free(name);
+				pn[i].dns_name = keep(e, dn->name);
+				pn[i].dns_expect = dn->expect[0] ? keep(e, dn->expect) : NULL;
+				pn[i].dns_type = (uint8_t)f;
+				i++;
+			}
+		}
+	}
+}
+
 /* Adds the nodes of one cluster to the table and to the store, then its pseudo-nodes. */
 static int collect_cluster(struct run_engine *e, size_t c, const struct kube_node_list *nl,
 			   const struct kube_pod_list *pods, struct err *err)
 {
 	struct run_engine_cluster *ec = &e->clusters[c];
-	size_t npseudo = e->o.ntargets + ec->napiserver;
+	size_t ndns = dns_pseudo_count(e), npseudo = e->o.ntargets + ec->napiserver + ndns;
 	struct store_node *sn = xcalloc(nl->n + npseudo + 1, sizeof(*sn));
 	unsigned need = ec->deployed;
 	size_t missing = 0, foreign = 0;
@@ -168,6 +225,9 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 		pseudo_add(e, c, &ec->apiserver[k], PLAN_NODE_APISERVER, &e->nodes[e->nnodes + at],
 			   &sn[at]);
 	}
+	if (ndns)
+		dns_pseudo_add(e, c, &e->nodes[e->nnodes + nl->n + npseudo - ndns],
+			       &sn[nl->n + npseudo - ndns]);
 	rc = store_run_nodes_add(e->st, e->res->run_id, sn, nl->n + npseudo, err);
 	for (size_t i = 0; rc == 0 && i < nl->n + npseudo; i++)
 		e->nodes[e->nnodes + i].id = sn[i].id;
@@ -217,7 +277,7 @@ int run_nodes_collect(struct run_engine *e, struct err *err)
 			err_prefix(err, "listing floaters of %s", ec->in->name);
 			goto out;
 		}
-		total += ec->nodes.n + e->o.ntargets + ec->napiserver;
+		total += ec->nodes.n + e->o.ntargets + ec->napiserver + dns_pseudo_count(e);
 	}
 	e->nodes = xcalloc(total ? total : 1, sizeof(*e->nodes));
 	for (size_t c = 0; c < e->nclusters; c++)

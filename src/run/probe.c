@@ -129,12 +129,25 @@ size_t run_probe_first_target(const struct run_probe_req *r)
  * that checks UDP (only the echo proves a node, and the ICMP and TCP results wait for it). */
 bool run_probe_target_node(const struct run_probe_req *r, size_t i, char hex[WIRE_NODE_ID_HEX + 1])
 {
-	const struct plan_node *dst = &r->e->nodes[r->targets[i].dst];
+	const struct plan_node *dst = r->e ? &r->e->nodes[r->targets[i].dst] : NULL;
 
-	if (!(r->protocols & (1u << PROTO_UDP)) || dst->kind != PLAN_NODE || !dst->name)
+	if (!dst || !(r->protocols & (1u << PROTO_UDP)) || dst->kind != PLAN_NODE || !dst->name)
 		return false;
 	snprintf(hex, WIRE_NODE_ID_HEX + 1, "%016llx", (unsigned long long)run_node_id(dst->name));
 	return true;
+}
+
+/* A DNS server's target: the name, the record type, the address expected. The name and
+ * address were checked when the run began (names: wire_dns_name_ok, no quote possible). */
+static void body_dns(struct buf *b, const struct plan_node *dst)
+{
+	if (dst->kind != PLAN_NODE_DNS || !dst->dns_name)
+		return;
+	(void)!buf_printf(
+	    b, "," WIRE_KEY(WIRE_TARGET_NAME) "\"%s\"," WIRE_KEY(WIRE_TARGET_QTYPE) "\"%s\"",
+	    dst->dns_name, dst->dns_type == 6 ? "AAAA" : "A");
+	if (dst->dns_expect)
+		(void)!buf_printf(b, "," WIRE_KEY(WIRE_TARGET_EXPECT) "\"%s\"", dst->dns_expect);
 }
 
 char *run_probe_body_build(const struct run_probe_req *r, const struct run_options *o,
@@ -161,9 +174,12 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 				 node);
 		(void)!buf_printf(&b,
 				  "%s{" WIRE_KEY(WIRE_TARGET_IP) "\"%s\"," WIRE_KEY(
-				      WIRE_TARGET_PORT) "%d,%s" WIRE_KEY(WIRE_TARGET_REF) "%zu}",
+				      WIRE_TARGET_PORT) "%d,%s" WIRE_KEY(WIRE_TARGET_REF) "%zu",
 				  first ? "" : ",", r->targets[i].ip,
 				  target_port(&r->targets[i], o), member, i);
+		if (r->e)
+			body_dns(&b, &r->e->nodes[r->targets[i].dst]);
+		(void)!buf_puts(&b, "}");
 		first = false;
 	}
 	if (!r->compact)
@@ -533,6 +549,16 @@ static struct run_probe_req *req_new(struct run_engine *e, uint32_t src, enum pl
 	return r;
 }
 
+/* The compact encoding's targets are addresses, ports and node ids: a request that asks a
+ * DNS server for a name goes in JSON (docs/floater.md, "Compact encoding"). */
+static bool has_dns_target(const struct run_probe_req *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->e->nodes[r->targets[i].dst].kind == PLAN_NODE_DNS)
+			return true;
+	return false;
+}
+
 static void req_send(struct run_probe_req *r);
 
 enum run_probe_retry_kind run_probe_retry_kind(const struct run_probe_req *r,
@@ -761,7 +787,7 @@ static void req_send(struct run_probe_req *r)
 	struct err err = ERR_INIT;
 	char *body;
 
-	r->compact = !r->ec->no_compact;
+	r->compact = !r->ec->no_compact && !has_dns_target(r);
 	body = run_probe_body_build(r, &e->o, e->res->run_id);
 	run_probe_attempt_begin(r);
 	snprintf(header, sizeof(header), WIRE_HEADER_TOKEN ": %s", r->ec->token);

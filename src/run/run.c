@@ -353,6 +353,43 @@ static int targets_check(const struct run_options *o, struct err *err)
 	return 0;
 }
 
+/* protocol dns: servers and names within bounds, of a family the run checks, on a port a
+ * request can list with the custom targets' (dns with neither is refused by the CLI). */
+static int dns_check(const struct run_options *o, struct err *err)
+{
+	if (!(o->protocols & (1u << PROTO_DNS)))
+		return 0;
+	if (!o->ndns_servers || !o->ndns_names)
+		return err_set(
+		    err, ERR_USAGE,
+		    "protocol dns needs a DNS server: --dns-server ADDR[:PORT] or config.json's "
+		    "targetDNSServer (the pods' own nameserver is not read)");
+	if (o->ndns_servers > RUN_DNS_SERVERS_MAX || o->ndns_names > RUN_DNS_NAMES_MAX)
+		return err_set(err, ERR_USAGE, "at most %d DNS servers and %d names",
+			       RUN_DNS_SERVERS_MAX, RUN_DNS_NAMES_MAX);
+	for (size_t i = 0; i < o->ndns_servers; i++) {
+		const struct run_target *t = &o->dns_servers[i];
+		char text[64];
+
+		run_target_format(t, text, sizeof(text));
+		if (!(o->families & (t->family == 6 ? STORE_FAMILY_V6 : STORE_FAMILY_V4)))
+			return err_set(
+			    err, ERR_USAGE,
+			    "DNS server %s is IPv%d: add --family %d (the check is IPv%s only)",
+			    text, t->family, t->family, t->family == 6 ? "4" : "6");
+	}
+	for (size_t k = 0; k < o->ndns_names; k++) {
+		const struct run_dns_name *n = &o->dns_names[k];
+
+		if (n->expect_family &&
+		    !(o->families & (n->expect_family == 6 ? STORE_FAMILY_V6 : STORE_FAMILY_V4)))
+			return err_set(err, ERR_USAGE,
+				       "DNS name %s=%s expects an IPv%d address: add --family %d",
+				       n->name, n->expect, n->expect_family, n->expect_family);
+	}
+	return 0;
+}
+
 int run_options_check(const struct run_options *o, struct err *err)
 {
 	long pair_ms;
@@ -372,7 +409,7 @@ int run_options_check(const struct run_options *o, struct err *err)
 	if (o->max_targets > WIRE_MAX_TARGETS)
 		return outside("targets per request", (long)o->max_targets, 1, WIRE_MAX_TARGETS, "",
 			       err);
-	if (targets_check(o, err) < 0)
+	if (targets_check(o, err) < 0 || dns_check(o, err) < 0)
 		return -1;
 	/* a floater takes these, but a request whose probes alone outlast the wait for it
 	 * would time out every time and leave its pairs agent-lost */

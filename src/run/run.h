@@ -14,6 +14,7 @@
 #include "kube.h"
 #include "plan.h"
 #include "store.h"
+#include "wire.h"
 
 /* Which nodes of a cluster take part (docs/usage.md, "Choosing nodes"); a node labelled
  * kosmos.io/exclude never does. The others are left out with no floater and no pair, and
@@ -52,6 +53,27 @@ void run_target_format(const struct run_target *t, char *dst, size_t dstsz);
  * besides the floater's (a probe request lists them; WIRE_MAX_PORTS in all). */
 #define RUN_TARGET_PORTS_MAX 32
 
+/* A name every node looks up through each DNS server (protocol dns; docs/usage.md, "DNS"):
+ * NAME or NAME=ADDR, ADDR the address the answer must hold (then only the record type of
+ * ADDR's family is asked). */
+struct run_dns_name {
+	char name[WIRE_MAX_DNS_NAME + 2];
+	char expect[46];   /* canonical IP literal; "" when any address will do */
+	int expect_family; /* 4 or 6; 0 with no expect */
+};
+
+/* NAME or NAME=ADDR; ERR_USAGE naming `what` otherwise. */
+int run_dns_name_parse(const char *text, const char *what, struct run_dns_name *n, struct err *err);
+void run_dns_name_format(const struct run_dns_name *n, char *dst, size_t dstsz);
+
+/* At most this many DNS servers and names per run (the pseudo-nodes of a cluster are
+ * servers x names x record types). */
+#define RUN_DNS_SERVERS_MAX 8
+#define RUN_DNS_NAMES_MAX   16
+#define RUN_DNS_PORT	    53
+/* NetDoctor's targetHostToLookup default */
+#define RUN_DNS_DEFAULT_NAME "kubernetes.default.svc.cluster.local"
+
 struct run_options {
 	unsigned protocols; /* 1u << PROTO_* */
 	unsigned families;  /* STORE_FAMILY_* */
@@ -80,6 +102,12 @@ struct run_options {
 	/* every node also probes its cluster's API server: TCP to each address of the
 	 * default/kubernetes Endpoints (check's default; --no-apiserver-check) */
 	bool apiserver;
+	/* protocol dns: the DNS servers (ADDR[:PORT], port 53 when none) and the names every
+	 * node asks each of them for (borrowed) */
+	const struct run_target *dns_servers;
+	size_t ndns_servers;
+	const struct run_dns_name *dns_names;
+	size_t ndns_names;
 };
 
 /* API server addresses probed per cluster, at most. */

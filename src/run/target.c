@@ -82,6 +82,40 @@ void run_target_format(const struct run_target *t, char *dst, size_t dstsz)
 		snprintf(dst, dstsz, "%s:%d", t->addr, t->port);
 }
 
+/* ---- DNS names --------------------------------------------------------------------------- */
+
+int run_dns_name_parse(const char *text, const char *what, struct run_dns_name *n, struct err *err)
+{
+	const char *eq = strchr(text, '=');
+	size_t len = eq ? (size_t)(eq - text) : strlen(text);
+	struct run_target t;
+
+	memset(n, 0, sizeof(*n));
+	if (len >= sizeof(n->name))
+		return err_set(err, ERR_USAGE,
+			       "%s '%.40s...': a DNS name has at most %d characters", what, text,
+			       WIRE_MAX_DNS_NAME);
+	memcpy(n->name, text, len);
+	n->name[len] = '\0';
+	if (!wire_dns_name_ok(n->name))
+		return err_set(err, ERR_USAGE,
+			       "%s '%s': not a DNS name (labels of 1-63 letters, digits, '-' or "
+			       "'_', dot-separated; NAME or NAME=ADDR)",
+			       what, text);
+	if (!eq)
+		return 0;
+	if (addr_parse(eq + 1, text, what, &t, err) < 0)
+		return -1;
+	str_copy(n->expect, sizeof(n->expect), t.addr);
+	n->expect_family = t.family;
+	return 0;
+}
+
+void run_dns_name_format(const struct run_dns_name *n, char *dst, size_t dstsz)
+{
+	snprintf(dst, dstsz, "%s%s%s", n->name, n->expect[0] ? "=" : "", n->expect);
+}
+
 /* ---- the API server ------------------------------------------------------------------------ */
 
 void run_apiserver_list(struct run_engine *e)

@@ -63,7 +63,8 @@ const char *store_left_out_reason_name(enum store_left_out_reason r)
 
 const char *store_node_kind_name(enum store_node_kind k)
 {
-	static const char *const names[STORE_NODE_KIND_MAX] = {"node", "target", "apiserver"};
+	static const char *const names[STORE_NODE_KIND_MAX] = {"node", "target", "apiserver",
+							       "dns"};
 
 	return (unsigned)k < STORE_NODE_KIND_MAX ? names[k] : "?";
 }

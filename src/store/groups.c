@@ -31,8 +31,10 @@ static int cmap_add_run(struct store *st, sqlite3_stmt *s, int64_t run_id, struc
 
 const char *store_node_kind_group(enum store_node_kind k)
 {
-	static const char *const suffix[STORE_NODE_KIND_MAX] = {
-	    [STORE_NODE_TARGET] = "targets", [STORE_NODE_APISERVER] = "apiserver"};
+	static const char *const suffix[STORE_NODE_KIND_MAX] = {[STORE_NODE_TARGET] = "targets",
+								[STORE_NODE_APISERVER] =
+								    "apiserver",
+								[STORE_NODE_DNS] = "dns"};
 
 	return k > STORE_NODE && k < STORE_NODE_KIND_MAX ? suffix[k] : NULL;
 }

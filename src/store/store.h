@@ -244,9 +244,10 @@ enum store_node_kind {
 	STORE_NODE = 0,
 	STORE_NODE_TARGET,
 	STORE_NODE_APISERVER,
+	STORE_NODE_DNS, /* a DNS server asked for one name: "dns:SERVER/NAME[=ADDR]/TYPE" */
 	STORE_NODE_KIND_MAX
 };
-/* "node", "target", "apiserver". */
+/* "node", "target", "apiserver", "dns". */
 const char *store_node_kind_name(enum store_node_kind k);
 /* The suffix of a pseudo-node kind's group in reports and metrics ("east:targets",
  * "east:apiserver"); NULL for STORE_NODE. */

@@ -586,6 +586,80 @@ static void pseudo_detail(const struct vpseudo *p, char *what, size_t whatsz, ch
 	protocols_text(passing_mask, passing, passsz);
 }
 
+/* Whether a DNS failure says the server gave no answer at all (rather than an answer that
+ * is not the address). */
+static bool dns_silent(enum probe_error e)
+{
+	return e == PROBE_TIMEOUT || e == PROBE_REFUSED || e == PROBE_UNREACHABLE ||
+	       e == PROBE_RESET || e == PROBE_OTHER || e == PROBE_TRUNCATED;
+}
+
+static int top_error(const struct vev *ev)
+{
+	int top = PROBE_OTHER;
+
+	for (int e = 0; e < PROBE_ERROR_MAX; e++)
+		if (e != PROBE_OK && ev->errors[e] > ev->errors[top])
+			top = e;
+	return top;
+}
+
+/* A DNS pseudo-node "dns:SERVER/NAME[=ADDR]/TYPE": "DNS server S unreachable from cluster C",
+ * "name N (TYPE) does not resolve through S from any node of cluster C", "node X cannot
+ * resolve N (TYPE) through S". */
+static void dns_one(struct verdict_list *vl, struct vstate *s, const struct vpseudo *p)
+{
+	const struct vnode *n = &s->nodes[p->node];
+	const char *server = n->name + (strncmp(n->name, "dns:", 4) ? 0 : 4);
+	const char *slash = strchr(server, '/'), *type = strrchr(server, '/');
+	int slen = slash ? (int)(slash - server) : (int)strlen(server);
+	int nlen = slash && type > slash ? (int)(type - slash - 1) : 0;
+	char e[48], who[320];
+	struct verdict *v;
+	int top = top_error(&p->ev);
+
+	if (!p->ev.failed)
+		return;
+	errors_text(&p->ev, e, sizeof(e));
+	if (p->failing_sources >= p->sources && dns_silent((enum probe_error)top)) {
+		v = vl_add(vl, VERDICT_DNS_SERVER,
+			   xasprintf("DNS server %.*s unreachable from cluster %s (%lld of %lld "
+				     "result%s fail, %s; asking %.*s %s)",
+				     slen, server, n->cluster, (long long)p->ev.failed,
+				     (long long)p->total, plural(p->total), e, nlen,
+				     slash ? slash + 1 : "", type ? type + 1 : ""));
+	} else if (p->failing_sources >= p->sources) {
+		v = vl_add(vl, VERDICT_DNS_NAME,
+			   xasprintf("name %.*s (%s) does not resolve through %.*s from any node "
+				     "of cluster %s (%lld of %lld result%s fail, %s)",
+				     nlen, slash ? slash + 1 : "", type ? type + 1 : "", slen,
+				     server, n->cluster, (long long)p->ev.failed,
+				     (long long)p->total, plural(p->total), e));
+	} else {
+		size_t len = (size_t)snprintf(who, sizeof(who), "%s",
+					      p->failing_sources == 1 ? "node" : "nodes");
+
+		for (int64_t i = 0; i < p->failing_sources && i < VPSEUDO_NAMES; i++)
+			len += (size_t)snprintf(who + len, sizeof(who) - len, "%s %s", i ? "," : "",
+						s->nodes[p->fail_src[i]].name);
+		if (p->failing_sources > VPSEUDO_NAMES)
+			snprintf(who + len, sizeof(who) - len, ", ... (%lld of %lld nodes)",
+				 (long long)p->failing_sources, (long long)p->sources);
+		v = vl_add(vl, VERDICT_DNS_NODE,
+			   xasprintf("%s of cluster %s cannot resolve %.*s (%s) through %.*s (%lld "
+				     "of %lld result%s fail, %s; the other nodes resolve it)",
+				     who, n->cluster, nlen, slash ? slash + 1 : "",
+				     type ? type + 1 : "", slen, server, (long long)p->ev.failed,
+				     (long long)p->total, plural(p->total), e));
+		if (p->failing_sources == 1)
+			v->peer = xstrdup(s->nodes[p->fail_src[0]].label);
+	}
+	v->node = xstrdup(n->label);
+	v->src_cluster = xstrdup(n->cluster);
+	v->protocol = PROTO_DNS;
+	set_evidence(v, &p->ev, p->total);
+}
+
 static void pseudo_one(struct verdict_list *vl, struct vstate *s, const struct vpseudo *p)
 {
 	const struct vnode *n = &s->nodes[p->node];
@@ -596,6 +670,10 @@ static void pseudo_one(struct verdict_list *vl, struct vstate *s, const struct v
 	struct verdict *v;
 	int64_t total = p->total;
 
+	if (n->kind == STORE_NODE_DNS) {
+		dns_one(vl, s, p);
+		return;
+	}
 	if (!p->ev.failed)
 		return;
 	pseudo_detail(p, what, sizeof(what), passing, sizeof(passing));
@@ -629,10 +707,99 @@ static void pseudo_one(struct verdict_list *vl, struct vstate *s, const struct v
 	set_evidence(v, &p->ev, total);
 }
 
+/* The NAME[=ADDR] of a DNS pseudo-node "dns:SERVER/NAME[=ADDR]/TYPE" (pointer and length). */
+static const char *dns_name_part(const struct vnode *n, int *len)
+{
+	const char *slash = strchr(n->name, '/'), *type = strrchr(n->name, '/');
+
+	*len = slash && type > slash ? (int)(type - slash - 1) : 0;
+	return slash ? slash + 1 : "";
+}
+
+/* Every node got an answer from the server, none with the address. */
+static bool dns_fails_everywhere(const struct vpseudo *p)
+{
+	return p->ev.failed && p->failing_sources >= p->sources &&
+	       !dns_silent((enum probe_error)top_error(&p->ev));
+}
+
+/* "name N does not resolve anywhere": every server of every cluster, every record type
+ * asked, answers every node, never with the address. One verdict instead of one per server;
+ * *done marks the pseudo-nodes it speaks for. */
+static void dns_names_build(struct verdict_list *vl, struct vstate *s, bool *done)
+{
+	for (size_t i = 0; i < s->nps; i++) {
+		const struct vnode *n = &s->nodes[s->ps[i].node];
+		struct vev ev;
+		int64_t total = 0, npseudo = 0;
+		char e[48], clusters[256] = "";
+		const char *name;
+		int len, klen;
+		bool all = true;
+		struct verdict *v;
+
+		if (n->kind != STORE_NODE_DNS || done[i])
+			continue;
+		name = dns_name_part(n, &len);
+		memset(&ev, 0, sizeof(ev));
+		for (size_t k = i; k < s->nps && all; k++) {
+			const struct vpseudo *q = &s->ps[k];
+			const struct vnode *m = &s->nodes[q->node];
+			const char *other;
+
+			if (m->kind != STORE_NODE_DNS)
+				continue;
+			other = dns_name_part(m, &klen);
+			if (klen != len || strncmp(other, name, (size_t)len))
+				continue;
+			all = dns_fails_everywhere(q);
+			npseudo++;
+			total += q->total;
+			ev.failed += q->ev.failed;
+			ev.sent += q->ev.sent;
+			ev.received += q->ev.received;
+			for (int x = 0; x < PROBE_ERROR_MAX; x++)
+				ev.errors[x] += q->ev.errors[x];
+			if (!strstr(clusters, m->cluster) &&
+			    strlen(clusters) + strlen(m->cluster) + 3 < sizeof(clusters))
+				snprintf(clusters + strlen(clusters),
+					 sizeof(clusters) - strlen(clusters), "%s%s",
+					 clusters[0] ? ", " : "", m->cluster);
+		}
+		if (!all || npseudo < 2)
+			continue; /* one server, one type: the per-server verdict says it */
+		for (size_t k = i; k < s->nps; k++) {
+			const struct vnode *m = &s->nodes[s->ps[k].node];
+			const char *other;
+
+			if (m->kind != STORE_NODE_DNS)
+				continue;
+			other = dns_name_part(m, &klen);
+			if (klen == len && !strncmp(other, name, (size_t)len))
+				done[k] = true;
+		}
+		errors_text(&ev, e, sizeof(e));
+		v = vl_add(
+		    vl, VERDICT_DNS_NAME,
+		    xasprintf("name %.*s does not resolve anywhere: no server answers any node "
+			      "of %s with its address (%lld of %lld result%s fail, %s)",
+			      len, name, clusters, (long long)ev.failed, (long long)total,
+			      plural(total), e));
+		v->node = xstrdup(n->label);
+		v->protocol = PROTO_DNS;
+		set_evidence(v, &ev, total);
+	}
+}
+
 static void pseudos_build(struct verdict_list *vl, struct vstate *s)
 {
+	bool *done = xcalloc(s->nps ? s->nps : 1, sizeof(*done));
+
+	dns_names_build(vl, s, done);
 	for (size_t i = 0; i < s->nps; i++)
-		pseudo_one(vl, s, &s->ps[i]);
+		if (!done[i])
+			pseudo_one(vl, s, &s->ps[i]);
+	free(done);
 }
 
 /* ---- order and the whole list -------------------------------------------------------------- */

@@ -32,6 +32,9 @@ static const char *const kind_names[VERDICT_KIND_MAX] = {
     [VERDICT_MORE_LINKS] = "more-links",
     [VERDICT_TARGET] = "target-unreachable",
     [VERDICT_APISERVER] = "apiserver-unreachable",
+    [VERDICT_DNS_SERVER] = "dns-server-unreachable",
+    [VERDICT_DNS_NAME] = "dns-name-unresolved",
+    [VERDICT_DNS_NODE] = "node-cannot-resolve",
     [VERDICT_NO_RESULTS] = "no-results",
     [VERDICT_HEALTHY] = "healthy",
 };
@@ -52,6 +55,9 @@ static const char *const kind_titles[VERDICT_KIND_MAX] = {
     [VERDICT_MORE_LINKS] = "more bad links",
     [VERDICT_TARGET] = "target unreachable",
     [VERDICT_APISERVER] = "API server unreachable",
+    [VERDICT_DNS_SERVER] = "DNS server unreachable",
+    [VERDICT_DNS_NAME] = "name does not resolve",
+    [VERDICT_DNS_NODE] = "node cannot resolve",
     [VERDICT_NO_RESULTS] = "no results",
     [VERDICT_HEALTHY] = "healthy",
 };

@@ -32,6 +32,9 @@ enum verdict_kind {
 	VERDICT_MORE_LINKS,	    /* more bad links than listed (the cap) */
 	VERDICT_TARGET,		    /* a custom target fails from some or all nodes of a cluster */
 	VERDICT_APISERVER,	    /* the cluster's API server fails from some or all nodes */
+	VERDICT_DNS_SERVER,	    /* a DNS server gives no answer to any node of a cluster */
+	VERDICT_DNS_NAME,	    /* a name does not resolve (right) from any node of a cluster */
+	VERDICT_DNS_NODE,	    /* some nodes cannot resolve a name the others resolve */
 	VERDICT_LOSSY_PATH,	    /* packets lost, but not all of them */
 	VERDICT_NOT_PROBED,	    /* planned results never probed (interrupted run) */
 	VERDICT_NO_RESULTS,	    /* the run has no results at all */
@@ -41,7 +44,8 @@ enum verdict_kind {
 
 /* "node-not-ready", "floater-missing", "cluster-down", "partitioned", "bad-node",
  * "protocol-blocked", "ipv6-broken", "mtu", "bad-link", "more-links", "target-unreachable",
- * "apiserver-unreachable", "lossy-path", "not-probed", "no-results", "healthy". */
+ * "apiserver-unreachable", "dns-server-unreachable", "dns-name-unresolved",
+ * "node-cannot-resolve", "lossy-path", "not-probed", "no-results", "healthy". */
 const char *verdict_kind_name(enum verdict_kind k);
 /* The same for people: "floater missing", "bad node", ... */
 const char *verdict_kind_title(enum verdict_kind k);

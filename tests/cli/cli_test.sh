@@ -379,6 +379,19 @@ part_cluster() {
 	want_usage_error "target 198.18.0.1 has no port"
 	run check --src prod --target 198.18.0.1:99999
 	want_usage_error "'99999' is not a port"
+	# DNS checks: a server to ask, names that are names, addresses that are addresses
+	run check --src prod --protocol dns
+	want_usage_error "protocol dns needs a DNS server: --dns-server ADDR[:PORT] or config.json's targetDNSServer"
+	run check --src prod --protocol dns --dns-server 10.96.0.10 --dns-name 'a..b'
+	want_usage_error "--dns-name 'a..b': not a DNS name"
+	run check --src prod --protocol dns --dns-server 10.96.0.10 --dns-name x.svc=1.2.3
+	want_usage_error "--dns-name x.svc=1.2.3: '1.2.3' is not an IP address"
+	run check --src prod --protocol dns --dns-server '[fd00::a]'
+	want_usage_error "DNS server [fd00::a]:53 is IPv6: add --family 6"
+	run check --src prod --protocol dns --dns-server dns.example
+	want_usage_error "--dns-server dns.example: 'dns.example' is not an IP address"
+	run check --src prod --protocol smtp
+	want_usage_error "unknown protocol 'smtp' (use icmp, tcp, udp or dns)"
 	run cluster add Prod_1 --kubeconfig sub/staging.yaml
 	want_usage_error "not a valid cluster name"
 	run cluster add qa

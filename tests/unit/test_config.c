@@ -87,13 +87,42 @@ static void test_full_file_and_unknown_field_warns(void **state)
 	assert_true(c.auto_clean);
 	/* Empty NetDoctor extras read as unset, so they do not warn. */
 	assert_null(c.target_ips);
-	assert_null(c.dns_server);
+	assert_null(c.dns_servers);
 	assert_non_null(c.warnings);
 	for (char **w = c.warnings; *w; w++)
 		if (strstr(*w, "'comment'"))
 			unknown_warned = true;
 	assert_true(unknown_warned);
 	config_release(&c);
+}
+
+/* A NetDoctor config.json with every field set, DNS ones included (one string, as NetDoctor
+ * writes them, and lists): read, used, and not one warning. */
+static void test_netdoctor_dns_fields_used(void **state)
+{
+	static const char *const texts[] = {
+	    "{\"protocol\": \"dns\", \"targetDNSServer\": \"10.96.0.10\", "
+	    "\"targetHostToLookup\": \"kubernetes.default.svc.cluster.local\", "
+	    "\"customizedTargetIPList\": [\"198.18.0.9\"], \"customizedTargetPortList\": [\"80\"]}",
+	    "{\"protocol\": [\"tcp\", \"dns\"], \"targetDNSServer\": [\"10.96.0.10\", "
+	    "\"[fd00::a]:5353\"], \"targetHostToLookup\": [\"a.svc\", \"b.svc=10.0.0.1\"]}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		struct err err = ERR_INIT;
+		struct config c;
+
+		config_init(&c);
+		assert_int_equal(
+		    config_load_text(&c, texts[i], strlen(texts[i]), "config.json", &err), 0);
+		assert_true(c.protocols & proto_bit(PROTO_DNS));
+		assert_non_null(c.dns_servers);
+		assert_non_null(c.dns_names);
+		if (c.warnings && *c.warnings)
+			fail_msg("%s: warned '%s'", texts[i], *c.warnings);
+		config_release(&c);
+	}
 }
 
 static void test_protocol_spellings(void **state)
@@ -203,7 +232,7 @@ static void test_bad_values_say_why(void **state)
 	    {"{\"maxNum\": 0}", "out of range"},
 	    {"{\"cmdTimeout\": -1}", "negative"},
 	    {"{\"cmdTimeout\": 0}", "greater than 0"},
-	    {"{\"protocol\": \"dns\"}", "unknown protocol 'dns'"},
+	    {"{\"protocol\": \"smtp\"}", "unknown protocol 'smtp' (use icmp, tcp, udp or dns)"},
 	    {"{\"maxNum\": \"3\"}", "must be a number, not a string"},
 	    {"{\"autoClean\": 1}", "must be true or false, not a number"},
 	    {"{\"imagePullSecrets\": [\"Reg_Cred\"]}",
@@ -429,6 +458,7 @@ int main(void)
 	    cmocka_unit_test(test_netdoctor_file_loads),
 	    cmocka_unit_test(test_target_lists),
 	    cmocka_unit_test(test_full_file_and_unknown_field_warns),
+	    cmocka_unit_test(test_netdoctor_dns_fields_used),
 	    cmocka_unit_test(test_protocol_spellings),
 	    cmocka_unit_test(test_bad_files_name_the_field),
 	    cmocka_unit_test(test_bad_values_say_why),

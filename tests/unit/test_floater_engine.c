@@ -446,6 +446,178 @@ static void test_unread_answer_pauses_request(void **state)
 	free(unread);
 }
 
+/* A DNS server on loopback for the DNS probe (UDP and TCP on one port), answering by the
+ * first label of the name: ok (A 192.0.2.1, AAAA 2001:db8::1), nx (NXDOMAIN), sf (SERVFAIL),
+ * big (truncated over UDP, whole over TCP), dead (truncated over UDP, TCP closed unanswered),
+ * junk (a foreign answer first: another id, then the real one). */
+struct dnsd {
+	int udp, tcp;
+	volatile bool stop;
+};
+
+static size_t dnsd_answer(const uint8_t *q, size_t qlen, bool over_tcp, uint8_t *out, int *drop)
+{
+	size_t qend = 12, n;
+	uint16_t type, rcode = 0, an = 0, flags;
+	char label[16] = "";
+
+	*drop = 0;
+	while (qend < qlen && q[qend])
+		qend += 1u + q[qend];
+	qend += 5; /* root label, type, class */
+	if (qlen < 17 || qend > qlen)
+		return 0;
+	memcpy(label, q + 13, q[12] < 15 ? q[12] : 15);
+	type = (uint16_t)(q[qend - 4] << 8 | q[qend - 3]);
+	memcpy(out, q, qend);
+	n = qend;
+	if (!strcmp(label, "nx"))
+		rcode = 3;
+	else if (!strcmp(label, "sf"))
+		rcode = 2;
+	else if ((!strcmp(label, "big") || !strcmp(label, "dead")) && !over_tcp)
+		rcode = 0x200; /* TC, no record */
+	else if (!strcmp(label, "dead"))
+		*drop = 1;
+	else {
+		static const uint8_t a[] = {192, 0, 2, 1};
+		static const uint8_t aaaa[] = {0x20, 1, 0xd, 0xb8, 0, 0, 0, 0,
+					       0,    0, 0,   0,	   0, 0, 0, 1};
+		size_t rdlen = type == 28 ? 16 : 4;
+		uint8_t rr[12] = {0xc0, 0x0c, 0, (uint8_t)type, 0, 1, 0, 0,
+				  0,	30,   0, (uint8_t)rdlen};
+
+		memcpy(out + n, rr, sizeof(rr));
+		memcpy(out + n + sizeof(rr), type == 28 ? aaaa : a, rdlen);
+		n += sizeof(rr) + rdlen;
+		an = 1;
+	}
+	flags = (uint16_t)(0x8180 | rcode);
+	out[2] = (uint8_t)(flags >> 8);
+	out[3] = (uint8_t)flags;
+	out[6] = 0;
+	out[7] = (uint8_t)an;
+	return n;
+}
+
+static void *dnsd_run(void *arg)
+{
+	struct dnsd *d = arg;
+	uint8_t q[512], out[600];
+
+	while (!d->stop) {
+		struct pollfd p[2] = {{.fd = d->udp, .events = POLLIN},
+				      {.fd = d->tcp, .events = POLLIN}};
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		ssize_t len;
+		size_t n;
+		int drop, c;
+
+		if (poll(p, 2, 50) <= 0)
+			continue;
+		if (p[0].revents & POLLIN) {
+			len = recvfrom(d->udp, q, sizeof(q), 0, (struct sockaddr *)&from, &flen);
+			if (len > 0 && (n = dnsd_answer(q, (size_t)len, false, out, &drop)) > 0) {
+				if (q[13] == 'j') { /* junk: another id first */
+					out[0] ^= 0xff;
+					sendto(d->udp, out, n, 0, (struct sockaddr *)&from, flen);
+					out[0] ^= 0xff;
+				}
+				sendto(d->udp, out, n, 0, (struct sockaddr *)&from, flen);
+			}
+		}
+		if (p[1].revents & POLLIN && (c = accept(d->tcp, NULL, NULL)) >= 0) {
+			uint8_t lenb[2];
+			struct pollfd cp = {.fd = c, .events = POLLIN};
+
+			if (poll(&cp, 1, 1000) == 1 && recv(c, lenb, 2, MSG_WAITALL) == 2 &&
+			    recv(c, q, (size_t)(lenb[0] << 8 | lenb[1]), MSG_WAITALL) ==
+				(lenb[0] << 8 | lenb[1]) &&
+			    (n = dnsd_answer(q, (size_t)(lenb[0] << 8 | lenb[1]), true, out + 2,
+					     &drop)) > 0 &&
+			    !drop) {
+				out[0] = (uint8_t)(n >> 8);
+				out[1] = (uint8_t)n;
+				send(c, out, n + 2, MSG_NOSIGNAL);
+			}
+			close(c);
+		}
+	}
+	return NULL;
+}
+
+static void dns_target(struct buf *b, int ref, uint16_t port, const char *name, const char *qtype,
+		       const char *expect)
+{
+	if (buf_printf(b,
+		       "%s{\"ip\":\"127.0.0.1\",\"port\":%u,\"ref\":%d,\"name\":\"%s\","
+		       "\"qtype\":\"%s\"%s%s%s}",
+		       ref ? "," : "", port, ref, name, qtype, expect ? ",\"expect\":\"" : "",
+		       expect ? expect : "", expect ? "\"" : "") < 0)
+		fail();
+}
+
+/* The DNS probe against a server on loopback: every outcome a user reads, the TCP fallback
+ * on truncation, a foreign answer ignored, silence a timeout. */
+static void test_dns_outcomes(void **state)
+{
+	struct flx *x = *state;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	struct dnsd d = {.stop = false};
+	pthread_t th;
+	struct conn *c;
+	struct buf b;
+	uint16_t port, silent = flx_udp_silent(x, AF_INET);
+	char *body;
+
+	d.tcp = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(d.tcp, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(d.tcp, 16), 0);
+	getsockname(d.tcp, (struct sockaddr *)&a, &alen);
+	port = ntohs(a.sin_port);
+	d.udp = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(bind(d.udp, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(pthread_create(&th, NULL, dnsd_run, &d), 0);
+	flx_start(x, 64);
+	c = flx_conn(x);
+	buf_init(&b, 0);
+	dns_target(&b, 0, port, "ok.test", "A", NULL);
+	dns_target(&b, 1, port, "ok.test", "AAAA", "2001:db8::1");
+	dns_target(&b, 2, port, "ok.test", "A", "192.0.2.9");
+	dns_target(&b, 3, port, "nx.test", "A", NULL);
+	dns_target(&b, 4, port, "sf.test", "A", NULL);
+	dns_target(&b, 5, port, "big.test", "A", NULL);
+	dns_target(&b, 6, port, "dead.test", "A", NULL);
+	dns_target(&b, 7, port, "junk.test", "A", NULL);
+	/* a UDP socket that reads nothing and answers nothing: timeout */
+	if (buf_printf(&b, ",{\"ip\":\"127.0.0.1\",\"port\":%u,\"ref\":8,\"name\":\"ok.test\"}",
+		       silent) < 0)
+		fail();
+	body = xasprintf("{\"id\":\"dns-1\",\"targets\":[%s],\"ports\":[%u],\"protocols\":"
+			 "[\"dns\"],\"count\":2,\"interval_ms\":10,\"timeout_ms\":300}",
+			 b.data, port);
+	buf_release(&b);
+	post(x, c, body);
+	assert_true(flx_run_until_done(x, &c, 1, 5000));
+	d.stop = true;
+	pthread_join(th, NULL);
+	close(d.udp);
+	close(d.tcp);
+	assert_result(c, 0, "dns", "ok", 2, 2);
+	assert_result(c, 1, "dns", "ok", 2, 2);
+	assert_result(c, 2, "dns", "wrong-answer", 2, 0);
+	assert_result(c, 3, "dns", "nxdomain", 2, 0);
+	assert_result(c, 4, "dns", "servfail", 2, 0);
+	assert_result(c, 5, "dns", "ok", 2, 2);
+	assert_result(c, 6, "dns", "truncated", 2, 0);
+	assert_result(c, 7, "dns", "ok", 2, 2);
+	assert_result(c, 8, "dns", "timeout", 2, 0);
+	assert_int_equal(x->fl.m.sent[PROTO_DNS], 18);
+	assert_idle(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +639,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cancel_stops_and_frees, flx_setup, flx_teardown),
 	    cmocka_unit_test_setup_teardown(test_unread_answer_pauses_request, flx_setup,
 					    flx_teardown),
+	    cmocka_unit_test_setup_teardown(test_dns_outcomes, flx_setup, flx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,60 @@ static void test_dns_names_and_bad_ips_rejected(void **state)
 	assert_rejected("{\"targets\":[\"198.18.0.1\"]}", "targets[0]");
 }
 
+/* protocol dns: each target is a DNS server with the name to ask it, the record type and
+ * the address the answer must hold; a DNS probe without a name, a name that is none, a
+ * type other than A/AAAA, an expected address of the other family are refused. */
+static void test_dns_targets(void **state)
+{
+	struct parsed p = parse(
+	    "{\"targets\":[{\"ip\":\"198.18.240.10\",\"port\":53,\"name\":\"kubernetes.default.svc."
+	    "cluster.local\"},{\"ip\":\"fd00::a\",\"port\":53,\"name\":\"a.b.\",\"qtype\":\"AAAA\","
+	    "\"expect\":\"fd00::1\"}],\"ports\":[53],\"protocols\":[\"dns\"]}");
+	static const uint8_t want6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+	(void)state;
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(p.req.nprotos, 1);
+	assert_int_equal(p.req.protos[0], PROTO_DNS);
+	assert_non_null(p.req.targets[0].dns);
+	assert_string_equal(p.req.targets[0].dns->name, "kubernetes.default.svc.cluster.local");
+	assert_int_equal(p.req.targets[0].dns->qtype, 1);
+	assert_int_equal(p.req.targets[0].dns->expect_len, 0);
+	assert_int_equal(p.req.targets[1].dns->qtype, 28);
+	assert_int_equal(p.req.targets[1].dns->expect_len, 16);
+	assert_memory_equal(p.req.targets[1].dns->expect, want6, 16);
+	request_release(&p.req);
+
+	assert_rejected("{\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":53}],\"ports\":[53],"
+			"\"protocols\":[\"dns\"]}",
+			"targets[0].name");
+	assert_rejected("{\"targets\":[{\"ip\":\"198.18.0.1\",\"name\":\"a..b\"}],"
+			"\"protocols\":[\"dns\"]}",
+			"targets[0].name");
+	assert_rejected(
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\",\"name\":7}],\"protocols\":[\"dns\"]}",
+	    "targets[0].name");
+	assert_rejected("{\"targets\":[{\"ip\":\"198.18.0.1\",\"name\":\"a\",\"qtype\":\"MX\"}],"
+			"\"protocols\":[\"dns\"]}",
+			"targets[0].qtype");
+	assert_rejected(
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\",\"name\":\"a\",\"expect\":\"fd00::1\"}],"
+	    "\"protocols\":[\"dns\"]}",
+	    "targets[0].expect");
+	assert_rejected("{\"targets\":[{\"ip\":\"198.18.0.1\",\"name\":\"a\",\"expect\":\"x\"}],"
+			"\"protocols\":[\"dns\"]}",
+			"targets[0].expect");
+	/* port 53 only when the request lists it, as for any other port */
+	assert_rejected("{\"targets\":[{\"ip\":\"198.18.0.1\",\"port\":53,\"name\":\"a\"}],"
+			"\"protocols\":[\"dns\"]}",
+			"targets[0].port");
+	/* a name on a target of another protocol is read and unused */
+	p = parse(
+	    "{\"targets\":[{\"ip\":\"198.18.0.1\",\"name\":\"a\"}],\"protocols\":[\"icmp\"]}");
+	assert_int_equal(p.rc, 0);
+	request_release(&p.req);
+}
+
 static char *many_targets(size_t n)
 {
 	size_t cap = 32 + n * 32, len = 0;
@@ -290,6 +344,7 @@ int main(void)
 	    cmocka_unit_test(test_full_request),
 	    cmocka_unit_test(test_defaults_and_unknown_fields),
 	    cmocka_unit_test(test_dns_names_and_bad_ips_rejected),
+	    cmocka_unit_test(test_dns_targets),
 	    cmocka_unit_test(test_target_count_limit),
 	    cmocka_unit_test(test_wrong_types_and_ranges),
 	    cmocka_unit_test(test_ports_only_to_floaters),

@@ -132,6 +132,64 @@ static void test_targets_and_apiserver(void **state)
 	verdict_list_free(vl);
 }
 
+static int fault_dns(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (!r->dst_target)
+		return PROBE_OK;
+	/* a.svc exists nowhere */
+	if (strstr(r->dst_target, "/a.svc/"))
+		return PROBE_NXDOMAIN;
+	/* west cannot reach the IPv4 server at all; east gets the wrong address from it */
+	if (!strncmp(r->dst_target, "dns:198.18.240.10:53/", 21))
+		return strcmp(r->src_cluster, "west") ? PROBE_WRONG_ANSWER : PROBE_TIMEOUT;
+	/* east's n2 gets a truncated answer and no TCP through the IPv6 server */
+	if (!strcmp(r->src_cluster, "east") && r->src_node == 2)
+		return PROBE_TRUNCATED;
+	return PROBE_OK;
+}
+
+/* DNS pseudo-nodes: "name N does not resolve anywhere" (every server, type and cluster),
+ * "DNS server S unreachable from cluster C", "name N (T) does not resolve through S from any
+ * node of cluster C", "node X of cluster C cannot resolve N (T) through S". */
+static void test_dns(void **state)
+{
+	struct mk_spec sp = two_clusters;
+	struct verdict_list *vl;
+	static const char *const want[] = {
+	    "name a.svc does not resolve anywhere: no server answers any node of east, west with "
+	    "its address (16 of 16 results fail, nxdomain)",
+	    "name b.svc=198.18.0.9 (A) does not resolve through 198.18.240.10:53 from any node of "
+	    "cluster east (4 of 4 results fail, wrong-answer)",
+	    "DNS server 198.18.240.10:53 unreachable from cluster west (4 of 4 results fail, "
+	    "timeout; asking b.svc=198.18.0.9 A)",
+	    "node n2 of cluster east cannot resolve b.svc=198.18.0.9 (A) through [fd00::a]:53 (1 "
+	    "of "
+	    "4 results fail, truncated; the other nodes resolve it)",
+	};
+
+	(void)state;
+	sp.protocols = 1u << PROTO_DNS;
+	sp.targets[0] = "dns:198.18.240.10:53/a.svc/A";
+	sp.targets[1] = "dns:[fd00::a]:53/a.svc/AAAA";
+	sp.targets[2] = "dns:198.18.240.10:53/b.svc=198.18.0.9/A";
+	sp.targets[3] = "dns:[fd00::a]:53/b.svc=198.18.0.9/A";
+	sp.fault = fault_dns;
+	vl = compute(mk_run(&mk, &sp), 0);
+	assert_int_equal(verdict_count(vl), 4);
+	for (size_t k = 0; k < 4; k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < verdict_count(vl); i++)
+			found |= !strcmp(verdict_get(vl, i)->text, want[k]);
+		if (!found)
+			fail_msg("no verdict '%s'", want[k]);
+	}
+	for (size_t i = 0; i < verdict_count(vl); i++)
+		assert_int_equal(verdict_get(vl, i)->protocol, PROTO_DNS);
+	verdict_list_free(vl);
+}
+
 static int fault_node(const struct mk_row *r, void *ctx)
 {
 	(void)ctx;
@@ -653,6 +711,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_healthy),
+	    cmocka_unit_test(test_dns),
 	    cmocka_unit_test(test_targets_and_apiserver),
 	    cmocka_unit_test(test_bad_node),
 	    cmocka_unit_test(test_node_cut_off),

@@ -162,6 +162,49 @@ static void test_request_names_the_other_ports(void **state)
 }
 
 /* WIRE_MAX_TARGETS of the longest IP literals fit in the floater's body limit. */
+/* A DNS server's target carries the name, the record type and the address expected: the
+ * floater reads them back, and port 53 is among the request's ports. */
+static void test_dns_request_round_trips(void **state)
+{
+	struct plan_node nodes[] = {
+	    {.kind = PLAN_NODE_DNS,
+	     .dns_name = "kubernetes.default.svc.cluster.local",
+	     .dns_type = 6},
+	    {.kind = PLAN_NODE_DNS,
+	     .dns_name = "many.svc.cluster.local",
+	     .dns_expect = "198.18.240.101",
+	     .dns_type = 4},
+	};
+	struct plan_target targets[] = {
+	    {.dst = 0, .ip = "198.18.240.10", .family = 4, .port = 53},
+	    {.dst = 1, .ip = "fd00:18::53:0:0:a", .family = 6, .port = 53},
+	};
+	struct run_engine e;
+	struct run_options o = options();
+	struct probe_request req;
+	uint8_t seen[2];
+	struct run_probe_req r = request(targets, seen, 2, 1u << PROTO_DNS);
+	char field[64];
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.nodes = nodes;
+	r.e = &e;
+	assert_int_equal(floater_reads(&r, &o, &req, field, sizeof(field)), 0);
+	assert_int_equal(req.nprotos, 1);
+	assert_int_equal(req.protos[0], PROTO_DNS);
+	assert_int_equal(req.nports, 1);
+	assert_int_equal(req.ports[0], 53);
+	assert_string_equal(req.targets[0].dns->name, "kubernetes.default.svc.cluster.local");
+	assert_int_equal(req.targets[0].dns->qtype, 28);
+	assert_int_equal(req.targets[0].dns->expect_len, 0);
+	assert_string_equal(req.targets[1].dns->name, "many.svc.cluster.local");
+	assert_int_equal(req.targets[1].dns->qtype, 1);
+	assert_int_equal(req.targets[1].dns->expect_len, 4);
+	assert_memory_equal(req.targets[1].dns->expect, ((uint8_t[]){198, 18, 240, 101}), 4);
+	request_release(&req);
+}
+
 static void test_largest_request_is_accepted(void **state)
 {
 	static const char longest[] = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255";
@@ -525,6 +568,12 @@ static void test_compact_request_refusals(void **state)
 	    "{\"targets_c\":\"~x,198.18.0.1\"}",
 	    "{\"targets_c\":\"@-1,198.18.0.1\"}",
 	    "{\"targets_c\":\"@9007199254740993,198.18.0.1\"}",
+	    "{\"targets_c\":\"198.18.0.1^0123\"}",
+	    "{\"targets_c\":\"198.18.0.1^0123456789abcdefg\"}",
+	    "{\"targets_c\":\"198.18.0.1^0123456789abcdeg\"}",
+	    "{\"targets_c\":\"198.18.0.1^\"}",
+	    "{\"targets_c\":\"~2^0123456789abcdef,198.18.0.1\"}",
+	    "{\"targets_c\":\"198.18.0.1^0123456789abcdef#8889\"}",
 	    "{\"targets_c\":[\"198.18.0.1\"]}",
 	    "{\"targets\":[{\"ip\":\"198.18.0.1\"}],\"targets_c\":\"198.18.0.1\"}",
 	};
@@ -540,6 +589,44 @@ static void test_compact_request_refusals(void **state)
 				 -1);
 		assert_string_equal(field, WIRE_REQ_TARGETS_C);
 	}
+}
+
+/* With UDP checked, a node target's compact token ends with its node id (^ and 16 hex
+ * digits), which the floater reads as "node" in JSON; without UDP nothing proves a node and
+ * no id is sent. */
+static void test_compact_request_node_ids(void **state)
+{
+	struct plan_target targets[] = {{.ip = "198.18.0.1", .family = 4},
+					{.ip = "198.18.4.2", .family = 4, .port = 18080}};
+	uint8_t seen[2];
+	struct run_options o = options();
+	struct run_probe_req r = request(targets, seen, 2, 1u << PROTO_TCP | 1u << PROTO_UDP);
+	struct probe_request req;
+	struct err err = ERR_INIT;
+	char field[64], *body, id[WIRE_NODE_ID_HEX + 2];
+
+	(void)state;
+	r.compact = true;
+	r.src = 0;
+	snprintf(id, sizeof(id), "^%016llx", (unsigned long long)echoauth_node_id("east-node-1"));
+	body = run_probe_body_build(&r, &o, 42);
+	assert_non_null(strstr(body, "198.18.0.1#8889^"));
+	assert_non_null(strstr(body, id));
+	assert_int_equal(
+	    request_parse(body, strlen(body), &policy, &req, field, sizeof(field), &err), 0);
+	free(body);
+	assert_int_equal(req.ntargets, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_true(req.targets[i].has_node);
+		assert_true(req.targets[i].node_id == echoauth_node_id("east-node-1"));
+	}
+	assert_int_equal(sockaddr_port(&req.targets[1].addr), 18080);
+	request_release(&req);
+
+	r.protocols = 1u << PROTO_TCP;
+	body = run_probe_body_build(&r, &o, 42);
+	assert_null(strchr(body, '^'));
+	free(body);
 }
 
 /* What the floater writes in c1 reads back as the same results, each value relative to the
@@ -684,6 +771,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_request_round_trips),
 	    cmocka_unit_test(test_request_names_the_other_ports),
+	    cmocka_unit_test(test_dns_request_round_trips),
 	    cmocka_unit_test(test_largest_request_is_accepted),
 	    cmocka_unit_test(test_netctl_refuses_what_a_floater_refuses),
 	    cmocka_unit_test(test_probes_must_fit_the_request_wait),
@@ -695,6 +783,7 @@ int main(void)
 	    cmocka_unit_test(test_done_line_ends_the_answer),
 	    cmocka_unit_test(test_compact_request_round_trips),
 	    cmocka_unit_test(test_compact_request_refusals),
+	    cmocka_unit_test(test_compact_request_node_ids),
 	    cmocka_unit_test(test_sources_start_at_different_targets),
 	    cmocka_unit_test(test_compact_answer_round_trips),
 	    cmocka_unit_test(test_compact_unknown_fields_are_skipped),

@@ -113,6 +113,54 @@ node_vars() {
 	fi
 }
 service_cidr() { echo "198.18.$((240 + $1)).0/24"; }
+# The cluster DNS of cluster c: dnsmasq in its own namespace behind the router, at the
+# address a kube-dns Service would have (.10 of the service CIDR) and an IPv6 one.
+dns_ns() { echo "$WORLD_NS-dns$1"; }
+dns4() { echo "198.18.$((240 + $1)).10"; }
+dns6() { canon6 fd00 18 "$1" 83 0 0 0 10; }      # fd00:18:c:53::a
+dnsrouter4() { echo "198.18.$((240 + $1)).9"; }  # the router's side of the link (/29)
+dnsrouter6() { canon6 fd00 18 "$1" 83 0 0 0 1; } # fd00:18:c:53::1
+dns_hosts() { echo "$WORLD_DIR/dns/$(cluster_name "$1").hosts"; }
+# What the cluster DNS answers: kubernetes.default.svc.cluster.local (the kubernetes
+# Service: .1 of the service CIDR, and an IPv6 address), and many.svc.cluster.local with
+# 40 addresses of each family, an answer too long for 512 bytes of UDP (truncated: asked
+# again over TCP). Other names under cluster.local do not exist; others are refused.
+dns_hosts_write() {
+	local c=$1 i f
+	f=$(dns_hosts "$c")
+	mkdir -p "${f%/*}"
+	{
+		echo "198.18.$((240 + c)).1 kubernetes.default.svc.cluster.local"
+		echo "$(canon6 fd00 240 "$c" 0 0 0 0 1) kubernetes.default.svc.cluster.local"
+		for ((i = 1; i <= 40; i++)); do
+			echo "198.18.$((240 + c)).$((100 + i)) many.svc.cluster.local"
+			echo "$(canon6 fd00 240 "$c" 0 0 0 1 "$i") many.svc.cluster.local"
+		done
+	} >"$f"
+	cp "$f" "$f.orig"
+}
+# dns_start c: dnsmasq for cluster c in its namespace; dnsmasq writes its pid into
+# pids/dns-NAME.pid (the one pid a fault may signal).
+dns_start() {
+	local c=$1 name
+	name=$(cluster_name "$c")
+	rm -f "$WORLD_DIR/pids/dns-$name.pid"
+	nsenter --net="/run/netns/$(dns_ns "$c")" -- setsid dnsmasq --keep-in-foreground --conf-file=/dev/null \
+		--no-resolv --no-hosts --no-poll --bind-interfaces --user=root --group=root \
+		--listen-address="$(dns4 "$c")" --listen-address="$(dns6 "$c")" --port=53 \
+		--addn-hosts="$(dns_hosts "$c")" --local=/cluster.local/ --cache-size=0 \
+		--pid-file="$WORLD_DIR/pids/dns-$name.pid" --log-facility=- \
+		>>"$WORLD_DIR/logs/dns-$name.log" 2>&1 </dev/null &
+}
+# dns_wait c: until the cluster DNS answers (TCP on port 53 accepts).
+dns_wait() {
+	local c=$1 n=0
+	until [[ -s $WORLD_DIR/pids/dns-$(cluster_name "$c").pid ]] &&
+		in_ns "$(dns_ns "$c")" bash -c "exec 3<>/dev/tcp/$(dns4 "$c")/53" 2>/dev/null; do
+		((n++ < 50)) || die "cluster DNS of $(cluster_name "$c") did not come up (logs/dns-*.log)"
+		sleep 0.1
+	done
+}
 api_port() { echo $((WORLD_BASE_PORT + 10 * $1)); }
 
 # Runs a command inside a namespace of this world (network only; mounts stay the host's, so
