@@ -197,70 +197,54 @@ int store_cluster_list(struct store *st, int (*cb)(const struct store_cluster *c
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_cluster_set_global_cidrs(struct store *st, const char *name, const char *global_cidrs,
-				   struct err *err)
+#define CLUSTER_UPDATE(set) "UPDATE clusters SET " set " WHERE name = ?1 AND removed_ms IS NULL"
+
+/* Runs s, an UPDATE of the registered cluster name (bound here as ?1; the caller bound the
+ * rest), and finalizes it: ERR_NOTFOUND when no such cluster is registered. */
+static int cluster_update(struct store *st, sqlite3_stmt *s, const char *name, const char *what,
+			  struct err *err)
 {
-	sqlite3_stmt *s = store_prepare(st,
-					"UPDATE clusters SET global_cidrs = ?2 "
-					"WHERE name = ?1 AND removed_ms IS NULL",
-					err);
 	int rc = 0;
 
-	if (!s)
-		return -1;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if (global_cidrs && *global_cidrs)
-		sqlite3_bind_text(s, 2, global_cidrs, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 2);
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = store_fail(st, err, "set global CIDRs");
+		rc = store_fail(st, err, what);
 	else if (sqlite3_changes(st->db) == 0)
 		rc = err_set(err, ERR_NOTFOUND, "no cluster named %s (see netctl cluster list)",
 			     name);
 	sqlite3_finalize(s);
 	return rc;
+}
+
+int store_cluster_set_global_cidrs(struct store *st, const char *name, const char *global_cidrs,
+				   struct err *err)
+{
+	sqlite3_stmt *s = store_prepare(st, CLUSTER_UPDATE("global_cidrs = ?2"), err);
+
+	if (!s)
+		return -1;
+	if (global_cidrs && *global_cidrs)
+		sqlite3_bind_text(s, 2, global_cidrs, -1, SQLITE_STATIC);
+	return cluster_update(st, s, name, "set global CIDRs", err);
 }
 
 int store_cluster_set_kosmos(struct store *st, const char *name, const char *network_type,
 			     struct err *err)
 {
-	sqlite3_stmt *s = store_prepare(st,
-					"UPDATE clusters SET kosmos = 1, network_type = ?2 "
-					"WHERE name = ?1 AND removed_ms IS NULL",
-					err);
-	int rc = 0;
+	sqlite3_stmt *s = store_prepare(st, CLUSTER_UPDATE("kosmos = 1, network_type = ?2"), err);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, network_type, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = store_fail(st, err, "mark cluster as imported");
-	else if (sqlite3_changes(st->db) == 0)
-		rc = err_set(err, ERR_NOTFOUND, "no cluster named %s (see netctl cluster list)",
-			     name);
-	sqlite3_finalize(s);
-	return rc;
+	return cluster_update(st, s, name, "mark cluster as imported", err);
 }
 
 int store_cluster_remove(struct store *st, const char *name, struct err *err)
 {
-	sqlite3_stmt *s = store_prepare(st,
-					"UPDATE clusters SET removed_ms = ?2 "
-					"WHERE name = ?1 AND removed_ms IS NULL",
-					err);
-	int rc = 0;
+	sqlite3_stmt *s = store_prepare(st, CLUSTER_UPDATE("removed_ms = ?2"), err);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, time_wall_ms());
-	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = store_fail(st, err, "remove cluster");
-	else if (sqlite3_changes(st->db) == 0)
-		rc = err_set(err, ERR_NOTFOUND, "no cluster named %s (see netctl cluster list)",
-			     name);
-	sqlite3_finalize(s);
-	return rc;
+	return cluster_update(st, s, name, "remove cluster", err);
 }
