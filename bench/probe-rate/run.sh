@@ -7,11 +7,8 @@
 #   defaults: build/floater/floater 1000 50 3
 #   RSS_FLOATER=build/floater/floater-static to measure RSS of the static binary too.
 #
-# Topology (made here, deleted on exit): prober P 198.18.3.1 -- veth -- target T
-# 198.18.3.2. T owns 198.18.64.0/18 through one local route (every address in it answers
-# as T's own: ICMP by T's kernel, TCP and UDP by T's floater); P routes them via T.
-# A local route rather than 10,000 addresses on an interface: with those, the kernel
-# spends a linear scan per reply finding the source address, for fping and floater alike.
+# Topology: bench/lib/pair.sh (prober P 198.18.3.1 and target T, which owns
+# 198.18.64.0/18).
 #
 # Each rate counts answered probes only (ICMP echo replies, TCP handshakes completed, UDP
 # echoes carrying the probe's nonce), as the floater reports them, divided by the request's
@@ -34,59 +31,13 @@ GOAL_RSS_KB=4096
 # fping 5.x keeps each sequence number for 10 s and has 65,535 of them: beyond that many
 # probes in one run it stops with "not enough sequence numbers available".
 FPING_MAX=65535
-P=ncf-bench-$$-p
-T=ncf-bench-$$-t
-TMP=$(mktemp -d /tmp/ncf-bench.XXXXXX)
-PIDS=()
+NAME=probe-rate
+# shellcheck source=../lib/pair.sh
+source "$(dirname "$0")/../lib/pair.sh"
 
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  ip netns del "$P" 2>/dev/null || true
-  ip netns del "$T" 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-[[ $(id -u) -eq 0 ]] || { echo "probe-rate: run as root (network namespaces)" >&2; exit 1; }
 ((TARGETS >= 1 && TARGETS <= BIG)) || { echo "probe-rate: TARGETS 1..$BIG" >&2; exit 2; }
 FLOATER=$(realpath "$FLOATER")
 
-setup() {
-  ip netns add "$P"
-  ip netns add "$T"
-  ip link add p0 netns "$P" type veth peer name t0 netns "$T"
-  ip -n "$P" addr add 198.18.3.1/24 dev p0
-  ip -n "$T" addr add 198.18.3.2/24 dev t0
-  for n in "$P" "$T"; do
-    ip -n "$n" link set lo up
-    ip netns exec "$n" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-  done
-  ip -n "$P" link set p0 up
-  ip -n "$T" link set t0 up
-  ip -n "$P" route add 198.18.64.0/18 via 198.18.3.2
-  ip -n "$T" route add local 198.18.64.0/18 dev lo
-  # Replies to thousands of probes a millisecond must not be rate limited by T's kernel.
-  ip netns exec "$T" sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_per_sec=100000000
-  head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/token"
-  # The UDP echo key, next to the token (the floater's default --echo-key-file).
-  head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/echo-key"
-}
-
-start_floater() { # ns extra-args... ; echoes pid
-  ip netns exec "$1" "$FLOATER" --port $PORT --token-file "$TMP/token" --node-name "$1" \
-    --network pod "${@:2}" >/dev/null 2>>"$TMP/floater-$1.log" &
-  echo $!
-}
-
-wait_ready() {
-  for _ in $(seq 100); do
-    ip netns exec "$P" curl -s -m 1 "http://$1:$PORT/healthz" 2>/dev/null | grep -q ok && return
-    sleep 0.05
-  done
-  echo "floater at $1 not ready" >&2
-  exit 1
-}
 
 addr() { # 0-based index -> target address (skips .0 of each /24 like the old layout)
   local i=$(($1 + 1))
@@ -154,17 +105,17 @@ verdict() { # value goal -> "ok" or "BELOW"
   if (($1 >= $2)); then echo "ok"; else echo "BELOW"; fi
 }
 
-setup
+pair_setup
 for ((i = 0; i < TARGETS; i++)); do addr "$i"; done >"$TMP/fping-targets"
 # The responder runs with its default UDP echo rate limit: the bench must not need more.
 # Not with the default per-source limit (10,000/s): here one prober stands for the probers
 # of 1,000 targets, which in a cluster are 1,000 floaters of their own.
-PIDS+=("$(start_floater "$T" --udp-echo-source-rate 100000000)")
-PIDS+=("$(start_floater "$P" --max-inflight 16384)")
+PIDS+=("$(pair_floater "$T" --udp-echo-source-rate 100000000)")
+PIDS+=("$(pair_floater "$P" --max-inflight 16384)")
 TPID=${PIDS[0]}
 FPID=${PIDS[1]}
-wait_ready 198.18.3.1
-wait_ready 198.18.3.2
+pair_wait_ready 198.18.3.1
+pair_wait_ready 198.18.3.2
 
 declare -A KCOUNTER=([icmp]=IcmpInEchoReps [tcp]=TcpEstabResets [udp]=UdpInDatagrams)
 echo "probe-rate: $TARGETS targets x $COUNT probes each, interval 1 ms, timeout 1 s, best of $RUNS runs"
@@ -216,9 +167,9 @@ rss_run() { # binary label
   kill "$FPID" 2>/dev/null || true
   wait "$FPID" 2>/dev/null || true
   FLOATER=$1
-  PIDS[1]=$(start_floater "$P")
+  PIDS[1]=$(pair_floater "$P")
   FPID=${PIDS[1]}
-  wait_ready 198.18.3.1
+  pair_wait_ready 198.18.3.1
   floater_run icmp 3 100 $BIG >"$TMP/rss-result" &
   local cp=$! max=0 r hwm
   while kill -0 $cp 2>/dev/null; do

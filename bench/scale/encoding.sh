@@ -13,41 +13,12 @@ FLOATER=$(realpath "${1:-build/floater/floater}")
 N=${2:-999}
 RUNS=${3:-3}
 PORT=8889
-P=ncf-enc-$$-p
-T=ncf-enc-$$-t
-TMP=$(mktemp -d /tmp/ncf-enc.XXXXXX)
-PIDS=()
-cleanup() {
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	ip netns del "$P" 2>/dev/null || true
-	ip netns del "$T" 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-[[ $(id -u) -eq 0 ]] || { echo "encoding: run as root (network namespaces)" >&2; exit 1; }
-
-ip netns add "$P"
-ip netns add "$T"
-ip link add p0 netns "$P" type veth peer name t0 netns "$T"
-ip -n "$P" addr add 198.18.3.1/24 dev p0
-ip -n "$T" addr add 198.18.3.2/24 dev t0
-for n in "$P" "$T"; do ip -n "$n" link set lo up; done
-ip -n "$P" link set p0 up
-ip -n "$T" link set t0 up
-ip -n "$P" route add 198.18.64.0/18 via 198.18.3.2
-ip -n "$T" route add local 198.18.64.0/18 dev lo
-head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/token"
-head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/echo-key"
-for n in "$P" "$T"; do
-	ip netns exec "$n" "$FLOATER" --port $PORT --token-file "$TMP/token" --node-name "$n" \
-		--network pod >/dev/null 2>>"$TMP/floater-$n.log" &
-	PIDS+=($!)
-done
-for _ in $(seq 100); do
-	ip netns exec "$P" curl -s -m 1 "http://198.18.3.1:$PORT/healthz" 2>/dev/null | grep -q ok && break
-	sleep 0.05
-done
+NAME=encoding
+# shellcheck source=../lib/pair.sh
+source "$(dirname "$0")/../lib/pair.sh"
+pair_setup
+for n in "$P" "$T"; do PIDS+=("$(pair_floater "$n")"); done
+pair_wait_ready 198.18.3.1
 
 python3 - "$N" "$TMP" <<'PY'
 import json, sys
