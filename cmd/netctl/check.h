@@ -23,6 +23,10 @@ struct check_job {
 	char **node_selectors; /* "[CLUSTER:]SELECTOR" */
 	char **exclude_nodes;  /* "[CLUSTER/]NODE" */
 	char *tolerations;     /* NULL: the default */
+	/* --src-node / --dst-node as given (recorded for resume), and parsed (j->o points
+	 * here) */
+	char **src_nodes, **dst_nodes;
+	struct run_node_pick *src_picks, *dst_picks;
 	struct kube_tolerations *tol;
 	int64_t run_id;		    /* out: the run check_job_execute made (0: none) */
 	struct run_target *targets; /* custom targets (j->o.targets points here) */
@@ -41,7 +45,7 @@ struct check_args {
 	const char *src, *dst, *protocol, *family, *network, *timeout, *interval, *pod_wait;
 	const char *namespace, *config, *tolerations;
 	struct cmd_list node_selectors, exclude_nodes, targets, pull_secrets, dns_servers,
-	    dns_names;
+	    dns_names, src_nodes, dst_nodes;
 	long count, concurrency, port, size;
 	bool mesh, no_apiserver;
 	bool count_set, concurrency_set, port_set, size_set;
@@ -91,6 +95,12 @@ extern struct check_args check_args;
 	 &check_args.node_selectors, 0, 0, NULL}, \
 	{OPT_LIST, 0, "exclude-node", "NODE", "[CLUSTER/]NODE: leave a node out (repeatable)", \
 	 &check_args.exclude_nodes, 0, 0, NULL}, \
+	{OPT_LIST, 0, "src-node", "NODE", \
+	 "[CLUSTER/]NODE: only the pairs from this node (repeatable)", &check_args.src_nodes, 0, \
+	 0, NULL}, \
+	{OPT_LIST, 0, "dst-node", "NODE", \
+	 "[CLUSTER/]NODE: only the pairs to this node (repeatable)", &check_args.dst_nodes, 0, 0, \
+	 NULL}, \
 	{OPT_STRING, 0, "tolerations", "T", \
 	 "no-control-plane (default), all, none or KEY[=VALUE][:EFFECT],...", \
 	 &check_args.tolerations, 0, 0, NULL}, \
@@ -127,6 +137,10 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
  * value that is not one, or a cluster that is not in the job. */
 int check_job_select(struct check_job *j, char *const *selectors, char *const *excludes,
 		     const char *tolerations, struct err *err);
+/* Which pairs: --src-node / --dst-node [CLUSTER/]NODE (bare: a node of that name in any
+ * cluster of the check). ERR_USAGE for a value that is not one, or a cluster not in the
+ * job; a node the check does not take part with is refused when the run lists its nodes. */
+int check_job_pairs(struct check_job *j, char *const *srcs, char *const *dsts, struct err *err);
 /* Custom targets ("ADDR[:PORT]", "[ADDR]:PORT"), duplicates dropped; ERR_USAGE naming
  * `what` for one that is not. */
 int check_job_targets(struct check_job *j, char *const *texts, const char *what, struct err *err);

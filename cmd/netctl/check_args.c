@@ -108,9 +108,15 @@ static int select_nodes(struct check_job *j, struct err *err)
 {
 	char *sel[CMD_LIST_MAX + 1], *excl[CMD_LIST_MAX + 1];
 
+	char *srcs[CMD_LIST_MAX + 1], *dsts[CMD_LIST_MAX + 1];
+
 	list_vector(&check_args.node_selectors, sel);
 	list_vector(&check_args.exclude_nodes, excl);
-	return check_job_select(j, sel, excl, check_args.tolerations, err);
+	list_vector(&check_args.src_nodes, srcs);
+	list_vector(&check_args.dst_nodes, dsts);
+	if (check_job_select(j, sel, excl, check_args.tolerations, err) < 0)
+		return -1;
+	return check_job_pairs(j, srcs, dsts, err);
 }
 
 /* --target, else NetDoctor's config.json lists: every IP x every port (an IP alone when

@@ -20,6 +20,10 @@ void check_job_release(struct check_job *j)
 	free(j->dns_names);
 	strv_free(j->node_selectors);
 	strv_free(j->exclude_nodes);
+	strv_free(j->src_nodes);
+	strv_free(j->dst_nodes);
+	free(j->src_picks);
+	free(j->dst_picks);
 	free(j->tolerations);
 	kube_tolerations_free(j->tol);
 	free(j->clusters);
@@ -177,21 +181,34 @@ static bool node_name_ok(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-.") == n;
 }
 
+/* "[CLUSTER/]NODE" as given to option what: the cluster (NULL: every cluster of the check)
+ * and the node name. */
+static int node_ref_parse(struct check_job *j, const char *item, const char *what,
+			  struct run_cluster **c, const char **name, struct err *err)
+{
+	const char *slash = strchr(item, '/');
+
+	*name = slash ? slash + 1 : item;
+	*c = slash ? job_cluster(j, item, (size_t)(slash - item)) : NULL;
+	if (slash && !*c)
+		return err_set(err, ERR_USAGE, "%s %s: '%.*s' is not a cluster of this check", what,
+			       item, (int)(slash - item), item);
+	if (!node_name_ok(*name))
+		return err_set(err, ERR_USAGE,
+			       "%s %s: '%s' is not a node name (lowercase letters, digits, '-' and "
+			       "'.')",
+			       what, item, *name);
+	return 0;
+}
+
 static int excludes_resolve(struct check_job *j, char *const *items, struct err *err)
 {
 	for (char *const *p = items; p && *p; p++) {
-		const char *slash = strchr(*p, '/'), *name = slash ? slash + 1 : *p;
-		struct run_cluster *c = slash ? job_cluster(j, *p, (size_t)(slash - *p)) : NULL;
+		struct run_cluster *c;
+		const char *name;
 
-		if (slash && !c)
-			return err_set(err, ERR_USAGE,
-				       "--exclude-node %s: '%.*s' is not a cluster of this check",
-				       *p, (int)(slash - *p), *p);
-		if (!node_name_ok(name))
-			return err_set(err, ERR_USAGE,
-				       "--exclude-node %s: '%s' is not a node name (lowercase "
-				       "letters, digits, '-' and '.')",
-				       *p, name);
+		if (node_ref_parse(j, *p, "--exclude-node", &c, &name, err) < 0)
+			return -1;
 		for (size_t i = 0; i < j->n; i++) {
 			struct run_select *sel = &j->clusters[i].select;
 			size_t n = strv_len(sel->exclude);
@@ -221,6 +238,37 @@ int check_job_select(struct check_job *j, char *const *selectors, char *const *e
 		j->clusters[i].select.tolerations = j->tol;
 	j->node_selectors = strv_dup(selectors);
 	j->exclude_nodes = strv_dup(excludes);
+	return 0;
+}
+
+/* items as picks into *out (names borrowed from items, which the job keeps) */
+static int picks_resolve(struct check_job *j, char *const *items, const char *what,
+			 struct run_node_pick **out, size_t *n, struct err *err)
+{
+	*n = 0;
+	*out = xcalloc(strv_len(items) + 1, sizeof(**out));
+	for (char *const *p = items; p && *p; p++) {
+		struct run_cluster *c;
+		const char *name;
+
+		if (node_ref_parse(j, *p, what, &c, &name, err) < 0)
+			return -1;
+		(*out)[*n].cluster = c ? (int)(c - j->clusters) : -1;
+		(*out)[(*n)++].name = name;
+	}
+	return 0;
+}
+
+int check_job_pairs(struct check_job *j, char *const *srcs, char *const *dsts, struct err *err)
+{
+	j->src_nodes = strv_dup(srcs);
+	j->dst_nodes = strv_dup(dsts);
+	if (picks_resolve(j, j->src_nodes, "--src-node", &j->src_picks, &j->o.nsrc_nodes, err) <
+		0 ||
+	    picks_resolve(j, j->dst_nodes, "--dst-node", &j->dst_picks, &j->o.ndst_nodes, err) < 0)
+		return -1;
+	j->o.src_nodes = j->src_picks;
+	j->o.dst_nodes = j->dst_picks;
 	return 0;
 }
 
@@ -350,6 +398,8 @@ char *check_job_options_json(const struct check_job *j)
 	cJSON_AddBoolToObject(o, "apiserver_check", j->o.apiserver);
 	add_strv(o, "node_selectors", j->node_selectors);
 	add_strv(o, "exclude_nodes", j->exclude_nodes);
+	add_strv(o, "src_nodes", j->src_nodes);
+	add_strv(o, "dst_nodes", j->dst_nodes);
 	if (j->tolerations)
 		cJSON_AddStringToObject(o, "tolerations", j->tolerations);
 	if (j->ntargets) {

@@ -224,11 +224,12 @@ static int strv_from_run(const cJSON *o, const char *name, char ***out, struct e
 }
 
 /* The parent's node selection, repeated: a node it left out stays out (and a node that
- * matches it no longer is "not selected", not gone); and its custom targets. */
+ * matches it no longer is "not selected", not gone); its --src-node/--dst-node pairs; and
+ * its custom targets. */
 static int select_from_run(struct check_job *j, const cJSON *o, struct err *err)
 {
 	char **sel = NULL, **excl = NULL, **targets = NULL, **dns_servers = NULL,
-	     **dns_names = NULL;
+	     **dns_names = NULL, **srcs = NULL, **dsts = NULL;
 	const char *tol = NULL;
 	int rc = -1;
 
@@ -239,6 +240,12 @@ static int select_from_run(struct check_job *j, const cJSON *o, struct err *err)
 		goto out;
 	}
 	rc = check_job_select(j, sel, excl, tol, err);
+	if (rc == 0)
+		rc = strv_from_run(o, "src_nodes", &srcs, err);
+	if (rc == 0)
+		rc = strv_from_run(o, "dst_nodes", &dsts, err);
+	if (rc == 0)
+		rc = check_job_pairs(j, srcs, dsts, err);
 	if (rc == 0)
 		rc = strv_from_run(o, "targets", &targets, err);
 	if (rc == 0)
@@ -259,6 +266,8 @@ out:
 	strv_free(targets);
 	strv_free(dns_servers);
 	strv_free(dns_names);
+	strv_free(srcs);
+	strv_free(dsts);
 	return rc;
 }
 

@@ -9,7 +9,7 @@
 
 #include "cmd.h"
 
-#define MAX_OPTS 32
+#define MAX_OPTS 64 /* a command's options and the global ones */
 
 enum { GOPT_DB = 1000, GOPT_LONG_ONLY = 2000 };
 
@@ -111,6 +111,11 @@ static size_t build_getopt(const struct cmd_entry *e, struct option *longopts, c
 		all[n++] = o;
 	for (size_t i = 0; i < ARRAY_SIZE(global_opts) && n < MAX_OPTS; i++)
 		all[n++] = &global_opts[i];
+	if (n == MAX_OPTS) { /* options beyond it would be silently unknown: a bug of ours */
+		fprintf(stderr, "netctl: internal error: %s has more than %d options\n", e->name,
+			MAX_OPTS - 1);
+		abort();
+	}
 	for (size_t i = 0; i < n; i++) {
 		bool arg = all[i]->kind == OPT_STRING || all[i]->kind == OPT_LONG ||
 			   all[i]->kind == OPT_LIST;

@@ -423,6 +423,56 @@ int run_options_check(const struct run_options *o, struct err *err)
 	return 0;
 }
 
+/* ---- --src-node / --dst-node --------------------------------------------------------- */
+
+struct pick_filter {
+	const struct run_options *o;
+	plan_filter_fn inner; /* the caller's filter (resume: what did not pass); NULL: none */
+	void *inner_arg;
+};
+
+static bool node_picked(const struct run_node_pick *v, size_t n, const struct plan_node *node)
+{
+	if (!n)
+		return true;
+	if (node->kind != PLAN_NODE || !node->name)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((v[i].cluster < 0 || (uint32_t)v[i].cluster == node->cluster) &&
+		    !strcmp(v[i].name, node->name))
+			return true;
+	return false;
+}
+
+static unsigned pick_filter_fn(void *arg, const struct plan_node *src, const struct plan_node *dst,
+			       unsigned family, enum plan_network net)
+{
+	const struct pick_filter *f = arg;
+
+	if (!node_picked(f->o->src_nodes, f->o->nsrc_nodes, src) ||
+	    !node_picked(f->o->dst_nodes, f->o->ndst_nodes, dst))
+		return 0;
+	return f->inner ? f->inner(f->inner_arg, src, dst, family, net) : ~0u;
+}
+
+/* Every node named must be one this check takes part with: a typo probes nothing. */
+static int picks_check(const struct run_engine *e, const struct run_node_pick *v, size_t n,
+		       const char *what, struct err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < e->nnodes && !found; k++)
+			found = node_picked(&v[i], 1, &e->nodes[k]);
+		if (!found)
+			return err_set(err, ERR_USAGE,
+				       "%s %s%s%s: not a node this check takes part with", what,
+				       v[i].cluster < 0 ? "" : e->clusters[v[i].cluster].in->name,
+				       v[i].cluster < 0 ? "" : "/", v[i].name);
+	}
+	return 0;
+}
+
 int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	      const bool *cluster_pairs, const struct run_options *o, plan_filter_fn filter,
 	      void *filter_arg, const struct run_events *ev, volatile sig_atomic_t *stop,
@@ -430,6 +480,7 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 {
 	struct run_engine e;
 	struct plan_opts po;
+	struct pick_filter pick = {.o = o};
 	struct err list_err = ERR_INIT;
 	int rc = -1, listed;
 	int64_t t0;
@@ -453,7 +504,9 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 		*err = list_err;
 		goto fail;
 	}
-	if (run_nodes_record_left_out(&e, err) < 0)
+	if (run_nodes_record_left_out(&e, err) < 0 ||
+	    picks_check(&e, o->src_nodes, o->nsrc_nodes, "--src-node", err) < 0 ||
+	    picks_check(&e, o->dst_nodes, o->ndst_nodes, "--dst-node", err) < 0)
 		goto fail;
 	if (run_floaters_permitted(&e, err) < 0 || run_floaters_deploy(&e, err) < 0 ||
 	    run_floaters_wait(&e, stop, err) < 0)
@@ -467,6 +520,12 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	po.families = o->families;
 	po.networks = o->networks;
 	po.max_targets = e.o.max_targets;
+	if (o->nsrc_nodes || o->ndst_nodes) {
+		pick.inner = filter;
+		pick.inner_arg = filter_arg;
+		filter = pick_filter_fn;
+		filter_arg = &pick;
+	}
 	e.plan = plan_new(e.nodes, e.nnodes, n, cluster_pairs, &po, filter, filter_arg, err);
 	if (!e.plan)
 		goto fail;

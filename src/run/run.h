@@ -74,6 +74,13 @@ void run_dns_name_format(const struct run_dns_name *n, char *dst, size_t dstsz);
 /* NetDoctor's targetHostToLookup default */
 #define RUN_DNS_DEFAULT_NAME "kubernetes.default.svc.cluster.local"
 
+/* A node named on the command line: NAME in cluster (an index into the run's clusters), or
+ * in any of them (cluster < 0). */
+struct run_node_pick {
+	int cluster;
+	const char *name;
+};
+
 struct run_options {
 	unsigned protocols; /* 1u << PROTO_* */
 	unsigned families;  /* STORE_FAMILY_* */
@@ -108,6 +115,10 @@ struct run_options {
 	size_t ndns_servers;
 	const struct run_dns_name *dns_names;
 	size_t ndns_names;
+	/* --src-node / --dst-node: only the pairs from (to) these nodes; none: every node
+	 * (borrowed). A destination list leaves out the pseudo-nodes (targets, API server, DNS) */
+	const struct run_node_pick *src_nodes, *dst_nodes;
+	size_t nsrc_nodes, ndst_nodes;
 };
 
 /* API server addresses probed per cluster, at most. */

@@ -370,6 +370,10 @@ part_cluster() {
 	want_usage_error "--exclude-node staging/node-1: 'staging' is not a cluster of this check"
 	run check --src prod --exclude-node 'Node_1'
 	want_usage_error "is not a node name"
+	run check --src prod --src-node 'staging/node-1'
+	want_usage_error "--src-node staging/node-1: 'staging' is not a cluster of this check"
+	run check --src prod --dst-node 'prod/Node_1'
+	want_usage_error "--dst-node prod/Node_1: 'Node_1' is not a node name"
 	# Custom targets: IP literals, of a family the check probes, with a port for tcp/udp.
 	run check --src prod --target example.com:80
 	want_usage_error "--target example.com:80: 'example.com' is not an IP address"

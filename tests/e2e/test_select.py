@@ -3,7 +3,8 @@
 (left out by the default --tolerations) get no floater pod and no result row; the check's
 summary names each with its reason, diff calls their pairs "not selected" (not vanished),
 and a resume of an earlier run says they are not selected now (not gone). --tolerations all
-puts a floater on the tainted node again.
+puts a floater on the tainted node again. --src-node/--dst-node plan and store only the pairs
+they name; a name the check has no node of is a usage error before any probe.
 
 Runs on any world with clusters east and west of 4 nodes each or more (the shared e2e world
 has east:5, west:5; by hand: world up --clusters east:4,west:4). The labels and the taint
@@ -144,4 +145,29 @@ finally:
     kubectl("east", "label", "node", SELECTOR_OUT, "role-", check_rc=False)
     kubectl("west", "taint", "node", TAINTED, "node-role.kubernetes.io/control-plane-",
             check_rc=False)
+
+# D: a few pairs only (--src-node, --dst-node): one east node to two west nodes, one of them
+# named without its cluster; every selected node keeps its floater, only those pairs are
+# planned and stored.
+SRC, DST1, DST2 = east[0], west[0], west[2]
+r = st.netctl("check", "--src", "east", "--dst", "west", *COMMON, "--src-node", "east/" + SRC,
+              "--dst-node", "west/" + DST1, "--dst-node", DST2)
+log(r.stdout[-1500:])
+run_d = st.last_run()
+check(r.returncode == 0, "--src-node/--dst-node check passes (exit %d)" % r.returncode)
+pairs = st.sql("SELECT s.name, d.name FROM results r JOIN nodes s ON s.id = r.src_node "
+               "JOIN nodes d ON d.id = r.dst_node WHERE r.run_id = ?", run_d)
+check(set(pairs) == {(SRC, DST1), (SRC, DST2)},
+      "only the pairs from %s to %s and %s are stored (got %s)" % (SRC, DST1, DST2,
+                                                                 sorted(set(pairs))))
+planned = st.sql("SELECT planned FROM runs WHERE id = ?", run_d)[0][0]
+check(planned == len(pairs) and len(pairs) >= 2,
+      "the plan holds exactly the stored results (%s planned, %d stored)" % (planned, len(pairs)))
+# a node the check does not take part with: one line, a usage error, nothing probed
+r = st.netctl("check", "--src", "east", "--dst", "west", *COMMON, "--src-node", "east/nope-9")
+check(r.returncode == 2 and "--src-node east/nope-9: not a node this check takes part with"
+      in r.stderr, "an unknown --src-node is one line and exit 2 (exit %d: %s)" %
+      (r.returncode, r.stderr.strip()[-200:]))
+check(st.sql("SELECT COUNT(*) FROM results WHERE run_id = ?", st.last_run())[0][0] == 0,
+      "an unknown --src-node probes nothing")
 finish()
