@@ -163,7 +163,8 @@ class Store:
 PROTO = {"icmp": 0, "tcp": 1, "udp": 2}
 ERR = {"ok": 0, "timeout": 1, "refused": 2, "unreachable": 3, "reset": 4,
        "message-too-long": 5, "no-agent": 6, "agent-lost": 7, "not-probed": 8, "loss": 9,
-       "error": 10, "wrong-node": 11}
+       "error": 10, "wrong-node": 11, "nxdomain": 12, "servfail": 13, "dns-refused": 14,
+       "wrong-answer": 15, "no-answer": 16, "truncated": 17}  # enum probe_error (common.h)
 
 
 def check_json(r):

@@ -18,8 +18,7 @@ KUBE = "kubernetes.default.svc.cluster.local"
 COMMON = ["--protocol", "dns", "--family", "4,6", "--count", "2", "--interval", "20ms",
           "--timeout", "1s", "--keep-floaters", "--pod-wait", "120s", "--src", "east",
           "--no-apiserver-check"]
-DNSERR = {"ok": 0, "timeout": 1, "refused": 2, "nxdomain": 11, "servfail": 12,
-          "dns-refused": 13, "wrong-answer": 14, "no-answer": 15, "truncated": 16}
+DNSERR = ERR  # the stored error codes, DNS outcomes among them
 
 
 def dns_addrs(cluster):
