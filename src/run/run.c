@@ -455,15 +455,22 @@ static unsigned pick_filter_fn(void *arg, const struct plan_node *src, const str
 	return f->inner ? f->inner(f->inner_arg, src, dst, family, net) : ~0u;
 }
 
-/* Every node named must be one this check takes part with: a typo probes nothing. */
+/* Every node named must be one this check takes part with (after run_nodes_select, before
+ * anything is deployed): a typo probes nothing. */
 static int picks_check(const struct run_engine *e, const struct run_node_pick *v, size_t n,
 		       const char *what, struct err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		bool found = false;
 
-		for (size_t k = 0; k < e->nnodes && !found; k++)
-			found = node_picked(&v[i], 1, &e->nodes[k]);
+		for (size_t c = 0; c < e->nclusters && !found; c++) {
+			const struct kube_node_list *l = &e->clusters[c].nodes;
+
+			if (v[i].cluster >= 0 && (size_t)v[i].cluster != c)
+				continue;
+			for (size_t k = 0; k < l->n && !found; k++)
+				found = !strcmp(l->items[k].name, v[i].name);
+		}
 		if (!found)
 			return err_set(err, ERR_USAGE,
 				       "%s %s%s%s: not a node this check takes part with", what,
