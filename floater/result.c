@@ -52,14 +52,14 @@ size_t result_fields_line(char *dst, size_t dstsz)
 
 /* Appends one value: "" when the previous line had the same, "=" when the field before it
  * in this line has the same (eq_left), else the number. */
-static char *put_num(char *p, uint32_t v, bool same_prev, bool eq_left)
+static char *put_num(char *p, const char *end, uint32_t v, bool same_prev, bool eq_left)
 {
 	*p++ = WIRE_C_SEP;
 	if (same_prev)
 		return p;
 	if (eq_left)
-		return p + sprintf(p, WIRE_C_SAME_FIELD);
-	return p + sprintf(p, "%u", v);
+		return p + snprintf(p, (size_t)(end - p), WIRE_C_SAME_FIELD);
+	return p + snprintf(p, (size_t)(end - p), "%u", v);
 }
 
 size_t result_line_c1(char *dst, size_t dstsz, const struct probe_target *tg,
@@ -69,6 +69,7 @@ size_t result_line_c1(char *dst, size_t dstsz, const struct probe_target *tg,
 	uint32_t v[8] = {(uint32_t)proto, st->sent,   st->received,  st->min_us,
 			 stats_avg(st),	  st->max_us, stats_p99(st), 0};
 	char line[WIRE_MAX_LINE], *p = line;
+	const char *end = line + sizeof(line); /* ten short values: never reached */
 	size_t n;
 
 	v[7] = (uint32_t)stats_verdict(st);
@@ -77,17 +78,18 @@ size_t result_line_c1(char *dst, size_t dstsz, const struct probe_target *tg,
 	else if (prev->any && tg->ref == prev->ref)
 		;
 	else if (prev->any && prev->ref >= 0 && tg->ref > prev->ref && tg->ref - prev->ref < 100)
-		p += sprintf(p, "+%lld", (long long)(tg->ref - prev->ref));
+		p += snprintf(p, (size_t)(end - p), "+%lld", (long long)(tg->ref - prev->ref));
 	else
-		p += sprintf(p, "%lld", (long long)tg->ref);
+		p += snprintf(p, (size_t)(end - p), "%lld", (long long)tg->ref);
 	*p++ = WIRE_C_SEP;
 	if (!prev->any || prev->v[0] != v[0])
-		p += sprintf(p, "%s", probe_protocol_name(proto));
+		p += snprintf(p, (size_t)(end - p), "%s", probe_protocol_name(proto));
 	for (int i = 1; i < 7; i++)
-		p = put_num(p, v[i], prev->any && prev->v[i] == v[i], i >= 4 && v[i] == v[i - 1]);
+		p = put_num(p, end, v[i], prev->any && prev->v[i] == v[i],
+			    i >= 4 && v[i] == v[i - 1]);
 	*p++ = WIRE_C_SEP;
 	if (!prev->any || prev->v[7] != v[7])
-		p += sprintf(p, "%s", probe_error_name((enum probe_error)v[7]));
+		p += snprintf(p, (size_t)(end - p), "%s", probe_error_name((enum probe_error)v[7]));
 	*p++ = '\n';
 	n = (size_t)(p - line);
 	if (n >= dstsz)
