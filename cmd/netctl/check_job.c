@@ -1,6 +1,7 @@
 /* Shared by check and resume: resolve clusters, run the engine, print the outcome. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -272,20 +273,28 @@ int check_job_pairs(struct check_job *j, char *const *srcs, char *const *dsts, s
 	return 0;
 }
 
+/* Appends t to the list (v, n) unless it holds the same address and port: 1 added, 0 a
+ * repeat (left out), -1 the list holds max already. */
+static int target_add(struct run_target **v, size_t *n, const struct run_target *t, size_t max)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].addr, t->addr) && (*v)[i].port == t->port)
+			return 0;
+	if (*n >= max)
+		return -1;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = *t;
+	return 1;
+}
+
 int check_job_targets(struct check_job *j, char *const *texts, const char *what, struct err *err)
 {
 	for (char *const *p = texts; p && *p; p++) {
 		struct run_target t;
-		bool dup = false;
 
 		if (run_target_parse(*p, what, &t, err) < 0)
 			return -1;
-		for (size_t i = 0; i < j->ntargets && !dup; i++)
-			dup = !strcmp(j->targets[i].addr, t.addr) && j->targets[i].port == t.port;
-		if (dup)
-			continue;
-		j->targets = xrealloc(j->targets, (j->ntargets + 1) * sizeof(*j->targets));
-		j->targets[j->ntargets++] = t;
+		(void)target_add(&j->targets, &j->ntargets, &t, SIZE_MAX);
 	}
 	j->o.targets = j->targets;
 	j->o.ntargets = j->ntargets;
@@ -297,23 +306,14 @@ int check_job_dns_servers(struct check_job *j, char *const *texts, const char *w
 {
 	for (char *const *p = texts; p && *p; p++) {
 		struct run_target t;
-		bool dup = false;
 
 		if (run_target_parse(*p, what, &t, err) < 0)
 			return -1;
 		if (!t.port)
 			t.port = RUN_DNS_PORT;
-		for (size_t i = 0; i < j->ndns_servers && !dup; i++)
-			dup = !strcmp(j->dns_servers[i].addr, t.addr) &&
-			      j->dns_servers[i].port == t.port;
-		if (dup)
-			continue;
-		if (j->ndns_servers == RUN_DNS_SERVERS_MAX)
+		if (target_add(&j->dns_servers, &j->ndns_servers, &t, RUN_DNS_SERVERS_MAX) < 0)
 			return err_set(err, ERR_USAGE, "%s: at most %d DNS servers", what,
 				       RUN_DNS_SERVERS_MAX);
-		j->dns_servers =
-		    xrealloc(j->dns_servers, (j->ndns_servers + 1) * sizeof(*j->dns_servers));
-		j->dns_servers[j->ndns_servers++] = t;
 	}
 	j->o.dns_servers = j->dns_servers;
 	j->o.ndns_servers = j->ndns_servers;
