@@ -28,7 +28,8 @@ struct check_job {
 	char **src_nodes, **dst_nodes;
 	struct run_node_pick *src_picks, *dst_picks;
 	struct kube_tolerations *tol;
-	int64_t run_id;		    /* out: the run check_job_execute made (0: none) */
+	int64_t run_id;	   /* out: the run check_job_execute made (0: none) */
+	bool sample_fixed; /* o.sample_round is given (resume): no new round of the series */
 	struct run_target *targets; /* custom targets (j->o.targets points here) */
 	size_t ntargets;
 	struct run_target *dns_servers; /* protocol dns (j->o.dns_servers points here) */
@@ -46,11 +47,13 @@ struct check_args {
 	const char *namespace, *config, *tolerations;
 	struct cmd_list node_selectors, exclude_nodes, targets, pull_secrets, dns_servers,
 	    dns_names, src_nodes, dst_nodes;
-	long count, concurrency, port, size;
+	long count, concurrency, port, size, sample;
 	bool mesh, no_apiserver;
-	bool count_set, concurrency_set, port_set, size_set;
+	bool count_set, concurrency_set, port_set, size_set, sample_set;
 };
 extern struct check_args check_args;
+
+#define CHECK_SAMPLE_MAX 100000
 
 /* clang-format off */
 #define CHECK_ARGS_OPTS \
@@ -109,6 +112,9 @@ extern struct check_args check_args;
 	 0, NULL}, \
 	{OPT_FLAG, 0, "no-apiserver-check", NULL, "no TCP probe of the API server from every node", \
 	 &check_args.no_apiserver, 0, 0, NULL}, \
+	{OPT_LONG, 0, "sample", "K", \
+	 "probe K nodes of each destination cluster per run, rotating (all pairs in N/K runs)", \
+	 &check_args.sample, 1, CHECK_SAMPLE_MAX, &check_args.sample_set}, \
 	{OPT_LIST, 0, "dns-server", "ADDR", \
 	 "protocol dns: ADDR[:PORT], [V6]:PORT, asked from every node (repeatable)", \
 	 &check_args.dns_servers, 0, 0, NULL}, \
@@ -151,6 +157,10 @@ int check_job_dns_servers(struct check_job *j, char *const *texts, const char *w
 int check_job_dns_names(struct check_job *j, char *const *texts, const char *what, struct err *err);
 /* The options recorded with a run (every field a resume needs to repeat it), JSON text. */
 char *check_job_options_json(const struct check_job *j);
+/* --sample: the next round of the job's sampling series from the store into o.sample_round,
+ * and the options recorded with the run again (they hold the round). Nothing without
+ * --sample. */
+int check_job_sample_next(struct check_job *j, struct store *st, struct err *err);
 /* Runs the job, draws progress, prints the outcome; returns the exit code. */
 int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j);
 

@@ -207,6 +207,7 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	o->version = xstrdup(c->version);
 	o->keep_floaters = !c->auto_clean;
 	o->apiserver = !a->no_apiserver;
+	o->sample = a->sample_set ? (size_t)a->sample : 0;
 	if (targets_from(j, c, err) < 0 || dns_from(j, c, err) < 0)
 		return -1;
 	return run_options_check(o, err);

@@ -432,6 +432,10 @@ char *check_job_options_json(const struct check_job *j)
 			cJSON_AddItemToArray(t, cJSON_CreateString(text));
 		}
 	}
+	if (j->o.sample) {
+		cJSON_AddNumberToObject(o, "sample", (double)j->o.sample);
+		cJSON_AddNumberToObject(o, "sample_round", (double)j->o.sample_round);
+	}
 	cJSON_AddNumberToObject(o, "cluster_pairs_n", (double)j->n);
 	cp = cJSON_AddArrayToObject(o, "cluster_pairs");
 	for (size_t i = 0; i < j->n * j->n; i++)
@@ -439,6 +443,49 @@ char *check_job_options_json(const struct check_job *j)
 	s = json_print(o);
 	cJSON_Delete(o);
 	return s;
+}
+
+/* The sampling series: what the run probes, by name (clusters sorted), and K. */
+static char *sample_key(const struct check_job *j)
+{
+	size_t *order = xcalloc(j->n ? j->n : 1, sizeof(*order));
+	struct buf b;
+
+	for (size_t i = 0; i < j->n; i++) {
+		size_t k = i;
+
+		for (; k > 0 && strcmp(j->clusters[order[k - 1]].name, j->clusters[i].name) > 0;
+		     k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+	buf_init(&b, 0);
+	(void)!buf_puts(&b, "clusters=");
+	for (size_t i = 0; i < j->n; i++)
+		(void)!buf_printf(&b, "%s%s:%u", i ? "," : "", j->clusters[order[i]].name,
+				  j->clusters[order[i]].roles & 3);
+	(void)!buf_printf(&b, ";mesh=%d;protocols=%u;families=%u;networks=%u;sample=%zu", j->mesh,
+			  j->o.protocols, j->o.families, j->o.networks, j->o.sample);
+	free(order);
+	return buf_steal(&b);
+}
+
+int check_job_sample_next(struct check_job *j, struct store *st, struct err *err)
+{
+	char *key;
+	int rc;
+
+	if (!j->o.sample)
+		return 0;
+	key = sample_key(j);
+	rc = store_sample_next(st, key, &j->o.sample_round, err);
+	free(key);
+	if (rc < 0)
+		return -1;
+	free(j->options_json);
+	j->options_json = check_job_options_json(j);
+	j->o.options_json = j->options_json;
+	return 0;
 }
 
 int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j)
@@ -449,6 +496,10 @@ int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j
 	struct progress *p = progress_new(j->quiet || j->json);
 	int rc;
 
+	if (!j->sample_fixed && check_job_sample_next(j, st, &err) < 0) {
+		progress_free(p);
+		return cmd_fail(&err);
+	}
 	memset(&ev, 0, sizeof(ev));
 	progress_bind(p, &ev);
 	rc = run_check(st, j->clusters, j->n, j->cluster_pairs, &j->o, j->filter, j->filter_arg,

@@ -131,6 +131,16 @@ int cmd_parse_age(const char *s, const char *what, long *ms, struct err *err);
 /* "2026-11-26 04:17:18Z" (UTC) or "-" for 0, into dst (>= 24 bytes). */
 void cmd_format_time(int64_t wall_ms, char *dst, size_t dstsz);
 
+struct store_window;
+struct store_coverage;
+struct store_coverage_query;
+/* report, diff, coverage over a window (cmd_coverage.c): sets the window on st, picks the
+ * run (run_id, or 0: the newest finished run, of q->src_cluster when given) into *run_out,
+ * and fills its coverage (q may be NULL: every pair). */
+int cmd_window_open(struct store *st, int64_t run_id, const struct store_window *w,
+		    const struct store_coverage_query *q, long *run_out, struct store_coverage *cov,
+		    struct err *err);
+
 /* ---- the command table (main.c; one file per command), for `help` ------------------- */
 
 const struct cmd_entry *cmd_find(const char *name);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "report.h"
 #include "store.h"
 #include "verdict.h"
 
@@ -16,6 +17,8 @@
 
 static struct {
 	bool json;
+	const char *window;
+	long runs;
 	long limit;
 	const char *rtt;
 	long rtt_pct;
@@ -279,6 +282,17 @@ static void print_header(struct store *st, int64_t a, int64_t b)
 		       r->src_clusters ? r->src_clusters : "-",
 		       r->dst_clusters ? r->dst_clusters : "-");
 		store_run_info_free(r);
+		if (args.window || args.runs) {
+			struct store_coverage cov;
+			char line[256];
+
+			if (store_coverage(st, ids[i], &(struct store_coverage_query){0}, NULL,
+					   NULL, &cov, &err) < 0)
+				continue;
+			report_coverage_text(&cov, line, sizeof(line));
+			printf("   %s's window: %s\n", i ? "B" : "A",
+			       line + strlen("verdicts from "));
+		}
 	}
 }
 
@@ -715,6 +729,17 @@ static int diff_exec(struct cmd_ctx *ctx)
 	if (!st)
 		return cmd_fail(&err);
 	memset(&sum, 0, sizeof(sum));
+	if (args.window || args.runs) {
+		long ms = 0;
+		struct store_window win = {.runs = (size_t)args.runs};
+
+		if (args.window && cmd_parse_age(args.window, "--window", &ms, &err) < 0) {
+			store_close(st);
+			return cmd_usage_error(ctx->entry, "%s", err.msg);
+		}
+		win.ms = ms;
+		store_set_window(st, &win);
+	}
 	rc = pick_runs(st, ctx->argc, ctx->argv, &a, &b, &err);
 	if (rc == 1) {
 		printf("nothing to compare: diff needs two finished runs of the same check "
@@ -739,20 +764,27 @@ static const struct cmd_opt diff_opts[] = {
     {OPT_LONG, 0, "rtt-pct", "P", "with --rtt: and by P percent or more", &args.rtt_pct, 0, 100000,
      NULL},
     {OPT_FLAG, 0, "json", NULL, "print JSON (every change, streamed)", &args.json, 0, 0, NULL},
+    {OPT_STRING, 0, "window", "D",
+     "each side: the latest result of every pair over the comparable runs of the last D up to it",
+     &args.window, 0, 0, NULL},
+    {OPT_LONG, 0, "runs", "R", "each side: over its last R comparable runs", &args.runs, 1, 256,
+     NULL},
     {OPT_END},
 };
 
 const struct cmd_entry cmd_diff_entry = {
     .name = "diff",
     .summary = "Compare two runs: regressions, recoveries, new, vanished and unselected pairs.",
-    .synopsis = "diff [A] [B] [--limit N] [--rtt D [--rtt-pct P]] [--json]",
+    .synopsis = "diff [A] [B] [--limit N] [--rtt D [--rtt-pct P]] [--window D | --runs R] [--json]",
     .details = "No run ids: the newest finished run against the newest earlier run of the\n"
 	       "same check (same clusters, protocols, families, networks). One id B: B\n"
 	       "against the newest earlier comparable run. Exit status 1 when some pair\n"
 	       "regressed (passed in A, fails in B); latency changes (--rtt) are listed but\n"
 	       "do not change the exit status. A pair only in A whose node B left out on\n"
 	       "purpose (--node-selector, --exclude-node, kosmos.io/exclude, a taint) is\n"
-	       "\"not selected\", not vanished.\n",
+	       "\"not selected\", not vanished. --window/--runs (sampled checks): each side is\n"
+	       "the latest result of every pair over the comparable runs of the window ending\n"
+	       "at it; the header says how much of the pairs each side saw.\n",
     .opts = diff_opts,
     .args = {0, 2},
     .exec = diff_exec,

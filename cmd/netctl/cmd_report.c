@@ -20,6 +20,8 @@ static struct {
 	const char *output;
 	bool merged;
 	long failures;
+	const char *window;
+	long runs;
 } args = {.format = "table"};
 
 /* A temp file next to the target, renamed over it only when complete, so a reader never
@@ -90,7 +92,16 @@ static int report_exec(struct cmd_ctx *ctx)
 	struct store *st;
 	int rc, fmt;
 
-	if (!args.run_seen)
+	struct store_window win = {0};
+	struct store_coverage cov;
+
+	long ms = 0;
+
+	if (args.window && cmd_parse_age(args.window, "--window", &ms, &err) < 0)
+		return cmd_usage_error(ctx->entry, "%s", err.msg);
+	win.ms = ms;
+	win.runs = (size_t)args.runs;
+	if (!args.run_seen && !win.ms && !win.runs)
 		return cmd_usage_error(ctx->entry, "--run ID is required (see `netctl history`)");
 	fmt = report_format_parse(args.format);
 	if (fmt < 0)
@@ -103,6 +114,15 @@ static int report_exec(struct cmd_ctx *ctx)
 	st = cmd_open_store(ctx, &err);
 	if (!st)
 		return cmd_fail(&err);
+	if ((win.ms || win.runs) && cmd_window_open(st, args.run_seen ? args.run : 0, &win, NULL,
+						    &args.run, &cov, &err) < 0) {
+		store_close(st);
+		return cmd_fail(&err);
+	}
+	if (win.ms || win.runs) {
+		o.merged = true;
+		o.coverage = &cov;
+	}
 	if (args.output && out_open(&of, args.output, &err) < 0) {
 		store_close(st);
 		out_abort(&of);
@@ -126,6 +146,11 @@ static const struct cmd_opt report_opts[] = {
     {OPT_FLAG, 0, "merged", NULL,
      "a resumed run with its ancestors: the latest result per pair along the chain", &args.merged,
      0, 0, NULL},
+    {OPT_STRING, 0, "window", "D",
+     "the latest result of every pair over the runs of the last D (24h) up to the run",
+     &args.window, 0, 0, NULL},
+    {OPT_LONG, 0, "runs", "R", "the latest result of every pair over the last R comparable runs",
+     &args.runs, 1, 256, NULL},
     {OPT_LONG, 0, "failures", "N", "table: failure rows shown (default 20)", &args.failures, 0,
      1000000, NULL},
     {.kind = OPT_END},
@@ -134,12 +159,16 @@ static const struct cmd_opt report_opts[] = {
 const struct cmd_entry cmd_report_entry = {
     .name = "report",
     .summary = "Write a stored run as a table, JSON, CSV, JUnit XML or an HTML heatmap.",
-    .synopsis = "report --run ID [--format table|json|csv|junit|html] [-o FILE] [--merged]",
+    .synopsis = "report --run ID [--format table|json|csv|junit|html] [-o FILE] [--merged]\n"
+		"report [--run ID] --window D|--runs R [--format ...] [-o FILE]",
     .details = "table is what `netctl check` prints: summary, failures (capped), verdicts.\n"
 	       "json, csv and junit hold every pair; html is one self-contained file with a\n"
 	       "heatmap per cluster pair and protocol and the changes since the parent or\n"
 	       "previous comparable run. Formats: docs/report-format.md. Exit 0 when the\n"
-	       "report was written, whatever the run's results.\n",
+	       "report was written, whatever the run's results.\n"
+	       "--window/--runs (sampled checks): the latest result of every pair over the\n"
+	       "run (default: the newest finished run) and the earlier comparable runs in the\n"
+	       "window; the verdicts say what fraction of the pairs they saw.\n",
     .opts = report_opts,
     .exec = report_exec,
 };

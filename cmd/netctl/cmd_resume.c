@@ -2,6 +2,7 @@
  * resumes, the merged view) did not pass: failed, never probed, or without an agent. Nodes
  * are those of the original run: nodes that are gone are reported, new nodes are not added. */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,7 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 			    struct err *err)
 {
 	long count = 3, size = 0, port = c->port, concurrency = c->max_num;
+	long sample = 0, sample_round = 0;
 	const char *ns = c->namespace, *repo = c->src_image_repo, *version = c->version;
 	const char *dst_repo = c->dst_image_repo;
 	char **secrets = NULL;
@@ -175,6 +177,8 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 	    json_get_long(o, "port", 1, 65535, &port, err) < 0 ||
 	    json_get_long(o, "concurrency", 1, 100000, &concurrency, err) < 0 ||
 	    json_get_long(o, "pod_wait_ms", 0, 3600000, &j->o.pod_wait_ms, err) < 0 ||
+	    json_get_long(o, "sample", 0, CHECK_SAMPLE_MAX, &sample, err) < 0 ||
+	    json_get_long(o, "sample_round", 0, LONG_MAX, &sample_round, err) < 0 ||
 	    json_get_string(o, "namespace", &ns, err) < 0 ||
 	    json_get_string(o, "image_repository", &repo, err) < 0 ||
 	    json_get_string(o, "dst_image_repository", &dst_repo, err) < 0 ||
@@ -186,6 +190,10 @@ static int options_from_run(struct check_job *j, const cJSON *o, const struct co
 		err->code = ERR_STORE;
 		return -1;
 	}
+	/* the same sample as the run resumed: its round, not the series' next one */
+	j->o.sample = (size_t)sample;
+	j->o.sample_round = (uint64_t)sample_round;
+	j->sample_fixed = true;
 	j->o.count = (int)count;
 	j->o.size = (int)size;
 	j->o.port = (int)port;

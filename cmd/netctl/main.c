@@ -29,6 +29,7 @@ extern const struct cmd_entry cmd_clean_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_diff_entry;
 extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_coverage_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_help_entry;
 
@@ -44,6 +45,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_history_entry,
 	&cmd_diff_entry,
 	&cmd_report_entry,
+	&cmd_coverage_entry,
 	&cmd_config_entry,
 	&cmd_help_entry,
 };

@@ -78,7 +78,8 @@ void watch_run_one(struct watch *w, enum watch_job job, struct watch_check *c)
 			rc = run_check(w->st, w->job.clusters, w->job.n, w->job.cluster_pairs,
 				       &w->job.o, check_filter_fn, &f, &ev, w->stop, &res, &err);
 		w->job.o.parent_id = 0;
-	} else {
+	} else if (check_job_sample_next(&w->job, w->st, &err) == 0) {
+		/* --sample: each check takes the next round (a recheck repeats the last one) */
 		rc = run_check(w->st, w->job.clusters, w->job.n, w->job.cluster_pairs, &w->job.o,
 			       NULL, NULL, &ev, w->stop, &res, &err);
 	}

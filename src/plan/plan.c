@@ -164,6 +164,29 @@ static int64_t pseudo_total(const struct plan *p, size_t c)
 	return per_node * senders * (int64_t)p->cluster_count[c];
 }
 
+void plan_sample_block(size_t n, size_t k, uint64_t round, size_t *first, size_t *count)
+{
+	size_t rounds;
+
+	if (!k || k >= n) {
+		*first = 0;
+		*count = n;
+		return;
+	}
+	rounds = (n + k - 1) / k;
+	*first = (size_t)(round % rounds) * k;
+	*count = n - *first < k ? n - *first : k;
+}
+
+/* Destinations of one source in one cluster this round (self left out). */
+static size_t sample_count(const struct plan *p, size_t na, size_t nb, bool same)
+{
+	size_t n = same ? (na > 0 ? nb - 1 : 0) : nb, first, count;
+
+	plan_sample_block(n, p->opts.sample, p->opts.sample_round, &first, &count);
+	return count;
+}
+
 int64_t plan_total(struct plan *p)
 {
 	unsigned nets = popcount(p->opts.networks), fams = popcount(p->opts.families & 3);
@@ -181,7 +204,8 @@ int64_t plan_total(struct plan *p)
 
 				if (!p->cluster_pairs[a * p->nclusters + b])
 					continue;
-				pairs += a == b ? na * (na > 0 ? na - 1 : 0) : na * nb;
+				pairs +=
+				    na * (int64_t)sample_count(p, (size_t)na, (size_t)nb, a == b);
 			}
 		}
 		p->total = pairs * nets * fams * protos + pseudo;
@@ -300,8 +324,14 @@ size_t plan_source(struct plan *p, size_t s, const struct plan_shard **shards)
 	for (size_t cj = 0; cj < p->nclusters; cj++) {
 		if (!p->cluster_pairs[ci * p->nclusters + cj])
 			continue;
-		for (size_t k = 0; k < p->cluster_count[cj]; k++) {
-			size_t di = p->cluster_first[cj] + k;
+		size_t n = p->cluster_count[cj] - (cj == ci), first, count;
+		size_t self = si - p->cluster_first[ci];
+
+		plan_sample_block(n, p->opts.sample, p->opts.sample_round, &first, &count);
+		for (size_t j = 0; j < count; j++) {
+			/* position among the n others, rotated by the source's own position */
+			size_t pos = n == count ? j : (first + j + self) % n;
+			size_t di = p->cluster_first[cj] + pos + (cj == ci && pos >= self);
 
 			if (di == si)
 				continue;

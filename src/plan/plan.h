@@ -58,7 +58,20 @@ struct plan_opts {
 	unsigned families;  /* bit 0: IPv4, bit 1: IPv6 */
 	unsigned networks;  /* 1u << PLAN_NET_* */
 	size_t max_targets; /* most targets in one request; 0: WIRE_MAX_TARGETS */
+	/* --sample K: each source probes at most K nodes of each destination cluster, the
+	 * block of round sample_round of its rotation (plan_sample_block); 0: every node.
+	 * Pseudo-nodes are not sampled. */
+	size_t sample;
+	uint64_t sample_round;
 };
+
+/* The rotation of --sample (docs/usage.md, "Sampling"): a source's N destinations in one
+ * cluster (the cluster's nodes in node-table order, itself left out) are cut into
+ * R = ceil(N / K) blocks of K (the last one shorter); round r probes block r mod R, starting
+ * at the source's own position in its cluster so that sources spread over the targets. So
+ * R consecutive rounds probe every pair exactly once. Gives the block's first index and
+ * length (0 when N == 0); K == 0 or K >= N: everything. */
+void plan_sample_block(size_t n, size_t k, uint64_t round, size_t *first, size_t *count);
 
 /* Decides, per planned pair, which protocols to probe (a mask within opts.protocols);
  * 0 drops the pair. Used by resume to probe only what failed. NULL: everything. */

@@ -95,3 +95,15 @@ void csv_put(FILE *f, const char *s)
 	}
 	putc('"', f);
 }
+
+void report_coverage_text(const struct store_coverage *c, char *dst, size_t dstsz)
+{
+	double pct = c->all ? 100.0 * (double)c->seen / (double)c->all : 0;
+
+	snprintf(
+	    dst, dstsz,
+	    "verdicts from %.*f%% of pairs (%lld of %lld node-pair results, the latest of %lld "
+	    "run%s in the window)",
+	    pct > 0 && pct < 1 ? 2 : 0, pct, (long long)c->seen, (long long)c->all,
+	    (long long)c->runs, c->runs == 1 ? "" : "s");
+}

@@ -218,6 +218,15 @@ static int verdict_array(struct rctx *r)
 
 	if (!vl)
 		return -1;
+	if (r->o.coverage) {
+		const struct store_coverage *c = r->o.coverage;
+
+		fprintf(f,
+			",\n\"coverage\":{\"runs\":%lld,\"pairs\":%lld,\"seen\":%lld,"
+			"\"failed\":%lld,\"fraction\":%.6f}",
+			(long long)c->runs, (long long)c->all, (long long)c->seen,
+			(long long)c->failed, c->all ? (double)c->seen / (double)c->all : 0.0);
+	}
 	fputs(",\n\"verdicts\":[", f);
 	for (size_t i = 0; i < verdict_count(vl); i++) {
 		const struct verdict *v = verdict_get(vl, i);

@@ -17,6 +17,7 @@
 #include "common.h"
 
 struct store;
+struct store_coverage;
 
 enum report_format {
 	REPORT_TABLE = 0,
@@ -52,11 +53,18 @@ struct report_opts {
 	/* html: the run to diff against; 0 = the parent, else the previous comparable run;
 	 * -1 = no diff section. */
 	int64_t diff_base;
+	/* A window over runs (store_set_window, set by the caller): how much of the pairs the
+	 * view holds, said next to the verdicts ("verdicts from 37% of pairs"); NULL: none. */
+	const struct store_coverage *coverage;
 };
 
 /* Writes the report of run_id to out. Returns 0, or -1 with err (ERR_NOTFOUND for an
  * unknown run, ERR_STORE, ERR_IO when out could not be written). */
 int report_write(struct store *st, int64_t run_id, const struct report_opts *opts, FILE *out,
 		 struct err *err);
+
+/* "verdicts from 37% of pairs (148 of 400 node-pair results, the latest of 2 runs in the
+ * window)" */
+void report_coverage_text(const struct store_coverage *c, char *dst, size_t dstsz);
 
 #endif

@@ -335,6 +335,12 @@ static int verdicts_print(struct rctx *r)
 		return -1;
 	putc('\n', r->out);
 	heading(r, "VERDICTS");
+	if (r->o.coverage) {
+		char line[256];
+
+		report_coverage_text(r->o.coverage, line, sizeof(line));
+		fprintf(r->out, "* %s\n", line);
+	}
 	for (size_t i = 0; i < verdict_count(vl); i++) {
 		const struct verdict *v = verdict_get(vl, i);
 		enum text_color c = verdict_color(v->kind);

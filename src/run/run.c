@@ -527,6 +527,8 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 	po.families = o->families;
 	po.networks = o->networks;
 	po.max_targets = e.o.max_targets;
+	po.sample = o->sample;
+	po.sample_round = o->sample_round;
 	if (o->nsrc_nodes || o->ndst_nodes) {
 		pick.inner = filter;
 		pick.inner_arg = filter_arg;

@@ -119,6 +119,10 @@ struct run_options {
 	 * (borrowed). A destination list leaves out the pseudo-nodes (targets, API server, DNS) */
 	const struct run_node_pick *src_nodes, *dst_nodes;
 	size_t nsrc_nodes, ndst_nodes;
+	/* --sample K: each source probes K nodes of each destination cluster, the block of
+	 * round sample_round of the rotation (plan_sample_block); 0: every node */
+	size_t sample;
+	uint64_t sample_round;
 };
 
 /* API server addresses probed per cluster, at most. */

@@ -65,7 +65,9 @@ static int cursor_open(struct store *st, struct store_cursor *c, int64_t run_id,
 {
 	c->cur = -1;
 	c->db = st->db;
-	c->n = store_run_chain(st, run_id, c->run_ids, STORE_CHAIN_MAX, err);
+	c->n = merged && store_window_set(st)
+		   ? store_window_chain(st, run_id, c->run_ids, STORE_CHAIN_MAX, err)
+		   : store_run_chain(st, run_id, c->run_ids, STORE_CHAIN_MAX, err);
 	if (c->n < 0) {
 		c->n = 0;
 		return -1;

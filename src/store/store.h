@@ -372,6 +372,51 @@ struct store_group {
 int store_run_groups(struct store *st, int64_t run_id,
 		     int (*cb)(const struct store_group *g, void *ctx), void *ctx, struct err *err);
 
+/* ---- sampling, windows and coverage (window.c) ------------------------------------------ */
+
+/* The next round of a sampling series (check --sample K): 0 for its first run, then 1, 2,
+ * ...; key names the series (clusters and roles, protocols, families, networks, K). */
+int store_sample_next(struct store *st, const char *key, uint64_t *round, struct err *err);
+
+/* A window over runs. Once set, every merged view of a run (results, summary groups, diff,
+ * verdicts) reads the latest result of every pair over the run and the earlier runs
+ * comparable with it (the same comparability key; done or interrupted) that started at
+ * most ms before it and, with runs > 0, are among its last `runs` such runs: so a report
+ * of the newest sampled run covers every round in the window. NULL or zero: off. */
+struct store_window {
+	int64_t ms;  /* 0: no bound in time */
+	size_t runs; /* 0: no bound in runs */
+};
+void store_set_window(struct store *st, const struct store_window *w);
+
+struct store_coverage_query {
+	const char *src_cluster, *dst_cluster; /* NULL: any */
+};
+
+/* One pair's latest result within the window and when it was probed (its run's start). */
+struct store_coverage_pair {
+	const struct store_result_row *row;
+	int64_t run_started_ms;
+};
+
+/* Coverage of node pairs (pseudo-nodes are probed by every run and not counted). "All
+ * pairs" are those of the newest run: its real nodes, its cluster pairs, its protocols
+ * (without dns), families and networks; pairs of nodes it no longer has are not counted. */
+struct store_coverage {
+	int64_t run_id;		      /* the newest run */
+	int64_t runs;		      /* runs in the window */
+	int64_t oldest_ms, newest_ms; /* start of the oldest and the newest run */
+	int64_t all;		      /* result keys (pair x protocol x family x network) */
+	int64_t seen;		      /* of which the window holds a result */
+	int64_t failed;		      /* of which the latest result failed */
+};
+
+/* Coverage of run_id's window (store_set_window; none: its resume chain), streaming each
+ * pair counted as seen to cb (may be NULL) in key order. */
+int store_coverage(struct store *st, int64_t run_id, const struct store_coverage_query *q,
+		   int (*cb)(const struct store_coverage_pair *p, void *ctx), void *ctx,
+		   struct store_coverage *sum, struct err *err);
+
 /* ---- diff ---------------------------------------------------------------------------------- */
 
 enum store_diff_kind {

@@ -6,8 +6,9 @@
 
 #include "store.h"
 
-/* Longest resume chain a merged view follows (a chain is a person's retries). */
-#define STORE_CHAIN_MAX 64
+/* Longest resume chain a merged view follows (a chain is a person's retries), and the
+ * most runs a window merges (store_set_window). */
+#define STORE_CHAIN_MAX 256
 
 struct store {
 	sqlite3 *db;
@@ -23,6 +24,7 @@ struct store {
 	void (*warn)(void *arg, const char *text); /* store_set_warn */
 	void *warn_arg;
 	bool chain_gap_warned;
+	struct store_window window; /* store_set_window; zero: merged views follow chains */
 };
 
 /* Fills err with ERR_STORE, "what: sqlite message (store PATH)", or for a full disk what to
@@ -60,6 +62,9 @@ bool store_owner_alive(long pid, const char *boot, int64_t start);
 
 /* The resume chain of a run: ids[0] = run, ids[1] = parent, ...; returns the length. */
 int store_run_chain(struct store *st, int64_t run_id, int64_t *ids, int max, struct err *err);
+/* With a window set: run_id and the earlier comparable runs within it, newest first. */
+bool store_window_set(const struct store *st);
+int store_window_chain(struct store *st, int64_t run_id, int64_t *ids, int max, struct err *err);
 
 /* ---- node/cluster names, loaded once per walk (the nodes table is small) --------------- */
 

@@ -3,7 +3,11 @@ netctl's default options (concurrency, the compact encoding the floaters are ask
 each source starting at another target) store every node pair exactly once and the API
 server pair of every node, with 0 failed results, the kernel's loss counters unchanged, and
 API requests within 3 x nodes + 50; the warm check reads the same answers as the cold one
-(every pair again, nothing left over from the first)."""
+(every pair again, nothing left over from the first). Then two sampled checks (--sample K
+with K = ceil((n - 1) / 2): two rounds cover every pair) store each node pair of their
+round exactly once, the two rounds together every pair exactly once, and `netctl coverage`
+right after them says so: the exact fraction after one round and 100% over both, and
+`report --runs` says from how much of the pairs its verdicts come."""
 import re
 from e2e import *
 
@@ -51,7 +55,75 @@ def one_check(what):
     return run
 
 
+def sampled_check(what, k):
+    t = time.time()
+    r = st.netctl("check", "--src", CLUSTER, "--protocol", "tcp", "--timeout", "2s",
+                  "--keep-floaters", "--pod-wait", "300s", "-q", "--sample", str(k), timeout=900)
+    log("%s: %.1f s: %s" % (what, time.time() - t, r.stdout.strip().splitlines()[-1:]))
+    check(r.returncode == 0, "%s: check passes (exit %d)" % (what, r.returncode))
+    if r.returncode != 0:
+        log(r.stderr[-3000:])
+    run = st.last_run()
+    opts = json.loads(st.sql("SELECT options FROM runs WHERE id = ?", run)[0][0])
+    rnd = opts.get("sample_round", -1)
+    pairs = st.sql(
+        "SELECT s.name, d.name FROM results r JOIN nodes s ON s.id = r.src_node "
+        "JOIN nodes d ON d.id = r.dst_node WHERE r.run_id = ? AND d.kind = 0", run)
+    # N = n - 1 others per source, rounds of K: round 0 probes K, round 1 the rest
+    per_src = k if rnd % 2 == 0 else (n - 1) - k
+    check(opts.get("sample") == k and len(pairs) == len(set(pairs)) == n * per_src,
+          "%s: sample %s round %s: %d node pairs stored, each once (%d x %d expected; got %d, "
+          "%d distinct)" % (what, opts.get("sample"), rnd, n * per_src, n, per_src, len(pairs),
+                            len(set(pairs))))
+    failed = st.failed_count(run)
+    check(failed == 0, "%s: 0 failed results (got %d)" % (what, failed))
+    m = re.search(r"(\d+) API requests", r.stdout)
+    used = int(m.group(1)) if m else -1
+    check(0 < used <= 3 * n + 50, "%s: %d API requests <= 3 x %d nodes + 50 (per node, not per "
+          "pair)" % (what, used, n))
+    return run, set(pairs), per_src
+
+
+def coverage(*args):
+    r = st.netctl("coverage", "--json", *args)
+    check(r.returncode == 0, "coverage %s: exit 0 (got %d: %s)" %
+          (" ".join(args), r.returncode, r.stderr.strip()[-300:]))
+    return json.loads(r.stdout) if r.returncode == 0 else {}
+
+
 log("%d nodes, %d node pairs" % (n, n * (n - 1)))
 one_check("cold")
 one_check("warm")
+
+K = n // 2  # n - 1 = 2K - 1 others: two rounds, the second one pair shorter
+all_pairs = {(a, b) for a in names for b in names if a != b}
+t0 = time.time()
+run1, got1, per1 = sampled_check("sampled 1", K)
+c1 = coverage("--runs", "1", "--src", CLUSTER)
+check(c1.get("pairs") == len(all_pairs) and c1.get("seen") == n * per1 and
+      abs(c1.get("fraction", 0) - n * per1 / len(all_pairs)) < 1e-6 and c1.get("failed") == 0,
+      "coverage after one sampled run: %s of %s pairs, fraction %s (expected %d of %d)" %
+      (c1.get("seen"), c1.get("pairs"), c1.get("fraction"), n * per1, len(all_pairs)))
+run2, got2, per2 = sampled_check("sampled 2", K)
+check(not (got1 & got2) and got1 | got2 == all_pairs,
+      "two sampled rounds: every one of the %d pairs exactly once (%d in both, %d in neither)" %
+      (len(all_pairs), len(got1 & got2), len(all_pairs - (got1 | got2))))
+c2 = coverage("--runs", "2")
+runs_of = {}
+for p in c2.get("results", []):
+    runs_of[(p["src"], p["dst"])] = p["run"]
+check(c2.get("runs") == 2 and c2.get("seen") == c2.get("pairs") == len(all_pairs) and
+      c2.get("fraction") == 1 and len(runs_of) == len(all_pairs) and
+      all(runs_of[pr] == (run1 if pr in got1 else run2) for pr in runs_of),
+      "coverage right after the two sampled runs: 100%% of %d pairs (got %s of %s over %s runs), "
+      "each pair's latest result from the run that probed it" %
+      (len(all_pairs), c2.get("seen"), c2.get("pairs"), c2.get("runs")))
+r = st.netctl("report", "--runs", "1")
+check(r.returncode == 0 and "verdicts from %d%% of pairs" % round(100 * n * per2 / len(all_pairs))
+      in r.stdout, "report --runs 1 says its verdicts come from %d%% of the pairs" %
+      round(100 * n * per2 / len(all_pairs)))
+r = st.netctl("report", "--runs", "2")
+check(r.returncode == 0 and "verdicts from 100% of pairs" in r.stdout,
+      "report --runs 2: verdicts from 100% of pairs")
+log("sampled runs and coverage: %.1f s" % (time.time() - t0))
 finish()

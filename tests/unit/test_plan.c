@@ -38,7 +38,8 @@ static size_t make_nodes(size_t n0, size_t n1)
 
 static struct plan_opts opts(unsigned protos, unsigned fams, unsigned nets)
 {
-	struct plan_opts o = {protos, fams, nets, 10000};
+	struct plan_opts o = {
+	    .protocols = protos, .families = fams, .networks = nets, .max_targets = 10000};
 
 	return o;
 }
@@ -290,6 +291,90 @@ static void test_rejects_empty_selection(void **state)
 	assert_int_equal(err.code, ERR_USAGE);
 }
 
+/* --sample K: over ceil(N/K) consecutive rounds, from any round on, every pair is probed
+ * exactly once, and no source probes more than K nodes of a cluster in one round. */
+static void sample_cover(size_t n0, size_t n1, const bool *cp, size_t nclusters, size_t k,
+			 uint64_t start, size_t ndst)
+{
+	size_t n = make_nodes(n0, n1), rounds = k >= ndst || !k ? 1 : (ndst + k - 1) / k;
+	int hits[MAXN][MAXN];
+
+	memset(hits, 0, sizeof(hits));
+	for (size_t r = 0; r < rounds; r++) {
+		struct err err = ERR_INIT;
+		struct plan_opts o = opts(1u << PROTO_TCP, 1, 1u << PLAN_NET_POD);
+		struct plan *p;
+		int64_t rows = 0, decided;
+
+		o.sample = k;
+		o.sample_round = start + r;
+		p = plan_new(nodes, n, nclusters, cp, &o, NULL, NULL, &err);
+		assert_non_null(p);
+		for (size_t s = 0; s < plan_nsources(p); s += 2) {
+			const struct plan_shard *sh;
+			size_t ns = plan_source(p, s, &sh), per_src = 0;
+
+			for (size_t i = 0; i < ns; i++) {
+				for (size_t t = 0; t < sh[i].n; t++) {
+					assert_int_not_equal(sh[i].targets[t].dst, s / 2);
+					hits[s / 2][sh[i].targets[t].dst]++;
+					per_src++;
+				}
+			}
+			assert_true(per_src <= (k ? k : ndst));
+			rows += (int64_t)per_src;
+		}
+		assert_int_equal(plan_total(p), rows);
+		assert_int_equal(walk_rows(p, &decided), rows);
+		plan_free(p);
+	}
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = 0; b < n; b++)
+			assert_int_equal(hits[a][b],
+					 a != b &&
+					     cp[nodes[a].cluster * nclusters + nodes[b].cluster]);
+}
+
+static void test_sample_rotation_covers_every_pair_once(void **state)
+{
+	static const size_t ks[] = {1, 2, 3, 4, 5, 7, 15, 16, 40};
+	bool own[1] = {true}, cross[4] = {false, true, false, false};
+
+	for (size_t n0 = 1; n0 <= 16; n0++) {
+		for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+			/* one cluster: N = n0 - 1 others (no self-pairs) */
+			sample_cover(n0, 0, own, 1, ks[i], 0, n0 - 1);
+			sample_cover(n0, 0, own, 1, ks[i], 7, n0 - 1);
+			/* cluster 0 probes cluster 1: N = n1 */
+			if (n0 < 16) {
+				sample_cover(n0, 16 - n0, cross, 2, ks[i], 3, 16 - n0);
+				sample_cover(16 - n0, n0, cross, 2, ks[i], 0, n0);
+			}
+		}
+	}
+}
+
+static void test_sample_block(void **state)
+{
+	size_t first, count;
+
+	plan_sample_block(10, 3, 0, &first, &count); /* 4 rounds: 3, 3, 3, 1 */
+	assert_int_equal(first, 0);
+	assert_int_equal(count, 3);
+	plan_sample_block(10, 3, 3, &first, &count);
+	assert_int_equal(first, 9);
+	assert_int_equal(count, 1);
+	plan_sample_block(10, 3, 4, &first, &count); /* round 4 is round 0 again */
+	assert_int_equal(first, 0);
+	assert_int_equal(count, 3);
+	plan_sample_block(10, 10, 5, &first, &count); /* K >= N: everything, every round */
+	assert_int_equal(count, 10);
+	plan_sample_block(10, 0, 5, &first, &count); /* K = 0: no sampling */
+	assert_int_equal(count, 10);
+	plan_sample_block(0, 3, 1, &first, &count);
+	assert_int_equal(count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +386,8 @@ int main(void)
 	    cmocka_unit_test(test_host_network_uses_host_floater_and_node_ips),
 	    cmocka_unit_test(test_pseudo_nodes_probed_from_their_cluster),
 	    cmocka_unit_test(test_rejects_empty_selection),
+	    cmocka_unit_test(test_sample_block),
+	    cmocka_unit_test(test_sample_rotation_covers_every_pair_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
