@@ -68,7 +68,7 @@ _netctl_value()
 	case $cmd:$1 in
 	*:--src | *:--dst | clean:-c | clean:--cluster | history:-c | history:--cluster)
 		_netctl_list "$(_netctl_clusters)" ;;
-	*:--run | report:-r) COMPREPLY=($(compgen -W "$(_netctl_runs)" -- "$cur")) ;;
+	*:--run | report:-r | coverage:-r) COMPREPLY=($(compgen -W "$(_netctl_runs)" -- "$cur")) ;;
 	*:--protocol) _netctl_list "icmp tcp udp" ;;
 	*:--family) _netctl_list "4 6" ;;
 	*:--network) _netctl_list "pod host pod-host host-pod" ;;

@@ -1,6 +1,9 @@
 /* The outcome of check and resume: the run's report (table or JSON) and how it went. */
+#include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -30,6 +33,20 @@ static void print_apiserver(const struct run_result *res)
 	       inflight, added);
 }
 
+/* A sampled run (--sample): its K and round from its recorded options; false otherwise. */
+static bool run_sample(struct store *st, int64_t run_id, long *k, long *round)
+{
+	struct err err = ERR_INIT;
+	struct store_run_info *r = store_run_get(st, run_id, &err);
+	cJSON *o = r ? json_parse(r->options_json, strlen(r->options_json), 0, &err) : NULL;
+	bool yes = o && json_get_long(o, "sample", 1, LONG_MAX, k, &err) == 0 && *k > 0 &&
+		   json_get_long(o, "sample_round", 0, LONG_MAX, round, &err) == 0;
+
+	cJSON_Delete(o);
+	store_run_info_free(r);
+	return yes;
+}
+
 int check_print_outcome(struct store *st, const struct run_result *res, bool json, struct err *err)
 {
 	struct report_opts ro = {
@@ -39,7 +56,14 @@ int check_print_outcome(struct store *st, const struct run_result *res, bool jso
 	    .color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR"),
 	};
 	char rollout[32], table[32], probe[32], store[32];
+	struct store_coverage cov;
+	struct store_coverage_query all = {0};
+	long k = 0, round = 0;
+	bool sampled = run_sample(st, res->run_id, &k, &round);
 
+	/* a sampled run's verdicts come from part of the pairs: they say how much */
+	if (sampled && store_coverage(st, res->run_id, &all, NULL, NULL, &cov, err) == 0)
+		ro.coverage = &cov;
 	if (report_write(st, res->run_id, &ro, stdout, err) < 0)
 		return -1;
 	if (json)
@@ -54,6 +78,11 @@ int check_print_outcome(struct store *st, const struct run_result *res, bool jso
 	       (long long)res->total, (long long)res->failed, rollout, table, probe, store,
 	       (unsigned long long)res->api_requests);
 	print_apiserver(res);
+	if (sampled)
+		printf(
+		    "sampled: round %ld, at most %ld nodes of each destination cluster per source "
+		    "(netctl coverage: what the last runs covered)\n",
+		    round, k);
 	if (res->status == STORE_RUN_INTERRUPTED)
 		printf("interrupted: every result received is stored; continue with "
 		       "`netctl resume --run %lld`\n",

@@ -72,7 +72,7 @@ want() {
   fi
 }
 
-want "check clean cluster config" netctl c
+want "check clean cluster config coverage" netctl c
 want "add import list remove" netctl cluster ""
 want "remove" netctl cluster re
 want "east west" netctl --db "$DB" cluster remove ""

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# bench/scale/sample.sh: what sampled checks cost and what a simulated node costs in memory
+# (issue #20, "10,000-node federations"). One world (--clusters SPEC, default big:200):
+# MemAvailable before `world up` and after the floaters of a first full check are Ready, RSS
+# of every process in the world by kind; the store's bytes per result from the growth of a
+# real SQLite file over a second full check (WAL checkpointed); then --rounds sampled checks
+# with --sample K and `netctl coverage` after them. Prints the figures; not a test.
+#   bench/scale/sample.sh [--build DIR] [--clusters big:200] [--sample 100] [--rounds 2]
+#                         [--src A --dst B] [--pod-wait 900s]
+# Needs root and a built tree; takes its world down at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SRC=$PWD BUILD=$PWD/build CLUSTERS=big:200 K=100 ROUNDS=2 SRCC='' DSTC='' POD_WAIT=900s
+while (($#)); do
+	case $1 in
+	--build) BUILD=$(cd "$2" && pwd); shift 2 ;;
+	--clusters) CLUSTERS=$2; shift 2 ;;
+	--sample) K=$2; shift 2 ;;
+	--rounds) ROUNDS=$2; shift 2 ;;
+	--src) SRCC=$2; shift 2 ;;
+	--dst) DSTC=$2; shift 2 ;;
+	--pod-wait) POD_WAIT=$2; shift 2 ;;
+	*) echo "sample: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[[ $(id -u) -eq 0 ]] || { echo "sample: run as root (network namespaces)" >&2; exit 1; }
+NETCTL=$BUILD/cmd/netctl/netctl WORLD=$SRC/tests/world/world
+OUT=$(mktemp -d /tmp/netctl-bench-sample.XXXXXX)
+chmod 755 "$OUT"
+DIR=$OUT/world DB=$OUT/netctl.db
+export NETCTL_DB=$DB NO_COLOR=1
+names=$(tr ',' '\n' <<<"$CLUSTERS" | cut -d: -f1)
+first=$(head -1 <<<"$names")
+SRCC=${SRCC:-$first}
+sel=(--src "$SRCC")
+[[ -n $DSTC ]] && sel+=(--dst "$DSTC")
+
+mem_avail_mb() { awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo; }
+nodes_total() { tr ',' '\n' <<<"$CLUSTERS" | cut -d: -f2 | paste -sd+ | bc; }
+world_rss() { # RSS by process name of every process in the world's network namespaces
+	local inodes id
+	id=$(printf '%s' "$(cd "$DIR" && pwd -P)" | sha256sum | cut -c1-6) # tests/world/lib.sh
+	inodes=$(ip netns list | awk '{print $1}' | grep -E "^ncw-$id" |
+		sed 's|^|/run/netns/|' | xargs -r stat -L -c 'net:[%i]' 2>/dev/null | sort -u || true)
+	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -printf '%h %l\n' 2>/dev/null |
+		awk 'NR == FNR { want[$1] = 1; next } ($2 in want) { sub(/\/ns$/, "", $1); print $1 "/status" }' \
+			<(echo "$inodes") - | xargs -r grep -H -E '^(Name|VmRSS):' 2>/dev/null |
+		awk -F'[:\t ]+' '$2 == "Name" { name[$1] = $3 } $2 == "VmRSS" { rss[$1] = $3 }
+		END { for (f in name) { kb[name[f]] += rss[f]; n[name[f]]++; t += rss[f] }
+		      for (k in kb) printf "  rss %-22s %5d procs %8.0f MB\n", k, n[k], kb[k] / 1024;
+		      printf "  rss %-22s %20.0f MB\n", "total", t / 1024 }' | sort -k2,2 || true
+}
+db_bytes() {
+	sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+	stat -c %s "$DB"
+}
+results() { sqlite3 "$DB" 'SELECT count(*) FROM results'; }
+nc() { $WORLD exec --dir "$DIR" "$NETCTL" "$@"; }
+timed() { # timed NAME NETCTL-ARGS...: wall seconds, CPU and peak RSS of netctl in the world
+	local name=$1
+	shift
+	python3 - "$name" "$WORLD" exec --dir "$DIR" "$NETCTL" "$@" <<'PY'
+import resource, subprocess, sys, time
+t = time.time()
+r = subprocess.run(sys.argv[2:], capture_output=True, text=True)
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+tail = [l for l in r.stdout.splitlines() if "results" in l or "API requests" in l][-2:]
+print("  %-10s rc %d, %.1f s wall, netctl+world exec %.2f s CPU, max RSS %.1f MB: %s" %
+      (sys.argv[1], r.returncode, time.time() - t, ru.ru_utime + ru.ru_stime,
+       ru.ru_maxrss / 1024, " | ".join(tail)))
+if r.returncode not in (0, 1):
+    print(r.stderr[-2000:])
+PY
+}
+cleanup() { $WORLD down --dir "$DIR" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+m0=$(mem_avail_mb)
+echo "clusters $CLUSTERS ($(nodes_total) nodes), --sample $K, $ROUNDS rounds; MemAvailable $m0 MB"
+t=$(date +%s)
+$WORLD up --clusters "$CLUSTERS" --dir "$DIR" --build "$BUILD" >"$OUT/up.log" 2>&1
+echo "  world up: $(($(date +%s) - t)) s"
+for c in $names; do
+	nc cluster add "$c" --kubeconfig "$($WORLD kubeconfig "$c" --dir "$DIR")" >/dev/null
+done
+common=(--protocol tcp --timeout 2s --keep-floaters --pod-wait "$POD_WAIT" -q)
+timed cold check "${sel[@]}" "${common[@]}"
+m1=$(mem_avail_mb)
+echo "  memory with every floater Ready: MemAvailable dropped by $((m0 - m1)) MB" \
+	"($(((m0 - m1) * 1024 / $(nodes_total))) KB per simulated node)"
+world_rss
+b1=$(db_bytes) r1=$(results)
+timed warm check "${sel[@]}" "${common[@]}"
+b2=$(db_bytes) r2=$(results)
+echo "  store: $b1 -> $b2 bytes over $((r2 - r1)) results:" \
+	"$(awk -v b=$((b2 - b1)) -v r=$((r2 - r1)) 'BEGIN { printf "%.1f", b / r }') bytes per result"
+for i in $(seq 1 "$ROUNDS"); do
+	timed "sampled $i" check "${sel[@]}" "${common[@]}" --sample "$K"
+done
+nc coverage --runs "$ROUNDS" "${sel[@]:0:2}" | sed 's/^/  /'
+echo "  store after the sampled runs: $(db_bytes) bytes, $(results) results"
