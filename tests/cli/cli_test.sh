@@ -1124,6 +1124,53 @@ assert rows[0] == ("run_id,src_cluster,src_node,dst_cluster,dst_node,protocol,fa
 assert len(rows) == 5, len(rows)
 assert sorted(r[9] for r in rows[1:]) == ["ok", "ok", "ok", "timeout"], rows
 EOF
+
+	# A window over runs 2 and 3 (sampled checks of a <-> b): nodes a-node-1, a-node-2 and
+	# b-node-1, so 4 pairs a -> b and b -> a; run 3 alone holds 3 of them (its a-node-2 ->
+	# a-node-1 is no pair of the run), run 2 the fourth.
+	sqlite3 "$db" <<'EOF' || exit 1
+UPDATE runs SET options = '{"clusters":[{"name":"a","src":true,"dst":false},{"name":"b","src":false,"dst":true}],"cluster_pairs_n":2,"cluster_pairs":[false,true,true,false],"sample":1,"sample_round":0}' WHERE id IN (2, 3);
+INSERT INTO run_nodes (run_id, node_id, floater) VALUES (2, 1, 1), (2, 2, 1), (2, 3, 1),
+  (3, 1, 1), (3, 2, 1), (3, 3, 1);
+EOF
+	run --db "$db" coverage --runs 1 --json
+	want_rc 0
+	json_check 'd["run"] == 3 and d["runs"] == 1 and d["pairs"] == 4 and d["seen"] == 3 and d["failed"] == 1 and d["fraction"] == 0.75'
+	run --db "$db" coverage --runs 2 --json
+	json_check 'd["runs"] == 2 and d["seen"] == 4 and d["fraction"] == 1 and d["failed"] == 1'
+	json_check '{(r["src"], r["dst"]): (r["run"], r["result"]) for r in d["results"]} == {("a-node-1", "b-node-1"): (3, "ok"), ("a-node-2", "b-node-1"): (3, "timeout"), ("b-node-1", "a-node-1"): (3, "ok"), ("b-node-1", "a-node-2"): (2, "ok")}'
+	run --db "$db" coverage --runs 2 --src b --json
+	json_check 'd["pairs"] == 2 and d["seen"] == 2'
+	run --db "$db" coverage --window 1m --json # run 2 started 100 s before run 3
+	json_check 'd["runs"] == 1 and d["seen"] == 3'
+	run --db "$db" coverage --runs 2 --pairs
+	want_rc 0
+	want_out "pairs probed: 4 of 4 (100.0%), of which 1 failed"
+	want_out $'a/a-node-2\tb/b-node-1\ttcp\tIPv4\tpod\ttimeout\trun 3\t'
+	want_out $'b/b-node-1\ta/a-node-2\ttcp\tIPv4\tpod\tok\trun 2\t'
+	run --db "$db" report --runs 2
+	want_rc 0
+	want_out "verdicts from 100% of pairs (4 of 4 node-pair results, the latest of 2 runs"
+	run --db "$db" report --run 3 --runs 1 --format json -o "$T/w3.json"
+	want_rc 0
+	checks=$((checks + 1))
+	/usr/bin/python3 "$CHECK_JSON" "$SCHEMA" "$T/w3.json" >/dev/null 2>&1 ||
+		fail "the JSON report over a window does not validate"
+	run --db "$db" report --run 3 --runs 1 --format json
+	json_check 'd["coverage"] == {"runs": 1, "pairs": 4, "seen": 3, "failed": 1, "fraction": 0.75}'
+	run --db "$db" diff --runs 1 2 3
+	want_out "A's window: 100% of pairs"
+	want_out "B's window: 75% of pairs"
+	run --db "$db" coverage --runs 0
+	want_usage_error "--runs"
+	run --db "$db" coverage --window 5x
+	want_usage_error "--window"
+	run --db "$db" report --window soon
+	want_usage_error "--window"
+	run --db "$db" coverage --run 99
+	want_fail_line 2 "no run 99"
+	run --db "$db" coverage --src nosuch
+	want_fail_line 2 "no finished run of cluster nosuch"
 }
 
 # ---- config.json through the CLI ---------------------------------------------------------
