@@ -6,11 +6,13 @@
 # real SQLite file over a second full check (WAL checkpointed); then --rounds sampled checks
 # with --sample K and `netctl coverage` after them. Prints the figures; not a test.
 #   bench/scale/sample.sh [--build DIR] [--clusters big:200] [--sample 100] [--rounds 2]
-#                         [--src A --dst B] [--pod-wait 900s]
+#                         [--src A --dst B] [--pod-wait 900s] [--no-full]
+# --no-full (big worlds): no full checks; the first sampled check deploys the floaters and
+# the store's bytes per result come from the growth over the second.
 # Needs root and a built tree; takes its world down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SRC=$PWD BUILD=$PWD/build CLUSTERS=big:200 K=100 ROUNDS=2 SRCC='' DSTC='' POD_WAIT=900s
+SRC=$PWD BUILD=$PWD/build CLUSTERS=big:200 K=100 ROUNDS=2 SRCC='' DSTC='' POD_WAIT=900s FULL=1
 while (($#)); do
 	case $1 in
 	--build) BUILD=$(cd "$2" && pwd); shift 2 ;;
@@ -20,6 +22,7 @@ while (($#)); do
 	--src) SRCC=$2; shift 2 ;;
 	--dst) DSTC=$2; shift 2 ;;
 	--pod-wait) POD_WAIT=$2; shift 2 ;;
+	--no-full) FULL=0; shift ;;
 	*) echo "sample: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -74,6 +77,7 @@ PY
 }
 cleanup() { $WORLD down --dir "$DIR" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
+trap 'exit 1' TERM INT
 
 m0=$(mem_avail_mb)
 echo "clusters $CLUSTERS ($(nodes_total) nodes), --sample $K, $ROUNDS rounds; MemAvailable $m0 MB"
@@ -84,18 +88,27 @@ for c in $names; do
 	nc cluster add "$c" --kubeconfig "$($WORLD kubeconfig "$c" --dir "$DIR")" >/dev/null
 done
 common=(--protocol tcp --timeout 2s --keep-floaters --pod-wait "$POD_WAIT" -q)
-timed cold check "${sel[@]}" "${common[@]}"
+sampled=(--sample "$K")
+if ((FULL)); then
+	timed cold check "${sel[@]}" "${common[@]}"
+else
+	timed "sampled 1" check "${sel[@]}" "${common[@]}" "${sampled[@]}"
+fi
 m1=$(mem_avail_mb)
 echo "  memory with every floater Ready: MemAvailable dropped by $((m0 - m1)) MB" \
 	"($(((m0 - m1) * 1024 / $(nodes_total))) KB per simulated node)"
 world_rss
 b1=$(db_bytes) r1=$(results)
-timed warm check "${sel[@]}" "${common[@]}"
+if ((FULL)); then
+	timed warm check "${sel[@]}" "${common[@]}"
+else
+	timed "sampled 2" check "${sel[@]}" "${common[@]}" "${sampled[@]}"
+fi
 b2=$(db_bytes) r2=$(results)
 echo "  store: $b1 -> $b2 bytes over $((r2 - r1)) results:" \
 	"$(awk -v b=$((b2 - b1)) -v r=$((r2 - r1)) 'BEGIN { printf "%.1f", b / r }') bytes per result"
-for i in $(seq 1 "$ROUNDS"); do
-	timed "sampled $i" check "${sel[@]}" "${common[@]}" --sample "$K"
+for i in $(seq $((FULL ? 1 : 3)) "$ROUNDS"); do
+	timed "sampled $i" check "${sel[@]}" "${common[@]}" "${sampled[@]}"
 done
-nc coverage --runs "$ROUNDS" "${sel[@]:0:2}" | sed 's/^/  /'
+nc coverage --runs "$ROUNDS" "${sel[@]}" | sed 's/^/  /'
 echo "  store after the sampled runs: $(db_bytes) bytes, $(results) results"
