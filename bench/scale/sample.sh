@@ -6,13 +6,15 @@
 # real SQLite file over a second full check (WAL checkpointed); then --rounds sampled checks
 # with --sample K and `netctl coverage` after them. Prints the figures; not a test.
 #   bench/scale/sample.sh [--build DIR] [--clusters big:200] [--sample 100] [--rounds 2]
-#                         [--src A --dst B] [--pod-wait 900s] [--no-full]
+#                         [--src A --dst B] [--pod-wait 900s] [--no-full] [--until HH:MM]
+# --until: start no check after that time (UTC) and stop one still running then, so the
+# world is down a few minutes later.
 # --no-full (big worlds): no full checks; the first sampled check deploys the floaters and
 # the store's bytes per result come from the growth over the second.
 # Needs root and a built tree; takes its world down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SRC=$PWD BUILD=$PWD/build CLUSTERS=big:200 K=100 ROUNDS=2 SRCC='' DSTC='' POD_WAIT=900s FULL=1
+SRC=$PWD BUILD=$PWD/build CLUSTERS=big:200 K=100 ROUNDS=2 SRCC='' DSTC='' POD_WAIT=900s FULL=1 UNTIL=
 while (($#)); do
 	case $1 in
 	--build) BUILD=$(cd "$2" && pwd); shift 2 ;;
@@ -23,6 +25,7 @@ while (($#)); do
 	--dst) DSTC=$2; shift 2 ;;
 	--pod-wait) POD_WAIT=$2; shift 2 ;;
 	--no-full) FULL=0; shift ;;
+	--until) UNTIL=$(date -u -d "$2" +%s); shift 2 ;;
 	*) echo "sample: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -60,12 +63,21 @@ db_bytes() {
 results() { sqlite3 "$DB" 'SELECT count(*) FROM results'; }
 nc() { $WORLD exec --dir "$DIR" "$NETCTL" "$@"; }
 timed() { # timed NAME NETCTL-ARGS...: wall seconds, CPU and peak RSS of netctl in the world
-	local name=$1
+	local name=$1 left=86400
 	shift
-	python3 - "$name" "$WORLD" exec --dir "$DIR" "$NETCTL" "$@" <<'PY'
+	if [[ -n $UNTIL ]]; then
+		left=$((UNTIL - $(date +%s)))
+		((left > 0)) || { echo "  $name: not started (--until)"; return 0; }
+	fi
+	python3 - "$left" "$name" "$WORLD" exec --dir "$DIR" "$NETCTL" "$@" <<'PY'
 import resource, subprocess, sys, time
 t = time.time()
-r = subprocess.run(sys.argv[2:], capture_output=True, text=True)
+left = int(sys.argv.pop(1))
+try:
+    r = subprocess.run(sys.argv[2:], capture_output=True, text=True, timeout=left)
+except subprocess.TimeoutExpired:
+    print("  %-10s stopped after %.0f s (--until)" % (sys.argv[1], time.time() - t))
+    sys.exit(0)
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 tail = [l for l in r.stdout.splitlines() if "results" in l or "API requests" in l][-2:]
 print("  %-10s rc %d, %.1f s wall, netctl+world exec %.2f s CPU, max RSS %.1f MB: %s" %
