@@ -311,7 +311,9 @@ static void build_cluster_pairs(struct check_job *j)
 
 int check_args_select(struct check_job *j, struct store *st, struct err *err)
 {
-	if (select_clusters(j, st, err) < 0 || select_nodes(j, err) < 0)
+	if (select_clusters(j, st, err) < 0 ||
+	    (!check_args.family && check_job_narrow_families(j, err) < 0) ||
+	    select_nodes(j, err) < 0)
 		return -1;
 	build_cluster_pairs(j);
 	j->mesh = check_args.mesh;
