@@ -760,10 +760,9 @@ static const struct cmd_opt no_opts[] = {{OPT_END}};
 static const struct cmd_entry cluster_add_entry = {
     .name = "cluster add",
     .summary = "Register a cluster by name: its kubeconfig path and context, no secrets.",
-    .synopsis =
-	"cluster add NAME --kubeconfig FILE [--context CTX] [--global-cidr REAL=GLOBAL]...\n"
-	"                 [--ip-family ipv4|ipv6|all]\n"
-	"cluster add NAME --in-cluster [--global-cidr REAL=GLOBAL]... [--ip-family F]",
+    .synopsis = "cluster add NAME --kubeconfig FILE [--context CTX] [--global-cidr REAL=GLOBAL]... "
+		"[--ip-family F]\n"
+		"cluster add NAME --in-cluster [--global-cidr REAL=GLOBAL]... [--ip-family F]",
     .details = "NAME: 1-63 of a-z, 0-9 and '-'. FILE must be a readable kubeconfig that has\n"
 	       "the context CTX (when given); it is stored as an absolute path, never\n"
 	       "copied, and read again by every check.\n"
@@ -784,14 +783,15 @@ static const struct cmd_entry cluster_add_entry = {
 static const struct cmd_entry cluster_import_entry = {
     .name = "cluster import",
     .summary = "Register the member clusters of a Kosmos host cluster (and reconcile).",
-    .synopsis = "cluster import --kosmos --kubeconfig HOST.yaml [--context CTX]\n"
-		"               [--write-kubeconfigs DIR [--force]]",
+    .synopsis = "cluster import --kosmos --kubeconfig HOST.yaml [--context CTX] "
+		"[--write-kubeconfigs DIR [--force]]",
     .details = "Reads the host's clusters.kosmos.io objects: each one is registered by its name,\n"
-	       "with its globalCIDRsMap as the global IP mapping and its networkType. The\n"
-	       "member's kubeconfig is not stored: every check reads it from its Cluster object\n"
-	       "through the host's kubeconfig. Importing again reconciles: new Clusters are\n"
-	       "added, changed ones updated, clusters whose Cluster is gone removed (their runs\n"
-	       "stay), and each is printed. A name registered by hand is left as it is.\n"
+	       "with its globalCIDRsMap as the global IP mapping, its networkType and its\n"
+	       "ipFamily. The member's kubeconfig is not stored: every check reads it from its\n"
+	       "Cluster object through the host's kubeconfig. Importing again reconciles: new\n"
+	       "Clusters are added, changed ones updated, clusters whose Cluster is gone removed\n"
+	       "(their runs stay), and each is printed. A name registered by hand is left as it\n"
+	       "is.\n"
 	       "--write-kubeconfigs DIR: each member's kubeconfig is written once to\n"
 	       "DIR/NAME.yaml (0600; DIR created 0700, refused when group or others can write\n"
 	       "to it) and checks read that file instead of the Cluster object. A file netctl\n"
