@@ -289,9 +289,10 @@ static int member_file(const struct known *k, const char *path,
 	*file = xasprintf("%s/%s.yaml", args.kubeconfig_dir, kc->name);
 	ours = k && from_host(k, path) && same_str(k->kubeconfig_file, *file);
 	if (!ours && lstat(*file, &sb) == 0 && !args.force)
-		return err_set(why, ERR_EXISTS,
-			       "%s exists and netctl did not write it (--force replaces it)",
-			       *file);
+		return err_set(
+		    why, ERR_EXISTS,
+		    "%s exists and netctl did not write it for this cluster (--force replaces it)",
+		    *file);
 	return kube_kosmos_kubeconfig_write(kc, args.kubeconfig_dir, *file, rewritten, why);
 }
 

@@ -87,6 +87,12 @@ check(len(west_ga) == len(west) and
       "each west pod: real 198.19.0-31.x, global 198.19.64-95.x, same host bits (%s)" % west_ga)
 r = st.netctl("report", "--run", str(run2))
 check("global addresses:" in r.stdout, "the table report lists the global addresses")
+html = os.path.join(st.dir, "r.html")
+st.netctl("report", "--run", str(run2), "--format", "html", "-o", html)
+with open(html) as f:
+    page = f.read()
+check('id="global-addresses"' in page and "%s = %s" % west_ga[west[0]] in page,
+      "the HTML report lists them too")
 # diff of the two runs: every cross-cluster pair recovered, the destination shown with its
 # pod's real and global address (B's), in the table and in the JSON of each change
 w1 = west[0]
