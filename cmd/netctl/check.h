@@ -134,8 +134,9 @@ int check_args_apply(struct check_job *j, struct config *c, struct err *err);
 int check_args_select(struct check_job *j, struct store *st, struct err *err);
 
 void check_job_release(struct check_job *j);
-/* Without --family: the families the clusters say, when one says one (ERR_USAGE when they
- * have none in common). Call after the clusters are added. */
+/* Without --family: the families the clusters say, else IPv4 (ERR_USAGE when they have
+ * none in common, or a custom target or DNS server is of another family). Call after the
+ * clusters are added; check_args_apply leaves both families until then. */
 int check_job_narrow_families(struct check_job *j, struct err *err);
 /* Resolves registered cluster names into j->clusters (loading each kubeconfig context). */
 int check_job_add_cluster(struct check_job *j, struct store *st, const char *name, unsigned roles,

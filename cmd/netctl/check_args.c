@@ -180,7 +180,8 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	long interval = 20;
 
 	o->protocols = c->protocols;
-	o->families = STORE_FAMILY_V4;
+	/* without --family: both until the clusters say (check_job_narrow_families) */
+	o->families = STORE_FAMILY_V4 | STORE_FAMILY_V6;
 	if (a->family && parse_families(a->family, &o->families, err) < 0)
 		return -1;
 	o->networks = 0;

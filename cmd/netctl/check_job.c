@@ -130,16 +130,15 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 
 int check_job_narrow_families(struct check_job *j, struct err *err)
 {
-	if (!j->family_note)
-		return 0;
-	j->o.families = j->cluster_families;
-	j->families_narrowed = true;
+	j->o.families = j->family_note ? j->cluster_families : STORE_FAMILY_V4;
+	j->families_narrowed = j->family_note != NULL;
 	if (!j->o.families)
 		return err_set(err, ERR_USAGE,
 			       "the clusters have no IP family in common (%s; a cluster that says "
 			       "none is checked over IPv4): give --family",
 			       j->family_note);
-	return 0;
+	/* custom targets and DNS servers of a family the check no longer probes */
+	return run_options_check(&j->o, err);
 }
 
 /* ---- which nodes take part ---------------------------------------------------------------- */

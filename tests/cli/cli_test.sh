@@ -463,6 +463,8 @@ part_cluster() {
 	json_check '[c for c in d if c["name"] == "v6"][0]["kubeconfig_file"] is None'
 	run check --src v6 --dst prod
 	want_usage_error "no IP family in common (v6: ipFamily ipv6 (cluster add --ip-family); a cluster that says none is checked over IPv4): give --family"
+	run check --src v6 --target 198.18.0.1:80
+	want_usage_error "target 198.18.0.1:80 is IPv4: add --family 4 (the check is IPv6 only)"
 	run cluster remove v6
 	want_rc 0
 	# import --kosmos: its options are checked before the host is asked anything
