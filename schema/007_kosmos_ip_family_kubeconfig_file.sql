@@ -1,5 +1,4 @@
--- #18, Kosmos (docs/kosmos.md). Written as step 006 on its branch; step 006 is reserved for
--- #20's sampling work, so the lead renumbers this file to 007 when both are merged.
+-- #18, Kosmos (docs/kosmos.md).
 -- ip_family: the family a cluster is checked over when the check gives no --family
 -- ("ipv4", "ipv6", "all"; NULL: not said): a Kosmos Cluster's ipFamily, or
 -- `netctl cluster add --ip-family`.
