@@ -72,6 +72,8 @@ _netctl_value()
 	*:--protocol) _netctl_list "icmp tcp udp" ;;
 	*:--family) _netctl_list "4 6" ;;
 	*:--network) _netctl_list "pod host pod-host host-pod" ;;
+	*:--ip-family) COMPREPLY=($(compgen -W "ipv4 ipv6 all" -- "$cur")) ;;
+	*:--write-kubeconfigs) COMPREPLY=($(compgen -d -- "$cur")) ;;
 	report:--format | report:-f) COMPREPLY=($(compgen -W "table json csv junit html" -- "$cur")) ;;
 	*:--db | *:--config | *:--kubeconfig | *:-k | *:--output | *:-o)
 		COMPREPLY=($(compgen -f -- "$cur")) ;;

@@ -36,6 +36,12 @@ struct check_job {
 	size_t ndns_servers;
 	struct run_dns_name *dns_names; /* (j->o.dns_names points here) */
 	size_t ndns_names;
+	/* families the clusters say (ipFamily, cluster add --ip-family), ANDed over the
+	 * clusters (a cluster that says none: IPv4); family_note: "west: ipFamily ipv4
+	 * (Kosmos), ..."; NULL when no cluster says one */
+	unsigned cluster_families;
+	bool families_seen, families_narrowed;
+	char *family_note;
 };
 
 /* ---- the options that choose and shape a check (check_args.c) ------------------------
@@ -134,6 +140,10 @@ int check_args_apply(struct check_job *j, struct config *c, struct err *err);
 int check_args_select(struct check_job *j, struct store *st, struct err *err);
 
 void check_job_release(struct check_job *j);
+/* Without --family: the families the clusters say, else IPv4 (ERR_USAGE when they have
+ * none in common, or a custom target or DNS server is of another family). Call after the
+ * clusters are added; check_args_apply leaves both families until then. */
+int check_job_narrow_families(struct check_job *j, struct err *err);
 /* Resolves registered cluster names into j->clusters (loading each kubeconfig context). */
 int check_job_add_cluster(struct check_job *j, struct store *st, const char *name, unsigned roles,
 			  struct err *err);

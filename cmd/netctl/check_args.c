@@ -180,7 +180,8 @@ static int fill_options(struct check_job *j, const struct config *c, struct err 
 	long interval = 20;
 
 	o->protocols = c->protocols;
-	o->families = STORE_FAMILY_V4;
+	/* without --family: both until the clusters say (check_job_narrow_families) */
+	o->families = STORE_FAMILY_V4 | STORE_FAMILY_V6;
 	if (a->family && parse_families(a->family, &o->families, err) < 0)
 		return -1;
 	o->networks = 0;
@@ -312,7 +313,9 @@ static void build_cluster_pairs(struct check_job *j)
 
 int check_args_select(struct check_job *j, struct store *st, struct err *err)
 {
-	if (select_clusters(j, st, err) < 0 || select_nodes(j, err) < 0)
+	if (select_clusters(j, st, err) < 0 ||
+	    (!check_args.family && check_job_narrow_families(j, err) < 0) ||
+	    select_nodes(j, err) < 0)
 		return -1;
 	build_cluster_pairs(j);
 	j->mesh = check_args.mesh;

@@ -30,6 +30,7 @@ void check_job_release(struct check_job *j)
 	free(j->clusters);
 	free(j->cluster_pairs);
 	free(j->options_json);
+	free(j->family_note);
 	free((char *)j->o.namespace);
 	free((char *)j->o.image_repository);
 	free((char *)j->o.dst_image_repository);
@@ -58,6 +59,28 @@ static struct kube_target *kosmos_member(const struct store_cluster *sc, struct 
 	return t;
 }
 
+/* The family a cluster is checked over when the check gives none (docs/kosmos.md): its
+ * ipFamily (or cluster add --ip-family) when ipv4 or ipv6, else netctl's default, IPv4. */
+static void family_said(struct check_job *j, const struct store_cluster *sc)
+{
+	bool v6 = sc->ip_family && !strcmp(sc->ip_family, "ipv6");
+	bool said = v6 || (sc->ip_family && !strcmp(sc->ip_family, "ipv4"));
+	char *note;
+
+	if (!j->families_seen) {
+		j->cluster_families = STORE_FAMILY_V4 | STORE_FAMILY_V6;
+		j->families_seen = true;
+	}
+	j->cluster_families &= v6 ? STORE_FAMILY_V6 : STORE_FAMILY_V4;
+	if (!said)
+		return;
+	note = xasprintf("%s%s%s: ipFamily %s (%s)", j->family_note ? j->family_note : "",
+			 j->family_note ? ", " : "", sc->name, sc->ip_family,
+			 sc->kosmos ? "Kosmos" : "cluster add --ip-family");
+	free(j->family_note);
+	j->family_note = note;
+}
+
 int check_job_add_cluster(struct check_job *j, struct store *st, const char *name, unsigned roles,
 			  struct err *err)
 {
@@ -80,8 +103,11 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 				       name, name);
 		return -1;
 	}
-	t = sc->kosmos ? kosmos_member(sc, err)
-		       : kube_target_load(sc->kubeconfig, sc->context, err);
+	if (sc->kosmos && sc->kubeconfig_file)
+		t = kube_target_load(sc->kubeconfig_file, NULL, err);
+	else
+		t = sc->kosmos ? kosmos_member(sc, err)
+			       : kube_target_load(sc->kubeconfig, sc->context, err);
 	if (!t) {
 		store_cluster_free(sc);
 		return err_prefix(err, "cluster %s", name);
@@ -97,8 +123,22 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 		store_cluster_free(sc);
 		return err_prefix(err, "cluster %s: global CIDRs", name);
 	}
+	family_said(j, sc);
 	store_cluster_free(sc);
 	return 0;
+}
+
+int check_job_narrow_families(struct check_job *j, struct err *err)
+{
+	j->o.families = j->family_note ? j->cluster_families : STORE_FAMILY_V4;
+	j->families_narrowed = j->family_note != NULL;
+	if (!j->o.families)
+		return err_set(err, ERR_USAGE,
+			       "the clusters have no IP family in common (%s; a cluster that says "
+			       "none is checked over IPv4): give --family",
+			       j->family_note);
+	/* custom targets and DNS servers of a family the check no longer probes */
+	return run_options_check(&j->o, err);
 }
 
 /* ---- which nodes take part ---------------------------------------------------------------- */
@@ -516,6 +556,9 @@ int check_job_execute(struct cmd_ctx *ctx, struct store *st, struct check_job *j
 	rc = check_print_outcome(st, &res, j->json, &err);
 	if (rc < 0)
 		return cmd_fail(&err);
+	if (j->families_narrowed && !j->json)
+		printf("families: %s only, as the clusters say (%s); --family overrides\n",
+		       j->o.families == STORE_FAMILY_V6 ? "IPv6" : "IPv4", j->family_note);
 	if (res.status == STORE_RUN_INTERRUPTED)
 		return EXIT_INTERRUPTED;
 	return res.failed > 0 || res.done < res.total ? EXIT_FAILED : EXIT_OK;

@@ -22,7 +22,10 @@ static struct {
 	const char *context;
 	bool in_cluster;
 	struct cmd_list global_cidr; /* --global-cidr REAL=GLOBAL */
+	const char *ip_family;	     /* --ip-family */
 	bool kosmos;
+	const char *kubeconfig_dir; /* import --write-kubeconfigs DIR */
+	bool force;
 	bool json;
 	bool check;
 } args;
@@ -149,6 +152,9 @@ static int add_exec(struct cmd_ctx *ctx)
 	for (size_t i = 0; i < args.global_cidr.n; i++)
 		if (cidrmap_add(&map, args.global_cidr.v[i], &err) < 0)
 			return cmd_usage_error(ctx->entry, "--global-cidr %s", err.msg);
+	if (args.ip_family && !kube_ip_family_valid(args.ip_family))
+		return cmd_usage_error(ctx->entry, "--ip-family: '%s' is not ipv4, ipv6 or all",
+				       args.ip_family);
 	mapping = map.n ? cidrmap_format(&map) : NULL;
 	if (args.in_cluster) {
 		struct kube_target *t = kube_target_load(KUBE_IN_CLUSTER, NULL, &err);
@@ -179,6 +185,8 @@ static int add_exec(struct cmd_ctx *ctx)
 	}
 	if (mapping && store_cluster_set_global_cidrs(st, name, mapping, &err) < 0)
 		goto out;
+	if (args.ip_family && store_cluster_set_ip_family(st, name, args.ip_family, &err) < 0)
+		goto out;
 	if (args.in_cluster)
 		printf("added cluster %s: the pod's service account (in-cluster)\n", name);
 	else
@@ -186,6 +194,9 @@ static int add_exec(struct cmd_ctx *ctx)
 		       args.context ? args.context : "(current-context)");
 	if (mapping)
 		printf("other clusters reach its pods at global addresses: %s\n", mapping);
+	if (args.ip_family && strcmp(args.ip_family, "all"))
+		printf("checked over %s only when a check gives no --family\n",
+		       strcmp(args.ip_family, "ipv6") ? "IPv4" : "IPv6");
 out:
 	store_close(st);
 	free(mapping);
@@ -197,7 +208,8 @@ out:
 
 /* A registered cluster as import compares it. */
 struct known {
-	char *name, *kubeconfig, *context, *global_cidrs, *network_type;
+	char *name, *kubeconfig, *context, *global_cidrs, *network_type, *ip_family;
+	char *kubeconfig_file;
 	bool kosmos, seen;
 };
 
@@ -224,6 +236,8 @@ static int known_add(const struct store_cluster *c, void *ctx)
 	k->context = dup_or_null(c->context);
 	k->global_cidrs = dup_or_null(c->global_cidrs);
 	k->network_type = dup_or_null(c->network_type);
+	k->ip_family = dup_or_null(c->ip_family);
+	k->kubeconfig_file = dup_or_null(c->kubeconfig_file);
 	k->kosmos = c->kosmos;
 	return 0;
 }
@@ -236,6 +250,8 @@ static void known_free(struct known_list *l)
 		free(l->v[i].context);
 		free(l->v[i].global_cidrs);
 		free(l->v[i].network_type);
+		free(l->v[i].ip_family);
+		free(l->v[i].kubeconfig_file);
 	}
 	free(l->v);
 }
@@ -255,6 +271,63 @@ struct import_count {
 	int added, changed, removed, unchanged, skipped;
 };
 
+static const char *or_dash(const char *s)
+{
+	return s ? s : "-";
+}
+
+/* --write-kubeconfigs DIR: the member's kubeconfig goes to DIR/NAME.yaml, which may be
+ * replaced when this cluster's registration from this host names it (netctl wrote it), when
+ * there is none, or with --force. */
+static int member_file(const struct known *k, const char *path,
+		       const struct kube_kosmos_cluster *kc, char **file, bool *rewritten,
+		       struct err *why)
+{
+	struct stat sb;
+	bool ours;
+
+	*file = xasprintf("%s/%s.yaml", args.kubeconfig_dir, kc->name);
+	ours = k && from_host(k, path) && same_str(k->kubeconfig_file, *file);
+	if (!ours && lstat(*file, &sb) == 0 && !args.force)
+		return err_set(
+		    why, ERR_EXISTS,
+		    "%s exists and netctl did not write it for this cluster (--force replaces it)",
+		    *file);
+	return kube_kosmos_kubeconfig_write(kc, args.kubeconfig_dir, *file, rewritten, why);
+}
+
+/* What an import changes in a registered cluster, " global CIDRs A -> B ..."; empty: none. */
+static void describe_change(const struct known *k, const struct kube_kosmos_cluster *kc,
+			    const char *file, bool rewritten, struct buf *b)
+{
+	if (!same_str(k->global_cidrs, kc->global_cidrs))
+		(void)!buf_printf(b, " global CIDRs %s -> %s", or_dash(k->global_cidrs),
+				  or_dash(kc->global_cidrs));
+	if (!same_str(k->network_type, kc->network_type))
+		(void)!buf_printf(b, " network type %s -> %s", or_dash(k->network_type),
+				  or_dash(kc->network_type));
+	if (!same_str(k->ip_family, kc->ip_family))
+		(void)!buf_printf(b, " IP family %s -> %s", or_dash(k->ip_family),
+				  or_dash(kc->ip_family));
+	if (!same_str(k->kubeconfig_file, file))
+		(void)!buf_printf(b, " kubeconfig %s -> %s",
+				  k->kubeconfig_file ? k->kubeconfig_file : "Cluster object",
+				  file ? file : "Cluster object");
+	else if (rewritten)
+		(void)!buf_printf(b, " kubeconfig %s rewritten (the Cluster's changed)", file);
+}
+
+/* An import no longer uses the kubeconfig file it wrote for k: it goes (credentials). */
+static void old_file_remove(const struct known *k, const char *file)
+{
+	if (!k->kubeconfig_file || same_str(k->kubeconfig_file, file))
+		return;
+	if (unlink(k->kubeconfig_file) == 0)
+		printf("deleted %s (netctl wrote it for %s)\n", k->kubeconfig_file, k->name);
+	else if (errno != ENOENT)
+		printf("could not delete %s: %s\n", k->kubeconfig_file, strerror(errno));
+}
+
 /* One Cluster object: added, changed, unchanged, or skipped with a reason. */
 static int import_one(struct store *st, const char *path, struct known_list *kl,
 		      const struct kube_kosmos_cluster *kc, struct import_count *n, struct err *err)
@@ -262,6 +335,10 @@ static int import_one(struct store *st, const char *path, struct known_list *kl,
 	struct known *k = NULL;
 	struct kube_target *t;
 	struct err why = ERR_INIT;
+	char *file = NULL;
+	bool rewritten = false;
+	struct buf change;
+	int rc = 0;
 
 	for (size_t i = 0; i < kl->n && !k; i++)
 		if (!strcmp(kl->v[i].name, kc->name))
@@ -286,32 +363,65 @@ static int import_one(struct store *st, const char *path, struct known_list *kl,
 		n->skipped++;
 		return 0;
 	}
+	if (args.kubeconfig_dir && member_file(k, path, kc, &file, &rewritten, &why) < 0) {
+		printf("skipped %s: %s\n", kc->name, why.msg);
+		n->skipped++;
+		goto out;
+	}
+	buf_init(&change, 0);
+	if (k)
+		describe_change(k, kc, file, rewritten, &change);
 	if (!k) {
 		if (store_cluster_add(st, kc->name, path, args.context, NULL, err) < 0)
-			return -1;
-		printf("added %s: network type %s, global CIDRs %s\n", kc->name,
-		       kc->network_type ? kc->network_type : "-",
-		       kc->global_cidrs ? kc->global_cidrs : "-");
+			goto fail;
+		printf("added %s: network type %s, IP family %s, global CIDRs %s, kubeconfig %s\n",
+		       kc->name, or_dash(kc->network_type), or_dash(kc->ip_family),
+		       or_dash(kc->global_cidrs), file ? file : "from the Cluster object");
 		n->added++;
-	} else if (same_str(k->global_cidrs, kc->global_cidrs) &&
-		   same_str(k->network_type, kc->network_type)) {
+	} else if (!change.len) {
 		printf("unchanged %s\n", kc->name);
 		n->unchanged++;
-		return 0;
+		goto done;
 	} else {
-		printf("changed %s:", kc->name);
-		if (!same_str(k->global_cidrs, kc->global_cidrs))
-			printf(" global CIDRs %s -> %s", k->global_cidrs ? k->global_cidrs : "-",
-			       kc->global_cidrs ? kc->global_cidrs : "-");
-		if (!same_str(k->network_type, kc->network_type))
-			printf(" network type %s -> %s", k->network_type ? k->network_type : "-",
-			       kc->network_type ? kc->network_type : "-");
-		putchar('\n');
+		printf("changed %s:%s\n", kc->name, buf_str(&change));
+		old_file_remove(k, file);
 		n->changed++;
 	}
 	if (store_cluster_set_global_cidrs(st, kc->name, kc->global_cidrs, err) < 0 ||
-	    store_cluster_set_kosmos(st, kc->name, kc->network_type, err) < 0)
-		return -1;
+	    store_cluster_set_kosmos(st, kc->name, kc->network_type, err) < 0 ||
+	    store_cluster_set_ip_family(st, kc->name, kc->ip_family, err) < 0 ||
+	    store_cluster_set_kubeconfig_file(st, kc->name, file, err) < 0)
+		goto fail;
+	goto done;
+fail:
+	rc = -1;
+done:
+	buf_release(&change);
+out:
+	free(file);
+	return rc;
+}
+
+/* --write-kubeconfigs DIR: created 0700 when missing; one others can write to (or that is
+ * someone else's) could have its files swapped, and they hold credentials. */
+static int kubeconfig_dir_check(char *dir, struct err *err)
+{
+	struct stat sb;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return err_set(err, ERR_USAGE, "--write-kubeconfigs %s: %s", dir, strerror(errno));
+	if (stat(dir, &sb) < 0)
+		return err_set(err, ERR_USAGE, "--write-kubeconfigs %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return err_set(err, ERR_USAGE, "--write-kubeconfigs %s: not a directory", dir);
+	if (sb.st_mode & (S_IWGRP | S_IWOTH))
+		return err_set(err, ERR_USAGE,
+			       "--write-kubeconfigs %s: writable by group or others (the "
+			       "kubeconfigs hold credentials: chmod go-w it or pick another)",
+			       dir);
+	if (sb.st_uid != geteuid() && sb.st_uid != 0)
+		return err_set(err, ERR_USAGE, "--write-kubeconfigs %s: owned by another user",
+			       dir);
 	return 0;
 }
 
@@ -326,7 +436,7 @@ static int import_exec(struct cmd_ctx *ctx)
 	struct kube_loop *loop = NULL;
 	struct kube_client *c = NULL;
 	struct store *st = NULL;
-	char *path = NULL;
+	char *path = NULL, *dir = NULL;
 	size_t nkc = 0;
 
 	if (!args.kosmos)
@@ -335,6 +445,16 @@ static int import_exec(struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx->entry, "missing --kubeconfig HOST.yaml");
 	if (args.context && check_context(args.context, &err) < 0)
 		return cmd_usage_error(ctx->entry, "%s", err.msg);
+	if (args.force && !args.kubeconfig_dir)
+		return cmd_usage_error(ctx->entry, "--force needs --write-kubeconfigs DIR");
+	if (args.kubeconfig_dir && !*args.kubeconfig_dir)
+		return cmd_usage_error(ctx->entry, "--write-kubeconfigs: must not be empty");
+	if (args.kubeconfig_dir) {
+		dir = absolute_path(args.kubeconfig_dir, &err);
+		if (!dir || kubeconfig_dir_check(dir, &err) < 0)
+			goto out;
+		args.kubeconfig_dir = dir;
+	}
 	path = absolute_path(args.kubeconfig, &err);
 	if (!path || check_readable_file(path, &err) < 0 ||
 	    check_kubeconfig(path, args.context, &err) < 0)
@@ -357,6 +477,7 @@ static int import_exec(struct cmd_ctx *ctx)
 			goto out;
 		printf("removed %s: no Cluster of that name in the host any more (its runs stay)\n",
 		       kl.v[i].name);
+		old_file_remove(&kl.v[i], NULL);
 		n.removed++;
 	}
 	printf("kosmos import from %s: %d added, %d changed, %d removed, %d unchanged, %d "
@@ -372,6 +493,7 @@ out:
 	kube_loop_free(loop);
 	kube_target_free(t);
 	free(path);
+	free(dir);
 	return err.code ? cmd_fail(&err) : EXIT_OK;
 }
 
@@ -380,15 +502,19 @@ out:
 static int list_row(const struct store_cluster *c, void *ctx)
 {
 	char added[32];
-	const char *cells[6];
+	const char *cells[7];
 
 	cmd_format_time(c->added_ms, added, sizeof(added));
 	cells[0] = c->name;
-	cells[1] = c->kubeconfig;
-	cells[2] = c->context ? c->context : "-";
+	/* the file a check reads: a member's written kubeconfig, else the one registered */
+	cells[1] = c->kubeconfig_file ? c->kubeconfig_file : c->kubeconfig;
+	cells[2] = c->context && !c->kubeconfig_file ? c->context : "-";
 	cells[3] = added;
-	cells[4] = c->global_cidrs ? c->global_cidrs : "-";
-	cells[5] = c->kosmos ? "kosmos" : "-";
+	cells[4] = or_dash(c->global_cidrs);
+	cells[5] = or_dash(c->ip_family);
+	cells[6] = !c->kosmos		? "-"
+		   : c->kubeconfig_file ? "kosmos (file)"
+					: "kosmos (Cluster object)";
 	table_add_row(ctx, cells);
 	return 0;
 }
@@ -413,6 +539,14 @@ static int list_json(const struct store_cluster *c, void *ctx)
 	cJSON_AddStringToObject(o, "from", c->kosmos ? "kosmos" : "hand");
 	if (c->network_type)
 		cJSON_AddStringToObject(o, "network_type", c->network_type);
+	if (c->ip_family)
+		cJSON_AddStringToObject(o, "ip_family", c->ip_family);
+	else
+		cJSON_AddNullToObject(o, "ip_family");
+	if (c->kubeconfig_file)
+		cJSON_AddStringToObject(o, "kubeconfig_file", c->kubeconfig_file);
+	else
+		cJSON_AddNullToObject(o, "kubeconfig_file");
 	cJSON_AddItemToArray(ctx, o);
 	return 0;
 }
@@ -428,7 +562,9 @@ static void probe_cluster(const struct store_cluster *c, char *server, size_t se
 			  char *status, size_t statussz)
 {
 	struct err err = ERR_INIT;
-	struct kube_target *t = kube_target_load(c->kubeconfig, c->context, &err);
+	struct kube_target *t = c->kubeconfig_file
+				    ? kube_target_load(c->kubeconfig_file, NULL, &err)
+				    : kube_target_load(c->kubeconfig, c->context, &err);
 	struct kube_client_opts o = {
 	    .name = c->name, .connect_timeout_ms = 5000, .timeout_ms = 10000, .max_attempts = 2};
 	struct kube_loop *loop = NULL;
@@ -505,8 +641,8 @@ static int list_check(struct store *st, struct err *err)
 
 static int list_exec(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = {"NAME",  "KUBECONFIG",   "CONTEXT",
-					      "ADDED", "GLOBAL CIDRS", "FROM"};
+	static const char *const headers[] = {"NAME",	      "KUBECONFIG", "CONTEXT", "ADDED",
+					      "GLOBAL CIDRS", "IP FAMILY",  "FROM"};
 	struct err err = ERR_INIT;
 	struct store *st;
 	struct table *t = NULL;
@@ -553,18 +689,28 @@ static int remove_exec(struct cmd_ctx *ctx)
 	struct store *st;
 	int rc;
 
+	struct store_cluster *c = NULL;
+	char *file = NULL;
+
 	st = cmd_open_store(ctx, &err);
 	if (!st)
 		return cmd_fail(&err);
+	c = store_cluster_get(st, ctx->argv[0], &err);
+	file = c && c->kubeconfig_file ? xstrdup(c->kubeconfig_file) : NULL;
+	store_cluster_free(c);
 	rc = store_cluster_remove(st, ctx->argv[0], &err);
 	store_close(st);
 	if (rc < 0) {
 		if (err.code == ERR_NOTFOUND)
 			err_set(&err, ERR_NOTFOUND,
 				"no cluster named '%s' (see `netctl cluster list`)", ctx->argv[0]);
+		free(file);
 		return cmd_fail(&err);
 	}
 	printf("removed cluster %s (its past runs stay in `netctl history`)\n", ctx->argv[0]);
+	if (file)
+		printf("its kubeconfig file %s stays (delete it when no longer needed)\n", file);
+	free(file);
 	return EXIT_OK;
 }
 
@@ -581,6 +727,9 @@ static const struct cmd_opt add_opts[] = {
     {OPT_LIST, 0, "global-cidr", "REAL=GLOBAL",
      "other clusters reach its pods in REAL at the same host bits in GLOBAL (repeatable)",
      &args.global_cidr, 0, 0, NULL},
+    {OPT_STRING, 0, "ip-family", "F",
+     "ipv4, ipv6 or all: the family checked when a check gives no --family", &args.ip_family, 0, 0,
+     NULL},
     {OPT_END},
 };
 
@@ -591,6 +740,11 @@ static const struct cmd_opt import_opts[] = {
      &args.kubeconfig, 0, 0, NULL},
     {OPT_STRING, 'c', "context", "CTX", "context in it (default: its current-context)",
      &args.context, 0, 0, NULL},
+    {OPT_STRING, 0, "write-kubeconfigs", "DIR",
+     "write each member's kubeconfig to DIR/NAME.yaml (0600) and check with that file",
+     &args.kubeconfig_dir, 0, 0, NULL},
+    {OPT_FLAG, 0, "force", NULL, "with --write-kubeconfigs: replace files netctl did not write",
+     &args.force, 0, 0, NULL},
     {OPT_END},
 };
 
@@ -607,9 +761,9 @@ static const struct cmd_opt no_opts[] = {{OPT_END}};
 static const struct cmd_entry cluster_add_entry = {
     .name = "cluster add",
     .summary = "Register a cluster by name: its kubeconfig path and context, no secrets.",
-    .synopsis =
-	"cluster add NAME --kubeconfig FILE [--context CTX] [--global-cidr REAL=GLOBAL]...\n"
-	"cluster add NAME --in-cluster [--global-cidr REAL=GLOBAL]...",
+    .synopsis = "cluster add NAME --kubeconfig FILE [--context CTX] [--global-cidr REAL=GLOBAL]... "
+		"[--ip-family F]\n"
+		"cluster add NAME --in-cluster [--global-cidr REAL=GLOBAL]... [--ip-family F]",
     .details = "NAME: 1-63 of a-z, 0-9 and '-'. FILE must be a readable kubeconfig that has\n"
 	       "the context CTX (when given); it is stored as an absolute path, never\n"
 	       "copied, and read again by every check.\n"
@@ -619,7 +773,9 @@ static const struct cmd_entry cluster_add_entry = {
 	       "--global-cidr REAL=GLOBAL: the cluster's pods in REAL are reached from other\n"
 	       "clusters at GLOBAL (a mesh that translates overlapping pod CIDRs, e.g. Kosmos\n"
 	       "ClusterLink's globalCIDRsMap): the same host bits under the global prefix.\n"
-	       "Both CIDRs of one family and size (docs/kosmos.md).\n",
+	       "Both CIDRs of one family and size (docs/kosmos.md).\n"
+	       "--ip-family ipv4|ipv6: a check that gives no --family checks this cluster\n"
+	       "over that family only (all: netctl's default, IPv4), as Kosmos's ipFamily.\n",
     .opts = add_opts,
     .args = {1, 1},
     .exec = add_exec,
@@ -628,13 +784,20 @@ static const struct cmd_entry cluster_add_entry = {
 static const struct cmd_entry cluster_import_entry = {
     .name = "cluster import",
     .summary = "Register the member clusters of a Kosmos host cluster (and reconcile).",
-    .synopsis = "cluster import --kosmos --kubeconfig HOST.yaml [--context CTX]",
+    .synopsis = "cluster import --kosmos --kubeconfig HOST.yaml [--context CTX] "
+		"[--write-kubeconfigs DIR [--force]]",
     .details = "Reads the host's clusters.kosmos.io objects: each one is registered by its name,\n"
-	       "with its globalCIDRsMap as the global IP mapping and its networkType. The\n"
-	       "member's kubeconfig is not stored: every check reads it from its Cluster object\n"
-	       "through the host's kubeconfig. Importing again reconciles: new Clusters are\n"
-	       "added, changed ones updated, clusters whose Cluster is gone removed (their runs\n"
-	       "stay), and each is printed. A name registered by hand is left as it is.\n"
+	       "with its globalCIDRsMap as the global IP mapping, its networkType and its\n"
+	       "ipFamily. The member's kubeconfig is not stored: every check reads it from its\n"
+	       "Cluster object through the host's kubeconfig. Importing again reconciles: new\n"
+	       "Clusters are added, changed ones updated, clusters whose Cluster is gone removed\n"
+	       "(their runs stay), and each is printed. A name registered by hand is left as it\n"
+	       "is.\n"
+	       "--write-kubeconfigs DIR: each member's kubeconfig is written once to\n"
+	       "DIR/NAME.yaml (0600; DIR created 0700, refused when group or others can write\n"
+	       "to it) and checks read that file instead of the Cluster object. A file netctl\n"
+	       "did not write is not replaced without --force; a later import rewrites the\n"
+	       "files it wrote and deletes those of clusters it removes.\n"
 	       "Exit 2 when the host has no Kosmos CRDs, 3 when its API cannot be used.\n",
     .opts = import_opts,
     .exec = import_exec,
@@ -665,7 +828,7 @@ const struct cmd_entry cmd_cluster_entry = {
     .name = "cluster",
     .summary = "Register, list and remove clusters.",
     .synopsis = "cluster add NAME (--kubeconfig FILE [--context CTX] | --in-cluster) ...\n"
-		"cluster import --kosmos --kubeconfig HOST.yaml [--context CTX]\n"
+		"cluster import --kosmos --kubeconfig HOST.yaml [--context CTX] ...\n"
 		"cluster list [--json] [--check] | cluster remove NAME",
     .details = "`netctl help cluster add` (or `netctl cluster add --help`) for one of them.\n",
     .opts = no_opts,

@@ -55,7 +55,20 @@ struct dgroup {
 	int64_t results;
 };
 
+/* Global IP mapping (docs/kosmos.md): the pods of a run that other clusters probed at a
+ * global address, by node id, so that a change shows the real and the global address. */
+struct gaddr {
+	int64_t id;
+	char *pod[2], *global[2]; /* [0] IPv4, [1] IPv6 */
+};
+
+struct gmap {
+	struct gaddr *v;
+	size_t n, cap;
+};
+
 struct diff_out {
+	struct gmap gm[2]; /* run A, run B */
 	struct table *rows[ARRAY_SIZE(listed)];
 	int64_t shown[ARRAY_SIZE(listed)]; /* results in the rows listed */
 	struct table *groups;
@@ -68,6 +81,71 @@ struct diff_out {
 	bool json_first;
 	cJSON *json_groups;
 };
+
+static int gmap_item(const struct store_run_node *n, void *ctx)
+{
+	struct gmap *m = ctx;
+	struct gaddr *g;
+
+	if (!n->node.pod_global_ipv4 && !n->node.pod_global_ipv6)
+		return 0;
+	m->v = xgrow(m->v, &m->cap, m->n + 1, sizeof(*m->v));
+	g = &m->v[m->n++];
+	g->id = n->node.id;
+	g->pod[0] = n->node.pod_ipv4 ? xstrdup(n->node.pod_ipv4) : NULL;
+	g->pod[1] = n->node.pod_ipv6 ? xstrdup(n->node.pod_ipv6) : NULL;
+	g->global[0] = n->node.pod_global_ipv4 ? xstrdup(n->node.pod_global_ipv4) : NULL;
+	g->global[1] = n->node.pod_global_ipv6 ? xstrdup(n->node.pod_global_ipv6) : NULL;
+	return 0;
+}
+
+static int gaddr_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct gaddr *)a)->id, y = ((const struct gaddr *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static int gmaps_load(struct store *st, int64_t a, int64_t b, struct diff_out *out, struct err *err)
+{
+	for (int i = 0; i < 2; i++) {
+		struct gmap *m = &out->gm[i];
+
+		if (store_run_nodes_foreach(st, i ? b : a, gmap_item, m, err) < 0)
+			return -1;
+		if (m->n)
+			qsort(m->v, m->n, sizeof(*m->v), gaddr_cmp);
+	}
+	return 0;
+}
+
+static void gmaps_release(struct diff_out *out)
+{
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; k < out->gm[i].n; k++)
+			for (int f = 0; f < 2; f++) {
+				free(out->gm[i].v[k].pod[f]);
+				free(out->gm[i].v[k].global[f]);
+			}
+		free(out->gm[i].v);
+		memset(&out->gm[i], 0, sizeof(out->gm[i]));
+	}
+}
+
+/* The global addresses of the destination of a change in run side (0: A, 1: B), when the
+ * pair crosses clusters (inside a cluster the real address is probed); NULL: none. */
+static const struct gaddr *row_gaddr(const struct diff_out *out, const struct store_diff_row *row,
+				     int side)
+{
+	const struct store_result *r = side ? row->b : row->a;
+	const struct gmap *m = &out->gm[side];
+	struct gaddr key;
+
+	if (!r || !m->n || !strcmp(row->src_cluster, row->dst_cluster))
+		return NULL;
+	key.id = r->dst_node;
+	return bsearch(&key, m->v, m->n, sizeof(*m->v), gaddr_cmp);
+}
 
 static int listed_index(enum store_diff_kind k)
 {
@@ -167,6 +245,26 @@ static void pair_flush(struct diff_out *out)
 	out->pair_open = false;
 }
 
+/* "west/node-1", or "west/node-1 (pod 198.19.0.2 = 198.19.64.2)" when other clusters
+ * probed its pod at a global address (as in B, else A). */
+static char *dst_label(const struct diff_out *out, const struct store_diff_row *row)
+{
+	const struct gaddr *g = row_gaddr(out, row, 1);
+	struct buf b;
+
+	if (!g)
+		g = row_gaddr(out, row, 0);
+	buf_init(&b, 0);
+	(void)!buf_printf(&b, "%s/%s", row->dst_cluster, row->dst_name);
+	for (int f = 0, n = 0; g && f < 2; f++)
+		if (g->global[f])
+			(void)!buf_printf(&b, "%s%s = %s", n++ ? ", " : " (pod ",
+					  g->pod[f] ? g->pod[f] : "-", g->global[f]);
+	if (g)
+		(void)!buf_puts(&b, ")");
+	return buf_steal(&b);
+}
+
 static void pair_open(struct diff_out *out, const struct store_diff_row *row)
 {
 	const struct store_result *r = row_result(row);
@@ -175,7 +273,7 @@ static void pair_open(struct diff_out *out, const struct store_diff_row *row)
 	out->src = r->src_node;
 	out->dst = r->dst_node;
 	out->src_label = xasprintf("%s/%s", row->src_cluster, row->src_name);
-	out->dst_label = xasprintf("%s/%s", row->dst_cluster, row->dst_name);
+	out->dst_label = dst_label(out, row);
 }
 
 /* --limit rows of this kind are listed or open already. */
@@ -481,12 +579,18 @@ static void out_release(struct diff_out *out)
 	free(out->src_label);
 	free(out->dst_label);
 	free(out->open);
+	gmaps_release(out);
 }
 
 /* ---- JSON output, streamed (a diff of two 1M-result runs must not be built in memory) -- */
 
-static cJSON *result_json(const struct store_result *r)
+/* One side of a change; with the real and the global address of the destination's pod
+ * when the probe went to the global one (docs/kosmos.md). */
+static cJSON *result_json(const struct diff_out *out, const struct store_diff_row *row, int side)
 {
+	const struct store_result *r = side ? row->b : row->a;
+	const struct gaddr *g = row_gaddr(out, row, side);
+	int f;
 	cJSON *o;
 
 	if (!r)
@@ -498,6 +602,12 @@ static cJSON *result_json(const struct store_result *r)
 	cJSON_AddNumberToObject(o, "received", r->received);
 	cJSON_AddNumberToObject(o, "rtt_avg_us", r->rtt_avg_us);
 	cJSON_AddNumberToObject(o, "rtt_p99_us", r->rtt_p99_us);
+	f = r->family == 6;
+	if (g && g->global[f] &&
+	    (r->network == STORE_NET_POD || r->network == STORE_NET_HOST_POD)) {
+		cJSON_AddStringToObject(o, "dst_pod_ip", g->pod[f] ? g->pod[f] : "");
+		cJSON_AddStringToObject(o, "dst_global_ip", g->global[f]);
+	}
 	return o;
 }
 
@@ -525,8 +635,8 @@ static int json_row_cb(const struct store_diff_row *row, void *ctx)
 	cJSON_AddStringToObject(o, "protocol", probe_protocol_name(r->protocol));
 	cJSON_AddNumberToObject(o, "family", r->family);
 	cJSON_AddStringToObject(o, "network", store_network_name(r->network));
-	cJSON_AddItemToObject(o, "a", result_json(row->a));
-	cJSON_AddItemToObject(o, "b", result_json(row->b));
+	cJSON_AddItemToObject(o, "a", result_json(out, row, 0));
+	cJSON_AddItemToObject(o, "b", result_json(out, row, 1));
 	print_json_item(o, &out->json_first);
 	return 0;
 }
@@ -665,7 +775,10 @@ static int run_json(struct store *st, int64_t a, int64_t b, const struct store_d
 	printf("%s],\n  \"changes\": [", out.json_first ? "" : "\n  ");
 	out.json_first = true;
 	out.json_groups = cJSON_CreateArray();
-	rc = store_diff(st, a, b, opts, json_row_cb, json_group_cb, &out, sum, err);
+	rc = gmaps_load(st, a, b, &out, err);
+	if (rc == 0)
+		rc = store_diff(st, a, b, opts, json_row_cb, json_group_cb, &out, sum, err);
+	gmaps_release(&out);
 	if (rc < 0) {
 		/* stdout holds a partial document; the exit status and stderr say why. */
 		cJSON_Delete(out.json_groups);
@@ -695,6 +808,8 @@ static int run_table(struct store *st, int64_t a, int64_t b, const struct store_
 
 	out_init(&out);
 	rc = verdicts_load(st, a, b, &vc, err);
+	if (rc == 0)
+		rc = gmaps_load(st, a, b, &out, err);
 	if (rc == 0)
 		rc = store_diff(st, a, b, opts, table_row_cb, table_group_cb, &out, sum, err);
 	if (rc == 0) {

@@ -3,8 +3,11 @@
  * under spec, newer ones under spec.clusterLinkOptions: both are read (docs/kosmos.md). */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kube.h"
@@ -98,7 +101,15 @@ static int cluster_parse(const cJSON *item, struct kube_kosmos_cluster *c, struc
 		0 ||
 	    global_map(link_field(spec, "globalCIDRsMap"), c->name, &c->global_cidrs, err) < 0)
 		return -1;
+	if (c->ip_family && !kube_ip_family_valid(c->ip_family))
+		return err_set(err, ERR_PROTO, "Cluster %s: ipFamily '%s' is not all, ipv4 or ipv6",
+			       c->name, c->ip_family);
 	return 0;
+}
+
+bool kube_ip_family_valid(const char *s)
+{
+	return !strcmp(s, "all") || !strcmp(s, "ipv4") || !strcmp(s, "ipv6");
 }
 
 void kube_kosmos_cluster_release(struct kube_kosmos_cluster *c)
@@ -200,4 +211,62 @@ struct kube_target *kube_kosmos_target(const struct kube_kosmos_cluster *c, stru
 out:
 	free(path);
 	return t;
+}
+
+/* Whether path holds exactly the member's kubeconfig (a file larger than it is not). */
+static bool file_same(const struct kube_kosmos_cluster *c, const char *path)
+{
+	char *buf = xmalloc(c->kubeconfig_len + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, c->kubeconfig_len + 1);
+	bool same = n == (ssize_t)c->kubeconfig_len && !memcmp(buf, c->kubeconfig, (size_t)n);
+
+	if (fd >= 0)
+		close(fd);
+	secret_wipe(buf, c->kubeconfig_len + 1);
+	free(buf);
+	return same;
+}
+
+int kube_kosmos_kubeconfig_write(const struct kube_kosmos_cluster *c, const char *dir,
+				 const char *path, bool *changed, struct err *err)
+{
+	char *tmp = xasprintf("%s/.netctl-kubeconfig-XXXXXX", dir);
+	int fd = -1, rc = -1;
+
+	*changed = false;
+	if (!c->kubeconfig) {
+		err_set(err, ERR_USAGE, "Cluster %s has no spec.kubeconfig", c->name);
+		goto out;
+	}
+	if (file_same(c, path)) {
+		rc = 0;
+		goto out;
+	}
+	/* a private file renamed over the old one: readers never see half of it, and a link
+	 * planted at path is replaced, not followed */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0600) < 0 ||
+	    write(fd, c->kubeconfig, c->kubeconfig_len) != (ssize_t)c->kubeconfig_len ||
+	    fsync(fd) < 0 || close(fd) < 0) {
+		err_set(err, ERR_IO, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	*changed = true;
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
 }

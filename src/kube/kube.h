@@ -479,6 +479,13 @@ int kube_kosmos_clusters(struct kube_client *c, struct kube_kosmos_cluster **out
 int kube_kosmos_cluster_get(struct kube_client *c, const char *name,
 			    struct kube_kosmos_cluster *out, struct err *err);
 void kube_kosmos_cluster_release(struct kube_kosmos_cluster *c);
+/* "all", "ipv4" or "ipv6": the values of a Cluster's ipFamily. */
+bool kube_ip_family_valid(const char *s);
+/* Writes the member's kubeconfig to path (mode 0600, through a private file in dir renamed
+ * over path); *changed false when path held it already. The caller decides whether path may
+ * be replaced. */
+int kube_kosmos_kubeconfig_write(const struct kube_kosmos_cluster *c, const char *dir,
+				 const char *path, bool *changed, struct err *err);
 /* The member's API server and credentials, from its spec.kubeconfig (its current-context). */
 struct kube_target *kube_kosmos_target(const struct kube_kosmos_cluster *c, struct err *err);
 

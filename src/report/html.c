@@ -442,6 +442,26 @@ static int write_left_out(struct html *h, FILE *f)
 	return 0;
 }
 
+/* Both addresses of the pods other clusters probed at a global address (docs/kosmos.md). */
+static int write_global(struct html *h, FILE *f)
+{
+	size_t n;
+	char *text;
+
+	if (rctx_global_addresses(h->r, &n, &text) < 0)
+		return -1;
+	if (n) {
+		fprintf(f,
+			"<p class=\"meta\" id=\"global-addresses\">global addresses: %zu pod "
+			"address%s probed from other clusters at its global address: ",
+			n, n == 1 ? "" : "es");
+		xml_put(f, text);
+		fputs("</p>\n", f);
+	}
+	free(text);
+	return 0;
+}
+
 static int write_verdicts(struct html *h, FILE *f)
 {
 	struct verdict_list *vl = rctx_verdicts(h->r);
@@ -708,7 +728,8 @@ static void maps_sort(struct html *h)
 static int write_body(struct html *h, FILE *f)
 {
 	write_header(h, f);
-	if (write_left_out(h, f) < 0 || write_verdicts(h, f) < 0 || write_summary(h, f) < 0)
+	if (write_left_out(h, f) < 0 || write_global(h, f) < 0 || write_verdicts(h, f) < 0 ||
+	    write_summary(h, f) < 0)
 		return -1;
 	if (h->skipped_maps)
 		fprintf(f,

@@ -76,6 +76,44 @@ int rctx_left_out(struct rctx *r, size_t *n, char **text)
 	return 0;
 }
 
+/* Pods other clusters probed at a global address (docs/kosmos.md): the first few as
+ * "cluster/node REAL = GLOBAL". */
+#define GLOBAL_SHOWN 3
+
+static int global_add(const struct store_run_node *n, void *ctx)
+{
+	struct left_out_text *t = ctx;
+	const char *real[2] = {n->node.pod_ipv4, n->node.pod_ipv6};
+	const char *global[2] = {n->node.pod_global_ipv4, n->node.pod_global_ipv6};
+
+	for (int f = 0; f < 2; f++) {
+		if (!global[f])
+			continue;
+		if (t->n++ < GLOBAL_SHOWN)
+			(void)!buf_printf(&t->b, "%s%s/%s %s = %s", t->n > 1 ? ", " : "",
+					  n->cluster_name, n->node.name, real[f] ? real[f] : "-",
+					  global[f]);
+	}
+	return 0;
+}
+
+int rctx_global_addresses(struct rctx *r, size_t *n, char **text)
+{
+	struct left_out_text t = {.n = 0};
+
+	buf_init(&t.b, 0);
+	if (store_run_nodes_foreach(r->st, r->run->id, global_add, &t, r->err) < 0) {
+		buf_release(&t.b);
+		return -1;
+	}
+	if (t.n > GLOBAL_SHOWN)
+		(void)!buf_puts(&t.b, ", ...");
+	*n = t.n;
+	*text = xstrdup(buf_str(&t.b));
+	buf_release(&t.b);
+	return 0;
+}
+
 static int summary_cb(const struct store_group *g, void *ctx)
 {
 	struct {

@@ -24,6 +24,9 @@ struct verdict_list *rctx_verdicts(struct rctx *r);
 /* The nodes the run left out on purpose: how many, and the first few as
  * "cluster/node (reason: detail), ..." (heap, "" when none). */
 int rctx_left_out(struct rctx *r, size_t *n, char **text);
+/* The pod addresses other clusters probed at a global address (docs/kosmos.md): how many,
+ * and the first few as "cluster/node REAL = GLOBAL, ..." (heap, "" when none). */
+int rctx_global_addresses(struct rctx *r, size_t *n, char **text);
 /* Streams the run's results (the view chosen in opts). */
 int rctx_results(struct rctx *r, bool failed_only,
 		 int (*cb)(const struct store_result_row *row, void *ctx), void *ctx);

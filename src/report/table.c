@@ -67,44 +67,20 @@ static int left_out_line(struct rctx *r)
 	return 0;
 }
 
-/* Pods other clusters probed at a global address (docs/kosmos.md): how many, and the first
- * few as "cluster/node REAL = GLOBAL". */
-struct global_line {
-	struct buf b;
-	size_t n;
-};
-
-static int global_item(const struct store_run_node *n, void *ctx)
-{
-	struct global_line *g = ctx;
-	const char *real[2] = {n->node.pod_ipv4, n->node.pod_ipv6};
-	const char *global[2] = {n->node.pod_global_ipv4, n->node.pod_global_ipv6};
-
-	for (int f = 0; f < 2; f++) {
-		if (!global[f])
-			continue;
-		if (g->n++ < 3)
-			(void)!buf_printf(&g->b, "%s%s/%s %s = %s", g->n > 1 ? ", " : "",
-					  n->cluster_name, n->node.name, real[f] ? real[f] : "-",
-					  global[f]);
-	}
-	return 0;
-}
-
 static int global_line(struct rctx *r)
 {
-	struct global_line g = {.n = 0};
-	int rc;
+	size_t n;
+	char *text;
 
-	buf_init(&g.b, 1024);
-	rc = store_run_nodes_foreach(r->st, r->run_id, global_item, &g, r->err);
-	if (rc == 0 && g.n)
+	if (rctx_global_addresses(r, &n, &text) < 0)
+		return -1;
+	if (n)
 		fprintf(r->out,
 			"global addresses: %zu pod address%s probed from other clusters at "
-			"its global address: %s%s\n",
-			g.n, g.n == 1 ? "" : "es", buf_str(&g.b), g.n > 3 ? ", ..." : "");
-	buf_release(&g.b);
-	return rc;
+			"its global address: %s\n",
+			n, n == 1 ? "" : "es", text);
+	free(text);
+	return 0;
 }
 
 /* ---- summary ----------------------------------------------------------------------------- */

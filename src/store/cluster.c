@@ -13,7 +13,8 @@ static int cluster_revive(struct store *st, int64_t id, const char *kubeconfig, 
 	    store_prepare(st,
 			  "UPDATE clusters SET kubeconfig = ?2, context = ?3, "
 			  "added_ms = ?4, removed_ms = NULL, global_cidrs = NULL, kosmos = 0, "
-			  "network_type = NULL WHERE id = ?1",
+			  "network_type = NULL, ip_family = NULL, kubeconfig_file = NULL "
+			  "WHERE id = ?1",
 			  err);
 	int rc = 0;
 
@@ -125,12 +126,14 @@ static struct store_cluster *cluster_from_row(sqlite3_stmt *s)
 	c->global_cidrs = store_col_text(s, 5) ? xstrdup(store_col_text(s, 5)) : NULL;
 	c->kosmos = sqlite3_column_int(s, 6) != 0;
 	c->network_type = store_col_text(s, 7) ? xstrdup(store_col_text(s, 7)) : NULL;
+	c->ip_family = store_col_text(s, 8) ? xstrdup(store_col_text(s, 8)) : NULL;
+	c->kubeconfig_file = store_col_text(s, 9) ? xstrdup(store_col_text(s, 9)) : NULL;
 	return c;
 }
 
 #define CLUSTER_COLS                                                                               \
-	"SELECT id, name, kubeconfig, context, added_ms, global_cidrs, kosmos, network_type "      \
-	"FROM clusters "
+	"SELECT id, name, kubeconfig, context, added_ms, global_cidrs, kosmos, network_type, "     \
+	"ip_family, kubeconfig_file FROM clusters "
 
 struct store_cluster *store_cluster_get(struct store *st, const char *name, struct err *err)
 {
@@ -162,6 +165,8 @@ void store_cluster_free(struct store_cluster *c)
 	free((char *)c->context);
 	free((char *)c->global_cidrs);
 	free((char *)c->network_type);
+	free((char *)c->ip_family);
+	free((char *)c->kubeconfig_file);
 	free(c);
 }
 
@@ -184,6 +189,8 @@ int store_cluster_list(struct store *st, int (*cb)(const struct store_cluster *c
 		    .global_cidrs = store_col_text(s, 5),
 		    .kosmos = sqlite3_column_int(s, 6) != 0,
 		    .network_type = store_col_text(s, 7),
+		    .ip_family = store_col_text(s, 8),
+		    .kubeconfig_file = store_col_text(s, 9),
 		};
 
 		if (cb(&c, ctx)) {
@@ -237,6 +244,28 @@ int store_cluster_set_kosmos(struct store *st, const char *name, const char *net
 		return -1;
 	sqlite3_bind_text(s, 2, network_type, -1, SQLITE_STATIC);
 	return cluster_update(st, s, name, "mark cluster as imported", err);
+}
+
+int store_cluster_set_ip_family(struct store *st, const char *name, const char *ip_family,
+				struct err *err)
+{
+	sqlite3_stmt *s = store_prepare(st, CLUSTER_UPDATE("ip_family = ?2"), err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 2, ip_family, -1, SQLITE_STATIC);
+	return cluster_update(st, s, name, "set IP family", err);
+}
+
+int store_cluster_set_kubeconfig_file(struct store *st, const char *name, const char *path,
+				      struct err *err)
+{
+	sqlite3_stmt *s = store_prepare(st, CLUSTER_UPDATE("kubeconfig_file = ?2"), err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	return cluster_update(st, s, name, "set kubeconfig file", err);
 }
 
 int store_cluster_remove(struct store *st, const char *name, struct err *err)

@@ -105,6 +105,12 @@ struct store_cluster {
 	 * own is read from its Cluster object at check time (docs/kosmos.md) */
 	bool kosmos;
 	const char *network_type; /* the Cluster's networkType; NULL: not said */
+	/* the family checked when the check gives none: "ipv4", "ipv6", "all"; NULL: not said
+	 * (ipFamily, or cluster add --ip-family; docs/kosmos.md) */
+	const char *ip_family;
+	/* imported with --write-kubeconfigs: the member's kubeconfig file (0600) the import
+	 * wrote, read by checks instead of the Cluster object; NULL: none */
+	const char *kubeconfig_file;
 };
 
 /* ERR_EXISTS when the name is registered. A name that was removed and is added again gets
@@ -124,6 +130,12 @@ int store_cluster_set_global_cidrs(struct store *st, const char *name, const cha
 /* Marks a registered cluster as imported from Kosmos, with its networkType (NULL: none). */
 int store_cluster_set_kosmos(struct store *st, const char *name, const char *network_type,
 			     struct err *err);
+/* Sets a registered cluster's IP family ("ipv4", "ipv6", "all"; NULL: not said). */
+int store_cluster_set_ip_family(struct store *st, const char *name, const char *ip_family,
+				struct err *err);
+/* Sets the kubeconfig file an import wrote for a Kosmos member (NULL: none). */
+int store_cluster_set_kubeconfig_file(struct store *st, const char *name, const char *path,
+				      struct err *err);
 /* Unregisters (past runs keep their history). ERR_NOTFOUND when not registered. */
 int store_cluster_remove(struct store *st, const char *name, struct err *err);
 

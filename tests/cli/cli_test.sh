@@ -440,6 +440,49 @@ part_cluster() {
 	run cluster add prod --kubeconfig sub/staging.yaml
 	want_rc 0
 
+	# Global IP mapping and the IP family (docs/kosmos.md): bad values are usage errors,
+	# nothing registered; a check whose clusters say no common family stops before asking
+	# any cluster anything.
+	run cluster add qa --kubeconfig sub/staging.yaml --ip-family ipv5
+	want_usage_error "--ip-family: 'ipv5' is not ipv4, ipv6 or all"
+	run cluster add qa --kubeconfig sub/staging.yaml --global-cidr 198.19.0.0/19=198.19.64.0/20
+	want_usage_error "must be of one family and one size"
+	run cluster add qa --kubeconfig sub/staging.yaml --global-cidr 198.19.0.1/19=198.19.64.0/19
+	want_usage_error "host bits set"
+	run cluster list
+	want_not_out "qa"
+	run cluster add v6 --kubeconfig sub/staging.yaml --ip-family ipv6 \
+		--global-cidr fd00:19::/48=fd00:29::/48
+	want_rc 0
+	want_out "checked over IPv6 only when a check gives no --family"
+	run cluster list
+	want_out "ipv6"
+	run cluster list --json
+	json_check '[c for c in d if c["name"] == "v6"][0]["ip_family"] == "ipv6"'
+	json_check '[c for c in d if c["name"] == "prod"][0]["ip_family"] is None'
+	json_check '[c for c in d if c["name"] == "v6"][0]["kubeconfig_file"] is None'
+	run check --src v6 --dst prod
+	want_usage_error "no IP family in common (v6: ipFamily ipv6 (cluster add --ip-family); a cluster that says none is checked over IPv4): give --family"
+	run check --src v6 --target 198.18.0.1:80
+	want_usage_error "target 198.18.0.1:80 is IPv4: add --family 4 (the check is IPv6 only)"
+	run cluster remove v6
+	want_rc 0
+	# import --kosmos: its options are checked before the host is asked anything
+	run cluster import --kubeconfig sub/staging.yaml
+	want_usage_error "missing --kosmos"
+	run cluster import --kosmos --kubeconfig sub/staging.yaml --force
+	want_usage_error "--force needs --write-kubeconfigs DIR"
+	run cluster import --kosmos --kubeconfig sub/staging.yaml --write-kubeconfigs ''
+	want_usage_error "--write-kubeconfigs: must not be empty"
+	mkdir -m 0777 open
+	chmod 0777 open
+	run cluster import --kosmos --kubeconfig sub/staging.yaml --write-kubeconfigs open
+	want_fail_line 2 "--write-kubeconfigs $T/work/open: writable by group or others"
+	run cluster import --kosmos --kubeconfig sub/staging.yaml --write-kubeconfigs sub/staging.yaml
+	want_fail_line 2 "not a directory"
+	run cluster import --kosmos --kubeconfig sub/staging.yaml --write-kubeconfigs no/such/dir
+	want_fail_line 2 "--write-kubeconfigs $T/work/no/such/dir: No such file or directory"
+
 	# Options may come before or after the name; -v is repeatable and -vv shows debug logs.
 	mk_kubeconfig sub/late.yaml late
 	run cluster add --kubeconfig sub/late.yaml -vv late

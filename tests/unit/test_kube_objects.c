@@ -6,8 +6,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kube.h"
 
@@ -326,13 +329,91 @@ static void test_image_pull_secrets(void **state)
 	}
 }
 
+/* cluster import --kosmos --write-kubeconfigs (docs/kosmos.md, "Kubeconfig files"): the
+ * member's kubeconfig lands in a 0600 file, unchanged content is not rewritten, and a
+ * symlink planted at the name is replaced, never followed. */
+static void test_kosmos_kubeconfig_file(void **state)
+{
+	char dir[] = "/tmp/netctl-kosmos-test-XXXXXX";
+	char text[] = "apiVersion: v1\nkind: Config\n";
+	struct kube_kosmos_cluster c = {.name = "west", .kubeconfig = text};
+	struct err err = ERR_INIT;
+	char *path, *target, buf[64];
+	struct stat sb;
+	bool changed;
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	c.kubeconfig_len = strlen(text);
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/west.yaml", dir);
+	target = xasprintf("%s/elsewhere", dir);
+	assert_int_equal(kube_kosmos_kubeconfig_write(&c, dir, path, &changed, &err), 0);
+	assert_true(changed);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	fd = open(path, O_RDONLY);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	assert_int_equal(n, (ssize_t)strlen(text));
+	assert_memory_equal(buf, text, (size_t)n);
+	assert_int_equal(kube_kosmos_kubeconfig_write(&c, dir, path, &changed, &err), 0);
+	assert_false(changed);
+	/* a link to another file: the link is replaced, its target stays empty */
+	assert_int_equal(unlink(path), 0);
+	fd = open(target, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(kube_kosmos_kubeconfig_write(&c, dir, path, &changed, &err), 0);
+	assert_true(changed);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(stat(target, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	/* no kubeconfig in the Cluster: an error naming it, nothing written */
+	c.kubeconfig = NULL;
+	assert_int_equal(kube_kosmos_kubeconfig_write(&c, dir, target, &changed, &err), -1);
+	assert_non_null(strstr(err.msg, "Cluster west has no spec.kubeconfig"));
+	/* no temporary file left behind: west.yaml and elsewhere only */
+	{
+		char *cmd = xasprintf("test $(ls -A %s | wc -l) -eq 2", dir);
+
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	unlink(path);
+	unlink(target);
+	rmdir(dir);
+	free(path);
+	free(target);
+}
+
+/* ipFamily values a Cluster may hold. */
+static void test_kosmos_ip_family(void **state)
+{
+	(void)state;
+	assert_true(kube_ip_family_valid("ipv4"));
+	assert_true(kube_ip_family_valid("ipv6"));
+	assert_true(kube_ip_family_valid("all"));
+	assert_false(kube_ip_family_valid("IPv4"));
+	assert_false(kube_ip_family_valid(""));
+	assert_false(kube_ip_family_valid("dual"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_node_fields),		  cmocka_unit_test(test_bad_names_refused),
-	    cmocka_unit_test(test_pod_addresses_checked), cmocka_unit_test(test_template_types),
-	    cmocka_unit_test(test_template_echo_key),	  cmocka_unit_test(test_image_reference),
-	    cmocka_unit_test(test_image_pull_secrets),	  cmocka_unit_test(test_template_placement),
+	    cmocka_unit_test(test_kosmos_kubeconfig_file),
+	    cmocka_unit_test(test_kosmos_ip_family),
+	    cmocka_unit_test(test_node_fields),
+	    cmocka_unit_test(test_bad_names_refused),
+	    cmocka_unit_test(test_pod_addresses_checked),
+	    cmocka_unit_test(test_template_types),
+	    cmocka_unit_test(test_template_echo_key),
+	    cmocka_unit_test(test_image_reference),
+	    cmocka_unit_test(test_image_pull_secrets),
+	    cmocka_unit_test(test_template_placement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
