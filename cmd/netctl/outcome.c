@@ -30,6 +30,15 @@ static void print_apiserver(const struct run_result *res)
 	       inflight, added);
 }
 
+/* protocol dns without --dns-server: which servers each cluster's nodes asked, and whence. */
+static void print_dns_default(const struct run_result *res)
+{
+	if (res->dns_default[0])
+		printf("DNS servers (none named: the floater pods' own, from their resolv.conf): "
+		       "%s\n",
+		       res->dns_default);
+}
+
 int check_print_outcome(struct store *st, const struct run_result *res, bool json, struct err *err)
 {
 	struct report_opts ro = {
@@ -54,6 +63,7 @@ int check_print_outcome(struct store *st, const struct run_result *res, bool jso
 	       (long long)res->total, (long long)res->failed, rollout, table, probe, store,
 	       (unsigned long long)res->api_requests);
 	print_apiserver(res);
+	print_dns_default(res);
 	if (res->status == STORE_RUN_INTERRUPTED)
 		printf("interrupted: every result received is stored; continue with "
 		       "`netctl resume --run %lld`\n",
