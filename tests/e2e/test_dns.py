@@ -183,6 +183,13 @@ check(len(rows(run6)) == len(got) and
 for s4 in (v4, "[%s]" % v6):
     text = "DNS server %s:53 unreachable from cluster east" % s4
     check(text in r.stdout, "the verdict names the pods' server: %r" % text)
+r = st.netctl("resume", "--run", str(run6))
+log(r.stdout)
+resumed = st.last_run()
+check(r.returncode == 0 and len(rows(resumed)) == len(got) and
+      all(g[3] == 0 for g in rows(resumed)),
+      "resume asks the pods' servers again: every failed pair probed once more, each ok "
+      "(exit %d)" % r.returncode)
 log("default server: %.1f s" % (time.monotonic() - t5))
 log("e2e.dns: %.1f s" % (time.monotonic() - t_start))
 finish()
