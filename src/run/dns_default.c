@@ -24,30 +24,44 @@ const struct run_target *run_dns_servers(const struct run_engine *e, size_t c, s
 	return e->clusters[c].dns_default;
 }
 
-/* The next Ready floater of a node taking part, pod network first (its dnsPolicy is
- * ClusterFirst), then host network (ClusterFirstWithHostNet): the want-th such (from 0). */
-static const struct kube_pod *candidate(const struct run_engine_cluster *ec,
+static bool picked_source(const struct run_engine *e, size_t c, const char *node)
+{
+	for (size_t i = 0; i < e->o.nsrc_nodes; i++)
+		if ((e->o.src_nodes[i].cluster < 0 || (size_t)e->o.src_nodes[i].cluster == c) &&
+		    str_eq(e->o.src_nodes[i].name, node))
+			return true;
+	return false;
+}
+
+/* The want-th (from 0) Ready floater of a node taking part: on a node named by --src-node
+ * first (the few pairs re-checked ask their own pods' servers), pod network before host
+ * network (ClusterFirst; ClusterFirstWithHostNet gives the host network's the same file). */
+static const struct kube_pod *candidate(const struct run_engine *e, size_t c,
 					const struct kube_pod_list *pods, size_t want)
 {
 	static const char *const nets[] = {"pod", "host"};
+	const struct run_engine_cluster *ec = &e->clusters[c];
 	size_t seen = 0;
 
-	for (int k = 0; k < 2; k++) {
-		if (!ec->ds_uid[k][0])
-			continue;
-		for (size_t i = 0; i < ec->nodes.n; i++)
-			for (size_t j = 0; j < pods->n; j++) {
-				const struct kube_pod *p = &pods->items[j];
+	for (int round = e->o.nsrc_nodes ? 0 : 1; round < 2; round++)
+		for (int k = 0; k < 2; k++) {
+			if (!ec->ds_uid[k][0])
+				continue;
+			for (size_t i = 0; i < ec->nodes.n; i++) {
+				const char *node = ec->nodes.items[i].name;
 
-				if (!p->ready || !p->node ||
-				    !str_eq(p->node, ec->nodes.items[i].name) ||
-				    !str_eq(p->network, nets[k]) ||
-				    !str_eq(p->owner_uid, ec->ds_uid[k]))
+				if (picked_source(e, c, node) != (round == 0))
 					continue;
-				if (seen++ == want)
-					return p;
+				for (size_t j = 0; j < pods->n; j++) {
+					const struct kube_pod *p = &pods->items[j];
+
+					if (p->ready && p->node && str_eq(p->node, node) &&
+					    str_eq(p->network, nets[k]) &&
+					    str_eq(p->owner_uid, ec->ds_uid[k]) && seen++ == want)
+						return p;
+				}
 			}
-	}
+		}
 	return NULL;
 }
 
@@ -157,7 +171,7 @@ void run_dns_default_ask(struct run_engine *e, size_t c, const struct kube_pod_l
 		cJSON *info = NULL;
 		const cJSON *ns = NULL;
 
-		pod = candidate(ec, pods, k);
+		pod = candidate(e, c, pods, k);
 		if (!pod)
 			break;
 		err = (struct err)ERR_INIT;

@@ -190,6 +190,22 @@ check(r.returncode == 0 and len(rows(resumed)) == len(got) and
       all(g[3] == 0 for g in rows(resumed)),
       "resume asks the pods' servers again: every failed pair probed once more, each ok "
       "(exit %d)" % r.returncode)
+
+# 6. the floater asked is older than "nameservers" (the hostile test floater answers /v1/info
+#    as one): one warning that says so and what to do; no DNS pair in east
+t6 = time.monotonic()
+fh = fault("hostile", east[0], "--mode", "dup")
+r = st.netctl("check", *DEFAULT)
+fault("undo", fh)
+log("older floater: %.1f s\n%s\n%s" % (time.monotonic() - t6, r.stdout, r.stderr))
+warn = [l for l in r.stderr.splitlines() if "no DNS check" in l]
+check(len(warn) == 1 and "east: no DNS check: the floater on node %s (0.0.9) does not report "
+      "its pod's nameservers, it is older than netctl" % east[0] in warn[0] and
+      "name the server with --dns-server" in warn[0],
+      "an older floater: one warning naming the node, its version and --dns-server (%s)" % warn)
+check(not rows(st.last_run()), "an older floater: no DNS pair in east")
+check("east none (its floater is too old to tell)" in r.stdout,
+      "the summary says east asked no DNS server and why")
 log("default server: %.1f s" % (time.monotonic() - t5))
 log("e2e.dns: %.1f s" % (time.monotonic() - t_start))
 finish()
