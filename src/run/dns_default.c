@@ -170,10 +170,11 @@ void run_dns_default_ask(struct run_engine *e, size_t c, const struct kube_pod_l
 	for (size_t k = 0; k < DNS_DEFAULT_TRIES && rc < 0; k++) {
 		cJSON *info = NULL;
 		const cJSON *ns = NULL;
+		const struct kube_pod *next = candidate(e, c, pods, k);
 
-		pod = candidate(e, c, pods, k);
-		if (!pod)
+		if (!next)
 			break;
+		pod = next;
 		err = (struct err)ERR_INIT;
 		rc = ask(e, ec, pod, &info, &ns, &err);
 		if (rc == 1) {
@@ -200,11 +201,11 @@ void run_dns_default_ask(struct run_engine *e, size_t c, const struct kube_pod_l
 		cJSON_Delete(info);
 	}
 	if (rc < 0) {
-		if (err.code)
+		if (pod)
 			run_engine_warn(e,
 					"%s: no DNS check: no floater told its pod's nameservers "
 					"(node %s: %s); name the server with --dns-server",
-					name, pod ? pod->node : "?", err.msg);
+					name, pod->node, err.msg);
 		else
 			run_engine_warn(e,
 					"%s: no DNS check: no Ready floater to ask for its pod's "
