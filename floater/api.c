@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "resolvconf.h"
 
 static void count_status(struct floater *fl, int status)
 {
@@ -98,6 +99,19 @@ static void add_addresses(struct buf *b, int family)
 	(void)!buf_puts(b, "]");
 }
 
+/* "nameservers": what the pod's resolv.conf names, read at each request (the kubelet may
+ * rewrite it); [] when it names none or cannot be read. */
+static void add_nameservers(struct buf *b)
+{
+	struct resolv_conf rc;
+
+	(void)!buf_puts(b, ",\"nameservers\":[");
+	if (resolv_conf_read(RESOLV_CONF_PATH, &rc) == 0)
+		for (size_t i = 0; i < rc.n; i++)
+			(void)!buf_printf(b, "%s\"%s\"", i ? "," : "", rc.addr[i]);
+	(void)!buf_puts(b, "]");
+}
+
 static void api_info(struct floater *fl, struct conn *c)
 {
 	struct buf b;
@@ -110,6 +124,7 @@ static void api_info(struct floater *fl, struct conn *c)
 	add_addresses(&b, AF_INET);
 	(void)!buf_puts(&b, ",\"ipv6\":");
 	add_addresses(&b, AF_INET6);
+	add_nameservers(&b);
 	(void)!buf_printf(&b,
 			  ",\"port\":%u,\"icmp\":\"%s\",\"limits\":{\"max_targets\":%d,"
 			  "\"max_body\":%d,\"max_count\":%d,\"max_timeout_ms\":%d,"

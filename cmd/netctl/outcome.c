@@ -47,6 +47,15 @@ static bool run_sample(struct store *st, int64_t run_id, long *k, long *round)
 	return yes;
 }
 
+/* protocol dns without --dns-server: which servers each cluster's nodes asked, and whence. */
+static void print_dns_default(const struct run_result *res)
+{
+	if (res->dns_default[0])
+		printf("DNS servers (none named: the floater pods' own, from their resolv.conf): "
+		       "%s\n",
+		       res->dns_default);
+}
+
 int check_print_outcome(struct store *st, const struct run_result *res, bool json, struct err *err)
 {
 	struct report_opts ro = {
@@ -83,6 +92,7 @@ int check_print_outcome(struct store *st, const struct run_result *res, bool jso
 		    "sampled: round %ld, at most %ld nodes of each destination cluster per source "
 		    "(netctl coverage: what the last runs covered)\n",
 		    round, k);
+	print_dns_default(res);
 	if (res->status == STORE_RUN_INTERRUPTED)
 		printf("interrupted: every result received is stored; continue with "
 		       "`netctl resume --run %lld`\n",

@@ -79,9 +79,11 @@ static unsigned pseudo_protocols(const struct run_engine *e, const struct run_ta
 /* The DNS pseudo-nodes of a cluster: every server x name x record type the run asks (A
  * when it checks IPv4, AAAA when IPv6; a name with an expected address only its family's),
  * servers of a family the run does not check left out. */
-static size_t dns_pseudo_count(const struct run_engine *e)
+static size_t dns_pseudo_count(const struct run_engine *e, size_t c)
 {
-	size_t n = 0;
+	size_t n = 0, nservers;
+
+	run_dns_servers(e, c, &nservers);
 
 	if (!(e->o.protocols & (1u << PROTO_DNS)))
 		return 0;
@@ -91,7 +93,7 @@ static size_t dns_pseudo_count(const struct run_engine *e)
 			    (!e->o.dns_names[k].expect_family ||
 			     e->o.dns_names[k].expect_family == f))
 				n++;
-	return n * e->o.ndns_servers;
+	return n * nservers;
 }
 
 /* A pseudo-node of cluster c after its nodes: "target:ADDR:PORT", "apiserver:ADDR:PORT"
@@ -128,9 +130,10 @@ static void pseudo_add(struct run_engine *e, size_t c, const struct run_target *
 static void dns_pseudo_add(struct run_engine *e, size_t c, struct plan_node *pn,
 			   struct store_node *sn)
 {
-	size_t i = 0;
+	size_t i = 0, nservers;
+	const struct run_target *servers = run_dns_servers(e, c, &nservers);
 
-	for (size_t s = 0; s < e->o.ndns_servers; s++) {
+	for (size_t s = 0; s < nservers; s++) {
 		for (size_t k = 0; k < e->o.ndns_names; k++) {
 			const struct run_dns_name *dn = &e->o.dns_names[k];
 
@@ -141,8 +144,7 @@ static void dns_pseudo_add(struct run_engine *e, size_t c, struct plan_node *pn,
 				      (f == 6 ? STORE_FAMILY_V6 : STORE_FAMILY_V4)) ||
 				    (dn->expect_family && dn->expect_family != f))
 					continue;
-				pseudo_add(e, c, &e->o.dns_servers[s], PLAN_NODE_DNS, &pn[i],
-					   &sn[i]);
+				pseudo_add(e, c, &servers[s], PLAN_NODE_DNS, &pn[i], &sn[i]);
 				run_dns_name_format(dn, q, sizeof(q));
 				name = xasprintf("%s/%s/%s", pn[i].name, q, f == 6 ? "AAAA" : "A");
 				pn[i].name = sn[i].name = keep(e, name);
@@ -161,7 +163,7 @@ static int collect_cluster(struct run_engine *e, size_t c, const struct kube_nod
 			   const struct kube_pod_list *pods, struct err *err)
 {
 	struct run_engine_cluster *ec = &e->clusters[c];
-	size_t ndns = dns_pseudo_count(e), npseudo = e->o.ntargets + ec->napiserver + ndns;
+	size_t ndns = dns_pseudo_count(e, c), npseudo = e->o.ntargets + ec->napiserver + ndns;
 	struct store_node *sn = xcalloc(nl->n + npseudo + 1, sizeof(*sn));
 	unsigned need = ec->deployed;
 	size_t missing = 0, foreign = 0;
@@ -277,7 +279,8 @@ int run_nodes_collect(struct run_engine *e, struct err *err)
 			err_prefix(err, "listing floaters of %s", ec->in->name);
 			goto out;
 		}
-		total += ec->nodes.n + e->o.ntargets + ec->napiserver + dns_pseudo_count(e);
+		run_dns_default_ask(e, c, &pods[c]);
+		total += ec->nodes.n + e->o.ntargets + ec->napiserver + dns_pseudo_count(e, c);
 	}
 	e->nodes = xcalloc(total ? total : 1, sizeof(*e->nodes));
 	for (size_t c = 0; c < e->nclusters; c++)

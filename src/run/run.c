@@ -354,16 +354,13 @@ static int targets_check(const struct run_options *o, struct err *err)
 }
 
 /* protocol dns: servers and names within bounds, of a family the run checks, on a port a
- * request can list with the custom targets' (dns with neither is refused by the CLI). */
+ * request can list with the custom targets'; no server: the pods' own (dns_default.c). */
 static int dns_check(const struct run_options *o, struct err *err)
 {
 	if (!(o->protocols & (1u << PROTO_DNS)))
 		return 0;
-	if (!o->ndns_servers || !o->ndns_names)
-		return err_set(
-		    err, ERR_USAGE,
-		    "protocol dns needs a DNS server: --dns-server ADDR[:PORT] or config.json's "
-		    "targetDNSServer (the pods' own nameserver is not read)");
+	if (!o->ndns_names)
+		return err_set(err, ERR_USAGE, "protocol dns needs a name to look up (--dns-name)");
 	if (o->ndns_servers > RUN_DNS_SERVERS_MAX || o->ndns_names > RUN_DNS_NAMES_MAX)
 		return err_set(err, ERR_USAGE, "at most %d DNS servers and %d names",
 			       RUN_DNS_SERVERS_MAX, RUN_DNS_NAMES_MAX);

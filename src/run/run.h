@@ -170,6 +170,9 @@ struct run_result {
 	int64_t table_ms;      /* floater pods listed, node table stored, plan built */
 	int64_t probe_ms;      /* dispatching until the last result */
 	int64_t store_ms;      /* time spent writing results and finishing the run */
+	/* protocol dns without a server named: per cluster the servers its floater pods'
+	 * resolv.conf named ("east 198.18.241.10, fd00:18:1:53::a; west none"); "" otherwise */
+	char dns_default[512];
 };
 
 /* 0 when every option is one a floater accepts (wire.h), else -1 and err (ERR_USAGE) names

@@ -52,6 +52,9 @@ struct run_engine_cluster {
 	struct run_target apiserver[RUN_APISERVER_MAX]; /* its API server's addresses */
 	size_t napiserver;
 	int64_t apiserver_request_ms; /* time in flight of requests only for those */
+	/* protocol dns without a server named: its floater pods' nameservers (dns_default.c) */
+	struct run_target dns_default[RUN_DNS_SERVERS_MAX];
+	size_t ndns_default;
 };
 
 struct run_engine {
@@ -119,6 +122,12 @@ void run_nodes_select_release(struct run_engine_cluster *ec);
 /* Reads each cluster's API server addresses when the run checks them; a cluster whose
  * Endpoints cannot be read is told in a warning and gets no API server check. */
 void run_apiserver_list(struct run_engine *e);
+/* protocol dns without --dns-server: cluster c's DNS servers are the nameservers in the
+ * resolv.conf of one of its Ready floater pods (GET /v1/info), or none with a warning;
+ * the summary's line in res->dns_default (docs/decisions.md, "The default DNS server"). */
+void run_dns_default_ask(struct run_engine *e, size_t c, const struct kube_pod_list *pods);
+/* The DNS servers cluster c's nodes ask: the run's, else its pods' own. */
+const struct run_target *run_dns_servers(const struct run_engine *e, size_t c, size_t *n);
 
 /* nodes.c */
 int run_nodes_list(struct run_engine *e, struct err *err);

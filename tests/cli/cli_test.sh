@@ -383,9 +383,8 @@ part_cluster() {
 	want_usage_error "target 198.18.0.1 has no port"
 	run check --src prod --target 198.18.0.1:99999
 	want_usage_error "'99999' is not a port"
-	# DNS checks: a server to ask, names that are names, addresses that are addresses
-	run check --src prod --protocol dns
-	want_usage_error "protocol dns needs a DNS server: --dns-server ADDR[:PORT] or config.json's targetDNSServer"
+	# DNS checks: names that are names, addresses that are addresses (no server: the pods'
+	# own, asked after the rollout; e2e.dns)
 	run check --src prod --protocol dns --dns-server 10.96.0.10 --dns-name 'a..b'
 	want_usage_error "--dns-name 'a..b': not a DNS name"
 	run check --src prod --protocol dns --dns-server 10.96.0.10 --dns-name x.svc=1.2.3

@@ -5,7 +5,9 @@ result ok, many.svc.cluster.local only over TCP), then each fault the issue name
 outcome and verdict a user reads: a wrong answer (NAME=ADDR), a name that does not exist,
 a refused name, DNS over IPv6 blocked from one node, TCP blocked from another (truncated
 and TCP failed), the server down (then resume probes the failed pairs again and they pass),
-slow answers (RTT) with a forgotten name.
+slow answers (RTT) with a forgotten name. Last, no server named: the floater pods' own
+nameservers (their resolv.conf, written by the kubelet simulator from the cluster DNS),
+healthy and with that server down.
 
 Runs on any world with a cluster east of 3 nodes or more (by hand: world up --clusters
 east:3,west:3)."""
@@ -66,6 +68,7 @@ check("%s/%s/A" % (S4, KUBE) in names and "%s/%s/AAAA" % (S6, KUBE) in names and
       "%s/%s=%s/A" % (S4, KUBE, kube4) in names,
       "pseudo-nodes are dns:SERVER/NAME[=ADDR]/TYPE (%s)" % sorted(names)[:3])
 check("east:dns" in r.stdout, "the summary has an east -> east:dns line")
+check("resolv.conf" not in r.stdout, "servers named: the pods' resolv.conf is not asked")
 check(all(g[4] > 0 for g in got), "every DNS result has an RTT")
 
 # 2. wrong answer, a name that does not exist, a refused name; DNS over IPv6 blocked from
@@ -143,5 +146,66 @@ check(set(g[3] for g in got if "/%s/" % KUBE in g[1]) == {DNSERR["nxdomain"]},
       "a forgotten name: nxdomain from every node")
 text = "name %s does not resolve anywhere" % KUBE
 check(text in r.stdout, "the verdict says %r" % text)
+# 5. no server named: the floater pods' own nameservers, which the kubelet (simulator) wrote
+#    into their resolv.conf from its clusterDNS: east's DNS, both families; with the server
+#    down the failures are reported against that server
+t5 = time.monotonic()
+DEFAULT = [a for a in COMMON] + ["--dns-name", KUBE]
+
+
+def default_run(what, want_exit):
+    r = st.netctl("check", *DEFAULT)
+    log("%s: %.1f s\n%s" % (what, time.monotonic() - t5, r.stdout))
+    if r.returncode != want_exit:
+        log(r.stderr[-2000:])
+    check(r.returncode == want_exit, "%s: exit %d (%d)" % (what, want_exit, r.returncode))
+    return r, st.last_run()
+
+
+r, run5 = default_run("default server", 0)
+got = rows(run5)
+check(len(got) == len(east) * 2 * 2 and all(g[3] == 0 for g in got),
+      "no --dns-server: every node asked both of the pods' nameservers, A and AAAA, all ok "
+      "(%d results, failing %s)" % (len(got), [g for g in got if g[3]][:3]))
+check(set(g[1] for g in got) == {"%s/%s/%s" % (s, KUBE, t) for s in (S4, S6)
+                                 for t in ("A", "AAAA")},
+      "the pairs are those of --dns-server %s --dns-server [%s] (%s)" %
+      (v4, v6, sorted(set(g[1] for g in got))))
+want = "DNS servers (none named: the floater pods' own, from their resolv.conf): east %s, %s" % (
+    v4, v6)
+check(want in r.stdout, "the summary says %r" % want)
+fdown = fault("dns-down", "east")
+r, run6 = default_run("default server down", 1)
+fault("undo", fdown)
+check(len(rows(run6)) == len(got) and
+      set(g[3] for g in rows(run6)) == {DNSERR["refused"]},
+      "the pods' server down: every result refused")
+for s4 in (v4, "[%s]" % v6):
+    text = "DNS server %s:53 unreachable from cluster east" % s4
+    check(text in r.stdout, "the verdict names the pods' server: %r" % text)
+r = st.netctl("resume", "--run", str(run6))
+log(r.stdout)
+resumed = st.last_run()
+check(r.returncode == 0 and len(rows(resumed)) == len(got) and
+      all(g[3] == 0 for g in rows(resumed)),
+      "resume asks the pods' servers again: every failed pair probed once more, each ok "
+      "(exit %d)" % r.returncode)
+
+# 6. the floater asked is older than "nameservers" (the hostile test floater answers /v1/info
+#    as one): one warning that says so and what to do; no DNS pair in east
+t6 = time.monotonic()
+fh = fault("hostile", east[0], "--mode", "dup")
+r = st.netctl("check", *DEFAULT)
+fault("undo", fh)
+log("older floater: %.1f s\n%s\n%s" % (time.monotonic() - t6, r.stdout, r.stderr))
+warn = [l for l in r.stderr.splitlines() if "no DNS check" in l]
+check(len(warn) == 1 and "east: no DNS check: the floater on node %s (0.0.9) does not report "
+      "its pod's nameservers, it is older than netctl" % east[0] in warn[0] and
+      "name the server with --dns-server" in warn[0],
+      "an older floater: one warning naming the node, its version and --dns-server (%s)" % warn)
+check(not rows(st.last_run()), "an older floater: no DNS pair in east")
+check("east none (its floater is too old to tell)" in r.stdout,
+      "the summary says east asked no DNS server and why")
+log("default server: %.1f s" % (time.monotonic() - t5))
 log("e2e.dns: %.1f s" % (time.monotonic() - t_start))
 finish()

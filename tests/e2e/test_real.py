@@ -86,6 +86,31 @@ for c, nodes_ in REAL.items():
 tasks = floater_tasks(REAL["east"][0])
 check(len(tasks) == 2, "east's real node runs 2 floater containers, pod and host (%s)" % tasks)
 
+# 1b. the real kubelet gives both floater pods (dnsPolicy ClusterFirst, and
+#     ClusterFirstWithHostNet for the host network's) the cluster DNS in their resolv.conf,
+#     and the default DNS check asks the real node's floater for it (--src-node: its own)
+t1b = time.monotonic()
+dns = subprocess.run(["bash", "-c", 'source "$1"; world_dir_resolve "$2"; world_env_load; '
+                      'c=$(cluster_index east); dns4 "$c"; dns6 "$c"', "-",
+                      os.path.join(SRC, "tests/world/lib.sh"), WORLD_DIR],
+                     check=True, capture_output=True, text=True).stdout.split()
+for cid, pid in tasks.items():
+    with open("/proc/%d/root/etc/resolv.conf" % pid) as f:
+        conf = f.read()
+    ns = [l.split()[1] for l in conf.splitlines() if l.startswith("nameserver ")]
+    check(ns == dns, "the real kubelet wrote the cluster DNS %s into floater %s's resolv.conf "
+          "(%s)" % (dns, cid[:12], ns))
+real = REAL["east"][0]
+r = st.netctl("check", "--src", "east", "--src-node", "east/" + real, "--config", CONFIG,
+              "--protocol", "dns", "--family", "4,6", "--pod-wait", "120s", "--keep-floaters",
+              "--no-apiserver-check")
+log(r.stdout[-1200:] + r.stderr[-800:])
+said = "east %s, %s (node %s's floater pod)" % (dns[0], dns[1], real)
+check(r.returncode == 0 and said in r.stdout,
+      "no --dns-server: the real node's floater told its pod's nameservers, which answered "
+      "(exit %d, summary names %r)" % (r.returncode, said))
+log("real kubelet's resolv.conf: %.1f s" % (time.monotonic() - t1b))
+
 # 2. kill the pod-network floater container of east's real node while probing
 victim = REAL["east"][0]
 p = st.popen("check", "--src", "east", "--dst", "west", "--config", CONFIG, "--protocol",

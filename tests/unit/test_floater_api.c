@@ -128,6 +128,8 @@ static void test_answers_name_the_version(void **state)
 	assert_true(answered_with(
 	    info, 200, "\"version\":\"" NETCTL_VERSION "\",\"wire\":" WIRE_STR(WIRE_VERSION) ","));
 	assert_non_null(strstr(info->out.data, headers));
+	/* the pod's nameservers (this machine's resolv.conf: any number, even none) */
+	assert_non_null(strstr(info->out.data, "\"nameservers\":["));
 	anon = flx_conn(x);
 	flx_request(x, anon, HTTP_GET, "/healthz", NULL, NULL);
 	assert_true(answered_with(anon, 200, "ok"));

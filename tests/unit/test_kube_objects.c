@@ -184,6 +184,13 @@ static void test_template_placement(void **state)
 			->valuestring,
 		    "x");
 		assert_non_null(cJSON_GetObjectItem(spec, "containers"));
+		/* both get the cluster DNS in their resolv.conf (the default DNS check asks
+		 * either): ClusterFirst, the default, does not give it to hostNetwork pods */
+		if (i)
+			assert_string_equal(cJSON_GetObjectItem(spec, "dnsPolicy")->valuestring,
+					    "ClusterFirstWithHostNet");
+		else
+			assert_null(cJSON_GetObjectItem(spec, "dnsPolicy"));
 		free(t);
 		cJSON_Delete(d);
 	}

@@ -144,6 +144,7 @@ EOF
 		--containerd="$d/containerd.sock" --runtime-request-timeout=2m \
 		--cgroup-driver=cgroupfs --cgroups-per-qos=false --enforce-node-allocatable= \
 		--fail-swap-on=false --make-iptables-util-chains=false --resolv-conf="$d/resolv.conf" \
+		--cluster-dns="$(dns4 "$c"),$(dns6 "$c")" --cluster-domain=cluster.local \
 		--client-ca-file="$pki/ca.crt" --anonymous-auth=false --authorization-mode=AlwaysAllow \
 		--read-only-port=0 --healthz-bind-address=127.0.0.1 --max-pods=5 \
 		--eviction-hard=memory.available\<1Mi,nodefs.available\<1%,imagefs.available\<1% \

@@ -242,6 +242,22 @@ step_kubesim() {
 	netns=$(awk -v u="$uid" '$1 == u {print $8}' "$DIR/kubesim/east/pods.state")
 	[[ $(stat -c %U "/proc/$pid") == nobody ]] || fail "pod-network floater does not run as uid 65534"
 	grep -q '^CapEff:\s*0000000000000000' "/proc/$pid/status" || fail "pod-network floater has capabilities"
+	# resolv.conf as a kubelet writes it (the cluster DNS), in the floater's own mount
+	# namespace, for the pod network (ClusterFirst) and the host network
+	# (ClusterFirstWithHostNet in deploy/daemonset-host.yaml); the node's file is untouched
+	local c want got huid hpid
+	c=$(cluster_index east)
+	want="$(dns4 "$c") $(dns6 "$c")"
+	huid=$(kc east get pods -n kosmos-system -l netctl.io/network=host \
+		--field-selector spec.nodeName=east-node-5 -o jsonpath='{.items[0].metadata.uid}')
+	hpid=$(awk -v u="$huid" '$1 == u {print $2}' "$DIR/kubesim/east/pods.state")
+	for p in "$pid" "$hpid"; do
+		got=$(awk '$1 == "nameserver" {print $2}' "/proc/$p/root/etc/resolv.conf" | xargs)
+		[[ $got == "$want" ]] || fail "floater pid $p: resolv.conf names '$got', not the cluster DNS '$want'"
+	done
+	[[ $(awk '$1 == "nameserver" {print $2}' /etc/resolv.conf | xargs) != "$want" ]] ||
+		fail "the machine's own /etc/resolv.conf was changed"
+	ok "both floaters of east-node-5 have the cluster DNS ($want) in their resolv.conf"
 	kc east delete pod -n kosmos-system "$pod" --timeout=30s >/dev/null
 	sleep 1
 	# a zombie counts as stopped: adopted floaters are reaped by PID 1, lazily on this VM

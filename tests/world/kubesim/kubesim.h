@@ -113,6 +113,7 @@ struct ks {
 	const char *ctl_dir;   /* ends with '/' */
 	const char *floater;
 	const char *hostile_floater; /* runs instead where CTL/hostile/<node> names a mode */
+	const char *cluster_dns;     /* "ADDR[,ADDR...]": the kubelet's clusterDNS, or NULL */
 	int64_t hostile_mtime_ns;    /* of CTL/hostile/: pods are looked at again when it moves */
 	struct ks_netpool *net;	     /* pod network workers */
 	struct ks_netjob *net_dels;  /* removals in flight */
@@ -169,6 +170,8 @@ struct ks_spawn {
 	char **sysctl_paths, **sysctl_values; /* NULL-terminated, same length */
 	long uid, gid;			      /* -1: keep root */
 	unsigned long long keep_caps;	      /* bounding set bits kept (uid 0 only) */
+	const char *resolv_conf; /* bind-mounted over /etc/resolv.conf in a mount namespace of
+				  * its own, as a container runtime does; NULL: the node's */
 };
 pid_t ks_spawn(const struct ks_spawn *s, struct err *err);
 /* /proc/PID/stat start time, 0 when gone or a zombie */

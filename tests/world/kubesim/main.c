@@ -566,10 +566,10 @@ static void watch_tick(struct ks *ks)
 
 static void usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: kubesim --cluster NAME --cluster-index N --kubeconfig FILE --nodes FILE\n"
-	    "               --state DIR/ --ctl DIR/ --floater BIN [--hostile-floater BIN] [-v]\n");
+	fprintf(stderr,
+		"usage: kubesim --cluster NAME --cluster-index N --kubeconfig FILE --nodes FILE\n"
+		"               --state DIR/ --ctl DIR/ --floater BIN [--hostile-floater BIN]\n"
+		"               [--cluster-dns ADDR[,ADDR]] [-v]\n");
 	exit(2);
 }
 
@@ -585,6 +585,7 @@ static int parse_args(struct ks *ks, int argc, char **argv, const char **kubecon
 	    {"ctl", required_argument, NULL, 'C'},
 	    {"floater", required_argument, NULL, 'f'},
 	    {"hostile-floater", required_argument, NULL, 'H'},
+	    {"cluster-dns", required_argument, NULL, 'D'},
 	    {"world", required_argument, NULL, 'w'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {0},
@@ -620,6 +621,9 @@ static int parse_args(struct ks *ks, int argc, char **argv, const char **kubecon
 			break;
 		case 'H':
 			ks->hostile_floater = optarg;
+			break;
+		case 'D':
+			ks->cluster_dns = optarg;
 			break;
 		case 'w':
 			break; /* marks the process as this world's (world down finds it by it) */

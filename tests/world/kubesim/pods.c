@@ -977,13 +977,68 @@ static const cJSON *pod_container(const struct ks_pod *p)
 	return cJSON_GetArrayItem(jget(p->spec, "containers"), 0);
 }
 
+/* The resolv.conf a kubelet writes for the pod (pkg/kubelet/network/dns) into dir, its path
+ * in *out (heap): the cluster DNS for dnsPolicy ClusterFirst (the default) without
+ * hostNetwork and for ClusterFirstWithHostNet, dnsConfig's nameservers for None; *out NULL
+ * (the node's file) otherwise. */
+static int pod_resolv_conf(struct ks *ks, const struct ks_pod *p, const char *dir, char **out,
+			   struct err *err)
+{
+	const char *policy = jstr(p->spec, "dnsPolicy");
+	const cJSON *ns;
+	char *path, **v = NULL;
+	FILE *f;
+	int rc = 0;
+
+	*out = NULL;
+	if (!policy || !*policy)
+		policy = "ClusterFirst";
+	if (!str_eq(policy, "None") &&
+	    !(ks->cluster_dns && (str_eq(policy, "ClusterFirstWithHostNet") ||
+				  (str_eq(policy, "ClusterFirst") && !p->host))))
+		return 0;
+	if (!str_eq(policy, "None")) {
+		v = str_split_list(ks->cluster_dns, 3, "--cluster-dns", err);
+		if (!v)
+			return -1;
+	}
+	path = xasprintf("%s/resolv.conf", dir);
+	f = fopen(path, "we");
+	if (!f) {
+		rc = err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (v) {
+		fprintf(f, "search %s.svc.cluster.local svc.cluster.local cluster.local\n", p->ns);
+		for (size_t i = 0; v[i]; i++)
+			fprintf(f, "nameserver %s\n", v[i]);
+		fprintf(f, "options ndots:5\n");
+	} else {
+		cJSON_ArrayForEach(ns, jget(jget(p->spec, "dnsConfig"), "nameservers"))
+		{
+			if (cJSON_IsString(ns))
+				fprintf(f, "nameserver %s\n", ns->valuestring);
+		}
+	}
+	if (fclose(f) != 0) {
+		rc = err_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	*out = path;
+	path = NULL;
+out:
+	free(path);
+	strv_free(v);
+	return rc;
+}
+
 /* 0: started, 1: a Secret it mounts is being fetched, -1: failed. */
 static int pod_spawn(struct ks *ks, struct ks_pod *p, struct err *err)
 {
 	const cJSON *ctr = pod_container(p);
 	const cJSON *csc = jget(ctr, "securityContext"), *psc = jget(p->spec, "securityContext");
 	struct ks_spawn s = {0};
-	char **mounts = NULL, *logdir = NULL, *nspath = NULL;
+	char **mounts = NULL, *logdir = NULL, *nspath = NULL, *resolv = NULL;
 	int rc = -1;
 
 	rc = pod_volumes(ks, p, ctr, &mounts, err);
@@ -1002,11 +1057,16 @@ static int pod_spawn(struct ks *ks, struct ks_pod *p, struct err *err)
 	s.gid = jlong(csc, "runAsGroup", jlong(psc, "runAsGroup", s.uid));
 	s.keep_caps = pod_caps(jget(csc, "capabilities"));
 	pod_sysctls(p, &s);
+	if (pod_resolv_conf(ks, p, logdir, &resolv, err) < 0)
+		goto spawned;
+	s.resolv_conf = resolv;
 	p->pid = ks_spawn(&s, err);
 	if (p->pid > 0) {
 		p->starttime = ks_proc_starttime(p->pid);
 		rc = 0;
 	}
+spawned:
+	free(resolv);
 	free((char *)s.log_path);
 	strv_free(s.argv);
 	strv_free(s.envp);

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -90,6 +91,12 @@ pid_t ks_spawn(const struct ks_spawn *s, struct err *err)
 		if (setns(nsfd, CLONE_NEWNET) < 0)
 			child_fail(logfd, "setns");
 		child_sysctls(s, logfd);
+		/* the pod's resolv.conf: a mount namespace of its own, nothing propagated back */
+		if (s->resolv_conf &&
+		    (unshare(CLONE_NEWNS) < 0 ||
+		     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		     mount(s->resolv_conf, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0))
+			child_fail(logfd, "resolv.conf bind mount");
 		if (chdir("/") < 0)
 			child_fail(logfd, "chdir");
 		child_identity(s, logfd);
