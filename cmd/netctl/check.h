@@ -35,6 +35,10 @@ struct check_job {
 	size_t ndns_servers;
 	struct run_dns_name *dns_names; /* (j->o.dns_names points here) */
 	size_t ndns_names;
+	/* Kosmos host clusters of the imported clusters: their ClusterNodes, listed once per
+	 * host and check (clusters[i].kosmos_nodes point here) */
+	struct check_kosmos_host *kosmos_hosts;
+	size_t nkosmos_hosts;
 };
 
 /* ---- the options that choose and shape a check (check_args.c) ------------------------

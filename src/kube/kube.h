@@ -479,6 +479,22 @@ int kube_kosmos_clusters(struct kube_client *c, struct kube_kosmos_cluster **out
 int kube_kosmos_cluster_get(struct kube_client *c, const char *name,
 			    struct kube_kosmos_cluster *out, struct err *err);
 void kube_kosmos_cluster_release(struct kube_kosmos_cluster *c);
+/* A clusternodes.kosmos.io object: ClusterLink's view of one node of a member cluster. */
+struct kube_kosmos_node {
+	char *name;	  /* metadata.name */
+	char *cluster;	  /* spec.clusterName */
+	char *node;	  /* spec.nodeName */
+	char *ip, *ip6;	  /* spec.ip, spec.ip6 (as written; NULL: none) */
+	char **pod_cidrs; /* spec.podCIDRs, NULL-terminated (NULL: none) */
+	char **roles;	  /* spec.roles, e.g. "gateway", NULL-terminated (NULL: none) */
+	char *interface;  /* spec.interfaceName */
+};
+/* Every ClusterNode of the host: one LIST (paginated). *present is false (and 0 returned)
+ * when the host has no clusternodes.kosmos.io. */
+int kube_kosmos_nodes(struct kube_client *c, struct kube_kosmos_node **out, size_t *n,
+		      bool *present, struct err *err);
+void kube_kosmos_nodes_free(struct kube_kosmos_node *v, size_t n);
+bool kube_kosmos_node_has_role(const struct kube_kosmos_node *k, const char *role);
 /* The member's API server and credentials, from its spec.kubeconfig (its current-context). */
 struct kube_target *kube_kosmos_target(const struct kube_kosmos_cluster *c, struct err *err);
 
