@@ -9,10 +9,13 @@ does not exist. Imported and checked as a mesh:
 - healthy: the check passes; the summary names the network type of the pair (mixed: west
   through gateway west/west-node-3) and the two ClusterNode findings, and so does the JSON
   report (which validates against docs/report-schema.json);
-- `fault link-down west-node-3` (the gateway's link, kernel drops): every cross-cluster
-  pair of west fails, and the verdict names the gateway: gateway-down on west/west-node-3;
-  no verdict blames west-node-1 or west-node-2, none calls the pair partitioned.
-Then the fault is undone and west routes straight again (world gateway off)."""
+- `fault uplink-down west-node-3` (the gateway's way out: blackhole routes to east in its
+  namespace, so the kernel drops what it forwards): every cross-cluster pair of west
+  fails, every pair within west passes, and the only verdict names the gateway:
+  gateway-down on west/west-node-3; none blames west-node-1 or west-node-2 or calls the
+  pair partitioned.
+Then the fault is undone, west routes straight again (world gateway off), and a check
+passes, with one LIST of ClusterNodes for both imported clusters."""
 from e2e import *
 import base64
 
@@ -110,7 +113,7 @@ check(sorted((f["cluster"], f["node"]) for f in rj.get("kosmos_findings", [])) =
       "JSON: run.kosmos_findings (%s)" % rj.get("kosmos_findings"))
 
 # 2. the gateway's link cut: the verdict names the gateway, nobody behind it
-fid = fault("link-down", GW)
+fid = fault("uplink-down", GW)
 r = st.netctl("check", *COMMON, "--json")
 run2 = st.last_run()
 check(r.returncode == 1, "with the gateway's link down the check fails (exit %d)" % r.returncode)
@@ -124,15 +127,14 @@ check(cross[0] > 0 and cross[0] == cross[1],
       "every cross-cluster result fails, through the gateway (%s of %s)" % (cross[1], cross[0]))
 inside = st.sql("SELECT count(*), sum(r.error != 0) FROM results r "
                 "JOIN nodes s ON s.id = r.src_node JOIN nodes d ON d.id = r.dst_node "
-                "JOIN clusters c ON c.id = s.cluster_id WHERE r.run_id = ? AND "
-                "s.cluster_id = d.cluster_id AND c.name = 'west' AND s.name != ? AND d.name != ?",
-                run2, GW, GW)[0]
+                "WHERE r.run_id = ? AND s.cluster_id = d.cluster_id", run2)[0]
 check(inside[0] > 0 and inside[1] == 0,
-      "pairs within west between the nodes behind the gateway pass (%s)" % (inside,))
-gw = [v for v in verdicts if v["kind"] == "gateway-down"]
-check(len(gw) == 1 and gw[0]["node"] == "west/" + GW and
-      "every cross-cluster path through gateway west/%s fails" % GW in gw[0]["text"],
-      "one gateway-down verdict names west/%s" % GW)
+      "every pair within east and within west passes, the gateway's too (%s)" % (inside,))
+check([v["kind"] for v in verdicts] == ["gateway-down"] and
+      verdicts[0]["node"] == "west/" + GW and verdicts[0]["src_cluster"] == "west" and
+      "every cross-cluster path through gateway west/%s fails" % GW in verdicts[0]["text"] and
+      "while every pair within west passes" in verdicts[0]["text"],
+      "the one verdict is gateway-down naming west/%s" % GW)
 check(not [v for v in verdicts if v["node"] in ("west/west-node-1", "west/west-node-2")],
       "no verdict blames a node behind the gateway")
 check(not [v for v in verdicts if v["kind"] == "partitioned"], "no partitioned verdict")
@@ -140,4 +142,14 @@ fault("undo", fid)
 r = subprocess.run([WORLD, "gateway", "off", "west", "--dir", WORLD_DIR],
                    capture_output=True, text=True)
 check(r.returncode == 0, "world gateway off west (%s)" % r.stderr.strip())
+
+# 3. straight again: passes; the host's ClusterNodes are listed once per check (one LIST,
+# not one per cluster or node)
+r = st.netctl("-vv", "check", *COMMON)
+check(r.returncode == 0, "after the fault is undone and gateway mode off the check passes "
+      "(exit %d)" % r.returncode)
+lists = [l for l in r.stderr.splitlines()
+         if ": GET " in l and "/apis/kosmos.io/v1alpha1/clusternodes" in l]
+check(len(lists) == 1, "one LIST of clusternodes.kosmos.io for two imported clusters (%s)" %
+      lists)
 finish()
