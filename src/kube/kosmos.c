@@ -207,6 +207,24 @@ out:
 #define KOSMOS_CLUSTERNODES "/apis/kosmos.io/v1alpha1/clusternodes"
 #define KOSMOS_MAX_LIST	    64 /* podCIDRs or roles of one ClusterNode */
 
+/* What is printed and stored of a ClusterNode: printable ASCII only (no terminal escapes,
+ * no line breaks in a finding). */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+static bool dns_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && s[0] != '-' && s[0] != '.' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-.") == n;
+}
+
 /* A list of short strings (podCIDRs, roles) as a NULL-terminated vector. */
 static int string_list(const cJSON *v, const char *what, const char *name, char ***out,
 		       struct err *err)
@@ -223,10 +241,11 @@ static int string_list(const cJSON *v, const char *what, const char *name, char 
 	*out = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(**out));
 	cJSON_ArrayForEach(e, v)
 	{
-		if (!cJSON_IsString(e) || strlen(e->valuestring) > KOSMOS_MAX_FIELD)
+		if (!cJSON_IsString(e) || strlen(e->valuestring) > KOSMOS_MAX_FIELD ||
+		    !printable(e->valuestring))
 			return err_set(err, ERR_PROTO,
 				       "ClusterNode %s: %s holds something other than a string of "
-				       "at most %d bytes",
+				       "at most %d printable bytes",
 				       name, what, KOSMOS_MAX_FIELD);
 		(*out)[n++] = xstrdup(e->valuestring);
 	}
@@ -239,10 +258,11 @@ static int node_string(const cJSON *v, const char *what, const char *name, char 
 	*out = NULL;
 	if (!v || cJSON_IsNull(v))
 		return 0;
-	if (!cJSON_IsString(v) || strlen(v->valuestring) > KOSMOS_MAX_FIELD)
+	if (!cJSON_IsString(v) || strlen(v->valuestring) > KOSMOS_MAX_FIELD ||
+	    !printable(v->valuestring))
 		return err_set(err, ERR_PROTO,
-			       "ClusterNode %s: %s is not a string of at most %d bytes", name, what,
-			       KOSMOS_MAX_FIELD);
+			       "ClusterNode %s: %s is not a string of at most %d printable bytes",
+			       name, what, KOSMOS_MAX_FIELD);
 	*out = xstrdup(v->valuestring);
 	return 0;
 }
@@ -268,8 +288,9 @@ static int node_parse(const cJSON *item, struct kube_kosmos_node *k, struct err 
 	const char *nm;
 
 	memset(k, 0, sizeof(*k));
-	if (!cJSON_IsString(name) || strlen(name->valuestring) > KOSMOS_MAX_FIELD)
-		return err_set(err, ERR_PROTO, "a ClusterNode without a name");
+	if (!cJSON_IsString(name) || strlen(name->valuestring) > KOSMOS_MAX_FIELD ||
+	    !dns_name(name->valuestring))
+		return err_set(err, ERR_PROTO, "a ClusterNode without a name (a DNS name)");
 	k->name = xstrdup(name->valuestring);
 	nm = k->name;
 	if (!cJSON_IsObject(spec))
@@ -284,10 +305,24 @@ static int node_parse(const cJSON *item, struct kube_kosmos_node *k, struct err 
 	    string_list(FIELD("roles"), "roles", nm, &k->roles, err) < 0)
 		return -1;
 #undef FIELD
-	if (!k->cluster || !k->node)
-		return err_set(err, ERR_PROTO,
-			       "ClusterNode %s: no spec.clusterName or spec.nodeName", nm);
+	if (!k->cluster || !k->node || !dns_name(k->cluster) || !dns_name(k->node))
+		return err_set(
+		    err, ERR_PROTO,
+		    "ClusterNode %s: spec.clusterName and spec.nodeName must be DNS names", nm);
 	return 0;
+}
+
+int kube_kosmos_node_parse(const cJSON *item, struct kube_kosmos_node *k, struct err *err)
+{
+	if (node_parse(item, k, err) == 0)
+		return 0;
+	node_release(k);
+	return -1;
+}
+
+void kube_kosmos_node_release(struct kube_kosmos_node *k)
+{
+	node_release(k);
 }
 
 struct kosmos_nodes {

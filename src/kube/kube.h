@@ -494,6 +494,10 @@ struct kube_kosmos_node {
 int kube_kosmos_nodes(struct kube_client *c, struct kube_kosmos_node **out, size_t *n,
 		      bool *present, struct err *err);
 void kube_kosmos_nodes_free(struct kube_kosmos_node *v, size_t n);
+/* One ClusterNode object as the API server sent it (what kube_kosmos_nodes does per item;
+ * the fuzz target feeds it directly). Names are DNS names, the rest printable ASCII. */
+int kube_kosmos_node_parse(const struct cJSON *item, struct kube_kosmos_node *k, struct err *err);
+void kube_kosmos_node_release(struct kube_kosmos_node *k);
 bool kube_kosmos_node_has_role(const struct kube_kosmos_node *k, const char *role);
 /* The member's API server and credentials, from its spec.kubeconfig (its current-context). */
 struct kube_target *kube_kosmos_target(const struct kube_kosmos_cluster *c, struct err *err);
