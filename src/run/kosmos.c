@@ -62,15 +62,20 @@ static bool same_cidrs(char *const *a, char *const *b)
 	return true;
 }
 
+static int cmp_node_key(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct kube_node *)item)->name);
+}
+
+/* The Node of that name, taking part or left out (both lists are sorted by name). */
 static const struct kube_node *node_find(const struct run_engine_cluster *ec, const char *name)
 {
-	const struct kube_node_list *lists[] = {&ec->nodes, &ec->left_out};
+	const struct kube_node *n =
+	    bsearch(name, ec->nodes.items, ec->nodes.n, sizeof(*ec->nodes.items), cmp_node_key);
 
-	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
-		for (size_t i = 0; i < lists[l]->n; i++)
-			if (!strcmp(lists[l]->items[i].name, name))
-				return &lists[l]->items[i];
-	return NULL;
+	return n ? n
+		 : bsearch(name, ec->left_out.items, ec->left_out.n, sizeof(*ec->left_out.items),
+			   cmp_node_key);
 }
 
 /* "ip 198.18.0.99 (the Node's InternalIP: 198.18.0.11); podCIDRs ..." or NULL. */
@@ -104,54 +109,61 @@ static char *finding(const struct kube_kosmos_node *k, const struct kube_node *n
 	return buf_steal(&b);
 }
 
-static bool has_clusternode(const struct run_cluster *in, const char *node)
+/* The cluster's ClusterNodes by node name, the host's order kept among those of one node
+ * (the first one counts). */
+static int cmp_kn(const void *a, const void *b)
 {
-	for (size_t i = 0; i < in->nkosmos_nodes; i++)
-		if (!strcmp(in->kosmos_nodes[i].cluster, in->name) &&
-		    !strcmp(in->kosmos_nodes[i].node, node))
-			return true;
-	return false;
+	const struct kube_kosmos_node *x = *(const struct kube_kosmos_node *const *)a;
+	const struct kube_kosmos_node *y = *(const struct kube_kosmos_node *const *)b;
+	int c = strcmp(x->node, y->node);
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+static int cmp_kn_key(const void *key, const void *item)
+{
+	return strcmp(key, (*(const struct kube_kosmos_node *const *)item)->node);
+}
+
+static void row_add(struct store_kosmos_node **rows, size_t *n, size_t *cap, const char *node,
+		    char *roles, char *finding)
+{
+	*rows = xgrow(*rows, cap, *n + 1, sizeof(**rows));
+	memset(&(*rows)[*n], 0, sizeof(**rows));
+	(*rows)[*n].node = node;
+	(*rows)[*n].roles = roles;
+	(*rows)[(*n)++].finding = finding;
 }
 
 static int record_cluster(struct run_engine *e, struct run_engine_cluster *ec, struct err *err)
 {
 	const struct run_cluster *in = ec->in;
+	const struct kube_kosmos_node **mine = xcalloc(in->nkosmos_nodes + 1, sizeof(*mine));
 	struct store_kosmos_node *rows = NULL;
-	size_t n = 0, cap = 0, mine = 0;
+	size_t n = 0, cap = 0, nmine = 0;
 	int rc;
 
-	for (size_t i = 0; i < in->nkosmos_nodes; i++) {
-		const struct kube_kosmos_node *k = &in->kosmos_nodes[i];
-		bool dup = false;
+	for (size_t i = 0; i < in->nkosmos_nodes; i++)
+		if (!strcmp(in->kosmos_nodes[i].cluster, in->name))
+			mine[nmine++] = &in->kosmos_nodes[i];
+	qsort(mine, nmine, sizeof(*mine), cmp_kn);
+	for (size_t i = 0; i < nmine; i++) {
+		const struct kube_kosmos_node *k = mine[i];
 
-		if (strcmp(k->cluster, in->name))
-			continue;
-		mine++;
-		for (size_t r = 0; r < n && !dup; r++)
-			dup = !strcmp(rows[r].node, k->node);
-		if (dup)
+		if (i && !strcmp(mine[i - 1]->node, k->node))
 			continue; /* a second ClusterNode of one node: the first one counts */
-		rows = xgrow(rows, &cap, n + 1, sizeof(*rows));
-		memset(&rows[n], 0, sizeof(rows[n]));
-		rows[n].node = k->node;
-		rows[n].roles = k->roles ? strv_join(k->roles, ",") : xstrdup("");
-		rows[n].finding = finding(k, node_find(ec, k->node));
-		n++;
+		row_add(&rows, &n, &cap, k->node, k->roles ? strv_join(k->roles, ",") : xstrdup(""),
+			finding(k, node_find(ec, k->node)));
 	}
 	/* A Node without a ClusterNode, when ClusterLink knows any node of the cluster (one
 	 * that knows none is not deployed there: no finding per node). */
-	for (size_t l = 0; mine && l < 2; l++) {
+	for (size_t l = 0; nmine && l < 2; l++) {
 		const struct kube_node_list *nl = l ? &ec->left_out : &ec->nodes;
 
-		for (size_t i = 0; i < nl->n; i++) {
-			if (has_clusternode(in, nl->items[i].name))
-				continue;
-			rows = xgrow(rows, &cap, n + 1, sizeof(*rows));
-			memset(&rows[n], 0, sizeof(rows[n]));
-			rows[n].node = nl->items[i].name;
-			rows[n].finding = xstrdup("no ClusterNode names this node");
-			n++;
-		}
+		for (size_t i = 0; i < nl->n; i++)
+			if (!bsearch(nl->items[i].name, mine, nmine, sizeof(*mine), cmp_kn_key))
+				row_add(&rows, &n, &cap, nl->items[i].name, NULL,
+					xstrdup("no ClusterNode names this node"));
 	}
 	rc = store_run_kosmos_add(e->st, e->res->run_id, in->cluster_id, in->network_type, rows, n,
 				  err);
@@ -160,6 +172,7 @@ static int record_cluster(struct run_engine *e, struct run_engine_cluster *ec, s
 		free((char *)rows[i].finding);
 	}
 	free(rows);
+	free(mine);
 	return rc;
 }
 
