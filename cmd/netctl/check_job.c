@@ -14,7 +14,6 @@ struct check_kosmos_host {
 	char *kubeconfig, *context;
 	struct kube_kosmos_node *nodes;
 	size_t n;
-	bool present; /* the host has clusternodes.kosmos.io */
 };
 
 void check_job_release(struct check_job *j)
@@ -58,6 +57,7 @@ static struct check_kosmos_host *kosmos_host(struct check_job *j, const struct s
 					     struct kube_client *c, struct err *err)
 {
 	struct check_kosmos_host *h;
+	bool present; /* no clusternodes.kosmos.io: none, and no error */
 
 	for (size_t i = 0; i < j->nkosmos_hosts; i++) {
 		h = &j->kosmos_hosts[i];
@@ -68,7 +68,7 @@ static struct check_kosmos_host *kosmos_host(struct check_job *j, const struct s
 	    xrealloc(j->kosmos_hosts, (j->nkosmos_hosts + 1) * sizeof(*j->kosmos_hosts));
 	h = &j->kosmos_hosts[j->nkosmos_hosts];
 	memset(h, 0, sizeof(*h));
-	if (kube_kosmos_nodes(c, &h->nodes, &h->n, &h->present, err) < 0) {
+	if (kube_kosmos_nodes(c, &h->nodes, &h->n, &present, err) < 0) {
 		if (err->code != ERR_AUTH) {
 			err_prefix(err, "ClusterNodes of the Kosmos host");
 			return NULL;
@@ -78,7 +78,6 @@ static struct check_kosmos_host *kosmos_host(struct check_job *j, const struct s
 			 "check (grant list on clusternodes.kosmos.io)",
 			 sc->kubeconfig, err->msg);
 		err_clear(err);
-		h->present = false;
 	}
 	h->kubeconfig = xstrdup(sc->kubeconfig);
 	h->context = sc->context ? xstrdup(sc->context) : NULL;
@@ -111,7 +110,6 @@ static struct kube_target *kosmos_member(struct check_job *j, const struct store
 		rc->kosmos = true;
 		rc->kosmos_nodes = h->nodes;
 		rc->nkosmos_nodes = h->n;
-		rc->kosmos_nodes_read = h->present;
 	}
 	kube_client_free(c);
 	kube_loop_free(loop);

@@ -35,13 +35,11 @@ struct run_cluster {
 	struct cidrmap global;
 	/* imported from Kosmos (docs/kosmos.md, "Gateway mode"): its Cluster's networkType
 	 * (NULL: not said) and the host's ClusterNodes (every cluster's: those of this one are
-	 * spec.clusterName == name), read when the check began; kosmos_nodes_read false when
-	 * the host has no clusternodes.kosmos.io */
+	 * spec.clusterName == name), read when the check began */
 	bool kosmos;
 	const char *network_type;
 	const struct kube_kosmos_node *kosmos_nodes;
 	size_t nkosmos_nodes;
-	bool kosmos_nodes_read;
 };
 
 /* A custom target: an address every node taking part probes, besides the node pairs
