@@ -153,7 +153,7 @@ step_faults() {
 	expect ok west-node-2 pod:east-node-1 udp
 	id=$("$F" uplink-down west-node-5)
 	expect timeout east-node-1 "$west2" tcp --timeout-ms 500 --count 2
-	expect timeout west-node-2 pod6:east-node-1 icmp --timeout-ms 500 --count 2
+	expect timeout west-node-2 pod:east-node-1 icmp --timeout-ms 500 --count 2
 	expect ok west-node-1 "$west2" tcp
 	expect ok west-node-5 pod:west-node-2 tcp
 	"$F" undo "$id"
