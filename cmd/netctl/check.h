@@ -42,6 +42,10 @@ struct check_job {
 	unsigned cluster_families;
 	bool families_seen, families_narrowed;
 	char *family_note;
+	/* Kosmos host clusters of the imported clusters: their ClusterNodes, listed once per
+	 * host and check (clusters[i].kosmos_nodes point here) */
+	struct check_kosmos_host *kosmos_hosts;
+	size_t nkosmos_hosts;
 };
 
 /* ---- the options that choose and shape a check (check_args.c) ------------------------

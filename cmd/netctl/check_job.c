@@ -8,6 +8,14 @@
 #include "check.h"
 #include "store.h"
 
+/* A Kosmos host of this check: its ClusterNodes, listed once (docs/kosmos.md, "Gateway
+ * mode"). */
+struct check_kosmos_host {
+	char *kubeconfig, *context;
+	struct kube_kosmos_node *nodes;
+	size_t n;
+};
+
 void check_job_release(struct check_job *j)
 {
 	for (size_t i = 0; i < j->n; i++) {
@@ -15,7 +23,14 @@ void check_job_release(struct check_job *j)
 		kube_target_free((struct kube_target *)j->clusters[i].target);
 		kube_selector_free((struct kube_selector *)j->clusters[i].select.selector);
 		strv_free(j->clusters[i].select.exclude);
+		free((char *)j->clusters[i].network_type);
 	}
+	for (size_t i = 0; i < j->nkosmos_hosts; i++) {
+		free(j->kosmos_hosts[i].kubeconfig);
+		free(j->kosmos_hosts[i].context);
+		kube_kosmos_nodes_free(j->kosmos_hosts[i].nodes, j->kosmos_hosts[i].n);
+	}
+	free(j->kosmos_hosts);
 	free(j->targets);
 	free(j->dns_servers);
 	free(j->dns_names);
@@ -39,19 +54,78 @@ void check_job_release(struct check_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
+static struct check_kosmos_host *kosmos_host(struct check_job *j, const struct store_cluster *sc,
+					     struct kube_client *c, struct err *err)
+{
+	struct check_kosmos_host *h;
+	bool present; /* no clusternodes.kosmos.io: none, and no error */
+
+	for (size_t i = 0; i < j->nkosmos_hosts; i++) {
+		h = &j->kosmos_hosts[i];
+		if (!strcmp(h->kubeconfig, sc->kubeconfig) && str_eq(h->context, sc->context))
+			return h;
+	}
+	j->kosmos_hosts =
+	    xrealloc(j->kosmos_hosts, (j->nkosmos_hosts + 1) * sizeof(*j->kosmos_hosts));
+	h = &j->kosmos_hosts[j->nkosmos_hosts];
+	memset(h, 0, sizeof(*h));
+	if (kube_kosmos_nodes(c, &h->nodes, &h->n, &present, err) < 0) {
+		if (err->code != ERR_AUTH) {
+			err_prefix(err, "ClusterNodes of the Kosmos host");
+			return NULL;
+		}
+		/* RBAC that predates gateway mode: check without what ClusterNodes tell */
+		log_warn("Kosmos host %s: %s: no gateways and no ClusterNode findings in this "
+			 "check (grant list on clusternodes.kosmos.io)",
+			 sc->kubeconfig, err->msg);
+		err_clear(err);
+	}
+	h->kubeconfig = xstrdup(sc->kubeconfig);
+	h->context = sc->context ? xstrdup(sc->context) : NULL;
+	j->nkosmos_hosts++;
+	return h;
+}
+
 /* A cluster imported from Kosmos: its kubeconfig is in its Cluster object in the host
- * (whose kubeconfig the store keeps), read now (docs/kosmos.md). */
-static struct kube_target *kosmos_member(const struct store_cluster *sc, struct err *err)
+ * (whose kubeconfig the store keeps), read now (docs/kosmos.md), with its network type and
+ * the host's ClusterNodes; or in the file import --write-kubeconfigs wrote. */
+static struct kube_target *kosmos_member(struct check_job *j, const struct store_cluster *sc,
+					 struct run_cluster *rc, struct err *err)
 {
 	struct kube_client_opts o = {.name = "kosmos host", .timeout_ms = 30000};
 	struct kube_target *host = kube_target_load(sc->kubeconfig, sc->context, err), *t = NULL;
 	struct kube_loop *loop = host ? kube_loop_new(err) : NULL;
 	struct kube_client *c = loop ? kube_client_new(loop, host, &o, err) : NULL;
+	struct check_kosmos_host *h = NULL;
 	struct kube_kosmos_cluster kc;
 
-	if (c && kube_kosmos_cluster_get(c, sc->name, &kc, err) == 0) {
+	if (sc->kubeconfig_file) {
+		/* written by import --write-kubeconfigs: the member is reached through its own
+		 * file, with the network type the import stored, even while the host is down */
+		struct err herr = ERR_INIT;
+
+		if (c)
+			h = kosmos_host(j, sc, c, &herr);
+		if (!h)
+			log_warn("cluster %s: Kosmos host %s: %s: no gateways and no ClusterNode "
+				 "findings in this check",
+				 sc->name, sc->kubeconfig, c ? herr.msg : err->msg);
+		err_clear(err);
+		t = kube_target_load(sc->kubeconfig_file, NULL, err);
+		rc->network_type = sc->network_type ? xstrdup(sc->network_type) : NULL;
+	} else if (c && kube_kosmos_cluster_get(c, sc->name, &kc, err) == 0) {
 		t = kube_kosmos_target(&kc, err);
+		rc->network_type = kc.network_type ? xstrdup(kc.network_type) : NULL;
 		kube_kosmos_cluster_release(&kc);
+		if (t && !(h = kosmos_host(j, sc, c, err))) {
+			kube_target_free(t);
+			t = NULL;
+		}
+	}
+	if (t) {
+		rc->kosmos = true;
+		rc->kosmos_nodes = h ? h->nodes : NULL;
+		rc->nkosmos_nodes = h ? h->n : 0;
 	}
 	kube_client_free(c);
 	kube_loop_free(loop);
@@ -86,7 +160,7 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 {
 	struct store_cluster *sc;
 	struct kube_target *t;
-	struct run_cluster *rc;
+	struct run_cluster *rc, kr;
 
 	for (size_t i = 0; i < j->n; i++) {
 		if (!strcmp(j->clusters[i].name, name)) {
@@ -103,18 +177,17 @@ int check_job_add_cluster(struct check_job *j, struct store *st, const char *nam
 				       name, name);
 		return -1;
 	}
-	if (sc->kosmos && sc->kubeconfig_file)
-		t = kube_target_load(sc->kubeconfig_file, NULL, err);
-	else
-		t = sc->kosmos ? kosmos_member(sc, err)
-			       : kube_target_load(sc->kubeconfig, sc->context, err);
+	memset(&kr, 0, sizeof(kr));
+	t = sc->kosmos ? kosmos_member(j, sc, &kr, err)
+		       : kube_target_load(sc->kubeconfig, sc->context, err);
 	if (!t) {
+		free((char *)kr.network_type);
 		store_cluster_free(sc);
 		return err_prefix(err, "cluster %s", name);
 	}
 	j->clusters = xrealloc(j->clusters, (j->n + 1) * sizeof(*j->clusters));
 	rc = &j->clusters[j->n++];
-	memset(rc, 0, sizeof(*rc));
+	*rc = kr;
 	rc->name = xstrdup(name);
 	rc->cluster_id = sc->id;
 	rc->target = t;

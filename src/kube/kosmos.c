@@ -270,3 +270,181 @@ out:
 	free(tmp);
 	return rc;
 }
+
+/* ---- ClusterNodes ------------------------------------------------------------------------ */
+
+#define KOSMOS_CLUSTERNODES "/apis/kosmos.io/v1alpha1/clusternodes"
+#define KOSMOS_MAX_LIST	    64 /* podCIDRs or roles of one ClusterNode */
+
+/* What is printed and stored of a ClusterNode: printable ASCII only (no terminal escapes,
+ * no line breaks in a finding). */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+static bool dns_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && s[0] != '-' && s[0] != '.' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-.") == n;
+}
+
+/* A list of short strings (podCIDRs, roles) as a NULL-terminated vector. */
+static int string_list(const cJSON *v, const char *what, const char *name, char ***out,
+		       struct err *err)
+{
+	const cJSON *e;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > KOSMOS_MAX_LIST)
+		return err_set(err, ERR_PROTO, "ClusterNode %s: %s is not a list of at most %d",
+			       name, what, KOSMOS_MAX_LIST);
+	*out = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(**out));
+	cJSON_ArrayForEach(e, v)
+	{
+		if (!cJSON_IsString(e) || strlen(e->valuestring) > KOSMOS_MAX_FIELD ||
+		    !printable(e->valuestring))
+			return err_set(err, ERR_PROTO,
+				       "ClusterNode %s: %s holds something other than a string of "
+				       "at most %d printable bytes",
+				       name, what, KOSMOS_MAX_FIELD);
+		(*out)[n++] = xstrdup(e->valuestring);
+	}
+	return 0;
+}
+
+static int node_string(const cJSON *v, const char *what, const char *name, char **out,
+		       struct err *err)
+{
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) > KOSMOS_MAX_FIELD ||
+	    !printable(v->valuestring))
+		return err_set(err, ERR_PROTO,
+			       "ClusterNode %s: %s is not a string of at most %d printable bytes",
+			       name, what, KOSMOS_MAX_FIELD);
+	*out = xstrdup(v->valuestring);
+	return 0;
+}
+
+static void node_release(struct kube_kosmos_node *k)
+{
+	free(k->name);
+	free(k->cluster);
+	free(k->node);
+	free(k->ip);
+	free(k->ip6);
+	strv_free(k->pod_cidrs);
+	strv_free(k->roles);
+	free(k->interface);
+	memset(k, 0, sizeof(*k));
+}
+
+static int node_parse(const cJSON *item, struct kube_kosmos_node *k, struct err *err)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(item, "metadata");
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(item, "spec");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
+	const char *nm;
+
+	memset(k, 0, sizeof(*k));
+	if (!cJSON_IsString(name) || strlen(name->valuestring) > KOSMOS_MAX_FIELD ||
+	    !dns_name(name->valuestring))
+		return err_set(err, ERR_PROTO, "a ClusterNode without a name (a DNS name)");
+	k->name = xstrdup(name->valuestring);
+	nm = k->name;
+	if (!cJSON_IsObject(spec))
+		return err_set(err, ERR_PROTO, "ClusterNode %s: no spec", nm);
+#define FIELD(key) cJSON_GetObjectItemCaseSensitive(spec, key)
+	if (node_string(FIELD("clusterName"), "clusterName", nm, &k->cluster, err) < 0 ||
+	    node_string(FIELD("nodeName"), "nodeName", nm, &k->node, err) < 0 ||
+	    node_string(FIELD("ip"), "ip", nm, &k->ip, err) < 0 ||
+	    node_string(FIELD("ip6"), "ip6", nm, &k->ip6, err) < 0 ||
+	    node_string(FIELD("interfaceName"), "interfaceName", nm, &k->interface, err) < 0 ||
+	    string_list(FIELD("podCIDRs"), "podCIDRs", nm, &k->pod_cidrs, err) < 0 ||
+	    string_list(FIELD("roles"), "roles", nm, &k->roles, err) < 0)
+		return -1;
+#undef FIELD
+	if (!k->cluster || !k->node || !dns_name(k->cluster) || !dns_name(k->node))
+		return err_set(
+		    err, ERR_PROTO,
+		    "ClusterNode %s: spec.clusterName and spec.nodeName must be DNS names", nm);
+	return 0;
+}
+
+int kube_kosmos_node_parse(const cJSON *item, struct kube_kosmos_node *k, struct err *err)
+{
+	if (node_parse(item, k, err) == 0)
+		return 0;
+	node_release(k);
+	return -1;
+}
+
+void kube_kosmos_node_release(struct kube_kosmos_node *k)
+{
+	node_release(k);
+}
+
+struct kosmos_nodes {
+	struct kube_kosmos_node *v;
+	size_t n, cap;
+};
+
+static int node_item(void *arg, const cJSON *item, struct err *err)
+{
+	struct kosmos_nodes *l = arg;
+
+	l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	if (node_parse(item, &l->v[l->n], err) < 0) {
+		node_release(&l->v[l->n]);
+		return -1;
+	}
+	l->n++;
+	return 0;
+}
+
+int kube_kosmos_nodes(struct kube_client *c, struct kube_kosmos_node **out, size_t *n,
+		      bool *present, struct err *err)
+{
+	struct kosmos_nodes l = {0};
+	struct kube_list_opts o = {.on_item = node_item, .arg = &l};
+
+	*out = NULL;
+	*n = 0;
+	*present = true;
+	if (kube_list(c, KOSMOS_CLUSTERNODES, &o, err) < 0) {
+		kube_kosmos_nodes_free(l.v, l.n);
+		if (err->code != ERR_NOTFOUND)
+			return -1;
+		*present = false;
+		err_clear(err);
+		return 0;
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+void kube_kosmos_nodes_free(struct kube_kosmos_node *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		node_release(&v[i]);
+	free(v);
+}
+
+bool kube_kosmos_node_has_role(const struct kube_kosmos_node *k, const char *role)
+{
+	for (char **r = k->roles; r && *r; r++)
+		if (!strcmp(*r, role))
+			return true;
+	return false;
+}

@@ -486,6 +486,26 @@ bool kube_ip_family_valid(const char *s);
  * be replaced. */
 int kube_kosmos_kubeconfig_write(const struct kube_kosmos_cluster *c, const char *dir,
 				 const char *path, bool *changed, struct err *err);
+/* A clusternodes.kosmos.io object: ClusterLink's view of one node of a member cluster. */
+struct kube_kosmos_node {
+	char *name;	  /* metadata.name */
+	char *cluster;	  /* spec.clusterName */
+	char *node;	  /* spec.nodeName */
+	char *ip, *ip6;	  /* spec.ip, spec.ip6 (as written; NULL: none) */
+	char **pod_cidrs; /* spec.podCIDRs, NULL-terminated (NULL: none) */
+	char **roles;	  /* spec.roles, e.g. "gateway", NULL-terminated (NULL: none) */
+	char *interface;  /* spec.interfaceName */
+};
+/* Every ClusterNode of the host: one LIST (paginated). *present is false (and 0 returned)
+ * when the host has no clusternodes.kosmos.io. */
+int kube_kosmos_nodes(struct kube_client *c, struct kube_kosmos_node **out, size_t *n,
+		      bool *present, struct err *err);
+void kube_kosmos_nodes_free(struct kube_kosmos_node *v, size_t n);
+/* One ClusterNode object as the API server sent it (what kube_kosmos_nodes does per item;
+ * the fuzz target feeds it directly). Names are DNS names, the rest printable ASCII. */
+int kube_kosmos_node_parse(const struct cJSON *item, struct kube_kosmos_node *k, struct err *err);
+void kube_kosmos_node_release(struct kube_kosmos_node *k);
+bool kube_kosmos_node_has_role(const struct kube_kosmos_node *k, const char *role);
 /* The member's API server and credentials, from its spec.kubeconfig (its current-context). */
 struct kube_target *kube_kosmos_target(const struct kube_kosmos_cluster *c, struct err *err);
 

@@ -163,7 +163,10 @@ static int run_object(struct rctx *r)
 	lj.first = true;
 	if (store_run_nodes_foreach(r->st, ri->id, global_item, &lj, r->err) < 0)
 		return -1;
-	fputs("]}", f);
+	putc(']', f);
+	if (report_kosmos_json(r) < 0)
+		return -1;
+	putc('}', f);
 	return 0;
 }
 

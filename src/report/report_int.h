@@ -27,6 +27,11 @@ int rctx_left_out(struct rctx *r, size_t *n, char **text);
 /* The pod addresses other clusters probed at a global address (docs/kosmos.md): how many,
  * and the first few as "cluster/node REAL = GLOBAL, ..." (heap, "" when none). */
 int rctx_global_addresses(struct rctx *r, size_t *n, char **text);
+/* What the run read from Kosmos (kosmos.c): network type per pair of imported clusters and
+ * the ClusterNode findings, as lines of the table report, or as the JSON members
+ * ,"network_types":[...],"kosmos_findings":[...] of the run object. */
+int report_kosmos_text(struct rctx *r);
+int report_kosmos_json(struct rctx *r);
 /* Streams the run's results (the view chosen in opts). */
 int rctx_results(struct rctx *r, bool failed_only,
 		 int (*cb)(const struct store_result_row *row, void *ctx), void *ctx);

@@ -332,8 +332,8 @@ static int verdicts_print(struct rctx *r)
 int report_table(struct rctx *r)
 {
 	run_header(r);
-	if (left_out_line(r) < 0 || global_line(r) < 0 || summary_print(r) < 0 ||
-	    failures_print(r) < 0 || verdicts_print(r) < 0)
+	if (left_out_line(r) < 0 || global_line(r) < 0 || report_kosmos_text(r) < 0 ||
+	    summary_print(r) < 0 || failures_print(r) < 0 || verdicts_print(r) < 0)
 		return -1;
 	return 0;
 }

@@ -508,7 +508,7 @@ int run_check(struct store *st, const struct run_cluster *clusters, size_t n,
 		*err = list_err;
 		goto fail;
 	}
-	if (run_nodes_record_left_out(&e, err) < 0 ||
+	if (run_nodes_record_left_out(&e, err) < 0 || run_kosmos_record(&e, err) < 0 ||
 	    picks_check(&e, o->src_nodes, o->nsrc_nodes, "--src-node", err) < 0 ||
 	    picks_check(&e, o->dst_nodes, o->ndst_nodes, "--dst-node", err) < 0)
 		goto fail;

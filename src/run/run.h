@@ -33,6 +33,13 @@ struct run_cluster {
 	struct run_select select;
 	/* global IP mapping: other clusters probe its pods here (docs/kosmos.md); n == 0: none */
 	struct cidrmap global;
+	/* imported from Kosmos (docs/kosmos.md, "Gateway mode"): its Cluster's networkType
+	 * (NULL: not said) and the host's ClusterNodes (every cluster's: those of this one are
+	 * spec.clusterName == name), read when the check began */
+	bool kosmos;
+	const char *network_type;
+	const struct kube_kosmos_node *kosmos_nodes;
+	size_t nkosmos_nodes;
 };
 
 /* A custom target: an address every node taking part probes, besides the node pairs

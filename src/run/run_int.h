@@ -116,6 +116,8 @@ void run_floaters_remove(struct run_engine *e);
 int run_nodes_select(struct run_engine *e, struct err *err);
 /* Records the nodes left out with the run. */
 int run_nodes_record_left_out(struct run_engine *e, struct err *err);
+/* kosmos.c: imported clusters' network types and ClusterNodes, with the run */
+int run_kosmos_record(struct run_engine *e, struct err *err);
 void run_nodes_select_release(struct run_engine_cluster *ec);
 
 /* target.c */

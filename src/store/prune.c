@@ -126,6 +126,8 @@ static int prune_delete(struct store *st, struct store_prune_report *rep, struct
 	    "DELETE FROM results WHERE run_id IN temp.prune_del",
 	    "DELETE FROM run_nodes WHERE run_id IN temp.prune_del",
 	    "DELETE FROM run_left_out WHERE run_id IN temp.prune_del",
+	    "DELETE FROM run_kosmos_nodes WHERE run_id IN temp.prune_del",
+	    "DELETE FROM run_kosmos WHERE run_id IN temp.prune_del",
 	    "DELETE FROM run_clusters WHERE run_id IN temp.prune_del",
 	    "DELETE FROM runs WHERE id IN temp.prune_del",
 	    "DELETE " PRUNE_NODES_WHERE,

@@ -415,6 +415,8 @@ static int run_delete_one(struct store *st, int64_t id, struct err *err)
 	    "DELETE FROM results WHERE run_id = ?1",
 	    "DELETE FROM run_nodes WHERE run_id = ?1",
 	    "DELETE FROM run_left_out WHERE run_id = ?1",
+	    "DELETE FROM run_kosmos_nodes WHERE run_id = ?1",
+	    "DELETE FROM run_kosmos WHERE run_id = ?1",
 	    "DELETE FROM run_clusters WHERE run_id = ?1",
 	    "DELETE FROM runs WHERE id = ?1",
 	};

@@ -326,6 +326,34 @@ int store_run_left_out_foreach(struct store *st, int64_t run_id,
 			       int (*cb)(const struct store_left_out *n, void *ctx), void *ctx,
 			       struct err *err);
 
+/* ---- what a run read from Kosmos (kosmos.c; docs/kosmos.md, "Gateway mode") --------------- */
+
+/* A ClusterNode of an imported cluster, or a Node of it that has none (roles NULL). */
+struct store_kosmos_node {
+	const char *cluster;	  /* out (foreach only): the cluster's name */
+	int64_t cluster_id;	  /* out (foreach only) */
+	const char *node;	  /* spec.nodeName */
+	const char *roles;	  /* spec.roles, comma separated; NULL: no ClusterNode */
+	const char *finding;	  /* what it disagrees on with the Node; NULL: nothing */
+	const char *network_type; /* out (foreach only): the cluster's in this run */
+};
+
+/* Records an imported cluster's network type (NULL: not said) and its ClusterNodes for a
+ * run (one transaction; a cluster given again is replaced row by row). */
+int store_run_kosmos_add(struct store *st, int64_t run_id, int64_t cluster_id,
+			 const char *network_type, const struct store_kosmos_node *nodes, size_t n,
+			 struct err *err);
+/* The run's imported clusters by name, with their network type (NULL: not said). */
+int store_run_kosmos_clusters(struct store *st, int64_t run_id,
+			      int (*cb)(const char *cluster, const char *network_type, void *ctx),
+			      void *ctx, struct err *err);
+/* The run's ClusterNode rows, ordered by cluster name then node name. */
+int store_run_kosmos_nodes(struct store *st, int64_t run_id,
+			   int (*cb)(const struct store_kosmos_node *n, void *ctx), void *ctx,
+			   struct err *err);
+/* A gateway of a gateway-mode cluster: "gateway" among its roles, network type "gateway". */
+bool store_kosmos_is_gateway(const struct store_kosmos_node *n);
+
 /* ---- results ----------------------------------------------------------------------------- */
 
 struct store_result {

@@ -407,6 +407,47 @@ static void cps_build(struct verdict_list *vl, struct vstate *s)
 	}
 }
 
+/* ---- Kosmos gateway mode ------------------------------------------------------------------ */
+
+/* "every cross-cluster path through gateway west/west-node-3 fails: ..." */
+static void gw_one(struct verdict_list *vl, struct vstate *s, const struct vgw *g)
+{
+	const char *c = s->clusters[g->ci];
+	struct vcp *in = cp_find(s, g->ci, g->ci);
+	struct verdict *v;
+	struct buf names;
+	char e[64], inside[160];
+
+	if (!g->ev.failed)
+		return;
+	if (!in || !in->all.total)
+		str_copy(inside, sizeof(inside), " (pairs within it were not checked)");
+	else if (!in->all.failed)
+		snprintf(inside, sizeof(inside), " while every pair within %s passes", c);
+	else
+		snprintf(inside, sizeof(inside), " while %lld of %lld results within %s pass",
+			 (long long)(in->all.total - in->all.failed), (long long)in->all.total, c);
+	buf_init(&names, 256);
+	for (size_t i = 0; i < g->ngw; i++)
+		(void)!buf_printf(&names, "%s%s", i ? ", " : "", s->nodes[g->gw[i]].label);
+	errors_text(&g->ev, e, sizeof(e));
+	v = vl_add(vl, VERDICT_GATEWAY_DOWN,
+		   xasprintf("every cross-cluster path through gateway%s %s fails: all %lld "
+			     "results between %s and other clusters fail (%s)%s",
+			     g->ngw == 1 ? "" : "s", buf_str(&names), (long long)g->cross.total, c,
+			     e, inside));
+	buf_release(&names);
+	v->node = xstrdup(s->nodes[g->gw[0]].label);
+	v->src_cluster = xstrdup(c);
+	set_evidence(v, &g->ev, g->cross.total);
+}
+
+static void gws_build(struct verdict_list *vl, struct vstate *s)
+{
+	for (size_t i = 0; i < s->ngws; i++)
+		gw_one(vl, s, &s->gws[i]);
+}
+
 /* ---- bad links --------------------------------------------------------------------------- */
 
 static const char *link_lo(const struct vstate *s, const struct vlink *l)
@@ -852,6 +893,7 @@ void verdict_build(struct verdict_list *vl, struct vstate *s)
 	struct verdict *v;
 
 	nodes_build(vl, s);
+	gws_build(vl, s);
 	cps_build(vl, s);
 	/* Bad links keep their own (name) order under the cap; sorting below is stable for
 	 * them because their scopes are distinct and ordered the same way. */

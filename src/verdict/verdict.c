@@ -20,6 +20,7 @@ static const char *const kind_names[VERDICT_KIND_MAX] = {
     [VERDICT_NODE_NOT_READY] = "node-not-ready",
     [VERDICT_FLOATER_MISSING] = "floater-missing",
     [VERDICT_CLUSTER_DOWN] = "cluster-down",
+    [VERDICT_GATEWAY_DOWN] = "gateway-down",
     [VERDICT_PARTITIONED] = "partitioned",
     [VERDICT_BAD_NODE] = "bad-node",
     [VERDICT_NODE_CUT_OFF] = "node-cut-off",
@@ -43,6 +44,7 @@ static const char *const kind_titles[VERDICT_KIND_MAX] = {
     [VERDICT_NODE_NOT_READY] = "node NotReady",
     [VERDICT_FLOATER_MISSING] = "floater missing",
     [VERDICT_CLUSTER_DOWN] = "cluster down",
+    [VERDICT_GATEWAY_DOWN] = "gateway down",
     [VERDICT_PARTITIONED] = "cluster pair partitioned",
     [VERDICT_BAD_NODE] = "bad node",
     [VERDICT_NODE_CUT_OFF] = "node cut off",
@@ -204,6 +206,60 @@ static int nodes_cb(const struct store_run_node *rn, void *ctx)
 	return 0;
 }
 
+/* ---- Kosmos gateway mode ------------------------------------------------------------------ */
+
+struct vgw *gw_find(struct vstate *s, uint32_t ci)
+{
+	for (size_t i = 0; i < s->ngws; i++)
+		if (s->gws[i].ci == ci)
+			return &s->gws[i];
+	return NULL;
+}
+
+/* A gateway of a gateway-mode cluster, as the run recorded its ClusterNodes: its cluster
+ * gets the gateway counters. A gateway the run has no node of is not one it can name. */
+static int gateway_cb(const struct store_kosmos_node *k, void *ctx)
+{
+	struct vstate *s = ctx;
+	struct vgw *g;
+
+	if (!store_kosmos_is_gateway(k))
+		return 0;
+	for (size_t i = 0; i < s->nn; i++) {
+		const struct vnode *n = &s->nodes[i];
+
+		if (n->kind != STORE_NODE || strcmp(n->cluster, k->cluster) ||
+		    strcmp(n->name, k->node))
+			continue;
+		g = gw_find(s, n->ci);
+		if (!g) {
+			s->gws = xgrow(s->gws, &s->capgws, s->ngws + 1, sizeof(*s->gws));
+			g = &s->gws[s->ngws++];
+			memset(g, 0, sizeof(*g));
+			g->ci = n->ci;
+			g->last_src = g->last_dst = -1;
+		}
+		if (g->ngw < VGW_NAMES)
+			g->gw[g->ngw++] = (uint32_t)i;
+		break;
+	}
+	return 0;
+}
+
+static void count_gw(struct vstate *s, uint32_t ci, uint32_t si, uint32_t di, bool failed)
+{
+	struct vgw *g = gw_find(s, ci);
+
+	if (!g)
+		return;
+	if (g->last_src != si || g->last_dst != di) {
+		g->last_src = si;
+		g->last_dst = di;
+		g->node_pairs++;
+	}
+	vcnt_add(&g->cross, failed);
+}
+
 static void count_role(struct vnode *n, int role, int64_t peer, const struct store_result *r,
 		       bool failed)
 {
@@ -323,6 +379,10 @@ static int count_cb(const struct store_result_row *row, void *ctx)
 	count_role(dn, ROLE_DST, si, r, failed);
 	count_nc(nc_get(s, si, ROLE_SRC, dn->ci), di, failed);
 	count_nc(nc_get(s, di, ROLE_DST, sn->ci), si, failed);
+	if (sn->ci != dn->ci) {
+		count_gw(s, sn->ci, si, di, failed);
+		count_gw(s, dn->ci, si, di, failed);
+	}
 	if (cp->last_pair_src != si || cp->last_pair_dst != di) {
 		cp->last_pair_src = si;
 		cp->last_pair_dst = di;
@@ -387,6 +447,14 @@ static void mark_candidates(struct vstate *s)
 	}
 	for (size_t i = 0; i < s->nnc; i++)
 		s->ncs[i].cut = s->ncs[i].peers >= 2 && all_fail(&s->ncs[i].cnt);
+	for (size_t i = 0; i < s->ngws; i++) {
+		struct vgw *g = &s->gws[i];
+		struct vcp *in = cp_find(s, g->ci, g->ci);
+
+		/* when no pair within the cluster passes, the cluster is down, not its gateway */
+		g->down = g->node_pairs >= 2 && all_fail(&g->cross) &&
+			  (!in || in->all.total == 0 || some_pass(&in->all));
+	}
 }
 
 /* ---- walk 2: explaining ------------------------------------------------------------------ */
@@ -453,10 +521,15 @@ static void explain_failure(struct vstate *s, struct vnode *sn, struct vnode *dn
 	uint32_t si = (uint32_t)(sn - s->nodes), di = (uint32_t)(dn - s->nodes);
 	struct vcp *rev;
 	struct vnc *nc;
+	struct vgw *g;
 
 	if (r->error == PROBE_TIMEOUT && p >= 0 && (rev = cp_find(s, cp->dc, cp->sc)) &&
 	    rev != cp && rev->mtu[p])
 		vev_add(&cp->ev_mtu, r); /* the big replies die silently on the same link */
+	else if (sn->ci != dn->ci && (g = gw_find(s, sn->ci)) && g->down)
+		vev_add(&g->ev, r); /* every path out of or into its cluster goes through it */
+	else if (sn->ci != dn->ci && (g = gw_find(s, dn->ci)) && g->down)
+		vev_add(&g->ev, r);
 	else if (cp->part)
 		vev_add(&cp->ev_part, r);
 	else if (sn->bad[ROLE_SRC])
@@ -566,6 +639,7 @@ static void vstate_release(struct vstate *s)
 	free(s->ncs);
 	free(s->links);
 	free(s->ps);
+	free(s->gws);
 	idmap_release(&s->ps_ix);
 	idmap_release(&s->node_ix);
 	idmap_release(&s->cp_ix);
@@ -612,7 +686,8 @@ struct verdict_list *verdict_compute(struct store *st, int64_t run_id,
 	idmap_init(&s.cp_ix);
 	idmap_init(&s.nc_ix);
 	if (run_pair_results(&s, err) < 0 ||
-	    store_run_nodes_foreach(st, run_id, nodes_cb, &s, err) < 0)
+	    store_run_nodes_foreach(st, run_id, nodes_cb, &s, err) < 0 ||
+	    store_run_kosmos_nodes(st, run_id, gateway_cb, &s, err) < 0)
 		goto out;
 	if (walk(&s, count_cb, false, err) < 0)
 		goto out;

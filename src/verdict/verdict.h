@@ -22,6 +22,8 @@ enum verdict_kind {
 	VERDICT_NODE_NOT_READY = 0, /* a node was NotReady: no floater ran there */
 	VERDICT_FLOATER_MISSING,    /* no Ready floater on a node, or it died mid-run */
 	VERDICT_CLUSTER_DOWN,	    /* no pair within one cluster passes */
+	VERDICT_GATEWAY_DOWN,	    /* Kosmos gateway mode: every cross-cluster path through a
+				     * cluster's gateway node(s) fails */
 	VERDICT_PARTITIONED,	    /* every cross pair of a cluster pair fails */
 	VERDICT_BAD_NODE,	    /* every pair of a node fails (as source and/or dest) */
 	VERDICT_NODE_CUT_OFF,	    /* every pair between a node and one cluster fails */
@@ -42,7 +44,8 @@ enum verdict_kind {
 	VERDICT_KIND_MAX
 };
 
-/* "node-not-ready", "floater-missing", "cluster-down", "partitioned", "bad-node",
+/* "node-not-ready", "floater-missing", "cluster-down", "gateway-down", "partitioned",
+ * "bad-node",
  * "protocol-blocked", "ipv6-broken", "mtu", "bad-link", "more-links", "target-unreachable",
  * "apiserver-unreachable", "dns-server-unreachable", "dns-name-unresolved",
  * "node-cannot-resolve", "lossy-path", "not-probed", "no-results", "healthy". */

@@ -61,6 +61,19 @@ struct vlink {
 	bool both;
 };
 
+/* A cluster in Kosmos gateway mode with its gateway node(s) (docs/kosmos.md, "Gateway
+ * mode"): every cross-cluster result with an end in it goes through them. */
+#define VGW_NAMES 4 /* gateways named in its verdict */
+struct vgw {
+	uint32_t ci;
+	uint32_t gw[VGW_NAMES]; /* node indices of its gateways */
+	size_t ngw;
+	struct vcnt cross; /* its cross-cluster results, both directions */
+	int64_t node_pairs, last_src, last_dst;
+	bool down; /* every one fails, while pairs within the cluster pass (or none ran) */
+	struct vev ev;
+};
+
 /* A pseudo-node (custom target, API server address) and the nodes that probe it. */
 #define VPSEUDO_NAMES 3 /* failing sources named in its verdict */
 struct vpseudo {
@@ -90,6 +103,8 @@ struct vstate {
 	struct idmap nc_ix;
 	struct vpseudo *ps;
 	size_t nps, capps;
+	struct vgw *gws;
+	size_t ngws, capgws;
 	struct idmap ps_ix;
 	int64_t total, failed, not_probed;
 	int64_t pair_results; /* results per node pair in the run's plan */
@@ -113,6 +128,8 @@ struct verdict_list {
 
 /* The walk-1 counters of a directed cluster pair, or NULL when it has no results. */
 struct vcp *cp_find(struct vstate *s, uint32_t sc, uint32_t dc);
+/* The gateway-mode counters of cluster ci, or NULL when it has no gateway. */
+struct vgw *gw_find(struct vstate *s, uint32_t ci);
 /* The node x peer cluster counters, or NULL. */
 struct vnc *nc_find(struct vstate *s, uint32_t node, int role, uint32_t ci);
 void verdict_build(struct verdict_list *vl, struct vstate *s);

@@ -1,6 +1,7 @@
-/* libFuzzer target: Node and Pod lists as an API server (or whatever answers in its place)
- * sends them, through the same per-item parsing that kube_nodes_list and kube_pods_list
- * use. What comes out must be safe to print, store and probe: DNS names, IP literals. */
+/* libFuzzer target: Node, Pod and ClusterNode lists as an API server (or whatever answers
+ * in its place) sends them, through the same per-item parsing that kube_nodes_list,
+ * kube_pods_list and kube_kosmos_nodes use. What comes out must be safe to print, store and probe:
+ * DNS names, IP literals. */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <stddef.h>
@@ -25,6 +26,14 @@ static void name_check(const char *name)
 		__builtin_trap();
 }
 
+/* What a finding prints: no control bytes, nothing outside ASCII. */
+static void printable_check(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			__builtin_trap();
+}
+
 static void err_check(const struct err *err)
 {
 	if (!err->msg[0] || strchr(err->msg, '\n'))
@@ -38,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const cJSON *item;
 	struct kube_node_list nodes = {0};
 	struct kube_pod_list pods = {0};
+	struct kube_kosmos_node kn;
 	size_t ncap = 0, pcap = 0;
 
 	if (!page) {
@@ -52,6 +62,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err = (struct err)ERR_INIT;
 		if (kube_pod_list_add(&pods, &pcap, item, &err) < 0)
 			err_check(&err);
+		err = (struct err)ERR_INIT;
+		if (kube_kosmos_node_parse(item, &kn, &err) < 0) {
+			err_check(&err);
+			continue;
+		}
+		name_check(kn.cluster);
+		name_check(kn.node);
+		printable_check(kn.ip);
+		printable_check(kn.ip6);
+		printable_check(kn.interface);
+		for (char **r = kn.roles; r && *r; r++)
+			printable_check(*r);
+		for (char **r = kn.pod_cidrs; r && *r; r++)
+			printable_check(*r);
+		kube_kosmos_node_release(&kn);
 	}
 	for (size_t i = 0; i < nodes.n; i++) {
 		name_check(nodes.items[i].name);

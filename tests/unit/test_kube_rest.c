@@ -332,6 +332,69 @@ static void test_status_objects_mapped(void **state)
 	fake_stop(f);
 }
 
+/* clusternodes.kosmos.io (docs/kosmos.md, "Gateway mode"): a list read with its roles,
+ * addresses and pod CIDRs; a host without the CRD has none (no error); an object of the
+ * wrong shape is one line naming it. */
+static char *json_answer(const char *body)
+{
+	return xasprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+			 "%zu\r\n\r\n%s",
+			 strlen(body), body);
+}
+
+static void test_kosmos_clusternodes(void **state)
+{
+	char *good = json_answer(
+	    "{\"kind\":\"ClusterNodeList\",\"metadata\":{},\"items\":["
+	    "{\"metadata\":{\"name\":\"west-node-3\"},\"spec\":{\"clusterName\":\"west\","
+	    "\"nodeName\":\"west-node-3\",\"ip\":\"198.18.4.12\",\"ip6\":\"fd00:18:1::c\","
+	    "\"podCIDRs\":[\"198.19.0.16/29\",\"fd00:19:1:2::/64\"],\"roles\":[\"gateway\"],"
+	    "\"interfaceName\":\"eth0\"}},"
+	    "{\"metadata\":{\"name\":\"west-node-1\"},\"spec\":{\"clusterName\":\"west\","
+	    "\"nodeName\":\"west-node-1\",\"ip\":\"198.18.4.10\",\"roles\":[\"node\"]}}]}");
+	char *bad =
+	    json_answer("{\"kind\":\"ClusterNodeList\",\"metadata\":{},\"items\":["
+			"{\"metadata\":{\"name\":\"x1\"},\"spec\":{\"clusterName\":\"west\","
+			"\"nodeName\":\"west-node-1\",\"roles\":\"gateway\"}}]}");
+	const struct step steps[] = {
+	    {.parts = {good}},
+	    {.parts = {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"}},
+	    {.parts = {bad}},
+	};
+	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
+	struct kube_client *c = client_for(f, NULL);
+	struct err err = ERR_INIT;
+	struct kube_kosmos_node *v;
+	size_t n;
+	bool present;
+
+	(void)state;
+	assert_int_equal(kube_kosmos_nodes(c, &v, &n, &present, &err), 0);
+	assert_true(present);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].cluster, "west");
+	assert_string_equal(v[0].node, "west-node-3");
+	assert_string_equal(v[0].ip6, "fd00:18:1::c");
+	assert_string_equal(v[0].pod_cidrs[1], "fd00:19:1:2::/64");
+	assert_null(v[0].pod_cidrs[2]);
+	assert_true(kube_kosmos_node_has_role(&v[0], "gateway"));
+	assert_false(kube_kosmos_node_has_role(&v[1], "gateway"));
+	assert_null(v[1].ip6);
+	assert_null(v[1].pod_cidrs);
+	kube_kosmos_nodes_free(v, n);
+	assert_int_equal(kube_kosmos_nodes(c, &v, &n, &present, &err), 0);
+	assert_false(present);
+	assert_int_equal(n, 0);
+	assert_int_equal(kube_kosmos_nodes(c, &v, &n, &present, &err), -1);
+	assert_int_equal(err.code, ERR_PROTO);
+	assert_non_null(strstr(err.msg, "ClusterNode x1: roles is not a list"));
+	assert_null(strchr(err.msg, '\n'));
+	kube_client_free(c);
+	fake_stop(f);
+	free(good);
+	free(bad);
+}
+
 static void test_body_cap(void **state)
 {
 	const struct step steps[] = {
@@ -709,6 +772,7 @@ int main(void)
 	    cmocka_unit_test(test_attempts_bounded),
 	    cmocka_unit_test(test_dropped_connection_retried_for_get),
 	    cmocka_unit_test(test_status_objects_mapped),
+	    cmocka_unit_test(test_kosmos_clusternodes),
 	    cmocka_unit_test(test_body_cap),
 	    cmocka_unit_test(test_lines_split_across_chunks),
 	    cmocka_unit_test(test_line_cap),

@@ -300,6 +300,54 @@ static void test_json_schema(void **state)
 }
 
 /* The summary document `netctl check --json` prints: no results[], same totals. */
+/* What the run read from Kosmos: the network type per pair of imported clusters (a
+ * cluster not imported has none) and the ClusterNode findings, in the table and in JSON. */
+static void test_kosmos_network_types(void **state)
+{
+	struct mk_spec sp = {
+	    .clusters = {"east", "west", "north"},
+	    .nodes = {2, 4, 2},
+	    .cross = true,
+	    .network_types = {"p2p", "gateway", NULL},
+	    .gateways = {"west/n4"},
+	    .findings = {"west/n2=ip 198.18.4.99 (the Node's InternalIP: 198.18.4.11)"},
+	};
+	const cJSON *run, *nt, *kf;
+	int64_t id = mk_run(&mk, &sp);
+	char *text = render(id, REPORT_TABLE, false, false);
+	cJSON *doc;
+
+	(void)state;
+	assert_non_null(strstr(text, "network type east <-> west: mixed (west through gateway "
+				     "west/n4)\n"));
+	assert_null(strstr(text, "north <->"));
+	assert_non_null(strstr(text, "ClusterNode finding west/n2: ip 198.18.4.99 (the Node's "
+				     "InternalIP: 198.18.4.11)\n"));
+	free(text);
+	doc = render_json(id, false);
+	run = cJSON_GetObjectItem(doc, "run");
+	nt = cJSON_GetObjectItem(run, "network_types");
+	assert_int_equal(cJSON_GetArraySize(nt), 1);
+	nt = cJSON_GetArrayItem(nt, 0);
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(nt, "clusters"), 1)->valuestring,
+			    "west");
+	assert_string_equal(cJSON_GetObjectItem(nt, "network_type")->valuestring, "mixed");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(nt, "gateways"), 0)->valuestring,
+			    "west/n4");
+	kf = cJSON_GetObjectItem(run, "kosmos_findings");
+	assert_int_equal(cJSON_GetArraySize(kf), 1);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(kf, 0), "node")->valuestring,
+			    "n2");
+	cJSON_Delete(doc);
+	/* both sides in gateway mode */
+	sp.network_types[0] = "gateway";
+	sp.gateways[1] = "east/n1";
+	text = render(mk_run(&mk, &sp), REPORT_TABLE, false, false);
+	assert_non_null(strstr(text, "network type east <-> west: gateway (east through gateway "
+				     "east/n1, west through gateway west/n4)\n"));
+	free(text);
+}
+
 static void test_json_no_results(void **state)
 {
 	struct mk_spec sp = two_clusters;
@@ -562,6 +610,7 @@ int main(void)
 	    cmocka_unit_test(test_table_networks),
 	    cmocka_unit_test(test_json_schema),
 	    cmocka_unit_test(test_json_no_results),
+	    cmocka_unit_test(test_kosmos_network_types),
 	    cmocka_unit_test(test_json_merged_resume),
 	    cmocka_unit_test(test_csv_rows_and_quoting),
 	    cmocka_unit_test(test_junit_parses_with_counts),

@@ -372,6 +372,156 @@ static void test_partitioned_cross_only(void **state)
 	verdict_list_free(vl);
 }
 
+/* ---- Kosmos gateway mode (docs/kosmos.md, "Gateway mode") ---------------------------- */
+
+static const struct mk_spec gateway_world = {
+    .clusters = {"east", "west", "north"},
+    .nodes = {3, 4, 3},
+    .in_cluster = true,
+    .cross = true,
+    .network_types = {"p2p", "gateway", "p2p"},
+    .gateways = {"west/n4"},
+};
+
+/* west's gateway n4 loses its link: everything to and from it fails, and so does every
+ * cross-cluster result of west (its other nodes' traffic goes through n4); pairs within
+ * west among n1-n3 pass. */
+static int fault_gateway_link(const struct mk_row *r, void *ctx)
+{
+	bool src_w = !strcmp(r->src_cluster, "west"), dst_w = !strcmp(r->dst_cluster, "west");
+
+	(void)ctx;
+	if ((src_w && r->src_node == 4) || (dst_w && r->dst_node == 4))
+		return PROBE_TIMEOUT;
+	return src_w != dst_w ? PROBE_TIMEOUT : PROBE_OK;
+}
+
+/* Only the gateway's way out is cut: pairs within west all pass. */
+static int fault_gateway_uplink(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	return !strcmp(r->src_cluster, "west") != !strcmp(r->dst_cluster, "west") ? PROBE_TIMEOUT
+										  : PROBE_OK;
+}
+
+static size_t count_kind(const struct verdict_list *vl, enum verdict_kind k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < verdict_count(vl); i++)
+		n += verdict_get(vl, i)->kind == k;
+	return n;
+}
+
+static void test_gateway_down(void **state)
+{
+	struct mk_spec sp = gateway_world;
+	struct verdict_list *vl;
+	const struct verdict *v;
+
+	(void)state;
+	sp.fault = fault_gateway_link;
+	vl = compute(mk_run(&mk, &sp), 0);
+	/* the gateway's verdict, and the gateway itself bad (its pairs within west); no
+	 * partition, no node of west behind the gateway blamed */
+	expect_kinds(vl, 2, VERDICT_GATEWAY_DOWN, VERDICT_BAD_NODE);
+	v = verdict_get(vl, 0);
+	assert_non_null(strstr(v->text, "every cross-cluster path through gateway west/n4 fails"));
+	assert_string_equal(v->node, "west/n4");
+	assert_string_equal(v->src_cluster, "west");
+	/* 4 west nodes x 6 others x 2 directions x 3 protocols */
+	assert_int_equal(v->failed, 4 * 6 * 2 * 3);
+	assert_int_equal(v->total, 4 * 6 * 2 * 3);
+	assert_non_null(strstr(v->text, "results within west pass"));
+	v = verdict_get(vl, 1);
+	assert_string_equal(v->node, "west/n4");
+	/* n4's pairs within west: 3 peers x 2 directions x 3 protocols */
+	assert_int_equal(v->failed, 3 * 2 * 3);
+	for (size_t i = 0; i < verdict_count(vl); i++)
+		assert_true(!verdict_get(vl, i)->node ||
+			    !strcmp(verdict_get(vl, i)->node, "west/n4"));
+	verdict_list_free(vl);
+}
+
+static void test_gateway_uplink_only(void **state)
+{
+	struct mk_spec sp = gateway_world;
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.fault = fault_gateway_uplink;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_GATEWAY_DOWN);
+	assert_non_null(strstr(verdict_get(vl, 0)->text, "while every pair within west passes"));
+	verdict_list_free(vl);
+}
+
+/* The same failures in p2p mode (or with no gateway recorded) are what they were: west
+ * partitioned from each cluster. */
+static void test_gateway_needs_gateway_mode(void **state)
+{
+	struct mk_spec sp = gateway_world;
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.fault = fault_gateway_uplink;
+	sp.network_types[1] = "p2p";
+	vl = compute(mk_run(&mk, &sp), 0);
+	assert_int_equal(count_kind(vl, VERDICT_GATEWAY_DOWN), 0);
+	assert_int_equal(count_kind(vl, VERDICT_PARTITIONED), 2);
+	verdict_list_free(vl);
+	sp.network_types[1] = "gateway";
+	sp.gateways[0] = NULL;
+	vl = compute(mk_run(&mk, &sp), 0);
+	assert_int_equal(count_kind(vl, VERDICT_GATEWAY_DOWN), 0);
+	assert_int_equal(count_kind(vl, VERDICT_PARTITIONED), 2);
+	verdict_list_free(vl);
+}
+
+/* east <-> west fails but west <-> north passes: the gateway carries traffic, the pair is
+ * partitioned somewhere else. */
+static int fault_east_west(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	return (!strcmp(r->src_cluster, "east") && !strcmp(r->dst_cluster, "west")) ||
+		       (!strcmp(r->src_cluster, "west") && !strcmp(r->dst_cluster, "east"))
+		   ? PROBE_TIMEOUT
+		   : PROBE_OK;
+}
+
+static void test_gateway_carries_other_pairs(void **state)
+{
+	struct mk_spec sp = gateway_world;
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.fault = fault_east_west;
+	vl = compute(mk_run(&mk, &sp), 0);
+	expect_kinds(vl, 1, VERDICT_PARTITIONED);
+	verdict_list_free(vl);
+}
+
+/* When nothing within west passes either, the cluster is down, not its gateway. */
+static int fault_west_down(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	return !strcmp(r->src_cluster, "west") || !strcmp(r->dst_cluster, "west") ? PROBE_TIMEOUT
+										  : PROBE_OK;
+}
+
+static void test_gateway_cluster_down(void **state)
+{
+	struct mk_spec sp = gateway_world;
+	struct verdict_list *vl;
+
+	(void)state;
+	sp.fault = fault_west_down;
+	vl = compute(mk_run(&mk, &sp), 0);
+	assert_int_equal(count_kind(vl, VERDICT_GATEWAY_DOWN), 0);
+	assert_int_equal(count_kind(vl, VERDICT_CLUSTER_DOWN), 1);
+	verdict_list_free(vl);
+}
+
 static int fault_udp(const struct mk_row *r, void *ctx)
 {
 	(void)ctx;
@@ -734,6 +884,11 @@ int main(void)
 	    cmocka_unit_test(test_links_capped),
 	    cmocka_unit_test(test_node_and_link_ordered),
 	    cmocka_unit_test(test_single_cluster_down),
+	    cmocka_unit_test(test_gateway_down),
+	    cmocka_unit_test(test_gateway_uplink_only),
+	    cmocka_unit_test(test_gateway_needs_gateway_mode),
+	    cmocka_unit_test(test_gateway_carries_other_pairs),
+	    cmocka_unit_test(test_gateway_cluster_down),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -193,3 +193,25 @@ stop_pid() {
 world_namespaces() {
 	ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$WORLD_NS(-|\$)" || true
 }
+
+# What cluster c reaches of the other clusters: their node and pod CIDRs (the global CIDRs
+# with --same-pod-cidr), one per line (world gateway, fault uplink-down).
+gateway_dests() {
+	local b
+	for b in "${!CLUSTERS[@]}"; do
+		((b == $1)) && continue
+		if ((${SAME_POD_CIDR:-0})); then globalnet4 "$b"; else podnet4 "$b"; fi
+		nodenet4 "$b"
+		podnet6 "$b"
+		nodenet6 "$b"
+	done
+}
+# The world's own addresses on the other clusters' bridges, as /32 and /128: no cluster's
+# node, and a control plane's packets to pods may carry one as their source, so they keep
+# going straight to the router.
+world_dests() {
+	local b
+	for b in "${!CLUSTERS[@]}"; do
+		((b == $1)) || printf '%s/32\n%s/128\n' "$(world4 "$b")" "$(world6 "$b")"
+	done
+}

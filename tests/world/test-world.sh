@@ -145,6 +145,26 @@ step_faults() {
 	"$F" undo "$id"
 	expect ok east-node-1 "$west2" tcp
 
+	# Kosmos gateway mode: west's other nodes reach east through west-node-5; its way out
+	# cut (uplink-down), west-node-2's answers to east die there, pairs inside west live
+	"$W" gateway on west west-node-5 >/dev/null 2>&1 || fail "world gateway on west west-node-5"
+	[[ $("$W" status) == *"gateway mode: west through west-node-5"* ]] || fail "world status names the gateway"
+	expect ok east-node-1 "$west2" tcp
+	expect ok west-node-2 pod:east-node-1 udp
+	id=$("$F" uplink-down west-node-5)
+	expect timeout east-node-1 "$west2" tcp --timeout-ms 500 --count 2
+	expect timeout west-node-2 pod:east-node-1 icmp --timeout-ms 500 --count 2
+	expect ok west-node-1 "$west2" tcp
+	expect ok west-node-5 pod:west-node-2 tcp
+	"$F" undo "$id"
+	expect ok east-node-1 "$west2" tcp
+	"$W" gateway off west >/dev/null 2>&1 || fail "world gateway off west"
+	id=$("$F" uplink-down west-node-5)
+	expect ok east-node-1 "$west2" tcp
+	expect timeout east-node-1 pod:west-node-5 tcp --timeout-ms 500 --count 2
+	"$F" undo "$id"
+	expect ok east-node-1 pod:west-node-5 tcp
+
 	id=$("$F" kill-floater west-node-2 --network pod --hold)
 	expect refused east-node-1 "$west2" tcp
 	"$F" undo "$id"
