@@ -4,10 +4,10 @@ e2e.overlap (east:3, west:3, world up --same-pod-cidr; east is the Kosmos host).
 `world gateway on west west-node-3` makes west's other nodes send everything for east
 through west-node-3, which forwards it. The host gets a Cluster per member (west with
 networkType gateway) and a ClusterNode per node (west-node-3 with the role gateway, the
-others plain), one of them deliberately wrong (east-node-2's ip) and one naming a node that
-does not exist. Imported and checked as a mesh:
+others plain), one of them deliberately wrong (east-node-2's ip), one with a wrong pod CIDR
+(east-node-3), none for west-node-1, and one naming a node that does not exist. Imported and checked as a mesh:
 - healthy: the check passes; the summary names the network type of the pair (mixed: west
-  through gateway west/west-node-3) and the two ClusterNode findings, and so does the JSON
+  through gateway west/west-node-3) and the four ClusterNode findings, and so does the JSON
   report (which validates against docs/report-schema.json);
 - `fault uplink-down west-node-3` (the gateway's way out: blackhole routes to east in its
   namespace, so the kernel drops what it forwards): every cross-cluster pair of west
@@ -62,6 +62,10 @@ for c, mode in (("east", "p2p"), ("west", "gateway")):
                     roles=["gateway"] if name == GW else ["node"])
         if name == "east-node-2":
             spec["ip"] = "198.18.0.99"  # deliberately wrong
+        if name == "east-node-3":  # a pod CIDR ClusterLink has wrong
+            spec["podCIDRs"] = ["198.19.250.0/24", n["podCIDRs"][1]]
+        if name == "west-node-1":
+            continue  # a Node ClusterLink does not know
         objs.append({"apiVersion": "kosmos.io/v1alpha1", "kind": "ClusterNode",
                      "metadata": {"name": name}, "spec": spec})
 objs.append({"apiVersion": "kosmos.io/v1alpha1", "kind": "ClusterNode",
@@ -93,7 +97,12 @@ check("ClusterNode finding east/east-node-2: ip 198.18.0.99 (the Node's Internal
 check("ClusterNode finding west/west-node-9: ClusterNode west-node-9 names node west-node-9, "
       "which the cluster has no Node of" in r.stdout,
       "a ClusterNode without a Node is a finding")
-check(r.stdout.count("ClusterNode finding") == 2, "no other finding (%d)" %
+check("ClusterNode finding east/east-node-3: podCIDRs 198.19.250.0/24," in r.stdout and
+      "(the Node's: " in r.stdout, "a ClusterNode whose podCIDRs differ from the Node's is a "
+      "finding naming both")
+check("ClusterNode finding west/west-node-1: no ClusterNode names this node" in r.stdout,
+      "a Node without a ClusterNode is a finding")
+check(r.stdout.count("ClusterNode finding") == 4, "no other finding (%d)" %
       r.stdout.count("ClusterNode finding"))
 run1 = st.last_run()
 out = os.path.join(st.dir, "r.json")
@@ -108,7 +117,8 @@ check(rj.get("network_types") == [{"clusters": ["east", "west"], "network_type":
                                    "gateways": ["west/" + GW]}],
       "JSON: run.network_types (%s)" % rj.get("network_types"))
 check(sorted((f["cluster"], f["node"]) for f in rj.get("kosmos_findings", [])) ==
-      [("east", "east-node-2"), ("west", "west-node-9")],
+      [("east", "east-node-2"), ("east", "east-node-3"), ("west", "west-node-1"),
+       ("west", "west-node-9")],
       "JSON: run.kosmos_findings (%s)" % rj.get("kosmos_findings"))
 
 # 2. the gateway's link cut: the verdict names the gateway, nobody behind it
