@@ -31,6 +31,8 @@ while (($#)); do
 done
 [[ $(id -u) -eq 0 ]] || { echo "sample: run as root (network namespaces)" >&2; exit 1; }
 NETCTL=$BUILD/cmd/netctl/netctl WORLD=$SRC/tests/world/world
+# shellcheck source=../lib/world-rss.sh
+source "$SRC/bench/lib/world-rss.sh"
 OUT=$(mktemp -d /tmp/netctl-bench-sample.XXXXXX)
 chmod 755 "$OUT"
 DIR=$OUT/world DB=$OUT/netctl.db
@@ -43,18 +45,10 @@ sel=(--src "$SRCC")
 
 mem_avail_mb() { awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo; }
 nodes_total() { tr ',' '\n' <<<"$CLUSTERS" | cut -d: -f2 | paste -sd+ | bc; }
-world_rss() { # RSS by process name of every process in the world's network namespaces
-	local inodes id
-	id=$(printf '%s' "$(cd "$DIR" && pwd -P)" | sha256sum | cut -c1-6) # tests/world/lib.sh
-	inodes=$(ip netns list | awk '{print $1}' | grep -E "^ncw-$id" |
-		sed 's|^|/run/netns/|' | xargs -r stat -L -c 'net:[%i]' 2>/dev/null | sort -u || true)
-	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -printf '%h %l\n' 2>/dev/null |
-		awk 'NR == FNR { want[$1] = 1; next } ($2 in want) { sub(/\/ns$/, "", $1); print $1 "/status" }' \
-			<(echo "$inodes") - | xargs -r grep -H -E '^(Name|VmRSS):' 2>/dev/null |
-		awk -F'[:\t ]+' '$2 == "Name" { name[$1] = $3 } $2 == "VmRSS" { rss[$1] = $3 }
-		END { for (f in name) { kb[name[f]] += rss[f]; n[name[f]]++; t += rss[f] }
-		      for (k in kb) printf "  rss %-22s %5d procs %8.0f MB\n", k, n[k], kb[k] / 1024;
-		      printf "  rss %-22s %20.0f MB\n", "total", t / 1024 }' | sort -k2,2 || true
+world_namespaces() { # the namespaces of the world in $DIR (named as tests/world/lib.sh names them)
+	local id
+	id=$(printf '%s' "$(cd "$DIR" && pwd -P)" | sha256sum | cut -c1-6)
+	ip netns list | awk '{print $1}' | grep -E "^ncw-$id" || true
 }
 db_bytes() {
 	sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
@@ -109,7 +103,7 @@ fi
 m1=$(mem_avail_mb)
 echo "  memory with every floater Ready: MemAvailable dropped by $((m0 - m1)) MB" \
 	"($(((m0 - m1) * 1024 / $(nodes_total))) KB per simulated node)"
-world_rss
+world_namespaces | world_rss "  rss "
 b1=$(db_bytes) r1=$(results)
 if ((FULL)); then
 	timed warm check "${sel[@]}" "${common[@]}"

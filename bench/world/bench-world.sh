@@ -14,6 +14,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 WT=$HERE/../../tests/world
 # shellcheck source=../../tests/world/lib.sh
 source "$WT/lib.sh"
+# shellcheck source=../lib/world-rss.sh
+source "$(dirname "$0")/../lib/world-rss.sh"
 
 specs=() network=pod build=${NETCTL_BUILD_DIR:-$HERE/../../build} dir=/tmp/netctl-bench-world keep=0
 while (($#)); do
@@ -33,24 +35,6 @@ export NETCTL_BUILD_DIR=$build
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mem_avail_kb() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
-
-world_rss_mb() { # RSS of every process in the world's namespaces, by kind (one pass over /proc)
-	# processes come and go during the walk (find and grep then exit non-zero): not a failure
-	set +o pipefail
-	_world_rss_mb
-	set -o pipefail
-}
-_world_rss_mb() {
-	local inodes
-	inodes=$(world_namespaces | sed 's|^|/run/netns/|' | xargs -r stat -L -c 'net:[%i]' 2>/dev/null | sort -u)
-	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -printf '%h %l\n' 2>/dev/null |
-		awk 'NR == FNR { want[$1] = 1; next } ($2 in want) { sub(/\/ns$/, "", $1); print $1 "/status" }' \
-			<(echo "$inodes") - | xargs -r grep -H -E '^(Name|VmRSS):' 2>/dev/null |
-		awk -F'[:\t ]+' '$2 == "Name" { name[$1] = $3 } $2 == "VmRSS" { rss[$1] = $3 }
-		END { for (f in name) { kb[name[f]] += rss[f]; n[name[f]]++; t += rss[f] }
-		      for (k in kb) printf "    %-24s %4d procs %8.0f MB\n", k, n[k], kb[k] / 1024;
-		      printf "    %-24s %14.0f MB\n", "total", t / 1024 }' | sort -k1,1
-}
 
 ready_count() { # ready_count CLUSTER: floater pods Running and Ready (0 when the API is slow)
 	{ "$WT/world" exec --dir "$dir" "$KUBECTL" --kubeconfig "$WORLD_DIR/cp/$1/admin.kubeconfig" get pods -n kosmos-system \
@@ -95,7 +79,7 @@ run_one() {
 	echo "  total to every floater Ready:                     $(secs "$t0" "$t3") s"
 	echo "  load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "  memory: MemAvailable dropped by $(((m0 - m1) / 1024)) MB; RSS in the world:"
-	world_rss_mb
+	world_namespaces | world_rss "    "
 	if ((keep)); then
 		echo "  kept: $dir"
 		return
