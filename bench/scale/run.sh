@@ -4,8 +4,8 @@
 # warm one, both with netctl's default options (tcp, --timeout 2s); around the warm one the
 # CPU seconds of every process kind (/proc deltas: robust on a loaded machine), the bytes
 # between netctl and the API servers (an nftables counter on the world's loopback), both
-# less the idle world's own rate (measured for 20 s before), and the kernel's loss counters
-# of the world (`world counters`) over each check. bench/probe-rate's single-floater TCP
+# less the idle world's own rate (measured for 60 s after the warm check), and the kernel's
+# loss counters of the world (`world counters`) over each check. bench/probe-rate's single-floater TCP
 # rate is taken in the same run. Prints the table, writes DIR/scale.tsv and DIR/scale.svg.
 #   bench/scale/run.sh [--build DIR] [--nodes 50,200,1000] [--out DIR] [--pod-wait 900s]
 #   bench/scale/run.sh [--build DIR] --clusters a:1000,b:1000 --src a --dst b [--out DIR]
@@ -14,7 +14,7 @@
 # Needs root and a built tree; brings up one world at a time and takes each down. Not a test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SRC=$PWD BUILD=$PWD/build NODES=50,200,1000 OUT='' POD_WAIT=900s SPEC='' SEL_SRC='' SEL_DST=''
+SRC=$PWD BUILD=$PWD/build NODES=50,200,1000 OUT='' POD_WAIT=900s SPEC='' SEL_SRC='' SEL_DST='' IDLE_S=60
 while (($#)); do
 	case $1 in
 	--build) BUILD=$(cd "$2" && pwd); shift 2 ;;
@@ -100,22 +100,25 @@ for wsel in "${WORLDS[@]}"; do
 		}
 	NFT
 	check "$w" "cold-$tag" "$src" "$dst"
-	# the idle world for 20 s: its own traffic on the API servers' ports and its CPU
-	# (kubesim's node heartbeats, the controllers), taken off the warm check's figures
-	python3 "$CPU" snap "$OUT/idle-$tag.a"; i0=$(date +%s.%N); b0=$(bytes "$w")
-	sleep 20
-	b1=$(bytes "$w"); i1=$(date +%s.%N); python3 "$CPU" snap "$OUT/idle-$tag.b"
-	python3 "$CPU" diff "$OUT/idle-$tag.a" "$OUT/idle-$tag.b" --json >"$OUT/idle-$tag.json"
-	python3 "$CPU" snap "$OUT/cpu-$tag.a"; t0=$(date +%s.%N)
+	sleep "$IDLE_S" # the rollout's aftermath (pod statuses, controllers) settles first
+	python3 "$CPU" snap "$OUT/cpu-$tag.a"; t0=$(date +%s.%N); b0=$(bytes "$w")
 	check "$w" "warm-$tag" "$src" "$dst"
-	t1=$(date +%s.%N); b2=$(bytes "$w"); python3 "$CPU" snap "$OUT/cpu-$tag.b"
+	t1=$(date +%s.%N); b1=$(bytes "$w"); python3 "$CPU" snap "$OUT/cpu-$tag.b"
+	# then the idle world for $IDLE_S s: its own traffic on the API servers' ports and its
+	# CPU (kubesim's node heartbeats, the controllers), taken off the warm check's figures.
+	# After the warm check, not after the cold one: the world is still settling from the
+	# rollout then (measured at 1,000 nodes: 80 ms/s of API server CPU, more than a check).
+	python3 "$CPU" snap "$OUT/idle-$tag.a"; i0=$(date +%s.%N)
+	sleep "$IDLE_S"
+	b2=$(bytes "$w"); i1=$(date +%s.%N); python3 "$CPU" snap "$OUT/idle-$tag.b"
+	python3 "$CPU" diff "$OUT/idle-$tag.a" "$OUT/idle-$tag.b" --json >"$OUT/idle-$tag.json"
 	python3 "$CPU" diff "$OUT/cpu-$tag.a" "$OUT/cpu-$tag.b" >"$OUT/cpu-$tag.txt"
 	python3 "$CPU" diff "$OUT/cpu-$tag.a" "$OUT/cpu-$tag.b" --json >"$OUT/cpu-$tag.json"
 	$WORLD down --dir "$w" >/dev/null 2>&1 || true
 	python3 - "$tag" "$OUT" "$spec" "$b0" "$b1" "$b2" "$i0" "$i1" "$t0" "$t1" "${PR_RATE:-0}" "$(nproc)" >>"$OUT/scale.tsv" <<-'PY'
 		import json, re, sys
 		tag, out, spec = sys.argv[1:4]
-		b0, b1, b2 = ([int(x) for x in a.split()] for a in sys.argv[4:7])
+		b0, b1, b2 = ([int(x) for x in a.split()] for a in sys.argv[4:7]) # warm from b0 to b1, idle to b2
 		i0, i1, t0, t1, pr = (float(x) for x in sys.argv[7:12])
 		cores = int(sys.argv[12])
 		nodes = [int(c.split(":")[1]) for c in spec.split(",")]
@@ -141,8 +144,8 @@ for wsel in "${WORLDS[@]}"; do
 		cpu = lambda ks, k: ks.get(k, {}).get("user", 0) + ks.get(k, {}).get("sys", 0)
 		api_raw = cpu(kinds, "kube-apiserver")
 		api_net = api_raw - cpu(idle, "kube-apiserver") / (i1 - i0) * (t1 - t0)
-		idle_bytes = (b1[0] + b1[1] - b0[0] - b0[1]) / (i1 - i0)
-		moved = b2[0] + b2[1] - b1[0] - b1[1] - idle_bytes * (t1 - t0)
+		idle_bytes = (b2[0] + b2[1] - b1[0] - b1[1]) / (i1 - i0)
+		moved = b1[0] + b1[1] - b0[0] - b0[1] - idle_bytes * (t1 - t0)
 		rate = results / max(probing, 0.001)
 		floater_us = cpu(kinds, "floater") * 1e6 / results
 		print("\t".join(str(x) for x in (
