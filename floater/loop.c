@@ -155,12 +155,12 @@ int loop_run_once(struct loop *l, int64_t max_wait_us)
 	if (l->n) {
 		int64_t due = l->heap[0]->when - time_mono_us();
 
-		if (due < wait)
+		if (wait < 0 || due < wait)
 			wait = due < 0 ? 0 : due;
 	}
 	ts.tv_sec = wait / 1000000;
 	ts.tv_nsec = (wait % 1000000) * 1000;
-	n = epoll_pwait2(l->epfd, evs, LOOP_EVENTS, &ts, NULL);
+	n = epoll_pwait2(l->epfd, evs, LOOP_EVENTS, wait < 0 ? NULL : &ts, NULL);
 	if (n < 0 && errno != EINTR)
 		return -1;
 	for (int round = 0; n > 0 && round < LOOP_DRAIN_ROUNDS; round++) {

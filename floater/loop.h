@@ -45,7 +45,8 @@ static inline bool timer_armed(const struct timer *t)
 {
 	return t->idx != 0;
 }
-/* Waits at most max_wait_us (or until the next deadline), then dispatches. */
+/* Waits at most max_wait_us (or until the next deadline; < 0: no bound but the next
+ * deadline), then dispatches. */
 int loop_run_once(struct loop *l, int64_t max_wait_us);
 
 #endif

@@ -249,7 +249,8 @@ static int floater_run(struct floater *fl, struct err *err)
 		 fl->cfg.port, fl->cfg.node ? fl->cfg.node : "?",
 		 fl->cfg.host_network ? "host" : "pod");
 	while (!fl->stop) {
-		if (loop_run_once(&fl->loop, 1000000) < 0) {
+		/* no timer due: sleep until an event (signals come as one, from the signalfd) */
+		if (loop_run_once(&fl->loop, -1) < 0) {
 			err_set(err, ERR_IO, "epoll: %s", strerror(errno));
 			goto out;
 		}

@@ -103,6 +103,9 @@ struct kube_request {
 	size_t max_line;	  /* with on_line: longest accepted line; 0: 1 MiB */
 	long line_stall_ms;	  /* with on_line: a started line unfinished this long ends the call
 				   * (ERR_TIMEOUT); 0: only timeout_ms bounds it */
+	long idle_ms;		  /* no byte of the answer for this long (from the attempt's start
+				   * or the last byte) ends the call (ERR_TIMEOUT); 0: only
+				   * timeout_ms bounds it */
 	kube_data_fn on_data;	  /* stream the 2xx body raw ... */
 	kube_line_fn on_line;	  /* ... or split into lines (at most one of the two) */
 	kube_header_fn on_header; /* NULL: headers are not looked at */
@@ -450,6 +453,7 @@ struct kube_proxy_request {
 	size_t max_line;	  /* 0: 64 KiB */
 	size_t max_body;	  /* total streamed bytes; 0: 64 MiB */
 	long line_stall_ms;	  /* see struct kube_request */
+	long idle_ms;		  /* see struct kube_request */
 	kube_line_fn on_line;	  /* one NDJSON line at a time, as it arrives */
 	kube_header_fn on_header; /* the floater's headers (the API server passes them on) */
 	kube_done_fn on_done;

@@ -47,6 +47,7 @@ struct kube_call *kube_proxy_start(struct kube_client *c, const struct kube_prox
 	q.max_line = r->max_line ? r->max_line : DEFAULT_PROXY_LINE;
 	q.max_body = r->max_body;
 	q.line_stall_ms = r->line_stall_ms;
+	q.idle_ms = r->idle_ms;
 	q.on_line = r->on_line;
 	q.on_header = r->on_header;
 	q.on_done = r->on_done;

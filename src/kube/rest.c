@@ -62,6 +62,7 @@ struct kube_call {
 	bool retry_post;
 	size_t max_body, max_line;
 	long line_stall_ms;
+	long idle_ms;
 	kube_data_fn on_data;
 	kube_line_fn on_line;
 	kube_header_fn on_header;
@@ -77,6 +78,8 @@ struct kube_call {
 	bool line_too_long;    /* ... max_line it was */
 	bool line_stalled;     /* a started line stayed unfinished for line_stall_ms */
 	int64_t line_since_us; /* when the unfinished line in `line` began (0: none) */
+	bool idle;	       /* nothing of the answer came for idle_ms */
+	int64_t rx_us;	       /* the attempt's start or its last byte of the answer */
 	bool cancelled;
 	bool urgent; /* blocking calls and list pages: never wait behind the in-flight cap */
 	bool in_done;
@@ -411,6 +414,7 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 	if (call->cancelled)
 		return 0;
+	call->rx_us = time_mono_us();
 	if (!call->status)
 		curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &call->status);
 	stream = (call->on_data || call->on_line) && call->status >= 200 && call->status < 300;
@@ -444,6 +448,7 @@ static size_t on_header(char *ptr, size_t size, size_t nitems, void *userdata)
 	size_t n = size * nitems;
 	char line[HEADER_LINE_MAX], *colon, *value, *end;
 
+	call->rx_us = time_mono_us();
 	if (call->cancelled || n >= sizeof(line))
 		return n;
 	memcpy(line, ptr, n);
@@ -575,6 +580,8 @@ static int attempt_start(struct kube_call *call, struct err *err)
 	buf_reset(&call->line);
 	call->line_since_us = 0;
 	call->line_stalled = false;
+	call->idle = false;
+	call->rx_us = time_mono_us();
 	if (build_headers(call, err) < 0)
 		return -1;
 	e = curl_easy_init();
@@ -789,6 +796,11 @@ static bool call_evaluate(struct kube_call *call, CURLcode rc, struct err *err)
 			c->name, method_names[call->method], call->path, call->line_stall_ms);
 		return false;
 	}
+	if (call->idle) {
+		err_set(err, ERR_TIMEOUT, "cluster %s: %s %s: nothing of the answer for %ld ms",
+			c->name, method_names[call->method], call->path, call->idle_ms);
+		return false;
+	}
 	if (call->aborted) {
 		err_set(err, ERR_INTERNAL, "cluster %s: %s %s: stopped by its consumer", c->name,
 			method_names[call->method], call->path);
@@ -919,9 +931,9 @@ static long loop_start_due(struct kube_loop *loop, long cap)
 	return wait;
 }
 
-/* Ends the calls whose answer stopped in the middle of a line for longer than they allow:
- * a peer that sent half a line and nothing more is not waited for until the call's
- * timeout. Never inside a libcurl callback. */
+/* Ends the calls whose answer stopped in the middle of a line, or stopped altogether, for
+ * longer than they allow: a peer that sent half a line, or nothing for a while, is not
+ * waited for until the call's timeout. Never inside a libcurl callback. */
 static void loop_end_stalled(struct kube_loop *loop)
 {
 	int64_t now = time_mono_us();
@@ -929,11 +941,15 @@ static void loop_end_stalled(struct kube_loop *loop)
 
 	for (call = TAILQ_FIRST(&loop->calls); call; call = next) {
 		next = TAILQ_NEXT(call, link);
-		if (call->cancelled || !call->easy || !call->line_stall_ms ||
-		    !call->line_since_us ||
-		    now - call->line_since_us < call->line_stall_ms * 1000LL)
+		if (call->cancelled || !call->easy)
 			continue;
-		call->line_stalled = true;
+		if (call->line_stall_ms && call->line_since_us &&
+		    now - call->line_since_us >= call->line_stall_ms * 1000LL)
+			call->line_stalled = true;
+		else if (call->idle_ms && now - call->rx_us >= call->idle_ms * 1000LL)
+			call->idle = true;
+		else
+			continue;
 		call_finish(call, CURLE_OPERATION_TIMEDOUT);
 		/* on_done may have freed or started other calls: restart the scan */
 		next = TAILQ_FIRST(&loop->calls);
@@ -1037,6 +1053,7 @@ struct kube_call *kube_call_start(struct kube_client *c, const struct kube_reque
 	call->max_body = req->max_body ? req->max_body : DEFAULT_MAX_BODY;
 	call->max_line = req->max_line ? req->max_line : DEFAULT_MAX_LINE;
 	call->line_stall_ms = req->on_line && req->line_stall_ms > 0 ? req->line_stall_ms : 0;
+	call->idle_ms = req->idle_ms > 0 ? req->idle_ms : 0;
 	call->on_data = req->on_data;
 	call->on_line = req->on_line;
 	call->on_header = req->on_header;

@@ -201,13 +201,18 @@ char *run_probe_body_build(const struct run_probe_req *r, const struct run_optio
 	return buf_steal(&b);
 }
 
-/* The whole request may take: every probe's interval and timeout, plus a margin for the
- * floater's rate and the proxy. Bounded. */
+/* The longest a request's answer may stay silent: one pair's intervals and timeouts plus
+ * the margin (run_int.h). */
+static long request_idle_ms(const struct run_options *o)
+{
+	return RUN_PROBE_REQUEST_MARGIN_MS + (long)o->count * o->interval_ms + 2 * o->timeout_ms;
+}
+
+/* The whole request may take: the silence allowed plus a floor rate per probe. Bounded. */
 static long request_timeout_ms(const struct run_probe_req *r, const struct run_options *o)
 {
 	long probes = (long)r->n * __builtin_popcount(r->protocols) * o->count;
-	long ms = RUN_PROBE_REQUEST_MARGIN_MS + (long)o->count * o->interval_ms +
-		  2 * o->timeout_ms + probes / 2;
+	long ms = request_idle_ms(o) + probes * RUN_PROBE_REQUEST_PER_PROBE_MS;
 
 	return ms > RUN_PROBE_REQUEST_MAX_MS ? RUN_PROBE_REQUEST_MAX_MS : ms;
 }
@@ -801,6 +806,7 @@ static void req_send(struct run_probe_req *r)
 	pr.body_len = strlen(body);
 	pr.headers = headers;
 	pr.timeout_ms = request_timeout_ms(r, &e->o);
+	pr.idle_ms = request_idle_ms(&e->o);
 	pr.max_line = RUN_PROBE_LINE_MAX;
 	pr.max_body = (missing_count(r) * (size_t)__builtin_popcount(r->protocols) + 2) *
 		      (RUN_PROBE_LINE_MAX + 1);

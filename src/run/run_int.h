@@ -13,10 +13,16 @@
 
 #define RUN_ENGINE_BATCH 8192
 
-/* How long netctl waits for one probe request: its probes' intervals and timeouts plus
- * this margin (the floater's rate, the proxy), never more than RUN_PROBE_REQUEST_MAX_MS. */
-#define RUN_PROBE_REQUEST_MARGIN_MS 15000
-#define RUN_PROBE_REQUEST_MAX_MS    600000
+/* How long netctl waits for one probe request (docs/floater.md, "What netctl accepts"):
+ * - for the next byte of its answer: one pair's intervals and timeouts plus
+ *   RUN_PROBE_REQUEST_MARGIN_MS (the proxy, a floater that gets a core late). A floater
+ *   that is still probing answers within that; one that is gone or stuck does not.
+ * - for the whole answer: that plus RUN_PROBE_REQUEST_PER_PROBE_MS for each probe asked
+ *   (a floater slower than 50 probes/s is broken), never more than RUN_PROBE_REQUEST_MAX_MS.
+ *   It bounds a floater that trickles its answer. */
+#define RUN_PROBE_REQUEST_MARGIN_MS    15000
+#define RUN_PROBE_REQUEST_PER_PROBE_MS 20
+#define RUN_PROBE_REQUEST_MAX_MS       600000
 
 /* What netctl reads of a floater's answer (docs/floater.md, "What netctl accepts"): lines
  * of at most RUN_PROBE_LINE_MAX bytes (four times what a floater writes: room for members

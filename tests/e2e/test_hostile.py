@@ -21,9 +21,10 @@ ROWS_PER_PAIR = 3 * 2  # protocols x families (pod network)
 HOSTILE_ROWS = (len(NORTH) - 1) * ROWS_PER_PAIR
 OTHER_ROWS = len(OTHERS) * (len(NORTH) - 1) * ROWS_PER_PAIR
 
-# Bounds (docs/floater.md, "What netctl accepts"). A request's timeout is 15 s + count x
-# interval + 2 x timeout (+ probes / 2 ms, nothing here); a request that times out is asked
-# once more. A line left unfinished for 10 s counts as a cut stream (also asked once more).
+# Bounds (docs/floater.md, "What netctl accepts"). An answer silent for 15 s + count x
+# interval + 2 x timeout ends its request (so does the whole request's timeout, that plus
+# 20 ms per probe: 0.7 s more here); a request that times out is asked once more. A line
+# left unfinished for 10 s counts as a cut stream (also asked once more).
 # A broken answer ends the source's request at once, without a retry.
 REQUEST_TIMEOUT_S = 15 + COUNT * INTERVAL_MS / 1000 + 2 * TIMEOUT_MS / 1000
 LINE_STALL_S = 10
@@ -108,7 +109,7 @@ for mode, claims in MODES:
     check(floater == [(3,)], "%s: %s's floater recorded as lost (%s)" % (mode, HOSTILE, floater))
     said = [l for l in (r.stderr + r.stdout).splitlines() if HOSTILE in l and "lost" in l]
     log("%s: %s" % (mode, said[:1]))
-    want = "stalled" if mode == "stall-mid" else "no complete answer" if mode == "stall-head" \
+    want = "stalled" if mode == "stall-mid" else "nothing of the answer" if mode == "stall-head" \
         else "control API"
     check(any(want in l for l in said),
           "%s: a warning names %s and says why ('%s')" % (mode, HOSTILE, want))

@@ -557,6 +557,69 @@ static void test_pause_between_lines_is_no_stall(void **state)
 	fake_stop(f);
 }
 
+/* An answer that stops coming ends at idle_ms, long before the call's timeout. */
+static void test_silent_answer_ends_at_idle(void **state)
+{
+	const struct step steps[] = {
+	    {.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n{\"a\":1}\n", "{\"b\":2}\n"},
+	     .gap_ms = 3000},
+	};
+	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
+	struct kube_client *c = client_for(f, NULL);
+	struct got_lines g = {.err = ERR_INIT};
+	struct kube_request q = {.method = KUBE_GET,
+				 .path = "/stream",
+				 .timeout_ms = 20000,
+				 .idle_ms = 400,
+				 .on_line = on_line,
+				 .on_done = on_done,
+				 .arg = &g};
+	struct err err = ERR_INIT;
+	int64_t t0 = time_mono_us();
+
+	assert_non_null(kube_call_start(c, &q, &err));
+	assert_int_equal(kube_loop_run(loop, 10000, &err), 0);
+	/* ended 0.4 s after the first line, not when the second came 3 s later */
+	assert_true(time_mono_us() - t0 < 2000000);
+	assert_true(g.done);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.err.code, ERR_TIMEOUT);
+	assert_non_null(strstr(g.err.msg, "nothing of the answer for 400 ms"));
+	kube_client_free(c);
+	fake_stop(f);
+}
+
+/* An answer that keeps coming may take longer than idle_ms in all. */
+static void test_answer_that_keeps_coming_outlives_idle(void **state)
+{
+	const struct step steps[] = {
+	    {.parts = {"HTTP/1.1 200 OK\r\nContent-Length: 32\r\n\r\n{\"a\":1}\n", "{\"b\":2}\n",
+		       "{\"c\":3}\n", "{\"d\":4}\n"},
+	     .gap_ms = 250},
+	};
+	struct fake *f = fake_start(steps, ARRAY_SIZE(steps));
+	struct kube_client *c = client_for(f, NULL);
+	struct got_lines g = {.err = ERR_INIT};
+	struct kube_request q = {.method = KUBE_GET,
+				 .path = "/stream",
+				 .idle_ms = 400,
+				 .on_line = on_line,
+				 .on_done = on_done,
+				 .arg = &g};
+	struct err err = ERR_INIT;
+	int64_t t0 = time_mono_us();
+
+	assert_non_null(kube_call_start(c, &q, &err));
+	assert_int_equal(kube_loop_run(loop, 10000, &err), 0);
+	assert_true(time_mono_us() - t0 >= 700000); /* three gaps of 250 ms: past idle_ms */
+	assert_true(g.done);
+	assert_int_equal(g.err.code, ERR_OK);
+	assert_int_equal(g.n, 4);
+	assert_string_equal(g.lines[3], "{\"d\":4}");
+	kube_client_free(c);
+	fake_stop(f);
+}
+
 static void test_cancel_skips_callback(void **state)
 {
 	const struct step steps[] = {
@@ -778,6 +841,8 @@ int main(void)
 	    cmocka_unit_test(test_line_cap),
 	    cmocka_unit_test(test_line_stalled_midway_ends_the_call),
 	    cmocka_unit_test(test_pause_between_lines_is_no_stall),
+	    cmocka_unit_test(test_silent_answer_ends_at_idle),
+	    cmocka_unit_test(test_answer_that_keeps_coming_outlives_idle),
 	    cmocka_unit_test(test_cancel_skips_callback),
 	    cmocka_unit_test(test_headers_sent_and_redacted),
 	    cmocka_unit_test(test_proxy_url_used),
