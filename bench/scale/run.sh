@@ -3,10 +3,11 @@
 # For each size N: one simulated cluster of N nodes, a cold check (floaters deployed) and a
 # warm one, both with netctl's default options (tcp, --timeout 2s); around the warm one the
 # CPU seconds of every process kind (/proc deltas: robust on a loaded machine), the bytes
-# between netctl and the API servers (an nftables counter on the world's loopback), both
-# less the idle world's own rate (measured for 60 s after the warm check), and the kernel's
-# loss counters of the world (`world counters`) over each check. bench/probe-rate's single-floater TCP
-# rate is taken in the same run. Prints the table, writes DIR/scale.tsv and DIR/scale.svg.
+# between netctl and the API servers (an nftables counter on the world's loopback) less the
+# idle world's own rate, the idle world's API server CPU (both the median of five 20 s
+# windows around the warm check), and the kernel's loss counters of the world (`world
+# counters`) over each check.
+# bench/probe-rate's single-floater TCP rate is taken in the same run. Prints the table, writes DIR/scale.tsv and DIR/scale.svg.
 #   bench/scale/run.sh [--build DIR] [--nodes 50,200,1000] [--out DIR] [--pod-wait 900s]
 #   bench/scale/run.sh [--build DIR] --clusters a:1000,b:1000 --src a --dst b [--out DIR]
 # The second form measures one world of several clusters (a federation) with
@@ -14,7 +15,7 @@
 # Needs root and a built tree; brings up one world at a time and takes each down. Not a test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SRC=$PWD BUILD=$PWD/build NODES=50,200,1000 OUT='' POD_WAIT=900s SPEC='' SEL_SRC='' SEL_DST='' IDLE_S=60
+SRC=$PWD BUILD=$PWD/build NODES=50,200,1000 OUT='' POD_WAIT=900s SPEC='' SEL_SRC='' SEL_DST=''
 while (($#)); do
 	case $1 in
 	--build) BUILD=$(cd "$2" && pwd); shift 2 ;;
@@ -71,6 +72,17 @@ PY
 	paste -d' ' <(echo "$c0") <($WORLD counters --dir "$1") | awk '$1 != "namespaces" && $4 != $2 { print $1, $4 - $2 }' >"$OUT/$2.counters"
 }
 
+# idle_window DIR TAG I: 20 s of the idle world: OUT/idle-TAG-I.json holds its CPU by
+# process kind, its bytes on the API servers' ports and its length
+idle_window() {
+	local a b t0 t1
+	python3 "$CPU" snap "$OUT/idle-$2-$3.a"; t0=$(date +%s.%N); a=$(bytes "$1")
+	sleep 20
+	b=$(bytes "$1"); t1=$(date +%s.%N); python3 "$CPU" snap "$OUT/idle-$2-$3.b"
+	python3 "$CPU" diff "$OUT/idle-$2-$3.a" "$OUT/idle-$2-$3.b" --json |
+		python3 -c 'import json, sys; d = json.load(sys.stdin); a, b = (sum(map(int, x.split())) for x in sys.argv[1:3]); d["bytes"] = b - a; d["secs"] = float(sys.argv[4]) - float(sys.argv[3]); print(json.dumps(d))' "$a" "$b" "$t0" "$t1" >"$OUT/idle-$2-$3.json"
+}
+
 # The single-floater TCP rate and CPU per probe on this machine, now.
 bench/probe-rate/run.sh "$BUILD/floater/floater" 1000 20 1 >"$OUT/probe-rate.txt" 2>&1 || true
 PR_LINE=$(grep '^floater tcp' "$OUT/probe-rate.txt" || true)
@@ -78,7 +90,7 @@ PR_RATE=$(awk '{print $3}' <<<"$PR_LINE")
 PR_CPU=$(sed -n 's/.*CPU\/probe \([0-9.]*\);.*/\1/p' <<<"$PR_LINE")
 echo "# bench/probe-rate, one floater, TCP: ${PR_RATE:-?} probes/s, ${PR_CPU:-?} us CPU per probe" >&2
 
-printf 'world\tnodes\tresults\tfailed\tcold_probing_s\twarm_probing_s\tpairs_per_s\tworld_ceiling\tapiserver_us\tapiserver_raw_us\tbytes\tnetctl_us\tnetctl_rss_mb\tfloater_us\tapi_requests\trequest_bound\tkernel_drops\tratio\n' >"$OUT/scale.tsv"
+printf 'world\tnodes\tresults\tfailed\tcold_probing_s\twarm_probing_s\tpairs_per_s\tworld_ceiling\tapiserver_us\tapiserver_ms_s\tapiserver_idle_ms_s\tbytes\tnetctl_us\tnetctl_rss_mb\tfloater_us\tapi_requests\trequest_bound\tkernel_drops\tratio\n' >"$OUT/scale.tsv"
 for wsel in "${WORLDS[@]}"; do
 	read -r spec src dst <<<"$wsel"
 	tag=${spec//[:,]/-}
@@ -100,27 +112,26 @@ for wsel in "${WORLDS[@]}"; do
 		}
 	NFT
 	check "$w" "cold-$tag" "$src" "$dst"
-	sleep "$IDLE_S" # the rollout's aftermath (pod statuses, controllers) settles first
+	# The idle world's own rate (kubesim's node heartbeats, the controllers; the API
+	# servers' port traffic and CPU), taken off the warm check's figures: the median of
+	# 20 s windows, three before the warm check and two after it, so that one window with
+	# a burst of the world's own (measured: 80 ms/s of API server CPU right after a
+	# 1,000-node rollout, 330 ms/s in one window after a warm check) does not decide it.
+	sleep 20 # the rollout's aftermath (pod statuses, controllers) settles first
+	for i in 1 2 3; do idle_window "$w" "$tag" "$i"; done
 	python3 "$CPU" snap "$OUT/cpu-$tag.a"; t0=$(date +%s.%N); b0=$(bytes "$w")
 	check "$w" "warm-$tag" "$src" "$dst"
 	t1=$(date +%s.%N); b1=$(bytes "$w"); python3 "$CPU" snap "$OUT/cpu-$tag.b"
-	# then the idle world for $IDLE_S s: its own traffic on the API servers' ports and its
-	# CPU (kubesim's node heartbeats, the controllers), taken off the warm check's figures.
-	# After the warm check, not after the cold one: the world is still settling from the
-	# rollout then (measured at 1,000 nodes: 80 ms/s of API server CPU, more than a check).
-	python3 "$CPU" snap "$OUT/idle-$tag.a"; i0=$(date +%s.%N)
-	sleep "$IDLE_S"
-	b2=$(bytes "$w"); i1=$(date +%s.%N); python3 "$CPU" snap "$OUT/idle-$tag.b"
-	python3 "$CPU" diff "$OUT/idle-$tag.a" "$OUT/idle-$tag.b" --json >"$OUT/idle-$tag.json"
 	python3 "$CPU" diff "$OUT/cpu-$tag.a" "$OUT/cpu-$tag.b" >"$OUT/cpu-$tag.txt"
 	python3 "$CPU" diff "$OUT/cpu-$tag.a" "$OUT/cpu-$tag.b" --json >"$OUT/cpu-$tag.json"
+	for i in 4 5; do idle_window "$w" "$tag" "$i"; done
 	$WORLD down --dir "$w" >/dev/null 2>&1 || true
-	python3 - "$tag" "$OUT" "$spec" "$b0" "$b1" "$b2" "$i0" "$i1" "$t0" "$t1" "${PR_RATE:-0}" "$(nproc)" >>"$OUT/scale.tsv" <<-'PY'
-		import json, re, sys
+	python3 - "$tag" "$OUT" "$spec" "$b0" "$b1" "$t0" "$t1" "${PR_RATE:-0}" "$(nproc)" >>"$OUT/scale.tsv" <<-'PY'
+		import json, re, statistics, sys
 		tag, out, spec = sys.argv[1:4]
-		b0, b1, b2 = ([int(x) for x in a.split()] for a in sys.argv[4:7]) # warm from b0 to b1, idle to b2
-		i0, i1, t0, t1, pr = (float(x) for x in sys.argv[7:12])
-		cores = int(sys.argv[12])
+		b0, b1 = ([int(x) for x in a.split()] for a in sys.argv[4:6])
+		t0, t1, pr = (float(x) for x in sys.argv[6:9])
+		cores = int(sys.argv[9])
 		nodes = [int(c.split(":")[1]) for c in spec.split(",")]
 		def secs(s):
 		    return sum(float(v) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u]
@@ -140,18 +151,19 @@ for wsel in "${WORLDS[@]}"; do
 		    sys.exit(0)
 		results, failed, probing, api = int(m.group(1)), int(m.group(3)), secs(m.group(4)), int(m.group(5))
 		kinds = json.load(open("%s/cpu-%s.json" % (out, tag)))["kinds"]
-		idle = json.load(open("%s/idle-%s.json" % (out, tag)))["kinds"]
 		cpu = lambda ks, k: ks.get(k, {}).get("user", 0) + ks.get(k, {}).get("sys", 0)
-		api_raw = cpu(kinds, "kube-apiserver")
-		api_net = api_raw - cpu(idle, "kube-apiserver") / (i1 - i0) * (t1 - t0)
-		idle_bytes = (b2[0] + b2[1] - b1[0] - b1[1]) / (i1 - i0)
+		idle = [json.load(open("%s/idle-%s-%d.json" % (out, tag, i))) for i in range(1, 6)]
+		idle_api = statistics.median(cpu(d["kinds"], "kube-apiserver") / d["secs"] for d in idle)
+		idle_bytes = statistics.median(d["bytes"] / d["secs"] for d in idle)
+		api_cpu = cpu(kinds, "kube-apiserver")
 		moved = b1[0] + b1[1] - b0[0] - b0[1] - idle_bytes * (t1 - t0)
 		rate = results / max(probing, 0.001)
 		floater_us = cpu(kinds, "floater") * 1e6 / results
 		print("\t".join(str(x) for x in (
 		    spec, sum(nodes), results, failed, "%.2f" % secs(cm.group(4)), "%.2f" % probing, "%.0f" % rate,
 		    "%.0f" % (cores * 1e6 / floater_us if floater_us else 0),
-		    "%.1f" % (api_net * 1e6 / results), "%.1f" % (api_raw * 1e6 / results), "%.0f" % (moved / results),
+		    "%.1f" % (api_cpu * 1e6 / results), "%.0f" % (api_cpu * 1e3 / (t1 - t0)), "%.0f" % (idle_api * 1e3),
+		    "%.0f" % (moved / results),
 		    "%.1f" % ((float(w.group(2)) + float(w.group(3))) * 1e6 / results), w.group(1),
 		    "%.0f" % floater_us, api, sum(3 * n + 50 for n in nodes),
 		    drops("cold") + drops("warm"), "%.2f" % (rate / pr if pr else 0))))
@@ -161,7 +173,7 @@ done
 
 column -t -s $'\t' "$OUT/scale.tsv"
 echo "# ratio: warm pairs/s over bench/probe-rate's single-floater TCP probes/s (${PR_RATE:-?}); floater_us: the floaters' CPU per pair, next to probe-rate's ${PR_CPU:-?} us per probe" >&2
-echo "# world_ceiling: the pairs/s this machine's $(nproc) cores allow if they did nothing but the floaters' work (cores / floater_us); apiserver_us: less the idle world's API server CPU, apiserver_raw_us: not" >&2
+echo "# world_ceiling: the pairs/s this machine's $(nproc) cores allow if they did nothing but the floaters' work (cores / floater_us); apiserver_us: the API servers' CPU per result, the world's own work included; apiserver_ms_s, apiserver_idle_ms_s: their CPU per second during the warm check and, the median of five windows, in the idle world" >&2
 if command -v gnuplot >/dev/null; then
 	gnuplot <<-GP
 		set terminal svg size 720,440 dynamic background rgb "white"
