@@ -41,30 +41,55 @@ bool store_window_set(const struct store *st)
 
 _Static_assert(STORE_WINDOW_MAX == STORE_CHAIN_MAX, "the window reads one cursor per run");
 
+/* The oldest of the last `checks` runs up to run_id that resume nothing (0: none). */
+static int window_first_check(struct store *st, int64_t run_id, int64_t checks, int64_t *first,
+			      struct err *err)
+{
+	sqlite3_stmt *s = store_prepare(
+	    st,
+	    "SELECT min(id) FROM (SELECT f.id FROM runs f, runs n WHERE n.id = ?1 AND "
+	    "f.compare_key = n.compare_key AND f.id <= n.id AND f.parent_id IS NULL AND "
+	    "(f.id = n.id OR f.status IN ('done', 'interrupted')) ORDER BY f.id DESC LIMIT ?2)",
+	    err);
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, checks);
+	rc = sqlite3_step(s);
+	*first = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, err, "window");
+}
+
 int store_window_chain(struct store *st, int64_t run_id, int64_t *ids, int max, struct err *err)
 {
 	/* with checks: the runs from the runs-th newest one that resumes nothing on */
 	sqlite3_stmt *s = store_prepare(
 	    st,
 	    "SELECT r.id FROM runs r, runs n WHERE n.id = ?1 AND r.compare_key = n.compare_key "
-	    "AND r.id <= n.id AND (r.id = n.id OR r.status IN ('done', 'interrupted')) "
-	    "AND r.started_ms >= n.started_ms - ?2 AND (?4 = 0 OR r.id >= (SELECT min(id) FROM "
-	    "(SELECT f.id FROM runs f WHERE f.compare_key = n.compare_key AND f.id <= n.id "
-	    "AND f.parent_id IS NULL AND (f.id = n.id OR f.status IN ('done', 'interrupted')) "
-	    "ORDER BY f.id DESC LIMIT ?4))) ORDER BY r.id DESC LIMIT ?3",
+	    "AND r.id <= n.id AND r.id >= ?4 AND (r.id = n.id OR r.status IN ('done', "
+	    "'interrupted')) AND r.started_ms >= n.started_ms - ?2 ORDER BY r.id DESC LIMIT ?3",
 	    err);
 	bool checks = st->window.checks && st->window.runs;
 	int64_t limit = st->window.runs && !checks ? (int64_t)st->window.runs : (int64_t)max + 1;
+	int64_t first = 0;
 	int n = 0, rc;
 
 	if (!s)
 		return -1;
-	if (checks)
+	if (checks) {
 		limit = max;
+		if (window_first_check(st, run_id, (int64_t)st->window.runs, &first, err) < 0) {
+			sqlite3_finalize(s);
+			return -1;
+		}
+	}
 	sqlite3_bind_int64(s, 1, run_id);
 	sqlite3_bind_int64(s, 2, st->window.ms > 0 ? st->window.ms : INT64_MAX / 4);
 	sqlite3_bind_int64(s, 3, limit);
-	sqlite3_bind_int64(s, 4, checks ? (int64_t)st->window.runs : 0);
+	sqlite3_bind_int64(s, 4, first);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n == max) {
 			rc = SQLITE_DONE;
