@@ -407,7 +407,6 @@ static int collect_window(struct watch_metrics *m, struct store *st, const struc
 	m->window_run_id = c->run_id;
 	m->window_rotation = (int64_t)w.runs;
 	m->window_checks = sum.checks;
-	m->window_runs = sum.runs;
 out:
 	store_run_info_free(ri);
 	free(r.cluster);

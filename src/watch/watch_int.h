@@ -97,7 +97,6 @@ struct watch_metrics {
 	int64_t window_run_id;	 /* the run it ends at */
 	int64_t window_rotation; /* R: checks in a whole rotation (1 without --sample) */
 	int64_t window_checks;	 /* checks it holds (their rechecks come along) */
-	int64_t window_runs;	 /* runs it holds */
 	int64_t window_cost_us;	 /* how long its computation took */
 	int64_t window_skipped;	 /* checks since it was computed (bounded cost) */
 	struct wwindow *windows;
