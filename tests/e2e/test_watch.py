@@ -380,8 +380,9 @@ plot '%(tsv)s' using 1:2 axes x1y2 with fillsteps fs transparent solid 0.25 lc r
     # cluster per check (a rotation of 2 checks) and both other nodes of its own (1 check).
     # tcp only: no earlier run of this test is comparable, so the window starts empty. It
     # listens where the first watch did, so Prometheus scrapes it too.
+    # --every 3s: the first window stays up for 3 scrapes of Prometheus, not 2
     t_sample = time.time()
-    w = Watch("--every", "%gs" % EVERY, "--mesh", "--protocol", "tcp", "--sample", "2",
+    w = Watch("--every", "3s", "--mesh", "--protocol", "tcp", "--sample", "2",
               "--count", "2", "--listen", target)
     EW = 'src_cluster="east",dst_cluster="west",protocol="tcp",family="4",network="pod"'
     EE = 'src_cluster="east",dst_cluster="east",protocol="tcp",family="4",network="pod"'
