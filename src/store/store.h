@@ -426,11 +426,23 @@ int store_sample_next(struct store *st, const char *key, uint64_t *round, struct
 struct store_window {
 	int64_t ms;  /* 0: no bound in time */
 	size_t runs; /* 0: no bound in runs */
+	/* runs counts checks: a run that resumes another (a resume, a watch's recheck) does not
+	 * count but comes along with the check it follows; at most STORE_WINDOW_MAX runs in
+	 * all are read, the newest (no error beyond) */
+	bool checks;
 };
+#define STORE_WINDOW_MAX 256
 void store_set_window(struct store *st, const struct store_window *w);
+
+struct store_coverage_group;
 
 struct store_coverage_query {
 	const char *src_cluster, *dst_cluster; /* NULL: any */
+	/* Optional: after the walk, each group's figures (cluster pair x protocol x family x
+	 * network of the newest run, the query's cluster pairs only) in cluster, protocol,
+	 * family, network order; non-zero from it stops. */
+	int (*group_cb)(const struct store_coverage_group *g, void *ctx);
+	void *group_ctx;
 };
 
 /* One pair's latest result within the window and when it was probed (its run's start). */
@@ -449,6 +461,15 @@ struct store_coverage {
 	int64_t all;		      /* result keys (pair x protocol x family x network) */
 	int64_t seen;		      /* of which the window holds a result */
 	int64_t failed;		      /* of which the latest result failed */
+	int64_t checks;		      /* runs in the window that resume no other run */
+};
+
+struct store_coverage_group {
+	const char *src_cluster, *dst_cluster;
+	int64_t src_nodes, dst_nodes; /* real nodes of the newest run */
+	uint8_t protocol, family;
+	uint8_t network; /* enum store_network */
+	int64_t all, seen, failed;
 };
 
 /* Coverage of run_id's window (store_set_window; none: its resume chain), streaming each

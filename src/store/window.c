@@ -39,22 +39,57 @@ bool store_window_set(const struct store *st)
 	return st->window.ms > 0 || st->window.runs > 0;
 }
 
-int store_window_chain(struct store *st, int64_t run_id, int64_t *ids, int max, struct err *err)
+_Static_assert(STORE_WINDOW_MAX == STORE_CHAIN_MAX, "the window reads one cursor per run");
+
+/* The oldest of the last `checks` runs up to run_id that resume nothing (0: none). */
+static int window_first_check(struct store *st, int64_t run_id, int64_t checks, int64_t *first,
+			      struct err *err)
 {
 	sqlite3_stmt *s = store_prepare(
 	    st,
-	    "SELECT r.id FROM runs r, runs n WHERE n.id = ?1 AND r.compare_key = n.compare_key "
-	    "AND r.id <= n.id AND (r.id = n.id OR r.status IN ('done', 'interrupted')) "
-	    "AND r.started_ms >= n.started_ms - ?2 ORDER BY r.id DESC LIMIT ?3",
+	    "SELECT min(id) FROM (SELECT f.id FROM runs f, runs n WHERE n.id = ?1 AND "
+	    "f.compare_key = n.compare_key AND f.id <= n.id AND f.parent_id IS NULL AND "
+	    "(f.id = n.id OR f.status IN ('done', 'interrupted')) ORDER BY f.id DESC LIMIT ?2)",
 	    err);
-	int64_t limit = st->window.runs ? (int64_t)st->window.runs : (int64_t)max + 1;
-	int n = 0, rc;
+	int rc;
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, checks);
+	rc = sqlite3_step(s);
+	*first = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, err, "window");
+}
+
+int store_window_chain(struct store *st, int64_t run_id, int64_t *ids, int max, struct err *err)
+{
+	/* with checks: the runs from the runs-th newest one that resumes nothing on */
+	sqlite3_stmt *s = store_prepare(
+	    st,
+	    "SELECT r.id FROM runs r, runs n WHERE n.id = ?1 AND r.compare_key = n.compare_key "
+	    "AND r.id <= n.id AND r.id >= ?4 AND (r.id = n.id OR r.status IN ('done', "
+	    "'interrupted')) AND r.started_ms >= n.started_ms - ?2 ORDER BY r.id DESC LIMIT ?3",
+	    err);
+	bool checks = st->window.checks && st->window.runs;
+	int64_t limit = st->window.runs && !checks ? (int64_t)st->window.runs : (int64_t)max + 1;
+	int64_t first = 0;
+	int n = 0, rc;
+
+	if (!s)
+		return -1;
+	if (checks) {
+		limit = max;
+		if (window_first_check(st, run_id, (int64_t)st->window.runs, &first, err) < 0) {
+			sqlite3_finalize(s);
+			return -1;
+		}
+	}
+	sqlite3_bind_int64(s, 1, run_id);
 	sqlite3_bind_int64(s, 2, st->window.ms > 0 ? st->window.ms : INT64_MAX / 4);
 	sqlite3_bind_int64(s, 3, limit);
+	sqlite3_bind_int64(s, 4, first);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n == max) {
 			rc = SQLITE_DONE;
@@ -94,7 +129,27 @@ struct cov {
 	struct idmap run_idx;  /* run id -> index into run_ms */
 	int64_t run_ms[STORE_CHAIN_MAX];
 	unsigned protocols, families, networks;
+	int64_t *group_seen, *group_failed; /* per group, with q->group_cb only */
 };
+
+/* Index of bit among the bits of mask (mask has it). */
+static size_t bit_rank(unsigned mask, unsigned bit)
+{
+	return (size_t)__builtin_popcount(mask & ((1u << bit) - 1));
+}
+
+static size_t cov_group_ix(const struct cov *c, size_t a, size_t b, unsigned proto,
+			   unsigned fam_bit, unsigned net)
+{
+	size_t np = (size_t)__builtin_popcount(c->protocols);
+	size_t nf = (size_t)__builtin_popcount(c->families);
+	size_t nn = (size_t)__builtin_popcount(c->networks);
+
+	return (((a * c->nclusters + b) * np + bit_rank(c->protocols, proto)) * nf +
+		bit_rank(c->families, fam_bit)) *
+		   nn +
+	       bit_rank(c->networks, net);
+}
 
 static bool cluster_match(const char *want, const char *name)
 {
@@ -171,6 +226,14 @@ static int cov_row(const struct store_result_row *row, void *arg)
 	c->sum->seen++;
 	if (row->r.error != PROBE_OK)
 		c->sum->failed++;
+	if (c->group_seen) {
+		size_t g = cov_group_ix(c, (size_t)a, (size_t)b, row->r.protocol,
+					row->r.family == 6 ? 1 : 0, row->r.network);
+
+		c->group_seen[g]++;
+		if (row->r.error != PROBE_OK)
+			c->group_failed[g]++;
+	}
 	if (!c->cb)
 		return 0;
 	p.row = row;
@@ -195,11 +258,55 @@ static int cov_runs(struct cov *c, int64_t run_id, struct err *err)
 			return -1;
 		idmap_put(&c->run_idx, ids[i], (uint32_t)i);
 		c->run_ms[i] = r->started_ms;
+		if (!r->parent_id)
+			c->sum->checks++;
 		if (i == n - 1)
 			c->sum->oldest_ms = r->started_ms;
 		if (i == 0)
 			c->sum->newest_ms = r->started_ms;
 		store_run_info_free(r);
+	}
+	return 0;
+}
+
+/* Each group's figures to q->group_cb, in index order (cluster pair, protocol, family,
+ * network). */
+static int cov_groups(const struct cov *c, const int64_t *per_cluster)
+{
+	for (size_t a = 0; a < c->nclusters; a++) {
+		for (size_t b = 0; b < c->nclusters; b++) {
+			struct store_coverage_group g = {.src_cluster = c->names[a],
+							 .dst_cluster = c->names[b],
+							 .src_nodes = per_cluster[a],
+							 .dst_nodes = per_cluster[b]};
+
+			if (!cov_pair_on(c, a, b))
+				continue;
+			g.all = per_cluster[a] * (per_cluster[b] - (a == b));
+			for (unsigned p = 0; p < PROTO_MAX; p++) {
+				if (!(c->protocols & (1u << p)))
+					continue;
+				for (unsigned f = 0; f < 2; f++) {
+					if (!(c->families & (1u << f)))
+						continue;
+					for (unsigned n = 0; n < STORE_NET_MAX; n++) {
+						size_t ix = cov_group_ix(c, a, b, p, f, n);
+						int rc;
+
+						if (!(c->networks & (1u << n)))
+							continue;
+						g.protocol = (uint8_t)p;
+						g.family = f ? 6 : 4;
+						g.network = (uint8_t)n;
+						g.seen = c->group_seen[ix];
+						g.failed = c->group_failed[ix];
+						rc = c->q->group_cb(&g, c->q->group_ctx);
+						if (rc)
+							return rc;
+					}
+				}
+			}
+		}
 	}
 	return 0;
 }
@@ -233,13 +340,23 @@ int store_coverage(struct store *st, int64_t run_id, const struct store_coverage
 		for (size_t b = 0; b < c.nclusters; b++)
 			if (cov_pair_on(&c, a, b))
 				sum->all += c.count[a] * (c.count[b] - (a == b)) * per_pair;
+	if (q->group_cb) {
+		size_t ngroups = c.nclusters * c.nclusters * (size_t)per_pair;
+
+		c.group_seen = xcalloc(ngroups ? ngroups : 1, sizeof(int64_t));
+		c.group_failed = xcalloc(ngroups ? ngroups : 1, sizeof(int64_t));
+	}
 	rc = store_results_foreach(st, run_id, &rq, cov_row, &c, err);
+	if (rc == 0 && q->group_cb)
+		rc = cov_groups(&c, c.count);
 out:
 	store_run_info_free(r);
 	cJSON_Delete(c.opts);
 	free(c.names);
 	free(c.pairs);
 	free(c.count);
+	free(c.group_seen);
+	free(c.group_failed);
 	idmap_release(&c.node_idx);
 	idmap_release(&c.run_idx);
 	return rc;

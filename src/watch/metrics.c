@@ -2,6 +2,8 @@
  * the check's results (merged along its resume chain) for the per-group and per-node
  * figures, and the check's verdicts. Memory grows with groups, nodes and verdicts, never
  * with pairs. */
+#include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +56,8 @@ void watch_metrics_free(struct watch_metrics *m)
 		free(m->clusters[i]);
 	free(m->clusters);
 	free(m->groups);
+	free(m->rotations);
+	free(m->windows);
 	idmap_release(&m->group_ix);
 	free(m);
 }
@@ -240,6 +244,177 @@ static int collect_verdicts(struct watch_metrics *m, struct store *st, int64_t r
 	return 0;
 }
 
+/* ---- the window over the last rotation ----------------------------------------------------- */
+
+bool watch_window_due(int64_t cost_us, int64_t every_ms, int64_t skipped)
+{
+	return cost_us <= (skipped + 1) * every_ms * 1000 / WATCH_WINDOW_SHARE;
+}
+
+/* What the run recorded of its sampling and cluster pairs. */
+struct rot {
+	struct watch_metrics *m;
+	long sample, round;
+	size_t nclusters;
+	uint32_t *cluster; /* recorded cluster -> interned index */
+	bool *pairs;	   /* nclusters x nclusters */
+	int64_t *nodes;	   /* real nodes per recorded cluster */
+};
+
+static int rot_node(const struct store_run_node *n, void *arg)
+{
+	struct rot *r = arg;
+	uint32_t c;
+
+	if (n->node.kind != STORE_NODE)
+		return 0;
+	c = cluster_intern(r->m, n->cluster_name);
+	for (size_t i = 0; i < r->nclusters; i++)
+		if (r->cluster[i] == c)
+			r->nodes[i]++;
+	return 0;
+}
+
+static int rot_options(struct rot *r, const char *options_json, int64_t run_id, struct err *err)
+{
+	cJSON *o = json_parse(options_json, strlen(options_json), 0, err);
+	const cJSON *cl, *cp, *it;
+	size_t i = 0;
+	int rc = -1;
+
+	if (!o)
+		return err_prefix(err, "run %lld: recorded options", (long long)run_id);
+	if (json_get_long(o, "sample", 0, LONG_MAX, &r->sample, err) < 0 ||
+	    json_get_long(o, "sample_round", 0, LONG_MAX, &r->round, err) < 0)
+		goto out;
+	cl = cJSON_GetObjectItemCaseSensitive(o, "clusters");
+	cp = cJSON_GetObjectItemCaseSensitive(o, "cluster_pairs");
+	r->nclusters = cJSON_IsArray(cl) ? (size_t)cJSON_GetArraySize(cl) : 0;
+	if (!r->nclusters || !cJSON_IsArray(cp) ||
+	    (size_t)cJSON_GetArraySize(cp) != r->nclusters * r->nclusters) {
+		err_set(err, ERR_STORE, "run %lld: recorded options lack cluster pairs",
+			(long long)run_id);
+		goto out;
+	}
+	r->cluster = xcalloc(r->nclusters, sizeof(*r->cluster));
+	r->pairs = xcalloc(r->nclusters * r->nclusters, sizeof(*r->pairs));
+	r->nodes = xcalloc(r->nclusters, sizeof(*r->nodes));
+	cJSON_ArrayForEach(it, cl)
+	{
+		const char *name = NULL;
+
+		if (json_get_string(it, "name", &name, err) != 0) {
+			err_set(err, ERR_STORE, "run %lld: recorded cluster without name",
+				(long long)run_id);
+			goto out;
+		}
+		r->cluster[i++] = cluster_intern(r->m, name);
+	}
+	i = 0;
+	cJSON_ArrayForEach(it, cp) r->pairs[i++] = cJSON_IsTrue(it);
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* The rotation of each cluster pair the run checked: ceil(destinations / K) checks (1 without
+ * --sample, or K covering them all); R, the window, is the longest. */
+static int64_t rot_checks(struct watch_metrics *m, const struct rot *r)
+{
+	int64_t longest = 1;
+
+	m->nrotations = 0;
+	for (size_t a = 0; a < r->nclusters; a++) {
+		for (size_t b = 0; b < r->nclusters; b++) {
+			int64_t n = r->nodes[b] - (a == b), k = r->sample;
+			struct wrotation *w;
+
+			if (!r->pairs[a * r->nclusters + b] || n <= 0)
+				continue;
+			m->rotations = xgrow(m->rotations, &m->caprotations, m->nrotations + 1,
+					     sizeof(*m->rotations));
+			w = &m->rotations[m->nrotations++];
+			w->src = r->cluster[a];
+			w->dst = r->cluster[b];
+			w->checks = k > 0 ? (n + k - 1) / k : 1;
+			if (w->checks > longest)
+				longest = w->checks;
+		}
+	}
+	return longest < STORE_WINDOW_MAX ? longest : STORE_WINDOW_MAX;
+}
+
+static int window_group(const struct store_coverage_group *g, void *arg)
+{
+	struct watch_metrics *m = arg;
+	struct wwindow *w;
+
+	if (!g->all && !g->seen)
+		return 0;
+	m->windows = xgrow(m->windows, &m->capwindows, m->nwindows + 1, sizeof(*m->windows));
+	w = &m->windows[m->nwindows++];
+	w->src = cluster_intern(m, g->src_cluster);
+	w->dst = cluster_intern(m, g->dst_cluster);
+	w->protocol = g->protocol;
+	w->family = g->family;
+	w->network = g->network;
+	w->pairs = g->all;
+	w->probed = g->seen;
+	w->failed = g->failed;
+	return 0;
+}
+
+/* The sampling gauges (a full check) and the window over the last R checks ending at the run:
+ * `netctl coverage --runs R` per group, rechecks along with their checks. */
+static int collect_window(struct watch_metrics *m, struct store *st, const struct watch_check *c,
+			  struct err *err)
+{
+	struct store_run_info *ri = store_run_get(st, c->run_id, err);
+	struct rot r = {.m = m};
+	struct store_coverage_query q = {.group_cb = window_group, .group_ctx = m};
+	struct store_coverage sum;
+	struct store_window w = {.checks = true};
+	int64_t t0;
+	int rc = -1;
+
+	if (!ri)
+		return -1;
+	if (rot_options(&r, ri->options_json, c->run_id, err) < 0 ||
+	    store_run_nodes_foreach(st, c->run_id, rot_node, &r, err) < 0)
+		goto out;
+	if (c->job == WATCH_FULL) {
+		m->sample_size = r.sample;
+		m->sample_round = r.sample ? r.round : 0;
+	}
+	w.runs = (size_t)rot_checks(m, &r);
+	if (m->have_window &&
+	    !watch_window_due(m->window_cost_us, m->every_ms, m->window_skipped)) {
+		m->window_skipped++;
+		rc = 0;
+		goto out;
+	}
+	t0 = time_mono_us();
+	m->nwindows = 0;
+	store_set_window(st, &w);
+	rc = store_coverage(st, c->run_id, &q, NULL, NULL, &sum, err);
+	store_set_window(st, NULL);
+	m->have_window = rc == 0;
+	if (rc < 0)
+		m->nwindows = 0;
+	m->window_cost_us = time_mono_us() - t0;
+	m->window_skipped = 0;
+	m->window_run_id = c->run_id;
+	m->window_rotation = (int64_t)w.runs;
+	m->window_checks = sum.checks;
+out:
+	store_run_info_free(ri);
+	free(r.cluster);
+	free(r.pairs);
+	free(r.nodes);
+	return rc;
+}
+
 /* ---- checks ---------------------------------------------------------------------------------- */
 
 static void count_check(struct watch_metrics *m, const struct watch_check *c)
@@ -267,7 +442,7 @@ int watch_metrics_add_check(struct watch_metrics *m, struct store *st, const str
 	if (c->status != STORE_RUN_DONE || c->run_id <= 0)
 		return 0;
 	if (collect_results(m, st, c->run_id, c->job == WATCH_FULL, err) < 0 ||
-	    collect_verdicts(m, st, c->run_id, err) < 0)
+	    collect_verdicts(m, st, c->run_id, err) < 0 || collect_window(m, st, c, err) < 0)
 		return -1;
 	if (c->job == WATCH_FULL) {
 		m->done_wall_ms = c->end_wall_ms;

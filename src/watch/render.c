@@ -180,6 +180,78 @@ static void render_verdicts(struct prom_writer *w, const struct watch_metrics *m
 	}
 }
 
+static void render_sampling(struct prom_writer *w, const struct watch_metrics *m)
+{
+	prom_family(w, "netctl_sample_size", PROM_GAUGE,
+		    "K of --sample in the last completed full check: nodes of each destination "
+		    "cluster each source probes per check; 0 when not sampling.");
+	prom_sample(w, NULL, 0, (double)m->sample_size);
+	prom_family(w, "netctl_sample_round", PROM_GAUGE,
+		    "Round of the last completed full check in its sampling series (0 when not "
+		    "sampling); round r probes block r mod R of each rotation.");
+	prom_sample(w, NULL, 0, (double)m->sample_round);
+	prom_family(w, "netctl_sample_rotation_checks", PROM_GAUGE,
+		    "Checks that probe every pair of a cluster pair once: ceil(destinations / "
+		    "K), 1 when not sampling.");
+	for (size_t i = 0; i < m->nrotations; i++) {
+		const struct wrotation *r = &m->rotations[i];
+		struct prom_label l[] = {{"src_cluster", m->clusters[r->src]},
+					 {"dst_cluster", m->clusters[r->dst]}};
+
+		prom_sample(w, l, ARRAY_SIZE(l), (double)r->checks);
+	}
+}
+
+enum { WINDOW_PAIRS, WINDOW_PROBED, WINDOW_FAILED };
+
+static void render_window_gauge(struct prom_writer *w, const struct watch_metrics *m, int what)
+{
+	for (size_t i = 0; i < m->nwindows; i++) {
+		const struct wwindow *x = &m->windows[i];
+		struct wgroup g = {.src = x->src,
+				   .dst = x->dst,
+				   .protocol = x->protocol,
+				   .family = x->family,
+				   .network = x->network};
+		const int64_t v[] = {x->pairs, x->probed, x->failed};
+		struct prom_label l[5];
+		char fam[8];
+
+		group_labels(m, &g, l, fam, sizeof(fam));
+		prom_sample(w, l, ARRAY_SIZE(l), (double)v[what]);
+	}
+}
+
+static void render_window(struct prom_writer *w, const struct watch_metrics *m)
+{
+	if (!m->have_window)
+		return;
+	prom_family(w, "netctl_window_rotation_checks", PROM_GAUGE,
+		    "Checks in the window: a whole rotation of --sample (the longest "
+		    "netctl_sample_rotation_checks), 1 when not sampling.");
+	prom_sample(w, NULL, 0, (double)m->window_rotation);
+	prom_family(w, "netctl_window_checks", PROM_GAUGE,
+		    "Checks the store held for the window (their rechecks come along): fewer than "
+		    "netctl_window_rotation_checks until a whole rotation has run.");
+	prom_sample(w, NULL, 0, (double)m->window_checks);
+	prom_family(w, "netctl_window_run_id", PROM_GAUGE,
+		    "Run id of the check the window ends at (netctl coverage --run ID --runs R).");
+	prom_sample(w, NULL, 0, (double)m->window_run_id);
+	prom_family(w, "netctl_window_duration_seconds", PROM_GAUGE,
+		    "How long reading the window from the store took.");
+	prom_sample(w, NULL, 0, (double)m->window_cost_us / 1e6);
+	prom_family(w, "netctl_window_pairs", PROM_GAUGE,
+		    "Node pairs of the last check's nodes, per source cluster, destination "
+		    "cluster, protocol, family and network.");
+	render_window_gauge(w, m, WINDOW_PAIRS);
+	prom_family(w, "netctl_window_pairs_probed", PROM_GAUGE,
+		    "Of those, pairs with a result in the window (the last rotation).");
+	render_window_gauge(w, m, WINDOW_PROBED);
+	prom_family(w, "netctl_window_pairs_failed", PROM_GAUGE,
+		    "Of the pairs probed, those whose latest result in the window did not pass.");
+	render_window_gauge(w, m, WINDOW_FAILED);
+}
+
 static void render_store(struct prom_writer *w, const struct watch_metrics *m)
 {
 	prom_family(w, "netctl_runs_stored", PROM_GAUGE, "Runs in the store after retention.");
@@ -203,6 +275,9 @@ int watch_metrics_render(const struct watch_metrics *m, struct buf *out, struct 
 	render_groups(&w, m);
 	render_nodes(&w, m);
 	render_verdicts(&w, m);
+	if (m->done_run_id)
+		render_sampling(&w, m);
+	render_window(&w, m);
 	render_store(&w, m);
 	if (prom_writer_error(&w, err))
 		rc = -1;

@@ -72,9 +72,17 @@ void watch_metrics_free(struct watch_metrics *m);
 /* Counts a finished check and, when it finished (status done), reads its results (merged
  * along its resume chain, so a recheck shows the whole picture) and verdicts from the
  * store: the per-group and per-node gauges and the verdicts are then the ones of this
- * check. A full check also adds each passed result's mean RTT to netctl_pair_rtt_seconds. */
+ * check. A full check also adds each passed result's mean RTT to netctl_pair_rtt_seconds and
+ * sets the sampling gauges from its recorded --sample; then (watch_window_due) the window
+ * gauges are read over the last rotation ending at the check (store_coverage). */
 int watch_metrics_add_check(struct watch_metrics *m, struct store *st, const struct watch_check *c,
 			    struct err *err);
+/* The window over the last rotation (netctl_window_*) is computed after a check unless its
+ * last computation took longer than 1/WATCH_WINDOW_SHARE of --every: then only after every
+ * ceil(cost / (every / WATCH_WINDOW_SHARE))-th check (skipped: checks since it was), so on
+ * average it costs at most that share of the schedule. */
+#define WATCH_WINDOW_SHARE 10
+bool watch_window_due(int64_t cost_us, int64_t every_ms, int64_t skipped);
 /* The store after retention: runs it holds, bytes (file + WAL), runs pruned just now. */
 void watch_metrics_set_store(struct watch_metrics *m, int64_t runs, int64_t bytes, int64_t pruned);
 /* Every metric in the text exposition format, appended to out. */

@@ -39,6 +39,19 @@ struct wverdict {
 	char *label[WV_N];
 };
 
+/* A group over the window of the last rotation (the coverage of `netctl coverage`). */
+struct wwindow {
+	uint32_t src, dst; /* cluster indexes */
+	uint8_t protocol, family, network;
+	int64_t pairs, probed, failed;
+};
+
+/* A cluster pair's rotation: the checks that probe each of its pairs once (R). */
+struct wrotation {
+	uint32_t src, dst;
+	int64_t checks;
+};
+
 enum { WSTATUS_N = 4 }; /* enum store_run_status */
 
 struct watch_metrics {
@@ -73,6 +86,21 @@ struct watch_metrics {
 	int64_t recheck_recovered, recheck_still_failing;
 
 	int64_t store_runs, store_bytes;
+
+	/* --sample of the last completed full check (0: not sampling) and its rotations */
+	int64_t sample_size, sample_round;
+	struct wrotation *rotations;
+	size_t nrotations, caprotations;
+
+	/* the window over the last rotation, after the last completed check (have_window) */
+	bool have_window;
+	int64_t window_run_id;	 /* the run it ends at */
+	int64_t window_rotation; /* R: checks in a whole rotation (1 without --sample) */
+	int64_t window_checks;	 /* checks it holds (their rechecks come along) */
+	int64_t window_cost_us;	 /* how long its computation took */
+	int64_t window_skipped;	 /* checks since it was computed (bounded cost) */
+	struct wwindow *windows;
+	size_t nwindows, capwindows;
 };
 
 #endif

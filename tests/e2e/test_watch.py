@@ -7,7 +7,9 @@ the node, and resolve once the fault is undone. The RTT histogram read through P
 (histogram_quantile over one check's observations) must agree with `netctl report` of that
 check within a bucket; the scrape must be healthy (up, no error); SIGHUP reloads
 config.json; retention bounds the store; over 30+ checks the process keeps its file
-descriptors and memory; SIGTERM ends it after the check in progress is stored.
+descriptors and memory; SIGTERM ends it after the check in progress is stored. A watch with
+--sample 2 shows its window gauges short after one check and whole after a rotation (2
+checks), on /metrics and through Prometheus.
 
 Writes E2E_BUILD_DIR/watch-alert.{tsv,gp,svg}: the alert and the failing pairs over time,
 from Prometheus's query_range (docs/watch-alert.svg is one such graph)."""
@@ -372,6 +374,82 @@ plot '%(tsv)s' using 1:2 axes x1y2 with fillsteps fs transparent solid 0.25 lc r
         if want_status == "done":
             check(last[2] == last[3], "the check finished: every planned result is stored")
     fault("undo", fid)
+
+    # ---- --sample: coverage over the rotation (issue #20) --------------------------------------
+    # --sample 2 on 3 nodes per cluster: a source probes 2 of the 3 nodes of the other
+    # cluster per check (a rotation of 2 checks) and both other nodes of its own (1 check).
+    # tcp only: no earlier run of this test is comparable, so the window starts empty. It
+    # listens where the first watch did, so Prometheus scrapes it too.
+    # --every 3s: the first window stays up for 3 scrapes of Prometheus, not 2
+    t_sample = time.time()
+    w = Watch("--every", "3s", "--mesh", "--protocol", "tcp", "--sample", "2",
+              "--count", "2", "--listen", target)
+    EW = 'src_cluster="east",dst_cluster="west",protocol="tcp",family="4",network="pod"'
+    EE = 'src_cluster="east",dst_cluster="east",protocol="tcp",family="4",network="pod"'
+
+    def scrape():
+        r = subprocess.run(in_world(["curl", "-sS", "--max-time", "5",
+                                     "http://%s/metrics" % target]),
+                           capture_output=True, text=True)
+        return {m.group(1): float(m.group(2)) for m in
+                re.finditer(r"^(netctl_(?:sample|window)_\S+) (\S+)$", r.stdout, re.M)}
+
+    def window_of(run):
+        """/metrics once it shows the window ending at run."""
+        m = scrape()
+        return m if m.get("netctl_window_run_id") == run else None
+
+    windows = []
+    for n in (1, 2):
+        done = wait_for("sampled check %d" % n, lambda: len(w.checks(t_sample)) >= n, 60)
+        m = done and wait_for("the window of that check",
+                              lambda: window_of(w.checks(t_sample)[n - 1][1]), 10)
+        windows.append(m or {})
+    one, two = windows
+    log("sampled watch: the window after its first check: %s" % sorted(one.items())[:12])
+    check(one.get("netctl_sample_size") == 2 and
+          one.get('netctl_sample_rotation_checks{src_cluster="east",dst_cluster="west"}') == 2
+          and one.get('netctl_sample_rotation_checks{src_cluster="east",dst_cluster="east"}') == 1
+          and one.get("netctl_window_rotation_checks") == 2,
+          "/metrics: --sample 2, a rotation of 2 checks east->west, 1 east->east")
+    check(one.get("netctl_window_checks") == 1 and
+          one.get("netctl_window_pairs{%s}" % EW) == 9 and
+          one.get("netctl_window_pairs_probed{%s}" % EW) == 6 and
+          one.get("netctl_window_pairs_probed{%s}" % EE) == 6,
+          "after 1 of 2 checks the window holds 6 of the 9 east->west pairs, all 6 east->east "
+          "(%s of %s)" % (one.get("netctl_window_pairs_probed{%s}" % EW),
+                          one.get("netctl_window_pairs{%s}" % EW)))
+    groups = [k[len("netctl_window_pairs"):] for k in two if k.startswith("netctl_window_pairs{")]
+    check(two.get("netctl_window_checks") == 2 and len(groups) >= 4 and
+          all(two["netctl_window_pairs_probed" + g] == two["netctl_window_pairs" + g] > 0 and
+              two["netctl_window_pairs_failed" + g] == 0 for g in groups),
+          "after 2 checks every pair of the 4 cluster pairs was probed, none failed (%s)" %
+          ["%s %g/%g" % (g, two.get("netctl_window_pairs_probed" + g, -1),
+                         two.get("netctl_window_pairs" + g, -1)) for g in groups])
+    check(two.get("netctl_sample_round", -1) == one.get("netctl_sample_round", -1) + 1,
+          "netctl_sample_round counts the rounds (%s, %s)" %
+          (one.get("netctl_sample_round"), two.get("netctl_sample_round")))
+
+    # the same through Prometheus: short before the rotation was whole, full after, and the
+    # alert's expression held back while the window filled
+    span = "%ds" % (time.time() - t_sample + 2)
+    full = wait_for("Prometheus sees the whole rotation",
+                    lambda: query("netctl_window_pairs_probed{%s} / netctl_window_pairs{%s} == 1 "
+                                  "and on() netctl_window_checks == 2" % (EW, EW)), 15)
+    low = query("min_over_time((netctl_window_pairs_probed{%s} / netctl_window_pairs{%s} and "
+                "on() netctl_window_rotation_checks == 2)[%s:500ms])" % (EW, EW, span))
+    low = float(low[0]["value"][1]) if low else None
+    check(full is not None and low is not None and abs(low - 6 / 9) < 1e-6,
+          "Prometheus: east->west coverage 6/9 after the first check (%s), 1 after the second"
+          % low)
+    short = query("count_over_time(((netctl_window_pairs_probed / netctl_window_pairs < 0.95) "
+                  "and on (instance, job) (netctl_window_checks >= "
+                  "netctl_window_rotation_checks))[%s:500ms])" % span)
+    check(short == [], "NetctlCoverageShort's expression stayed empty while the rotation "
+          "filled (%s)" % short)
+    log("sampled watch: %.1fs from its start to the Prometheus queries" % (time.time() - t_sample))
+    os.kill(w.p.pid, signal.SIGTERM)
+    check(w.p.wait(timeout=60) == 0, "the sampled watch stops on SIGTERM")
 
     # ---- deploy/watch.yaml's service account: in-cluster credentials, the minimal role -----
     # The world runs no netctl image, so the Deployment's pod cannot start here; its service

@@ -124,12 +124,76 @@ static void test_window_merges_comparable_runs_newest_wins(void **state)
 	assert_int_equal(c.failed, 1);
 }
 
+static int group_line(const struct store_coverage_group *g, void *ctx)
+{
+	(void)!buf_printf(ctx, "%s>%s %s/%u/%s %lld/%lld/%lld nodes %lld>%lld;", g->src_cluster,
+			  g->dst_cluster, probe_protocol_name(g->protocol), g->family,
+			  store_network_name(g->network), (long long)g->seen, (long long)g->all,
+			  (long long)g->failed, (long long)g->src_nodes, (long long)g->dst_nodes);
+	return 0;
+}
+
+/* watch's window over a rotation: --runs counts checks, a resume (a recheck) comes along with
+ * the check it resumes; per group figures from the same walk */
+static void test_window_counts_checks_and_groups(void **state)
+{
+	static const int one[][3] = {{0, 0, PROBE_TIMEOUT}, {0, 1, PROBE_OK}};
+	static const int recheck[][3] = {{0, 0, PROBE_TIMEOUT}};
+	static const int two[][3] = {{1, 0, PROBE_OK}, {1, 1, PROBE_OK}};
+	struct fx *f = *state;
+	struct err err = ERR_INIT;
+	struct buf b;
+	struct store_coverage_query q = {.group_cb = group_line};
+	struct store_coverage c;
+	struct store_window w = {.runs = 2};
+	int64_t r1, r2;
+
+	fx_open_world(f);
+	r1 = run_with(f, 1u << PROTO_TCP, one, 2);
+	run_with(f, 1u << PROTO_TCP, recheck, 1);
+	fx_sql(f->path, "UPDATE runs SET parent_id = 1 WHERE id = 2");
+	r2 = run_with(f, 1u << PROTO_TCP, two, 2);
+	assert_int_equal(r1, 1);
+	assert_int_equal(r2, 3);
+	/* the last two runs: the recheck and run 3; run 1's e-0 > w-1 is missing */
+	store_set_window(f->st, &w);
+	assert_int_equal(
+	    store_coverage(f->st, r2, &(struct store_coverage_query){0}, NULL, NULL, &c, &err), 0);
+	assert_int_equal(c.runs, 2);
+	assert_int_equal(c.checks, 1);
+	assert_int_equal(c.seen, 3);
+	/* the last two checks: runs 1, 2 and 3 */
+	w.checks = true;
+	store_set_window(f->st, &w);
+	buf_init(&b, 0);
+	q.group_ctx = &b;
+	assert_int_equal(store_coverage(f->st, r2, &q, NULL, NULL, &c, &err), 0);
+	assert_int_equal(c.runs, 3);
+	assert_int_equal(c.checks, 2);
+	assert_int_equal(c.seen, 4);
+	assert_int_equal(c.failed, 1);
+	assert_string_equal(buf_str(&b), "east>west tcp/4/pod 4/16/1 nodes 4>4;"
+					 "west>east tcp/4/pod 0/16/0 nodes 4>4;");
+	/* one check: run 1 is out, its recheck too */
+	w.runs = 1;
+	store_set_window(f->st, &w);
+	assert_int_equal(
+	    store_coverage(f->st, r2, &(struct store_coverage_query){0}, NULL, NULL, &c, &err), 0);
+	assert_int_equal(c.runs, 1);
+	assert_int_equal(c.seen, 2);
+	assert_int_equal(c.failed, 0);
+	store_set_window(f->st, NULL);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_sample_series_count_rounds, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_window_merges_comparable_runs_newest_wins,
 					    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_window_counts_checks_and_groups, fx_setup,
+					    fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -174,6 +174,7 @@ static const struct mk_spec two_clusters = {
     .nodes = {3, 2},
     .in_cluster = true,
     .cross = true,
+    .record_pairs = true,
 };
 
 static struct watch_check full_check(int64_t run)
@@ -271,8 +272,156 @@ static void test_metrics_full_check(void **state)
 	assert_line(t, "netctl_checks_total{kind=\"full\",status=\"done\"} 1");
 	assert_line(t, "netctl_store_size_bytes 123456");
 	assert_no(t, "netctl_recheck_pairs");
+	/* not sampling: the window is this check, every pair probed */
+	assert_line(t, "netctl_sample_size 0");
+	assert_line(t,
+		    "netctl_sample_rotation_checks{src_cluster=\"east\",dst_cluster=\"west\"} 1");
+	assert_line(t, "netctl_window_rotation_checks 1");
+	assert_line(t, "netctl_window_checks 1");
+	assert_line(t, "netctl_window_run_id 1");
+	assert_line(t, "netctl_window_pairs{src_cluster=\"east\",dst_cluster=\"east\","
+		       "protocol=\"tcp\",family=\"4\",network=\"pod\"} 6");
+	assert_line(t, "netctl_window_pairs_probed{src_cluster=\"east\",dst_cluster=\"east\","
+		       "protocol=\"tcp\",family=\"4\",network=\"pod\"} 6");
+	assert_line(t, "netctl_window_pairs_failed{src_cluster=\"east\",dst_cluster=\"east\","
+		       "protocol=\"tcp\",family=\"4\",network=\"pod\"} 4");
+	assert_line(t, "netctl_window_pairs_failed{src_cluster=\"west\",dst_cluster=\"west\","
+		       "protocol=\"udp\",family=\"4\",network=\"pod\"} 0");
 	free(t);
 	watch_metrics_free(m);
+}
+
+/* --sample 2 over east:4 <-> west:4: a round probes the pairs of one parity (src + dst), so
+ * two checks make a rotation; east/n1 -> west/n1 (even) fails in the first round. */
+struct sampled {
+	int round;
+	bool fail_e1w1;
+};
+
+static int fault_sampled(const struct mk_row *r, void *ctx)
+{
+	const struct sampled *s = ctx;
+
+	if ((r->src_node + r->dst_node) % 2 != s->round % 2)
+		return -1;
+	if (s->fail_e1w1 && !strcmp(r->src_cluster, "east") && r->src_node == 1 && r->dst_node == 1)
+		return PROBE_TIMEOUT;
+	return PROBE_OK;
+}
+
+/* the recheck of the first round: only east/n1 -> west/n1, still failing */
+static int fault_sampled_recheck(const struct mk_row *r, void *ctx)
+{
+	(void)ctx;
+	if (strcmp(r->src_cluster, "east") || r->src_node != 1 || r->dst_node != 1)
+		return -1;
+	return PROBE_TIMEOUT;
+}
+
+static const char *const EW = "{src_cluster=\"east\",dst_cluster=\"west\",protocol=\"tcp\","
+			      "family=\"4\",network=\"pod\"} ";
+
+static void assert_window(const char *t, int pairs, int probed, int failed, int checks)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "netctl_window_pairs%s%d", EW, pairs);
+	assert_line(t, line);
+	snprintf(line, sizeof(line), "netctl_window_pairs_probed%s%d", EW, probed);
+	assert_line(t, line);
+	snprintf(line, sizeof(line), "netctl_window_pairs_failed%s%d", EW, failed);
+	assert_line(t, line);
+	snprintf(line, sizeof(line), "netctl_window_checks %d", checks);
+	assert_line(t, line);
+	assert_line(t, "netctl_window_rotation_checks 2");
+}
+
+static void test_metrics_sampled_window(void **state)
+{
+	struct sampled s = {.round = 0, .fail_e1w1 = true};
+	struct mk_spec sp = {.clusters = {"east", "west"},
+			     .nodes = {4, 4},
+			     .cross = true,
+			     .protocols = 1u << PROTO_TCP,
+			     .record_pairs = true,
+			     .sample = 2,
+			     .fault = fault_sampled,
+			     .ctx = &s};
+	struct watch_metrics *m = watch_metrics_new(5000, 1000, 1796645700000LL);
+	struct watch_check c;
+	struct err err = ERR_INIT;
+	int64_t first;
+	char *t;
+
+	(void)state;
+	/* round 0: half the pairs, one failed */
+	first = mk_run(&mk, &sp);
+	c = full_check(first);
+	assert_int_equal(watch_metrics_add_check(m, mk.st, &c, &err), 0);
+	t = render(m);
+	assert_line(t, "netctl_sample_size 2");
+	assert_line(t, "netctl_sample_round 0");
+	assert_line(t,
+		    "netctl_sample_rotation_checks{src_cluster=\"east\",dst_cluster=\"west\"} 2");
+	assert_line(t,
+		    "netctl_sample_rotation_checks{src_cluster=\"west\",dst_cluster=\"east\"} 2");
+	assert_no(t, "netctl_sample_rotation_checks{src_cluster=\"east\",dst_cluster=\"east\"}");
+	assert_line(t, "netctl_pairs_checked{src_cluster=\"east\",dst_cluster=\"west\","
+		       "protocol=\"tcp\",family=\"4\",network=\"pod\"} 8");
+	assert_window(t, 16, 8, 1, 1);
+	free(t);
+
+	/* its recheck: still failing; a recheck is no check of the rotation */
+	sp.fault = fault_sampled_recheck;
+	sp.parent = first;
+	c = (struct watch_check){.job = WATCH_RECHECK,
+				 .run_id = mk_run(&mk, &sp),
+				 .status = STORE_RUN_DONE,
+				 .results = 1,
+				 .failed = 1};
+	assert_int_equal(watch_metrics_add_check(m, mk.st, &c, &err), 0);
+	t = render(m);
+	assert_window(t, 16, 8, 1, 1);
+	assert_line(t, "netctl_window_run_id 2");
+	free(t);
+
+	/* round 1: the other half; the rotation is whole, the failure stays in it */
+	s = (struct sampled){.round = 1};
+	sp.fault = fault_sampled;
+	sp.parent = 0;
+	sp.sample_round = 1;
+	c = full_check(mk_run(&mk, &sp));
+	assert_int_equal(watch_metrics_add_check(m, mk.st, &c, &err), 0);
+	t = render(m);
+	assert_line(t, "netctl_sample_round 1");
+	assert_window(t, 16, 16, 1, 2);
+	assert_line(t, "netctl_window_pairs_probed{src_cluster=\"west\",dst_cluster=\"east\","
+		       "protocol=\"tcp\",family=\"4\",network=\"pod\"} 16");
+	free(t);
+
+	/* round 2 probes east/n1 -> west/n1 again and it passes: the window is rounds 1 and 2,
+	 * the first round and its recheck are out of it */
+	s = (struct sampled){.round = 2};
+	sp.sample_round = 2;
+	c = full_check(mk_run(&mk, &sp));
+	assert_int_equal(watch_metrics_add_check(m, mk.st, &c, &err), 0);
+	t = render(m);
+	assert_window(t, 16, 16, 0, 2);
+	assert_line(t, "netctl_window_run_id 4");
+	free(t);
+	watch_metrics_free(m);
+}
+
+static void test_window_due(void **state)
+{
+	(void)state;
+	/* cheap: after every check */
+	assert_true(watch_window_due(1000, 5000, 0));
+	assert_true(watch_window_due(500000, 5000, 0)); /* exactly a tenth of 5 s */
+	/* 1.2 s of a 5 s interval: every third check (3 x 0.5 s >= 1.2 s) */
+	assert_false(watch_window_due(1200000, 5000, 0));
+	assert_false(watch_window_due(1200000, 5000, 1));
+	assert_true(watch_window_due(1200000, 5000, 2));
 }
 
 static void test_metrics_recheck_and_next_check(void **state)
@@ -598,6 +747,9 @@ int main(int argc, char **argv)
 					    store_teardown),
 	    cmocka_unit_test_setup_teardown(test_metrics_failed_check_keeps_gauges, store_setup,
 					    store_teardown),
+	    cmocka_unit_test_setup_teardown(test_metrics_sampled_window, store_setup,
+					    store_teardown),
+	    cmocka_unit_test(test_window_due),
 	    cmocka_unit_test(test_httpd),
 	    cmocka_unit_test(test_httpd_head_too_large),
 	    cmocka_unit_test(test_httpd_stale),
